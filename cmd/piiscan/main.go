@@ -1,0 +1,137 @@
+// Command piiscan finds personal data in logs, backups and object storage
+// and enforces a written privacy policy on them.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/piiscan/piiscan/config"
+)
+
+// Exit codes. They are documented in the README; automation relies on them.
+const (
+	exitOK         = 0 // nothing at or above --fail-on
+	exitFindings   = 1 // findings at or above --fail-on
+	exitUsage      = 2 // usage or configuration error
+	exitUnreadable = 3 // the scan finished but some inputs could not be read
+	exitSignal     = 130
+)
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error // printed when not nil
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageError(err error) error { return &exitError{code: exitUsage, err: err} }
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	var ce *config.Error
+	var ces config.Errors
+	switch {
+	case errors.As(err, &ee):
+		if ee.err != nil {
+			fmt.Fprintf(os.Stderr, "piiscan: %v\n", ee.err)
+		}
+		return ee.code
+	case errors.As(err, &ces), errors.As(err, &ce):
+		fmt.Fprintf(os.Stderr, "piiscan: invalid configuration:\n%v\n", err)
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(os.Stderr, "piiscan: interrupted")
+		return exitSignal
+	}
+	fmt.Fprintf(os.Stderr, "piiscan: %v\n", err)
+	return exitUsage
+}
+
+type globalFlags struct {
+	config    string
+	logLevel  string
+	logFormat string
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globalFlags{}
+	root := &cobra.Command{
+		Use:   "piiscan",
+		Short: "Find personal data in logs, backups and object storage, and enforce a privacy policy on it",
+		Long: `piiscan scans server logs, backups and archives for the personal data a
+privacy policy talks about (emails, IP addresses, card numbers, phone
+numbers, SSNs, credentials, health data) and reports it masked, with a keyed
+fingerprint, never the raw value unless you ask with --reveal.
+
+The policy is rules.yaml: ./rules.yaml if present, else --config or
+PIISCAN_CONFIG, else the built-in default.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return setupLogging(g)
+		},
+	}
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError(fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath()))
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.config, "config", os.Getenv("PIISCAN_CONFIG"), "policy file (default ./rules.yaml, else the built-in one) [PIISCAN_CONFIG]")
+	pf.StringVar(&g.logLevel, "log-level", envOr("PIISCAN_LOG_LEVEL", "warn"), "log level: debug, info, warn, error [PIISCAN_LOG_LEVEL]")
+	pf.StringVar(&g.logFormat, "log-format", envOr("PIISCAN_LOG_FORMAT", "text"), "log format: text or json [PIISCAN_LOG_FORMAT]")
+	root.AddCommand(newScanCmd(g), newRulesCmd(g), newVersionCmd())
+	return root
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func setupLogging(g *globalFlags) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return usageError(fmt.Errorf("--log-level: %w", err))
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
+	switch g.logFormat {
+	case "text":
+		h = slog.NewTextHandler(os.Stderr, opts)
+	case "json":
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	default:
+		return usageError(fmt.Errorf("--log-format: unknown format %q (want text or json)", g.logFormat))
+	}
+	slog.SetDefault(slog.New(h))
+	return nil
+}

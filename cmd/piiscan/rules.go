@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/piiscan/piiscan"
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/report"
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+func newRulesCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "rules",
+		Short: "List and test the rules of the policy",
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List every rule with its class, severity and the policy clause it enforces",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
+			if err != nil {
+				return err
+			}
+			return listRules(cmd, cfg)
+		},
+	}
+	test := &cobra.Command{
+		Use:   "test",
+		Short: "Scan text from stdin and show the findings (for writing custom rules)",
+		Long: `Scan text from standard input with the policy's rules and show every
+finding: its location, class, rule and masked value (raw with --reveal).
+Useful when writing pattern rules:
+
+  echo 'badge EMP-123456' | piiscan rules test --config my-rules.yaml --reveal`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return testRules(cmd, g)
+		},
+	}
+	test.Flags().Bool("reveal", false, "show raw values")
+	test.Flags().String("format", "", "report format (default table)")
+	test.Flags().StringArray("class", nil, "show only this class (repeatable)")
+	cmd.AddCommand(list, test)
+	return cmd
+}
+
+func listRules(cmd *cobra.Command, cfg *config.Config) error {
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "Policy: %s\n\n", cfg.Name)
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tCLASS\tSEVERITY\tFINDS\tENABLED")
+	for _, r := range cfg.File.Rules {
+		finds := "pattern"
+		if r.Detector != "" {
+			finds = "detector " + r.Detector
+		}
+		class := r.Class
+		if b, ok := detect.LookupBuiltin(r.Detector); ok {
+			class = b.Class
+		}
+		enabled := "yes"
+		if r.Enabled != nil && !*r.Enabled {
+			enabled = "no"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, class, r.Severity, finds, enabled)
+	}
+	tw.Flush()
+	fmt.Fprintln(out, "\nPolicy clauses:")
+	for _, r := range cfg.File.Rules {
+		fmt.Fprintf(out, "\n%s\n", r.ID)
+		if len(r.Policy) == 0 {
+			fmt.Fprintln(out, "  (cites no policy clause)")
+		}
+		for _, p := range r.Policy {
+			id, _, _ := strings.Cut(p, " ")
+			doc := ""
+			if d, ok := cfg.File.Policies[id]; ok {
+				doc = fmt.Sprintf(" [%s, %s]", d.Organisation, d.File)
+			}
+			fmt.Fprintf(out, "  - %s%s\n", p, doc)
+		}
+	}
+	return nil
+}
+
+func testRules(cmd *cobra.Command, g *globalFlags) error {
+	s, err := setupScan(cmd, g)
+	if err != nil {
+		return err
+	}
+	format := s.format
+	if format == "" {
+		format = report.FormatTable
+	}
+	w, err := report.New(format, cmd.OutOrStdout(), report.Meta{Version: buildVersion(), Rules: s.cfg.Rules, Start: time.Now()})
+	if err != nil {
+		return usageError(err)
+	}
+	stats, err := s.scanner.Scan(cmd.Context(), []string{source.Stdin}, scanners.SinkFunc(func(f *finding.Finding) error { return w.Add(f) }))
+	if cerr := w.Close(stats); err == nil {
+		err = cerr
+	}
+	for _, p := range stats.Problems {
+		fmt.Fprintf(os.Stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)
+	}
+	return err
+}

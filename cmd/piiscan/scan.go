@@ -1,0 +1,240 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/piiscan/piiscan"
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/progress"
+	"github.com/piiscan/piiscan/report"
+	"github.com/piiscan/piiscan/scanners"
+)
+
+func newScanCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "scan [flags] TARGET...",
+		Short: "Scan files, directories, archives or stdin (-) for personal data",
+		Long: `Scan files, directories (walked recursively), compressed files and archives
+(.gz .zst .bz2 .xz .tar .tgz .tar.zst .zip, found by their content, nested up
+to archives.max_depth) or standard input ("-") for personal data.
+
+Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
+2 usage or configuration error; 3 the scan finished but some inputs could
+not be read (listed on stderr and in the report). Findings win over 3.`,
+		Example: `  piiscan scan ./examples
+  piiscan scan --format sarif --output pii.sarif /var/log
+  zcat app.log.gz | piiscan scan --class email --class credit_card -`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runScan(cmd, g, args)
+		},
+	}
+	f := cmd.Flags()
+	f.String("format", "", "report format: table, jsonl, json, sarif (default table on a terminal, jsonl otherwise)")
+	f.StringP("output", "o", "", "write the report to FILE instead of stdout")
+	f.String("fail-on", "", "exit 1 when a finding at or above this severity is found: low, medium, high, critical (default low)")
+	f.Int("workers", 0, "detection workers (default: number of CPUs)")
+	f.String("progress", "", "progress bar on stderr: auto, always, never (default auto)")
+	f.Bool("follow-symlinks", false, "follow symbolic links found in directories")
+	f.StringArray("include", nil, "scan only files matching this glob (repeatable; ** crosses directories)")
+	f.StringArray("exclude", nil, "skip files and directories matching this glob (repeatable)")
+	f.StringArray("class", nil, "report only this class (repeatable): email, ip_address, credit_card, ...")
+	f.Bool("reveal", false, "print raw values in the report (off by default: values are masked)")
+	f.Int("max-depth", 0, "how deep archives may nest (default from rules.yaml, 3)")
+	return cmd
+}
+
+// scanSetup is what runScan and `rules test` build from the configuration.
+type scanSetup struct {
+	cfg      *config.Config
+	set      *config.Settings
+	scanner  *scanners.Scanner
+	format   report.Format
+	output   string
+	failOn   finding.Severity
+	progress string
+}
+
+func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
+	cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
+	if err != nil {
+		return nil, err
+	}
+	set, err := config.NewSettings(cfg, cmd.Flags(), config.ScanOptions)
+	if err != nil {
+		return nil, err
+	}
+	s := &scanSetup{cfg: cfg, set: set}
+	var errs config.Errors
+	collect := func(err error) {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			errs = append(errs, ce)
+		} else if err != nil {
+			errs = append(errs, &config.Error{Source: cfg.Name, Msg: err.Error()})
+		}
+	}
+	formats := []string{}
+	for _, f := range report.Formats() {
+		formats = append(formats, string(f))
+	}
+	format, err := set.OneOf("scan.format", formats...)
+	collect(err)
+	s.format = report.Format(format)
+	s.output = set.String("scan.output")
+	s.failOn, err = set.Severity("scan.fail_on")
+	collect(err)
+	s.progress, err = set.OneOf("scan.progress", "auto", "always", "never")
+	collect(err)
+	workers, err := set.Workers()
+	collect(err)
+	include, err := set.Globs("scan.include")
+	collect(err)
+	exclude, err := set.Globs("scan.exclude")
+	collect(err)
+	classes, err := set.Classes()
+	collect(err)
+	reveal, err := set.Bool("scan.reveal")
+	collect(err)
+	follow, err := set.Bool("scan.follow_symlinks")
+	collect(err)
+	depth, err := set.MaxDepth()
+	collect(err)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	key, from, err := cfg.FingerprintKey()
+	if err != nil && key == nil {
+		return nil, err
+	}
+	if err != nil {
+		slog.Warn(err.Error())
+	} else {
+		slog.Debug("fingerprint key", "from", from)
+	}
+	engine, err := cfg.Engine()
+	if err != nil {
+		return nil, err
+	}
+	limits := cfg.Limits
+	if depth > 0 {
+		limits.MaxDepth = depth
+	}
+	opts := scanners.Options{
+		Engine:       engine,
+		Workers:      workers,
+		Limits:       limits,
+		Allow:        cfg.Allow,
+		Classes:      classes,
+		Reveal:       reveal,
+		Fingerprints: finding.NewFingerprinter(key),
+		Logger:       slog.Default(),
+	}
+	opts.Walk.Include, opts.Walk.Exclude, opts.Walk.FollowSymlinks = include, exclude, follow
+	s.scanner, err = scanners.New(opts)
+	return s, err
+}
+
+func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
+	s, err := setupScan(cmd, g)
+	if err != nil {
+		return err
+	}
+	stdout := cmd.OutOrStdout()
+	if s.format == "" {
+		s.format = report.FormatJSONL
+		if s.output == "" && isTerminal(stdout) {
+			s.format = report.FormatTable
+		}
+	}
+	out, commit, err := openOutput(s.output, stdout)
+	if err != nil {
+		return usageError(err)
+	}
+	w, err := report.New(s.format, out, report.Meta{Version: buildVersion(), Rules: s.cfg.Rules, Targets: targets, Start: time.Now()})
+	if err != nil {
+		return usageError(err)
+	}
+	stderr := cmd.ErrOrStderr()
+	var bar *progress.Bar
+	if s.progress == "always" || (s.progress != "never" && isTerminal(stderr)) {
+		bar = progress.Start(stderr, &s.scanner.Progress, 200*time.Millisecond)
+	}
+	var worst finding.Severity
+	sink := scanners.SinkFunc(func(f *finding.Finding) error {
+		worst = max(worst, f.Severity)
+		return w.Add(f)
+	})
+	stats, scanErr := s.scanner.Scan(cmd.Context(), targets, sink)
+	if bar != nil {
+		bar.Stop()
+	}
+	if err := w.Close(stats); err != nil && scanErr == nil {
+		scanErr = fmt.Errorf("writing report: %w", err)
+	}
+	if err := commit(scanErr == nil); err != nil && scanErr == nil {
+		scanErr = err
+	}
+	for _, p := range stats.Problems {
+		fmt.Fprintf(stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)
+	}
+	if scanErr != nil {
+		return scanErr
+	}
+	switch {
+	case worst != 0 && worst >= s.failOn:
+		return &exitError{code: exitFindings}
+	case len(stats.Problems) > 0:
+		return &exitError{code: exitUnreadable}
+	}
+	return nil
+}
+
+// openOutput returns where the report goes. A file is written to a
+// temporary name next to it and renamed into place by commit(true), so a
+// failed or interrupted scan never leaves a half-written report.
+func openOutput(path string, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
+	if path == "" || path == "-" {
+		return stdout, func(bool) error { return nil }, nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, nil, fmt.Errorf("--output: %w", err)
+	}
+	commit := func(ok bool) error {
+		if !ok {
+			f.Close()
+			os.Remove(f.Name())
+			return nil
+		}
+		if err := f.Sync(); err != nil {
+			f.Close()
+			os.Remove(f.Name())
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			os.Remove(f.Name())
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		if err := os.Chmod(f.Name(), 0o600); err != nil {
+			return err
+		}
+		return os.Rename(f.Name(), path)
+	}
+	return f, commit, nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,373 @@
+// Package config loads and validates piiscan's policy file, rules.yaml:
+// the detection rules with the policy clauses they enforce, allowlists,
+// and defaults for every command-line option. Every error names the file,
+// line and key it is about.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+// File is the YAML document of rules.yaml.
+type File struct {
+	Version     int                  `yaml:"version"`
+	Scan        ScanSpec             `yaml:"scan"`
+	Detection   DetectionSpec        `yaml:"detection"`
+	Archives    ArchiveSpec          `yaml:"archives"`
+	Fingerprint FingerprintSpec      `yaml:"fingerprint"`
+	Policies    map[string]PolicyDoc `yaml:"policies"`
+	Rules       []RuleSpec           `yaml:"rules"`
+	Allow       AllowSpec            `yaml:"allow"`
+}
+
+// ScanSpec holds defaults for `piiscan scan` options. Flags and PIISCAN_*
+// environment variables override them (see Options).
+type ScanSpec struct {
+	Format         string   `yaml:"format"`
+	Output         string   `yaml:"output"`
+	FailOn         string   `yaml:"fail_on"`
+	Workers        int      `yaml:"workers"`
+	Progress       string   `yaml:"progress"`
+	FollowSymlinks bool     `yaml:"follow_symlinks"`
+	Include        []string `yaml:"include"`
+	Exclude        []string `yaml:"exclude"`
+	Classes        []string `yaml:"classes"`
+	Reveal         bool     `yaml:"reveal"`
+}
+
+// DetectionSpec tunes the detectors.
+type DetectionSpec struct {
+	DefaultRegion string `yaml:"default_region"`
+	ContextWindow int    `yaml:"context_window"`
+}
+
+// ArchiveSpec limits how compressed files and archives are read.
+type ArchiveSpec struct {
+	MaxDepth int    `yaml:"max_depth"`
+	MaxBytes string `yaml:"max_bytes"`
+	MaxRatio int64  `yaml:"max_ratio"`
+}
+
+// FingerprintSpec says where the fingerprint key comes from. The
+// environment variable PIISCAN_FINGERPRINT_KEY takes precedence.
+type FingerprintSpec struct {
+	Key     string `yaml:"key"`
+	KeyFile string `yaml:"key_file"`
+}
+
+// PolicyDoc is a published privacy policy the rules are derived from.
+type PolicyDoc struct {
+	File         string `yaml:"file"`
+	Organisation string `yaml:"organisation"`
+}
+
+// RuleSpec is one rule in rules.yaml.
+type RuleSpec struct {
+	ID          string     `yaml:"id"`
+	Description string     `yaml:"description"`
+	Class       string     `yaml:"class"`
+	Detector    string     `yaml:"detector"`
+	Pattern     string     `yaml:"pattern"`
+	Keywords    []string   `yaml:"keywords"`
+	Validator   string     `yaml:"validator"`
+	Severity    string     `yaml:"severity"`
+	Confidence  string     `yaml:"confidence"`
+	Policy      StringList `yaml:"policy"`
+	Enabled     *bool      `yaml:"enabled"`
+}
+
+// AllowSpec is an allowlist: global entries, and entries per class.
+type AllowSpec struct {
+	AllowEntries `yaml:",inline"`
+	Classes      map[string]AllowEntries `yaml:"classes"`
+}
+
+// AllowEntries are allowed values and places.
+type AllowEntries struct {
+	Values   []string `yaml:"values"`
+	Patterns []string `yaml:"patterns"`
+	CIDRs    []string `yaml:"cidrs"`
+	Paths    []string `yaml:"paths"`
+}
+
+// StringList is a YAML string or list of strings.
+type StringList []string
+
+// UnmarshalYAML accepts a scalar or a sequence.
+func (s *StringList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*s = StringList{n.Value}
+		return nil
+	}
+	var l []string
+	if err := n.Decode(&l); err != nil {
+		return err
+	}
+	*s = l
+	return nil
+}
+
+// Config is a loaded and validated rules.yaml.
+type Config struct {
+	// Name is the file name, or "rules.yaml (built in)".
+	Name  string
+	File  File
+	Rules []detect.Rule
+	// Sources of each rule's line, for `rules list`.
+	Allow  *scanners.Allowlist
+	Limits source.Limits
+	doc    *document
+	raw    []byte
+}
+
+// Raw returns the bytes the config was loaded from.
+func (c *Config) Raw() []byte { return c.raw }
+
+// Line returns the line of a key in the config file (0 if absent).
+func (c *Config) Line(path ...any) int { return c.doc.line(path...) }
+
+var (
+	ruleIDRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+	classRe  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+)
+
+// Load parses and validates a rules.yaml read from r. name is used in
+// error messages.
+func Load(name string, r io.Reader) (*Config, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	return Parse(name, data)
+}
+
+// Parse parses and validates a rules.yaml held in data.
+func Parse(name string, data []byte) (*Config, error) {
+	c := &Config{Name: name, raw: data, doc: &document{name: name}}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlErrors(name, err)
+	}
+	c.doc.root = &root
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c.File); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlErrors(name, err)
+	}
+	if errs := c.validate(); len(errs) > 0 {
+		return nil, errs
+	}
+	return c, nil
+}
+
+func (c *Config) validate() Errors {
+	var errs Errors
+	d := c.doc
+	f := &c.File
+	bad := func(path []any, format string, args ...any) { errs = append(errs, d.errorf(path, format, args...)) }
+
+	if f.Version != 1 {
+		bad([]any{"version"}, "unsupported version %d (want 1)", f.Version)
+	}
+	for id, p := range f.Policies {
+		if p.File == "" {
+			bad([]any{"policies", id, "file"}, "missing: name the policy document this id stands for")
+		}
+	}
+	policyIDs := make([]string, 0, len(f.Policies))
+	for id := range f.Policies {
+		policyIDs = append(policyIDs, id)
+	}
+	slices.Sort(policyIDs)
+
+	if len(f.Rules) == 0 {
+		bad([]any{"rules"}, "no rules: a policy needs at least one")
+	}
+	seen := map[string]int{}
+	region := strings.ToUpper(f.Detection.DefaultRegion)
+	for i, rs := range f.Rules {
+		at := func(k string) []any { return []any{"rules", i, k} }
+		if rs.ID == "" {
+			bad(at("id"), "missing rule id")
+		} else if !ruleIDRe.MatchString(rs.ID) {
+			bad(at("id"), "rule id %q: use lower-case letters, digits, '-', '_' and '.'", rs.ID)
+		} else if j, dup := seen[rs.ID]; dup {
+			bad(at("id"), "duplicate rule id %q (also rules[%d])", rs.ID, j)
+		}
+		seen[rs.ID] = i
+		sev, err := finding.ParseSeverity(rs.Severity)
+		if err != nil {
+			if rs.Severity == "" {
+				err = errors.New("missing severity (low, medium, high or critical)")
+			}
+			bad(at("severity"), "%v", err)
+		}
+		conf := finding.ConfidenceHigh
+		if rs.Confidence != "" {
+			if conf, err = finding.ParseConfidence(rs.Confidence); err != nil {
+				bad(at("confidence"), "%v", err)
+			}
+		}
+		if rs.Class != "" && !classRe.MatchString(rs.Class) {
+			bad(at("class"), "class %q: use lower-case letters, digits and '_'", rs.Class)
+		}
+		switch {
+		case rs.Detector != "" && rs.Pattern != "":
+			bad(at("pattern"), "set detector or pattern, not both")
+		case rs.Detector != "":
+			b, ok := detect.LookupBuiltin(rs.Detector)
+			if !ok {
+				names := make([]string, 0)
+				for _, b := range detect.Builtins() {
+					names = append(names, b.Name)
+				}
+				bad(at("detector"), "unknown detector %q (want one of %s)", rs.Detector, strings.Join(names, ", "))
+			} else if rs.Class != "" && rs.Class != b.Class {
+				bad(at("class"), "detector %s finds class %s, not %s", rs.Detector, b.Class, rs.Class)
+			}
+			if len(rs.Keywords) > 0 || rs.Validator != "" {
+				bad(at("detector"), "keywords and validator apply to pattern rules only")
+			}
+		case rs.Pattern != "":
+			if rs.Class == "" {
+				bad(at("class"), "a pattern rule needs a class")
+			}
+			if rs.Validator != "" {
+				if err := detect.CheckValidator(rs.Validator); err != nil {
+					bad(at("validator"), "%v", err)
+				}
+			}
+			if _, err := detect.New([]detect.Rule{{ID: rs.ID, Class: rs.Class, Pattern: rs.Pattern, Keywords: rs.Keywords, Severity: finding.SeverityLow}}, detect.Options{}); err != nil {
+				bad(at("pattern"), "%v", strings.TrimPrefix(err.Error(), fmt.Sprintf("rule %q: ", rs.ID)))
+			}
+		default:
+			bad([]any{"rules", i}, "rule %q needs a detector (built-in) or a pattern (custom)", rs.ID)
+		}
+		if len(policyIDs) > 0 {
+			for k, p := range rs.Policy {
+				id, _, _ := strings.Cut(p, " ")
+				if _, ok := f.Policies[id]; !ok {
+					bad([]any{"rules", i, "policy", k}, "cites %q: start with a policy id declared under policies (%s)", id, strings.Join(policyIDs, ", "))
+				}
+			}
+		}
+		if rs.Enabled != nil && !*rs.Enabled {
+			continue
+		}
+		c.Rules = append(c.Rules, detect.Rule{
+			ID: rs.ID, Class: rs.Class, Detector: rs.Detector, Pattern: rs.Pattern, Keywords: rs.Keywords,
+			Validator: rs.Validator, Severity: sev, Confidence: conf, Policy: strings.Join(rs.Policy, "; "),
+		})
+	}
+	if len(errs) == 0 {
+		// Cross-rule checks (one rule per built-in detector).
+		if _, err := detect.New(c.Rules, detect.Options{DefaultRegion: region}); err != nil {
+			bad([]any{"rules"}, "%v", err)
+		}
+	}
+	if f.Detection.DefaultRegion != "" && !validRegion(region) {
+		bad([]any{"detection", "default_region"}, "unknown region %q (an ISO 3166 code such as US, GB, DE)", f.Detection.DefaultRegion)
+	}
+	if f.Detection.ContextWindow < 0 {
+		bad([]any{"detection", "context_window"}, "must not be negative")
+	}
+
+	// Allowlist.
+	classes := map[string]bool{}
+	for _, cl := range finding.BuiltinClasses() {
+		classes[cl] = true
+	}
+	for _, r := range c.Rules {
+		classes[r.Class] = true
+	}
+	byClass := map[string]scanners.AllowRules{}
+	for cl, e := range f.Allow.Classes {
+		if !classes[cl] {
+			bad([]any{"allow", "classes", cl}, "unknown class %q", cl)
+		}
+		byClass[cl] = scanners.AllowRules(e)
+	}
+	if region == "" {
+		region = "US"
+	}
+	allow, err := scanners.NewAllowlist(scanners.AllowRules(f.Allow.AllowEntries), byClass, region)
+	if err != nil {
+		bad([]any{"allow"}, "%v", err)
+	}
+	c.Allow = allow
+
+	// Archive limits.
+	c.Limits = source.Limits{MaxDepth: f.Archives.MaxDepth, MaxRatio: f.Archives.MaxRatio}
+	if f.Archives.MaxBytes != "" {
+		n, err := ParseSize(f.Archives.MaxBytes)
+		if err != nil {
+			bad([]any{"archives", "max_bytes"}, "%v", err)
+		}
+		c.Limits.MaxBytes = n
+	}
+	if f.Archives.MaxDepth < 0 {
+		bad([]any{"archives", "max_depth"}, "must not be negative")
+	}
+	if f.Archives.MaxRatio < 0 {
+		bad([]any{"archives", "max_ratio"}, "must not be negative")
+	}
+	if err := source.CheckGlobs(f.Scan.Include); err != nil {
+		bad([]any{"scan", "include"}, "%v", err)
+	}
+	if err := source.CheckGlobs(f.Scan.Exclude); err != nil {
+		bad([]any{"scan", "exclude"}, "%v", err)
+	}
+	return errs
+}
+
+// Region returns the default phone region (US when unset).
+func (c *Config) Region() string {
+	if r := strings.ToUpper(c.File.Detection.DefaultRegion); r != "" {
+		return r
+	}
+	return "US"
+}
+
+// Engine compiles the enabled rules.
+func (c *Config) Engine() (*detect.Engine, error) {
+	return detect.New(c.Rules, detect.Options{DefaultRegion: c.Region(), ContextWindow: c.File.Detection.ContextWindow})
+}
+
+// ParseSize parses a byte size: 1048576, 512KiB, 64MiB, 16GiB, 1TiB, or
+// decimal 10MB, 2GB.
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{
+		{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10},
+		{"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1},
+	}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("invalid size %q (use bytes or a unit: KiB, MiB, GiB, TiB)", s)
+	}
+	return n * mult, nil
+}

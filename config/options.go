@@ -1,0 +1,304 @@
+package config
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+// EnvPrefix starts every environment variable piiscan reads.
+const EnvPrefix = "PIISCAN"
+
+// Option is a setting with a command-line flag, an environment variable and
+// a key in rules.yaml. A flag beats the environment, which beats the file.
+type Option struct {
+	Key  string // key in rules.yaml, e.g. scan.fail_on
+	Flag string // flag name, e.g. fail-on
+	Env  string // environment variable, e.g. PIISCAN_FAIL_ON
+}
+
+// ScanOptions are the options of `piiscan scan` and `piiscan rules test`.
+var ScanOptions = []Option{
+	{"scan.format", "format", "PIISCAN_FORMAT"},
+	{"scan.output", "output", "PIISCAN_OUTPUT"},
+	{"scan.fail_on", "fail-on", "PIISCAN_FAIL_ON"},
+	{"scan.workers", "workers", "PIISCAN_WORKERS"},
+	{"scan.progress", "progress", "PIISCAN_PROGRESS"},
+	{"scan.follow_symlinks", "follow-symlinks", "PIISCAN_FOLLOW_SYMLINKS"},
+	{"scan.include", "include", "PIISCAN_INCLUDE"},
+	{"scan.exclude", "exclude", "PIISCAN_EXCLUDE"},
+	{"scan.classes", "class", "PIISCAN_CLASS"},
+	{"scan.reveal", "reveal", "PIISCAN_REVEAL"},
+	{"archives.max_depth", "max-depth", "PIISCAN_MAX_DEPTH"},
+}
+
+// Settings layers flags, environment and the config file with viper.
+type Settings struct {
+	v     *viper.Viper
+	c     *Config
+	flags *pflag.FlagSet
+	opts  map[string]Option
+}
+
+// NewSettings binds opts to flags and the environment over the config c.
+func NewSettings(c *Config, flags *pflag.FlagSet, opts []Option) (*Settings, error) {
+	v := viper.New()
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewReader(c.raw)); err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Name, err)
+	}
+	s := &Settings{v: v, c: c, flags: flags, opts: map[string]Option{}}
+	for _, o := range opts {
+		s.opts[o.Key] = o
+		if err := v.BindEnv(o.Key, o.Env); err != nil {
+			return nil, err
+		}
+		if f := flags.Lookup(o.Flag); f != nil {
+			if err := v.BindPFlag(o.Key, f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s, nil
+}
+
+// source names where the value of key came from, for error messages.
+func (s *Settings) source(key string) *Error {
+	o := s.opts[key]
+	if f := s.flags.Lookup(o.Flag); f != nil && f.Changed {
+		return &Error{Source: "--" + o.Flag}
+	}
+	if _, ok := os.LookupEnv(o.Env); ok {
+		return &Error{Source: o.Env}
+	}
+	path := []any{}
+	for _, p := range strings.Split(key, ".") {
+		path = append(path, p)
+	}
+	return &Error{Source: s.c.Name, Line: s.c.doc.line(path...), Key: key}
+}
+
+func (s *Settings) errorf(key, format string, args ...any) *Error {
+	e := s.source(key)
+	e.Msg = fmt.Sprintf(format, args...)
+	return e
+}
+
+// String returns a string option.
+func (s *Settings) String(key string) string { return strings.TrimSpace(s.v.GetString(key)) }
+
+// Bool returns a boolean option, or an error naming its source.
+func (s *Settings) Bool(key string) (bool, error) {
+	switch x := s.v.Get(key).(type) {
+	case nil:
+		return false, nil
+	case bool:
+		return x, nil
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "1", "true", "yes", "on":
+			return true, nil
+		case "", "0", "false", "no", "off":
+			return false, nil
+		}
+		return false, s.errorf(key, "want true or false, not %q", x)
+	}
+	return s.v.GetBool(key), nil
+}
+
+// Int returns an integer option, or an error naming its source.
+func (s *Settings) Int(key string) (int, error) {
+	x := s.v.Get(key)
+	if str, ok := x.(string); ok {
+		var n int
+		if _, err := fmt.Sscanf(strings.TrimSpace(str), "%d", &n); err != nil {
+			return 0, s.errorf(key, "want a whole number, not %q", str)
+		}
+		return n, nil
+	}
+	return s.v.GetInt(key), nil
+}
+
+// List returns a list option. From the environment a list is
+// comma-separated.
+func (s *Settings) List(key string) []string {
+	var out []string
+	switch x := s.v.Get(key).(type) {
+	case string:
+		for _, p := range strings.Split(x, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	default:
+		for _, p := range s.v.GetStringSlice(key) {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Severity returns a severity option.
+func (s *Settings) Severity(key string) (finding.Severity, error) {
+	v := s.String(key)
+	if v == "" {
+		return finding.SeverityLow, nil
+	}
+	sev, err := finding.ParseSeverity(v)
+	if err != nil {
+		return 0, s.errorf(key, "%v", err)
+	}
+	return sev, nil
+}
+
+// OneOf returns a string option that must be one of choices ("" allowed).
+func (s *Settings) OneOf(key string, choices ...string) (string, error) {
+	v := s.String(key)
+	if v == "" {
+		return "", nil
+	}
+	for _, c := range choices {
+		if v == c {
+			return v, nil
+		}
+	}
+	return "", s.errorf(key, "unknown value %q (want %s)", v, strings.Join(choices, ", "))
+}
+
+// Classes returns the --class filter, checked against the known classes.
+func (s *Settings) Classes() ([]string, error) {
+	cl := s.List("scan.classes")
+	known := map[string]bool{}
+	for _, c := range finding.BuiltinClasses() {
+		known[c] = true
+	}
+	for _, r := range s.c.Rules {
+		known[r.Class] = true
+	}
+	for _, c := range cl {
+		if !known[c] {
+			return nil, s.errorf("scan.classes", "unknown class %q", c)
+		}
+	}
+	return cl, nil
+}
+
+// Globs returns a list of globs, checked.
+func (s *Settings) Globs(key string) ([]string, error) {
+	g := s.List(key)
+	if err := source.CheckGlobs(g); err != nil {
+		return nil, s.errorf(key, "%v", err)
+	}
+	return g, nil
+}
+
+// Workers returns the number of workers (default: CPUs).
+func (s *Settings) Workers() (int, error) {
+	n, err := s.Int("scan.workers")
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 {
+		return 0, s.errorf("scan.workers", "must not be negative")
+	}
+	if n == 0 {
+		n = runtime.NumCPU()
+	}
+	return n, nil
+}
+
+// MaxDepth returns the archive nesting limit.
+func (s *Settings) MaxDepth() (int, error) {
+	n, err := s.Int("archives.max_depth")
+	if err == nil && n < 0 {
+		err = s.errorf("archives.max_depth", "must not be negative")
+	}
+	return n, err
+}
+
+// Resolve finds the configuration: the file named by path (from --config or
+// PIISCAN_CONFIG), else ./rules.yaml when present, else the built-in copy.
+func Resolve(path string, builtin []byte) (*Config, error) {
+	if path == "" {
+		if _, err := os.Stat("rules.yaml"); err == nil {
+			path = "rules.yaml"
+		}
+	}
+	if path == "" {
+		return Parse("rules.yaml (built in)", builtin)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{Source: path, Msg: err.(*fs.PathError).Err.Error()}
+	}
+	return Parse(path, data)
+}
+
+// FingerprintKey returns the key for fingerprints and says where it came
+// from. In order: PIISCAN_FINGERPRINT_KEY, fingerprint.key, the file named
+// by fingerprint.key_file, the per-user key file (created on first use),
+// and, when none can be had, a random key for this run only.
+func (c *Config) FingerprintKey() (key []byte, from string, err error) {
+	if k := os.Getenv(EnvPrefix + "_FINGERPRINT_KEY"); k != "" {
+		return []byte(k), "PIISCAN_FINGERPRINT_KEY", nil
+	}
+	fp := c.File.Fingerprint
+	if fp.Key != "" {
+		return []byte(fp.Key), c.Name + ": fingerprint.key", nil
+	}
+	if fp.KeyFile != "" {
+		k, err := os.ReadFile(fp.KeyFile)
+		if err != nil {
+			return nil, "", &Error{Source: c.Name, Line: c.doc.line("fingerprint", "key_file"), Key: "fingerprint.key_file", Msg: err.Error()}
+		}
+		k = bytes.TrimSpace(k)
+		if len(k) == 0 {
+			return nil, "", &Error{Source: c.Name, Line: c.doc.line("fingerprint", "key_file"), Key: "fingerprint.key_file", Msg: fp.KeyFile + " is empty"}
+		}
+		return k, fp.KeyFile, nil
+	}
+	if dir, err := os.UserConfigDir(); err == nil {
+		p := filepath.Join(dir, "piiscan", "fingerprint.key")
+		if k, err := os.ReadFile(p); err == nil && len(bytes.TrimSpace(k)) > 0 {
+			return bytes.TrimSpace(k), p, nil
+		}
+		if k, err := newKeyFile(p); err == nil {
+			return k, p + " (new)", nil
+		}
+	}
+	k := make([]byte, 32)
+	rand.Read(k)
+	return []byte(fmt.Sprintf("%x", k)), "", errors.New("no fingerprint key configured and none could be stored: fingerprints of this run cannot be correlated with other runs (set PIISCAN_FINGERPRINT_KEY)")
+}
+
+func newKeyFile(p string) ([]byte, error) {
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return nil, err
+	}
+	raw := make([]byte, 32)
+	rand.Read(raw)
+	k := []byte(fmt.Sprintf("%x", raw))
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(append(k, '\n')); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return k, f.Close()
+}

@@ -1,0 +1,168 @@
+package finding
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Class names. They are a stable contract: reports, rules.yaml and the tools
+// that read piiscan's output all use them.
+const (
+	ClassEmail         = "email"
+	ClassIPAddress     = "ip_address"
+	ClassCreditCard    = "credit_card"
+	ClassPhoneNumber   = "phone_number"
+	ClassUSSSN         = "us_ssn"
+	ClassHealth        = "health"
+	ClassCredential    = "credential"
+	ClassPersonName    = "person_name"
+	ClassPostalAddress = "postal_address"
+	ClassDateOfBirth   = "date_of_birth"
+)
+
+// BuiltinClasses lists the classes piiscan's own detectors produce.
+func BuiltinClasses() []string {
+	return []string{ClassEmail, ClassIPAddress, ClassCreditCard, ClassPhoneNumber, ClassUSSSN,
+		ClassHealth, ClassCredential, ClassPersonName, ClassPostalAddress, ClassDateOfBirth}
+}
+
+// Mask returns a display form of raw that keeps enough shape to triage a
+// finding (the domain of an email, the last four digits of a card) without
+// revealing the value. It never returns raw itself for any class.
+func Mask(class string, raw []byte) string {
+	s := string(raw)
+	switch class {
+	case ClassEmail:
+		r, _ := utf8.DecodeRuneInString(s)
+		if at := strings.LastIndexByte(s, '@'); at > 0 {
+			return string(r) + "***" + s[at:]
+		}
+		if at := strings.Index(s, "%40"); at > 0 { // URL-encoded
+			return string(r) + "***@" + s[at+3:]
+		}
+		return "***"
+	case ClassCreditCard:
+		return maskDigits(s, 4, 4)
+	case ClassPhoneNumber:
+		keepFirst := 0
+		if strings.HasPrefix(s, "+") {
+			// Keep the country code: it is not personal and helps triage.
+			keepFirst = countryCodeDigits(s)
+		}
+		return maskDigits(s, keepFirst, 4)
+	case ClassUSSSN:
+		return maskDigits(s, 0, 4)
+	case ClassDateOfBirth:
+		return maskDigits(s, 0, 0)
+	case ClassIPAddress:
+		return maskIP(s)
+	case ClassCredential:
+		if strings.HasPrefix(s, "-----BEGIN") {
+			// A PEM private key is reported on its BEGIN marker, which
+			// names the key type and holds no secret.
+			return s
+		}
+		if len(s) >= 16 {
+			return s[:4] + "****"
+		}
+		return "****"
+	case ClassPersonName, ClassPostalAddress, ClassHealth:
+		return maskWords(s)
+	default:
+		return maskGeneric(s)
+	}
+}
+
+// maskDigits replaces every ASCII digit with '*' except the first keepFirst
+// and the last keepLast digits. Separators and other characters are kept.
+func maskDigits(s string, keepFirst, keepLast int) string {
+	total := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			total++
+		}
+	}
+	if keepFirst+keepLast >= total {
+		// Too short to show anything safely: mask every digit.
+		keepFirst, keepLast = 0, 0
+	}
+	b := []byte(s)
+	n := 0
+	for i, c := range b {
+		if !isDigit(c) {
+			continue
+		}
+		if n >= keepFirst && n < total-keepLast {
+			b[i] = '*'
+		}
+		n++
+	}
+	return string(b)
+}
+
+// countryCodeDigits returns how many digits of a "+CC..." number form its
+// country calling code, judged by the separator that follows it.
+func countryCodeDigits(s string) int {
+	n := 0
+	for i := 1; i < len(s) && i <= 4; i++ {
+		if !isDigit(s[i]) {
+			return n
+		}
+		n++
+	}
+	// No separator after the country code (E.164): keep only "+1" or the
+	// first digit, which never identifies a person.
+	return 1
+}
+
+// maskIP keeps the first two IPv4 octets or the first two IPv6 groups.
+func maskIP(s string) string {
+	if strings.IndexByte(s, ':') >= 0 {
+		parts := strings.SplitN(s, ":", 3)
+		if len(parts) == 3 && parts[0] != "" && parts[1] != "" {
+			return parts[0] + ":" + parts[1] + ":****"
+		}
+		return "****:****"
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return "*.*.*.*"
+	}
+	return parts[0] + "." + parts[1] + ".*.*"
+}
+
+// maskWords keeps the first character of each word.
+func maskWords(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	start := true
+	for _, r := range s {
+		switch {
+		case r == ' ' || r == '\t' || r == ',' || r == '-' || r == '/':
+			b.WriteRune(r)
+			start = true
+		case start:
+			if isDigit(byte(r)) && r < utf8.RuneSelf {
+				b.WriteByte('*')
+			} else {
+				b.WriteRune(r)
+			}
+			start = false
+		default:
+			b.WriteByte('*')
+		}
+	}
+	return b.String()
+}
+
+// maskGeneric keeps the first and last character of longer values.
+func maskGeneric(s string) string {
+	if utf8.RuneCountInString(s) < 6 {
+		return "****"
+	}
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	return string(first) + "***" + string(last)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

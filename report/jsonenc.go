@@ -1,0 +1,87 @@
+package report
+
+import (
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+// appendFinding appends f as a JSON object. It writes the fields in a fixed
+// order without reflection: a large scan writes millions of findings.
+func appendFinding(b []byte, f *finding.Finding) []byte {
+	b = append(b, `{"path":`...)
+	b = appendString(b, f.Path)
+	b = append(b, `,"line":`...)
+	b = strconv.AppendInt(b, int64(f.Line), 10)
+	b = append(b, `,"column":`...)
+	b = strconv.AppendInt(b, int64(f.Column), 10)
+	b = append(b, `,"length":`...)
+	b = strconv.AppendInt(b, int64(f.Length), 10)
+	b = append(b, `,"class":`...)
+	b = appendString(b, f.Class)
+	b = append(b, `,"rule":`...)
+	b = appendString(b, f.Rule)
+	b = append(b, `,"severity":"`...)
+	b = append(b, f.Severity.String()...)
+	b = append(b, `","confidence":"`...)
+	b = append(b, f.Confidence.String()...)
+	b = append(b, `","masked":`...)
+	b = appendString(b, f.Masked)
+	b = append(b, `,"fingerprint":`...)
+	b = appendString(b, f.Fingerprint)
+	if f.Policy != "" {
+		b = append(b, `,"policy":`...)
+		b = appendString(b, f.Policy)
+	}
+	if f.Value != "" {
+		b = append(b, `,"value":`...)
+		b = appendString(b, f.Value)
+	}
+	return append(b, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
+// with encoding/json.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

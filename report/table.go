@@ -1,0 +1,106 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners"
+)
+
+// TableLimit is how many findings the table lists before it only counts.
+const TableLimit = 50
+
+// tableWriter prints a summary for people: the first findings, counts by
+// class and severity, the paths with most findings, and unreadable inputs.
+type tableWriter struct {
+	w     io.Writer
+	sum   Summary
+	shown []finding.Finding
+}
+
+func newTable(w io.Writer, _ Meta) *tableWriter {
+	return &tableWriter{w: w, sum: newSummary()}
+}
+
+func (t *tableWriter) Add(f *finding.Finding) error {
+	t.sum.Add(f)
+	if len(t.shown) < TableLimit {
+		t.shown = append(t.shown, *f)
+	}
+	return nil
+}
+
+func (t *tableWriter) Close(st *scanners.Stats) error {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	if len(t.shown) > 0 {
+		fmt.Fprintln(tw, "LOCATION\tCLASS\tSEVERITY\tRULE\tVALUE")
+		for _, f := range t.shown {
+			v := f.Masked
+			if f.Value != "" {
+				v = f.Value
+			}
+			fmt.Fprintf(tw, "%s:%d:%d\t%s\t%s\t%s\t%s\n", f.Path, f.Line, f.Column, f.Class, f.Severity, f.Rule, v)
+		}
+		tw.Flush()
+		if n := t.sum.Total - int64(len(t.shown)); n > 0 {
+			fmt.Fprintf(&b, "... and %d more (use --format jsonl for all findings)\n", n)
+		}
+		b.WriteString("\n")
+	}
+	if st != nil {
+		fmt.Fprintf(&b, "Scanned %d files (%d streams, %s) in %.2fs", st.Files, st.Streams, humanBytes(st.Bytes), st.Duration.Seconds())
+		if st.Binary > 0 {
+			fmt.Fprintf(&b, ", %d binary skipped", st.Binary)
+		}
+		b.WriteString(".\n")
+	}
+	if t.sum.Total == 0 {
+		b.WriteString("No personal data found.\n")
+	} else {
+		fmt.Fprintf(&b, "%d findings.\n\n", t.sum.Total)
+		fmt.Fprintln(tw, "CLASS\tFINDINGS")
+		for _, c := range Top(t.sum.ByClass, 0) {
+			fmt.Fprintf(tw, "%s\t%d\n", c.Name, c.Count)
+		}
+		tw.Flush()
+		b.WriteString("\n")
+		var sev []string
+		for _, s := range []finding.Severity{finding.SeverityCritical, finding.SeverityHigh, finding.SeverityMedium, finding.SeverityLow} {
+			if n := t.sum.BySeverity[s.String()]; n > 0 {
+				sev = append(sev, fmt.Sprintf("%s %d", s, n))
+			}
+		}
+		fmt.Fprintf(&b, "By severity: %s\n\n", strings.Join(sev, ", "))
+		fmt.Fprintln(tw, "TOP PATHS\tFINDINGS")
+		for _, c := range Top(t.sum.ByPath, 10) {
+			fmt.Fprintf(tw, "%s\t%d\n", c.Name, c.Count)
+		}
+		tw.Flush()
+	}
+	if st != nil && len(st.Problems) > 0 {
+		fmt.Fprintf(&b, "\n%d inputs could not be read:\n", len(st.Problems))
+		for _, p := range st.Problems {
+			fmt.Fprintf(&b, "  %s: %s\n", p.Path, p.Error)
+		}
+	}
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

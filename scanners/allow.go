@@ -1,0 +1,164 @@
+package scanners
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/dlclark/regexp2"
+
+	"github.com/piiscan/piiscan/scanners/detect"
+)
+
+// AllowRules are values and places a policy accepts: the company's own
+// support address, its load balancers, a test fixture directory.
+type AllowRules struct {
+	// Values are exact values, compared after normalisation (so an email
+	// matches in any case and a phone number in any written form).
+	Values []string
+	// Patterns are regexp2 expressions; a value they match in full is allowed.
+	Patterns []string
+	// CIDRs allow IP addresses inside these ranges.
+	CIDRs []string
+	// Paths are globs; findings in matching paths are allowed. Archive
+	// members are matched by their full ARCHIVE!MEMBER path.
+	Paths []string
+}
+
+type allowSet struct {
+	values   map[string]bool
+	patterns []*regexp2.Regexp
+	prefixes []netip.Prefix
+	paths    []string
+}
+
+// Allowlist decides which findings a policy accepts.
+type Allowlist struct {
+	global  *allowSet
+	byClass map[string]*allowSet
+	region  string
+}
+
+// NewAllowlist compiles global rules and per-class rules. region is the
+// default phone region used to normalise allowed phone numbers.
+func NewAllowlist(global AllowRules, byClass map[string]AllowRules, region string) (*Allowlist, error) {
+	a := &Allowlist{byClass: map[string]*allowSet{}, region: region}
+	var err error
+	if a.global, err = compileAllow(global, "", region); err != nil {
+		return nil, err
+	}
+	for class, r := range byClass {
+		s, err := compileAllow(r, class, region)
+		if err != nil {
+			return nil, fmt.Errorf("class %s: %w", class, err)
+		}
+		a.byClass[class] = s
+	}
+	return a, nil
+}
+
+func compileAllow(r AllowRules, class, region string) (*allowSet, error) {
+	s := &allowSet{values: map[string]bool{}}
+	for _, v := range r.Values {
+		s.values[v] = true
+		s.values[strings.ToLower(v)] = true
+		if class != "" {
+			s.values[string(detect.Normalize(class, []byte(v), region))] = true
+		}
+	}
+	for _, p := range r.Patterns {
+		re, err := regexp2.Compile(`\A(?:`+p+`)\z`, regexp2.None)
+		if err != nil {
+			return nil, fmt.Errorf("allow pattern %q: %w", p, err)
+		}
+		s.patterns = append(s.patterns, re)
+	}
+	for _, c := range r.CIDRs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			a, aerr := netip.ParseAddr(c)
+			if aerr != nil {
+				return nil, fmt.Errorf("allow cidr %q: %w", c, err)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		s.prefixes = append(s.prefixes, p.Masked())
+	}
+	for _, g := range r.Paths {
+		if !doublestar.ValidatePattern(g) {
+			return nil, fmt.Errorf("allow path: invalid glob %q", g)
+		}
+		s.paths = append(s.paths, g)
+	}
+	return s, nil
+}
+
+func (s *allowSet) path(p string) bool {
+	for _, g := range s.paths {
+		if ok, _ := doublestar.Match(g, p); ok {
+			return true
+		}
+		if !strings.Contains(g, "/") {
+			base := p[strings.LastIndexAny(p, "/!")+1:]
+			if ok, _ := doublestar.Match(g, base); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *allowSet) value(class string, raw, norm []byte) bool {
+	if s.values[string(raw)] || s.values[string(norm)] {
+		return true
+	}
+	if len(s.prefixes) > 0 && class == "ip_address" {
+		if addr, err := netip.ParseAddr(string(raw)); err == nil {
+			addr = addr.Unmap()
+			for _, p := range s.prefixes {
+				if p.Contains(addr) {
+					return true
+				}
+			}
+		}
+	}
+	if len(s.patterns) > 0 {
+		str := string(raw)
+		for _, re := range s.patterns {
+			if ok, _ := re.MatchString(str); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Path reports whether every finding of class in path is allowed. class ""
+// asks whether the whole path is allowed.
+func (a *Allowlist) Path(path, class string) bool {
+	if a == nil {
+		return false
+	}
+	if a.global.path(path) {
+		return true
+	}
+	if class == "" {
+		return false
+	}
+	s := a.byClass[class]
+	return s != nil && s.path(path)
+}
+
+// Value reports whether a value of class is allowed. norm is its normalised
+// form.
+func (a *Allowlist) Value(class string, raw, norm []byte) bool {
+	if a == nil {
+		return false
+	}
+	if a.global.value(class, raw, norm) {
+		return true
+	}
+	s := a.byClass[class]
+	return s != nil && s.value(class, raw, norm)
+}

@@ -1,0 +1,97 @@
+package detect
+
+// Byte classes for the prefilter pass. Every byte of the input is looked up
+// once in class; only the rare classes do any further work.
+const (
+	cOther byte = iota
+	cLetter
+	cDigit
+	cAt     // '@': emails, credentials in URLs
+	cColon  // ':': IPv6, key: value
+	cEquals // '=': key=value
+	cDash   // '-': PEM markers
+	cPct    // '%': URL-encoded '@' (%40)
+)
+
+var (
+	class   [256]byte
+	isAlnum [256]bool
+	isLower [256]bool // maps to lower case letter check after |0x20
+)
+
+func init() {
+	for c := 'a'; c <= 'z'; c++ {
+		class[c] = cLetter
+		class[c-'a'+'A'] = cLetter
+		isAlnum[c] = true
+		isAlnum[c-'a'+'A'] = true
+		isLower[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		class[c] = cDigit
+		isAlnum[c] = true
+	}
+	class['@'] = cAt
+	class[':'] = cColon
+	class['='] = cEquals
+	class['-'] = cDash
+	class['%'] = cPct
+}
+
+func isDigit(c byte) bool  { return c-'0' < 10 }
+func isLetter(c byte) bool { return (c|0x20)-'a' < 26 }
+func isUpper(c byte) bool  { return c-'A' < 26 }
+func isHex(c byte) bool    { return c-'0' < 10 || (c|0x20)-'a' < 6 }
+func toLower(c byte) byte {
+	if isUpper(c) {
+		return c | 0x20
+	}
+	return c
+}
+
+// wordChar reports whether c continues a word for boundary checks: letters,
+// digits and '_' (the same set as \w in regular expressions).
+func wordChar(c byte) bool { return isAlnum[c] || c == '_' }
+
+// boundaryBefore reports whether position i starts a word: i is 0 or the byte
+// before it is not a word character.
+func boundaryBefore(b []byte, i int) bool { return i == 0 || !wordChar(b[i-1]) }
+
+// boundaryAfter reports whether position i ends a word.
+func boundaryAfter(b []byte, i int) bool { return i >= len(b) || !wordChar(b[i]) }
+
+// digitRun returns the end of the run of ASCII digits that starts at i.
+func digitRun(b []byte, i int) int {
+	for i < len(b) && isDigit(b[i]) {
+		i++
+	}
+	return i
+}
+
+// equalFoldASCII reports whether b equals the lower-case ASCII word w,
+// ignoring the case of b.
+func equalFoldASCII(b []byte, w string) bool {
+	if len(b) != len(w) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		if toLower(b[i]) != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// hasPrefixFold reports whether b starts with the lower-case ASCII string w,
+// ignoring the case of b.
+func hasPrefixFold(b []byte, w string) bool {
+	return len(b) >= len(w) && equalFoldASCII(b[:len(w)], w)
+}
+
+// lineStart returns the index of the first byte of the line holding b[i].
+func lineStart(b []byte, i int) int {
+	for i > 0 && b[i-1] != '\n' {
+		i--
+	}
+	return i
+}

@@ -1,0 +1,145 @@
+package detect
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dlclark/regexp2"
+)
+
+// customMatchTimeout bounds one regular-expression match, so a pattern that
+// backtracks badly slows a scan instead of hanging it.
+const customMatchTimeout = 250 * time.Millisecond
+
+// customRule is a compiled rule from rules.yaml with a regexp2 pattern.
+type customRule struct {
+	rule     int
+	re       *regexp2.Regexp
+	keywords [][]byte // lower case
+	// keywordForms are the keywords in lower, Title and UPPER case.
+	keywordForms [][]byte
+	valueGrp     int // number of the group named "value", or 0
+	validate     func([]byte) bool
+}
+
+func compileCustom(idx int, r Rule) (*customRule, error) {
+	re, err := regexp2.Compile(r.Pattern, regexp2.None)
+	if err != nil {
+		return nil, fmt.Errorf("pattern: %w", err)
+	}
+	re.MatchTimeout = customMatchTimeout
+	c := &customRule{rule: idx, re: re}
+	for _, name := range re.GetGroupNames() {
+		if name == "value" {
+			c.valueGrp = re.GroupNumberFromName(name)
+		}
+	}
+	for _, k := range r.Keywords {
+		k = strings.TrimSpace(k)
+		if k == "" {
+			return nil, fmt.Errorf("empty keyword")
+		}
+		low := strings.ToLower(k)
+		c.keywords = append(c.keywords, []byte(low))
+		for _, form := range []string{low, strings.ToUpper(low[:1]) + low[1:], strings.ToUpper(low)} {
+			if !slices.ContainsFunc(c.keywordForms, func(f []byte) bool { return string(f) == form }) {
+				c.keywordForms = append(c.keywordForms, []byte(form))
+			}
+		}
+	}
+	if r.Validator != "" {
+		v, ok := Validators[r.Validator]
+		if !ok {
+			return nil, CheckValidator(r.Validator)
+		}
+		c.validate = v
+	}
+	return c, nil
+}
+
+// customRules runs the pattern rules. A rule with keywords only looks at
+// lines that contain one of them, which keeps slow regular expressions off
+// most of the input. Keywords match written in lower case, Title case or
+// UPPER case (google, Google, GOOGLE), anywhere in a line.
+func (s *Scanner) customRules() {
+	b := s.b
+	for _, c := range s.e.custom {
+		if len(c.keywords) == 0 {
+			for p := 0; p < len(b); {
+				end := lineEnd(b, p)
+				s.customLine(c, p, end)
+				p = end + 1
+			}
+			continue
+		}
+		s.lines = s.lines[:0]
+		for _, kw := range c.keywordForms {
+			for off := 0; off < len(b); {
+				k := bytes.Index(b[off:], kw)
+				if k < 0 {
+					break
+				}
+				k += off
+				ls := lineStart(b, k)
+				s.lines = append(s.lines, ls)
+				off = lineEnd(b, k) + 1
+			}
+		}
+		slices.Sort(s.lines)
+		for _, ls := range slices.Compact(s.lines) {
+			s.customLine(c, ls, lineEnd(b, ls))
+		}
+	}
+}
+
+func lineEnd(b []byte, p int) int {
+	if k := bytes.IndexByte(b[p:], '\n'); k >= 0 {
+		return p + k
+	}
+	return len(b)
+}
+
+// customLine runs rule c on the line b[ls:le].
+func (s *Scanner) customLine(c *customRule, ls, le int) {
+	line := s.b[ls:le]
+	if len(line) == 0 {
+		return
+	}
+	m, err := c.re.FindStringMatch(string(line))
+	for err == nil && m != nil {
+		g := m.Group.Capture
+		if c.valueGrp > 0 {
+			if vg := m.GroupByNumber(c.valueGrp); vg != nil && len(vg.Captures) > 0 {
+				g = vg.Capture
+			}
+		}
+		if g.Length > 0 {
+			start := ls + runeOffset(line, g.Index)
+			end := ls + runeOffset(line, g.Index+g.Length)
+			if c.validate == nil || c.validate(s.b[start:end]) {
+				s.matches = append(s.matches, Match{Start: start, End: end, Rule: c.rule,
+					Confidence: s.e.rules[c.rule].Confidence})
+			}
+		}
+		m, err = c.re.FindNextMatch(m)
+	}
+}
+
+// runeOffset converts an index in runes (as regexp2 reports them; every
+// invalid byte counts as one rune) to a byte offset in line.
+func runeOffset(line []byte, runes int) int {
+	off := 0
+	for r := 0; r < runes && off < len(line); r++ {
+		if line[off] < utf8.RuneSelf {
+			off++
+			continue
+		}
+		_, size := utf8.DecodeRune(line[off:])
+		off += size
+	}
+	return off
+}

@@ -1,0 +1,415 @@
+// Package detect finds personal data in bytes. It knows nothing about files,
+// reports or configuration: it is built from a compiled rule set and turns a
+// block of text into validated matches.
+//
+// Detection runs in two steps. A single prefilter pass looks at every byte
+// once through a class table and only stops at the few places a match can
+// start: digit runs (cards, phones, SSNs, IPv4), '@' (emails, URL
+// credentials), ':' and '=' (IPv6, key/value fields), "-----BEGIN" (PEM keys)
+// and the starts of words that a keyword filter accepts (health terms, auth
+// schemes, AWS key ids). Each stop runs a precise parser and validator
+// (Luhn and card brand ranges, IP octet ranges, SSN area rules, phone-number
+// metadata, known top-level domains) on the bytes around it. Most bytes of a
+// log never reach a validator.
+package detect
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+// Built-in detector names, referenced from rules.yaml with "detector:".
+const (
+	DetEmail            = "email"
+	DetIPv4             = "ipv4"
+	DetIPv6             = "ipv6"
+	DetCreditCard       = "credit_card"
+	DetPhoneNumber      = "phone_number"
+	DetUSSSN            = "us_ssn"
+	DetHealthCondition  = "health_condition"
+	DetHealthICD10      = "health_icd10"
+	DetHealthMedication = "health_medication"
+	DetHealthField      = "health_field"
+	DetCredentialField  = "credential_field"
+	DetAuthorization    = "authorization_header"
+	DetURLCredential    = "url_credential"
+	DetAWSAccessKeyID   = "aws_access_key_id"
+	DetPrivateKey       = "private_key"
+	DetPersonNameField  = "person_name_field"
+	DetPostalAddressFld = "postal_address_field"
+	DetDateOfBirthField = "date_of_birth_field"
+	numBuiltinDetectors = 18
+	detNone             = -1
+)
+
+type detectorID int
+
+const (
+	dEmail detectorID = iota
+	dIPv4
+	dIPv6
+	dCard
+	dPhone
+	dSSN
+	dHealthCondition
+	dHealthICD10
+	dHealthMedication
+	dHealthField
+	dCredentialField
+	dAuthorization
+	dURLCredential
+	dAWSKeyID
+	dPrivateKey
+	dPersonName
+	dPostalAddress
+	dDateOfBirth
+)
+
+// BuiltinDetector describes one of piiscan's own detectors.
+type BuiltinDetector struct {
+	Name        string
+	Class       string
+	Description string
+}
+
+var builtins = [numBuiltinDetectors]BuiltinDetector{
+	dEmail:            {DetEmail, finding.ClassEmail, "e-mail addresses with a known top-level domain"},
+	dIPv4:             {DetIPv4, finding.ClassIPAddress, "IPv4 addresses (octets 0-255, not versions or OIDs)"},
+	dIPv6:             {DetIPv6, finding.ClassIPAddress, "IPv6 addresses in every textual form, incl. compressed and v4-mapped"},
+	dCard:             {DetCreditCard, finding.ClassCreditCard, "payment card numbers: 13-19 digits, plain or grouped, Luhn and brand ranges"},
+	dPhone:            {DetPhoneNumber, finding.ClassPhoneNumber, "phone numbers (NANP and international), validated with libphonenumber metadata"},
+	dSSN:              {DetUSSSN, finding.ClassUSSSN, "US social security numbers ddd-dd-dddd with valid area, group and serial"},
+	dHealthCondition:  {DetHealthCondition, finding.ClassHealth, "medical conditions near a clinical cue (patient, diagnosed, ...)"},
+	dHealthICD10:      {DetHealthICD10, finding.ClassHealth, "ICD-10 codes after a diagnosis or ICD cue"},
+	dHealthMedication: {DetHealthMedication, finding.ClassHealth, "medications with a dosage (metformin 500 mg)"},
+	dHealthField:      {DetHealthField, finding.ClassHealth, "values of diagnosis/medical fields in JSON, key=value and CSV"},
+	dCredentialField:  {DetCredentialField, finding.ClassCredential, "password/secret/token values in key=value, JSON and YAML"},
+	dAuthorization:    {DetAuthorization, finding.ClassCredential, "Authorization: Basic/Bearer credentials"},
+	dURLCredential:    {DetURLCredential, finding.ClassCredential, "passwords in URLs (scheme://user:password@host)"},
+	dAWSKeyID:         {DetAWSAccessKeyID, finding.ClassCredential, "AWS access key ids (AKIA..., ASIA...)"},
+	dPrivateKey:       {DetPrivateKey, finding.ClassCredential, "PEM private-key blocks, reported on their BEGIN line"},
+	dPersonName:       {DetPersonNameField, finding.ClassPersonName, "person names in name fields of structured lines"},
+	dPostalAddress:    {DetPostalAddressFld, finding.ClassPostalAddress, "postal addresses in address fields of structured lines"},
+	dDateOfBirth:      {DetDateOfBirthField, finding.ClassDateOfBirth, "dates in date-of-birth fields of structured lines"},
+}
+
+// Builtins lists piiscan's built-in detectors.
+func Builtins() []BuiltinDetector { return builtins[:] }
+
+// LookupBuiltin returns the built-in detector with the given name.
+func LookupBuiltin(name string) (BuiltinDetector, bool) {
+	for _, d := range builtins {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return BuiltinDetector{}, false
+}
+
+// Rule is one compiled detection rule: a built-in detector (Detector set) or
+// a custom regular expression (Pattern set).
+type Rule struct {
+	ID       string
+	Class    string
+	Detector string
+	// Pattern is a regexp2 expression. A named group "value" narrows the
+	// reported span to that group.
+	Pattern string
+	// Keywords, when set, must appear (case-insensitive) on the same line for
+	// Pattern to be tried.
+	Keywords []string
+	// Validator names a check the matched value must pass (see Validators).
+	Validator  string
+	Severity   finding.Severity
+	Confidence finding.Confidence
+	Policy     string
+}
+
+// Options tune detection.
+type Options struct {
+	// DefaultRegion is the ISO 3166 region used for phone numbers written
+	// without a country code. Default "US".
+	DefaultRegion string
+	// ContextWindow is how many bytes around a clinical cue a health term
+	// may be found. Default 100.
+	ContextWindow int
+}
+
+// Match is a validated span of the scanned text.
+type Match struct {
+	Start, End int
+	// Rule indexes Engine.Rules.
+	Rule       int
+	Confidence finding.Confidence
+	// weak matches only stand when no other match of the same class
+	// overlaps them (a diagnosis field whose value names a known condition
+	// is reported as that condition).
+	weak bool
+}
+
+// Engine is a compiled rule set. It is safe for concurrent use; each
+// goroutine scans with its own Scanner.
+type Engine struct {
+	rules   []Rule
+	det     [numBuiltinDetectors]int
+	custom  []*customRule
+	region  string
+	nanp    bool
+	window  int
+	healthy bool // any health detector enabled
+	fields  bool // any detector that reads key/value fields enabled
+}
+
+// New compiles rules into an Engine.
+func New(rules []Rule, opts Options) (*Engine, error) {
+	e := &Engine{rules: slices.Clone(rules), region: strings.ToUpper(opts.DefaultRegion), window: opts.ContextWindow}
+	if e.region == "" {
+		e.region = "US"
+	}
+	if e.window <= 0 {
+		e.window = 100
+	}
+	e.nanp = isNANPRegion(e.region)
+	for i := range e.det {
+		e.det[i] = detNone
+	}
+	for i, r := range e.rules {
+		if r.Severity == 0 {
+			return nil, fmt.Errorf("rule %q: no severity", r.ID)
+		}
+		if r.Confidence == 0 {
+			e.rules[i].Confidence = finding.ConfidenceHigh
+		}
+		switch {
+		case r.Detector != "" && r.Pattern != "":
+			return nil, fmt.Errorf("rule %q: set detector or pattern, not both", r.ID)
+		case r.Detector != "":
+			id := detNone
+			for j, b := range builtins {
+				if b.Name == r.Detector {
+					id = j
+				}
+			}
+			if id == detNone {
+				return nil, fmt.Errorf("rule %q: unknown detector %q", r.ID, r.Detector)
+			}
+			if e.det[id] != detNone {
+				return nil, fmt.Errorf("rule %q: detector %q is already used by rule %q", r.ID, r.Detector, e.rules[e.det[id]].ID)
+			}
+			if r.Class != "" && r.Class != builtins[id].Class {
+				return nil, fmt.Errorf("rule %q: detector %q finds class %q, not %q", r.ID, r.Detector, builtins[id].Class, r.Class)
+			}
+			e.rules[i].Class = builtins[id].Class
+			e.det[id] = i
+		case r.Pattern != "":
+			c, err := compileCustom(i, r)
+			if err != nil {
+				return nil, fmt.Errorf("rule %q: %w", r.ID, err)
+			}
+			e.custom = append(e.custom, c)
+		default:
+			return nil, fmt.Errorf("rule %q: set a detector or a pattern", r.ID)
+		}
+	}
+	for _, d := range []detectorID{dHealthField, dHealthCondition, dCredentialField, dAuthorization,
+		dPersonName, dPostalAddress, dDateOfBirth, dPhone, dSSN} {
+		e.fields = e.fields || e.on(d)
+	}
+	e.healthy = e.det[dHealthCondition] != detNone || e.det[dHealthICD10] != detNone ||
+		e.det[dHealthMedication] != detNone || e.det[dHealthField] != detNone
+	return e, nil
+}
+
+// Rules returns the engine's rules; Match.Rule indexes it.
+func (e *Engine) Rules() []Rule { return e.rules }
+
+// Region returns the default phone region.
+func (e *Engine) Region() string { return e.region }
+
+func (e *Engine) on(d detectorID) bool { return e.det[d] != detNone }
+
+// Scanner holds the scratch state of one goroutine's scans.
+type Scanner struct {
+	e       *Engine
+	b       []byte
+	matches []Match
+	hits    []hit
+	cols    *Columns
+	scratch []byte
+	lines   []int // line starts for custom rules
+	v6end   int   // end of the last IPv6 candidate token
+}
+
+// NewScanner returns a Scanner for e. A Scanner is not safe for concurrent
+// use.
+func (e *Engine) NewScanner() *Scanner {
+	return &Scanner{e: e, scratch: make([]byte, 0, 256)}
+}
+
+// Scan finds every match in text, which should hold whole lines. cols, when
+// not nil, names the columns of a delimited (CSV) file whose values are
+// personal data by their header. The returned slice is sorted by Start, has
+// one match per span, and is valid until the next call to Scan.
+func (s *Scanner) Scan(text []byte, cols *Columns) []Match {
+	s.b = text
+	s.cols = cols
+	s.matches = s.matches[:0]
+	s.hits = s.hits[:0]
+	s.v6end = 0
+	s.prefilter()
+	if cols.Any() {
+		s.columns()
+	}
+	if s.e.healthy && len(s.hits) > 0 {
+		s.health()
+	}
+	if len(s.e.custom) > 0 {
+		s.customRules()
+	}
+	s.resolve()
+	return s.matches
+}
+
+func (s *Scanner) emit(d detectorID, start, end int, conf finding.Confidence) {
+	s.matches = append(s.matches, Match{Start: start, End: end, Rule: s.e.det[d], Confidence: conf})
+}
+
+// prefilter is the single pass over every byte.
+func (s *Scanner) prefilter() {
+	b := s.b
+	n := len(b)
+	e := s.e
+	fields := e.fields
+	for i := 0; i < n; {
+		c := class[b[i]]
+		if c == cOther {
+			i++
+			continue
+		}
+		switch c {
+		case cLetter:
+			j := i + 1
+			for j < n && isLetter(b[j]) {
+				j++
+			}
+			k := j
+			for k < n && isAlnum[b[k]] {
+				k++
+			}
+			if k-i == 20 || j-i >= 2 && j-i <= maxKeywordLen &&
+				keywords.filter[int(b[i]|0x20-'a')*26+int(b[i+1]|0x20-'a')]&(1<<(j-i)) != 0 {
+				if next := s.word(i, j, k); next > k {
+					k = next
+				}
+			}
+			i = k
+		case cDigit:
+			i = s.number(i)
+		case cAt:
+			if e.on(dEmail) {
+				s.email(i, 1)
+			}
+			if e.on(dURLCredential) {
+				s.urlCredential(i)
+			}
+			i++
+		case cColon:
+			next := i + 1
+			if e.on(dIPv6) {
+				if end := s.ipv6(i); end > next {
+					next = end
+				}
+			}
+			if fields {
+				s.field(i)
+			}
+			i = next
+		case cEquals:
+			if fields {
+				s.field(i)
+			}
+			i++
+		case cPct:
+			if i+3 < n && b[i+1] == '4' && b[i+2] == '0' && e.on(dEmail) {
+				s.email(i, 3)
+			}
+			i++
+		case cDash:
+			if i+10 < n && b[i+1] == '-' && e.on(dPrivateKey) {
+				if end := s.privateKey(i); end > i {
+					i = end
+					continue
+				}
+			}
+			i++
+		}
+	}
+}
+
+// resolve sorts the matches and keeps one match per occurrence: identical
+// spans keep the most severe rule, a span inside a longer one of the same
+// class is dropped, and weak matches give way to any overlapping match of
+// their class.
+func (s *Scanner) resolve() {
+	m := s.matches
+	if len(m) == 0 {
+		return
+	}
+	rules := s.e.rules
+	slices.SortStableFunc(m, func(a, b Match) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		if a.End != b.End {
+			return b.End - a.End // longer first
+		}
+		if a.weak != b.weak {
+			if a.weak {
+				return 1
+			}
+			return -1
+		}
+		return int(rules[b.Rule].Severity) - int(rules[a.Rule].Severity)
+	})
+	out := m[:0]
+	for _, cur := range m {
+		drop := false
+		for k := len(out) - 1; k >= 0; k-- {
+			prev := &out[k]
+			if prev.Rule < 0 {
+				continue
+			}
+			if prev.End <= cur.Start {
+				if prev.Start < cur.Start-4096 {
+					break
+				}
+				continue
+			}
+			if prev.Start == cur.Start && prev.End == cur.End {
+				drop = true // same span: the first is the most severe
+				break
+			}
+			if rules[prev.Rule].Class != rules[cur.Rule].Class {
+				continue
+			}
+			switch {
+			case cur.weak:
+				drop = true
+			case prev.weak:
+				prev.Rule = -1 // removed below
+			case cur.End <= prev.End:
+				drop = true // inside prev
+			}
+			if drop {
+				break
+			}
+		}
+		if !drop {
+			out = append(out, cur)
+		}
+	}
+	s.matches = slices.DeleteFunc(out, func(x Match) bool { return x.Rule < 0 })
+}

@@ -1,0 +1,742 @@
+package detect
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strings"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+// fieldKind is what a field name says about its value.
+type fieldKind uint8
+
+const (
+	fieldNone fieldKind = iota
+	fieldSecret
+	fieldAuthorization
+	fieldPersonName
+	fieldGenericName // "name": only values that look like a person's name
+	fieldAddress
+	fieldGenericAddress // "address": only street-like values
+	fieldDateOfBirth
+	fieldHealth    // diagnosis, medical_condition: the value is health data
+	fieldHealthCue // condition(s): health terms in the value count
+	fieldPhone
+	fieldSSN
+)
+
+// Field names are compared after normalisation: lower case, without '_',
+// '-' and '.' ("Date-Of-Birth" and "date_of_birth" are both "dateofbirth").
+var exactFields = map[string]fieldKind{
+	"password": fieldSecret, "passwd": fieldSecret, "pwd": fieldSecret, "pass": fieldSecret,
+	"pw": fieldSecret, "passphrase": fieldSecret, "secret": fieldSecret, "credentials": fieldSecret,
+	"credential": fieldSecret, "apikey": fieldSecret, "xapikey": fieldSecret, "token": fieldSecret,
+
+	"authorization": fieldAuthorization, "proxyauthorization": fieldAuthorization,
+
+	"firstname": fieldPersonName, "lastname": fieldPersonName, "surname": fieldPersonName,
+	"givenname": fieldPersonName, "familyname": fieldPersonName, "fullname": fieldPersonName,
+	"middlename": fieldPersonName, "maidenname": fieldPersonName, "customername": fieldPersonName,
+	"patientname": fieldPersonName, "cardholdername": fieldPersonName, "cardholder": fieldPersonName,
+	"contactname": fieldPersonName, "billingname": fieldPersonName, "shippingname": fieldPersonName,
+	"recipientname": fieldPersonName, "personname": fieldPersonName, "fname": fieldPersonName,
+	"lname": fieldPersonName, "name": fieldGenericName, "displayname": fieldGenericName,
+
+	"streetaddress": fieldAddress, "street": fieldAddress, "addressline1": fieldAddress,
+	"addressline2": fieldAddress, "address1": fieldAddress, "address2": fieldAddress,
+	"mailingaddress": fieldAddress, "billingaddress": fieldAddress, "shippingaddress": fieldAddress,
+	"homeaddress": fieldAddress, "postaladdress": fieldAddress, "residentialaddress": fieldAddress,
+	"deliveryaddress": fieldAddress, "physicaladdress": fieldAddress, "customeraddress": fieldAddress,
+	"address": fieldGenericAddress, "addr": fieldGenericAddress,
+
+	"dob": fieldDateOfBirth, "dateofbirth": fieldDateOfBirth, "birthdate": fieldDateOfBirth,
+	"birthday": fieldDateOfBirth, "birthdt": fieldDateOfBirth, "bdate": fieldDateOfBirth,
+
+	"diagnosis": fieldHealth, "diagnoses": fieldHealth, "medicalcondition": fieldHealth,
+	"medicalconditions": fieldHealth, "healthcondition": fieldHealth, "healthconditions": fieldHealth,
+	"icd10": fieldHealth, "icd10code": fieldHealth, "icdcode": fieldHealth, "medication": fieldHealth,
+	"medications": fieldHealth, "prescription": fieldHealth, "allergies": fieldHealth,
+	"medicalhistory": fieldHealth, "condition": fieldHealthCue, "conditions": fieldHealthCue,
+
+	"phone": fieldPhone, "phonenumber": fieldPhone, "tel": fieldPhone, "telephone": fieldPhone,
+	"mobile": fieldPhone, "mobilenumber": fieldPhone, "cell": fieldPhone, "cellphone": fieldPhone,
+	"msisdn": fieldPhone, "fax": fieldPhone, "homephone": fieldPhone, "workphone": fieldPhone,
+	"contactphone": fieldPhone,
+
+	"ssn": fieldSSN, "socialsecuritynumber": fieldSSN, "socialsecurityno": fieldSSN, "ussn": fieldSSN,
+
+	// Names that end like a secret but hold none.
+	"pagetoken": fieldNone, "nextpagetoken": fieldNone, "nexttoken": fieldNone,
+	"continuationtoken": fieldNone, "tokentype": fieldNone, "csrftoken": fieldNone,
+	"xsrftoken": fieldNone, "synctoken": fieldNone, "cursortoken": fieldNone,
+	"passwordreset": fieldNone, "passwordresettoken": fieldSecret,
+}
+
+// secretSuffixes make any field name ending in them a secret field
+// ("db_password", "clientSecret", "GITHUB_TOKEN", "x-api-key").
+var secretSuffixes = []string{
+	"password", "passwd", "passphrase", "secret", "apikey", "token", "privatekey", "secretkey",
+	"signingkey", "encryptionkey", "masterkey", "accountkey", "sharedkey", "accesskeysecret",
+	"secretaccesskey", "clientsecret", "authkey",
+}
+
+// fieldFilter has a bit for each (first letter, last letter) pair of a
+// field name that may be of interest, and suffixFilter one for each last
+// two letters of a secret suffix. They let field reject most keys of a
+// structured log ("ts", "level", "req_id") before building a string.
+var fieldFilter, suffixFilter [26 * 26]bool
+
+func init() {
+	for k := range exactFields {
+		if isLetter(k[0]) && isLetter(k[len(k)-1]) {
+			fieldFilter[int(k[0]-'a')*26+int(k[len(k)-1]-'a')] = true
+		}
+	}
+	for _, s := range secretSuffixes {
+		suffixFilter[int(s[len(s)-2]-'a')*26+int(s[len(s)-1]-'a')] = true
+	}
+}
+
+// mayBeField applies fieldFilter and suffixFilter to the raw key b[ks:ke].
+func mayBeField(b []byte, ks, ke int) bool {
+	for ks < ke && !isLetter(b[ks]) {
+		ks++
+	}
+	if ke-ks < 2 || !isLetter(b[ke-1]) {
+		return false
+	}
+	last := int(b[ke-1] | 0x20 - 'a')
+	if fieldFilter[int(b[ks]|0x20-'a')*26+last] {
+		return true
+	}
+	return isLetter(b[ke-2]) && suffixFilter[int(b[ke-2]|0x20-'a')*26+last]
+}
+
+// fieldName returns the kind of the normalised field name n.
+func fieldName(n []byte) fieldKind {
+	if k, ok := exactFields[string(n)]; ok {
+		return k
+	}
+	if len(n) < 6 {
+		return fieldNone
+	}
+	switch n[len(n)-1] {
+	case 'd', 'e', 't', 'y', 'n':
+	default:
+		return fieldNone
+	}
+	for _, suf := range secretSuffixes {
+		if bytes.HasSuffix(n, []byte(suf)) {
+			return fieldSecret
+		}
+	}
+	return fieldNone
+}
+
+// normalizeFieldName lower-cases name into dst without '_', '-', '.' and
+// spaces. It returns nil for names that cannot be field names.
+func normalizeFieldName(dst, name []byte) []byte {
+	dst = dst[:0]
+	letter := false
+	for _, c := range name {
+		switch {
+		case c == '_' || c == '-' || c == '.' || c == ' ':
+		case isLetter(c):
+			letter = true
+			dst = append(dst, c|0x20)
+		case isDigit(c):
+			dst = append(dst, c)
+		default:
+			return nil
+		}
+	}
+	if !letter {
+		return nil
+	}
+	return dst
+}
+
+// keyChar reports whether c may appear in an unquoted field name.
+func keyChar(c byte) bool { return isAlnum[c] || c == '_' || c == '-' || c == '.' }
+
+// field examines the key/value separator (':' or '=') at i.
+func (s *Scanner) field(i int) {
+	b := s.b
+	sep := b[i]
+	ke := i
+	spaced := false
+	if sep == '=' {
+		for ke > 0 && i-ke < 4 && b[ke-1] == ' ' {
+			ke--
+			spaced = true
+		}
+	}
+	quoted := false
+	if ke > 0 && (b[ke-1] == '"' || b[ke-1] == '\'') {
+		quoted = true
+		ke--
+		if ke > 0 && b[ke-1] == '\\' {
+			ke--
+		}
+	}
+	ks := ke
+	for ks > 0 && ke-ks < 64 && keyChar(b[ks-1]) {
+		ks--
+	}
+	if ks == ke || ke-ks >= 64 || !isLetter(b[ks]) && b[ks] != '_' {
+		return
+	}
+	if ks > 0 && keyChar(b[ks-1]) || !mayBeField(b, ks, ke) {
+		return
+	}
+	norm := normalizeFieldName(s.scratch, b[ks:ke])
+	if norm == nil {
+		return
+	}
+	s.scratch = norm[:0]
+	kind := fieldName(norm)
+	if kind == fieldNone {
+		return
+	}
+	if sep == ':' && !quoted && !structuralKey(b, ks) {
+		return
+	}
+	// The value.
+	v := i + 1
+	if sep == ':' || spaced {
+		for v < len(b) && v-i < 8 && (b[v] == ' ' || b[v] == '\t') {
+			v++
+		}
+	}
+	vs, ve := fieldValue(b, v)
+	if kind == fieldHealthCue || kind == fieldHealth {
+		s.hits = append(s.hits, hit{start: ks, end: ke, kind: kwCue})
+	}
+	s.fieldValue(kind, vs, ve)
+}
+
+// structuralKey reports whether an unquoted key before ':' at ks starts a
+// field (line start, after '{', ',', ';', '[', '(', '|', a quote or a YAML
+// list dash) rather than ending a phrase of prose ("invalid password: ...").
+func structuralKey(b []byte, ks int) bool {
+	p := ks
+	for p > 0 && (b[p-1] == ' ' || b[p-1] == '\t') {
+		p--
+	}
+	if p == 0 {
+		return true
+	}
+	switch b[p-1] {
+	case '\n', '{', ',', ';', '[', '(', '|', '"', '\'', '-', '&', '?':
+		return true
+	}
+	return false
+}
+
+// fieldValue returns the span of the value that starts at v: a quoted
+// string (also with escaped quotes inside a JSON string), or an unquoted
+// token up to a delimiter. The span excludes the quotes.
+func fieldValue(b []byte, v int) (int, int) {
+	n := len(b)
+	const maxValue = 4096
+	if v >= n {
+		return v, v
+	}
+	switch {
+	case b[v] == '"' || b[v] == '\'':
+		q := b[v]
+		for e := v + 1; e < n && e-v < maxValue; e++ {
+			switch b[e] {
+			case '\\':
+				if e+1 < n && b[e+1] == q && q == '"' {
+					return v + 1, e // \" inside a JSON string ends an escaped value
+				}
+				e++
+			case q:
+				return v + 1, e
+			case '\n':
+				return v + 1, v + 1
+			}
+		}
+		return v + 1, v + 1
+	case b[v] == '\\' && v+1 < n && b[v+1] == '"':
+		for e := v + 2; e+1 < n && e-v < maxValue; e++ {
+			if b[e] == '\\' && b[e+1] == '"' {
+				return v + 2, e
+			}
+			if b[e] == '\n' {
+				break
+			}
+		}
+		return v, v
+	}
+	if c := b[v]; c == '[' || c == '<' || c == '(' {
+		// [REDACTED], <hidden>, (none)
+		closing := map[byte]byte{'[': ']', '<': '>', '(': ')'}[c]
+		for e := v + 1; e < n && e-v < 32; e++ {
+			if b[e] == closing {
+				return v, e + 1
+			}
+		}
+	}
+	e := v
+	for e < n && e-v < maxValue && !valueEnd[b[e]] {
+		e++
+	}
+	return v, e
+}
+
+var valueEnd [256]bool
+
+func init() {
+	for _, c := range []byte(" \t\r\n\"',;&}])<>|") {
+		valueEnd[c] = true
+	}
+}
+
+// fieldValue reports the value b[vs:ve] of a field of the given kind.
+func (s *Scanner) fieldValue(kind fieldKind, vs, ve int) {
+	b := s.b
+	for vs < ve && b[vs] == ' ' {
+		vs++
+	}
+	for ve > vs && b[ve-1] == ' ' {
+		ve--
+	}
+	v := b[vs:ve]
+	if len(v) == 0 || placeholder(v) {
+		return
+	}
+	e := s.e
+	switch kind {
+	case fieldSecret:
+		// A value that is a file path (PWD=/home/deploy in sudo logs,
+		// password_file style settings) names where a secret is, not the
+		// secret.
+		if e.on(dCredentialField) && len(v) >= 3 && v[0] != '/' && v[0] != '~' {
+			s.emit(dCredentialField, vs, ve, finding.ConfidenceHigh)
+		}
+	case fieldAuthorization:
+		if e.on(dAuthorization) {
+			// "Bearer xyz", "Basic xyz", "Token xyz" or a bare token.
+			t := vs
+			for t < ve && isLetter(b[t]) {
+				t++
+			}
+			if t < ve && b[t] == ' ' && t-vs <= 12 {
+				for t < ve && b[t] == ' ' {
+					t++
+				}
+			} else {
+				t = vs
+			}
+			if ve-t >= 8 {
+				s.emit(dAuthorization, t, ve, finding.ConfidenceHigh)
+			}
+		}
+	case fieldPersonName, fieldGenericName:
+		if e.on(dPersonName) && personName(v, kind == fieldGenericName) {
+			conf := finding.ConfidenceMedium
+			if kind == fieldPersonName {
+				conf = finding.ConfidenceHigh
+			}
+			s.emit(dPersonName, vs, ve, conf)
+		}
+	case fieldAddress, fieldGenericAddress:
+		if e.on(dPostalAddress) && postalAddress(v, kind == fieldGenericAddress) {
+			s.emit(dPostalAddress, vs, ve, finding.ConfidenceMedium)
+		}
+	case fieldDateOfBirth:
+		if e.on(dDateOfBirth) && looksLikeDate(v) {
+			s.emit(dDateOfBirth, vs, ve, finding.ConfidenceHigh)
+		}
+	case fieldHealth:
+		if e.on(dHealthField) && hasLetter(v) {
+			s.matches = append(s.matches, Match{Start: vs, End: ve, Rule: e.det[dHealthField],
+				Confidence: finding.ConfidenceMedium, weak: true})
+		}
+	case fieldPhone:
+		if e.on(dPhone) && allDigits(v) && len(v) >= 7 && s.validPhone(v) {
+			s.emit(dPhone, vs, ve, finding.ConfidenceMedium)
+		}
+	case fieldSSN:
+		if e.on(dSSN) && allDigits(v) && len(v) == 9 && validSSN(v[0:3], v[3:5], v[5:9]) {
+			s.emit(dSSN, vs, ve, finding.ConfidenceMedium)
+		}
+	}
+}
+
+// authToken reports the credential after an auth scheme word ("Bearer",
+// "Basic") that ends at p, and returns its end (0 when there is none).
+func (s *Scanner) authToken(p int, basic bool) int {
+	b := s.b
+	n := len(b)
+	if p >= n || b[p] != ' ' {
+		return 0
+	}
+	for p < n && b[p] == ' ' {
+		p++
+	}
+	t := p
+	for t < n && tokenChar(b[t]) {
+		t++
+	}
+	for t < n && b[t] == '=' {
+		t++
+	}
+	tok := b[p:t]
+	if len(tok) < 8 || !boundaryAfter(b, t) || placeholder(tok) {
+		return 0
+	}
+	if basic {
+		// Basic credentials are base64 of "user:password".
+		dec := make([]byte, base64.StdEncoding.DecodedLen(len(tok)))
+		m, err := base64.StdEncoding.Decode(dec, tok)
+		if err != nil || bytes.IndexByte(dec[:m], ':') < 1 || !printable(dec[:m]) {
+			return 0
+		}
+	} else if !hasDigitOrMixed(tok) {
+		return 0 // "Bearer authentication", prose
+	}
+	s.emit(dAuthorization, p, t, finding.ConfidenceHigh)
+	return t
+}
+
+func tokenChar(c byte) bool {
+	return isAlnum[c] || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
+}
+
+// placeholders are values that stand for a secret without being one.
+var placeholders = []string{
+	"redacted", "[redacted]", "<redacted>", "(redacted)", "filtered", "[filtered]", "masked",
+	"hidden", "null", "nil", "none", "undefined", "true", "false", "n/a", "na", "-", "***",
+	"changeme?", "<password>", "<secret>", "<token>", "your_password", "yourpassword",
+	"password", "secret", "string", "example", "xxx", "empty", "unset", "removed", "omitted",
+}
+
+// placeholder reports whether v is empty of real data: a word from
+// placeholders, one character repeated (*****, xxxxx), or a template
+// reference (${DB_PASSWORD}, {{ .Values.x }}, %(pw)s, $PASSWORD).
+func placeholder(v []byte) bool {
+	if len(v) == 0 {
+		return true
+	}
+	same := true
+	for _, c := range v[1:] {
+		if c != v[0] {
+			same = false
+			break
+		}
+	}
+	if same && (len(v) > 1 || !isAlnum[v[0]]) {
+		return true
+	}
+	if v[0] == '$' || bytes.HasPrefix(v, []byte("{{")) || bytes.HasPrefix(v, []byte("%(")) ||
+		bytes.HasPrefix(v, []byte("%s")) || bytes.HasPrefix(v, []byte("<%")) {
+		return true
+	}
+	if len(v) > 24 {
+		return false
+	}
+	for _, p := range placeholders {
+		if equalFoldASCII(v, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func allDigits(v []byte) bool {
+	for _, c := range v {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return len(v) > 0
+}
+
+func hasLetter(v []byte) bool {
+	for _, c := range v {
+		if isLetter(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func printable(v []byte) bool {
+	for _, c := range v {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// hasDigitOrMixed reports whether a token has a digit or mixes cases, as
+// generated tokens do and English words do not.
+func hasDigitOrMixed(v []byte) bool {
+	up, low := false, false
+	for _, c := range v {
+		switch {
+		case isDigit(c):
+			return true
+		case isUpper(c):
+			up = true
+		case isLetter(c):
+			low = true
+		}
+	}
+	return up && low && !isUpper(v[0]) || up && low && countUpper(v) > 1
+}
+
+func countUpper(v []byte) int {
+	n := 0
+	for _, c := range v {
+		if isUpper(c) {
+			n++
+		}
+	}
+	return n
+}
+
+// personName checks a name field's value. strict (for a field called just
+// "name") asks for two to four capitalised words of letters, as in
+// "Alice Smith", so service and file names are not taken for people.
+func personName(v []byte, strict bool) bool {
+	if len(v) < 2 || len(v) > 100 || !hasLetter(v) || bytes.IndexByte(v, '@') >= 0 ||
+		bytes.Contains(v, []byte("://")) || allDigits(v) {
+		return false
+	}
+	if !strict {
+		return true
+	}
+	words := bytes.Fields(v)
+	if len(words) < 2 || len(words) > 4 {
+		return false
+	}
+	for _, w := range words {
+		if len(w) < 2 || !isUpper(w[0]) {
+			return false
+		}
+		for _, c := range w[1:] {
+			if !isLetter(c) && c != '\'' && c != '-' && c != '.' && c < 0x80 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// postalAddress checks an address field's value. strict (for a field called
+// just "address") asks for a street line: a house number followed by a word,
+// so network and memory addresses are not taken for homes.
+func postalAddress(v []byte, strict bool) bool {
+	if len(v) < 5 || len(v) > 200 || bytes.IndexByte(v, ' ') < 0 || !hasLetter(v) ||
+		bytes.IndexByte(v, '@') >= 0 || bytes.Contains(v, []byte("://")) {
+		return false
+	}
+	if !strict {
+		return true
+	}
+	d := digitRun(v, 0)
+	if d == 0 || d > 6 {
+		return false
+	}
+	if d < len(v) && isLetter(v[d]) { // 221B
+		d++
+	}
+	return d+2 < len(v) && v[d] == ' ' && isLetter(v[d+1]) && isLetter(v[d+2])
+}
+
+var monthNames = []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}
+
+// looksLikeDate accepts calendar dates in the usual written forms:
+// 1990-04-23, 1990/04/23, 04/23/1990, 23.04.1990, 19900423, Apr 23, 1990,
+// 23 April 1990.
+func looksLikeDate(v []byte) bool {
+	if len(v) > 40 {
+		return false
+	}
+	var nums []int
+	var widths []int
+	month := 0
+	for i := 0; i < len(v); {
+		switch c := v[i]; {
+		case isDigit(c):
+			j := digitRun(v, i)
+			x := 0
+			for _, d := range v[i:j] {
+				x = x*10 + int(d-'0')
+			}
+			nums = append(nums, x)
+			widths = append(widths, j-i)
+			i = j
+		case isLetter(c):
+			j := i
+			for j < len(v) && isLetter(v[j]) {
+				j++
+			}
+			if j-i >= 3 {
+				for m, name := range monthNames {
+					if hasPrefixFold(v[i:j], name) {
+						month = m + 1
+					}
+				}
+			}
+			if month == 0 && !(j-i == 1 && (c == 'T' || c == 'Z')) {
+				return false
+			}
+			i = j
+		case c == '-' || c == '/' || c == '.' || c == ' ' || c == ',' || c == ':':
+			i++
+		default:
+			return false
+		}
+	}
+	validYear := func(y int) bool { return y >= 1900 && y <= 2100 }
+	switch {
+	case month > 0 && len(nums) >= 2:
+		return (nums[0] <= 31 && validYear(nums[1])) || (validYear(nums[0]) && nums[1] <= 31)
+	case len(nums) == 1 && widths[0] == 8:
+		y, m, d := nums[0]/10000, nums[0]/100%100, nums[0]%100
+		return validYear(y) && m >= 1 && m <= 12 && d >= 1 && d <= 31
+	case len(nums) >= 3:
+		a, b, c := nums[0], nums[1], nums[2]
+		if widths[0] == 4 {
+			return validYear(a) && b >= 1 && b <= 12 && c >= 1 && c <= 31
+		}
+		return widths[2] == 4 && validYear(c) && a >= 1 && b >= 1 && ((a <= 12 && b <= 31) || (b <= 12 && a <= 31))
+	}
+	return false
+}
+
+// Columns says which columns of a delimited file hold personal data, by
+// their header names.
+type Columns struct {
+	Delim byte
+	kinds []fieldKind // by column index
+	// SkipFirstLine is set for the block that starts with the header.
+	SkipFirstLine bool
+}
+
+// Any reports whether any column is of interest.
+func (c *Columns) Any() bool { return c != nil && len(c.kinds) > 0 }
+
+// HeaderColumns reads a header line of a delimited file and returns the
+// columns whose names say they hold personal data, or nil when none does.
+// delim 0 guesses among ',', ';', '\t' and '|'.
+func HeaderColumns(header []byte, delim byte) *Columns {
+	header = bytes.TrimRight(header, "\r\n")
+	if delim == 0 {
+		best := 0
+		for _, d := range []byte{',', ';', '\t', '|'} {
+			if c := bytes.Count(header, []byte{d}); c > best {
+				best, delim = c, d
+			}
+		}
+		if best == 0 {
+			return nil
+		}
+	}
+	cols := &Columns{Delim: delim}
+	any := false
+	var buf [64]byte
+	for i, name := range splitDelimited(header, delim) {
+		name = bytes.Trim(name, "\"' ")
+		if len(name) == 0 || len(name) > 64 {
+			cols.kinds = append(cols.kinds, fieldNone)
+			continue
+		}
+		norm := normalizeFieldName(buf[:0], name)
+		k := fieldNone
+		if norm != nil {
+			k = fieldName(norm)
+		}
+		if k != fieldNone {
+			any = true
+		}
+		_ = i
+		cols.kinds = append(cols.kinds, k)
+	}
+	if !any {
+		return nil
+	}
+	return cols
+}
+
+// splitDelimited splits a line at delim outside double quotes.
+func splitDelimited(line []byte, delim byte) [][]byte {
+	var out [][]byte
+	start, inq := 0, false
+	for i, c := range line {
+		switch {
+		case c == '"':
+			inq = !inq
+		case c == delim && !inq:
+			out = append(out, line[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, line[start:])
+}
+
+// columns reports the values of the columns named by s.cols, line by line.
+func (s *Scanner) columns() {
+	b := s.b
+	c := s.cols
+	p := 0
+	if c.SkipFirstLine {
+		if nl := bytes.IndexByte(b, '\n'); nl >= 0 {
+			p = nl + 1
+		} else {
+			return
+		}
+	}
+	for p < len(b) {
+		end := bytes.IndexByte(b[p:], '\n')
+		if end < 0 {
+			end = len(b)
+		} else {
+			end += p
+		}
+		col, fs, inq := 0, p, false
+		for k := p; k <= end; k++ {
+			if k < end && b[k] == '"' {
+				inq = !inq
+				continue
+			}
+			if k < end && (b[k] != c.Delim || inq) {
+				continue
+			}
+			if col < len(c.kinds) && c.kinds[col] != fieldNone {
+				vs, ve := fs, k
+				if ve > vs && b[ve-1] == '\r' {
+					ve--
+				}
+				if ve-vs >= 2 && b[vs] == '"' && b[ve-1] == '"' {
+					vs, ve = vs+1, ve-1
+				}
+				kind := c.kinds[col]
+				if kind == fieldHealth || kind == fieldHealthCue {
+					s.hits = append(s.hits, hit{start: vs, end: vs, kind: kwCue})
+				}
+				s.fieldValue(kind, vs, ve)
+			}
+			col++
+			fs = k + 1
+		}
+		p = end + 1
+	}
+}
+
+// sortedStrings sorts names in place and returns them.
+func sortedStrings(names []string) []string {
+	for i := 1; i < len(names); i++ {
+		for j := i; j > 0 && strings.Compare(names[j], names[j-1]) < 0; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
+	}
+	return names
+}

@@ -1,0 +1,131 @@
+package detect
+
+import (
+	"bytes"
+	"slices"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+// health turns the keyword hits of the prefilter into health findings:
+//   - a condition counts when a clinical cue is on the same line within the
+//     context window ("diagnosed with asthma", "patient ... HIV");
+//   - a medication counts with a dosage right after it ("metformin 500 mg"),
+//     or, without one, near a cue ("prescribed sertraline");
+//   - ICD-10 codes count in the window after a diagnosis or ICD cue.
+//
+// Cue words are never part of a finding.
+func (s *Scanner) health() {
+	h := s.hits
+	if !slices.IsSortedFunc(h, func(a, b hit) int { return a.start - b.start }) {
+		slices.SortStableFunc(h, func(a, b hit) int { return a.start - b.start })
+	}
+	e := s.e
+	w := e.window
+	b := s.b
+	prevCue := -1 // index of the last cue before the current hit
+	for x, t := range h {
+		if t.kind&kwCue != 0 {
+			if t.kind&kwICDCue != 0 && e.on(dHealthICD10) {
+				s.icd10(t.end, min(len(b), t.end+w))
+			}
+		}
+		if t.kind&(kwCondition|kwDrug) != 0 {
+			near := false
+			if prevCue >= 0 && sameLineWithin(b, h[prevCue].end, t.start, w) {
+				near = true
+			}
+			for y := x + 1; !near && y < len(h) && h[y].start-t.end <= w; y++ {
+				if h[y].kind&kwCue != 0 && sameLineWithin(b, t.end, h[y].start, w) {
+					near = true
+				}
+			}
+			if t.kind&kwDrug != 0 && e.on(dHealthMedication) {
+				if end := dosage(b, t.end); end > 0 {
+					s.emit(dHealthMedication, t.start, end, finding.ConfidenceHigh)
+				} else if near {
+					s.emit(dHealthMedication, t.start, t.end, finding.ConfidenceMedium)
+				}
+			} else if near && e.on(dHealthCondition) {
+				s.emit(dHealthCondition, t.start, t.end, finding.ConfidenceHigh)
+			}
+		}
+		if t.kind&kwCue != 0 {
+			prevCue = x
+		}
+	}
+}
+
+// sameLineWithin reports whether [a, b) is at most w bytes and holds no
+// line break.
+func sameLineWithin(text []byte, a, b, w int) bool {
+	if b < a {
+		a, b = b, a
+	}
+	return b-a <= w && bytes.IndexByte(text[a:b], '\n') < 0
+}
+
+// dosage matches " 500 mg", "10mg", " 2.5 mg", " 100 units" after position p
+// and returns the end of the unit, or 0.
+func dosage(b []byte, p int) int {
+	n := len(b)
+	q := p
+	for q < n && q-p < 3 && (b[q] == ' ' || b[q] == ':' || b[q] == '(') {
+		q++
+	}
+	d := digitRun(b, q)
+	if d == q {
+		return 0
+	}
+	if d+1 < n && (b[d] == '.' || b[d] == ',') && isDigit(b[d+1]) {
+		d = digitRun(b, d+1)
+	}
+	u := d
+	if u < n && b[u] == ' ' {
+		u++
+	}
+	for _, unit := range doseUnits {
+		if hasPrefixFold(b[u:], unit) {
+			end := u + len(unit)
+			if end >= n || !isLetter(b[end]) {
+				return end
+			}
+		}
+	}
+	return 0
+}
+
+// icd10 reports ICD-10-CM codes (E11.9, J45.909, F32.A, Z79.4) in b[from:to]
+// on the line of from.
+func (s *Scanner) icd10(from, to int) {
+	b := s.b
+	if nl := bytes.IndexByte(b[from:to], '\n'); nl >= 0 {
+		to = from + nl
+	}
+	for p := from; p+3 <= to; p++ {
+		c := b[p]
+		if !isUpper(c) || c == 'U' || !boundaryBefore(b, p) || !isDigit(b[p+1]) {
+			continue
+		}
+		third := b[p+2]
+		if !isDigit(third) && !isUpper(third) {
+			continue
+		}
+		end := p + 3
+		if end+1 < to && b[end] == '.' && isAlnum[b[end+1]] {
+			q := end + 1
+			for q < to && q-end <= 4 && (isDigit(b[q]) || isUpper(b[q])) {
+				q++
+			}
+			if q-end > 4 {
+				continue
+			}
+			end = q
+		}
+		if !boundaryAfter(b, end) {
+			continue
+		}
+		s.emit(dHealthICD10, p, end, finding.ConfidenceMedium)
+		p = end
+	}
+}

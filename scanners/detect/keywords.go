@@ -1,0 +1,212 @@
+package detect
+
+import (
+	"strings"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+// Keyword kinds found at word starts by the prefilter.
+const (
+	kwCue uint8 = 1 << iota
+	kwICDCue
+	kwCondition
+	kwDrug
+	kwBearer
+	kwBasic
+)
+
+// A keyword entry: its first word is the map key; tail holds the rest of a
+// phrase (lower case, words separated by one space).
+type kwEntry struct {
+	kind  uint8
+	tail  string
+	upper bool // must be written in upper case
+}
+
+// keywordTable finds keywords at the start of words. filter has one bit per
+// (first two letters, word length) pair, so most words are rejected by a
+// single table lookup without building a string.
+type keywordTable struct {
+	filter [26 * 26]uint64
+	words  map[string][]kwEntry
+}
+
+const maxKeywordLen = 63
+
+var keywords = buildKeywords()
+
+func buildKeywords() *keywordTable {
+	t := &keywordTable{words: map[string][]kwEntry{}}
+	add := func(kind uint8, phrase string) {
+		upper := strings.ToUpper(phrase) == phrase && strings.ToLower(phrase) != phrase
+		p := strings.ToLower(phrase)
+		first, tail, _ := strings.Cut(p, " ")
+		// "covid-19", "crohn's": the word is the leading letters.
+		w := 0
+		for w < len(first) && isLetter(first[w]) {
+			w++
+		}
+		if w < len(first) {
+			tail = strings.TrimSpace(first[w:] + " " + tail)
+			if !strings.HasPrefix(first[w:], "'") && !strings.HasPrefix(first[w:], "-") {
+				tail = " " + tail
+			}
+			first = first[:w]
+		} else if tail != "" {
+			tail = " " + tail
+		}
+		for i, e := range t.words[first] {
+			if e.tail == tail && e.upper == upper {
+				t.words[first][i].kind |= kind
+				return
+			}
+		}
+		t.words[first] = append(t.words[first], kwEntry{kind: kind, tail: tail, upper: upper})
+		idx := int(first[0]-'a')*26 + int(first[1]-'a')
+		t.filter[idx] |= 1 << len(first)
+	}
+	for _, w := range healthCues {
+		add(kwCue, w)
+	}
+	for _, w := range icdCues {
+		add(kwCue|kwICDCue, w)
+	}
+	for _, w := range healthConditions {
+		add(kwCondition, w)
+	}
+	for _, w := range medications {
+		add(kwDrug, w)
+	}
+	add(kwBearer, "bearer")
+	add(kwBasic, "basic")
+	// Longest phrase first, so "type 2 diabetes" wins over "type".
+	for k, es := range t.words {
+		for i := 1; i < len(es); i++ {
+			for j := i; j > 0 && len(es[j].tail) > len(es[j-1].tail); j-- {
+				es[j], es[j-1] = es[j-1], es[j]
+			}
+		}
+		t.words[k] = es
+	}
+	return t
+}
+
+// hit is a keyword found in the text.
+type hit struct {
+	start, end int
+	kind       uint8
+}
+
+// word examines the word b[i:j] (letters) whose alphanumeric run ends at k.
+// It returns where the prefilter goes on (k, or later when it consumed a
+// phrase or a credential).
+func (s *Scanner) word(i, j, k int) int {
+	b := s.b
+	e := s.e
+	if k-i == 20 && b[i] == 'A' && e.on(dAWSKeyID) {
+		if isAWSKeyID(b[i:k]) && boundaryBefore(b, i) && boundaryAfter(b, k) {
+			s.emit(dAWSKeyID, i, k, finding.ConfidenceHigh)
+		}
+		return k
+	}
+	l := j - i
+	if l < 2 || l > maxKeywordLen {
+		return k
+	}
+	idx := int(b[i]|0x20-'a')*26 + int(b[i+1]|0x20-'a')
+	if keywords.filter[idx]&(1<<l) == 0 {
+		return k
+	}
+	var buf [maxKeywordLen]byte
+	for x := 0; x < l; x++ {
+		buf[x] = b[i+x] | 0x20
+	}
+	entries := keywords.words[string(buf[:l])]
+	for _, en := range entries {
+		if en.upper && !allUpper(b[i:j]) {
+			continue
+		}
+		end := j
+		if en.tail != "" {
+			end = matchTail(b, j, en.tail)
+			if end < 0 {
+				continue
+			}
+		} else if k != j && en.kind&kwCue == 0 {
+			continue // "covid19x": letters glued to digits
+		}
+		if !boundaryAfter(b, end) && en.tail != "" {
+			continue
+		}
+		switch {
+		case en.kind&kwBearer != 0:
+			if e.on(dAuthorization) {
+				if t := s.authToken(end, false); t > 0 {
+					return t
+				}
+			}
+			return k
+		case en.kind&kwBasic != 0:
+			if e.on(dAuthorization) {
+				if t := s.authToken(end, true); t > 0 {
+					return t
+				}
+			}
+			return k
+		}
+		s.hits = append(s.hits, hit{start: i, end: end, kind: en.kind})
+		if end > k {
+			return end
+		}
+		return k
+	}
+	return k
+}
+
+// matchTail matches the rest of a phrase after position p. A space in tail
+// matches one space, '-' or '_'. It returns the end of the phrase or -1.
+func matchTail(b []byte, p int, tail string) int {
+	for x := 0; x < len(tail); x++ {
+		if p >= len(b) {
+			return -1
+		}
+		c := b[p]
+		if tail[x] == ' ' {
+			if c != ' ' && c != '-' && c != '_' {
+				return -1
+			}
+		} else if toLower(c) != tail[x] {
+			return -1
+		}
+		p++
+	}
+	return p
+}
+
+func allUpper(w []byte) bool {
+	for _, c := range w {
+		if isLetter(c) && !isUpper(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// isAWSKeyID checks AKIA/ASIA followed by 16 upper-case letters or digits.
+func isAWSKeyID(w []byte) bool {
+	if len(w) != 20 || w[0] != 'A' || (w[1] != 'K' && w[1] != 'S') || w[2] != 'I' || w[3] != 'A' {
+		return false
+	}
+	digits := 0
+	for _, c := range w[4:] {
+		switch {
+		case isDigit(c):
+			digits++
+		case isUpper(c):
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}

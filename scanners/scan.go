@@ -1,0 +1,586 @@
+// Package scanners runs scans: it walks the targets, reads every file,
+// compressed file and archive member as a stream of line-aligned chunks,
+// detects personal data in the chunks on all cores, and hands the findings,
+// in file order, to a sink.
+package scanners
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+// Options configure a Scanner.
+type Options struct {
+	Engine *detect.Engine
+	// Workers is the number of detection goroutines (default: CPUs).
+	Workers int
+	Walk    source.WalkOptions
+	Limits  source.Limits
+	Allow   *Allowlist
+	// Classes, when set, keeps only findings of these classes.
+	Classes []string
+	// Reveal puts raw values in findings. Off by default.
+	Reveal       bool
+	Fingerprints *finding.Fingerprinter
+	Logger       *slog.Logger
+	// ChunkSize is the size of the blocks detection works on (default 512 KiB).
+	ChunkSize int
+}
+
+// Sink receives the findings of a scan. Findings of one stream arrive in
+// order; Add is never called concurrently.
+type Sink interface {
+	Add(f *finding.Finding) error
+}
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func(*finding.Finding) error
+
+// Add calls f.
+func (f SinkFunc) Add(x *finding.Finding) error { return f(x) }
+
+// Problem is an input that could not be read, fully or at all.
+type Problem struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
+}
+
+// Stats summarise a finished scan.
+type Stats struct {
+	// Files is the number of top-level inputs opened.
+	Files int64 `json:"files"`
+	// Streams is the number of text streams scanned: files, decompressed
+	// files and archive members.
+	Streams int64 `json:"streams"`
+	// Binary is the number of streams skipped because they are binary.
+	Binary int64 `json:"binary_skipped"`
+	// Skipped is the number of paths left out on purpose (symlinks,
+	// devices, fifos).
+	Skipped int64 `json:"skipped"`
+	// Bytes is the number of content bytes scanned (after decompression).
+	Bytes int64 `json:"bytes"`
+	// Findings is the number of findings reported.
+	Findings int64 `json:"findings"`
+	// Problems lists the inputs that could not be read.
+	Problems []Problem     `json:"unreadable"`
+	Duration time.Duration `json:"-"`
+}
+
+// Progress is updated while a scan runs, for progress displays.
+type Progress struct {
+	// TotalBytes is the size of the inputs found so far; WalkDone says
+	// whether the walk has found them all.
+	TotalBytes atomic.Int64
+	WalkDone   atomic.Bool
+	// ReadBytes counts bytes read from the inputs (compressed size).
+	ReadBytes atomic.Int64
+	Files     atomic.Int64
+	Findings  atomic.Int64
+}
+
+// Scanner scans targets. Create one with New.
+type Scanner struct {
+	opts     Options
+	rules    []detect.Rule
+	classes  map[string]bool
+	Progress Progress
+}
+
+// New returns a Scanner.
+func New(opts Options) (*Scanner, error) {
+	if opts.Engine == nil {
+		return nil, errors.New("scanners: no detection engine")
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.NumCPU()
+	}
+	if opts.ChunkSize <= 0 {
+		opts.ChunkSize = 512 << 10
+	}
+	if opts.ChunkSize < 4*overlap {
+		opts.ChunkSize = 4 * overlap
+	}
+	if opts.Fingerprints == nil {
+		return nil, errors.New("scanners: no fingerprinter")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Scanner{opts: opts, rules: opts.Engine.Rules()}
+	if len(opts.Classes) > 0 {
+		s.classes = map[string]bool{}
+		for _, c := range opts.Classes {
+			s.classes[c] = true
+		}
+	}
+	return s, nil
+}
+
+// overlap is how much of a line longer than a chunk is shared by two
+// consecutive chunks, so that a match across the cut is seen whole. It
+// bounds the length of a match inside such a line.
+const overlap = 8 << 10
+
+// stream is one text stream being scanned.
+type stream struct {
+	path    string
+	cols    *detect.Columns
+	allowed map[string]bool // classes allowed in this path by the allowlist
+	// Collector state.
+	next    int
+	pending map[int]*result
+}
+
+// chunk is a block of a stream: whole lines, or a piece of a very long line
+// with overlap on both sides.
+type chunk struct {
+	st     *stream
+	seq    int
+	buf    *[]byte
+	data   []byte
+	lo, hi int // matches starting in [lo, hi) belong to this chunk
+	line   int // line number of data[0]
+	col0   int // offset of data[0] within its line
+	last   bool
+	first  bool
+}
+
+type result struct {
+	st       *stream
+	seq      int
+	last     bool
+	findings []finding.Finding
+}
+
+// scan-wide state shared by the goroutines.
+type run struct {
+	s       *Scanner
+	ctx     context.Context
+	chunks  chan *chunk
+	results chan *result
+	bufs    sync.Pool
+	mu      sync.Mutex
+	stats   Stats
+}
+
+// Scan scans targets and sends findings to sink. It returns the stats of
+// the scan; inputs that could not be read are listed in Stats.Problems and
+// do not make Scan fail. Scan fails when the sink fails or ctx ends.
+func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats, error) {
+	start := time.Now()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r := &run{
+		s:       s,
+		ctx:     ctx,
+		chunks:  make(chan *chunk, s.opts.Workers),
+		results: make(chan *result, 2*s.opts.Workers),
+	}
+	r.bufs.New = func() any { b := make([]byte, s.opts.ChunkSize); return &b }
+
+	items := make(chan source.Item, 64)
+	var walkErr error
+	go func() {
+		defer close(items)
+		defer s.Progress.WalkDone.Store(true)
+		walkErr = source.Walk(ctx, targets, s.opts.Walk, source.WalkFuncs{
+			Item: func(it source.Item) error {
+				if it.Size > 0 {
+					s.Progress.TotalBytes.Add(it.Size)
+				}
+				select {
+				case items <- it:
+					return nil
+				case <-ctx.Done():
+					return context.Cause(ctx)
+				}
+			},
+			Error: r.problem,
+			Skipped: func(path, reason string) {
+				r.mu.Lock()
+				r.stats.Skipped++
+				r.mu.Unlock()
+				s.opts.Logger.Debug("skipped", "path", path, "reason", reason)
+			},
+		})
+	}()
+
+	var readers sync.WaitGroup
+	for range s.opts.Workers {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for it := range items {
+				if ctx.Err() != nil {
+					continue
+				}
+				r.readItem(it)
+			}
+		}()
+	}
+	var workers sync.WaitGroup
+	for range s.opts.Workers {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			r.detect()
+		}()
+	}
+	go func() {
+		readers.Wait()
+		close(r.chunks)
+		workers.Wait()
+		close(r.results)
+	}()
+
+	sinkErr := r.collect(sink)
+	if sinkErr != nil {
+		cancel(sinkErr)
+		for range r.results { // let the goroutines finish
+		}
+	}
+	r.stats.Duration = time.Since(start)
+	slices.SortFunc(r.stats.Problems, func(a, b Problem) int { return strings.Compare(a.Path, b.Path) })
+	switch {
+	case sinkErr != nil:
+		return &r.stats, sinkErr
+	case ctx.Err() != nil:
+		return &r.stats, context.Cause(ctx)
+	case walkErr != nil:
+		return &r.stats, walkErr
+	}
+	return &r.stats, nil
+}
+
+func (r *run) problem(path string, err error) {
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		msg = pe.Op + ": " + pe.Err.Error()
+	}
+	r.mu.Lock()
+	r.stats.Problems = append(r.stats.Problems, Problem{Path: path, Error: msg})
+	r.mu.Unlock()
+	r.s.opts.Logger.Warn("cannot read input", "path", path, "error", msg)
+}
+
+// countingReader feeds the progress display.
+type countingReader struct {
+	r io.Reader
+	p *Progress
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	c.p.ReadBytes.Add(int64(n))
+	return n, err
+}
+
+// readItem opens one input and feeds its streams to the workers.
+func (r *run) readItem(it source.Item) {
+	s := r.s
+	if s.opts.Allow.Path(it.Path, "") {
+		return
+	}
+	f, err := it.Open()
+	if err != nil {
+		r.problem(it.Path, err)
+		return
+	}
+	if it.Path != source.Stdin {
+		defer f.Close()
+	}
+	s.Progress.Files.Add(1)
+	r.mu.Lock()
+	r.stats.Files++
+	r.mu.Unlock()
+	x := source.Expander{Limits: s.opts.Limits, MemberError: r.problem}
+	in := &countingReader{r: f, p: &s.Progress}
+	var ra io.ReaderAt
+	if it.Path != source.Stdin {
+		ra = f
+		defer func() {
+			// Zip archives are read through ra, which is not counted.
+			if rest := it.Size - in.n; rest > 0 {
+				s.Progress.ReadBytes.Add(rest)
+			}
+		}()
+	}
+	err = x.Expand(r.ctx, it.Path, in, ra, it.Size, r.readStream)
+	if err != nil && r.ctx.Err() == nil {
+		r.problem(it.Path, err)
+	}
+}
+
+// readStream cuts one stream into chunks.
+func (r *run) readStream(path string, br *bufio.Reader) error {
+	s := r.s
+	if s.opts.Allow.Path(path, "") {
+		return nil
+	}
+	head, _ := br.Peek(8 << 10)
+	if looksBinary(head) {
+		r.mu.Lock()
+		r.stats.Binary++
+		r.mu.Unlock()
+		s.opts.Logger.Debug("binary stream skipped", "path", path)
+		return nil
+	}
+	st := &stream{path: path, cols: csvColumns(path, head)}
+	for _, c := range s.opts.Engine.Rules() {
+		if s.opts.Allow.Path(path, c.Class) {
+			if st.allowed == nil {
+				st.allowed = map[string]bool{}
+			}
+			st.allowed[c.Class] = true
+		}
+	}
+	r.mu.Lock()
+	r.stats.Streams++
+	r.mu.Unlock()
+
+	size := s.opts.ChunkSize
+	var carry []byte // bytes of the previous buffer that start the next chunk
+	lo, line, col0, seq := 0, 1, 0, 0
+	var bytesRead int64
+	for {
+		bp := r.bufs.Get().(*[]byte)
+		buf := (*bp)[:size]
+		n := copy(buf, carry)
+		m, err := io.ReadFull(br, buf[n:])
+		bytesRead += int64(m)
+		n += m
+		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !eof {
+			r.bufs.Put(bp)
+			r.send(&chunk{st: st, seq: seq, last: true}) // close the stream for the collector
+			return &fs.PathError{Op: "read", Path: path, Err: err}
+		}
+		data := buf[:n]
+		c := &chunk{st: st, seq: seq, buf: bp, data: data, lo: lo, line: line, col0: col0, first: seq == 0}
+		seq++
+		if eof {
+			c.hi, c.last = n, true
+			r.addBytes(bytesRead)
+			return r.send(c)
+		}
+		if nl := bytes.LastIndexByte(data[lo:], '\n'); nl >= 0 {
+			nl += lo
+			c.hi = nl + 1
+			c.data = data[:nl+1]
+			carry = append(carry[:0], data[nl+1:]...)
+			line += bytes.Count(data[:nl+1], []byte{'\n'})
+			lo, col0 = 0, 0
+		} else {
+			// A line longer than a chunk: cut it with overlap on both
+			// sides of the cut.
+			c.hi = n - overlap
+			carry = append(carry[:0], data[c.hi-overlap:]...)
+			col0 += c.hi - overlap
+			lo = overlap
+		}
+		if err := r.send(c); err != nil {
+			return err
+		}
+	}
+}
+
+func (r *run) addBytes(n int64) {
+	r.mu.Lock()
+	r.stats.Bytes += n
+	r.mu.Unlock()
+}
+
+func (r *run) send(c *chunk) error {
+	select {
+	case r.chunks <- c:
+		return nil
+	case <-r.ctx.Done():
+		if c.buf != nil {
+			r.bufs.Put(c.buf)
+		}
+		return context.Cause(r.ctx)
+	}
+}
+
+// detect is a worker: it scans chunks and turns matches into findings.
+func (r *run) detect() {
+	s := r.s
+	sc := s.opts.Engine.NewScanner()
+	region := s.opts.Engine.Region()
+	for c := range r.chunks {
+		res := &result{st: c.st, seq: c.seq, last: c.last}
+		if c.data != nil && r.ctx.Err() == nil {
+			cols := c.st.cols
+			if cols != nil && (c.first || c.col0 > 0) {
+				cc := *cols
+				cc.SkipFirstLine = true
+				cols = &cc
+			}
+			matches := sc.Scan(c.data, cols)
+			res.findings = r.findings(c, matches, region)
+		}
+		if c.buf != nil {
+			r.bufs.Put(c.buf)
+		}
+		select {
+		case r.results <- res:
+		case <-r.ctx.Done():
+		}
+	}
+}
+
+func (r *run) findings(c *chunk, matches []detect.Match, region string) []finding.Finding {
+	s := r.s
+	var out []finding.Finding
+	data := c.data
+	line, pos, lineStart := c.line, 0, 0
+	for _, m := range matches {
+		if m.Start < c.lo || m.Start >= c.hi {
+			continue
+		}
+		rule := &s.rules[m.Rule]
+		if s.classes != nil && !s.classes[rule.Class] || c.st.allowed[rule.Class] {
+			continue
+		}
+		raw := data[m.Start:m.End]
+		norm := detect.Normalize(rule.Class, raw, region)
+		if s.opts.Allow.Value(rule.Class, raw, norm) {
+			continue
+		}
+		if n := bytes.Count(data[pos:m.Start], []byte{'\n'}); n > 0 {
+			line += n
+			lineStart = pos + bytes.LastIndexByte(data[pos:m.Start], '\n') + 1
+		}
+		pos = m.Start
+		col := m.Start - lineStart + 1
+		if line == c.line {
+			col += c.col0
+		}
+		fpInput := norm
+		if rule.Detector == detect.DetPrivateKey {
+			fpInput = append(slices.Clip(raw), detect.PrivateKeyBody(data, m.End)...)
+		}
+		f := finding.Finding{
+			Path:        c.st.path,
+			Line:        line,
+			Column:      col,
+			Length:      m.End - m.Start,
+			Class:       rule.Class,
+			Rule:        rule.ID,
+			Severity:    rule.Severity,
+			Confidence:  m.Confidence,
+			Masked:      finding.Mask(rule.Class, raw),
+			Fingerprint: s.opts.Fingerprints.Sum(rule.Class, fpInput),
+			Policy:      rule.Policy,
+		}
+		if s.opts.Reveal {
+			f.Value = string(raw)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// collect hands results to the sink in stream order.
+func (r *run) collect(sink Sink) error {
+	s := r.s
+	var failed error
+	for res := range r.results {
+		if failed != nil {
+			continue
+		}
+		st := res.st
+		if res.seq != st.next {
+			if st.pending == nil {
+				st.pending = map[int]*result{}
+			}
+			st.pending[res.seq] = res
+			continue
+		}
+		for res != nil {
+			for i := range res.findings {
+				if err := sink.Add(&res.findings[i]); err != nil {
+					failed = fmt.Errorf("writing findings: %w", err)
+					break
+				}
+			}
+			n := int64(len(res.findings))
+			r.stats.Findings += n
+			s.Progress.Findings.Add(n)
+			st.next++
+			res = st.pending[st.next]
+			delete(st.pending, st.next)
+		}
+	}
+	return failed
+}
+
+// looksBinary reports whether the start of a stream is binary: it holds a
+// NUL byte, or more than one byte in ten is a control character other than
+// the usual whitespace and terminal escapes.
+func looksBinary(head []byte) bool {
+	if len(head) == 0 {
+		return false
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		return true
+	}
+	ctrl := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != '\v' && c != 0x1b && c != '\b' || c == 0x7f {
+			ctrl++
+		}
+	}
+	return ctrl*10 > len(head)
+}
+
+// csvColumns returns the personal-data columns of a delimited stream:
+// files named .csv, .tsv or .psv, or any stream whose first line reads like
+// a header (delimiter-separated names, no key=value or JSON).
+func csvColumns(path string, head []byte) *detect.Columns {
+	nl := bytes.IndexByte(head, '\n')
+	if nl < 0 {
+		return nil
+	}
+	first := head[:nl]
+	ext := strings.ToLower(filepath.Ext(strings.TrimSuffix(path[strings.LastIndexByte(path, '!')+1:], ".gz")))
+	var delim byte
+	switch ext {
+	case ".csv":
+		delim = ','
+	case ".tsv":
+		delim = '\t'
+	case ".psv":
+		delim = '|'
+	default:
+		if bytes.ContainsAny(first, "{}=[]<>:") || bytes.Count(first, []byte{','}) < 2 && bytes.Count(first, []byte{'\t'}) < 2 {
+			return nil
+		}
+		for _, c := range first {
+			if c >= '0' && c <= '9' {
+				return nil // data, not names
+			}
+		}
+	}
+	return detect.HeaderColumns(first, delim)
+}

@@ -1,0 +1,407 @@
+package source
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/bzip2"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
+)
+
+// Limits bound the work one top-level input may cause, against
+// decompression bombs and runaway nesting.
+type Limits struct {
+	// MaxDepth is how deep archives may nest: a member of a top-level
+	// archive is at depth 1. Compression layers (a .gz around a .tar) do
+	// not count. Default 3.
+	MaxDepth int
+	// MaxBytes is the most bytes decompressed from one top-level input,
+	// across all its layers and members. Default 16 GiB.
+	MaxBytes int64
+	// MaxRatio is the largest decompressed:compressed ratio of one layer,
+	// checked once a layer has produced RatioFloor bytes. Default 200.
+	MaxRatio int64
+	// RatioFloor is how much a layer may produce before MaxRatio applies,
+	// so small, very compressible files are fine. Default 64 MiB.
+	RatioFloor int64
+	// MaxSpool is the largest zip archive read from a stream (a member of
+	// another archive, or stdin) that is spooled to a temporary file for
+	// random access. Default 4 GiB.
+	MaxSpool int64
+	// SpoolDir holds spooled archives. Default os.TempDir().
+	SpoolDir string
+}
+
+// WithDefaults returns l with zero fields set to their defaults.
+func (l Limits) WithDefaults() Limits {
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = 3
+	}
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = 16 << 30
+	}
+	if l.MaxRatio <= 0 {
+		l.MaxRatio = 200
+	}
+	if l.RatioFloor <= 0 {
+		l.RatioFloor = 64 << 20
+	}
+	if l.MaxSpool <= 0 {
+		l.MaxSpool = 4 << 30
+	}
+	return l
+}
+
+// Errors that describe why an input was not (fully) read.
+var (
+	// ErrBomb means a limit against decompression bombs was reached.
+	ErrBomb = errors.New("decompression limit reached (possible decompression bomb)")
+	// ErrTooDeep means archives nest deeper than Limits.MaxDepth.
+	ErrTooDeep = errors.New("archive nesting deeper than the configured limit")
+	// ErrCorrupt means a compressed file or archive is malformed or truncated.
+	ErrCorrupt = errors.New("corrupt or truncated")
+)
+
+// maxLayers bounds compression layers around one stream (.gz.gz.gz...).
+const maxLayers = 4
+
+// StreamFunc receives one stream of content: a plain file, a decompressed
+// file or an archive member. path is ARCHIVE!MEMBER for members. r is only
+// valid during the call. An error wrapping a context error stops the walk
+// of the input; any other error is reported for path and the walk goes on
+// with the next member.
+type StreamFunc func(path string, r *bufio.Reader) error
+
+// Expander opens inputs as streams, looking through compression and
+// archives.
+type Expander struct {
+	Limits Limits
+	// MemberError is called for a member of an archive that could not be
+	// read; the rest of the archive is still read.
+	MemberError func(path string, err error)
+}
+
+// Expand reads the input r (named name) and calls fn for every stream of
+// content in it. ra, when not nil, gives random access to the same bytes
+// (size of them), so a zip archive is read in place; without it a zip is
+// spooled to a temporary file. The returned error concerns name itself;
+// errors of archive members go to MemberError.
+func (x *Expander) Expand(ctx context.Context, name string, r io.Reader, ra io.ReaderAt, size int64, fn StreamFunc) error {
+	ex := &expansion{ctx: ctx, x: x, lim: x.Limits.WithDefaults(), fn: fn}
+	ex.remaining = ex.lim.MaxBytes
+	if size < 0 {
+		ra = nil
+	}
+	return ex.expand(name, r, size, ra, 0, 0)
+}
+
+type expansion struct {
+	ctx       context.Context
+	x         *Expander
+	lim       Limits
+	fn        StreamFunc
+	remaining int64 // decompression budget left for this input
+}
+
+// Format is the detected format of a stream.
+type Format int
+
+// Formats recognised by their magic bytes.
+const (
+	FormatPlain Format = iota
+	FormatGzip
+	FormatZstd
+	FormatBzip2
+	FormatXz
+	FormatZip
+	FormatTar
+)
+
+var formatNames = [...]string{"plain", "gzip", "zstd", "bzip2", "xz", "zip", "tar"}
+
+func (f Format) String() string { return formatNames[f] }
+
+// Sniff detects a format from the first bytes of a stream (512 bytes are
+// enough for all of them). The name is not consulted: a .bak that is a
+// gzip is a gzip.
+func Sniff(head []byte) Format {
+	switch {
+	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
+		return FormatGzip
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return FormatZstd
+	case len(head) >= 4 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h' && head[3] >= '1' && head[3] <= '9':
+		return FormatBzip2
+	case bytes.HasPrefix(head, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
+		return FormatXz
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")):
+		return FormatZip
+	case isTarHeader(head):
+		return FormatTar
+	}
+	return FormatPlain
+}
+
+// isTarHeader recognises a POSIX/GNU tar header by its magic, or an old
+// (v7) one by its checksum.
+func isTarHeader(h []byte) bool {
+	if len(h) < 512 {
+		return false
+	}
+	if bytes.HasPrefix(h[257:], []byte("ustar")) {
+		return true
+	}
+	chk := bytes.TrimRight(bytes.TrimLeft(h[148:156], " \x00"), " \x00")
+	want, err := strconv.ParseInt(string(chk), 8, 64)
+	if err != nil || len(chk) == 0 {
+		return false
+	}
+	var sum int64
+	for i, c := range h[:512] {
+		if i >= 148 && i < 156 {
+			c = ' '
+		}
+		sum += int64(c)
+	}
+	return sum == want && h[0] != 0
+}
+
+func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt, depth, layers int) error {
+	if err := ex.ctx.Err(); err != nil {
+		return err
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(512)
+	if err != nil && err != io.EOF {
+		return readError(name, "read", err)
+	}
+	switch f := Sniff(head); f {
+	case FormatGzip, FormatZstd, FormatBzip2, FormatXz:
+		if layers >= maxLayers {
+			return &fs.PathError{Op: "decompress", Path: name, Err: fmt.Errorf("%w: more than %d compression layers", ErrBomb, maxLayers)}
+		}
+		in := &countingReader{r: br}
+		dr, closeFn, err := decompressor(f, in)
+		if err != nil {
+			return &fs.PathError{Op: f.String(), Path: name, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		}
+		defer closeFn()
+		out := &limitedReader{r: dr, in: in, ex: ex, format: f}
+		err = ex.expand(name, out, -1, nil, depth, layers+1)
+		return err
+	case FormatTar:
+		return ex.tar(name, br, depth)
+	case FormatZip:
+		return ex.zip(name, br, size, ra, depth)
+	}
+	return ex.fn(name, br)
+}
+
+// readError wraps a read failure, keeping decompression errors recognisable
+// as corrupt input.
+func readError(name, op string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) || errors.Is(err, ErrBomb) {
+		return err
+	}
+	return &fs.PathError{Op: op, Path: name, Err: err}
+}
+
+func (ex *expansion) member(archive, member string) string {
+	return archive + "!" + strings.TrimPrefix(path.Clean("/"+member), "/")
+}
+
+// fatal reports whether err must stop the whole input rather than one member.
+func fatal(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errBudget)
+}
+
+func (ex *expansion) memberError(p string, err error) error {
+	if fatal(err) {
+		return err
+	}
+	if ex.x.MemberError != nil {
+		ex.x.MemberError(p, err)
+	}
+	return nil
+}
+
+func (ex *expansion) tar(name string, r io.Reader, depth int) error {
+	if depth >= ex.lim.MaxDepth {
+		return &fs.PathError{Op: "tar", Path: name, Err: fmt.Errorf("%w (%d)", ErrTooDeep, ex.lim.MaxDepth)}
+	}
+	tr := tar.NewReader(r)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			if fatal(err) || errors.Is(err, ErrBomb) {
+				return err
+			}
+			return &fs.PathError{Op: "tar", Path: name, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		}
+		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeGNUSparse {
+			continue
+		}
+		p := ex.member(name, hdr.Name)
+		if err := ex.expand(p, tr, hdr.Size, nil, depth+1, 0); err != nil {
+			if err := ex.memberError(p, err); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+func (ex *expansion) zip(name string, br *bufio.Reader, size int64, ra io.ReaderAt, depth int) error {
+	if depth >= ex.lim.MaxDepth {
+		return &fs.PathError{Op: "zip", Path: name, Err: fmt.Errorf("%w (%d)", ErrTooDeep, ex.lim.MaxDepth)}
+	}
+	if ra == nil {
+		f, n, err := ex.spool(name, br)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			f.Close()
+			os.Remove(f.Name())
+		}()
+		ra, size = f, n
+	}
+	zr, err := zip.NewReader(ra, size)
+	if err != nil {
+		return &fs.PathError{Op: "zip", Path: name, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+	}
+	// klauspost's inflater is faster than the standard library's.
+	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
+	for _, zf := range zr.File {
+		if zf.FileInfo().IsDir() || !zf.Mode().IsRegular() && zf.Mode()&fs.ModeType != 0 {
+			continue
+		}
+		p := ex.member(name, zf.Name)
+		if err := ex.zipMember(p, zf, depth); err != nil {
+			if err := ex.memberError(p, err); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (ex *expansion) zipMember(p string, zf *zip.File, depth int) error {
+	comp := int64(zf.CompressedSize64)
+	if un := int64(zf.UncompressedSize64); un > ex.lim.RatioFloor && un > max(comp, 1)*ex.lim.MaxRatio {
+		return &fs.PathError{Op: "unzip", Path: p, Err: fmt.Errorf("%w: declared ratio %d:1 exceeds %d:1", ErrBomb, un/max(comp, 1), ex.lim.MaxRatio)}
+	}
+	rc, err := zf.Open()
+	if err != nil {
+		return &fs.PathError{Op: "unzip", Path: p, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+	}
+	defer rc.Close()
+	in := &countingReader{n: comp} // the compressed size is known up front
+	out := &limitedReader{r: rc, in: in, ex: ex, format: FormatZip}
+	return ex.expand(p, out, int64(zf.UncompressedSize64), nil, depth+1, 0)
+}
+
+// spool copies a zip archive read from a stream into a temporary file.
+func (ex *expansion) spool(name string, r io.Reader) (*os.File, int64, error) {
+	f, err := os.CreateTemp(ex.lim.SpoolDir, "piiscan-spool-*.zip")
+	if err != nil {
+		return nil, 0, fmt.Errorf("spooling %s: %w", name, err)
+	}
+	n, err := io.Copy(f, io.LimitReader(r, ex.lim.MaxSpool+1))
+	if err == nil && n > ex.lim.MaxSpool {
+		err = fmt.Errorf("%w: zip archive larger than %d bytes cannot be spooled", ErrBomb, ex.lim.MaxSpool)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, 0, readError(name, "spool", err)
+	}
+	return f, n, nil
+}
+
+func decompressor(f Format, r io.Reader) (io.Reader, func(), error) {
+	switch f {
+	case FormatGzip:
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		return zr, func() { zr.Close() }, nil
+	case FormatZstd:
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(256<<20), zstd.WithDecoderLowmem(true))
+		if err != nil {
+			return nil, nil, err
+		}
+		return zr, zr.Close, nil
+	case FormatBzip2:
+		return bzip2.NewReader(r), func() {}, nil
+	case FormatXz:
+		zr, err := xz.NewReader(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		return zr, func() {}, nil
+	}
+	return nil, nil, fmt.Errorf("not a compressed format: %v", f)
+}
+
+// countingReader counts the compressed bytes a decompressor consumed.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+var errBudget = errors.New("budget")
+
+// limitedReader enforces the byte budget of the input and the ratio of one
+// layer, and marks decompression errors as corrupt input.
+type limitedReader struct {
+	r      io.Reader
+	in     *countingReader
+	ex     *expansion
+	out    int64
+	format Format
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	l.out += int64(n)
+	l.ex.remaining -= int64(n)
+	lim := l.ex.lim
+	if l.ex.remaining < 0 {
+		return n, fmt.Errorf("%w: %w: more than %d bytes decompressed from one input", errBudget, ErrBomb, lim.MaxBytes)
+	}
+	if l.out > lim.RatioFloor && l.out > max(l.in.n, 1)*lim.MaxRatio {
+		return n, fmt.Errorf("%w: %s ratio above %d:1", ErrBomb, l.format, lim.MaxRatio)
+	}
+	if err != nil && err != io.EOF {
+		if fatal(err) || errors.Is(err, ErrBomb) || errors.Is(err, ErrCorrupt) {
+			return n, err
+		}
+		return n, fmt.Errorf("%s: %w: %v", l.format, ErrCorrupt, err)
+	}
+	return n, err
+}

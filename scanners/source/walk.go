@@ -1,0 +1,221 @@
+// Package source enumerates what piiscan reads and opens it as streams of
+// bytes: files and directories on disk, standard input, and the members of
+// compressed files and archives inside them. It knows nothing about
+// personal data.
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// Stdin is the target name for standard input.
+const Stdin = "-"
+
+// Item is one top-level input: a file on disk or standard input.
+type Item struct {
+	// Path is the path as given or found by the walk ("-" for stdin).
+	Path string
+	// Size is the size on disk, or -1 when unknown (stdin).
+	Size int64
+	// ModTime is the file's modification time (zero for stdin).
+	ModTime time.Time
+}
+
+// Open opens the item for reading.
+func (it Item) Open() (*os.File, error) {
+	if it.Path == Stdin {
+		return os.Stdin, nil
+	}
+	return os.Open(it.Path)
+}
+
+// WalkOptions select the files of a walk.
+type WalkOptions struct {
+	// Include, when set, keeps only files matching one of these globs.
+	Include []string
+	// Exclude drops files and directories matching one of these globs.
+	Exclude []string
+	// FollowSymlinks makes the walk follow symbolic links found inside
+	// directories. Links named as targets are always followed.
+	FollowSymlinks bool
+}
+
+// Globs are matched with doublestar ("**" crosses directories) against the
+// path relative to the walked target, with '/' separators. A glob without
+// '/' also matches the base name alone, so "*.log" selects log files at any
+// depth.
+func matchAny(globs []string, rel, base string) bool {
+	for _, g := range globs {
+		if ok, _ := doublestar.Match(g, rel); ok {
+			return true
+		}
+		if !strings.Contains(g, "/") {
+			if ok, _ := doublestar.Match(g, base); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// CheckGlobs returns an error for the first malformed glob.
+func CheckGlobs(globs []string) error {
+	for _, g := range globs {
+		if !doublestar.ValidatePattern(g) {
+			return fmt.Errorf("invalid glob %q", g)
+		}
+	}
+	return nil
+}
+
+// Skip reasons reported through WalkFuncs.Skipped.
+const (
+	SkipSymlink = "symlink not followed"
+	SkipSpecial = "not a regular file"
+)
+
+// WalkFuncs receive what a walk finds.
+type WalkFuncs struct {
+	// Item is called for every file to scan. An error stops the walk.
+	Item func(Item) error
+	// Error is called for every path that could not be read.
+	Error func(path string, err error)
+	// Skipped is called for paths left out on purpose (symlinks, devices).
+	Skipped func(path, reason string)
+}
+
+// Walk enumerates the files under targets in lexical order.
+func Walk(ctx context.Context, targets []string, opts WalkOptions, fns WalkFuncs) error {
+	for _, t := range targets {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if t == Stdin {
+			if err := fns.Item(Item{Path: Stdin, Size: -1}); err != nil {
+				return err
+			}
+			continue
+		}
+		fi, err := os.Stat(t) // targets named by the user are followed
+		if err != nil {
+			fns.Error(t, err)
+			continue
+		}
+		if !fi.IsDir() {
+			if !fi.Mode().IsRegular() {
+				fns.Skipped(t, SkipSpecial)
+				continue
+			}
+			if len(opts.Include) > 0 && !matchAny(opts.Include, filepath.Base(t), filepath.Base(t)) ||
+				matchAny(opts.Exclude, filepath.Base(t), filepath.Base(t)) {
+				continue
+			}
+			if err := fns.Item(Item{Path: t, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
+				return err
+			}
+			continue
+		}
+		w := walker{ctx: ctx, opts: opts, fns: fns, seen: map[fileID]bool{}}
+		if err := w.walk(t, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type walker struct {
+	ctx  context.Context
+	opts WalkOptions
+	fns  WalkFuncs
+	seen map[fileID]bool // directories entered, against symlink loops
+}
+
+// walk walks dir, whose paths are reported relative to root for globs.
+func (w *walker) walk(root, dir string) error {
+	if fi, err := os.Stat(dir); err == nil {
+		id := idOf(fi)
+		if w.seen[id] {
+			return nil
+		}
+		w.seen[id] = true
+	}
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if cerr := w.ctx.Err(); cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			w.fns.Error(path, err)
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if path != dir && matchAny(w.opts.Exclude, rel, d.Name()) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		mode := d.Type()
+		var fi fs.FileInfo
+		switch {
+		case mode&fs.ModeSymlink != 0:
+			if !w.opts.FollowSymlinks {
+				w.fns.Skipped(path, SkipSymlink)
+				return nil
+			}
+			fi, err = os.Stat(path)
+			if err != nil {
+				w.fns.Error(path, err)
+				return nil
+			}
+			if fi.IsDir() {
+				return w.walk(root, path)
+			}
+		case mode.IsRegular():
+			fi, err = d.Info()
+			if err != nil {
+				w.fns.Error(path, err)
+				return nil
+			}
+		default:
+			w.fns.Skipped(path, SkipSpecial)
+			return nil
+		}
+		if !fi.Mode().IsRegular() {
+			w.fns.Skipped(path, SkipSpecial)
+			return nil
+		}
+		if len(w.opts.Include) > 0 && !matchAny(w.opts.Include, rel, d.Name()) {
+			return nil
+		}
+		return w.fns.Item(Item{Path: path, Size: fi.Size(), ModTime: fi.ModTime()})
+	})
+}
+
+// ErrUnreadable marks errors about inputs that could not be read.
+var ErrUnreadable = errors.New("unreadable input")
+
+// readFull reads into p until it is full, the reader ends, or fails.
+func readFull(r io.Reader, p []byte) (int, error) {
+	n, err := io.ReadFull(r, p)
+	if err == io.ErrUnexpectedEOF {
+		err = io.EOF
+	}
+	return n, err
+}
