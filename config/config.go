@@ -271,6 +271,7 @@ func (c *Config) validate() Errors {
 		c.Rules = append(c.Rules, detect.Rule{
 			ID: rs.ID, Class: rs.Class, Detector: rs.Detector, Pattern: rs.Pattern, Keywords: rs.Keywords,
 			Validator: rs.Validator, Severity: sev, Confidence: conf, Policy: strings.Join(rs.Policy, "; "),
+			PolicyRef: policyRefs(rs.Policy),
 		})
 	}
 	if len(errs) == 0 {
@@ -332,6 +333,18 @@ func (c *Config) validate() Errors {
 		bad([]any{"scan", "exclude"}, "%v", err)
 	}
 	return errs
+}
+
+// policyRefs shortens clauses to their references: the text before the
+// first ':' of each ("cloudlex §07 User Access and Choice: \"We will not
+// ...\"" becomes "cloudlex §07 User Access and Choice").
+func policyRefs(clauses []string) string {
+	refs := make([]string, 0, len(clauses))
+	for _, c := range clauses {
+		ref, _, _ := strings.Cut(c, ": ")
+		refs = append(refs, strings.TrimSpace(ref))
+	}
+	return strings.Join(refs, "; ")
 }
 
 // Region returns the default phone region (US when unset).

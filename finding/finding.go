@@ -33,7 +33,8 @@ type Finding struct {
 	// Fingerprint is a keyed HMAC-SHA256 of the normalised value, so the same
 	// value can be correlated across files and runs without being revealed.
 	Fingerprint string `json:"fingerprint"`
-	// Policy is the policy clause the rule enforces.
+	// Policy references the policy clauses the rule enforces; `piiscan
+	// rules list` shows their text.
 	Policy string `json:"policy,omitempty"`
 	// Value is the raw value. It is empty unless the scan ran with --reveal.
 	Value string `json:"value,omitempty"`

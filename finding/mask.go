@@ -124,11 +124,15 @@ func maskIP(s string) string {
 		}
 		return "****:****"
 	}
-	parts := strings.Split(s, ".")
-	if len(parts) != 4 {
+	first := strings.IndexByte(s, '.')
+	if first < 0 {
 		return "*.*.*.*"
 	}
-	return parts[0] + "." + parts[1] + ".*.*"
+	second := strings.IndexByte(s[first+1:], '.')
+	if second < 0 {
+		return "*.*.*.*"
+	}
+	return s[:first+1+second] + ".*.*"
 }
 
 // maskWords keeps the first character of each word.

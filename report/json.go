@@ -18,6 +18,7 @@ type jsonWriter struct {
 	sum   Summary
 	meta  Meta
 	first bool
+	enc   encoder
 }
 
 func newJSON(w io.Writer, meta Meta) (*jsonWriter, error) {
@@ -40,7 +41,7 @@ func (j *jsonWriter) Add(f *finding.Finding) error {
 	}
 	j.first = false
 	j.buf = append(j.buf, "\n  "...)
-	j.buf = appendFinding(j.buf, f)
+	j.buf = j.enc.appendFinding(j.buf, f)
 	_, err := j.w.Write(j.buf)
 	return err
 }

@@ -7,9 +7,41 @@ import (
 	"github.com/piiscan/piiscan/finding"
 )
 
-// appendFinding appends f as a JSON object. It writes the fields in a fixed
-// order without reflection: a large scan writes millions of findings.
-func appendFinding(b []byte, f *finding.Finding) []byte {
+// encoder appends findings as JSON objects. It writes the fields in a fixed
+// order without reflection, and encodes the strings a rule repeats in every
+// finding (class, rule, policy) once: a large scan writes millions of
+// findings.
+type encoder struct {
+	rules map[string][]byte // rule id -> encoded class, rule, severity fields
+	last  string
+	frag  []byte
+}
+
+func (e *encoder) ruleFields(f *finding.Finding) []byte {
+	if f.Rule == e.last && e.frag != nil {
+		return e.frag
+	}
+	key := f.Rule + "\x00" + f.Class + "\x00" + f.Policy + "\x00" + f.Severity.String()
+	frag, ok := e.rules[key]
+	if !ok {
+		if e.rules == nil {
+			e.rules = map[string][]byte{}
+		}
+		frag = append(frag, `,"class":`...)
+		frag = appendString(frag, f.Class)
+		frag = append(frag, `,"rule":`...)
+		frag = appendString(frag, f.Rule)
+		frag = append(frag, `,"severity":"`...)
+		frag = append(frag, f.Severity.String()...)
+		frag = append(frag, '"')
+		e.rules[key] = frag
+	}
+	e.last, e.frag = f.Rule, frag
+	return frag
+}
+
+// appendFinding appends f as a JSON object.
+func (e *encoder) appendFinding(b []byte, f *finding.Finding) []byte {
 	b = append(b, `{"path":`...)
 	b = appendString(b, f.Path)
 	b = append(b, `,"line":`...)
@@ -18,13 +50,8 @@ func appendFinding(b []byte, f *finding.Finding) []byte {
 	b = strconv.AppendInt(b, int64(f.Column), 10)
 	b = append(b, `,"length":`...)
 	b = strconv.AppendInt(b, int64(f.Length), 10)
-	b = append(b, `,"class":`...)
-	b = appendString(b, f.Class)
-	b = append(b, `,"rule":`...)
-	b = appendString(b, f.Rule)
-	b = append(b, `,"severity":"`...)
-	b = append(b, f.Severity.String()...)
-	b = append(b, `","confidence":"`...)
+	b = append(b, e.ruleFields(f)...)
+	b = append(b, `,"confidence":"`...)
 	b = append(b, f.Confidence.String()...)
 	b = append(b, `","masked":`...)
 	b = appendString(b, f.Masked)
@@ -32,13 +59,27 @@ func appendFinding(b []byte, f *finding.Finding) []byte {
 	b = appendString(b, f.Fingerprint)
 	if f.Policy != "" {
 		b = append(b, `,"policy":`...)
-		b = appendString(b, f.Policy)
+		b = append(b, e.policy(f.Policy)...)
 	}
 	if f.Value != "" {
 		b = append(b, `,"value":`...)
 		b = appendString(b, f.Value)
 	}
 	return append(b, '}')
+}
+
+// policy returns the encoded policy string, cached.
+func (e *encoder) policy(p string) []byte {
+	if e.rules == nil {
+		e.rules = map[string][]byte{}
+	}
+	key := "\x01" + p
+	if enc, ok := e.rules[key]; ok {
+		return enc
+	}
+	enc := appendString(nil, p)
+	e.rules[key] = enc
+	return enc
 }
 
 const hexDigits = "0123456789abcdef"

@@ -12,6 +12,7 @@ import (
 type jsonlWriter struct {
 	w   *bufio.Writer
 	buf []byte
+	enc encoder
 }
 
 func newJSONL(w io.Writer) *jsonlWriter {
@@ -19,7 +20,7 @@ func newJSONL(w io.Writer) *jsonlWriter {
 }
 
 func (j *jsonlWriter) Add(f *finding.Finding) error {
-	j.buf = appendFinding(j.buf[:0], f)
+	j.buf = j.enc.appendFinding(j.buf[:0], f)
 	j.buf = append(j.buf, '\n')
 	_, err := j.w.Write(j.buf)
 	return err

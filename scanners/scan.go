@@ -451,7 +451,7 @@ func (r *run) detect() {
 
 func (r *run) findings(c *chunk, matches []detect.Match, region string) []finding.Finding {
 	s := r.s
-	var out []finding.Finding
+	out := make([]finding.Finding, 0, len(matches))
 	data := c.data
 	line, pos, lineStart := c.line, 0, 0
 	for _, m := range matches {
@@ -491,7 +491,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string) []findin
 			Confidence:  m.Confidence,
 			Masked:      finding.Mask(rule.Class, raw),
 			Fingerprint: s.opts.Fingerprints.Sum(rule.Class, fpInput),
-			Policy:      rule.Policy,
+			Policy:      rule.PolicyRef,
 		}
 		if s.opts.Reveal {
 			f.Value = string(raw)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -49,9 +50,13 @@ func main() {
 func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := newRootCmd()
+	g := &globalFlags{}
+	root := newRootCmd(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if g.stopProf != nil {
+		g.stopProf()
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -76,13 +81,14 @@ func run(args []string) int {
 }
 
 type globalFlags struct {
-	config    string
-	logLevel  string
-	logFormat string
+	config     string
+	logLevel   string
+	logFormat  string
+	cpuProfile string
+	stopProf   func()
 }
 
-func newRootCmd() *cobra.Command {
-	g := &globalFlags{}
+func newRootCmd(g *globalFlags) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "piiscan",
 		Short: "Find personal data in logs, backups and object storage, and enforce a privacy policy on it",
@@ -96,7 +102,10 @@ PIISCAN_CONFIG, else the built-in default.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			return setupLogging(g)
+			if err := setupLogging(g); err != nil {
+				return err
+			}
+			return startProfile(g)
 		},
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
@@ -106,6 +115,8 @@ PIISCAN_CONFIG, else the built-in default.`,
 	pf.StringVar(&g.config, "config", os.Getenv("PIISCAN_CONFIG"), "policy file (default ./rules.yaml, else the built-in one) [PIISCAN_CONFIG]")
 	pf.StringVar(&g.logLevel, "log-level", envOr("PIISCAN_LOG_LEVEL", "warn"), "log level: debug, info, warn, error [PIISCAN_LOG_LEVEL]")
 	pf.StringVar(&g.logFormat, "log-format", envOr("PIISCAN_LOG_FORMAT", "text"), "log format: text or json [PIISCAN_LOG_FORMAT]")
+	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to FILE (for performance reports)")
+	pf.MarkHidden("cpuprofile")
 	root.AddCommand(newScanCmd(g), newRulesCmd(g), newVersionCmd())
 	return root
 }
@@ -115,6 +126,26 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// startProfile starts CPU profiling when --cpuprofile is set.
+func startProfile(g *globalFlags) error {
+	if g.cpuProfile == "" {
+		return nil
+	}
+	f, err := os.Create(g.cpuProfile)
+	if err != nil {
+		return usageError(fmt.Errorf("--cpuprofile: %w", err))
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return usageError(fmt.Errorf("--cpuprofile: %w", err))
+	}
+	g.stopProf = func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+	return nil
 }
 
 func setupLogging(g *globalFlags) error {

@@ -1,8 +1,10 @@
 package detect
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
@@ -70,5 +72,40 @@ func BenchmarkDetector(b *testing.B) {
 		b.Run(d.Name, func(b *testing.B) {
 			benchEngine(b, []Rule{{ID: d.Name, Detector: d.Name, Severity: finding.SeverityHigh}})
 		})
+	}
+}
+
+// BenchmarkScanFile scans the file named by PIISCAN_BENCH_FILE (for example
+// a part of the corpus bench/run.sh builds) with every built-in detector.
+func BenchmarkScanFile(b *testing.B) {
+	path := os.Getenv("PIISCAN_BENCH_FILE")
+	if path == "" {
+		b.Skip("set PIISCAN_BENCH_FILE to a log file")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var rules []Rule
+	for _, d := range Builtins() {
+		rules = append(rules, Rule{ID: d.Name, Detector: d.Name, Severity: finding.SeverityHigh})
+	}
+	e, err := New(rules, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := e.NewScanner()
+	const chunk = 512 << 10
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		for off := 0; off < len(data); {
+			end := min(off+chunk, len(data))
+			if nl := bytes.LastIndexByte(data[off:end], '\n'); nl >= 0 && end < len(data) {
+				end = off + nl + 1
+			}
+			s.Scan(data[off:end], nil)
+			off = end
+		}
 	}
 }

@@ -45,6 +45,9 @@ func compileCustom(idx int, r Rule) (*customRule, error) {
 		}
 		low := strings.ToLower(k)
 		c.keywords = append(c.keywords, []byte(low))
+		if prefixKeyword(low) {
+			continue // found by the prefilter's keyword table
+		}
 		for _, form := range []string{low, strings.ToUpper(low[:1]) + low[1:], strings.ToUpper(low)} {
 			if !slices.ContainsFunc(c.keywordForms, func(f []byte) bool { return string(f) == form }) {
 				c.keywordForms = append(c.keywordForms, []byte(form))
@@ -63,11 +66,12 @@ func compileCustom(idx int, r Rule) (*customRule, error) {
 
 // customRules runs the pattern rules. A rule with keywords only looks at
 // lines that contain one of them, which keeps slow regular expressions off
-// most of the input. Keywords match written in lower case, Title case or
-// UPPER case (google, Google, GOOGLE), anywhere in a line.
+// most of the input. A keyword that starts with two letters matches, in any
+// case, at the start of a word (after a space, punctuation, '_' or '-');
+// others match anywhere, written in lower, Title or UPPER case.
 func (s *Scanner) customRules() {
 	b := s.b
-	for _, c := range s.e.custom {
+	for ci, c := range s.e.custom {
 		if len(c.keywords) == 0 {
 			for p := 0; p < len(b); {
 				end := lineEnd(b, p)
@@ -77,6 +81,11 @@ func (s *Scanner) customRules() {
 			continue
 		}
 		s.lines = s.lines[:0]
+		for _, h := range s.hits {
+			if h.kind == kwCustom && int(h.id) == ci {
+				s.lines = append(s.lines, lineStart(b, h.start))
+			}
+		}
 		for _, kw := range c.keywordForms {
 			for off := 0; off < len(b); {
 				k := bytes.Index(b[off:], kw)

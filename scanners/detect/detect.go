@@ -125,7 +125,11 @@ type Rule struct {
 	Validator  string
 	Severity   finding.Severity
 	Confidence finding.Confidence
-	Policy     string
+	// Policy is the full text of the clauses the rule enforces.
+	Policy string
+	// PolicyRef is the short reference to them that findings carry
+	// ("cloudlex §07 User Access and Choice").
+	PolicyRef string
 }
 
 // Options tune detection.
@@ -159,6 +163,7 @@ type Engine struct {
 	region  string
 	nanp    bool
 	window  int
+	kw      *keywordTable
 	healthy bool // any health detector enabled
 	fields  bool // any detector that reads key/value fields enabled
 }
@@ -217,6 +222,17 @@ func New(rules []Rule, opts Options) (*Engine, error) {
 	for _, d := range []detectorID{dHealthField, dHealthCondition, dCredentialField, dAuthorization,
 		dPersonName, dPostalAddress, dDateOfBirth, dPhone, dSSN} {
 		e.fields = e.fields || e.on(d)
+	}
+	e.kw = builtinKeywords
+	for ci, c := range e.custom {
+		for _, k := range c.keywords {
+			if prefixKeyword(string(k)) {
+				if e.kw == builtinKeywords {
+					e.kw = buildKeywords()
+				}
+				e.kw.addPrefix(string(k), ci)
+			}
+		}
 	}
 	e.healthy = e.det[dHealthCondition] != detNone || e.det[dHealthICD10] != detNone ||
 		e.det[dHealthMedication] != detNone || e.det[dHealthField] != detNone
@@ -291,19 +307,25 @@ func (s *Scanner) prefilter() {
 		}
 		switch c {
 		case cLetter:
-			j := i + 1
-			for j < n && isLetter(b[j]) {
-				j++
-			}
-			k := j
+			k := i + 1
 			for k < n && isAlnum[b[k]] {
 				k++
 			}
-			if k-i == 20 || j-i >= 2 && j-i <= maxKeywordLen &&
-				keywords.filter[int(b[i]|0x20-'a')*26+int(b[i+1]|0x20-'a')]&(1<<(j-i)) != 0 {
-				if next := s.word(i, j, k); next > k {
-					k = next
+			if k-i >= 2 && isLetter(b[i+1]) {
+				if f := e.kw.filter[kwIndex(b[i], b[i+1])]; f != 0 {
+					j := i + 2
+					for j < k && isLetter(b[j]) {
+						j++
+					}
+					if f&(1<<min(j-i, maxKeywordLen)) != 0 {
+						if next := s.word(i, j, k); next > k {
+							k = next
+						}
+					}
 				}
+			}
+			if k-i == 20 && b[i] == 'A' && e.on(dAWSKeyID) && isAWSKeyID(b[i:k]) && boundaryBefore(b, i) && boundaryAfter(b, k) {
+				s.emit(dAWSKeyID, i, k, finding.ConfidenceHigh)
 			}
 			i = k
 		case cDigit:
@@ -318,7 +340,9 @@ func (s *Scanner) prefilter() {
 			i++
 		case cColon:
 			next := i + 1
-			if e.on(dIPv6) {
+			// An IPv6 address has a hex digit or another colon next to
+			// this one; JSON's ":" and "key: value" have neither.
+			if e.on(dIPv6) && i >= s.v6end && (i > 0 && isHex(b[i-1]) || next < n && (isHex(b[next]) || b[next] == ':')) {
 				if end := s.ipv6(i); end > next {
 					next = end
 				}

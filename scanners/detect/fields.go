@@ -73,6 +73,10 @@ var exactFields = map[string]fieldKind{
 	"passwordreset": fieldNone, "passwordresettoken": fieldSecret,
 }
 
+// genericSecretNames are secret field names that other things are also
+// called by.
+var genericSecretNames = map[string]bool{"token": true, "secret": true, "credential": true, "credentials": true}
+
 // secretSuffixes make any field name ending in them a secret field
 // ("db_password", "clientSecret", "GITHUB_TOKEN", "x-api-key").
 var secretSuffixes = []string{
@@ -213,7 +217,7 @@ func (s *Scanner) field(i int) {
 	if kind == fieldHealthCue || kind == fieldHealth {
 		s.hits = append(s.hits, hit{start: ks, end: ke, kind: kwCue})
 	}
-	s.fieldValue(kind, vs, ve)
+	s.fieldValueOf(kind, vs, ve, genericSecretNames[string(norm)])
 }
 
 // structuralKey reports whether an unquoted key before ':' at ks starts a
@@ -295,8 +299,79 @@ func init() {
 	}
 }
 
+// secretValue reports whether b[vs:ve], the value of a secret field, can be
+// a secret rather than something else printed under the same name:
+//   - a file path (PWD=/home/deploy in sudo logs, password_file settings);
+//   - an object dump (token=Token{a64f992 ..., Token: Token { kind: ... },
+//     token: android.os.BinderProxy@2bd79ce);
+//   - a dotted identifier (com.apple.xpc.activity/4505).
+//
+// generic is set for field names that are often not secrets ("token"):
+// their values must also look generated (a digit or mixed case).
+func secretValue(b []byte, vs, ve int, generic bool) bool {
+	v := b[vs:ve]
+	if len(v) < 3 || v[0] == '/' || v[0] == '~' {
+		return false
+	}
+	quoted := vs > 0 && (b[vs-1] == '"' || b[vs-1] == '\'')
+	if !quoted {
+		if bytes.ContainsAny(v, "{[(") {
+			return false
+		}
+		if ve+1 < len(b) && b[ve] == ' ' && b[ve+1] == '{' {
+			return false
+		}
+		if javaObject(v) || dottedIdentifier(v) {
+			return false
+		}
+	}
+	return !generic || hasDigitOrMixed(v)
+}
+
+// javaObject matches Java's default toString: pkg.Class@1a2b3c.
+func javaObject(v []byte) bool {
+	at := bytes.LastIndexByte(v, '@')
+	if at <= 0 || at == len(v)-1 || bytes.IndexByte(v[:at], '.') < 0 {
+		return false
+	}
+	for _, c := range v[at+1:] {
+		if !isHex(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// dottedIdentifier matches reverse-DNS names: com.apple.xpc.activity,
+// optionally followed by /something.
+func dottedIdentifier(v []byte) bool {
+	if i := bytes.IndexByte(v, '/'); i >= 0 {
+		v = v[:i]
+	}
+	parts := bytes.Split(v, []byte("."))
+	if len(parts) < 3 {
+		return false
+	}
+	for _, p := range parts {
+		if len(p) == 0 || !isLetter(p[0]) {
+			return false
+		}
+		for _, c := range p {
+			if !isAlnum[c] && c != '_' && c != '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // fieldValue reports the value b[vs:ve] of a field of the given kind.
+// generic is set for field names that say less about their values.
 func (s *Scanner) fieldValue(kind fieldKind, vs, ve int) {
+	s.fieldValueOf(kind, vs, ve, false)
+}
+
+func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 	b := s.b
 	for vs < ve && b[vs] == ' ' {
 		vs++
@@ -311,10 +386,7 @@ func (s *Scanner) fieldValue(kind fieldKind, vs, ve int) {
 	e := s.e
 	switch kind {
 	case fieldSecret:
-		// A value that is a file path (PWD=/home/deploy in sudo logs,
-		// password_file style settings) names where a secret is, not the
-		// secret.
-		if e.on(dCredentialField) && len(v) >= 3 && v[0] != '/' && v[0] != '~' {
+		if e.on(dCredentialField) && secretValue(b, vs, ve, generic) {
 			s.emit(dCredentialField, vs, ve, finding.ConfidenceHigh)
 		}
 	case fieldAuthorization:

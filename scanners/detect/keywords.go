@@ -1,10 +1,6 @@
 package detect
 
-import (
-	"strings"
-
-	"github.com/piiscan/piiscan/finding"
-)
+import "strings"
 
 // Keyword kinds found at word starts by the prefilter.
 const (
@@ -14,6 +10,7 @@ const (
 	kwDrug
 	kwBearer
 	kwBasic
+	kwCustom // a custom rule's keyword; hit.id is the rule's index in Engine.custom
 )
 
 // A keyword entry: its first word is the map key; tail holds the rest of a
@@ -24,17 +21,50 @@ type kwEntry struct {
 	upper bool // must be written in upper case
 }
 
+// prefixEntry is a custom rule keyword, matched at the start of a word in
+// any case.
+type prefixEntry struct {
+	text string // lower case
+	rule int32  // index in Engine.custom
+}
+
 // keywordTable finds keywords at the start of words. filter has one bit per
-// (first two letters, word length) pair, so most words are rejected by a
-// single table lookup without building a string.
+// (first two letters, length of the word's letters) pair, so most words are
+// rejected by a single table lookup without building a string.
 type keywordTable struct {
-	filter [26 * 26]uint64
-	words  map[string][]kwEntry
+	filter   [26 * 26]uint64
+	words    map[string][]kwEntry
+	prefixes [26 * 26][]prefixEntry
 }
 
 const maxKeywordLen = 63
 
-var keywords = buildKeywords()
+// kwIndex is the filter row of a word starting with letters a and b.
+func kwIndex(a, b byte) int { return int(a|0x20-'a')*26 + int(b|0x20-'a') }
+
+// prefixKeyword reports whether a custom keyword can go in the keyword
+// table: it starts with two letters.
+func prefixKeyword(k string) bool { return len(k) >= 2 && isLetter(k[0]) && isLetter(k[1]) }
+
+// addPrefix adds a custom rule keyword (lower case).
+func (t *keywordTable) addPrefix(k string, rule int) {
+	l := 0
+	for l < len(k) && isLetter(k[l]) {
+		l++
+	}
+	idx := kwIndex(k[0], k[1])
+	t.prefixes[idx] = append(t.prefixes[idx], prefixEntry{text: k, rule: int32(rule)})
+	for n := l; n <= maxKeywordLen; n++ {
+		t.filter[idx] |= 1 << n
+	}
+	if l < len(k) {
+		t.filter[idx] |= 1 << l // "emp-": the word's letters are exactly "emp"
+	}
+}
+
+// builtinKeywords is the table of built-in keywords, shared by engines
+// without custom keywords.
+var builtinKeywords = buildKeywords()
 
 func buildKeywords() *keywordTable {
 	t := &keywordTable{words: map[string][]kwEntry{}}
@@ -63,8 +93,7 @@ func buildKeywords() *keywordTable {
 			}
 		}
 		t.words[first] = append(t.words[first], kwEntry{kind: kind, tail: tail, upper: upper})
-		idx := int(first[0]-'a')*26 + int(first[1]-'a')
-		t.filter[idx] |= 1 << len(first)
+		t.filter[kwIndex(first[0], first[1])] |= 1 << len(first)
 	}
 	for _, w := range healthCues {
 		add(kwCue, w)
@@ -96,33 +125,29 @@ func buildKeywords() *keywordTable {
 type hit struct {
 	start, end int
 	kind       uint8
+	id         int32
 }
 
-// word examines the word b[i:j] (letters) whose alphanumeric run ends at k.
-// It returns where the prefilter goes on (k, or later when it consumed a
-// phrase or a credential).
+// word examines the word b[i:j] (letters) whose alphanumeric run ends at k,
+// after the keyword filter accepted it. It returns where the prefilter goes
+// on (k, or later when it consumed a phrase or a credential).
 func (s *Scanner) word(i, j, k int) int {
 	b := s.b
 	e := s.e
-	if k-i == 20 && b[i] == 'A' && e.on(dAWSKeyID) {
-		if isAWSKeyID(b[i:k]) && boundaryBefore(b, i) && boundaryAfter(b, k) {
-			s.emit(dAWSKeyID, i, k, finding.ConfidenceHigh)
-		}
-		return k
-	}
 	l := j - i
-	if l < 2 || l > maxKeywordLen {
-		return k
+	for _, p := range e.kw.prefixes[kwIndex(b[i], b[i+1])] {
+		if hasPrefixFold(b[i:], p.text) {
+			s.hits = append(s.hits, hit{start: i, end: i + len(p.text), kind: kwCustom, id: p.rule})
+		}
 	}
-	idx := int(b[i]|0x20-'a')*26 + int(b[i+1]|0x20-'a')
-	if keywords.filter[idx]&(1<<l) == 0 {
+	if l > maxKeywordLen {
 		return k
 	}
 	var buf [maxKeywordLen]byte
 	for x := 0; x < l; x++ {
 		buf[x] = b[i+x] | 0x20
 	}
-	entries := keywords.words[string(buf[:l])]
+	entries := e.kw.words[string(buf[:l])]
 	for _, en := range entries {
 		if en.upper && !allUpper(b[i:j]) {
 			continue

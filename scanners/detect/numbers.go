@@ -7,43 +7,83 @@ import (
 )
 
 // number handles a run of digits that starts a word at i and returns where
-// the prefilter goes on.
+// the prefilter goes on. It dispatches on the length of the run and the
+// byte after it, so a validator only runs on shapes it can match: most
+// digit runs in logs (timestamps, counters, sizes) reach none.
 func (s *Scanner) number(i int) int {
 	b := s.b
 	n := len(b)
 	e := s.e
-	j := digitRun(b, i)
-	if j < n && isLetter(b[j]) {
-		// "500mg", "2x", hex: not a number on its own.
-		for j < n && isAlnum[b[j]] {
-			j++
+	j := i + 1
+	for j < n && isDigit(b[j]) {
+		j++
+	}
+	var next byte
+	if j < n {
+		next = b[j]
+		if isLetter(next) {
+			// "500mg", "2x", hex: not a number on its own.
+			for j < n && isAlnum[b[j]] {
+				j++
+			}
+			return j
 		}
-		return j
 	}
 	g := j - i
 	if g > 19 || (i > 0 && b[i-1] == '_') {
 		return j
 	}
-	next := byte(0)
-	if j < n {
-		next = b[j]
-	}
-	if next == '.' && g <= 3 && e.on(dIPv4) {
-		if end := s.ipv4(i, j); end > 0 {
-			return end
+	if i > 0 && b[i-1] == '+' {
+		if e.on(dPhone) {
+			if end := s.phone(i, j); end > 0 {
+				return end
+			}
 		}
+		return j
 	}
-	if next == '-' && g == 3 && e.on(dSSN) {
-		if end := s.ssn(i); end > 0 {
-			return end
+	switch {
+	case g <= 3 && next == '.':
+		if e.on(dIPv4) {
+			if end := s.ipv4(i, j); end > 0 {
+				return end
+			}
 		}
-	}
-	if (g == 4 || g >= 13) && e.on(dCard) {
-		if end := s.card(i, j); end > 0 {
-			return end
+	case g == 3 && next == '-':
+		if e.on(dSSN) {
+			if end := s.ssn(i); end > 0 {
+				return end
+			}
 		}
+	case g == 4 && (next == ' ' || next == '-'):
+		if e.on(dCard) && j+1 < n && isDigit(b[j+1]) {
+			if end := s.card(i, j); end > 0 {
+				return end
+			}
+		}
+		return j
+	case g >= 13:
+		if e.on(dCard) {
+			if end := s.card(i, j); end > 0 {
+				return end
+			}
+		}
+		return j
 	}
-	if e.on(dPhone) && g <= 15 {
+	if !e.on(dPhone) {
+		return j
+	}
+	if e.nanp {
+		// NANP: "1-" or a 3-digit area code followed by a separator and
+		// a 3-digit exchange, or "(415) ".
+		switch {
+		case g == 3 && (next == ' ' || next == '-' || next == '.') && j+4 < n && isDigit(b[j+1]) && isDigit(b[j+3]) && !isDigit(b[j+4]),
+			g == 3 && next == ')' && i > 0 && b[i-1] == '(',
+			g == 1 && b[i] == '1' && (next == ' ' || next == '-' || next == '.'):
+			if end := s.phone(i, j); end > 0 {
+				return end
+			}
+		}
+	} else if b[i] == '0' && g >= 2 {
 		if end := s.phone(i, j); end > 0 {
 			return end
 		}
@@ -57,10 +97,31 @@ func continuesNumber(b []byte, k int) bool {
 	return k+1 < len(b) && (b[k] == '.' || b[k] == '-') && isDigit(b[k+1])
 }
 
-// joinedBefore reports whether the number at i continues one to its left
-// ("1.2" + ".3", "2024-" + "01").
+// joinedBefore reports whether the number at i continues a word or number
+// to its left ("1.2" + ".3", "2024-" + "01", "blk_-" + "4980...").
 func joinedBefore(b []byte, i int) bool {
-	return i >= 2 && (b[i-1] == '.' || b[i-1] == '-') && isAlnum[b[i-2]]
+	return i >= 2 && (b[i-1] == '.' || b[i-1] == '-') && wordChar(b[i-2])
+}
+
+// cardWords name card numbers; a plain run of 17 to 19 digits counts as a
+// card only with one of them before it on its line, because 64-bit ids
+// have that many digits and one in ten passes Luhn.
+var cardWords = []string{"card", "pan", "ccnum", "cc", "credit", "visa", "payment", "cardnumber"}
+
+// cardContext reports whether a card word appears in the 48 bytes before i
+// on the same line.
+func cardContext(b []byte, i int) bool {
+	for p := i - 1; p >= 0 && i-p <= 48 && b[p] != '\n'; p-- {
+		if !isLetter(b[p]) || (p > 0 && isLetter(b[p-1])) {
+			continue
+		}
+		for _, w := range cardWords {
+			if hasPrefixFold(b[p:i], w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ssn parses ddd-dd-dddd at i.
@@ -118,7 +179,7 @@ func (s *Scanner) card(i, j int) int {
 			return 0
 		}
 		d := append(dbuf[:0], b[i:j]...)
-		if !luhnDigits(d) || cardBrand(d) == "" {
+		if !luhnDigits(d) || cardBrand(d) == "" || g > 16 && !cardContext(b, i) {
 			return 0
 		}
 		s.emit(dCard, i, j, finding.ConfidenceHigh)

@@ -42,17 +42,8 @@ func (s *Scanner) phone(i, j int) int {
 // the first digit); p is the first digit.
 func (s *Scanner) nanp(start, p int) int {
 	b := s.b
-	n := len(b)
-	at := func(k int) byte {
-		if k < n {
-			return b[k]
-		}
-		return 0
-	}
-	three := func(k int) bool { return k+3 <= n && isDigit(b[k]) && isDigit(b[k+1]) && isDigit(b[k+2]) }
-	isSep := func(c byte) bool { return c == ' ' || c == '-' || c == '.' }
 	// Country code.
-	if b[p] == '1' && (start < p || !isDigit(at(p+1))) {
+	if b[p] == '1' && (start < p || !isDigit(byteAt(b, p+1))) {
 		if start < p && digitRun(b, p)-p == 11 {
 			// +14155552671
 			end := p + 11
@@ -63,36 +54,36 @@ func (s *Scanner) nanp(start, p int) int {
 			return end
 		}
 		p++
-		if isSep(at(p)) {
+		if phoneSep(byteAt(b, p)) {
 			p++
 		}
 	}
 	// Area code, in parentheses or followed by a separator.
 	var sep byte
 	switch {
-	case at(p) == '(' && three(p+1) && at(p+4) == ')':
+	case byteAt(b, p) == '(' && threeDigits(b, p+1) && byteAt(b, p+4) == ')':
 		p += 5
-		if at(p) == ' ' || at(p) == '-' {
+		if c := byteAt(b, p); c == ' ' || c == '-' {
 			p++
 		}
-	case p > 0 && b[p-1] == '(' && start == p && three(p) && at(p+3) == ')':
+	case p > 0 && b[p-1] == '(' && start == p && threeDigits(b, p) && byteAt(b, p+3) == ')':
 		start = p - 1
 		p += 4
-		if at(p) == ' ' || at(p) == '-' {
+		if c := byteAt(b, p); c == ' ' || c == '-' {
 			p++
 		}
-	case three(p) && isSep(at(p+3)):
+	case threeDigits(b, p) && phoneSep(byteAt(b, p+3)):
 		sep = b[p+3]
 		p += 4
 	default:
 		return 0
 	}
 	// Exchange and line number.
-	if !three(p) || !(isSep(at(p+3)) && (sep == 0 || at(p+3) == sep)) {
+	if c := byteAt(b, p+3); !threeDigits(b, p) || !phoneSep(c) || (sep != 0 && c != sep) {
 		return 0
 	}
 	p += 4
-	if !(three(p) && isDigit(at(p+3))) {
+	if !threeDigits(b, p) || !isDigit(byteAt(b, p+3)) {
 		return 0
 	}
 	end := p + 4
@@ -105,6 +96,20 @@ func (s *Scanner) nanp(start, p int) int {
 	s.emit(dPhone, start, end, finding.ConfidenceHigh)
 	return end
 }
+
+// byteAt returns b[k], or 0 past the end.
+func byteAt(b []byte, k int) byte {
+	if k < len(b) {
+		return b[k]
+	}
+	return 0
+}
+
+func threeDigits(b []byte, k int) bool {
+	return k+3 <= len(b) && isDigit(b[k]) && isDigit(b[k+1]) && isDigit(b[k+2])
+}
+
+func phoneSep(c byte) bool { return c == ' ' || c == '-' || c == '.' }
 
 // international parses +CC... at i (the first digit after '+').
 func (s *Scanner) international(i int) int {

@@ -279,6 +279,9 @@ func Normalize(class string, v []byte, region string) []byte {
 		}
 		return digitsOf(v, nil)
 	case finding.ClassIPAddress:
+		if bytes.IndexByte(v, ':') < 0 && validDottedQuad(v) {
+			return v // the detector accepts only canonical IPv4 text
+		}
 		if a, err := netip.ParseAddr(string(v)); err == nil {
 			return []byte(a.String())
 		}
@@ -286,6 +289,29 @@ func Normalize(class string, v []byte, region string) []byte {
 		return bytes.ToLower(bytes.Join(bytes.Fields(v), []byte(" ")))
 	}
 	return v
+}
+
+// validDottedQuad reports whether v is IPv4 text in canonical form: four
+// octets 0-255 without leading zeros.
+func validDottedQuad(v []byte) bool {
+	parts, val, digits := 0, 0, 0
+	for i := 0; i <= len(v); i++ {
+		if i == len(v) || v[i] == '.' {
+			if digits == 0 || val > 255 {
+				return false
+			}
+			parts++
+			val, digits = 0, 0
+			continue
+		}
+		c := v[i]
+		if !isDigit(c) || (digits == 1 && val == 0) {
+			return false
+		}
+		val = val*10 + int(c-'0')
+		digits++
+	}
+	return parts == 4
 }
 
 // CheckValidator returns an error if name is not a known validator.
