@@ -29,9 +29,9 @@ func NewFingerprinter(key []byte) *Fingerprinter {
 func (f *Fingerprinter) Sum(class string, normalized []byte) string {
 	h := f.pool.Get().(hash.Hash)
 	h.Reset()
-	h.Write([]byte(class))
-	h.Write([]byte{0})
-	h.Write(normalized)
+	var buf [64]byte
+	msg := append(append(append(buf[:0], class...), 0), normalized...)
+	h.Write(msg)
 	var sum [sha256.Size]byte
 	h.Sum(sum[:0])
 	f.pool.Put(h)

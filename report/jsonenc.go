@@ -9,35 +9,44 @@ import (
 
 // encoder appends findings as JSON objects. It writes the fields in a fixed
 // order without reflection, and encodes the strings a rule repeats in every
-// finding (class, rule, policy) once: a large scan writes millions of
-// findings.
+// finding (class, rule, severity, policy) once per rule: a large scan
+// writes millions of findings.
 type encoder struct {
-	rules map[string][]byte // rule id -> encoded class, rule, severity fields
-	last  string
-	frag  []byte
+	rules map[string]*ruleJSON // by rule id
+	last  *ruleJSON
 }
 
-func (e *encoder) ruleFields(f *finding.Finding) []byte {
-	if f.Rule == e.last && e.frag != nil {
-		return e.frag
+type ruleJSON struct {
+	id     string
+	fields []byte // ,"class":...,"rule":...,"severity":"..."
+	policy []byte // ,"policy":"..." or nothing
+}
+
+func (e *encoder) rule(f *finding.Finding) *ruleJSON {
+	if e.last != nil && e.last.id == f.Rule {
+		return e.last
 	}
-	key := f.Rule + "\x00" + f.Class + "\x00" + f.Policy + "\x00" + f.Severity.String()
-	frag, ok := e.rules[key]
+	r, ok := e.rules[f.Rule]
 	if !ok {
 		if e.rules == nil {
-			e.rules = map[string][]byte{}
+			e.rules = map[string]*ruleJSON{}
 		}
-		frag = append(frag, `,"class":`...)
-		frag = appendString(frag, f.Class)
-		frag = append(frag, `,"rule":`...)
-		frag = appendString(frag, f.Rule)
-		frag = append(frag, `,"severity":"`...)
-		frag = append(frag, f.Severity.String()...)
-		frag = append(frag, '"')
-		e.rules[key] = frag
+		r = &ruleJSON{id: f.Rule}
+		r.fields = append(r.fields, `,"class":`...)
+		r.fields = appendString(r.fields, f.Class)
+		r.fields = append(r.fields, `,"rule":`...)
+		r.fields = appendString(r.fields, f.Rule)
+		r.fields = append(r.fields, `,"severity":"`...)
+		r.fields = append(r.fields, f.Severity.String()...)
+		r.fields = append(r.fields, '"')
+		if f.Policy != "" {
+			r.policy = append(r.policy, `,"policy":`...)
+			r.policy = appendString(r.policy, f.Policy)
+		}
+		e.rules[f.Rule] = r
 	}
-	e.last, e.frag = f.Rule, frag
-	return frag
+	e.last = r
+	return r
 }
 
 // appendFinding appends f as a JSON object.
@@ -50,36 +59,20 @@ func (e *encoder) appendFinding(b []byte, f *finding.Finding) []byte {
 	b = strconv.AppendInt(b, int64(f.Column), 10)
 	b = append(b, `,"length":`...)
 	b = strconv.AppendInt(b, int64(f.Length), 10)
-	b = append(b, e.ruleFields(f)...)
+	r := e.rule(f)
+	b = append(b, r.fields...)
 	b = append(b, `,"confidence":"`...)
 	b = append(b, f.Confidence.String()...)
 	b = append(b, `","masked":`...)
 	b = appendString(b, f.Masked)
 	b = append(b, `,"fingerprint":`...)
 	b = appendString(b, f.Fingerprint)
-	if f.Policy != "" {
-		b = append(b, `,"policy":`...)
-		b = append(b, e.policy(f.Policy)...)
-	}
+	b = append(b, r.policy...)
 	if f.Value != "" {
 		b = append(b, `,"value":`...)
 		b = appendString(b, f.Value)
 	}
 	return append(b, '}')
-}
-
-// policy returns the encoded policy string, cached.
-func (e *encoder) policy(p string) []byte {
-	if e.rules == nil {
-		e.rules = map[string][]byte{}
-	}
-	key := "\x01" + p
-	if enc, ok := e.rules[key]; ok {
-		return enc
-	}
-	enc := appendString(nil, p)
-	e.rules[key] = enc
-	return enc
 }
 
 const hexDigits = "0123456789abcdef"

@@ -176,6 +176,7 @@ type run struct {
 	chunks  chan *chunk
 	results chan *result
 	bufs    sync.Pool
+	fslices sync.Pool // *[]finding.Finding, recycled after the sink saw them
 	mu      sync.Mutex
 	stats   Stats
 }
@@ -451,7 +452,10 @@ func (r *run) detect() {
 
 func (r *run) findings(c *chunk, matches []detect.Match, region string) []finding.Finding {
 	s := r.s
-	out := make([]finding.Finding, 0, len(matches))
+	var out []finding.Finding
+	if p, ok := r.fslices.Get().(*[]finding.Finding); ok {
+		out = (*p)[:0]
+	}
 	data := c.data
 	line, pos, lineStart := c.line, 0, 0
 	for _, m := range matches {
@@ -527,6 +531,11 @@ func (r *run) collect(sink Sink) error {
 			n := int64(len(res.findings))
 			r.stats.Findings += n
 			s.Progress.Findings.Add(n)
+			if cap(res.findings) > 0 {
+				clear(res.findings) // drop the strings for the collector
+				fs := res.findings[:0]
+				r.fslices.Put(&fs)
+			}
 			st.next++
 			res = st.pending[st.next]
 			delete(st.pending, st.next)

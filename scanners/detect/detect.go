@@ -329,6 +329,21 @@ func (s *Scanner) prefilter() {
 			}
 			i = k
 		case cDigit:
+			// Most digit runs (times, counters, sizes) cannot start a
+			// match: skip them here without a call.
+			j := i + 1
+			for j < n && isDigit(b[j]) {
+				j++
+			}
+			if j < n && !digitRunMayMatch(b, i, j, e.nanp) {
+				if isLetter(b[j]) {
+					for j < n && isAlnum[b[j]] {
+						j++
+					}
+				}
+				i = j
+				continue
+			}
 			i = s.number(i)
 		case cAt:
 			if e.on(dEmail) {

@@ -85,36 +85,51 @@ var secretSuffixes = []string{
 	"secretaccesskey", "clientsecret", "authkey",
 }
 
-// fieldFilter has a bit for each (first letter, last letter) pair of a
-// field name that may be of interest, and suffixFilter one for each last
-// two letters of a secret suffix. They let field reject most keys of a
-// structured log ("ts", "level", "req_id") before building a string.
-var fieldFilter, suffixFilter [26 * 26]bool
+// fieldFilter and suffixFilter let field reject most keys of a structured
+// log ("ts", "level", "req_id", "card") before building a string.
+// fieldFilter is indexed by the first and the last two letters of a field
+// name of interest, suffixFilter by the last three letters of a secret
+// suffix.
+var fieldFilter, suffixFilter [26 * 26 * 26]bool
+
+func letterIndex(a, b, c byte) int {
+	return (int(a|0x20-'a')*26+int(b|0x20-'a'))*26 + int(c|0x20-'a')
+}
 
 func init() {
 	for k := range exactFields {
-		if isLetter(k[0]) && isLetter(k[len(k)-1]) {
-			fieldFilter[int(k[0]-'a')*26+int(k[len(k)-1]-'a')] = true
+		n := len(k)
+		if isLetter(k[0]) && isLetter(k[n-2]) && isLetter(k[n-1]) {
+			fieldFilter[letterIndex(k[0], k[n-2], k[n-1])] = true
 		}
 	}
 	for _, s := range secretSuffixes {
-		suffixFilter[int(s[len(s)-2]-'a')*26+int(s[len(s)-1]-'a')] = true
+		n := len(s)
+		suffixFilter[letterIndex(s[n-3], s[n-2], s[n-1])] = true
 	}
 }
 
 // mayBeField applies fieldFilter and suffixFilter to the raw key b[ks:ke].
+// Keys ending in a digit (address1, icd10) are always examined.
 func mayBeField(b []byte, ks, ke int) bool {
 	for ks < ke && !isLetter(b[ks]) {
 		ks++
 	}
-	if ke-ks < 2 || !isLetter(b[ke-1]) {
+	if ke-ks < 2 {
 		return false
 	}
-	last := int(b[ke-1] | 0x20 - 'a')
-	if fieldFilter[int(b[ks]|0x20-'a')*26+last] {
+	last := b[ke-1]
+	if isDigit(last) {
 		return true
 	}
-	return isLetter(b[ke-2]) && suffixFilter[int(b[ke-2]|0x20-'a')*26+last]
+	prev := b[ke-2]
+	if !isLetter(last) || !isLetter(prev) {
+		return false
+	}
+	if fieldFilter[letterIndex(b[ks], prev, last)] {
+		return true
+	}
+	return ke-ks >= 3 && isLetter(b[ke-3]) && suffixFilter[letterIndex(b[ke-3], prev, last)]
 }
 
 // fieldName returns the kind of the normalised field name n.

@@ -6,6 +6,27 @@ import (
 	"github.com/piiscan/piiscan/finding"
 )
 
+// digitRunMayMatch is the cheap test of the prefilter for the digit run
+// b[i:j] (j < len(b)): it is false when no numeric detector can match
+// there, judged by the run's length, the bytes around it and the next
+// digit group.
+func digitRunMayMatch(b []byte, i, j int, nanp bool) bool {
+	g := j - i
+	next := b[j]
+	switch {
+	case i > 0 && b[i-1] == '+', g >= 13, !nanp && b[i] == '0':
+		return g <= 19
+	case next == '.':
+		return g <= 3
+	case next == '-' || next == ' ':
+		return g == 3 || g == 1 && b[i] == '1' ||
+			g == 4 && j+4 < len(b) && isDigit(b[j+1]) && isDigit(b[j+4])
+	case next == ')':
+		return g == 3
+	}
+	return false
+}
+
 // number handles a run of digits that starts a word at i and returns where
 // the prefilter goes on. It dispatches on the length of the run and the
 // byte after it, so a validator only runs on shapes it can match: most
