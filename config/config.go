@@ -238,6 +238,9 @@ func (c *Config) validate() Errors {
 				bad(at("detector"), "unknown detector %q (want one of %s)", rs.Detector, strings.Join(names, ", "))
 			} else if rs.Class != "" && rs.Class != b.Class {
 				bad(at("class"), "detector %s finds class %s, not %s", rs.Detector, b.Class, rs.Class)
+			} else {
+				f.Rules[i].Class = b.Class
+				rs.Class = b.Class
 			}
 			if len(rs.Keywords) > 0 || rs.Validator != "" {
 				bad(at("detector"), "keywords and validator apply to pattern rules only")

@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -42,6 +43,8 @@ type Options struct {
 	Logger       *slog.Logger
 	// ChunkSize is the size of the blocks detection works on (default 512 KiB).
 	ChunkSize int
+	// Stdin is read for the target "-" (default os.Stdin).
+	Stdin io.Reader
 }
 
 // Sink receives the findings of a scan. Findings of one stream arrive in
@@ -123,6 +126,9 @@ func New(opts Options) (*Scanner, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Stdin == nil {
+		opts.Stdin = os.Stdin
+	}
 	s := &Scanner{opts: opts, rules: opts.Engine.Rules()}
 	if len(opts.Classes) > 0 {
 		s.classes = map[string]bool{}
@@ -138,14 +144,24 @@ func New(opts Options) (*Scanner, error) {
 // bounds the length of a match inside such a line.
 const overlap = 8 << 10
 
-// stream is one text stream being scanned.
+// stream is one text stream being scanned: a file, or a member of an
+// archive. Findings are reported in the order of items (the walk order),
+// then members, then chunks.
 type stream struct {
 	path    string
+	item    int // index of the top-level input in the walk
+	member  int // index of the stream within its item
 	cols    *detect.Columns
 	allowed map[string]bool // classes allowed in this path by the allowlist
 	// Collector state.
 	next    int
 	pending map[int]*result
+}
+
+// workItem is a top-level input and its place in the walk.
+type workItem struct {
+	source.Item
+	idx int
 }
 
 // chunk is a block of a stream: whole lines, or a piece of a very long line
@@ -167,15 +183,21 @@ type result struct {
 	seq      int
 	last     bool
 	findings []finding.Finding
+	// itemDone marks the end of an item that had streams streams.
+	itemDone bool
+	item     int
+	streams  int
 }
 
 // scan-wide state shared by the goroutines.
 type run struct {
 	s       *Scanner
 	ctx     context.Context
+	cancel  context.CancelCauseFunc
 	chunks  chan *chunk
 	results chan *result
 	bufs    sync.Pool
+	window  chan struct{}
 	fslices sync.Pool // *[]finding.Finding, recycled after the sink saw them
 	mu      sync.Mutex
 	stats   Stats
@@ -191,13 +213,20 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 	r := &run{
 		s:       s,
 		ctx:     ctx,
+		cancel:  cancel,
 		chunks:  make(chan *chunk, s.opts.Workers),
 		results: make(chan *result, 2*s.opts.Workers),
 	}
 	r.bufs.New = func() any { b := make([]byte, s.opts.ChunkSize); return &b }
 
-	items := make(chan source.Item, 64)
+	// window bounds how many items may be read ahead of the oldest one
+	// whose findings are not all reported yet, which bounds the findings
+	// held back to keep the report in walk order.
+	window := make(chan struct{}, 4*s.opts.Workers+4)
+	r.window = window
+	items := make(chan workItem, 1)
 	var walkErr error
+	idx := 0
 	go func() {
 		defer close(items)
 		defer s.Progress.WalkDone.Store(true)
@@ -207,7 +236,13 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 					s.Progress.TotalBytes.Add(it.Size)
 				}
 				select {
-				case items <- it:
+				case window <- struct{}{}:
+				case <-ctx.Done():
+					return context.Cause(ctx)
+				}
+				select {
+				case items <- workItem{it, idx}:
+					idx++
 					return nil
 				case <-ctx.Done():
 					return context.Cause(ctx)
@@ -229,10 +264,14 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 		go func() {
 			defer readers.Done()
 			for it := range items {
-				if ctx.Err() != nil {
-					continue
+				n := 0
+				if ctx.Err() == nil {
+					n = r.readItem(it)
 				}
-				r.readItem(it)
+				select {
+				case r.results <- &result{itemDone: true, item: it.idx, streams: n}:
+				case <-ctx.Done():
+				}
 			}
 		}()
 	}
@@ -252,11 +291,6 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 	}()
 
 	sinkErr := r.collect(sink)
-	if sinkErr != nil {
-		cancel(sinkErr)
-		for range r.results { // let the goroutines finish
-		}
-	}
 	r.stats.Duration = time.Since(start)
 	slices.SortFunc(r.stats.Problems, func(a, b Problem) int { return strings.Compare(a.Path, b.Path) })
 	switch {
@@ -296,19 +330,23 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// readItem opens one input and feeds its streams to the workers.
-func (r *run) readItem(it source.Item) {
+// readItem opens one input, feeds its streams to the workers and returns
+// how many streams it had.
+func (r *run) readItem(it workItem) int {
 	s := r.s
 	if s.opts.Allow.Path(it.Path, "") {
-		return
+		return 0
 	}
-	f, err := it.Open()
-	if err != nil {
-		r.problem(it.Path, err)
-		return
-	}
+	var f io.Reader = s.opts.Stdin
+	var ra io.ReaderAt
 	if it.Path != source.Stdin {
-		defer f.Close()
+		file, err := it.Open()
+		if err != nil {
+			r.problem(it.Path, err)
+			return 0
+		}
+		defer file.Close()
+		f, ra = file, file
 	}
 	s.Progress.Files.Add(1)
 	r.mu.Lock()
@@ -316,9 +354,7 @@ func (r *run) readItem(it source.Item) {
 	r.mu.Unlock()
 	x := source.Expander{Limits: s.opts.Limits, MemberError: r.problem}
 	in := &countingReader{r: f, p: &s.Progress}
-	var ra io.ReaderAt
-	if it.Path != source.Stdin {
-		ra = f
+	if ra != nil {
 		defer func() {
 			// Zip archives are read through ra, which is not counted.
 			if rest := it.Size - in.n; rest > 0 {
@@ -326,17 +362,26 @@ func (r *run) readItem(it source.Item) {
 			}
 		}()
 	}
-	err = x.Expand(r.ctx, it.Path, in, ra, it.Size, r.readStream)
+	members := 0
+	err := x.Expand(r.ctx, it.Path, in, ra, it.Size, func(path string, br *bufio.Reader) error {
+		started, err := r.readStream(path, br, it.idx, members)
+		if started {
+			members++
+		}
+		return err
+	})
 	if err != nil && r.ctx.Err() == nil {
 		r.problem(it.Path, err)
 	}
+	return members
 }
 
-// readStream cuts one stream into chunks.
-func (r *run) readStream(path string, br *bufio.Reader) error {
+// readStream cuts one stream into chunks. It reports whether it sent any
+// (a stream that is allowed or binary is skipped).
+func (r *run) readStream(path string, br *bufio.Reader, item, member int) (bool, error) {
 	s := r.s
 	if s.opts.Allow.Path(path, "") {
-		return nil
+		return false, nil
 	}
 	head, _ := br.Peek(8 << 10)
 	if looksBinary(head) {
@@ -344,9 +389,9 @@ func (r *run) readStream(path string, br *bufio.Reader) error {
 		r.stats.Binary++
 		r.mu.Unlock()
 		s.opts.Logger.Debug("binary stream skipped", "path", path)
-		return nil
+		return false, nil
 	}
-	st := &stream{path: path, cols: csvColumns(path, head)}
+	st := &stream{path: path, item: item, member: member, cols: csvColumns(path, head)}
 	for _, c := range s.opts.Engine.Rules() {
 		if s.opts.Allow.Path(path, c.Class) {
 			if st.allowed == nil {
@@ -367,22 +412,25 @@ func (r *run) readStream(path string, br *bufio.Reader) error {
 		bp := r.bufs.Get().(*[]byte)
 		buf := (*bp)[:size]
 		n := copy(buf, carry)
-		m, err := io.ReadFull(br, buf[n:])
+		m, err := fill(br, buf[n:])
 		bytesRead += int64(m)
 		n += m
-		eof := err == io.EOF || err == io.ErrUnexpectedEOF
-		if err != nil && !eof {
-			r.bufs.Put(bp)
-			r.send(&chunk{st: st, seq: seq, last: true}) // close the stream for the collector
-			return &fs.PathError{Op: "read", Path: path, Err: err}
-		}
 		data := buf[:n]
 		c := &chunk{st: st, seq: seq, buf: bp, data: data, lo: lo, line: line, col0: col0, first: seq == 0}
 		seq++
-		if eof {
+		if err != nil {
+			// The end of the stream, or a read error: what was read is
+			// still scanned (findings before the damage of a truncated
+			// archive are real), then the error is reported.
 			c.hi, c.last = n, true
 			r.addBytes(bytesRead)
-			return r.send(c)
+			if serr := r.send(c); serr != nil {
+				return true, serr
+			}
+			if err == io.EOF {
+				return true, nil
+			}
+			return true, &fs.PathError{Op: "read", Path: path, Err: err}
 		}
 		if nl := bytes.LastIndexByte(data[lo:], '\n'); nl >= 0 {
 			nl += lo
@@ -400,9 +448,23 @@ func (r *run) readStream(path string, br *bufio.Reader) error {
 			lo = overlap
 		}
 		if err := r.send(c); err != nil {
-			return err
+			return true, err
 		}
 	}
+}
+
+// fill reads into p until it is full or the reader fails; a reader that
+// ends returns io.EOF (also after a partial fill).
+func fill(r io.Reader, p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		m, err := r.Read(p[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 func (r *run) addBytes(n int64) {
@@ -505,40 +567,80 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string) []findin
 	return out
 }
 
-// collect hands results to the sink in stream order.
+// collect hands results to the sink in walk order: item by item, member by
+// member, chunk by chunk. Results that arrive early wait in pending.
 func (r *run) collect(sink Sink) error {
 	s := r.s
 	var failed error
-	for res := range r.results {
-		if failed != nil {
-			continue
+	type itemState struct {
+		streams map[int]*stream // by member
+		total   int             // streams in the item; -1 until the reader says
+	}
+	items := map[int]*itemState{}
+	get := func(i int) *itemState {
+		it := items[i]
+		if it == nil {
+			it = &itemState{streams: map[int]*stream{}, total: -1}
+			items[i] = it
 		}
-		st := res.st
-		if res.seq != st.next {
+		return it
+	}
+	curItem, curMember := 0, 0
+	emit := func(res *result) {
+		if failed != nil {
+			return
+		}
+		for i := range res.findings {
+			if err := sink.Add(&res.findings[i]); err != nil {
+				failed = fmt.Errorf("writing findings: %w", err)
+				r.cancel(failed) // stop reading: nothing more can be reported
+				return
+			}
+		}
+		n := int64(len(res.findings))
+		r.stats.Findings += n
+		s.Progress.Findings.Add(n)
+		if cap(res.findings) > 0 {
+			clear(res.findings) // drop the strings for the collector
+			fs := res.findings[:0]
+			r.fslices.Put(&fs)
+		}
+	}
+	for res := range r.results {
+		if res.itemDone {
+			get(res.item).total = res.streams
+		} else {
+			st := res.st
+			get(st.item).streams[st.member] = st
 			if st.pending == nil {
 				st.pending = map[int]*result{}
 			}
 			st.pending[res.seq] = res
-			continue
 		}
-		for res != nil {
-			for i := range res.findings {
-				if err := sink.Add(&res.findings[i]); err != nil {
-					failed = fmt.Errorf("writing findings: %w", err)
-					break
-				}
+		// Emit everything that is next in order.
+		for {
+			it := get(curItem)
+			if it.total >= 0 && curMember == it.total {
+				delete(items, curItem)
+				<-r.window
+				curItem, curMember = curItem+1, 0
+				continue
 			}
-			n := int64(len(res.findings))
-			r.stats.Findings += n
-			s.Progress.Findings.Add(n)
-			if cap(res.findings) > 0 {
-				clear(res.findings) // drop the strings for the collector
-				fs := res.findings[:0]
-				r.fslices.Put(&fs)
+			st := it.streams[curMember]
+			if st == nil {
+				break
 			}
-			st.next++
-			res = st.pending[st.next]
+			next := st.pending[st.next]
+			if next == nil {
+				break
+			}
 			delete(st.pending, st.next)
+			st.next++
+			emit(next)
+			if next.last {
+				delete(it.streams, curMember)
+				curMember++
+			}
 		}
 	}
 	return failed

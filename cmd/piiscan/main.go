@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -47,7 +48,7 @@ func usageError(err error) error { return &exitError{code: exitUsage, err: err} 
 
 func main() {
 	tuneGC()
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // tuneGC trades a little memory for much less garbage-collection work.
@@ -65,12 +66,16 @@ func tuneGC() {
 	}
 }
 
-func run(args []string) int {
+// run runs the command line args and returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	g := &globalFlags{}
+	g := &globalFlags{stderr: stderr}
 	root := newRootCmd(g)
 	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if g.stopProf != nil {
 		g.stopProf()
@@ -84,17 +89,17 @@ func run(args []string) int {
 	switch {
 	case errors.As(err, &ee):
 		if ee.err != nil {
-			fmt.Fprintf(os.Stderr, "piiscan: %v\n", ee.err)
+			fmt.Fprintf(stderr, "piiscan: %v\n", ee.err)
 		}
 		return ee.code
 	case errors.As(err, &ces), errors.As(err, &ce):
-		fmt.Fprintf(os.Stderr, "piiscan: invalid configuration:\n%v\n", err)
+		fmt.Fprintf(stderr, "piiscan: invalid configuration:\n%v\n", err)
 		return exitUsage
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(os.Stderr, "piiscan: interrupted")
+		fmt.Fprintln(stderr, "piiscan: interrupted")
 		return exitSignal
 	}
-	fmt.Fprintf(os.Stderr, "piiscan: %v\n", err)
+	fmt.Fprintf(stderr, "piiscan: %v\n", err)
 	return exitUsage
 }
 
@@ -104,6 +109,7 @@ type globalFlags struct {
 	logFormat  string
 	cpuProfile string
 	stopProf   func()
+	stderr     io.Writer
 }
 
 func newRootCmd(g *globalFlags) *cobra.Command {
@@ -175,9 +181,9 @@ func setupLogging(g *globalFlags) error {
 	var h slog.Handler
 	switch g.logFormat {
 	case "text":
-		h = slog.NewTextHandler(os.Stderr, opts)
+		h = slog.NewTextHandler(g.stderr, opts)
 	case "json":
-		h = slog.NewJSONHandler(os.Stderr, opts)
+		h = slog.NewJSONHandler(g.stderr, opts)
 	default:
 		return usageError(fmt.Errorf("--log-format: unknown format %q (want text or json)", g.logFormat))
 	}

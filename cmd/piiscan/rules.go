@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -112,7 +111,7 @@ func testRules(cmd *cobra.Command, g *globalFlags) error {
 		err = cerr
 	}
 	for _, p := range stats.Problems {
-		fmt.Fprintf(os.Stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)
+		fmt.Fprintf(cmd.ErrOrStderr(), "piiscan: cannot read %s: %s\n", p.Path, p.Error)
 	}
 	return err
 }

@@ -139,6 +139,7 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 		Reveal:       reveal,
 		Fingerprints: finding.NewFingerprinter(key),
 		Logger:       slog.Default(),
+		Stdin:        cmd.InOrStdin(),
 	}
 	opts.Walk.Include, opts.Walk.Exclude, opts.Walk.FollowSymlinks = include, exclude, follow
 	s.scanner, err = scanners.New(opts)
