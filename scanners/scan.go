@@ -22,6 +22,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -158,10 +160,26 @@ type stream struct {
 	pending map[int]*result
 }
 
-// workItem is a top-level input and its place in the walk.
+// workItem is a top-level input, its place in the walk, and its share of
+// the read-ahead window.
 type workItem struct {
 	source.Item
-	idx int
+	idx    int
+	weight int64
+}
+
+// readAhead is how many bytes of input may be read ahead of the oldest
+// item not yet fully reported.
+const readAhead = 32 << 20
+
+// itemWeight is an item's share of the read-ahead window: its size, at
+// least 64 KiB (opening a file costs too) and at most the whole window
+// (stdin, of unknown size, takes it all).
+func itemWeight(size int64) int64 {
+	if size < 0 || size > readAhead {
+		return readAhead
+	}
+	return max(size, 64<<10)
 }
 
 // chunk is a block of a stream: whole lines, or a piece of a very long line
@@ -187,6 +205,7 @@ type result struct {
 	itemDone bool
 	item     int
 	streams  int
+	weight   int64
 }
 
 // scan-wide state shared by the goroutines.
@@ -197,7 +216,7 @@ type run struct {
 	chunks  chan *chunk
 	results chan *result
 	bufs    sync.Pool
-	window  chan struct{}
+	window  *semaphore.Weighted
 	fslices sync.Pool // *[]finding.Finding, recycled after the sink saw them
 	mu      sync.Mutex
 	stats   Stats
@@ -219,10 +238,11 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 	}
 	r.bufs.New = func() any { b := make([]byte, s.opts.ChunkSize); return &b }
 
-	// window bounds how many items may be read ahead of the oldest one
-	// whose findings are not all reported yet, which bounds the findings
-	// held back to keep the report in walk order.
-	window := make(chan struct{}, 4*s.opts.Workers+4)
+	// The window bounds the bytes read ahead of the oldest item whose
+	// findings are not all reported yet, which bounds the findings held
+	// back to keep the report in walk order: a big file is read alone
+	// (one reader keeps the workers busy), small files in parallel.
+	window := semaphore.NewWeighted(readAhead)
 	r.window = window
 	items := make(chan workItem, 1)
 	var walkErr error
@@ -235,13 +255,12 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 				if it.Size > 0 {
 					s.Progress.TotalBytes.Add(it.Size)
 				}
-				select {
-				case window <- struct{}{}:
-				case <-ctx.Done():
+				w := itemWeight(it.Size)
+				if err := window.Acquire(ctx, w); err != nil {
 					return context.Cause(ctx)
 				}
 				select {
-				case items <- workItem{it, idx}:
+				case items <- workItem{it, idx, w}:
 					idx++
 					return nil
 				case <-ctx.Done():
@@ -269,7 +288,7 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 					n = r.readItem(it)
 				}
 				select {
-				case r.results <- &result{itemDone: true, item: it.idx, streams: n}:
+				case r.results <- &result{itemDone: true, item: it.idx, streams: n, weight: it.weight}:
 				case <-ctx.Done():
 				}
 			}
@@ -575,6 +594,7 @@ func (r *run) collect(sink Sink) error {
 	type itemState struct {
 		streams map[int]*stream // by member
 		total   int             // streams in the item; -1 until the reader says
+		weight  int64
 	}
 	items := map[int]*itemState{}
 	get := func(i int) *itemState {
@@ -608,7 +628,8 @@ func (r *run) collect(sink Sink) error {
 	}
 	for res := range r.results {
 		if res.itemDone {
-			get(res.item).total = res.streams
+			it := get(res.item)
+			it.total, it.weight = res.streams, res.weight
 		} else {
 			st := res.st
 			get(st.item).streams[st.member] = st
@@ -622,7 +643,7 @@ func (r *run) collect(sink Sink) error {
 			it := get(curItem)
 			if it.total >= 0 && curMember == it.total {
 				delete(items, curItem)
-				<-r.window
+				r.window.Release(it.weight)
 				curItem, curMember = curItem+1, 0
 				continue
 			}
