@@ -59,11 +59,19 @@ func Mask(class string, raw []byte) string {
 	case ClassCredential:
 		if strings.HasPrefix(s, "-----BEGIN") {
 			// A PEM private key is reported on its BEGIN marker, which
-			// names the key type and holds no secret.
-			return s
+			// names the key type and holds no secret. Anything after the
+			// marker (a custom rule matching a whole block) is hidden.
+			if end := strings.Index(s[5:], "-----"); end >= 0 {
+				marker := s[:5+end+5]
+				if len(marker) < len(s) {
+					return marker + "****"
+				}
+				return marker
+			}
+			return "-----BEGIN ****"
 		}
-		if len(s) >= 16 {
-			return s[:4] + "****"
+		if utf8.RuneCountInString(s) >= 16 {
+			return firstRunes(s, 4) + "****"
 		}
 		return "****"
 	case ClassPersonName, ClassPostalAddress, ClassHealth:
@@ -81,6 +89,9 @@ func maskDigits(s string, keepFirst, keepLast int) string {
 		if isDigit(s[i]) {
 			total++
 		}
+	}
+	if total == 0 {
+		return "****" // nothing of the expected shape: show nothing
 	}
 	if keepFirst+keepLast >= total {
 		// Too short to show anything safely: mask every digit.
@@ -135,14 +146,22 @@ func maskIP(s string) string {
 	return s[:first+1+second] + ".*.*"
 }
 
-// maskWords keeps the first character of each word.
+// maskWords keeps the first character of each word longer than one
+// character; a value of one-character words shows nothing.
 func maskWords(s string) string {
+	long := false
+	for _, w := range strings.FieldsFunc(s, isWordSep) {
+		long = long || utf8.RuneCountInString(w) > 1
+	}
+	if !long {
+		return "****"
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	start := true
 	for _, r := range s {
 		switch {
-		case r == ' ' || r == '\t' || r == ',' || r == '-' || r == '/':
+		case isWordSep(r):
 			b.WriteRune(r)
 			start = true
 		case start:
@@ -157,6 +176,19 @@ func maskWords(s string) string {
 		}
 	}
 	return b.String()
+}
+
+func isWordSep(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == '-' || r == '/' }
+
+// firstRunes returns the first n characters of s.
+func firstRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // maskGeneric keeps the first and last character of longer values.

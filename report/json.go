@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"time"
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
@@ -61,13 +62,13 @@ func (j *jsonWriter) Close(st *scanners.Stats) error {
 	s := jsonSummary{Summary: j.sum}
 	if st != nil {
 		s.Files, s.Streams, s.Bytes, s.Binary, s.Skipped = st.Files, st.Streams, st.Bytes, st.Binary, st.Skipped
-		s.Seconds = st.Duration.Seconds()
+		s.Seconds = st.Duration.Round(time.Millisecond).Seconds()
 		s.Unreadable = st.Problems
 	}
 	if s.Unreadable == nil {
 		s.Unreadable = []scanners.Problem{}
 	}
-	body, err := json.MarshalIndent(s, "  ", "  ")
+	body, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -90,9 +90,11 @@ func newSARIF(w io.Writer, meta Meta) (*sarifWriter, error) {
 				"class":             r.Class,
 				"severity":          r.Severity.String(),
 				"security-severity": securitySeverity(r.Severity),
-				"policy":            r.Policy,
 			},
 		})
+		if r.Policy != "" {
+			rules[len(rules)-1].Properties["policy"] = r.Policy
+		}
 	}
 	driver := map[string]any{
 		"name":           "piiscan",
@@ -136,7 +138,9 @@ func artifactURI(p string) string {
 	abs := strings.HasPrefix(p, "/")
 	parts := strings.Split(p, "/")
 	for i, s := range parts {
-		parts[i] = strings.ReplaceAll(url.PathEscape(s), "%21", "!")
+		// A ':' would make a relative reference look like a scheme
+		// (10:00.log, C:/x), so it is escaped too.
+		parts[i] = strings.ReplaceAll(strings.ReplaceAll(url.PathEscape(s), "%21", "!"), ":", "%3A")
 	}
 	u := strings.Join(parts, "/")
 	if abs {

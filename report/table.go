@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
@@ -44,7 +46,7 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 			if f.Value != "" {
 				v = f.Value
 			}
-			fmt.Fprintf(tw, "%s:%d:%d\t%s\t%s\t%s\t%s\n", f.Path, f.Line, f.Column, f.Class, f.Severity, f.Rule, v)
+			fmt.Fprintf(tw, "%s:%d:%d\t%s\t%s\t%s\t%s\n", safe(f.Path), f.Line, f.Column, f.Class, f.Severity, f.Rule, safe(v))
 		}
 		tw.Flush()
 		if n := t.sum.Total - int64(len(t.shown)); n > 0 {
@@ -53,7 +55,7 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 		b.WriteString("\n")
 	}
 	if st != nil {
-		fmt.Fprintf(&b, "Scanned %d files (%d streams, %s) in %.2fs", st.Files, st.Streams, humanBytes(st.Bytes), st.Duration.Seconds())
+		fmt.Fprintf(&b, "Scanned %s (%s, %s) in %.2fs", plural(st.Files, "file"), plural(st.Streams, "stream"), humanBytes(st.Bytes), st.Duration.Seconds())
 		if st.Binary > 0 {
 			fmt.Fprintf(&b, ", %d binary skipped", st.Binary)
 		}
@@ -62,7 +64,7 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 	if t.sum.Total == 0 {
 		b.WriteString("No personal data found.\n")
 	} else {
-		fmt.Fprintf(&b, "%d findings.\n\n", t.sum.Total)
+		fmt.Fprintf(&b, "%s.\n\n", plural(t.sum.Total, "finding"))
 		fmt.Fprintln(tw, "CLASS\tFINDINGS")
 		for _, c := range Top(t.sum.ByClass, 0) {
 			fmt.Fprintf(tw, "%s\t%d\n", c.Name, c.Count)
@@ -78,18 +80,38 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 		fmt.Fprintf(&b, "By severity: %s\n\n", strings.Join(sev, ", "))
 		fmt.Fprintln(tw, "TOP PATHS\tFINDINGS")
 		for _, c := range Top(t.sum.ByPath, 10) {
-			fmt.Fprintf(tw, "%s\t%d\n", c.Name, c.Count)
+			fmt.Fprintf(tw, "%s\t%d\n", safe(c.Name), c.Count)
 		}
 		tw.Flush()
 	}
 	if st != nil && len(st.Problems) > 0 {
-		fmt.Fprintf(&b, "\n%d inputs could not be read:\n", len(st.Problems))
+		fmt.Fprintf(&b, "\n%s could not be read:\n", plural(int64(len(st.Problems)), "input"))
 		for _, p := range st.Problems {
-			fmt.Fprintf(&b, "  %s: %s\n", p.Path, p.Error)
+			fmt.Fprintf(&b, "  %s: %s\n", safe(p.Path), safe(p.Error))
 		}
 	}
 	_, err := io.WriteString(t.w, b.String())
 	return err
+}
+
+// safe makes s fit for a terminal: control characters (escape sequences,
+// tabs and line breaks in file names) and invalid UTF-8 are written as Go
+// escapes, so a hostile file name cannot rewrite the screen.
+func safe(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			q := strconv.Quote(s)
+			return q[1 : len(q)-1]
+		}
+	}
+	return s
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.FormatInt(n, 10) + " " + word + "s"
 }
 
 func humanBytes(n int64) string {

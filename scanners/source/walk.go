@@ -126,7 +126,13 @@ func Walk(ctx context.Context, targets []string, opts WalkOptions, fns WalkFuncs
 			continue
 		}
 		w := walker{ctx: ctx, opts: opts, fns: fns, seen: map[fileID]bool{}}
-		if err := w.walk(t, t); err != nil {
+		root := t
+		if lfi, err := os.Lstat(t); err == nil && lfi.Mode()&fs.ModeSymlink != 0 {
+			// A link named as a target is followed: a trailing separator
+			// makes the walk resolve it and still report paths under t.
+			root = t + string(filepath.Separator)
+		}
+		if err := w.walk(root, root); err != nil {
 			return err
 		}
 	}
