@@ -116,3 +116,31 @@ func FuzzHeaderColumns(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDetector runs one built-in detector at a time (chosen by the first
+// byte), so each detector's parser meets inputs no other detector claims
+// first.
+func FuzzDetector(f *testing.F) {
+	for i, s := range fuzzSeeds {
+		f.Add(byte(i), []byte(s))
+	}
+	var engines []*Engine
+	for _, b := range Builtins() {
+		e, err := New([]Rule{{ID: b.Name, Detector: b.Name, Severity: finding.SeverityLow}}, Options{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		engines = append(engines, e)
+	}
+	f.Fuzz(func(t *testing.T, which byte, data []byte) {
+		e := engines[int(which)%len(engines)]
+		prev := -1
+		for _, m := range e.NewScanner().Scan(data, nil) {
+			if m.Start < 0 || m.End > len(data) || m.Start >= m.End || m.Start < prev {
+				t.Fatalf("%s: bad match %+v (len %d)", e.rules[0].ID, m, len(data))
+			}
+			prev = m.Start
+			checkValid(t, e.rules[m.Rule], data[m.Start:m.End])
+		}
+	})
+}
