@@ -47,6 +47,10 @@ func benchEngine(b *testing.B, rules []Rule) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	benchScan(b, e)
+}
+
+func benchScan(b *testing.B, e *Engine) {
 	text := sampleLog(4 << 20)
 	s := e.NewScanner()
 	b.SetBytes(int64(len(text)))
@@ -57,13 +61,7 @@ func benchEngine(b *testing.B, rules []Rule) {
 }
 
 // BenchmarkScanAll measures the engine with every built-in detector on.
-func BenchmarkScanAll(b *testing.B) {
-	var rules []Rule
-	for _, d := range Builtins() {
-		rules = append(rules, Rule{ID: d.Name, Detector: d.Name, Severity: finding.SeverityHigh})
-	}
-	benchEngine(b, rules)
-}
+func BenchmarkScanAll(b *testing.B) { benchScan(b, allBuiltins(b)) }
 
 // BenchmarkDetector measures each built-in detector on its own (the
 // prefilter pass is shared, so each includes its cost).
@@ -86,15 +84,7 @@ func BenchmarkScanFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var rules []Rule
-	for _, d := range Builtins() {
-		rules = append(rules, Rule{ID: d.Name, Detector: d.Name, Severity: finding.SeverityHigh})
-	}
-	e, err := New(rules, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := e.NewScanner()
+	s := allBuiltins(b).NewScanner()
 	const chunk = 512 << 10
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
