@@ -142,7 +142,9 @@ func Sniff(head []byte) Format {
 	switch {
 	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
 		return FormatGzip
-	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}),
+		// A skippable frame first, as pzstd writes.
+		len(head) >= 4 && head[0]&0xf0 == 0x50 && head[1] == 0x2a && head[2] == 0x4d && head[3] == 0x18:
 		return FormatZstd
 	case len(head) >= 4 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h' && head[3] >= '1' && head[3] <= '9':
 		return FormatBzip2
@@ -194,6 +196,11 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 		if layers >= maxLayers {
 			return &fs.PathError{Op: "decompress", Path: name, Err: fmt.Errorf("%w: more than %d compression layers", ErrBomb, maxLayers)}
 		}
+		if f == FormatXz {
+			if d := xzDictSize(head); d > maxWindow {
+				return &fs.PathError{Op: "xz", Path: name, Err: fmt.Errorf("%w: dictionary of %d bytes exceeds %d", ErrBomb, d, maxWindow)}
+			}
+		}
 		in := &countingReader{r: br}
 		dr, closeFn, err := decompressor(f, in)
 		if err != nil {
@@ -244,14 +251,15 @@ func (ex *expansion) tar(name string, r io.Reader, depth int) error {
 	if depth >= ex.lim.MaxDepth {
 		return &fs.PathError{Op: "tar", Path: name, Err: fmt.Errorf("%w (%d)", ErrTooDeep, ex.lim.MaxDepth)}
 	}
-	tr := tar.NewReader(r)
+	in := &countingReader{r: r}
+	tr := tar.NewReader(in)
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
-			if fatal(err) || errors.Is(err, ErrBomb) {
+			if fatal(err) || errors.Is(err, ErrBomb) || errors.Is(err, ErrCorrupt) {
 				return err
 			}
 			return &fs.PathError{Op: "tar", Path: name, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
@@ -260,12 +268,42 @@ func (ex *expansion) tar(name string, r io.Reader, depth int) error {
 			continue
 		}
 		p := ex.member(name, hdr.Name)
-		if err := ex.expand(p, tr, hdr.Size, nil, depth+1, 0); err != nil {
+		var member io.Reader = tarMember{tr}
+		if sparse(hdr) {
+			// A sparse member expands holes that take no space in the
+			// archive: 139 bytes of tar.gz can hold a terabyte of zeros.
+			member = &limitedReader{r: member, in: in, ex: ex, format: FormatTar}
+		}
+		if err := ex.expand(p, member, hdr.Size, nil, depth+1, 0); err != nil {
 			if err := ex.memberError(p, err); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// sparse reports whether a tar member is stored sparse (GNU or PAX form).
+func sparse(hdr *tar.Header) bool {
+	if hdr.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
+// tarMember reads a tar member, reporting one cut short as corrupt.
+type tarMember struct{ r io.Reader }
+
+func (t tarMember) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err == io.ErrUnexpectedEOF {
+		err = fmt.Errorf("tar: %w: member cut short", ErrCorrupt)
+	}
+	return n, err
 }
 
 func (ex *expansion) zip(name string, br *bufio.Reader, size int64, ra io.ReaderAt, depth int) error {
@@ -345,7 +383,7 @@ func decompressor(f Format, r io.Reader) (io.Reader, func(), error) {
 		}
 		return zr, func() { zr.Close() }, nil
 	case FormatZstd:
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(256<<20), zstd.WithDecoderLowmem(true))
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderLowmem(true))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -360,6 +398,70 @@ func decompressor(f Format, r io.Reader) (io.Reader, func(), error) {
 		return zr, func() {}, nil
 	}
 	return nil, nil, fmt.Errorf("not a compressed format: %v", f)
+}
+
+// maxWindow bounds the memory a decompressor may ask for: zstd windows and
+// xz dictionaries (xz -9 uses 64 MiB).
+const maxWindow = 256 << 20
+
+// xzDictSize returns the LZMA2 dictionary size declared by the first block
+// of an xz stream whose first bytes are head, or 0 when it cannot tell.
+// The decoder allocates whatever a block declares, so a 64-byte file could
+// ask for 4 GiB. Later blocks are not checked here.
+func xzDictSize(head []byte) int64 {
+	const streamHeader = 12
+	if len(head) < streamHeader+2 || head[streamHeader] == 0 {
+		return 0 // no block (an empty stream's index)
+	}
+	h := head[streamHeader:]
+	size := (int(h[0]) + 1) * 4
+	if size > len(h) {
+		return 0
+	}
+	h = h[:size]
+	flags := h[1]
+	p := 2
+	varint := func() (uint64, bool) {
+		var v uint64
+		for i := 0; i < 9 && p < len(h); i++ {
+			b := h[p]
+			p++
+			v |= uint64(b&0x7f) << (7 * i)
+			if b&0x80 == 0 {
+				return v, true
+			}
+		}
+		return 0, false
+	}
+	if flags&0x40 != 0 {
+		if _, ok := varint(); !ok {
+			return 0
+		}
+	}
+	if flags&0x80 != 0 {
+		if _, ok := varint(); !ok {
+			return 0
+		}
+	}
+	for f := 0; f <= int(flags&0x03); f++ {
+		id, ok1 := varint()
+		n, ok2 := varint()
+		if !ok1 || !ok2 || p+int(n) > len(h) {
+			return 0
+		}
+		if id == 0x21 && n == 1 { // LZMA2: one byte encodes the dictionary size
+			b := h[p]
+			if b > 40 {
+				return 1 << 62 // invalid: refuse
+			}
+			if b == 40 {
+				return 1<<32 - 1
+			}
+			return int64(2|b&1) << (b/2 + 11)
+		}
+		p += int(n)
+	}
+	return 0
 }
 
 // countingReader counts the compressed bytes a decompressor consumed.

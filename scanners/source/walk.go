@@ -175,6 +175,17 @@ func (w *walker) walk(root, dir string) error {
 			return nil
 		}
 		if d.IsDir() {
+			if path != dir {
+				// A directory reached again through a followed link
+				// (a/b/back -> ..) is walked once.
+				if info, err := d.Info(); err == nil {
+					id := idOf(info)
+					if w.seen[id] {
+						return fs.SkipDir
+					}
+					w.seen[id] = true
+				}
+			}
 			return nil
 		}
 		mode := d.Type()
@@ -191,7 +202,8 @@ func (w *walker) walk(root, dir string) error {
 				return nil
 			}
 			if fi.IsDir() {
-				return w.walk(root, path)
+				// The trailing separator makes WalkDir enter the link.
+				return w.walk(root, path+string(filepath.Separator))
 			}
 		case mode.IsRegular():
 			fi, err = d.Info()
