@@ -50,9 +50,9 @@ func (s *Scanner) email(i, atLen int) {
 	if en-d > 254 || en == d {
 		return
 	}
-	for k := st + 1; k < i; k++ {
-		if b[k] == '.' && b[k-1] == '.' || b[k] == '%' {
-			return
+	for k := st; k < i; k++ {
+		if b[k] == '%' || k > st && b[k] == '.' && b[k-1] == '.' {
+			return // "..", or a percent-escape inside the local part
 		}
 	}
 	if !validDomain(b[d:en]) {
