@@ -70,8 +70,13 @@ func Mask(class string, raw []byte) string {
 			}
 			return "-----BEGIN ****"
 		}
-		if utf8.RuneCountInString(s) >= 16 {
-			return firstRunes(s, 4) + "****"
+		// A prefix that names the kind of token (AKIA, eyJ, ghp_) helps
+		// triage and holds no secret; anything else, a password above all,
+		// shows nothing.
+		for _, p := range tokenPrefixes {
+			if strings.HasPrefix(s, p) && len(s) >= len(p)+12 {
+				return p + "****"
+			}
 		}
 		return "****"
 	case ClassPersonName, ClassPostalAddress, ClassHealth:
@@ -176,6 +181,18 @@ func maskWords(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// tokenPrefixes mark generated credentials by their issuer or format.
+var tokenPrefixes = []string{
+	"AKIA", "ASIA", // AWS access key ids
+	"eyJ",                                                 // JWT (base64 of '{"')
+	"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", // GitHub
+	"glpat-",                           // GitLab
+	"xoxb-", "xoxp-", "xoxa-", "xapp-", // Slack
+	"sk_live_", "rk_live_", "sk_test_", // Stripe
+	"AIza", // Google API keys
+	"SG.",  // SendGrid
 }
 
 func isWordSep(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == '-' || r == '/' }

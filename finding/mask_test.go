@@ -60,8 +60,12 @@ func TestMask(t *testing.T) {
 
 		// credential: nothing for short values, first 4 bytes of long ones.
 		{ClassCredential, "hunter2", "****"},
-		{ClassCredential, "abcdefghijklmno", "****"}, // 15 bytes
-		{ClassCredential, "abcdefghijklmnop", "abcd****"},
+		{ClassCredential, "abcdefghijklmno", "****"},              // 15 bytes
+		{ClassCredential, "abcdefghijklmnop", "****"},             // a long password shows nothing
+		{ClassCredential, "correct-horse-battery-staple", "****"}, // nor does a passphrase
+		{ClassCredential, "eyJhbGciOiJIUzI1NiJ9.e30.sig", "eyJ****"},
+		{ClassCredential, "ghp_0123456789abcdefghijklmnopqrstuv", "ghp_****"},
+		{ClassCredential, "ghp_short", "****"},
 		{ClassCredential, "AKIAIOSFODNN7EXAMPLE", "AKIA****"},
 		{ClassCredential, "-----BEGIN RSA PRIVATE KEY-----", "-----BEGIN RSA PRIVATE KEY-----"},
 		{ClassCredential, "-----BEGIN OPENSSH PRIVATE KEY-----", "-----BEGIN OPENSSH PRIVATE KEY-----"},
