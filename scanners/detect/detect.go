@@ -79,7 +79,7 @@ var builtins = [numBuiltinDetectors]BuiltinDetector{
 	dEmail:            {DetEmail, finding.ClassEmail, "e-mail addresses with a known top-level domain"},
 	dIPv4:             {DetIPv4, finding.ClassIPAddress, "IPv4 addresses (octets 0-255, not versions or OIDs)"},
 	dIPv6:             {DetIPv6, finding.ClassIPAddress, "IPv6 addresses in every textual form, incl. compressed and v4-mapped"},
-	dCard:             {DetCreditCard, finding.ClassCreditCard, "payment card numbers: 13-19 digits, plain or grouped, Luhn and brand ranges"},
+	dCard:             {DetCreditCard, finding.ClassCreditCard, "payment card numbers (13-19 digits, plain or grouped, Luhn and brand ranges) and security codes in cvv/cvc fields"},
 	dPhone:            {DetPhoneNumber, finding.ClassPhoneNumber, "phone numbers (NANP and international), validated with libphonenumber metadata"},
 	dSSN:              {DetUSSSN, finding.ClassUSSSN, "US social security numbers ddd-dd-dddd with valid area, group and serial"},
 	dHealthCondition:  {DetHealthCondition, finding.ClassHealth, "medical conditions near a clinical cue (patient, diagnosed, ...)"},
@@ -219,7 +219,7 @@ func New(rules []Rule, opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("rule %q: set a detector or a pattern", r.ID)
 		}
 	}
-	for _, d := range []detectorID{dHealthField, dHealthCondition, dCredentialField, dAuthorization,
+	for _, d := range []detectorID{dCard, dHealthField, dHealthCondition, dCredentialField, dAuthorization,
 		dPersonName, dPostalAddress, dDateOfBirth, dPhone, dSSN} {
 		e.fields = e.fields || e.on(d)
 	}

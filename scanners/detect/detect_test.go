@@ -97,6 +97,8 @@ func TestDetect(t *testing.T) {
 		{"long digits", "id 41111111111111111111111", nil},
 		{"uuid", "id 12345678-1234-1234-1234-123456789012", nil},
 		{"decimal", "0.4111111111111111", nil},
+		{"cvv field", `{"pan":"5555-5555-5555-4444","exp":"12/27","cvv":"123"}`, []string{"credit_card=5555-5555-5555-4444", "credit_card=123"}},
+		{"cvc not digits", "cvc=abc cvv=12345", nil},
 		{"sha256", "sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", nil},
 		{"md5 digits", "etag 41111111111111114111111111111111", nil},
 		{"git sha", "commit 4111111111111111a2b3c4d5e6f708192a3b4c5d", nil},

@@ -24,6 +24,7 @@ const (
 	fieldHealthCue // condition(s): health terms in the value count
 	fieldPhone
 	fieldSSN
+	fieldCardCode // cvv, cvc: a card's security code, never to be stored
 )
 
 // Field names are compared after normalisation: lower case, without '_',
@@ -65,6 +66,10 @@ var exactFields = map[string]fieldKind{
 	"contactphone": fieldPhone,
 
 	"ssn": fieldSSN, "socialsecuritynumber": fieldSSN, "socialsecurityno": fieldSSN, "ussn": fieldSSN,
+
+	"cvv": fieldCardCode, "cvv2": fieldCardCode, "cvc": fieldCardCode, "cvc2": fieldCardCode,
+	"cid": fieldCardCode, "cardsecuritycode": fieldCardCode, "securitycode": fieldCardCode,
+	"cardcvv": fieldCardCode, "cardcvc": fieldCardCode,
 
 	// Names that end like a secret but hold none.
 	"pagetoken": fieldNone, "nextpagetoken": fieldNone, "nexttoken": fieldNone,
@@ -450,6 +455,12 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 	case fieldSSN:
 		if e.on(dSSN) && allDigits(v) && len(v) == 9 && validSSN(v[0:3], v[3:5], v[5:9]) {
 			s.emit(dSSN, vs, ve, finding.ConfidenceMedium)
+		}
+	case fieldCardCode:
+		// PCI DSS forbids storing a card's security code after
+		// authorisation: it is reported with the card numbers.
+		if e.on(dCard) && allDigits(v) && (len(v) == 3 || len(v) == 4) {
+			s.emit(dCard, vs, ve, finding.ConfidenceMedium)
 		}
 	}
 }
