@@ -1,0 +1,307 @@
+// Package retention enforces a policy's retention and placement rules on
+// files: it decides what is expired, held or disallowed (a plan), and
+// carries the plan out safely (deletes, atomic rewrites, quarantine),
+// recording every action in the audit log.
+package retention
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Tree is a configured root directory. Every destructive operation goes
+// through it: names are resolved inside the root with os.Root, so no path,
+// ".." or symbolic link can reach a file outside it, even if the tree
+// changes while piiscan runs.
+type Tree struct {
+	dir  string // absolute, cleaned
+	root *os.Root
+}
+
+// OpenTree opens dir as a root.
+func OpenTree(dir string) (*Tree, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	r, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, err
+	}
+	return &Tree{dir: abs, root: r}, nil
+}
+
+// Close releases the root.
+func (t *Tree) Close() error { return t.root.Close() }
+
+// Dir returns the root directory.
+func (t *Tree) Dir() string { return t.dir }
+
+// ErrOutside means a path is not inside the tree.
+var ErrOutside = errors.New("outside the configured roots")
+
+// ErrChanged means a file changed between planning and acting on it.
+var ErrChanged = errors.New("changed since it was planned (still being written?)")
+
+// Rel returns path relative to the tree, or ErrOutside.
+func (t *Tree) Rel(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(t.dir, abs)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%s: %w", path, ErrOutside)
+	}
+	return rel, nil
+}
+
+// Contains reports whether path is inside the tree (by name; symbolic
+// links are caught when acting).
+func (t *Tree) Contains(path string) bool {
+	_, err := t.Rel(path)
+	return err == nil
+}
+
+// regular returns the Lstat of a regular file in the tree: symbolic links
+// and anything else are refused.
+func (t *Tree) regular(rel string) (fs.FileInfo, error) {
+	fi, err := t.root.Lstat(rel)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%v): left alone", rel, fi.Mode().Type())
+	}
+	return fi, nil
+}
+
+// Snapshot is what a plan saw of a file: acting on it is refused if it
+// no longer matches.
+type Snapshot struct {
+	Size    int64
+	ModTime time.Time
+}
+
+// SnapshotOf returns the snapshot of fi.
+func SnapshotOf(fi fs.FileInfo) Snapshot { return Snapshot{fi.Size(), fi.ModTime()} }
+
+func (s Snapshot) matches(fi fs.FileInfo) bool {
+	return fi.Size() == s.Size && fi.ModTime().Equal(s.ModTime)
+}
+
+// Open opens a regular file of the tree for reading.
+func (t *Tree) Open(path string) (*os.File, fs.FileInfo, error) {
+	rel, err := t.Rel(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := t.regular(rel)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := t.root.Open(rel)
+	return f, fi, err
+}
+
+// Remove deletes a regular file that still matches snap, and syncs its
+// directory.
+func (t *Tree) Remove(path string, snap Snapshot) error {
+	rel, err := t.Rel(path)
+	if err != nil {
+		return err
+	}
+	fi, err := t.regular(rel)
+	if err != nil {
+		return err
+	}
+	if !snap.matches(fi) {
+		return fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	if err := t.root.Remove(rel); err != nil {
+		return err
+	}
+	return t.syncDir(filepath.Dir(rel))
+}
+
+// TempPrefix starts the names of piiscan's temporary files; a run that is
+// killed may leave one behind, which the next run removes.
+const TempPrefix = ".piiscan-tmp-"
+
+// Rewrite replaces a regular file atomically with what write produces:
+// the new content goes to a temporary file in the same directory, is
+// synced, gets the old file's mode, owner (when permitted) and
+// modification time, and is renamed over the old file only if that still
+// matches snap; then the directory is synced. At every moment the path
+// holds either the whole old or the whole new content.
+//
+// The modification time is kept because the content did not get newer:
+// dropping expired records must not make a file look fresh to the next
+// age check.
+func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) (newSize int64, err error) {
+	rel, err := t.Rel(path)
+	if err != nil {
+		return 0, err
+	}
+	fi, err := t.regular(rel)
+	if err != nil {
+		return 0, err
+	}
+	if !snap.matches(fi) {
+		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	tmp := filepath.Join(filepath.Dir(rel), TempPrefix+randomSuffix()+"-"+filepath.Base(rel))
+	f, err := t.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			f.Close()
+			t.root.Remove(tmp)
+		}
+	}()
+	cw := &countWriter{w: f}
+	if err := write(cw); err != nil {
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	if err := t.root.Chmod(tmp, fi.Mode().Perm()); err != nil {
+		return 0, err
+	}
+	if uid, gid, ok := owner(fi); ok {
+		// Only root may give a file away; a non-root run keeps its own
+		// uid, which is the owner's when it can rewrite the file at all.
+		if err := t.root.Chown(tmp, uid, gid); err != nil && !errors.Is(err, fs.ErrPermission) {
+			return 0, err
+		}
+	}
+	if err := t.root.Chtimes(tmp, fi.ModTime(), fi.ModTime()); err != nil {
+		return 0, err
+	}
+	if now, err := t.regular(rel); err != nil || !snap.matches(now) {
+		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	if err := t.root.Rename(tmp, rel); err != nil {
+		return 0, err
+	}
+	done = true
+	return cw.n, t.syncDir(filepath.Dir(rel))
+}
+
+// syncDir makes a rename or removal in dir durable.
+func (t *Tree) syncDir(dir string) error {
+	d, err := t.root.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) && !isEINVAL(err) {
+		return err
+	}
+	return nil
+}
+
+// CleanTemp removes temporary files left by a killed run in the tree.
+func (t *Tree) CleanTemp() (int, error) {
+	n := 0
+	err := fs.WalkDir(t.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if !d.IsDir() && d.Type().IsRegular() && strings.HasPrefix(d.Name(), TempPrefix) {
+			if t.root.Remove(p) == nil {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Quarantine moves a regular file that still matches snap into the
+// directory qdir (created 0700 if missing) as a file of mode 0600: the
+// copy is written and synced under a temporary name, renamed into place,
+// and only then is the original removed. It returns the new path.
+func (t *Tree) Quarantine(path string, snap Snapshot, qdir string) (string, error) {
+	rel, err := t.Rel(path)
+	if err != nil {
+		return "", err
+	}
+	src, fi, err := t.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	if !snap.matches(fi) {
+		return "", fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	if err := os.MkdirAll(qdir, 0o700); err != nil {
+		return "", err
+	}
+	q, err := os.OpenRoot(qdir)
+	if err != nil {
+		return "", err
+	}
+	defer q.Close()
+	name := time.Now().UTC().Format("20060102T150405Z") + "-" + strings.ReplaceAll(rel, string(filepath.Separator), "_")
+	tmp := TempPrefix + randomSuffix()
+	dst, err := q.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		dst.Close()
+		q.Remove(tmp)
+		return "", err
+	}
+	if err := dst.Sync(); err != nil {
+		dst.Close()
+		q.Remove(tmp)
+		return "", err
+	}
+	dst.Close()
+	if err := q.Rename(tmp, name); err != nil {
+		q.Remove(tmp)
+		return "", err
+	}
+	if d, err := q.Open("."); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	if err := t.Remove(path, snap); err != nil {
+		return filepath.Join(qdir, name), fmt.Errorf("quarantined a copy but could not remove the original: %w", err)
+	}
+	return filepath.Join(qdir, name), nil
+}
+
+func randomSuffix() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
