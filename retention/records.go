@@ -2,7 +2,6 @@ package retention
 
 import (
 	"bytes"
-	"encoding/json"
 	"strconv"
 	"time"
 )
@@ -68,33 +67,55 @@ func (p *TimeParser) Parse(line []byte, ref time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// jsonTime finds a time field in a JSON object without parsing all of it
+// (a record may be megabytes long; the time is near its start): it looks
+// for "field" followed by ':' and a string or a number.
 func (p *TimeParser) jsonTime(line []byte, loc *time.Location) (time.Time, bool) {
 	fields := p.Fields
 	if len(fields) == 0 {
 		fields = DefaultTimeFields
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(line, &m) != nil {
-		return time.Time{}, false
-	}
 	for _, f := range fields {
-		raw, ok := m[f]
-		if !ok {
-			continue
-		}
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			if t, ok := isoTime([]byte(s), loc); ok {
-				return t, true
+		key := `"` + f + `"`
+		for off := 0; off < len(line); {
+			k := bytes.Index(line[off:], []byte(key))
+			if k < 0 {
+				break
 			}
-			if n, err := strconv.ParseFloat(s, 64); err == nil {
+			v := off + k + len(key)
+			off = v
+			for v < len(line) && (line[v] == ' ' || line[v] == '\t') {
+				v++
+			}
+			if v >= len(line) || line[v] != ':' {
+				continue // the name appeared as a value
+			}
+			v++
+			for v < len(line) && (line[v] == ' ' || line[v] == '\t') {
+				v++
+			}
+			if v < len(line) && line[v] == '"' {
+				end := bytes.IndexByte(line[v+1:], '"')
+				if end < 0 {
+					return time.Time{}, false
+				}
+				val := line[v+1 : v+1+end]
+				if t, ok := isoTime(val, loc); ok {
+					return t, true
+				}
+				if n, err := strconv.ParseFloat(string(val), 64); err == nil {
+					return epoch(n), true
+				}
+				break
+			}
+			end := v
+			for end < len(line) && (line[end] >= '0' && line[end] <= '9' || line[end] == '.' || line[end] == 'e' || line[end] == 'E' || line[end] == '+' || line[end] == '-') {
+				end++
+			}
+			if n, err := strconv.ParseFloat(string(line[v:end]), 64); err == nil && end > v {
 				return epoch(n), true
 			}
-			continue
-		}
-		var n float64
-		if json.Unmarshal(raw, &n) == nil {
-			return epoch(n), true
+			break
 		}
 	}
 	return time.Time{}, false

@@ -29,6 +29,8 @@ func TestTimeParser(t *testing.T) {
 		{`{"@timestamp":"1709287200.25"}`, "2024-03-01T10:00:00.25Z"},
 		{`{"msg":"no time"}`, ""},
 		{`{broken json`, ""},
+		{`{"msg":"ts","ts" : "2024-03-01T10:00:00Z"}`, "2024-03-01T10:00:00Z"},
+		{`{"msg":"x","t":"not a time"}`, ""},
 		{"Mar  1 10:00:01 web1 sshd[42]: Accepted", "2024-03-01T10:00:01Z"},
 		{"Dec 31 23:59:59 web1 cron: x", "2023-12-31T23:59:59Z"}, // the year before ref
 		{"<34>Mar  1 10:00:01 web1 su: x", "2024-03-01T10:00:01Z"},
