@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -32,6 +33,9 @@ type File struct {
 	Policies    map[string]PolicyDoc `yaml:"policies"`
 	Rules       []RuleSpec           `yaml:"rules"`
 	Allow       AllowSpec            `yaml:"allow"`
+	Locations   []LocationSpec       `yaml:"locations"`
+	Holds       []HoldSpec           `yaml:"holds"`
+	Enforcement EnforcementSpec      `yaml:"enforcement"`
 }
 
 // ScanSpec holds defaults for `piiscan scan` options. Flags and PIISCAN_*
@@ -130,8 +134,12 @@ type Config struct {
 	// Sources of each rule's line, for `rules list`.
 	Allow  *scanners.Allowlist
 	Limits source.Limits
-	doc    *document
-	raw    []byte
+	// Locations, holds and enforcement settings of destructive commands.
+	Locations  []*Location
+	Holds      []Hold
+	LiveWithin time.Duration
+	doc        *document
+	raw        []byte
 }
 
 // Raw returns the bytes the config was loaded from.
@@ -168,7 +176,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := dec.Decode(&c.File); err != nil && !errors.Is(err, io.EOF) {
 		return nil, yamlErrors(name, err)
 	}
-	if errs := c.validate(); len(errs) > 0 {
+	errs := c.validate()
+	errs = append(errs, c.validatePolicy()...)
+	if len(errs) > 0 {
 		return nil, errs
 	}
 	return c, nil

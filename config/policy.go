@@ -1,0 +1,325 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+// LocationSpec is a place personal data is kept (logs, backups, exports)
+// and what the policy allows there.
+type LocationSpec struct {
+	Name string `yaml:"name"`
+	// Kind describes the location: log, backup, export, or anything else.
+	Kind string `yaml:"kind"`
+	// Paths are directories (everything under them) or globs.
+	Paths []string `yaml:"paths"`
+	// Allowed are the classes the policy allows here; anything else found
+	// is a violation.
+	Allowed []string `yaml:"allowed"`
+	// Disallowed says what to do with files holding disallowed classes:
+	// report (default), redact or quarantine.
+	Disallowed string        `yaml:"disallowed"`
+	Retention  RetentionSpec `yaml:"retention"`
+	// RewriteLive lets purge and redact rewrite files that are still being
+	// written (modified within live_within). Off by default: see README.
+	RewriteLive bool `yaml:"rewrite_live"`
+	// Policy cites the clauses this location enforces.
+	Policy StringList `yaml:"policy"`
+}
+
+// RetentionSpec is how long data may stay in a location.
+type RetentionSpec struct {
+	// MaxAge is a duration: 30d, 13w, 1y, 36h.
+	MaxAge string `yaml:"max_age"`
+	// From is what age is measured from: mtime (the file's) or record
+	// (the time inside each record).
+	From string `yaml:"from"`
+	// Action for expired data: delete, redact or quarantine.
+	Action string `yaml:"action"`
+	// TimeFields are JSON fields holding a record's time (default ts,
+	// time, timestamp, @timestamp, ...).
+	TimeFields []string `yaml:"time_fields"`
+	// TimeZone is the zone of record times written without one (default UTC).
+	TimeZone string `yaml:"time_zone"`
+}
+
+// HoldSpec is a legal hold: nothing under it is deleted or rewritten.
+type HoldSpec struct {
+	Paths  []string `yaml:"paths"`
+	Reason string   `yaml:"reason"`
+	// Until is the date the hold ends (YYYY-MM-DD); none means it stays.
+	Until string `yaml:"until"`
+}
+
+// BreakerSpec limits how much one run may delete.
+type BreakerSpec struct {
+	// MaxFiles is the most files one run may delete or quarantine per
+	// location (default 1000; 0 keeps the default, -1 disables).
+	MaxFiles int `yaml:"max_files"`
+	// MaxShare is the largest share of a location's files one run may
+	// delete or quarantine (default 0.5; 1 disables).
+	MaxShare float64 `yaml:"max_share"`
+}
+
+// EnforcementSpec holds the settings of destructive commands.
+type EnforcementSpec struct {
+	// Enforce makes purge, redact and erase act; otherwise they only
+	// print their plan. --enforce does the same for one run.
+	Enforce bool `yaml:"enforce"`
+	// AuditLog is the audit log file (default ./piiscan-audit.jsonl).
+	AuditLog string `yaml:"audit_log"`
+	// QuarantineDir receives quarantined files (default ./piiscan-quarantine).
+	QuarantineDir string `yaml:"quarantine_dir"`
+	// LiveWithin: a file modified this recently is still being written
+	// (default 10m).
+	LiveWithin string      `yaml:"live_within"`
+	Breaker    BreakerSpec `yaml:"breaker"`
+}
+
+// Retention actions and disallowed-data actions.
+const (
+	ActionDelete     = "delete"
+	ActionRedact     = "redact"
+	ActionQuarantine = "quarantine"
+	ActionReport     = "report"
+	FromMtime        = "mtime"
+	FromRecord       = "record"
+)
+
+// Location is a validated location.
+type Location struct {
+	Name, Kind   string
+	Paths        []string
+	Allowed      map[string]bool
+	Disallowed   string
+	MaxAge       time.Duration // 0: no retention rule
+	From         string
+	Action       string
+	TimeFields   []string
+	TimeZone     *time.Location
+	RewriteLive  bool
+	Policy       string
+	PolicyRef    string
+	roots, globs []string
+}
+
+// Hold is a validated legal hold.
+type Hold struct {
+	Paths  []string
+	Reason string
+	Until  time.Time // zero: no end
+}
+
+// Active reports whether the hold applies at now.
+func (h Hold) Active(now time.Time) bool { return h.Until.IsZero() || now.Before(h.Until) }
+
+// Covers reports whether the hold covers path.
+func (h Hold) Covers(path string) bool { return matchPaths(h.Paths, path) }
+
+// Roots returns the directories a location's paths live under: a
+// directory path itself, or the part of a glob before its first pattern.
+func (l *Location) Roots() []string { return l.roots }
+
+// Contains reports whether path belongs to the location.
+func (l *Location) Contains(path string) bool { return matchPaths(l.Paths, path) }
+
+// matchPaths matches path against directories (prefix) and globs.
+func matchPaths(patterns []string, path string) bool {
+	p := filepath.ToSlash(filepath.Clean(path))
+	if abs, err := filepath.Abs(path); err == nil {
+		p = filepath.ToSlash(abs)
+	}
+	for _, pat := range patterns {
+		pat = filepath.ToSlash(pat)
+		if abs, err := filepath.Abs(pat); err == nil && !hasMeta(pat) {
+			pat = filepath.ToSlash(abs)
+		} else if !strings.HasPrefix(pat, "/") {
+			if wd, err := filepath.Abs("."); err == nil {
+				pat = filepath.ToSlash(wd) + "/" + pat
+			}
+		}
+		if !hasMeta(pat) {
+			if p == pat || strings.HasPrefix(p, strings.TrimSuffix(pat, "/")+"/") {
+				return true
+			}
+			continue
+		}
+		if ok, _ := doublestar.Match(pat, p); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func hasMeta(p string) bool { return strings.ContainsAny(p, "*?[{") }
+
+// staticRoot is the directory part of a path before its first glob
+// metacharacter.
+func staticRoot(p string) string {
+	if !hasMeta(p) {
+		return filepath.Clean(p)
+	}
+	i := strings.IndexAny(p, "*?[{")
+	return filepath.Clean(filepath.Dir(p[:i] + "x"))
+}
+
+// ParseDuration parses a retention period: a number and a unit, s, m, h,
+// d (24h), w (7d) or y (365d), or anything time.ParseDuration accepts.
+func ParseDuration(s string) (time.Duration, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, fmt.Errorf("empty duration")
+	}
+	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour, 'y': 365 * 24 * time.Hour}
+	if u, ok := unit[t[len(t)-1]]; ok {
+		n, err := strconv.ParseFloat(t[:len(t)-1], 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid duration %q (use 30d, 13w, 1y, 36h)", s)
+		}
+		return time.Duration(n * float64(u)), nil
+	}
+	d, err := time.ParseDuration(t)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("invalid duration %q (use 30d, 13w, 1y, 36h)", s)
+	}
+	return d, nil
+}
+
+// validatePolicy checks locations, holds and enforcement settings.
+func (c *Config) validatePolicy() Errors {
+	var errs Errors
+	d := c.doc
+	f := &c.File
+	bad := func(path []any, format string, args ...any) { errs = append(errs, d.errorf(path, format, args...)) }
+	classes := map[string]bool{}
+	for _, cl := range finding.BuiltinClasses() {
+		classes[cl] = true
+	}
+	for _, r := range c.Rules {
+		classes[r.Class] = true
+	}
+	names := map[string]int{}
+	for i, ls := range f.Locations {
+		at := func(k ...any) []any { return append([]any{"locations", i}, k...) }
+		loc := &Location{Name: ls.Name, Kind: ls.Kind, Allowed: map[string]bool{}, Disallowed: ls.Disallowed,
+			RewriteLive: ls.RewriteLive, Policy: strings.Join(ls.Policy, "; "), PolicyRef: policyRefs(ls.Policy)}
+		if ls.Name == "" {
+			bad(at("name"), "missing location name")
+		} else if j, dup := names[ls.Name]; dup {
+			bad(at("name"), "duplicate location name %q (also locations[%d])", ls.Name, j)
+		}
+		names[ls.Name] = i
+		if len(ls.Paths) == 0 {
+			bad(at("paths"), "a location needs at least one path or glob")
+		}
+		for k, p := range ls.Paths {
+			if strings.HasPrefix(p, "s3://") {
+				bad(at("paths", k), "s3:// locations are not supported yet")
+				continue
+			}
+			if hasMeta(p) && !doublestar.ValidatePattern(filepath.ToSlash(p)) {
+				bad(at("paths", k), "invalid glob %q", p)
+				continue
+			}
+			if staticRoot(p) == "/" || staticRoot(p) == "." && hasMeta(p) {
+				bad(at("paths", k), "%q would make the whole file system (or working directory) a location: name a directory", p)
+				continue
+			}
+			loc.Paths = append(loc.Paths, p)
+			loc.roots = append(loc.roots, staticRoot(p))
+		}
+		for k, cl := range ls.Allowed {
+			if !classes[cl] {
+				bad(at("allowed", k), "unknown class %q", cl)
+			}
+			loc.Allowed[cl] = true
+		}
+		switch ls.Disallowed {
+		case "":
+			loc.Disallowed = ActionReport
+		case ActionReport, ActionRedact, ActionQuarantine:
+		default:
+			bad(at("disallowed"), "unknown action %q (want report, redact or quarantine)", ls.Disallowed)
+		}
+		rs := ls.Retention
+		if rs.MaxAge != "" {
+			age, err := ParseDuration(rs.MaxAge)
+			if err != nil {
+				bad(at("retention", "max_age"), "%v", err)
+			} else if age == 0 {
+				bad(at("retention", "max_age"), "a retention of 0 deletes everything: leave max_age out for no retention rule")
+			}
+			loc.MaxAge = age
+			loc.From = rs.From
+			switch rs.From {
+			case "":
+				loc.From = FromMtime
+			case FromMtime, FromRecord:
+			default:
+				bad(at("retention", "from"), "unknown value %q (want mtime or record)", rs.From)
+			}
+			loc.Action = rs.Action
+			switch rs.Action {
+			case "":
+				loc.Action = ActionDelete
+			case ActionDelete, ActionRedact, ActionQuarantine:
+			default:
+				bad(at("retention", "action"), "unknown action %q (want delete, redact or quarantine)", rs.Action)
+			}
+			loc.TimeFields = rs.TimeFields
+			loc.TimeZone = time.UTC
+			if rs.TimeZone != "" {
+				z, err := time.LoadLocation(rs.TimeZone)
+				if err != nil {
+					bad(at("retention", "time_zone"), "%v", err)
+				} else {
+					loc.TimeZone = z
+				}
+			}
+		} else if rs.From != "" || rs.Action != "" {
+			bad(at("retention", "max_age"), "missing: from and action need a max_age")
+		}
+		c.Locations = append(c.Locations, loc)
+	}
+	for i, hs := range f.Holds {
+		at := func(k ...any) []any { return append([]any{"holds", i}, k...) }
+		h := Hold{Paths: hs.Paths, Reason: hs.Reason}
+		if len(hs.Paths) == 0 {
+			bad(at("paths"), "a hold needs at least one path or glob")
+		}
+		if hs.Reason == "" {
+			bad(at("reason"), "a hold needs a reason (it is shown in plans and reports)")
+		}
+		if hs.Until != "" {
+			t, err := time.Parse("2006-01-02", hs.Until)
+			if err != nil {
+				bad(at("until"), "invalid date %q (want YYYY-MM-DD)", hs.Until)
+			}
+			h.Until = t
+		}
+		c.Holds = append(c.Holds, h)
+	}
+	e := f.Enforcement
+	c.LiveWithin = 10 * time.Minute
+	if e.LiveWithin != "" {
+		d, err := ParseDuration(e.LiveWithin)
+		if err != nil {
+			bad([]any{"enforcement", "live_within"}, "%v", err)
+		}
+		c.LiveWithin = d
+	}
+	if e.Breaker.MaxShare < 0 || e.Breaker.MaxShare > 1 {
+		bad([]any{"enforcement", "breaker", "max_share"}, "must be between 0 and 1")
+	}
+	if e.Breaker.MaxFiles < -1 {
+		bad([]any{"enforcement", "breaker", "max_files"}, "must be -1 (no limit), 0 (default) or more")
+	}
+	return errs
+}

@@ -1,0 +1,119 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const policyBase = "version: 1\nrules:\n  - id: m\n    detector: email\n    severity: low\n"
+
+func TestLocations(t *testing.T) {
+	c, err := Parse("x.yaml", []byte(policyBase+`locations:
+  - name: web
+    kind: log
+    paths: [/var/log/nginx, "/srv/app/**/*.log"]
+    allowed: [ip_address]
+    disallowed: redact
+    retention: {max_age: 30d, from: record, action: delete, time_fields: [ts], time_zone: Europe/Paris}
+  - name: backups
+    paths: [/backups]
+    retention: {max_age: 13w}
+holds:
+  - paths: [/backups/2024-incident/**]
+    reason: litigation 2024-17
+    until: 2027-01-01
+enforcement:
+  live_within: 30m
+  breaker: {max_files: 50, max_share: 0.25}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, bk := c.Locations[0], c.Locations[1]
+	if web.MaxAge != 30*24*time.Hour || web.From != FromRecord || web.Action != ActionDelete || web.Disallowed != ActionRedact ||
+		!web.Allowed["ip_address"] || web.TimeZone.String() != "Europe/Paris" {
+		t.Errorf("web %+v", web)
+	}
+	if got := strings.Join(web.Roots(), ","); got != "/var/log/nginx,/srv/app" {
+		t.Errorf("roots %s", got)
+	}
+	if bk.From != FromMtime || bk.Action != ActionDelete || bk.Disallowed != ActionReport || bk.MaxAge != 13*7*24*time.Hour {
+		t.Errorf("defaults %+v", bk)
+	}
+	for path, want := range map[string]bool{
+		"/var/log/nginx/access.log":  true,
+		"/var/log/nginx":             true,
+		"/var/log/nginxx/a.log":      false,
+		"/srv/app/a/b/c.log":         true,
+		"/srv/app/a/b/c.txt":         false,
+		"/srv/app/x.log":             true,
+		"/var/log/nginx/../auth.log": false,
+	} {
+		if got := web.Contains(path); got != want {
+			t.Errorf("Contains(%s) = %v", path, got)
+		}
+	}
+	h := c.Holds[0]
+	if !h.Covers("/backups/2024-incident/db.tar.gz") || h.Covers("/backups/db.tar.gz") {
+		t.Error("hold coverage")
+	}
+	if !h.Active(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) || h.Active(time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC)) {
+		t.Error("hold end")
+	}
+	if c.LiveWithin != 30*time.Minute {
+		t.Errorf("live_within %v", c.LiveWithin)
+	}
+}
+
+func TestLocationsRelativePaths(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	c, err := Parse("x.yaml", []byte(policyBase+"locations:\n  - name: l\n    paths: [logs, 'exports/*.csv']\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := c.Locations[0]
+	if !l.Contains("logs/a.log") || !l.Contains(filepath.Join(dir, "logs", "b", "c.log")) || !l.Contains("exports/x.csv") || l.Contains("exports/x.txt") {
+		t.Error("relative paths")
+	}
+}
+
+func TestPolicyErrors(t *testing.T) {
+	tests := []struct{ yaml, want string }{
+		{"locations:\n  - paths: [/x]\n", "x.yaml:7: locations[0].name: missing location name"},
+		{"locations:\n  - name: a\n", "locations[0].paths: a location needs at least one path"},
+		{"locations:\n  - name: a\n    paths: ['/**']\n", "would make the whole file system"},
+		{"locations:\n  - name: a\n    paths: [/x]\n    allowed: [emails]\n", `locations[0].allowed[0]: unknown class "emails"`},
+		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {max_age: 30 days}\n", `locations[0].retention.max_age: invalid duration "30 days"`},
+		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {max_age: 0d}\n", "a retention of 0 deletes everything"},
+		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {max_age: 1d, from: ctime}\n", `unknown value "ctime" (want mtime or record)`},
+		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {max_age: 1d, action: shred}\n", `unknown action "shred"`},
+		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {action: delete}\n", "from and action need a max_age"},
+		{"locations:\n  - name: a\n    paths: [/x]\n    disallowed: delete\n", `unknown action "delete" (want report, redact or quarantine)`},
+		{"locations:\n  - name: a\n    paths: [/x]\n  - name: a\n    paths: [/y]\n", `duplicate location name "a"`},
+		{"holds:\n  - paths: [/x]\n", "holds[0].reason: a hold needs a reason"},
+		{"holds:\n  - paths: [/x]\n    reason: r\n    until: soon\n", `holds[0].until: invalid date "soon"`},
+		{"enforcement:\n  breaker: {max_share: 2}\n", "enforcement.breaker.max_share: must be between 0 and 1"},
+	}
+	for _, tt := range tests {
+		_, err := Parse("x.yaml", []byte(policyBase+tt.yaml))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: error %v, want %q", tt.yaml, err, tt.want)
+		}
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"30d": 720 * time.Hour, "13w": 13 * 168 * time.Hour, "1y": 8760 * time.Hour, "36h": 36 * time.Hour, "1.5d": 36 * time.Hour, "90m": 90 * time.Minute} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "d", "-1d", "30 days", "1x"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("ParseDuration(%q) accepted", bad)
+		}
+	}
+}
