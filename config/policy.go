@@ -283,6 +283,9 @@ func (c *Config) validatePolicy() Errors {
 					loc.TimeZone = z
 				}
 			}
+			if loc.From == FromRecord && loc.Action == ActionQuarantine {
+				bad(at("retention", "action"), "records cannot be quarantined one by one: use delete or redact with from: record")
+			}
 		} else if rs.From != "" || rs.Action != "" {
 			bad(at("retention", "max_age"), "missing: from and action need a max_age")
 		}

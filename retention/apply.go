@@ -1,0 +1,272 @@
+package retention
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+// Executor carries out plans.
+type Executor struct {
+	Config *config.Config
+	// Enforce makes the executor act; otherwise it only works out what
+	// each action would do (record counts) without changing anything.
+	Enforce bool
+	Audit   *audit.Log
+	Logger  *slog.Logger
+	trees   map[string]*Tree
+}
+
+// ErrBreaker is returned when the circuit breaker refused a plan.
+var ErrBreaker = errors.New("circuit breaker tripped: nothing was deleted")
+
+// errNothing aborts a rewrite that would change nothing.
+var errNothing = errors.New("nothing to change")
+
+// errEmpty aborts a rewrite that would leave nothing.
+var errEmpty = errors.New("nothing left")
+
+// Close releases the trees the executor opened.
+func (x *Executor) Close() {
+	for _, t := range x.trees {
+		t.Close()
+	}
+}
+
+func (x *Executor) logger() *slog.Logger {
+	if x.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return x.Logger
+}
+
+// tree returns the tree of the location root that holds path.
+func (x *Executor) tree(loc *config.Location, path string) (*Tree, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	best := ""
+	for _, r := range loc.Roots() {
+		ar, err := filepath.Abs(r)
+		if err != nil {
+			continue
+		}
+		if strings.HasPrefix(abs, ar+string(filepath.Separator)) && len(ar) > len(best) {
+			best = ar
+		}
+	}
+	if best == "" {
+		return nil, fmt.Errorf("%s: %w", path, ErrOutside)
+	}
+	if t := x.trees[best]; t != nil {
+		return t, nil
+	}
+	t, err := OpenTree(best)
+	if err != nil {
+		return nil, err
+	}
+	if x.trees == nil {
+		x.trees = map[string]*Tree{}
+	}
+	x.trees[best] = t
+	if x.Enforce {
+		if n, err := t.CleanTemp(); err == nil && n > 0 {
+			x.logger().Info("removed temporary files of an interrupted run", "root", best, "files", n)
+		}
+	}
+	return t, nil
+}
+
+// Apply carries out a purge plan: in order, every item's action. When the
+// circuit breaker tripped it does nothing and returns ErrBreaker. Errors
+// of single items are kept in the items; Apply goes on with the others.
+func (x *Executor) Apply(ctx context.Context, p *Plan) error {
+	if len(p.Tripped) > 0 && x.Enforce {
+		return fmt.Errorf("%w: %s", ErrBreaker, strings.Join(p.Tripped, "; "))
+	}
+	for _, it := range p.Items {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if it.Action == Keep {
+			continue
+		}
+		it.Err = x.apply(it, p.Now)
+		if it.Err != nil {
+			x.logger().Warn("retention action failed", "path", it.Path, "action", it.Action, "error", it.Err)
+		}
+	}
+	return nil
+}
+
+func (x *Executor) apply(it *Item, now time.Time) error {
+	t, err := x.tree(it.Location, it.Path)
+	if err != nil {
+		return err
+	}
+	entry := audit.Entry{Location: it.Location.Name, Path: it.Path, Rule: "retention", Reason: it.Reason, BytesBefore: it.Snap.Size}
+	switch it.Action {
+	case Delete:
+		if !x.Enforce {
+			return nil
+		}
+		if err := t.Remove(it.Path, it.Snap); err != nil {
+			return err
+		}
+		it.Done = true
+		entry.Action = "delete"
+	case Quarantine:
+		if !x.Enforce {
+			return nil
+		}
+		dst, err := t.Quarantine(it.Path, it.Snap, x.quarantineDir())
+		if err != nil {
+			return err
+		}
+		it.Done, it.NewLoc = true, dst
+		entry.Action, entry.To = "quarantine", dst
+	case DropRecords:
+		st, err := x.dropRecords(t, it, now)
+		it.Stats = st
+		switch {
+		case errors.Is(err, errNothing):
+			return nil
+		case errors.Is(err, errEmpty):
+			// Every record expired: the file goes.
+			it.Action = Delete
+			it.Reason += "; every record expired"
+			if !x.Enforce {
+				return nil
+			}
+			if err := t.Remove(it.Path, it.Snap); err != nil {
+				return err
+			}
+			it.Done = true
+			entry.Action, entry.Records, entry.Reason = "delete", st.Dropped, it.Reason
+		case err != nil:
+			return err
+		default:
+			if !x.Enforce {
+				return nil
+			}
+			it.Done = true
+			entry.Action, entry.Records, entry.Kept = "rewrite", st.Dropped, st.Records-st.Dropped+st.Undated
+			entry.BytesAfter = st.BytesOut
+		}
+	default:
+		return fmt.Errorf("action %s is not supported by purge", it.Action)
+	}
+	if x.Audit != nil {
+		if err := x.Audit.Append(entry); err != nil {
+			return fmt.Errorf("%s done, but the audit log failed: %w", entry.Action, err)
+		}
+	}
+	return nil
+}
+
+func (x *Executor) quarantineDir() string {
+	if d := x.Config.File.Enforcement.QuarantineDir; d != "" {
+		return d
+	}
+	return "piiscan-quarantine"
+}
+
+// dropRecords rewrites a log (plain, gzip or zstd) without its records
+// older than the item's cutoff. In a dry run it only counts. It returns
+// errNothing when no record expired and errEmpty when all did.
+func (x *Executor) dropRecords(t *Tree, it *Item, now time.Time) (RecordStats, error) {
+	f, fi, err := t.Open(it.Path)
+	if err != nil {
+		return RecordStats{}, err
+	}
+	defer f.Close()
+	if !it.Snap.matches(fi) {
+		return RecordStats{}, fmt.Errorf("%s: %w", it.Path, ErrChanged)
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, _ := br.Peek(512)
+	format := source.Sniff(head)
+	parser := &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone}
+	keep := func(tm time.Time) bool { return !tm.Before(it.Cutoff) }
+
+	// Reading: undo the compression.
+	var in io.Reader
+	var newWriter func(io.Writer) (io.WriteCloser, error)
+	switch format {
+	case source.FormatPlain:
+		in = br
+		newWriter = func(w io.Writer) (io.WriteCloser, error) { return nopCloser{w}, nil }
+	case source.FormatGzip:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return RecordStats{}, fmt.Errorf("gzip: %w", err)
+		}
+		defer zr.Close()
+		in = zr
+		newWriter = func(w io.Writer) (io.WriteCloser, error) { return gzip.NewWriterLevel(w, gzip.DefaultCompression) }
+	case source.FormatZstd:
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return RecordStats{}, fmt.Errorf("zstd: %w", err)
+		}
+		defer zr.Close()
+		in = zr
+		newWriter = func(w io.Writer) (io.WriteCloser, error) { return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1)) }
+	default:
+		return RecordStats{}, fmt.Errorf("record-level retention of %s files is not supported: use from: mtime for this location", format)
+	}
+
+	if !x.Enforce {
+		st, err := FilterRecords(in, io.Discard, parser, fi.ModTime(), keep)
+		if err != nil {
+			return st, err
+		}
+		return st, countOutcome(st)
+	}
+	var st RecordStats
+	_, err = t.Rewrite(it.Path, it.Snap, func(w io.Writer) error {
+		zw, err := newWriter(w)
+		if err != nil {
+			return err
+		}
+		st, err = FilterRecords(in, zw, parser, fi.ModTime(), keep)
+		if err != nil {
+			return err
+		}
+		if err := countOutcome(st); err != nil {
+			return err
+		}
+		return zw.Close()
+	})
+	return st, err
+}
+
+// countOutcome says whether filtering changed nothing, emptied the file,
+// or neither.
+func countOutcome(st RecordStats) error {
+	switch {
+	case st.Dropped == 0:
+		return errNothing
+	case st.BytesOut == 0:
+		return errEmpty
+	}
+	return nil
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }

@@ -1,0 +1,8 @@
+package retention
+
+import (
+	"io/fs"
+	"os"
+)
+
+func lstat(path string) (fs.FileInfo, error) { return os.Lstat(path) }

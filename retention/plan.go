@@ -1,0 +1,200 @@
+package retention
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+// Actions a plan can hold.
+const (
+	Delete        = "delete"         // remove the file
+	Quarantine    = "quarantine"     // move the file to the quarantine folder
+	DropRecords   = "drop-records"   // rewrite the file without its expired records
+	RedactRecords = "redact-records" // mask personal data in expired records
+	RedactFile    = "redact"         // mask personal data in the whole file
+	Keep          = "keep"           // nothing to do, or not allowed to act (see Reason)
+)
+
+// Item is what a plan does with one file.
+type Item struct {
+	Location *config.Location
+	Path     string
+	Snap     Snapshot
+	Action   string
+	Reason   string
+	// Held names the legal hold that keeps the file, if any.
+	Held string
+	// Cutoff is the oldest record time kept by record actions.
+	Cutoff time.Time
+	// Outcome, filled when the plan is carried out (or simulated).
+	Done   bool
+	Err    error
+	Stats  RecordStats
+	NewLoc string // where a quarantined file went
+}
+
+// Plan is what a purge would do.
+type Plan struct {
+	Now   time.Time
+	Items []*Item
+	// Tripped explains why the circuit breaker refuses the plan's deletes.
+	Tripped []string
+	// Problems are paths that could not be examined.
+	Problems []string
+}
+
+// PlanOptions tune planning.
+type PlanOptions struct {
+	Now time.Time
+	// Locations limits the plan to these location names.
+	Locations []string
+	// NoBreaker disables the circuit breaker for this run.
+	NoBreaker bool
+}
+
+// PlanPurge decides, for every file of every location with a retention
+// rule, what retention requires: it reads only file metadata.
+func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, error) {
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	p := &Plan{Now: now}
+	for _, loc := range c.Locations {
+		if loc.MaxAge == 0 || len(opts.Locations) > 0 && !slices.Contains(opts.Locations, loc.Name) {
+			continue
+		}
+		files := 0
+		removals := 0
+		err := walkLocation(ctx, loc, func(path string, fi fs.FileInfo) {
+			files++
+			it := decide(c, loc, path, fi, now)
+			if it.Action == Delete || it.Action == Quarantine {
+				removals++
+			}
+			p.Items = append(p.Items, it)
+		}, func(path string, err error) {
+			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !opts.NoBreaker {
+			if why := breaker(c, loc, removals, files); why != "" {
+				p.Tripped = append(p.Tripped, why)
+			}
+		}
+	}
+	return p, nil
+}
+
+// walkLocation calls fn for every regular file of a location. Symbolic
+// links are not followed; piiscan's own temporary files are left out.
+func walkLocation(ctx context.Context, loc *config.Location, fn func(string, fs.FileInfo), onErr func(string, error)) error {
+	seen := map[string]bool{}
+	for _, root := range loc.Roots() {
+		err := source.Walk(ctx, []string{root}, source.WalkOptions{}, source.WalkFuncs{
+			Item: func(it source.Item) error {
+				if seen[it.Path] || strings.HasPrefix(filepath.Base(it.Path), TempPrefix) || !loc.Contains(it.Path) {
+					return nil
+				}
+				seen[it.Path] = true
+				fi, err := lstat(it.Path)
+				if err != nil {
+					onErr(it.Path, err)
+					return nil
+				}
+				fn(it.Path, fi)
+				return nil
+			},
+			Error:   onErr,
+			Skipped: func(string, string) {},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decide is the retention rule for one file. It is pure: metadata, policy
+// and clock in, a decision out.
+func decide(c *config.Config, loc *config.Location, path string, fi fs.FileInfo, now time.Time) *Item {
+	it := &Item{Location: loc, Path: path, Snap: SnapshotOf(fi), Action: Keep}
+	for _, h := range c.Holds {
+		if h.Active(now) && h.Covers(path) {
+			it.Held = h.Reason
+			it.Reason = "legal hold: " + h.Reason
+			if !h.Until.IsZero() {
+				it.Reason += " (until " + h.Until.Format("2006-01-02") + ")"
+			}
+			return it
+		}
+	}
+	age := now.Sub(fi.ModTime())
+	cutoff := now.Add(-loc.MaxAge)
+	expired := age > loc.MaxAge
+	live := age < c.LiveWithin
+	switch {
+	case expired:
+		it.Reason = fmt.Sprintf("modified %s ago, retention %s", days(age), days(loc.MaxAge))
+		switch loc.Action {
+		case config.ActionDelete:
+			it.Action = Delete
+		case config.ActionQuarantine:
+			it.Action = Quarantine
+		case config.ActionRedact:
+			it.Action = RedactFile
+		}
+	case loc.From == config.FromRecord && live && !loc.RewriteLive:
+		it.Reason = fmt.Sprintf("still being written (modified %s ago); rewrite_live is off", age.Round(time.Second))
+	case loc.From == config.FromRecord:
+		it.Cutoff = cutoff
+		it.Reason = fmt.Sprintf("records older than %s (retention %s)", cutoff.UTC().Format(time.RFC3339), days(loc.MaxAge))
+		it.Action = DropRecords
+		if loc.Action == config.ActionRedact {
+			it.Action = RedactRecords
+		}
+	default:
+		it.Reason = fmt.Sprintf("modified %s ago, within retention %s", days(age), days(loc.MaxAge))
+	}
+	return it
+}
+
+// breaker returns why removing removals of a location's files is too much.
+func breaker(c *config.Config, loc *config.Location, removals, files int) string {
+	b := c.File.Enforcement.Breaker
+	maxFiles, maxShare := b.MaxFiles, b.MaxShare
+	if maxFiles == 0 {
+		maxFiles = 1000
+	}
+	if maxShare == 0 {
+		maxShare = 0.5
+	}
+	switch {
+	case removals == 0:
+		return ""
+	case maxFiles > 0 && removals > maxFiles:
+		return fmt.Sprintf("location %s: would remove %d files, more than enforcement.breaker.max_files (%d)", loc.Name, removals, maxFiles)
+	case maxShare < 1 && float64(removals) > maxShare*float64(files):
+		return fmt.Sprintf("location %s: would remove %d of its %d files (%.0f%%), more than enforcement.breaker.max_share (%.0f%%)",
+			loc.Name, removals, files, 100*float64(removals)/float64(files), 100*maxShare)
+	}
+	return ""
+}
+
+// days renders a duration in days when it is long.
+func days(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	}
+	return d.Round(time.Minute).String()
+}
