@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -64,6 +65,9 @@ func (x *Executor) tree(loc *config.Location, path string) (*Tree, error) {
 		ar, err := filepath.Abs(r)
 		if err != nil {
 			continue
+		}
+		if fi, err := os.Stat(ar); err == nil && !fi.IsDir() {
+			ar = filepath.Dir(ar) // a location that names a single file
 		}
 		if strings.HasPrefix(abs, ar+string(filepath.Separator)) && len(ar) > len(best) {
 			best = ar

@@ -68,13 +68,19 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 		now = time.Now()
 	}
 	p := &Plan{Now: now}
+	claimed := map[string]string{} // path -> location: a file belongs to the first location naming it
 	for _, loc := range c.Locations {
-		if loc.MaxAge == 0 || len(opts.Locations) > 0 && !slices.Contains(opts.Locations, loc.Name) {
-			continue
-		}
+		selected := len(opts.Locations) == 0 || slices.Contains(opts.Locations, loc.Name)
 		files := 0
 		removals := 0
 		err := walkLocation(ctx, loc, func(path string, fi fs.FileInfo) {
+			if _, ok := claimed[path]; ok {
+				return
+			}
+			claimed[path] = loc.Name
+			if loc.MaxAge == 0 || !selected {
+				return
+			}
 			files++
 			it := decide(c, loc, path, fi, now)
 			if it.Action == Delete || it.Action == Quarantine {
@@ -196,5 +202,5 @@ func days(d time.Duration) string {
 	if d >= 48*time.Hour {
 		return fmt.Sprintf("%dd", int(d.Hours()/24))
 	}
-	return d.Round(time.Minute).String()
+	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
 }

@@ -274,6 +274,41 @@ enforcement:
 	}
 }
 
+func TestPurgeOverlapAndFileLocation(t *testing.T) {
+	dir := t.TempDir()
+	line := func(d time.Duration) string { return fmt.Sprintf(`{"ts":"%s"}`+"\n", ago(d).Format(time.RFC3339)) }
+	json := filepath.Join(dir, "logs", "json.log")
+	mkfile(t, json, line(40*day)+line(1*day), 0o644, ago(2*day))
+	mkfile(t, filepath.Join(dir, "logs", "old.log"), "x\n", 0o644, ago(40*day))
+	// The file location comes first, so json.log is purged by record; the
+	// directory location does not see it again.
+	c := loadPolicy(t, dir, `locations:
+  - name: json
+    paths: [$DIR/logs/json.log]
+    retention: {max_age: 30d, from: record}
+  - name: logs
+    paths: [$DIR/logs]
+    retention: {max_age: 30d}
+enforcement:
+  breaker: {max_share: 1}
+`)
+	p, err, _ := run(t, c, true, PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Items) != 2 {
+		t.Fatalf("%d items: a file was planned twice", len(p.Items))
+	}
+	for _, it := range p.Items {
+		if it.Err != nil {
+			t.Errorf("%s: %v", it.Path, it.Err)
+		}
+	}
+	if got, _ := os.ReadFile(json); string(got) != line(1*day) {
+		t.Errorf("json.log = %q", got)
+	}
+}
+
 func TestPurgeBreaker(t *testing.T) {
 	dir := t.TempDir()
 	for i := range 10 {

@@ -141,7 +141,7 @@ PIISCAN_CONFIG, else the built-in default.`,
 	pf.StringVar(&g.logFormat, "log-format", envOr("PIISCAN_LOG_FORMAT", "text"), "log format: text or json [PIISCAN_LOG_FORMAT]")
 	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to FILE (for performance reports)")
 	pf.MarkHidden("cpuprofile")
-	root.AddCommand(newScanCmd(g), newRulesCmd(g), newVersionCmd())
+	root.AddCommand(newScanCmd(g), newRulesCmd(g), newPurgeCmd(g), newAuditCmd(g), newVersionCmd())
 	return root
 }
 
@@ -171,6 +171,9 @@ func startProfile(g *globalFlags) error {
 	}
 	return nil
 }
+
+// loggerFrom returns the logger commands log with.
+func loggerFrom(*cobra.Command) *slog.Logger { return slog.Default() }
 
 func setupLogging(g *globalFlags) error {
 	var level slog.Level

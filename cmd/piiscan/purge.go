@@ -1,0 +1,228 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/piiscan/piiscan"
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/report"
+	"github.com/piiscan/piiscan/retention"
+	"github.com/piiscan/piiscan/retention/audit"
+)
+
+// Exit code of destructive commands when the circuit breaker stopped them.
+const exitBreaker = 4
+
+// enforceFlags are the flags of destructive commands.
+type enforceFlags struct {
+	enforce   bool
+	now       string
+	noBreaker bool
+	locations []string
+}
+
+func (e *enforceFlags) add(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVar(&e.enforce, "enforce", false, "act: delete, rewrite and quarantine (default: print the plan only; also enforcement.enforce in rules.yaml)")
+	f.StringVar(&e.now, "now", os.Getenv("PIISCAN_NOW"), "the time to judge ages by, RFC 3339 (for audits and tests) [PIISCAN_NOW]")
+	f.BoolVar(&e.noBreaker, "no-breaker", false, "let this run delete more than the circuit breaker allows")
+	f.StringArrayVar(&e.locations, "location", nil, "only this location (repeatable)")
+}
+
+// setup loads the policy and resolves --now and enforcement.
+func (e *enforceFlags) setup(g *globalFlags) (*config.Config, time.Time, bool, error) {
+	cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
+	if err != nil {
+		return nil, time.Time{}, false, err
+	}
+	now := time.Now()
+	if e.now != "" {
+		now, err = time.Parse(time.RFC3339, e.now)
+		if err != nil {
+			return nil, time.Time{}, false, usageError(fmt.Errorf("--now / PIISCAN_NOW: %w", err))
+		}
+	}
+	for _, l := range e.locations {
+		found := false
+		for _, loc := range cfg.Locations {
+			found = found || loc.Name == l
+		}
+		if !found {
+			return nil, time.Time{}, false, usageError(fmt.Errorf("--location: no location named %q in %s", l, cfg.Name))
+		}
+	}
+	if len(cfg.Locations) == 0 {
+		return nil, time.Time{}, false, usageError(fmt.Errorf("%s declares no locations", cfg.Name))
+	}
+	return cfg, now, e.enforce || cfg.File.Enforcement.Enforce, nil
+}
+
+// auditLog opens the configured audit log, keyed with the fingerprint key.
+func auditLog(cfg *config.Config) (*audit.Log, error) {
+	key, _, err := cfg.FingerprintKey()
+	if key == nil {
+		return nil, err
+	}
+	path := cfg.File.Enforcement.AuditLog
+	if path == "" {
+		path = "piiscan-audit.jsonl"
+	}
+	return audit.Open(path, key), nil
+}
+
+func newPurgeCmd(g *globalFlags) *cobra.Command {
+	var ef enforceFlags
+	cmd := &cobra.Command{
+		Use:   "purge",
+		Short: "Apply retention: delete expired files and expired records (a dry run unless --enforce)",
+		Long: `Apply each location's retention rule. Files older than max_age (by mtime)
+are deleted, quarantined or redacted; with from: record, the expired
+records inside plain, gzip and zstd logs are dropped and the file is
+rewritten atomically. Files under a legal hold and files still being
+written are left alone. Without --enforce nothing changes: the plan is
+printed.
+
+Exit codes: 0 done (or planned); 2 usage or configuration error; 3 some
+actions failed (listed); 4 the circuit breaker stopped the run before it
+deleted anything.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, now, enforce, err := ef.setup(g)
+			if err != nil {
+				return err
+			}
+			plan, err := retention.PlanPurge(cmd.Context(), cfg, retention.PlanOptions{Now: now, Locations: ef.locations, NoBreaker: ef.noBreaker})
+			if err != nil {
+				return err
+			}
+			log, err := auditLog(cfg)
+			if err != nil {
+				return err
+			}
+			x := &retention.Executor{Config: cfg, Enforce: enforce, Audit: log, Logger: loggerFrom(cmd)}
+			defer x.Close()
+			applyErr := x.Apply(cmd.Context(), plan)
+			printPlan(cmd.OutOrStdout(), plan, enforce)
+			if errors.Is(applyErr, retention.ErrBreaker) {
+				return &exitError{code: exitBreaker, err: applyErr}
+			}
+			if applyErr != nil {
+				return applyErr
+			}
+			failed := 0
+			for _, it := range plan.Items {
+				if it.Err != nil {
+					failed++
+				}
+			}
+			if failed > 0 || len(plan.Problems) > 0 {
+				return &exitError{code: exitUnreadable, err: fmt.Errorf("%d actions failed, %d paths could not be examined", failed, len(plan.Problems))}
+			}
+			return nil
+		},
+	}
+	ef.add(cmd)
+	return cmd
+}
+
+// printPlan prints what a plan did or would do.
+func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
+	mode := "DRY RUN (nothing changed; use --enforce to act)"
+	if enforce {
+		mode = "ENFORCED"
+	}
+	fmt.Fprintf(w, "%s at %s\n\n", mode, p.Now.UTC().Format(time.RFC3339))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACTION\tLOCATION\tPATH\tRECORDS\tWHY")
+	counts := map[string]int{}
+	for _, it := range p.Items {
+		action := it.Action
+		switch {
+		case it.Err != nil:
+			action = "FAILED " + action
+		case it.Action == retention.DropRecords && it.Stats.Dropped == 0 && it.Stats.Records >= 0 && !it.Done:
+			if enforce || it.Stats.Records > 0 {
+				action = retention.Keep
+			}
+		}
+		records := ""
+		if it.Stats.Records > 0 {
+			records = fmt.Sprintf("%d of %d dropped", it.Stats.Dropped, it.Stats.Records)
+		}
+		why := it.Reason
+		if it.Err != nil {
+			why += ": " + it.Err.Error()
+		}
+		if it.NewLoc != "" {
+			why += " -> " + it.NewLoc
+		}
+		counts[action]++
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", action, it.Location.Name, report.Safe(it.Path), records, why)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d files: ", len(p.Items))
+	first := true
+	for _, a := range []string{retention.Delete, retention.Quarantine, retention.DropRecords, retention.RedactFile, retention.RedactRecords, retention.Keep} {
+		if counts[a] > 0 {
+			if !first {
+				fmt.Fprint(w, ", ")
+			}
+			fmt.Fprintf(w, "%d %s", counts[a], a)
+			first = false
+		}
+	}
+	fmt.Fprintln(w)
+	for _, t := range p.Tripped {
+		fmt.Fprintf(w, "circuit breaker: %s\n", t)
+	}
+	for _, pr := range p.Problems {
+		fmt.Fprintf(w, "cannot examine %s\n", pr)
+	}
+}
+
+func newAuditCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{Use: "audit", Short: "Check the audit log"}
+	verify := &cobra.Command{
+		Use:   "verify [FILE]",
+		Short: "Check the audit log's hash chain and say where it breaks",
+		Long: `Check that no entry of the audit log was edited, removed or reordered. The
+chain is keyed with the fingerprint key (PIISCAN_FINGERPRINT_KEY or
+fingerprint.key_file), so it cannot be rebuilt without it. Exit 0 when the
+chain holds, 1 when it breaks (the line is named).`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
+			if err != nil {
+				return err
+			}
+			log, err := auditLog(cfg)
+			if err != nil {
+				return err
+			}
+			path := log.Path()
+			if len(args) == 1 {
+				path = args[0]
+			}
+			key, _, _ := cfg.FingerprintKey()
+			res, err := audit.Verify(path, key)
+			if err != nil {
+				var b *audit.Break
+				if errors.As(err, &b) {
+					return &exitError{code: exitFindings, err: fmt.Errorf("%s: chain broken at %v (after %d good entries)", path, err, res.Entries)}
+				}
+				return &exitError{code: exitUsage, err: err}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d entries, chain intact; head %s\n", path, res.Entries, res.Head)
+			return nil
+		},
+	}
+	cmd.AddCommand(verify)
+	return cmd
+}
