@@ -123,6 +123,16 @@ func (h Hold) Active(now time.Time) bool { return h.Until.IsZero() || now.Before
 // Covers reports whether the hold covers path.
 func (h Hold) Covers(path string) bool { return matchPaths(h.Paths, path) }
 
+// LocationOf returns the first location that names path, or nil.
+func (c *Config) LocationOf(path string) *Location {
+	for _, l := range c.Locations {
+		if l.Contains(path) {
+			return l
+		}
+	}
+	return nil
+}
+
 // Roots returns the directories a location's paths live under: a
 // directory path itself, or the part of a glob before its first pattern.
 func (l *Location) Roots() []string { return l.roots }

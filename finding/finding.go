@@ -36,6 +36,15 @@ type Finding struct {
 	// Policy references the policy clauses the rule enforces; `piiscan
 	// rules list` shows their text.
 	Policy string `json:"policy,omitempty"`
+	// Location is the policy location the path belongs to ("" for none).
+	Location string `json:"location,omitempty"`
+	// Disallowed says the class is not allowed where it was found: any
+	// class outside the classes its location allows, and everything in a
+	// path that no location names.
+	Disallowed bool `json:"disallowed"`
+	// Violates references the clauses a disallowed finding breaks: its
+	// location's and its rule's.
+	Violates string `json:"violates,omitempty"`
 	// Value is the raw value. It is empty unless the scan ran with --reveal.
 	Value string `json:"value,omitempty"`
 }

@@ -186,7 +186,7 @@ func TestFindingJSON(t *testing.T) {
 	}
 	want := `{"path":"logs/app.log","line":3,"column":7,"length":17,"class":"email","rule":"email",` +
 		`"severity":"medium","confidence":"high","masked":"a***@example.com",` +
-		`"fingerprint":"00112233445566778899aabbccddeeff"}`
+		`"fingerprint":"00112233445566778899aabbccddeeff","disallowed":false}`
 	if string(b) != want {
 		t.Errorf("json.Marshal =\n%s\nwant\n%s", b, want)
 	}
@@ -197,7 +197,7 @@ func TestFindingJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(string(b), `,"policy":"gdpr Art. 5","value":"alice@example.com"}`) {
+	if !strings.HasSuffix(string(b), `,"policy":"gdpr Art. 5","disallowed":false,"value":"alice@example.com"}`) {
 		t.Errorf("json.Marshal with policy and value = %s", b)
 	}
 	var back Finding

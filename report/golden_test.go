@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 // fieldOrder is the documented order of a finding's JSON fields.
 var fieldOrder = []string{"path", "line", "column", "length", "class", "rule", "severity",
-	"confidence", "masked", "fingerprint", "policy", "value"}
+	"confidence", "masked", "fingerprint", "policy", "location", "disallowed", "violates", "value"}
 
 // goldenFiles maps each format to its golden file in testdata.
 var goldenFiles = map[Format]string{
@@ -67,7 +67,7 @@ func TestRevealedValueOnlyInValueField(t *testing.T) {
 		{FormatJSONL, string(escaped), `,"value":` + string(escaped) + `}`},
 		{FormatJSON, string(escaped), `,"value":` + string(escaped) + `}`},
 		{FormatSARIF, string(escaped), `,"value":` + string(escaped) + `}`},
-		{FormatTable, raw, "credential_field  " + raw + "\n"},
+		{FormatTable, raw, "  " + raw + "\n"},
 	}
 	for _, tt := range tests {
 		out := string(render(t, tt.format, testMeta(), fs, testStats()))
@@ -115,7 +115,8 @@ func objectKeys(t *testing.T, data []byte) []string {
 func wantKeys(f *finding.Finding) []string {
 	var keys []string
 	for _, k := range fieldOrder {
-		if k == "policy" && f.Policy == "" || k == "value" && f.Value == "" {
+		if k == "policy" && f.Policy == "" || k == "value" && f.Value == "" || k == "location" && f.Location == "" ||
+			k == "violates" && (f.Violates == "" || !f.Disallowed) {
 			continue
 		}
 		keys = append(keys, k)
@@ -223,6 +224,8 @@ type jsonReport struct {
 	Findings []finding.Finding `json:"findings"`
 	Summary  struct {
 		Findings   int64              `json:"findings"`
+		Disallowed int64              `json:"disallowed"`
+		ByLocation map[string]int64   `json:"by_location"`
 		ByClass    map[string]int64   `json:"by_class"`
 		BySeverity map[string]int64   `json:"by_severity"`
 		ByPath     map[string]int64   `json:"by_path"`
@@ -305,6 +308,8 @@ func TestEmptyReports(t *testing.T) {
 		{FormatJSON, nil, `{"tool":{"name":"piiscan","version":"v0"},"findings":[],
 "summary":{
   "findings": 0,
+  "disallowed": 0,
+  "by_location": {},
   "by_class": {},
   "by_severity": {},
   "by_path": {},

@@ -68,6 +68,19 @@ func (e *encoder) appendFinding(b []byte, f *finding.Finding) []byte {
 	b = append(b, `,"fingerprint":`...)
 	b = appendString(b, f.Fingerprint)
 	b = append(b, r.policy...)
+	if f.Location != "" {
+		b = append(b, `,"location":`...)
+		b = appendString(b, f.Location)
+	}
+	if f.Disallowed {
+		b = append(b, `,"disallowed":true`...)
+		if f.Violates != "" {
+			b = append(b, `,"violates":`...)
+			b = appendString(b, f.Violates)
+		}
+	} else {
+		b = append(b, `,"disallowed":false`...)
+	}
 	if f.Value != "" {
 		b = append(b, `,"value":`...)
 		b = appendString(b, f.Value)

@@ -135,8 +135,8 @@ func TestEncoderRuleCache(t *testing.T) {
 		out = e.appendFinding(out, f)
 		out = append(out, '\n')
 	}
-	la := `{"path":"a","line":1,"column":2,"length":3,"class":"email","rule":"r1","severity":"high","confidence":"low","masked":"m","fingerprint":"f","policy":"P1"}` + "\n"
-	lb := `{"path":"b","line":4,"column":5,"length":6,"class":"us_ssn","rule":"r2","severity":"low","confidence":"high","masked":"n","fingerprint":"g"}` + "\n"
+	la := `{"path":"a","line":1,"column":2,"length":3,"class":"email","rule":"r1","severity":"high","confidence":"low","masked":"m","fingerprint":"f","policy":"P1","disallowed":false}` + "\n"
+	lb := `{"path":"b","line":4,"column":5,"length":6,"class":"us_ssn","rule":"r2","severity":"low","confidence":"high","masked":"n","fingerprint":"g","disallowed":false}` + "\n"
 	if want := la + lb + la + la + lb; string(out) != want {
 		t.Errorf("got:\n%s\nwant:\n%s", out, want)
 	}

@@ -72,7 +72,10 @@ func New(format Format, w io.Writer, meta Meta) (Writer, error) {
 
 // Summary counts findings.
 type Summary struct {
-	Total      int64            `json:"findings"`
+	Total int64 `json:"findings"`
+	// Disallowed counts findings of classes their location does not allow.
+	Disallowed int64            `json:"disallowed"`
+	ByLocation map[string]int64 `json:"by_location"`
 	ByClass    map[string]int64 `json:"by_class"`
 	BySeverity map[string]int64 `json:"by_severity"`
 	ByPath     map[string]int64 `json:"by_path"`
@@ -80,7 +83,7 @@ type Summary struct {
 }
 
 func newSummary() Summary {
-	return Summary{ByClass: map[string]int64{}, BySeverity: map[string]int64{}, ByPath: map[string]int64{}, ByRule: map[string]int64{}}
+	return Summary{ByClass: map[string]int64{}, BySeverity: map[string]int64{}, ByPath: map[string]int64{}, ByRule: map[string]int64{}, ByLocation: map[string]int64{}}
 }
 
 // Add counts f.
@@ -90,6 +93,12 @@ func (s *Summary) Add(f *finding.Finding) {
 	s.BySeverity[f.Severity.String()]++
 	s.ByPath[f.Path]++
 	s.ByRule[f.Rule]++
+	if f.Disallowed {
+		s.Disallowed++
+	}
+	if f.Location != "" {
+		s.ByLocation[f.Location]++
+	}
 }
 
 // Count is a name with a number, for sorted listings.

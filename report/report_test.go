@@ -203,6 +203,7 @@ func TestSummaryAdd(t *testing.T) {
 			"backup.tar.gz!dump/users.csv": 1, "config/prod.env": 1},
 		ByRule: map[string]int64{"email": 1, "credit-card": 1, "us_ssn": 1, "credential_field": 1,
 			"person-name": 1, "ipv4": 1, "acme.employee-id": 1},
+		ByLocation: map[string]int64{},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("Summary = %+v\nwant %+v", s, want)

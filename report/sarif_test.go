@@ -147,7 +147,7 @@ type sarifResult struct {
 	Message             sarifMessage      `json:"message"`
 	Locations           []sarifLocate     `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Properties          map[string]string `json:"properties"`
+	Properties          map[string]any    `json:"properties"`
 }
 
 type sarifLocate struct {
@@ -246,7 +246,8 @@ func TestSARIFCodeScanning(t *testing.T) {
 		if len(r.PartialFingerprints) == 0 || r.PartialFingerprints["piiscan/fingerprint/v1"] != f.Fingerprint {
 			t.Errorf("result %d: partialFingerprints %v, want %s", i, r.PartialFingerprints, f.Fingerprint)
 		}
-		if r.Properties["class"] != f.Class || r.Properties["value"] != jsonDecoded(f.Value) {
+		value, _ := r.Properties["value"].(string)
+		if r.Properties["class"] != f.Class || value != jsonDecoded(f.Value) || r.Properties["disallowed"] != f.Disallowed {
 			t.Errorf("result %d: properties %v", i, r.Properties)
 		}
 	}

@@ -40,13 +40,20 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	if len(t.shown) > 0 {
-		fmt.Fprintln(tw, "LOCATION\tCLASS\tSEVERITY\tRULE\tVALUE")
+		fmt.Fprintln(tw, "PATH\tCLASS\tSEVERITY\tRULE\tPLACE\tVALUE")
 		for _, f := range t.shown {
 			v := f.Masked
 			if f.Value != "" {
 				v = f.Value
 			}
-			fmt.Fprintf(tw, "%s:%d:%d\t%s\t%s\t%s\t%s\n", safe(f.Path), f.Line, f.Column, f.Class, f.Severity, f.Rule, safe(v))
+			place := f.Location
+			if place == "" {
+				place = "-"
+			}
+			if f.Disallowed {
+				place += " (disallowed)"
+			}
+			fmt.Fprintf(tw, "%s:%d:%d\t%s\t%s\t%s\t%s\t%s\n", Safe(f.Path), f.Line, f.Column, f.Class, f.Severity, f.Rule, Safe(place), Safe(v))
 		}
 		tw.Flush()
 		if n := t.sum.Total - int64(len(t.shown)); n > 0 {
@@ -64,7 +71,7 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 	if t.sum.Total == 0 {
 		b.WriteString("No personal data found.\n")
 	} else {
-		fmt.Fprintf(&b, "%s.\n\n", plural(t.sum.Total, "finding"))
+		fmt.Fprintf(&b, "%s, %d disallowed where found.\n\n", plural(t.sum.Total, "finding"), t.sum.Disallowed)
 		fmt.Fprintln(tw, "CLASS\tFINDINGS")
 		for _, c := range Top(t.sum.ByClass, 0) {
 			fmt.Fprintf(tw, "%s\t%d\n", c.Name, c.Count)
@@ -80,24 +87,24 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 		fmt.Fprintf(&b, "By severity: %s\n\n", strings.Join(sev, ", "))
 		fmt.Fprintln(tw, "TOP PATHS\tFINDINGS")
 		for _, c := range Top(t.sum.ByPath, 10) {
-			fmt.Fprintf(tw, "%s\t%d\n", safe(c.Name), c.Count)
+			fmt.Fprintf(tw, "%s\t%d\n", Safe(c.Name), c.Count)
 		}
 		tw.Flush()
 	}
 	if st != nil && len(st.Problems) > 0 {
 		fmt.Fprintf(&b, "\n%s could not be read:\n", plural(int64(len(st.Problems)), "input"))
 		for _, p := range st.Problems {
-			fmt.Fprintf(&b, "  %s: %s\n", safe(p.Path), safe(p.Error))
+			fmt.Fprintf(&b, "  %s: %s\n", Safe(p.Path), Safe(p.Error))
 		}
 	}
 	_, err := io.WriteString(t.w, b.String())
 	return err
 }
 
-// safe makes s fit for a terminal: control characters (escape sequences,
+// Safe makes s fit for a terminal: control characters (escape sequences,
 // tabs and line breaks in file names) and invalid UTF-8 are written as Go
 // escapes, so a hostile file name cannot rewrite the screen.
-func safe(s string) string {
+func Safe(s string) string {
 	for _, r := range s {
 		if r == utf8.RuneError || unicode.IsControl(r) {
 			q := strconv.Quote(s)

@@ -47,6 +47,16 @@ type Options struct {
 	ChunkSize int
 	// Stdin is read for the target "-" (default os.Stdin).
 	Stdin io.Reader
+	// Place says which policy location a path belongs to (nil: none).
+	Place func(path string) *Placement
+}
+
+// Placement is where a path sits in the policy: its location, the classes
+// allowed there and the clauses that location enforces.
+type Placement struct {
+	Location string
+	Allowed  map[string]bool
+	Policy   string
 }
 
 // Sink receives the findings of a scan. Findings of one stream arrive in
@@ -151,6 +161,7 @@ const overlap = 8 << 10
 // then members, then chunks.
 type stream struct {
 	path    string
+	place   *Placement
 	item    int // index of the top-level input in the walk
 	member  int // index of the stream within its item
 	cols    *detect.Columns
@@ -411,6 +422,13 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int) (bool,
 		return false, nil
 	}
 	st := &stream{path: path, item: item, member: member, cols: csvColumns(path, head)}
+	if s.opts.Place != nil {
+		top := path
+		if k := strings.IndexByte(path, '!'); k >= 0 {
+			top = path[:k] // archive members sit where their archive is
+		}
+		st.place = s.opts.Place(top)
+	}
 	for _, c := range s.opts.Engine.Rules() {
 		if s.opts.Allow.Path(path, c.Class) {
 			if st.allowed == nil {
@@ -578,12 +596,33 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string) []findin
 			Fingerprint: s.opts.Fingerprints.Sum(rule.Class, fpInput),
 			Policy:      rule.PolicyRef,
 		}
+		if pl := c.st.place; pl != nil {
+			f.Location = pl.Location
+			f.Disallowed = !pl.Allowed[rule.Class]
+			if f.Disallowed {
+				f.Violates = joinClauses(pl.Policy, rule.PolicyRef)
+			}
+		} else {
+			f.Disallowed = true // nothing is allowed outside the policy's locations
+			f.Violates = rule.PolicyRef
+		}
 		if s.opts.Reveal {
 			f.Value = string(raw)
 		}
 		out = append(out, f)
 	}
 	return out
+}
+
+// joinClauses joins clause references, skipping empty ones.
+func joinClauses(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
 }
 
 // collect hands results to the sink in walk order: item by item, member by

@@ -399,3 +399,37 @@ func TestScanCSVHeader(t *testing.T) {
 		t.Errorf("got %q\nwant %q", k, want)
 	}
 }
+
+func TestScanPlacement(t *testing.T) {
+	dir := t.TempDir()
+	web := filepath.Join(dir, "web", "access.log")
+	writeFile(t, web, []byte("192.0.2.1 bob@example.com\n"))
+	var tarball bytes.Buffer
+	zw := gzip.NewWriter(&tarball)
+	zw.Write([]byte("192.0.2.2\n"))
+	zw.Close()
+	writeFile(t, filepath.Join(dir, "web", "old.log.gz"), tarball.Bytes())
+	writeFile(t, filepath.Join(dir, "other.log"), []byte("192.0.2.3\n"))
+	opts := testOptions(t)
+	webPlace := &Placement{Location: "web", Allowed: map[string]bool{finding.ClassIPAddress: true}, Policy: "acme §3"}
+	opts.Place = func(p string) *Placement {
+		if strings.HasPrefix(p, filepath.Join(dir, "web")) {
+			return webPlace
+		}
+		return nil
+	}
+	got, _ := collect(t, opts, dir)
+	var out []string
+	for _, f := range got {
+		out = append(out, fmt.Sprintf("%s %s %s %v %q", filepath.Base(f.Path), f.Class, f.Location, f.Disallowed, f.Violates))
+	}
+	want := []string{
+		`other.log ip_address  true "test §1"`,
+		`access.log ip_address web false ""`,
+		`access.log email web true "acme §3; test §1"`,
+		`old.log.gz ip_address web false ""`,
+	}
+	if !slices.Equal(out, want) {
+		t.Errorf("got  %q\nwant %q", out, want)
+	}
+}

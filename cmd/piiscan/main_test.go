@@ -175,7 +175,7 @@ func TestScanStdinAndClassFilter(t *testing.T) {
 
 func TestTableFormat(t *testing.T) {
 	_, out, _ := runCLI(t, "", "scan", "--format", "table", filepath.Join(examples, "logs"))
-	for _, want := range []string{"LOCATION", "credit_card", "4111 **** **** 1111", "TOP PATHS", "By severity: critical"} {
+	for _, want := range []string{"PATH", "PLACE", "(disallowed)", "credit_card", "4111 **** **** 1111", "TOP PATHS", "By severity: critical"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

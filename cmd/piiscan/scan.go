@@ -140,10 +140,28 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 		Fingerprints: finding.NewFingerprinter(key),
 		Logger:       slog.Default(),
 		Stdin:        cmd.InOrStdin(),
+		Place:        placer(cfg),
 	}
 	opts.Walk.Include, opts.Walk.Exclude, opts.Walk.FollowSymlinks = include, exclude, follow
 	s.scanner, err = scanners.New(opts)
 	return s, err
+}
+
+// placer maps paths to the policy's locations.
+func placer(cfg *config.Config) func(string) *scanners.Placement {
+	if len(cfg.Locations) == 0 {
+		return nil
+	}
+	places := map[*config.Location]*scanners.Placement{}
+	for _, l := range cfg.Locations {
+		places[l] = &scanners.Placement{Location: l.Name, Allowed: l.Allowed, Policy: l.PolicyRef}
+	}
+	return func(path string) *scanners.Placement {
+		if l := cfg.LocationOf(path); l != nil {
+			return places[l]
+		}
+		return nil
+	}
 }
 
 func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
