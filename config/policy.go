@@ -24,7 +24,8 @@ type LocationSpec struct {
 	// is a violation.
 	Allowed []string `yaml:"allowed"`
 	// Disallowed says what to do with files holding disallowed classes:
-	// report (default), redact or quarantine.
+	// report (default), redact (mask those values in place), quarantine
+	// or delete the file.
 	Disallowed string        `yaml:"disallowed"`
 	Retention  RetentionSpec `yaml:"retention"`
 	// RewriteLive lets purge and redact rewrite files that are still being
@@ -254,9 +255,9 @@ func (c *Config) validatePolicy() Errors {
 		switch ls.Disallowed {
 		case "":
 			loc.Disallowed = ActionReport
-		case ActionReport, ActionRedact, ActionQuarantine:
+		case ActionReport, ActionRedact, ActionQuarantine, ActionDelete:
 		default:
-			bad(at("disallowed"), "unknown action %q (want report, redact or quarantine)", ls.Disallowed)
+			bad(at("disallowed"), "unknown action %q (want report, redact, quarantine or delete)", ls.Disallowed)
 		}
 		rs := ls.Retention
 		if rs.MaxAge != "" {

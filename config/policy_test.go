@@ -91,7 +91,7 @@ func TestPolicyErrors(t *testing.T) {
 		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {max_age: 1d, from: ctime}\n", `unknown value "ctime" (want mtime or record)`},
 		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {max_age: 1d, action: shred}\n", `unknown action "shred"`},
 		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {action: delete}\n", "from and action need a max_age"},
-		{"locations:\n  - name: a\n    paths: [/x]\n    disallowed: delete\n", `unknown action "delete" (want report, redact or quarantine)`},
+		{"locations:\n  - name: a\n    paths: [/x]\n    disallowed: shred\n", `unknown action "shred" (want report, redact, quarantine or delete)`},
 		{"locations:\n  - name: a\n    paths: [/x]\n  - name: a\n    paths: [/y]\n", `duplicate location name "a"`},
 		{"holds:\n  - paths: [/x]\n", "holds[0].reason: a hold needs a reason"},
 		{"holds:\n  - paths: [/x]\n    reason: r\n    until: soon\n", `holds[0].until: invalid date "soon"`},

@@ -219,3 +219,31 @@ func maskGeneric(s string) string {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// Redaction returns what replaces a value when a file is redacted: the
+// class and, where it helps to tell values apart without revealing them,
+// the last four digits of a number or the domain of an email:
+// [credit_card:…1111], [email:…@example.com], [credential].
+func Redaction(class string, raw []byte) string {
+	s := string(raw)
+	switch class {
+	case ClassCreditCard, ClassPhoneNumber, ClassUSSSN:
+		var digits []byte
+		for i := 0; i < len(s); i++ {
+			if isDigit(s[i]) {
+				digits = append(digits, s[i])
+			}
+		}
+		if len(digits) >= 8 {
+			return "[" + class + ":…" + string(digits[len(digits)-4:]) + "]"
+		}
+	case ClassEmail:
+		if at := strings.LastIndexByte(s, '@'); at > 0 {
+			return "[email:…" + s[at:] + "]"
+		}
+		if at := strings.Index(s, "%40"); at > 0 {
+			return "[email:…@" + s[at+3:] + "]"
+		}
+	}
+	return "[" + class + "]"
+}

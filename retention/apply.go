@@ -16,13 +16,20 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Executor carries out plans.
 type Executor struct {
 	Config *config.Config
+	// Engine, Allow and Fingerprints are needed to redact.
+	Engine       *detect.Engine
+	Allow        *scanners.Allowlist
+	Fingerprints *finding.Fingerprinter
 	// Enforce makes the executor act; otherwise it only works out what
 	// each action would do (record counts) without changing anything.
 	Enforce bool
@@ -122,7 +129,11 @@ func (x *Executor) apply(it *Item, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	entry := audit.Entry{Location: it.Location.Name, Path: it.Path, Rule: "retention", Reason: it.Reason, BytesBefore: it.Snap.Size}
+	rule := "retention"
+	if it.Disallowed {
+		rule = "disallowed"
+	}
+	entry := audit.Entry{Location: it.Location.Name, Path: it.Path, Rule: rule, Reason: it.Reason, BytesBefore: it.Snap.Size}
 	switch it.Action {
 	case Delete:
 		if !x.Enforce {
@@ -171,8 +182,38 @@ func (x *Executor) apply(it *Item, now time.Time) error {
 			entry.Action, entry.Records, entry.Kept = "rewrite", st.Dropped, st.Records-st.Dropped+st.Undated
 			entry.BytesAfter = st.BytesOut
 		}
+	case RedactFile:
+		var fps []string
+		st, err := x.redactFile(t, it, &fps)
+		it.Masked = st
+		switch {
+		case errors.Is(err, errNothing):
+			return nil
+		case err != nil:
+			return err
+		}
+		if !x.Enforce {
+			return nil
+		}
+		it.Done = true
+		entry.Action, entry.Records, entry.BytesAfter, entry.Fingerprints = "redact", st.Values, st.BytesOut, fps
+	case RedactRecords:
+		var fps []string
+		rst, mst, err := x.redactRecords(t, it, &fps)
+		it.Stats, it.Masked = rst, mst
+		switch {
+		case errors.Is(err, errNothing):
+			return nil
+		case err != nil:
+			return err
+		}
+		if !x.Enforce {
+			return nil
+		}
+		it.Done = true
+		entry.Action, entry.Records, entry.BytesAfter, entry.Fingerprints = "redact", mst.Values, mst.BytesOut, fps
 	default:
-		return fmt.Errorf("action %s is not supported by purge", it.Action)
+		return fmt.Errorf("action %s is not supported", it.Action)
 	}
 	if x.Audit != nil {
 		if err := x.Audit.Append(entry); err != nil {
@@ -193,21 +234,35 @@ func (x *Executor) quarantineDir() string {
 // older than the item's cutoff. In a dry run it only counts. It returns
 // errNothing when no record expired and errEmpty when all did.
 func (x *Executor) dropRecords(t *Tree, it *Item, now time.Time) (RecordStats, error) {
+	parser := &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone}
+	keep := func(tm time.Time) bool { return !tm.Before(it.Cutoff) }
+	var st RecordStats
+	err := x.transform(t, it, func(in io.Reader, out io.Writer, mtime time.Time) error {
+		var err error
+		st, err = FilterRecords(in, out, parser, mtime, keep)
+		if err != nil {
+			return err
+		}
+		return countOutcome(st)
+	})
+	return st, err
+}
+
+// transform rewrites a text file (plain, gzip or zstd, kept in its format)
+// through fn, atomically. In a dry run fn writes to io.Discard and nothing
+// changes. fn may return errNothing or errEmpty to abort the rewrite.
+func (x *Executor) transform(t *Tree, it *Item, fn func(in io.Reader, out io.Writer, mtime time.Time) error) error {
 	f, fi, err := t.Open(it.Path)
 	if err != nil {
-		return RecordStats{}, err
+		return err
 	}
 	defer f.Close()
 	if !it.Snap.matches(fi) {
-		return RecordStats{}, fmt.Errorf("%s: %w", it.Path, ErrChanged)
+		return fmt.Errorf("%s: %w", it.Path, ErrChanged)
 	}
 	br := bufio.NewReaderSize(f, 64<<10)
 	head, _ := br.Peek(512)
 	format := source.Sniff(head)
-	parser := &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone}
-	keep := func(tm time.Time) bool { return !tm.Before(it.Cutoff) }
-
-	// Reading: undo the compression.
 	var in io.Reader
 	var newWriter func(io.Writer) (io.WriteCloser, error)
 	switch format {
@@ -217,7 +272,7 @@ func (x *Executor) dropRecords(t *Tree, it *Item, now time.Time) (RecordStats, e
 	case source.FormatGzip:
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return RecordStats{}, fmt.Errorf("gzip: %w", err)
+			return fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
 		in = zr
@@ -225,39 +280,33 @@ func (x *Executor) dropRecords(t *Tree, it *Item, now time.Time) (RecordStats, e
 	case source.FormatZstd:
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
 		if err != nil {
-			return RecordStats{}, fmt.Errorf("zstd: %w", err)
+			return fmt.Errorf("zstd: %w", err)
 		}
 		defer zr.Close()
 		in = zr
 		newWriter = func(w io.Writer) (io.WriteCloser, error) { return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1)) }
 	default:
-		return RecordStats{}, fmt.Errorf("record-level retention of %s files is not supported: use from: mtime for this location", format)
+		return fmt.Errorf("%w: %s", errNotText, format)
 	}
-
 	if !x.Enforce {
-		st, err := FilterRecords(in, io.Discard, parser, fi.ModTime(), keep)
-		if err != nil {
-			return st, err
-		}
-		return st, countOutcome(st)
+		return fn(in, io.Discard, fi.ModTime())
 	}
-	var st RecordStats
 	_, err = t.Rewrite(it.Path, it.Snap, func(w io.Writer) error {
 		zw, err := newWriter(w)
 		if err != nil {
 			return err
 		}
-		st, err = FilterRecords(in, zw, parser, fi.ModTime(), keep)
-		if err != nil {
-			return err
-		}
-		if err := countOutcome(st); err != nil {
+		if err := fn(in, zw, fi.ModTime()); err != nil {
 			return err
 		}
 		return zw.Close()
 	})
-	return st, err
+	return err
 }
+
+// errNotText means a file is not a (compressed) text file that can be
+// rewritten: an archive, or a compression piiscan cannot write.
+var errNotText = errors.New("cannot be rewritten in place (archive or unsupported compression)")
 
 // countOutcome says whether filtering changed nothing, emptied the file,
 // or neither.

@@ -32,12 +32,16 @@ type Item struct {
 	Reason   string
 	// Held names the legal hold that keeps the file, if any.
 	Held string
+	// Disallowed limits redaction to the classes the location does not
+	// allow (redact); otherwise every value is masked (expired data).
+	Disallowed bool
 	// Cutoff is the oldest record time kept by record actions.
 	Cutoff time.Time
 	// Outcome, filled when the plan is carried out (or simulated).
 	Done   bool
 	Err    error
 	Stats  RecordStats
+	Masked MaskStats
 	NewLoc string // where a quarantined file went
 }
 

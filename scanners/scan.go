@@ -421,7 +421,7 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int) (bool,
 		s.opts.Logger.Debug("binary stream skipped", "path", path)
 		return false, nil
 	}
-	st := &stream{path: path, item: item, member: member, cols: csvColumns(path, head)}
+	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head)}
 	if s.opts.Place != nil {
 		top := path
 		if k := strings.IndexByte(path, '!'); k >= 0 {
@@ -725,10 +725,10 @@ func looksBinary(head []byte) bool {
 	return ctrl*10 > len(head)
 }
 
-// csvColumns returns the personal-data columns of a delimited stream:
+// CSVColumns returns the personal-data columns of a delimited stream:
 // files named .csv, .tsv or .psv, or any stream whose first line reads like
 // a header (delimiter-separated names, no key=value or JSON).
-func csvColumns(path string, head []byte) *detect.Columns {
+func CSVColumns(path string, head []byte) *detect.Columns {
 	nl := bytes.IndexByte(head, '\n')
 	if nl < 0 {
 		return nil

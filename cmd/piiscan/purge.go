@@ -102,30 +102,7 @@ deleted anything.`,
 			if err != nil {
 				return err
 			}
-			log, err := auditLog(cfg)
-			if err != nil {
-				return err
-			}
-			x := &retention.Executor{Config: cfg, Enforce: enforce, Audit: log, Logger: loggerFrom(cmd)}
-			defer x.Close()
-			applyErr := x.Apply(cmd.Context(), plan)
-			printPlan(cmd.OutOrStdout(), plan, enforce)
-			if errors.Is(applyErr, retention.ErrBreaker) {
-				return &exitError{code: exitBreaker, err: applyErr}
-			}
-			if applyErr != nil {
-				return applyErr
-			}
-			failed := 0
-			for _, it := range plan.Items {
-				if it.Err != nil {
-					failed++
-				}
-			}
-			if failed > 0 || len(plan.Problems) > 0 {
-				return &exitError{code: exitUnreadable, err: fmt.Errorf("%d actions failed, %d paths could not be examined", failed, len(plan.Problems))}
-			}
-			return nil
+			return execute(cmd, cfg, nil, plan, enforce)
 		},
 	}
 	ef.add(cmd)

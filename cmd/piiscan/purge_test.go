@@ -255,3 +255,5 @@ func gzipBytes(p []byte) []byte {
 	w.Close()
 	return b.Bytes()
 }
+
+func newGzipReader(data []byte) (*gzip.Reader, error) { return gzip.NewReader(bytes.NewReader(data)) }

@@ -18,6 +18,7 @@ import (
 	"github.com/piiscan/piiscan/progress"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/detect"
 )
 
 func newScanCmd(g *globalFlags) *cobra.Command {
@@ -56,13 +57,15 @@ not be read (listed on stderr and in the report). Findings win over 3.`,
 
 // scanSetup is what runScan and `rules test` build from the configuration.
 type scanSetup struct {
-	cfg      *config.Config
-	set      *config.Settings
-	scanner  *scanners.Scanner
-	format   report.Format
-	output   string
-	failOn   finding.Severity
-	progress string
+	cfg          *config.Config
+	engine       *detect.Engine
+	fingerprints *finding.Fingerprinter
+	set          *config.Settings
+	scanner      *scanners.Scanner
+	format       report.Format
+	output       string
+	failOn       finding.Severity
+	progress     string
 }
 
 func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
@@ -126,6 +129,8 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.engine = engine
+	s.fingerprints = finding.NewFingerprinter(key)
 	limits := cfg.Limits
 	if depth > 0 {
 		limits.MaxDepth = depth
@@ -137,7 +142,7 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 		Allow:        cfg.Allow,
 		Classes:      classes,
 		Reveal:       reveal,
-		Fingerprints: finding.NewFingerprinter(key),
+		Fingerprints: s.fingerprints,
 		Logger:       slog.Default(),
 		Stdin:        cmd.InOrStdin(),
 		Place:        placer(cfg),

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/retention"
+)
+
+func newRedactCmd(g *globalFlags) *cobra.Command {
+	var ef enforceFlags
+	cmd := &cobra.Command{
+		Use:   "redact",
+		Short: "Mask data a location does not allow, or quarantine it (a dry run unless --enforce)",
+		Long: `Scan every location whose policy acts on disallowed data (disallowed:
+redact, quarantine or delete) and apply it: values of classes the location
+does not allow are replaced in place by a mask that keeps the line
+readable ([credit_card:…1111]), in plain, gzip and zstd files, rewritten
+atomically; archives holding such data are quarantined (mode 0600) or
+deleted. Files under a legal hold and files still being written are left
+alone. Without --enforce nothing changes: the plan is printed.
+
+Exit codes as for purge.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, now, enforce, err := ef.setup(g)
+			if err != nil {
+				return err
+			}
+			s, err := setupScan(cmd, g)
+			if err != nil {
+				return err
+			}
+			plan, err := retention.PlanRedact(cmd.Context(), cfg, s.scanner, retention.PlanOptions{Now: now, Locations: ef.locations, NoBreaker: ef.noBreaker})
+			if err != nil {
+				return err
+			}
+			return execute(cmd, cfg, s, plan, enforce)
+		},
+	}
+	ef.add(cmd)
+	return cmd
+}
+
+// execute carries out a plan and prints it; purge, redact and erase share
+// its exit codes.
+func execute(cmd *cobra.Command, cfg *config.Config, s *scanSetup, plan *retention.Plan, enforce bool) error {
+	log, err := auditLog(cfg)
+	if err != nil {
+		return err
+	}
+	x := &retention.Executor{Config: cfg, Enforce: enforce, Audit: log, Logger: loggerFrom(cmd)}
+	if s != nil {
+		x.Engine = s.engine
+		x.Allow = cfg.Allow
+		x.Fingerprints = s.fingerprints
+	}
+	defer x.Close()
+	applyErr := x.Apply(cmd.Context(), plan)
+	printPlan(cmd.OutOrStdout(), plan, enforce)
+	if errors.Is(applyErr, retention.ErrBreaker) {
+		return &exitError{code: exitBreaker, err: applyErr}
+	}
+	if applyErr != nil {
+		return applyErr
+	}
+	failed := 0
+	for _, it := range plan.Items {
+		if it.Err != nil {
+			failed++
+		}
+	}
+	if failed > 0 || len(plan.Problems) > 0 {
+		return &exitError{code: exitUnreadable, err: fmt.Errorf("%d actions failed, %d paths could not be examined", failed, len(plan.Problems))}
+	}
+	return nil
+}

@@ -1,0 +1,156 @@
+package retention
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/detect"
+)
+
+// Masker rewrites text, replacing the personal data it is told to.
+type Masker struct {
+	Engine *detect.Engine
+	// Select decides whether a value of class is replaced, and by what.
+	Select func(class string, raw []byte) (replacement string, ok bool)
+	// DropLines drops each line that holds a selected value, instead of
+	// replacing the value (erasure of whole records).
+	DropLines bool
+	// MaxLine is the longest line that can be rewritten (default 64 MiB).
+	MaxLine int
+}
+
+// MaskStats count what a Masker changed.
+type MaskStats struct {
+	Values   int64 // values replaced (or found in dropped lines)
+	Lines    int64 // lines changed or dropped
+	BytesIn  int64
+	BytesOut int64
+}
+
+// ErrLineTooLong means a line is longer than Masker.MaxLine.
+var ErrLineTooLong = errors.New("line too long to rewrite")
+
+// Mask copies r to w with the selected values replaced. path is used for
+// CSV header hints (a .csv export's name columns).
+func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) {
+	maxLine := m.MaxLine
+	if maxLine <= 0 {
+		maxLine = 64 << 20
+	}
+	const batchSize = 512 << 10
+	br := bufio.NewReaderSize(r, 1<<20)
+	bw := bufio.NewWriterSize(w, 256<<10)
+	sc := m.Engine.NewScanner()
+	var st MaskStats
+	var batch, line []byte
+	first := true
+	var cols *detect.Columns
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		c := cols
+		if c != nil && first {
+			cc := *c
+			cc.SkipFirstLine = true
+			c = &cc
+		}
+		first = false
+		err := m.rewrite(sc, batch, c, bw, &st)
+		batch = batch[:0]
+		return err
+	}
+	for {
+		piece, err := br.ReadSlice('\n')
+		line = append(line, piece...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if len(line) > maxLine {
+				return st, fmt.Errorf("%w (more than %d bytes)", ErrLineTooLong, maxLine)
+			}
+			continue
+		}
+		if err != nil && err != io.EOF {
+			return st, err
+		}
+		if len(line) > 0 {
+			st.BytesIn += int64(len(line))
+			if first && cols == nil && len(batch) == 0 {
+				cols = scanners.CSVColumns(path, line)
+			}
+			batch = append(batch, line...)
+			line = line[:0]
+		}
+		if len(batch) >= batchSize || err == io.EOF {
+			if ferr := flush(); ferr != nil {
+				return st, ferr
+			}
+		}
+		if err == io.EOF {
+			return st, bw.Flush()
+		}
+	}
+}
+
+// rewrite writes batch (whole lines) with the selected matches replaced.
+func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns, w *bufio.Writer, st *MaskStats) error {
+	rules := m.Engine.Rules()
+	type repl struct {
+		start, end int
+		with       string
+	}
+	var rs []repl
+	for _, mt := range sc.Scan(batch, cols) {
+		with, ok := m.Select(rules[mt.Rule].Class, batch[mt.Start:mt.End])
+		if ok {
+			rs = append(rs, repl{mt.Start, mt.End, with})
+		}
+	}
+	write := func(b []byte) error {
+		st.BytesOut += int64(len(b))
+		_, err := w.Write(b)
+		return err
+	}
+	if m.DropLines {
+		pos, k := 0, 0
+		for pos < len(batch) {
+			end := len(batch)
+			if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
+				end = pos + nl + 1
+			}
+			hit := int64(0)
+			for k < len(rs) && rs[k].start < end {
+				hit++
+				k++
+			}
+			if hit > 0 {
+				st.Values += hit
+				st.Lines++
+			} else if err := write(batch[pos:end]); err != nil {
+				return err
+			}
+			pos = end
+		}
+		return nil
+	}
+	pos := 0
+	lastLine := -1
+	for _, r := range rs {
+		if err := write(batch[pos:r.start]); err != nil {
+			return err
+		}
+		if err := write([]byte(r.with)); err != nil {
+			return err
+		}
+		st.Values++
+		if ls := bytes.LastIndexByte(batch[:r.start], '\n'); ls != lastLine {
+			st.Lines++
+			lastLine = ls
+		}
+		pos = r.end
+	}
+	return write(batch[pos:])
+}
