@@ -212,6 +212,23 @@ func (x *Executor) apply(it *Item, now time.Time) error {
 		}
 		it.Done = true
 		entry.Action, entry.Records, entry.BytesAfter, entry.Fingerprints = "redact", mst.Values, mst.BytesOut, fps
+	case Erase:
+		st, err := x.erase(t, it)
+		it.Masked = st
+		switch {
+		case errors.Is(err, errNothing):
+			return nil
+		case err != nil:
+			return err
+		}
+		if !x.Enforce {
+			return nil
+		}
+		it.Done = true
+		entry.Action, entry.Rule, entry.Records, entry.BytesAfter = "erase", "right-to-deletion", st.Lines, st.BytesOut
+		for _, s := range it.Subjects {
+			entry.Fingerprints = append(entry.Fingerprints, s.Fingerprint)
+		}
 	default:
 		return fmt.Errorf("action %s is not supported", it.Action)
 	}

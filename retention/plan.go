@@ -35,6 +35,12 @@ type Item struct {
 	// Disallowed limits redaction to the classes the location does not
 	// allow (redact); otherwise every value is masked (expired data).
 	Disallowed bool
+	// Subjects are erased by an Erase action; DropLines drops their
+	// records instead of masking their values; Found counts the records
+	// that mention them.
+	Subjects  []Subject
+	DropLines bool
+	Found     int64
 	// Cutoff is the oldest record time kept by record actions.
 	Cutoff time.Time
 	// Outcome, filled when the plan is carried out (or simulated).

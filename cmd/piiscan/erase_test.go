@@ -1,0 +1,92 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/piiscan/piiscan/retention"
+)
+
+func TestEraseCommand(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel string, data []byte) string {
+		p := filepath.Join(dir, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, data, 0o644)
+		return p
+	}
+	plain := write("logs/app.log", []byte("login alice@example.com ok\nlogin bob@example.com ok\nsms to (415) 555-2671\n"))
+	gz := write("logs/app.log.1.gz", gzipBytes([]byte("reset for ALICE@EXAMPLE.COM\nreset for bob@example.com\n")))
+	jsonl := write("logs/api.jsonl", []byte(`{"user":"Alice@Example.com","phone":"+1 415-555-2671"}`+"\n"+`{"user":"carol@example.org"}`+"\n"))
+	csv := write("exports/customers.csv", []byte("id,email,phone\n1,alice@example.com,415.555.2671\n2,bob@example.com,(212) 555-0147\n"))
+	held := write("exports/held/old.csv", []byte("id,email\n1,alice@example.com\n"))
+	policy := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
+rules:
+  - {id: email, detector: email, severity: medium}
+  - {id: phone, detector: phone_number, severity: medium}
+locations:
+  - {name: logs, kind: log, paths: [%[1]s/logs]}
+  - {name: exports, kind: export, paths: [%[1]s/exports]}
+holds:
+  - {paths: ["%[1]s/exports/held/**"], reason: tax records kept 7 years}
+enforcement:
+  audit_log: %[1]s/audit.jsonl
+`, dir)), 0o644)
+	report := filepath.Join(dir, "erasure.json")
+	code, out, errs := runCLI(t, "", "--config", policy, "erase",
+		"--subject", "email=Alice@example.com", "--subject", "phone=+1 (415) 555-2671", "--enforce", "--report", report)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	checks := map[string]string{
+		plain: "login [email:erased] ok\nlogin bob@example.com ok\nsms to [phone_number:erased]\n",
+		jsonl: `{"user":"[email:erased]","phone":"[phone_number:erased]"}` + "\n" + `{"user":"carol@example.org"}` + "\n",
+		csv:   "id,email,phone\n1,[email:erased],[phone_number:erased]\n2,bob@example.com,(212) 555-0147\n",
+		held:  "id,email\n1,alice@example.com\n",
+	}
+	for p, want := range checks {
+		if got, _ := os.ReadFile(p); string(got) != want {
+			t.Errorf("%s:\n%s\nwant:\n%s", filepath.Base(p), got, want)
+		}
+	}
+	data, _ := os.ReadFile(gz)
+	if got := gunzipString(t, data); got != "reset for [email:erased]\nreset for bob@example.com\n" {
+		t.Errorf("gzip log: %q", got)
+	}
+	var rep retention.ErasureReport
+	raw, _ := os.ReadFile(report)
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Totals.Found != 6 || rep.Totals.Erased != 5 || rep.Totals.Kept != 1 || len(rep.Locations) != 2 {
+		t.Errorf("report totals %+v\n%s", rep.Totals, raw)
+	}
+	for _, l := range rep.Locations {
+		if l.Location == "exports" && (len(l.Kept) != 1 || !strings.Contains(l.Kept[0], "tax records kept 7 years")) {
+			t.Errorf("exports kept because %q", l.Kept)
+		}
+	}
+	for _, leak := range []string{"bob", "carol", "0147", "alice@", dir} {
+		if strings.Contains(string(raw), leak) {
+			t.Errorf("the requester's report holds %q:\n%s", leak, raw)
+		}
+	}
+	if code, out, _ := runCLI(t, "", "--config", policy, "audit", "verify"); code != exitOK || !strings.Contains(out, "4 entries") {
+		t.Errorf("audit: %s", out)
+	}
+
+	// Dropping records.
+	write("logs/drop.log", []byte("a alice@example.com\nb bob@example.com\n"))
+	runCLI(t, "", "--config", policy, "erase", "--subject", "email=alice@example.com", "--drop-records", "--enforce")
+	if got, _ := os.ReadFile(filepath.Join(dir, "logs", "drop.log")); string(got) != "b bob@example.com\n" {
+		t.Errorf("drop-records: %q", got)
+	}
+	if code, _, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "phone=12"); code != exitUsage || !strings.Contains(errs, "not a valid phone number") {
+		t.Errorf("bad subject: %d %s", code, errs)
+	}
+}

@@ -1,0 +1,246 @@
+package retention
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/detect"
+)
+
+// Erase is the action that removes a data subject's values from a file.
+const Erase = "erase"
+
+// Subject is a value of a person asking for deletion.
+type Subject struct {
+	Class string
+	// Norm is the normalised value (lower-case email, E.164 phone, ...).
+	Norm []byte
+	// Fingerprint is the keyed fingerprint findings of the value carry.
+	Fingerprint string
+	// Masked is how the value is shown in plans and reports.
+	Masked string
+}
+
+// subjectClasses maps the names accepted by --subject to classes.
+var subjectClasses = map[string]string{
+	"email": finding.ClassEmail, "phone": finding.ClassPhoneNumber, "phone_number": finding.ClassPhoneNumber,
+	"ssn": finding.ClassUSSSN, "us_ssn": finding.ClassUSSSN, "card": finding.ClassCreditCard,
+	"credit_card": finding.ClassCreditCard, "ip": finding.ClassIPAddress, "ip_address": finding.ClassIPAddress,
+}
+
+// ParseSubject reads "kind=value" (email=alice@example.com,
+// phone=+14155552671, ssn=..., card=..., ip=...).
+func ParseSubject(s, region string, fp *finding.Fingerprinter) (Subject, error) {
+	kind, value, ok := strings.Cut(s, "=")
+	class := subjectClasses[strings.ToLower(strings.TrimSpace(kind))]
+	value = strings.TrimSpace(value)
+	if !ok || class == "" || value == "" {
+		return Subject{}, fmt.Errorf("subject %q: want KIND=VALUE with KIND one of email, phone, ssn, card, ip", s)
+	}
+	norm := detect.Normalize(class, []byte(value), region)
+	if class == finding.ClassPhoneNumber && !strings.HasPrefix(string(norm), "+") {
+		return Subject{}, fmt.Errorf("subject %q: not a valid phone number (give it with its country code, +1...)", s)
+	}
+	return Subject{Class: class, Norm: norm, Fingerprint: fp.Sum(class, norm), Masked: finding.Mask(class, []byte(value))}, nil
+}
+
+// EraseOptions tune an erasure.
+type EraseOptions struct {
+	PlanOptions
+	// DropRecords drops whole lines that mention a subject instead of
+	// masking the subject's values.
+	DropRecords bool
+}
+
+// PlanErase scans every location for the subjects' values and plans to
+// erase them from each file that holds them. Files under a legal hold are
+// kept, with the hold's reason.
+func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subjects []Subject, opts EraseOptions) (*Plan, error) {
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	p := &Plan{Now: now}
+	var targets []string
+	for _, loc := range c.Locations {
+		if len(opts.Locations) > 0 && !slices.Contains(opts.Locations, loc.Name) {
+			continue
+		}
+		for _, r := range loc.Roots() {
+			if _, err := os.Stat(r); err == nil {
+				targets = append(targets, r)
+			}
+		}
+	}
+	type hit struct {
+		lines   map[string]bool // path:line, counted once per record
+		archive bool
+	}
+	var mu sync.Mutex
+	hits := map[string]*hit{}
+	if len(targets) > 0 {
+		stats, err := sc.Scan(ctx, targets, scanners.SinkFunc(func(f *finding.Finding) error {
+			for _, s := range subjects {
+				if f.Class != s.Class || f.Fingerprint != s.Fingerprint {
+					continue
+				}
+				top, _, member := strings.Cut(f.Path, "!")
+				mu.Lock()
+				h := hits[top]
+				if h == nil {
+					h = &hit{lines: map[string]bool{}}
+					hits[top] = h
+				}
+				h.lines[fmt.Sprintf("%s:%d", f.Path, f.Line)] = true
+				h.archive = h.archive || member
+				mu.Unlock()
+			}
+			return nil
+		}))
+		if err != nil {
+			return nil, err
+		}
+		for _, pr := range stats.Problems {
+			p.Problems = append(p.Problems, pr.Path+": "+pr.Error)
+		}
+	}
+	paths := make([]string, 0, len(hits))
+	for path := range hits {
+		paths = append(paths, path)
+	}
+	slices.Sort(paths)
+	for _, path := range paths {
+		loc := c.LocationOf(path)
+		if loc == nil {
+			continue
+		}
+		fi, err := lstat(path)
+		if err != nil {
+			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
+			continue
+		}
+		h := hits[path]
+		it := &Item{Location: loc, Path: path, Snap: SnapshotOf(fi), Action: Erase, Subjects: subjects,
+			DropLines: opts.DropRecords, Found: int64(len(h.lines)),
+			Reason: fmt.Sprintf("%d records mention the subject", len(h.lines))}
+		switch held := holdOf(c, path, now); {
+		case held != "":
+			it.Action, it.Held, it.Reason = Keep, held, it.Reason+"; kept under legal hold: "+held
+		case h.archive || !rewritable(path):
+			it.Action, it.Reason = Keep, it.Reason+"; inside an archive, which cannot be rewritten: restore it, erase, and back it up again"
+		}
+		p.Items = append(p.Items, it)
+	}
+	return p, nil
+}
+
+// erase removes the subjects' values (or the lines holding them).
+func (x *Executor) erase(t *Tree, it *Item) (MaskStats, error) {
+	if x.Engine == nil {
+		return MaskStats{}, fmt.Errorf("erasure needs a detection engine")
+	}
+	region := x.Engine.Region()
+	m := &Masker{
+		Engine:    x.Engine,
+		DropLines: it.DropLines,
+		Select: func(class string, raw []byte) (string, bool) {
+			for _, s := range it.Subjects {
+				if s.Class == class && string(detect.Normalize(class, raw, region)) == string(s.Norm) {
+					return "[" + class + ":erased]", true
+				}
+			}
+			return "", false
+		},
+	}
+	var st MaskStats
+	err := x.transform(t, it, func(in io.Reader, out io.Writer, _ time.Time) error {
+		var err error
+		st, err = m.Mask(in, out, it.Path)
+		if err == nil && st.Values == 0 {
+			return errNothing
+		}
+		return err
+	})
+	return st, err
+}
+
+// ErasureReport is what the person who asked for deletion receives: per
+// location, the records found, erased and kept (and why). It holds no
+// other person's data: counts, the subject's own masked values, and the
+// names of locations, not paths.
+type ErasureReport struct {
+	Time      time.Time          `json:"time"`
+	Subjects  []string           `json:"subjects"`
+	Enforced  bool               `json:"enforced"`
+	Locations []LocationErasure  `json:"locations"`
+	Totals    LocationErasureSum `json:"totals"`
+}
+
+// LocationErasure is one location's part of an erasure.
+type LocationErasure struct {
+	Location string `json:"location"`
+	Kind     string `json:"kind,omitempty"`
+	LocationErasureSum
+	// Kept explains records not erased (legal holds, archives, errors).
+	Kept []string `json:"kept_because,omitempty"`
+}
+
+// LocationErasureSum counts records.
+type LocationErasureSum struct {
+	Found  int64 `json:"records_found"`
+	Erased int64 `json:"records_erased"`
+	Kept   int64 `json:"records_kept"`
+}
+
+// Report summarises an erasure plan after it was carried out.
+func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
+	r := ErasureReport{Time: p.Now.UTC(), Enforced: enforced}
+	for _, s := range subjects {
+		r.Subjects = append(r.Subjects, s.Class+" "+s.Masked)
+	}
+	byLoc := map[string]*LocationErasure{}
+	var order []string
+	for _, it := range p.Items {
+		le := byLoc[it.Location.Name]
+		if le == nil {
+			le = &LocationErasure{Location: it.Location.Name, Kind: it.Location.Kind}
+			byLoc[it.Location.Name] = le
+			order = append(order, it.Location.Name)
+		}
+		le.Found += it.Found
+		switch {
+		case it.Done || !enforced && it.Action == Erase && it.Err == nil:
+			le.Erased += it.Found
+		default:
+			le.LocationErasureSum.Kept += it.Found
+			why := it.Reason
+			if it.Err != nil {
+				why = "an error: " + it.Err.Error()
+			} else if it.Held != "" {
+				why = "legal hold: " + it.Held
+			} else if i := strings.Index(why, "; "); i >= 0 {
+				why = why[i+2:]
+			}
+			if !slices.Contains(le.Kept, why) {
+				le.Kept = append(le.Kept, why)
+			}
+		}
+	}
+	for _, name := range order {
+		le := byLoc[name]
+		r.Locations = append(r.Locations, *le)
+		r.Totals.Found += le.Found
+		r.Totals.Erased += le.Erased
+		r.Totals.Kept += le.LocationErasureSum.Kept
+	}
+	return r
+}
