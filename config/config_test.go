@@ -38,6 +38,20 @@ func TestDefaultRules(t *testing.T) {
 			t.Errorf("no rule for class %s", cl)
 		}
 	}
+	// Health data, cards, SSNs and credentials are allowed nowhere.
+	if len(c.Locations) == 0 {
+		t.Error("the default policy declares no locations")
+	}
+	for _, l := range c.Locations {
+		for _, cl := range []string{finding.ClassHealth, finding.ClassCreditCard, finding.ClassUSSSN, finding.ClassCredential} {
+			if l.Allowed[cl] {
+				t.Errorf("location %s allows %s", l.Name, cl)
+			}
+		}
+		if l.MaxAge == 0 {
+			t.Errorf("location %s has no retention", l.Name)
+		}
+	}
 	// The default allows nothing.
 	if c.Allow.Value(finding.ClassCreditCard, []byte("4111111111111111"), []byte("4111111111111111")) ||
 		c.Allow.Path("examples/x.log", "") {
@@ -62,22 +76,36 @@ func TestDefaultRulesCitePolicies(t *testing.T) {
 		return strings.Join(strings.Fields(s), " ")
 	}
 	quote := regexp.MustCompile(`"(.*)"`)
+	type cited struct {
+		id     string
+		policy []string
+	}
+	var all []cited
 	for _, r := range c.File.Rules {
-		for _, p := range r.Policy {
+		all = append(all, cited{"rule " + r.ID, r.Policy})
+	}
+	for _, l := range c.File.Locations {
+		if len(l.Policy) == 0 {
+			t.Errorf("location %s cites no policy clause", l.Name)
+		}
+		all = append(all, cited{"location " + l.Name, l.Policy})
+	}
+	for _, r := range all {
+		for _, p := range r.policy {
 			id, _, _ := strings.Cut(p, " ")
 			doc, err := os.ReadFile(filepath.Join(dir, c.File.Policies[id].File))
 			if err != nil {
-				t.Fatalf("rule %s: %v", r.ID, err)
+				t.Fatalf("%s: %v", r.id, err)
 			}
 			text := norm(string(doc))
 			m := quote.FindStringSubmatch(p)
 			if m == nil {
-				t.Errorf("rule %s: clause without a quotation: %s", r.ID, p)
+				t.Errorf("%s: clause without a quotation: %s", r.id, p)
 				continue
 			}
 			for _, part := range strings.Split(m[1], "...") {
 				if part = strings.TrimSpace(part); part != "" && !strings.Contains(text, norm(part)) {
-					t.Errorf("rule %s: %q is not in %s", r.ID, part, c.File.Policies[id].File)
+					t.Errorf("%s: %q is not in %s", r.id, part, c.File.Policies[id].File)
 				}
 			}
 		}

@@ -75,6 +75,33 @@ func listRules(cmd *cobra.Command, cfg *config.Config) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, class, r.Severity, finds, enabled)
 	}
 	tw.Flush()
+	if len(cfg.Locations) > 0 {
+		fmt.Fprintln(out)
+		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "LOCATION\tKIND\tALLOWED\tRETENTION\tDISALLOWED")
+		for i, l := range cfg.Locations {
+			ret := "none"
+			if rs := cfg.File.Locations[i].Retention; rs.MaxAge != "" {
+				ret = fmt.Sprintf("%s by %s, then %s", rs.MaxAge, l.From, l.Action)
+			}
+			var allowed []string
+			for _, a := range cfg.File.Locations[i].Allowed {
+				allowed = append(allowed, a)
+			}
+			if len(allowed) == 0 {
+				allowed = []string{"nothing"}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", l.Name, l.Kind, strings.Join(allowed, ","), ret, l.Disallowed)
+		}
+		tw.Flush()
+		for _, h := range cfg.Holds {
+			until := "no end date"
+			if !h.Until.IsZero() {
+				until = "until " + h.Until.Format("2006-01-02")
+			}
+			fmt.Fprintf(out, "hold: %s (%s): %s\n", strings.Join(h.Paths, ", "), until, h.Reason)
+		}
+	}
 	fmt.Fprintln(out, "\nPolicy clauses:")
 	for _, r := range cfg.File.Rules {
 		fmt.Fprintf(out, "\n%s\n", r.ID)
@@ -88,6 +115,12 @@ func listRules(cmd *cobra.Command, cfg *config.Config) error {
 				doc = fmt.Sprintf(" [%s, %s]", d.Organisation, d.File)
 			}
 			fmt.Fprintf(out, "  - %s%s\n", p, doc)
+		}
+	}
+	for i, l := range cfg.File.Locations {
+		fmt.Fprintf(out, "\nlocation %s\n", l.Name)
+		for _, p := range cfg.File.Locations[i].Policy {
+			fmt.Fprintf(out, "  - %s\n", p)
 		}
 	}
 	return nil
