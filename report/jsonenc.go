@@ -68,24 +68,29 @@ func (e *encoder) appendFinding(b []byte, f *finding.Finding) []byte {
 	b = append(b, `,"fingerprint":`...)
 	b = appendString(b, f.Fingerprint)
 	b = append(b, r.policy...)
-	if f.Location != "" {
-		b = append(b, `,"location":`...)
-		b = appendString(b, f.Location)
-	}
-	if f.Disallowed {
-		b = append(b, `,"disallowed":true`...)
-		if f.Violates != "" {
-			b = append(b, `,"violates":`...)
-			b = appendString(b, f.Violates)
-		}
-	} else {
-		b = append(b, `,"disallowed":false`...)
-	}
+	b = appendPlacement(b, f)
 	if f.Value != "" {
 		b = append(b, `,"value":`...)
 		b = appendString(b, f.Value)
 	}
 	return append(b, '}')
+}
+
+// appendPlacement appends the location, disallowed and violates fields.
+func appendPlacement(b []byte, f *finding.Finding) []byte {
+	if f.Location != "" {
+		b = append(b, `,"location":`...)
+		b = appendString(b, f.Location)
+	}
+	if !f.Disallowed {
+		return append(b, `,"disallowed":false`...)
+	}
+	b = append(b, `,"disallowed":true`...)
+	if f.Violates != "" {
+		b = append(b, `,"violates":`...)
+		b = appendString(b, f.Violates)
+	}
+	return b
 }
 
 const hexDigits = "0123456789abcdef"

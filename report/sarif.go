@@ -184,19 +184,7 @@ func (s *sarifWriter) Add(f *finding.Finding) error {
 	b = append(b, f.Confidence.String()...)
 	b = append(b, `","masked":`...)
 	b = appendString(b, f.Masked)
-	if f.Location != "" {
-		b = append(b, `,"location":`...)
-		b = appendString(b, f.Location)
-	}
-	if f.Disallowed {
-		b = append(b, `,"disallowed":true`...)
-		if f.Violates != "" {
-			b = append(b, `,"violates":`...)
-			b = appendString(b, f.Violates)
-		}
-	} else {
-		b = append(b, `,"disallowed":false`...)
-	}
+	b = appendPlacement(b, f)
 	if f.Value != "" {
 		b = append(b, `,"value":`...)
 		b = appendString(b, f.Value)

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/piiscan/piiscan/config"
@@ -70,48 +68,18 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		now = time.Now()
 	}
 	p := &Plan{Now: now}
-	var targets []string
-	for _, loc := range c.Locations {
-		if len(opts.Locations) > 0 && !slices.Contains(opts.Locations, loc.Name) {
-			continue
-		}
-		for _, r := range loc.Roots() {
-			if _, err := os.Stat(r); err == nil {
-				targets = append(targets, r)
+	hits, err := scanLocations(ctx, c, sc, p, func(l *config.Location) bool {
+		return len(opts.Locations) == 0 || slices.Contains(opts.Locations, l.Name)
+	}, func(f *finding.Finding) bool {
+		for _, s := range subjects {
+			if f.Class == s.Class && f.Fingerprint == s.Fingerprint {
+				return true
 			}
 		}
-	}
-	type hit struct {
-		lines   map[string]bool // path:line, counted once per record
-		archive bool
-	}
-	var mu sync.Mutex
-	hits := map[string]*hit{}
-	if len(targets) > 0 {
-		stats, err := sc.Scan(ctx, targets, scanners.SinkFunc(func(f *finding.Finding) error {
-			for _, s := range subjects {
-				if f.Class != s.Class || f.Fingerprint != s.Fingerprint {
-					continue
-				}
-				top, _, member := strings.Cut(f.Path, "!")
-				mu.Lock()
-				h := hits[top]
-				if h == nil {
-					h = &hit{lines: map[string]bool{}}
-					hits[top] = h
-				}
-				h.lines[fmt.Sprintf("%s:%d", f.Path, f.Line)] = true
-				h.archive = h.archive || member
-				mu.Unlock()
-			}
-			return nil
-		}))
-		if err != nil {
-			return nil, err
-		}
-		for _, pr := range stats.Problems {
-			p.Problems = append(p.Problems, pr.Path+": "+pr.Error)
-		}
+		return false
+	})
+	if err != nil {
+		return nil, err
 	}
 	paths := make([]string, 0, len(hits))
 	for path := range hits {

@@ -32,47 +32,11 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		now = time.Now()
 	}
 	p := &Plan{Now: now}
-	var targets []string
-	for _, loc := range c.Locations {
-		if loc.Disallowed == config.ActionReport || len(opts.Locations) > 0 && !slices.Contains(opts.Locations, loc.Name) {
-			continue
-		}
-		for _, r := range loc.Roots() {
-			if _, err := os.Stat(r); err == nil {
-				targets = append(targets, r)
-			}
-		}
-	}
-	if len(targets) == 0 {
-		return p, nil
-	}
-	type hit struct {
-		classes map[string]int
-		archive bool
-	}
-	var mu sync.Mutex
-	hits := map[string]*hit{}
-	stats, err := sc.Scan(ctx, targets, scanners.SinkFunc(func(f *finding.Finding) error {
-		if !f.Disallowed || f.Location == "" {
-			return nil
-		}
-		top, _, member := strings.Cut(f.Path, "!")
-		mu.Lock()
-		defer mu.Unlock()
-		h := hits[top]
-		if h == nil {
-			h = &hit{classes: map[string]int{}}
-			hits[top] = h
-		}
-		h.classes[f.Class]++
-		h.archive = h.archive || member
-		return nil
-	}))
+	hits, err := scanLocations(ctx, c, sc, p, func(l *config.Location) bool {
+		return l.Disallowed != config.ActionReport && (len(opts.Locations) == 0 || slices.Contains(opts.Locations, l.Name))
+	}, func(f *finding.Finding) bool { return f.Disallowed && f.Location != "" })
 	if err != nil {
 		return nil, err
-	}
-	for _, pr := range stats.Problems {
-		p.Problems = append(p.Problems, pr.Path+": "+pr.Error)
 	}
 	paths := make([]string, 0, len(hits))
 	for path := range hits {
@@ -128,6 +92,60 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		}
 	}
 	return p, nil
+}
+
+// fileHits are the findings a location scan matched in one file.
+type fileHits struct {
+	classes map[string]int  // matched findings by class
+	lines   map[string]bool // ARCHIVE!MEMBER:line of each, counted once per record
+	archive bool            // some are inside an archive
+}
+
+// scanLocations scans the roots of the locations selected by want and
+// returns, by top-level file, the findings match accepts. Unreadable inputs
+// become problems of p.
+func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, p *Plan,
+	want func(*config.Location) bool, match func(*finding.Finding) bool) (map[string]*fileHits, error) {
+	var targets []string
+	for _, loc := range c.Locations {
+		if !want(loc) {
+			continue
+		}
+		for _, r := range loc.Roots() {
+			if _, err := os.Stat(r); err == nil {
+				targets = append(targets, r)
+			}
+		}
+	}
+	hits := map[string]*fileHits{}
+	if len(targets) == 0 {
+		return hits, nil
+	}
+	var mu sync.Mutex
+	stats, err := sc.Scan(ctx, targets, scanners.SinkFunc(func(f *finding.Finding) error {
+		if !match(f) {
+			return nil
+		}
+		top, _, member := strings.Cut(f.Path, "!")
+		mu.Lock()
+		defer mu.Unlock()
+		h := hits[top]
+		if h == nil {
+			h = &fileHits{classes: map[string]int{}, lines: map[string]bool{}}
+			hits[top] = h
+		}
+		h.classes[f.Class]++
+		h.lines[fmt.Sprintf("%s:%d", f.Path, f.Line)] = true
+		h.archive = h.archive || member
+		return nil
+	}))
+	if err != nil {
+		return nil, err
+	}
+	for _, pr := range stats.Problems {
+		p.Problems = append(p.Problems, pr.Path+": "+pr.Error)
+	}
+	return hits, nil
 }
 
 // holdOf returns the reason of the active hold covering path, or "".
