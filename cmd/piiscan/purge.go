@@ -65,10 +65,12 @@ func (e *enforceFlags) setup(g *globalFlags) (*config.Config, time.Time, bool, e
 }
 
 // auditLog opens the configured audit log, keyed with the fingerprint key.
-func auditLog(cfg *config.Config) (*audit.Log, error) {
+// An enforcing run refuses a key that lasts only for this run: the chain it
+// wrote could never be verified.
+func auditLog(cfg *config.Config, enforce bool) (*audit.Log, error) {
 	key, _, err := cfg.FingerprintKey()
-	if key == nil {
-		return nil, err
+	if key == nil || err != nil && enforce {
+		return nil, usageError(fmt.Errorf("the audit log needs a lasting fingerprint key: %w", err))
 	}
 	path := cfg.File.Enforcement.AuditLog
 	if path == "" {
@@ -179,7 +181,7 @@ chain holds, 1 when it breaks (the line is named).`,
 			if err != nil {
 				return err
 			}
-			log, err := auditLog(cfg)
+			log, err := auditLog(cfg, false)
 			if err != nil {
 				return err
 			}

@@ -48,7 +48,7 @@ Exit codes as for purge.`,
 // execute carries out a plan and prints it; purge, redact and erase share
 // its exit codes.
 func execute(cmd *cobra.Command, cfg *config.Config, s *scanSetup, plan *retention.Plan, enforce bool) error {
-	log, err := auditLog(cfg)
+	log, err := auditLog(cfg, enforce)
 	if err != nil {
 		return err
 	}
