@@ -49,7 +49,22 @@ type Options struct {
 	Stdin io.Reader
 	// Place says which policy location a path belongs to (nil: none).
 	Place func(path string) *Placement
+	// Objects lists s3:// targets (nil: such targets are unreadable).
+	Objects ObjectLister
+	// ItemDone is called, in walk order, for each item whose findings have
+	// all been handed to the sink (for checkpoints of long listings). After
+	// an item that could not be read it is not called again in this scan,
+	// so a checkpoint never moves past data that was not scanned.
+	ItemDone func(source.Item)
 }
+
+// ObjectLister walks object storage targets.
+type ObjectLister interface {
+	Walk(ctx context.Context, target string, fn func(source.Item) error) error
+}
+
+// objectScheme starts the targets an ObjectLister walks.
+const objectScheme = "s3://"
 
 // Placement is where a path sits in the policy: its location, the classes
 // allowed there and the clauses that location enforces.
@@ -217,6 +232,8 @@ type result struct {
 	item     int
 	streams  int
 	weight   int64
+	src      source.Item
+	failed   bool // the item, or part of it, could not be read
 }
 
 // scan-wide state shared by the goroutines.
@@ -261,7 +278,7 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 	go func() {
 		defer close(items)
 		defer s.Progress.WalkDone.Store(true)
-		walkErr = source.Walk(ctx, targets, s.opts.Walk, source.WalkFuncs{
+		funcs := source.WalkFuncs{
 			Item: func(it source.Item) error {
 				if it.Size > 0 {
 					s.Progress.TotalBytes.Add(it.Size)
@@ -285,7 +302,31 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 				r.mu.Unlock()
 				s.opts.Logger.Debug("skipped", "path", path, "reason", reason)
 			},
-		})
+		}
+		for _, t := range targets {
+			if ctx.Err() != nil {
+				break
+			}
+			if !strings.HasPrefix(t, objectScheme) {
+				if err := source.Walk(ctx, []string{t}, s.opts.Walk, funcs); err != nil {
+					walkErr = err
+					break
+				}
+				continue
+			}
+			if s.opts.Objects == nil {
+				r.problem(t, errors.New("object storage is not configured"))
+				continue
+			}
+			if err := s.opts.Objects.Walk(ctx, t, funcs.Item); err != nil {
+				if ctx.Err() != nil {
+					break
+				}
+				// A listing that fails (after retries) ends this target;
+				// a checkpoint lets the next run resume it.
+				r.problem(t, err)
+			}
+		}
 	}()
 
 	var readers sync.WaitGroup
@@ -294,12 +335,14 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 		go func() {
 			defer readers.Done()
 			for it := range items {
-				n := 0
+				n, failed := 0, true
 				if ctx.Err() == nil {
+					before := r.problemCount()
 					n = r.readItem(it)
+					failed = r.problemsOf(it.Path, before)
 				}
 				select {
-				case r.results <- &result{itemDone: true, item: it.idx, streams: n, weight: it.weight}:
+				case r.results <- &result{itemDone: true, item: it.idx, streams: n, weight: it.weight, src: it.Item, failed: failed}:
 				case <-ctx.Done():
 				}
 			}
@@ -332,6 +375,26 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 		return &r.stats, walkErr
 	}
 	return &r.stats, nil
+}
+
+// problemCount returns how many problems were recorded so far.
+func (r *run) problemCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.stats.Problems)
+}
+
+// problemsOf reports whether problems recorded since before concern path
+// or its members.
+func (r *run) problemsOf(path string, before int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.stats.Problems[before:] {
+		if p.Path == path || strings.HasPrefix(p.Path, path+"!") {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *run) problem(path string, err error) {
@@ -369,7 +432,16 @@ func (r *run) readItem(it workItem) int {
 	}
 	var f io.Reader = s.opts.Stdin
 	var ra io.ReaderAt
-	if it.Path != source.Stdin {
+	switch {
+	case it.Opener != nil:
+		rc, at, err := it.Opener(r.ctx)
+		if err != nil {
+			r.problem(it.Path, err)
+			return 0
+		}
+		defer rc.Close()
+		f, ra = rc, at
+	case it.Path != source.Stdin:
 		file, err := it.Open()
 		if err != nil {
 			r.problem(it.Path, err)
@@ -634,6 +706,8 @@ func (r *run) collect(sink Sink) error {
 		streams map[int]*stream // by member
 		total   int             // streams in the item; -1 until the reader says
 		weight  int64
+		src     source.Item
+		failed  bool
 	}
 	items := map[int]*itemState{}
 	get := func(i int) *itemState {
@@ -645,6 +719,7 @@ func (r *run) collect(sink Sink) error {
 		return it
 	}
 	curItem, curMember := 0, 0
+	stalled := false // an item failed: checkpoints stop here
 	emit := func(res *result) {
 		if failed != nil {
 			return
@@ -668,7 +743,7 @@ func (r *run) collect(sink Sink) error {
 	for res := range r.results {
 		if res.itemDone {
 			it := get(res.item)
-			it.total, it.weight = res.streams, res.weight
+			it.total, it.weight, it.src, it.failed = res.streams, res.weight, res.src, res.failed
 		} else {
 			st := res.st
 			get(st.item).streams[st.member] = st
@@ -683,6 +758,12 @@ func (r *run) collect(sink Sink) error {
 			if it.total >= 0 && curMember == it.total {
 				delete(items, curItem)
 				r.window.Release(it.weight)
+				if it.failed {
+					stalled = true
+				}
+				if s.opts.ItemDone != nil && failed == nil && !stalled {
+					s.opts.ItemDone(it.src)
+				}
 				curItem, curMember = curItem+1, 0
 				continue
 			}

@@ -29,6 +29,12 @@ type Item struct {
 	Size int64
 	// ModTime is the file's modification time (zero for stdin).
 	ModTime time.Time
+	// Opener, when set, opens the item instead of the file system (an
+	// object in a bucket). The ReaderAt may be nil.
+	Opener func(ctx context.Context) (io.ReadCloser, io.ReaderAt, error)
+	// Cursor is the item's position in its listing (an object key), for
+	// checkpoints.
+	Cursor string
 }
 
 // Open opens the item for reading.

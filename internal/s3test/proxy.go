@@ -1,0 +1,128 @@
+package s3test
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Proxy sits in front of a Server and injects the faults a real server
+// does not produce on demand: throttling (503 SlowDown) and connections
+// reset in the middle of a response. It also counts requests.
+type Proxy struct {
+	// Endpoint is the proxy's URL; point clients at it.
+	Endpoint string
+	srv      *httptest.Server
+
+	mu sync.Mutex
+	// SlowDown makes the next n requests fail with 503 SlowDown.
+	slowDown int
+	// cut resets the connection of the next GET whose path has this
+	// suffix after cutAfter bytes of body.
+	cut      string
+	cutAfter int64
+	requests map[string]int // "GET /bucket/key" -> count
+}
+
+// NewProxy starts a proxy in front of s for the test.
+func NewProxy(t testing.TB, s *Server) *Proxy {
+	target, _ := url.Parse(s.Endpoint)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	p := &Proxy{requests: map[string]int{}}
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.requests[r.Method+" "+r.URL.Path]++
+		throttle := p.slowDown > 0
+		if throttle {
+			p.slowDown--
+		}
+		cut := r.Method == http.MethodGet && p.cut != "" && strings.HasSuffix(r.URL.Path, p.cut) && r.Header.Get("Range") == ""
+		after := p.cutAfter
+		if cut {
+			p.cut = ""
+		}
+		p.mu.Unlock()
+		if throttle {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
+			return
+		}
+		if cut {
+			rp.ServeHTTP(&cutWriter{ResponseWriter: w, left: after}, r)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	p.Endpoint = p.srv.URL
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// SlowDown makes the next n requests fail with 503 SlowDown.
+func (p *Proxy) SlowDown(n int) {
+	p.mu.Lock()
+	p.slowDown = n
+	p.mu.Unlock()
+}
+
+// CutNextGET resets the connection of the next whole-object GET of a key
+// ending in suffix after n bytes of its body.
+func (p *Proxy) CutNextGET(suffix string, n int64) {
+	p.mu.Lock()
+	p.cut, p.cutAfter = suffix, n
+	p.mu.Unlock()
+}
+
+// Requests returns how many requests "METHOD /path" the proxy saw.
+func (p *Proxy) Requests(methodPath string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.requests[methodPath]
+}
+
+// Count returns how many requests of method had a path with prefix.
+func (p *Proxy) Count(method, prefix string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for k, v := range p.requests {
+		if strings.HasPrefix(k, method+" "+prefix) {
+			n += v
+		}
+	}
+	return n
+}
+
+// cutWriter passes n bytes of body through, then resets the connection.
+type cutWriter struct {
+	http.ResponseWriter
+	left int64
+}
+
+func (c *cutWriter) Write(b []byte) (int, error) {
+	if int64(len(b)) <= c.left {
+		c.left -= int64(len(b))
+		return c.ResponseWriter.Write(b)
+	}
+	n, _ := c.ResponseWriter.Write(b[:c.left])
+	c.left = 0
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+	if hj, ok := c.ResponseWriter.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				tc.SetLinger(0) // a reset, not a clean close
+			}
+			conn.Close()
+		}
+	}
+	return n, io.ErrClosedPipe
+}

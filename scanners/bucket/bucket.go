@@ -1,0 +1,281 @@
+// Package bucket reads S3 and S3-compatible object storage as a source:
+// s3://bucket/prefix is walked like a directory. Objects are listed page by
+// page in key order, filtered by name, size and age before anything is
+// downloaded, and streamed (a GET that breaks mid-way resumes with a
+// ranged GET of the same version). Credentials and region come the AWS
+// SDK's standard way (environment, shared config and profiles, IRSA and
+// pod identity, instance roles).
+package bucket
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+// Scheme starts object storage targets.
+const Scheme = "s3://"
+
+// IsURL reports whether target names object storage.
+func IsURL(target string) bool { return strings.HasPrefix(target, Scheme) }
+
+// ParseURL splits s3://bucket/prefix.
+func ParseURL(u string) (bucket, prefix string, err error) {
+	if !IsURL(u) {
+		return "", "", fmt.Errorf("%q is not an s3:// URL", u)
+	}
+	rest := strings.TrimPrefix(u, Scheme)
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	if bucket == "" {
+		return "", "", fmt.Errorf("%q names no bucket", u)
+	}
+	if _, err := url.PathUnescape(prefix); err != nil {
+		return "", "", fmt.Errorf("%q: %w", u, err)
+	}
+	return bucket, prefix, nil
+}
+
+// Options configure access to object storage. Empty fields take the SDK's
+// defaults (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...).
+type Options struct {
+	Region   string
+	Profile  string
+	Endpoint string
+	// PathStyle addresses buckets as endpoint/bucket (most S3-compatible
+	// stores want it).
+	PathStyle bool
+	// MaxAttempts bounds the attempts of each request (default 10).
+	MaxAttempts int
+	// Filters applied to listed objects before any GET.
+	Include, Exclude []string
+	MaxSize          int64         // skip larger objects (0: no limit)
+	NewerThan        time.Duration // skip objects modified longer ago (0: no limit)
+	Now              time.Time
+	// StartAfter resumes listings: target -> the last key fully scanned.
+	StartAfter map[string]string
+}
+
+// Client lists and reads objects.
+type Client struct {
+	S3   *s3.Client
+	opts Options
+}
+
+// New returns a client configured the SDK's standard way.
+func New(ctx context.Context, opts Options) (*Client, error) {
+	var lo []func(*awsconfig.LoadOptions) error
+	if opts.Region != "" {
+		lo = append(lo, awsconfig.WithRegion(opts.Region))
+	}
+	if opts.Profile != "" {
+		lo = append(lo, awsconfig.WithSharedConfigProfile(opts.Profile))
+	}
+	attempts := opts.MaxAttempts
+	if attempts <= 0 {
+		attempts = 10
+	}
+	lo = append(lo, awsconfig.WithRetryer(func() aws.Retryer {
+		// Exponential backoff with jitter; throttling (503 SlowDown),
+		// 5xx, timeouts and connection resets are retried.
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = attempts
+			o.MaxBackoff = 20 * time.Second
+		})
+	}))
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, lo...)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if opts.Endpoint != "" {
+			o.BaseEndpoint = aws.String(opts.Endpoint)
+		}
+		o.UsePathStyle = opts.PathStyle
+		// Validate checksums when a store sends them; do not warn about
+		// stores (and objects) that do not.
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	return &Client{S3: client, opts: opts}, nil
+}
+
+// Object is a listed object.
+type Object struct {
+	Bucket, Key  string
+	Size         int64
+	LastModified time.Time
+	ETag         string
+}
+
+// URL returns s3://bucket/key.
+func (o Object) URL() string { return Scheme + o.Bucket + "/" + o.Key }
+
+// List calls fn for every object under prefix after startAfter, in key
+// order, a page of up to 1000 keys at a time.
+func (c *Client) List(ctx context.Context, bucket, prefix, startAfter string, fn func(Object) error) error {
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}
+	if prefix != "" {
+		in.Prefix = aws.String(prefix)
+	}
+	if startAfter != "" {
+		in.StartAfter = aws.String(startAfter)
+	}
+	p := s3.NewListObjectsV2Paginator(c.S3, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("listing s3://%s/%s: %w", bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			obj := Object{Bucket: bucket, Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size),
+				LastModified: aws.ToTime(o.LastModified), ETag: aws.ToString(o.ETag)}
+			if err := fn(obj); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Walk lists the objects of an s3:// target that pass the filters and
+// calls fn with them as items of the scan.
+func (c *Client) Walk(ctx context.Context, target string, fn func(source.Item) error) error {
+	bucket, prefix, err := ParseURL(target)
+	if err != nil {
+		return err
+	}
+	return c.List(ctx, bucket, prefix, c.opts.StartAfter[target], func(o Object) error {
+		if strings.HasSuffix(o.Key, "/") && o.Size == 0 {
+			return nil // a "directory" marker
+		}
+		if !c.keep(prefix, o) {
+			return nil
+		}
+		return fn(source.Item{
+			Path: o.URL(), Size: o.Size, ModTime: o.LastModified, Cursor: o.Key,
+			Opener: func(ctx context.Context) (io.ReadCloser, io.ReaderAt, error) {
+				r, err := c.Open(ctx, o)
+				return r, nil, err // zip archives are spooled, not read by ranges
+			},
+		})
+	})
+}
+
+// keep applies the name, size and age filters.
+func (c *Client) keep(prefix string, o Object) bool {
+	rel := strings.TrimPrefix(strings.TrimPrefix(o.Key, prefix), "/")
+	base := path.Base(o.Key)
+	match := func(globs []string) bool {
+		for _, g := range globs {
+			if ok, _ := doublestar.Match(g, rel); ok {
+				return true
+			}
+			if !strings.Contains(g, "/") {
+				if ok, _ := doublestar.Match(g, base); ok {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	switch {
+	case len(c.opts.Include) > 0 && !match(c.opts.Include), match(c.opts.Exclude):
+		return false
+	case c.opts.MaxSize > 0 && o.Size > c.opts.MaxSize:
+		return false
+	case c.opts.NewerThan > 0 && c.opts.Now.Sub(o.LastModified) > c.opts.NewerThan:
+		return false
+	}
+	return true
+}
+
+// Open streams an object. The GET is pinned to the listed version (by
+// ETag); a read that breaks mid-way resumes with a ranged GET from where it
+// stopped, a few times, before it fails.
+func (c *Client) Open(ctx context.Context, o Object) (io.ReadCloser, error) {
+	r := &resumable{ctx: ctx, c: c, o: o}
+	if err := r.get(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// resumable is an object body that resumes after broken reads.
+type resumable struct {
+	ctx     context.Context
+	c       *Client
+	o       Object
+	body    io.ReadCloser
+	off     int64
+	retries int
+}
+
+const maxResumes = 5
+
+func (r *resumable) get() error {
+	in := &s3.GetObjectInput{Bucket: aws.String(r.o.Bucket), Key: aws.String(r.o.Key)}
+	if r.o.ETag != "" {
+		in.IfMatch = aws.String(r.o.ETag)
+	}
+	if r.off > 0 {
+		in.Range = aws.String(fmt.Sprintf("bytes=%d-", r.off))
+	}
+	out, err := r.c.S3.GetObject(r.ctx, in)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", r.o.URL(), err)
+	}
+	r.body = out.Body
+	return nil
+}
+
+func (r *resumable) Read(p []byte) (int, error) {
+	for {
+		n, err := r.body.Read(p)
+		r.off += int64(n)
+		if err == nil || err == io.EOF {
+			if err == io.EOF && r.o.Size > 0 && r.off < r.o.Size {
+				err = io.ErrUnexpectedEOF // cut short: resume below
+			} else {
+				return n, err
+			}
+		}
+		if errors.Is(err, context.Canceled) || r.ctx.Err() != nil || r.retries >= maxResumes {
+			return n, fmt.Errorf("reading %s at byte %d: %w", r.o.URL(), r.off, err)
+		}
+		r.retries++
+		r.body.Close()
+		time.Sleep(time.Duration(r.retries*r.retries) * 100 * time.Millisecond)
+		if gerr := r.get(); gerr != nil {
+			return n, gerr
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+func (r *resumable) Close() error {
+	if r.body == nil {
+		return nil
+	}
+	return r.body.Close()
+}

@@ -1,0 +1,261 @@
+package bucket_test
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/s3test"
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+func client(t *testing.T, s *s3test.Server, endpoint string, opts bucket.Options) *bucket.Client {
+	t.Helper()
+	s.Env(t)
+	opts.Endpoint, opts.PathStyle = endpoint, true
+	c, err := bucket.New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func scanner(t *testing.T, objects scanners.ObjectLister, done func(source.Item)) *scanners.Scanner {
+	t.Helper()
+	var rules []detect.Rule
+	for _, b := range detect.Builtins() {
+		rules = append(rules, detect.Rule{ID: b.Name, Detector: b.Name, Severity: finding.SeverityMedium})
+	}
+	e, err := detect.New(rules, detect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scanners.New(scanners.Options{Engine: e, Workers: 4, Fingerprints: finding.NewFingerprinter([]byte("k")),
+		Objects: objects, ItemDone: done})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+func scan(t *testing.T, sc *scanners.Scanner, targets ...string) ([]finding.Finding, *scanners.Stats) {
+	t.Helper()
+	var out []finding.Finding
+	var mu sync.Mutex
+	st, err := sc.Scan(context.Background(), targets, scanners.SinkFunc(func(f *finding.Finding) error {
+		mu.Lock()
+		out = append(out, *f)
+		mu.Unlock()
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, st
+}
+
+// putMany stores n small objects concurrently.
+func putMany(t *testing.T, s *s3test.Server, bucketName string, keys []string, body func(i int) []byte) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i, k := range keys {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			s.Put(t, bucketName, k, body(i))
+		}()
+	}
+	wg.Wait()
+}
+
+func TestParseURL(t *testing.T) {
+	for in, want := range map[string]string{"s3://b": "b|", "s3://b/": "b|", "s3://b/logs/2024/": "b|logs/2024/"} {
+		b, p, err := bucket.ParseURL(in)
+		if err != nil || b+"|"+p != want {
+			t.Errorf("ParseURL(%q) = %q %q %v", in, b, p, err)
+		}
+	}
+	for _, bad := range []string{"s3://", "s3:///x", "/tmp/x", "s3://b/%zz"} {
+		if _, _, err := bucket.ParseURL(bad); err == nil {
+			t.Errorf("ParseURL(%q) accepted", bad)
+		}
+	}
+}
+
+func TestListPagination(t *testing.T) {
+	s := s3test.Start(t)
+	p := s3test.NewProxy(t, s)
+	s.Bucket(t, "big")
+	var keys []string
+	for i := range 2100 {
+		keys = append(keys, fmt.Sprintf("%s/%05d.log", []string{"a", "b", "c"}[i%3], i))
+	}
+	putMany(t, s, "big", keys, func(i int) []byte { return []byte("x\n") })
+	c := client(t, s, p.Endpoint, bucket.Options{})
+	var got []string
+	if err := c.List(context.Background(), "big", "", "", func(o bucket.Object) error {
+		got = append(got, o.Key)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(got, keys) {
+		t.Fatalf("listed %d keys, want %d in key order", len(got), len(keys))
+	}
+	if n := p.Count("GET", "/big"); n < 3 {
+		t.Errorf("%d list requests for 2100 keys: no pagination?", n)
+	}
+	// A prefix and a start-after key.
+	got = nil
+	c.List(context.Background(), "big", "b/", "b/01000.log", func(o bucket.Object) error { got = append(got, o.Key); return nil })
+	if len(got) == 0 || got[0] <= "b/01000.log" || !strings.HasPrefix(got[len(got)-1], "b/") {
+		t.Errorf("prefix listing %d keys from %q", len(got), got[0])
+	}
+}
+
+func gzBytes(p []byte) []byte {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write(p)
+	w.Close()
+	return b.Bytes()
+}
+
+func TestScanBucket(t *testing.T) {
+	s := s3test.Start(t)
+	p := s3test.NewProxy(t, s)
+	s.Bucket(t, "data")
+	s.Put(t, "data", "logs/app.log", []byte("start\nmail carol@example.com\n"))
+	s.Put(t, "data", "logs/app.log.1.gz", gzBytes([]byte("card 4111 1111 1111 1111\n")))
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	users := []byte("id,full_name,ssn\n1,Grace Hopper,123-45-6788\n")
+	tw.WriteHeader(&tar.Header{Name: "dump/users.csv", Mode: 0o644, Size: int64(len(users))})
+	tw.Write(users)
+	tw.Close()
+	s.Put(t, "data", "backups/db.tar.gz", gzBytes(tb.Bytes()))
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, _ := zw.Create("notes/patient.txt")
+	w.Write([]byte("patient diagnosed with asthma\n"))
+	zw.Close()
+	s.Put(t, "data", "backups/notes.zip", zb.Bytes())
+	s.Put(t, "data", "logs/skip.tmp", []byte("dave@example.com\n"))
+	s.Put(t, "data", "logs/huge.log", bytes.Repeat([]byte("erin@example.com\n"), 4096))
+
+	c := client(t, s, p.Endpoint, bucket.Options{Exclude: []string{"*.tmp"}, MaxSize: 32 << 10})
+	got, st := scan(t, scanner(t, c, nil), "s3://data/")
+	var keys []string
+	for _, f := range got {
+		keys = append(keys, fmt.Sprintf("%s:%d:%d %s", f.Path, f.Line, f.Column, f.Class))
+	}
+	want := []string{
+		"s3://data/backups/db.tar.gz!dump/users.csv:2:3 person_name",
+		"s3://data/backups/db.tar.gz!dump/users.csv:2:16 us_ssn",
+		"s3://data/backups/notes.zip!notes/patient.txt:1:24 health",
+		"s3://data/logs/app.log:2:6 email",
+		"s3://data/logs/app.log.1.gz:1:6 credit_card",
+	}
+	if !slices.Equal(keys, want) {
+		t.Errorf("got  %q\nwant %q", keys, want)
+	}
+	if len(st.Problems) != 0 || st.Files != 4 {
+		t.Errorf("stats %+v", st)
+	}
+	// Filters act before any GET.
+	if n := p.Requests("GET /data/logs/skip.tmp") + p.Requests("GET /data/logs/huge.log"); n != 0 {
+		t.Errorf("%d GETs of filtered objects", n)
+	}
+}
+
+func TestScanSurvivesThrottlingAndResets(t *testing.T) {
+	s := s3test.Start(t)
+	p := s3test.NewProxy(t, s)
+	s.Bucket(t, "logs")
+	big := append(bytes.Repeat([]byte("GET /healthz 200 all good here\n"), 80000), []byte("last line frank@example.com\n")...)
+	s.Put(t, "logs", "big.log", big)
+	for i := range 20 {
+		s.Put(t, "logs", fmt.Sprintf("small/%02d.log", i), []byte(fmt.Sprintf("user%d@example.com\n", i)))
+	}
+	c := client(t, s, p.Endpoint, bucket.Options{})
+	p.SlowDown(6)
+	p.CutNextGET("/big.log", 1<<20)
+	got, st := scan(t, scanner(t, c, nil), "s3://logs")
+	if len(got) != 21 || len(st.Problems) != 0 {
+		t.Fatalf("%d findings, problems %v", len(got), st.Problems)
+	}
+	if got[0].Path != "s3://logs/big.log" || got[0].Line != 80001 {
+		t.Errorf("big.log finding %+v", got[0])
+	}
+	if n := p.Requests("GET /logs/big.log"); n < 2 {
+		t.Errorf("big.log was fetched %d times: the cut GET was not resumed", n)
+	}
+}
+
+func TestResumeAfterOutage(t *testing.T) {
+	s := s3test.Start(t)
+	s.Bucket(t, "many")
+	var keys []string
+	for i := range 2500 {
+		keys = append(keys, fmt.Sprintf("k/%05d.log", i))
+	}
+	putMany(t, s, "many", keys, func(i int) []byte { return []byte(fmt.Sprintf("u%d@example.com\n", i)) })
+
+	// First run: the server goes away after 300 objects are done.
+	var mu sync.Mutex
+	checkpoint, done := "", 0
+	c := client(t, s, s.Endpoint, bucket.Options{MaxAttempts: 2})
+	sc := scanner(t, c, func(it source.Item) {
+		mu.Lock()
+		defer mu.Unlock()
+		checkpoint = it.Cursor
+		done++
+		if done == 300 {
+			go s.Stop()
+		}
+	})
+	first, st := scan(t, sc, "s3://many/k/")
+	if len(st.Problems) == 0 {
+		t.Fatal("the outage was not noticed")
+	}
+	if checkpoint == "" || checkpoint >= keys[len(keys)-1] {
+		t.Fatalf("checkpoint %q", checkpoint)
+	}
+	// Second run resumes after the checkpoint.
+	s.Restart()
+	c2 := client(t, s, s.Endpoint, bucket.Options{StartAfter: map[string]string{"s3://many/k/": checkpoint}})
+	second, st2 := scan(t, scanner(t, c2, nil), "s3://many/k/")
+	if len(st2.Problems) != 0 {
+		t.Fatalf("second run problems: %v", st2.Problems)
+	}
+	seen := map[string]bool{}
+	for _, f := range first {
+		if strings.TrimPrefix(f.Path, "s3://many/") <= checkpoint {
+			seen[f.Path] = true
+		}
+	}
+	for _, f := range second {
+		if strings.TrimPrefix(f.Path, "s3://many/") <= checkpoint {
+			t.Fatalf("the second run scanned %s again, before the checkpoint %s", f.Path, checkpoint)
+		}
+		seen[f.Path] = true
+	}
+	if len(seen) != len(keys) {
+		t.Errorf("%d of %d objects scanned across both runs (checkpoint %s)", len(seen), len(keys), checkpoint)
+	}
+}
