@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -33,6 +34,7 @@ type File struct {
 	Policies    map[string]PolicyDoc `yaml:"policies"`
 	Rules       []RuleSpec           `yaml:"rules"`
 	Allow       AllowSpec            `yaml:"allow"`
+	S3          S3Spec               `yaml:"s3"`
 	Locations   []LocationSpec       `yaml:"locations"`
 	Holds       []HoldSpec           `yaml:"holds"`
 	Enforcement EnforcementSpec      `yaml:"enforcement"`
@@ -51,6 +53,24 @@ type ScanSpec struct {
 	Exclude        []string `yaml:"exclude"`
 	Classes        []string `yaml:"classes"`
 	Reveal         bool     `yaml:"reveal"`
+	// MaxSize skips files and objects larger than this (e.g. 2GiB).
+	MaxSize string `yaml:"max_size"`
+	// NewerThan skips files and objects modified longer ago (e.g. 30d).
+	NewerThan string `yaml:"newer_than"`
+	// Checkpoint is a file that lets an interrupted scan of s3:// targets
+	// resume where it stopped.
+	Checkpoint string `yaml:"checkpoint"`
+}
+
+// S3Spec configures object storage. Credentials come the AWS SDK's way
+// (environment, shared config and profiles, IRSA and pod identity,
+// instance roles), never from this file.
+type S3Spec struct {
+	Region      string `yaml:"region"`
+	Profile     string `yaml:"profile"`
+	EndpointURL string `yaml:"endpoint_url"`
+	PathStyle   bool   `yaml:"path_style"`
+	MaxAttempts int    `yaml:"max_attempts"`
 }
 
 // DetectionSpec tunes the detectors.
@@ -338,6 +358,14 @@ func (c *Config) validate() Errors {
 	}
 	if f.Archives.MaxRatio < 0 {
 		bad([]any{"archives", "max_ratio"}, "must not be negative")
+	}
+	if u := f.S3.EndpointURL; u != "" {
+		if pu, err := url.Parse(u); err != nil || pu.Scheme == "" || pu.Host == "" {
+			bad([]any{"s3", "endpoint_url"}, "invalid URL %q (want e.g. https://s3.example.com)", u)
+		}
+	}
+	if f.S3.MaxAttempts < 0 {
+		bad([]any{"s3", "max_attempts"}, "must not be negative")
 	}
 	if err := source.CheckGlobs(f.Scan.Include); err != nil {
 		bad([]any{"scan", "include"}, "%v", err)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -42,6 +43,40 @@ var ScanOptions = []Option{
 	{"scan.classes", "class", "PIISCAN_CLASS"},
 	{"scan.reveal", "reveal", "PIISCAN_REVEAL"},
 	{"archives.max_depth", "max-depth", "PIISCAN_MAX_DEPTH"},
+	{"scan.max_size", "max-size", "PIISCAN_MAX_SIZE"},
+	{"scan.newer_than", "newer-than", "PIISCAN_NEWER_THAN"},
+	{"scan.checkpoint", "checkpoint", "PIISCAN_CHECKPOINT"},
+	{"s3.region", "s3-region", "PIISCAN_S3_REGION"},
+	{"s3.profile", "s3-profile", "PIISCAN_S3_PROFILE"},
+	{"s3.endpoint_url", "s3-endpoint-url", "PIISCAN_S3_ENDPOINT_URL"},
+	{"s3.path_style", "s3-path-style", "PIISCAN_S3_PATH_STYLE"},
+	{"s3.max_attempts", "s3-max-attempts", "PIISCAN_S3_MAX_ATTEMPTS"},
+}
+
+// Size returns a byte size option (0 when unset).
+func (s *Settings) Size(key string) (int64, error) {
+	v := s.String(key)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := ParseSize(v)
+	if err != nil {
+		return 0, s.errorf(key, "%v", err)
+	}
+	return n, nil
+}
+
+// Duration returns a duration option like 30d (0 when unset).
+func (s *Settings) Duration(key string) (time.Duration, error) {
+	v := s.String(key)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := ParseDuration(v)
+	if err != nil {
+		return 0, s.errorf(key, "%v", err)
+	}
+	return d, nil
 }
 
 // Settings layers flags, environment and the config file with viper.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/piiscan/piiscan"
@@ -18,7 +20,9 @@ import (
 	"github.com/piiscan/piiscan/progress"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 func newScanCmd(g *globalFlags) *cobra.Command {
@@ -52,11 +56,27 @@ not be read (listed on stderr and in the report). Findings win over 3.`,
 	f.StringArray("class", nil, "report only this class (repeatable): email, ip_address, credit_card, ...")
 	f.Bool("reveal", false, "print raw values in the report (off by default: values are masked)")
 	f.Int("max-depth", 0, "how deep archives may nest (default from rules.yaml, 3)")
+	f.String("max-size", "", "skip files and objects larger than this (e.g. 2GiB)")
+	f.String("newer-than", "", "skip files and objects modified longer ago than this (e.g. 30d)")
+	f.String("checkpoint", "", "resume an interrupted scan of s3:// targets from FILE, and keep it there")
+	addS3Flags(f)
 	return cmd
+}
+
+// addS3Flags adds the object storage flags.
+func addS3Flags(f *pflag.FlagSet) {
+	f.String("s3-region", "", "AWS region (default: the SDK's, AWS_REGION)")
+	f.String("s3-profile", "", "AWS shared config profile (default: the SDK's, AWS_PROFILE)")
+	f.String("s3-endpoint-url", "", "S3-compatible endpoint, e.g. http://127.0.0.1:7070 (default: AWS_ENDPOINT_URL or AWS)")
+	f.Bool("s3-path-style", false, "address buckets as endpoint/bucket (most S3-compatible stores)")
+	f.Int("s3-max-attempts", 0, "attempts per S3 request, with exponential backoff (default 10)")
 }
 
 // scanSetup is what runScan and `rules test` build from the configuration.
 type scanSetup struct {
+	opts         scanners.Options
+	s3           bucket.Options
+	checkpoint   string
 	cfg          *config.Config
 	engine       *detect.Engine
 	fingerprints *finding.Fingerprinter
@@ -113,8 +133,21 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	collect(err)
 	depth, err := set.MaxDepth()
 	collect(err)
+	maxSize, err := set.Size("scan.max_size")
+	collect(err)
+	newer, err := set.Duration("scan.newer_than")
+	collect(err)
+	pathStyle, err := set.Bool("s3.path_style")
+	collect(err)
+	attempts, err := set.Int("s3.max_attempts")
+	collect(err)
 	if len(errs) > 0 {
 		return nil, errs
+	}
+	s.checkpoint = set.String("scan.checkpoint")
+	s.s3 = bucket.Options{
+		Region: set.String("s3.region"), Profile: set.String("s3.profile"), Endpoint: set.String("s3.endpoint_url"),
+		PathStyle: pathStyle, MaxAttempts: attempts, Include: include, Exclude: exclude, MaxSize: maxSize, NewerThan: newer,
 	}
 	key, from, err := cfg.FingerprintKey()
 	if err != nil && key == nil {
@@ -148,8 +181,49 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 		Place:        placer(cfg),
 	}
 	opts.Walk.Include, opts.Walk.Exclude, opts.Walk.FollowSymlinks = include, exclude, follow
+	opts.Walk.MaxSize, opts.Walk.NewerThan = maxSize, newer
+	s.opts = opts
 	s.scanner, err = scanners.New(opts)
 	return s, err
+}
+
+// useObjects gives the scanner an S3 client when targets name buckets,
+// resuming from the checkpoint when there is one.
+func (s *scanSetup) useObjects(ctx context.Context, targets []string) (*bucket.Checkpoint, error) {
+	needed := false
+	for _, t := range targets {
+		needed = needed || bucket.IsURL(t)
+	}
+	if !needed {
+		return nil, nil
+	}
+	var cp *bucket.Checkpoint
+	if s.checkpoint != "" {
+		var err error
+		cp, err = bucket.LoadCheckpoint(s.checkpoint, targets)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		s.s3.StartAfter = cp.StartAfter()
+		for t, k := range s.s3.StartAfter {
+			slog.Info("resuming from checkpoint", "target", t, "after", k)
+		}
+	}
+	client, err := bucket.New(ctx, s.s3)
+	if err != nil {
+		return nil, err
+	}
+	opts := s.opts
+	opts.Objects = client
+	if cp != nil {
+		opts.ItemDone = func(it source.Item) {
+			if it.Cursor != "" {
+				cp.Done(it.Path, it.Cursor)
+			}
+		}
+	}
+	s.scanner, err = scanners.New(opts)
+	return cp, err
 }
 
 // placer maps paths to the policy's locations.
@@ -189,6 +263,10 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if err != nil {
 		return usageError(err)
 	}
+	cp, err := s.useObjects(cmd.Context(), targets)
+	if err != nil {
+		return err
+	}
 	stderr := cmd.ErrOrStderr()
 	var bar *progress.Bar
 	if s.progress == "always" || (s.progress != "never" && isTerminal(stderr)) {
@@ -211,6 +289,18 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	}
 	for _, p := range stats.Problems {
 		fmt.Fprintf(stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)
+	}
+	if cp != nil {
+		// A finished scan starts over next time; an unfinished one resumes.
+		if scanErr == nil && len(stats.Problems) == 0 {
+			if err := cp.Clear(); err != nil {
+				slog.Warn("cannot remove the checkpoint", "error", err)
+			}
+		} else if err := cp.Save(); err != nil {
+			slog.Warn("cannot save the checkpoint", "error", err)
+		} else {
+			fmt.Fprintf(stderr, "piiscan: the scan did not finish; run it again with --checkpoint %s to resume\n", s.checkpoint)
+		}
 	}
 	if scanErr != nil {
 		return scanErr

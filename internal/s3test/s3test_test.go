@@ -3,6 +3,8 @@ package s3test
 import (
 	"context"
 	"io"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,5 +27,17 @@ func TestServer(t *testing.T) {
 	s.Restart()
 	if _, err := s.Client().HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String("logs"), Key: aws.String("a/b.log")}); err != nil {
 		t.Errorf("after restart: %v", err)
+	}
+}
+
+// TestCIInstallsThisVersion keeps .ci/run's pinned versitygw in step with
+// the one the harness installs.
+func TestCIInstallsThisVersion(t *testing.T) {
+	data, err := os.ReadFile("../../.ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), Module+"@"+Version) {
+		t.Errorf(".ci/run does not install %s@%s", Module, Version)
 	}
 }

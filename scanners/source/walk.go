@@ -54,6 +54,29 @@ type WalkOptions struct {
 	// FollowSymlinks makes the walk follow symbolic links found inside
 	// directories. Links named as targets are always followed.
 	FollowSymlinks bool
+	// MaxSize skips larger files (0: no limit).
+	MaxSize int64
+	// NewerThan skips files modified longer ago than this before Now
+	// (0: no limit).
+	NewerThan time.Duration
+	Now       time.Time
+}
+
+// keep applies the size and age filters.
+func (o WalkOptions) keep(size int64, mod time.Time) bool {
+	if o.MaxSize > 0 && size > o.MaxSize {
+		return false
+	}
+	if o.NewerThan > 0 {
+		now := o.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		if now.Sub(mod) > o.NewerThan {
+			return false
+		}
+	}
+	return true
 }
 
 // Globs are matched with doublestar ("**" crosses directories) against the
@@ -123,7 +146,7 @@ func Walk(ctx context.Context, targets []string, opts WalkOptions, fns WalkFuncs
 				continue
 			}
 			if len(opts.Include) > 0 && !matchAny(opts.Include, filepath.Base(t), filepath.Base(t)) ||
-				matchAny(opts.Exclude, filepath.Base(t), filepath.Base(t)) {
+				matchAny(opts.Exclude, filepath.Base(t), filepath.Base(t)) || !opts.keep(fi.Size(), fi.ModTime()) {
 				continue
 			}
 			if err := fns.Item(Item{Path: t, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
@@ -225,7 +248,7 @@ func (w *walker) walk(root, dir string) error {
 			w.fns.Skipped(path, SkipSpecial)
 			return nil
 		}
-		if len(w.opts.Include) > 0 && !matchAny(w.opts.Include, rel, d.Name()) {
+		if len(w.opts.Include) > 0 && !matchAny(w.opts.Include, rel, d.Name()) || !w.opts.keep(fi.Size(), fi.ModTime()) {
 			return nil
 		}
 		return w.fns.Item(Item{Path: path, Size: fi.Size(), ModTime: fi.ModTime()})
