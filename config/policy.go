@@ -31,6 +31,10 @@ type LocationSpec struct {
 	// RewriteLive lets purge and redact rewrite files that are still being
 	// written (modified within live_within). Off by default: see README.
 	RewriteLive bool `yaml:"rewrite_live"`
+	// AllVersions makes deletions in a versioned bucket remove the
+	// object's noncurrent versions too (otherwise they stay, as S3 keeps
+	// them, until a lifecycle rule expires them).
+	AllVersions bool `yaml:"all_versions"`
 	// Policy cites the clauses this location enforces.
 	Policy StringList `yaml:"policy"`
 }
@@ -106,6 +110,7 @@ type Location struct {
 	TimeFields   []string
 	TimeZone     *time.Location
 	RewriteLive  bool
+	AllVersions  bool
 	Policy       string
 	PolicyRef    string
 	roots, globs []string
@@ -141,13 +146,32 @@ func (l *Location) Roots() []string { return l.roots }
 // Contains reports whether path belongs to the location.
 func (l *Location) Contains(path string) bool { return matchPaths(l.Paths, path) }
 
-// matchPaths matches path against directories (prefix) and globs.
+// matchPaths matches path against directories (prefix) and globs; an
+// s3:// path matches s3:// prefixes and globs.
 func matchPaths(patterns []string, path string) bool {
+	if strings.HasPrefix(path, "s3://") {
+		for _, pat := range patterns {
+			if !strings.HasPrefix(pat, "s3://") {
+				continue
+			}
+			if hasMeta(pat) {
+				if ok, _ := doublestar.Match(pat, path); ok {
+					return true
+				}
+			} else if strings.HasPrefix(path, pat) {
+				return true
+			}
+		}
+		return false
+	}
 	p := filepath.ToSlash(filepath.Clean(path))
 	if abs, err := filepath.Abs(path); err == nil {
 		p = filepath.ToSlash(abs)
 	}
 	for _, pat := range patterns {
+		if strings.HasPrefix(pat, "s3://") {
+			continue
+		}
 		pat = filepath.ToSlash(pat)
 		if abs, err := filepath.Abs(pat); err == nil && !hasMeta(pat) {
 			pat = filepath.ToSlash(abs)
@@ -220,7 +244,7 @@ func (c *Config) validatePolicy() Errors {
 	for i, ls := range f.Locations {
 		at := func(k ...any) []any { return append([]any{"locations", i}, k...) }
 		loc := &Location{Name: ls.Name, Kind: ls.Kind, Allowed: map[string]bool{}, Disallowed: ls.Disallowed,
-			RewriteLive: ls.RewriteLive, Policy: strings.Join(ls.Policy, "; "), PolicyRef: policyRefs(ls.Policy)}
+			RewriteLive: ls.RewriteLive, AllVersions: ls.AllVersions, Policy: strings.Join(ls.Policy, "; "), PolicyRef: policyRefs(ls.Policy)}
 		if ls.Name == "" {
 			bad(at("name"), "missing location name")
 		} else if j, dup := names[ls.Name]; dup {
@@ -232,7 +256,13 @@ func (c *Config) validatePolicy() Errors {
 		}
 		for k, p := range ls.Paths {
 			if strings.HasPrefix(p, "s3://") {
-				bad(at("paths", k), "s3:// locations are not supported yet")
+				b, _, _ := strings.Cut(strings.TrimPrefix(p, "s3://"), "/")
+				if b == "" || hasMeta(p) {
+					bad(at("paths", k), "%q: name a bucket and an optional prefix (s3://bucket/prefix/), without globs", p)
+					continue
+				}
+				loc.Paths = append(loc.Paths, p)
+				loc.roots = append(loc.roots, p)
 				continue
 			}
 			if hasMeta(p) && !doublestar.ValidatePattern(filepath.ToSlash(p)) {

@@ -19,6 +19,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
 )
@@ -35,7 +36,10 @@ type Executor struct {
 	Enforce bool
 	Audit   *audit.Log
 	Logger  *slog.Logger
-	trees   map[string]*Tree
+	// Objects reaches locations in buckets (nil: none configured).
+	Objects *bucket.Client
+	stores  map[string]Store
+	ctx     context.Context
 }
 
 // ErrBreaker is returned when the circuit breaker refused a plan.
@@ -47,10 +51,10 @@ var errNothing = errors.New("nothing to change")
 // errEmpty aborts a rewrite that would leave nothing.
 var errEmpty = errors.New("nothing left")
 
-// Close releases the trees the executor opened.
+// Close releases the stores the executor opened.
 func (x *Executor) Close() {
-	for _, t := range x.trees {
-		t.Close()
+	for _, st := range x.stores {
+		st.Close()
 	}
 }
 
@@ -61,8 +65,25 @@ func (x *Executor) logger() *slog.Logger {
 	return x.Logger
 }
 
-// tree returns the tree of the location root that holds path.
-func (x *Executor) tree(loc *config.Location, path string) (*Tree, error) {
+// store returns the store holding path: the tree of the location root
+// that holds it, or the bucket it is in.
+func (x *Executor) store(loc *config.Location, path string) (Store, error) {
+	if bucket.IsURL(path) {
+		name, _, err := bucket.ParseURL(path)
+		if err != nil {
+			return nil, err
+		}
+		if x.Objects == nil {
+			return nil, fmt.Errorf("%s: object storage is not configured", path)
+		}
+		key := bucket.Scheme + name
+		if st := x.stores[key]; st != nil {
+			return st, nil
+		}
+		st := &objectStore{c: x.Objects, bucket: name, allVersions: loc.AllVersions}
+		x.remember(key, st)
+		return st, nil
+	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
@@ -83,37 +104,45 @@ func (x *Executor) tree(loc *config.Location, path string) (*Tree, error) {
 	if best == "" {
 		return nil, fmt.Errorf("%s: %w", path, ErrOutside)
 	}
-	if t := x.trees[best]; t != nil {
-		return t, nil
+	if st := x.stores[best]; st != nil {
+		return st, nil
 	}
 	t, err := OpenTree(best)
 	if err != nil {
 		return nil, err
 	}
-	if x.trees == nil {
-		x.trees = map[string]*Tree{}
-	}
-	x.trees[best] = t
+	x.remember(best, treeStore{t})
 	if x.Enforce {
 		if n, err := t.CleanTemp(); err == nil && n > 0 {
 			x.logger().Info("removed temporary files of an interrupted run", "root", best, "files", n)
 		}
 	}
-	return t, nil
+	return x.stores[best], nil
+}
+
+func (x *Executor) remember(key string, st Store) {
+	if x.stores == nil {
+		x.stores = map[string]Store{}
+	}
+	x.stores[key] = st
 }
 
 // Apply carries out a purge plan: in order, every item's action. When the
 // circuit breaker tripped it does nothing and returns ErrBreaker. Errors
 // of single items are kept in the items; Apply goes on with the others.
 func (x *Executor) Apply(ctx context.Context, p *Plan) error {
+	x.ctx = ctx
 	if len(p.Tripped) > 0 && x.Enforce {
 		return fmt.Errorf("%w: %s", ErrBreaker, strings.Join(p.Tripped, "; "))
+	}
+	if x.Enforce {
+		x.deleteObjects(p)
 	}
 	for _, it := range p.Items {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if it.Action == Keep {
+		if it.Action == Keep || it.Done || it.Err != nil {
 			continue
 		}
 		it.Err = x.apply(it, p.Now)
@@ -124,11 +153,54 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 	return nil
 }
 
+// deleteObjects deletes the objects a plan deletes in batches of up to
+// 1000 keys per bucket, and writes their audit entries.
+func (x *Executor) deleteObjects(p *Plan) {
+	batches := map[*objectStore][]*Item{}
+	var order []*objectStore
+	for _, it := range p.Items {
+		if it.Action != Delete || !bucket.IsURL(it.Path) {
+			continue
+		}
+		st, err := x.store(it.Location, it.Path)
+		if err != nil {
+			it.Err = err
+			continue
+		}
+		ost := st.(*objectStore)
+		if batches[ost] == nil {
+			order = append(order, ost)
+		}
+		batches[ost] = append(batches[ost], it)
+	}
+	for _, ost := range order {
+		items := batches[ost]
+		ost.deleteBatch(x.ctx, items)
+		var entries []audit.Entry
+		for _, it := range items {
+			if it.Done {
+				entries = append(entries, audit.Entry{Action: "delete", Location: it.Location.Name, Path: it.Path,
+					Rule: "retention", Reason: it.Reason, BytesBefore: it.Snap.Size})
+			}
+		}
+		if x.Audit != nil && len(entries) > 0 {
+			if err := x.Audit.Append(entries...); err != nil {
+				for _, it := range items {
+					if it.Done {
+						it.Err = fmt.Errorf("deleted, but the audit log failed: %w", err)
+					}
+				}
+			}
+		}
+	}
+}
+
 func (x *Executor) apply(it *Item, now time.Time) error {
-	t, err := x.tree(it.Location, it.Path)
+	t, err := x.store(it.Location, it.Path)
 	if err != nil {
 		return err
 	}
+	ctx := x.ctx
 	rule := "retention"
 	if it.Disallowed {
 		rule = "disallowed"
@@ -139,7 +211,7 @@ func (x *Executor) apply(it *Item, now time.Time) error {
 		if !x.Enforce {
 			return nil
 		}
-		if err := t.Remove(it.Path, it.Snap); err != nil {
+		if err := t.Remove(ctx, it.Path, it.Snap); err != nil {
 			return err
 		}
 		it.Done = true
@@ -148,7 +220,7 @@ func (x *Executor) apply(it *Item, now time.Time) error {
 		if !x.Enforce {
 			return nil
 		}
-		dst, err := t.Quarantine(it.Path, it.Snap, x.quarantineDir())
+		dst, err := t.Quarantine(ctx, it.Path, it.Snap, x.quarantineDir())
 		if err != nil {
 			return err
 		}
@@ -167,7 +239,7 @@ func (x *Executor) apply(it *Item, now time.Time) error {
 			if !x.Enforce {
 				return nil
 			}
-			if err := t.Remove(it.Path, it.Snap); err != nil {
+			if err := t.Remove(ctx, it.Path, it.Snap); err != nil {
 				return err
 			}
 			it.Done = true
@@ -250,7 +322,7 @@ func (x *Executor) quarantineDir() string {
 // dropRecords rewrites a log (plain, gzip or zstd) without its records
 // older than the item's cutoff. In a dry run it only counts. It returns
 // errNothing when no record expired and errEmpty when all did.
-func (x *Executor) dropRecords(t *Tree, it *Item, now time.Time) (RecordStats, error) {
+func (x *Executor) dropRecords(t Store, it *Item, now time.Time) (RecordStats, error) {
 	parser := &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone}
 	keep := func(tm time.Time) bool { return !tm.Before(it.Cutoff) }
 	var st RecordStats
@@ -268,15 +340,16 @@ func (x *Executor) dropRecords(t *Tree, it *Item, now time.Time) (RecordStats, e
 // transform rewrites a text file (plain, gzip or zstd, kept in its format)
 // through fn, atomically. In a dry run fn writes to io.Discard and nothing
 // changes. fn may return errNothing or errEmpty to abort the rewrite.
-func (x *Executor) transform(t *Tree, it *Item, fn func(in io.Reader, out io.Writer, mtime time.Time) error) error {
-	f, fi, err := t.Open(it.Path)
+func (x *Executor) transform(t Store, it *Item, fn func(in io.Reader, out io.Writer, mtime time.Time) error) error {
+	f, snap, err := t.Open(x.ctx, it.Path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if !it.Snap.matches(fi) {
+	if !it.Snap.Same(snap) {
 		return fmt.Errorf("%s: %w", it.Path, ErrChanged)
 	}
+	mtime := snap.ModTime
 	br := bufio.NewReaderSize(f, 64<<10)
 	head, _ := br.Peek(512)
 	format := source.Sniff(head)
@@ -306,14 +379,14 @@ func (x *Executor) transform(t *Tree, it *Item, fn func(in io.Reader, out io.Wri
 		return fmt.Errorf("%w: %s", errNotText, format)
 	}
 	if !x.Enforce {
-		return fn(in, io.Discard, fi.ModTime())
+		return fn(in, io.Discard, mtime)
 	}
-	_, err = t.Rewrite(it.Path, it.Snap, func(w io.Writer) error {
+	_, err = t.Rewrite(x.ctx, it.Path, it.Snap, func(w io.Writer) error {
 		zw, err := newWriter(w)
 		if err != nil {
 			return err
 		}
-		if err := fn(in, zw, fi.ModTime()); err != nil {
+		if err := fn(in, zw, mtime); err != nil {
 			return err
 		}
 		return zw.Close()

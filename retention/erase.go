@@ -91,28 +91,29 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		if loc == nil {
 			continue
 		}
-		fi, err := lstat(path)
+		snap, err := snapshotAt(ctx, opts.Objects, path)
 		if err != nil {
 			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
 			continue
 		}
 		h := hits[path]
-		it := &Item{Location: loc, Path: path, Snap: SnapshotOf(fi), Action: Erase, Subjects: subjects,
+		it := &Item{Location: loc, Path: path, Snap: snap, Action: Erase, Subjects: subjects,
 			DropLines: opts.DropRecords, Found: int64(len(h.lines)),
 			Reason: fmt.Sprintf("%d records mention the subject", len(h.lines))}
 		switch held := holdOf(c, path, now); {
 		case held != "":
 			it.Action, it.Held, it.Reason = Keep, held, it.Reason+"; kept under legal hold: "+held
-		case h.archive || !rewritable(path):
+		case h.archive || !rewritable(ctx, opts.Objects, path):
 			it.Action, it.Reason = Keep, it.Reason+"; inside an archive, which cannot be rewritten: restore it, erase, and back it up again"
 		}
 		p.Items = append(p.Items, it)
 	}
+	objectLocks(ctx, p, opts.Objects, now)
 	return p, nil
 }
 
 // erase removes the subjects' values (or the lines holding them).
-func (x *Executor) erase(t *Tree, it *Item) (MaskStats, error) {
+func (x *Executor) erase(t Store, it *Item) (MaskStats, error) {
 	if x.Engine == nil {
 		return MaskStats{}, fmt.Errorf("erasure needs a detection engine")
 	}

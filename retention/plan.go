@@ -2,14 +2,18 @@ package retention
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -68,6 +72,8 @@ type PlanOptions struct {
 	Locations []string
 	// NoBreaker disables the circuit breaker for this run.
 	NoBreaker bool
+	// Objects lists and inspects locations in buckets.
+	Objects *bucket.Client
 }
 
 // PlanPurge decides, for every file of every location with a retention
@@ -83,7 +89,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 		selected := len(opts.Locations) == 0 || slices.Contains(opts.Locations, loc.Name)
 		files := 0
 		removals := 0
-		err := walkLocation(ctx, loc, func(path string, fi fs.FileInfo) {
+		err := walkLocation(ctx, loc, opts.Objects, func(path string, snap Snapshot) {
 			if _, ok := claimed[path]; ok {
 				return
 			}
@@ -92,7 +98,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 				return
 			}
 			files++
-			it := decide(c, loc, path, fi, now)
+			it := decide(c, loc, path, snap, now)
 			if it.Action == Delete || it.Action == Quarantine {
 				removals++
 			}
@@ -109,14 +115,87 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 			}
 		}
 	}
+	objectLocks(ctx, p, opts.Objects, now)
 	return p, nil
 }
 
-// walkLocation calls fn for every regular file of a location. Symbolic
-// links are not followed; piiscan's own temporary files are left out.
-func walkLocation(ctx context.Context, loc *config.Location, fn func(string, fs.FileInfo), onErr func(string, error)) error {
+// snapshotAt returns the current snapshot of a file or an object.
+func snapshotAt(ctx context.Context, objects *bucket.Client, path string) (Snapshot, error) {
+	if !bucket.IsURL(path) {
+		fi, err := lstat(path)
+		if err != nil {
+			return Snapshot{}, err
+		}
+		return SnapshotOf(fi), nil
+	}
+	b, key, err := bucket.ParseURL(path)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	if objects == nil {
+		return Snapshot{}, errors.New("object storage is not configured")
+	}
+	h, err := objects.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return Snapshot{Size: aws.ToInt64(h.ContentLength), ModTime: aws.ToTime(h.LastModified), ETag: aws.ToString(h.ETag)}, nil
+}
+
+// objectLocks keeps objects that S3 Object Lock protects (a legal hold or
+// an unexpired retention) out of every destructive action.
+func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.Time) {
+	if objects == nil {
+		return
+	}
+	stores := map[string]*objectStore{}
+	for _, it := range p.Items {
+		if it.Action == Keep || !bucket.IsURL(it.Path) {
+			continue
+		}
+		b, key, err := bucket.ParseURL(it.Path)
+		if err != nil {
+			continue
+		}
+		st := stores[b]
+		if st == nil {
+			st = &objectStore{c: objects, bucket: b}
+			stores[b] = st
+		}
+		if why := st.lockHeld(ctx, key, now); why != "" {
+			it.Action, it.Held, it.Reason = Keep, why, it.Reason+"; kept: "+why
+		}
+	}
+}
+
+// walkLocation calls fn for every regular file (or object) of a location.
+// Symbolic links are not followed; piiscan's own temporary files are left
+// out.
+func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Client, fn func(string, Snapshot), onErr func(string, error)) error {
 	seen := map[string]bool{}
 	for _, root := range loc.Roots() {
+		if bucket.IsURL(root) {
+			if objects == nil {
+				onErr(root, errors.New("object storage is not configured"))
+				continue
+			}
+			b, prefix, err := bucket.ParseURL(root)
+			if err != nil {
+				onErr(root, err)
+				continue
+			}
+			err = objects.List(ctx, b, prefix, "", func(o bucket.Object) error {
+				if strings.HasSuffix(o.Key, "/") && o.Size == 0 {
+					return nil
+				}
+				fn(o.URL(), Snapshot{Size: o.Size, ModTime: o.LastModified, ETag: o.ETag})
+				return nil
+			})
+			if err != nil {
+				onErr(root, err)
+			}
+			continue
+		}
 		err := source.Walk(ctx, []string{root}, source.WalkOptions{}, source.WalkFuncs{
 			Item: func(it source.Item) error {
 				if seen[it.Path] || strings.HasPrefix(filepath.Base(it.Path), TempPrefix) || !loc.Contains(it.Path) {
@@ -128,7 +207,7 @@ func walkLocation(ctx context.Context, loc *config.Location, fn func(string, fs.
 					onErr(it.Path, err)
 					return nil
 				}
-				fn(it.Path, fi)
+				fn(it.Path, SnapshotOf(fi))
 				return nil
 			},
 			Error:   onErr,
@@ -143,8 +222,8 @@ func walkLocation(ctx context.Context, loc *config.Location, fn func(string, fs.
 
 // decide is the retention rule for one file. It is pure: metadata, policy
 // and clock in, a decision out.
-func decide(c *config.Config, loc *config.Location, path string, fi fs.FileInfo, now time.Time) *Item {
-	it := &Item{Location: loc, Path: path, Snap: SnapshotOf(fi), Action: Keep}
+func decide(c *config.Config, loc *config.Location, path string, snap Snapshot, now time.Time) *Item {
+	it := &Item{Location: loc, Path: path, Snap: snap, Action: Keep}
 	for _, h := range c.Holds {
 		if h.Active(now) && h.Covers(path) {
 			it.Held = h.Reason
@@ -155,7 +234,7 @@ func decide(c *config.Config, loc *config.Location, path string, fi fs.FileInfo,
 			return it
 		}
 	}
-	age := now.Sub(fi.ModTime())
+	age := now.Sub(snap.ModTime)
 	cutoff := now.Add(-loc.MaxAge)
 	expired := age > loc.MaxAge
 	live := age < c.LiveWithin

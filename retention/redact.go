@@ -12,9 +12,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
 )
@@ -49,7 +53,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		if loc == nil || loc.Disallowed == config.ActionReport {
 			continue
 		}
-		fi, err := lstat(path)
+		snap, err := snapshotAt(ctx, opts.Objects, path)
 		if err != nil {
 			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
 			continue
@@ -60,7 +64,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 			classes = append(classes, fmt.Sprintf("%s×%d", cl, n))
 		}
 		slices.Sort(classes)
-		it := &Item{Location: loc, Path: path, Snap: SnapshotOf(fi), Action: Keep, Disallowed: true,
+		it := &Item{Location: loc, Path: path, Snap: snap, Action: Keep, Disallowed: true,
 			Reason: "holds data not allowed here: " + strings.Join(classes, ", ")}
 		if held := holdOf(c, path, now); held != "" {
 			it.Held, it.Reason = held, "legal hold: "+held+" (it "+strings.TrimPrefix(it.Reason, "holds ")+")"
@@ -70,9 +74,9 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		switch {
 		case loc.Disallowed == config.ActionDelete:
 			it.Action = Delete
-		case loc.Disallowed == config.ActionQuarantine || h.archive || !rewritable(path):
+		case loc.Disallowed == config.ActionQuarantine || h.archive || !rewritable(ctx, opts.Objects, path):
 			it.Action = Quarantine
-		case now.Sub(fi.ModTime()) < c.LiveWithin && !loc.RewriteLive:
+		case now.Sub(snap.ModTime) < c.LiveWithin && !loc.RewriteLive:
 			it.Reason += "; still being written, rewrite_live is off"
 		default:
 			it.Action = RedactFile
@@ -85,7 +89,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 	if !opts.NoBreaker {
 		for loc, n := range removals {
 			files := 0
-			walkLocation(ctx, loc, func(string, os.FileInfo) { files++ }, func(string, error) {})
+			walkLocation(ctx, loc, opts.Objects, func(string, Snapshot) { files++ }, func(string, error) {})
 			if why := breaker(c, loc, n, files); why != "" {
 				p.Tripped = append(p.Tripped, why)
 			}
@@ -112,7 +116,9 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 			continue
 		}
 		for _, r := range loc.Roots() {
-			if _, err := os.Stat(r); err == nil {
+			if bucket.IsURL(r) {
+				targets = append(targets, r)
+			} else if _, err := os.Stat(r); err == nil {
 				targets = append(targets, r)
 			}
 		}
@@ -158,16 +164,30 @@ func holdOf(c *config.Config, path string, now time.Time) string {
 	return ""
 }
 
-// rewritable reports whether a file is text piiscan can rewrite in place
-// (plain, gzip or zstd around text).
-func rewritable(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
+// rewritable reports whether a file or object is text piiscan can rewrite
+// in place (plain, gzip or zstd around text).
+func rewritable(ctx context.Context, objects *bucket.Client, path string) bool {
+	var r io.ReadCloser
+	if bucket.IsURL(path) {
+		b, key, err := bucket.ParseURL(path)
+		if objects == nil || err != nil {
+			return false
+		}
+		out, err := objects.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key), Range: aws.String("bytes=0-511")})
+		if err != nil {
+			return false
+		}
+		r = out.Body
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return false
+		}
+		r = f
 	}
-	defer f.Close()
+	defer r.Close()
 	head := make([]byte, 512)
-	n, _ := io.ReadFull(f, head)
+	n, _ := io.ReadFull(r, head)
 	switch source.Sniff(head[:n]) {
 	case source.FormatPlain, source.FormatGzip, source.FormatZstd:
 		return true
@@ -204,7 +224,7 @@ func (x *Executor) masker(it *Item, counted *[]string) (*Masker, error) {
 const maxAuditFingerprints = 100
 
 // redactFile masks the chosen values of a whole text file.
-func (x *Executor) redactFile(t *Tree, it *Item, fps *[]string) (MaskStats, error) {
+func (x *Executor) redactFile(t Store, it *Item, fps *[]string) (MaskStats, error) {
 	m, err := x.masker(it, fps)
 	if err != nil {
 		return MaskStats{}, err
@@ -222,7 +242,7 @@ func (x *Executor) redactFile(t *Tree, it *Item, fps *[]string) (MaskStats, erro
 }
 
 // redactRecords masks every value in the records older than the cutoff.
-func (x *Executor) redactRecords(t *Tree, it *Item, fps *[]string) (RecordStats, MaskStats, error) {
+func (x *Executor) redactRecords(t Store, it *Item, fps *[]string) (RecordStats, MaskStats, error) {
 	m, err := x.masker(it, fps)
 	if err != nil {
 		return RecordStats{}, MaskStats{}, err

@@ -89,13 +89,23 @@ func (t *Tree) regular(rel string) (fs.FileInfo, error) {
 type Snapshot struct {
 	Size    int64
 	ModTime time.Time
+	// ETag identifies an object's content in a bucket.
+	ETag string
 }
 
 // SnapshotOf returns the snapshot of fi.
-func SnapshotOf(fi fs.FileInfo) Snapshot { return Snapshot{fi.Size(), fi.ModTime()} }
+func SnapshotOf(fi fs.FileInfo) Snapshot { return Snapshot{Size: fi.Size(), ModTime: fi.ModTime()} }
 
 func (s Snapshot) matches(fi fs.FileInfo) bool {
 	return fi.Size() == s.Size && fi.ModTime().Equal(s.ModTime)
+}
+
+// Same reports whether two snapshots show the same content.
+func (s Snapshot) Same(o Snapshot) bool {
+	if s.ETag != "" || o.ETag != "" {
+		return s.ETag == o.ETag
+	}
+	return s.Size == o.Size && s.ModTime.Equal(o.ModTime)
 }
 
 // Open opens a regular file of the tree for reading.

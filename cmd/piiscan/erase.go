@@ -43,6 +43,9 @@ location names and the subject's own masked values, no paths.
 			if err != nil {
 				return err
 			}
+			if err := s.useLocations(cmd, cfg); err != nil {
+				return err
+			}
 			var subs []retention.Subject
 			for _, raw := range subjects {
 				sub, err := retention.ParseSubject(raw, cfg.Region(), s.fingerprints)
@@ -52,7 +55,7 @@ location names and the subject's own masked values, no paths.
 				subs = append(subs, sub)
 			}
 			plan, err := retention.PlanErase(cmd.Context(), cfg, s.scanner, subs, retention.EraseOptions{
-				PlanOptions: retention.PlanOptions{Now: now, Locations: ef.locations}, DropRecords: drop})
+				PlanOptions: retention.PlanOptions{Now: now, Locations: ef.locations, Objects: s.objects}, DropRecords: drop})
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
 // Exit code of destructive commands when the circuit breaker stopped them.
@@ -30,6 +31,7 @@ type enforceFlags struct {
 
 func (e *enforceFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
+	addS3Flags(f)
 	f.BoolVar(&e.enforce, "enforce", false, "act: delete, rewrite and quarantine (default: print the plan only; also enforcement.enforce in rules.yaml)")
 	f.StringVar(&e.now, "now", os.Getenv("PIISCAN_NOW"), "the time to judge ages by, RFC 3339 (for audits and tests) [PIISCAN_NOW]")
 	f.BoolVar(&e.noBreaker, "no-breaker", false, "let this run delete more than the circuit breaker allows")
@@ -79,6 +81,33 @@ func auditLog(cfg *config.Config, enforce bool) (*audit.Log, error) {
 	return audit.Open(path, key), nil
 }
 
+// objectClient returns an S3 client when a location is in a bucket.
+func objectClient(cmd *cobra.Command, cfg *config.Config) (*bucket.Client, error) {
+	needed := false
+	for _, l := range cfg.Locations {
+		for _, r := range l.Roots() {
+			needed = needed || bucket.IsURL(r)
+		}
+	}
+	if !needed {
+		return nil, nil
+	}
+	set, err := config.NewSettings(cfg, cmd.Flags(), config.ScanOptions)
+	if err != nil {
+		return nil, err
+	}
+	pathStyle, err := set.Bool("s3.path_style")
+	if err != nil {
+		return nil, err
+	}
+	attempts, err := set.Int("s3.max_attempts")
+	if err != nil {
+		return nil, err
+	}
+	return bucket.New(cmd.Context(), bucket.Options{Region: set.String("s3.region"), Profile: set.String("s3.profile"),
+		Endpoint: set.String("s3.endpoint_url"), PathStyle: pathStyle, MaxAttempts: attempts})
+}
+
 func newPurgeCmd(g *globalFlags) *cobra.Command {
 	var ef enforceFlags
 	cmd := &cobra.Command{
@@ -100,11 +129,15 @@ deleted anything.`,
 			if err != nil {
 				return err
 			}
-			plan, err := retention.PlanPurge(cmd.Context(), cfg, retention.PlanOptions{Now: now, Locations: ef.locations, NoBreaker: ef.noBreaker})
+			objects, err := objectClient(cmd, cfg)
 			if err != nil {
 				return err
 			}
-			return execute(cmd, cfg, nil, plan, enforce)
+			plan, err := retention.PlanPurge(cmd.Context(), cfg, retention.PlanOptions{Now: now, Locations: ef.locations, NoBreaker: ef.noBreaker, Objects: objects})
+			if err != nil {
+				return err
+			}
+			return execute(cmd, cfg, &scanSetup{objects: objects}, plan, enforce)
 		},
 	}
 	ef.add(cmd)

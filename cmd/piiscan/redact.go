@@ -34,7 +34,10 @@ Exit codes as for purge.`,
 			if err != nil {
 				return err
 			}
-			plan, err := retention.PlanRedact(cmd.Context(), cfg, s.scanner, retention.PlanOptions{Now: now, Locations: ef.locations, NoBreaker: ef.noBreaker})
+			if err := s.useLocations(cmd, cfg); err != nil {
+				return err
+			}
+			plan, err := retention.PlanRedact(cmd.Context(), cfg, s.scanner, retention.PlanOptions{Now: now, Locations: ef.locations, NoBreaker: ef.noBreaker, Objects: s.objects})
 			if err != nil {
 				return err
 			}
@@ -57,6 +60,7 @@ func execute(cmd *cobra.Command, cfg *config.Config, s *scanSetup, plan *retenti
 		x.Engine = s.engine
 		x.Allow = cfg.Allow
 		x.Fingerprints = s.fingerprints
+		x.Objects = s.objects
 	}
 	defer x.Close()
 	applyErr := x.Apply(cmd.Context(), plan)

@@ -1,10 +1,18 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/piiscan/piiscan/internal/s3test"
 )
@@ -38,5 +46,111 @@ func TestScanS3(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "", "scan", "--newer-than", "soon", "s3://logs/"); code != exitUsage || !strings.Contains(errs, "--newer-than") {
 		t.Errorf("bad --newer-than: %d %s", code, errs)
+	}
+}
+
+func TestS3Retention(t *testing.T) {
+	s := s3test.Start(t)
+	p := s3test.NewProxy(t, s)
+	s.Env(t)
+	t.Setenv("AWS_ENDPOINT_URL", p.Endpoint)
+	c := s.Client()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	s.Bucket(t, "ret")
+	s.Bucket(t, "red")
+	fresh := fmt.Sprintf(`{"ts":"%s","msg":"fresh"}`+"\n", now.Format(time.RFC3339))
+	s.Put(t, "ret", "logs/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}`+"\n"+fresh))
+	s.Put(t, "ret", "old/x.log", []byte("x\n"))
+	s.Put(t, "ret", "old/y.log", []byte("y\n"))
+	s.Put(t, "ret", "held/keep.log", []byte("k\n"))
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("locked"), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	s.Put(t, "locked", "a.log", []byte("a\n"))
+	if _, err := c.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: aws.String("locked"), Key: aws.String("a.log"),
+		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
+rules:
+  - {id: email, detector: email, severity: medium}
+  - {id: card, detector: credit_card, severity: critical}
+s3: {path_style: true}
+locations:
+  - {name: app, paths: ["s3://ret/logs/"], retention: {max_age: 30d, from: record}}
+  - {name: old, paths: ["s3://ret/old/"], retention: {max_age: 1d}}
+  - {name: held, paths: ["s3://ret/held/"], retention: {max_age: 1d}}
+  - {name: locked, paths: ["s3://locked/"], retention: {max_age: 1d}}
+  - {name: exports, paths: ["s3://red/"], allowed: [email], disallowed: redact}
+holds:
+  - {paths: ["s3://ret/held/"], reason: audit 2025}
+enforcement:
+  audit_log: %[1]s/audit.jsonl
+  breaker: {max_share: 1}
+`, dir)), 0o644)
+	t.Setenv("PIISCAN_NOW", now.Add(48*time.Hour).Format(time.RFC3339))
+
+	code, out, errs := runCLI(t, "", "--config", policy, "purge")
+	if code != exitOK || !strings.Contains(out, "S3 Object Lock legal hold") || !strings.Contains(out, "legal hold: audit 2025") {
+		t.Fatalf("dry run: exit %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "", "--config", policy, "purge", "--enforce")
+	if code != exitOK {
+		t.Fatalf("enforce: exit %d\n%s\n%s", code, out, errs)
+	}
+	get := func(b, k string) (string, error) {
+		o, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(k)})
+		if err != nil {
+			return "", err
+		}
+		defer o.Body.Close()
+		data, err := io.ReadAll(o.Body)
+		return string(data), err
+	}
+	if got, err := get("ret", "logs/app.jsonl"); err != nil || got != fresh {
+		t.Errorf("app.jsonl = %q, %v", got, err)
+	}
+	for _, k := range []string{"old/x.log", "old/y.log"} {
+		if _, err := get("ret", k); err == nil {
+			t.Errorf("%s not deleted", k)
+		}
+	}
+	if p.Requests("POST /ret") != 1 {
+		t.Errorf("%d DeleteObjects calls for the two expired objects, want 1", p.Requests("POST /ret"))
+	}
+	if _, err := get("ret", "held/keep.log"); err != nil {
+		t.Errorf("held object: %v", err)
+	}
+	if _, err := get("locked", "a.log"); err != nil {
+		t.Errorf("object under an Object Lock legal hold: %v", err)
+	}
+
+	// Redaction keeps the object's content type, metadata and tags.
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("red"), Key: aws.String("u.jsonl"),
+		Body: strings.NewReader(`{"user":"a@example.com","card":"4111 1111 1111 1111"}` + "\n"), ContentType: aws.String("application/x-ndjson"),
+		Metadata: map[string]string{"team": "payments"}, Tagging: aws.String("env=prod&owner=billing")}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PIISCAN_NOW", now.Add(time.Hour).Format(time.RFC3339))
+	code, out, errs = runCLI(t, "", "--config", policy, "redact", "--enforce")
+	if code != exitOK {
+		t.Fatalf("redact: exit %d\n%s\n%s", code, out, errs)
+	}
+	if got, _ := get("red", "u.jsonl"); got != `{"user":"a@example.com","card":"[credit_card:…1111]"}`+"\n" {
+		t.Errorf("redacted object %q", got)
+	}
+	h, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("red"), Key: aws.String("u.jsonl")})
+	if err != nil || aws.ToString(h.ContentType) != "application/x-ndjson" || h.Metadata["team"] != "payments" {
+		t.Errorf("head after redaction: %v %v %v", aws.ToString(h.ContentType), h.Metadata, err)
+	}
+	tags, err := c.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String("red"), Key: aws.String("u.jsonl")})
+	if err != nil || len(tags.TagSet) != 2 {
+		t.Errorf("tags after redaction: %+v %v", tags, err)
+	}
+	if code, out, _ := runCLI(t, "", "--config", policy, "audit", "verify"); code != exitOK || !strings.Contains(out, "4 entries") {
+		t.Errorf("audit: %d %s", code, out)
 	}
 }

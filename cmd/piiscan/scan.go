@@ -74,6 +74,7 @@ func addS3Flags(f *pflag.FlagSet) {
 
 // scanSetup is what runScan and `rules test` build from the configuration.
 type scanSetup struct {
+	objects      *bucket.Client
 	opts         scanners.Options
 	s3           bucket.Options
 	checkpoint   string
@@ -187,6 +188,20 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	return s, err
 }
 
+// useLocations gives the scanner an S3 client when a policy location is in
+// a bucket (for redact and erase).
+func (s *scanSetup) useLocations(cmd *cobra.Command, cfg *config.Config) error {
+	client, err := objectClient(cmd, cfg)
+	if err != nil || client == nil {
+		return err
+	}
+	s.objects = client
+	opts := s.opts
+	opts.Objects = client
+	s.scanner, err = scanners.New(opts)
+	return err
+}
+
 // useObjects gives the scanner an S3 client when targets name buckets,
 // resuming from the checkpoint when there is one.
 func (s *scanSetup) useObjects(ctx context.Context, targets []string) (*bucket.Checkpoint, error) {
@@ -213,6 +228,7 @@ func (s *scanSetup) useObjects(ctx context.Context, targets []string) (*bucket.C
 	if err != nil {
 		return nil, err
 	}
+	s.objects = client
 	opts := s.opts
 	opts.Objects = client
 	if cp != nil {

@@ -1,0 +1,314 @@
+package retention
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/piiscan/piiscan/scanners/bucket"
+)
+
+// objectStore is a bucket as a Store. Every change is conditional on the
+// ETag the plan saw, so an object a concurrent writer replaced is not
+// overwritten or deleted silently.
+type objectStore struct {
+	c           *bucket.Client
+	bucket      string
+	allVersions bool
+}
+
+func (o *objectStore) Close() error { return nil }
+
+func (o *objectStore) key(path string) (string, error) {
+	b, key, err := bucket.ParseURL(path)
+	if err != nil {
+		return "", err
+	}
+	if b != o.bucket || key == "" {
+		return "", fmt.Errorf("%s: %w", path, ErrOutside)
+	}
+	return key, nil
+}
+
+// apiCode returns the error code of an S3 error ("" for others).
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// changed maps a failed precondition to ErrChanged.
+func changed(path string, err error) error {
+	switch apiCode(err) {
+	case "PreconditionFailed", "ConditionalRequestConflict":
+		return fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	return err
+}
+
+func (o *objectStore) Open(ctx context.Context, path string) (io.ReadCloser, Snapshot, error) {
+	key, err := o.key(path)
+	if err != nil {
+		return nil, Snapshot{}, err
+	}
+	out, err := o.c.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, Snapshot{}, fmt.Errorf("GET %s: %w", path, err)
+	}
+	return out.Body, Snapshot{Size: aws.ToInt64(out.ContentLength), ModTime: aws.ToTime(out.LastModified), ETag: aws.ToString(out.ETag)}, nil
+}
+
+func (o *objectStore) Remove(ctx context.Context, path string, snap Snapshot) error {
+	key, err := o.key(path)
+	if err != nil {
+		return err
+	}
+	in := &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)}
+	if err := o.checkETag(ctx, path, key, snap); err != nil {
+		return err
+	}
+	if _, err := o.c.S3.DeleteObject(ctx, in); err != nil {
+		return changed(path, err)
+	}
+	return o.removeVersions(ctx, key)
+}
+
+// checkETag checks that the object still has the planned ETag. (Not every
+// S3-compatible store honours If-Match on DELETE.)
+func (o *objectStore) checkETag(ctx context.Context, path, key string, snap Snapshot) error {
+	if snap.ETag == "" {
+		return nil
+	}
+	h, err := o.c.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
+	if err != nil {
+		return fmt.Errorf("HEAD %s: %w", path, err)
+	}
+	if aws.ToString(h.ETag) != snap.ETag {
+		return fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	return nil
+}
+
+// removeVersions deletes the noncurrent versions (and delete markers) of a
+// key when the location asks for it.
+func (o *objectStore) removeVersions(ctx context.Context, key string) error {
+	if !o.allVersions {
+		return nil
+	}
+	p := s3.NewListObjectVersionsPaginator(o.c.S3, &s3.ListObjectVersionsInput{Bucket: aws.String(o.bucket), Prefix: aws.String(key)})
+	var ids []types.ObjectIdentifier
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("listing versions of %s: %w", key, err)
+		}
+		for _, v := range page.Versions {
+			if aws.ToString(v.Key) == key {
+				ids = append(ids, types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
+			}
+		}
+		for _, m := range page.DeleteMarkers {
+			if aws.ToString(m.Key) == key {
+				ids = append(ids, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
+			}
+		}
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		out, err := o.c.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(o.bucket), Delete: &types.Delete{Objects: ids[:n], Quiet: aws.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("deleting versions of %s: %w", key, err)
+		}
+		if len(out.Errors) > 0 {
+			return fmt.Errorf("deleting a version of %s: %s", key, aws.ToString(out.Errors[0].Message))
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// deleteBatch deletes objects with DeleteObjects, up to 1000 keys a call,
+// each on the condition of its planned ETag, and records per-key results
+// in the items.
+func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) {
+	for len(items) > 0 {
+		n := min(len(items), 1000)
+		chunk := items[:n]
+		items = items[n:]
+		ids := make([]types.ObjectIdentifier, 0, len(chunk))
+		byKey := map[string]*Item{}
+		for _, it := range chunk {
+			key, err := o.key(it.Path)
+			if err != nil {
+				it.Err = err
+				continue
+			}
+			id := types.ObjectIdentifier{Key: aws.String(key)}
+			if it.Snap.ETag != "" {
+				id.ETag = aws.String(it.Snap.ETag)
+			}
+			ids = append(ids, id)
+			byKey[key] = it
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		out, err := o.c.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(o.bucket), Delete: &types.Delete{Objects: ids}})
+		if err != nil {
+			for _, it := range byKey {
+				it.Err = fmt.Errorf("DeleteObjects: %w", err)
+			}
+			continue
+		}
+		for _, e := range out.Errors {
+			if it := byKey[aws.ToString(e.Key)]; it != nil {
+				it.Err = fmt.Errorf("%s: %s", aws.ToString(e.Code), aws.ToString(e.Message))
+				if c := aws.ToString(e.Code); c == "PreconditionFailed" {
+					it.Err = fmt.Errorf("%s: %w", it.Path, ErrChanged)
+				}
+			}
+		}
+		for _, d := range out.Deleted {
+			key := aws.ToString(d.Key)
+			if it := byKey[key]; it != nil && it.Err == nil {
+				it.Done = true
+				if err := o.removeVersions(ctx, key); err != nil {
+					it.Err = err
+				}
+			}
+		}
+	}
+}
+
+// Rewrite writes the new content to a local temporary file, and only when
+// it is complete uploads it over the object, keeping its content type and
+// encoding, user metadata, tags, server-side encryption and storage
+// class, on the condition (If-Match) that the object still has the
+// planned ETag.
+func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, write func(io.Writer) error) (int64, error) {
+	key, err := o.key(path)
+	if err != nil {
+		return 0, err
+	}
+	head, err := o.c.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
+	if err != nil {
+		return 0, fmt.Errorf("HEAD %s: %w", path, err)
+	}
+	if snap.ETag != "" && aws.ToString(head.ETag) != snap.ETag {
+		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	tags, err := o.c.S3.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
+	if err != nil && apiCode(err) != "NotImplemented" {
+		return 0, fmt.Errorf("tags of %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp("", TempPrefix+"object-*")
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
+	cw := &countWriter{w: tmp}
+	if err := write(cw); err != nil {
+		return 0, err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	in := &s3.PutObjectInput{
+		Bucket: aws.String(o.bucket), Key: aws.String(key), Body: tmp, ContentLength: aws.Int64(cw.n),
+		ContentType: head.ContentType, ContentEncoding: head.ContentEncoding, ContentDisposition: head.ContentDisposition,
+		ContentLanguage: head.ContentLanguage, CacheControl: head.CacheControl, Metadata: head.Metadata,
+		ServerSideEncryption: head.ServerSideEncryption, SSEKMSKeyId: head.SSEKMSKeyId,
+		BucketKeyEnabled: head.BucketKeyEnabled,
+	}
+	if head.StorageClass != "" {
+		in.StorageClass = head.StorageClass
+	}
+	if tags != nil && len(tags.TagSet) > 0 {
+		v := url.Values{}
+		for _, t := range tags.TagSet {
+			v.Set(aws.ToString(t.Key), aws.ToString(t.Value))
+		}
+		in.Tagging = aws.String(v.Encode())
+	}
+	if snap.ETag != "" {
+		in.IfMatch = aws.String(snap.ETag)
+	}
+	if _, err := o.c.S3.PutObject(ctx, in); err != nil {
+		return 0, changed(path, err)
+	}
+	return cw.n, nil
+}
+
+// Quarantine downloads the object into qdir (mode 0600), then deletes it.
+func (o *objectStore) Quarantine(ctx context.Context, path string, snap Snapshot, qdir string) (string, error) {
+	key, err := o.key(path)
+	if err != nil {
+		return "", err
+	}
+	body, now, err := o.Open(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	defer body.Close()
+	if !snap.Same(now) {
+		return "", fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	if err := os.MkdirAll(qdir, 0o700); err != nil {
+		return "", err
+	}
+	name := time.Now().UTC().Format("20060102T150405Z") + "-" + o.bucket + "_" + strings.ReplaceAll(key, "/", "_")
+	tmp, err := os.CreateTemp(qdir, TempPrefix+"*")
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(tmp, body); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	tmp.Close()
+	dst := filepath.Join(qdir, name)
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	if err := o.Remove(ctx, path, snap); err != nil {
+		return dst, fmt.Errorf("quarantined a copy but could not delete the object: %w", err)
+	}
+	return dst, nil
+}
+
+// lockHeld returns why S3 Object Lock protects an object ("" when it does
+// not): a legal hold, or a retention period that has not ended.
+func (o *objectStore) lockHeld(ctx context.Context, key string, now time.Time) string {
+	lh, err := o.c.S3.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
+	if err == nil && lh.LegalHold != nil && lh.LegalHold.Status == types.ObjectLockLegalHoldStatusOn {
+		return "S3 Object Lock legal hold"
+	}
+	r, err := o.c.S3.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
+	if err == nil && r.Retention != nil && r.Retention.RetainUntilDate != nil && now.Before(*r.Retention.RetainUntilDate) {
+		return fmt.Sprintf("S3 Object Lock retention (%s) until %s", r.Retention.Mode, r.Retention.RetainUntilDate.UTC().Format(time.RFC3339))
+	}
+	return ""
+}
