@@ -77,6 +77,9 @@ func (x *Executor) store(loc *config.Location, path string) (Store, error) {
 			return nil, fmt.Errorf("%s: object storage is not configured", path)
 		}
 		key := bucket.Scheme + name
+		if loc.AllVersions {
+			key += " all-versions"
+		}
 		if st := x.stores[key]; st != nil {
 			return st, nil
 		}

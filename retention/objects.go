@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -142,18 +143,32 @@ func (o *objectStore) removeVersions(ctx context.Context, key string) error {
 
 // deleteBatch deletes objects with DeleteObjects, up to 1000 keys a call,
 // each on the condition of its planned ETag, and records per-key results
-// in the items.
+// in the items. Not every store honours the ETag condition of
+// DeleteObjects, so the keys of each call are listed again first and an
+// object whose ETag changed since the plan is left alone.
 func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) {
+	slices.SortFunc(items, func(a, b *Item) int { return strings.Compare(a.Path, b.Path) })
 	for len(items) > 0 {
 		n := min(len(items), 1000)
 		chunk := items[:n]
 		items = items[n:]
+		current, err := o.etags(ctx, chunk)
+		if err != nil {
+			for _, it := range chunk {
+				it.Err = err
+			}
+			continue
+		}
 		ids := make([]types.ObjectIdentifier, 0, len(chunk))
 		byKey := map[string]*Item{}
 		for _, it := range chunk {
 			key, err := o.key(it.Path)
 			if err != nil {
 				it.Err = err
+				continue
+			}
+			if etag, ok := current[key]; !ok || (it.Snap.ETag != "" && etag != it.Snap.ETag) {
+				it.Err = fmt.Errorf("%s: %w", it.Path, ErrChanged)
 				continue
 			}
 			id := types.ObjectIdentifier{Key: aws.String(key)}
@@ -191,6 +206,50 @@ func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) {
 			}
 		}
 	}
+}
+
+// etags lists the current ETags of the objects of items (sorted by path):
+// one listing from the first key to the last, so about one request per
+// thousand keys.
+func (o *objectStore) etags(ctx context.Context, items []*Item) (map[string]string, error) {
+	first, err := o.key(items[0].Path)
+	if err != nil {
+		return nil, err
+	}
+	last, err := o.key(items[len(items)-1].Path)
+	if err != nil {
+		return nil, err
+	}
+	prefix := commonPrefix(first, last)
+	// StartAfter is exclusive: start just before the first key.
+	start := first[:len(first)-1]
+	if start < prefix {
+		start = ""
+	}
+	etags := map[string]string{}
+	p := s3.NewListObjectsV2Paginator(o.c.S3, &s3.ListObjectsV2Input{Bucket: aws.String(o.bucket), Prefix: aws.String(prefix), StartAfter: aws.String(start)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing s3://%s/%s before deleting: %w", o.bucket, prefix, err)
+		}
+		for _, obj := range page.Contents {
+			k := aws.ToString(obj.Key)
+			if k > last {
+				return etags, nil
+			}
+			etags[k] = aws.ToString(obj.ETag)
+		}
+	}
+	return etags, nil
+}
+
+func commonPrefix(a, b string) string {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return a[:n]
 }
 
 // Rewrite writes the new content to a local temporary file, and only when

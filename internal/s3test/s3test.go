@@ -94,12 +94,15 @@ type Server struct {
 	bin  string
 	cmd  *exec.Cmd
 	t    testing.TB
+	// versions holds noncurrent versions of buckets with versioning
+	// turned on (PutBucketVersioning).
+	versions string
 }
 
 // Start starts a server for the test; it is stopped when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{Dir: t.TempDir(), bin: Binary(t), t: t}
+	s := &Server{Dir: t.TempDir(), versions: t.TempDir(), bin: Binary(t), t: t}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +118,7 @@ func Start(t testing.TB) *Server {
 func (s *Server) start() {
 	s.t.Helper()
 	s.cmd = exec.Command(s.bin, "--access", AccessKey, "--secret", SecretKey, "--region", Region,
-		"--port", s.addr, "--quiet", "posix", s.Dir)
+		"--port", s.addr, "--quiet", "posix", "--versioning-dir", s.versions, s.Dir)
 	if testing.Verbose() {
 		s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
 	}

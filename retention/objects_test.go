@@ -1,0 +1,153 @@
+package retention
+
+import (
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/internal/s3test"
+	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scanners/bucket"
+)
+
+// objectEnv starts a server and returns a piiscan bucket client for it.
+func objectEnv(t *testing.T) (*s3test.Server, *bucket.Client) {
+	t.Helper()
+	s := s3test.Start(t)
+	s.Env(t)
+	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: s.Endpoint, PathStyle: true, MaxAttempts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, c
+}
+
+func objectBody(t *testing.T, c *s3.Client, b, key string) (string, error) {
+	t.Helper()
+	o, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
+	if err != nil {
+		return "", err
+	}
+	defer o.Body.Close()
+	data, err := io.ReadAll(o.Body)
+	return string(data), err
+}
+
+// applyPlan carries out a plan with enforcement on.
+func applyPlan(t *testing.T, c *config.Config, objects *bucket.Client, p *Plan) {
+	t.Helper()
+	x := &Executor{Config: c, Enforce: true, Objects: objects, Audit: audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"), []byte("k"))}
+	defer x.Close()
+	if err := x.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func itemFor(p *Plan, path string) *Item {
+	for _, it := range p.Items {
+		if it.Path == path {
+			return it
+		}
+	}
+	return nil
+}
+
+// A writer that replaces an object between planning and enforcement wins:
+// neither a batch delete nor a record rewrite overwrites its content.
+func TestObjectsChangedAfterPlan(t *testing.T) {
+	s, objects := objectEnv(t)
+	ctx := context.Background()
+	s.Bucket(t, "chg")
+	s.Put(t, "chg", "old/x.log", []byte("x\n"))
+	s.Put(t, "chg", "old/y.log", []byte("y\n"))
+	s.Put(t, "chg", "app/a.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}`+"\n"))
+	c := loadPolicy(t, "", `locations:
+  - {name: old, paths: ["s3://chg/old/"], retention: {max_age: 1d}}
+  - {name: app, paths: ["s3://chg/app/"], retention: {max_age: 30d, from: record}}
+enforcement: {breaker: {max_share: 1}}
+`)
+	later := time.Now().Add(72 * time.Hour)
+	p, err := PlanPurge(ctx, c, PlanOptions{Now: later, Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"s3://chg/old/x.log", "s3://chg/old/y.log", "s3://chg/app/a.jsonl"} {
+		if it := itemFor(p, path); it == nil || it.Action == Keep {
+			t.Fatalf("%s not planned: %+v", path, it)
+		}
+	}
+	s.Put(t, "chg", "old/y.log", []byte("new y\n"))
+	s.Put(t, "chg", "app/a.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"rewritten by someone else"}`+"\n"))
+	applyPlan(t, c, objects, p)
+
+	if _, err := objectBody(t, s.Client(), "chg", "old/x.log"); err == nil {
+		t.Error("old/x.log not deleted")
+	}
+	if got, err := objectBody(t, s.Client(), "chg", "old/y.log"); err != nil || got != "new y\n" {
+		t.Errorf("old/y.log = %q, %v: a replaced object was deleted", got, err)
+	}
+	if it := itemFor(p, "s3://chg/old/y.log"); !errors.Is(it.Err, ErrChanged) || it.Done {
+		t.Errorf("old/y.log outcome: done=%v err=%v, want ErrChanged", it.Done, it.Err)
+	}
+	if got, _ := objectBody(t, s.Client(), "chg", "app/a.jsonl"); !strings.Contains(got, "someone else") {
+		t.Errorf("app/a.jsonl = %q: a concurrent write was overwritten", got)
+	}
+	if it := itemFor(p, "s3://chg/app/a.jsonl"); !errors.Is(it.Err, ErrChanged) {
+		t.Errorf("app/a.jsonl outcome: %v, want ErrChanged", it.Err)
+	}
+}
+
+// all_versions removes noncurrent versions and delete markers too;
+// without it, deleting in a versioned bucket leaves the old versions
+// behind a delete marker, as S3 does.
+func TestObjectsAllVersions(t *testing.T) {
+	s, objects := objectEnv(t)
+	ctx := context.Background()
+	cl := s.Client()
+	s.Bucket(t, "ver")
+	if _, err := cl.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("ver"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"all/a.log", "current/b.log"} {
+		s.Put(t, "ver", k, []byte("first\n"))
+		s.Put(t, "ver", k, []byte("second\n"))
+	}
+	c := loadPolicy(t, "", `locations:
+  - {name: all, paths: ["s3://ver/all/"], all_versions: true, retention: {max_age: 1d}}
+  - {name: current, paths: ["s3://ver/current/"], retention: {max_age: 1d}}
+enforcement: {breaker: {max_share: 1}}
+`)
+	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyPlan(t, c, objects, p)
+	for _, it := range p.Items {
+		if !it.Done || it.Err != nil {
+			t.Errorf("%s: done=%v err=%v", it.Path, it.Done, it.Err)
+		}
+	}
+	versions := func(prefix string) (n, markers int) {
+		out, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("ver"), Prefix: aws.String(prefix)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(out.Versions), len(out.DeleteMarkers)
+	}
+	if n, m := versions("all/"); n != 0 || m != 0 {
+		t.Errorf("all_versions left %d versions and %d delete markers", n, m)
+	}
+	if n, m := versions("current/"); n != 2 || m != 1 {
+		t.Errorf("without all_versions: %d versions and %d delete markers, want 2 and 1", n, m)
+	}
+}
