@@ -71,6 +71,8 @@ type S3Spec struct {
 	EndpointURL string `yaml:"endpoint_url"`
 	PathStyle   bool   `yaml:"path_style"`
 	MaxAttempts int    `yaml:"max_attempts"`
+	// Concurrency is the number of objects read at once (default 16).
+	Concurrency int `yaml:"concurrency"`
 }
 
 // DetectionSpec tunes the detectors.
@@ -366,6 +368,9 @@ func (c *Config) validate() Errors {
 	}
 	if f.S3.MaxAttempts < 0 {
 		bad([]any{"s3", "max_attempts"}, "must not be negative")
+	}
+	if f.S3.Concurrency < 0 || f.S3.Concurrency > 1024 {
+		bad([]any{"s3", "concurrency"}, "must be between 0 (the default, 16) and 1024")
 	}
 	if err := source.CheckGlobs(f.Scan.Include); err != nil {
 		bad([]any{"scan", "include"}, "%v", err)

@@ -51,6 +51,7 @@ var ScanOptions = []Option{
 	{"s3.endpoint_url", "s3-endpoint-url", "PIISCAN_S3_ENDPOINT_URL"},
 	{"s3.path_style", "s3-path-style", "PIISCAN_S3_PATH_STYLE"},
 	{"s3.max_attempts", "s3-max-attempts", "PIISCAN_S3_MAX_ATTEMPTS"},
+	{"s3.concurrency", "s3-concurrency", "PIISCAN_S3_CONCURRENCY"},
 }
 
 // Size returns a byte size option (0 when unset).

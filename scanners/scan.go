@@ -34,6 +34,10 @@ type Options struct {
 	Engine *detect.Engine
 	// Workers is the number of detection goroutines (default: CPUs).
 	Workers int
+	// Readers is the number of items read at once (default: Workers).
+	// Reading objects from a bucket wants more readers than CPUs to hide
+	// request latency.
+	Readers int
 	Walk    source.WalkOptions
 	Limits  source.Limits
 	Allow   *Allowlist
@@ -140,6 +144,9 @@ func New(opts Options) (*Scanner, error) {
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.NumCPU()
+	}
+	if opts.Readers <= 0 {
+		opts.Readers = opts.Workers
 	}
 	if opts.ChunkSize <= 0 {
 		opts.ChunkSize = 512 << 10
@@ -330,7 +337,7 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 	}()
 
 	var readers sync.WaitGroup
-	for range s.opts.Workers {
+	for range s.opts.Readers {
 		readers.Add(1)
 		go func() {
 			defer readers.Done()

@@ -104,8 +104,12 @@ func objectClient(cmd *cobra.Command, cfg *config.Config) (*bucket.Client, error
 	if err != nil {
 		return nil, err
 	}
+	concurrency, err := set.Int("s3.concurrency")
+	if err != nil {
+		return nil, err
+	}
 	return bucket.New(cmd.Context(), bucket.Options{Region: set.String("s3.region"), Profile: set.String("s3.profile"),
-		Endpoint: set.String("s3.endpoint_url"), PathStyle: pathStyle, MaxAttempts: attempts})
+		Endpoint: set.String("s3.endpoint_url"), PathStyle: pathStyle, MaxAttempts: attempts, Concurrency: concurrency})
 }
 
 func newPurgeCmd(g *globalFlags) *cobra.Command {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -70,11 +71,13 @@ func addS3Flags(f *pflag.FlagSet) {
 	f.String("s3-endpoint-url", "", "S3-compatible endpoint, e.g. http://127.0.0.1:7070 (default: AWS_ENDPOINT_URL or AWS)")
 	f.Bool("s3-path-style", false, "address buckets as endpoint/bucket (most S3-compatible stores)")
 	f.Int("s3-max-attempts", 0, "attempts per S3 request, with exponential backoff (default 10)")
+	f.Int("s3-concurrency", 0, "objects read (concurrent GETs) at once (default 16)")
 }
 
 // scanSetup is what runScan and `rules test` build from the configuration.
 type scanSetup struct {
 	objects      *bucket.Client
+	concurrency  int // objects read at once (0: the default)
 	opts         scanners.Options
 	s3           bucket.Options
 	checkpoint   string
@@ -142,13 +145,15 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	collect(err)
 	attempts, err := set.Int("s3.max_attempts")
 	collect(err)
+	s.concurrency, err = set.Int("s3.concurrency")
+	collect(err)
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	s.checkpoint = set.String("scan.checkpoint")
 	s.s3 = bucket.Options{
 		Region: set.String("s3.region"), Profile: set.String("s3.profile"), Endpoint: set.String("s3.endpoint_url"),
-		PathStyle: pathStyle, MaxAttempts: attempts, Include: include, Exclude: exclude, MaxSize: maxSize, NewerThan: newer,
+		PathStyle: pathStyle, MaxAttempts: attempts, Concurrency: s.concurrency, Include: include, Exclude: exclude, MaxSize: maxSize, NewerThan: newer,
 	}
 	key, from, err := cfg.FingerprintKey()
 	if err != nil && key == nil {
@@ -198,6 +203,7 @@ func (s *scanSetup) useLocations(cmd *cobra.Command, cfg *config.Config) error {
 	s.objects = client
 	opts := s.opts
 	opts.Objects = client
+	opts.Readers = cmp.Or(s.concurrency, bucket.DefaultConcurrency)
 	s.scanner, err = scanners.New(opts)
 	return err
 }
@@ -231,6 +237,7 @@ func (s *scanSetup) useObjects(ctx context.Context, targets []string) (*bucket.C
 	s.objects = client
 	opts := s.opts
 	opts.Objects = client
+	opts.Readers = cmp.Or(s.concurrency, bucket.DefaultConcurrency)
 	if cp != nil {
 		opts.ItemDone = func(it source.Item) {
 			if it.Cursor != "" {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/bmatcuk/doublestar/v4"
@@ -48,6 +50,10 @@ func ParseURL(u string) (bucket, prefix string, err error) {
 	return bucket, prefix, nil
 }
 
+// DefaultConcurrency is the number of objects read at once unless
+// Options.Concurrency says otherwise: enough to hide request latency.
+const DefaultConcurrency = 16
+
 // Options configure access to object storage. Empty fields take the SDK's
 // defaults (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, ...).
 type Options struct {
@@ -59,6 +65,9 @@ type Options struct {
 	PathStyle bool
 	// MaxAttempts bounds the attempts of each request (default 10).
 	MaxAttempts int
+	// Concurrency is how many requests run at once; the HTTP client keeps
+	// that many connections open for reuse (default 16).
+	Concurrency int
 	// Filters applied to listed objects before any GET.
 	Include, Exclude []string
 	MaxSize          int64         // skip larger objects (0: no limit)
@@ -95,6 +104,13 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 			o.MaxBackoff = 20 * time.Second
 		})
 	}))
+	conns := opts.Concurrency
+	if conns <= 0 {
+		conns = DefaultConcurrency
+	}
+	lo = append(lo, awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, conns)
+	})))
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, lo...)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)

@@ -21,7 +21,7 @@ import (
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
-func client(t *testing.T, s *s3test.Server, endpoint string, opts bucket.Options) *bucket.Client {
+func client(t testing.TB, s *s3test.Server, endpoint string, opts bucket.Options) *bucket.Client {
 	t.Helper()
 	s.Env(t)
 	opts.Endpoint, opts.PathStyle = endpoint, true
@@ -32,7 +32,14 @@ func client(t *testing.T, s *s3test.Server, endpoint string, opts bucket.Options
 	return c
 }
 
-func scanner(t *testing.T, objects scanners.ObjectLister, done func(source.Item)) *scanners.Scanner {
+func scanner(t testing.TB, objects scanners.ObjectLister, done func(source.Item)) *scanners.Scanner {
+	t.Helper()
+	return readingScanner(t, objects, done, 0)
+}
+
+// readingScanner is a scanner that reads readers objects at once (0: as
+// many as it has workers).
+func readingScanner(t testing.TB, objects scanners.ObjectLister, done func(source.Item), readers int) *scanners.Scanner {
 	t.Helper()
 	var rules []detect.Rule
 	for _, b := range detect.Builtins() {
@@ -43,14 +50,14 @@ func scanner(t *testing.T, objects scanners.ObjectLister, done func(source.Item)
 		t.Fatal(err)
 	}
 	sc, err := scanners.New(scanners.Options{Engine: e, Workers: 4, Fingerprints: finding.NewFingerprinter([]byte("k")),
-		Objects: objects, ItemDone: done})
+		Objects: objects, ItemDone: done, Readers: readers})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sc
 }
 
-func scan(t *testing.T, sc *scanners.Scanner, targets ...string) ([]finding.Finding, *scanners.Stats) {
+func scan(t testing.TB, sc *scanners.Scanner, targets ...string) ([]finding.Finding, *scanners.Stats) {
 	t.Helper()
 	var out []finding.Finding
 	var mu sync.Mutex
@@ -67,7 +74,7 @@ func scan(t *testing.T, sc *scanners.Scanner, targets ...string) ([]finding.Find
 }
 
 // putMany stores n small objects concurrently.
-func putMany(t *testing.T, s *s3test.Server, bucketName string, keys []string, body func(i int) []byte) {
+func putMany(t testing.TB, s *s3test.Server, bucketName string, keys []string, body func(i int) []byte) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 16)
 	for i, k := range keys {
