@@ -84,7 +84,7 @@ func (o *objectStore) Remove(ctx context.Context, path string, snap Snapshot) er
 	if _, err := o.c.S3.DeleteObject(ctx, in); err != nil {
 		return changed(path, err)
 	}
-	return o.removeVersions(ctx, key)
+	return o.removeVersions(ctx, key, "")
 }
 
 // checkETag checks that the object still has the planned ETag. (Not every
@@ -104,8 +104,9 @@ func (o *objectStore) checkETag(ctx context.Context, path, key string, snap Snap
 }
 
 // removeVersions deletes the noncurrent versions (and delete markers) of a
-// key when the location asks for it.
-func (o *objectStore) removeVersions(ctx context.Context, key string) error {
+// key when the location asks for it; keep is the version to leave (the
+// one a rewrite just stored).
+func (o *objectStore) removeVersions(ctx context.Context, key, keep string) error {
 	if !o.allVersions {
 		return nil
 	}
@@ -117,7 +118,7 @@ func (o *objectStore) removeVersions(ctx context.Context, key string) error {
 			return fmt.Errorf("listing versions of %s: %w", key, err)
 		}
 		for _, v := range page.Versions {
-			if aws.ToString(v.Key) == key {
+			if aws.ToString(v.Key) == key && (keep == "" || aws.ToString(v.VersionId) != keep) {
 				ids = append(ids, types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
 			}
 		}
@@ -200,7 +201,7 @@ func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) {
 			key := aws.ToString(d.Key)
 			if it := byKey[key]; it != nil && it.Err == nil {
 				it.Done = true
-				if err := o.removeVersions(ctx, key); err != nil {
+				if err := o.removeVersions(ctx, key, ""); err != nil {
 					it.Err = err
 				}
 			}
@@ -252,6 +253,9 @@ func commonPrefix(a, b string) string {
 	return a[:n]
 }
 
+// maxPut is the largest object a single PutObject may store.
+const maxPut = 5 << 30
+
 // Rewrite writes the new content to a local temporary file, and only when
 // it is complete uploads it over the object, keeping its content type and
 // encoding, user metadata, tags, server-side encryption and storage
@@ -285,6 +289,9 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 	if err := write(cw); err != nil {
 		return 0, err
 	}
+	if cw.n > maxPut {
+		return 0, fmt.Errorf("%s: the rewritten object (%d bytes) is larger than one PUT may be (5 GiB); left unchanged", path, cw.n)
+	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return 0, err
 	}
@@ -308,8 +315,16 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 	if snap.ETag != "" {
 		in.IfMatch = aws.String(snap.ETag)
 	}
-	if _, err := o.c.S3.PutObject(ctx, in); err != nil {
+	out, err := o.c.S3.PutObject(ctx, in)
+	if err != nil {
 		return 0, changed(path, err)
+	}
+	// The old content lives on as a noncurrent version in a versioned
+	// bucket; all_versions removes it.
+	if v := aws.ToString(out.VersionId); v != "" && v != "null" {
+		if err := o.removeVersions(ctx, key, v); err != nil {
+			return cw.n, fmt.Errorf("rewrote %s, but: %w", path, err)
+		}
 	}
 	return cw.n, nil
 }

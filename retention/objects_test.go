@@ -122,12 +122,17 @@ func TestObjectsAllVersions(t *testing.T) {
 		s.Put(t, "ver", k, []byte("first\n"))
 		s.Put(t, "ver", k, []byte("second\n"))
 	}
+	later := time.Now().Add(72 * time.Hour)
+	fresh := `{"ts":"` + later.Add(-time.Hour).UTC().Format(time.RFC3339) + `","msg":"fresh"}` + "\n"
+	s.Put(t, "ver", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"v1"}`+"\n"))
+	s.Put(t, "ver", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"v2"}`+"\n"+fresh))
 	c := loadPolicy(t, "", `locations:
   - {name: all, paths: ["s3://ver/all/"], all_versions: true, retention: {max_age: 1d}}
   - {name: current, paths: ["s3://ver/current/"], retention: {max_age: 1d}}
+  - {name: rec, paths: ["s3://ver/rec/"], all_versions: true, retention: {max_age: 30d, from: record}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
+	p, err := PlanPurge(ctx, c, PlanOptions{Now: later, Objects: objects})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,5 +154,12 @@ enforcement: {breaker: {max_share: 1}}
 	}
 	if n, m := versions("current/"); n != 2 || m != 1 {
 		t.Errorf("without all_versions: %d versions and %d delete markers, want 2 and 1", n, m)
+	}
+	// A rewrite leaves only the new version.
+	if n, m := versions("rec/"); n != 1 || m != 0 {
+		t.Errorf("after a rewrite with all_versions: %d versions and %d delete markers, want 1 and 0", n, m)
+	}
+	if got, err := objectBody(t, cl, "ver", "rec/app.jsonl"); err != nil || got != fresh {
+		t.Errorf("rec/app.jsonl = %q, %v", got, err)
 	}
 }
