@@ -150,7 +150,15 @@ enforcement:
 	if err != nil || len(tags.TagSet) != 2 {
 		t.Errorf("tags after redaction: %+v %v", tags, err)
 	}
-	if code, out, _ := runCLI(t, "", "--config", policy, "audit", "verify"); code != exitOK || !strings.Contains(out, "4 entries") {
+	// Erasure of a subject rewrites the object the same way.
+	code, out, errs = runCLI(t, "", "--config", policy, "erase", "--subject", "email=A@Example.com", "--enforce")
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	if got, _ := get("red", "u.jsonl"); strings.Contains(got, "a@example.com") || !strings.Contains(got, "[email:erased]") {
+		t.Errorf("erased object %q", got)
+	}
+	if code, out, _ := runCLI(t, "", "--config", policy, "audit", "verify"); code != exitOK || !strings.Contains(out, "5 entries") {
 		t.Errorf("audit: %d %s", code, out)
 	}
 }
