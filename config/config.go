@@ -38,6 +38,10 @@ type File struct {
 	Locations   []LocationSpec       `yaml:"locations"`
 	Holds       []HoldSpec           `yaml:"holds"`
 	Enforcement EnforcementSpec      `yaml:"enforcement"`
+	Jobs        []JobSpec            `yaml:"jobs"`
+	Alerts      AlertsSpec           `yaml:"alerts"`
+	State       StateSpec            `yaml:"state"`
+	Daemon      DaemonSpec           `yaml:"daemon"`
 }
 
 // ScanSpec holds defaults for `piiscan scan` options. Flags and PIISCAN_*
@@ -160,8 +164,11 @@ type Config struct {
 	Locations  []*Location
 	Holds      []Hold
 	LiveWithin time.Duration
-	doc        *document
-	raw        []byte
+	// Jobs and alert routes of the daemon.
+	Jobs   []*Job
+	Routes []*Route
+	doc    *document
+	raw    []byte
 }
 
 // Raw returns the bytes the config was loaded from.
@@ -200,6 +207,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	errs := c.validate()
 	errs = append(errs, c.validatePolicy()...)
+	errs = append(errs, c.validateJobs()...)
 	if len(errs) > 0 {
 		return nil, errs
 	}

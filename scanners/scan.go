@@ -60,6 +60,35 @@ type Options struct {
 	// an item that could not be read it is not called again in this scan,
 	// so a checkpoint never moves past data that was not scanned.
 	ItemDone func(source.Item)
+	// Incremental, when set, lets a scan read only what is new since an
+	// earlier one.
+	Incremental Incremental
+}
+
+// Incremental lets a scan skip what an earlier scan read: unchanged
+// archives and objects, and the part of an append-only plain file that
+// was scanned already.
+type Incremental interface {
+	// Start is called before an item is read, with the opened file (nil
+	// for objects and stdin), and says where to begin.
+	Start(it source.Item, f *os.File) Position
+	// Done is called in walk order for each item read without problems,
+	// after all its findings reached the sink, with how far it was read.
+	Done(it source.Item, end Position)
+}
+
+// Position is where the reading of an item starts or ended.
+type Position struct {
+	// Skip: the item has not changed; it is not read.
+	Skip bool
+	// Offset is the number of bytes of a plain file already scanned, up to
+	// the end of its last complete line; Line is the number of lines
+	// before Offset.
+	Offset int64
+	Line   int
+	// Whole marks an item read as a whole (compressed, an archive or an
+	// object): it cannot be resumed, only skipped when unchanged.
+	Whole bool
 }
 
 // ObjectLister walks object storage targets.
@@ -105,6 +134,8 @@ type Stats struct {
 	Streams int64 `json:"streams"`
 	// Binary is the number of streams skipped because they are binary.
 	Binary int64 `json:"binary_skipped"`
+	// Unchanged counts items an incremental scan skipped.
+	Unchanged int64 `json:"unchanged_skipped,omitempty"`
 	// Skipped is the number of paths left out on purpose (symlinks,
 	// devices, fifos).
 	Skipped int64 `json:"skipped"`
@@ -241,6 +272,7 @@ type result struct {
 	weight   int64
 	src      source.Item
 	failed   bool // the item, or part of it, could not be read
+	end      Position
 }
 
 // scan-wide state shared by the goroutines.
@@ -342,14 +374,14 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 		go func() {
 			defer readers.Done()
 			for it := range items {
-				n, failed := 0, true
+				n, failed, end := 0, true, Position{}
 				if ctx.Err() == nil {
 					before := r.problemCount()
-					n = r.readItem(it)
+					n, end = r.readItem(it)
 					failed = r.problemsOf(it.Path, before)
 				}
 				select {
-				case r.results <- &result{itemDone: true, item: it.idx, streams: n, weight: it.weight, src: it.Item, failed: failed}:
+				case r.results <- &result{itemDone: true, item: it.idx, streams: n, weight: it.weight, src: it.Item, failed: failed, end: end}:
 				case <-ctx.Done():
 				}
 			}
@@ -432,37 +464,76 @@ func (c *countingReader) Read(b []byte) (int, error) {
 
 // readItem opens one input, feeds its streams to the workers and returns
 // how many streams it had.
-func (r *run) readItem(it workItem) int {
+func (r *run) readItem(it workItem) (int, Position) {
 	s := r.s
 	if s.opts.Allow.Path(it.Path, "") {
-		return 0
+		return 0, Position{Skip: true}
 	}
+	inc := s.opts.Incremental
 	var f io.Reader = s.opts.Stdin
 	var ra io.ReaderAt
+	var file *os.File
 	switch {
 	case it.Opener != nil:
+		if inc != nil && inc.Start(it.Item, nil).Skip {
+			r.unchanged()
+			return 0, Position{Skip: true}
+		}
 		rc, at, err := it.Opener(r.ctx)
 		if err != nil {
 			r.problem(it.Path, err)
-			return 0
+			return 0, Position{}
 		}
 		defer rc.Close()
 		f, ra = rc, at
 	case it.Path != source.Stdin:
-		file, err := it.Open()
+		var err error
+		file, err = it.Open()
 		if err != nil {
 			r.problem(it.Path, err)
-			return 0
+			return 0, Position{}
 		}
 		defer file.Close()
 		f, ra = file, file
+	}
+	var from Position
+	if inc != nil && file != nil {
+		from = inc.Start(it.Item, file)
+		if from.Skip {
+			r.unchanged()
+			return 0, from
+		}
+		if from.Offset > 0 {
+			if _, err := file.Seek(from.Offset, io.SeekStart); err != nil {
+				r.problem(it.Path, err)
+				return 0, Position{}
+			}
+		}
 	}
 	s.Progress.Files.Add(1)
 	r.mu.Lock()
 	r.stats.Files++
 	r.mu.Unlock()
-	x := source.Expander{Limits: s.opts.Limits, MemberError: r.problem}
 	in := &countingReader{r: f, p: &s.Progress}
+	if inc != nil && file != nil {
+		// A plain file is read directly, so that the next scan can resume
+		// after its last complete line; anything else is read whole.
+		br := bufio.NewReaderSize(in, 64<<10)
+		head, _ := br.Peek(512)
+		if from.Offset > 0 || source.Sniff(head) == source.FormatPlain {
+			end := from
+			started, err := r.readStream(it.Path, br, it.idx, 0, from, &end)
+			if err != nil && r.ctx.Err() == nil {
+				r.problem(it.Path, err)
+			}
+			if !started { // binary, or allowed: nothing to resume
+				return 0, Position{Whole: true, Offset: it.Size}
+			}
+			return 1, end
+		}
+		in = &countingReader{r: br, p: &Progress{}}
+	}
+	x := source.Expander{Limits: s.opts.Limits, MemberError: r.problem}
 	if ra != nil {
 		defer func() {
 			// Zip archives are read through ra, which is not counted.
@@ -473,7 +544,7 @@ func (r *run) readItem(it workItem) int {
 	}
 	members := 0
 	err := x.Expand(r.ctx, it.Path, in, ra, it.Size, func(path string, br *bufio.Reader) error {
-		started, err := r.readStream(path, br, it.idx, members)
+		started, err := r.readStream(path, br, it.idx, members, Position{}, nil)
 		if started {
 			members++
 		}
@@ -482,12 +553,21 @@ func (r *run) readItem(it workItem) int {
 	if err != nil && r.ctx.Err() == nil {
 		r.problem(it.Path, err)
 	}
-	return members
+	return members, Position{Whole: true, Offset: it.Size}
+}
+
+// unchanged counts an item an incremental scan skipped.
+func (r *run) unchanged() {
+	r.mu.Lock()
+	r.stats.Unchanged++
+	r.mu.Unlock()
 }
 
 // readStream cuts one stream into chunks. It reports whether it sent any
-// (a stream that is allowed or binary is skipped).
-func (r *run) readStream(path string, br *bufio.Reader, item, member int) (bool, error) {
+// (a stream that is allowed or binary is skipped). from is where the
+// stream starts in its file (a resumed plain file); when end is not nil
+// it receives the position after the last complete line read.
+func (r *run) readStream(path string, br *bufio.Reader, item, member int, from Position, end *Position) (bool, error) {
 	s := r.s
 	if s.opts.Allow.Path(path, "") {
 		return false, nil
@@ -500,7 +580,10 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int) (bool,
 		s.opts.Logger.Debug("binary stream skipped", "path", path)
 		return false, nil
 	}
-	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head)}
+	st := &stream{path: path, item: item, member: member}
+	if from.Offset == 0 {
+		st.cols = CSVColumns(path, head)
+	}
 	if s.opts.Place != nil {
 		top := path
 		if k := strings.IndexByte(path, '!'); k >= 0 {
@@ -522,8 +605,14 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int) (bool,
 
 	size := s.opts.ChunkSize
 	var carry []byte // bytes of the previous buffer that start the next chunk
-	lo, line, col0, seq := 0, 1, 0, 0
+	lo, line, col0, seq := 0, from.Line+1, 0, 0
 	var bytesRead int64
+	pos := from.Offset // offset of data[0] in the file
+	commit := func(n int, lines int) {
+		if end != nil {
+			end.Offset, end.Line = pos+int64(n), lines
+		}
+	}
 	for {
 		bp := r.bufs.Get().(*[]byte)
 		buf := (*bp)[:size]
@@ -532,13 +621,16 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int) (bool,
 		bytesRead += int64(m)
 		n += m
 		data := buf[:n]
-		c := &chunk{st: st, seq: seq, buf: bp, data: data, lo: lo, line: line, col0: col0, first: seq == 0}
+		c := &chunk{st: st, seq: seq, buf: bp, data: data, lo: lo, line: line, col0: col0, first: seq == 0 && from.Offset == 0}
 		seq++
 		if err != nil {
 			// The end of the stream, or a read error: what was read is
 			// still scanned (findings before the damage of a truncated
 			// archive are real), then the error is reported.
 			c.hi, c.last = n, true
+			if nl := bytes.LastIndexByte(data[lo:], '\n'); nl >= 0 {
+				commit(lo+nl+1, line-1+bytes.Count(data[:lo+nl+1], []byte{'\n'}))
+			}
 			r.addBytes(bytesRead)
 			if serr := r.send(c); serr != nil {
 				return true, serr
@@ -554,6 +646,8 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int) (bool,
 			c.data = data[:nl+1]
 			carry = append(carry[:0], data[nl+1:]...)
 			line += bytes.Count(data[:nl+1], []byte{'\n'})
+			commit(nl+1, line-1)
+			pos += int64(nl + 1)
 			lo, col0 = 0, 0
 		} else {
 			// A line longer than a chunk: cut it with overlap on both
@@ -561,6 +655,7 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int) (bool,
 			c.hi = n - overlap
 			carry = append(carry[:0], data[c.hi-overlap:]...)
 			col0 += c.hi - overlap
+			pos += int64(c.hi - overlap)
 			lo = overlap
 		}
 		if err := r.send(c); err != nil {
@@ -715,6 +810,7 @@ func (r *run) collect(sink Sink) error {
 		weight  int64
 		src     source.Item
 		failed  bool
+		end     Position
 	}
 	items := map[int]*itemState{}
 	get := func(i int) *itemState {
@@ -750,7 +846,7 @@ func (r *run) collect(sink Sink) error {
 	for res := range r.results {
 		if res.itemDone {
 			it := get(res.item)
-			it.total, it.weight, it.src, it.failed = res.streams, res.weight, res.src, res.failed
+			it.total, it.weight, it.src, it.failed, it.end = res.streams, res.weight, res.src, res.failed, res.end
 		} else {
 			st := res.st
 			get(st.item).streams[st.member] = st
@@ -770,6 +866,9 @@ func (r *run) collect(sink Sink) error {
 				}
 				if s.opts.ItemDone != nil && failed == nil && !stalled {
 					s.opts.ItemDone(it.src)
+				}
+				if s.opts.Incremental != nil && failed == nil && !it.failed {
+					s.opts.Incremental.Done(it.src, it.end)
 				}
 				curItem, curMember = curItem+1, 0
 				continue

@@ -1,0 +1,496 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+// JobSpec is a scheduled job of `piiscan daemon` (and `piiscan run JOB`).
+type JobSpec struct {
+	Name string `yaml:"name"`
+	// Schedule is a cron expression: five fields, or six with seconds
+	// first; @daily-style descriptors and @every 1h; CRON_TZ=Zone first
+	// for a time zone.
+	Schedule string `yaml:"schedule"`
+	// Action is scan, purge or redact.
+	Action string `yaml:"action"`
+	// Locations limits the job to these locations (default: all).
+	Locations []string `yaml:"locations"`
+	// Alerts names the routes the job's violations go to.
+	Alerts []string `yaml:"alerts"`
+	// Enforce lets a purge or redact job act; otherwise it only plans.
+	Enforce bool `yaml:"enforce"`
+}
+
+// AlertsSpec configures where violations are reported.
+type AlertsSpec struct {
+	Routes []RouteSpec `yaml:"routes"`
+	// RemindAfter re-sends a violation still present after this long
+	// (default 7d; "0" never reminds).
+	RemindAfter string `yaml:"remind_after"`
+	// Retry tunes delivery: attempts per run, then the outbox.
+	Retry RetrySpec `yaml:"retry"`
+}
+
+// RetrySpec tunes alert delivery retries.
+type RetrySpec struct {
+	Attempts int    `yaml:"attempts"` // default 4
+	Initial  string `yaml:"initial"`  // first backoff, default 1s
+	Max      string `yaml:"max"`      // longest backoff, default 30s
+}
+
+// RouteSpec is one alert route: which violations, and the sink they go to.
+// Exactly one sink is set.
+type RouteSpec struct {
+	Name        string   `yaml:"name"`
+	MinSeverity string   `yaml:"min_severity"` // default low
+	Locations   []string `yaml:"locations"`    // default: all
+	Classes     []string `yaml:"classes"`      // default: all
+	// RemindAfter overrides alerts.remind_after for this route.
+	RemindAfter string       `yaml:"remind_after"`
+	Webhook     *WebhookSpec `yaml:"webhook"`
+	Slack       *SlackSpec   `yaml:"slack"`
+	Email       *EmailSpec   `yaml:"email"`
+	Syslog      *SyslogSpec  `yaml:"syslog"`
+	SNS         *SNSSpec     `yaml:"sns"`
+}
+
+// WebhookSpec posts the alert as JSON. With a secret, the header
+// X-Piiscan-Signature carries "sha256=" and the hex HMAC-SHA256 of the body.
+type WebhookSpec struct {
+	URL string `yaml:"url"`
+	// SecretEnv names the environment variable holding the HMAC key.
+	SecretEnv string            `yaml:"secret_env"`
+	Headers   map[string]string `yaml:"headers"`
+	Timeout   string            `yaml:"timeout"`
+}
+
+// SlackSpec posts to a Slack incoming webhook (the URL is a secret: give
+// it in URLEnv).
+type SlackSpec struct {
+	URL    string `yaml:"url"`
+	URLEnv string `yaml:"url_env"`
+}
+
+// EmailSpec sends the alert over SMTP.
+type EmailSpec struct {
+	// Address is host:port of the SMTP server.
+	Address string   `yaml:"address"`
+	From    string   `yaml:"from"`
+	To      []string `yaml:"to"`
+	// StartTLS is "required" (default), "opportunistic" or "off".
+	StartTLS string `yaml:"starttls"`
+	// Username and PasswordEnv enable SMTP AUTH PLAIN (only over TLS).
+	Username    string `yaml:"username"`
+	PasswordEnv string `yaml:"password_env"`
+	// InsecureSkipVerify accepts any server certificate (tests only).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+}
+
+// SyslogSpec sends one RFC 5424 message.
+type SyslogSpec struct {
+	Network  string `yaml:"network"` // udp (default), tcp or unix
+	Address  string `yaml:"address"`
+	Facility string `yaml:"facility"` // default auth
+	Tag      string `yaml:"tag"`      // APP-NAME, default piiscan
+}
+
+// SNSSpec publishes to an AWS SNS topic (credentials the SDK's way).
+type SNSSpec struct {
+	TopicARN string `yaml:"topic_arn"`
+	Region   string `yaml:"region"`
+	Endpoint string `yaml:"endpoint_url"`
+}
+
+// StateSpec configures the daemon's state store.
+type StateSpec struct {
+	// Path of the state file (default ./piiscan-state.db).
+	Path string `yaml:"path"`
+}
+
+// DaemonSpec configures `piiscan daemon`.
+type DaemonSpec struct {
+	// Listen is the address of /healthz, /readyz and /metrics (default
+	// 127.0.0.1:9464; "" keeps the default, "off" disables).
+	Listen string `yaml:"listen"`
+	// GracePeriod is how long a running job may take to finish after
+	// SIGTERM (default 30s).
+	GracePeriod string `yaml:"grace_period"`
+	LogLevel    string `yaml:"log_level"`  // debug, info (default), warn, error
+	LogFormat   string `yaml:"log_format"` // json (default) or text
+}
+
+// Job is a validated job.
+type Job struct {
+	JobSpec
+	Schedule cron.Schedule
+}
+
+// Route is a validated alert route.
+type Route struct {
+	RouteSpec
+	MinSeverity finding.Severity
+	RemindAfter time.Duration
+	// Kind is the sink: webhook, slack, email, syslog or sns.
+	Kind string
+}
+
+// Covers reports whether the route takes a violation of class in location.
+func (r *Route) Covers(location, class string, sev finding.Severity) bool {
+	if sev < r.MinSeverity {
+		return false
+	}
+	if len(r.Locations) > 0 && !contains(r.Locations, location) {
+		return false
+	}
+	return len(r.Classes) == 0 || contains(r.Classes, class)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Job actions.
+const (
+	JobScan   = "scan"
+	JobPurge  = "purge"
+	JobRedact = "redact"
+)
+
+// Defaults of the daemon settings.
+const (
+	DefaultListen      = "127.0.0.1:9464"
+	DefaultGracePeriod = 30 * time.Second
+	DefaultRemindAfter = 7 * 24 * time.Hour
+	DefaultStatePath   = "piiscan-state.db"
+)
+
+// CronParser parses job schedules: an optional seconds field, descriptors
+// such as @daily and @every, and CRON_TZ=.
+var CronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+var nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
+
+// JobByName returns the job called name, or nil.
+func (c *Config) JobByName(name string) *Job {
+	for _, j := range c.Jobs {
+		if j.Name == name {
+			return j
+		}
+	}
+	return nil
+}
+
+// RouteByName returns the route called name, or nil.
+func (c *Config) RouteByName(name string) *Route {
+	for _, r := range c.Routes {
+		if r.Name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+// GracePeriod returns daemon.grace_period.
+func (c *Config) GracePeriod() time.Duration {
+	if d, err := time.ParseDuration(c.File.Daemon.GracePeriod); err == nil && d > 0 {
+		return d
+	}
+	return DefaultGracePeriod
+}
+
+// StatePath returns state.path.
+func (c *Config) StatePath() string {
+	if c.File.State.Path != "" {
+		return c.File.State.Path
+	}
+	return DefaultStatePath
+}
+
+// Listen returns daemon.listen ("" when disabled).
+func (c *Config) Listen() string {
+	switch c.File.Daemon.Listen {
+	case "":
+		return DefaultListen
+	case "off":
+		return ""
+	}
+	return c.File.Daemon.Listen
+}
+
+// RetryPolicy returns alerts.retry with defaults.
+func (c *Config) RetryPolicy() (attempts int, initial, max time.Duration) {
+	r := c.File.Alerts.Retry
+	attempts, initial, max = 4, time.Second, 30*time.Second
+	if r.Attempts > 0 {
+		attempts = r.Attempts
+	}
+	if d, err := time.ParseDuration(r.Initial); err == nil && d > 0 {
+		initial = d
+	}
+	if d, err := time.ParseDuration(r.Max); err == nil && d > 0 {
+		max = d
+	}
+	return attempts, initial, max
+}
+
+// validateJobs checks jobs, alert routes, state and daemon settings.
+func (c *Config) validateJobs() Errors {
+	var errs Errors
+	d := c.doc
+	f := &c.File
+	bad := func(path []any, format string, args ...any) { errs = append(errs, d.errorf(path, format, args...)) }
+	locations := map[string]bool{}
+	for _, l := range c.Locations {
+		locations[l.Name] = true
+	}
+	classes := map[string]bool{}
+	for _, cl := range finding.BuiltinClasses() {
+		classes[cl] = true
+	}
+	for _, r := range c.Rules {
+		classes[r.Class] = true
+	}
+
+	remind := DefaultRemindAfter
+	if s := f.Alerts.RemindAfter; s != "" {
+		if s == "0" {
+			remind = 0
+		} else if v, err := ParseDuration(s); err != nil {
+			bad([]any{"alerts", "remind_after"}, "%v", err)
+		} else {
+			remind = v
+		}
+	}
+	for _, k := range []string{"initial", "max"} {
+		v := f.Alerts.Retry.Initial
+		if k == "max" {
+			v = f.Alerts.Retry.Max
+		}
+		if v != "" {
+			if dd, err := time.ParseDuration(v); err != nil || dd <= 0 {
+				bad([]any{"alerts", "retry", k}, "invalid duration %q (want e.g. 1s, 2m)", v)
+			}
+		}
+	}
+	if f.Alerts.Retry.Attempts < 0 {
+		bad([]any{"alerts", "retry", "attempts"}, "must not be negative")
+	}
+	routes := map[string]int{}
+	for i, rs := range f.Alerts.Routes {
+		at := func(k ...any) []any { return append([]any{"alerts", "routes", i}, k...) }
+		r := &Route{RouteSpec: rs, RemindAfter: remind}
+		if !nameRe.MatchString(rs.Name) {
+			bad(at("name"), "route name %q: use lower-case letters, digits, '-', '_' and '.'", rs.Name)
+		} else if j, dup := routes[rs.Name]; dup {
+			bad(at("name"), "duplicate route name %q (also alerts.routes[%d])", rs.Name, j)
+		}
+		routes[rs.Name] = i
+		r.MinSeverity = finding.SeverityLow
+		if rs.MinSeverity != "" {
+			sev, err := finding.ParseSeverity(rs.MinSeverity)
+			if err != nil {
+				bad(at("min_severity"), "unknown severity %q", rs.MinSeverity)
+			}
+			r.MinSeverity = sev
+		}
+		if rs.RemindAfter != "" {
+			if rs.RemindAfter == "0" {
+				r.RemindAfter = 0
+			} else if v, err := ParseDuration(rs.RemindAfter); err != nil {
+				bad(at("remind_after"), "%v", err)
+			} else {
+				r.RemindAfter = v
+			}
+		}
+		for k, l := range rs.Locations {
+			if !locations[l] {
+				bad(at("locations", k), "unknown location %q", l)
+			}
+		}
+		for k, cl := range rs.Classes {
+			if !classes[cl] {
+				bad(at("classes", k), "unknown class %q", cl)
+			}
+		}
+		var kinds []string
+		if w := rs.Webhook; w != nil {
+			kinds = append(kinds, "webhook")
+			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				bad(at("webhook", "url"), "invalid URL %q (want http:// or https://)", w.URL)
+			}
+			if w.Timeout != "" {
+				if _, err := time.ParseDuration(w.Timeout); err != nil {
+					bad(at("webhook", "timeout"), "invalid duration %q", w.Timeout)
+				}
+			}
+		}
+		if s := rs.Slack; s != nil {
+			kinds = append(kinds, "slack")
+			if (s.URL == "") == (s.URLEnv == "") {
+				bad(at("slack"), "set url or url_env (the webhook URL is a secret: prefer url_env)")
+			}
+		}
+		if e := rs.Email; e != nil {
+			kinds = append(kinds, "email")
+			if _, _, err := net.SplitHostPort(e.Address); err != nil {
+				bad(at("email", "address"), "want host:port, got %q", e.Address)
+			}
+			if _, err := mail.ParseAddress(e.From); err != nil {
+				bad(at("email", "from"), "invalid address %q", e.From)
+			}
+			if len(e.To) == 0 {
+				bad(at("email", "to"), "no recipients")
+			}
+			for k, to := range e.To {
+				if _, err := mail.ParseAddress(to); err != nil {
+					bad(at("email", "to", k), "invalid address %q", to)
+				}
+			}
+			switch e.StartTLS {
+			case "", "required", "opportunistic", "off":
+			default:
+				bad(at("email", "starttls"), "unknown value %q (want required, opportunistic or off)", e.StartTLS)
+			}
+			if e.Username != "" && e.StartTLS == "off" {
+				bad(at("email", "username"), "SMTP AUTH sends the password: it needs starttls")
+			}
+		}
+		if s := rs.Syslog; s != nil {
+			kinds = append(kinds, "syslog")
+			switch s.Network {
+			case "", "udp", "tcp", "unix":
+			default:
+				bad(at("syslog", "network"), "unknown network %q (want udp, tcp or unix)", s.Network)
+			}
+			if s.Address == "" {
+				bad(at("syslog", "address"), "missing address")
+			}
+			if s.Facility != "" && SyslogFacility(s.Facility) < 0 {
+				bad(at("syslog", "facility"), "unknown facility %q", s.Facility)
+			}
+		}
+		if s := rs.SNS; s != nil {
+			kinds = append(kinds, "sns")
+			if !strings.HasPrefix(s.TopicARN, "arn:") {
+				bad(at("sns", "topic_arn"), "want a topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got %q", s.TopicARN)
+			}
+		}
+		switch len(kinds) {
+		case 0:
+			bad(at(), "route %q has no sink: set one of webhook, slack, email, syslog, sns", rs.Name)
+		case 1:
+			r.Kind = kinds[0]
+		default:
+			bad(at(), "route %q has %d sinks (%s): one per route", rs.Name, len(kinds), strings.Join(kinds, ", "))
+		}
+		c.Routes = append(c.Routes, r)
+	}
+
+	jobs := map[string]int{}
+	for i, js := range f.Jobs {
+		at := func(k ...any) []any { return append([]any{"jobs", i}, k...) }
+		j := &Job{JobSpec: js}
+		if !nameRe.MatchString(js.Name) {
+			bad(at("name"), "job name %q: use lower-case letters, digits, '-', '_' and '.'", js.Name)
+		} else if k, dup := jobs[js.Name]; dup {
+			bad(at("name"), "duplicate job name %q (also jobs[%d])", js.Name, k)
+		}
+		jobs[js.Name] = i
+		if js.Schedule == "" {
+			bad(at("schedule"), "missing schedule (cron, e.g. \"0 * * * *\", \"@daily\", \"CRON_TZ=Europe/Berlin 0 3 * * *\")")
+		} else if s, err := CronParser.Parse(js.Schedule); err != nil {
+			bad(at("schedule"), "%q: %v", js.Schedule, err)
+		} else {
+			j.Schedule = s
+		}
+		switch js.Action {
+		case JobScan, JobPurge, JobRedact:
+		case "":
+			bad(at("action"), "missing action (scan, purge or redact)")
+		default:
+			bad(at("action"), "unknown action %q (want scan, purge or redact)", js.Action)
+		}
+		if js.Enforce && js.Action == JobScan {
+			bad(at("enforce"), "a scan job changes nothing: enforce is for purge and redact")
+		}
+		for k, l := range js.Locations {
+			if !locations[l] {
+				bad(at("locations", k), "unknown location %q", l)
+			}
+		}
+		if len(c.Locations) == 0 {
+			bad(at(), "job %q has nothing to work on: declare locations", js.Name)
+		}
+		for k, r := range js.Alerts {
+			if _, ok := routes[r]; !ok {
+				bad(at("alerts", k), "unknown alert route %q", r)
+			}
+		}
+		c.Jobs = append(c.Jobs, j)
+	}
+
+	if g := f.Daemon.GracePeriod; g != "" {
+		if v, err := time.ParseDuration(g); err != nil || v <= 0 {
+			bad([]any{"daemon", "grace_period"}, "invalid duration %q (want e.g. 30s)", g)
+		}
+	}
+	if l := f.Daemon.Listen; l != "" && l != "off" {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			bad([]any{"daemon", "listen"}, "want host:port or \"off\", got %q", l)
+		}
+	}
+	switch f.Daemon.LogLevel {
+	case "", "debug", "info", "warn", "error":
+	default:
+		bad([]any{"daemon", "log_level"}, "unknown level %q (want debug, info, warn or error)", f.Daemon.LogLevel)
+	}
+	switch f.Daemon.LogFormat {
+	case "", "json", "text":
+	default:
+		bad([]any{"daemon", "log_format"}, "unknown format %q (want json or text)", f.Daemon.LogFormat)
+	}
+	return errs
+}
+
+// SyslogFacility returns the number of a facility name (-1 if unknown).
+func SyslogFacility(name string) int {
+	names := []string{"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+		"ntp", "security", "console", "solaris-cron", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
+	if name == "" {
+		return 4 // auth
+	}
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Secret reads a secret from the environment variable name.
+func Secret(name string) (string, error) {
+	if name == "" {
+		return "", nil
+	}
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return "", fmt.Errorf("environment variable %s is not set", name)
+	}
+	return v, nil
+}

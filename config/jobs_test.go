@@ -1,0 +1,86 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+const jobsBase = policyBase + `locations:
+  - {name: web, paths: [/var/log/nginx]}
+  - {name: app, paths: [/var/log/app]}
+`
+
+func TestJobs(t *testing.T) {
+	c, err := Parse("x.yaml", []byte(jobsBase+`jobs:
+  - {name: hourly, schedule: "@hourly", action: scan, locations: [web], alerts: [security]}
+  - {name: nightly, schedule: "CRON_TZ=Europe/Berlin 0 3 * * *", action: purge, enforce: true}
+  - {name: tick, schedule: "*/5 * * * * *", action: redact}
+alerts:
+  remind_after: 1d
+  routes:
+    - name: security
+      min_severity: high
+      classes: [email]
+      webhook: {url: "https://hooks.example.com/piiscan", secret_env: HOOK_SECRET}
+    - name: mail
+      remind_after: "0"
+      email: {address: "smtp.example.com:587", from: "piiscan@example.com", to: ["sec@example.com"], username: u, password_env: P}
+state: {path: /var/lib/piiscan/state.db}
+daemon: {listen: ":9464", grace_period: 45s, log_level: debug}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Jobs) != 3 || c.JobByName("nightly") == nil || c.JobByName("nope") != nil {
+		t.Fatalf("jobs %+v", c.Jobs)
+	}
+	// CRON_TZ: 03:00 in Berlin.
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if next := c.JobByName("nightly").Schedule.Next(from); !next.Equal(time.Date(2026, 1, 1, 2, 0, 0, 0, time.UTC)) {
+		t.Errorf("nightly next = %v", next)
+	}
+	// A seconds field.
+	if next := c.JobByName("tick").Schedule.Next(from); next.Sub(from) != 5*time.Second {
+		t.Errorf("tick next = %v", next)
+	}
+	sec := c.RouteByName("security")
+	if sec.Kind != "webhook" || sec.MinSeverity != finding.SeverityHigh || sec.RemindAfter != 24*time.Hour {
+		t.Errorf("security %+v", sec)
+	}
+	if !sec.Covers("web", "email", finding.SeverityCritical) || sec.Covers("web", "email", finding.SeverityMedium) || sec.Covers("web", "ip_address", finding.SeverityHigh) {
+		t.Error("Covers")
+	}
+	if m := c.RouteByName("mail"); m.Kind != "email" || m.RemindAfter != 0 || m.MinSeverity != finding.SeverityLow {
+		t.Errorf("mail %+v", m)
+	}
+	if c.GracePeriod() != 45*time.Second || c.Listen() != ":9464" || c.StatePath() != "/var/lib/piiscan/state.db" {
+		t.Errorf("daemon settings %v %v %v", c.GracePeriod(), c.Listen(), c.StatePath())
+	}
+}
+
+func TestJobErrors(t *testing.T) {
+	for _, tc := range []struct{ yaml, want string }{
+		{"jobs:\n  - {name: a, schedule: '61 * * * *', action: scan}\n", "x.yaml:10: jobs[0].schedule: \"61 * * * *\": end of range"},
+		{"jobs:\n  - {name: a, schedule: '@daily', action: delete}\n", `jobs[0].action: unknown action "delete"`},
+		{"jobs:\n  - {name: a, schedule: '@daily', action: scan, enforce: true}\n", "jobs[0].enforce: a scan job changes nothing"},
+		{"jobs:\n  - {name: a, schedule: '@daily', action: scan, locations: [db]}\n", `jobs[0].locations[0]: unknown location "db"`},
+		{"jobs:\n  - {name: a, schedule: '@daily', action: scan, alerts: [pager]}\n", `jobs[0].alerts[0]: unknown alert route "pager"`},
+		{"jobs:\n  - {name: a, schedule: '@daily', action: scan}\n  - {name: a, schedule: '@daily', action: scan}\n", `duplicate job name "a"`},
+		{"alerts:\n  routes:\n    - {name: r}\n", `route "r" has no sink`},
+		{"alerts:\n  routes:\n    - {name: r, slack: {url_env: S}, syslog: {address: 'h:514'}}\n", "has 2 sinks"},
+		{"alerts:\n  routes:\n    - {name: r, webhook: {url: 'ftp://x'}}\n", "alerts.routes[0].webhook.url: invalid URL"},
+		{"alerts:\n  routes:\n    - {name: r, email: {address: h, from: a@b.c, to: [x@y.z]}}\n", "email.address: want host:port"},
+		{"alerts:\n  routes:\n    - {name: r, email: {address: 'h:25', from: a@b.c, to: [x@y.z], starttls: 'off', username: u}}\n", "it needs starttls"},
+		{"alerts:\n  routes:\n    - {name: r, min_severity: loud, sns: {topic_arn: 'arn:aws:sns:eu-west-1:1:t'}}\n", `unknown severity "loud"`},
+		{"daemon: {grace_period: soon}\n", "daemon.grace_period: invalid duration"},
+		{"daemon: {listen: 9464}\n", "daemon.listen: want host:port"},
+	} {
+		_, err := Parse("x.yaml", []byte(jobsBase+tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
