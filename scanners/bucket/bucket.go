@@ -187,7 +187,7 @@ func (c *Client) Walk(ctx context.Context, target string, fn func(source.Item) e
 			return nil
 		}
 		return fn(source.Item{
-			Path: o.URL(), Size: o.Size, ModTime: o.LastModified, Cursor: o.Key,
+			Path: o.URL(), Size: o.Size, ModTime: o.LastModified, Cursor: o.Key, Version: o.ETag,
 			Opener: func(ctx context.Context) (io.ReadCloser, io.ReaderAt, error) {
 				r, err := c.Open(ctx, o)
 				return r, nil, err // zip archives are spooled, not read by ranges

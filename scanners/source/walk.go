@@ -35,6 +35,9 @@ type Item struct {
 	// Cursor is the item's position in its listing (an object key), for
 	// checkpoints.
 	Cursor string
+	// Version identifies the item's content where the source knows it
+	// (an object's ETag), for incremental scans.
+	Version string
 }
 
 // Open opens the item for reading.

@@ -1,0 +1,303 @@
+package state
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+// headSize is how much of the start of a file identifies it, together
+// with its device and inode: an inode reused by a new file has another
+// beginning.
+const headSize = 1024
+
+// FileState is how far a file was scanned.
+type FileState struct {
+	Dev     uint64    `json:"dev"`
+	Ino     uint64    `json:"ino"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mtime"`
+	// Offset is the end of the last complete line scanned; Line the number
+	// of lines before it.
+	Offset int64 `json:"offset"`
+	Line   int   `json:"line"`
+	// Whole: compressed or an archive, scanned as a whole.
+	Whole bool `json:"whole,omitempty"`
+	// HeadLen bytes at the start of the file hash to Head.
+	HeadLen int    `json:"head_len"`
+	Head    []byte `json:"head"`
+}
+
+// Tracker remembers, for one job, how far each file and object was
+// scanned; it is the scanners.Incremental of the job's scans. Positions
+// are kept in memory until the job saves them (Store.Save) with the
+// alerts of what was found.
+type Tracker struct {
+	store *Store
+	job   string
+	full  bool
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	started map[string]FileState // identity seen at Start
+	done    map[string]FileState
+	objects map[string]string // URL -> ETag scanned
+	visited map[string]bool
+	// complete: the scan went through every target, so state for paths
+	// it did not visit can go.
+	complete bool
+	// Resumed, Rotated, Truncated and Unchanged count what Start decided.
+	Resumed, Rotated, Truncated, Unchanged int
+}
+
+// Tracker returns the tracker of a job. With full, everything is scanned
+// from the start (the state is still updated).
+func (s *Store) Tracker(job string, full bool, log *slog.Logger) *Tracker {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Tracker{store: s, job: job, full: full, log: log, started: map[string]FileState{},
+		done: map[string]FileState{}, objects: map[string]string{}, visited: map[string]bool{}}
+}
+
+var _ scanners.Incremental = (*Tracker)(nil)
+
+// Start implements scanners.Incremental.
+func (t *Tracker) Start(it source.Item, f *os.File) scanners.Position {
+	t.mu.Lock()
+	t.visited[it.Path] = true
+	t.mu.Unlock()
+	if f == nil {
+		if it.Version == "" || t.full {
+			return scanners.Position{}
+		}
+		if prev := t.object(it.Path); prev == it.Version {
+			t.count(&t.Unchanged)
+			return scanners.Position{Skip: true}
+		}
+		return scanners.Position{}
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return scanners.Position{}
+	}
+	cur := FileState{Size: fi.Size(), ModTime: fi.ModTime()}
+	cur.Dev, cur.Ino = fileID(fi)
+	cur.HeadLen, cur.Head = headOf(f, headSize)
+	t.mu.Lock()
+	t.started[it.Path] = cur
+	t.mu.Unlock()
+	if t.full {
+		return scanners.Position{}
+	}
+	prev, prevPath, ok := t.previous(it.Path, cur, f)
+	if !ok {
+		return scanners.Position{}
+	}
+	if prevPath != it.Path {
+		t.count(&t.Rotated)
+		t.log.Debug("file renamed since the last scan (rotation): resuming", "path", it.Path, "was", prevPath, "offset", prev.Offset)
+	}
+	unchanged := prev.Size == cur.Size && prev.ModTime.Equal(cur.ModTime)
+	switch {
+	case prev.Whole && unchanged, !prev.Whole && unchanged && prev.Offset == cur.Size:
+		t.keep(it.Path, cur, prev)
+		t.count(&t.Unchanged)
+		return scanners.Position{Skip: true}
+	case prev.Whole:
+		return scanners.Position{}
+	case cur.Size < prev.Offset:
+		t.count(&t.Truncated)
+		t.log.Info("file truncated since the last scan: scanning it from the start", "path", it.Path, "size", cur.Size, "scanned_to", prev.Offset)
+		return scanners.Position{}
+	}
+	t.count(&t.Resumed)
+	return scanners.Position{Offset: prev.Offset, Line: prev.Line}
+}
+
+// keep records an unchanged file under its current path.
+func (t *Tracker) keep(path string, cur, prev FileState) {
+	prev.Dev, prev.Ino = cur.Dev, cur.Ino
+	t.mu.Lock()
+	t.done[path] = prev
+	t.mu.Unlock()
+}
+
+func (t *Tracker) count(n *int) {
+	t.mu.Lock()
+	*n++
+	t.mu.Unlock()
+}
+
+// Done implements scanners.Incremental.
+func (t *Tracker) Done(it source.Item, end scanners.Position) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if it.Version != "" {
+		t.objects[it.Path] = it.Version
+		return
+	}
+	if end.Skip {
+		return // kept by Start
+	}
+	cur, ok := t.started[it.Path]
+	if !ok {
+		return
+	}
+	cur.Offset, cur.Line, cur.Whole = end.Offset, end.Line, end.Whole
+	if end.Whole {
+		cur.Offset = cur.Size
+	}
+	t.done[it.Path] = cur
+}
+
+// Complete marks the scan as having gone through all its targets.
+func (t *Tracker) Complete() {
+	t.mu.Lock()
+	t.complete = true
+	t.mu.Unlock()
+}
+
+// previous finds the earlier state of the file f, under its path or, after
+// a rotation renamed it, under its old path (by device and inode).
+func (t *Tracker) previous(path string, cur FileState, f *os.File) (FileState, string, bool) {
+	var prev FileState
+	prevPath := ""
+	t.store.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketFiles).Bucket([]byte(t.job))
+		if b == nil {
+			return nil
+		}
+		get := func(p string) bool {
+			data := b.Get([]byte("p:" + p))
+			if data == nil || json.Unmarshal(data, &prev) != nil {
+				return false
+			}
+			return prev.Dev == cur.Dev && prev.Ino == cur.Ino
+		}
+		if get(path) {
+			prevPath = path
+			return nil
+		}
+		if old := b.Get([]byte(idKeyOf(cur.Dev, cur.Ino))); old != nil && get(string(old)) {
+			prevPath = string(old)
+		}
+		return nil
+	})
+	if prevPath == "" {
+		return FileState{}, "", false
+	}
+	// The same inode with another beginning is a new file.
+	if prev.HeadLen > int(cur.Size) {
+		return FileState{}, "", false
+	}
+	n, head := headOf(f, prev.HeadLen)
+	if n != prev.HeadLen || !bytes.Equal(head, prev.Head) {
+		return FileState{}, "", false
+	}
+	return prev, prevPath, true
+}
+
+func (t *Tracker) object(url string) string {
+	var etag string
+	t.store.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketObjects).Bucket([]byte(t.job)); b != nil {
+			etag = string(b.Get([]byte(url)))
+		}
+		return nil
+	})
+	return etag
+}
+
+func idKeyOf(dev, ino uint64) string { return fmt.Sprintf("i:%d:%d", dev, ino) }
+
+// headOf hashes the first n bytes of f (fewer if it is shorter).
+func headOf(f *os.File, n int) (int, []byte) {
+	buf := make([]byte, n)
+	m, err := f.ReadAt(buf, 0)
+	if err != nil && err != io.EOF {
+		return 0, nil
+	}
+	sum := sha256.Sum256(buf[:m])
+	return m, sum[:16]
+}
+
+// save writes the tracker's positions in tx.
+func (t *Tracker) save(tx *bolt.Tx) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fb, err := tx.Bucket(bucketFiles).CreateBucketIfNotExists([]byte(t.job))
+	if err != nil {
+		return err
+	}
+	for path, st := range t.done {
+		if err := putJSON(fb, []byte("p:"+path), st); err != nil {
+			return err
+		}
+	}
+	// Forget files that are gone, and rebuild the inode index.
+	var stale [][]byte
+	index := map[string]string{}
+	c := fb.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		switch {
+		case bytes.HasPrefix(k, []byte("i:")):
+			stale = append(stale, bytes.Clone(k))
+		case bytes.HasPrefix(k, []byte("p:")):
+			path := string(k[2:])
+			if t.complete && !t.visited[path] {
+				stale = append(stale, bytes.Clone(k))
+				continue
+			}
+			var st FileState
+			if json.Unmarshal(v, &st) == nil && st.Ino != 0 {
+				index[idKeyOf(st.Dev, st.Ino)] = path
+			}
+		}
+	}
+	for _, k := range stale {
+		if err := fb.Delete(k); err != nil {
+			return err
+		}
+	}
+	for id, path := range index {
+		if err := fb.Put([]byte(id), []byte(path)); err != nil {
+			return err
+		}
+	}
+	ob, err := tx.Bucket(bucketObjects).CreateBucketIfNotExists([]byte(t.job))
+	if err != nil {
+		return err
+	}
+	for url, etag := range t.objects {
+		if err := ob.Put([]byte(url), []byte(etag)); err != nil {
+			return err
+		}
+	}
+	if t.complete {
+		oc := ob.Cursor()
+		var gone [][]byte
+		for k, _ := oc.First(); k != nil; k, _ = oc.Next() {
+			if !t.visited[string(k)] {
+				gone = append(gone, bytes.Clone(k))
+			}
+		}
+		for _, k := range gone {
+			if err := ob.Delete(k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

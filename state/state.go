@@ -1,0 +1,292 @@
+// Package state is the daemon's memory between runs, in one bbolt file:
+// how far each file was scanned, the identity of archives and objects
+// already scanned, which violations were alerted and when, and the outbox
+// of alerts not yet delivered.
+package state
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var (
+	bucketFiles   = []byte("files")   // job -> path -> FileState; job/ids -> dev:ino -> path
+	bucketObjects = []byte("objects") // job -> URL -> ETag
+	bucketSeen    = []byte("seen")    // route -> location\x00rule\x00fingerprint -> Seen
+	bucketOutbox  = []byte("outbox")  // sequence -> OutboxEntry
+	bucketMeta    = []byte("meta")
+	keySchema     = []byte("schema")
+	schema        = []byte("1")
+)
+
+// Store is an open state file. Its methods are safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	Path string
+}
+
+// ErrLocked means another process holds the state file.
+var ErrLocked = errors.New("the state file is in use by another piiscan")
+
+// Open opens (or creates) the state file at path. A file that is not a
+// valid state file is moved aside (PATH.corrupt-TIME) with a warning and
+// a new one is started: the next runs are full scans, nothing crashes.
+func Open(path string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("state directory: %w", err)
+	}
+	s, err := open(path)
+	if err == nil || errors.Is(err, ErrLocked) {
+		return s, err
+	}
+	if _, serr := os.Stat(path); serr != nil {
+		return nil, err
+	}
+	aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
+	if rerr := os.Rename(path, aside); rerr != nil {
+		return nil, fmt.Errorf("%w (and moving it aside failed: %v)", err, rerr)
+	}
+	log.Warn("state file unusable: moved aside, starting afresh (the next runs scan everything)",
+		"path", path, "moved_to", aside, "error", err)
+	return open(path)
+}
+
+func open(path string) (s *Store, err error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("%s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("opening state %s: %w", path, err)
+	}
+	defer func() {
+		// bbolt panics on some kinds of damage; treat them as corruption.
+		if r := recover(); r != nil {
+			db.Close()
+			s, err = nil, fmt.Errorf("state %s is damaged: %v", path, r)
+		}
+		if err != nil && s == nil {
+			db.Close()
+		}
+	}()
+	err = db.Update(func(tx *bolt.Tx) error {
+		var damage error
+		for err := range tx.Check() {
+			if damage == nil {
+				damage = fmt.Errorf("state %s is damaged: %w", path, err)
+			}
+		}
+		if damage != nil {
+			return damage
+		}
+		for _, b := range [][]byte{bucketFiles, bucketObjects, bucketSeen, bucketOutbox, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keySchema); v != nil && string(v) != string(schema) {
+			return fmt.Errorf("state %s has schema %s, this piiscan knows %s", path, v, schema)
+		}
+		return meta.Put(keySchema, schema)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, Path: path}, nil
+}
+
+// Close closes the state file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Seen is what the state remembers of a violation sent to a route.
+type Seen struct {
+	First    time.Time `json:"first"`
+	LastSeen time.Time `json:"last_seen"`
+	LastSent time.Time `json:"last_sent"`
+	Location string    `json:"location"`
+	Rule     string    `json:"rule"`
+	Class    string    `json:"class"`
+	Severity string    `json:"severity"`
+	Path     string    `json:"path"`
+	Line     int       `json:"line"`
+	Masked   string    `json:"masked"`
+	// Fingerprint is the keyed fingerprint of the value (never the value).
+	Fingerprint string `json:"fingerprint"`
+}
+
+func seenKey(location, rule, fingerprint string) []byte {
+	return []byte(location + "\x00" + rule + "\x00" + fingerprint)
+}
+
+// Seen returns what is known of a violation on a route.
+func (s *Store) Seen(route, location, rule, fingerprint string) (Seen, bool) {
+	var v Seen
+	found := false
+	s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSeen).Bucket([]byte(route))
+		if b == nil {
+			return nil
+		}
+		if data := b.Get(seenKey(location, rule, fingerprint)); data != nil {
+			found = json.Unmarshal(data, &v) == nil
+		}
+		return nil
+	})
+	return v, found
+}
+
+// EachSeen calls fn for every violation remembered for route.
+func (s *Store) EachSeen(route string, fn func(Seen)) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSeen).Bucket([]byte(route))
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, data []byte) error {
+			var v Seen
+			if json.Unmarshal(data, &v) == nil {
+				fn(v)
+			}
+			return nil
+		})
+	})
+}
+
+// OutboxEntry is an alert waiting to be delivered.
+type OutboxEntry struct {
+	ID        uint64          `json:"-"`
+	Route     string          `json:"route"`
+	Job       string          `json:"job"`
+	Created   time.Time       `json:"created"`
+	Attempts  int             `json:"attempts"`
+	LastError string          `json:"last_error,omitempty"`
+	Summary   json.RawMessage `json:"summary"`
+}
+
+// Outbox returns the alerts waiting to be delivered, oldest first.
+func (s *Store) Outbox() ([]OutboxEntry, error) {
+	var out []OutboxEntry
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketOutbox).ForEach(func(k, data []byte) error {
+			var e OutboxEntry
+			if err := json.Unmarshal(data, &e); err != nil {
+				return nil // unreadable: dropped on the next write
+			}
+			e.ID = binary.BigEndian.Uint64(k)
+			out = append(out, e)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// OutboxLen returns the number of alerts waiting.
+func (s *Store) OutboxLen() int {
+	n := 0
+	s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketOutbox).Stats().KeyN
+		return nil
+	})
+	return n
+}
+
+// Delivered removes an entry from the outbox.
+func (s *Store) Delivered(id uint64) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketOutbox).Delete(idKey(id)) })
+}
+
+// Failed records a failed delivery attempt.
+func (s *Store) Failed(e OutboxEntry, err error) error {
+	e.Attempts++
+	e.LastError = err.Error()
+	return s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bucketOutbox), idKey(e.ID), e) })
+}
+
+func idKey(id uint64) []byte {
+	k := make([]byte, 8)
+	binary.BigEndian.PutUint64(k, id)
+	return k
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}
+
+// Commit is what one job run leaves behind, written in one transaction:
+// scan positions move only together with the alerts of what was found
+// before them, so a crash loses neither.
+type Commit struct {
+	Files *Tracker
+	// Seen are violations to remember, by route.
+	Seen map[string][]Seen
+	// Outbox are alerts to deliver.
+	Outbox []OutboxEntry
+}
+
+// Save writes a commit. It returns the IDs of the new outbox entries.
+func (s *Store) Save(c Commit) ([]uint64, error) {
+	var ids []uint64
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if c.Files != nil {
+			if err := c.Files.save(tx); err != nil {
+				return err
+			}
+		}
+		for route, list := range c.Seen {
+			b, err := tx.Bucket(bucketSeen).CreateBucketIfNotExists([]byte(route))
+			if err != nil {
+				return err
+			}
+			for _, v := range list {
+				if err := putJSON(b, seenKey(v.Location, v.Rule, v.Fingerprint), v); err != nil {
+					return err
+				}
+			}
+		}
+		ob := tx.Bucket(bucketOutbox)
+		for _, e := range c.Outbox {
+			id, err := ob.NextSequence()
+			if err != nil {
+				return err
+			}
+			if err := putJSON(ob, idKey(id), e); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	return ids, err
+}
+
+// Forget removes remembered violations of route (e.g. whose file is gone).
+func (s *Store) Forget(route string, seen []Seen) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSeen).Bucket([]byte(route))
+		if b == nil {
+			return nil
+		}
+		for _, v := range seen {
+			if err := b.Delete(seenKey(v.Location, v.Rule, v.Fingerprint)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
