@@ -88,6 +88,14 @@ type EnforcementSpec struct {
 	Breaker    BreakerSpec `yaml:"breaker"`
 }
 
+// AuditLogPath returns enforcement.audit_log (default piiscan-audit.jsonl).
+func (c *Config) AuditLogPath() string {
+	if c.File.Enforcement.AuditLog != "" {
+		return c.File.Enforcement.AuditLog
+	}
+	return "piiscan-audit.jsonl"
+}
+
 // Retention actions and disallowed-data actions.
 const (
 	ActionDelete     = "delete"

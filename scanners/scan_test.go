@@ -344,8 +344,10 @@ func TestScanStdin(t *testing.T) {
 
 func TestScanSinkErrorStops(t *testing.T) {
 	dir := t.TempDir()
+	// More than the read-ahead window (32 MiB) in all, so that reading
+	// cannot run ahead to the last file before the sink fails.
 	for i := range 20 {
-		writeFile(t, filepath.Join(dir, fmt.Sprintf("%02d.log", i)), bytes.Repeat([]byte("a@example.com\n"), 1000))
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("%02d.log", i)), bytes.Repeat([]byte("a@example.com\n"), 200_000))
 	}
 	s, err := New(testOptions(t))
 	if err != nil {

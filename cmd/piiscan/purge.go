@@ -74,11 +74,7 @@ func auditLog(cfg *config.Config, enforce bool) (*audit.Log, error) {
 	if key == nil || err != nil && enforce {
 		return nil, usageError(fmt.Errorf("the audit log needs a lasting fingerprint key: %w", err))
 	}
-	path := cfg.File.Enforcement.AuditLog
-	if path == "" {
-		path = "piiscan-audit.jsonl"
-	}
-	return audit.Open(path, key), nil
+	return audit.Open(cfg.AuditLogPath(), key), nil
 }
 
 // objectClient returns an S3 client when a location is in a bucket.

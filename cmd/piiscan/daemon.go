@@ -1,0 +1,136 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	piiscan "github.com/piiscan/piiscan"
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/jobs"
+	"github.com/piiscan/piiscan/state"
+)
+
+// configPath is the file a daemon watches: --config, else ./rules.yaml if
+// present ("" for the built-in copy).
+func configPath(g *globalFlags) string {
+	if g.config != "" {
+		return g.config
+	}
+	if _, err := os.Stat("rules.yaml"); err == nil {
+		return "rules.yaml"
+	}
+	return ""
+}
+
+// daemonLogging applies daemon.log_level and daemon.log_format unless the
+// flags or environment chose.
+func daemonLogging(cmd *cobra.Command, g *globalFlags, cfg *config.Config) error {
+	d := cfg.File.Daemon
+	if !cmd.Flags().Changed("log-level") && os.Getenv("PIISCAN_LOG_LEVEL") == "" {
+		g.logLevel = "info"
+		if d.LogLevel != "" {
+			g.logLevel = d.LogLevel
+		}
+	}
+	if !cmd.Flags().Changed("log-format") && os.Getenv("PIISCAN_LOG_FORMAT") == "" {
+		g.logFormat = "json"
+		if d.LogFormat != "" {
+			g.logFormat = d.LogFormat
+		}
+	}
+	return setupLogging(g)
+}
+
+func newDaemonCmd(g *globalFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "daemon",
+		Short: "Run the jobs of rules.yaml on their schedules",
+		Long: `Runs every job of rules.yaml on its cron schedule, serves /healthz,
+/readyz and /metrics on daemon.listen, and logs JSON to stderr. SIGHUP or a
+change of the config file reloads it (an invalid one is rejected and the
+running one stays). SIGTERM or SIGINT stops scheduling and lets a running
+job finish within daemon.grace_period; then it is cancelled and saves how
+far it got. Exit 0 after a clean stop, 2 for a configuration error.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := configPath(g)
+			load := func() (*config.Config, error) { return config.Resolve(path, piiscan.DefaultRules) }
+			cfg, err := load()
+			if err != nil {
+				return err
+			}
+			if err := daemonLogging(cmd, g, cfg); err != nil {
+				return err
+			}
+			if len(cfg.Jobs) == 0 {
+				return usageError(fmt.Errorf("%s declares no jobs: nothing to schedule", cfg.Name))
+			}
+			d := &jobs.Daemon{ConfigPath: path, Load: load, Logger: slog.Default(), Version: buildVersion()}
+			if err := d.Run(cmd.Context()); err != nil {
+				if errors.Is(err, state.ErrLocked) {
+					return usageError(err)
+				}
+				return usageError(err)
+			}
+			return nil
+		},
+	}
+}
+
+func newRunCmd(g *globalFlags) *cobra.Command {
+	var full bool
+	cmd := &cobra.Command{
+		Use:   "run JOB",
+		Short: "Run one job of rules.yaml once and exit (for a cron-scheduled container)",
+		Long: `Runs the job once, with the same state, alerts and outbox as the daemon,
+and exits with the scan exit codes: 0 nothing at or above scan.fail_on in
+what was new, 1 findings, 2 usage or configuration error, 3 some inputs
+could not be read, 130 interrupted. --full ignores the state and scans
+everything again.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
+			if err != nil {
+				return err
+			}
+			job := cfg.JobByName(args[0])
+			if job == nil {
+				names := []string{}
+				for _, j := range cfg.Jobs {
+					names = append(names, j.Name)
+				}
+				return usageError(fmt.Errorf("no job %q in %s (jobs: %v)", args[0], cfg.Name, names))
+			}
+			if err := daemonLogging(cmd, g, cfg); err != nil {
+				return err
+			}
+			st, err := state.Open(cfg.StatePath(), slog.Default())
+			if err != nil {
+				return usageError(err)
+			}
+			defer st.Close()
+			r := &jobs.Runner{Config: cfg, State: st, Logger: slog.Default(), Full: full}
+			res, err := r.Run(cmd.Context(), job)
+			switch {
+			case res != nil && res.Cancelled:
+				return &exitError{code: exitSignal, err: errors.New("interrupted; progress saved")}
+			case err != nil && res != nil && res.Plan == nil && res.Files == 0 && res.Findings == 0:
+				return usageError(err)
+			case res.FailFindings > 0:
+				return &exitError{code: exitFindings}
+			case err != nil || len(res.Problems) > 0:
+				if err == nil {
+					err = fmt.Errorf("%d inputs could not be read", len(res.Problems))
+				}
+				return &exitError{code: exitUnreadable, err: err}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&full, "full", false, "ignore the state: scan everything again")
+	return cmd
+}

@@ -1,0 +1,496 @@
+// Package jobs runs the jobs of rules.yaml: once (`piiscan run JOB`) or
+// on their schedules (`piiscan daemon`). A scan job reads only what is new
+// since its last run, and tells the alert routes about violations they
+// have not been told about; purge and redact jobs enforce retention.
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/piiscan/piiscan/alert"
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/metrics"
+	"github.com/piiscan/piiscan/retention"
+	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/state"
+)
+
+// Runner runs jobs against one state store.
+type Runner struct {
+	Config  *config.Config
+	State   *state.Store
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	// Sink returns the sink of a route (default alert.New).
+	Sink func(*config.Route) (alert.Sink, error)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Full ignores the state: everything is scanned again.
+	Full bool
+
+	sinkMu sync.Mutex
+	sinks  map[string]alert.Sink
+}
+
+// Result is what one run did.
+type Result struct {
+	Job      string
+	Started  time.Time
+	Duration time.Duration
+	// Scan jobs.
+	Files, Unchanged, Bytes, Findings int64
+	// FailFindings counts findings at or above scan.fail_on.
+	FailFindings int64
+	Violations   int // distinct (location, rule, fingerprint) this run
+	New          int // alerted for the first time (summed over routes)
+	Reminders    int
+	Problems     []scanners.Problem
+	// Purge and redact jobs.
+	Plan *retention.Plan
+	// Alerts delivered and still in the outbox.
+	Sent, Pending int
+	// Cancelled: the run was stopped before it finished; what it
+	// completed is saved.
+	Cancelled bool
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Runner) log() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.Default()
+}
+
+// Run runs job once.
+func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
+	res := &Result{Job: job.Name, Started: r.now()}
+	log := r.log().With("job", job.Name, "action", job.Action)
+	log.Info("job started", "full", r.Full)
+	var err error
+	switch job.Action {
+	case config.JobScan:
+		err = r.scan(ctx, job, res, log)
+	case config.JobPurge, config.JobRedact:
+		err = r.enforce(ctx, job, res, log)
+	default:
+		err = fmt.Errorf("unknown action %q", job.Action)
+	}
+	// Alerts waiting from this or earlier runs.
+	sent, derr := r.deliver(ctx, log)
+	res.Sent = sent
+	if derr != nil && ctx.Err() == nil {
+		log.Warn("alerts kept in the outbox", "error", derr)
+	}
+	res.Pending = r.State.OutboxLen()
+	res.Duration = r.now().Sub(res.Started)
+	if r.Metrics != nil {
+		r.Metrics.Outbox.Set(float64(res.Pending))
+		r.Metrics.JobDuration.WithLabelValues(job.Name).Observe(res.Duration.Seconds())
+		result := "success"
+		switch {
+		case res.Cancelled:
+			result = "cancelled"
+		case err != nil:
+			result = "failed"
+		case res.FailFindings > 0:
+			result = "findings"
+		}
+		r.Metrics.JobRuns.WithLabelValues(job.Name, result).Inc()
+		if err == nil && !res.Cancelled {
+			r.Metrics.LastSuccess.WithLabelValues(job.Name).Set(float64(r.now().Unix()))
+		}
+	}
+	attrs := []any{"duration", res.Duration.Round(time.Millisecond).String(), "files", res.Files, "unchanged", res.Unchanged,
+		"bytes", res.Bytes, "findings", res.Findings, "violations", res.Violations, "alerted", res.New,
+		"reminded", res.Reminders, "alerts_sent", res.Sent, "outbox", res.Pending, "problems", len(res.Problems)}
+	if err != nil {
+		log.Error("job failed", append(attrs, "error", err)...)
+	} else if res.Cancelled {
+		log.Warn("job stopped before it finished; its progress is saved", attrs...)
+	} else {
+		log.Info("job finished", attrs...)
+	}
+	return res, err
+}
+
+// targets returns the roots of the job's locations that exist (and every
+// bucket root).
+func targets(c *config.Config, job *config.Job) ([]string, bool) {
+	var out []string
+	objects := false
+	for _, l := range c.Locations {
+		if len(job.Locations) > 0 && !slices.Contains(job.Locations, l.Name) {
+			continue
+		}
+		for _, root := range l.Roots() {
+			if bucket.IsURL(root) {
+				objects = true
+				out = append(out, root)
+			} else if _, err := os.Stat(root); err == nil {
+				out = append(out, root)
+			}
+		}
+	}
+	return out, objects
+}
+
+// violationKey identifies a violation across runs.
+type violationKey struct{ location, rule, fingerprint string }
+
+func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *slog.Logger) error {
+	c := r.Config
+	s, err := NewScanSetup(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	roots, objects := targets(c, job)
+	if objects {
+		if err := s.UseObjects(ctx); err != nil {
+			return err
+		}
+	}
+	tracker := r.State.Tracker(job.Name, r.Full, log)
+	s.Options.Incremental = tracker
+	sc, err := scanners.New(s.Options)
+	if err != nil {
+		return err
+	}
+	failOn := finding.SeverityLow
+	if c.File.Scan.FailOn != "" {
+		if sev, err := finding.ParseSeverity(c.File.Scan.FailOn); err == nil {
+			failOn = sev
+		}
+	}
+	found := map[violationKey]*finding.Finding{}
+	var order []violationKey
+	m := r.Metrics
+	stats, err := sc.Scan(ctx, roots, scanners.SinkFunc(func(f *finding.Finding) error {
+		res.Findings++
+		if f.Severity >= failOn {
+			res.FailFindings++
+		}
+		loc := f.Location
+		if loc == "" {
+			loc = "none"
+		}
+		if m != nil {
+			m.Findings.WithLabelValues(job.Name, f.Class, f.Severity.String(), loc).Inc()
+		}
+		if !f.Disallowed {
+			return nil
+		}
+		if m != nil {
+			m.Violations.WithLabelValues(job.Name, f.Location, f.Class).Inc()
+		}
+		k := violationKey{f.Location, f.Rule, f.Fingerprint}
+		if _, dup := found[k]; !dup {
+			v := *f
+			v.Value = "" // never kept
+			found[k] = &v
+			order = append(order, k)
+		}
+		return nil
+	}))
+	if stats != nil {
+		res.Files, res.Bytes, res.Unchanged, res.Problems = stats.Files, stats.Bytes, stats.Unchanged, stats.Problems
+		if m != nil {
+			m.FilesScanned.WithLabelValues(job.Name).Add(float64(stats.Files))
+			m.BytesScanned.WithLabelValues(job.Name).Add(float64(stats.Bytes))
+			m.FilesUnchanged.WithLabelValues(job.Name).Add(float64(stats.Unchanged))
+			m.Unreadable.WithLabelValues(job.Name).Add(float64(len(stats.Problems)))
+		}
+	}
+	res.Violations = len(order)
+	switch {
+	case ctx.Err() != nil:
+		res.Cancelled = true
+	case err != nil:
+		return err
+	default:
+		tracker.Complete()
+	}
+	for _, p := range res.Problems {
+		log.Warn("could not read", "path", p.Path, "error", p.Error)
+	}
+
+	// Decide, per route, what is new and what is due for a reminder, and
+	// save it with the scan positions in one transaction.
+	now := r.now()
+	commit := state.Commit{Files: tracker, Seen: map[string][]state.Seen{}}
+	for _, name := range job.Alerts {
+		route := c.RouteByName(name)
+		if route == nil {
+			continue
+		}
+		var vs []alert.Violation
+		var seen []state.Seen
+		inRun := map[violationKey]bool{}
+		for _, k := range order {
+			f := found[k]
+			inRun[k] = true
+			if !route.Covers(f.Location, f.Class, f.Severity) {
+				continue
+			}
+			prev, ok := r.State.Seen(route.Name, k.location, k.rule, k.fingerprint)
+			sv := seenOf(f, now)
+			v := violationOf(f)
+			switch {
+			case !ok:
+				vs = append(vs, v)
+			case route.RemindAfter > 0 && now.Sub(prev.LastSent) >= route.RemindAfter:
+				v.Reminder = true
+				sv.First = prev.First
+				vs = append(vs, v)
+			default:
+				sv.First, sv.LastSent = prev.First, prev.LastSent
+			}
+			seen = append(seen, sv)
+		}
+		// Violations found by earlier runs in data this run did not read
+		// again are still there as long as their file is.
+		var gone []state.Seen
+		if route.RemindAfter > 0 && !res.Cancelled {
+			r.State.EachSeen(route.Name, func(p state.Seen) {
+				k := violationKey{p.Location, p.Rule, p.Fingerprint}
+				if inRun[k] || now.Sub(p.LastSent) < route.RemindAfter || !jobCovers(c, job, p.Location) {
+					return
+				}
+				if !bucket.IsURL(p.Path) {
+					if _, err := os.Stat(p.Path); err != nil {
+						gone = append(gone, p)
+						return
+					}
+				}
+				v := alert.Violation{Location: p.Location, Rule: p.Rule, Class: p.Class, Severity: p.Severity, Path: p.Path,
+					Line: p.Line, Masked: p.Masked, Fingerprint: p.Fingerprint, Reminder: true}
+				vs = append(vs, v)
+				p.LastSent = now
+				seen = append(seen, p)
+			})
+		}
+		if len(gone) > 0 {
+			r.State.Forget(route.Name, gone)
+		}
+		commit.Seen[route.Name] = seen
+		if len(vs) == 0 {
+			continue
+		}
+		sum := alert.Summarize(job.Name, route.Name, hostname(), now, vs)
+		res.New += sum.New
+		res.Reminders += sum.Reminders
+		if m != nil {
+			m.NewViolations.WithLabelValues(job.Name, route.Name).Add(float64(sum.New))
+			m.Reminders.WithLabelValues(job.Name, route.Name).Add(float64(sum.Reminders))
+		}
+		body, err := json.Marshal(sum)
+		if err != nil {
+			return err
+		}
+		commit.Outbox = append(commit.Outbox, state.OutboxEntry{Route: route.Name, Job: job.Name, Created: now, Summary: body})
+	}
+	if _, err := r.State.Save(commit); err != nil {
+		return fmt.Errorf("saving state: %w", err)
+	}
+	return nil
+}
+
+func jobCovers(c *config.Config, job *config.Job, location string) bool {
+	return len(job.Locations) == 0 || slices.Contains(job.Locations, location)
+}
+
+func seenOf(f *finding.Finding, now time.Time) state.Seen {
+	return state.Seen{First: now, LastSeen: now, LastSent: now, Location: f.Location, Rule: f.Rule, Class: f.Class,
+		Severity: f.Severity.String(), Path: f.Path, Line: f.Line, Masked: f.Masked, Fingerprint: f.Fingerprint}
+}
+
+func violationOf(f *finding.Finding) alert.Violation {
+	return alert.Violation{Location: f.Location, Rule: f.Rule, Class: f.Class, Severity: f.Severity.String(),
+		Path: f.Path, Line: f.Line, Masked: f.Masked, Fingerprint: f.Fingerprint}
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
+
+// sink returns (and caches) the sink of a route.
+func (r *Runner) sink(route *config.Route) (alert.Sink, error) {
+	r.sinkMu.Lock()
+	defer r.sinkMu.Unlock()
+	if s := r.sinks[route.Name]; s != nil {
+		return s, nil
+	}
+	mk := r.Sink
+	if mk == nil {
+		mk = func(rt *config.Route) (alert.Sink, error) { return alert.New(rt, alert.Options{Hostname: hostname()}) }
+	}
+	s, err := mk(route)
+	if err != nil {
+		return nil, err
+	}
+	if r.sinks == nil {
+		r.sinks = map[string]alert.Sink{}
+	}
+	r.sinks[route.Name] = s
+	return s, nil
+}
+
+// deliver sends what waits in the outbox, oldest first; what fails stays
+// for the next run.
+func (r *Runner) deliver(ctx context.Context, log *slog.Logger) (sent int, err error) {
+	box, err := r.State.Outbox()
+	if err != nil {
+		return 0, err
+	}
+	attempts, initial, max := r.Config.RetryPolicy()
+	var errs []error
+	for _, e := range box {
+		if ctx.Err() != nil {
+			return sent, ctx.Err()
+		}
+		route := r.Config.RouteByName(e.Route)
+		if route == nil {
+			log.Warn("alert for a route no longer configured: dropped", "route", e.Route, "created", e.Created)
+			r.State.Delivered(e.ID)
+			continue
+		}
+		var sum alert.Summary
+		if err := json.Unmarshal(e.Summary, &sum); err != nil {
+			log.Error("unreadable alert in the outbox: dropped", "route", e.Route, "error", err)
+			r.State.Delivered(e.ID)
+			continue
+		}
+		sink, err := r.sink(route)
+		if err == nil {
+			err = alert.Deliver(ctx, sink, sum, alert.Retry{Attempts: attempts, Initial: initial, Max: max})
+		}
+		if err != nil {
+			if r.Metrics != nil {
+				r.Metrics.AlertFailures.WithLabelValues(route.Name, route.Kind).Inc()
+			}
+			log.Warn("alert not delivered: kept in the outbox", "route", route.Name, "sink", route.Kind, "attempts", e.Attempts+1, "error", err)
+			r.State.Failed(e, err)
+			errs = append(errs, fmt.Errorf("route %s: %w", route.Name, err))
+			continue
+		}
+		if r.Metrics != nil {
+			r.Metrics.AlertsSent.WithLabelValues(route.Name, route.Kind).Inc()
+		}
+		log.Info("alert sent", "route", route.Name, "sink", route.Kind, "violations", sum.Total, "alert_id", sum.ID)
+		sent++
+		if err := r.State.Delivered(e.ID); err != nil {
+			return sent, err
+		}
+	}
+	return sent, errors.Join(errs...)
+}
+
+// enforce runs a purge or redact job.
+func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log *slog.Logger) error {
+	c := r.Config
+	now := r.now()
+	opts := retention.PlanOptions{Now: now, Locations: job.Locations}
+	var s *ScanSetup
+	_, objects := targets(c, job)
+	if objects {
+		cl, err := ObjectClient(ctx, c)
+		if err != nil {
+			return err
+		}
+		opts.Objects = cl
+	}
+	var plan *retention.Plan
+	var err error
+	if job.Action == config.JobPurge {
+		plan, err = retention.PlanPurge(ctx, c, opts)
+	} else {
+		s, err = NewScanSetup(ctx, c, log)
+		if err != nil {
+			return err
+		}
+		s.Options.Objects = objectLister(opts.Objects)
+		sc, err2 := scanners.New(s.Options)
+		if err2 != nil {
+			return err2
+		}
+		plan, err = retention.PlanRedact(ctx, c, sc, opts)
+	}
+	if err != nil {
+		return err
+	}
+	res.Plan = plan
+	var log2 *audit.Log
+	if job.Enforce {
+		key, _, kerr := c.FingerprintKey()
+		if kerr != nil {
+			return fmt.Errorf("an enforcing job needs a lasting fingerprint key for its audit log: %w", kerr)
+		}
+		log2 = audit.Open(c.AuditLogPath(), key)
+	}
+	x := &retention.Executor{Config: c, Enforce: job.Enforce, Audit: log2, Logger: log, Objects: opts.Objects}
+	if s != nil {
+		x.Engine, x.Allow, x.Fingerprints = s.Engine, c.Allow, s.Fingerprints
+	}
+	defer x.Close()
+	applyErr := x.Apply(ctx, plan)
+	if ctx.Err() != nil {
+		res.Cancelled = true
+	}
+	failed := 0
+	for _, it := range plan.Items {
+		if it.Err != nil {
+			failed++
+			log.Warn("retention action failed", "path", it.Path, "action", it.Action, "error", it.Err)
+		}
+		if !it.Done || r.Metrics == nil {
+			continue
+		}
+		m, loc := r.Metrics, it.Location.Name
+		switch it.Action {
+		case retention.Delete, retention.Quarantine:
+			m.FilesDeleted.WithLabelValues(job.Name, loc).Inc()
+			m.BytesPurged.WithLabelValues(job.Name, loc).Add(float64(it.Snap.Size))
+		case retention.DropRecords:
+			m.RecordsPurged.WithLabelValues(job.Name, loc).Add(float64(it.Stats.Dropped))
+			m.BytesPurged.WithLabelValues(job.Name, loc).Add(float64(max(0, it.Stats.BytesIn-it.Stats.BytesOut)))
+		}
+		if it.Masked.Values > 0 {
+			m.ValuesRedacted.WithLabelValues(job.Name, loc).Add(float64(it.Masked.Values))
+			m.RecordsRedacted.WithLabelValues(job.Name, loc).Add(float64(it.Masked.Lines))
+		}
+	}
+	if r.Metrics != nil && failed > 0 {
+		r.Metrics.ActionsFailed.WithLabelValues(job.Name).Add(float64(failed))
+	}
+	for _, p := range plan.Problems {
+		res.Problems = append(res.Problems, scanners.Problem{Path: p, Error: "could not be examined"})
+	}
+	if !job.Enforce {
+		log.Info("dry run: set enforce: true on the job to act", "planned", len(plan.Items))
+	}
+	if applyErr != nil && !res.Cancelled {
+		return applyErr
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d retention actions failed", failed)
+	}
+	return nil
+}

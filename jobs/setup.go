@@ -1,0 +1,124 @@
+package jobs
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/spf13/pflag"
+
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scanners/detect"
+)
+
+// ScanSetup is a scanner's configuration built from rules.yaml and the
+// PIISCAN_* environment (jobs have no flags).
+type ScanSetup struct {
+	Options      scanners.Options
+	Engine       *detect.Engine
+	Fingerprints *finding.Fingerprinter
+	config       *config.Config
+	settings     *config.Settings
+}
+
+// NewScanSetup builds the scanner options of a job. Jobs compare
+// fingerprints across runs, so a fingerprint key that lasts is required.
+func NewScanSetup(ctx context.Context, c *config.Config, log *slog.Logger) (*ScanSetup, error) {
+	set, err := config.NewSettings(c, pflag.NewFlagSet("job", pflag.ContinueOnError), config.ScanOptions)
+	if err != nil {
+		return nil, err
+	}
+	key, _, err := c.FingerprintKey()
+	if err != nil {
+		return nil, fmt.Errorf("jobs compare fingerprints across runs and need a lasting key: %w", err)
+	}
+	engine, err := c.Engine()
+	if err != nil {
+		return nil, err
+	}
+	workers, err := set.Workers()
+	if err != nil {
+		return nil, err
+	}
+	include, err := set.Globs("scan.include")
+	if err != nil {
+		return nil, err
+	}
+	exclude, err := set.Globs("scan.exclude")
+	if err != nil {
+		return nil, err
+	}
+	maxSize, err := set.Size("scan.max_size")
+	if err != nil {
+		return nil, err
+	}
+	s := &ScanSetup{Engine: engine, Fingerprints: finding.NewFingerprinter(key), config: c, settings: set}
+	s.Options = scanners.Options{Engine: engine, Workers: workers, Limits: c.Limits, Allow: c.Allow,
+		Fingerprints: s.Fingerprints, Logger: log, Place: Placer(c)}
+	s.Options.Walk.Include, s.Options.Walk.Exclude, s.Options.Walk.MaxSize = include, exclude, maxSize
+	return s, nil
+}
+
+// UseObjects lets the scanner read s3:// targets.
+func (s *ScanSetup) UseObjects(ctx context.Context) error {
+	cl, err := ObjectClient(ctx, s.config)
+	if err != nil {
+		return err
+	}
+	s.Options.Objects = cl
+	conc, _ := s.settings.Int("s3.concurrency")
+	s.Options.Readers = cmp.Or(conc, bucket.DefaultConcurrency)
+	return nil
+}
+
+// ObjectClient returns an S3 client configured by rules.yaml and the
+// environment.
+func ObjectClient(ctx context.Context, c *config.Config) (*bucket.Client, error) {
+	set, err := config.NewSettings(c, pflag.NewFlagSet("job", pflag.ContinueOnError), config.ScanOptions)
+	if err != nil {
+		return nil, err
+	}
+	pathStyle, err := set.Bool("s3.path_style")
+	if err != nil {
+		return nil, err
+	}
+	attempts, err := set.Int("s3.max_attempts")
+	if err != nil {
+		return nil, err
+	}
+	conc, err := set.Int("s3.concurrency")
+	if err != nil {
+		return nil, err
+	}
+	return bucket.New(ctx, bucket.Options{Region: set.String("s3.region"), Profile: set.String("s3.profile"),
+		Endpoint: set.String("s3.endpoint_url"), PathStyle: pathStyle, MaxAttempts: attempts, Concurrency: conc})
+}
+
+// objectLister avoids a typed nil in the scanner's interface.
+func objectLister(c *bucket.Client) scanners.ObjectLister {
+	if c == nil {
+		return nil
+	}
+	return c
+}
+
+// Placer returns the scanner's Place function for the locations of c.
+func Placer(c *config.Config) func(string) *scanners.Placement {
+	if len(c.Locations) == 0 {
+		return nil
+	}
+	places := map[*config.Location]*scanners.Placement{}
+	for _, l := range c.Locations {
+		places[l] = &scanners.Placement{Location: l.Name, Allowed: l.Allowed, Policy: l.PolicyRef}
+	}
+	return func(path string) *scanners.Placement {
+		if l := c.LocationOf(path); l != nil {
+			return places[l]
+		}
+		return nil
+	}
+}
