@@ -102,6 +102,28 @@ func listRules(cmd *cobra.Command, cfg *config.Config) error {
 			fmt.Fprintf(out, "hold: %s (%s): %s\n", strings.Join(h.Paths, ", "), until, h.Reason)
 		}
 	}
+	if len(cfg.Jobs) > 0 {
+		fmt.Fprintln(out)
+		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "JOB\tSCHEDULE\tACTION\tLOCATIONS\tALERTS")
+		for _, j := range cfg.Jobs {
+			action := j.Action
+			if j.Enforce {
+				action += " (enforce)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", j.Name, j.JobSpec.Schedule, action, orAll(j.Locations), orNone(j.Alerts))
+		}
+		tw.Flush()
+	}
+	if len(cfg.Routes) > 0 {
+		fmt.Fprintln(out)
+		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ROUTE\tSINK\tMIN SEVERITY\tLOCATIONS\tCLASSES")
+		for _, r := range cfg.Routes {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Name, r.Kind, r.MinSeverity, orAll(r.Locations), orAll(r.Classes))
+		}
+		tw.Flush()
+	}
 	fmt.Fprintln(out, "\nPolicy clauses:")
 	for _, r := range cfg.File.Rules {
 		fmt.Fprintf(out, "\n%s\n", r.ID)
@@ -147,4 +169,18 @@ func testRules(cmd *cobra.Command, g *globalFlags) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "piiscan: cannot read %s: %s\n", p.Path, p.Error)
 	}
 	return err
+}
+
+func orAll(l []string) string {
+	if len(l) == 0 {
+		return "all"
+	}
+	return strings.Join(l, ",")
+}
+
+func orNone(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, ",")
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/progress"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners"
@@ -184,7 +185,7 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 		Fingerprints: s.fingerprints,
 		Logger:       slog.Default(),
 		Stdin:        cmd.InOrStdin(),
-		Place:        placer(cfg),
+		Place:        jobs.Placer(cfg),
 	}
 	opts.Walk.Include, opts.Walk.Exclude, opts.Walk.FollowSymlinks = include, exclude, follow
 	opts.Walk.MaxSize, opts.Walk.NewerThan = maxSize, newer
@@ -247,23 +248,6 @@ func (s *scanSetup) useObjects(ctx context.Context, targets []string) (*bucket.C
 	}
 	s.scanner, err = scanners.New(opts)
 	return cp, err
-}
-
-// placer maps paths to the policy's locations.
-func placer(cfg *config.Config) func(string) *scanners.Placement {
-	if len(cfg.Locations) == 0 {
-		return nil
-	}
-	places := map[*config.Location]*scanners.Placement{}
-	for _, l := range cfg.Locations {
-		places[l] = &scanners.Placement{Location: l.Name, Allowed: l.Allowed, Policy: l.PolicyRef}
-	}
-	return func(path string) *scanners.Placement {
-		if l := cfg.LocationOf(path); l != nil {
-			return places[l]
-		}
-		return nil
-	}
 }
 
 func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
