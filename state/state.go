@@ -46,6 +46,9 @@ func Open(path string, log *slog.Logger) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("state directory: %w", err)
 	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		log.Info("no state file yet: the first run of each job scans everything", "path", path)
+	}
 	s, err := open(path)
 	if err == nil || errors.Is(err, ErrLocked) {
 		return s, err

@@ -12,6 +12,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // scanWith scans dir with the tracker of job and saves its positions; it
@@ -176,5 +177,35 @@ func TestSeenAndOutbox(t *testing.T) {
 	s.Delivered(box[0].ID)
 	if s.OutboxLen() != 0 {
 		t.Error("delivered entry still there")
+	}
+}
+
+// Objects are skipped while their ETag stays the same.
+func TestTrackerObjects(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "state.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	it := source.Item{Path: "s3://b/logs/a.log.gz", Size: 10, Version: `"e1"`}
+	tr := s.Tracker("j", false, nil)
+	if p := tr.Start(it, nil); p.Skip {
+		t.Fatal("a new object skipped")
+	}
+	tr.Done(it, scanners.Position{Whole: true, Offset: 10})
+	tr.Complete()
+	if _, err := s.Save(Commit{Files: tr}); err != nil {
+		t.Fatal(err)
+	}
+	tr = s.Tracker("j", false, nil)
+	if p := tr.Start(it, nil); !p.Skip {
+		t.Error("an unchanged object read again")
+	}
+	it.Version = `"e2"`
+	if p := tr.Start(it, nil); p.Skip {
+		t.Error("a changed object skipped")
+	}
+	if p := s.Tracker("j", true, nil).Start(source.Item{Path: it.Path, Version: `"e1"`}, nil); p.Skip {
+		t.Error("--full skipped an object")
 	}
 }
