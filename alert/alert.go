@@ -293,7 +293,8 @@ func orNone(s string) string {
 	return oneLine(s)
 }
 
-// Sink delivers summaries.
+// Sink delivers summaries. The sinks New returns are safe for concurrent
+// use.
 type Sink interface {
 	// Kind is the kind of sink: webhook, slack, email, syslog or sns.
 	Kind() string

@@ -68,7 +68,7 @@ func newSNS(spec *config.SNSSpec, opts Options) (*snsSink, error) {
 			o.BaseEndpoint = aws.String(spec.Endpoint)
 		}
 		// Deliver retries, with its own policy.
-		o.RetryMaxAttempts = 1
+		o.Retryer = aws.NopRetryer{}
 	})
 	return &snsSink{
 		client: client,
