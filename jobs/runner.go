@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -273,8 +274,8 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 				if inRun[k] || now.Sub(p.LastSent) < route.RemindAfter || !jobCovers(c, job, p.Location) {
 					return
 				}
-				if !bucket.IsURL(p.Path) {
-					if _, err := os.Stat(p.Path); err != nil {
+				if file, _, _ := strings.Cut(p.Path, "!"); !bucket.IsURL(file) {
+					if _, err := os.Stat(file); err != nil {
 						gone = append(gone, p)
 						return
 					}

@@ -1,0 +1,115 @@
+package jobs
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/piiscan/piiscan/alert"
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/state"
+)
+
+// recordingSink keeps the summaries it is given.
+type recordingSink struct {
+	mu   sync.Mutex
+	sent []alert.Summary
+}
+
+func (s *recordingSink) Kind() string { return "test" }
+func (s *recordingSink) Send(_ context.Context, sum alert.Summary) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent = append(s.sent, sum)
+	return nil
+}
+
+func (s *recordingSink) take() []alert.Summary {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.sent
+	s.sent = nil
+	return out
+}
+
+func tarGz(t *testing.T, name string, data []byte) []byte {
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data))})
+	tw.Write(data)
+	tw.Close()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(tb.Bytes())
+	zw.Close()
+	return gz.Bytes()
+}
+
+// Violations are alerted once, then as reminders after remind_after while
+// their file exists, also when the file is not read again; a violation
+// whose file is gone is forgotten.
+func TestRunnerRemindersAndDedup(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "app.log"), []byte("card 4111 1111 1111 1111\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "dump.tar.gz"), tarGz(t, "users.csv", []byte("card 5555 5555 5555 4444\n")), 0o644)
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", "k")
+	cfg, err := config.Parse("test.yaml", []byte(`version: 1
+rules:
+  - {id: card, detector: credit_card, severity: critical}
+locations:
+  - {name: logs, paths: [`+dir+`]}
+jobs:
+  - {name: scan, schedule: "@hourly", action: scan, alerts: [sec]}
+alerts:
+  remind_after: 1d
+  routes:
+    - {name: sec, webhook: {url: "http://127.0.0.1:1/"}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := state.Open(filepath.Join(t.TempDir(), "state.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sink := &recordingSink{}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	run := func() []alert.Summary {
+		t.Helper()
+		r := &Runner{Config: cfg, State: st, Now: func() time.Time { return now },
+			Sink: func(*config.Route) (alert.Sink, error) { return sink, nil }}
+		if _, err := r.Run(context.Background(), cfg.JobByName("scan")); err != nil {
+			t.Fatal(err)
+		}
+		return sink.take()
+	}
+	if got := run(); len(got) != 1 || got[0].New != 2 || got[0].Reminders != 0 {
+		t.Fatalf("first run: %+v", got)
+	}
+	now = now.Add(time.Hour)
+	if got := run(); len(got) != 0 {
+		t.Fatalf("second run alerted again: %+v", got)
+	}
+	now = now.Add(25 * time.Hour)
+	if got := run(); len(got) != 1 || got[0].New != 0 || got[0].Reminders != 2 {
+		t.Fatalf("reminder run: %+v", got)
+	}
+	now = now.Add(time.Hour)
+	if got := run(); len(got) != 0 {
+		t.Fatalf("reminded twice: %+v", got)
+	}
+	os.Remove(filepath.Join(dir, "app.log"))
+	now = now.Add(25 * time.Hour)
+	got := run()
+	if len(got) != 1 || got[0].Reminders != 1 || got[0].Examples[0].Path != filepath.Join(dir, "dump.tar.gz")+"!users.csv" {
+		t.Fatalf("after the log was removed: %+v", got)
+	}
+}
