@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# bench/incremental.sh: what a scheduled scan costs once the first run is
+# done. `piiscan run` of a scan job over one large log, then again after
+# appending 1 MiB, with nothing new, and after a rotation.
+#
+# Uses the corpus bench/run.sh builds (or builds a small one: PARTS x 64
+# MiB). Prints wall time and peak RSS of each run.
+#
+# Environment: BENCH_DIR (default /tmp/piiscan-bench), PARTS (4).
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_DIR=${BENCH_DIR:-/tmp/piiscan-bench}
+PARTS=${PARTS:-4}
+CORPUS=$BENCH_DIR/corpus
+if [[ ! -f $CORPUS/MANIFEST.txt ]]; then
+  echo "building a $((PARTS * 64)) MiB corpus in $CORPUS" >&2
+  "$REPO/../shared/bench/make-corpus.sh" "$CORPUS" $((PARTS * 64)) >&2
+fi
+need() { command -v "$1" >/dev/null || { apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }; }; }
+need /usr/bin/time time
+
+(cd "$REPO" && go build -trimpath -o "$BENCH_DIR/piiscan" ./cmd/piiscan)
+PIISCAN=$BENCH_DIR/piiscan
+WORK=$BENCH_DIR/incremental
+rm -rf "$WORK" && mkdir -p "$WORK/logs"
+export PIISCAN_FINGERPRINT_KEY=bench
+parts=$(ls "$CORPUS"/part-*.log | head -n "$PARTS")
+cat $parts > "$WORK/logs/app.log"
+extra=$(ls "$CORPUS"/part-*.log | tail -n 1)
+cat > "$WORK/rules.yaml" <<YAML
+version: 1
+rules:
+  - {id: email, detector: email, severity: medium}
+  - {id: card, detector: credit_card, severity: critical}
+  - {id: ssn, detector: us_ssn, severity: critical}
+  - {id: ipv4, detector: ipv4, severity: low}
+  - {id: ipv6, detector: ipv6, severity: low}
+locations:
+  - {name: logs, paths: [$WORK/logs], allowed: [email, ip_address]}
+jobs:
+  - {name: scan, schedule: "@hourly", action: scan}
+state: {path: $WORK/state.db}
+YAML
+
+run() { # run LABEL
+  /usr/bin/time -f "%e %M" -o "$WORK/time" "$PIISCAN" --config "$WORK/rules.yaml" --log-level warn run scan >/dev/null 2>"$WORK/err" || [[ $? == 1 ]] || { cat "$WORK/err" >&2; exit 1; }
+  read -r secs kb < <(tail -n 1 "$WORK/time")
+  printf '%-34s %8s s %8d MB\n' "$1" "$secs" $((kb / 1024))
+}
+size=$(( $(stat -c %s "$WORK/logs/app.log") / 1048576 ))
+run "first run (${size} MiB)"
+head -c 1048576 "$extra" | sed '$d' >> "$WORK/logs/app.log"
+run "1 MiB appended"
+run "nothing new"
+mv "$WORK/logs/app.log" "$WORK/logs/app.log.1"
+head -c 1048576 "$extra" | sed '$d' > "$WORK/logs/app.log"
+run "rotated, 1 MiB in the new file"
+run "nothing new after the rotation"
