@@ -2,15 +2,19 @@ package scanners
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -126,6 +130,70 @@ func TestIncrementalResumedCSVAndWhole(t *testing.T) {
 	for _, s := range k {
 		if bytes.Contains([]byte(s), []byte("old.log.gz")) || bytes.Contains([]byte(s), []byte("users.csv:2:")) {
 			t.Errorf("rescanned: %s", s)
+		}
+	}
+}
+
+// Rows appended to a CSV are read with the columns of its header, and
+// bytes at the resume point that look binary do not end the reading.
+func TestIncrementalResumedColumnsAndBinaryLooking(t *testing.T) {
+	dir := t.TempDir()
+	csv := filepath.Join(dir, "people.csv")
+	writeFile(t, csv, []byte("id,full_name,note\n1,Grace Hopper,x\n"))
+	log := filepath.Join(dir, "app.log")
+	writeFile(t, log, []byte("start\n"))
+	opts := testOptions(t)
+	opts.Incremental = &memIncremental{pos: map[string]Position{}}
+	first, _ := collect(t, opts, dir)
+	if !slices.ContainsFunc(keys(first), func(k string) bool { return strings.Contains(k, "people.csv:2:3") }) {
+		t.Fatalf("first scan: %q", keys(first))
+	}
+	appendFile(t, csv, []byte("2,Ada Lovelace,y\n"))
+	appendFile(t, log, append(bytes.Repeat([]byte{0}, 64), []byte("\nmail bob@example.com\n")...))
+	k := keys(mustCollect(t, opts, dir))
+	if !slices.ContainsFunc(k, func(s string) bool { return strings.Contains(s, "people.csv:3:3") && strings.Contains(s, "person_name") }) {
+		t.Errorf("appended CSV row: %q", k)
+	}
+	if !slices.ContainsFunc(k, func(s string) bool { return strings.Contains(s, "app.log:3:6") }) {
+		t.Errorf("after NUL padding: %q", k)
+	}
+}
+
+func mustCollect(t *testing.T, opts Options, targets ...string) []finding.Finding {
+	t.Helper()
+	fs, _ := collect(t, opts, targets...)
+	return fs
+}
+
+// After a cancellation, no item is recorded as read unless its findings
+// were all delivered.
+func TestIncrementalCancelled(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 200 {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("%03d.log", i)), []byte(fmt.Sprintf("x\nuser%d@example.com\n", i)))
+	}
+	for range 20 {
+		inc := &memIncremental{pos: map[string]Position{}}
+		opts := testOptions(t)
+		opts.Incremental = inc
+		s, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		got := map[string]bool{}
+		s.Scan(ctx, []string{dir}, SinkFunc(func(f *finding.Finding) error {
+			got[f.Path] = true
+			if len(got) == 5 {
+				cancel()
+			}
+			return nil
+		}))
+		cancel()
+		for p := range inc.pos {
+			if !got[p] {
+				t.Fatalf("%s recorded as read, but its finding never reached the sink", p)
+			}
 		}
 	}
 }

@@ -317,6 +317,11 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 	go func() {
 		defer close(items)
 		defer s.Progress.WalkDone.Store(true)
+		defer func() {
+			if p := recover(); p != nil {
+				r.problem(strings.Join(targets, " "), fmt.Errorf("internal error while listing: %v", p))
+			}
+		}()
 		funcs := source.WalkFuncs{
 			Item: func(it source.Item) error {
 				if it.Size > 0 {
@@ -464,7 +469,13 @@ func (c *countingReader) Read(b []byte) (int, error) {
 
 // readItem opens one input, feeds its streams to the workers and returns
 // how many streams it had.
-func (r *run) readItem(it workItem) (int, Position) {
+func (r *run) readItem(it workItem) (n int, end Position) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.problem(it.Path, fmt.Errorf("internal error while reading: %v", p))
+			n, end = 0, Position{}
+		}
+	}()
 	s := r.s
 	if s.opts.Allow.Path(it.Path, "") {
 		return 0, Position{Skip: true}
@@ -522,7 +533,14 @@ func (r *run) readItem(it workItem) (int, Position) {
 		head, _ := br.Peek(512)
 		if from.Offset > 0 || source.Sniff(head) == source.FormatPlain {
 			end := from
-			started, err := r.readStream(it.Path, br, it.idx, 0, from, &end)
+			rs := &resume{from: from, end: &end}
+			if from.Offset > 0 {
+				// The columns of a CSV come from its first line.
+				head := make([]byte, 8<<10)
+				n, _ := file.ReadAt(head, 0)
+				rs.head = head[:n]
+			}
+			started, err := r.readStream(it.Path, br, it.idx, 0, rs)
 			if err != nil && r.ctx.Err() == nil {
 				r.problem(it.Path, err)
 			}
@@ -544,7 +562,7 @@ func (r *run) readItem(it workItem) (int, Position) {
 	}
 	members := 0
 	err := x.Expand(r.ctx, it.Path, in, ra, it.Size, func(path string, br *bufio.Reader) error {
-		started, err := r.readStream(path, br, it.idx, members, Position{}, nil)
+		started, err := r.readStream(path, br, it.idx, members, nil)
 		if started {
 			members++
 		}
@@ -563,27 +581,41 @@ func (r *run) unchanged() {
 	r.mu.Unlock()
 }
 
+// resume is how a plain file is read by an incremental scan: from where,
+// where the end goes, and the start of the file (for its CSV header).
+type resume struct {
+	from Position
+	end  *Position
+	head []byte
+}
+
 // readStream cuts one stream into chunks. It reports whether it sent any
-// (a stream that is allowed or binary is skipped). from is where the
-// stream starts in its file (a resumed plain file); when end is not nil
-// it receives the position after the last complete line read.
-func (r *run) readStream(path string, br *bufio.Reader, item, member int, from Position, end *Position) (bool, error) {
+// (a stream that is allowed or binary is skipped). With rs, the stream
+// starts at rs.from in its file and rs.end receives the position after
+// the last complete line read.
+func (r *run) readStream(path string, br *bufio.Reader, item, member int, rs *resume) (bool, error) {
+	var from Position
+	var end *Position
+	if rs != nil {
+		from, end = rs.from, rs.end
+	}
 	s := r.s
 	if s.opts.Allow.Path(path, "") {
 		return false, nil
 	}
 	head, _ := br.Peek(8 << 10)
-	if looksBinary(head) {
+	if from.Offset > 0 {
+		// A log already read as text stays text: bytes at the resume
+		// point (NUL padding after a crash) do not make it binary.
+		head = rs.head
+	} else if looksBinary(head) {
 		r.mu.Lock()
 		r.stats.Binary++
 		r.mu.Unlock()
 		s.opts.Logger.Debug("binary stream skipped", "path", path)
 		return false, nil
 	}
-	st := &stream{path: path, item: item, member: member}
-	if from.Offset == 0 {
-		st.cols = CSVColumns(path, head)
-	}
+	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head)}
 	if s.opts.Place != nil {
 		top := path
 		if k := strings.IndexByte(path, '!'); k >= 0 {
@@ -704,14 +736,7 @@ func (r *run) detect() {
 	for c := range r.chunks {
 		res := &result{st: c.st, seq: c.seq, last: c.last}
 		if c.data != nil && r.ctx.Err() == nil {
-			cols := c.st.cols
-			if cols != nil && (c.first || c.col0 > 0) {
-				cc := *cols
-				cc.SkipFirstLine = true
-				cols = &cc
-			}
-			matches := sc.Scan(c.data, cols)
-			res.findings = r.findings(c, matches, region)
+			res.findings = r.detectChunk(sc, c, region)
 		}
 		if c.buf != nil {
 			r.bufs.Put(c.buf)
@@ -721,6 +746,24 @@ func (r *run) detect() {
 		case <-r.ctx.Done():
 		}
 	}
+}
+
+// detectChunk scans one chunk. A panic (a bug meeting unexpected input)
+// is reported as a problem of the chunk's path, and the scan goes on.
+func (r *run) detectChunk(sc *detect.Scanner, c *chunk, region string) (out []finding.Finding) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.problem(c.st.path, fmt.Errorf("internal error while scanning line %d: %v", c.line, p))
+			out = nil
+		}
+	}()
+	cols := c.st.cols
+	if cols != nil && (c.first || c.col0 > 0) {
+		cc := *cols
+		cc.SkipFirstLine = true
+		cols = &cc
+	}
+	return r.findings(c, sc.Scan(c.data, cols), region)
 }
 
 func (r *run) findings(c *chunk, matches []detect.Match, region string) []finding.Finding {
@@ -867,7 +910,9 @@ func (r *run) collect(sink Sink) error {
 				if s.opts.ItemDone != nil && failed == nil && !stalled {
 					s.opts.ItemDone(it.src)
 				}
-				if s.opts.Incremental != nil && failed == nil && !it.failed {
+				// After a cancellation the workers stop scanning: an item
+				// completed then was not really read.
+				if s.opts.Incremental != nil && failed == nil && !it.failed && r.ctx.Err() == nil {
 					s.opts.Incremental.Done(it.src, it.end)
 				}
 				curItem, curMember = curItem+1, 0
