@@ -151,7 +151,9 @@ func TestIncrementalResumedColumnsAndBinaryLooking(t *testing.T) {
 	appendFile(t, csv, []byte("2,Ada Lovelace,y\n"))
 	appendFile(t, log, append(bytes.Repeat([]byte{0}, 64), []byte("\nmail bob@example.com\n")...))
 	k := keys(mustCollect(t, opts, dir))
-	if !slices.ContainsFunc(k, func(s string) bool { return strings.Contains(s, "people.csv:3:3") && strings.Contains(s, "person_name") }) {
+	if !slices.ContainsFunc(k, func(s string) bool {
+		return strings.Contains(s, "people.csv:3:3") && strings.Contains(s, "person_name")
+	}) {
 		t.Errorf("appended CSV row: %q", k)
 	}
 	if !slices.ContainsFunc(k, func(s string) bool { return strings.Contains(s, "app.log:3:6") }) {
