@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -65,7 +66,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := cfg.FingerprintKey(); err != nil {
+	key, _, err := cfg.FingerprintKey()
+	if err != nil {
 		return fmt.Errorf("the daemon compares fingerprints across runs and needs a lasting key: %w", err)
 	}
 	d.cfg.Store(cfg)
@@ -76,6 +78,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	d.state = st
 	defer st.Close()
+	if err := st.CheckKey(key); err != nil {
+		return err
+	}
 	d.metrics.Outbox.Set(float64(st.OutboxLen()))
 	d.running = map[string]*atomic.Bool{}
 	d.jobCtx, d.cancelJob = context.WithCancel(context.Background())
@@ -103,10 +108,9 @@ loop:
 			break loop
 		case <-hup:
 			log.Info("SIGHUP: reloading the configuration")
-			d.reload(log)
+			d.reload(log, true)
 		case <-reload:
-			log.Info("configuration file changed: reloading")
-			d.reload(log)
+			d.reload(log, false)
 		}
 	}
 
@@ -203,13 +207,22 @@ func (d *Daemon) runScheduled(name string, log *slog.Logger) {
 }
 
 // reload loads the configuration again; an invalid one is rejected and
-// the running one stays.
-func (d *Daemon) reload(log *slog.Logger) {
+// the running one stays. A file event that left the content as it was
+// (a touch, a chmod) changes nothing unless forced (SIGHUP).
+func (d *Daemon) reload(log *slog.Logger, force bool) {
 	cfg, err := d.Load()
+	if err == nil && !force && bytes.Equal(cfg.Raw(), d.cfg.Load().Raw()) {
+		return
+	}
+	if !force {
+		log.Info("configuration file changed: reloading")
+	}
 	if err == nil {
-		if _, _, kerr := cfg.FingerprintKey(); kerr != nil {
-			err = kerr
+		key, _, kerr := cfg.FingerprintKey()
+		if kerr == nil {
+			kerr = d.state.CheckKey(key)
 		}
+		err = kerr
 	}
 	if err != nil {
 		d.metrics.Reloads.WithLabelValues("failure").Inc()

@@ -85,11 +85,12 @@ func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
 	res := &Result{Job: job.Name, Started: r.now()}
 	log := r.log().With("job", job.Name, "action", job.Action)
 	log.Info("job started", "full", r.Full)
-	var err error
-	switch job.Action {
-	case config.JobScan:
+	err := r.checkKey()
+	switch {
+	case err != nil:
+	case job.Action == config.JobScan:
 		err = r.scan(ctx, job, res, log)
-	case config.JobPurge, config.JobRedact:
+	case job.Action == config.JobPurge, job.Action == config.JobRedact:
 		err = r.enforce(ctx, job, res, log)
 	default:
 		err = fmt.Errorf("unknown action %q", job.Action)
@@ -132,6 +133,16 @@ func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
 	return res, err
 }
 
+// checkKey makes sure the fingerprint key is the one the state was built
+// with: with another key every violation would look new.
+func (r *Runner) checkKey() error {
+	key, _, err := r.Config.FingerprintKey()
+	if err != nil {
+		return fmt.Errorf("jobs compare fingerprints across runs and need a lasting key: %w", err)
+	}
+	return r.State.CheckKey(key)
+}
+
 // targets returns the roots of the job's locations that exist (and every
 // bucket root).
 func targets(c *config.Config, job *config.Job) ([]string, bool) {
@@ -152,6 +163,10 @@ func targets(c *config.Config, job *config.Job) ([]string, bool) {
 	}
 	return out, objects
 }
+
+// outboxMaxAge is how long an alert for a route no configuration knows
+// stays in the outbox.
+const outboxMaxAge = 30 * 24 * time.Hour
 
 // violationKey identifies a violation across runs.
 type violationKey struct{ location, rule, fingerprint string }
@@ -234,6 +249,8 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 
 	// Decide, per route, what is new and what is due for a reminder, and
 	// save it with the scan positions in one transaction.
+	r.State.Lock()
+	defer r.State.Unlock()
 	now := r.now()
 	commit := state.Commit{Files: tracker, Seen: map[string][]state.Seen{}}
 	for _, name := range job.Alerts {
@@ -267,25 +284,26 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		}
 		// Violations found by earlier runs in data this run did not read
 		// again are still there as long as their file is.
-		var gone []state.Seen
+		var gone, due []state.Seen
 		if route.RemindAfter > 0 && !res.Cancelled {
 			r.State.EachSeen(route.Name, func(p state.Seen) {
 				k := violationKey{p.Location, p.Rule, p.Fingerprint}
-				if inRun[k] || now.Sub(p.LastSent) < route.RemindAfter || !jobCovers(c, job, p.Location) {
-					return
+				if !inRun[k] && now.Sub(p.LastSent) >= route.RemindAfter && jobCovers(c, job, p.Location) {
+					due = append(due, p)
 				}
-				if file, _, _ := strings.Cut(p.Path, "!"); !bucket.IsURL(file) {
-					if _, err := os.Stat(file); err != nil {
-						gone = append(gone, p)
-						return
-					}
-				}
-				v := alert.Violation{Location: p.Location, Rule: p.Rule, Class: p.Class, Severity: p.Severity, Path: p.Path,
-					Line: p.Line, Masked: p.Masked, Fingerprint: p.Fingerprint, Reminder: true}
-				vs = append(vs, v)
-				p.LastSent = now
-				seen = append(seen, p)
 			})
+		}
+		for _, p := range due {
+			if file, _, _ := strings.Cut(p.Path, "!"); !bucket.IsURL(file) {
+				if _, err := os.Stat(file); err != nil {
+					gone = append(gone, p)
+					continue
+				}
+			}
+			vs = append(vs, alert.Violation{Location: p.Location, Rule: p.Rule, Class: p.Class, Severity: p.Severity, Path: p.Path,
+				Line: p.Line, Masked: p.Masked, Fingerprint: p.Fingerprint, Reminder: true})
+			p.LastSent = now
+			seen = append(seen, p)
 		}
 		if len(gone) > 0 {
 			r.State.Forget(route.Name, gone)
@@ -357,20 +375,32 @@ func (r *Runner) sink(route *config.Route) (alert.Sink, error) {
 // deliver sends what waits in the outbox, oldest first; what fails stays
 // for the next run.
 func (r *Runner) deliver(ctx context.Context, log *slog.Logger) (sent int, err error) {
+	r.State.Lock()
+	defer r.State.Unlock()
 	box, err := r.State.Outbox()
 	if err != nil {
 		return 0, err
 	}
 	attempts, initial, max := r.Config.RetryPolicy()
 	var errs []error
+	down := map[string]bool{} // routes that failed in this run
 	for _, e := range box {
 		if ctx.Err() != nil {
 			return sent, ctx.Err()
 		}
+		if down[e.Route] {
+			continue
+		}
 		route := r.Config.RouteByName(e.Route)
 		if route == nil {
-			log.Warn("alert for a route no longer configured: dropped", "route", e.Route, "created", e.Created)
-			r.State.Delivered(e.ID)
+			// Another configuration (a renamed route, another rules.yaml
+			// on the same state) may still send it; give up after a month.
+			if r.now().Sub(e.Created) > outboxMaxAge {
+				log.Error("alert for an unknown route dropped after a month in the outbox", "route", e.Route, "created", e.Created)
+				r.State.Delivered(e.ID)
+			} else {
+				log.Warn("alert for a route not in this configuration: kept in the outbox", "route", e.Route, "created", e.Created)
+			}
 			continue
 		}
 		var sum alert.Summary
@@ -389,6 +419,7 @@ func (r *Runner) deliver(ctx context.Context, log *slog.Logger) (sent int, err e
 			}
 			log.Warn("alert not delivered: kept in the outbox", "route", route.Name, "sink", route.Kind, "attempts", e.Attempts+1, "error", err)
 			r.State.Failed(e, err)
+			down[route.Name] = true // its other alerts wait for the next run
 			errs = append(errs, fmt.Errorf("route %s: %w", route.Name, err))
 			continue
 		}

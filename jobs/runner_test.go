@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"sync"
@@ -111,5 +112,14 @@ alerts:
 	got := run()
 	if len(got) != 1 || got[0].Reminders != 1 || got[0].Examples[0].Path != filepath.Join(dir, "dump.tar.gz")+"!users.csv" {
 		t.Fatalf("after the log was removed: %+v", got)
+	}
+	// Another fingerprint key would make every violation look new.
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", "another")
+	r := &Runner{Config: cfg, State: st, Sink: func(*config.Route) (alert.Sink, error) { return sink, nil }}
+	if _, err := r.Run(context.Background(), cfg.JobByName("scan")); !errors.Is(err, state.ErrKeyChanged) {
+		t.Errorf("changed key: %v", err)
+	}
+	if got := sink.take(); len(got) != 0 {
+		t.Errorf("alerts with a changed key: %+v", got)
 	}
 }

@@ -180,6 +180,7 @@ func (t *Tracker) previous(path string, cur FileState, f *os.File) (FileState, s
 			return nil
 		}
 		get := func(p string) bool {
+			prev = FileState{}
 			data := b.Get([]byte("p:" + p))
 			if data == nil || json.Unmarshal(data, &prev) != nil {
 				return false

@@ -5,6 +5,8 @@
 package state
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -12,29 +14,50 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 var (
-	bucketFiles   = []byte("files")   // job -> path -> FileState; job/ids -> dev:ino -> path
-	bucketObjects = []byte("objects") // job -> URL -> ETag
-	bucketSeen    = []byte("seen")    // route -> location\x00rule\x00fingerprint -> Seen
-	bucketOutbox  = []byte("outbox")  // sequence -> OutboxEntry
-	bucketMeta    = []byte("meta")
-	keySchema     = []byte("schema")
-	schema        = []byte("1")
+	bucketFiles    = []byte("files")   // job -> path -> FileState; job/ids -> dev:ino -> path
+	bucketObjects  = []byte("objects") // job -> URL -> ETag
+	bucketSeen     = []byte("seen")    // route -> location\x00rule\x00fingerprint -> Seen
+	bucketOutbox   = []byte("outbox")  // sequence -> OutboxEntry
+	bucketMeta     = []byte("meta")
+	keySchema      = []byte("schema")
+	keyFingerprint = []byte("fingerprint-key")
+	schema         = []byte("1")
 )
 
 // Store is an open state file. Its methods are safe for concurrent use.
 type Store struct {
 	db   *bolt.DB
 	Path string
+	// mu serialises what must not interleave between jobs of one process
+	// (see Lock).
+	mu sync.Mutex
 }
 
-// ErrLocked means another process holds the state file.
-var ErrLocked = errors.New("the state file is in use by another piiscan")
+// Lock serialises jobs' read-decide-write steps (which violations are
+// new, and delivering the outbox), so two jobs never alert the same
+// violation or send the same alert. Other processes are kept out by the
+// file lock.
+func (s *Store) Lock() { s.mu.Lock() }
+
+// Unlock undoes Lock.
+func (s *Store) Unlock() { s.mu.Unlock() }
+
+var (
+	// ErrLocked means another process holds the state file.
+	ErrLocked = errors.New("the state file is in use by another piiscan")
+	// ErrKeyChanged means the fingerprint key is not the one the state was
+	// built with.
+	ErrKeyChanged = errors.New("the fingerprint key differs from the one this state file was built with: every violation would be alerted again as new; restore the key, or move the state file away to start afresh")
+	// errDamaged marks a state file that cannot be read.
+	errDamaged = errors.New("damaged")
+)
 
 // Open opens (or creates) the state file at path. A file that is not a
 // valid state file is moved aside (PATH.corrupt-TIME) with a warning and
@@ -50,11 +73,10 @@ func Open(path string, log *slog.Logger) (*Store, error) {
 		log.Info("no state file yet: the first run of each job scans everything", "path", path)
 	}
 	s, err := open(path)
-	if err == nil || errors.Is(err, ErrLocked) {
+	if err == nil || !errors.Is(err, errDamaged) {
+		// Permissions, a full disk, another process, a newer schema:
+		// the file is kept as it is.
 		return s, err
-	}
-	if _, serr := os.Stat(path); serr != nil {
-		return nil, err
 	}
 	aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405Z"))
 	if rerr := os.Rename(path, aside); rerr != nil {
@@ -66,28 +88,31 @@ func Open(path string, log *slog.Logger) (*Store, error) {
 }
 
 func open(path string) (s *Store, err error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("%s: %w", path, ErrLocked)
-		}
-		return nil, fmt.Errorf("opening state %s: %w", path, err)
-	}
+	var db *bolt.DB
 	defer func() {
 		// bbolt panics on some kinds of damage; treat them as corruption.
 		if r := recover(); r != nil {
-			db.Close()
-			s, err = nil, fmt.Errorf("state %s is damaged: %v", path, r)
+			s, err = nil, fmt.Errorf("state %s is %w: %v", path, errDamaged, r)
 		}
-		if err != nil && s == nil {
+		if err != nil && db != nil {
 			db.Close()
 		}
 	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		switch {
+		case errors.Is(err, bolt.ErrTimeout):
+			return nil, fmt.Errorf("%s: %w", path, ErrLocked)
+		case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch):
+			return nil, fmt.Errorf("state %s is %w: %w", path, errDamaged, err)
+		}
+		return nil, fmt.Errorf("opening state %s: %w", path, err)
+	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		var damage error
 		for err := range tx.Check() {
 			if damage == nil {
-				damage = fmt.Errorf("state %s is damaged: %w", path, err)
+				damage = fmt.Errorf("state %s is %w: %w", path, errDamaged, err)
 			}
 		}
 		if damage != nil {
@@ -108,6 +133,24 @@ func open(path string) (s *Store, err error) {
 		return nil, err
 	}
 	return &Store{db: db, Path: path}, nil
+}
+
+// CheckKey makes sure fingerprints made with key can be compared with
+// those the state remembers: the first key used is recorded (as a hash),
+// and another one is refused with ErrKeyChanged.
+func (s *Store) CheckKey(key []byte) error {
+	sum := sha256.Sum256(append([]byte("piiscan state key\x00"), key...))
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		old := meta.Get(keyFingerprint)
+		if old == nil {
+			return meta.Put(keyFingerprint, sum[:])
+		}
+		if !bytes.Equal(old, sum[:]) {
+			return ErrKeyChanged
+		}
+		return nil
+	})
 }
 
 // Close closes the state file.
@@ -181,17 +224,29 @@ type OutboxEntry struct {
 // Outbox returns the alerts waiting to be delivered, oldest first.
 func (s *Store) Outbox() ([]OutboxEntry, error) {
 	var out []OutboxEntry
+	var bad [][]byte
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketOutbox).ForEach(func(k, data []byte) error {
 			var e OutboxEntry
-			if err := json.Unmarshal(data, &e); err != nil {
-				return nil // unreadable: dropped on the next write
+			if err := json.Unmarshal(data, &e); err != nil || len(k) != 8 {
+				bad = append(bad, bytes.Clone(k))
+				return nil
 			}
 			e.ID = binary.BigEndian.Uint64(k)
 			out = append(out, e)
 			return nil
 		})
 	})
+	if err == nil && len(bad) > 0 {
+		err = s.db.Update(func(tx *bolt.Tx) error {
+			for _, k := range bad {
+				if err := tx.Bucket(bucketOutbox).Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
 	return out, err
 }
 
@@ -214,7 +269,13 @@ func (s *Store) Delivered(id uint64) error {
 func (s *Store) Failed(e OutboxEntry, err error) error {
 	e.Attempts++
 	e.LastError = err.Error()
-	return s.db.Update(func(tx *bolt.Tx) error { return putJSON(tx.Bucket(bucketOutbox), idKey(e.ID), e) })
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOutbox)
+		if b.Get(idKey(e.ID)) == nil {
+			return nil // delivered meanwhile
+		}
+		return putJSON(b, idKey(e.ID), e)
+	})
 }
 
 func idKey(id uint64) []byte {

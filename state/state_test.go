@@ -1,6 +1,7 @@
 package state
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -207,5 +208,22 @@ func TestTrackerObjects(t *testing.T) {
 	}
 	if p := s.Tracker("j", true, nil).Start(source.Item{Path: it.Path, Version: `"e1"`}, nil); p.Skip {
 		t.Error("--full skipped an object")
+	}
+}
+
+func TestCheckKey(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "state.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CheckKey([]byte("k1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckKey([]byte("k1")); err != nil {
+		t.Errorf("same key: %v", err)
+	}
+	if err := s.CheckKey([]byte("k2")); !errors.Is(err, ErrKeyChanged) {
+		t.Errorf("another key: %v", err)
 	}
 }

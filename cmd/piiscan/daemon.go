@@ -71,10 +71,7 @@ far it got. Exit 0 after a clean stop, 2 for a configuration error.`,
 			}
 			d := &jobs.Daemon{ConfigPath: path, Load: load, Logger: slog.Default(), Version: buildVersion()}
 			if err := d.Run(cmd.Context()); err != nil {
-				if errors.Is(err, state.ErrLocked) {
-					return usageError(err)
-				}
-				return usageError(err)
+				return usageError(err) // configuration, state or listen address
 			}
 			return nil
 		},
