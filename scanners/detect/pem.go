@@ -24,6 +24,11 @@ func (s *Scanner) privateKey(i int) int {
 		return 0
 	}
 	label := rest[:e]
+	for _, c := range label {
+		if (c < 'A' || c > 'Z') && c != ' ' {
+			return 0 // labels are upper-case words on the marker's line
+		}
+	}
 	if !bytes.HasSuffix(label, []byte("PRIVATE KEY")) && !bytes.Equal(label, []byte("PGP PRIVATE KEY BLOCK")) {
 		return 0
 	}
