@@ -12,8 +12,23 @@ import (
 // finding (class, rule, severity, policy) once per rule: a large scan
 // writes millions of findings.
 type encoder struct {
-	rules map[string]*ruleJSON // by rule id
-	last  *ruleJSON
+	rules    map[string]*ruleJSON // by rule id
+	last     *ruleJSON
+	violates repeated
+}
+
+// repeated encodes a string that usually repeats from one finding to the
+// next (the clauses a finding violates) once per change.
+type repeated struct {
+	s   string
+	enc []byte
+}
+
+func (r *repeated) append(b []byte, s string) []byte {
+	if s != r.s || r.enc == nil {
+		r.s, r.enc = s, appendString(r.enc[:0], s)
+	}
+	return append(b, r.enc...)
 }
 
 type ruleJSON struct {
@@ -68,7 +83,7 @@ func (e *encoder) appendFinding(b []byte, f *finding.Finding) []byte {
 	b = append(b, `,"fingerprint":`...)
 	b = appendString(b, f.Fingerprint)
 	b = append(b, r.policy...)
-	b = appendPlacement(b, f)
+	b = appendPlacement(b, f, &e.violates)
 	if f.Value != "" {
 		b = append(b, `,"value":`...)
 		b = appendString(b, f.Value)
@@ -77,7 +92,7 @@ func (e *encoder) appendFinding(b []byte, f *finding.Finding) []byte {
 }
 
 // appendPlacement appends the location, disallowed and violates fields.
-func appendPlacement(b []byte, f *finding.Finding) []byte {
+func appendPlacement(b []byte, f *finding.Finding, violates *repeated) []byte {
 	if f.Location != "" {
 		b = append(b, `,"location":`...)
 		b = appendString(b, f.Location)
@@ -88,7 +103,7 @@ func appendPlacement(b []byte, f *finding.Finding) []byte {
 	b = append(b, `,"disallowed":true`...)
 	if f.Violates != "" {
 		b = append(b, `,"violates":`...)
-		b = appendString(b, f.Violates)
+		b = violates.append(b, f.Violates)
 	}
 	return b
 }

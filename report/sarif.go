@@ -35,10 +35,11 @@ type sarifRule struct {
 }
 
 type sarifWriter struct {
-	w       *bufio.Writer
-	buf     []byte
-	first   bool
-	ruleIdx map[string]int
+	w        *bufio.Writer
+	buf      []byte
+	first    bool
+	ruleIdx  map[string]int
+	violates repeated
 }
 
 // sarifLevel maps a severity to a SARIF level.
@@ -184,7 +185,7 @@ func (s *sarifWriter) Add(f *finding.Finding) error {
 	b = append(b, f.Confidence.String()...)
 	b = append(b, `","masked":`...)
 	b = appendString(b, f.Masked)
-	b = appendPlacement(b, f)
+	b = appendPlacement(b, f, &s.violates)
 	if f.Value != "" {
 		b = append(b, `,"value":`...)
 		b = appendString(b, f.Value)

@@ -733,10 +733,11 @@ func (r *run) detect() {
 	s := r.s
 	sc := s.opts.Engine.NewScanner()
 	region := s.opts.Engine.Region()
+	vc := &valueCache{}
 	for c := range r.chunks {
 		res := &result{st: c.st, seq: c.seq, last: c.last}
 		if c.data != nil && r.ctx.Err() == nil {
-			res.findings = r.detectChunk(sc, c, region)
+			res.findings = r.detectChunk(sc, vc, c, region)
 		}
 		if c.buf != nil {
 			r.bufs.Put(c.buf)
@@ -750,7 +751,7 @@ func (r *run) detect() {
 
 // detectChunk scans one chunk. A panic (a bug meeting unexpected input)
 // is reported as a problem of the chunk's path, and the scan goes on.
-func (r *run) detectChunk(sc *detect.Scanner, c *chunk, region string) (out []finding.Finding) {
+func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region string) (out []finding.Finding) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.problem(c.st.path, fmt.Errorf("internal error while scanning line %d: %v", c.line, p))
@@ -763,10 +764,79 @@ func (r *run) detectChunk(sc *detect.Scanner, c *chunk, region string) (out []fi
 		cc.SkipFirstLine = true
 		cols = &cc
 	}
-	return r.findings(c, sc.Scan(c.data, cols), region)
+	return r.findings(c, sc.Scan(c.data, cols), region, vc)
 }
 
-func (r *run) findings(c *chunk, matches []detect.Match, region string) []finding.Finding {
+// valueCache remembers, for one worker, the masked form and fingerprint
+// of recent values, and the clauses recent findings violate: logs repeat
+// the same addresses on many lines, and an HMAC per finding is a good
+// part of the cost of a scan.
+type valueCache struct {
+	values   map[string]cachedValue // class, NUL, raw value
+	key      []byte
+	violates map[violatesKey]string
+	// Values that do not repeat only cost the cache: it watches its hit
+	// rate and pauses when it is low.
+	lookups, hits, paused int
+}
+
+type cachedValue struct{ masked, fingerprint string }
+
+type violatesKey struct {
+	place *Placement
+	rule  int
+}
+
+// valueCacheSize bounds a worker's cache; it starts over when full.
+const valueCacheSize = 4096
+
+// lookup returns the cached masked value and fingerprint of raw.
+func (vc *valueCache) lookup(class string, raw []byte) (cachedValue, bool) {
+	if vc.paused > 0 {
+		vc.paused--
+		return cachedValue{}, false
+	}
+	vc.key = append(append(append(vc.key[:0], class...), 0), raw...)
+	v, ok := vc.values[string(vc.key)]
+	vc.lookups++
+	if ok {
+		vc.hits++
+	}
+	if vc.lookups == valueCacheSize {
+		if vc.hits < valueCacheSize/10 {
+			vc.paused = 64 * valueCacheSize
+		}
+		vc.lookups, vc.hits = 0, 0
+	}
+	return v, ok
+}
+
+// store caches v under the key of the last lookup (unless paused).
+func (vc *valueCache) store(v cachedValue) {
+	if vc.paused > 0 {
+		return
+	}
+	if vc.values == nil || len(vc.values) >= valueCacheSize {
+		vc.values = make(map[string]cachedValue, 256)
+	}
+	vc.values[string(vc.key)] = v
+}
+
+// violatesOf returns the clauses a finding of rule violates in place.
+func (vc *valueCache) violatesOf(pl *Placement, ruleIdx int, policyRef string) string {
+	k := violatesKey{pl, ruleIdx}
+	if v, ok := vc.violates[k]; ok {
+		return v
+	}
+	if vc.violates == nil || len(vc.violates) >= valueCacheSize {
+		vc.violates = map[violatesKey]string{}
+	}
+	v := joinClauses(pl.Policy, policyRef)
+	vc.violates[k] = v
+	return v
+}
+
+func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valueCache) []finding.Finding {
 	s := r.s
 	var out []finding.Finding
 	if p, ok := r.fslices.Get().(*[]finding.Finding); ok {
@@ -796,9 +866,16 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string) []findin
 		if line == c.line {
 			col += c.col0
 		}
-		fpInput := norm
+		var cv cachedValue
 		if rule.Detector == detect.DetPrivateKey {
-			fpInput = append(slices.Clip(raw), detect.PrivateKeyBody(data, m.End)...)
+			// The fingerprint covers the key's body, not the marker.
+			fpInput := append(slices.Clip(raw), detect.PrivateKeyBody(data, m.End)...)
+			cv = cachedValue{finding.Mask(rule.Class, raw), s.opts.Fingerprints.Sum(rule.Class, fpInput)}
+		} else if v, ok := vc.lookup(rule.Class, raw); ok {
+			cv = v
+		} else {
+			cv = cachedValue{finding.Mask(rule.Class, raw), s.opts.Fingerprints.Sum(rule.Class, norm)}
+			vc.store(cv)
 		}
 		f := finding.Finding{
 			Path:        c.st.path,
@@ -809,15 +886,15 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string) []findin
 			Rule:        rule.ID,
 			Severity:    rule.Severity,
 			Confidence:  m.Confidence,
-			Masked:      finding.Mask(rule.Class, raw),
-			Fingerprint: s.opts.Fingerprints.Sum(rule.Class, fpInput),
+			Masked:      cv.masked,
+			Fingerprint: cv.fingerprint,
 			Policy:      rule.PolicyRef,
 		}
 		if pl := c.st.place; pl != nil {
 			f.Location = pl.Location
 			f.Disallowed = !pl.Allowed[rule.Class]
 			if f.Disallowed {
-				f.Violates = joinClauses(pl.Policy, rule.PolicyRef)
+				f.Violates = vc.violatesOf(pl, m.Rule, rule.PolicyRef)
 			}
 		} else {
 			f.Disallowed = true // nothing is allowed outside the policy's locations
