@@ -123,8 +123,9 @@ type DaemonSpec struct {
 	// Listen is the address of /healthz, /readyz and /metrics (default
 	// 127.0.0.1:9464; "" keeps the default, "off" disables).
 	Listen string `yaml:"listen"`
-	// GracePeriod is how long a running job may take to finish after
-	// SIGTERM (default 30s).
+	// GracePeriod is how long the daemon takes at most to stop after
+	// SIGTERM (default 30s): running jobs may finish in the first four
+	// fifths, then they are cancelled and save how far they got.
 	GracePeriod string `yaml:"grace_period"`
 	LogLevel    string `yaml:"log_level"`  // debug, info (default), warn, error
 	LogFormat   string `yaml:"log_format"` // json (default) or text

@@ -77,7 +77,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return err
 	}
 	d.state = st
-	defer st.Close()
+	stuck := false
+	defer func() {
+		// A job that did not stop may be inside a transaction, and Close
+		// would wait for it; bbolt's file stays consistent without it (the
+		// transaction is simply not committed) and exiting frees the lock.
+		if !stuck {
+			st.Close()
+		}
+	}()
 	if err := st.CheckKey(key); err != nil {
 		return err
 	}
@@ -127,15 +135,21 @@ loop:
 		d.wg.Wait()
 		close(done)
 	}()
+	// Jobs may finish during the first four fifths of the grace period;
+	// then they are cancelled and have the rest to save how far they got,
+	// so the daemon is gone within the grace period (before an orchestrator
+	// sends SIGKILL).
+	finish := grace * 4 / 5
 	select {
 	case <-done:
-	case <-time.After(grace):
-		log.Warn("grace period over: cancelling running jobs; they save how far they got")
+	case <-time.After(finish):
+		log.Warn("grace period nearly over: cancelling running jobs; they save how far they got")
 		d.cancelJob()
 		select {
 		case <-done:
-		case <-time.After(10 * time.Second):
-			log.Error("jobs did not stop after cancellation")
+		case <-time.After(grace - finish):
+			log.Error("jobs did not stop after cancellation; exiting without them")
+			stuck = true
 		}
 	}
 	if srv != nil {

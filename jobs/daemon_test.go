@@ -3,9 +3,11 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -85,4 +87,58 @@ func value(c prometheus.Counter) float64 {
 	var m dto.Metric
 	c.Write(&m)
 	return m.GetCounter().GetValue()
+}
+
+// On a stop, a job that does not finish is cancelled in time for the
+// daemon to be gone within the grace period.
+func TestDaemonStopsWithinGracePeriod(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", "k")
+	cfg, err := config.Parse("test.yaml", []byte(`version: 1
+rules:
+  - {id: email, detector: email, severity: low}
+locations:
+  - {name: logs, paths: [`+dir+`]}
+jobs:
+  - {name: stuck, schedule: "@every 1s", action: scan}
+state: {path: `+filepath.Join(dir, "state.db")+`}
+daemon: {listen: "off", grace_period: 1s}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan struct{}, 1)
+	cancelled := make(chan struct{}, 1)
+	d := &Daemon{Load: func() (*config.Config, error) { return cfg, nil }, Logger: slog.New(slog.DiscardHandler)}
+	d.runJob = func(ctx context.Context, _ *config.Config, _ *config.Job) {
+		started <- struct{}{}
+		<-ctx.Done()
+		cancelled <- struct{}{}
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the job never started")
+	}
+	begin := time.Now()
+	stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(begin); took > 1200*time.Millisecond {
+			t.Errorf("stopped after %v, grace period 1s", took)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the daemon did not stop")
+	}
+	select {
+	case <-cancelled:
+	default:
+		t.Error("the running job was not cancelled")
+	}
 }
