@@ -30,6 +30,9 @@ type JobSpec struct {
 	Alerts []string `yaml:"alerts"`
 	// Enforce lets a purge or redact job act; otherwise it only plans.
 	Enforce bool `yaml:"enforce"`
+	// Timeout stops a run that takes longer (e.g. 2h); it saves how far
+	// it got. None by default.
+	Timeout string `yaml:"timeout"`
 }
 
 // AlertsSpec configures where violations are reported.
@@ -135,6 +138,7 @@ type DaemonSpec struct {
 type Job struct {
 	JobSpec
 	Schedule cron.Schedule
+	Timeout  time.Duration // 0: none
 }
 
 // Route is a validated alert route.
@@ -426,6 +430,13 @@ func (c *Config) validateJobs() Errors {
 			bad(at("action"), "missing action (scan, purge or redact)")
 		default:
 			bad(at("action"), "unknown action %q (want scan, purge or redact)", js.Action)
+		}
+		if js.Timeout != "" {
+			if d, err := time.ParseDuration(js.Timeout); err != nil || d <= 0 {
+				bad(at("timeout"), "invalid duration %q (want e.g. 90m, 2h)", js.Timeout)
+			} else {
+				j.Timeout = d
+			}
 		}
 		if js.Enforce && js.Action == JobScan {
 			bad(at("enforce"), "a scan job changes nothing: enforce is for purge and redact")

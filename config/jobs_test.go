@@ -16,7 +16,7 @@ const jobsBase = policyBase + `locations:
 func TestJobs(t *testing.T) {
 	c, err := Parse("x.yaml", []byte(jobsBase+`jobs:
   - {name: hourly, schedule: "@hourly", action: scan, locations: [web], alerts: [security]}
-  - {name: nightly, schedule: "CRON_TZ=Europe/Berlin 0 3 * * *", action: purge, enforce: true}
+  - {name: nightly, schedule: "CRON_TZ=Europe/Berlin 0 3 * * *", action: purge, enforce: true, timeout: 2h}
   - {name: tick, schedule: "*/5 * * * * *", action: redact}
 alerts:
   remind_after: 1d
@@ -41,6 +41,9 @@ daemon: {listen: ":9464", grace_period: 45s, log_level: debug}
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	if next := c.JobByName("nightly").Schedule.Next(from); !next.Equal(time.Date(2026, 1, 1, 2, 0, 0, 0, time.UTC)) {
 		t.Errorf("nightly next = %v", next)
+	}
+	if c.JobByName("nightly").Timeout != 2*time.Hour || c.JobByName("hourly").Timeout != 0 {
+		t.Error("timeout")
 	}
 	// A seconds field.
 	if next := c.JobByName("tick").Schedule.Next(from); next.Sub(from) != 5*time.Second {
@@ -76,6 +79,7 @@ func TestJobErrors(t *testing.T) {
 		{"alerts:\n  routes:\n    - {name: r, email: {address: 'h:25', from: a@b.c, to: [x@y.z], starttls: 'off', username: u}}\n", "it needs starttls"},
 		{"alerts:\n  routes:\n    - {name: r, min_severity: loud, sns: {topic_arn: 'arn:aws:sns:eu-west-1:1:t'}}\n", `unknown severity "loud"`},
 		{"daemon: {grace_period: soon}\n", "daemon.grace_period: invalid duration"},
+		{"jobs:\n  - {name: a, schedule: '@daily', action: scan, timeout: 1d}\n", "jobs[0].timeout: invalid duration"},
 		{"daemon: {listen: 9464}\n", "daemon.listen: want host:port"},
 	} {
 		_, err := Parse("x.yaml", []byte(jobsBase+tc.yaml))

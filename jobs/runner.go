@@ -84,6 +84,11 @@ func (r *Runner) log() *slog.Logger {
 func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
 	res := &Result{Job: job.Name, Started: r.now()}
 	log := r.log().With("job", job.Name, "action", job.Action)
+	if job.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, job.Timeout)
+		defer cancel()
+	}
 	log.Info("job started", "full", r.Full)
 	err := r.checkKey()
 	switch {

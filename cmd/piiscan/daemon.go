@@ -113,6 +113,8 @@ everything again.`,
 			r := &jobs.Runner{Config: cfg, State: st, Logger: slog.Default(), Full: full}
 			res, err := r.Run(cmd.Context(), job)
 			switch {
+			case res != nil && res.Cancelled && cmd.Context().Err() == nil:
+				return &exitError{code: exitUnreadable, err: fmt.Errorf("timed out after %s; progress saved", job.Timeout)}
 			case res != nil && res.Cancelled:
 				return &exitError{code: exitSignal, err: errors.New("interrupted; progress saved")}
 			case err != nil && res != nil && res.Plan == nil && res.Files == 0 && res.Findings == 0:
