@@ -454,6 +454,9 @@ func (c *Config) validateJobs() Errors {
 				bad(at("alerts", k), "unknown alert route %q", r)
 			}
 		}
+		if len(js.Alerts) > 0 && js.Action != JobScan && js.Action != "" {
+			bad(at("alerts"), "alerts come from scan jobs: schedule a scan job over the same locations (%s jobs report through metrics and logs)", js.Action)
+		}
 		c.Jobs = append(c.Jobs, j)
 	}
 

@@ -80,6 +80,7 @@ func TestJobErrors(t *testing.T) {
 		{"alerts:\n  routes:\n    - {name: r, min_severity: loud, sns: {topic_arn: 'arn:aws:sns:eu-west-1:1:t'}}\n", `unknown severity "loud"`},
 		{"daemon: {grace_period: soon}\n", "daemon.grace_period: invalid duration"},
 		{"jobs:\n  - {name: a, schedule: '@daily', action: scan, timeout: 1d}\n", "jobs[0].timeout: invalid duration"},
+		{"jobs:\n  - {name: a, schedule: '@daily', action: purge, alerts: [r]}\nalerts:\n  routes:\n    - {name: r, slack: {url_env: S}}\n", "jobs[0].alerts: alerts come from scan jobs"},
 		{"daemon: {listen: 9464}\n", "daemon.listen: want host:port"},
 	} {
 		_, err := Parse("x.yaml", []byte(jobsBase+tc.yaml))
