@@ -448,7 +448,11 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 	var s *ScanSetup
 	_, objects := targets(c, job)
 	if objects {
-		cl, err := ObjectClient(ctx, c)
+		set, err := jobSettings(c)
+		if err != nil {
+			return err
+		}
+		cl, err := ObjectClient(ctx, set)
 		if err != nil {
 			return err
 		}

@@ -21,14 +21,13 @@ type ScanSetup struct {
 	Options      scanners.Options
 	Engine       *detect.Engine
 	Fingerprints *finding.Fingerprinter
-	config       *config.Config
 	settings     *config.Settings
 }
 
 // NewScanSetup builds the scanner options of a job. Jobs compare
 // fingerprints across runs, so a fingerprint key that lasts is required.
 func NewScanSetup(ctx context.Context, c *config.Config, log *slog.Logger) (*ScanSetup, error) {
-	set, err := config.NewSettings(c, pflag.NewFlagSet("job", pflag.ContinueOnError), config.ScanOptions)
+	set, err := jobSettings(c)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +55,7 @@ func NewScanSetup(ctx context.Context, c *config.Config, log *slog.Logger) (*Sca
 	if err != nil {
 		return nil, err
 	}
-	s := &ScanSetup{Engine: engine, Fingerprints: finding.NewFingerprinter(key), config: c, settings: set}
+	s := &ScanSetup{Engine: engine, Fingerprints: finding.NewFingerprinter(key), settings: set}
 	s.Options = scanners.Options{Engine: engine, Workers: workers, Limits: c.Limits, Allow: c.Allow,
 		Fingerprints: s.Fingerprints, Logger: log, Place: Placer(c)}
 	s.Options.Walk.Include, s.Options.Walk.Exclude, s.Options.Walk.MaxSize = include, exclude, maxSize
@@ -65,7 +64,7 @@ func NewScanSetup(ctx context.Context, c *config.Config, log *slog.Logger) (*Sca
 
 // UseObjects lets the scanner read s3:// targets.
 func (s *ScanSetup) UseObjects(ctx context.Context) error {
-	cl, err := ObjectClient(ctx, s.config)
+	cl, err := ObjectClient(ctx, s.settings)
 	if err != nil {
 		return err
 	}
@@ -75,13 +74,15 @@ func (s *ScanSetup) UseObjects(ctx context.Context) error {
 	return nil
 }
 
-// ObjectClient returns an S3 client configured by rules.yaml and the
-// environment.
-func ObjectClient(ctx context.Context, c *config.Config) (*bucket.Client, error) {
-	set, err := config.NewSettings(c, pflag.NewFlagSet("job", pflag.ContinueOnError), config.ScanOptions)
-	if err != nil {
-		return nil, err
-	}
+// jobSettings are the settings of a job: rules.yaml and the environment
+// (jobs have no flags).
+func jobSettings(c *config.Config) (*config.Settings, error) {
+	return config.NewSettings(c, pflag.NewFlagSet("job", pflag.ContinueOnError), config.ScanOptions)
+}
+
+// ObjectClient returns an S3 client configured by the s3.* settings (of
+// rules.yaml, the environment and, for commands, their flags).
+func ObjectClient(ctx context.Context, set *config.Settings) (*bucket.Client, error) {
 	pathStyle, err := set.Bool("s3.path_style")
 	if err != nil {
 		return nil, err

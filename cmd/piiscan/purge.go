@@ -12,6 +12,7 @@ import (
 
 	"github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/retention/audit"
@@ -92,20 +93,7 @@ func objectClient(cmd *cobra.Command, cfg *config.Config) (*bucket.Client, error
 	if err != nil {
 		return nil, err
 	}
-	pathStyle, err := set.Bool("s3.path_style")
-	if err != nil {
-		return nil, err
-	}
-	attempts, err := set.Int("s3.max_attempts")
-	if err != nil {
-		return nil, err
-	}
-	concurrency, err := set.Int("s3.concurrency")
-	if err != nil {
-		return nil, err
-	}
-	return bucket.New(cmd.Context(), bucket.Options{Region: set.String("s3.region"), Profile: set.String("s3.profile"),
-		Endpoint: set.String("s3.endpoint_url"), PathStyle: pathStyle, MaxAttempts: attempts, Concurrency: concurrency})
+	return jobs.ObjectClient(cmd.Context(), set)
 }
 
 func newPurgeCmd(g *globalFlags) *cobra.Command {
