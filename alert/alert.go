@@ -23,12 +23,12 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/report"
 )
 
 // Limits of a Summary.
@@ -267,23 +267,10 @@ func sortedCounts(m map[string]int, bySeverity bool) []count {
 	return counts
 }
 
-// oneLine escapes control characters (newlines above all) so that s cannot
-// break the layout of a message or forge lines in it.
-func oneLine(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// oneLine escapes control characters (newlines above all) and invalid
+// UTF-8, so that s cannot break the layout of a message or forge lines in
+// it.
+func oneLine(s string) string { return report.Safe(s) }
 
 // orNone is oneLine(s), or "-" for an empty s.
 func orNone(s string) string {

@@ -167,6 +167,8 @@ type Config struct {
 	// Jobs and alert routes of the daemon.
 	Jobs   []*Job
 	Routes []*Route
+	grace  time.Duration
+	retry  retryPolicy
 	doc    *document
 	raw    []byte
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,19 +156,10 @@ func (r *Route) Covers(location, class string, sev finding.Severity) bool {
 	if sev < r.MinSeverity {
 		return false
 	}
-	if len(r.Locations) > 0 && !contains(r.Locations, location) {
+	if len(r.Locations) > 0 && !slices.Contains(r.Locations, location) {
 		return false
 	}
-	return len(r.Classes) == 0 || contains(r.Classes, class)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	return len(r.Classes) == 0 || slices.Contains(r.Classes, class)
 }
 
 // Job actions.
@@ -212,12 +204,7 @@ func (c *Config) RouteByName(name string) *Route {
 }
 
 // GracePeriod returns daemon.grace_period.
-func (c *Config) GracePeriod() time.Duration {
-	if d, err := time.ParseDuration(c.File.Daemon.GracePeriod); err == nil && d > 0 {
-		return d
-	}
-	return DefaultGracePeriod
-}
+func (c *Config) GracePeriod() time.Duration { return c.grace }
 
 // StatePath returns state.path.
 func (c *Config) StatePath() string {
@@ -240,18 +227,25 @@ func (c *Config) Listen() string {
 
 // RetryPolicy returns alerts.retry with defaults.
 func (c *Config) RetryPolicy() (attempts int, initial, max time.Duration) {
-	r := c.File.Alerts.Retry
-	attempts, initial, max = 4, time.Second, 30*time.Second
-	if r.Attempts > 0 {
-		attempts = r.Attempts
+	return c.retry.attempts, c.retry.initial, c.retry.max
+}
+
+// retryPolicy is alerts.retry, parsed.
+type retryPolicy struct {
+	attempts     int
+	initial, max time.Duration
+}
+
+// knownClasses returns the built-in classes and those of the rules.
+func (c *Config) knownClasses() map[string]bool {
+	classes := map[string]bool{}
+	for _, cl := range finding.BuiltinClasses() {
+		classes[cl] = true
 	}
-	if d, err := time.ParseDuration(r.Initial); err == nil && d > 0 {
-		initial = d
+	for _, r := range c.Rules {
+		classes[r.Class] = true
 	}
-	if d, err := time.ParseDuration(r.Max); err == nil && d > 0 {
-		max = d
-	}
-	return attempts, initial, max
+	return classes
 }
 
 // validateJobs checks jobs, alert routes, state and daemon settings.
@@ -260,41 +254,48 @@ func (c *Config) validateJobs() Errors {
 	d := c.doc
 	f := &c.File
 	bad := func(path []any, format string, args ...any) { errs = append(errs, d.errorf(path, format, args...)) }
+	// positive parses a Go duration that must be above zero (def when
+	// unset).
+	positive := func(path []any, v string, def time.Duration, example string) time.Duration {
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad(path, "invalid duration %q (want e.g. %s)", v, example)
+			return def
+		}
+		return d
+	}
+	// reminder parses a remind_after: a duration like 7d, or "0" for none.
+	reminder := func(path []any, v string, def time.Duration) time.Duration {
+		if v == "" {
+			return def
+		}
+		if v == "0" {
+			return 0
+		}
+		d, err := ParseDuration(v)
+		if err != nil {
+			bad(path, "%v", err)
+			return def
+		}
+		return d
+	}
 	locations := map[string]bool{}
 	for _, l := range c.Locations {
 		locations[l.Name] = true
 	}
-	classes := map[string]bool{}
-	for _, cl := range finding.BuiltinClasses() {
-		classes[cl] = true
-	}
-	for _, r := range c.Rules {
-		classes[r.Class] = true
-	}
+	classes := c.knownClasses()
 
-	remind := DefaultRemindAfter
-	if s := f.Alerts.RemindAfter; s != "" {
-		if s == "0" {
-			remind = 0
-		} else if v, err := ParseDuration(s); err != nil {
-			bad([]any{"alerts", "remind_after"}, "%v", err)
-		} else {
-			remind = v
-		}
-	}
-	for _, k := range []string{"initial", "max"} {
-		v := f.Alerts.Retry.Initial
-		if k == "max" {
-			v = f.Alerts.Retry.Max
-		}
-		if v != "" {
-			if dd, err := time.ParseDuration(v); err != nil || dd <= 0 {
-				bad([]any{"alerts", "retry", k}, "invalid duration %q (want e.g. 1s, 2m)", v)
-			}
-		}
-	}
+	remind := reminder([]any{"alerts", "remind_after"}, f.Alerts.RemindAfter, DefaultRemindAfter)
+	c.retry = retryPolicy{attempts: 4,
+		initial: positive([]any{"alerts", "retry", "initial"}, f.Alerts.Retry.Initial, time.Second, "1s, 2m"),
+		max:     positive([]any{"alerts", "retry", "max"}, f.Alerts.Retry.Max, 30*time.Second, "1s, 2m")}
 	if f.Alerts.Retry.Attempts < 0 {
 		bad([]any{"alerts", "retry", "attempts"}, "must not be negative")
+	} else if f.Alerts.Retry.Attempts > 0 {
+		c.retry.attempts = f.Alerts.Retry.Attempts
 	}
 	routes := map[string]int{}
 	for i, rs := range f.Alerts.Routes {
@@ -314,15 +315,7 @@ func (c *Config) validateJobs() Errors {
 			}
 			r.MinSeverity = sev
 		}
-		if rs.RemindAfter != "" {
-			if rs.RemindAfter == "0" {
-				r.RemindAfter = 0
-			} else if v, err := ParseDuration(rs.RemindAfter); err != nil {
-				bad(at("remind_after"), "%v", err)
-			} else {
-				r.RemindAfter = v
-			}
-		}
+		r.RemindAfter = reminder(at("remind_after"), rs.RemindAfter, remind)
 		for k, l := range rs.Locations {
 			if !locations[l] {
 				bad(at("locations", k), "unknown location %q", l)
@@ -339,11 +332,7 @@ func (c *Config) validateJobs() Errors {
 			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				bad(at("webhook", "url"), "invalid URL %q (want http:// or https://)", w.URL)
 			}
-			if w.Timeout != "" {
-				if _, err := time.ParseDuration(w.Timeout); err != nil {
-					bad(at("webhook", "timeout"), "invalid duration %q", w.Timeout)
-				}
-			}
+			positive(at("webhook", "timeout"), w.Timeout, 0, "10s")
 		}
 		if s := rs.Slack; s != nil {
 			kinds = append(kinds, "slack")
@@ -431,13 +420,7 @@ func (c *Config) validateJobs() Errors {
 		default:
 			bad(at("action"), "unknown action %q (want scan, purge or redact)", js.Action)
 		}
-		if js.Timeout != "" {
-			if d, err := time.ParseDuration(js.Timeout); err != nil || d <= 0 {
-				bad(at("timeout"), "invalid duration %q (want e.g. 90m, 2h)", js.Timeout)
-			} else {
-				j.Timeout = d
-			}
-		}
+		j.Timeout = positive(at("timeout"), js.Timeout, 0, "90m, 2h")
 		if js.Enforce && js.Action == JobScan {
 			bad(at("enforce"), "a scan job changes nothing: enforce is for purge and redact")
 		}
@@ -460,11 +443,7 @@ func (c *Config) validateJobs() Errors {
 		c.Jobs = append(c.Jobs, j)
 	}
 
-	if g := f.Daemon.GracePeriod; g != "" {
-		if v, err := time.ParseDuration(g); err != nil || v <= 0 {
-			bad([]any{"daemon", "grace_period"}, "invalid duration %q (want e.g. 30s)", g)
-		}
-	}
+	c.grace = positive([]any{"daemon", "grace_period"}, f.Daemon.GracePeriod, DefaultGracePeriod, "30s")
 	if l := f.Daemon.Listen; l != "" && l != "off" {
 		if _, _, err := net.SplitHostPort(l); err != nil {
 			bad([]any{"daemon", "listen"}, "want host:port or \"off\", got %q", l)

@@ -269,11 +269,7 @@ func (s *Settings) MaxDepth() (int, error) {
 // Resolve finds the configuration: the file named by path (from --config or
 // PIISCAN_CONFIG), else ./rules.yaml when present, else the built-in copy.
 func Resolve(path string, builtin []byte) (*Config, error) {
-	if path == "" {
-		if _, err := os.Stat("rules.yaml"); err == nil {
-			path = "rules.yaml"
-		}
-	}
+	path = DefaultPath(path)
 	if path == "" {
 		return Parse("rules.yaml (built in)", builtin)
 	}
@@ -282,6 +278,18 @@ func Resolve(path string, builtin []byte) (*Config, error) {
 		return nil, &Error{Source: path, Msg: err.(*fs.PathError).Err.Error()}
 	}
 	return Parse(path, data)
+}
+
+// DefaultPath returns the policy file Resolve reads: path when set, else
+// ./rules.yaml if present, else "" (the built-in copy).
+func DefaultPath(path string) string {
+	if path != "" {
+		return path
+	}
+	if _, err := os.Stat("rules.yaml"); err == nil {
+		return "rules.yaml"
+	}
+	return ""
 }
 
 // FingerprintKey returns the key for fingerprints and says where it came

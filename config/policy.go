@@ -2,14 +2,13 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
-
-	"github.com/piiscan/piiscan/finding"
 )
 
 // LocationSpec is a place personal data is kept (logs, backups, exports)
@@ -151,6 +150,20 @@ func (c *Config) LocationOf(path string) *Location {
 // directory path itself, or the part of a glob before its first pattern.
 func (l *Location) Roots() []string { return l.roots }
 
+// ScanRoots returns the roots a scan of the location reads: its bucket
+// prefixes and the directories (or files) that exist.
+func (l *Location) ScanRoots() []string {
+	var out []string
+	for _, r := range l.roots {
+		if strings.HasPrefix(r, "s3://") {
+			out = append(out, r)
+		} else if _, err := os.Stat(r); err == nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Contains reports whether path belongs to the location.
 func (l *Location) Contains(path string) bool { return matchPaths(l.Paths, path) }
 
@@ -241,13 +254,7 @@ func (c *Config) validatePolicy() Errors {
 	d := c.doc
 	f := &c.File
 	bad := func(path []any, format string, args ...any) { errs = append(errs, d.errorf(path, format, args...)) }
-	classes := map[string]bool{}
-	for _, cl := range finding.BuiltinClasses() {
-		classes[cl] = true
-	}
-	for _, r := range c.Rules {
-		classes[r.Class] = true
-	}
+	classes := c.knownClasses()
 	names := map[string]int{}
 	for i, ls := range f.Locations {
 		at := func(k ...any) []any { return append([]any{"locations", i}, k...) }

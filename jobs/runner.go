@@ -5,6 +5,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,7 +22,6 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/metrics"
 	"github.com/piiscan/piiscan/retention"
-	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/state"
@@ -148,25 +148,15 @@ func (r *Runner) checkKey() error {
 	return r.State.CheckKey(key)
 }
 
-// targets returns the roots of the job's locations that exist (and every
-// bucket root).
-func targets(c *config.Config, job *config.Job) ([]string, bool) {
-	var out []string
-	objects := false
+// targets returns what a job reads: the scan roots of its locations, and
+// whether any is in a bucket.
+func targets(c *config.Config, job *config.Job) (roots []string, objects bool) {
 	for _, l := range c.Locations {
-		if len(job.Locations) > 0 && !slices.Contains(job.Locations, l.Name) {
-			continue
-		}
-		for _, root := range l.Roots() {
-			if bucket.IsURL(root) {
-				objects = true
-				out = append(out, root)
-			} else if _, err := os.Stat(root); err == nil {
-				out = append(out, root)
-			}
+		if jobCovers(job, l.Name) {
+			roots = append(roots, l.ScanRoots()...)
 		}
 	}
-	return out, objects
+	return roots, slices.ContainsFunc(roots, bucket.IsURL)
 }
 
 // outboxMaxAge is how long an alert for a route no configuration knows
@@ -194,32 +184,24 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	if err != nil {
 		return err
 	}
-	failOn := finding.SeverityLow
-	if c.File.Scan.FailOn != "" {
-		if sev, err := finding.ParseSeverity(c.File.Scan.FailOn); err == nil {
-			failOn = sev
-		}
-	}
 	found := map[violationKey]*finding.Finding{}
 	var order []violationKey
-	m := r.Metrics
+	// Counted here and added to the metrics once: a label lookup per
+	// finding would cost more than the rest of this sink.
+	type counted struct {
+		class, location string
+		severity        finding.Severity
+		disallowed      bool
+	}
+	counts := map[counted]int{}
 	stats, err := sc.Scan(ctx, roots, scanners.SinkFunc(func(f *finding.Finding) error {
 		res.Findings++
-		if f.Severity >= failOn {
+		if f.Severity >= s.FailOn {
 			res.FailFindings++
 		}
-		loc := f.Location
-		if loc == "" {
-			loc = "none"
-		}
-		if m != nil {
-			m.Findings.WithLabelValues(job.Name, f.Class, f.Severity.String(), loc).Inc()
-		}
+		counts[counted{f.Class, f.Location, f.Severity, f.Disallowed}]++
 		if !f.Disallowed {
 			return nil
-		}
-		if m != nil {
-			m.Violations.WithLabelValues(job.Name, f.Location, f.Class).Inc()
 		}
 		k := violationKey{f.Location, f.Rule, f.Fingerprint}
 		if _, dup := found[k]; !dup {
@@ -230,6 +212,16 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		}
 		return nil
 	}))
+	m := r.Metrics
+	if m != nil {
+		for k, n := range counts {
+			loc := cmp.Or(k.location, "none")
+			m.Findings.WithLabelValues(job.Name, k.class, k.severity.String(), loc).Add(float64(n))
+			if k.disallowed {
+				m.Violations.WithLabelValues(job.Name, loc, k.class).Add(float64(n))
+			}
+		}
+	}
 	if stats != nil {
 		res.Files, res.Bytes, res.Unchanged, res.Problems = stats.Files, stats.Bytes, stats.Unchanged, stats.Problems
 		if m != nil {
@@ -293,7 +285,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		if route.RemindAfter > 0 && !res.Cancelled {
 			r.State.EachSeen(route.Name, func(p state.Seen) {
 				k := violationKey{p.Location, p.Rule, p.Fingerprint}
-				if !inRun[k] && now.Sub(p.LastSent) >= route.RemindAfter && jobCovers(c, job, p.Location) {
+				if !inRun[k] && now.Sub(p.LastSent) >= route.RemindAfter && jobCovers(job, p.Location) {
 					due = append(due, p)
 				}
 			})
@@ -336,7 +328,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	return nil
 }
 
-func jobCovers(c *config.Config, job *config.Job, location string) bool {
+func jobCovers(job *config.Job, location string) bool {
 	return len(job.Locations) == 0 || slices.Contains(job.Locations, location)
 }
 
@@ -446,17 +438,14 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 	now := r.now()
 	opts := retention.PlanOptions{Now: now, Locations: job.Locations}
 	var s *ScanSetup
-	_, objects := targets(c, job)
-	if objects {
+	if _, objects := targets(c, job); objects {
 		set, err := jobSettings(c)
 		if err != nil {
 			return err
 		}
-		cl, err := ObjectClient(ctx, set)
-		if err != nil {
+		if opts.Objects, err = ObjectClient(ctx, set); err != nil {
 			return err
 		}
-		opts.Objects = cl
 	}
 	var plan *retention.Plan
 	var err error
@@ -467,7 +456,9 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 		if err != nil {
 			return err
 		}
-		s.Options.Objects = objectLister(opts.Objects)
+		if opts.Objects != nil {
+			s.useClient(opts.Objects)
+		}
 		sc, err2 := scanners.New(s.Options)
 		if err2 != nil {
 			return err2
@@ -478,15 +469,11 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 		return err
 	}
 	res.Plan = plan
-	var log2 *audit.Log
-	if job.Enforce {
-		key, _, kerr := c.FingerprintKey()
-		if kerr != nil {
-			return fmt.Errorf("an enforcing job needs a lasting fingerprint key for its audit log: %w", kerr)
-		}
-		log2 = audit.Open(c.AuditLogPath(), key)
+	auditLog, err := AuditLog(c, job.Enforce)
+	if err != nil {
+		return err
 	}
-	x := &retention.Executor{Config: c, Enforce: job.Enforce, Audit: log2, Logger: log, Objects: opts.Objects}
+	x := &retention.Executor{Config: c, Enforce: job.Enforce, Audit: auditLog, Logger: log, Objects: opts.Objects}
 	if s != nil {
 		x.Engine, x.Allow, x.Fingerprints = s.Engine, c.Allow, s.Fingerprints
 	}

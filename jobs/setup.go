@@ -10,6 +10,7 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
@@ -21,7 +22,9 @@ type ScanSetup struct {
 	Options      scanners.Options
 	Engine       *detect.Engine
 	Fingerprints *finding.Fingerprinter
-	settings     *config.Settings
+	// FailOn is scan.fail_on: findings at or above it fail a run.
+	FailOn   finding.Severity
+	settings *config.Settings
 }
 
 // NewScanSetup builds the scanner options of a job. Jobs compare
@@ -55,7 +58,11 @@ func NewScanSetup(ctx context.Context, c *config.Config, log *slog.Logger) (*Sca
 	if err != nil {
 		return nil, err
 	}
-	s := &ScanSetup{Engine: engine, Fingerprints: finding.NewFingerprinter(key), settings: set}
+	failOn, err := set.Severity("scan.fail_on")
+	if err != nil {
+		return nil, err
+	}
+	s := &ScanSetup{Engine: engine, Fingerprints: finding.NewFingerprinter(key), FailOn: failOn, settings: set}
 	s.Options = scanners.Options{Engine: engine, Workers: workers, Limits: c.Limits, Allow: c.Allow,
 		Fingerprints: s.Fingerprints, Logger: log, Place: Placer(c)}
 	s.Options.Walk.Include, s.Options.Walk.Exclude, s.Options.Walk.MaxSize = include, exclude, maxSize
@@ -68,10 +75,27 @@ func (s *ScanSetup) UseObjects(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.useClient(cl)
+	return nil
+}
+
+// useClient lets the scanner read s3:// targets through cl, with
+// s3.concurrency GETs at once.
+func (s *ScanSetup) useClient(cl *bucket.Client) {
 	s.Options.Objects = cl
 	conc, _ := s.settings.Int("s3.concurrency")
 	s.Options.Readers = cmp.Or(conc, bucket.DefaultConcurrency)
-	return nil
+}
+
+// AuditLog opens the audit log of enforcement.audit_log, keyed with the
+// fingerprint key. An enforcing run refuses a key that lasts only for this
+// run: the chain it wrote could never be verified.
+func AuditLog(c *config.Config, enforce bool) (*audit.Log, error) {
+	key, _, err := c.FingerprintKey()
+	if key == nil || err != nil && enforce {
+		return nil, fmt.Errorf("the audit log needs a lasting fingerprint key: %w", err)
+	}
+	return audit.Open(c.AuditLogPath(), key), nil
 }
 
 // jobSettings are the settings of a job: rules.yaml and the environment
@@ -97,14 +121,6 @@ func ObjectClient(ctx context.Context, set *config.Settings) (*bucket.Client, er
 	}
 	return bucket.New(ctx, bucket.Options{Region: set.String("s3.region"), Profile: set.String("s3.profile"),
 		Endpoint: set.String("s3.endpoint_url"), PathStyle: pathStyle, MaxAttempts: attempts, Concurrency: conc})
-}
-
-// objectLister avoids a typed nil in the scanner's interface.
-func objectLister(c *bucket.Client) scanners.ObjectLister {
-	if c == nil {
-		return nil
-	}
-	return c
 }
 
 // Placer returns the scanner's Place function for the locations of c.

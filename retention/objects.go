@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -343,28 +342,8 @@ func (o *objectStore) Quarantine(ctx context.Context, path string, snap Snapshot
 	if !snap.Same(now) {
 		return "", fmt.Errorf("%s: %w", path, ErrChanged)
 	}
-	if err := os.MkdirAll(qdir, 0o700); err != nil {
-		return "", err
-	}
-	name := time.Now().UTC().Format("20060102T150405Z") + "-" + o.bucket + "_" + strings.ReplaceAll(key, "/", "_")
-	tmp, err := os.CreateTemp(qdir, TempPrefix+"*")
+	dst, err := quarantineCopy(body, qdir, o.bucket+"_"+strings.ReplaceAll(key, "/", "_"))
 	if err != nil {
-		return "", err
-	}
-	if _, err := io.Copy(tmp, body); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return "", err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return "", err
-	}
-	tmp.Close()
-	dst := filepath.Join(qdir, name)
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		os.Remove(tmp.Name())
 		return "", err
 	}
 	if err := o.Remove(ctx, path, snap); err != nil {
@@ -375,12 +354,12 @@ func (o *objectStore) Quarantine(ctx context.Context, path string, snap Snapshot
 
 // lockHeld returns why S3 Object Lock protects an object ("" when it does
 // not): a legal hold, or a retention period that has not ended.
-func (o *objectStore) lockHeld(ctx context.Context, key string, now time.Time) string {
-	lh, err := o.c.S3.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
+func lockHeld(ctx context.Context, c *bucket.Client, b, key string, now time.Time) string {
+	lh, err := c.S3.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: aws.String(b), Key: aws.String(key)})
 	if err == nil && lh.LegalHold != nil && lh.LegalHold.Status == types.ObjectLockLegalHoldStatusOn {
 		return "S3 Object Lock legal hold"
 	}
-	r, err := o.c.S3.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
+	r, err := c.S3.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: aws.String(b), Key: aws.String(key)})
 	if err == nil && r.Retention != nil && r.Retention.RetainUntilDate != nil && now.Before(*r.Retention.RetainUntilDate) {
 		return fmt.Sprintf("S3 Object Lock retention (%s) until %s", r.Retention.Mode, r.Retention.RetainUntilDate.UTC().Format(time.RFC3339))
 	}

@@ -148,7 +148,6 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 	if objects == nil {
 		return
 	}
-	stores := map[string]*objectStore{}
 	for _, it := range p.Items {
 		if it.Action == Keep || !bucket.IsURL(it.Path) {
 			continue
@@ -157,12 +156,7 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 		if err != nil {
 			continue
 		}
-		st := stores[b]
-		if st == nil {
-			st = &objectStore{c: objects, bucket: b}
-			stores[b] = st
-		}
-		if why := st.lockHeld(ctx, key, now); why != "" {
+		if why := lockHeld(ctx, objects, b, key, now); why != "" {
 			it.Action, it.Held, it.Reason = Keep, why, it.Reason+"; kept: "+why
 		}
 	}
@@ -185,10 +179,9 @@ func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Cli
 				continue
 			}
 			err = objects.List(ctx, b, prefix, "", func(o bucket.Object) error {
-				if strings.HasSuffix(o.Key, "/") && o.Size == 0 {
-					return nil
+				if !o.IsDirMarker() {
+					fn(o.URL(), Snapshot{Size: o.Size, ModTime: o.LastModified, ETag: o.ETag})
 				}
-				fn(o.URL(), Snapshot{Size: o.Size, ModTime: o.LastModified, ETag: o.ETag})
 				return nil
 			})
 			if err != nil {

@@ -115,13 +115,7 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 		if !want(loc) {
 			continue
 		}
-		for _, r := range loc.Roots() {
-			if bucket.IsURL(r) {
-				targets = append(targets, r)
-			} else if _, err := os.Stat(r); err == nil {
-				targets = append(targets, r)
-			}
-		}
+		targets = append(targets, loc.ScanRoots()...)
 	}
 	hits := map[string]*fileHits{}
 	if len(targets) == 0 {

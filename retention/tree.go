@@ -96,10 +96,6 @@ type Snapshot struct {
 // SnapshotOf returns the snapshot of fi.
 func SnapshotOf(fi fs.FileInfo) Snapshot { return Snapshot{Size: fi.Size(), ModTime: fi.ModTime()} }
 
-func (s Snapshot) matches(fi fs.FileInfo) bool {
-	return fi.Size() == s.Size && fi.ModTime().Equal(s.ModTime)
-}
-
 // Same reports whether two snapshots show the same content.
 func (s Snapshot) Same(o Snapshot) bool {
 	if s.ETag != "" || o.ETag != "" {
@@ -133,7 +129,7 @@ func (t *Tree) Remove(path string, snap Snapshot) error {
 	if err != nil {
 		return err
 	}
-	if !snap.matches(fi) {
+	if !snap.Same(SnapshotOf(fi)) {
 		return fmt.Errorf("%s: %w", path, ErrChanged)
 	}
 	if err := t.root.Remove(rel); err != nil {
@@ -165,7 +161,7 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	if err != nil {
 		return 0, err
 	}
-	if !snap.matches(fi) {
+	if !snap.Same(SnapshotOf(fi)) {
 		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
 	}
 	tmp := filepath.Join(filepath.Dir(rel), TempPrefix+randomSuffix()+"-"+filepath.Base(rel))
@@ -203,7 +199,7 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	if err := t.root.Chtimes(tmp, fi.ModTime(), fi.ModTime()); err != nil {
 		return 0, err
 	}
-	if now, err := t.regular(rel); err != nil || !snap.matches(now) {
+	if now, err := t.regular(rel); err != nil || !snap.Same(SnapshotOf(now)) {
 		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
 	}
 	if err := t.root.Rename(tmp, rel); err != nil {
@@ -257,9 +253,25 @@ func (t *Tree) Quarantine(path string, snap Snapshot, qdir string) (string, erro
 		return "", err
 	}
 	defer src.Close()
-	if !snap.matches(fi) {
+	if !snap.Same(SnapshotOf(fi)) {
 		return "", fmt.Errorf("%s: %w", path, ErrChanged)
 	}
+	dst, err := quarantineCopy(src, qdir, strings.ReplaceAll(rel, string(filepath.Separator), "_"))
+	if err != nil {
+		return "", err
+	}
+	if err := t.Remove(path, snap); err != nil {
+		return dst, fmt.Errorf("quarantined a copy but could not remove the original: %w", err)
+	}
+	return dst, nil
+}
+
+// quarantineCopy copies r into the folder qdir (created with mode 0700)
+// as a file of mode 0600 named TIME-name: a temporary file, fsynced, then
+// linked into place, never over an earlier copy (two paths can flatten to
+// the same name: a/b and a_b), then the folder is fsynced. It returns the
+// path of the copy.
+func quarantineCopy(r io.Reader, qdir, name string) (string, error) {
 	if err := os.MkdirAll(qdir, 0o700); err != nil {
 		return "", err
 	}
@@ -268,33 +280,35 @@ func (t *Tree) Quarantine(path string, snap Snapshot, qdir string) (string, erro
 		return "", err
 	}
 	defer q.Close()
-	name := time.Now().UTC().Format("20060102T150405Z") + "-" + strings.ReplaceAll(rel, string(filepath.Separator), "_")
 	tmp := TempPrefix + randomSuffix()
 	dst, err := q.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
 	}
-	if _, err := io.Copy(dst, src); err != nil {
+	defer q.Remove(tmp)
+	if _, err := io.Copy(dst, r); err != nil {
 		dst.Close()
-		q.Remove(tmp)
 		return "", err
 	}
 	if err := dst.Sync(); err != nil {
 		dst.Close()
-		q.Remove(tmp)
 		return "", err
 	}
-	dst.Close()
-	if err := q.Rename(tmp, name); err != nil {
-		q.Remove(tmp)
+	if err := dst.Close(); err != nil {
+		return "", err
+	}
+	name = time.Now().UTC().Format("20060102T150405Z") + "-" + name
+	err = q.Link(tmp, name)
+	for try := 0; errors.Is(err, fs.ErrExist) && try < 10; try++ {
+		name += "-" + randomSuffix()[:4]
+		err = q.Link(tmp, name)
+	}
+	if err != nil {
 		return "", err
 	}
 	if d, err := q.Open("."); err == nil {
 		d.Sync()
 		d.Close()
-	}
-	if err := t.Remove(path, snap); err != nil {
-		return filepath.Join(qdir, name), fmt.Errorf("quarantined a copy but could not remove the original: %w", err)
 	}
 	return filepath.Join(qdir, name), nil
 }

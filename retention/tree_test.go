@@ -181,3 +181,34 @@ func TestCleanTemp(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Two paths that flatten to the same quarantine name both keep their copy.
+func TestQuarantineCopyNeverOverwrites(t *testing.T) {
+	qdir := filepath.Join(t.TempDir(), "q")
+	a, err := quarantineCopy(strings.NewReader("first"), qdir, "a_b.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := quarantineCopy(strings.NewReader("second"), qdir, "a_b.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range []string{a, b} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := os.Stat(p)
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v", p, fi.Mode())
+		}
+		got[p] = string(data)
+	}
+	if a == b || got[a] != "first" || got[b] != "second" {
+		t.Errorf("copies %v", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(qdir, TempPrefix+"*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

@@ -526,6 +526,7 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 	r.stats.Files++
 	r.mu.Unlock()
 	in := &countingReader{r: f, p: &s.Progress}
+	var src io.Reader = in
 	if inc != nil && file != nil {
 		// A plain file is read directly, so that the next scan can resume
 		// after its last complete line; anything else is read whole.
@@ -549,7 +550,7 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 			}
 			return 1, end
 		}
-		in = &countingReader{r: br, p: &Progress{}}
+		src = br
 	}
 	x := source.Expander{Limits: s.opts.Limits, MemberError: r.problem}
 	if ra != nil {
@@ -561,7 +562,7 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 		}()
 	}
 	members := 0
-	err := x.Expand(r.ctx, it.Path, in, ra, it.Size, func(path string, br *bufio.Reader) error {
+	err := x.Expand(r.ctx, it.Path, src, ra, it.Size, func(path string, br *bufio.Reader) error {
 		started, err := r.readStream(path, br, it.idx, members, nil)
 		if started {
 			members++
@@ -984,12 +985,14 @@ func (r *run) collect(sink Sink) error {
 				if it.failed {
 					stalled = true
 				}
-				if s.opts.ItemDone != nil && failed == nil && !stalled {
+				// After a cancellation the workers stop scanning: an item
+				// completed then was not really read, and neither a
+				// checkpoint nor an incremental position may pass it.
+				read := failed == nil && !it.failed && r.ctx.Err() == nil
+				if s.opts.ItemDone != nil && read && !stalled {
 					s.opts.ItemDone(it.src)
 				}
-				// After a cancellation the workers stop scanning: an item
-				// completed then was not really read.
-				if s.opts.Incremental != nil && failed == nil && !it.failed && r.ctx.Err() == nil {
+				if s.opts.Incremental != nil && read {
 					s.opts.Incremental.Done(it.src, it.end)
 				}
 				curItem, curMember = curItem+1, 0

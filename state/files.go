@@ -57,8 +57,6 @@ type Tracker struct {
 	// complete: the scan went through every target, so state for paths
 	// it did not visit can go.
 	complete bool
-	// Resumed, Rotated, Truncated and Unchanged count what Start decided.
-	Resumed, Rotated, Truncated, Unchanged int
 }
 
 // Tracker returns the tracker of a job. With full, everything is scanned
@@ -83,7 +81,6 @@ func (t *Tracker) Start(it source.Item, f *os.File) scanners.Position {
 			return scanners.Position{}
 		}
 		if prev := t.object(it.Path); prev == it.Version {
-			t.count(&t.Unchanged)
 			return scanners.Position{Skip: true}
 		}
 		return scanners.Position{}
@@ -106,23 +103,19 @@ func (t *Tracker) Start(it source.Item, f *os.File) scanners.Position {
 		return scanners.Position{}
 	}
 	if prevPath != it.Path {
-		t.count(&t.Rotated)
 		t.log.Debug("file renamed since the last scan (rotation): resuming", "path", it.Path, "was", prevPath, "offset", prev.Offset)
 	}
 	unchanged := prev.Size == cur.Size && prev.ModTime.Equal(cur.ModTime)
 	switch {
 	case prev.Whole && unchanged, !prev.Whole && unchanged && prev.Offset == cur.Size:
 		t.keep(it.Path, cur, prev)
-		t.count(&t.Unchanged)
 		return scanners.Position{Skip: true}
 	case prev.Whole:
 		return scanners.Position{}
 	case cur.Size < prev.Offset:
-		t.count(&t.Truncated)
 		t.log.Info("file truncated since the last scan: scanning it from the start", "path", it.Path, "size", cur.Size, "scanned_to", prev.Offset)
 		return scanners.Position{}
 	}
-	t.count(&t.Resumed)
 	return scanners.Position{Offset: prev.Offset, Line: prev.Line}
 }
 
@@ -131,12 +124,6 @@ func (t *Tracker) keep(path string, cur, prev FileState) {
 	prev.Dev, prev.Ino = cur.Dev, cur.Ino
 	t.mu.Lock()
 	t.done[path] = prev
-	t.mu.Unlock()
-}
-
-func (t *Tracker) count(n *int) {
-	t.mu.Lock()
-	*n++
 	t.mu.Unlock()
 }
 
@@ -203,7 +190,10 @@ func (t *Tracker) previous(path string, cur FileState, f *os.File) (FileState, s
 	if prev.HeadLen > int(cur.Size) {
 		return FileState{}, "", false
 	}
-	n, head := headOf(f, prev.HeadLen)
+	n, head := cur.HeadLen, cur.Head
+	if prev.HeadLen != cur.HeadLen { // the file was shorter then
+		n, head = headOf(f, prev.HeadLen)
+	}
 	if n != prev.HeadLen || !bytes.Equal(head, prev.Head) {
 		return FileState{}, "", false
 	}

@@ -14,18 +14,6 @@ import (
 	"github.com/piiscan/piiscan/state"
 )
 
-// configPath is the file a daemon watches: --config, else ./rules.yaml if
-// present ("" for the built-in copy).
-func configPath(g *globalFlags) string {
-	if g.config != "" {
-		return g.config
-	}
-	if _, err := os.Stat("rules.yaml"); err == nil {
-		return "rules.yaml"
-	}
-	return ""
-}
-
 // daemonLogging applies daemon.log_level and daemon.log_format unless the
 // flags or environment chose.
 func daemonLogging(cmd *cobra.Command, g *globalFlags, cfg *config.Config) error {
@@ -57,7 +45,7 @@ job finish within daemon.grace_period; then it is cancelled and saves how
 far it got. Exit 0 after a clean stop, 2 for a configuration error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path := configPath(g)
+			path := config.DefaultPath(g.config) // watched for changes
 			load := func() (*config.Config, error) { return config.Resolve(path, piiscan.DefaultRules) }
 			cfg, err := load()
 			if err != nil {

@@ -71,11 +71,11 @@ func (e *enforceFlags) setup(g *globalFlags) (*config.Config, time.Time, bool, e
 // An enforcing run refuses a key that lasts only for this run: the chain it
 // wrote could never be verified.
 func auditLog(cfg *config.Config, enforce bool) (*audit.Log, error) {
-	key, _, err := cfg.FingerprintKey()
-	if key == nil || err != nil && enforce {
-		return nil, usageError(fmt.Errorf("the audit log needs a lasting fingerprint key: %w", err))
+	l, err := jobs.AuditLog(cfg, enforce)
+	if err != nil {
+		return nil, usageError(err)
 	}
-	return audit.Open(cfg.AuditLogPath(), key), nil
+	return l, nil
 }
 
 // objectClient returns an S3 client when a location is in a bucket.

@@ -145,6 +145,10 @@ type Object struct {
 // URL returns s3://bucket/key.
 func (o Object) URL() string { return Scheme + o.Bucket + "/" + o.Key }
 
+// IsDirMarker reports whether the object is an empty "directory" that
+// consoles create (a key ending in /).
+func (o Object) IsDirMarker() bool { return strings.HasSuffix(o.Key, "/") && o.Size == 0 }
+
 // List calls fn for every object under prefix after startAfter, in key
 // order, a page of up to 1000 keys at a time.
 func (c *Client) List(ctx context.Context, bucket, prefix, startAfter string, fn func(Object) error) error {
@@ -180,8 +184,8 @@ func (c *Client) Walk(ctx context.Context, target string, fn func(source.Item) e
 		return err
 	}
 	return c.List(ctx, bucket, prefix, c.opts.StartAfter[target], func(o Object) error {
-		if strings.HasSuffix(o.Key, "/") && o.Size == 0 {
-			return nil // a "directory" marker
+		if o.IsDirMarker() {
+			return nil
 		}
 		if !c.keep(prefix, o) {
 			return nil
