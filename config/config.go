@@ -42,6 +42,7 @@ type File struct {
 	Alerts      AlertsSpec           `yaml:"alerts"`
 	State       StateSpec            `yaml:"state"`
 	Daemon      DaemonSpec           `yaml:"daemon"`
+	Shards      ShardsSpec           `yaml:"shards"`
 }
 
 // ScanSpec holds defaults for `piiscan scan` options. Flags and PIISCAN_*

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/mail"
@@ -122,6 +124,18 @@ type StateSpec struct {
 	Path string `yaml:"path"`
 }
 
+// ShardsSpec configures sharded scans: `--shard INDEX/COUNT`, or a
+// Kubernetes Indexed Job whose pods each scan one shard.
+type ShardsSpec struct {
+	// Count is the number of shards when JOB_COMPLETION_INDEX gives the
+	// index (the Job's completions). PIISCAN_SHARD_COUNT overrides it.
+	Count int `yaml:"count"`
+	// Output is where every shard leaves its findings file for `piiscan
+	// report merge`: a directory or s3://bucket/prefix/.
+	// --shard-output and PIISCAN_SHARD_OUTPUT override it.
+	Output string `yaml:"output"`
+}
+
 // DaemonSpec configures `piiscan daemon`.
 type DaemonSpec struct {
 	// Listen is the address of /healthz, /readyz and /metrics (default
@@ -205,6 +219,16 @@ func (c *Config) RouteByName(name string) *Route {
 
 // GracePeriod returns daemon.grace_period.
 func (c *Config) GracePeriod() time.Duration { return c.grace }
+
+// maxShards bounds shards.count (as package shard does).
+const maxShards = 10000
+
+// Digest identifies the rules a scan ran with, so that shards of different
+// configurations are not merged: "sha256:" and the hex SHA-256 of the file.
+func (c *Config) Digest() string {
+	sum := sha256.Sum256(c.raw)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
 
 // StatePath returns state.path.
 func (c *Config) StatePath() string {
@@ -297,6 +321,15 @@ func (c *Config) validateJobs() Errors {
 	} else if f.Alerts.Retry.Attempts > 0 {
 		c.retry.attempts = f.Alerts.Retry.Attempts
 	}
+	if f.Shards.Count < 0 || f.Shards.Count > maxShards {
+		bad([]any{"shards", "count"}, "%d: want 1 to %d (or leave it out)", f.Shards.Count, maxShards)
+	}
+	if o := f.Shards.Output; strings.HasPrefix(o, "s3://") {
+		if u, err := url.Parse(o); err != nil || u.Host == "" {
+			bad([]any{"shards", "output"}, "%q: want a directory or s3://bucket/prefix/", o)
+		}
+	}
+
 	routes := map[string]int{}
 	for i, rs := range f.Alerts.Routes {
 		at := func(k ...any) []any { return append([]any{"alerts", "routes", i}, k...) }

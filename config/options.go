@@ -52,6 +52,9 @@ var ScanOptions = []Option{
 	{"s3.path_style", "s3-path-style", "PIISCAN_S3_PATH_STYLE"},
 	{"s3.max_attempts", "s3-max-attempts", "PIISCAN_S3_MAX_ATTEMPTS"},
 	{"s3.concurrency", "s3-concurrency", "PIISCAN_S3_CONCURRENCY"},
+	{"shards.shard", "shard", "PIISCAN_SHARD"},
+	{"shards.count", "", "PIISCAN_SHARD_COUNT"},
+	{"shards.output", "shard-output", "PIISCAN_SHARD_OUTPUT"},
 }
 
 // Size returns a byte size option (0 when unset).

@@ -21,9 +21,11 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/metrics"
+	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/shard"
 	"github.com/piiscan/piiscan/state"
 )
 
@@ -39,6 +41,11 @@ type Runner struct {
 	Now func() time.Time
 	// Full ignores the state: everything is scanned again.
 	Full bool
+	// Sharding, when set, makes scan jobs scan one shard and leave their
+	// findings file where it says.
+	Sharding *Sharding
+	// Version is written into findings files.
+	Version string
 
 	sinkMu sync.Mutex
 	sinks  map[string]alert.Sink
@@ -180,8 +187,22 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	}
 	tracker := r.State.Tracker(job.Name, r.Full, log)
 	s.Options.Incremental = tracker
+	var out *shard.Output
+	if sh := r.Sharding; sh != nil {
+		sh.Apply(&s.Options)
+		if sh.Output != nil {
+			out, err = sh.Output.NewOutput(report.ShardHeader{Index: sh.Shard.Index, Count: max(sh.Shard.Count, 1), Job: job.Name,
+				Targets: roots, Config: c.Digest(), Version: r.Version, Started: res.Started})
+			if err != nil {
+				return err
+			}
+		}
+	}
 	sc, err := scanners.New(s.Options)
 	if err != nil {
+		if out != nil {
+			out.Finish(ctx, nil, false)
+		}
 		return err
 	}
 	found := map[violationKey]*finding.Finding{}
@@ -200,6 +221,11 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 			res.FailFindings++
 		}
 		counts[counted{f.Class, f.Location, f.Severity, f.Disallowed}]++
+		if out != nil {
+			if err := out.Add(f); err != nil {
+				return fmt.Errorf("writing the findings file: %w", err)
+			}
+		}
 		if !f.Disallowed {
 			return nil
 		}
@@ -232,6 +258,15 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		}
 	}
 	res.Violations = len(order)
+	if out != nil {
+		finished := err == nil && ctx.Err() == nil
+		if ferr := out.Finish(ctx, stats, finished); ferr != nil {
+			log.Error("findings file not written", "error", ferr)
+			err = cmp.Or(err, ferr)
+		} else if finished {
+			log.Info("findings file written", "shard", r.Sharding.Shard.String(), "to", out.Where())
+		}
+	}
 	switch {
 	case ctx.Err() != nil:
 		res.Cancelled = true

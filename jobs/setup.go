@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/spf13/pflag"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/shard"
 )
 
 // ScanSetup is a scanner's configuration built from rules.yaml and the
@@ -137,5 +139,47 @@ func Placer(c *config.Config) func(string) *scanners.Placement {
 			return places[l]
 		}
 		return nil
+	}
+}
+
+// Sharding is the share of a scan this process runs and where it leaves
+// its findings file for `piiscan report merge`.
+type Sharding struct {
+	Shard shard.Shard
+	// Output is nil when no findings file is written.
+	Output *shard.Store
+}
+
+// NewSharding reads --shard (PIISCAN_SHARD), or JOB_COMPLETION_INDEX with
+// shards.count (PIISCAN_SHARD_COUNT), and shards.output
+// (--shard-output, PIISCAN_SHARD_OUTPUT). objects reaches an s3:// output;
+// when nil, a client is made from the s3.* settings.
+func NewSharding(ctx context.Context, set *config.Settings, objects *bucket.Client) (*Sharding, error) {
+	count, err := set.Int("shards.count")
+	if err != nil {
+		return nil, err
+	}
+	sh, err := shard.Resolve(set.String("shards.shard"), count, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sharding{Shard: sh}
+	out := set.String("shards.output")
+	if out == "" {
+		return s, nil
+	}
+	if shard.IsObjectURL(out) && objects == nil {
+		if objects, err = ObjectClient(ctx, set); err != nil {
+			return nil, err
+		}
+	}
+	s.Output, err = shard.OpenStore(out, objects)
+	return s, err
+}
+
+// Apply makes the scanner keep this shard's items.
+func (s *Sharding) Apply(o *scanners.Options) {
+	if s.Shard.Sharded() {
+		o.Owns = s.Shard.Owns
 	}
 }

@@ -63,6 +63,10 @@ type Options struct {
 	// Incremental, when set, lets a scan read only what is new since an
 	// earlier one.
 	Incremental Incremental
+	// Owns, when set, keeps the items whose path it owns: this shard's
+	// share of a sharded scan. The others are only counted
+	// (Stats.OtherShards). An archive is one item: its members go with it.
+	Owns func(path string) bool
 }
 
 // Incremental lets a scan skip what an earlier scan read: unchanged
@@ -139,6 +143,9 @@ type Stats struct {
 	// Skipped is the number of paths left out on purpose (symlinks,
 	// devices, fifos).
 	Skipped int64 `json:"skipped"`
+	// OtherShards counts the items left to the other shards of a sharded
+	// scan.
+	OtherShards int64 `json:"other_shards,omitempty"`
 	// Bytes is the number of content bytes scanned (after decompression).
 	Bytes int64 `json:"bytes"`
 	// Findings is the number of findings reported.
@@ -324,6 +331,12 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 		}()
 		funcs := source.WalkFuncs{
 			Item: func(it source.Item) error {
+				if s.opts.Owns != nil && !s.opts.Owns(it.Path) {
+					r.mu.Lock()
+					r.stats.OtherShards++
+					r.mu.Unlock()
+					return nil
+				}
 				if it.Size > 0 {
 					s.Progress.TotalBytes.Add(it.Size)
 				}

@@ -75,7 +75,13 @@ func newRunCmd(g *globalFlags) *cobra.Command {
 and exits with the scan exit codes: 0 nothing at or above scan.fail_on in
 what was new, 1 findings, 2 usage or configuration error, 3 some inputs
 could not be read, 130 interrupted. --full ignores the state and scans
-everything again.`,
+everything again.
+
+A scan job can run as one shard of several (--shard INDEX/COUNT, or in a
+Kubernetes Indexed Job JOB_COMPLETION_INDEX with shards.count): it scans
+the files and objects whose path hashes to its index, keeps its own state
+file, and with --shard-output leaves its findings file for
+'piiscan report merge'.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
@@ -93,12 +99,20 @@ everything again.`,
 			if err := daemonLogging(cmd, g, cfg); err != nil {
 				return err
 			}
-			st, err := state.Open(cfg.StatePath(), slog.Default())
+			set, err := config.NewSettings(cfg, cmd.Flags(), config.ScanOptions)
+			if err != nil {
+				return usageError(err)
+			}
+			sharding, err := jobs.NewSharding(cmd.Context(), set, nil)
+			if err != nil {
+				return usageError(err)
+			}
+			st, err := state.Open(sharding.Shard.StatePath(cfg.StatePath()), slog.Default())
 			if err != nil {
 				return usageError(err)
 			}
 			defer st.Close()
-			r := &jobs.Runner{Config: cfg, State: st, Logger: slog.Default(), Full: full}
+			r := &jobs.Runner{Config: cfg, State: st, Logger: slog.Default(), Full: full, Sharding: sharding, Version: buildVersion()}
 			res, err := r.Run(cmd.Context(), job)
 			switch {
 			case res != nil && res.Cancelled && cmd.Context().Err() == nil:
@@ -119,5 +133,6 @@ everything again.`,
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "ignore the state: scan everything again")
+	addShardFlags(cmd.Flags())
 	return cmd
 }

@@ -141,7 +141,7 @@ PIISCAN_CONFIG, else the built-in default.`,
 	pf.StringVar(&g.logFormat, "log-format", envOr("PIISCAN_LOG_FORMAT", "text"), "log format: text or json [PIISCAN_LOG_FORMAT]")
 	pf.StringVar(&g.cpuProfile, "cpuprofile", "", "write a CPU profile to FILE (for performance reports)")
 	pf.MarkHidden("cpuprofile")
-	root.AddCommand(newScanCmd(g), newRulesCmd(g), newPurgeCmd(g), newRedactCmd(g), newEraseCmd(g), newAuditCmd(g), newDaemonCmd(g), newRunCmd(g), newVersionCmd())
+	root.AddCommand(newScanCmd(g), newRulesCmd(g), newPurgeCmd(g), newRedactCmd(g), newEraseCmd(g), newAuditCmd(g), newDaemonCmd(g), newRunCmd(g), newReportCmd(g), newVersionCmd())
 	return root
 }
 

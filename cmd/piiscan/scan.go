@@ -25,6 +25,7 @@ import (
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
+	"github.com/piiscan/piiscan/shard"
 )
 
 func newScanCmd(g *globalFlags) *cobra.Command {
@@ -47,9 +48,7 @@ not be read (listed on stderr and in the report). Findings win over 3.`,
 		},
 	}
 	f := cmd.Flags()
-	f.String("format", "", "report format: table, jsonl, json, sarif (default table on a terminal, jsonl otherwise)")
-	f.StringP("output", "o", "", "write the report to FILE instead of stdout")
-	f.String("fail-on", "", "exit 1 when a finding at or above this severity is found: low, medium, high, critical (default low)")
+	addReportFlags(f, "FILE")
 	f.Int("workers", 0, "detection workers (default: number of CPUs)")
 	f.String("progress", "", "progress bar on stderr: auto, always, never (default auto)")
 	f.Bool("follow-symlinks", false, "follow symbolic links found in directories")
@@ -61,8 +60,61 @@ not be read (listed on stderr and in the report). Findings win over 3.`,
 	f.String("max-size", "", "skip files and objects larger than this (e.g. 2GiB)")
 	f.String("newer-than", "", "skip files and objects modified longer ago than this (e.g. 30d)")
 	f.String("checkpoint", "", "resume an interrupted scan of s3:// targets from FILE, and keep it there")
+	addShardFlags(f)
 	addS3Flags(f)
 	return cmd
+}
+
+// addReportFlags adds the flags that choose the report and when it fails;
+// dest says where --output may point.
+func addReportFlags(f *pflag.FlagSet, dest string) {
+	f.String("format", "", "report format: table, jsonl, json, sarif (default table on a terminal, jsonl otherwise)")
+	f.StringP("output", "o", "", "write the report to "+dest+" instead of stdout")
+	f.String("fail-on", "", "exit 1 when a finding at or above this severity is found: low, medium, high, critical (default low)")
+}
+
+// reportSettings returns scan.format ("" when unset) and scan.fail_on.
+func reportSettings(set *config.Settings) (report.Format, finding.Severity, error) {
+	formats := []string{}
+	for _, f := range report.Formats() {
+		formats = append(formats, string(f))
+	}
+	format, err := set.OneOf("scan.format", formats...)
+	if err != nil {
+		return "", 0, err
+	}
+	failOn, err := set.Severity("scan.fail_on")
+	return report.Format(format), failOn, err
+}
+
+// chooseFormat returns format, or the default: a table for a terminal,
+// JSON lines otherwise.
+func chooseFormat(format report.Format, output string, stdout io.Writer) report.Format {
+	switch {
+	case format != "":
+		return format
+	case output == "" && isTerminal(stdout):
+		return report.FormatTable
+	}
+	return report.FormatJSONL
+}
+
+// reportExit is the exit of a finished scan or merge: findings at or
+// above failOn win over unreadable inputs.
+func reportExit(worst, failOn finding.Severity, unreadable int) error {
+	switch {
+	case worst != 0 && worst >= failOn:
+		return &exitError{code: exitFindings}
+	case unreadable > 0:
+		return &exitError{code: exitUnreadable}
+	}
+	return nil
+}
+
+// addShardFlags adds the flags of sharded scans.
+func addShardFlags(f *pflag.FlagSet) {
+	f.String("shard", "", "scan only shard INDEX/COUNT of the items, e.g. 0/4 (default: JOB_COMPLETION_INDEX of shards.count)")
+	f.String("shard-output", "", "leave this shard's findings file in DIR or s3://bucket/prefix/ for 'piiscan report merge'")
 }
 
 // addS3Flags adds the object storage flags.
@@ -112,16 +164,9 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 			errs = append(errs, &config.Error{Source: cfg.Name, Msg: err.Error()})
 		}
 	}
-	formats := []string{}
-	for _, f := range report.Formats() {
-		formats = append(formats, string(f))
-	}
-	format, err := set.OneOf("scan.format", formats...)
+	s.format, s.failOn, err = reportSettings(set)
 	collect(err)
-	s.format = report.Format(format)
 	s.output = set.String("scan.output")
-	s.failOn, err = set.Severity("scan.fail_on")
-	collect(err)
 	s.progress, err = set.OneOf("scan.progress", "auto", "always", "never")
 	collect(err)
 	workers, err := set.Workers()
@@ -256,12 +301,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 		return err
 	}
 	stdout := cmd.OutOrStdout()
-	if s.format == "" {
-		s.format = report.FormatJSONL
-		if s.output == "" && isTerminal(stdout) {
-			s.format = report.FormatTable
-		}
-	}
+	s.format = chooseFormat(s.format, s.output, stdout)
 	out, commit, err := openOutput(s.output, stdout)
 	if err != nil {
 		return usageError(err)
@@ -270,9 +310,28 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if err != nil {
 		return usageError(err)
 	}
+	sharding, err := jobs.NewSharding(cmd.Context(), s.set, nil)
+	if err != nil {
+		return usageError(err)
+	}
+	if sharding.Shard.Sharded() {
+		sharding.Apply(&s.opts)
+		if s.scanner, err = scanners.New(s.opts); err != nil {
+			return err
+		}
+	}
 	cp, err := s.useObjects(cmd.Context(), targets)
 	if err != nil {
 		return err
+	}
+	var shardOut *shard.Output
+	if sharding.Output != nil {
+		sh := sharding.Shard
+		shardOut, err = sharding.Output.NewOutput(report.ShardHeader{Index: sh.Index, Count: max(sh.Count, 1), Targets: targets,
+			Config: s.cfg.Digest(), Version: buildVersion(), Started: time.Now()})
+		if err != nil {
+			return err
+		}
 	}
 	stderr := cmd.ErrOrStderr()
 	var bar *progress.Bar
@@ -282,6 +341,11 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	var worst finding.Severity
 	sink := scanners.SinkFunc(func(f *finding.Finding) error {
 		worst = max(worst, f.Severity)
+		if shardOut != nil {
+			if err := shardOut.Add(f); err != nil {
+				return fmt.Errorf("writing the findings file: %w", err)
+			}
+		}
 		return w.Add(f)
 	})
 	stats, scanErr := s.scanner.Scan(cmd.Context(), targets, sink)
@@ -293,6 +357,13 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	}
 	if err := commit(scanErr == nil); err != nil && scanErr == nil {
 		scanErr = err
+	}
+	if shardOut != nil {
+		if err := shardOut.Finish(cmd.Context(), stats, scanErr == nil); err != nil && scanErr == nil {
+			scanErr = err
+		} else if scanErr == nil {
+			slog.Info("findings file written", "shard", sharding.Shard.String(), "to", shardOut.Where())
+		}
 	}
 	for _, p := range stats.Problems {
 		fmt.Fprintf(stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)
@@ -312,13 +383,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if scanErr != nil {
 		return scanErr
 	}
-	switch {
-	case worst != 0 && worst >= s.failOn:
-		return &exitError{code: exitFindings}
-	case len(stats.Problems) > 0:
-		return &exitError{code: exitUnreadable}
-	}
-	return nil
+	return reportExit(worst, s.failOn, len(stats.Problems))
 }
 
 // openOutput returns where the report goes. A file is written to a

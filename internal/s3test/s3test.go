@@ -7,6 +7,7 @@ package s3test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -192,4 +193,19 @@ func (s *Server) Put(t testing.TB, bucket, key string, data []byte) {
 	if err != nil {
 		t.Fatalf("put %s/%s: %v", bucket, key, err)
 	}
+}
+
+// Get reads an object.
+func (s *Server) Get(t testing.TB, bucket, key string) []byte {
+	t.Helper()
+	out, err := s.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("get %s/%s: %v", bucket, key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatalf("get %s/%s: %v", bucket, key, err)
+	}
+	return b
 }

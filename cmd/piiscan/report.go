@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/piiscan/piiscan"
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/jobs"
+	"github.com/piiscan/piiscan/report"
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/shard"
+)
+
+func newReportCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Work with scan results",
+	}
+	cmd.AddCommand(newReportMergeCmd(g))
+	return cmd
+}
+
+func newReportMergeCmd(g *globalFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "merge [flags] SOURCE...",
+		Short: "Merge the findings files of a sharded scan into one report",
+		Long: `Merges the findings files the shards of one scan left with --shard-output
+(directories or s3:// prefixes holding shard-NNNNN-of-NNNNN.jsonl, or the
+files themselves) into one report of any format, with totals. Findings come
+in the order one unsharded scan would report them.
+
+The merge refuses to guess: a missing shard, a shard twice, files of
+different scans (another count, job, target list or rules) and incomplete
+files are errors (exit 2). --wait polls the sources until every shard is
+there. Otherwise the exit codes are the scan's: 0 nothing at or above
+--fail-on, 1 findings at or above it, 3 some inputs could not be read.`,
+		Example: `  piiscan report merge ./shards
+  piiscan report merge --format sarif -o pii.sarif s3://audit/piiscan/run-42/
+  piiscan report merge --wait 2h --format json -o s3://audit/reports/run-42.json s3://audit/piiscan/run-42/`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runMerge(cmd, g, args)
+		},
+	}
+	f := cmd.Flags()
+	addReportFlags(f, "FILE or s3://bucket/key")
+	f.Duration("wait", 0, "wait up to this long for every shard's file to appear (e.g. 2h)")
+	f.Duration("poll", 15*time.Second, "how often --wait looks")
+	addS3Flags(f)
+	return cmd
+}
+
+func runMerge(cmd *cobra.Command, g *globalFlags, sources []string) error {
+	ctx := cmd.Context()
+	cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
+	if err != nil {
+		return err
+	}
+	set, err := config.NewSettings(cfg, cmd.Flags(), config.ScanOptions)
+	if err != nil {
+		return err
+	}
+	format, failOn, err := reportSettings(set)
+	if err != nil {
+		return err
+	}
+	output := set.String("scan.output")
+	var objects *bucket.Client
+	if slices.ContainsFunc(append([]string{output}, sources...), bucket.IsURL) {
+		if objects, err = jobs.ObjectClient(ctx, set); err != nil {
+			return err
+		}
+	}
+	wait, _ := cmd.Flags().GetDuration("wait")
+	poll, _ := cmd.Flags().GetDuration("poll")
+	inputs, closeInputs, err := shard.Collect(ctx, sources, objects, wait, max(poll, time.Second))
+	if err != nil {
+		return usageError(err)
+	}
+	defer closeInputs()
+	m, err := report.NewMerger(inputs)
+	if err != nil {
+		return usageError(err)
+	}
+	h := m.Header()
+	if h.Config != cfg.Digest() {
+		slog.Warn("the shards ran with other rules than "+cfg.Name+"; the report describes rules by "+cfg.Name, "shards", h.Config, "here", cfg.Digest())
+	}
+	stdout := cmd.OutOrStdout()
+	format = chooseFormat(format, output, stdout)
+	out, commit := stdout, func(bool) error { return nil }
+	if output != "" && output != "-" {
+		p, err := shard.CreateAt(output, objects)
+		if err != nil {
+			return usageError(fmt.Errorf("--output: %w", err))
+		}
+		out = p
+		commit = func(ok bool) error {
+			if !ok {
+				p.Abort()
+				return nil
+			}
+			return p.Commit(ctx)
+		}
+	}
+	w, err := report.New(format, out, report.Meta{Version: buildVersion(), Rules: cfg.Rules, Targets: h.Targets, Start: h.Started})
+	if err != nil {
+		commit(false)
+		return usageError(err)
+	}
+	var worst finding.Severity
+	stats, err := m.Merge(scanners.SinkFunc(func(f *finding.Finding) error {
+		worst = max(worst, f.Severity)
+		return w.Add(f)
+	}))
+	if err != nil {
+		commit(false)
+		return usageError(err)
+	}
+	if err := w.Close(stats); err != nil {
+		commit(false)
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	if err := commit(true); err != nil {
+		return err
+	}
+	slog.Info("merged", "shards", h.Count, "files", stats.Files, "bytes", stats.Bytes, "findings", stats.Findings, "unreadable", len(stats.Problems))
+	stderr := cmd.ErrOrStderr()
+	for _, p := range stats.Problems {
+		fmt.Fprintf(stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)
+	}
+	return reportExit(worst, failOn, len(stats.Problems))
+}

@@ -1,0 +1,397 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"container/heap"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners"
+)
+
+// A shard's findings file is JSON lines: a header record, the findings of
+// the shard in the order its scan produced them (the jsonl format), and an
+// end record with the shard's stats. A file without its end record is
+// incomplete and is refused by Merge.
+
+// ShardHeader describes the scan a shard's findings file belongs to.
+// Shards of one scan share everything but Index.
+type ShardHeader struct {
+	Index   int      `json:"index"`
+	Count   int      `json:"count"`
+	Job     string   `json:"job,omitempty"`
+	Targets []string `json:"targets"`
+	// Config is a digest of the rules the shard ran with.
+	Config  string    `json:"config"`
+	Version string    `json:"version"`
+	Started time.Time `json:"started"`
+}
+
+// ShardEnd closes a shard's findings file.
+type ShardEnd struct {
+	scanners.Stats
+	Seconds float64 `json:"seconds"`
+}
+
+type shardFirst struct {
+	Shard *ShardHeader `json:"piiscan_shard"`
+}
+
+type shardLast struct {
+	End *ShardEnd `json:"piiscan_shard_end"`
+}
+
+// shardWriter writes a shard's findings file.
+type shardWriter struct {
+	jsonlWriter
+}
+
+// NewShard returns a Writer of a shard's findings file.
+func NewShard(w io.Writer, h ShardHeader) (Writer, error) {
+	if h.Targets == nil {
+		h.Targets = []string{}
+	}
+	head, err := json.Marshal(shardFirst{&h})
+	if err != nil {
+		return nil, err
+	}
+	s := &shardWriter{jsonlWriter: *newJSONL(w)}
+	s.w.Write(head)
+	s.w.WriteByte('\n')
+	return s, nil
+}
+
+func (s *shardWriter) Close(st *scanners.Stats) error {
+	end := ShardEnd{}
+	if st != nil {
+		end.Stats = *st
+		end.Seconds = st.Duration.Round(time.Millisecond).Seconds()
+	}
+	if end.Problems == nil {
+		end.Problems = []scanners.Problem{}
+	}
+	body, err := json.Marshal(shardLast{&end})
+	if err != nil {
+		return err
+	}
+	s.w.Write(body)
+	s.w.WriteByte('\n')
+	return s.w.Flush()
+}
+
+// ShardInput is a shard's findings file to merge.
+type ShardInput struct {
+	Name string // for messages
+	R    io.Reader
+}
+
+// Merged is what Merge read: the header the shards share (Index is 0)
+// and their stats added up.
+type Merged struct {
+	Header ShardHeader
+	Stats  scanners.Stats
+}
+
+// maxShardLine bounds one record of a findings file.
+const maxShardLine = 64 << 20
+
+// Merge reads the findings files of every shard of one scan and hands
+// their findings to sink in the order one unsharded scan reports them:
+// target by target, items in walk order (files) or key order (objects),
+// each item's findings together and in order. It fails when a shard is
+// missing or twice, when files of different scans are mixed, when a file
+// is incomplete, and when an item turns up in two shards.
+func Merge(inputs []ShardInput, sink scanners.Sink) (*Merged, error) {
+	m, err := NewMerger(inputs)
+	if err != nil {
+		return nil, err
+	}
+	st, err := m.Merge(sink)
+	if err != nil {
+		return nil, err
+	}
+	return &Merged{Header: m.Header(), Stats: *st}, nil
+}
+
+// Merger merges the findings files of the shards of one scan.
+type Merger struct {
+	streams []*shardStream
+}
+
+// NewMerger reads the headers of inputs and checks that they are every
+// shard of one scan.
+func NewMerger(inputs []ShardInput) (*Merger, error) {
+	if len(inputs) == 0 {
+		return nil, errors.New("no shard files to merge")
+	}
+	streams := make([]*shardStream, len(inputs))
+	for i, in := range inputs {
+		st := &shardStream{name: in.Name, r: bufio.NewReaderSize(in.R, 256<<10)}
+		if err := st.readHeader(); err != nil {
+			return nil, err
+		}
+		streams[i] = st
+	}
+	if err := checkShards(streams); err != nil {
+		return nil, err
+	}
+	return &Merger{streams: streams}, nil
+}
+
+// Header returns what the shards share (Index is 0).
+func (m *Merger) Header() ShardHeader {
+	h := *m.streams[0].header
+	h.Index = 0
+	return h
+}
+
+// Merge hands the findings to sink (see the package function Merge) and
+// returns the shards' stats added up.
+func (m *Merger) Merge(sink scanners.Sink) (*scanners.Stats, error) {
+	streams := m.streams
+	q := &shardQueue{targets: streams[0].header.Targets}
+	for _, st := range streams {
+		if err := st.next(q.targets); err != nil {
+			return nil, err
+		}
+		if st.head != nil {
+			q.s = append(q.s, st)
+		}
+	}
+	heap.Init(q)
+	var last *shardStream
+	lastItem := ""
+	for q.Len() > 0 {
+		st := q.s[0]
+		if last != nil && last != st && st.item == lastItem {
+			return nil, fmt.Errorf("%s is in two shards (%s and %s): the files come from different scans or sharding is broken",
+				lastItem, last.name, st.name)
+		}
+		last, lastItem = st, st.item
+		if err := sink.Add(st.head); err != nil {
+			return nil, err
+		}
+		if err := st.next(q.targets); err != nil {
+			return nil, err
+		}
+		if st.head == nil {
+			heap.Pop(q)
+		} else {
+			heap.Fix(q, 0)
+		}
+	}
+	var secs float64
+	s := &scanners.Stats{}
+	for _, st := range streams {
+		e := st.end
+		if e.Findings != st.findings {
+			return nil, fmt.Errorf("%s: its end record counts %d findings but it holds %d", st.name, e.Findings, st.findings)
+		}
+		s.Files += e.Files
+		s.Streams += e.Streams
+		s.Binary += e.Binary
+		s.Unchanged += e.Unchanged
+		s.Skipped += e.Skipped
+		s.Bytes += e.Bytes
+		s.Findings += e.Findings
+		s.OtherShards += e.OtherShards
+		s.Problems = append(s.Problems, e.Problems...)
+		secs = max(secs, e.Seconds)
+	}
+	s.Duration = time.Duration(secs * float64(time.Second))
+	slices.SortFunc(s.Problems, func(a, b scanners.Problem) int { return strings.Compare(a.Path, b.Path) })
+	return s, nil
+}
+
+// checkShards makes sure the headers are those of every shard of one scan.
+func checkShards(streams []*shardStream) error {
+	first := streams[0].header
+	seen := map[int]string{}
+	for _, st := range streams {
+		h := st.header
+		switch {
+		case h.Count != first.Count:
+			return fmt.Errorf("%s is shard %d of %d, but %s is of %d: the files come from different scans", st.name, h.Index, h.Count, streams[0].name, first.Count)
+		case h.Job != first.Job, !slices.Equal(h.Targets, first.Targets), h.Config != first.Config:
+			return fmt.Errorf("%s and %s come from different scans (job, targets or rules differ)", streams[0].name, st.name)
+		case h.Index < 0 || h.Index >= h.Count:
+			return fmt.Errorf("%s: shard index %d out of range for %d shards", st.name, h.Index, h.Count)
+		case seen[h.Index] != "":
+			return fmt.Errorf("shard %d of %d is there twice: %s and %s", h.Index, h.Count, seen[h.Index], st.name)
+		}
+		seen[h.Index] = st.name
+	}
+	if n := first.Count - len(seen); n > 0 {
+		var missing []string
+		for i := 0; i < first.Count && len(missing) < 20; i++ {
+			if seen[i] == "" {
+				missing = append(missing, fmt.Sprint(i))
+			}
+		}
+		if n > len(missing) {
+			missing = append(missing, "...")
+		}
+		return fmt.Errorf("%d of %d shards are missing: %s", n, first.Count, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// shardStream reads one findings file.
+type shardStream struct {
+	name     string
+	r        *bufio.Reader
+	line     int
+	header   *ShardHeader
+	end      *ShardEnd
+	findings int64
+	buf      []byte
+	// head is the next finding and item the item it belongs to (nil
+	// at the end).
+	head   *finding.Finding
+	item   string
+	target int
+}
+
+// readLine returns the next record, or io.EOF.
+func (s *shardStream) readLine() ([]byte, error) {
+	s.buf = s.buf[:0]
+	for {
+		part, err := s.r.ReadSlice('\n')
+		s.buf = append(s.buf, part...)
+		if len(s.buf) > maxShardLine {
+			return nil, fmt.Errorf("%s:%d: record longer than %d bytes", s.name, s.line+1, maxShardLine)
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && len(s.buf) > 0:
+			return nil, fmt.Errorf("%s:%d: the file ends mid-record: it is incomplete", s.name, s.line+1)
+		case err != nil:
+			return nil, err
+		}
+		s.line++
+		return bytes.TrimSuffix(s.buf, []byte("\n")), nil
+	}
+}
+
+func (s *shardStream) readHeader() error {
+	b, err := s.readLine()
+	if err == io.EOF {
+		return fmt.Errorf("%s: empty, not a shard's findings file", s.name)
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", s.name, err)
+	}
+	var first shardFirst
+	if err := json.Unmarshal(b, &first); err != nil || first.Shard == nil {
+		return fmt.Errorf("%s: not a shard's findings file (no piiscan_shard header)", s.name)
+	}
+	s.header = first.Shard
+	return nil
+}
+
+var endPrefix = []byte(`{"piiscan_shard_end":`)
+
+// next reads the next finding into head, or sets it to nil at the end
+// record.
+func (s *shardStream) next(targets []string) error {
+	s.head = nil
+	if s.end != nil {
+		return nil
+	}
+	b, err := s.readLine()
+	if err == io.EOF {
+		return fmt.Errorf("%s: no end record: the shard did not finish writing it", s.name)
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", s.name, err)
+	}
+	if bytes.HasPrefix(b, endPrefix) {
+		var last shardLast
+		if err := json.Unmarshal(b, &last); err != nil || last.End == nil {
+			return fmt.Errorf("%s:%d: bad end record: %v", s.name, s.line, err)
+		}
+		s.end = last.End
+		if _, err := s.readLine(); err != io.EOF {
+			return fmt.Errorf("%s:%d: records after the end record", s.name, s.line)
+		}
+		return nil
+	}
+	f := new(finding.Finding)
+	if err := json.Unmarshal(b, f); err != nil {
+		return fmt.Errorf("%s:%d: bad finding: %w", s.name, s.line, err)
+	}
+	s.findings++
+	s.head = f
+	s.item, _, _ = strings.Cut(f.Path, "!")
+	s.target = targetOf(s.item, targets)
+	return nil
+}
+
+// targetOf returns the index of the target item was found under.
+func targetOf(item string, targets []string) int {
+	for i, t := range targets {
+		if item == t || strings.HasPrefix(item, t) && (strings.HasPrefix(t, "s3://") || strings.HasSuffix(t, "/") || item[len(t)] == '/') {
+			return i
+		}
+	}
+	return len(targets)
+}
+
+// itemCompare orders items as a scan reaches them: objects by key
+// (listing order), files in walk order, which is lexical order of the path
+// components: "a/b" comes before "a.log".
+func itemCompare(a, b string) int {
+	if strings.HasPrefix(a, "s3://") {
+		return strings.Compare(a, b)
+	}
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		switch {
+		case x == '/':
+			return -1
+		case y == '/':
+			return 1
+		case x < y:
+			return -1
+		}
+		return 1
+	}
+	return len(a) - len(b)
+}
+
+// shardQueue is a heap of streams by their next finding's item.
+type shardQueue struct {
+	s       []*shardStream
+	targets []string
+}
+
+func (q *shardQueue) Len() int { return len(q.s) }
+func (q *shardQueue) Less(i, j int) bool {
+	a, b := q.s[i], q.s[j]
+	if a.target != b.target {
+		return a.target < b.target
+	}
+	if c := itemCompare(a.item, b.item); c != 0 {
+		return c < 0
+	}
+	return a.header.Index < b.header.Index
+}
+func (q *shardQueue) Swap(i, j int) { q.s[i], q.s[j] = q.s[j], q.s[i] }
+func (q *shardQueue) Push(x any)    { q.s = append(q.s, x.(*shardStream)) }
+func (q *shardQueue) Pop() any {
+	x := q.s[len(q.s)-1]
+	q.s = q.s[:len(q.s)-1]
+	return x
+}

@@ -1,0 +1,149 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners"
+)
+
+// shardFile writes a findings file of shard index/count holding paths'
+// findings (one per path, two for paths ending in "*2").
+func shardFile(t *testing.T, index, count int, targets []string, paths ...string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := NewShard(&b, ShardHeader{Index: index, Count: count, Targets: targets, Config: "sha256:x", Version: "test", Started: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &scanners.Stats{Files: int64(len(paths)), Bytes: 100 * int64(len(paths)), Duration: time.Duration(index+1) * time.Second}
+	for _, p := range paths {
+		n := 1
+		if strings.HasSuffix(p, "*2") {
+			p, n = strings.TrimSuffix(p, "*2"), 2
+		}
+		for l := 1; l <= n; l++ {
+			f := &finding.Finding{Path: p, Line: l, Column: 1, Length: 5, Class: "email", Rule: "email", Severity: finding.SeverityMedium,
+				Confidence: finding.ConfidenceHigh, Masked: "a***@example.com", Fingerprint: "fp" + p}
+			if err := w.Add(f); err != nil {
+				t.Fatal(err)
+			}
+			st.Findings++
+		}
+	}
+	if index == 1 {
+		st.Problems = []scanners.Problem{{Path: "/data/unreadable", Error: "permission denied"}}
+	}
+	if err := w.Close(st); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func mergeFiles(files ...[]byte) ([]string, *Merged, error) {
+	var in []ShardInput
+	for i, f := range files {
+		in = append(in, ShardInput{Name: fmt.Sprintf("file%d", i), R: bytes.NewReader(f)})
+	}
+	var got []string
+	m, err := Merge(in, scanners.SinkFunc(func(f *finding.Finding) error {
+		got = append(got, fmt.Sprintf("%s:%d", f.Path, f.Line))
+		return nil
+	}))
+	return got, m, err
+}
+
+func TestMergeOrder(t *testing.T) {
+	targets := []string{"/data", "s3://bucket/logs"}
+	// Walk order of /data: "a/" before "a.log" (component order), and
+	// key order in the bucket: "logs/a-b" before "logs/a/b".
+	f0 := shardFile(t, 0, 3, targets, "/data/a/x.log", "/data/b.tgz!z.log", "s3://bucket/logs/a-b")
+	f1 := shardFile(t, 1, 3, targets, "/data/a.log*2", "/data/c.log")
+	f2 := shardFile(t, 2, 3, targets, "/data/a/y.log", "s3://bucket/logs/a/b")
+	got, m, err := mergeFiles(f2, f1, f0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/data/a/x.log:1", "/data/a/y.log:1", "/data/a.log:1", "/data/a.log:2", "/data/b.tgz!z.log:1", "/data/c.log:1",
+		"s3://bucket/logs/a-b:1", "s3://bucket/logs/a/b:1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("merged order\n got %v\nwant %v", got, want)
+	}
+	if m.Stats.Files != 7 || m.Stats.Findings != 8 || m.Stats.Bytes != 700 || len(m.Stats.Problems) != 1 || m.Stats.Duration != 3*time.Second {
+		t.Fatalf("totals %+v", m.Stats)
+	}
+	if m.Header.Count != 3 || m.Header.Index != 0 || len(m.Header.Targets) != 2 {
+		t.Fatalf("header %+v", m.Header)
+	}
+}
+
+func TestMergeRefuses(t *testing.T) {
+	tg := []string{"/data"}
+	ok0 := shardFile(t, 0, 2, tg, "/data/a.log")
+	ok1 := shardFile(t, 1, 2, tg, "/data/b.log")
+	other := bytes.Replace(shardFile(t, 1, 2, tg, "/data/b.log"), []byte("sha256:x"), []byte("sha256:y"), 1)
+	truncated := ok1[:bytes.LastIndex(ok1[:len(ok1)-1], []byte("\n"))+1]
+	midRecord := ok1[:len(ok1)-5]
+	for _, tc := range []struct {
+		name  string
+		files [][]byte
+		err   string
+	}{
+		{"missing shard", [][]byte{ok0}, "1 of 2 shards are missing: 1"},
+		{"shard twice", [][]byte{ok0, ok0}, "shard 0 of 2 is there twice"},
+		{"other rules", [][]byte{ok0, other}, "different scans"},
+		{"other count", [][]byte{ok0, shardFile(t, 1, 3, tg)}, "different scans"},
+		{"no end record", [][]byte{ok0, truncated}, "no end record"},
+		{"cut mid-record", [][]byte{ok0, midRecord}, "ends mid-record"},
+		{"item in two shards", [][]byte{ok0, shardFile(t, 1, 2, tg, "/data/a.log")}, "is in two shards"},
+		{"not a shard file", [][]byte{ok0, []byte(`{"path":"/data/a.log"}` + "\n")}, "not a shard's findings file"},
+		{"empty", [][]byte{ok0, nil}, "empty"},
+		{"records after the end", [][]byte{ok0, append(append([]byte{}, ok1...), ok1...)}, "after the end record"},
+		{"count mismatch", [][]byte{ok0, bytes.Replace(ok1, []byte(`"findings":1`), []byte(`"findings":2`), 1)}, "counts 2 findings but it holds 1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := mergeFiles(tc.files...)
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("error = %v, want %q", err, tc.err)
+			}
+		})
+	}
+	if _, _, err := mergeFiles(ok1, ok0); err != nil {
+		t.Fatalf("a good pair: %v", err)
+	}
+}
+
+func TestItemCompare(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"/d/a/b", "/d/a.log", -1},
+		{"/d/a.log", "/d/a/b", 1},
+		{"/d/a", "/d/a", 0},
+		{"/d/a", "/d/ab", -1},
+		{"/d/b", "/d/a/z", 1},
+		{"s3://b/k/a-b", "s3://b/k/a/b", -1},
+	} {
+		got := itemCompare(tc.a, tc.b)
+		if (got < 0) != (tc.want < 0) || (got > 0) != (tc.want > 0) {
+			t.Errorf("itemCompare(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func FuzzMerge(f *testing.F) {
+	var b bytes.Buffer
+	w, _ := NewShard(&b, ShardHeader{Count: 1, Targets: []string{"/d"}})
+	w.Add(&finding.Finding{Path: "/d/a", Line: 1, Class: "email", Rule: "email", Severity: finding.SeverityLow})
+	w.Close(&scanners.Stats{Findings: 1})
+	f.Add(b.Bytes())
+	f.Add([]byte(`{"piiscan_shard":{"index":0,"count":1}}` + "\n" + `{"piiscan_shard_end":{}}` + "\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		Merge([]ShardInput{{Name: "f", R: bytes.NewReader(data)}}, scanners.SinkFunc(func(*finding.Finding) error { return nil }))
+	})
+}
