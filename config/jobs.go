@@ -238,15 +238,24 @@ func (c *Config) StatePath() string {
 	return DefaultStatePath
 }
 
-// Listen returns daemon.listen ("" when disabled).
+// ListenEnv overrides daemon.listen (the container image sets it to
+// ":9464" so that probes and scrapes reach the pod).
+const ListenEnv = EnvPrefix + "_DAEMON_LISTEN"
+
+// Listen returns daemon.listen, or PIISCAN_DAEMON_LISTEN when set ("" when
+// disabled).
 func (c *Config) Listen() string {
-	switch c.File.Daemon.Listen {
+	l := c.File.Daemon.Listen
+	if v, ok := os.LookupEnv(ListenEnv); ok && v != "" {
+		l = v
+	}
+	switch l {
 	case "":
 		return DefaultListen
 	case "off":
 		return ""
 	}
-	return c.File.Daemon.Listen
+	return l
 }
 
 // RetryPolicy returns alerts.retry with defaults.

@@ -62,12 +62,23 @@ daemon: {listen: ":9464", grace_period: 45s, log_level: debug}
 	if c.GracePeriod() != 45*time.Second || c.Listen() != ":9464" || c.StatePath() != "/var/lib/piiscan/state.db" {
 		t.Errorf("daemon settings %v %v %v", c.GracePeriod(), c.Listen(), c.StatePath())
 	}
+	// The container image listens on all addresses unless told otherwise.
+	t.Setenv(ListenEnv, "127.0.0.1:1")
+	if c.Listen() != "127.0.0.1:1" {
+		t.Errorf("%s ignored: %s", ListenEnv, c.Listen())
+	}
+	t.Setenv(ListenEnv, "off")
+	if c.Listen() != "" {
+		t.Errorf("%s=off: %q", ListenEnv, c.Listen())
+	}
 }
 
 func TestJobErrors(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
 		{"jobs:\n  - {name: a, schedule: '61 * * * *', action: scan}\n", "x.yaml:10: jobs[0].schedule: \"61 * * * *\": end of range"},
 		{"jobs:\n  - {name: a, schedule: '@daily', action: delete}\n", `jobs[0].action: unknown action "delete"`},
+		{"shards: {count: 10001}\n", "shards.count: 10001: want 1 to 10000"},
+		{"shards: {output: 's3:///x'}\n", "shards.output"},
 		{"jobs:\n  - {name: a, schedule: '@daily', action: scan, enforce: true}\n", "jobs[0].enforce: a scan job changes nothing"},
 		{"jobs:\n  - {name: a, schedule: '@daily', action: scan, locations: [db]}\n", `jobs[0].locations[0]: unknown location "db"`},
 		{"jobs:\n  - {name: a, schedule: '@daily', action: scan, alerts: [pager]}\n", `jobs[0].alerts[0]: unknown alert route "pager"`},
