@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -134,6 +135,10 @@ type ShardsSpec struct {
 	// report merge`: a directory or s3://bucket/prefix/.
 	// --shard-output and PIISCAN_SHARD_OUTPUT override it.
 	Output string `yaml:"output"`
+	// Report, when set, is where the shard that completes the set writes
+	// the merged report: a file or s3://bucket/key named .sarif, .json,
+	// .jsonl or .txt. --shard-report and PIISCAN_SHARD_REPORT override it.
+	Report string `yaml:"report"`
 }
 
 // DaemonSpec configures `piiscan daemon`.
@@ -332,6 +337,9 @@ func (c *Config) validateJobs() Errors {
 	}
 	if f.Shards.Count < 0 || f.Shards.Count > maxShards {
 		bad([]any{"shards", "count"}, "%d: want 1 to %d (or leave it out)", f.Shards.Count, maxShards)
+	}
+	if r := f.Shards.Report; r != "" && !slices.Contains([]string{".sarif", ".json", ".jsonl", ".ndjson", ".txt"}, strings.ToLower(filepath.Ext(r))) {
+		bad([]any{"shards", "report"}, "%q: name the report .sarif, .json, .jsonl or .txt to choose its format", r)
 	}
 	if o := f.Shards.Output; strings.HasPrefix(o, "s3://") {
 		if u, err := url.Parse(o); err != nil || u.Host == "" {

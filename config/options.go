@@ -55,6 +55,8 @@ var ScanOptions = []Option{
 	{"shards.shard", "shard", "PIISCAN_SHARD"},
 	{"shards.count", "", "PIISCAN_SHARD_COUNT"},
 	{"shards.output", "shard-output", "PIISCAN_SHARD_OUTPUT"},
+	{"shards.report", "shard-report", "PIISCAN_SHARD_REPORT"},
+	{"shards.run", "", "PIISCAN_RUN_ID"},
 }
 
 // Size returns a byte size option (0 when unset).
@@ -113,13 +115,24 @@ func NewSettings(c *Config, flags *pflag.FlagSet, opts []Option) (*Settings, err
 	return s, nil
 }
 
+// Given reports whether key was set by its flag or environment variable
+// (not only in the file).
+func (s *Settings) Given(key string) bool {
+	o := s.opts[key]
+	if f := s.flags.Lookup(o.Flag); f != nil && f.Changed {
+		return true
+	}
+	_, ok := os.LookupEnv(o.Env)
+	return ok
+}
+
 // source names where the value of key came from, for error messages.
 func (s *Settings) source(key string) *Error {
 	o := s.opts[key]
 	if f := s.flags.Lookup(o.Flag); f != nil && f.Changed {
 		return &Error{Source: "--" + o.Flag}
 	}
-	if _, ok := os.LookupEnv(o.Env); ok {
+	if s.Given(key) {
 		return &Error{Source: o.Env}
 	}
 	path := []any{}

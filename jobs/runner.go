@@ -21,7 +21,6 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/metrics"
-	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -190,12 +189,8 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	var out *shard.Output
 	if sh := r.Sharding; sh != nil {
 		sh.Apply(&s.Options)
-		if sh.Output != nil {
-			out, err = sh.Output.NewOutput(report.ShardHeader{Index: sh.Shard.Index, Count: max(sh.Shard.Count, 1), Job: job.Name,
-				Targets: roots, Config: c.Digest(), Version: r.Version, Started: res.Started})
-			if err != nil {
-				return err
-			}
+		if out, err = sh.Start(job.Name, roots, c, r.Version); err != nil {
+			return err
 		}
 	}
 	sc, err := scanners.New(s.Options)
@@ -259,12 +254,9 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	}
 	res.Violations = len(order)
 	if out != nil {
-		finished := err == nil && ctx.Err() == nil
-		if ferr := out.Finish(ctx, stats, finished); ferr != nil {
-			log.Error("findings file not written", "error", ferr)
+		if ferr := r.Sharding.Finish(ctx, out, stats, err == nil && ctx.Err() == nil, c, r.Version, log); ferr != nil {
+			log.Error("sharded output failed", "error", ferr)
 			err = cmp.Or(err, ferr)
-		} else if finished {
-			log.Info("findings file written", "shard", r.Sharding.Shard.String(), "to", out.Where())
 		}
 	}
 	switch {

@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"time"
+	"errors"
 	"cmp"
 	"context"
 	"fmt"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -142,19 +145,27 @@ func Placer(c *config.Config) func(string) *scanners.Placement {
 	}
 }
 
-// Sharding is the share of a scan this process runs and where it leaves
-// its findings file for `piiscan report merge`.
+// Sharding is the share of a scan this process runs, where it leaves its
+// findings file, and where the merged report goes once every shard is done.
 type Sharding struct {
 	Shard shard.Shard
 	// Output is nil when no findings file is written.
 	Output *shard.Store
+	// Run identifies the run (PIISCAN_RUN_ID): files of other runs are
+	// never merged with it.
+	Run string
+	// Report is where the shard that completes the set writes the merged
+	// report ("": nobody merges; run 'piiscan report merge').
+	Report  string
+	objects *bucket.Client
 }
 
 // NewSharding reads --shard (PIISCAN_SHARD), or JOB_COMPLETION_INDEX with
-// shards.count (PIISCAN_SHARD_COUNT), and shards.output
-// (--shard-output, PIISCAN_SHARD_OUTPUT). objects reaches an s3:// output;
-// when nil, a client is made from the s3.* settings.
-func NewSharding(ctx context.Context, set *config.Settings, objects *bucket.Client) (*Sharding, error) {
+// shards.count (PIISCAN_SHARD_COUNT), shards.output (--shard-output,
+// PIISCAN_SHARD_OUTPUT), shards.report (--shard-report,
+// PIISCAN_SHARD_REPORT) and PIISCAN_RUN_ID. An s3:// output or report is
+// reached with a client made from the s3.* settings.
+func NewSharding(ctx context.Context, set *config.Settings) (*Sharding, error) {
 	count, err := set.Int("shards.count")
 	if err != nil {
 		return nil, err
@@ -163,17 +174,30 @@ func NewSharding(ctx context.Context, set *config.Settings, objects *bucket.Clie
 	if err != nil {
 		return nil, err
 	}
-	s := &Sharding{Shard: sh}
+	s := &Sharding{Shard: sh, Run: set.String("shards.run"), Report: set.String("shards.report")}
+	// rules.yaml's shards section is for sharded runs; a run that is not
+	// one writes a findings file only when told to by flag or environment.
 	out := set.String("shards.output")
-	if out == "" {
-		return s, nil
+	if sh.Count == 0 && !set.Given("shards.output") {
+		out, s.Report = "", ""
 	}
-	if shard.IsObjectURL(out) && objects == nil {
-		if objects, err = ObjectClient(ctx, set); err != nil {
+	if s.Report != "" {
+		if out == "" {
+			return nil, errors.New("shards.report needs shards.output: the merge reads the shards' findings files from there")
+		}
+		if _, err := shard.FormatOf(s.Report); err != nil {
 			return nil, err
 		}
 	}
-	s.Output, err = shard.OpenStore(out, objects)
+	if out == "" {
+		return s, nil
+	}
+	if shard.IsObjectURL(out) || shard.IsObjectURL(s.Report) {
+		if s.objects, err = ObjectClient(ctx, set); err != nil {
+			return nil, err
+		}
+	}
+	s.Output, err = shard.OpenStore(out, s.objects)
 	return s, err
 }
 
@@ -182,4 +206,45 @@ func (s *Sharding) Apply(o *scanners.Options) {
 	if s.Shard.Sharded() {
 		o.Owns = s.Shard.Owns
 	}
+}
+
+// Start begins this shard's findings file (nil without an output).
+func (s *Sharding) Start(job string, targets []string, c *config.Config, version string) (*shard.Output, error) {
+	if s.Output == nil {
+		return nil, nil
+	}
+	return s.Output.NewOutput(report.ShardHeader{Index: s.Shard.Index, Count: max(s.Shard.Count, 1), Job: job, Run: s.Run,
+		Targets: targets, Config: c.Digest(), Version: version, Started: time.Now().UTC()})
+}
+
+// Finish publishes the findings file of a finished scan (or drops that of
+// an unfinished one). When it completes the set and a report is asked
+// for, this shard merges them and writes the report.
+func (s *Sharding) Finish(ctx context.Context, out *shard.Output, st *scanners.Stats, finished bool, c *config.Config, version string, log *slog.Logger) error {
+	if out == nil {
+		return nil
+	}
+	if err := out.Finish(ctx, st, finished); err != nil || !finished {
+		return err
+	}
+	log.Info("findings file written", "shard", s.Shard.String(), "to", out.Where())
+	if s.Report == "" {
+		return nil
+	}
+	done, have, err := s.Output.Complete(ctx)
+	if err != nil {
+		return err
+	}
+	if !done {
+		log.Info("other shards are still running; the last one merges", "files", have, "shards", max(s.Shard.Count, 1))
+		return nil
+	}
+	format, _ := shard.FormatOf(s.Report)
+	res, err := shard.Merge(ctx, shard.MergeOptions{Sources: []string{s.Output.String()}, Objects: s.objects, Format: format,
+		Meta: report.Meta{Version: version, Rules: c.Rules}, Dest: s.Report})
+	if err != nil {
+		return fmt.Errorf("merging the shards: %w", err)
+	}
+	log.Info("merged report written", "to", s.Report, "shards", res.Header.Count, "files", res.Stats.Files, "findings", res.Stats.Findings)
+	return nil
 }

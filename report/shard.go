@@ -27,6 +27,9 @@ type ShardHeader struct {
 	Index   int      `json:"index"`
 	Count   int      `json:"count"`
 	Job     string   `json:"job,omitempty"`
+	// Run identifies one run of a sharded job (PIISCAN_RUN_ID, in
+	// Kubernetes the Job's uid), so that files of two runs never mix.
+	Run     string   `json:"run,omitempty"`
 	Targets []string `json:"targets"`
 	// Config is a digest of the rules the shard ran with.
 	Config  string    `json:"config"`
@@ -219,6 +222,8 @@ func checkShards(streams []*shardStream) error {
 		switch {
 		case h.Count != first.Count:
 			return fmt.Errorf("%s is shard %d of %d, but %s is of %d: the files come from different scans", st.name, h.Index, h.Count, streams[0].name, first.Count)
+		case h.Run != first.Run:
+			return fmt.Errorf("%s is of run %q, %s of run %q: the files come from different runs", st.name, h.Run, streams[0].name, first.Run)
 		case h.Job != first.Job, !slices.Equal(h.Targets, first.Targets), h.Config != first.Config:
 			return fmt.Errorf("%s and %s come from different scans (job, targets or rules differ)", streams[0].name, st.name)
 		case h.Index < 0 || h.Index >= h.Count:

@@ -97,6 +97,7 @@ func TestMergeRefuses(t *testing.T) {
 		{"shard twice", [][]byte{ok0, ok0}, "shard 0 of 2 is there twice"},
 		{"other rules", [][]byte{ok0, other}, "different scans"},
 		{"other count", [][]byte{ok0, shardFile(t, 1, 3, tg)}, "different scans"},
+		{"other run", [][]byte{ok0, bytes.Replace(ok1, []byte(`"count":2,"targets"`), []byte(`"count":2,"run":"r2","targets"`), 1)}, "different runs"},
 		{"no end record", [][]byte{ok0, truncated}, "no end record"},
 		{"cut mid-record", [][]byte{ok0, midRecord}, "ends mid-record"},
 		{"item in two shards", [][]byte{ok0, shardFile(t, 1, 2, tg, "/data/a.log")}, "is in two shards"},

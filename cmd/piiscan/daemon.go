@@ -103,7 +103,7 @@ file, and with --shard-output leaves its findings file for
 			if err != nil {
 				return usageError(err)
 			}
-			sharding, err := jobs.NewSharding(cmd.Context(), set, nil)
+			sharding, err := jobs.NewSharding(cmd.Context(), set)
 			if err != nil {
 				return usageError(err)
 			}

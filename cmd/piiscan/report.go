@@ -10,10 +10,8 @@ import (
 
 	"github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
-	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/report"
-	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/shard"
 )
@@ -80,61 +78,24 @@ func runMerge(cmd *cobra.Command, g *globalFlags, sources []string) error {
 	}
 	wait, _ := cmd.Flags().GetDuration("wait")
 	poll, _ := cmd.Flags().GetDuration("poll")
-	inputs, closeInputs, err := shard.Collect(ctx, sources, objects, wait, max(poll, time.Second))
+	stdout := cmd.OutOrStdout()
+	if output == "-" {
+		output = ""
+	}
+	res, err := shard.Merge(ctx, shard.MergeOptions{Sources: sources, Objects: objects, Wait: wait, Poll: poll,
+		Format: chooseFormat(format, output, stdout), Meta: report.Meta{Version: buildVersion(), Rules: cfg.Rules},
+		Dest: output, Out: stdout})
 	if err != nil {
 		return usageError(err)
 	}
-	defer closeInputs()
-	m, err := report.NewMerger(inputs)
-	if err != nil {
-		return usageError(err)
-	}
-	h := m.Header()
+	h, stats := res.Header, res.Stats
 	if h.Config != cfg.Digest() {
 		slog.Warn("the shards ran with other rules than "+cfg.Name+"; the report describes rules by "+cfg.Name, "shards", h.Config, "here", cfg.Digest())
-	}
-	stdout := cmd.OutOrStdout()
-	format = chooseFormat(format, output, stdout)
-	out, commit := stdout, func(bool) error { return nil }
-	if output != "" && output != "-" {
-		p, err := shard.CreateAt(output, objects)
-		if err != nil {
-			return usageError(fmt.Errorf("--output: %w", err))
-		}
-		out = p
-		commit = func(ok bool) error {
-			if !ok {
-				p.Abort()
-				return nil
-			}
-			return p.Commit(ctx)
-		}
-	}
-	w, err := report.New(format, out, report.Meta{Version: buildVersion(), Rules: cfg.Rules, Targets: h.Targets, Start: h.Started})
-	if err != nil {
-		commit(false)
-		return usageError(err)
-	}
-	var worst finding.Severity
-	stats, err := m.Merge(scanners.SinkFunc(func(f *finding.Finding) error {
-		worst = max(worst, f.Severity)
-		return w.Add(f)
-	}))
-	if err != nil {
-		commit(false)
-		return usageError(err)
-	}
-	if err := w.Close(stats); err != nil {
-		commit(false)
-		return fmt.Errorf("writing the report: %w", err)
-	}
-	if err := commit(true); err != nil {
-		return err
 	}
 	slog.Info("merged", "shards", h.Count, "files", stats.Files, "bytes", stats.Bytes, "findings", stats.Findings, "unreadable", len(stats.Problems))
 	stderr := cmd.ErrOrStderr()
 	for _, p := range stats.Problems {
 		fmt.Fprintf(stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)
 	}
-	return reportExit(worst, failOn, len(stats.Problems))
+	return reportExit(res.Worst, failOn, len(stats.Problems))
 }

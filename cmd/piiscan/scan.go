@@ -25,7 +25,6 @@ import (
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
-	"github.com/piiscan/piiscan/shard"
 )
 
 func newScanCmd(g *globalFlags) *cobra.Command {
@@ -115,6 +114,7 @@ func reportExit(worst, failOn finding.Severity, unreadable int) error {
 func addShardFlags(f *pflag.FlagSet) {
 	f.String("shard", "", "scan only shard INDEX/COUNT of the items, e.g. 0/4 (default: JOB_COMPLETION_INDEX of shards.count)")
 	f.String("shard-output", "", "leave this shard's findings file in DIR or s3://bucket/prefix/ for 'piiscan report merge'")
+	f.String("shard-report", "", "the shard that completes the set merges them into this FILE or s3://bucket/key (.sarif, .json, .jsonl, .txt)")
 }
 
 // addS3Flags adds the object storage flags.
@@ -310,7 +310,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if err != nil {
 		return usageError(err)
 	}
-	sharding, err := jobs.NewSharding(cmd.Context(), s.set, nil)
+	sharding, err := jobs.NewSharding(cmd.Context(), s.set)
 	if err != nil {
 		return usageError(err)
 	}
@@ -324,14 +324,9 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if err != nil {
 		return err
 	}
-	var shardOut *shard.Output
-	if sharding.Output != nil {
-		sh := sharding.Shard
-		shardOut, err = sharding.Output.NewOutput(report.ShardHeader{Index: sh.Index, Count: max(sh.Count, 1), Targets: targets,
-			Config: s.cfg.Digest(), Version: buildVersion(), Started: time.Now()})
-		if err != nil {
-			return err
-		}
+	shardOut, err := sharding.Start("", targets, s.cfg, buildVersion())
+	if err != nil {
+		return err
 	}
 	stderr := cmd.ErrOrStderr()
 	var bar *progress.Bar
@@ -358,12 +353,8 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if err := commit(scanErr == nil); err != nil && scanErr == nil {
 		scanErr = err
 	}
-	if shardOut != nil {
-		if err := shardOut.Finish(cmd.Context(), stats, scanErr == nil); err != nil && scanErr == nil {
-			scanErr = err
-		} else if scanErr == nil {
-			slog.Info("findings file written", "shard", sharding.Shard.String(), "to", shardOut.Where())
-		}
+	if err := sharding.Finish(cmd.Context(), shardOut, stats, scanErr == nil, s.cfg, buildVersion(), slog.Default()); err != nil && scanErr == nil {
+		scanErr = err
 	}
 	for _, p := range stats.Problems {
 		fmt.Fprintf(stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)

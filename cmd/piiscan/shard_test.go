@@ -235,8 +235,9 @@ locations:
 jobs:
   - {name: audit, schedule: "@daily", action: scan}
 state: {path: %s}
-shards: {count: 3, output: %s}
-`, tree, filepath.Join(dir, "state.db"), out)), 0o644)
+shards: {count: 3, output: %s, report: %s}
+`, tree, filepath.Join(dir, "state.db"), out, filepath.Join(dir, "report.json"))), 0o644)
+	t.Setenv("PIISCAN_RUN_ID", "3f6c1a2e-job-uid")
 	t.Setenv("PIISCAN_FINGERPRINT_KEY", "k")
 	t.Setenv("JOB_COMPLETION_INDEX", "")
 	os.Unsetenv("JOB_COMPLETION_INDEX")
@@ -248,6 +249,13 @@ shards: {count: 3, output: %s}
 		if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("state.shard-%d.db", i))); err != nil {
 			t.Errorf("shard %d has no state of its own: %v", i, err)
 		}
+		// The shard that completes the set writes the merged report.
+		if _, err := os.Stat(filepath.Join(dir, "report.json")); (err == nil) != (i == 2) {
+			t.Errorf("after shard %d the report exists: %v", i, err == nil)
+		}
+	}
+	if b := mustRead(t, filepath.Join(out, "shard-00001-of-00003.jsonl")); !bytes.Contains(b, []byte(`"run":"3f6c1a2e-job-uid"`)) {
+		t.Errorf("the run id is not in the findings file: %.200s", b)
 	}
 	os.Unsetenv("JOB_COMPLETION_INDEX")
 	code, merged, errs := runCLI(t, "", "--config", policy, "report", "merge", "--format", "jsonl", out)
@@ -257,6 +265,21 @@ shards: {count: 3, output: %s}
 	_, whole, _ := runCLI(t, "", "--config", policy, "scan", "--format", "jsonl", tree)
 	if merged != whole {
 		t.Errorf("merged job shards differ from a whole scan:\n%s", firstDiff(whole, merged))
+	}
+	var doc struct {
+		Findings []json.RawMessage     `json:"findings"`
+		Summary  struct{ Files int64 } `json:"summary"`
+	}
+	if err := json.Unmarshal(mustRead(t, filepath.Join(dir, "report.json")), &doc); err != nil || len(doc.Findings) != strings.Count(whole, "\n") || doc.Summary.Files != int64(len(files)) {
+		t.Errorf("merged report: %v, %d findings, %d files", err, len(doc.Findings), doc.Summary.Files)
+	}
+	// A shard of another run does not complete this one.
+	t.Setenv("PIISCAN_RUN_ID", "another-run")
+	t.Setenv("JOB_COMPLETION_INDEX", "1")
+	runCLI(t, "", "--config", policy, "run", "audit", "--full")
+	os.Unsetenv("JOB_COMPLETION_INDEX")
+	if code, _, errs := runCLI(t, "", "--config", policy, "report", "merge", out); code != exitUsage || !strings.Contains(errs, "different runs") {
+		t.Errorf("runs mixed: exit %d %s", code, errs)
 	}
 	if len(files) == 0 {
 		t.Fatal("no files")
