@@ -1,13 +1,13 @@
 package jobs
 
 import (
-	"time"
-	"errors"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/pflag"
 

@@ -24,9 +24,9 @@ import (
 // ShardHeader describes the scan a shard's findings file belongs to.
 // Shards of one scan share everything but Index.
 type ShardHeader struct {
-	Index   int      `json:"index"`
-	Count   int      `json:"count"`
-	Job     string   `json:"job,omitempty"`
+	Index int    `json:"index"`
+	Count int    `json:"count"`
+	Job   string `json:"job,omitempty"`
 	// Run identifies one run of a sharded job (PIISCAN_RUN_ID, in
 	// Kubernetes the Job's uid), so that files of two runs never mix.
 	Run     string   `json:"run,omitempty"`
