@@ -241,6 +241,12 @@ func TestSettingsPrecedence(t *testing.T) {
 	if g := s.List("scan.exclude"); strings.Join(g, ",") != "x,y" {
 		t.Errorf("env: exclude %q", g)
 	}
+	t.Setenv("PIISCAN_FAIL_ON", FailNever)
+	s, _ = NewSettings(c, newFlags(), ScanOptions)
+	if sev, err := s.Severity("scan.fail_on"); err != nil || sev <= finding.SeverityCritical {
+		t.Errorf("fail_on none: %v %v", sev, err)
+	}
+	t.Setenv("PIISCAN_FAIL_ON", "medium")
 	// A flag beats the environment.
 	fs := newFlags()
 	fs.Parse([]string{"--fail-on", "critical", "--exclude", "z"})

@@ -85,6 +85,10 @@ func (s *Settings) Duration(key string) (time.Duration, error) {
 	return d, nil
 }
 
+// FailNever is the fail_on value under which no finding fails a run: for
+// schedulers where a failed run should mean that piiscan itself failed.
+const FailNever = "none"
+
 // Settings layers flags, environment and the config file with viper.
 type Settings struct {
 	v     *viper.Viper
@@ -207,8 +211,11 @@ func (s *Settings) List(key string) []string {
 // Severity returns a severity option.
 func (s *Settings) Severity(key string) (finding.Severity, error) {
 	v := s.String(key)
-	if v == "" {
+	switch v {
+	case "":
 		return finding.SeverityLow, nil
+	case FailNever:
+		return finding.SeverityCritical + 1, nil
 	}
 	sev, err := finding.ParseSeverity(v)
 	if err != nil {
@@ -268,7 +275,8 @@ func (s *Settings) Workers() (int, error) {
 		return 0, s.errorf("scan.workers", "must not be negative")
 	}
 	if n == 0 {
-		n = runtime.NumCPU()
+		// The CPUs this process may use: in a container, its CPU limit.
+		n = runtime.GOMAXPROCS(0)
 	}
 	return n, nil
 }

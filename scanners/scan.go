@@ -32,7 +32,9 @@ import (
 // Options configure a Scanner.
 type Options struct {
 	Engine *detect.Engine
-	// Workers is the number of detection goroutines (default: CPUs).
+	// Workers is the number of detection goroutines (default: the CPUs
+	// the process may use, GOMAXPROCS, which follows a container's CPU
+	// limit).
 	Workers int
 	// Readers is the number of items read at once (default: Workers).
 	// Reading objects from a bucket wants more readers than CPUs to hide
@@ -181,7 +183,7 @@ func New(opts Options) (*Scanner, error) {
 		return nil, errors.New("scanners: no detection engine")
 	}
 	if opts.Workers <= 0 {
-		opts.Workers = runtime.NumCPU()
+		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	if opts.Readers <= 0 {
 		opts.Readers = opts.Workers

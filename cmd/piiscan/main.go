@@ -62,7 +62,7 @@ func tuneGC() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit: the collector works harder near it rather than
 		// letting the heap grow with GOGC=400 on big scans.
-		debug.SetMemoryLimit(int64(64+4*runtime.NumCPU()) << 20)
+		debug.SetMemoryLimit(int64(64+4*runtime.GOMAXPROCS(0)) << 20)
 	}
 }
 

@@ -111,6 +111,7 @@ func TestExitCodes(t *testing.T) {
 		{"nothing found", nil, []string{"scan", clean}, exitOK, ""},
 		{"findings", nil, []string{"scan", medium}, exitFindings, ""},
 		{"below fail-on", nil, []string{"scan", "--fail-on", "high", medium}, exitOK, ""},
+		{"fail-on none", nil, []string{"scan", "--fail-on", "none", medium}, exitOK, ""},
 		{"fail-on from env", map[string]string{"PIISCAN_FAIL_ON": "critical"}, []string{"scan", medium}, exitOK, ""},
 		{"flag beats env", map[string]string{"PIISCAN_FAIL_ON": "critical"}, []string{"scan", "--fail-on", "low", medium}, exitFindings, ""},
 		{"unreadable", nil, []string{"scan", clean, filepath.Join(dir, "broken.gz")}, exitUnreadable, "cannot read " + filepath.Join(dir, "broken.gz")},

@@ -69,7 +69,7 @@ not be read (listed on stderr and in the report). Findings win over 3.`,
 func addReportFlags(f *pflag.FlagSet, dest string) {
 	f.String("format", "", "report format: table, jsonl, json, sarif (default table on a terminal, jsonl otherwise)")
 	f.StringP("output", "o", "", "write the report to "+dest+" instead of stdout")
-	f.String("fail-on", "", "exit 1 when a finding at or above this severity is found: low, medium, high, critical (default low)")
+	f.String("fail-on", "", "exit 1 when a finding at or above this severity is found: low, medium, high, critical, or none (default low)")
 }
 
 // reportSettings returns scan.format ("" when unset) and scan.fail_on.
