@@ -24,7 +24,8 @@ type JobSpec struct {
 	Name string `yaml:"name"`
 	// Schedule is a cron expression: five fields, or six with seconds
 	// first; @daily-style descriptors and @every 1h; CRON_TZ=Zone first
-	// for a time zone.
+	// for a time zone. "manual": only `piiscan run JOB` runs it (from a
+	// Kubernetes CronJob, say); the daemon leaves it alone.
 	Schedule string `yaml:"schedule"`
 	// Action is scan, purge or redact.
 	Action string `yaml:"action"`
@@ -195,6 +196,9 @@ const (
 	DefaultRemindAfter = 7 * 24 * time.Hour
 	DefaultStatePath   = "piiscan-state.db"
 )
+
+// ScheduleManual is the schedule of a job the daemon does not run.
+const ScheduleManual = "manual"
 
 // CronParser parses job schedules: an optional seconds field, descriptors
 // such as @daily and @every, and CRON_TZ=.
@@ -456,7 +460,9 @@ func (c *Config) validateJobs() Errors {
 			bad(at("name"), "duplicate job name %q (also jobs[%d])", js.Name, k)
 		}
 		jobs[js.Name] = i
-		if js.Schedule == "" {
+		if js.Schedule == ScheduleManual {
+			// Run by `piiscan run` only: j.Schedule stays nil.
+		} else if js.Schedule == "" {
 			bad(at("schedule"), "missing schedule (cron, e.g. \"0 * * * *\", \"@daily\", \"CRON_TZ=Europe/Berlin 0 3 * * *\")")
 		} else if s, err := CronParser.Parse(js.Schedule); err != nil {
 			bad(at("schedule"), "%q: %v", js.Schedule, err)

@@ -166,6 +166,10 @@ func (d *Daemon) schedule(cfg *config.Config, log *slog.Logger) {
 	c := cron.New(cron.WithLocation(time.Local))
 	for _, j := range cfg.Jobs {
 		job := j
+		if job.Schedule == nil {
+			log.Info("job left to 'piiscan run'", "job", job.Name, "schedule", config.ScheduleManual)
+			continue
+		}
 		c.Schedule(job.Schedule, cron.FuncJob(func() { d.runScheduled(job.Name, log) }))
 		log.Info("job scheduled", "job", job.Name, "schedule", job.JobSpec.Schedule, "action", job.Action)
 	}

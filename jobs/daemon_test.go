@@ -142,3 +142,41 @@ daemon: {listen: "off", grace_period: 1s}
 		t.Error("the running job was not cancelled")
 	}
 }
+
+// A job scheduled "manual" is left to `piiscan run`: the daemon never
+// starts it.
+func TestManualJobIsNotScheduled(t *testing.T) {
+	cfg, err := config.Parse("test.yaml", []byte(`version: 1
+rules:
+  - {id: email, detector: email, severity: low}
+locations:
+  - {name: logs, paths: [`+t.TempDir()+`]}
+jobs:
+  - {name: often, schedule: "@every 1s", action: scan}
+  - {name: audit, schedule: manual, action: scan}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.JobByName("audit") == nil || cfg.JobByName("audit").Schedule != nil {
+		t.Fatal("a manual job has a schedule")
+	}
+	var mu sync.Mutex
+	ran := map[string]int{}
+	d := &Daemon{metrics: metrics.New("test"), running: map[string]*atomic.Bool{}, jobCtx: context.Background()}
+	d.cfg.Store(cfg)
+	d.runJob = func(_ context.Context, _ *config.Config, job *config.Job) {
+		mu.Lock()
+		ran[job.Name]++
+		mu.Unlock()
+	}
+	d.schedule(cfg, slog.New(slog.DiscardHandler))
+	time.Sleep(2500 * time.Millisecond)
+	d.sched.Stop()
+	d.wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if ran["often"] == 0 || ran["audit"] != 0 {
+		t.Errorf("runs %v: want often only", ran)
+	}
+}
