@@ -257,6 +257,7 @@ type shardStream struct {
 	end      *ShardEnd
 	findings int64
 	buf      []byte
+	dec      decoder
 	// head is the next finding and item the item it belongs to (nil
 	// at the end).
 	head   *finding.Finding
@@ -330,7 +331,7 @@ func (s *shardStream) next(targets []string) error {
 		return nil
 	}
 	f := new(finding.Finding)
-	if err := json.Unmarshal(b, f); err != nil {
+	if err := s.dec.decode(b, f); err != nil {
 		return fmt.Errorf("%s:%d: bad finding: %w", s.name, s.line, err)
 	}
 	s.findings++
