@@ -63,6 +63,9 @@ type Result struct {
 	New          int // alerted for the first time (summed over routes)
 	Reminders    int
 	Problems     []scanners.Problem
+	// MergeError: this shard completed the set but the merged report
+	// could not be written (the scan itself succeeded).
+	MergeError error
 	// Purge and redact jobs.
 	Plan *retention.Plan
 	// Alerts delivered and still in the outbox.
@@ -101,6 +104,9 @@ func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
 	case err != nil:
 	case job.Action == config.JobScan:
 		err = r.scan(ctx, job, res, log)
+	case r.Sharding != nil && r.Sharding.Shard.Sharded():
+		// Every shard would plan and enforce over everything.
+		err = fmt.Errorf("job %s: only scan jobs run as shards, not %s", job.Name, job.Action)
 	case job.Action == config.JobPurge, job.Action == config.JobRedact:
 		err = r.enforce(ctx, job, res, log)
 	default:
@@ -189,7 +195,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	var out *shard.Output
 	if sh := r.Sharding; sh != nil {
 		sh.Apply(&s.Options)
-		if out, err = sh.Start(job.Name, roots, c, r.Version); err != nil {
+		if out, err = sh.Start(ctx, job.Name, roots, c, r.Version); err != nil {
 			return err
 		}
 	}
@@ -254,9 +260,14 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	}
 	res.Violations = len(order)
 	if out != nil {
-		if ferr := r.Sharding.Finish(ctx, out, stats, err == nil && ctx.Err() == nil, c, r.Version, log); ferr != nil {
-			log.Error("sharded output failed", "error", ferr)
+		ferr, merr := r.Sharding.Finish(ctx, out, stats, err == nil && ctx.Err() == nil, c, r.Version, log)
+		if ferr != nil {
+			log.Error("findings file not published", "error", ferr)
 			err = cmp.Or(err, ferr)
+		}
+		if merr != nil {
+			log.Error("merge failed; run 'piiscan report merge' on the findings files", "error", merr)
+			res.MergeError = merr
 		}
 	}
 	switch {

@@ -185,6 +185,10 @@ func NewSharding(ctx context.Context, set *config.Settings) (*Sharding, error) {
 		if out == "" {
 			return nil, errors.New("shards.report needs shards.output: the merge reads the shards' findings files from there")
 		}
+		if s.Run == "" {
+			return nil, errors.New("shards.report needs a run id (PIISCAN_RUN_ID, in Kubernetes the Job's uid): " +
+				"without one, files an earlier run left could complete this run's set")
+		}
 		if _, err := shard.FormatOf(s.Report); err != nil {
 			return nil, err
 		}
@@ -209,42 +213,44 @@ func (s *Sharding) Apply(o *scanners.Options) {
 }
 
 // Start begins this shard's findings file (nil without an output).
-func (s *Sharding) Start(job string, targets []string, c *config.Config, version string) (*shard.Output, error) {
+func (s *Sharding) Start(ctx context.Context, job string, targets []string, c *config.Config, version string) (*shard.Output, error) {
 	if s.Output == nil {
 		return nil, nil
 	}
-	return s.Output.NewOutput(report.ShardHeader{Index: s.Shard.Index, Count: max(s.Shard.Count, 1), Job: job, Run: s.Run,
+	return s.Output.NewOutput(ctx, report.ShardHeader{Index: s.Shard.Index, Count: max(s.Shard.Count, 1), Job: job, Run: s.Run,
 		Targets: targets, Config: c.Digest(), Version: version, Started: time.Now().UTC()})
 }
 
 // Finish publishes the findings file of a finished scan (or drops that of
-// an unfinished one). When it completes the set and a report is asked
-// for, this shard merges them and writes the report.
-func (s *Sharding) Finish(ctx context.Context, out *shard.Output, st *scanners.Stats, finished bool, c *config.Config, version string, log *slog.Logger) error {
+// an unfinished one); a failure there is the run's. Then, when this file
+// completes the run's set and a report is asked for, it merges them and
+// writes the report: a failure there (merr) is the merge's alone, and the
+// scan's results still count.
+func (s *Sharding) Finish(ctx context.Context, out *shard.Output, st *scanners.Stats, finished bool, c *config.Config, version string, log *slog.Logger) (err, merr error) {
 	if out == nil {
-		return nil
+		return nil, nil
 	}
 	if err := out.Finish(ctx, st, finished); err != nil || !finished {
-		return err
+		return err, nil
 	}
 	log.Info("findings file written", "shard", s.Shard.String(), "to", out.Where())
 	if s.Report == "" {
-		return nil
+		return nil, nil
 	}
-	done, have, err := s.Output.Complete(ctx)
+	done, have, err := s.Output.Complete(ctx, s.Run)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("looking for the other shards' files: %w", err)
 	}
 	if !done {
-		log.Info("other shards are still running; the last one merges", "files", have, "shards", max(s.Shard.Count, 1))
-		return nil
+		log.Info("other shards are still running; the last one merges", "files", have, "shards", max(s.Shard.Count, 1), "run", s.Run)
+		return nil, nil
 	}
 	format, _ := shard.FormatOf(s.Report)
-	res, err := shard.Merge(ctx, shard.MergeOptions{Sources: []string{s.Output.String()}, Objects: s.objects, Format: format,
+	res, err := shard.Merge(ctx, shard.MergeOptions{Sources: []string{s.Output.String()}, Objects: s.objects, Run: s.Run, Format: format,
 		Meta: report.Meta{Version: version, Rules: c.Rules}, Dest: s.Report})
 	if err != nil {
-		return fmt.Errorf("merging the shards: %w", err)
+		return nil, fmt.Errorf("merging the shards into %s: %w", s.Report, err)
 	}
 	log.Info("merged report written", "to", s.Report, "shards", res.Header.Count, "files", res.Stats.Files, "findings", res.Stats.Findings)
-	return nil
+	return nil, nil
 }

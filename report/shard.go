@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -136,7 +137,7 @@ func NewMerger(inputs []ShardInput) (*Merger, error) {
 	}
 	streams := make([]*shardStream, len(inputs))
 	for i, in := range inputs {
-		st := &shardStream{name: in.Name, r: bufio.NewReaderSize(in.R, 256<<10)}
+		st := &shardStream{name: in.Name, r: bufio.NewReaderSize(in.R, 64<<10)}
 		if err := st.readHeader(); err != nil {
 			return nil, err
 		}
@@ -159,7 +160,13 @@ func (m *Merger) Header() ShardHeader {
 // returns the shards' stats added up.
 func (m *Merger) Merge(sink scanners.Sink) (*scanners.Stats, error) {
 	streams := m.streams
-	q := &shardQueue{targets: streams[0].header.Targets}
+	targets := slices.Clone(streams[0].header.Targets)
+	for i, t := range targets {
+		if !strings.HasPrefix(t, "s3://") && t != "-" {
+			targets[i] = filepath.Clean(t) // as the walk reports paths
+		}
+	}
+	q := &shardQueue{targets: targets}
 	for _, st := range streams {
 		if err := st.next(q.targets); err != nil {
 			return nil, err
@@ -204,7 +211,6 @@ func (m *Merger) Merge(sink scanners.Sink) (*scanners.Stats, error) {
 		s.Skipped += e.Skipped
 		s.Bytes += e.Bytes
 		s.Findings += e.Findings
-		s.OtherShards += e.OtherShards
 		s.Problems = append(s.Problems, e.Problems...)
 		secs = max(secs, e.Seconds)
 	}
@@ -336,24 +342,29 @@ func (s *shardStream) next(targets []string) error {
 	}
 	s.findings++
 	s.head = f
-	s.item, _, _ = strings.Cut(f.Path, "!")
-	s.target = targetOf(s.item, targets)
+	if f.Path != s.item || s.findings == 1 {
+		s.item = f.Path
+		s.target = targetOf(f.Path, targets)
+	}
 	return nil
 }
 
-// targetOf returns the index of the target item was found under.
-func targetOf(item string, targets []string) int {
+// targetOf returns the index of the target path was found under.
+func targetOf(path string, targets []string) int {
 	for i, t := range targets {
-		if item == t || strings.HasPrefix(item, t) && (strings.HasPrefix(t, "s3://") || strings.HasSuffix(t, "/") || item[len(t)] == '/') {
+		if path == t || strings.HasPrefix(path, t) && (strings.HasPrefix(t, "s3://") || strings.HasSuffix(t, "/") || path[len(t)] == '/' || path[len(t)] == '!') {
 			return i
 		}
 	}
 	return len(targets)
 }
 
-// itemCompare orders items as a scan reaches them: objects by key
-// (listing order), files in walk order, which is lexical order of the path
-// components: "a/b" comes before "a.log".
+// itemCompare orders the paths of findings of different items as a scan
+// reaches the items: objects by key (listing order), files in walk order,
+// which is lexical order of the path components ("a/b" comes before
+// "a.log"). Archive members (a.tgz!m.csv) sort with their archive, except
+// against a file named like the archive plus a character below "!" (a
+// space): an order that differs, never a finding lost.
 func itemCompare(a, b string) int {
 	if strings.HasPrefix(a, "s3://") {
 		return strings.Compare(a, b)

@@ -20,6 +20,8 @@ type MergeOptions struct {
 	Sources []string
 	// Objects reaches s3:// sources and destinations (nil: none).
 	Objects *bucket.Client
+	// Run, when set, takes only the files of that run.
+	Run string
 	// Wait and Poll: see Collect.
 	Wait, Poll time.Duration
 	Format     report.Format
@@ -42,7 +44,7 @@ type MergeResult struct {
 
 // Merge writes the report of a sharded scan from its findings files.
 func Merge(ctx context.Context, o MergeOptions) (*MergeResult, error) {
-	inputs, closeInputs, err := Collect(ctx, o.Sources, o.Objects, o.Wait, max(o.Poll, time.Second))
+	inputs, closeInputs, err := Collect(ctx, o.Sources, o.Objects, o.Run, o.Wait, max(o.Poll, time.Second))
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +56,7 @@ func Merge(ctx context.Context, o MergeOptions) (*MergeResult, error) {
 	res := &MergeResult{Header: m.Header()}
 	out, commit := o.Out, func(bool) error { return nil }
 	if o.Dest != "" {
-		p, err := CreateAt(o.Dest, o.Objects)
+		p, err := CreateAt(ctx, o.Dest, o.Objects)
 		if err != nil {
 			return nil, fmt.Errorf("report %s: %w", o.Dest, err)
 		}
@@ -102,14 +104,4 @@ func FormatOf(name string) (report.Format, error) {
 		return report.FormatTable, nil
 	}
 	return "", fmt.Errorf("%s: name the report .sarif, .json, .jsonl or .txt to choose its format", name)
-}
-
-// Complete reports whether the store holds the files of every shard of
-// one count, and how many files it holds.
-func (s *Store) Complete(ctx context.Context) (bool, int, error) {
-	names, err := s.Shards(ctx)
-	if err != nil {
-		return false, 0, err
-	}
-	return complete(names), len(names), nil
 }

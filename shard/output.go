@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/piiscan/piiscan/report"
@@ -22,8 +23,8 @@ type Output struct {
 }
 
 // NewOutput starts the findings file of shard h.Index of h.Count.
-func (s *Store) NewOutput(h report.ShardHeader) (*Output, error) {
-	p, err := s.Create(Shard{Index: h.Index, Count: max(h.Count, 1)}.FileName())
+func (s *Store) NewOutput(ctx context.Context, h report.ShardHeader) (*Output, error) {
+	p, err := s.Create(ctx, Shard{Index: h.Index, Count: max(h.Count, 1)}.FileName())
 	if err != nil {
 		return nil, err
 	}
@@ -51,23 +52,24 @@ func (o *Output) Finish(ctx context.Context, st *scanners.Stats, finished bool) 
 }
 
 // Where returns where the file is published.
-func (o *Output) Where() string { return o.p.store.Location(o.p.name) }
+func (o *Output) Where() string { return o.p.where }
 
 // Collect opens the findings files of sources for report.Merge: files,
-// directories and s3:// prefixes holding shard-*-of-*.jsonl. With wait
-// above zero it polls the directories and prefixes, every poll, until
-// they hold every shard of a scan or wait has passed; what is there then
-// is merged (and missing shards reported). close releases the files.
-func Collect(ctx context.Context, sources []string, objects *bucket.Client, wait, poll time.Duration) (in []report.ShardInput, close func(), err error) {
+// directories and s3:// prefixes holding shard-*-of-*.jsonl (with run
+// set, only that run's). With wait above zero it polls the directories and
+// prefixes, every poll, until they hold every shard of a scan or wait has
+// passed; what is there then is merged (and missing shards reported).
+// release closes the files.
+func Collect(ctx context.Context, sources []string, objects *bucket.Client, run string, wait, poll time.Duration) (in []report.ShardInput, release func(), err error) {
 	var closers []io.Closer
-	close = func() {
+	release = func() {
 		for _, c := range closers {
 			c.Close()
 		}
 	}
 	defer func() {
 		if err != nil {
-			close()
+			release()
 		}
 	}()
 	var stores []*Store
@@ -75,12 +77,12 @@ func Collect(ctx context.Context, sources []string, objects *bucket.Client, wait
 		if !bucket.IsURL(src) {
 			fi, err := os.Stat(src)
 			if err != nil {
-				return nil, close, err
+				return nil, release, err
 			}
 			if !fi.IsDir() {
 				f, err := os.Open(src)
 				if err != nil {
-					return nil, close, err
+					return nil, release, err
 				}
 				closers = append(closers, f)
 				in = append(in, report.ShardInput{Name: src, R: f})
@@ -89,61 +91,78 @@ func Collect(ctx context.Context, sources []string, objects *bucket.Client, wait
 		}
 		st, err := OpenStore(src, objects)
 		if err != nil {
-			return nil, close, err
+			return nil, release, err
 		}
 		stores = append(stores, st)
 	}
 	deadline := time.Now().Add(wait)
 	for _, st := range stores {
 		for {
-			names, err := st.Shards(ctx)
+			found, err := st.Shards(ctx, run)
 			if err != nil {
-				return nil, close, err
+				return nil, release, err
 			}
-			if complete(names) || !time.Now().Before(deadline) {
-				if len(names) == 0 {
-					return nil, close, fmt.Errorf("%s holds no shard findings files (shard-NNNNN-of-NNNNN.jsonl)", st)
+			if complete(found) || !time.Now().Before(deadline) {
+				if len(found) == 0 {
+					return nil, release, fmt.Errorf("%s holds no shard findings files (shard-NNNNN-of-NNNNN.jsonl)%s", st, ofRun(run))
 				}
-				for _, name := range sortedNames(names) {
-					r, err := st.Open(ctx, name)
+				for _, e := range sortedEntries(found) {
+					r, err := st.open(ctx, e)
 					if err != nil {
-						return nil, close, err
+						return nil, release, err
 					}
 					closers = append(closers, r)
-					in = append(in, report.ShardInput{Name: st.Location(name), R: r})
+					in = append(in, report.ShardInput{Name: st.Location(e.name), R: r})
 				}
 				break
 			}
 			select {
 			case <-ctx.Done():
-				return nil, close, context.Cause(ctx)
+				return nil, release, context.Cause(ctx)
 			case <-time.After(min(poll, time.Until(deadline))):
 			}
 		}
 	}
 	if len(in) == 0 {
-		return nil, close, errors.New("nothing to merge")
+		return nil, release, errors.New("nothing to merge")
 	}
-	return in, close, nil
+	return in, release, nil
 }
 
-// complete reports whether names hold every shard of one count.
-func complete(names map[Shard]string) bool {
+func ofRun(run string) string {
+	if run == "" {
+		return ""
+	}
+	return " of run " + run
+}
+
+// complete reports whether found holds every shard of one count.
+func complete(found map[Shard]entry) bool {
 	count := -1
-	for s := range names {
+	for s := range found {
 		if count >= 0 && s.Count != count {
 			return false
 		}
 		count = s.Count
 	}
-	return count > 0 && len(names) == count
+	return count > 0 && len(found) == count
 }
 
-func sortedNames(names map[Shard]string) []string {
-	out := make([]string, 0, len(names))
-	for _, n := range names {
-		out = append(out, n)
+// Complete reports whether the store holds the files of every shard of
+// one count (with run set, of that run), and how many files it holds.
+func (s *Store) Complete(ctx context.Context, run string) (bool, int, error) {
+	found, err := s.Shards(ctx, run)
+	if err != nil {
+		return false, 0, err
 	}
-	slices.Sort(out)
+	return complete(found), len(found), nil
+}
+
+func sortedEntries(found map[Shard]entry) []entry {
+	out := make([]entry, 0, len(found))
+	for _, e := range found {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.name, b.name) })
 	return out
 }

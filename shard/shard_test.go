@@ -149,30 +149,35 @@ func TestDirStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := st.Create(Shard{0, 2}.FileName())
+	// What a crashed writer of the same file left is cleared.
+	os.WriteFile(filepath.Join(dir, "."+Shard{0, 2}.FileName()+".123.tmp"), []byte("old"), 0o600)
+	p, err := st.Create(ctx, Shard{0, 2}.FileName())
 	if err != nil {
 		t.Fatal(err)
 	}
 	io.WriteString(p, "one\n")
 	// Nothing is visible before the commit.
-	if got, _ := st.Shards(ctx); len(got) != 0 {
+	if got, _ := st.Shards(ctx, ""); len(got) != 0 {
 		t.Fatalf("uncommitted file listed: %v", got)
 	}
 	if err := p.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	q, _ := st.Create(Shard{1, 2}.FileName())
+	q, _ := st.Create(ctx, Shard{1, 2}.FileName())
 	io.WriteString(q, "partial")
 	q.Abort()
-	got, err := st.Shards(ctx)
-	if err != nil || len(got) != 1 || got[Shard{0, 2}] == "" {
+	got, err := st.Shards(ctx, "")
+	if err != nil || len(got) != 1 || got[Shard{0, 2}].name == "" {
 		t.Fatalf("Shards = %v, %v", got, err)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Fatalf("left behind: %v", entries)
 	}
-	r, err := st.Open(ctx, got[Shard{0, 2}])
+	if fi, _ := os.Stat(filepath.Join(dir, Shard{0, 2}.FileName())); fi.Mode().Perm() != 0o600 {
+		t.Errorf("findings file mode %v", fi.Mode())
+	}
+	r, err := st.open(ctx, got[Shard{0, 2}])
 	if err != nil {
 		t.Fatal(err)
 	}

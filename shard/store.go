@@ -1,19 +1,23 @@
 package shard
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
@@ -65,49 +69,62 @@ func (s *Store) String() string { return s.dest }
 // Pending is a file being written to a store. Commit publishes it; Abort
 // leaves nothing behind.
 type Pending struct {
-	*os.File
-	store *Store
-	name  string
+	w      io.Writer
+	commit func(ctx context.Context) error
+	abort  func()
+	name   string
+	where  string
 }
 
+// Write writes to the unpublished file.
+func (p *Pending) Write(b []byte) (int, error) { return p.w.Write(b) }
+
+// Commit publishes the file under its name.
+func (p *Pending) Commit(ctx context.Context) error { return p.commit(ctx) }
+
+// Abort drops the unfinished file.
+func (p *Pending) Abort() { p.abort() }
+
 // Create starts the file name. Locally it is written next to its final
-// name and renamed into place; for a bucket it is spooled to a temporary
-// file and uploaded in one PUT when committed.
-func (s *Store) Create(name string) (*Pending, error) {
-	dir := s.dir
-	if dir == "" {
-		dir = os.TempDir()
+// name (after removing what a crashed writer of the same name left), made
+// durable and renamed into place; in a bucket it is streamed as a
+// multipart upload, which becomes visible only when completed.
+func (s *Store) Create(ctx context.Context, name string) (*Pending, error) {
+	if s.dir == "" {
+		return s.createObject(ctx, name), nil
 	}
-	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
+	if stale, _ := filepath.Glob(filepath.Join(s.dir, "."+name+".*.tmp")); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
+	f, err := os.CreateTemp(s.dir, "."+name+".*.tmp")
 	if err != nil {
 		return nil, fmt.Errorf("shard output: %w", err)
 	}
-	return &Pending{File: f, store: s, name: name}, nil
-}
-
-// Abort removes the unfinished file.
-func (p *Pending) Abort() {
-	p.File.Close()
-	os.Remove(p.File.Name())
-}
-
-// Commit publishes the file under its name.
-func (p *Pending) Commit(ctx context.Context) error {
-	defer os.Remove(p.File.Name())
-	if err := p.File.Sync(); err != nil {
-		p.File.Close()
-		return fmt.Errorf("writing %s: %w", p.name, err)
+	bw := bufio.NewWriterSize(f, 256<<10)
+	final := filepath.Join(s.dir, name)
+	p := &Pending{w: bw, name: name, where: final}
+	p.abort = func() {
+		f.Close()
+		os.Remove(f.Name())
 	}
-	s := p.store
-	if s.dir != "" {
-		if err := p.File.Close(); err != nil {
-			return fmt.Errorf("writing %s: %w", p.name, err)
+	p.commit = func(context.Context) error {
+		err := bw.Flush()
+		if err == nil {
+			err = f.Sync()
 		}
-		final := filepath.Join(s.dir, p.name)
-		if err := os.Chmod(p.File.Name(), 0o640); err != nil {
-			return err
+		if cerr := f.Close(); err == nil {
+			err = cerr
 		}
-		if err := os.Rename(p.File.Name(), final); err != nil {
+		if err == nil {
+			err = os.Chmod(f.Name(), 0o600)
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), final)
+		}
+		if err != nil {
+			os.Remove(f.Name())
 			return fmt.Errorf("publishing %s: %w", final, err)
 		}
 		if d, err := os.Open(s.dir); err == nil {
@@ -116,27 +133,143 @@ func (p *Pending) Commit(ctx context.Context) error {
 		}
 		return nil
 	}
-	defer p.File.Close()
-	fi, err := p.File.Stat()
-	if err != nil {
-		return err
+	return p, nil
+}
+
+// partSize is the size of the parts of a multipart upload: files up to
+// 10,000 parts (156 GiB) can be published.
+const partSize = 16 << 20
+
+// objectWriter streams a file into a bucket: one PutObject when it is
+// small, a multipart upload otherwise.
+type objectWriter struct {
+	ctx      context.Context
+	s        *Store
+	key      string
+	ctype    string
+	buf      []byte
+	uploadID *string
+	parts    []types.CompletedPart
+	err      error
+}
+
+func (s *Store) createObject(ctx context.Context, name string) *Pending {
+	w := &objectWriter{ctx: ctx, s: s, key: s.prefix + name, ctype: contentType(name)}
+	return &Pending{w: w, name: name, where: w.where(), commit: w.complete, abort: w.abortUpload}
+}
+
+func (w *objectWriter) Write(b []byte) (int, error) {
+	if w.err != nil {
+		return 0, w.err
 	}
-	if _, err := p.File.Seek(0, io.SeekStart); err != nil {
-		return err
+	n := len(b)
+	for len(b) > 0 {
+		if w.buf == nil {
+			w.buf = make([]byte, 0, partSize)
+		}
+		k := min(len(b), partSize-len(w.buf))
+		w.buf = append(w.buf, b[:k]...)
+		b = b[k:]
+		if len(w.buf) == partSize {
+			if w.err = w.flush(); w.err != nil {
+				return n - len(b), w.err
+			}
+		}
 	}
-	_, err = s.objects.S3.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + p.name),
-		Body: p.File, ContentLength: aws.Int64(fi.Size()), ContentType: aws.String("application/x-ndjson"),
-	})
+	return n, nil
+}
+
+// flush uploads the buffer as the next part.
+func (w *objectWriter) flush() error {
+	c := w.s.objects.S3
+	if w.uploadID == nil {
+		out, err := c.CreateMultipartUpload(w.ctx, &s3.CreateMultipartUploadInput{
+			Bucket: aws.String(w.s.bucket), Key: aws.String(w.key), ContentType: aws.String(w.ctype)})
+		if err != nil {
+			return fmt.Errorf("uploading %s: %w", w.where(), err)
+		}
+		w.uploadID = out.UploadId
+	}
+	if len(w.parts) == 10000 {
+		return fmt.Errorf("uploading %s: larger than 10,000 parts of %d MiB", w.where(), partSize>>20)
+	}
+	num := int32(len(w.parts) + 1)
+	out, err := c.UploadPart(w.ctx, &s3.UploadPartInput{Bucket: aws.String(w.s.bucket), Key: aws.String(w.key),
+		UploadId: w.uploadID, PartNumber: aws.Int32(num), Body: bytes.NewReader(w.buf), ContentLength: aws.Int64(int64(len(w.buf)))})
 	if err != nil {
-		return fmt.Errorf("uploading %s%s: %w", s.dest, p.name, err)
+		return fmt.Errorf("uploading %s (part %d): %w", w.where(), num, err)
+	}
+	w.parts = append(w.parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(num)})
+	w.buf = w.buf[:0]
+	return nil
+}
+
+func (w *objectWriter) complete(ctx context.Context) error {
+	w.ctx = ctx
+	if w.err != nil {
+		w.abortUpload()
+		return w.err
+	}
+	c := w.s.objects.S3
+	if w.uploadID == nil {
+		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(w.s.bucket), Key: aws.String(w.key),
+			Body: bytes.NewReader(w.buf), ContentLength: aws.Int64(int64(len(w.buf))), ContentType: aws.String(w.ctype)})
+		if err != nil {
+			return fmt.Errorf("uploading %s: %w", w.where(), err)
+		}
+		return nil
+	}
+	if len(w.buf) > 0 {
+		if err := w.flush(); err != nil {
+			w.abortUpload()
+			return err
+		}
+	}
+	_, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String(w.s.bucket), Key: aws.String(w.key),
+		UploadId: w.uploadID, MultipartUpload: &types.CompletedMultipartUpload{Parts: w.parts}})
+	if err != nil {
+		w.abortUpload()
+		return fmt.Errorf("uploading %s: %w", w.where(), err)
 	}
 	return nil
 }
 
-// Shards lists the findings files in the store, by shard.
-func (s *Store) Shards(ctx context.Context) (map[Shard]string, error) {
-	var names []string
+func (w *objectWriter) abortUpload() {
+	w.buf = nil
+	if w.uploadID != nil {
+		// Without a context of its own an abort after cancellation would
+		// leave the parts (and their cost) behind.
+		w.s.objects.S3.AbortMultipartUpload(context.WithoutCancel(w.ctx), &s3.AbortMultipartUploadInput{
+			Bucket: aws.String(w.s.bucket), Key: aws.String(w.key), UploadId: w.uploadID})
+		w.uploadID = nil
+	}
+}
+
+func (w *objectWriter) where() string { return bucket.Scheme + w.s.bucket + "/" + w.key }
+
+// contentType is the media type of a report or findings file by name.
+func contentType(name string) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".jsonl", ".ndjson":
+		return "application/x-ndjson"
+	case ".json":
+		return "application/json"
+	case ".sarif":
+		return "application/sarif+json"
+	}
+	return "text/plain; charset=utf-8"
+}
+
+// entry is a findings file in a store.
+type entry struct {
+	name string
+	obj  bucket.Object // in a bucket: pinned by its ETag when read
+}
+
+// Shards lists the findings files in the store, by shard. With run set,
+// only the files of that run count: their headers are read.
+func (s *Store) Shards(ctx context.Context, run string) (map[Shard]entry, error) {
+	var found []entry
 	if s.dir != "" {
 		entries, err := os.ReadDir(s.dir)
 		if err != nil {
@@ -144,13 +277,13 @@ func (s *Store) Shards(ctx context.Context) (map[Shard]string, error) {
 		}
 		for _, e := range entries {
 			if e.Type().IsRegular() {
-				names = append(names, e.Name())
+				found = append(found, entry{name: e.Name()})
 			}
 		}
 	} else {
 		err := s.objects.List(ctx, s.bucket, s.prefix, "", func(o bucket.Object) error {
 			if rest := strings.TrimPrefix(o.Key, s.prefix); !strings.Contains(rest, "/") {
-				names = append(names, rest)
+				found = append(found, entry{name: rest, obj: o})
 			}
 			return nil
 		})
@@ -158,22 +291,50 @@ func (s *Store) Shards(ctx context.Context) (map[Shard]string, error) {
 			return nil, err
 		}
 	}
-	slices.Sort(names)
-	out := map[Shard]string{}
-	for _, n := range names {
-		if sh, ok := ParseFileName(n); ok {
-			out[sh] = n
+	out := map[Shard]entry{}
+	for _, e := range found {
+		sh, ok := ParseFileName(e.name)
+		if !ok {
+			continue
 		}
+		if run != "" {
+			h, err := s.header(ctx, e)
+			if err != nil || h.Run != run {
+				continue
+			}
+		}
+		out[sh] = e
 	}
 	return out, nil
 }
 
-// Open opens the file name of the store.
-func (s *Store) Open(ctx context.Context, name string) (io.ReadCloser, error) {
-	if s.dir != "" {
-		return os.Open(filepath.Join(s.dir, name))
+// header reads the first record of a findings file.
+func (s *Store) header(ctx context.Context, e entry) (*report.ShardHeader, error) {
+	r, err := s.open(ctx, e)
+	if err != nil {
+		return nil, err
 	}
-	return s.objects.Open(ctx, bucket.Object{Bucket: s.bucket, Key: s.prefix + name})
+	defer r.Close()
+	line, err := bufio.NewReaderSize(r, 64<<10).ReadSlice('\n')
+	if err != nil {
+		return nil, err
+	}
+	var first struct {
+		Shard *report.ShardHeader `json:"piiscan_shard"`
+	}
+	if err := json.Unmarshal(line, &first); err != nil || first.Shard == nil {
+		return nil, fmt.Errorf("%s: not a findings file", s.Location(e.name))
+	}
+	return first.Shard, nil
+}
+
+// open opens a findings file of the store; in a bucket, the version that
+// was listed.
+func (s *Store) open(ctx context.Context, e entry) (io.ReadCloser, error) {
+	if s.dir != "" {
+		return os.Open(filepath.Join(s.dir, e.name))
+	}
+	return s.objects.Open(ctx, e.obj)
 }
 
 // Location returns where name is, for messages.
@@ -186,21 +347,21 @@ func (s *Store) Location(name string) string {
 
 // CreateAt starts a file at dest, a local path or s3://bucket/key, that
 // appears whole when committed (a merged report, say).
-func CreateAt(dest string, objects *bucket.Client) (*Pending, error) {
-	i := strings.LastIndexByte(dest, '/')
-	if !bucket.IsURL(dest) || i < len(bucket.Scheme) || i == len(dest)-1 {
-		if bucket.IsURL(dest) {
-			return nil, fmt.Errorf("%s: want s3://bucket/key", dest)
-		}
+func CreateAt(ctx context.Context, dest string, objects *bucket.Client) (*Pending, error) {
+	if !bucket.IsURL(dest) {
 		st, err := OpenStore(filepath.Dir(dest), nil)
 		if err != nil {
 			return nil, err
 		}
-		return st.Create(filepath.Base(dest))
+		return st.Create(ctx, filepath.Base(dest))
+	}
+	i := strings.LastIndexByte(dest, '/')
+	if i < len(bucket.Scheme) || i == len(dest)-1 {
+		return nil, fmt.Errorf("%s: want s3://bucket/key", dest)
 	}
 	st, err := OpenStore(dest[:i+1], objects)
 	if err != nil {
 		return nil, err
 	}
-	return st.Create(dest[i+1:])
+	return st.Create(ctx, dest[i+1:])
 }

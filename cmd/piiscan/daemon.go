@@ -122,7 +122,12 @@ file, and with --shard-output leaves its findings file for
 			case err != nil && res != nil && res.Plan == nil && res.Files == 0 && res.Findings == 0:
 				return usageError(err)
 			case res.FailFindings > 0:
+				if res.MergeError != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "piiscan: %v\n", res.MergeError)
+				}
 				return &exitError{code: exitFindings}
+			case res.MergeError != nil:
+				return &exitError{code: exitUnreadable, err: res.MergeError}
 			case err != nil || len(res.Problems) > 0:
 				if err == nil {
 					err = fmt.Errorf("%d inputs could not be read", len(res.Problems))

@@ -36,8 +36,10 @@ in the order one unsharded scan would report them.
 
 The merge refuses to guess: a missing shard, a shard twice, files of
 different scans (another count, job, target list or rules) and incomplete
-files are errors (exit 2). --wait polls the sources until every shard is
-there. Otherwise the exit codes are the scan's: 0 nothing at or above
+files are errors (exit 2); --run picks one run's files where several
+runs left theirs. --wait polls the sources until every shard is there.
+Without --format, the name of --output chooses it (.sarif, .json, .jsonl,
+.txt). Otherwise the exit codes are the scan's: 0 nothing at or above
 --fail-on, 1 findings at or above it, 3 some inputs could not be read.`,
 		Example: `  piiscan report merge ./shards
   piiscan report merge --format sarif -o pii.sarif s3://audit/piiscan/run-42/
@@ -49,6 +51,7 @@ there. Otherwise the exit codes are the scan's: 0 nothing at or above
 	}
 	f := cmd.Flags()
 	addReportFlags(f, "FILE or s3://bucket/key")
+	f.String("run", "", "merge only the files of this run (PIISCAN_RUN_ID of the shards)")
 	f.Duration("wait", 0, "wait up to this long for every shard's file to appear (e.g. 2h)")
 	f.Duration("poll", 15*time.Second, "how often --wait looks")
 	addS3Flags(f)
@@ -78,11 +81,16 @@ func runMerge(cmd *cobra.Command, g *globalFlags, sources []string) error {
 	}
 	wait, _ := cmd.Flags().GetDuration("wait")
 	poll, _ := cmd.Flags().GetDuration("poll")
+	run, _ := cmd.Flags().GetString("run")
 	stdout := cmd.OutOrStdout()
 	if output == "-" {
 		output = ""
 	}
-	res, err := shard.Merge(ctx, shard.MergeOptions{Sources: sources, Objects: objects, Wait: wait, Poll: poll,
+	if format == "" && output != "" {
+		// report.sarif is a SARIF report unless --format says otherwise.
+		format, _ = shard.FormatOf(output)
+	}
+	res, err := shard.Merge(ctx, shard.MergeOptions{Sources: sources, Objects: objects, Run: run, Wait: wait, Poll: poll,
 		Format: chooseFormat(format, output, stdout), Meta: report.Meta{Version: buildVersion(), Rules: cfg.Rules},
 		Dest: output, Out: stdout})
 	if err != nil {

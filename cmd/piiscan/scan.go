@@ -324,7 +324,12 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if err != nil {
 		return err
 	}
-	shardOut, err := sharding.Start("", targets, s.cfg, buildVersion())
+	if sharding.Output != nil && s.checkpoint != "" {
+		// A resumed run would publish only what it found after the
+		// checkpoint, and the merge would lose the rest.
+		return usageError(errors.New("--checkpoint and --shard-output do not go together: a shard's findings file must cover its whole share"))
+	}
+	shardOut, err := sharding.Start(cmd.Context(), "", targets, s.cfg, buildVersion())
 	if err != nil {
 		return err
 	}
@@ -353,9 +358,11 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if err := commit(scanErr == nil); err != nil && scanErr == nil {
 		scanErr = err
 	}
-	if err := sharding.Finish(cmd.Context(), shardOut, stats, scanErr == nil, s.cfg, buildVersion(), slog.Default()); err != nil && scanErr == nil {
-		scanErr = err
+	ferr, merr := sharding.Finish(cmd.Context(), shardOut, stats, scanErr == nil, s.cfg, buildVersion(), slog.Default())
+	if ferr != nil && scanErr == nil {
+		scanErr = ferr
 	}
+
 	for _, p := range stats.Problems {
 		fmt.Fprintf(stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)
 	}
@@ -374,7 +381,13 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if scanErr != nil {
 		return scanErr
 	}
-	return reportExit(worst, s.failOn, len(stats.Problems))
+	if err := reportExit(worst, s.failOn, len(stats.Problems)); err != nil || merr == nil {
+		if merr != nil {
+			fmt.Fprintf(stderr, "piiscan: %v\n", merr)
+		}
+		return err
+	}
+	return &exitError{code: exitUnreadable, err: merr}
 }
 
 // openOutput returns where the report goes. A file is written to a

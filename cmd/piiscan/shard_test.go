@@ -30,6 +30,10 @@ func shardTree(t *testing.T, root string) map[string][]byte {
 		files[fmt.Sprintf("%s/%02d-%s", dir, i, name)] = []byte(strings.Repeat("nothing here\n", i%3) + line)
 	}
 	files["app.log"] = []byte("top@example.com\n")
+	// "!" in real names: not archive members.
+	for i := range 6 {
+		files[fmt.Sprintf("x!%d.log", i)] = []byte(fmt.Sprintf("bang%d@example.com\n", i))
+	}
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write([]byte("rotated@example.com\n"))
@@ -137,7 +141,10 @@ func TestShardedScanMatchesWhole(t *testing.T) {
 		for _, l := range lines[1 : len(lines)-1] {
 			var f struct{ Path string }
 			json.Unmarshal([]byte(l), &f)
-			item, _, _ := strings.Cut(f.Path, "!")
+			item := f.Path
+			if strings.Contains(item, ".tar.gz!") {
+				item, _, _ = strings.Cut(item, "!")
+			}
 			if o, ok := owner[item]; ok && o != i {
 				t.Errorf("%s read by shards %d and %d", item, o, i)
 			}
@@ -189,6 +196,24 @@ func firstDiff(a, b string) string {
 	return "(same)"
 }
 
+// Targets named the way people type them (./b, a/) still merge in the
+// order one scan reports.
+func TestShardedScanOfRelativeTargets(t *testing.T) {
+	dir := t.TempDir()
+	shardTree(t, filepath.Join(dir, "b"))
+	shardTree(t, filepath.Join(dir, "a"))
+	t.Chdir(dir)
+	targets := []string{"./b", "a/"}
+	_, whole, _ := runCLI(t, "", append([]string{"scan", "--format", "jsonl"}, targets...)...)
+	for i := range 3 {
+		runCLI(t, "", append([]string{"scan", "--format", "jsonl", "--shard", fmt.Sprintf("%d/3", i), "--shard-output", "out"}, targets...)...)
+	}
+	code, merged, errs := runCLI(t, "", "report", "merge", "--format", "jsonl", "out")
+	if code != exitFindings || merged != whole {
+		t.Errorf("exit %d %s\n%s", code, errs, firstDiff(whole, merged))
+	}
+}
+
 // A merge refuses what is not every shard of one scan.
 func TestMergeRefusesIncompleteSets(t *testing.T) {
 	dir := t.TempDir()
@@ -233,7 +258,8 @@ rules:
 locations:
   - {name: logs, paths: [%s]}
 jobs:
-  - {name: audit, schedule: "@daily", action: scan}
+  - {name: audit, schedule: manual, action: scan}
+  - {name: expire, schedule: "@daily", action: purge}
 state: {path: %s}
 shards: {count: 3, output: %s, report: %s}
 `, tree, filepath.Join(dir, "state.db"), out, filepath.Join(dir, "report.json"))), 0o644)
@@ -281,6 +307,15 @@ shards: {count: 3, output: %s, report: %s}
 	if code, _, errs := runCLI(t, "", "--config", policy, "report", "merge", out); code != exitUsage || !strings.Contains(errs, "different runs") {
 		t.Errorf("runs mixed: exit %d %s", code, errs)
 	}
+	if code, _, errs := runCLI(t, "", "--config", policy, "report", "merge", "--run", "another-run", out); code != exitUsage || !strings.Contains(errs, "2 of 3 shards are missing") {
+		t.Errorf("--run another-run: exit %d %s", code, errs)
+	}
+	// Only scan jobs run as shards.
+	t.Setenv("JOB_COMPLETION_INDEX", "0")
+	if code, _, errs := runCLI(t, "", "--config", policy, "run", "expire"); code != exitUsage || !strings.Contains(errs, "only scan jobs run as shards") {
+		t.Errorf("sharded purge: exit %d %s", code, errs)
+	}
+	os.Unsetenv("JOB_COMPLETION_INDEX")
 	if len(files) == 0 {
 		t.Fatal("no files")
 	}
