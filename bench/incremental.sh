@@ -8,19 +8,10 @@
 #
 # Environment: BENCH_DIR (default /tmp/piiscan-bench), PARTS (4).
 set -euo pipefail
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH_DIR=${BENCH_DIR:-/tmp/piiscan-bench}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PARTS=${PARTS:-4}
-CORPUS=$BENCH_DIR/corpus
-if [[ ! -f $CORPUS/MANIFEST.txt ]]; then
-  echo "building a $((PARTS * 64)) MiB corpus in $CORPUS" >&2
-  "$REPO/../shared/bench/make-corpus.sh" "$CORPUS" $((PARTS * 64)) >&2
-fi
-need() { command -v "$1" >/dev/null || { apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }; }; }
-need /usr/bin/time time
-
-(cd "$REPO" && go build -trimpath -o "$BENCH_DIR/piiscan" ./cmd/piiscan)
-PIISCAN=$BENCH_DIR/piiscan
+corpus $((PARTS * 64))
+build_piiscan
 WORK=$BENCH_DIR/incremental
 rm -rf "$WORK" && mkdir -p "$WORK/logs"
 export PIISCAN_FINGERPRINT_KEY=bench

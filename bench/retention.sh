@@ -11,16 +11,10 @@
 #
 # Environment: BENCH_DIR (default /tmp/piiscan-bench), PARTS (4).
 set -euo pipefail
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH_DIR=${BENCH_DIR:-/tmp/piiscan-bench}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PARTS=${PARTS:-4}
-CORPUS=$BENCH_DIR/corpus
-[[ -f $CORPUS/MANIFEST.txt ]] || { echo "run bench/run.sh first to build $CORPUS" >&2; exit 1; }
-need() { command -v "$1" >/dev/null || { echo "installing $2" >&2; apt-get install -y "$2" >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y "$2" >/dev/null; }; }; }
-need /usr/bin/time time
-
-(cd "$REPO" && go build -trimpath -o "$BENCH_DIR/piiscan" ./cmd/piiscan)
-PIISCAN=$BENCH_DIR/piiscan
+corpus $((PARTS * 64))
+build_piiscan
 WORK=$BENCH_DIR/retention
 # The corpus's own records run from 2024-01-01 at about five days per
 # part; a 183-day retention judged on 2024-07-12 keeps records from
@@ -56,11 +50,11 @@ YAML
 
 MB=$(cat $(ls "$CORPUS"/part-*.log | head -n "$PARTS") | wc -c)
 row() { awk -v n="$1" -v s="$2" -v b="$MB" 'BEGIN{printf "%-36s %7.2f s %8.1f MiB/s of logs\n", n, s, b/s/1048576}'; }
-timed() { /usr/bin/time -o "$WORK/../time.out" -f "%e" "$@" > /dev/null 2>&1 || true; tail -1 "$WORK/../time.out"; }
+secs() { read -r s _ < <(timed "$@"); echo "$s"; }
 
 echo "$(awk -v b="$MB" 'BEGIN{printf "%.0f MiB", b/1048576}') of logs in $PARTS files; $(nproc) CPUs"
 for fmt in plain gz; do
-  setup "$fmt"; row "purge --enforce ($fmt)" "$(timed "$PIISCAN" --config "$WORK/rules.yaml" purge --enforce)"
-  setup "$fmt"; row "redact --enforce ($fmt)" "$(timed "$PIISCAN" --config "$WORK/rules.yaml" redact --enforce)"
+  setup "$fmt"; row "purge --enforce ($fmt)" "$(secs "$PIISCAN" --config "$WORK/rules.yaml" purge --enforce)"
+  setup "$fmt"; row "redact --enforce ($fmt)" "$(secs "$PIISCAN" --config "$WORK/rules.yaml" redact --enforce)"
 done
 rm -rf "$WORK"

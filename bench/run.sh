@@ -15,59 +15,20 @@
 # Environment: BENCH_DIR (default /tmp/piiscan-bench), SIZE_MB (1024),
 # SHARED (default <repo>/../shared), RUNS (3).
 set -euo pipefail
-
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SHARED=${SHARED:-$REPO/../shared}
-BENCH_DIR=${BENCH_DIR:-/tmp/piiscan-bench}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SIZE_MB=${SIZE_MB:-1024}
-RUNS=${RUNS:-3}
-CORPUS=$BENCH_DIR/corpus
 ONEFILE=$BENCH_DIR/one-file.log
-CPUS=$(nproc)
-
-need() { # need COMMAND DEBIAN-PACKAGE
-  command -v "$1" >/dev/null && return
-  echo "installing $2 from Debian's packages" >&2
-  local sudo=""
-  [[ $(id -u) -ne 0 ]] && sudo=sudo
-  $sudo apt-get install -y "$2" >/dev/null 2>&1 || { $sudo apt-get update >/dev/null && $sudo apt-get install -y "$2" >/dev/null; }
-}
 need rg ripgrep
-need /usr/bin/time time
-
-mkdir -p "$BENCH_DIR"
-if [[ ! -f $CORPUS/MANIFEST.txt ]]; then
-  echo "building a ${SIZE_MB} MiB corpus in $CORPUS" >&2
-  "$SHARED/bench/make-corpus.sh" "$CORPUS" "$SIZE_MB"
-fi
+corpus "$SIZE_MB"
 if [[ ! -f $ONEFILE ]]; then
   cat "$CORPUS"/part-*.log > "$ONEFILE"
 fi
 BYTES=$(cat "$CORPUS"/part-*.log | wc -c)
-
-echo "building piiscan" >&2
-(cd "$REPO" && go build -trimpath -o "$BENCH_DIR/piiscan" ./cmd/piiscan)
-PIISCAN=$BENCH_DIR/piiscan
+build_piiscan
 export PIISCAN_FINGERPRINT_KEY=bench PIISCAN_PROGRESS=never
 
 # Warm the page cache.
 cat "$CORPUS"/part-*.log "$ONEFILE" > /dev/null
-
-# best RUNS ENV... -- CMD...: prints "seconds max_rss_kb" of the fastest run.
-best() {
-  local runs=$1; shift
-  local best_s="" best_rss=0
-  for ((i = 0; i < runs; i++)); do
-    local out
-    # piiscan exits 1 when it finds something: that is not a failure here.
-    /usr/bin/time -o "$BENCH_DIR/time.out" -f "%e %M" "$@" > /dev/null 2>/dev/null || true
-    out=$(tail -1 "$BENCH_DIR/time.out")
-    local s=${out% *} rss=${out#* }
-    if [[ -z $best_s ]] || awk "BEGIN{exit !($s < $best_s)}"; then best_s=$s; fi
-    (( rss > best_rss )) && best_rss=$rss
-  done
-  echo "$best_s $best_rss"
-}
 
 RE='[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|\b(?:[0-9]{4}[ -]?){3}[0-9]{1,7}\b|\(?\b[0-9]{3}\)?[-. ][0-9]{3}[-. ][0-9]{4}\b|\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b'
 
@@ -79,9 +40,9 @@ echo
 echo "corpus: $(awk -v b="$BYTES" 'BEGIN{printf "%.0f MiB", b/1048576}') in $(ls "$CORPUS"/part-*.log | wc -l) files; $CPUS CPUs; $(rg --version | head -1); piiscan $("$PIISCAN" version | cut -d' ' -f2)"
 echo "findings: $("$PIISCAN" scan --format jsonl "$CORPUS" 2>/dev/null | wc -l) (piiscan), $(rg -o --no-filename -e "$RE" "$CORPUS"/part-*.log | wc -l) (rg matches)"
 echo
-read -r s rss < <(best "$RUNS" env GOMAXPROCS=1 "$PIISCAN" scan --workers 1 --format jsonl "$CORPUS");  row "piiscan, 1 worker, 1 core (GOMAXPROCS=1)" "$s" "$rss"
-read -r s rss < <(best "$RUNS" "$PIISCAN" scan --workers 1 --format jsonl "$CORPUS");                    row "piiscan, 1 worker, $CPUS cores" "$s" "$rss"
-read -r s rss < <(best "$RUNS" "$PIISCAN" scan --format jsonl "$CORPUS");                                row "piiscan, $CPUS workers" "$s" "$rss"
-read -r s rss < <(best "$RUNS" "$PIISCAN" scan --format jsonl "$ONEFILE");                               row "piiscan, $CPUS workers, one 1 GiB file" "$s" "$rss"
-read -r s rss < <(best "$RUNS" rg -j1 -o --no-filename -e "$RE" "$CORPUS");                               row "rg -o, 1 thread" "$s" "$rss"
-read -r s rss < <(best "$RUNS" rg -j"$CPUS" -o --no-filename -e "$RE" "$CORPUS");                         row "rg -o, $CPUS threads" "$s" "$rss"
+read -r s rss < <(best env GOMAXPROCS=1 "$PIISCAN" scan --workers 1 --format jsonl "$CORPUS");  row "piiscan, 1 worker, 1 core (GOMAXPROCS=1)" "$s" "$rss"
+read -r s rss < <(best "$PIISCAN" scan --workers 1 --format jsonl "$CORPUS");                    row "piiscan, 1 worker, $CPUS cores" "$s" "$rss"
+read -r s rss < <(best "$PIISCAN" scan --format jsonl "$CORPUS");                                row "piiscan, $CPUS workers" "$s" "$rss"
+read -r s rss < <(best "$PIISCAN" scan --format jsonl "$ONEFILE");                               row "piiscan, $CPUS workers, the corpus as one file" "$s" "$rss"
+read -r s rss < <(best rg -j1 -o --no-filename -e "$RE" "$CORPUS");                               row "rg -o, 1 thread" "$s" "$rss"
+read -r s rss < <(best rg -j"$CPUS" -o --no-filename -e "$RE" "$CORPUS");                         row "rg -o, $CPUS threads" "$s" "$rss"

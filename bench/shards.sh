@@ -17,43 +17,14 @@
 # Environment: BENCH_DIR (default /tmp/piiscan-bench), SIZE_MB (1024),
 # SHARED (default <repo>/../shared), RUNS (3), SHARDS (nproc).
 set -euo pipefail
-
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-SHARED=${SHARED:-$REPO/../shared}
-BENCH_DIR=${BENCH_DIR:-/tmp/piiscan-bench}
-SIZE_MB=${SIZE_MB:-1024}
-RUNS=${RUNS:-3}
-CPUS=$(nproc)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SHARDS=${SHARDS:-$CPUS}
-CORPUS=$BENCH_DIR/corpus
-
-command -v /usr/bin/time >/dev/null || { echo "needs GNU time (Debian package time)" >&2; exit 1; }
-mkdir -p "$BENCH_DIR"
-if [[ ! -f $CORPUS/MANIFEST.txt ]]; then
-  echo "building a ${SIZE_MB} MiB corpus in $CORPUS" >&2
-  "$SHARED/bench/make-corpus.sh" "$CORPUS" "$SIZE_MB"
-fi
+corpus "${SIZE_MB:-1024}"
 BYTES=$(cat "$CORPUS"/part-*.log | wc -c)
-echo "building piiscan" >&2
-(cd "$REPO" && CGO_ENABLED=0 go build -trimpath -o "$BENCH_DIR/piiscan" ./cmd/piiscan)
-PIISCAN=$BENCH_DIR/piiscan
+build_piiscan
 export PIISCAN_FINGERPRINT_KEY=bench PIISCAN_PROGRESS=never
 cat "$CORPUS"/part-*.log > /dev/null
 
-# timed CMD...: prints "seconds max_rss_kb" (exit 1, findings, is fine).
-timed() {
-  /usr/bin/time -o "$BENCH_DIR/time.out" -f "%e %M" "$@" > /dev/null 2>/dev/null || true
-  tail -1 "$BENCH_DIR/time.out"
-}
-best() {
-  local best_s="" best_rss=0 s rss
-  for ((i = 0; i < RUNS; i++)); do
-    read -r s rss < <(timed "$@")
-    if [[ -z $best_s ]] || awk "BEGIN{exit !($s < $best_s)}"; then best_s=$s; fi
-    (( rss > best_rss )) && best_rss=$rss
-  done
-  echo "$best_s $best_rss"
-}
 row() { # row NAME SECONDS RSS_KB
   awk -v n="$1" -v s="$2" -v r="$3" -v b="$BYTES" 'BEGIN{printf "%-46s %7.2f s %8.0f MiB/s %7.0f MiB RSS\n", n, s, b/s/1048576, r/1024}'
 }
