@@ -29,6 +29,9 @@ type Store struct {
 	objects *bucket.Client
 	bucket  string
 	prefix  string // ends in "/" unless empty
+	// runs caches the run of listed objects by key and ETag: a --wait
+	// that polls reads each header once.
+	runs map[string]string
 }
 
 // IsObjectURL reports whether dest is in a bucket (s3://...).
@@ -297,15 +300,31 @@ func (s *Store) Shards(ctx context.Context, run string) (map[Shard]entry, error)
 		if !ok {
 			continue
 		}
-		if run != "" {
-			h, err := s.header(ctx, e)
-			if err != nil || h.Run != run {
-				continue
-			}
+		if run != "" && s.runOf(ctx, e) != run {
+			continue
 		}
 		out[sh] = e
 	}
 	return out, nil
+}
+
+// runOf returns the run of a findings file ("" when unreadable).
+func (s *Store) runOf(ctx context.Context, e entry) string {
+	key := e.obj.Key + "\x00" + e.obj.ETag
+	if r, ok := s.runs[key]; ok && s.dir == "" {
+		return r
+	}
+	h, err := s.header(ctx, e)
+	if err != nil {
+		return ""
+	}
+	if s.dir == "" {
+		if s.runs == nil {
+			s.runs = map[string]string{}
+		}
+		s.runs[key] = h.Run
+	}
+	return h.Run
 }
 
 // header reads the first record of a findings file.

@@ -73,6 +73,22 @@ func TestObjectStore(t *testing.T) {
 	if err != nil || len(ups.Uploads) != 0 {
 		t.Fatalf("uploads left behind: %v %v", ups, err)
 	}
+	// A run's set, told by the headers of the objects.
+	o, err := st.NewOutput(ctx, report.ShardHeader{Index: 0, Count: 1, Run: "r1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Finish(ctx, nil, true); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second time from the cache
+		if done, n, err := st.Complete(ctx, "r1"); err != nil || !done || n != 1 {
+			t.Fatalf("run r1: complete %v, %d files, %v", done, n, err)
+		}
+	}
+	if done, n, _ := st.Complete(ctx, "r2"); done || n != 0 {
+		t.Fatalf("run r2: complete %v, %d files", done, n)
+	}
 }
 
 // Only the files of the run asked for count towards a complete set.
