@@ -63,9 +63,10 @@ type Result struct {
 	New          int // alerted for the first time (summed over routes)
 	Reminders    int
 	Problems     []scanners.Problem
+	// OutputError: the shard's findings file could not be published.
 	// MergeError: this shard completed the set but the merged report
-	// could not be written (the scan itself succeeded).
-	MergeError error
+	// could not be written. In both the scan itself succeeded.
+	OutputError, MergeError error
 	// Purge and redact jobs.
 	Plan *retention.Plan
 	// Alerts delivered and still in the outbox.
@@ -190,7 +191,10 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 			return err
 		}
 	}
-	tracker := r.State.Tracker(job.Name, r.Full, log)
+	// A shard's findings file covers its whole share: it is never an
+	// incremental run's "what is new".
+	full := r.Full || r.Sharding != nil && r.Sharding.Output != nil
+	tracker := r.State.Tracker(job.Name, full, log)
 	s.Options.Incremental = tracker
 	var out *shard.Output
 	if sh := r.Sharding; sh != nil {
@@ -263,7 +267,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		ferr, merr := r.Sharding.Finish(ctx, out, stats, err == nil && ctx.Err() == nil, c, r.Version, log)
 		if ferr != nil {
 			log.Error("findings file not published", "error", ferr)
-			err = cmp.Or(err, ferr)
+			res.OutputError = ferr
 		}
 		if merr != nil {
 			log.Error("merge failed; run 'piiscan report merge' on the findings files", "error", merr)

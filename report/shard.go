@@ -160,13 +160,7 @@ func (m *Merger) Header() ShardHeader {
 // returns the shards' stats added up.
 func (m *Merger) Merge(sink scanners.Sink) (*scanners.Stats, error) {
 	streams := m.streams
-	targets := slices.Clone(streams[0].header.Targets)
-	for i, t := range targets {
-		if !strings.HasPrefix(t, "s3://") && t != "-" {
-			targets[i] = filepath.Clean(t) // as the walk reports paths
-		}
-	}
-	q := &shardQueue{targets: targets}
+	q := &shardQueue{targets: streams[0].header.Targets}
 	for _, st := range streams {
 		if err := st.next(q.targets); err != nil {
 			return nil, err
@@ -349,10 +343,27 @@ func (s *shardStream) next(targets []string) error {
 	return nil
 }
 
-// targetOf returns the index of the target path was found under.
+// targetOf returns the index of the target path was found under. The
+// walk reports a file named as a target as it was typed, and the files
+// under a directory target with cleaned paths ("./d" gives "d/f", "."
+// gives "f").
 func targetOf(path string, targets []string) int {
 	for i, t := range targets {
-		if path == t || strings.HasPrefix(path, t) && (strings.HasPrefix(t, "s3://") || strings.HasSuffix(t, "/") || path[len(t)] == '/' || path[len(t)] == '!') {
+		switch {
+		case path == t:
+			return i
+		case strings.HasPrefix(t, "s3://"):
+			if strings.HasPrefix(path, t) {
+				return i
+			}
+			continue
+		}
+		dir := filepath.Clean(t)
+		switch {
+		case dir == "." && !filepath.IsAbs(path) && path != ".." && !strings.HasPrefix(path, "../"):
+			return i
+		case strings.HasPrefix(path, dir) && len(path) > len(dir) && (path[len(dir)] == '/' || path[len(dir)] == '!'),
+			dir == "/" && strings.HasPrefix(path, "/"):
 			return i
 		}
 	}

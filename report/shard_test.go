@@ -118,6 +118,20 @@ func TestMergeRefuses(t *testing.T) {
 	}
 }
 
+func TestTargetOf(t *testing.T) {
+	targets := []string{"./x.log", "./d", "a/", "s3://b/logs/", "/abs"}
+	for path, want := range map[string]int{
+		"./x.log": 0, "d/f": 1, "d!m": 1, "a/b/c": 2, "s3://b/logs/k": 3, "/abs/f": 4, "/absent": 5, "x.log": 5, "dd/f": 5,
+	} {
+		if got := targetOf(path, targets); got != want {
+			t.Errorf("targetOf(%q) = %d, want %d", path, got, want)
+		}
+	}
+	if got := targetOf("f/g", []string{"/abs", "."}); got != 1 {
+		t.Errorf("under .: %d", got)
+	}
+}
+
 func TestItemCompare(t *testing.T) {
 	for _, tc := range []struct {
 		a, b string

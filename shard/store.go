@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
@@ -88,18 +89,13 @@ func (p *Pending) Commit(ctx context.Context) error { return p.commit(ctx) }
 // Abort drops the unfinished file.
 func (p *Pending) Abort() { p.abort() }
 
-// Create starts the file name. Locally it is written next to its final
-// name (after removing what a crashed writer of the same name left), made
-// durable and renamed into place; in a bucket it is streamed as a
+// Create starts the file name. Locally it is written to a temporary file
+// next to its final name (.NAME.*.tmp; a crashed writer leaves it behind),
+// made durable and renamed into place; in a bucket it is streamed as a
 // multipart upload, which becomes visible only when completed.
 func (s *Store) Create(ctx context.Context, name string) (*Pending, error) {
 	if s.dir == "" {
 		return s.createObject(ctx, name), nil
-	}
-	if stale, _ := filepath.Glob(filepath.Join(s.dir, "."+name+".*.tmp")); len(stale) > 0 {
-		for _, f := range stale {
-			os.Remove(f)
-		}
 	}
 	f, err := os.CreateTemp(s.dir, "."+name+".*.tmp")
 	if err != nil {
@@ -316,6 +312,7 @@ func (s *Store) runOf(ctx context.Context, e entry) string {
 	}
 	h, err := s.header(ctx, e)
 	if err != nil {
+		slog.Warn("skipping a file that is not a readable findings file", "file", s.Location(e.name), "error", err)
 		return ""
 	}
 	if s.dir == "" {
@@ -334,14 +331,11 @@ func (s *Store) header(ctx context.Context, e entry) (*report.ShardHeader, error
 		return nil, err
 	}
 	defer r.Close()
-	line, err := bufio.NewReaderSize(r, 64<<10).ReadSlice('\n')
-	if err != nil {
-		return nil, err
-	}
+	// The first JSON value, however long (a header lists the targets).
 	var first struct {
 		Shard *report.ShardHeader `json:"piiscan_shard"`
 	}
-	if err := json.Unmarshal(line, &first); err != nil || first.Shard == nil {
+	if err := json.NewDecoder(r).Decode(&first); err != nil || first.Shard == nil {
 		return nil, fmt.Errorf("%s: not a findings file", s.Location(e.name))
 	}
 	return first.Shard, nil

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -104,6 +107,21 @@ func TestShardsOfRun(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A header far longer than a read buffer (many targets) still counts.
+	many := make([]string, 3000)
+	for i := range many {
+		many[i] = "/var/log/hosts/web-" + strings.Repeat("x", 20) + string(rune('a'+i%26))
+	}
+	o, err := st.NewOutput(ctx, report.ShardHeader{Index: 0, Count: 1, Run: "long", Targets: many})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Finish(ctx, nil, true)
+	if done, _, _ := st.Complete(ctx, "long"); !done {
+		t.Fatal("a file with a long header was not counted")
+	}
+	os.Remove(filepath.Join(st.String(), Shard{0, 1}.FileName()))
+
 	write(Shard{0, 2}, "yesterday")
 	write(Shard{1, 2}, "yesterday")
 	write(Shard{0, 2}, "today") // replaces yesterday's shard 0

@@ -122,12 +122,14 @@ file, and with --shard-output leaves its findings file for
 			case err != nil && res != nil && res.Plan == nil && res.Files == 0 && res.Findings == 0:
 				return usageError(err)
 			case res.FailFindings > 0:
-				if res.MergeError != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "piiscan: %v\n", res.MergeError)
+				for _, e := range []error{res.OutputError, res.MergeError} {
+					if e != nil {
+						fmt.Fprintf(cmd.ErrOrStderr(), "piiscan: %v\n", e)
+					}
 				}
 				return &exitError{code: exitFindings}
-			case res.MergeError != nil:
-				return &exitError{code: exitUnreadable, err: res.MergeError}
+			case res.OutputError != nil || res.MergeError != nil:
+				return &exitError{code: exitUnreadable, err: errors.Join(res.OutputError, res.MergeError)}
 			case err != nil || len(res.Problems) > 0:
 				if err == nil {
 					err = fmt.Errorf("%d inputs could not be read", len(res.Problems))

@@ -300,6 +300,21 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if err != nil {
 		return err
 	}
+	sharding, err := jobs.NewSharding(cmd.Context(), s.set)
+	if err != nil {
+		return usageError(err)
+	}
+	if sharding.Output != nil && s.checkpoint != "" {
+		// A resumed run would publish only what it found after the
+		// checkpoint, and the merge would lose the rest.
+		return usageError(errors.New("--checkpoint and --shard-output do not go together: a shard's findings file must cover its whole share"))
+	}
+	if sharding.Shard.Sharded() {
+		sharding.Apply(&s.opts)
+		if s.scanner, err = scanners.New(s.opts); err != nil {
+			return err
+		}
+	}
 	stdout := cmd.OutOrStdout()
 	s.format = chooseFormat(s.format, s.output, stdout)
 	out, commit, err := openOutput(s.output, stdout)
@@ -308,29 +323,17 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	}
 	w, err := report.New(s.format, out, report.Meta{Version: buildVersion(), Rules: s.cfg.Rules, Targets: targets, Start: time.Now()})
 	if err != nil {
+		commit(false)
 		return usageError(err)
-	}
-	sharding, err := jobs.NewSharding(cmd.Context(), s.set)
-	if err != nil {
-		return usageError(err)
-	}
-	if sharding.Shard.Sharded() {
-		sharding.Apply(&s.opts)
-		if s.scanner, err = scanners.New(s.opts); err != nil {
-			return err
-		}
 	}
 	cp, err := s.useObjects(cmd.Context(), targets)
 	if err != nil {
+		commit(false)
 		return err
-	}
-	if sharding.Output != nil && s.checkpoint != "" {
-		// A resumed run would publish only what it found after the
-		// checkpoint, and the merge would lose the rest.
-		return usageError(errors.New("--checkpoint and --shard-output do not go together: a shard's findings file must cover its whole share"))
 	}
 	shardOut, err := sharding.Start(cmd.Context(), "", targets, s.cfg, buildVersion())
 	if err != nil {
+		commit(false)
 		return err
 	}
 	stderr := cmd.ErrOrStderr()
@@ -359,9 +362,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 		scanErr = err
 	}
 	ferr, merr := sharding.Finish(cmd.Context(), shardOut, stats, scanErr == nil, s.cfg, buildVersion(), slog.Default())
-	if ferr != nil && scanErr == nil {
-		scanErr = ferr
-	}
+	merr = errors.Join(ferr, merr) // the scan finished; its results stand
 
 	for _, p := range stats.Problems {
 		fmt.Fprintf(stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)

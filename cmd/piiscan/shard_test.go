@@ -202,8 +202,9 @@ func TestShardedScanOfRelativeTargets(t *testing.T) {
 	dir := t.TempDir()
 	shardTree(t, filepath.Join(dir, "b"))
 	shardTree(t, filepath.Join(dir, "a"))
+	os.WriteFile(filepath.Join(dir, "x.log"), []byte("solo@example.com\n"), 0o644)
 	t.Chdir(dir)
-	targets := []string{"./b", "a/"}
+	targets := []string{"./x.log", "./b", "a/"}
 	_, whole, _ := runCLI(t, "", append([]string{"scan", "--format", "jsonl"}, targets...)...)
 	for i := range 3 {
 		runCLI(t, "", append([]string{"scan", "--format", "jsonl", "--shard", fmt.Sprintf("%d/3", i), "--shard-output", "out"}, targets...)...)
@@ -282,6 +283,16 @@ shards: {count: 3, output: %s, report: %s}
 	}
 	if b := mustRead(t, filepath.Join(out, "shard-00001-of-00003.jsonl")); !bytes.Contains(b, []byte(`"run":"3f6c1a2e-job-uid"`)) {
 		t.Errorf("the run id is not in the findings file: %.200s", b)
+	}
+	// A shard run again (a retried pod) writes its whole share, not what
+	// is new since its state: its file is the same.
+	first := mustRead(t, filepath.Join(out, "shard-00000-of-00003.jsonl"))
+	t.Setenv("JOB_COMPLETION_INDEX", "0")
+	runCLI(t, "", "--config", policy, "run", "audit")
+	os.Unsetenv("JOB_COMPLETION_INDEX")
+	again := mustRead(t, filepath.Join(out, "shard-00000-of-00003.jsonl"))
+	if n, m := bytes.Count(first, []byte("\n")), bytes.Count(again, []byte("\n")); n != m || n < 3 {
+		t.Errorf("a rerun of shard 0 wrote %d records, the first run %d", m, n)
 	}
 	os.Unsetenv("JOB_COMPLETION_INDEX")
 	code, merged, errs := runCLI(t, "", "--config", policy, "report", "merge", "--format", "jsonl", out)
