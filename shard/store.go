@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/google/renameio/v2"
 
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -90,42 +91,30 @@ func (p *Pending) Commit(ctx context.Context) error { return p.commit(ctx) }
 func (p *Pending) Abort() { p.abort() }
 
 // Create starts the file name. Locally it is written to a temporary file
-// next to its final name (.NAME.*.tmp; a crashed writer leaves it behind),
-// made durable and renamed into place; in a bucket it is streamed as a
+// next to its final name (.NAME<digits>, mode 0600; a crashed writer
+// leaves it behind), made durable and renamed into place; in a bucket it is streamed as a
 // multipart upload, which becomes visible only when completed.
 func (s *Store) Create(ctx context.Context, name string) (*Pending, error) {
 	if s.dir == "" {
 		return s.createObject(ctx, name), nil
 	}
-	f, err := os.CreateTemp(s.dir, "."+name+".*.tmp")
+	final := filepath.Join(s.dir, name)
+	f, err := renameio.NewPendingFile(final, renameio.WithTempDir(s.dir))
 	if err != nil {
 		return nil, fmt.Errorf("shard output: %w", err)
 	}
 	bw := bufio.NewWriterSize(f, 256<<10)
-	final := filepath.Join(s.dir, name)
-	p := &Pending{w: bw, name: name, where: final}
-	p.abort = func() {
-		f.Close()
-		os.Remove(f.Name())
-	}
+	p := &Pending{w: bw, name: name, where: final, abort: func() { f.Cleanup() }}
 	p.commit = func(context.Context) error {
+		defer f.Cleanup()
 		err := bw.Flush()
 		if err == nil {
-			err = f.Sync()
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			err = os.Chmod(f.Name(), 0o600)
-		}
-		if err == nil {
-			err = os.Rename(f.Name(), final)
+			err = f.CloseAtomicallyReplace()
 		}
 		if err != nil {
-			os.Remove(f.Name())
 			return fmt.Errorf("publishing %s: %w", final, err)
 		}
+		// The rename itself survives a crash.
 		if d, err := os.Open(s.dir); err == nil {
 			d.Sync()
 			d.Close()

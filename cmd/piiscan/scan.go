@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -392,35 +393,26 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 }
 
 // openOutput returns where the report goes. A file is written to a
-// temporary name next to it and renamed into place by commit(true), so a
-// failed or interrupted scan never leaves a half-written report.
+// temporary name next to it (mode 0600) and renamed into place after an
+// fsync by commit(true), so a failed or interrupted scan never leaves a
+// half-written report.
 func openOutput(path string, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
 	if path == "" || path == "-" {
 		return stdout, func(bool) error { return nil }, nil
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	f, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("--output: %w", err)
 	}
 	commit := func(ok bool) error {
 		if !ok {
-			f.Close()
-			os.Remove(f.Name())
-			return nil
+			return f.Cleanup()
 		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			os.Remove(f.Name())
+		defer f.Cleanup()
+		if err := f.CloseAtomicallyReplace(); err != nil {
 			return fmt.Errorf("writing %s: %w", path, err)
 		}
-		if err := f.Close(); err != nil {
-			os.Remove(f.Name())
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		if err := os.Chmod(f.Name(), 0o600); err != nil {
-			return err
-		}
-		return os.Rename(f.Name(), path)
+		return nil
 	}
 	return f, commit, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/renameio/v2"
 )
 
 // Checkpoint remembers, per s3:// target, the last key whose findings were
@@ -89,22 +91,9 @@ func (c *Checkpoint) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".piiscan-checkpoint-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	tmp.Close()
-	return os.Rename(tmp.Name(), c.path)
+	// Written whole or not at all: a temporary file next to it, fsync,
+	// rename.
+	return renameio.WriteFile(c.path, data, 0o600, renameio.WithTempDir(filepath.Dir(c.path)))
 }
 
 // Clear removes the checkpoint once a scan finished: the next run starts
