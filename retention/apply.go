@@ -39,7 +39,6 @@ type Executor struct {
 	// Objects reaches locations in buckets (nil: none configured).
 	Objects *bucket.Client
 	stores  map[string]Store
-	ctx     context.Context
 }
 
 // ErrBreaker is returned when the circuit breaker refused a plan.
@@ -134,12 +133,11 @@ func (x *Executor) remember(key string, st Store) {
 // circuit breaker tripped it does nothing and returns ErrBreaker. Errors
 // of single items are kept in the items; Apply goes on with the others.
 func (x *Executor) Apply(ctx context.Context, p *Plan) error {
-	x.ctx = ctx
 	if len(p.Tripped) > 0 && x.Enforce {
 		return fmt.Errorf("%w: %s", ErrBreaker, strings.Join(p.Tripped, "; "))
 	}
 	if x.Enforce {
-		x.deleteObjects(p)
+		x.deleteObjects(ctx, p)
 	}
 	for _, it := range p.Items {
 		if err := ctx.Err(); err != nil {
@@ -148,7 +146,7 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 		if it.Action == Keep || it.Done || it.Err != nil {
 			continue
 		}
-		it.Err = x.apply(it, p.Now)
+		it.Err = x.apply(ctx, it, p.Now)
 		if it.Err != nil {
 			x.logger().Warn("retention action failed", "path", it.Path, "action", it.Action, "error", it.Err)
 		}
@@ -158,7 +156,7 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 
 // deleteObjects deletes the objects a plan deletes in batches of up to
 // 1000 keys per bucket, and writes their audit entries.
-func (x *Executor) deleteObjects(p *Plan) {
+func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 	batches := map[*objectStore][]*Item{}
 	var order []*objectStore
 	for _, it := range p.Items {
@@ -178,12 +176,13 @@ func (x *Executor) deleteObjects(p *Plan) {
 	}
 	for _, ost := range order {
 		items := batches[ost]
-		ost.deleteBatch(x.ctx, items)
+		ost.deleteBatch(ctx, items)
 		var entries []audit.Entry
 		for _, it := range items {
 			if it.Done {
-				entries = append(entries, audit.Entry{Action: "delete", Location: it.Location.Name, Path: it.Path,
-					Rule: "retention", Reason: it.Reason, BytesBefore: it.Snap.Size})
+				e := entryOf(it)
+				e.Action = "delete"
+				entries = append(entries, e)
 			}
 		}
 		if x.Audit != nil && len(entries) > 0 {
@@ -198,17 +197,21 @@ func (x *Executor) deleteObjects(p *Plan) {
 	}
 }
 
-func (x *Executor) apply(it *Item, now time.Time) error {
-	t, err := x.store(it.Location, it.Path)
-	if err != nil {
-		return err
-	}
-	ctx := x.ctx
+// entryOf starts the audit entry of an item: where, which rule, why.
+func entryOf(it *Item) audit.Entry {
 	rule := "retention"
 	if it.Disallowed {
 		rule = "disallowed"
 	}
-	entry := audit.Entry{Location: it.Location.Name, Path: it.Path, Rule: rule, Reason: it.Reason, BytesBefore: it.Snap.Size}
+	return audit.Entry{Location: it.Location.Name, Path: it.Path, Rule: rule, Reason: it.Reason, BytesBefore: it.Snap.Size}
+}
+
+func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
+	t, err := x.store(it.Location, it.Path)
+	if err != nil {
+		return err
+	}
+	entry := entryOf(it)
 	switch it.Action {
 	case Delete:
 		if !x.Enforce {
@@ -223,14 +226,14 @@ func (x *Executor) apply(it *Item, now time.Time) error {
 		if !x.Enforce {
 			return nil
 		}
-		dst, err := t.Quarantine(ctx, it.Path, it.Snap, x.quarantineDir())
+		dst, err := quarantine(ctx, t, it.Path, it.Snap, x.quarantineDir())
 		if err != nil {
 			return err
 		}
 		it.Done, it.NewLoc = true, dst
 		entry.Action, entry.To = "quarantine", dst
 	case DropRecords:
-		st, err := x.dropRecords(t, it, now)
+		st, err := x.dropRecords(ctx, t, it, now)
 		it.Stats = st
 		switch {
 		case errors.Is(err, errNothing):
@@ -259,7 +262,7 @@ func (x *Executor) apply(it *Item, now time.Time) error {
 		}
 	case RedactFile:
 		var fps []string
-		st, err := x.redactFile(t, it, &fps)
+		st, err := x.redactFile(ctx, t, it, &fps)
 		it.Masked = st
 		switch {
 		case errors.Is(err, errNothing):
@@ -274,7 +277,7 @@ func (x *Executor) apply(it *Item, now time.Time) error {
 		entry.Action, entry.Records, entry.BytesAfter, entry.Fingerprints = "redact", st.Values, st.BytesOut, fps
 	case RedactRecords:
 		var fps []string
-		rst, mst, err := x.redactRecords(t, it, &fps)
+		rst, mst, err := x.redactRecords(ctx, t, it, &fps)
 		it.Stats, it.Masked = rst, mst
 		switch {
 		case errors.Is(err, errNothing):
@@ -288,7 +291,7 @@ func (x *Executor) apply(it *Item, now time.Time) error {
 		it.Done = true
 		entry.Action, entry.Records, entry.BytesAfter, entry.Fingerprints = "redact", mst.Values, mst.BytesOut, fps
 	case Erase:
-		st, err := x.erase(t, it)
+		st, err := x.erase(ctx, t, it)
 		it.Masked = st
 		switch {
 		case errors.Is(err, errNothing):
@@ -325,11 +328,11 @@ func (x *Executor) quarantineDir() string {
 // dropRecords rewrites a log (plain, gzip or zstd) without its records
 // older than the item's cutoff. In a dry run it only counts. It returns
 // errNothing when no record expired and errEmpty when all did.
-func (x *Executor) dropRecords(t Store, it *Item, now time.Time) (RecordStats, error) {
+func (x *Executor) dropRecords(ctx context.Context, t Store, it *Item, now time.Time) (RecordStats, error) {
 	parser := &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone}
 	keep := func(tm time.Time) bool { return !tm.Before(it.Cutoff) }
 	var st RecordStats
-	err := x.transform(t, it, func(in io.Reader, out io.Writer, mtime time.Time) error {
+	err := x.transform(ctx, t, it, func(in io.Reader, out io.Writer, mtime time.Time) error {
 		var err error
 		st, err = FilterRecords(in, out, parser, mtime, keep)
 		if err != nil {
@@ -343,8 +346,8 @@ func (x *Executor) dropRecords(t Store, it *Item, now time.Time) (RecordStats, e
 // transform rewrites a text file (plain, gzip or zstd, kept in its format)
 // through fn, atomically. In a dry run fn writes to io.Discard and nothing
 // changes. fn may return errNothing or errEmpty to abort the rewrite.
-func (x *Executor) transform(t Store, it *Item, fn func(in io.Reader, out io.Writer, mtime time.Time) error) error {
-	f, snap, err := t.Open(x.ctx, it.Path)
+func (x *Executor) transform(ctx context.Context, t Store, it *Item, fn func(in io.Reader, out io.Writer, mtime time.Time) error) error {
+	f, snap, err := t.Open(ctx, it.Path)
 	if err != nil {
 		return err
 	}
@@ -384,7 +387,7 @@ func (x *Executor) transform(t Store, it *Item, fn func(in io.Reader, out io.Wri
 	if !x.Enforce {
 		return fn(in, io.Discard, mtime)
 	}
-	_, err = t.Rewrite(x.ctx, it.Path, it.Snap, func(w io.Writer) error {
+	_, err = t.Rewrite(ctx, it.Path, it.Snap, func(w io.Writer) error {
 		zw, err := newWriter(w)
 		if err != nil {
 			return err

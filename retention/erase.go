@@ -113,7 +113,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 }
 
 // erase removes the subjects' values (or the lines holding them).
-func (x *Executor) erase(t Store, it *Item) (MaskStats, error) {
+func (x *Executor) erase(ctx context.Context, t Store, it *Item) (MaskStats, error) {
 	if x.Engine == nil {
 		return MaskStats{}, fmt.Errorf("erasure needs a detection engine")
 	}
@@ -131,7 +131,7 @@ func (x *Executor) erase(t Store, it *Item) (MaskStats, error) {
 		},
 	}
 	var st MaskStats
-	err := x.transform(t, it, func(in io.Reader, out io.Writer, _ time.Time) error {
+	err := x.transform(ctx, t, it, func(in io.Reader, out io.Writer, _ time.Time) error {
 		var err error
 		st, err = m.Mask(in, out, it.Path)
 		if err == nil && st.Values == 0 {

@@ -227,22 +227,21 @@ func (o *objectStore) etags(ctx context.Context, items []*Item) (map[string]stri
 		start = ""
 	}
 	etags := map[string]string{}
-	p := s3.NewListObjectsV2Paginator(o.c.S3, &s3.ListObjectsV2Input{Bucket: aws.String(o.bucket), Prefix: aws.String(prefix), StartAfter: aws.String(start)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing s3://%s/%s before deleting: %w", o.bucket, prefix, err)
+	err = o.c.List(ctx, o.bucket, prefix, start, func(obj bucket.Object) error {
+		if obj.Key > last {
+			return errListed
 		}
-		for _, obj := range page.Contents {
-			k := aws.ToString(obj.Key)
-			if k > last {
-				return etags, nil
-			}
-			etags[k] = aws.ToString(obj.ETag)
-		}
+		etags[obj.Key] = obj.ETag
+		return nil
+	})
+	if err != nil && !errors.Is(err, errListed) {
+		return nil, fmt.Errorf("before deleting: %w", err)
 	}
 	return etags, nil
 }
+
+// errListed stops a listing that went past what it needed.
+var errListed = errors.New("listed")
 
 func commonPrefix(a, b string) string {
 	n := 0
@@ -328,28 +327,12 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 	return cw.n, nil
 }
 
-// Quarantine downloads the object into qdir (mode 0600), then deletes it.
-func (o *objectStore) Quarantine(ctx context.Context, path string, snap Snapshot, qdir string) (string, error) {
+func (o *objectStore) QuarantineName(path string) (string, error) {
 	key, err := o.key(path)
 	if err != nil {
 		return "", err
 	}
-	body, now, err := o.Open(ctx, path)
-	if err != nil {
-		return "", err
-	}
-	defer body.Close()
-	if !snap.Same(now) {
-		return "", fmt.Errorf("%s: %w", path, ErrChanged)
-	}
-	dst, err := quarantineCopy(body, qdir, o.bucket+"_"+strings.ReplaceAll(key, "/", "_"))
-	if err != nil {
-		return "", err
-	}
-	if err := o.Remove(ctx, path, snap); err != nil {
-		return dst, fmt.Errorf("quarantined a copy but could not delete the object: %w", err)
-	}
-	return dst, nil
+	return o.bucket + "_" + strings.ReplaceAll(key, "/", "_"), nil
 }
 
 // lockHeld returns why S3 Object Lock protects an object ("" when it does

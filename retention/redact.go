@@ -218,13 +218,13 @@ func (x *Executor) masker(it *Item, counted *[]string) (*Masker, error) {
 const maxAuditFingerprints = 100
 
 // redactFile masks the chosen values of a whole text file.
-func (x *Executor) redactFile(t Store, it *Item, fps *[]string) (MaskStats, error) {
+func (x *Executor) redactFile(ctx context.Context, t Store, it *Item, fps *[]string) (MaskStats, error) {
 	m, err := x.masker(it, fps)
 	if err != nil {
 		return MaskStats{}, err
 	}
 	var st MaskStats
-	err = x.transform(t, it, func(in io.Reader, out io.Writer, _ time.Time) error {
+	err = x.transform(ctx, t, it, func(in io.Reader, out io.Writer, _ time.Time) error {
 		var err error
 		st, err = m.Mask(in, out, it.Path)
 		if err == nil && st.Values == 0 {
@@ -236,7 +236,7 @@ func (x *Executor) redactFile(t Store, it *Item, fps *[]string) (MaskStats, erro
 }
 
 // redactRecords masks every value in the records older than the cutoff.
-func (x *Executor) redactRecords(t Store, it *Item, fps *[]string) (RecordStats, MaskStats, error) {
+func (x *Executor) redactRecords(ctx context.Context, t Store, it *Item, fps *[]string) (RecordStats, MaskStats, error) {
 	m, err := x.masker(it, fps)
 	if err != nil {
 		return RecordStats{}, MaskStats{}, err
@@ -244,7 +244,7 @@ func (x *Executor) redactRecords(t Store, it *Item, fps *[]string) (RecordStats,
 	parser := &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone}
 	var rst RecordStats
 	var mst MaskStats
-	err = x.transform(t, it, func(in io.Reader, out io.Writer, mtime time.Time) error {
+	err = x.transform(ctx, t, it, func(in io.Reader, out io.Writer, mtime time.Time) error {
 		var err error
 		rst, mst, err = maskExpiredRecords(in, out, parser, mtime, it.Cutoff, m)
 		if err == nil && mst.Values == 0 {

@@ -2,7 +2,10 @@ package retention
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 )
 
 // Store is where a location's files live: a directory tree or a bucket.
@@ -15,9 +18,37 @@ type Store interface {
 	Remove(ctx context.Context, path string, snap Snapshot) error
 	// Rewrite replaces a file, whole, with what write produces.
 	Rewrite(ctx context.Context, path string, snap Snapshot, write func(io.Writer) error) (int64, error)
-	// Quarantine moves a file into the local folder qdir (mode 0600).
-	Quarantine(ctx context.Context, path string, snap Snapshot, qdir string) (string, error)
+	// QuarantineName is the flat file name a quarantined copy of path
+	// takes.
+	QuarantineName(path string) (string, error)
 	Close() error
+}
+
+// quarantine moves a file that still matches snap into the local folder
+// qdir (created 0700 if missing) as a file of mode 0600: the copy is
+// written and synced under a temporary name, renamed into place, and only
+// then is the original removed. It returns the new path.
+func quarantine(ctx context.Context, st Store, path string, snap Snapshot, qdir string) (string, error) {
+	name, err := st.QuarantineName(path)
+	if err != nil {
+		return "", err
+	}
+	src, now, err := st.Open(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	if !snap.Same(now) {
+		return "", fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	dst, err := quarantineCopy(src, qdir, name)
+	if err != nil {
+		return "", err
+	}
+	if err := st.Remove(ctx, path, snap); err != nil {
+		return dst, fmt.Errorf("quarantined a copy but could not remove the original: %w", err)
+	}
+	return dst, nil
 }
 
 // treeStore adapts a Tree to Store.
@@ -39,6 +70,10 @@ func (t treeStore) Rewrite(_ context.Context, path string, snap Snapshot, write 
 	return t.Tree.Rewrite(path, snap, write)
 }
 
-func (t treeStore) Quarantine(_ context.Context, path string, snap Snapshot, qdir string) (string, error) {
-	return t.Tree.Quarantine(path, snap, qdir)
+func (t treeStore) QuarantineName(path string) (string, error) {
+	rel, err := t.Rel(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.ReplaceAll(rel, string(filepath.Separator), "_"), nil
 }

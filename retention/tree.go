@@ -5,6 +5,7 @@
 package retention
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -240,30 +241,9 @@ func (t *Tree) CleanTemp() (int, error) {
 }
 
 // Quarantine moves a regular file that still matches snap into the
-// directory qdir (created 0700 if missing) as a file of mode 0600: the
-// copy is written and synced under a temporary name, renamed into place,
-// and only then is the original removed. It returns the new path.
+// directory qdir (see quarantine). It returns the new path.
 func (t *Tree) Quarantine(path string, snap Snapshot, qdir string) (string, error) {
-	rel, err := t.Rel(path)
-	if err != nil {
-		return "", err
-	}
-	src, fi, err := t.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer src.Close()
-	if !snap.Same(SnapshotOf(fi)) {
-		return "", fmt.Errorf("%s: %w", path, ErrChanged)
-	}
-	dst, err := quarantineCopy(src, qdir, strings.ReplaceAll(rel, string(filepath.Separator), "_"))
-	if err != nil {
-		return "", err
-	}
-	if err := t.Remove(path, snap); err != nil {
-		return dst, fmt.Errorf("quarantined a copy but could not remove the original: %w", err)
-	}
-	return dst, nil
+	return quarantine(context.Background(), treeStore{t}, path, snap, qdir)
 }
 
 // quarantineCopy copies r into the folder qdir (created with mode 0700)
