@@ -74,9 +74,16 @@ func NewScanSetup(ctx context.Context, c *config.Config, log *slog.Logger) (*Sca
 	return s, nil
 }
 
-// UseObjects lets the scanner read s3:// targets.
+// UseObjects lets the scanner read s3:// targets, with scan.include,
+// scan.exclude and scan.max_size applied to the listings.
 func (s *ScanSetup) UseObjects(ctx context.Context) error {
-	cl, err := ObjectClient(ctx, s.settings)
+	opts, err := S3Options(s.settings)
+	if err != nil {
+		return err
+	}
+	// Objects are filtered in the listing, as files are in the walk.
+	opts.Include, opts.Exclude, opts.MaxSize = s.Options.Walk.Include, s.Options.Walk.Exclude, s.Options.Walk.MaxSize
+	cl, err := bucket.New(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -109,23 +116,33 @@ func jobSettings(c *config.Config) (*config.Settings, error) {
 	return config.NewSettings(c, pflag.NewFlagSet("job", pflag.ContinueOnError), config.ScanOptions)
 }
 
-// ObjectClient returns an S3 client configured by the s3.* settings (of
-// rules.yaml, the environment and, for commands, their flags).
-func ObjectClient(ctx context.Context, set *config.Settings) (*bucket.Client, error) {
+// S3Options returns the object storage access the s3.* settings give (of
+// rules.yaml, the environment and, for commands, their flags); the caller
+// adds its filters.
+func S3Options(set *config.Settings) (bucket.Options, error) {
 	pathStyle, err := set.Bool("s3.path_style")
 	if err != nil {
-		return nil, err
+		return bucket.Options{}, err
 	}
 	attempts, err := set.Int("s3.max_attempts")
 	if err != nil {
-		return nil, err
+		return bucket.Options{}, err
 	}
 	conc, err := set.Int("s3.concurrency")
 	if err != nil {
+		return bucket.Options{}, err
+	}
+	return bucket.Options{Region: set.String("s3.region"), Profile: set.String("s3.profile"),
+		Endpoint: set.String("s3.endpoint_url"), PathStyle: pathStyle, MaxAttempts: attempts, Concurrency: conc}, nil
+}
+
+// ObjectClient returns an S3 client configured by the s3.* settings.
+func ObjectClient(ctx context.Context, set *config.Settings) (*bucket.Client, error) {
+	opts, err := S3Options(set)
+	if err != nil {
 		return nil, err
 	}
-	return bucket.New(ctx, bucket.Options{Region: set.String("s3.region"), Profile: set.String("s3.profile"),
-		Endpoint: set.String("s3.endpoint_url"), PathStyle: pathStyle, MaxAttempts: attempts, Concurrency: conc})
+	return bucket.New(ctx, opts)
 }
 
 // Placer returns the scanner's Place function for the locations of c.

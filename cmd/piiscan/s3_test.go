@@ -162,3 +162,38 @@ enforcement:
 		t.Errorf("audit: %d %s", code, out)
 	}
 }
+
+// A scan job over a bucket filters the listing as `piiscan scan` does:
+// scan.exclude and scan.max_size keep objects from being read.
+func TestRunJobFiltersObjects(t *testing.T) {
+	s := s3test.Start(t)
+	s.Env(t)
+	s.Bucket(t, "joblogs")
+	s.Put(t, "joblogs", "web/app.log", []byte("bob@example.com\n"))
+	s.Put(t, "joblogs", "web/skip.log", []byte("carol@example.com\n"))
+	s.Put(t, "joblogs", "web/big.log", []byte(strings.Repeat("dave@example.com\n", 1000)))
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
+scan: {exclude: ["skip.log"], max_size: 4KiB}
+s3: {path_style: true}
+rules:
+  - {id: email, detector: email, severity: medium}
+locations:
+  - {name: web, paths: ["s3://joblogs/web/"]}
+jobs:
+  - {name: audit, schedule: manual, action: scan}
+state: {path: %s}
+`, filepath.Join(dir, "state.db"))), 0o644)
+	out := filepath.Join(dir, "out")
+	if code, _, errs := runCLI(t, "", "--config", policy, "run", "audit", "--shard", "0/1", "--shard-output", out); code != exitFindings {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "shard-00000-of-00001.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "s3://joblogs/web/app.log") || strings.Contains(string(b), "skip.log") || strings.Contains(string(b), "big.log") {
+		t.Errorf("findings file:\n%s", b)
+	}
+}

@@ -131,7 +131,6 @@ func addS3Flags(f *pflag.FlagSet) {
 // scanSetup is what runScan and `rules test` build from the configuration.
 type scanSetup struct {
 	objects      *bucket.Client
-	concurrency  int // objects read at once (0: the default)
 	opts         scanners.Options
 	s3           bucket.Options
 	checkpoint   string
@@ -188,20 +187,13 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	collect(err)
 	newer, err := set.Duration("scan.newer_than")
 	collect(err)
-	pathStyle, err := set.Bool("s3.path_style")
-	collect(err)
-	attempts, err := set.Int("s3.max_attempts")
-	collect(err)
-	s.concurrency, err = set.Int("s3.concurrency")
+	s.s3, err = jobs.S3Options(set)
 	collect(err)
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	s.checkpoint = set.String("scan.checkpoint")
-	s.s3 = bucket.Options{
-		Region: set.String("s3.region"), Profile: set.String("s3.profile"), Endpoint: set.String("s3.endpoint_url"),
-		PathStyle: pathStyle, MaxAttempts: attempts, Concurrency: s.concurrency, Include: include, Exclude: exclude, MaxSize: maxSize, NewerThan: newer,
-	}
+	s.s3.Include, s.s3.Exclude, s.s3.MaxSize, s.s3.NewerThan = include, exclude, maxSize, newer
 	key, from, err := cfg.FingerprintKey()
 	if err != nil && key == nil {
 		return nil, err
@@ -250,7 +242,7 @@ func (s *scanSetup) useLocations(cmd *cobra.Command, cfg *config.Config) error {
 	s.objects = client
 	opts := s.opts
 	opts.Objects = client
-	opts.Readers = cmp.Or(s.concurrency, bucket.DefaultConcurrency)
+	opts.Readers = cmp.Or(s.s3.Concurrency, bucket.DefaultConcurrency)
 	s.scanner, err = scanners.New(opts)
 	return err
 }
@@ -284,7 +276,7 @@ func (s *scanSetup) useObjects(ctx context.Context, targets []string) (*bucket.C
 	s.objects = client
 	opts := s.opts
 	opts.Objects = client
-	opts.Readers = cmp.Or(s.concurrency, bucket.DefaultConcurrency)
+	opts.Readers = cmp.Or(s.s3.Concurrency, bucket.DefaultConcurrency)
 	if cp != nil {
 		opts.ItemDone = func(it source.Item) {
 			if it.Cursor != "" {
