@@ -334,13 +334,7 @@ func (c *Config) validate() Errors {
 	}
 
 	// Allowlist.
-	classes := map[string]bool{}
-	for _, cl := range finding.BuiltinClasses() {
-		classes[cl] = true
-	}
-	for _, r := range c.Rules {
-		classes[r.Class] = true
-	}
+	classes := c.knownClasses()
 	byClass := map[string]scanners.AllowRules{}
 	for cl, e := range f.Allow.Classes {
 		if !classes[cl] {

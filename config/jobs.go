@@ -8,8 +8,6 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +15,8 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/shard"
 )
 
 // JobSpec is a scheduled job of `piiscan daemon` (and `piiscan run JOB`).
@@ -204,8 +204,6 @@ const ScheduleManual = "manual"
 // such as @daily and @every, and CRON_TZ=.
 var CronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-var nameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]*$`)
-
 // JobByName returns the job called name, or nil.
 func (c *Config) JobByName(name string) *Job {
 	for _, j := range c.Jobs {
@@ -228,9 +226,6 @@ func (c *Config) RouteByName(name string) *Route {
 
 // GracePeriod returns daemon.grace_period.
 func (c *Config) GracePeriod() time.Duration { return c.grace }
-
-// maxShards bounds shards.count (as package shard does).
-const maxShards = 10000
 
 // Digest identifies the rules a scan ran with, so that shards of different
 // configurations are not merged: "sha256:" and the hex SHA-256 of the file.
@@ -314,9 +309,6 @@ func (c *Config) validateJobs() Errors {
 		if v == "" {
 			return def
 		}
-		if v == "0" {
-			return 0
-		}
 		d, err := ParseDuration(v)
 		if err != nil {
 			bad(path, "%v", err)
@@ -339,15 +331,17 @@ func (c *Config) validateJobs() Errors {
 	} else if f.Alerts.Retry.Attempts > 0 {
 		c.retry.attempts = f.Alerts.Retry.Attempts
 	}
-	if f.Shards.Count < 0 || f.Shards.Count > maxShards {
-		bad([]any{"shards", "count"}, "%d: want 1 to %d (or leave it out)", f.Shards.Count, maxShards)
+	if f.Shards.Count < 0 || f.Shards.Count > shard.MaxCount {
+		bad([]any{"shards", "count"}, "%d: want 1 to %d (or leave it out)", f.Shards.Count, shard.MaxCount)
 	}
-	if r := f.Shards.Report; r != "" && !slices.Contains([]string{".sarif", ".json", ".jsonl", ".ndjson", ".txt"}, strings.ToLower(filepath.Ext(r))) {
-		bad([]any{"shards", "report"}, "%q: name the report .sarif, .json, .jsonl or .txt to choose its format", r)
+	if r := f.Shards.Report; r != "" {
+		if _, err := shard.FormatOf(r); err != nil {
+			bad([]any{"shards", "report"}, "%v", err)
+		}
 	}
-	if o := f.Shards.Output; strings.HasPrefix(o, "s3://") {
-		if u, err := url.Parse(o); err != nil || u.Host == "" {
-			bad([]any{"shards", "output"}, "%q: want a directory or s3://bucket/prefix/", o)
+	if o := f.Shards.Output; bucket.IsURL(o) {
+		if _, _, err := bucket.ParseURL(o); err != nil {
+			bad([]any{"shards", "output"}, "%v", err)
 		}
 	}
 
@@ -355,7 +349,7 @@ func (c *Config) validateJobs() Errors {
 	for i, rs := range f.Alerts.Routes {
 		at := func(k ...any) []any { return append([]any{"alerts", "routes", i}, k...) }
 		r := &Route{RouteSpec: rs, RemindAfter: remind}
-		if !nameRe.MatchString(rs.Name) {
+		if !ruleIDRe.MatchString(rs.Name) {
 			bad(at("name"), "route name %q: use lower-case letters, digits, '-', '_' and '.'", rs.Name)
 		} else if j, dup := routes[rs.Name]; dup {
 			bad(at("name"), "duplicate route name %q (also alerts.routes[%d])", rs.Name, j)
@@ -454,7 +448,7 @@ func (c *Config) validateJobs() Errors {
 	for i, js := range f.Jobs {
 		at := func(k ...any) []any { return append([]any{"jobs", i}, k...) }
 		j := &Job{JobSpec: js}
-		if !nameRe.MatchString(js.Name) {
+		if !ruleIDRe.MatchString(js.Name) {
 			bad(at("name"), "job name %q: use lower-case letters, digits, '-', '_' and '.'", js.Name)
 		} else if k, dup := jobs[js.Name]; dup {
 			bad(at("name"), "duplicate job name %q (also jobs[%d])", js.Name, k)

@@ -241,13 +241,7 @@ func (s *Settings) OneOf(key string, choices ...string) (string, error) {
 // Classes returns the --class filter, checked against the known classes.
 func (s *Settings) Classes() ([]string, error) {
 	cl := s.List("scan.classes")
-	known := map[string]bool{}
-	for _, c := range finding.BuiltinClasses() {
-		known[c] = true
-	}
-	for _, r := range s.c.Rules {
-		known[r.Class] = true
-	}
+	known := s.c.knownClasses()
 	for _, c := range cl {
 		if !known[c] {
 			return nil, s.errorf("scan.classes", "unknown class %q", c)
