@@ -316,49 +316,29 @@ func New(r *config.Route, opts Options) (Sink, error) {
 	if opts.Hostname == "" {
 		opts.Hostname, _ = os.Hostname()
 	}
-	kind := r.Kind
-	if kind == "" {
-		kind = routeKind(&r.RouteSpec)
-	}
 	var (
 		sink Sink
 		err  error
 	)
+	// The configuration makes sure exactly one sink is set.
 	switch {
-	case kind == "webhook" && r.Webhook != nil:
+	case r.Webhook != nil:
 		sink, err = newWebhook(r.Webhook, opts)
-	case kind == "slack" && r.Slack != nil:
+	case r.Slack != nil:
 		sink, err = newSlack(r.Slack, opts)
-	case kind == "email" && r.Email != nil:
+	case r.Email != nil:
 		sink, err = newEmail(r.Email, opts)
-	case kind == "syslog" && r.Syslog != nil:
+	case r.Syslog != nil:
 		sink, err = newSyslog(r.Syslog, opts)
-	case kind == "sns" && r.SNS != nil:
+	case r.SNS != nil:
 		sink, err = newSNS(r.SNS, opts)
 	default:
-		err = fmt.Errorf("no %s sink configured", cmp.Or(kind, "alert"))
+		err = fmt.Errorf("no %s sink configured", cmp.Or(r.Kind, "alert"))
 	}
 	if err != nil {
 		return nil, Permanent(fmt.Errorf("alert route %q: %w", r.Name, err))
 	}
 	return sink, nil
-}
-
-// routeKind returns the kind of the one sink set in rs ("" for none).
-func routeKind(rs *config.RouteSpec) string {
-	switch {
-	case rs.Webhook != nil:
-		return "webhook"
-	case rs.Slack != nil:
-		return "slack"
-	case rs.Email != nil:
-		return "email"
-	case rs.Syslog != nil:
-		return "syslog"
-	case rs.SNS != nil:
-		return "sns"
-	}
-	return ""
 }
 
 // Permanent marks an error that retrying cannot fix: an HTTP 4xx other than

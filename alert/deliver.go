@@ -64,10 +64,15 @@ func Deliver(ctx context.Context, sink Sink, s Summary, r Retry) error {
 			return fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
 		case <-t.C:
 		}
-		if backoff > r.Max/2 {
-			backoff = r.Max
-		} else {
-			backoff *= 2
-		}
+		backoff = r.next(backoff)
 	}
+}
+
+// next returns the longest wait after one of backoff: twice as long, up
+// to Max.
+func (r Retry) next(backoff time.Duration) time.Duration {
+	if backoff > r.Max/2 {
+		return r.Max
+	}
+	return backoff * 2
 }

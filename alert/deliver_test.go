@@ -70,6 +70,27 @@ func TestDeliverBackoff(t *testing.T) {
 	}
 }
 
+// The longest wait doubles from Initial and stops at Max.
+func TestRetryBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		r    Retry
+		want []time.Duration
+	}{
+		{Retry{Initial: 4 * time.Millisecond, Max: 10 * time.Millisecond}, []time.Duration{4, 8, 10, 10}},
+		{Retry{}, []time.Duration{1000, 2000, 4000, 8000, 16000, 30000, 30000}},
+		{Retry{Initial: time.Second, Max: time.Millisecond}, []time.Duration{1000, 1000}},
+	} {
+		r := tc.r.withDefaults()
+		b := r.Initial
+		for i, w := range tc.want {
+			if b != w*time.Millisecond {
+				t.Errorf("%+v: wait %d is %v, want %v", tc.r, i, b, w*time.Millisecond)
+			}
+			b = r.next(b)
+		}
+	}
+}
+
 func TestDeliverContext(t *testing.T) {
 	t.Run("canceled while waiting", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
