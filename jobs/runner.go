@@ -291,7 +291,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	r.State.Lock()
 	defer r.State.Unlock()
 	now := r.now()
-	commit := state.Commit{Files: tracker, Seen: map[string][]state.Seen{}}
+	commit := state.Commit{Files: tracker, Seen: map[string][]state.Seen{}, Forget: map[string][]state.Seen{}}
 	for _, name := range job.Alerts {
 		route := c.RouteByName(name)
 		if route == nil {
@@ -299,16 +299,14 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		}
 		var vs []alert.Violation
 		var seen []state.Seen
-		inRun := map[violationKey]bool{}
 		for _, k := range order {
 			f := found[k]
-			inRun[k] = true
 			if !route.Covers(f.Location, f.Class, f.Severity) {
 				continue
 			}
 			prev, ok := r.State.Seen(route.Name, k.location, k.rule, k.fingerprint)
 			sv := seenOf(f, now)
-			v := violationOf(f)
+			v := violationOf(sv)
 			switch {
 			case !ok:
 				vs = append(vs, v)
@@ -327,7 +325,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		if route.RemindAfter > 0 && !res.Cancelled {
 			r.State.EachSeen(route.Name, func(p state.Seen) {
 				k := violationKey{p.Location, p.Rule, p.Fingerprint}
-				if !inRun[k] && now.Sub(p.LastSent) >= route.RemindAfter && jobCovers(job, p.Location) {
+				if _, inRun := found[k]; !inRun && now.Sub(p.LastSent) >= route.RemindAfter && jobCovers(job, p.Location) {
 					due = append(due, p)
 				}
 			})
@@ -339,14 +337,13 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 					continue
 				}
 			}
-			vs = append(vs, alert.Violation{Location: p.Location, Rule: p.Rule, Class: p.Class, Severity: p.Severity, Path: p.Path,
-				Line: p.Line, Masked: p.Masked, Fingerprint: p.Fingerprint, Reminder: true})
+			v := violationOf(p)
+			v.Reminder = true
+			vs = append(vs, v)
 			p.LastSent = now
 			seen = append(seen, p)
 		}
-		if len(gone) > 0 {
-			r.State.Forget(route.Name, gone)
-		}
+		commit.Forget[route.Name] = gone
 		commit.Seen[route.Name] = seen
 		if len(vs) == 0 {
 			continue
@@ -374,14 +371,17 @@ func jobCovers(job *config.Job, location string) bool {
 	return len(job.Locations) == 0 || slices.Contains(job.Locations, location)
 }
 
+// seenOf is the remembered form of a violation found now: masked value
+// and fingerprint, never the raw value.
 func seenOf(f *finding.Finding, now time.Time) state.Seen {
-	return state.Seen{First: now, LastSeen: now, LastSent: now, Location: f.Location, Rule: f.Rule, Class: f.Class,
+	return state.Seen{First: now, LastSent: now, Location: f.Location, Rule: f.Rule, Class: f.Class,
 		Severity: f.Severity.String(), Path: f.Path, Line: f.Line, Masked: f.Masked, Fingerprint: f.Fingerprint}
 }
 
-func violationOf(f *finding.Finding) alert.Violation {
-	return alert.Violation{Location: f.Location, Rule: f.Rule, Class: f.Class, Severity: f.Severity.String(),
-		Path: f.Path, Line: f.Line, Masked: f.Masked, Fingerprint: f.Fingerprint}
+// violationOf is what an alert says of a remembered violation.
+func violationOf(s state.Seen) alert.Violation {
+	return alert.Violation{Location: s.Location, Rule: s.Rule, Class: s.Class, Severity: s.Severity,
+		Path: s.Path, Line: s.Line, Masked: s.Masked, Fingerprint: s.Fingerprint}
 }
 
 func hostname() string {

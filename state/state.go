@@ -159,7 +159,6 @@ func (s *Store) Close() error { return s.db.Close() }
 // Seen is what the state remembers of a violation sent to a route.
 type Seen struct {
 	First    time.Time `json:"first"`
-	LastSeen time.Time `json:"last_seen"`
 	LastSent time.Time `json:"last_sent"`
 	Location string    `json:"location"`
 	Rule     string    `json:"rule"`
@@ -299,6 +298,9 @@ type Commit struct {
 	Files *Tracker
 	// Seen are violations to remember, by route.
 	Seen map[string][]Seen
+	// Forget are remembered violations to drop, by route (their file is
+	// gone).
+	Forget map[string][]Seen
 	// Outbox are alerts to deliver.
 	Outbox []OutboxEntry
 }
@@ -323,6 +325,17 @@ func (s *Store) Save(c Commit) ([]uint64, error) {
 				}
 			}
 		}
+		for route, list := range c.Forget {
+			b := tx.Bucket(bucketSeen).Bucket([]byte(route))
+			for _, v := range list {
+				if b == nil {
+					break
+				}
+				if err := b.Delete(seenKey(v.Location, v.Rule, v.Fingerprint)); err != nil {
+					return err
+				}
+			}
+		}
 		ob := tx.Bucket(bucketOutbox)
 		for _, e := range c.Outbox {
 			id, err := ob.NextSequence()
@@ -337,20 +350,4 @@ func (s *Store) Save(c Commit) ([]uint64, error) {
 		return nil
 	})
 	return ids, err
-}
-
-// Forget removes remembered violations of route (e.g. whose file is gone).
-func (s *Store) Forget(route string, seen []Seen) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSeen).Bucket([]byte(route))
-		if b == nil {
-			return nil
-		}
-		for _, v := range seen {
-			if err := b.Delete(seenKey(v.Location, v.Rule, v.Fingerprint)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }

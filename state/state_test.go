@@ -148,7 +148,7 @@ func TestSeenAndOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	v := Seen{First: now, LastSeen: now, LastSent: now, Location: "web", Rule: "email", Fingerprint: "ab12"}
+	v := Seen{First: now, LastSent: now, Location: "web", Rule: "email", Fingerprint: "ab12"}
 	ids, err := s.Save(Commit{Seen: map[string][]Seen{"sec": {v}}, Outbox: []OutboxEntry{{Route: "sec", Job: "j", Created: now, Summary: []byte(`{"total":1}`)}}})
 	if err != nil || len(ids) != 1 {
 		t.Fatal(ids, err)
