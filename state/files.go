@@ -90,7 +90,7 @@ func (t *Tracker) Start(it source.Item, f *os.File) scanners.Position {
 		return scanners.Position{}
 	}
 	cur := FileState{Size: fi.Size(), ModTime: fi.ModTime()}
-	cur.Dev, cur.Ino = fileID(fi)
+	cur.Dev, cur.Ino = source.DevIno(fi)
 	cur.HeadLen, cur.Head = headOf(f, headSize)
 	t.mu.Lock()
 	t.started[it.Path] = cur
