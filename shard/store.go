@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/google/renameio/v2"
 
+	"github.com/piiscan/piiscan/internal/atomicfile"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
@@ -91,35 +91,26 @@ func (p *Pending) Commit(ctx context.Context) error { return p.commit(ctx) }
 func (p *Pending) Abort() { p.abort() }
 
 // Create starts the file name. Locally it is written to a temporary file
-// next to its final name (.NAME<digits>, mode 0600; a crashed writer
-// leaves it behind), made durable and renamed into place; in a bucket it is streamed as a
+// next to its final name (.NAME.*.tmp, mode 0600; a crashed writer leaves
+// it behind), made durable and renamed into place; in a bucket it is streamed as a
 // multipart upload, which becomes visible only when completed.
 func (s *Store) Create(ctx context.Context, name string) (*Pending, error) {
 	if s.dir == "" {
 		return s.createObject(ctx, name), nil
 	}
 	final := filepath.Join(s.dir, name)
-	f, err := renameio.NewPendingFile(final, renameio.WithTempDir(s.dir))
+	f, err := atomicfile.Create(final, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("shard output: %w", err)
 	}
 	bw := bufio.NewWriterSize(f, 256<<10)
-	p := &Pending{w: bw, name: name, where: final, abort: func() { f.Cleanup() }}
+	p := &Pending{w: bw, name: name, where: final, abort: f.Abort}
 	p.commit = func(context.Context) error {
-		defer f.Cleanup()
-		err := bw.Flush()
-		if err == nil {
-			err = f.CloseAtomicallyReplace()
-		}
-		if err != nil {
+		if err := bw.Flush(); err != nil {
+			f.Abort()
 			return fmt.Errorf("publishing %s: %w", final, err)
 		}
-		// The rename itself survives a crash.
-		if d, err := os.Open(s.dir); err == nil {
-			d.Sync()
-			d.Close()
-		}
-		return nil
+		return f.Commit()
 	}
 	return p, nil
 }

@@ -8,10 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -19,6 +17,7 @@ import (
 	"github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/atomicfile"
 	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/progress"
 	"github.com/piiscan/piiscan/report"
@@ -392,19 +391,16 @@ func openOutput(path string, stdout io.Writer) (io.Writer, func(ok bool) error, 
 	if path == "" || path == "-" {
 		return stdout, func(bool) error { return nil }, nil
 	}
-	f, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)))
+	f, err := atomicfile.Create(path, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--output: %w", err)
 	}
 	commit := func(ok bool) error {
 		if !ok {
-			return f.Cleanup()
+			f.Abort()
+			return nil
 		}
-		defer f.Cleanup()
-		if err := f.CloseAtomicallyReplace(); err != nil {
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		return nil
+		return f.Commit()
 	}
 	return f, commit, nil
 }

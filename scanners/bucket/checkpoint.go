@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/google/renameio/v2"
+	"github.com/piiscan/piiscan/internal/atomicfile"
 )
 
 // Checkpoint remembers, per s3:// target, the last key whose findings were
@@ -93,7 +92,7 @@ func (c *Checkpoint) saveLocked() error {
 	}
 	// Written whole or not at all: a temporary file next to it, fsync,
 	// rename.
-	return renameio.WriteFile(c.path, data, 0o600, renameio.WithTempDir(filepath.Dir(c.path)))
+	return atomicfile.WriteFile(c.path, data, 0o600)
 }
 
 // Clear removes the checkpoint once a scan finished: the next run starts

@@ -1,0 +1,47 @@
+package atomicfile
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestCommitAndAbort(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.json")
+	os.WriteFile(path, []byte("old"), 0o644)
+	f, err := Create(path, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("new")
+	// Until the commit the old content stands.
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Fatalf("before commit: %q", b)
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	f.Abort() // no effect after a commit
+	if b, _ := os.ReadFile(path); string(b) != "new" {
+		t.Fatalf("after commit: %q", b)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+	g, _ := Create(path, 0o600)
+	g.WriteString("dropped")
+	g.Abort()
+	if b, _ := os.ReadFile(path); string(b) != "new" {
+		t.Fatalf("after abort: %q", b)
+	}
+	if err := WriteFile(filepath.Join(dir, "cp.json"), []byte("{}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("left behind: %v", entries)
+	}
+	if err := WriteFile(filepath.Join(dir, "missing", "x"), nil, 0o600); err == nil {
+		t.Error("a file in a missing directory was written")
+	}
+}
