@@ -335,16 +335,46 @@ func (o *objectStore) QuarantineName(path string) (string, error) {
 	return o.bucket + "_" + strings.ReplaceAll(key, "/", "_"), nil
 }
 
-// lockHeld returns why S3 Object Lock protects an object ("" when it does
-// not): a legal hold, or a retention period that has not ended.
-func lockHeld(ctx context.Context, c *bucket.Client, b, key string, now time.Time) string {
+// lockEnabled reports whether a bucket has S3 Object Lock switched on:
+// without it no object of the bucket can be held.
+func lockEnabled(ctx context.Context, c *bucket.Client, b string) (bool, error) {
+	out, err := c.S3.GetObjectLockConfiguration(ctx, &s3.GetObjectLockConfigurationInput{Bucket: aws.String(b)})
+	switch {
+	case apiCode(err) == "ObjectLockConfigurationNotFoundError":
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return out.ObjectLockConfiguration != nil && out.ObjectLockConfiguration.ObjectLockEnabled == types.ObjectLockEnabledEnabled, nil
+}
+
+// lockHeld returns why S3 Object Lock protects an object of a bucket with
+// Object Lock on ("" when it does not). An answer other than "no hold" or
+// "no retention" is an error: the object must then be kept.
+func lockHeld(ctx context.Context, c *bucket.Client, b, key string, now time.Time) (string, error) {
 	lh, err := c.S3.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: aws.String(b), Key: aws.String(key)})
-	if err == nil && lh.LegalHold != nil && lh.LegalHold.Status == types.ObjectLockLegalHoldStatusOn {
-		return "S3 Object Lock legal hold"
+	switch {
+	case err == nil && lh.LegalHold != nil && lh.LegalHold.Status == types.ObjectLockLegalHoldStatusOn:
+		return "S3 Object Lock legal hold", nil
+	case err != nil && !noLock(err):
+		return "", fmt.Errorf("legal hold: %w", err)
 	}
 	r, err := c.S3.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: aws.String(b), Key: aws.String(key)})
-	if err == nil && r.Retention != nil && r.Retention.RetainUntilDate != nil && now.Before(*r.Retention.RetainUntilDate) {
-		return fmt.Sprintf("S3 Object Lock retention (%s) until %s", r.Retention.Mode, r.Retention.RetainUntilDate.UTC().Format(time.RFC3339))
+	switch {
+	case err == nil && r.Retention != nil && r.Retention.RetainUntilDate != nil && now.Before(*r.Retention.RetainUntilDate):
+		return fmt.Sprintf("S3 Object Lock retention (%s) until %s", r.Retention.Mode, r.Retention.RetainUntilDate.UTC().Format(time.RFC3339)), nil
+	case err != nil && !noLock(err):
+		return "", fmt.Errorf("retention: %w", err)
 	}
-	return ""
+	return "", nil
+}
+
+// noLock reports whether err says an object has no legal hold or
+// retention (or is gone: nothing left to protect).
+func noLock(err error) bool {
+	switch apiCode(err) {
+	case "NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "NoSuchKey", "NotFound":
+		return true
+	}
+	return false
 }

@@ -148,6 +148,11 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 	if objects == nil {
 		return
 	}
+	type lockState struct {
+		on  bool
+		err error
+	}
+	buckets := map[string]lockState{}
 	for _, it := range p.Items {
 		if it.Action == Keep || !bucket.IsURL(it.Path) {
 			continue
@@ -156,7 +161,24 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 		if err != nil {
 			continue
 		}
-		if why := lockHeld(ctx, objects, b, key, now); why != "" {
+		st, ok := buckets[b]
+		if !ok {
+			st.on, st.err = lockEnabled(ctx, objects, b)
+			buckets[b] = st
+		}
+		why := ""
+		switch {
+		case st.err != nil:
+			err = st.err
+		case st.on:
+			why, err = lockHeld(ctx, objects, b, key, now)
+		}
+		if err != nil {
+			// Not knowing whether a hold protects it is reason enough
+			// to keep it.
+			why = "S3 Object Lock could not be checked: " + err.Error()
+		}
+		if why != "" {
 			it.Action, it.Held, it.Reason = Keep, why, it.Reason+"; kept: "+why
 		}
 	}

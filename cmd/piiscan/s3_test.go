@@ -97,6 +97,18 @@ enforcement:
 	if code != exitOK || !strings.Contains(out, "S3 Object Lock legal hold") || !strings.Contains(out, "legal hold: audit 2025") {
 		t.Fatalf("dry run: exit %d\n%s\n%s", code, out, errs)
 	}
+	// Not knowing whether a hold protects an object keeps it: here the
+	// role may not ask (403 on the legal-hold check).
+	s.Put(t, "locked", "b.log", []byte("b\n"))
+	p.Deny("legal-hold")
+	code, out, errs = runCLI(t, "", "--config", policy, "purge")
+	if code != exitOK || !strings.Contains(out, "S3 Object Lock could not be checked") || !strings.Contains(out, "AccessDenied") {
+		t.Fatalf("lock check denied: exit %d\n%s\n%s", code, out, errs)
+	}
+	p.Deny("")
+	if _, err := c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("locked"), Key: aws.String("b.log")}); err != nil {
+		t.Fatal(err)
+	}
 	code, out, errs = runCLI(t, "", "--config", policy, "purge", "--enforce")
 	if code != exitOK {
 		t.Fatalf("enforce: exit %d\n%s\n%s", code, out, errs)

@@ -27,6 +27,8 @@ type Proxy struct {
 	// suffix after cutAfter bytes of body.
 	cut      string
 	cutAfter int64
+	// deny answers 403 AccessDenied to requests with this query key.
+	deny     string
 	requests map[string]int // "GET /bucket/key" -> count
 }
 
@@ -47,7 +49,14 @@ func NewProxy(t testing.TB, s *Server) *Proxy {
 		if cut {
 			p.cut = ""
 		}
+		denied := p.deny != "" && r.URL.Query().Has(p.deny)
 		p.mu.Unlock()
+		if denied {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+			return
+		}
 		if throttle {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -63,6 +72,15 @@ func NewProxy(t testing.TB, s *Server) *Proxy {
 	p.Endpoint = p.srv.URL
 	t.Cleanup(p.srv.Close)
 	return p
+}
+
+// Deny makes requests with the query key (e.g. "legal-hold") fail with
+// 403 AccessDenied, as under an IAM policy that lacks the permission;
+// "" stops it.
+func (p *Proxy) Deny(query string) {
+	p.mu.Lock()
+	p.deny = query
+	p.mu.Unlock()
 }
 
 // SlowDown makes the next n requests fail with 503 SlowDown.
