@@ -327,9 +327,6 @@ shards: {count: 3, output: %s, report: %s}
 		t.Errorf("sharded purge: exit %d %s", code, errs)
 	}
 	os.Unsetenv("JOB_COMPLETION_INDEX")
-	if len(files) == 0 {
-		t.Fatal("no files")
-	}
 	// Without a count an Indexed Job pod refuses to scan everything.
 	os.WriteFile(policy, bytes.Replace(mustRead(t, policy), []byte("shards: {count: 3, "), []byte("shards: {"), 1), 0o644)
 	t.Setenv("JOB_COMPLETION_INDEX", "1")
