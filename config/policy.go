@@ -95,6 +95,25 @@ func (c *Config) AuditLogPath() string {
 	return "piiscan-audit.jsonl"
 }
 
+// QuarantineDir returns enforcement.quarantine_dir (default
+// piiscan-quarantine).
+func (c *Config) QuarantineDir() string {
+	if c.File.Enforcement.QuarantineDir != "" {
+		return c.File.Enforcement.QuarantineDir
+	}
+	return "piiscan-quarantine"
+}
+
+// QuarantineLocation is the quarantine folder seen as a location, named
+// "quarantine": erasure must reach the copies piiscan quarantined. It
+// allows nothing, has no retention rule, and may be rewritten at once
+// (only piiscan writes there).
+func (c *Config) QuarantineLocation() *Location {
+	q := c.QuarantineDir()
+	return &Location{Name: "quarantine", Kind: "quarantine", Paths: []string{q}, Allowed: map[string]bool{},
+		Disallowed: ActionReport, RewriteLive: true, roots: []string{filepath.Clean(q)}}
+}
+
 // Retention actions and disallowed-data actions.
 const (
 	ActionDelete     = "delete"
@@ -133,8 +152,38 @@ type Hold struct {
 // Active reports whether the hold applies at now.
 func (h Hold) Active(now time.Time) bool { return h.Until.IsZero() || now.Before(h.Until) }
 
-// Covers reports whether the hold covers path.
-func (h Hold) Covers(path string) bool { return matchPaths(h.Paths, path) }
+// Covers reports whether the hold covers path: a pattern matches the path
+// itself or a folder above it (a hold on "backups/2024-*" keeps
+// backups/2024-03/db.sql.gz), or a bucket prefix the key is under.
+func (h Hold) Covers(path string) bool {
+	if matchPaths(h.Paths, path) {
+		return true
+	}
+	if strings.HasPrefix(path, "s3://") {
+		for p := path; ; {
+			i := strings.LastIndexByte(strings.TrimSuffix(p, "/"), '/')
+			if i < len("s3://") {
+				return false
+			}
+			p = p[:i]
+			if matchPaths(h.Paths, p) || matchPaths(h.Paths, p+"/") {
+				return true
+			}
+		}
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		if matchPaths(h.Paths, dir) {
+			return true
+		}
+		if dir == filepath.Dir(dir) {
+			return false
+		}
+	}
+}
 
 // LocationOf returns the first location that names path, or nil.
 func (c *Config) LocationOf(path string) *Location {
@@ -224,6 +273,35 @@ func staticRoot(p string) string {
 	}
 	i := strings.IndexAny(p, "*?[{")
 	return filepath.Clean(filepath.Dir(p[:i] + "x"))
+}
+
+// holdPaths returns a hold's patterns plus, for each whose folder part
+// goes through a symbolic link, the same pattern under the real folder: a
+// hold must keep a file whichever of its names a location uses.
+func holdPaths(paths []string) []string {
+	out := append([]string(nil), paths...)
+	for _, p := range paths {
+		if strings.HasPrefix(p, "s3://") {
+			continue
+		}
+		root := staticRoot(p)
+		abs, err := filepath.Abs(root)
+		if err != nil {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil || real == abs {
+			continue
+		}
+		rest := strings.TrimPrefix(filepath.Clean(p), root)
+		if !filepath.IsAbs(p) {
+			if absP, err := filepath.Abs(p); err == nil {
+				rest = strings.TrimPrefix(absP, abs)
+			}
+		}
+		out = append(out, real+rest)
+	}
+	return out
 }
 
 // ParseDuration parses a retention period: a number and a unit, s, m, h,
@@ -349,7 +427,7 @@ func (c *Config) validatePolicy() Errors {
 	}
 	for i, hs := range f.Holds {
 		at := func(k ...any) []any { return append([]any{"holds", i}, k...) }
-		h := Hold{Paths: hs.Paths, Reason: hs.Reason}
+		h := Hold{Paths: holdPaths(hs.Paths), Reason: hs.Reason}
 		if len(hs.Paths) == 0 {
 			bad(at("paths"), "a hold needs at least one path or glob")
 		}

@@ -1,7 +1,6 @@
 package retention
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,16 +11,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Executor carries out plans.
@@ -113,6 +108,9 @@ func (x *Executor) store(loc *config.Location, path string) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if w := newWriters(); w != nil {
+		t.Busy = w.Busy
+	}
 	x.remember(best, treeStore{t})
 	if x.Enforce {
 		if n, err := t.CleanTemp(); err == nil && n > 0 {
@@ -129,10 +127,23 @@ func (x *Executor) remember(key string, st Store) {
 	x.stores[key] = st
 }
 
-// Apply carries out a purge plan: in order, every item's action. When the
-// circuit breaker tripped it does nothing and returns ErrBreaker. Errors
-// of single items are kept in the items; Apply goes on with the others.
+// Apply carries out a plan: in order, every item's action. It first
+// works out, without changing anything, what the record-level actions
+// would drop, and checks the circuit breaker on files, records and bytes;
+// when it trips nothing is done and Apply returns ErrBreaker. Errors of
+// single items are kept in the items; Apply goes on with the others.
 func (x *Executor) Apply(ctx context.Context, p *Plan) error {
+	for _, it := range p.Items {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if it.Action == DropRecords && it.Err == nil {
+			x.count(ctx, it)
+		}
+	}
+	if !p.NoBreaker {
+		p.Tripped = append(p.Tripped, x.breaker(p)...)
+	}
 	if len(p.Tripped) > 0 && x.Enforce {
 		return fmt.Errorf("%w: %s", ErrBreaker, strings.Join(p.Tripped, "; "))
 	}
@@ -143,7 +154,7 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if it.Action == Keep || it.Done || it.Err != nil {
+		if it.Action == Keep || it.Done || it.Err != nil || !x.Enforce && it.counted {
 			continue
 		}
 		it.Err = x.apply(ctx, it, p.Now)
@@ -152,6 +163,29 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 		}
 	}
 	return nil
+}
+
+// count works out what dropping an item's expired records would do,
+// without changing anything: the records and bytes dropped, and whether
+// every record expired (the file would be deleted).
+func (x *Executor) count(ctx context.Context, it *Item) {
+	it.counted = true
+	t, err := x.store(it.Location, it.Path)
+	if err != nil {
+		it.Err = err
+		return
+	}
+	st, err := x.dropRecords(ctx, t, it, false)
+	it.Stats = st
+	switch {
+	case errors.Is(err, errNothing):
+	case errors.Is(err, errEmpty):
+		it.emptied = true
+		it.Action = Delete
+		it.Reason += "; every record expired"
+	case err != nil:
+		it.Err = err
+	}
 }
 
 // deleteObjects deletes the objects a plan deletes in batches of up to
@@ -222,6 +256,9 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 		}
 		it.Done = true
 		entry.Action = "delete"
+		if it.emptied {
+			entry.Records = it.Stats.Dropped
+		}
 	case Quarantine:
 		if !x.Enforce {
 			return nil
@@ -233,7 +270,7 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 		it.Done, it.NewLoc = true, dst
 		entry.Action, entry.To = "quarantine", dst
 	case DropRecords:
-		st, err := x.dropRecords(ctx, t, it, now)
+		st, err := x.dropRecords(ctx, t, it, x.Enforce)
 		it.Stats = st
 		switch {
 		case errors.Is(err, errNothing):
@@ -258,7 +295,7 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 			}
 			it.Done = true
 			entry.Action, entry.Records, entry.Kept = "rewrite", st.Dropped, st.Records-st.Dropped+st.Undated
-			entry.BytesAfter = st.BytesOut
+			entry.BytesAfter = it.newSize
 		}
 	case RedactFile:
 		var fps []string
@@ -274,7 +311,7 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 			return nil
 		}
 		it.Done = true
-		entry.Action, entry.Records, entry.BytesAfter, entry.Fingerprints = "redact", st.Values, st.BytesOut, fps
+		entry.Action, entry.Records, entry.BytesAfter, entry.Fingerprints = "redact", st.Values, it.newSize, fps
 	case RedactRecords:
 		var fps []string
 		rst, mst, err := x.redactRecords(ctx, t, it, &fps)
@@ -289,7 +326,7 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 			return nil
 		}
 		it.Done = true
-		entry.Action, entry.Records, entry.BytesAfter, entry.Fingerprints = "redact", mst.Values, mst.BytesOut, fps
+		entry.Action, entry.Records, entry.BytesAfter, entry.Fingerprints = "redact", mst.Values, it.newSize, fps
 	case Erase:
 		st, err := x.erase(ctx, t, it)
 		it.Masked = st
@@ -303,7 +340,7 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 			return nil
 		}
 		it.Done = true
-		entry.Action, entry.Rule, entry.Records, entry.BytesAfter = "erase", "right-to-deletion", st.Lines, st.BytesOut
+		entry.Action, entry.Rule, entry.Records, entry.BytesAfter = "erase", "right-to-deletion", st.Lines, it.newSize
 		for _, s := range it.Subjects {
 			entry.Fingerprints = append(entry.Fingerprints, s.Fingerprint)
 		}
@@ -318,21 +355,16 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 	return nil
 }
 
-func (x *Executor) quarantineDir() string {
-	if d := x.Config.File.Enforcement.QuarantineDir; d != "" {
-		return d
-	}
-	return "piiscan-quarantine"
-}
+func (x *Executor) quarantineDir() string { return x.Config.QuarantineDir() }
 
 // dropRecords rewrites a log (plain, gzip or zstd) without its records
-// older than the item's cutoff. In a dry run it only counts. It returns
-// errNothing when no record expired and errEmpty when all did.
-func (x *Executor) dropRecords(ctx context.Context, t Store, it *Item, now time.Time) (RecordStats, error) {
+// older than the item's cutoff; when enforce is off it only counts. It
+// returns errNothing when no record expired and errEmpty when all did.
+func (x *Executor) dropRecords(ctx context.Context, t Store, it *Item, enforce bool) (RecordStats, error) {
 	parser := &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone}
 	keep := func(tm time.Time) bool { return !tm.Before(it.Cutoff) }
 	var st RecordStats
-	err := x.transform(ctx, t, it, func(in io.Reader, out io.Writer, mtime time.Time) error {
+	n, err := x.transform(ctx, t, it, enforce, func(in io.Reader, out io.Writer, mtime time.Time) error {
 		var err error
 		st, err = FilterRecords(in, out, parser, mtime, keep)
 		if err != nil {
@@ -340,69 +372,44 @@ func (x *Executor) dropRecords(ctx context.Context, t Store, it *Item, now time.
 		}
 		return countOutcome(st)
 	})
+	it.newSize = n
 	return st, err
 }
 
 // transform rewrites a text file (plain, gzip or zstd, kept in its format)
-// through fn, atomically. In a dry run fn writes to io.Discard and nothing
-// changes. fn may return errNothing or errEmpty to abort the rewrite.
-func (x *Executor) transform(ctx context.Context, t Store, it *Item, fn func(in io.Reader, out io.Writer, mtime time.Time) error) error {
+// through fn, atomically, and returns the size of the new file. When
+// enforce is off fn writes to io.Discard and nothing changes. fn may
+// return errNothing or errEmpty to abort the rewrite. Archives are
+// refused: they only ever get whole-file actions.
+func (x *Executor) transform(ctx context.Context, t Store, it *Item, enforce bool, fn func(in io.Reader, out io.Writer, mtime time.Time) error) (int64, error) {
 	f, snap, err := t.Open(ctx, it.Path)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer f.Close()
 	if !it.Snap.Same(snap) {
-		return fmt.Errorf("%s: %w", it.Path, ErrChanged)
+		return 0, fmt.Errorf("%s: %w", it.Path, ErrChanged)
 	}
 	mtime := snap.ModTime
-	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(512)
-	format := source.Sniff(head)
-	var in io.Reader
-	var newWriter func(io.Writer) (io.WriteCloser, error)
-	switch format {
-	case source.FormatPlain:
-		in = br
-		newWriter = func(w io.Writer) (io.WriteCloser, error) { return nopCloser{w}, nil }
-	case source.FormatGzip:
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return fmt.Errorf("gzip: %w", err)
-		}
-		defer zr.Close()
-		in = zr
-		newWriter = func(w io.Writer) (io.WriteCloser, error) { return gzip.NewWriterLevel(w, gzip.DefaultCompression) }
-	case source.FormatZstd:
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return fmt.Errorf("zstd: %w", err)
-		}
-		defer zr.Close()
-		in = zr
-		newWriter = func(w io.Writer) (io.WriteCloser, error) { return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1)) }
-	default:
-		return fmt.Errorf("%w: %s", errNotText, format)
+	text, err := openText(f)
+	if err != nil {
+		return 0, err
 	}
-	if !x.Enforce {
-		return fn(in, io.Discard, mtime)
+	defer text.Close()
+	if !enforce {
+		return 0, fn(text.In, io.Discard, mtime)
 	}
-	_, err = t.Rewrite(ctx, it.Path, it.Snap, func(w io.Writer) error {
-		zw, err := newWriter(w)
+	return t.Rewrite(ctx, it.Path, it.Snap, func(w io.Writer) error {
+		zw, err := text.NewWriter(w)
 		if err != nil {
 			return err
 		}
-		if err := fn(in, zw, mtime); err != nil {
+		if err := fn(text.In, zw, mtime); err != nil {
 			return err
 		}
 		return zw.Close()
 	})
-	return err
 }
-
-// errNotText means a file is not a (compressed) text file that can be
-// rewritten: an archive, or a compression piiscan cannot write.
-var errNotText = errors.New("cannot be rewritten in place (archive or unsupported compression)")
 
 // countOutcome says whether filtering changed nothing, emptied the file,
 // or neither.
@@ -416,6 +423,3 @@ func countOutcome(st RecordStats) error {
 	return nil
 }
 
-type nopCloser struct{ io.Writer }
-
-func (nopCloser) Close() error { return nil }

@@ -2,6 +2,9 @@ package retention
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"path/filepath"
 	"fmt"
 	"io"
 	"slices"
@@ -68,16 +71,26 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		now = time.Now()
 	}
 	p := &Plan{Now: now}
+	// The quarantine holds copies of files: the subject's data in them
+	// must go too. It is scanned on its own unless a location covers it.
+	quarantine := c.QuarantineLocation()
+	var extra []*config.Location
+	if c.LocationOf(filepath.Join(c.QuarantineDir(), "x")) == nil && len(opts.Locations) == 0 {
+		extra = append(extra, quarantine)
+	}
 	hits, err := scanLocations(ctx, c, sc, p, func(l *config.Location) bool {
 		return len(opts.Locations) == 0 || slices.Contains(opts.Locations, l.Name)
 	}, func(f *finding.Finding) bool {
+		if strings.HasPrefix(filepath.Base(f.Path), TempPrefix) {
+			return false
+		}
 		for _, s := range subjects {
 			if f.Class == s.Class && f.Fingerprint == s.Fingerprint {
 				return true
 			}
 		}
 		return false
-	})
+	}, extra...)
 	if err != nil {
 		return nil, err
 	}
@@ -86,8 +99,18 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		paths = append(paths, path)
 	}
 	slices.Sort(paths)
+	own := ownFilesOf(c)
+	w := newWriters()
 	for _, path := range paths {
 		loc := c.LocationOf(path)
+		if own.Covers(path) {
+			// The audit log and state hold no values; a copy in the
+			// quarantine is erased like any file.
+			if !quarantine.Contains(path) {
+				continue
+			}
+			loc = quarantine
+		}
 		if loc == nil {
 			continue
 		}
@@ -105,6 +128,10 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 			it.Action, it.Held, it.Reason = Keep, held, it.Reason+"; kept under legal hold: "+held
 		case h.archive || !rewritable(ctx, opts.Objects, path):
 			it.Action, it.Reason = Keep, it.Reason+"; inside an archive, which cannot be rewritten: restore it, erase, and back it up again"
+		default:
+			if why := liveReason(c, loc, path, snap, now, w); why != "" {
+				it.Action, it.Reason = Keep, it.Reason+"; "+why+": run erase again when it is quiet"
+			}
 		}
 		p.Items = append(p.Items, it)
 	}
@@ -131,7 +158,8 @@ func (x *Executor) erase(ctx context.Context, t Store, it *Item) (MaskStats, err
 		},
 	}
 	var st MaskStats
-	err := x.transform(ctx, t, it, func(in io.Reader, out io.Writer, _ time.Time) error {
+	var err error
+	it.newSize, err = x.transform(ctx, t, it, x.Enforce, func(in io.Reader, out io.Writer, _ time.Time) error {
 		var err error
 		st, err = m.Mask(in, out, it.Path)
 		if err == nil && st.Values == 0 {
@@ -193,7 +221,7 @@ func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
 			le.LocationErasureSum.Kept += it.Found
 			why := it.Reason
 			if it.Err != nil {
-				why = "an error: " + it.Err.Error()
+				why = "an error: " + errorReason(it.Err)
 			} else if it.Held != "" {
 				why = "legal hold: " + it.Held
 			} else if i := strings.Index(why, "; "); i >= 0 {
@@ -212,4 +240,23 @@ func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
 		r.Totals.Kept += le.LocationErasureSum.Kept
 	}
 	return r
+}
+
+// errorReason says why an action failed in words that name no path and
+// no value: the erasure report goes to the person who asked, and must not
+// show where other data lives.
+func errorReason(err error) string {
+	switch {
+	case errors.Is(err, ErrLive):
+		return "the file was still being written: run erase again when it is quiet"
+	case errors.Is(err, ErrChanged):
+		return "the file changed while it was being erased: run erase again"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	case errors.Is(err, errNotText):
+		return "the file cannot be rewritten in place"
+	case errors.Is(err, ErrLineTooLong):
+		return "a line too long to rewrite"
+	}
+	return "the file could not be rewritten (the run's log has the details)"
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -53,6 +52,11 @@ type Item struct {
 	Stats  RecordStats
 	Masked MaskStats
 	NewLoc string // where a quarantined file went
+	// counted: the record actions were worked out without acting;
+	// emptied: every record expired; newSize: the file's size after a
+	// rewrite.
+	counted, emptied bool
+	newSize          int64
 }
 
 // Plan is what a purge would do.
@@ -63,7 +67,18 @@ type Plan struct {
 	Tripped []string
 	// Problems are paths that could not be examined.
 	Problems []string
+	// Warnings are things the user should know that stop nothing (a
+	// legal hold that matches no file).
+	Warnings []string
+	// NoBreaker lifts the circuit breaker for this plan.
+	NoBreaker bool
+	// sizes are, by location name, the files and bytes the location
+	// holds, for the circuit breaker.
+	sizes map[string]*locationSize
 }
+
+// locationSize is what a location holds.
+type locationSize struct{ files, bytes int64 }
 
 // PlanOptions tune planning.
 type PlanOptions struct {
@@ -83,25 +98,29 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 	if now.IsZero() {
 		now = time.Now()
 	}
-	p := &Plan{Now: now}
+	p := &Plan{Now: now, NoBreaker: opts.NoBreaker, sizes: map[string]*locationSize{}}
+	own := ownFilesOf(c)
+	w := newWriters()
+	usedHolds := map[*config.Hold]bool{}
 	claimed := map[string]string{} // path -> location: a file belongs to the first location naming it
 	for _, loc := range c.Locations {
 		selected := len(opts.Locations) == 0 || slices.Contains(opts.Locations, loc.Name)
-		files := 0
-		removals := 0
-		err := walkLocation(ctx, loc, opts.Objects, func(path string, snap Snapshot) {
+		size := &locationSize{}
+		p.sizes[loc.Name] = size
+		err := walkLocation(ctx, loc, opts.Objects, own, func(path string, snap Snapshot) {
 			if _, ok := claimed[path]; ok {
 				return
 			}
 			claimed[path] = loc.Name
+			if h := holdCovering(c, path, now); h != nil {
+				usedHolds[h] = true
+			}
 			if loc.MaxAge == 0 || !selected {
 				return
 			}
-			files++
-			it := decide(c, loc, path, snap, now)
-			if it.Action == Delete || it.Action == Quarantine {
-				removals++
-			}
+			size.files++
+			size.bytes += snap.Size
+			it := decide(ctx, c, loc, path, snap, now, w, opts.Objects)
 			p.Items = append(p.Items, it)
 		}, func(path string, err error) {
 			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
@@ -109,10 +128,11 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 		if err != nil {
 			return nil, err
 		}
-		if !opts.NoBreaker {
-			if why := breaker(c, loc, removals, files); why != "" {
-				p.Tripped = append(p.Tripped, why)
-			}
+	}
+	for i := range c.Holds {
+		if h := &c.Holds[i]; h.Active(now) && !usedHolds[h] {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("legal hold %q matches no file in the locations (paths %s): check its paths",
+				h.Reason, strings.Join(h.Paths, ", ")))
 		}
 	}
 	objectLocks(ctx, p, opts.Objects, now)
@@ -187,7 +207,7 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 // walkLocation calls fn for every regular file (or object) of a location.
 // Symbolic links are not followed; piiscan's own temporary files are left
 // out.
-func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Client, fn func(string, Snapshot), onErr func(string, error)) error {
+func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Client, own *ownFiles, fn func(string, Snapshot), onErr func(string, error)) error {
 	seen := map[string]bool{}
 	for _, root := range loc.Roots() {
 		if bucket.IsURL(root) {
@@ -213,7 +233,7 @@ func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Cli
 		}
 		err := source.Walk(ctx, []string{root}, source.WalkOptions{}, source.WalkFuncs{
 			Item: func(it source.Item) error {
-				if seen[it.Path] || strings.HasPrefix(filepath.Base(it.Path), TempPrefix) || !loc.Contains(it.Path) {
+				if seen[it.Path] || own.Covers(it.Path) || !loc.Contains(it.Path) {
 					return nil
 				}
 				seen[it.Path] = true
@@ -235,24 +255,20 @@ func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Cli
 	return nil
 }
 
-// decide is the retention rule for one file. It is pure: metadata, policy
-// and clock in, a decision out.
-func decide(c *config.Config, loc *config.Location, path string, snap Snapshot, now time.Time) *Item {
+// decide is the retention rule for one file: metadata, policy and clock
+// in, a decision out. It reads the head of files whose records would be
+// rewritten, since archives only ever get whole-file actions, and asks
+// w whether a process holds the file open for writing.
+func decide(ctx context.Context, c *config.Config, loc *config.Location, path string, snap Snapshot, now time.Time, w *writers, objects *bucket.Client) *Item {
 	it := &Item{Location: loc, Path: path, Snap: snap, Action: Keep}
-	for _, h := range c.Holds {
-		if h.Active(now) && h.Covers(path) {
-			it.Held = h.Reason
-			it.Reason = "legal hold: " + h.Reason
-			if !h.Until.IsZero() {
-				it.Reason += " (until " + h.Until.Format("2006-01-02") + ")"
-			}
-			return it
-		}
+	if h := holdCovering(c, path, now); h != nil {
+		it.Held = h.Reason
+		it.Reason = holdReason(h)
+		return it
 	}
 	age := now.Sub(snap.ModTime)
 	cutoff := now.Add(-loc.MaxAge)
 	expired := age > loc.MaxAge
-	live := age < c.LiveWithin
 	switch {
 	case expired:
 		it.Reason = fmt.Sprintf("modified %s ago, retention %s", days(age), days(loc.MaxAge))
@@ -264,9 +280,12 @@ func decide(c *config.Config, loc *config.Location, path string, snap Snapshot, 
 		case config.ActionRedact:
 			it.Action = RedactFile
 		}
-	case loc.From == config.FromRecord && live && !loc.RewriteLive:
-		it.Reason = fmt.Sprintf("still being written (modified %s ago); rewrite_live is off", age.Round(time.Second))
 	case loc.From == config.FromRecord:
+		if kind := contentKind(ctx, objects, path); kind != "" {
+			it.Reason = fmt.Sprintf("%s: records inside are never rewritten; the whole file goes when its mtime passes the retention (modified %s ago, retention %s)",
+				kind, days(age), days(loc.MaxAge))
+			return it
+		}
 		it.Cutoff = cutoff
 		it.Reason = fmt.Sprintf("records older than %s (retention %s)", cutoff.UTC().Format(time.RFC3339), days(loc.MaxAge))
 		it.Action = DropRecords
@@ -276,29 +295,12 @@ func decide(c *config.Config, loc *config.Location, path string, snap Snapshot, 
 	default:
 		it.Reason = fmt.Sprintf("modified %s ago, within retention %s", days(age), days(loc.MaxAge))
 	}
+	if it.Action != Keep {
+		if why := liveReason(c, loc, path, snap, now, w); why != "" {
+			it.Action, it.Reason = Keep, it.Reason+"; kept: "+why
+		}
+	}
 	return it
-}
-
-// breaker returns why removing removals of a location's files is too much.
-func breaker(c *config.Config, loc *config.Location, removals, files int) string {
-	b := c.File.Enforcement.Breaker
-	maxFiles, maxShare := b.MaxFiles, b.MaxShare
-	if maxFiles == 0 {
-		maxFiles = 1000
-	}
-	if maxShare == 0 {
-		maxShare = 0.5
-	}
-	switch {
-	case removals == 0:
-		return ""
-	case maxFiles > 0 && removals > maxFiles:
-		return fmt.Sprintf("location %s: would remove %d files, more than enforcement.breaker.max_files (%d)", loc.Name, removals, maxFiles)
-	case maxShare < 1 && float64(removals) > maxShare*float64(files):
-		return fmt.Sprintf("location %s: would remove %d of its %d files (%.0f%%), more than enforcement.breaker.max_share (%.0f%%)",
-			loc.Name, removals, files, 100*float64(removals)/float64(files), 100*maxShare)
-	}
-	return ""
 }
 
 // days renders a duration in days when it is long.

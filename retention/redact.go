@@ -2,25 +2,21 @@ package retention
 
 import (
 	"bufio"
+	"path/filepath"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
-	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // PlanRedact scans the locations whose policy acts on disallowed data
@@ -38,7 +34,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 	p := &Plan{Now: now}
 	hits, err := scanLocations(ctx, c, sc, p, func(l *config.Location) bool {
 		return l.Disallowed != config.ActionReport && (len(opts.Locations) == 0 || slices.Contains(opts.Locations, l.Name))
-	}, func(f *finding.Finding) bool { return f.Disallowed && f.Location != "" })
+	}, func(f *finding.Finding) bool { return f.Disallowed && f.Location != "" && !strings.HasPrefix(filepath.Base(f.Path), TempPrefix) })
 	if err != nil {
 		return nil, err
 	}
@@ -47,10 +43,12 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		paths = append(paths, path)
 	}
 	slices.Sort(paths)
-	removals := map[*config.Location]int{}
+	own := ownFilesOf(c)
+	w := newWriters()
+	p.sizes = map[string]*locationSize{}
 	for _, path := range paths {
 		loc := c.LocationOf(path)
-		if loc == nil || loc.Disallowed == config.ActionReport {
+		if loc == nil || loc.Disallowed == config.ActionReport || own.Covers(path) {
 			continue
 		}
 		snap, err := snapshotAt(ctx, opts.Objects, path)
@@ -76,25 +74,21 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 			it.Action = Delete
 		case loc.Disallowed == config.ActionQuarantine || h.archive || !rewritable(ctx, opts.Objects, path):
 			it.Action = Quarantine
-		case now.Sub(snap.ModTime) < c.LiveWithin && !loc.RewriteLive:
-			it.Reason += "; still being written, rewrite_live is off"
 		default:
 			it.Action = RedactFile
 		}
-		if it.Action == Delete || it.Action == Quarantine {
-			removals[loc]++
+		if why := liveReason(c, loc, path, snap, now, w); why != "" {
+			it.Action, it.Reason = Keep, it.Reason+"; kept: "+why
+		}
+		if (it.Action == Delete || it.Action == Quarantine) && p.sizes[loc.Name] == nil {
+			size := &locationSize{}
+			walkLocation(ctx, loc, opts.Objects, own, func(_ string, s Snapshot) { size.files++; size.bytes += s.Size }, func(string, error) {})
+			p.sizes[loc.Name] = size
 		}
 		p.Items = append(p.Items, it)
 	}
-	if !opts.NoBreaker {
-		for loc, n := range removals {
-			files := 0
-			walkLocation(ctx, loc, opts.Objects, func(string, Snapshot) { files++ }, func(string, error) {})
-			if why := breaker(c, loc, n, files); why != "" {
-				p.Tripped = append(p.Tripped, why)
-			}
-		}
-	}
+	p.NoBreaker = opts.NoBreaker
+	objectLocks(ctx, p, opts.Objects, now)
 	return p, nil
 }
 
@@ -109,12 +103,15 @@ type fileHits struct {
 // returns, by top-level file, the findings match accepts. Unreadable inputs
 // become problems of p.
 func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, p *Plan,
-	want func(*config.Location) bool, match func(*finding.Finding) bool) (map[string]*fileHits, error) {
+	want func(*config.Location) bool, match func(*finding.Finding) bool, extra ...*config.Location) (map[string]*fileHits, error) {
 	var targets []string
 	for _, loc := range c.Locations {
 		if !want(loc) {
 			continue
 		}
+		targets = append(targets, loc.ScanRoots()...)
+	}
+	for _, loc := range extra {
 		targets = append(targets, loc.ScanRoots()...)
 	}
 	hits := map[string]*fileHits{}
@@ -146,47 +143,6 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 		p.Problems = append(p.Problems, pr.Path+": "+pr.Error)
 	}
 	return hits, nil
-}
-
-// holdOf returns the reason of the active hold covering path, or "".
-func holdOf(c *config.Config, path string, now time.Time) string {
-	for _, h := range c.Holds {
-		if h.Active(now) && h.Covers(path) {
-			return h.Reason
-		}
-	}
-	return ""
-}
-
-// rewritable reports whether a file or object is text piiscan can rewrite
-// in place (plain, gzip or zstd around text).
-func rewritable(ctx context.Context, objects *bucket.Client, path string) bool {
-	var r io.ReadCloser
-	if bucket.IsURL(path) {
-		b, key, err := bucket.ParseURL(path)
-		if objects == nil || err != nil {
-			return false
-		}
-		out, err := objects.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key), Range: aws.String("bytes=0-511")})
-		if err != nil {
-			return false
-		}
-		r = out.Body
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return false
-		}
-		r = f
-	}
-	defer r.Close()
-	head := make([]byte, 512)
-	n, _ := io.ReadFull(r, head)
-	switch source.Sniff(head[:n]) {
-	case source.FormatPlain, source.FormatGzip, source.FormatZstd:
-		return true
-	}
-	return false
 }
 
 // masker returns the Masker of an item: disallowed classes only, or every
@@ -224,7 +180,7 @@ func (x *Executor) redactFile(ctx context.Context, t Store, it *Item, fps *[]str
 		return MaskStats{}, err
 	}
 	var st MaskStats
-	err = x.transform(ctx, t, it, func(in io.Reader, out io.Writer, _ time.Time) error {
+	it.newSize, err = x.transform(ctx, t, it, x.Enforce, func(in io.Reader, out io.Writer, _ time.Time) error {
 		var err error
 		st, err = m.Mask(in, out, it.Path)
 		if err == nil && st.Values == 0 {
@@ -244,7 +200,7 @@ func (x *Executor) redactRecords(ctx context.Context, t Store, it *Item, fps *[]
 	parser := &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone}
 	var rst RecordStats
 	var mst MaskStats
-	err = x.transform(ctx, t, it, func(in io.Reader, out io.Writer, mtime time.Time) error {
+	it.newSize, err = x.transform(ctx, t, it, x.Enforce, func(in io.Reader, out io.Writer, mtime time.Time) error {
 		var err error
 		rst, mst, err = maskExpiredRecords(in, out, parser, mtime, it.Cutoff, m)
 		if err == nil && mst.Values == 0 {

@@ -25,6 +25,9 @@ import (
 type Tree struct {
 	dir  string // absolute, cleaned
 	root *os.Root
+	// Busy, when set, is asked right before a file is removed or replaced;
+	// an error (a process holds the file open for writing) stops it.
+	Busy func(fs.FileInfo) error
 }
 
 // OpenTree opens dir as a root.
@@ -133,6 +136,9 @@ func (t *Tree) Remove(path string, snap Snapshot) error {
 	if !snap.Same(SnapshotOf(fi)) {
 		return fmt.Errorf("%s: %w", path, ErrChanged)
 	}
+	if err := t.busy(fi); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
 	if err := t.root.Remove(rel); err != nil {
 		return err
 	}
@@ -200,14 +206,25 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	if err := t.root.Chtimes(tmp, fi.ModTime(), fi.ModTime()); err != nil {
 		return 0, err
 	}
-	if now, err := t.regular(rel); err != nil || !snap.Same(SnapshotOf(now)) {
+	now, err := t.regular(rel)
+	if err != nil || !snap.Same(SnapshotOf(now)) {
 		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	if err := t.busy(now); err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := t.root.Rename(tmp, rel); err != nil {
 		return 0, err
 	}
 	done = true
 	return cw.n, t.syncDir(filepath.Dir(rel))
+}
+
+func (t *Tree) busy(fi fs.FileInfo) error {
+	if t.Busy == nil {
+		return nil
+	}
+	return t.Busy(fi)
 }
 
 // syncDir makes a rename or removal in dir durable.

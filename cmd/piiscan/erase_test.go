@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/piiscan/piiscan/retention"
 )
@@ -17,6 +18,10 @@ func TestEraseCommand(t *testing.T) {
 		p := filepath.Join(dir, rel)
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		os.WriteFile(p, data, 0o644)
+		// An hour old: files modified within live_within are still
+		// being written, and erase leaves them alone.
+		old := time.Now().Add(-time.Hour)
+		os.Chtimes(p, old, old)
 		return p
 	}
 	plain := write("logs/app.log", []byte("login alice@example.com ok\nlogin bob@example.com ok\nsms to (415) 555-2671\n"))

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -142,9 +144,12 @@ func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACTION\tLOCATION\tPATH\tRECORDS\tWHY")
 	counts := map[string]int{}
+	var order []string
 	for _, it := range p.Items {
 		action := it.Action
 		switch {
+		case it.Err != nil && it.Done:
+			action += " (done; audit FAILED)"
 		case it.Err != nil:
 			action = "FAILED " + action
 		case it.Action == retention.DropRecords && it.Stats.Dropped == 0 && it.Stats.Records >= 0 && !it.Done:
@@ -163,22 +168,25 @@ func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 		if it.NewLoc != "" {
 			why += " -> " + it.NewLoc
 		}
+		if counts[action] == 0 {
+			order = append(order, action)
+		}
 		counts[action]++
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", action, it.Location.Name, report.Safe(it.Path), records, why)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d files: ", len(p.Items))
-	first := true
-	for _, a := range []string{retention.Delete, retention.Quarantine, retention.DropRecords, retention.RedactFile, retention.RedactRecords, retention.Keep} {
-		if counts[a] > 0 {
-			if !first {
-				fmt.Fprint(w, ", ")
-			}
-			fmt.Fprintf(w, "%d %s", counts[a], a)
-			first = false
-		}
+	slices.Sort(order)
+	parts := make([]string, 0, len(order))
+	for _, a := range order {
+		parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 	}
-	fmt.Fprintln(w)
+	if len(parts) == 0 {
+		parts = append(parts, "nothing to do")
+	}
+	fmt.Fprintf(w, "\n%d files: %s\n", len(p.Items), strings.Join(parts, ", "))
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warn)
+	}
 	for _, t := range p.Tripped {
 		fmt.Fprintf(w, "circuit breaker: %s\n", t)
 	}

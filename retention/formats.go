@@ -1,0 +1,147 @@
+package retention
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+// errNotText means a file is not a (compressed) text file that can be
+// rewritten: an archive, or a compression piiscan cannot write.
+var errNotText = errors.New("cannot be rewritten in place (archive or unsupported compression)")
+
+// textFile is the content of a file opened for a rewrite: text, plain or
+// compressed with gzip or zstd, and how to write it back in its format.
+type textFile struct {
+	In        io.Reader
+	NewWriter func(io.Writer) (io.WriteCloser, error)
+	close     func()
+}
+
+// Close releases the decompressor.
+func (t *textFile) Close() {
+	if t.close != nil {
+		t.close()
+	}
+}
+
+// openText opens r as a text file that can be rewritten. Anything else is
+// refused with errNotText, and says what it is: an archive (tar, zip) is
+// only ever acted on whole, even when it is compressed (a .tar.gz is a
+// gzip around a tar, not a gzipped log), and bzip2 and xz cannot be
+// written back.
+func openText(r io.Reader) (*textFile, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(512)
+	outer := source.Sniff(head)
+	t := &textFile{}
+	switch outer {
+	case source.FormatPlain:
+		t.In = br
+		t.NewWriter = func(w io.Writer) (io.WriteCloser, error) { return nopCloser{w}, nil }
+		return t, nil
+	case source.FormatGzip:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		t.close = func() { zr.Close() }
+		t.In = zr
+		t.NewWriter = func(w io.Writer) (io.WriteCloser, error) { return gzip.NewWriterLevel(w, gzip.DefaultCompression) }
+	case source.FormatZstd:
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+		t.close = zr.Close
+		t.In = zr
+		t.NewWriter = func(w io.Writer) (io.WriteCloser, error) { return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1)) }
+	default:
+		return nil, fmt.Errorf("%w: %s", errNotText, kindName(outer, source.FormatPlain))
+	}
+	inner := bufio.NewReaderSize(t.In, 64<<10)
+	ihead, err := inner.Peek(512)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) && len(ihead) == 0 {
+		t.Close()
+		return nil, fmt.Errorf("%s: %w", outer, err)
+	}
+	if f := source.Sniff(ihead); f != source.FormatPlain {
+		t.Close()
+		return nil, fmt.Errorf("%w: %s", errNotText, kindName(outer, f))
+	}
+	t.In = inner
+	return t, nil
+}
+
+// kindName names what a file that is not rewritable text is.
+func kindName(outer, inner source.Format) string {
+	name := func(f source.Format) string {
+		switch f {
+		case source.FormatTar, source.FormatZip:
+			return "a " + f.String() + " archive"
+		}
+		return f.String() + "-compressed"
+	}
+	if inner == source.FormatPlain {
+		return name(outer)
+	}
+	return name(inner) + " inside " + outer.String()
+}
+
+// contentKind reads the head of a file or object and returns "" when its
+// records can be rewritten (text, plain, gzip or zstd), or what it is
+// ("a tar archive", "a zip archive inside gzip"). A file that cannot be
+// opened gives "": acting on it fails later, and says why.
+func contentKind(ctx context.Context, objects *bucket.Client, path string) string {
+	var r io.ReadCloser
+	if bucket.IsURL(path) {
+		b, key, err := bucket.ParseURL(path)
+		if objects == nil || err != nil {
+			return ""
+		}
+		out, err := objects.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key), Range: aws.String("bytes=0-65535")})
+		if err != nil {
+			return ""
+		}
+		r = out.Body
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return ""
+		}
+		r = f
+	}
+	defer r.Close()
+	t, err := openText(r)
+	if err != nil {
+		if errors.Is(err, errNotText) {
+			return err.Error()[len(errNotText.Error())+2:]
+		}
+		// A head cut short by the range is fine for gzip and zstd;
+		// anything else could not be told.
+		return ""
+	}
+	t.Close()
+	return ""
+}
+
+// rewritable reports whether a file or object is text piiscan can rewrite
+// in place (plain, gzip or zstd around text).
+func rewritable(ctx context.Context, objects *bucket.Client, path string) bool {
+	return contentKind(ctx, objects, path) == ""
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }

@@ -1,0 +1,206 @@
+package retention
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+// This file holds the checks every destructive command shares: what is
+// piiscan's own, what is held, what is still being written.
+
+// ownFiles are the files and folders piiscan itself writes: the audit log
+// and its head, the state, the fingerprint key and the quarantine folder.
+// They are never candidates for deletion or rewriting, even when a
+// location's paths cover them.
+type ownFiles struct {
+	paths []string // absolute, cleaned; a folder covers what is under it
+	infos []fs.FileInfo
+}
+
+// ownFilesOf lists the files a configuration makes piiscan write.
+func ownFilesOf(c *config.Config) *ownFiles {
+	o := &ownFiles{}
+	add := func(p string) {
+		if p == "" || bucket.IsURL(p) {
+			return
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return
+		}
+		o.paths = append(o.paths, abs)
+		if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+			o.paths = append(o.paths, real)
+		}
+		if fi, err := os.Stat(abs); err == nil {
+			o.infos = append(o.infos, fi)
+		}
+	}
+	audit := c.AuditLogPath()
+	add(audit)
+	add(audit + ".head")
+	add(c.StatePath())
+	add(c.File.Fingerprint.KeyFile)
+	add(c.QuarantineDir())
+	return o
+}
+
+// Covers reports whether path is one of piiscan's own files (or inside its
+// quarantine), by name or by identity, or a temporary file of piiscan's.
+func (o *ownFiles) Covers(path string) bool {
+	if bucket.IsURL(path) {
+		return false
+	}
+	if strings.HasPrefix(filepath.Base(path), TempPrefix) {
+		return true
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	candidates := []string{abs}
+	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+		candidates = append(candidates, real)
+	}
+	for _, p := range candidates {
+		for _, own := range o.paths {
+			if p == own || strings.HasPrefix(p, own+string(filepath.Separator)) {
+				return true
+			}
+		}
+	}
+	if fi, err := os.Stat(abs); err == nil {
+		for _, own := range o.infos {
+			if os.SameFile(fi, own) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// holdOf returns the reason of the active hold covering path, or "". A
+// hold covers a path when one of its patterns matches the path or a folder
+// above it, by the name the location uses or by the file's real path (a
+// location configured through a symbolic link is still held by a hold
+// written with the real path, and the other way round).
+func holdOf(c *config.Config, path string, now time.Time) string {
+	h := holdCovering(c, path, now)
+	if h == nil {
+		return ""
+	}
+	return h.Reason
+}
+
+func holdCovering(c *config.Config, path string, now time.Time) *config.Hold {
+	names := []string{path}
+	if !bucket.IsURL(path) {
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			if abs, err := filepath.Abs(path); err != nil || real != abs {
+				names = append(names, real)
+			}
+		}
+	}
+	for i := range c.Holds {
+		h := &c.Holds[i]
+		if !h.Active(now) {
+			continue
+		}
+		for _, n := range names {
+			if h.Covers(n) {
+				return h
+			}
+		}
+	}
+	return nil
+}
+
+// holdReason is how a plan shows a hold.
+func holdReason(h *config.Hold) string {
+	r := "legal hold: " + h.Reason
+	if !h.Until.IsZero() {
+		r += " (until " + h.Until.Format("2006-01-02") + ")"
+	}
+	return r
+}
+
+// liveReason says why a file must not be rewritten or removed because it
+// is still being written: it was modified within enforcement.live_within
+// (unless the location sets rewrite_live), or a process holds it open for
+// writing (always). It returns "" when the file may be acted on.
+func liveReason(c *config.Config, loc *config.Location, path string, snap Snapshot, now time.Time, w *writers) string {
+	if age := now.Sub(snap.ModTime); age < c.LiveWithin && !loc.RewriteLive {
+		return fmt.Sprintf("still being written (modified %s ago, within enforcement.live_within %s); rewrite_live is off",
+			age.Round(time.Second), c.LiveWithin)
+	}
+	if bucket.IsURL(path) || w == nil {
+		return ""
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	if who := w.holding(fi); who != "" {
+		return "open for writing by " + who
+	}
+	return ""
+}
+
+// writers finds the processes that hold files open for writing.
+type writers struct {
+	scanned time.Time
+	open    map[fileKey]string // file -> "pid N (comm)"
+}
+
+type fileKey struct{ dev, ino uint64 }
+
+// newWriters returns a finder of writing processes, or nil where the
+// system cannot tell (no /proc).
+func newWriters() *writers {
+	if _, err := os.Stat("/proc/self/fdinfo"); err != nil {
+		return nil
+	}
+	return &writers{}
+}
+
+// holding returns the first process that holds fi open for writing, or "".
+// The process table is read again when the last reading is older than a
+// second, so a writer that opened the file since planning is seen.
+func (w *writers) holding(fi fs.FileInfo) string {
+	if w == nil {
+		return ""
+	}
+	if time.Since(w.scanned) > time.Second {
+		w.open = openForWriting()
+		w.scanned = time.Now()
+	}
+	dev, ino := source.DevIno(fi)
+	if dev == 0 && ino == 0 {
+		return ""
+	}
+	return w.open[fileKey{dev, ino}]
+}
+
+// Busy returns an error when a process holds fi open for writing; trees
+// call it right before they rename over or remove a file.
+func (w *writers) Busy(fi fs.FileInfo) error {
+	if w == nil {
+		return nil
+	}
+	w.scanned = time.Time{} // always a fresh reading at the last moment
+	if who := w.holding(fi); who != "" {
+		return fmt.Errorf("%w: open for writing by %s", ErrLive, who)
+	}
+	return nil
+}
+
+// ErrLive means a file is still being written.
+var ErrLive = fmt.Errorf("still being written")
