@@ -422,4 +422,3 @@ func countOutcome(st RecordStats) error {
 	}
 	return nil
 }
-

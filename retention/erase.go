@@ -3,10 +3,10 @@ package retention
 import (
 	"context"
 	"errors"
-	"io/fs"
-	"path/filepath"
 	"fmt"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"

@@ -2,16 +2,15 @@ package retention
 
 import (
 	"bufio"
-	"path/filepath"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"time"
-
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
@@ -34,7 +33,9 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 	p := &Plan{Now: now}
 	hits, err := scanLocations(ctx, c, sc, p, func(l *config.Location) bool {
 		return l.Disallowed != config.ActionReport && (len(opts.Locations) == 0 || slices.Contains(opts.Locations, l.Name))
-	}, func(f *finding.Finding) bool { return f.Disallowed && f.Location != "" && !strings.HasPrefix(filepath.Base(f.Path), TempPrefix) })
+	}, func(f *finding.Finding) bool {
+		return f.Disallowed && f.Location != "" && !strings.HasPrefix(filepath.Base(f.Path), TempPrefix)
+	})
 	if err != nil {
 		return nil, err
 	}
