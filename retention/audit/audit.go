@@ -83,6 +83,10 @@ type Entry struct {
 	KeyID string `json:"key_id,omitempty"`
 	// Prev is the HMAC of the previous line ("" for the first entry).
 	Prev string `json:"prev"`
+	// MAC is an HMAC of the entry's own line up to it, so that the last
+	// entry, which no later one chains to, cannot be edited either. Entries
+	// written before key ids were kept have none.
+	MAC string `json:"mac,omitempty"`
 }
 
 // Log appends entries to an audit file.
@@ -122,6 +126,32 @@ func KeyID(key []byte) string {
 func (l *Log) mac(line []byte) string {
 	h := hmac.New(sha256.New, l.key)
 	h.Write(line)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// sealLen is the length of the MAC field that ends a sealed line:
+// ,"mac":"<64 hex digits>"}
+const sealLen = len(`,"mac":""}`) + 64
+
+// seal ends the JSON object line, which has no MAC field, with its MAC.
+func (l *Log) seal(line []byte) []byte {
+	body := line[:len(line)-1]
+	return append(append(append(body, `,"mac":"`...), l.entryMAC(body)...), `"}`...)
+}
+
+// sealed reports whether line ends with its own valid MAC.
+func (l *Log) sealed(line []byte) bool {
+	if len(line) < sealLen || !bytes.HasPrefix(line[len(line)-sealLen:], []byte(`,"mac":"`)) || !bytes.HasSuffix(line, []byte(`"}`)) {
+		return false
+	}
+	body := line[:len(line)-sealLen]
+	return hmac.Equal(line[len(line)-sealLen+len(`,"mac":"`):len(line)-2], []byte(l.entryMAC(body)))
+}
+
+func (l *Log) entryMAC(body []byte) string {
+	h := hmac.New(sha256.New, l.key)
+	h.Write([]byte("piiscan audit entry\n"))
+	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -231,7 +261,7 @@ func (l *Log) append(entries []Entry) ([]Entry, error) {
 	written := make([]Entry, 0, len(entries))
 	for _, e := range entries {
 		seq++
-		e.Seq, e.Prev, e.KeyID = seq, prev, l.keyID
+		e.Seq, e.Prev, e.KeyID, e.MAC = seq, prev, l.keyID, ""
 		if e.Time.IsZero() {
 			e.Time = time.Now().UTC()
 		}
@@ -239,6 +269,8 @@ func (l *Log) append(entries []Entry) ([]Entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("audit log %s: %w", l.path, err)
 		}
+		line = l.seal(line)
+		e.MAC = string(line[len(line)-sealLen+len(`,"mac":"`) : len(line)-2])
 		buf.Write(line)
 		buf.WriteByte('\n')
 		prev = l.mac(line)
@@ -274,6 +306,9 @@ func (l *Log) reconcile(f *os.File) (Head, []string, error) {
 		}
 		if e.KeyID != "" && e.KeyID != l.keyID {
 			return Head{}, nil, fmt.Errorf("audit log %s: %w", l.path, &KeyError{Logged: e.KeyID, Key: l.keyID})
+		}
+		if e.KeyID != "" && !l.sealed(last) {
+			return Head{}, nil, fmt.Errorf("audit log %s: %w: the last entry (seq %d) was edited (its MAC does not match)", l.path, ErrHeadMismatch, e.Seq)
 		}
 		cur.Entries, cur.Hash = e.Seq, l.mac(last)
 	}

@@ -111,6 +111,7 @@ func verify(r io.Reader, key []byte, want map[int64]string) (Result, map[int64]s
 	intents := map[int64]Entry{}
 	prev := ""
 	line := 0
+	var last []byte // the last line, when it has a key id
 	for sc.Scan() {
 		line++
 		b := sc.Bytes()
@@ -129,8 +130,14 @@ func verify(r io.Reader, key []byte, want map[int64]string) (Result, map[int64]s
 		case e.Seq != res.Entries+1:
 			return res, nil, &Break{Line: line, Reason: fmt.Sprintf("sequence %d follows %d", e.Seq, res.Entries)}
 		}
+		if e.KeyID == "" && res.KeyID != "" {
+			return res, nil, &Break{Line: line, Reason: "the entry has no key id, after entries with one"}
+		}
 		if res.KeyID == "" {
 			res.KeyID = e.KeyID
+		}
+		if e.KeyID != "" {
+			last = append(last[:0], b...)
 		}
 		switch {
 		case e.Phase == PhaseIntent:
@@ -146,6 +153,10 @@ func verify(r io.Reader, key []byte, want map[int64]string) (Result, map[int64]s
 	}
 	if err := sc.Err(); err != nil {
 		return res, nil, fmt.Errorf("line %d: %w", line+1, err)
+	}
+	// No entry chains to the last one: its own MAC shows an edit.
+	if last != nil && !l.sealed(last) {
+		return res, nil, &Break{Line: line, Reason: "the last entry was edited (its MAC does not match)"}
 	}
 	res.Head = prev
 	for _, e := range intents {
