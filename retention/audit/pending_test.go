@@ -90,4 +90,3 @@ type reasoned string
 
 func (r reasoned) Error() string       { return string(r) }
 func (r reasoned) AuditReason() string { return string(r) }
-
