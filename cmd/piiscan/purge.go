@@ -197,13 +197,29 @@ func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 
 func newAuditCmd(g *globalFlags) *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Check the audit log"}
+	var expect string
 	verify := &cobra.Command{
 		Use:   "verify [FILE]",
-		Short: "Check the audit log's hash chain and say where it breaks",
-		Long: `Check that no entry of the audit log was edited, removed or reordered. The
-chain is keyed with the fingerprint key (PIISCAN_FINGERPRINT_KEY or
-fingerprint.key_file), so it cannot be rebuilt without it. Exit 0 when the
-chain holds, 1 when it breaks (the line is named).`,
+		Short: "Check the audit log's hash chain and head, and list actions not recorded as finished",
+		Long: `Check that no entry of the audit log was edited, removed or reordered, and
+that its end matches its head file (FILE.head: the number of entries and
+the hash of the last one, MACed), so that entries cut from the end or an
+edited last entry are seen too. The chain is keyed with the fingerprint key
+(PIISCAN_FINGERPRINT_KEY or fingerprint.key_file), so it cannot be rebuilt
+without it; a log written with another key is reported as such.
+
+The head is printed as ENTRIES:HASH. Keep it off this host (a head file
+can be rolled back together with the log): --head ENTRIES:HASH checks that
+the log still holds a head printed earlier.
+
+Every action is logged before it is taken (an intent) and after (done or
+failed). Intents without a result, as a run killed between the two leaves,
+are listed: they are not tampering, but each path needs a look to learn
+whether the action happened.
+
+Exit 0 when the chain and head hold (even with unfinished actions listed),
+1 when the chain breaks or the end does not match a head (the line is
+named), 2 for a wrong key, a bad --head or a log that cannot be read.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
@@ -218,19 +234,46 @@ chain holds, 1 when it breaks (the line is named).`,
 			if len(args) == 1 {
 				path = args[0]
 			}
+			var heads []audit.Head
+			if expect != "" {
+				h, err := audit.ParseHead(expect)
+				if err != nil {
+					return usageError(fmt.Errorf("--head: %w", err))
+				}
+				heads = append(heads, h)
+			}
 			key, _, _ := cfg.FingerprintKey()
-			res, err := audit.Verify(path, key)
+			res, err := audit.Verify(path, key, heads...)
 			if err != nil {
 				var b *audit.Break
-				if errors.As(err, &b) {
+				var ke *audit.KeyError
+				switch {
+				case errors.As(err, &ke):
+					return usageError(fmt.Errorf("%s: %w: is PIISCAN_FINGERPRINT_KEY or fingerprint.key_file the one the log was written with?", path, err))
+				case errors.As(err, &b):
 					return &exitError{code: exitFindings, err: fmt.Errorf("%s: chain broken at %v (after %d good entries)", path, err, res.Entries)}
+				case errors.Is(err, audit.ErrHeadMismatch), errors.Is(err, audit.ErrNoHead):
+					return &exitError{code: exitFindings, err: fmt.Errorf("%s: %w", path, err)}
 				}
 				return &exitError{code: exitUsage, err: err}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d entries, chain intact; head %s\n", path, res.Entries, res.Head)
+			w := cmd.OutOrStdout()
+			head := audit.Head{Entries: res.Entries, Hash: res.Head}
+			fmt.Fprintf(w, "%s: %d entries, chain intact; head %s\n", path, res.Entries, head)
+			fmt.Fprintf(w, "keep the head off this host; check the log against it later with --head %s\n", head)
+			for _, n := range res.Notes {
+				fmt.Fprintf(w, "note: %s\n", n)
+			}
+			if len(res.Unresolved) > 0 {
+				fmt.Fprintf(w, "%d actions started but not recorded as finished (a run stopped between the action and its result; look at each path):\n", len(res.Unresolved))
+				for _, e := range res.Unresolved {
+					fmt.Fprintf(w, "  seq %d %s %s %s at %s\n", e.Seq, e.Action, e.Location, report.Safe(e.Path), e.Time.UTC().Format(time.RFC3339))
+				}
+			}
 			return nil
 		},
 	}
+	verify.Flags().StringVar(&expect, "head", "", "a head printed by an earlier verify (ENTRIES:HASH), kept elsewhere: the log must still hold it")
 	cmd.AddCommand(verify)
 	return cmd
 }

@@ -1,0 +1,167 @@
+package audit
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
+
+// Break is where a chain is broken.
+type Break struct {
+	Line   int // 1-based line of the entry that does not follow
+	Reason string
+}
+
+func (b *Break) Error() string { return fmt.Sprintf("line %d: %s", b.Line, b.Reason) }
+
+// Result summarises a verified log.
+type Result struct {
+	Entries int64
+	// Head is the HMAC of the last line. Keep it, with Entries, elsewhere
+	// (see Head.String): the head file beside the log can be rolled back
+	// together with the log, a copy off the host cannot.
+	Head string
+	// KeyID is the key id the log's entries name ("" for a log written
+	// before key ids were kept).
+	KeyID string
+	// Unresolved are the intent entries without a result entry: actions
+	// that were started and not recorded as finished, as when a run was
+	// killed between the two. They are not tampering: the chain holds. Each
+	// one's path must be looked at to learn whether the action happened.
+	Unresolved []Entry
+	// Notes say what is worth knowing and not wrong: no head file for a log
+	// written before heads were kept, or a log ahead of its head.
+	Notes []string
+}
+
+// Verify checks the chain of the log at path, and that its end matches
+// its head file and every head in expect (heads kept elsewhere, which the
+// log must still hold). It returns the first break as a *Break, a log or
+// head written with another key as a *KeyError, and an end that does not
+// match a head as an error wrapping ErrHeadMismatch (or ErrNoHead when a
+// log written with key ids has no head file).
+func Verify(path string, key []byte, expect ...Head) (Result, error) {
+	l := Open(path, key)
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{}, err
+	}
+	defer f.Close()
+	if err := lockShared(f); err != nil {
+		return Result{}, fmt.Errorf("audit log: locking %s: %w", path, err)
+	}
+	defer unlock(f)
+	h, err := l.readHead()
+	if err != nil {
+		return Result{}, err
+	}
+	want := map[int64]string{}
+	if h != nil {
+		want[h.Entries] = ""
+	}
+	for _, e := range expect {
+		want[e.Entries] = ""
+	}
+	res, got, err := verify(f, key, want)
+	if err != nil {
+		return res, err
+	}
+	switch {
+	case h == nil && res.KeyID == "":
+		if res.Entries > 0 {
+			res.Notes = append(res.Notes, fmt.Sprintf("no head file (%s): the log was written before heads were kept, and the next run creates it", l.HeadPath()))
+		}
+	case h == nil:
+		return res, fmt.Errorf("%w (%s): entries at the end of the log may have been removed; compare it with a head kept elsewhere (--head)", ErrNoHead, l.HeadPath())
+	case res.Entries < h.Entries || got[h.Entries] != h.Hash:
+		return res, mismatch(*h, res.Entries)
+	case res.Entries > h.Entries:
+		res.Notes = append(res.Notes, fmt.Sprintf("the log is %d entries ahead of its head file: a run stopped between an append and its head, or is appending now (the next append updates the head)", res.Entries-h.Entries))
+	}
+	for _, e := range expect {
+		if res.Entries < e.Entries || got[e.Entries] != e.Hash {
+			return res, fmt.Errorf("the log does not hold the head %s: %w", e, mismatch(e, res.Entries))
+		}
+	}
+	return res, nil
+}
+
+// VerifyReader checks the chain of a log read from r. It does not know
+// the log's head: see Verify.
+func VerifyReader(r io.Reader, key []byte) (Result, error) {
+	res, _, err := verify(r, key, nil)
+	return res, err
+}
+
+// verify checks the chain of a log read from r and returns, for each seq
+// in want, the HMAC of its line (for a seq of 0, "").
+func verify(r io.Reader, key []byte, want map[int64]string) (Result, map[int64]string, error) {
+	l := &Log{key: key, keyID: KeyID(key)}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	var res Result
+	got := map[int64]string{}
+	if _, ok := want[0]; ok {
+		got[0] = ""
+	}
+	intents := map[int64]Entry{}
+	prev := ""
+	line := 0
+	var last []byte // the last line, when it has a key id
+	for sc.Scan() {
+		line++
+		b := sc.Bytes()
+		var e Entry
+		if err := json.Unmarshal(b, &e); err != nil {
+			return res, nil, &Break{Line: line, Reason: "not a valid entry: " + err.Error()}
+		}
+		if e.KeyID != "" && e.KeyID != l.keyID {
+			return res, nil, &KeyError{Line: line, Logged: e.KeyID, Key: l.keyID}
+		}
+		switch {
+		case e.Prev != prev && line == 1:
+			return res, nil, &Break{Line: line, Reason: "the first entry names a previous one: entries before it were removed"}
+		case e.Prev != prev:
+			return res, nil, &Break{Line: line, Reason: "the previous entry was edited, removed or moved (its hash does not match)"}
+		case e.Seq != res.Entries+1:
+			return res, nil, &Break{Line: line, Reason: fmt.Sprintf("sequence %d follows %d", e.Seq, res.Entries)}
+		}
+		if e.KeyID == "" && res.KeyID != "" {
+			return res, nil, &Break{Line: line, Reason: "the entry has no key id, after entries with one"}
+		}
+		if res.KeyID == "" {
+			res.KeyID = e.KeyID
+		}
+		if e.KeyID != "" {
+			last = append(last[:0], b...)
+		}
+		switch {
+		case e.Phase == PhaseIntent:
+			intents[e.Seq] = e
+		case e.Intent != 0:
+			delete(intents, e.Intent)
+		}
+		res.Entries++
+		prev = l.mac(b)
+		if _, ok := want[e.Seq]; ok {
+			got[e.Seq] = prev
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return res, nil, fmt.Errorf("line %d: %w", line+1, err)
+	}
+	// No entry chains to the last one: its own MAC shows an edit.
+	if last != nil && !l.sealed(last) {
+		return res, nil, &Break{Line: line, Reason: "the last entry was edited (its MAC does not match)"}
+	}
+	res.Head = prev
+	for _, e := range intents {
+		res.Unresolved = append(res.Unresolved, e)
+	}
+	slices.SortFunc(res.Unresolved, func(a, b Entry) int { return cmp.Compare(a.Seq, b.Seq) })
+	return res, got, nil
+}
