@@ -147,6 +147,17 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 	if len(p.Tripped) > 0 && x.Enforce {
 		return fmt.Errorf("%w: %s", ErrBreaker, strings.Join(p.Tripped, "; "))
 	}
+	if x.Enforce && x.Audit != nil {
+		// No action without an audit trail: a log that cannot be
+		// written, or whose end was cut or edited, stops the run here.
+		st, err := x.Audit.Check()
+		if err != nil {
+			return fmt.Errorf("nothing was done: %w", err)
+		}
+		for _, n := range st.Notes {
+			x.logger().Warn("audit log", "note", n)
+		}
+	}
 	if x.Enforce {
 		x.deleteObjects(ctx, p)
 	}
@@ -156,6 +167,9 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 		}
 		if it.Action == Keep || it.Done || it.Err != nil || !x.Enforce && it.counted {
 			continue
+		}
+		if it.Action == DropRecords && it.counted && it.Stats.Dropped == 0 {
+			continue // nothing expired: no action, no audit entry
 		}
 		it.Err = x.apply(ctx, it, p.Now)
 		if it.Err != nil {
@@ -210,21 +224,36 @@ func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 	}
 	for _, ost := range order {
 		items := batches[ost]
-		ost.deleteBatch(ctx, items)
-		var entries []audit.Entry
-		for _, it := range items {
-			if it.Done {
-				e := entryOf(it)
-				e.Action = "delete"
-				entries = append(entries, e)
+		var pending []*audit.Pending
+		if x.Audit != nil {
+			intents := make([]audit.Entry, len(items))
+			for i, it := range items {
+				intents[i] = entryOf(it)
+				intents[i].Action = "delete"
+			}
+			var err error
+			if pending, err = x.Audit.BeginBatch(intents...); err != nil {
+				for _, it := range items {
+					it.Err = fmt.Errorf("nothing was done: the audit log failed: %w", err)
+				}
+				continue
 			}
 		}
-		if x.Audit != nil && len(entries) > 0 {
-			if err := x.Audit.Append(entries...); err != nil {
-				for _, it := range items {
-					if it.Done {
-						it.Err = fmt.Errorf("deleted, but the audit log failed: %w", err)
-					}
+		ost.deleteBatch(ctx, items)
+		if x.Audit == nil {
+			continue
+		}
+		outcomes := make([]audit.Outcome, len(items))
+		for i, it := range items {
+			outcomes[i] = audit.Outcome{Pending: pending[i], Err: it.Err}
+			if it.Err == nil && !it.Done {
+				outcomes[i].Result = audit.Entry{Action: "keep", Reason: "not deleted"}
+			}
+		}
+		if err := x.Audit.Finish(outcomes...); err != nil {
+			for _, it := range items {
+				if it.Done {
+					it.Err = fmt.Errorf("deleted, but the audit log failed to record it: %w", err)
 				}
 			}
 		}
@@ -240,19 +269,64 @@ func entryOf(it *Item) audit.Entry {
 	return audit.Entry{Location: it.Location.Name, Path: it.Path, Rule: rule, Reason: it.Reason, BytesBefore: it.Snap.Size}
 }
 
+// apply carries out one item. When enforcing, an intent entry is written
+// to the audit log before anything changes and a result entry after
+// (done, failed, or kept when there was nothing to change), so a run that
+// is killed at any point leaves every action it started accounted for.
+// When the intent cannot be written, nothing is done.
 func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 	t, err := x.store(it.Location, it.Path)
 	if err != nil {
 		return err
 	}
+	var pending *audit.Pending
+	if x.Enforce && x.Audit != nil {
+		intent := entryOf(it)
+		intent.Action = auditAction(it.Action)
+		if pending, err = x.Audit.Begin(intent); err != nil {
+			return fmt.Errorf("nothing was done: the audit log failed: %w", err)
+		}
+	}
+	entry, err := x.act(ctx, t, it, now)
+	switch {
+	case pending == nil:
+		return err
+	case err != nil:
+		if ferr := pending.Failed(err); ferr != nil {
+			return fmt.Errorf("%w (and the audit log failed: %v)", err, ferr)
+		}
+		return err
+	case !it.Done:
+		entry = audit.Entry{Action: "keep", Reason: "nothing to change"}
+	}
+	if err := pending.Done(entry); err != nil {
+		return fmt.Errorf("%s done, but the audit log failed to record it: %w", entry.Action, err)
+	}
+	return nil
+}
+
+// auditAction names a plan's action in the audit log.
+func auditAction(action string) string {
+	switch action {
+	case DropRecords:
+		return "rewrite"
+	case RedactFile, RedactRecords:
+		return "redact"
+	}
+	return action
+}
+
+// act does what an item says (when enforcing) or works out what it would
+// do, and returns the outcome for the audit log.
+func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (audit.Entry, error) {
 	entry := entryOf(it)
 	switch it.Action {
 	case Delete:
 		if !x.Enforce {
-			return nil
+			return entry, nil
 		}
 		if err := t.Remove(ctx, it.Path, it.Snap); err != nil {
-			return err
+			return entry, err
 		}
 		it.Done = true
 		entry.Action = "delete"
@@ -261,11 +335,11 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 		}
 	case Quarantine:
 		if !x.Enforce {
-			return nil
+			return entry, nil
 		}
 		dst, err := quarantine(ctx, t, it.Path, it.Snap, x.quarantineDir())
 		if err != nil {
-			return err
+			return entry, err
 		}
 		it.Done, it.NewLoc = true, dst
 		entry.Action, entry.To = "quarantine", dst
@@ -274,24 +348,24 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 		it.Stats = st
 		switch {
 		case errors.Is(err, errNothing):
-			return nil
+			return entry, nil
 		case errors.Is(err, errEmpty):
 			// Every record expired: the file goes.
 			it.Action = Delete
 			it.Reason += "; every record expired"
 			if !x.Enforce {
-				return nil
+				return entry, nil
 			}
 			if err := t.Remove(ctx, it.Path, it.Snap); err != nil {
-				return err
+				return entry, err
 			}
 			it.Done = true
 			entry.Action, entry.Records, entry.Reason = "delete", st.Dropped, it.Reason
 		case err != nil:
-			return err
+			return entry, err
 		default:
 			if !x.Enforce {
-				return nil
+				return entry, nil
 			}
 			it.Done = true
 			entry.Action, entry.Records, entry.Kept = "rewrite", st.Dropped, st.Records-st.Dropped+st.Undated
@@ -303,12 +377,12 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 		it.Masked = st
 		switch {
 		case errors.Is(err, errNothing):
-			return nil
+			return entry, nil
 		case err != nil:
-			return err
+			return entry, err
 		}
 		if !x.Enforce {
-			return nil
+			return entry, nil
 		}
 		it.Done = true
 		entry.Action, entry.Records, entry.BytesAfter, entry.Fingerprints = "redact", st.Values, it.newSize, fps
@@ -318,12 +392,12 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 		it.Stats, it.Masked = rst, mst
 		switch {
 		case errors.Is(err, errNothing):
-			return nil
+			return entry, nil
 		case err != nil:
-			return err
+			return entry, err
 		}
 		if !x.Enforce {
-			return nil
+			return entry, nil
 		}
 		it.Done = true
 		entry.Action, entry.Records, entry.BytesAfter, entry.Fingerprints = "redact", mst.Values, it.newSize, fps
@@ -332,12 +406,12 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 		it.Masked = st
 		switch {
 		case errors.Is(err, errNothing):
-			return nil
+			return entry, nil
 		case err != nil:
-			return err
+			return entry, err
 		}
 		if !x.Enforce {
-			return nil
+			return entry, nil
 		}
 		it.Done = true
 		entry.Action, entry.Rule, entry.Records, entry.BytesAfter = "erase", "right-to-deletion", st.Lines, it.newSize
@@ -345,14 +419,9 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 			entry.Fingerprints = append(entry.Fingerprints, s.Fingerprint)
 		}
 	default:
-		return fmt.Errorf("action %s is not supported", it.Action)
+		return entry, fmt.Errorf("action %s is not supported", it.Action)
 	}
-	if x.Audit != nil {
-		if err := x.Audit.Append(entry); err != nil {
-			return fmt.Errorf("%s done, but the audit log failed: %w", entry.Action, err)
-		}
-	}
-	return nil
+	return entry, nil
 }
 
 func (x *Executor) quarantineDir() string { return x.Config.QuarantineDir() }

@@ -145,8 +145,9 @@ enforcement:
 	if !slices.Equal(gone, []string{"app.log.2.gz", "app.log.3.gz"}) {
 		t.Errorf("deleted %v", gone)
 	}
+	// An intent and a result entry per action.
 	res, err := audit.Verify(auditPath, []byte("k"))
-	if err != nil || res.Entries != 2 {
+	if err != nil || res.Entries != 4 || len(res.Unresolved) != 0 {
 		t.Errorf("audit %+v %v", res, err)
 	}
 	data, _ := os.ReadFile(auditPath)
@@ -262,7 +263,7 @@ enforcement:
 		}
 	}
 	res, err := audit.Verify(auditPath, []byte("k"))
-	if err != nil || res.Entries != 3 {
+	if err != nil || res.Entries != 6 || len(res.Unresolved) != 0 {
 		t.Errorf("audit %+v %v", res, err)
 	}
 	// A second run has nothing left to do.

@@ -203,4 +203,4 @@ func (w *writers) Busy(fi fs.FileInfo) error {
 }
 
 // ErrLive means a file is still being written.
-var ErrLive = fmt.Errorf("still being written")
+var ErrLive error = reasonError("still being written")

@@ -53,7 +53,16 @@ func (t *Tree) Dir() string { return t.dir }
 var ErrOutside = errors.New("outside the configured roots")
 
 // ErrChanged means a file changed between planning and acting on it.
-var ErrChanged = errors.New("changed since it was planned (still being written?)")
+var ErrChanged error = reasonError("changed since it was planned (still being written?)")
+
+// reasonError is an error whose text names no path or value, so the audit
+// log may record it as the reason an action failed.
+type reasonError string
+
+func (e reasonError) Error() string { return string(e) }
+
+// AuditReason is the text the audit log records.
+func (e reasonError) AuditReason() string { return string(e) }
 
 // Rel returns path relative to the tree, or ErrOutside.
 func (t *Tree) Rel(path string) (string, error) {

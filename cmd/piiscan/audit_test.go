@@ -14,7 +14,7 @@ import (
 var testKey = []byte("test")
 
 // enforcedLog runs an enforcing purge over purgeTree and returns the
-// policy and the audit log it wrote (two entries).
+// policy and the audit log it wrote (an intent and a result for each of two actions).
 func enforcedLog(t *testing.T) (dir, policy, log string) {
 	t.Helper()
 	dir = t.TempDir()
@@ -109,7 +109,7 @@ func TestAuditVerifyPrintsAndChecksHead(t *testing.T) {
 		t.Fatal(err)
 	}
 	head := audit.Head{Entries: res.Entries, Hash: res.Head}.String()
-	if code != exitOK || !strings.Contains(out, "2 entries, chain intact; head "+head) {
+	if code != exitOK || !strings.Contains(out, "4 entries, chain intact; head "+head) {
 		t.Fatalf("verify: exit %d %q", code, out)
 	}
 	if err := audit.Open(log, testKey).Append(audit.Entry{Action: "delete", Path: "later"}); err != nil {
@@ -118,7 +118,7 @@ func TestAuditVerifyPrintsAndChecksHead(t *testing.T) {
 	if code, out, errs := runCLI(t, "", "--config", policy, "audit", "verify", "--head", head); code != exitOK {
 		t.Errorf("a grown log fails its earlier head: exit %d %s %s", code, out, errs)
 	}
-	other := "2:" + strings.Repeat("ab", 32)
+	other := "4:" + strings.Repeat("ab", 32)
 	if code, _, errs := runCLI(t, "", "--config", policy, "audit", "verify", "--head", other); code != exitFindings || !strings.Contains(errs, "does not hold the head "+other) {
 		t.Errorf("another head: exit %d %q", code, errs)
 	}
@@ -141,9 +141,9 @@ func TestAuditVerifyListsUnfinishedActions(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs := runCLI(t, "", "--config", policy, "audit", "verify")
-	if code != exitOK || !strings.Contains(out, "5 entries, chain intact") ||
+	if code != exitOK || !strings.Contains(out, "7 entries, chain intact") ||
 		!strings.Contains(out, "1 actions started but not recorded as finished") ||
-		!strings.Contains(out, "  seq 3 delete web /logs/app.log at ") || strings.Contains(out, "b.log") {
+		!strings.Contains(out, "  seq 5 delete web /logs/app.log at ") || strings.Contains(out, "b.log") {
 		t.Errorf("verify: exit %d\n%s\n%s", code, out, errs)
 	}
 }

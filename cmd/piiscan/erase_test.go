@@ -81,7 +81,7 @@ enforcement:
 			t.Errorf("the requester's report holds %q:\n%s", leak, raw)
 		}
 	}
-	if code, out, _ := runCLI(t, "", "--config", policy, "audit", "verify"); code != exitOK || !strings.Contains(out, "4 entries") {
+	if code, out, _ := runCLI(t, "", "--config", policy, "audit", "verify"); code != exitOK || !strings.Contains(out, "8 entries") {
 		t.Errorf("audit: %s", out)
 	}
 

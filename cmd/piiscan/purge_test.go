@@ -76,7 +76,7 @@ func TestPurgeCommand(t *testing.T) {
 		t.Errorf("app.jsonl = %q", got)
 	}
 	code, out, _ = runCLI(t, "", "--config", policy, "audit", "verify")
-	if code != exitOK || !strings.Contains(out, "2 entries, chain intact") {
+	if code != exitOK || !strings.Contains(out, "4 entries, chain intact") {
 		t.Errorf("verify: exit %d %q", code, out)
 	}
 	// Edit an entry: verify names the line after it.

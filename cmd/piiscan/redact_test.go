@@ -102,7 +102,7 @@ enforcement:
 		t.Error("a file without disallowed data was rewritten")
 	}
 	audit, _ := os.ReadFile(filepath.Join(dir, "audit.jsonl"))
-	if rawCard.Match(audit) || bytes.Count(audit, []byte("\n")) != 3 || !bytes.Contains(audit, []byte(`"fingerprints":["`)) {
+	if rawCard.Match(audit) || bytes.Count(audit, []byte("\n")) != 6 || !bytes.Contains(audit, []byte(`"fingerprints":["`)) {
 		t.Errorf("audit log:\n%s", audit)
 	}
 	if code, out, _ := runCLI(t, "", "--config", policy, "audit", "verify"); code != exitOK {

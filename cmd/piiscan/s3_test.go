@@ -170,7 +170,7 @@ enforcement:
 	if got, _ := get("red", "u.jsonl"); strings.Contains(got, "a@example.com") || !strings.Contains(got, "[email:erased]") {
 		t.Errorf("erased object %q", got)
 	}
-	if code, out, _ := runCLI(t, "", "--config", policy, "audit", "verify"); code != exitOK || !strings.Contains(out, "5 entries") {
+	if code, out, _ := runCLI(t, "", "--config", policy, "audit", "verify"); code != exitOK || !strings.Contains(out, "10 entries") {
 		t.Errorf("audit: %d %s", code, out)
 	}
 }
