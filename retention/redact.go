@@ -212,15 +212,30 @@ func (x *Executor) redactRecords(ctx context.Context, t Store, it *Item, fps *[]
 	return rst, mst, err
 }
 
-// maskExpiredRecords copies records, masking values in those older than
-// cutoff.
+// maskExpiredRecords copies records, masking the values m selects in the
+// dated records older than cutoff. Records are split as FilterRecords
+// splits them (the same splitter): undatable records, and lines before
+// the first record, are copied unchanged. Expired records are masked in
+// batches of whole lines; a line of an expired record longer than
+// m.MaxLine (default 64 MiB) fails with ErrLineTooLong. MaskStats count
+// the whole file (BytesOut is the size after); RecordStats.Dropped counts
+// the expired records and BytesDropped their size.
+//
+// When the file is undatable as a whole (see RecordStats.Undatable), it
+// still reads it all, then returns an error wrapping ErrUndatable: the
+// caller must discard the output and keep the file.
 func maskExpiredRecords(r io.Reader, w io.Writer, p *TimeParser, ref, cutoff time.Time, m *Masker) (RecordStats, MaskStats, error) {
-	br := bufio.NewReaderSize(r, 1<<20)
+	maxLine := m.MaxLine
+	if maxLine <= 0 {
+		maxLine = 64 << 20
+	}
+	const batchSize = 512 << 10
+	sp := newRecordSplitter(r, p, ref)
 	bw := bufio.NewWriterSize(w, 256<<10)
 	sc := m.Engine.NewScanner()
-	var rst RecordStats
+	rst := &sp.Stats
 	var mst MaskStats
-	var rec []byte // the expired record being collected
+	var rec []byte // whole lines of expired records, to be masked
 	flush := func() error {
 		if len(rec) == 0 {
 			return nil
@@ -229,35 +244,59 @@ func maskExpiredRecords(r io.Reader, w io.Writer, p *TimeParser, ref, cutoff tim
 		rec = rec[:0]
 		return err
 	}
-	expired := false
+	expired, lineStart, lineLen := false, true, 0
 	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) > 0 {
-			rst.BytesIn += int64(len(line))
-			if t, ok := p.Parse(line, ref); ok {
-				if ferr := flush(); ferr != nil {
-					return rst, mst, ferr
-				}
-				rst.Records++
-				expired = t.Before(cutoff)
-				if expired {
-					rst.Dropped++
-				}
-			}
-			if expired {
-				rec = append(rec, line...)
-			} else if _, werr := bw.Write(line); werr != nil {
-				return rst, mst, werr
-			}
-		}
-		if err == io.EOF {
+		piece, start, err := sp.next()
+		if start {
 			if ferr := flush(); ferr != nil {
-				return rst, mst, ferr
+				return *rst, mst, ferr
 			}
-			return rst, mst, bw.Flush()
+			expired = sp.Kind == recordDated && sp.Time.Before(cutoff)
+			if expired {
+				rst.Dropped++
+			}
 		}
-		if err != nil {
-			return rst, mst, err
+		if len(piece) > 0 {
+			mst.BytesIn += int64(len(piece))
+			if lineStart {
+				lineLen = 0
+			}
+			lineLen += len(piece)
+			switch {
+			case !expired:
+				if _, werr := bw.Write(piece); werr != nil {
+					return *rst, mst, werr
+				}
+				mst.BytesOut += int64(len(piece))
+			case lineLen > maxLine:
+				return *rst, mst, fmt.Errorf("%w (more than %d bytes)", ErrLineTooLong, maxLine)
+			default:
+				if lineStart && len(rec) >= batchSize {
+					if ferr := flush(); ferr != nil {
+						return *rst, mst, ferr
+					}
+				}
+				rec = append(rec, piece...)
+				rst.BytesDropped += int64(len(piece))
+			}
+			lineStart = piece[len(piece)-1] == '\n'
+		}
+		switch {
+		case err == nil:
+		case err == io.EOF:
+			if ferr := flush(); ferr != nil {
+				return *rst, mst, ferr
+			}
+			rst.BytesOut = mst.BytesOut
+			if ferr := bw.Flush(); ferr != nil {
+				return *rst, mst, ferr
+			}
+			if rst.Undatable() {
+				return *rst, mst, undatable(*rst)
+			}
+			return *rst, mst, nil
+		default:
+			return *rst, mst, err
 		}
 	}
 }
