@@ -1,12 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/piiscan/piiscan/internal/s3test"
 )
 
 // bangTree writes a location that enforces "disallowed: redact" holding
@@ -82,5 +89,48 @@ func TestEraseFileNameWithBang(t *testing.T) {
 	}
 	if strings.Contains(out+errs, "inside an archive") || strings.Contains(out+errs, "ada@") {
 		t.Errorf("erase output:\n%s\n%s", out, errs)
+	}
+}
+
+// The same for objects: a key holding '!' names one object.
+func TestRedactObjectKeyWithBang(t *testing.T) {
+	s := s3test.Start(t)
+	s.Env(t)
+	s.Bucket(t, "red")
+	s.Put(t, "red", "report", []byte(bangClean))
+	s.Put(t, "red", "report!2026-11.log", []byte("paid with 4111 1111 1111 1111 by ada@example.com\n"))
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
+rules:
+  - {id: email, detector: email, severity: medium}
+  - {id: card, detector: credit_card, severity: critical}
+s3: {path_style: true}
+locations:
+  - {name: exports, paths: ["s3://red/"], allowed: [email], disallowed: redact}
+enforcement:
+  audit_log: %[1]s/audit.jsonl
+  breaker: {max_share: 1}
+`, dir)), 0o644)
+	t.Setenv("PIISCAN_NOW", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+
+	code, out, errs := runCLI(t, "", "--config", policy, "redact", "--enforce")
+	if code != exitOK {
+		t.Fatalf("redact: exit %d\n%s\n%s", code, out, errs)
+	}
+	get := func(k string) string {
+		o, err := s.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("red"), Key: aws.String(k)})
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		defer o.Body.Close()
+		data, _ := io.ReadAll(o.Body)
+		return string(data)
+	}
+	if got := get("report!2026-11.log"); got != "paid with [credit_card:…1111] by ada@example.com\n" {
+		t.Errorf("redact left the object as:\n%s", got)
+	}
+	if got := get("report"); got != bangClean {
+		t.Errorf("redact touched the clean object: %q", got)
 	}
 }
