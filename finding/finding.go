@@ -12,7 +12,9 @@ import (
 // stable contract: other tools read them.
 type Finding struct {
 	// Path is the file path, "-" for standard input, or ARCHIVE!MEMBER for
-	// archive members (nested: a.tar.gz!dump.zip!users.csv).
+	// archive members (nested: a.tar.gz!dump.zip!users.csv). A '!' or '\'
+	// in a name is escaped with '\' (report\!2026-11.log is one file);
+	// source.SplitMember and source.TopFile read it back.
 	Path string `json:"path"`
 	// Line is the 1-based line number.
 	Line int `json:"line"`

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scanners/source"
 	"github.com/piiscan/piiscan/shard"
 	"github.com/piiscan/piiscan/state"
 )
@@ -331,7 +331,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 			})
 		}
 		for _, p := range due {
-			if file, _, _ := strings.Cut(p.Path, "!"); !bucket.IsURL(file) {
+			if file, _ := source.TopFile(p.Path); !bucket.IsURL(file) {
 				if _, err := os.Stat(file); err != nil {
 					gone = append(gone, p)
 					continue

@@ -123,3 +123,55 @@ alerts:
 		t.Errorf("alerts with a changed key: %+v", got)
 	}
 }
+
+// A violation in a file whose name holds '!' is reminded of while that
+// file exists, not while a file named like the part before the '!' does.
+func TestRunnerRemindsOfFileNameWithBang(t *testing.T) {
+	dir := t.TempDir()
+	bang := filepath.Join(dir, "app!2026-11.log")
+	os.WriteFile(bang, []byte("card 4111 1111 1111 1111\n"), 0o644)
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", "k")
+	cfg, err := config.Parse("test.yaml", []byte(`version: 1
+rules:
+  - {id: card, detector: credit_card, severity: critical}
+locations:
+  - {name: logs, paths: [`+dir+`]}
+jobs:
+  - {name: scan, schedule: "@hourly", action: scan, alerts: [sec]}
+alerts:
+  remind_after: 1d
+  routes:
+    - {name: sec, webhook: {url: "http://127.0.0.1:1/"}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := state.Open(filepath.Join(t.TempDir(), "state.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sink := &recordingSink{}
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	run := func() []alert.Summary {
+		t.Helper()
+		r := &Runner{Config: cfg, State: st, Now: func() time.Time { return now },
+			Sink: func(*config.Route) (alert.Sink, error) { return sink, nil }}
+		if _, err := r.Run(context.Background(), cfg.JobByName("scan")); err != nil {
+			t.Fatal(err)
+		}
+		return sink.take()
+	}
+	if got := run(); len(got) != 1 || got[0].New != 1 {
+		t.Fatalf("first run: %+v", got)
+	}
+	now = now.Add(25 * time.Hour) // the file is unchanged: not read again
+	if got := run(); len(got) != 1 || got[0].Reminders != 1 {
+		t.Fatalf("reminder run: %+v", got)
+	}
+	os.Remove(bang)
+	now = now.Add(25 * time.Hour)
+	if got := run(); len(got) != 0 {
+		t.Fatalf("reminded of a removed file: %+v", got)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/). Results
@@ -131,23 +132,30 @@ func sarifName(id string) string {
 	return b.String()
 }
 
-// artifactURI writes a path as a relative URI reference, with '/'
-// separators and reserved characters escaped. Archive members keep their
-// "!" separator.
+// artifactURI writes a finding path as a relative URI reference, with
+// '/' separators and reserved characters escaped. Archive members keep
+// their "!" separator; a '!' in a name is percent-encoded (%21).
 func artifactURI(p string) string {
-	p = filepath.ToSlash(p)
-	abs := strings.HasPrefix(p, "/")
-	parts := strings.Split(p, "/")
-	for i, s := range parts {
-		// A ':' would make a relative reference look like a scheme
-		// (10:00.log, C:/x), so it is escaped too.
-		parts[i] = strings.ReplaceAll(strings.ReplaceAll(url.PathEscape(s), "%21", "!"), ":", "%3A")
+	outer, members := source.SplitMember(p)
+	outer = filepath.ToSlash(outer)
+	var b strings.Builder
+	if strings.HasPrefix(outer, "/") {
+		b.WriteString("file://")
 	}
-	u := strings.Join(parts, "/")
-	if abs {
-		return "file://" + u
+	for i, name := range append([]string{outer}, members...) {
+		if i > 0 {
+			b.WriteByte(source.MemberSep)
+		}
+		for j, seg := range strings.Split(name, "/") {
+			if j > 0 {
+				b.WriteByte('/')
+			}
+			// A ':' would make a relative reference look like a scheme
+			// (10:00.log, C:/x), so it is escaped too.
+			b.WriteString(strings.ReplaceAll(url.PathEscape(seg), ":", "%3A"))
+		}
 	}
-	return u
+	return b.String()
 }
 
 func (s *sarifWriter) Add(f *finding.Finding) error {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // sarifSchemaURL is the id of the OASIS SARIF 2.1.0 (errata01) schema in
@@ -330,6 +332,42 @@ func TestSARIFName(t *testing.T) {
 	for _, tt := range tests {
 		if got := sarifName(tt.id); got != tt.want {
 			t.Errorf("sarifName(%q) = %q, want %q", tt.id, got, tt.want)
+		}
+	}
+}
+
+// A '!' in a file or member name is percent-encoded; only the separator
+// of archive members stays a plain '!'.
+func TestArtifactURIEscapedNames(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{source.EscapeName("report!2026-11.log"), "report%212026-11.log"},
+		{source.JoinMember(source.EscapeName("/logs/a!b.tar"), "m!1.csv"), "file:///logs/a%21b.tar!m%211.csv"},
+		{source.JoinMember(source.JoinMember("b.tgz", "d.zip"), "dir/u!.csv"), "b.tgz!d.zip!dir/u%21.csv"},
+		{source.EscapeName(`dir\x.log`), "dir%5Cx.log"},
+		{source.EscapeName("end!"), "end%21"},
+	}
+	for _, tt := range tests {
+		got := artifactURI(tt.path)
+		if got != tt.want {
+			t.Errorf("artifactURI(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+		// Cut at the plain '!' and unescaped, the URI names the same file
+		// and members.
+		u, err := url.Parse(got)
+		if err != nil {
+			t.Fatalf("artifactURI(%q) = %q: %v", tt.path, got, err)
+		}
+		var names []string
+		for _, part := range strings.Split(u.EscapedPath(), "!") {
+			name, err := url.PathUnescape(part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, name)
+		}
+		outer, members := source.SplitMember(tt.path)
+		if want := append([]string{outer}, members...); !slices.Equal(names, want) {
+			t.Errorf("artifactURI(%q) = %q names %q, want %q", tt.path, got, names, want)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // A shard's findings file is JSON lines: a header record, the findings of
@@ -258,9 +259,11 @@ type shardStream struct {
 	findings int64
 	buf      []byte
 	dec      decoder
-	// head is the next finding and item the item it belongs to (nil
-	// at the end).
+	// head is the next finding (nil at the end), path its path and item
+	// the real name of the file or object it is in: an archive is one
+	// item, its members go with it.
 	head   *finding.Finding
+	path   string
 	item   string
 	target int
 }
@@ -336,17 +339,18 @@ func (s *shardStream) next(targets []string) error {
 	}
 	s.findings++
 	s.head = f
-	if f.Path != s.item || s.findings == 1 {
-		s.item = f.Path
-		s.target = targetOf(f.Path, targets)
+	if f.Path != s.path || s.findings == 1 {
+		s.path = f.Path
+		s.item, _ = source.TopFile(f.Path)
+		s.target = targetOf(s.item, targets)
 	}
 	return nil
 }
 
-// targetOf returns the index of the target path was found under. The
-// walk reports a file named as a target as it was typed, and the files
-// under a directory target with cleaned paths ("./d" gives "d/f", "."
-// gives "f").
+// targetOf returns the index of the target the item path (the real name
+// of a file or object) was found under. The walk reports a file named as
+// a target as it was typed, and the files under a directory target with
+// cleaned paths ("./d" gives "d/f", "." gives "f").
 func targetOf(path string, targets []string) int {
 	for i, t := range targets {
 		switch {
@@ -362,7 +366,7 @@ func targetOf(path string, targets []string) int {
 		switch {
 		case dir == "." && !filepath.IsAbs(path) && path != ".." && !strings.HasPrefix(path, "../"):
 			return i
-		case strings.HasPrefix(path, dir) && len(path) > len(dir) && (path[len(dir)] == '/' || path[len(dir)] == '!'),
+		case strings.HasPrefix(path, dir) && len(path) > len(dir) && path[len(dir)] == '/',
 			dir == "/" && strings.HasPrefix(path, "/"):
 			return i
 		}
@@ -370,12 +374,10 @@ func targetOf(path string, targets []string) int {
 	return len(targets)
 }
 
-// itemCompare orders the paths of findings of different items as a scan
-// reaches the items: objects by key (listing order), files in walk order,
-// which is lexical order of the path components ("a/b" comes before
-// "a.log"). Archive members (a.tgz!m.csv) sort with their archive, except
-// against a file named like the archive plus a character below "!" (a
-// space): an order that differs, never a finding lost.
+// itemCompare orders items (the real names of files and objects, not
+// finding paths) as a scan reaches them: objects by key (listing order),
+// files in walk order, which is lexical order of the path components
+// ("a/b" comes before "a.log").
 func itemCompare(a, b string) int {
 	if strings.HasPrefix(a, "s3://") {
 		return strings.Compare(a, b)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // shardFile writes a findings file of shard index/count holding paths'
@@ -81,6 +82,33 @@ func TestMergeOrder(t *testing.T) {
 	}
 }
 
+// Items are ordered by the real names of their files: an escaped '!' in a
+// name, or an archive's members, do not move them in the walk order.
+func TestMergeOrderOfEscapedPaths(t *testing.T) {
+	targets := []string{"/data"}
+	// Walk order: "a.tgz" < "a.tgz x" < "r!a.log" < "r#b.log".
+	f0 := shardFile(t, 0, 2, targets, source.JoinMember("/data/a.tgz", "m.csv"), source.EscapeName("/data/r!a.log"))
+	f1 := shardFile(t, 1, 2, targets, "/data/a.tgz x", "/data/r#b.log")
+	got, _, err := mergeFiles(f1, f0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/data/a.tgz!m.csv:1", "/data/a.tgz x:1", `/data/r\!a.log:1`, "/data/r#b.log:1"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("merged order\n got %v\nwant %v", got, want)
+	}
+}
+
+// An archive is one item: its members in two shards mean broken sharding.
+func TestMergeRefusesArchiveInTwoShards(t *testing.T) {
+	tg := []string{"/data"}
+	f0 := shardFile(t, 0, 2, tg, source.JoinMember("/data/a.tgz", "m1.csv"))
+	f1 := shardFile(t, 1, 2, tg, source.JoinMember("/data/a.tgz", "m2.csv"))
+	if _, _, err := mergeFiles(f0, f1); err == nil || !strings.Contains(err.Error(), "/data/a.tgz is in two shards") {
+		t.Fatalf("error = %v, want the archive in two shards", err)
+	}
+}
+
 func TestMergeRefuses(t *testing.T) {
 	tg := []string{"/data"}
 	ok0 := shardFile(t, 0, 2, tg, "/data/a.log")
@@ -121,7 +149,7 @@ func TestMergeRefuses(t *testing.T) {
 func TestTargetOf(t *testing.T) {
 	targets := []string{"./x.log", "./d", "a/", "s3://b/logs/", "/abs"}
 	for path, want := range map[string]int{
-		"./x.log": 0, "d/f": 1, "d!m": 1, "a/b/c": 2, "s3://b/logs/k": 3, "/abs/f": 4, "/absent": 5, "x.log": 5, "dd/f": 5,
+		"./x.log": 0, "d/f": 1, "d/f!m": 1, "a/b/c": 2, "s3://b/logs/k": 3, "/abs/f": 4, "/absent": 5, "x.log": 5, "dd/f": 5,
 	} {
 		if got := targetOf(path, targets); got != want {
 			t.Errorf("targetOf(%q) = %d, want %d", path, got, want)

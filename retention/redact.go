@@ -124,7 +124,7 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 		if !match(f) {
 			return nil
 		}
-		top, _, member := strings.Cut(f.Path, "!")
+		top, member := source.TopFile(f.Path)
 		mu.Lock()
 		defer mu.Unlock()
 		h := hits[top]

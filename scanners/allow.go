@@ -9,6 +9,7 @@ import (
 	"github.com/dlclark/regexp2"
 
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // AllowRules are values and places a policy accepts: the company's own
@@ -22,7 +23,10 @@ type AllowRules struct {
 	// CIDRs allow IP addresses inside these ranges.
 	CIDRs []string
 	// Paths are globs; findings in matching paths are allowed. Archive
-	// members are matched by their full ARCHIVE!MEMBER path.
+	// members are matched by their full ARCHIVE!MEMBER path, with names
+	// as they are (unescaped: a file report!1.log is matched as
+	// report!1.log). A glob without '/' also matches the base name of
+	// the file or innermost member.
 	Paths []string
 }
 
@@ -94,14 +98,25 @@ func compileAllow(r AllowRules, class, region string) (*allowSet, error) {
 	return s, nil
 }
 
-func (s *allowSet) path(p string) bool {
+// allowPath is a finding path as allow globs see it: whole, with its
+// names unescaped, and the base name of its last name.
+type allowPath struct{ full, base string }
+
+func newAllowPath(p string) allowPath {
+	last, members := source.SplitMember(p)
+	if len(members) > 0 {
+		last = members[len(members)-1]
+	}
+	return allowPath{full: source.Unescape(p), base: last[strings.LastIndexByte(last, '/')+1:]}
+}
+
+func (s *allowSet) path(p allowPath) bool {
 	for _, g := range s.paths {
-		if ok, _ := doublestar.Match(g, p); ok {
+		if ok, _ := doublestar.Match(g, p.full); ok {
 			return true
 		}
 		if !strings.Contains(g, "/") {
-			base := p[strings.LastIndexAny(p, "/!")+1:]
-			if ok, _ := doublestar.Match(g, base); ok {
+			if ok, _ := doublestar.Match(g, p.base); ok {
 				return true
 			}
 		}
@@ -134,20 +149,21 @@ func (s *allowSet) value(class string, raw, norm []byte) bool {
 	return false
 }
 
-// Path reports whether every finding of class in path is allowed. class ""
-// asks whether the whole path is allowed.
+// Path reports whether every finding of class in path (a finding path)
+// is allowed. class "" asks whether the whole path is allowed.
 func (a *Allowlist) Path(path, class string) bool {
 	if a == nil {
 		return false
 	}
-	if a.global.path(path) {
+	p := newAllowPath(path)
+	if a.global.path(p) {
 		return true
 	}
 	if class == "" {
 		return false
 	}
 	s := a.byClass[class]
-	return s != nil && s.path(path)
+	return s != nil && s.path(p)
 }
 
 // Value reports whether a value of class is allowed. norm is its normalised

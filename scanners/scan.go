@@ -125,7 +125,9 @@ type SinkFunc func(*finding.Finding) error
 // Add calls f.
 func (f SinkFunc) Add(x *finding.Finding) error { return f(x) }
 
-// Problem is an input that could not be read, fully or at all.
+// Problem is an input that could not be read, fully or at all. Path is
+// written like a finding's path: escaped, ARCHIVE!MEMBER for members (see
+// source.JoinMember).
 type Problem struct {
 	Path  string `json:"path"`
 	Error string `json:"error"`
@@ -354,7 +356,7 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 					return context.Cause(ctx)
 				}
 			},
-			Error: r.problem,
+			Error: func(path string, err error) { r.problem(source.EscapeName(path), err) },
 			Skipped: func(path, reason string) {
 				r.mu.Lock()
 				r.stats.Skipped++
@@ -374,7 +376,7 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 				continue
 			}
 			if s.opts.Objects == nil {
-				r.problem(t, errors.New("object storage is not configured"))
+				r.problem(source.EscapeName(t), errors.New("object storage is not configured"))
 				continue
 			}
 			if err := s.opts.Objects.Walk(ctx, t, funcs.Item); err != nil {
@@ -383,7 +385,7 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 				}
 				// A listing that fails (after retries) ends this target;
 				// a checkpoint lets the next run resume it.
-				r.problem(t, err)
+				r.problem(source.EscapeName(t), err)
 			}
 		}
 	}()
@@ -443,13 +445,13 @@ func (r *run) problemCount() int {
 	return len(r.stats.Problems)
 }
 
-// problemsOf reports whether problems recorded since before concern path
-// or its members.
+// problemsOf reports whether problems recorded since before concern the
+// file or object named path (its real name) or its members.
 func (r *run) problemsOf(path string, before int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, p := range r.stats.Problems[before:] {
-		if p.Path == path || strings.HasPrefix(p.Path, path+"!") {
+		if top, _ := source.TopFile(p.Path); top == path {
 			return true
 		}
 	}
@@ -459,7 +461,7 @@ func (r *run) problemsOf(path string, before int) bool {
 func (r *run) problem(path string, err error) {
 	msg := err.Error()
 	var pe *fs.PathError
-	if errors.As(err, &pe) && pe.Path == path {
+	if errors.As(err, &pe) && (pe.Path == path || source.EscapeName(pe.Path) == path) {
 		msg = pe.Op + ": " + pe.Err.Error()
 	}
 	r.mu.Lock()
@@ -485,14 +487,17 @@ func (c *countingReader) Read(b []byte) (int, error) {
 // readItem opens one input, feeds its streams to the workers and returns
 // how many streams it had.
 func (r *run) readItem(it workItem) (n int, end Position) {
+	// Findings and problems name the input by its escaped name, which
+	// its members' paths extend; it.Path stays the name to open.
+	name := source.EscapeName(it.Path)
 	defer func() {
 		if p := recover(); p != nil {
-			r.problem(it.Path, fmt.Errorf("internal error while reading: %v", p))
+			r.problem(name, fmt.Errorf("internal error while reading: %v", p))
 			n, end = 0, Position{}
 		}
 	}()
 	s := r.s
-	if s.opts.Allow.Path(it.Path, "") {
+	if s.opts.Allow.Path(name, "") {
 		return 0, Position{Skip: true}
 	}
 	inc := s.opts.Incremental
@@ -507,7 +512,7 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 		}
 		rc, at, err := it.Opener(r.ctx)
 		if err != nil {
-			r.problem(it.Path, err)
+			r.problem(name, err)
 			return 0, Position{}
 		}
 		defer rc.Close()
@@ -516,7 +521,7 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 		var err error
 		file, err = it.Open()
 		if err != nil {
-			r.problem(it.Path, err)
+			r.problem(name, err)
 			return 0, Position{}
 		}
 		defer file.Close()
@@ -531,7 +536,7 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 		}
 		if from.Offset > 0 {
 			if _, err := file.Seek(from.Offset, io.SeekStart); err != nil {
-				r.problem(it.Path, err)
+				r.problem(name, err)
 				return 0, Position{}
 			}
 		}
@@ -556,9 +561,9 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 				n, _ := file.ReadAt(head, 0)
 				rs.head = head[:n]
 			}
-			started, err := r.readStream(it.Path, br, it.idx, 0, rs)
+			started, err := r.readStream(name, br, it.idx, 0, rs)
 			if err != nil && r.ctx.Err() == nil {
-				r.problem(it.Path, err)
+				r.problem(name, err)
 			}
 			if !started { // binary, or allowed: nothing to resume
 				return 0, Position{Whole: true, Offset: it.Size}
@@ -577,7 +582,7 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 		}()
 	}
 	members := 0
-	err := x.Expand(r.ctx, it.Path, src, ra, it.Size, func(path string, br *bufio.Reader) error {
+	err := x.Expand(r.ctx, name, src, ra, it.Size, func(path string, br *bufio.Reader) error {
 		started, err := r.readStream(path, br, it.idx, members, nil)
 		if started {
 			members++
@@ -585,7 +590,7 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 		return err
 	})
 	if err != nil && r.ctx.Err() == nil {
-		r.problem(it.Path, err)
+		r.problem(name, err)
 	}
 	return members, Position{Whole: true, Offset: it.Size}
 }
@@ -633,10 +638,7 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int, rs *re
 	}
 	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head)}
 	if s.opts.Place != nil {
-		top := path
-		if k := strings.IndexByte(path, '!'); k >= 0 {
-			top = path[:k] // archive members sit where their archive is
-		}
+		top, _ := source.TopFile(path) // archive members sit where their archive is
 		st.place = s.opts.Place(top)
 	}
 	for _, c := range s.opts.Engine.Rules() {
@@ -1054,14 +1056,19 @@ func looksBinary(head []byte) bool {
 
 // CSVColumns returns the personal-data columns of a delimited stream:
 // files named .csv, .tsv or .psv, or any stream whose first line reads like
-// a header (delimiter-separated names, no key=value or JSON).
+// a header (delimiter-separated names, no key=value or JSON). path is the
+// stream's finding path or a file's real path: only the extension of the
+// last name counts.
 func CSVColumns(path string, head []byte) *detect.Columns {
 	nl := bytes.IndexByte(head, '\n')
 	if nl < 0 {
 		return nil
 	}
 	first := head[:nl]
-	ext := strings.ToLower(filepath.Ext(strings.TrimSuffix(path[strings.LastIndexByte(path, '!')+1:], ".gz")))
+	if _, members := source.SplitMember(path); len(members) > 0 {
+		path = members[len(members)-1]
+	}
+	ext := strings.ToLower(filepath.Ext(strings.TrimSuffix(path, ".gz")))
 	var delim byte
 	switch ext {
 	case ".csv":

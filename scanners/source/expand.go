@@ -80,10 +80,11 @@ var (
 const maxLayers = 4
 
 // StreamFunc receives one stream of content: a plain file, a decompressed
-// file or an archive member. path is ARCHIVE!MEMBER for members. r is only
-// valid during the call. An error wrapping a context error stops the walk
-// of the input; any other error is reported for path and the walk goes on
-// with the next member.
+// file or an archive member. path is the input's name for a plain or
+// compressed file, and ARCHIVE!MEMBER (made with JoinMember) for members.
+// r is only valid during the call. An error wrapping a context error stops
+// the walk of the input; any other error is reported for path and the walk
+// goes on with the next member.
 type StreamFunc func(path string, r *bufio.Reader) error
 
 // Expander opens inputs as streams, looking through compression and
@@ -96,7 +97,8 @@ type Expander struct {
 }
 
 // Expand reads the input r (named name) and calls fn for every stream of
-// content in it. ra, when not nil, gives random access to the same bytes
+// content in it. name is the input's finding path (EscapeName of its real
+// name), which the paths of its members extend. ra, when not nil, gives random access to the same bytes
 // (size of them), so a zip archive is read in place; without it a zip is
 // spooled to a temporary file. The returned error concerns name itself;
 // errors of archive members go to MemberError.
@@ -229,7 +231,7 @@ func readError(name, op string, err error) error {
 }
 
 func (ex *expansion) member(archive, member string) string {
-	return archive + "!" + strings.TrimPrefix(path.Clean("/"+member), "/")
+	return JoinMember(archive, strings.TrimPrefix(path.Clean("/"+member), "/"))
 }
 
 // fatal reports whether err must stop the whole input rather than one member.

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/piiscan/piiscan/internal/s3test"
+)
+
+// bangTree writes a location that enforces "disallowed: redact" holding
+// report (clean) and report!2026-11.log (a card number and an email), and
+// returns the policy file and the two files.
+func bangTree(t *testing.T) (policy, clean, dirty string) {
+	t.Helper()
+	dir := t.TempDir()
+	old := time.Now().Add(-48 * time.Hour)
+	write := func(rel, data string) string {
+		p := filepath.Join(dir, rel)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, old, old)
+		return p
+	}
+	clean = write("logs/report", bangClean)
+	dirty = write("logs/report!2026-11.log", "paid with 4111 1111 1111 1111 by ada@example.com\n")
+	policy = write("rules.yaml", fmt.Sprintf(`version: 1
+rules:
+  - {id: email, detector: email, severity: medium}
+  - {id: card, detector: credit_card, severity: critical}
+locations:
+  - name: logs
+    paths: [%[1]s/logs]
+    allowed: [email]
+    disallowed: redact
+enforcement:
+  audit_log: %[1]s/audit.jsonl
+  quarantine_dir: %[1]s/quarantine
+  breaker: {max_share: 1}
+`, dir))
+	return policy, clean, dirty
+}
+
+const bangClean = "nothing personal here\n"
+
+// A file whose name holds '!' is a file, not the member of an archive
+// named like the part before the '!'.
+func TestRedactFileNameWithBang(t *testing.T) {
+	policy, clean, dirty := bangTree(t)
+	code, out, errs := runCLI(t, "", "--config", policy, "redact", "--enforce")
+	if code != exitOK {
+		t.Fatalf("redact: exit %d\n%s\n%s", code, out, errs)
+	}
+	if got, _ := os.ReadFile(dirty); string(got) != "paid with [credit_card:…1111] by ada@example.com\n" {
+		t.Errorf("redact left %s as:\n%s", filepath.Base(dirty), got)
+	}
+	if got, err := os.ReadFile(clean); err != nil || string(got) != bangClean {
+		t.Errorf("redact touched the clean file %s: %q, %v", filepath.Base(clean), got, err)
+	}
+	if q, _ := filepath.Glob(filepath.Join(filepath.Dir(policy), "quarantine", "*")); len(q) > 0 {
+		t.Errorf("redact quarantined %q", q)
+	}
+	if rawCard.MatchString(out + errs) {
+		t.Errorf("redact printed a raw card number:\n%s\n%s", out, errs)
+	}
+}
+
+func TestEraseFileNameWithBang(t *testing.T) {
+	policy, clean, dirty := bangTree(t)
+	code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=ada@example.com", "--enforce")
+	if code != exitOK {
+		t.Fatalf("erase: exit %d\n%s\n%s", code, out, errs)
+	}
+	if got, _ := os.ReadFile(dirty); string(got) != "paid with 4111 1111 1111 1111 by [email:erased]\n" {
+		t.Errorf("erase left %s as:\n%s", filepath.Base(dirty), got)
+	}
+	if got, err := os.ReadFile(clean); err != nil || string(got) != bangClean {
+		t.Errorf("erase touched the clean file %s: %q, %v", filepath.Base(clean), got, err)
+	}
+	if strings.Contains(out+errs, "inside an archive") || strings.Contains(out+errs, "ada@") {
+		t.Errorf("erase output:\n%s\n%s", out, errs)
+	}
+}
+
+// The same for objects: a key holding '!' names one object.
+func TestRedactObjectKeyWithBang(t *testing.T) {
+	s := s3test.Start(t)
+	s.Env(t)
+	s.Bucket(t, "red")
+	s.Put(t, "red", "report", []byte(bangClean))
+	s.Put(t, "red", "report!2026-11.log", []byte("paid with 4111 1111 1111 1111 by ada@example.com\n"))
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "rules.yaml")
+	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
+rules:
+  - {id: email, detector: email, severity: medium}
+  - {id: card, detector: credit_card, severity: critical}
+s3: {path_style: true}
+locations:
+  - {name: exports, paths: ["s3://red/"], allowed: [email], disallowed: redact}
+enforcement:
+  audit_log: %[1]s/audit.jsonl
+  breaker: {max_share: 1}
+`, dir)), 0o644)
+	t.Setenv("PIISCAN_NOW", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+
+	code, out, errs := runCLI(t, "", "--config", policy, "redact", "--enforce")
+	if code != exitOK {
+		t.Fatalf("redact: exit %d\n%s\n%s", code, out, errs)
+	}
+	get := func(k string) string {
+		o, err := s.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("red"), Key: aws.String(k)})
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		defer o.Body.Close()
+		data, _ := io.ReadAll(o.Body)
+		return string(data)
+	}
+	if got := get("report!2026-11.log"); got != "paid with [credit_card:…1111] by ada@example.com\n" {
+		t.Errorf("redact left the object as:\n%s", got)
+	}
+	if got := get("report"); got != bangClean {
+		t.Errorf("redact touched the clean object: %q", got)
+	}
+}
