@@ -46,7 +46,7 @@ func TestMaskReplacesOverlappingValuesOfDifferentClasses(t *testing.T) {
 	e := defaultEngine(t)
 	tests := []struct {
 		name, in, want string
-		values        int64
+		values         int64
 	}{
 		{"phone inside an address field", `{"address":"1 Main St, 10001 New York, tel +1 415 555 0100","id":7}` + "\n",
 			`{"address":"[postal_address]","id":7}` + "\n", 2},
