@@ -63,3 +63,28 @@ func TestMaskReplacesOverlappingValuesOfDifferentClasses(t *testing.T) {
 		})
 	}
 }
+
+func TestMaskReplacesURLEncodedValuesWhole(t *testing.T) {
+	e := defaultEngine(t)
+	const (
+		pre  = `203.0.113.9 - - [01/Nov/2026:10:00:00 +0000] "GET /pay?`
+		post = ` HTTP/1.1" 200 512 "-" "Mozilla/5.0"` + "\n"
+	)
+	tests := []struct{ name, query, want string }{
+		{"plus-encoded card and %40 email", "card=4111+1111+1111+1111&email=alice%40example.com",
+			"card=[credit_card:…1111]&email=[email:…@example.com]"},
+		{"%20-encoded card", "cc=4111%201111%201111%201111&x=1", "cc=[credit_card:…1111]&x=1"},
+		{"%20-encoded amex", "cc=3782%20822463%2010005", "cc=[credit_card:…0005]"},
+	}
+	m := &Masker{Engine: e, Select: func(class string, raw []byte) (string, bool) {
+		return finding.Redaction(class, raw), class != finding.ClassIPAddress
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := mask(t, m, pre+tt.query+post, "access.log")
+			if want := pre + tt.want + post; got != want {
+				t.Errorf("got  %q\nwant %q", got, want)
+			}
+		})
+	}
+}
