@@ -8,6 +8,7 @@ import (
 	piiscan "github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
 )
 
@@ -84,6 +85,72 @@ func TestMaskReplacesURLEncodedValuesWhole(t *testing.T) {
 			got, _ := mask(t, m, pre+tt.query+post, "access.log")
 			if want := pre + tt.want + post; got != want {
 				t.Errorf("got  %q\nwant %q", got, want)
+			}
+		})
+	}
+}
+
+// maskCorpus holds lines of the kinds piiscan rewrites, with values the
+// scan reports in every form it knows.
+var maskCorpus = []struct{ name, path, text string }{
+	{"access log", "access.log",
+		`203.0.113.9 - - [01/Nov/2026:10:00:00 +0000] "GET /pay?card=4111+1111+1111+1111&email=alice%40example.com HTTP/1.1" 200 512 "-" "Mozilla/5.0"` + "\n" +
+			`2001:db8::7 - - [01/Nov/2026:10:00:01 +0000] "GET /pay?cc=4111%201111%201111%201111&tel=%2B14155550100 HTTP/1.1" 200 512 "https://admin:s3cr3tPw@example.com/" "curl/8"` + "\n"},
+	{"JSON log", "app.log",
+		`{"ts":"2026-11-01T10:00:00Z","email":"bob@example.com","card":"5555-5555-5555-4444","cvv":"123","password":"hunter2!Secret"}` + "\n" +
+			`{"address":"1 Main St, 10001 New York, tel +1 415 555 0100","diagnosis":"type 2 diabetes","name":"Alice Smith","dob":"1980-02-29"}` + "\n"},
+	{"key=value", "app.log",
+		"level=info user=alice@example.com ip=198.51.100.23 ssn=123-45-6789 token=ghp_abcdefghijklmnop1234 card=378282246310005\n" +
+			"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc AKIAIOSFODNN7EXAMPLE\n"},
+	{"CSV with header", "export.csv",
+		"id,name,email,phone,diagnosis\n1,Alice Smith,alice@example.com,(415) 555-0100,asthma\n2,Bob Jones,bob@example.org,+44 20 7946 0958,\n"},
+	{"plain text", "notes.txt",
+		"patient diagnosed with diabetes, prescribed metformin 500 mg; call (415) 555-0100 or mail carol@example.com\n" +
+			"card 4111 1111 1111 1111 exp 12/27, SSN 123-45-6789\n"},
+}
+
+// leftAfterMasking masks text with every value selected and returns what a
+// scan of the result still reports, as "class=value".
+func leftAfterMasking(t testing.TB, e *detect.Engine, path, text string) []string {
+	t.Helper()
+	out, _ := mask(t, maskAll(e), text, path)
+	ob := []byte(out)
+	var cols *detect.Columns
+	if c := scanners.CSVColumns(path, ob); c != nil {
+		cc := *c
+		cc.SkipFirstLine = true
+		cols = &cc
+	}
+	var left []string
+	for _, m := range e.NewScanner().Scan(ob, cols) {
+		left = append(left, e.Rules()[m.Rule].Class+"="+string(ob[m.Start:m.End]))
+	}
+	return left
+}
+
+func TestMaskLeavesNothingTheScanReports(t *testing.T) {
+	e := defaultEngine(t)
+	for _, tt := range maskCorpus {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := e.NewScanner()
+			if len(sc.Scan([]byte(tt.text), nil)) == 0 {
+				t.Fatal("the corpus has nothing to mask")
+			}
+			if left := leftAfterMasking(t, e, tt.path, tt.text); len(left) > 0 {
+				t.Errorf("after masking the scan still reports %d values: %q", len(left), left)
+			}
+		})
+	}
+}
+
+func TestMaskIsIdempotent(t *testing.T) {
+	e := defaultEngine(t)
+	for _, tt := range maskCorpus {
+		t.Run(tt.name, func(t *testing.T) {
+			once, _ := mask(t, maskAll(e), tt.text, tt.path)
+			twice, st := mask(t, maskAll(e), once, tt.path)
+			if twice != once || st.Values != 0 {
+				t.Errorf("masking the masked text replaced %d more values:\n%s", st.Values, twice)
 			}
 		})
 	}
