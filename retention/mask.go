@@ -29,9 +29,13 @@ type MaskStats struct {
 	Lines    int64 // lines changed or dropped
 	BytesIn  int64
 	BytesOut int64
+
+	linesIn int64 // lines read, for errors
 }
 
-// ErrLineTooLong means a line is longer than Masker.MaxLine.
+// ErrLineTooLong means a line is longer than Masker.MaxLine. Mask fails
+// with it (naming the line) before the end of the input, so the caller
+// discards the partial output and the values of that line stay.
 var ErrLineTooLong = errors.New("line too long to rewrite")
 
 // Mask copies r to w with the selected values replaced. path is used for
@@ -69,7 +73,8 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 		line = append(line, piece...)
 		if errors.Is(err, bufio.ErrBufferFull) {
 			if len(line) > maxLine {
-				return st, fmt.Errorf("%w (more than %d bytes)", ErrLineTooLong, maxLine)
+				return st, fmt.Errorf("line %d: %w (more than %d bytes): its values stay, the file is left unchanged",
+					st.linesIn+1, ErrLineTooLong, maxLine)
 			}
 			continue
 		}
@@ -78,6 +83,7 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 		}
 		if len(line) > 0 {
 			st.BytesIn += int64(len(line))
+			st.linesIn++
 			if first && cols == nil && len(batch) == 0 {
 				cols = scanners.CSVColumns(path, line)
 			}

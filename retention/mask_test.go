@@ -2,6 +2,8 @@ package retention
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -153,5 +155,25 @@ func TestMaskIsIdempotent(t *testing.T) {
 				t.Errorf("masking the masked text replaced %d more values:\n%s", st.Values, twice)
 			}
 		})
+	}
+}
+
+func TestMaskNamesTheLineTooLongToRewrite(t *testing.T) {
+	e := defaultEngine(t)
+	m := maskAll(e)
+	m.MaxLine = 4 << 10
+	in := "ok alice@example.com\nok\n" + strings.Repeat("x", 8<<20) + " bob@example.com\nafter\n"
+	_, err := m.Mask(strings.NewReader(in), io.Discard, "app.log")
+	if !errors.Is(err, ErrLineTooLong) {
+		t.Fatalf("err = %v, want ErrLineTooLong", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"line 3", "left unchanged"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "example.com") {
+		t.Errorf("error %q holds a value", msg)
 	}
 }
