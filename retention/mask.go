@@ -29,9 +29,13 @@ type MaskStats struct {
 	Lines    int64 // lines changed or dropped
 	BytesIn  int64
 	BytesOut int64
+
+	linesIn int64 // lines read, for errors
 }
 
-// ErrLineTooLong means a line is longer than Masker.MaxLine.
+// ErrLineTooLong means a line is longer than Masker.MaxLine. Mask fails
+// with it (naming the line) before the end of the input, so the caller
+// discards the partial output and the values of that line stay.
 var ErrLineTooLong = errors.New("line too long to rewrite")
 
 // Mask copies r to w with the selected values replaced. path is used for
@@ -69,7 +73,8 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 		line = append(line, piece...)
 		if errors.Is(err, bufio.ErrBufferFull) {
 			if len(line) > maxLine {
-				return st, fmt.Errorf("%w (more than %d bytes)", ErrLineTooLong, maxLine)
+				return st, fmt.Errorf("line %d: %w (more than %d bytes): its values stay, the file is left unchanged",
+					st.linesIn+1, ErrLineTooLong, maxLine)
 			}
 			continue
 		}
@@ -78,6 +83,7 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 		}
 		if len(line) > 0 {
 			st.BytesIn += int64(len(line))
+			st.linesIn++
 			if first && cols == nil && len(batch) == 0 {
 				cols = scanners.CSVColumns(path, line)
 			}
@@ -97,18 +103,7 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 
 // rewrite writes batch (whole lines) with the selected matches replaced.
 func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns, w *bufio.Writer, st *MaskStats) error {
-	rules := m.Engine.Rules()
-	type repl struct {
-		start, end int
-		with       string
-	}
-	var rs []repl
-	for _, mt := range sc.Scan(batch, cols) {
-		with, ok := m.Select(rules[mt.Rule].Class, batch[mt.Start:mt.End])
-		if ok {
-			rs = append(rs, repl{mt.Start, mt.End, with})
-		}
-	}
+	rs := m.selected(sc.Scan(batch, cols), batch, nil)
 	write := func(b []byte) error {
 		st.BytesOut += int64(len(b))
 		_, err := w.Write(b)
@@ -123,7 +118,7 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 			}
 			hit := int64(0)
 			for k < len(rs) && rs[k].start < end {
-				hit++
+				hit += rs[k].values
 				k++
 			}
 			if hit > 0 {
@@ -137,20 +132,56 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 		return nil
 	}
 	pos := 0
-	lastLine := -1
+	counted := false // the line being written has a replacement already
 	for _, r := range rs {
-		if err := write(batch[pos:r.start]); err != nil {
+		gap := batch[pos:r.start]
+		if bytes.IndexByte(gap, '\n') >= 0 {
+			counted = false
+		}
+		if err := write(gap); err != nil {
 			return err
 		}
 		if err := write([]byte(r.with)); err != nil {
 			return err
 		}
-		st.Values++
-		if ls := bytes.LastIndexByte(batch[:r.start], '\n'); ls != lastLine {
+		st.Values += r.values
+		if !counted {
 			st.Lines++
-			lastLine = ls
+			counted = true
 		}
 		pos = r.end
 	}
 	return write(batch[pos:])
+}
+
+// span is a stretch of text to replace and what replaces it.
+type span struct {
+	start, end int
+	with       string
+	values     int64 // selected matches inside
+}
+
+// selected appends to rs the spans of text that the matches Select picks.
+// Matches of different classes may overlap (an address inside a password
+// field): overlapping picks become one span covering them all, so that no
+// part of either value stays.
+func (m *Masker) selected(matches []detect.Match, text []byte, rs []span) []span {
+	rules := m.Engine.Rules()
+	for _, mt := range matches {
+		with, ok := m.Select(rules[mt.Rule].Class, text[mt.Start:mt.End])
+		if !ok {
+			continue
+		}
+		if k := len(rs) - 1; k >= 0 && mt.Start < rs[k].end {
+			last := &rs[k]
+			if mt.End > last.end {
+				last.end = mt.End
+				last.with += with
+			}
+			last.values++
+			continue
+		}
+		rs = append(rs, span{start: mt.Start, end: mt.End, with: with, values: 1})
+	}
+	return rs
 }

@@ -510,12 +510,13 @@ var placeholders = []string{
 	"redacted", "[redacted]", "<redacted>", "(redacted)", "filtered", "[filtered]", "masked",
 	"hidden", "null", "nil", "none", "undefined", "true", "false", "n/a", "na", "-", "***",
 	"changeme?", "<password>", "<secret>", "<token>", "your_password", "yourpassword",
-	"password", "secret", "string", "example", "xxx", "empty", "unset", "removed", "omitted",
+	"password", "secret", "string", "example", "xxx", "empty", "unset", "removed", "omitted", "erased",
 }
 
 // placeholder reports whether v is empty of real data: a word from
-// placeholders, one character repeated (*****, xxxxx), or a template
-// reference (${DB_PASSWORD}, {{ .Values.x }}, %(pw)s, $PASSWORD).
+// placeholders, one character repeated (*****, xxxxx), a template
+// reference (${DB_PASSWORD}, {{ .Values.x }}, %(pw)s, $PASSWORD) or what
+// piiscan redact and erase write in place of a value.
 func placeholder(v []byte) bool {
 	if len(v) == 0 {
 		return true
@@ -534,6 +535,9 @@ func placeholder(v []byte) bool {
 		bytes.HasPrefix(v, []byte("%s")) || bytes.HasPrefix(v, []byte("<%")) {
 		return true
 	}
+	if redactionToken(v) {
+		return true
+	}
 	if len(v) > 24 {
 		return false
 	}
@@ -543,6 +547,25 @@ func placeholder(v []byte) bool {
 		}
 	}
 	return false
+}
+
+// redactionToken reports whether v is what piiscan writes in place of a
+// value (finding.Redaction, erasure): "[class]", "[class:erased]" or
+// "[class:…tail]". A redacted file scanned again has nothing to report.
+func redactionToken(v []byte) bool {
+	if len(v) < 3 || v[0] != '[' || v[len(v)-1] != ']' {
+		return false
+	}
+	in := v[1 : len(v)-1]
+	k := 0
+	for k < len(in) && (isLower[in[k]] || isDigit(in[k]) || in[k] == '_' || in[k] == '-') {
+		k++
+	}
+	if k == 0 || bytes.IndexByte(in, ']') >= 0 {
+		return false
+	}
+	rest := in[k:]
+	return len(rest) == 0 || string(rest) == ":erased" || bytes.HasPrefix(rest, []byte(":…"))
 }
 
 func allDigits(v []byte) bool {

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"slices"
 
 	"github.com/piiscan/piiscan/finding"
@@ -21,6 +22,8 @@ func digitRunMayMatch(b []byte, i, j int, nanp bool) bool {
 	case next == '-' || next == ' ':
 		return g == 3 || g == 1 && b[i] == '1' ||
 			g == 4 && j+4 < len(b) && isDigit(b[j+1]) && isDigit(b[j+4])
+	case next == '+' || next == '%':
+		return g == 4 && cardSep(b, j) > 0
 	case next == ')':
 		return g == 3
 	}
@@ -55,6 +58,12 @@ func (s *Scanner) number(i int) int {
 		return j
 	}
 	if i > 0 && b[i-1] == '+' {
+		// No country code has four digits: "q=x+4111+1111+..." is a card.
+		if g == 4 && e.on(dCard) && cardSep(b, j) > 0 {
+			if end := s.card(i, j); end > 0 {
+				return end
+			}
+		}
 		if e.on(dPhone) {
 			if end := s.phone(i, j); end > 0 {
 				return end
@@ -75,8 +84,8 @@ func (s *Scanner) number(i int) int {
 				return end
 			}
 		}
-	case g == 4 && (next == ' ' || next == '-'):
-		if e.on(dCard) && j+1 < n && isDigit(b[j+1]) {
+	case g == 4 && cardSep(b, j) > 0:
+		if e.on(dCard) {
 			if end := s.card(i, j); end > 0 {
 				return end
 			}
@@ -187,6 +196,27 @@ func isCardLayout(g []int) bool {
 	return false
 }
 
+// cardSep returns the length of the separator between two digit groups of
+// a card number at j, or 0: a space or '-', or, in URLs and form bodies,
+// the encoded space '+' or "%20". A digit must follow it.
+func cardSep(b []byte, j int) int {
+	l := 0
+	switch {
+	case j >= len(b):
+		return 0
+	case b[j] == ' ' || b[j] == '-' || b[j] == '+':
+		l = 1
+	case b[j] == '%' && j+2 < len(b) && b[j+1] == '2' && b[j+2] == '0':
+		l = 3
+	default:
+		return 0
+	}
+	if j+l < len(b) && isDigit(b[j+l]) {
+		return l
+	}
+	return 0
+}
+
 // card parses a payment card number at i whose first digit group ends at j.
 func (s *Scanner) card(i, j int) int {
 	b := s.b
@@ -207,12 +237,12 @@ func (s *Scanner) card(i, j int) int {
 		return j
 	}
 	// Grouped: 4 digits, then groups joined by one consistent separator.
-	if j >= n || (b[j] != ' ' && b[j] != '-') {
+	sl := cardSep(b, j)
+	if sl == 0 {
 		return 0
 	}
-	sep := b[j]
-	var groups [5]int
-	var ends [5]int
+	sep := b[j : j+sl]
+	var groups, starts, ends [5]int
 	ng := 0
 	p := i
 	for ng < 5 {
@@ -220,11 +250,10 @@ func (s *Scanner) card(i, j int) int {
 		if q == p || q-p > 6 {
 			break
 		}
-		groups[ng] = q - p
-		ends[ng] = q
+		groups[ng], starts[ng], ends[ng] = q-p, p, q
 		ng++
-		if q+1 < n && b[q] == sep && isDigit(b[q+1]) {
-			p = q + 1
+		if q+sl < n && bytes.Equal(b[q:q+sl], sep) && isDigit(b[q+sl]) {
+			p = q + sl
 			continue
 		}
 		break
@@ -235,13 +264,16 @@ func (s *Scanner) card(i, j int) int {
 	// Try the longest grouping that fits a layout and validates.
 	for k := ng; k >= 3; k-- {
 		end := ends[k-1]
-		if !boundaryAfter(b, end) || (k == ng && continuesNumber(b, end) && b[end] != sep) {
+		if !boundaryAfter(b, end) || (k == ng && continuesNumber(b, end) && b[end] != sep[0]) {
 			continue
 		}
 		if !isCardLayout(groups[:k]) {
 			continue
 		}
-		d := digitsOf(b[i:end], dbuf[:0])
+		d := dbuf[:0]
+		for g := range k {
+			d = append(d, b[starts[g]:ends[g]]...)
+		}
 		if len(d) < 13 || !luhnDigits(d) || cardBrand(d) == "" {
 			continue
 		}

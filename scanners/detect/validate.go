@@ -272,7 +272,9 @@ func Normalize(class string, v []byte, region string) []byte {
 	case finding.ClassEmail:
 		return bytes.ToLower(bytes.Replace(v, []byte("%40"), []byte("@"), 1))
 	case finding.ClassCreditCard, finding.ClassUSSSN:
-		return digitsOf(v, nil)
+		// "%20" separates the groups of a card number in a URL: its
+		// digits are not the card's.
+		return digitsOf(bytes.ReplaceAll(v, []byte("%20"), nil), nil)
 	case finding.ClassPhoneNumber:
 		if p := normalizePhone(v, region); p != "" {
 			return []byte(p)
