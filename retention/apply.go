@@ -193,6 +193,8 @@ func (x *Executor) count(ctx context.Context, it *Item) {
 	it.Stats = st
 	switch {
 	case errors.Is(err, errNothing):
+	case errors.Is(err, ErrUndatable):
+		it.Action, it.Reason = Keep, it.Reason+"; kept: "+undatableReason(err)
 	case errors.Is(err, errEmpty):
 		it.emptied = true
 		it.Action = Delete
@@ -349,6 +351,9 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 		switch {
 		case errors.Is(err, errNothing):
 			return entry, nil
+		case errors.Is(err, ErrUndatable):
+			it.Action, it.Reason = Keep, it.Reason+"; kept: "+undatableReason(err)
+			return entry, nil
 		case errors.Is(err, errEmpty):
 			// Every record expired: the file goes.
 			it.Action = Delete
@@ -393,6 +398,9 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 		switch {
 		case errors.Is(err, errNothing):
 			return entry, nil
+		case errors.Is(err, ErrUndatable):
+			it.Action, it.Reason = Keep, it.Reason+"; kept: "+undatableReason(err)
+			return entry, nil
 		case err != nil:
 			return entry, err
 		}
@@ -430,7 +438,7 @@ func (x *Executor) quarantineDir() string { return x.Config.QuarantineDir() }
 // older than the item's cutoff; when enforce is off it only counts. It
 // returns errNothing when no record expired and errEmpty when all did.
 func (x *Executor) dropRecords(ctx context.Context, t Store, it *Item, enforce bool) (RecordStats, error) {
-	parser := &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone}
+	parser := it.timeParser()
 	keep := func(tm time.Time) bool { return !tm.Before(it.Cutoff) }
 	var st RecordStats
 	n, err := x.transform(ctx, t, it, enforce, func(in io.Reader, out io.Writer, mtime time.Time) error {
@@ -478,6 +486,12 @@ func (x *Executor) transform(ctx context.Context, t Store, it *Item, enforce boo
 		}
 		return zw.Close()
 	})
+}
+
+// undatableReason says why a file's records were left alone: its lines
+// could not be dated well enough to drop any on their evidence.
+func undatableReason(err error) string {
+	return "undatable (" + strings.TrimPrefix(err.Error(), ErrUndatable.Error()+": ") + ")"
 }
 
 // countOutcome says whether filtering changed nothing, emptied the file,

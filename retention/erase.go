@@ -81,7 +81,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 	hits, err := scanLocations(ctx, c, sc, p, func(l *config.Location) bool {
 		return len(opts.Locations) == 0 || slices.Contains(opts.Locations, l.Name)
 	}, func(f *finding.Finding) bool {
-		if strings.HasPrefix(filepath.Base(f.Path), TempPrefix) {
+		if isTemp(f.Path) {
 			return false
 		}
 		for _, s := range subjects {

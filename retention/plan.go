@@ -44,8 +44,9 @@ type Item struct {
 	Subjects  []Subject
 	DropLines bool
 	Found     int64
-	// Cutoff is the oldest record time kept by record actions.
-	Cutoff time.Time
+	// Cutoff is the oldest record time kept by record actions; Now is the
+	// plan's clock, past which a record time is implausible.
+	Cutoff, Now time.Time
 	// Outcome, filled when the plan is carried out (or simulated).
 	Done   bool
 	Err    error
@@ -286,7 +287,7 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 				kind, days(age), days(loc.MaxAge))
 			return it
 		}
-		it.Cutoff = cutoff
+		it.Cutoff, it.Now = cutoff, now
 		it.Reason = fmt.Sprintf("records older than %s (retention %s)", cutoff.UTC().Format(time.RFC3339), days(loc.MaxAge))
 		it.Action = DropRecords
 		if loc.Action == config.ActionRedact {
@@ -301,6 +302,11 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 		}
 	}
 	return it
+}
+
+// timeParser reads the record times of the item's location.
+func (it *Item) timeParser() *TimeParser {
+	return &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone, Now: it.Now}
 }
 
 // days renders a duration in days when it is long.

@@ -192,7 +192,7 @@ func TestPurgeRecords(t *testing.T) {
 		return fmt.Sprintf(`{"ts":"%s","msg":"%s"}`+"\n", ago(d).Format(time.RFC3339Nano), msg)
 	}
 	old := line(45*day, "old a") + line(31*day, "old b")
-	fresh := line(29*day, "fresh c") + "continuation of c\n" + line(1*day, "fresh d")
+	fresh := line(29*day, "fresh c") + "\tcontinuation of c\n" + line(1*day, "fresh d")
 	plain := filepath.Join(dir, "app", "app.log.1")
 	mkfile(t, plain, old+fresh, 0o640, ago(2*day))
 	zipped := filepath.Join(dir, "app", "app.log.2.gz")

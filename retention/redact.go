@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // PlanRedact scans the locations whose policy acts on disallowed data
@@ -34,7 +34,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 	hits, err := scanLocations(ctx, c, sc, p, func(l *config.Location) bool {
 		return l.Disallowed != config.ActionReport && (len(opts.Locations) == 0 || slices.Contains(opts.Locations, l.Name))
 	}, func(f *finding.Finding) bool {
-		return f.Disallowed && f.Location != "" && !strings.HasPrefix(filepath.Base(f.Path), TempPrefix)
+		return f.Disallowed && f.Location != "" && !isTemp(f.Path)
 	})
 	if err != nil {
 		return nil, err
@@ -198,7 +198,7 @@ func (x *Executor) redactRecords(ctx context.Context, t Store, it *Item, fps *[]
 	if err != nil {
 		return RecordStats{}, MaskStats{}, err
 	}
-	parser := &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone}
+	parser := it.timeParser()
 	var rst RecordStats
 	var mst MaskStats
 	it.newSize, err = x.transform(ctx, t, it, x.Enforce, func(in io.Reader, out io.Writer, mtime time.Time) error {

@@ -87,6 +87,14 @@ func (o *ownFiles) Covers(path string) bool {
 	return false
 }
 
+// isTemp reports whether a finding's path is in one of piiscan's own
+// temporary files (a rewrite a killed run left behind, which the next
+// enforcing run removes).
+func isTemp(findingPath string) bool {
+	file, _ := source.TopFile(findingPath)
+	return strings.HasPrefix(filepath.Base(file), TempPrefix)
+}
+
 // holdOf returns the reason of the active hold covering path, or "". A
 // hold covers a path when one of its patterns matches the path or a folder
 // above it, by the name the location uses or by the file's real path (a
