@@ -381,3 +381,50 @@ func TestErasureReportNamesNoPath(t *testing.T) {
 
 // gzipped is a helper for tests that need a real gzip stream.
 var _ = gzip.NewWriter
+
+// Monolog lines after one old log4j line are records of their own, not
+// its continuation (they once went with it, and the file was emptied), and
+// files whose records cannot be dated ("time":17 is a duration) are kept
+// whole, not read as 1970.
+func TestPurgeKeepsRecordsItCannotDate(t *testing.T) {
+	dir := t.TempDir()
+	old := ago(60*day).Format("2006-01-02 15:04:05") + ",000 INFO [main] started\n"
+	var monolog strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&monolog, "[%s] production.INFO: order %d shipped {\"id\":%d} []\n", ago(2*day).Format("2006-01-02 15:04:05"), i, i)
+	}
+	var durations strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&durations, `{"time":17,"msg":"request %d took 17 ms"}`+"\n", i)
+	}
+	laravel := filepath.Join(dir, "app", "laravel.log")
+	mkfile(t, laravel, old+monolog.String(), 0o644, ago(2*day))
+	for i := range 10 {
+		mkfile(t, filepath.Join(dir, "app", fmt.Sprintf("api-%d.jsonl", i)), durations.String(), 0o644, ago(2*day))
+	}
+	c := loadPolicy(t, dir, "locations:\n  - name: app\n    paths: [$DIR/app]\n    retention: {max_age: 30d, from: record}\n")
+	before := hashTree(t, dir)
+	p, err, _ := run(t, c, true, PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range p.Items {
+		switch {
+		case it.Path == laravel:
+			if !it.Done || it.Stats.Dropped != 1 || it.Stats.Records != 21 {
+				t.Errorf("laravel.log: %s %+v %v", it.Action, it.Stats, it.Err)
+			}
+		case it.Action != Keep || !strings.Contains(it.Reason, "undatable") || it.Done:
+			t.Errorf("%s: %s %q", filepath.Base(it.Path), it.Action, it.Reason)
+		}
+	}
+	if got, _ := os.ReadFile(laravel); string(got) != monolog.String() {
+		t.Errorf("laravel.log:\n%s", got)
+	}
+	after := hashTree(t, dir)
+	for path, h := range before {
+		if path != laravel && after[path] != h {
+			t.Errorf("%s changed", filepath.Base(path))
+		}
+	}
+}
