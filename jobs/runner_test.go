@@ -53,13 +53,17 @@ func tarGz(t *testing.T, name string, data []byte) []byte {
 	return gz.Bytes()
 }
 
-// Violations are alerted once, then as reminders after remind_after while
-// their file exists, also when the file is not read again; a violation
-// whose file is gone is forgotten.
-func TestRunnerRemindersAndDedup(t *testing.T) {
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "app.log"), []byte("card 4111 1111 1111 1111\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "dump.tar.gz"), tarGz(t, "users.csv", []byte("card 5555 5555 5555 4444\n")), 0o644)
+// reminderRun is a scan job over dir that alerts a recording sink, with
+// remind_after 1d and a clock the test moves.
+type reminderRun struct {
+	cfg  *config.Config
+	st   *state.Store
+	sink *recordingSink
+	now  time.Time
+}
+
+func newReminderRun(t *testing.T, dir string) *reminderRun {
+	t.Helper()
 	t.Setenv("PIISCAN_FINGERPRINT_KEY", "k")
 	cfg, err := config.Parse("test.yaml", []byte(`version: 1
 rules:
@@ -80,35 +84,48 @@ alerts:
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	sink := &recordingSink{}
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	run := func() []alert.Summary {
-		t.Helper()
-		r := &Runner{Config: cfg, State: st, Now: func() time.Time { return now },
-			Sink: func(*config.Route) (alert.Sink, error) { return sink, nil }}
-		if _, err := r.Run(context.Background(), cfg.JobByName("scan")); err != nil {
-			t.Fatal(err)
-		}
-		return sink.take()
+	t.Cleanup(func() { st.Close() })
+	return &reminderRun{cfg: cfg, st: st, sink: &recordingSink{}, now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+// run runs the job once at h.now and returns the alerts it sent.
+func (h *reminderRun) run(t *testing.T) []alert.Summary {
+	t.Helper()
+	r := &Runner{Config: h.cfg, State: h.st, Now: func() time.Time { return h.now },
+		Sink: func(*config.Route) (alert.Sink, error) { return h.sink, nil }}
+	if _, err := r.Run(context.Background(), h.cfg.JobByName("scan")); err != nil {
+		t.Fatal(err)
 	}
+	return h.sink.take()
+}
+
+// Violations are alerted once, then as reminders after remind_after while
+// their file exists, also when the file is not read again; a violation
+// whose file is gone is forgotten.
+func TestRunnerRemindersAndDedup(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "app.log"), []byte("card 4111 1111 1111 1111\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "dump.tar.gz"), tarGz(t, "users.csv", []byte("card 5555 5555 5555 4444\n")), 0o644)
+	h := newReminderRun(t, dir)
+	cfg, st, sink := h.cfg, h.st, h.sink
+	run := func() []alert.Summary { return h.run(t) }
 	if got := run(); len(got) != 1 || got[0].New != 2 || got[0].Reminders != 0 {
 		t.Fatalf("first run: %+v", got)
 	}
-	now = now.Add(time.Hour)
+	h.now = h.now.Add(time.Hour)
 	if got := run(); len(got) != 0 {
 		t.Fatalf("second run alerted again: %+v", got)
 	}
-	now = now.Add(25 * time.Hour)
+	h.now = h.now.Add(25 * time.Hour)
 	if got := run(); len(got) != 1 || got[0].New != 0 || got[0].Reminders != 2 {
 		t.Fatalf("reminder run: %+v", got)
 	}
-	now = now.Add(time.Hour)
+	h.now = h.now.Add(time.Hour)
 	if got := run(); len(got) != 0 {
 		t.Fatalf("reminded twice: %+v", got)
 	}
 	os.Remove(filepath.Join(dir, "app.log"))
-	now = now.Add(25 * time.Hour)
+	h.now = h.now.Add(25 * time.Hour)
 	got := run()
 	if len(got) != 1 || got[0].Reminders != 1 || got[0].Examples[0].Path != filepath.Join(dir, "dump.tar.gz")+"!users.csv" {
 		t.Fatalf("after the log was removed: %+v", got)
@@ -130,47 +147,17 @@ func TestRunnerRemindsOfFileNameWithBang(t *testing.T) {
 	dir := t.TempDir()
 	bang := filepath.Join(dir, "app!2026-11.log")
 	os.WriteFile(bang, []byte("card 4111 1111 1111 1111\n"), 0o644)
-	t.Setenv("PIISCAN_FINGERPRINT_KEY", "k")
-	cfg, err := config.Parse("test.yaml", []byte(`version: 1
-rules:
-  - {id: card, detector: credit_card, severity: critical}
-locations:
-  - {name: logs, paths: [`+dir+`]}
-jobs:
-  - {name: scan, schedule: "@hourly", action: scan, alerts: [sec]}
-alerts:
-  remind_after: 1d
-  routes:
-    - {name: sec, webhook: {url: "http://127.0.0.1:1/"}}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := state.Open(filepath.Join(t.TempDir(), "state.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	sink := &recordingSink{}
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	run := func() []alert.Summary {
-		t.Helper()
-		r := &Runner{Config: cfg, State: st, Now: func() time.Time { return now },
-			Sink: func(*config.Route) (alert.Sink, error) { return sink, nil }}
-		if _, err := r.Run(context.Background(), cfg.JobByName("scan")); err != nil {
-			t.Fatal(err)
-		}
-		return sink.take()
-	}
+	h := newReminderRun(t, dir)
+	run := func() []alert.Summary { return h.run(t) }
 	if got := run(); len(got) != 1 || got[0].New != 1 {
 		t.Fatalf("first run: %+v", got)
 	}
-	now = now.Add(25 * time.Hour) // the file is unchanged: not read again
+	h.now = h.now.Add(25 * time.Hour) // the file is unchanged: not read again
 	if got := run(); len(got) != 1 || got[0].Reminders != 1 {
 		t.Fatalf("reminder run: %+v", got)
 	}
 	os.Remove(bang)
-	now = now.Add(25 * time.Hour)
+	h.now = h.now.Add(25 * time.Hour)
 	if got := run(); len(got) != 0 {
 		t.Fatalf("reminded of a removed file: %+v", got)
 	}
