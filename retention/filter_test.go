@@ -388,3 +388,43 @@ func matches(lines [][]byte, fate []byte, out []byte) bool {
 	}
 	return match(0, 0)
 }
+
+// Records that were lost to attacks on the splitter: a duration in a
+// numeric "time" field beside a written timestamp, lines ended by a lone
+// CR, and a pretty-printed JSON record after an expired one.
+func TestFilterRecordsKeepsWhatItCannotSplit(t *testing.T) {
+	fresh := corpusCutoff.Add(30 * 24 * time.Hour).Format(time.RFC3339)
+	old := corpusCutoff.Add(-30 * 24 * time.Hour).Format(time.RFC3339)
+	var zap strings.Builder
+	for range 20 {
+		fmt.Fprintf(&zap, `{"timestamp":"%s","level":"info","msg":"query","time":1234567890}`+"\n", fresh)
+	}
+	logfmt := "level=info msg=query time=1234567890 timestamp=" + fresh + "\n"
+	cr := old + " started\r" + fresh + " progress 50%\r" + fresh + " finished\r"
+	pretty := `{"time":"` + old + `","msg":"old"}` + "\n{\n  \"time\": \"" + fresh + "\",\n  \"msg\": \"new error\"\n}\n"
+	for i := range 40 {
+		pretty += fmt.Sprintf(`{"time":"%s","msg":"new %d"}`+"\n", fresh, i)
+	}
+	tests := []struct {
+		name, in, want string
+	}{
+		{"numeric time beside a written timestamp", zap.String(), zap.String()},
+		{"logfmt numeric time beside a written timestamp", logfmt, logfmt},
+		{"lone CR line ends", cr, cr},
+		{"pretty-printed JSON after an expired record", pretty, strings.SplitN(pretty, "\n", 2)[1]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, st, err := filter(t, nil, tt.in)
+			if err != nil && !errors.Is(err, ErrUndatable) {
+				t.Fatal(err)
+			}
+			if errors.Is(err, ErrUndatable) {
+				out = tt.in // the caller keeps the file whole
+			}
+			if out != tt.want {
+				t.Errorf("kept:\n%q\nwant:\n%q\n%+v", out, tt.want, st)
+			}
+		})
+	}
+}

@@ -546,16 +546,57 @@ func fieldRank(fields []string, key []byte) int {
 }
 
 // valueTime reads a time field's value: RFC 3339 (or another ISO 8601
-// form, in loc without a zone), an access-log time, or a Unix time.
-func valueTime(v []byte, loc *time.Location) time.Time {
+// form, in loc without a zone), an access-log time, or a Unix time
+// (numeric).
+func valueTime(v []byte, loc *time.Location) (t time.Time, numeric bool) {
 	if t, _, ok := isoTime(v, loc); ok {
-		return t
+		return t, false
 	}
 	if t, ok := accessLogCore(v); ok {
-		return t
+		return t, false
 	}
-	t, _ := epoch(v)
-	return t
+	t, _ = epoch(v)
+	return t, true
+}
+
+// fieldTimes picks a record's time among its time fields: a written date
+// (ISO 8601, access-log) beats any number, whatever the order of fields,
+// since a number in a field named "time" is as often a duration (zap's
+// Duration("time", …) in nanoseconds) as a Unix time; among dates, or
+// among numbers when no field holds a date, the first in p.fields()
+// order wins.
+type fieldTimes struct {
+	textRank, numRank int
+	text, num         time.Time
+}
+
+func newFieldTimes(n int) fieldTimes { return fieldTimes{textRank: n, numRank: n} }
+
+// add offers the value of the time field of rank r; it reports whether
+// nothing later can change the choice.
+func (f *fieldTimes) add(r int, v []byte, loc *time.Location, latest time.Time) (final bool) {
+	if r >= f.textRank {
+		return false
+	}
+	t, numeric := valueTime(v, loc)
+	if !plausible(t, latest) {
+		return false
+	}
+	switch {
+	case !numeric:
+		f.textRank, f.text = r, t
+		return r == 0
+	case r < f.numRank:
+		f.numRank, f.num = r, t
+	}
+	return false
+}
+
+func (f *fieldTimes) best() time.Time {
+	if !f.text.IsZero() {
+		return f.text
+	}
+	return f.num
 }
 
 // jsonTime reads the time of a JSON record from its top-level fields: of
@@ -566,26 +607,25 @@ func valueTime(v []byte, loc *time.Location) time.Time {
 func (p *TimeParser) jsonTime(b []byte, loc *time.Location, latest time.Time) time.Time {
 	fields := p.fields()
 	b = b[:min(len(b), maxJSONScan)]
-	rank := len(fields)
-	var best time.Time
+	ft := newFieldTimes(len(fields))
 	i := 1
 	for {
 		i = skipSpace(b, i)
 		if i >= len(b) || b[i] != '"' {
-			return best // the end of the object, or not JSON
+			return ft.best() // the end of the object, or not JSON
 		}
 		kend := skipString(b, i)
 		if kend < 0 {
-			return best
+			return ft.best()
 		}
 		key := b[i+1 : kend-1]
 		i = skipSpace(b, kend)
 		if i >= len(b) || b[i] != ':' {
-			return best
+			return ft.best()
 		}
 		i = skipSpace(b, i+1)
 		if i >= len(b) {
-			return best
+			return ft.best()
 		}
 		vstart := i
 		var quoted bool
@@ -600,23 +640,20 @@ func (p *TimeParser) jsonTime(b []byte, loc *time.Location, latest time.Time) ti
 			}
 		}
 		if i < 0 {
-			return best
+			return ft.best()
 		}
-		if r := fieldRank(fields, key); r < rank && b[vstart] != '{' && b[vstart] != '[' {
+		if r := fieldRank(fields, key); r < len(fields) && b[vstart] != '{' && b[vstart] != '[' {
 			v := b[vstart:i]
 			if quoted {
 				v = v[1 : len(v)-1]
 			}
-			if t := valueTime(v, loc); plausible(t, latest) {
-				rank, best = r, t
-				if r == 0 {
-					return best
-				}
+			if ft.add(r, v, loc, latest) {
+				return ft.best()
 			}
 		}
 		i = skipSpace(b, i)
 		if i >= len(b) || b[i] != ',' {
-			return best
+			return ft.best()
 		}
 		i++
 	}
@@ -681,15 +718,14 @@ func isKeyByte(c byte) bool {
 func (p *TimeParser) logfmtTime(b []byte, loc *time.Location, latest time.Time) (time.Time, bool) {
 	fields := p.fields()
 	b = b[:min(len(b), maxJSONScan)]
-	rank := len(fields)
-	var best time.Time
+	ft := newFieldTimes(len(fields))
 	for i, pairs := 0, 0; ; pairs++ {
 		k := i
 		for i < len(b) && isKeyByte(b[i]) {
 			i++
 		}
 		if i == k || i >= len(b) || b[i] != '=' {
-			return best, pairs > 0
+			return ft.best(), pairs > 0
 		}
 		key := b[k:i]
 		i++
@@ -697,7 +733,7 @@ func (p *TimeParser) logfmtTime(b []byte, loc *time.Location, latest time.Time) 
 		if i < len(b) && b[i] == '"' {
 			i = skipString(b, i)
 			if i < 0 {
-				return best, true
+				return ft.best(), true
 			}
 			vstart, vend = vstart+1, i-1
 		} else {
@@ -706,16 +742,11 @@ func (p *TimeParser) logfmtTime(b []byte, loc *time.Location, latest time.Time) 
 			}
 			vend = i
 		}
-		if r := fieldRank(fields, key); r < rank {
-			if t := valueTime(b[vstart:vend], loc); plausible(t, latest) {
-				rank, best = r, t
-				if r == 0 {
-					return best, true
-				}
-			}
+		if r := fieldRank(fields, key); r < len(fields) && ft.add(r, b[vstart:vend], loc, latest) {
+			return ft.best(), true
 		}
 		if i >= len(b) || b[i] != ' ' {
-			return best, true
+			return ft.best(), true
 		}
 		for i < len(b) && b[i] == ' ' {
 			i++

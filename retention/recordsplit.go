@@ -88,6 +88,10 @@ func (s *recordSplitter) next() (piece []byte, start bool, err error) {
 func (s *recordSplitter) classify(line []byte) bool {
 	t, shaped := s.p.parse(line, s.ref, s.latest)
 	switch {
+	case bareCR(line):
+		// Lines ended by a lone CR (old Mac files, progress output
+		// that rewrites a terminal line) hold several records in one
+		// line: no one time stands for them all.
 	case !t.IsZero():
 		s.traceback = 0
 		s.Kind, s.Time = recordDated, t
@@ -111,8 +115,10 @@ func (s *recordSplitter) classify(line []byte) bool {
 // exception's class name line such as java.lang.IllegalStateException: x);
 // Python tracebacks (the header, frames, the chaining messages and the
 // exception line after the frames); PHP and Laravel traces (Stack trace:, #0 ...,
-// [stacktrace], [previous exception], the closing "}); and lines opening
-// or closing a multi-line structure ({, [, }, ], )).
+// [stacktrace], [previous exception], the closing "}); and lines closing a
+// multi-line structure (}, ], )). A line that opens one ({ alone, as a
+// pretty-printed JSON record starts) is a record of its own: its time is
+// inside it, where a line-by-line reading cannot see it, so it is kept.
 func (s *recordSplitter) continues(line []byte) bool {
 	l := bytes.TrimRight(line, "\r\n")
 	if len(l) == 0 {
@@ -128,10 +134,6 @@ func (s *recordSplitter) continues(line []byte) bool {
 		return true
 	case '}', ']', ')':
 		return true
-	case '{', '[':
-		if len(bytes.TrimSpace(l[1:])) == 0 {
-			return true
-		}
 	case '#':
 		return len(l) > 1 && l[1] >= '0' && l[1] <= '9' // PHP frame #0 ...
 	}
@@ -157,6 +159,14 @@ func (s *recordSplitter) continues(line []byte) bool {
 	// A Java-style exception line: a qualified class name.
 	return bytes.IndexByte(name, '.') > 0 && (bytes.HasSuffix(name, []byte("Exception")) ||
 		bytes.HasSuffix(name, []byte("Error")) || bytes.HasSuffix(name, []byte("Throwable")))
+}
+
+// bareCR reports whether a line holds a carriage return that does not end
+// it (as the CR of a CRLF).
+func bareCR(line []byte) bool {
+	l := bytes.TrimSuffix(line, []byte("\n"))
+	l = bytes.TrimSuffix(l, []byte("\r"))
+	return bytes.IndexByte(l, '\r') >= 0
 }
 
 var pyTraceback = []byte("Traceback (most recent call last):")
