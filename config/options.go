@@ -310,6 +310,17 @@ func DefaultPath(path string) string {
 	return ""
 }
 
+// DefaultKeyFile is the per-user fingerprint key piiscan creates on
+// first use when no key is configured ("" when the user has no
+// configuration folder).
+func DefaultKeyFile() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "piiscan", "fingerprint.key")
+}
+
 // FingerprintKey returns the key for fingerprints and says where it came
 // from. In order: PIISCAN_FINGERPRINT_KEY, fingerprint.key, the file named
 // by fingerprint.key_file, the per-user key file (created on first use),
@@ -333,8 +344,7 @@ func (c *Config) FingerprintKey() (key []byte, from string, err error) {
 		}
 		return k, fp.KeyFile, nil
 	}
-	if dir, err := os.UserConfigDir(); err == nil {
-		p := filepath.Join(dir, "piiscan", "fingerprint.key")
+	if p := DefaultKeyFile(); p != "" {
 		if k, err := os.ReadFile(p); err == nil && len(bytes.TrimSpace(k)) > 0 {
 			return bytes.TrimSpace(k), p, nil
 		}

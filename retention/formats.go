@@ -2,6 +2,7 @@ package retention
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,9 @@ func openText(r io.Reader) (*textFile, error) {
 	t := &textFile{}
 	switch outer {
 	case source.FormatPlain:
+		if kind := binaryKind(head); kind != "" {
+			return nil, fmt.Errorf("%w: %s", errNotText, kind)
+		}
 		t.In = br
 		t.NewWriter = func(w io.Writer) (io.WriteCloser, error) { return nopCloser{w}, nil }
 		return t, nil
@@ -80,8 +84,36 @@ func openText(r io.Reader) (*textFile, error) {
 		t.Close()
 		return nil, fmt.Errorf("%w: %s", errNotText, kindName(outer, f))
 	}
+	if kind := binaryKind(ihead); kind != "" {
+		t.Close()
+		return nil, fmt.Errorf("%w: %s inside %s", errNotText, kind, outer)
+	}
 	t.In = inner
 	return t, nil
+}
+
+// binaryKind names content that Sniff calls plain but that is not text a
+// line-by-line rewrite may touch: archives of other formats (ar, cpio, 7z,
+// rar), UTF-16 text, and anything with NUL bytes in its head. "" means
+// text.
+func binaryKind(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("!<arch>\n")):
+		return "an ar archive"
+	case bytes.HasPrefix(head, []byte("070701")), bytes.HasPrefix(head, []byte("070702")),
+		bytes.HasPrefix(head, []byte("070707")), bytes.HasPrefix(head, []byte{0xc7, 0x71}),
+		bytes.HasPrefix(head, []byte{0x71, 0xc7}):
+		return "a cpio archive"
+	case bytes.HasPrefix(head, []byte("7z\xbc\xaf\x27\x1c")):
+		return "a 7z archive"
+	case bytes.HasPrefix(head, []byte("Rar!\x1a\x07")):
+		return "a rar archive"
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return "UTF-16 text"
+	case bytes.IndexByte(head, 0) >= 0:
+		return "binary (NUL bytes)"
+	}
+	return ""
 }
 
 // kindName names what a file that is not rewritable text is.

@@ -22,6 +22,7 @@ import (
 // location's paths cover them.
 type ownFiles struct {
 	paths []string // absolute, cleaned; a folder covers what is under it
+	audit []string // the audit log's names: NAME.* are its rotated copies
 	infos []fs.FileInfo
 }
 
@@ -45,10 +46,13 @@ func ownFilesOf(c *config.Config) *ownFiles {
 		}
 	}
 	audit := c.AuditLogPath()
+	n := len(o.paths)
 	add(audit)
+	o.audit = append(o.audit, o.paths[n:]...)
 	add(audit + ".head")
 	add(c.StatePath())
 	add(c.File.Fingerprint.KeyFile)
+	add(config.DefaultKeyFile())
 	add(c.QuarantineDir())
 	return o
 }
@@ -73,6 +77,13 @@ func (o *ownFiles) Covers(path string) bool {
 	for _, p := range candidates {
 		for _, own := range o.paths {
 			if p == own || strings.HasPrefix(p, own+string(filepath.Separator)) {
+				return true
+			}
+		}
+		for _, a := range o.audit {
+			// Rotated or compressed copies of the audit log
+			// (audit.jsonl.1, audit.jsonl.2.gz) are history too.
+			if strings.HasPrefix(p, a+".") {
 				return true
 			}
 		}
@@ -145,7 +156,15 @@ func holdReason(h *config.Hold) string {
 // (unless the location sets rewrite_live), or a process holds it open for
 // writing (always). It returns "" when the file may be acted on.
 func liveReason(c *config.Config, loc *config.Location, path string, snap Snapshot, now time.Time, w *writers) string {
-	if age := now.Sub(snap.ModTime); age < c.LiveWithin && !loc.RewriteLive {
+	// A local file's age is taken by the plan's clock and by the real
+	// one: --now set ahead for an audit must not make a file written a
+	// second ago look quiet. (An object cannot be appended to: a writer
+	// replaces it whole, which its ETag shows.)
+	age := now.Sub(snap.ModTime)
+	if !bucket.IsURL(path) {
+		age = min(age, time.Since(snap.ModTime))
+	}
+	if age < c.LiveWithin && !loc.RewriteLive {
 		return fmt.Sprintf("still being written (modified %s ago, within enforcement.live_within %s); rewrite_live is off",
 			age.Round(time.Second), c.LiveWithin)
 	}

@@ -39,8 +39,9 @@ func mustRun(t *testing.T, name string, args ...string) {
 	}
 }
 
-// Archives get whole-file actions only: dropping "records" from a gzipped
-// tar filters the tar's bytes as text and destroys its members.
+// Archives, and anything else that is not text, get whole-file actions
+// only: dropping "records" from a gzipped tar filters the tar's bytes as
+// text and destroys its members.
 func TestPurgeRecordsNeverRewritesArchives(t *testing.T) {
 	if _, err := exec.LookPath("tar"); err != nil {
 		t.Skip("needs tar")
@@ -66,7 +67,23 @@ func TestPurgeRecordsNeverRewritesArchives(t *testing.T) {
 	za.Close()
 	os.WriteFile(filepath.Join(r, "logs.zip"), zb.Bytes(), 0o644)
 	os.WriteFile(filepath.Join(r, "zip.gz"), gz(t, zb.String()), 0o644)
-	for _, name := range []string{"logs.tar.gz", "logs.tar", "logs.tar.zst", "logs.zip", "zip.gz"} {
+	// ar (as real ar writes it when there is one), a newc cpio, a UTF-16
+	// log and a log whose head is a hole of NUL bytes (a copytruncate
+	// with a writer that does not append).
+	names := []string{"logs.tar.gz", "logs.tar", "logs.tar.zst", "logs.zip", "zip.gz", "logs.cpio", "utf16.log", "hole.log"}
+	if _, err := exec.LookPath("ar"); err == nil {
+		mustRun(t, "ar", "rc", filepath.Join(r, "lib.a"), filepath.Join(src, "logs", "app.log"))
+		names = append(names, "lib.a")
+	}
+	cpio := fmt.Sprintf("070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", 1, 0o100644, 0, 0, 1, 0, 60*40, 0, 0, 0, 0, 8, 0) + "app.log\x00\x00\x00" + isoLines(60)
+	os.WriteFile(filepath.Join(r, "logs.cpio"), []byte(cpio), 0o644)
+	u16 := []byte{0xff, 0xfe}
+	for _, c := range isoLines(60) {
+		u16 = append(u16, byte(c), 0)
+	}
+	os.WriteFile(filepath.Join(r, "utf16.log"), u16, 0o644)
+	os.WriteFile(filepath.Join(r, "hole.log"), append(make([]byte, 4096), isoLines(60)...), 0o644)
+	for _, name := range names {
 		os.Chtimes(filepath.Join(r, name), ago(2*day), ago(2*day))
 	}
 	c := loadPolicy(t, dir, `locations:
@@ -82,7 +99,7 @@ enforcement:
 		t.Fatal(err)
 	}
 	for _, it := range p.Items {
-		if it.Action != Keep || it.Err != nil || !strings.Contains(it.Reason, "archive") || !strings.Contains(it.Reason, "whole file") {
+		if it.Action != Keep || it.Err != nil || !strings.Contains(it.Reason, "records inside are never rewritten") || !strings.Contains(it.Reason, "whole file") {
 			t.Errorf("%s: %s %q %v", filepath.Base(it.Path), it.Action, it.Reason, it.Err)
 		}
 	}

@@ -142,11 +142,11 @@ func (t *Tree) Remove(path string, snap Snapshot) error {
 	if err != nil {
 		return err
 	}
-	if !snap.Same(SnapshotOf(fi)) {
-		return fmt.Errorf("%s: %w", path, ErrChanged)
-	}
 	if err := t.busy(fi); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	if fi, err = t.regular(rel); err != nil || !snap.Same(SnapshotOf(fi)) {
+		return fmt.Errorf("%s: %w", path, ErrChanged)
 	}
 	if err := t.root.Remove(rel); err != nil {
 		return err
@@ -215,12 +215,15 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	if err := t.root.Chtimes(tmp, fi.ModTime(), fi.ModTime()); err != nil {
 		return 0, err
 	}
+	// The writers are looked for first (reading /proc takes a while),
+	// then the snapshot is compared right before the rename, to keep the
+	// window in which an append could be lost as short as it can be.
+	if err := t.busy(fi); err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
 	now, err := t.regular(rel)
 	if err != nil || !snap.Same(SnapshotOf(now)) {
 		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
-	}
-	if err := t.busy(now); err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := t.root.Rename(tmp, rel); err != nil {
 		return 0, err
