@@ -17,7 +17,8 @@ type Masker struct {
 	// Select decides whether a value of class is replaced, and by what.
 	Select func(class string, raw []byte) (replacement string, ok bool)
 	// DropLines drops each line that holds a selected value, instead of
-	// replacing the value (erasure of whole records).
+	// replacing the value (erasure of whole records). Every line of a
+	// private-key block is dropped.
 	DropLines bool
 	// MaxLine is the longest line that can be rewritten (default 64 MiB).
 	MaxLine int
@@ -40,6 +41,12 @@ var ErrLineTooLong = errors.New("line too long to rewrite")
 
 // Mask copies r to w with the selected values replaced. path is used for
 // CSV header hints (a .csv export's name columns).
+//
+// A private key is reported on its BEGIN marker, but the whole block is
+// replaced: the marker through its END marker, or through the end of its
+// base64 body (see detect.PrivateKeyBlockEnd). Text is rewritten in batches
+// of whole lines; a batch is not cut inside an open block, unless the block
+// is longer than detect.MaxPrivateKeyBlock.
 func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) {
 	maxLine := m.MaxLine
 	if maxLine <= 0 {
@@ -90,7 +97,7 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 			batch = append(batch, line...)
 			line = line[:0]
 		}
-		if len(batch) >= batchSize || err == io.EOF {
+		if len(batch) >= batchSize && !keyBlockOpen(batch) || err == io.EOF {
 			if ferr := flush(); ferr != nil {
 				return st, ferr
 			}
@@ -99,6 +106,33 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 			return st, bw.Flush()
 		}
 	}
+}
+
+// keyBlockOpen reports whether batch ends inside a private-key block that
+// the lines after it may continue.
+func keyBlockOpen(batch []byte) bool {
+	const begin = "-----BEGIN "
+	// The last marker of the tail; bytes.Index is many times faster than
+	// bytes.LastIndex, and a marker is rare.
+	start := -1
+	for off := max(0, len(batch)-detect.MaxPrivateKeyBlock); ; off++ {
+		i := bytes.Index(batch[off:], []byte(begin))
+		if i < 0 {
+			break
+		}
+		off += i
+		start = off
+	}
+	if start < 0 {
+		return false
+	}
+	label := batch[start+len(begin) : min(len(batch), start+len(begin)+64)]
+	e := bytes.Index(label, []byte("-----"))
+	if e < 0 {
+		return false
+	}
+	_, more := detect.PrivateKeyBlockEnd(batch, start, start+len(begin)+e+5)
+	return more
 }
 
 // rewrite writes batch (whole lines) with the selected matches replaced.
@@ -111,6 +145,7 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 	}
 	if m.DropLines {
 		pos, k := 0, 0
+		through := 0 // lines starting before it are dropped (a key block's)
 		for pos < len(batch) {
 			end := len(batch)
 			if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
@@ -119,9 +154,10 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 			hit := int64(0)
 			for k < len(rs) && rs[k].start < end {
 				hit += rs[k].values
+				through = max(through, rs[k].end)
 				k++
 			}
-			if hit > 0 {
+			if hit > 0 || pos < through {
 				st.Values += hit
 				st.Lines++
 			} else if err := write(batch[pos:end]); err != nil {
@@ -149,6 +185,7 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 			st.Lines++
 			counted = true
 		}
+		st.Lines += int64(bytes.Count(batch[r.start:r.end], []byte{'\n'}))
 		pos = r.end
 	}
 	return write(batch[pos:])
@@ -164,13 +201,17 @@ type span struct {
 // selected appends to rs the spans of text that the matches Select picks.
 // Matches of different classes may overlap (an address inside a password
 // field): overlapping picks become one span covering them all, so that no
-// part of either value stays.
+// part of either value stays. A private key's span is its whole block;
+// Select sees the BEGIN marker the scan reports.
 func (m *Masker) selected(matches []detect.Match, text []byte, rs []span) []span {
 	rules := m.Engine.Rules()
 	for _, mt := range matches {
 		with, ok := m.Select(rules[mt.Rule].Class, text[mt.Start:mt.End])
 		if !ok {
 			continue
+		}
+		if rules[mt.Rule].Detector == detect.DetPrivateKey {
+			mt.End, _ = detect.PrivateKeyBlockEnd(text, mt.Start, mt.End)
 		}
 		if k := len(rs) - 1; k >= 0 && mt.Start < rs[k].end {
 			last := &rs[k]

@@ -2,7 +2,18 @@ package retention
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -178,17 +189,239 @@ func TestMaskNamesTheLineTooLongToRewrite(t *testing.T) {
 	}
 }
 
+// testKeys returns private keys generated for the test, PEM-encoded with
+// a trailing newline, by kind.
+func testKeys(t testing.TB) map[string]string {
+	t.Helper()
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecDER, err := x509.MarshalECPrivateKey(ecKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := func(b *pem.Block) string { return string(pem.EncodeToMemory(b)) }
+	return map[string]string{
+		"RSA PKCS#1": enc(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}),
+		"EC SEC1":    enc(&pem.Block{Type: "EC PRIVATE KEY", Bytes: ecDER}),
+		"PKCS#8 RSA": enc(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}),
+		"RSA with RFC 1421 headers": enc(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey),
+			Headers: map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-128-CBC,8A7B6C5D4E3F2A1B8A7B6C5D4E3F2A1B"}}),
+		"OpenSSH ed25519": openSSHKey(pub, priv),
+	}
+}
+
+// openSSHKey encodes an ed25519 key in OpenSSH's own format
+// ("openssh-key-v1", unencrypted), as ssh-keygen writes it.
+func openSSHKey(pub ed25519.PublicKey, priv ed25519.PrivateKey) string {
+	str := func(b *bytes.Buffer, s []byte) {
+		b.Write(binary.BigEndian.AppendUint32(nil, uint32(len(s))))
+		b.Write(s)
+	}
+	var pubBlob, private, key bytes.Buffer
+	str(&pubBlob, []byte("ssh-ed25519"))
+	str(&pubBlob, pub)
+	check := binary.BigEndian.AppendUint32(nil, 0x5eed5eed)
+	private.Write(check)
+	private.Write(check)
+	str(&private, []byte("ssh-ed25519"))
+	str(&private, pub)
+	str(&private, priv)
+	str(&private, []byte("alice@example.com"))
+	for i := byte(1); private.Len()%8 != 0; i++ {
+		private.WriteByte(i)
+	}
+	key.WriteString("openssh-key-v1\x00")
+	str(&key, []byte("none"))
+	str(&key, []byte("none"))
+	str(&key, nil)
+	key.Write(binary.BigEndian.AppendUint32(nil, 1))
+	str(&key, pubBlob.Bytes())
+	str(&key, private.Bytes())
+	b64 := base64.StdEncoding.EncodeToString(key.Bytes())
+	var s strings.Builder
+	s.WriteString("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+	for len(b64) > 70 {
+		s.WriteString(b64[:70] + "\n")
+		b64 = b64[70:]
+	}
+	s.WriteString(b64 + "\n-----END OPENSSH PRIVATE KEY-----\n")
+	return s.String()
+}
+
+// keyFile is a file holding a private key: before + the key's block
+// (BEGIN through END marker, encoded as the file writes it) + after.
+type keyFile struct{ name, path, before, block, after string }
+
+// keyFiles writes key (PEM, with its trailing newline) into the kinds of
+// files keys leak into.
+func keyFiles(key string) []keyFile {
+	block := strings.TrimSuffix(key, "\n")
+	escaped := strings.ReplaceAll(block, "\n", `\n`)
+	jsonBlock, _ := json.Marshal(block)
+	return []keyFile{
+		{"PEM file", "server.key", "", block, "\n"},
+		{"multi-line log message", "app.log",
+			"2026-11-01T10:00:00Z INFO starting\n2026-11-01T10:00:01Z ERROR cannot parse ", block,
+			"\n2026-11-01T10:00:02Z INFO user=alice@example.com retried\n"},
+		// The private_key field's value is a credential too: the block
+		// replaced is the whole value.
+		{"JSON secret dump", "secrets.json",
+			`{"type":"service_account","project_id":"demo","private_key_id":"1a2b3c","private_key":"`, escaped + `\n`,
+			`","client_email":"svc@demo.iam.example.com"}` + "\n"},
+		{"JSON log with json.Marshal", "app.log",
+			`{"ts":"2026-11-01T10:00:00Z","msg":"loaded","key":"`, string(jsonBlock[1 : len(jsonBlock)-1]), `","n":1}` + "\n"},
+		{"JSON with escaped slashes and CRLF", "dump.json",
+			`{"cert":"none","pem":"`, strings.ReplaceAll(strings.ReplaceAll(block, "/", `\/`), "\n", `\r\n`), `\r\n"}` + "\n"},
+		{"YAML block scalar", "values.yaml",
+			"tls:\n  enabled: true\n  key: |\n    ", strings.ReplaceAll(block, "\n", "\n    "), "\n  port: 8443\n"},
+		{".env escaped", ".env", "APP_ENV=prod\nTLS_KEY=\"", escaped, "\\n\"\nPORT=8443\n"},
+		{".env multi-line", ".env", "APP_ENV=prod\nTLS_KEY=\"", block, "\n\"\nPORT=8443\n"},
+		{"one line with spaces", "deploy.log", "2026-11-01 env TLS_KEY=", strings.ReplaceAll(block, "\n", " "), " set\n"},
+		{"CRLF file", "key.txt", "note\r\n", strings.ReplaceAll(block, "\n", "\r\n"), "\r\nend\r\n"},
+	}
+}
+
+// keyBodyLeft returns a 16-byte run of key's base64 body that text still
+// holds, or "".
+func keyBodyLeft(key, text string) string {
+	text = strings.ReplaceAll(text, `\/`, "/")
+	var body strings.Builder
+	for _, l := range strings.Split(key, "\n") {
+		if !strings.HasPrefix(l, "-----") && !strings.Contains(l, ": ") {
+			body.WriteString(l)
+		}
+	}
+	b := body.String()
+	for i := 0; i+16 <= len(b); i++ {
+		if strings.Contains(text, b[i:i+16]) {
+			return b[i : i+16]
+		}
+	}
+	return ""
+}
+
+func TestMaskReplacesWholePrivateKeyBlocks(t *testing.T) {
+	e := defaultEngine(t)
+	for kind, key := range testKeys(t) {
+		for _, f := range keyFiles(key) {
+			if f.name == "one line with spaces" && strings.Contains(key, "Proc-Type") {
+				continue // headers are only read on lines of their own
+			}
+			t.Run(kind+"/"+f.name, func(t *testing.T) {
+				in := f.before + f.block + f.after
+				out, st := mask(t, maskAll(e), in, f.path)
+				if run := keyBodyLeft(key, out); run != "" {
+					t.Fatalf("a run of the key's body survives masking (%d values masked)", st.Values)
+				}
+				// The rest of the file stays: what replaced the block is
+				// between the text before it and the text after it,
+				// each masked alone.
+				before, _ := mask(t, maskAll(e), f.before, f.path)
+				after, _ := mask(t, maskAll(e), f.after, f.path)
+				if !strings.HasPrefix(out, before+"[credential]") || !strings.HasSuffix(out, after) ||
+					len(out) > len(before)+len(after)+len("[credential]")*2 {
+					t.Errorf("masked %d values; the text around the key changed: %q", st.Values,
+						strings.Replace(out, f.block, "<KEY>", 1))
+				}
+				if want := int64(strings.Count(f.block, "\n")) + 1; st.Lines < want {
+					t.Errorf("%d lines changed, want at least the key's %d", st.Lines, want)
+				}
+				twice, st2 := mask(t, maskAll(e), out, f.path)
+				if twice != out || st2.Values != 0 {
+					t.Errorf("masking the masked text replaced %d more values", st2.Values)
+				}
+			})
+		}
+	}
+}
+
+func TestMaskDropsEveryLineOfAPrivateKeyBlock(t *testing.T) {
+	e := defaultEngine(t)
+	for kind, key := range testKeys(t) {
+		for _, f := range keyFiles(key) {
+			if f.name == "one line with spaces" && strings.Contains(key, "Proc-Type") {
+				continue // headers are only read on lines of their own
+			}
+			t.Run(kind+"/"+f.name, func(t *testing.T) {
+				m := maskAll(e)
+				m.DropLines = true
+				out, st := mask(t, m, f.before+f.block+f.after, f.path)
+				if run := keyBodyLeft(key, out); run != "" {
+					t.Fatalf("a run of the key's body survives (%d lines dropped)", st.Lines)
+				}
+				// Kept: the whole lines before the block's first line and
+				// after its last, less the lines that hold other values.
+				first := strings.LastIndexByte(f.before, '\n') + 1
+				last := len(f.after)
+				if nl := strings.IndexByte(f.after, '\n'); nl >= 0 {
+					last = nl + 1
+				}
+				wantBefore, _ := mask(t, m, f.before[:first], f.path)
+				wantAfter, _ := mask(t, m, f.after[last:], f.path)
+				if want := wantBefore + wantAfter; out != want {
+					t.Errorf("kept %q\nwant %q", out, want)
+				}
+			})
+		}
+	}
+}
+
+func TestMaskReplacesAPrivateKeyAcrossBatches(t *testing.T) {
+	e := defaultEngine(t)
+	keys := testKeys(t)
+	for _, kind := range []string{"RSA PKCS#1", "OpenSSH ed25519"} {
+		key := keys[kind]
+		lines := strings.SplitAfter(key, "\n")
+		// The batch is cut at the first line that reaches 512 KiB: cut
+		// after the BEGIN line, inside the body, and before the END line.
+		for _, cut := range []int{1, 2, len(lines) / 2, len(lines) - 2} {
+			t.Run(fmt.Sprintf("%s/after line %d", kind, cut), func(t *testing.T) {
+				head := len(strings.Join(lines[:cut], ""))
+				filler := strings.Repeat(strings.Repeat("f", 99)+"\n", (512<<10-head)/100)
+				filler += strings.Repeat("g", 512<<10-head-len(filler)-1) + "\n"
+				in := filler + key + "tail\n"
+				out, st := mask(t, maskAll(e), in, "app.log")
+				if want := filler + "[credential]\ntail\n"; out != want {
+					t.Errorf("masked %d values; %d bytes out, want %d; a run of the body left: %v",
+						st.Values, len(out), len(want), keyBodyLeft(key, out) != "")
+				}
+				m := maskAll(e)
+				m.DropLines = true
+				if out, _ := mask(t, m, in, "app.log"); out != filler+"tail\n" {
+					t.Errorf("dropping lines kept %d bytes, want %d", len(out), len(filler)+5)
+				}
+			})
+		}
+	}
+}
+
 // FuzzMaskLeavesNothing checks, on variants of the corpus, that no byte of
-// a value the scan reports survives masking. Values are replaced by NUL
-// bytes of the same length (the input holds none), so the output lines up
-// with the input: every byte the scan of the input reports is NUL in the
-// output, and every other byte is unchanged. Inputs where two values
-// overlap without one holding the other are skipped: their union is
-// replaced by both replacements, which does not line up.
+// a value the scan reports, or of the block of a private key it reports,
+// survives masking, and that no other byte changes. Values are replaced by
+// NUL bytes (the input holds none): the output with each run of NULs made
+// one NUL is the input with each run of reported bytes made one NUL.
 func FuzzMaskLeavesNothing(f *testing.F) {
 	for _, c := range maskCorpus {
 		f.Add(c.path, c.text)
 	}
+	f.Add("values.yaml", "tls:\n  key: |\n    -----BEGIN EC PRIVATE KEY-----\n    MHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5oGqmb0JbDK1R\n"+
+		"    oAoGCCqGSM49AwEHoUQDQgAE9ZzVFXr4sRzVwFp+bOXC\n    -----END EC PRIVATE KEY-----\n  port: 8443\n")
+	f.Add("secrets.json", `{"ts":"2026-11-01","pem":"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n`+
+		`AAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n","user":"bob@example.com"}`+"\n")
 	e := defaultEngine(f)
 	m := &Masker{Engine: e, Select: func(_ string, raw []byte) (string, bool) {
 		return strings.Repeat("\x00", len(raw)), true
@@ -204,28 +437,30 @@ func FuzzMaskLeavesNothing(f *testing.F) {
 			cc.SkipFirstLine = true
 			cols = &cc
 		}
-		reported := make([]bool, len(in))
-		end := 0
+		want := bytes.Clone(in)
 		for _, mt := range e.NewScanner().Scan(in, cols) {
-			if mt.Start < end && mt.End > end {
-				t.Skip() // partial overlap
+			end := mt.End
+			if e.Rules()[mt.Rule].Detector == detect.DetPrivateKey {
+				end, _ = detect.PrivateKeyBlockEnd(in, mt.Start, mt.End)
 			}
-			end = max(end, mt.End)
-			for k := mt.Start; k < mt.End; k++ {
-				reported[k] = true
+			for k := mt.Start; k < end; k++ {
+				want[k] = 0
 			}
 		}
 		out, _ := mask(t, m, text, path)
-		if len(out) != len(in) {
-			t.Fatalf("output is %d bytes, input %d", len(out), len(in))
-		}
-		for k := range in {
-			switch {
-			case reported[k] && out[k] != 0:
-				t.Fatalf("byte %d of a reported value survives: %q", k, out)
-			case !reported[k] && out[k] != in[k]:
-				t.Fatalf("byte %d changed but is in no reported value: %q", k, out)
-			}
+		if got, want := oneNUL(out), oneNUL(string(want)); got != want {
+			t.Fatalf("masked %q\nwant   %q", got, want)
 		}
 	})
+}
+
+// oneNUL returns s with each run of NUL bytes made one.
+func oneNUL(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != 0 || i == 0 || s[i-1] != 0 {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
