@@ -156,7 +156,7 @@ func (h Hold) Active(now time.Time) bool { return h.Until.IsZero() || now.Before
 // itself or a folder above it (a hold on "backups/2024-*" keeps
 // backups/2024-03/db.sql.gz), or a bucket prefix the key is under.
 func (h Hold) Covers(path string) bool {
-	if matchPaths(h.Paths, path) {
+	if matchPaths(h.Paths, path) || h.coversName(path) {
 		return true
 	}
 	if strings.HasPrefix(path, "s3://") {
@@ -176,7 +176,7 @@ func (h Hold) Covers(path string) bool {
 		return false
 	}
 	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-		if matchPaths(h.Paths, dir) {
+		if matchPaths(h.Paths, dir) || h.coversName(dir) {
 			return true
 		}
 		if dir == filepath.Dir(dir) {
@@ -273,6 +273,24 @@ func staticRoot(p string) string {
 	}
 	i := strings.IndexAny(p, "*?[{")
 	return filepath.Clean(filepath.Dir(p[:i] + "x"))
+}
+
+// coversName matches the hold's names and globs without '/' against the
+// last name of path, as scan's --include and --exclude do.
+func (h Hold) coversName(path string) bool {
+	base := path
+	if i := strings.LastIndexByte(strings.TrimSuffix(path, "/"), '/'); i >= 0 {
+		base = strings.TrimSuffix(path, "/")[i+1:]
+	}
+	for _, p := range h.Paths {
+		if strings.ContainsRune(filepath.ToSlash(p), '/') {
+			continue
+		}
+		if ok, _ := doublestar.Match(p, base); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // holdPaths returns a hold's patterns plus, for each whose folder part
@@ -430,6 +448,11 @@ func (c *Config) validatePolicy() Errors {
 		h := Hold{Paths: holdPaths(hs.Paths), Reason: hs.Reason}
 		if len(hs.Paths) == 0 {
 			bad(at("paths"), "a hold needs at least one path or glob")
+		}
+		for k, hp := range hs.Paths {
+			if !strings.HasPrefix(hp, "s3://") && strings.ContainsRune(filepath.ToSlash(hp), '/') && !filepath.IsAbs(hp) {
+				bad(at("paths", k), "%q: a hold's path must be absolute (a relative one would hold a different place in each working directory), or a name or glob without '/' that matches file and folder names anywhere", hp)
+			}
 		}
 		if hs.Reason == "" {
 			bad(at("reason"), "a hold needs a reason (it is shown in plans and reports)")

@@ -94,6 +94,7 @@ func TestPolicyErrors(t *testing.T) {
 		{"locations:\n  - name: a\n    paths: [/x]\n    disallowed: shred\n", `unknown action "shred" (want report, redact, quarantine or delete)`},
 		{"locations:\n  - name: a\n    paths: [/x]\n  - name: a\n    paths: [/y]\n", `duplicate location name "a"`},
 		{"holds:\n  - paths: [/x]\n", "holds[0].reason: a hold needs a reason"},
+		{"holds:\n  - paths: [real/logs/case1]\n    reason: r\n", `holds[0].paths[0]: "real/logs/case1": a hold's path must be absolute`},
 		{"holds:\n  - paths: [/x]\n    reason: r\n    until: soon\n", `holds[0].until: invalid date "soon"`},
 		{"enforcement:\n  breaker: {max_share: 2}\n", "enforcement.breaker.max_share: must be between 0 and 1"},
 	}

@@ -278,6 +278,7 @@ func TestHoldsCoverFoldersAndRealPaths(t *testing.T) {
 	mkfile(t, filepath.Join(dir, "backups", "2023-12", "db.sql.gz"), "x", 0o644, ago(400*day))
 	mkfile(t, filepath.Join(dir, "real", "app.log.9"), "x", 0o644, ago(400*day))
 	mkfile(t, filepath.Join(dir, "real", "app.log.8"), "x", 0o644, ago(400*day))
+	mkfile(t, filepath.Join(dir, "backups", "2023-12", "db.keep"), "x", 0o644, ago(400*day))
 	os.Symlink(filepath.Join(dir, "real"), filepath.Join(dir, "link"))
 	c := loadPolicy(t, dir, `locations:
   - name: backups
@@ -293,6 +294,8 @@ holds:
     reason: incident 7
   - paths: ["$DIR/nowhere/**"]
     reason: typo
+  - paths: ["*.keep"]
+    reason: by name
 enforcement:
   breaker: {max_share: 1}
 `)
@@ -306,7 +309,7 @@ enforcement:
 		held[rel] = it.Held
 	}
 	want := map[string]string{"backups/2024-03/db.sql.gz": "case 2024-17", "backups/2023-12/db.sql.gz": "",
-		"link/app.log.9": "incident 7", "link/app.log.8": ""}
+		"backups/2023-12/db.keep": "by name", "link/app.log.9": "incident 7", "link/app.log.8": ""}
 	if !mapsEqual(held, want) {
 		t.Errorf("held %v, want %v", held, want)
 	}
