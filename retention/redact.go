@@ -271,7 +271,7 @@ func maskExpiredRecords(r io.Reader, w io.Writer, p *TimeParser, ref, cutoff tim
 			case lineLen > maxLine:
 				return *rst, mst, fmt.Errorf("%w (more than %d bytes)", ErrLineTooLong, maxLine)
 			default:
-				if lineStart && len(rec) >= batchSize {
+				if lineStart && len(rec) >= batchSize && !keyBlockOpen(rec) {
 					if ferr := flush(); ferr != nil {
 						return *rst, mst, ferr
 					}
