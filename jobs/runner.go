@@ -501,7 +501,7 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 		if opts.Objects != nil {
 			s.useClient(opts.Objects)
 		}
-		sc, err2 := scanners.New(s.Options)
+		sc, err2 := scanners.New(EnforcementScan(s.Options, false))
 		if err2 != nil {
 			return err2
 		}

@@ -153,6 +153,22 @@ func ObjectClient(ctx context.Context, set *config.Settings) (*bucket.Client, er
 	return bucket.New(ctx, opts)
 }
 
+// EnforcementScan returns the options of the scan that redact and erase
+// plan from: every file of the locations, whatever scan.classes,
+// scan.include, scan.exclude, scan.max_size and scan.newer_than say (they
+// narrow what a report shows, not what the policy must reach). erase also
+// ignores the allow list: a person's request to be forgotten covers their
+// values even where the policy tolerates them.
+func EnforcementScan(o scanners.Options, erase bool) scanners.Options {
+	o.Classes = nil
+	o.Walk.Include, o.Walk.Exclude, o.Walk.MaxSize, o.Walk.NewerThan = nil, nil, 0, 0
+	o.Incremental, o.Owns, o.ItemDone = nil, nil, nil
+	if erase {
+		o.Allow = nil
+	}
+	return o
+}
+
 // Placer returns the scanner's Place function for the locations of c.
 func Placer(c *config.Config) func(string) *scanners.Placement {
 	if len(c.Locations) == 0 {

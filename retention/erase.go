@@ -175,11 +175,19 @@ func (x *Executor) erase(ctx context.Context, t Store, it *Item) (MaskStats, err
 // other person's data: counts, the subject's own masked values, and the
 // names of locations, not paths.
 type ErasureReport struct {
-	Time      time.Time          `json:"time"`
-	Subjects  []string           `json:"subjects"`
-	Enforced  bool               `json:"enforced"`
-	Locations []LocationErasure  `json:"locations"`
-	Totals    LocationErasureSum `json:"totals"`
+	Time     time.Time `json:"time"`
+	Subjects []string  `json:"subjects"`
+	Enforced bool      `json:"enforced"`
+	// Complete: every record found was erased (or, in a dry run, would
+	// be) or is kept under a legal hold, and every input could be
+	// searched. Otherwise the request is not yet met: see kept_because
+	// and Unsearched, and run erase again.
+	Complete bool `json:"complete"`
+	// Unsearched counts the inputs that could not be searched (unreadable
+	// files, corrupt archives, a location that does not exist).
+	Unsearched int                `json:"unsearched,omitempty"`
+	Locations  []LocationErasure  `json:"locations"`
+	Totals     LocationErasureSum `json:"totals"`
 }
 
 // LocationErasure is one location's part of an erasure.
@@ -200,7 +208,8 @@ type LocationErasureSum struct {
 
 // Report summarises an erasure plan after it was carried out.
 func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
-	r := ErasureReport{Time: p.Now.UTC(), Enforced: enforced}
+	r := ErasureReport{Time: p.Now.UTC(), Enforced: enforced, Unsearched: len(p.Problems)}
+	r.Complete = r.Unsearched == 0
 	for _, s := range subjects {
 		r.Subjects = append(r.Subjects, s.Class+" "+s.Masked)
 	}
@@ -219,6 +228,9 @@ func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
 			le.Erased += it.Found
 		default:
 			le.LocationErasureSum.Kept += it.Found
+			if it.Held == "" {
+				r.Complete = false
+			}
 			why := it.Reason
 			if it.Err != nil {
 				why = "an error: " + errorReason(it.Err)
@@ -226,6 +238,11 @@ func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
 				why = "legal hold: " + it.Held
 			} else if i := strings.Index(why, "; "); i >= 0 {
 				why = why[i+2:]
+			}
+			if strings.Contains(why, "still being written") || strings.Contains(why, "open for writing") {
+				// Which process writes, and since when, is the
+				// operator's business, not the requester's.
+				why = "the file was still being written: run erase again when it is quiet"
 			}
 			if !slices.Contains(le.Kept, why) {
 				le.Kept = append(le.Kept, why)

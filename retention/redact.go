@@ -110,7 +110,14 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 		if !want(loc) {
 			continue
 		}
-		targets = append(targets, loc.ScanRoots()...)
+		roots := loc.ScanRoots()
+		for _, r := range loc.Roots() {
+			if !slices.Contains(roots, r) {
+				// An unmounted volume must not read as "nothing found".
+				p.Problems = append(p.Problems, fmt.Sprintf("%s: location %s: does not exist (not mounted?)", r, loc.Name))
+			}
+		}
+		targets = append(targets, roots...)
 	}
 	for _, loc := range extra {
 		targets = append(targets, loc.ScanRoots()...)

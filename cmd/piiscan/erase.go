@@ -27,7 +27,14 @@ format. Files under a legal hold are kept and the report says why.
 
 --report writes a JSON report for the requester: per location, records
 found, erased and kept, and why. It holds no other person's data: counts,
-location names and the subject's own masked values, no paths.
+location names and the subject's own masked values, no paths. Its
+"complete" is true only when every record found was erased or is kept
+under a legal hold, and every input could be searched.
+
+Exit codes: 0 the erasure is complete (or, in a dry run, would be); 2 usage
+or configuration error; 3 it is not: records were kept (a file still being
+written, an archive, an error) or inputs could not be searched (listed);
+4 the circuit breaker stopped the run.
 
   piiscan erase --subject email=alice@example.com --subject phone=+14155552671 --enforce --report erasure.json`,
 		Args: cobra.NoArgs,
@@ -43,7 +50,7 @@ location names and the subject's own masked values, no paths.
 			if err != nil {
 				return err
 			}
-			if err := s.useLocations(cmd, cfg); err != nil {
+			if err := s.useLocations(cmd, cfg, true); err != nil {
 				return err
 			}
 			var subs []retention.Subject
@@ -77,6 +84,10 @@ location names and the subject's own masked values, no paths.
 					return err
 				}
 			}
+			if execErr == nil && !rep.Complete {
+				return &exitError{code: exitUnreadable, err: fmt.Errorf("the erasure is not complete: %d records kept other than under a legal hold, %d inputs could not be searched; run erase again",
+					rep.Totals.Kept-heldRecords(plan), rep.Unsearched)}
+			}
 			return execErr
 		},
 	}
@@ -85,6 +96,17 @@ location names and the subject's own masked values, no paths.
 	cmd.Flags().BoolVar(&drop, "drop-records", false, "remove whole records that mention the subject instead of masking the values")
 	cmd.Flags().StringVar(&reportPath, "report", "", "write the requester's report (JSON) to FILE")
 	return cmd
+}
+
+// heldRecords counts the records a plan keeps under legal holds.
+func heldRecords(p *retention.Plan) int64 {
+	var n int64
+	for _, it := range p.Items {
+		if it.Held != "" {
+			n += it.Found
+		}
+	}
+	return n
 }
 
 func printErasure(w io.Writer, r retention.ErasureReport) {
@@ -96,6 +118,9 @@ func printErasure(w io.Writer, r retention.ErasureReport) {
 	}
 	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t\n", r.Totals.Found, r.Totals.Erased, r.Totals.Kept)
 	tw.Flush()
+	if !r.Complete {
+		fmt.Fprintf(w, "NOT COMPLETE: %d inputs could not be searched; records kept other than under a legal hold must be erased by another run\n", r.Unsearched)
+	}
 }
 
 func joinList(l []string) string {

@@ -158,7 +158,9 @@ func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 			}
 		}
 		records := ""
-		if it.Stats.Records > 0 {
+		if it.Stats.Records > 0 && !(it.Action == retention.Keep && it.Stats.Dropped > 0) {
+			// (A kept file whose records would have expired, as an
+			// undatable one, drops nothing.)
 			records = fmt.Sprintf("%d of %d dropped", it.Stats.Dropped, it.Stats.Records)
 		}
 		why := it.Reason

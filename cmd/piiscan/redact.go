@@ -34,7 +34,7 @@ Exit codes as for purge.`,
 			if err != nil {
 				return err
 			}
-			if err := s.useLocations(cmd, cfg); err != nil {
+			if err := s.useLocations(cmd, cfg, false); err != nil {
 				return err
 			}
 			plan, err := retention.PlanRedact(cmd.Context(), cfg, s.scanner, retention.PlanOptions{Now: now, Locations: ef.locations, NoBreaker: ef.noBreaker, Objects: s.objects})

@@ -60,8 +60,8 @@ func TestEraseLeavesLiveFiles(t *testing.T) {
 	}, "logs/app.log")
 	report := filepath.Join(dir, "erasure.json")
 	code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=alice@example.com", "--enforce", "--report", report)
-	if code != exitOK {
-		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	if code != exitUnreadable || !strings.Contains(errs, "the erasure is not complete") {
+		t.Fatalf("an incomplete erasure: exit %d\n%s\n%s", code, out, errs)
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "logs", "app.log")); string(got) != "login alice@example.com\n" {
 		t.Errorf("the live file was rewritten: %q", got)
@@ -72,7 +72,7 @@ func TestEraseLeavesLiveFiles(t *testing.T) {
 	var rep retention.ErasureReport
 	raw, _ := os.ReadFile(report)
 	json.Unmarshal(raw, &rep)
-	if rep.Totals.Erased != 1 || rep.Totals.Kept != 1 || !strings.Contains(string(raw), "still being written") {
+	if rep.Complete || rep.Totals.Erased != 1 || rep.Totals.Kept != 1 || !strings.Contains(string(raw), "still being written") {
 		t.Errorf("report:\n%s", raw)
 	}
 }
@@ -132,5 +132,34 @@ func TestPlanSummaryNamesEveryAction(t *testing.T) {
 	code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=alice@example.com")
 	if code != exitOK || !strings.Contains(out, "1 files: 1 erase\n") {
 		t.Errorf("exit %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// erase reads every file of its locations, whatever scan settings narrow a
+// report to, ignores the allow list, and says when a location could not
+// be searched: "nothing found" must mean nothing is there.
+func TestEraseSearchesEverything(t *testing.T) {
+	dir := t.TempDir()
+	policy := safetyTree(t, dir, map[string]string{
+		"logs/app.log.1":    "login alice@example.com\n",
+		"logs/app.log.2.gz": string(gzipBytes([]byte("login alice@example.com\n"))),
+	})
+	data, _ := os.ReadFile(policy)
+	os.WriteFile(policy, append(data, fmt.Sprintf(`scan: {classes: [credit_card], exclude: ["**/*.gz"], max_size: 10B, newer_than: 1s}
+allow:
+  patterns: ['alice@example\\.com']
+`)...), 0o644)
+	code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=alice@example.com", "--enforce")
+	if code != exitOK || !strings.Contains(out, "total     2      2") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "logs", "app.log.1")); string(got) != "login [email:erased]\n" {
+		t.Errorf("app.log.1: %q", got)
+	}
+	// A location whose folder is missing (an unmounted volume).
+	os.WriteFile(policy, []byte(strings.Replace(string(data), "paths: ["+dir+"/logs]", "paths: ["+dir+"/logs, "+dir+"/gone]", 1)), 0o644)
+	code, out, errs = runCLI(t, "", "--config", policy, "erase", "--subject", "email=alice@example.com", "--enforce")
+	if code != exitUnreadable || !strings.Contains(out, "gone: location logs: does not exist") {
+		t.Errorf("missing root: exit %d\n%s\n%s", code, out, errs)
 	}
 }

@@ -231,17 +231,20 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	return s, err
 }
 
-// useLocations gives the scanner an S3 client when a policy location is in
-// a bucket (for redact and erase).
-func (s *scanSetup) useLocations(cmd *cobra.Command, cfg *config.Config) error {
+// useLocations makes the scanner the one redact and erase plan from (see
+// jobs.EnforcementScan), with an S3 client when a policy location is in a
+// bucket.
+func (s *scanSetup) useLocations(cmd *cobra.Command, cfg *config.Config, erase bool) error {
 	client, err := objectClient(cmd, cfg)
-	if err != nil || client == nil {
+	if err != nil {
 		return err
 	}
-	s.objects = client
-	opts := s.opts
-	opts.Objects = client
-	opts.Readers = cmp.Or(s.s3.Concurrency, bucket.DefaultConcurrency)
+	opts := jobs.EnforcementScan(s.opts, erase)
+	if client != nil {
+		s.objects = client
+		opts.Objects = client
+		opts.Readers = cmp.Or(s.s3.Concurrency, bucket.DefaultConcurrency)
+	}
 	s.scanner, err = scanners.New(opts)
 	return err
 }
