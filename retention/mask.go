@@ -160,6 +160,12 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 			if hit > 0 || pos < through {
 				st.Values += hit
 				st.Lines++
+				if cols != nil && hit > 0 {
+					// A CSV record whose quoted field goes on past
+					// this line goes with it: "1 Main St
+					// Springfield",vip is one record.
+					through = max(through, csvRecordEnd(batch, pos))
+				}
 			} else if err := write(batch[pos:end]); err != nil {
 				return err
 			}
@@ -225,4 +231,25 @@ func (m *Masker) selected(matches []detect.Match, text []byte, rs []span) []span
 		rs = append(rs, span{start: mt.Start, end: mt.End, with: with, values: 1})
 	}
 	return rs
+}
+
+// csvRecordEnd returns the end of the CSV record that starts at pos in
+// batch: the end of the first line at which its double quotes balance
+// (a quoted field may hold line breaks; "" inside one counts twice and
+// keeps the balance). A record still open at the end of the batch ends
+// there.
+func csvRecordEnd(batch []byte, pos int) int {
+	quotes := 0
+	for pos < len(batch) {
+		end := len(batch)
+		if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
+			end = pos + nl + 1
+		}
+		quotes += bytes.Count(batch[pos:end], []byte{'"'})
+		pos = end
+		if quotes%2 == 0 {
+			break
+		}
+	}
+	return pos
 }

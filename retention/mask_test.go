@@ -464,3 +464,23 @@ func oneNUL(s string) string {
 	}
 	return b.String()
 }
+
+// Dropping a CSV record drops all of it, also the lines of a quoted field
+// that goes on past the line the subject's value is on.
+func TestMaskDropsWholeMultiLineCSVRecords(t *testing.T) {
+	e := defaultEngine(t)
+	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte) (string, bool) {
+		return "", class == "email" && strings.EqualFold(string(raw), "alice@example.com")
+	}}
+	in := "email,address,note\n" +
+		"alice@example.com,\"1 Main St\nSpringfield\",\"said \"\"hi\"\"\nthen left\"\n" +
+		"bob@example.com,\"2 Side St\nShelbyville\",vip\n"
+	var out bytes.Buffer
+	if _, err := m.Mask(strings.NewReader(in), &out, "customers.csv"); err != nil {
+		t.Fatal(err)
+	}
+	want := "email,address,note\nbob@example.com,\"2 Side St\nShelbyville\",vip\n"
+	if out.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
