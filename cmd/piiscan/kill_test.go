@@ -348,7 +348,9 @@ func killRounds(t *testing.T, sc killScenario, rounds int) {
 		}
 		checkNoRawValues(t, "the audit log", readFile(t, auditPath))
 	}
-	if st.kills == 0 || st.midway == 0 {
+	// Three random rounds may all miss the middle of a run: only the
+	// full test insists on one.
+	if st.kills == 0 || st.midway == 0 && !testing.Short() {
 		t.Errorf("%d kills, %d midway in %d rounds: the test did not test anything", st.kills, st.midway, rounds+1)
 	}
 	t.Logf("%s: a run takes %v; %d rounds, %d killed (%d before the first intent, %d midway, %d leaving unresolved intents, %d leaving temporary files, %d temporary head files left beside the audit log, %d between an audit append and its head, %d in the middle of an audit line)",
