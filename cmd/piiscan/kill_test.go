@@ -253,6 +253,14 @@ func killRounds(t *testing.T, sc killScenario, rounds int) {
 	}
 	span := time.Since(start)
 	end, temps := readKillTree(t, data)
+	// A second run times it again: the shorter is the run's normal
+	// duration (the first may have waited for a busy machine).
+	writeKillTree(t, data, sc.files)
+	start = time.Now()
+	if out, err := command().CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	}
+	span = min(span, time.Since(start))
 	if len(temps) > 0 {
 		t.Fatalf("an uninterrupted run left %v", temps)
 	}
