@@ -406,8 +406,9 @@ func checkAfterKill(t *testing.T, round, bin, policy, data, auditPath string, be
 	// 2. The audit log verifies, and accounts for every change.
 	raw := readFile(t, auditPath)
 	if len(raw) > 0 && raw[len(raw)-1] != '\n' {
+		// Past the head, verify notes it and the next run removes it;
+		// inside an entry the head counts, verify fails below.
 		st.torn++
-		t.Errorf("%s: the audit log ends in a torn line (%d bytes after the last newline)", round, len(raw)-1-bytes.LastIndexByte(raw, '\n'))
 	}
 	code, vout, verr := auditVerifyCLI(bin, policy)
 	if code != 0 {
