@@ -293,16 +293,34 @@ func (l *Log) append(entries []Entry) ([]Entry, error) {
 // for an empty log and for one written before key ids (and heads) were
 // kept; a head behind the log is accepted when the entries after it chain
 // from it (a run stopped between an append and its head).
+//
+// A last line cut short, with no newline, is what an append killed in the
+// middle of its write leaves. It is removed when the log before it holds
+// the head: the head is written only after an append's write and sync, so
+// those bytes were never acknowledged and no action followed them. A cut
+// into an entry the head counts is refused, as any other damage.
 func (l *Log) reconcile(f *os.File) (Head, []string, error) {
-	last, cut, err := lastLine(f)
+	fi, err := f.Stat()
 	if err != nil {
 		return Head{}, nil, fmt.Errorf("audit log %s: %w", l.path, err)
 	}
+	size := fi.Size()
+	last, cut, err := lastLine(f, size)
+	var torn int64 // the bytes of a cut-short last line
+	if err == nil && cut {
+		torn = int64(len(last))
+		size -= torn
+		last, _, err = lastLine(f, size)
+	}
+	if err != nil {
+		return Head{}, nil, fmt.Errorf("audit log %s: %w", l.path, err)
+	}
+	errCut := fmt.Errorf("audit log %s: its last line is cut short or not a valid entry (a write was interrupted, or the file was edited); run piiscan audit verify", l.path)
 	cur := Head{KeyID: l.keyID}
 	var e Entry
 	if last != nil {
-		if err := json.Unmarshal(last, &e); err != nil || cut {
-			return Head{}, nil, fmt.Errorf("audit log %s: its last line is cut short or not a valid entry (a write was interrupted, or the file was edited); run piiscan audit verify", l.path)
+		if err := json.Unmarshal(last, &e); err != nil {
+			return Head{}, nil, errCut
 		}
 		if e.KeyID != "" && e.KeyID != l.keyID {
 			return Head{}, nil, fmt.Errorf("audit log %s: %w", l.path, &KeyError{Logged: e.KeyID, Key: l.keyID})
@@ -316,22 +334,36 @@ func (l *Log) reconcile(f *os.File) (Head, []string, error) {
 	if err != nil {
 		return Head{}, nil, err
 	}
+	var notes []string
 	switch {
 	case h == nil && last == nil:
-		return cur, nil, nil
+	case h == nil && e.KeyID == "" && torn == 0:
+		notes = append(notes, fmt.Sprintf("%s was written before heads were kept: its head file %s is created now", l.path, l.HeadPath()))
 	case h == nil && e.KeyID == "":
-		return cur, []string{fmt.Sprintf("%s was written before heads were kept: its head file %s is created now", l.path, l.HeadPath())}, nil
+		return Head{}, nil, errCut // no head to show the cut line was never counted
 	case h == nil:
 		return Head{}, nil, fmt.Errorf("audit log %s: %w (%s): entries at its end may have been removed; compare the log with a head kept elsewhere (piiscan audit verify --head)", l.path, ErrNoHead, l.HeadPath())
 	case h.Entries == cur.Entries && h.Hash == cur.Hash:
-		return cur, nil, nil
 	case cur.Entries > h.Entries:
-		if err := l.chainsFrom(f, *h); err != nil {
+		if err := l.chainsFrom(io.NewSectionReader(f, 0, size), *h); err != nil {
 			return Head{}, nil, err
 		}
-		return cur, []string{fmt.Sprintf("%s was %d entries ahead of its head (a run stopped between an append and its head): head brought up to date", l.path, cur.Entries-h.Entries)}, nil
+		notes = append(notes, fmt.Sprintf("%s was %d entries ahead of its head (a run stopped between an append and its head): head brought up to date", l.path, cur.Entries-h.Entries))
+	case torn > 0:
+		return Head{}, nil, errCut
+	default:
+		return Head{}, nil, fmt.Errorf("audit log %s: %w", l.path, mismatch(*h, cur.Entries))
 	}
-	return Head{}, nil, fmt.Errorf("audit log %s: %w", l.path, mismatch(*h, cur.Entries))
+	if torn > 0 {
+		if err := f.Truncate(size); err != nil {
+			return Head{}, nil, fmt.Errorf("audit log %s: removing a line cut short: %w", l.path, err)
+		}
+		if err := f.Sync(); err != nil {
+			return Head{}, nil, fmt.Errorf("audit log %s: %w", l.path, err)
+		}
+		notes = append(notes, fmt.Sprintf("%s ended in a line cut short (%d bytes after entry seq %d: an append killed in the middle of its write, never counted by the head): removed", l.path, torn, cur.Entries))
+	}
+	return cur, notes, nil
 }
 
 // mismatch describes a log of n entries that does not hold head h.
@@ -345,10 +377,10 @@ func mismatch(h Head, n int64) error {
 	return fmt.Errorf("%w: entry seq %d was edited, or entries after seq %d were removed and others written", ErrHeadMismatch, h.Entries, h.Entries-1)
 }
 
-// chainsFrom checks that the log f holds head h (its entry h.Entries
-// hashes to h.Hash) and that every entry after it chains from it.
-func (l *Log) chainsFrom(f *os.File, h Head) error {
-	res, got, err := verify(io.NewSectionReader(f, 0, 1<<62), l.key, map[int64]string{h.Entries: ""})
+// chainsFrom checks that the log read from r holds head h (its entry
+// h.Entries hashes to h.Hash) and that every entry after it chains from it.
+func (l *Log) chainsFrom(r io.Reader, h Head) error {
+	res, got, err := verify(r, l.key, map[int64]string{h.Entries: ""})
 	if err != nil {
 		return fmt.Errorf("audit log %s: %w: the log is ahead of its head (seq %d), but its chain breaks after %d good entries: %w", l.path, ErrHeadMismatch, h.Entries, res.Entries, err)
 	}
@@ -358,14 +390,10 @@ func (l *Log) chainsFrom(f *os.File, h Head) error {
 	return nil
 }
 
-// lastLine returns the last line of f without its newline, or nil for an
-// empty file. cut is true when the file does not end in a newline.
-func lastLine(f *os.File) (last []byte, cut bool, err error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, false, err
-	}
-	size := fi.Size()
+// lastLine returns the last line of the first size bytes of f without its
+// newline, or nil when size is 0. cut is true when they do not end in a
+// newline.
+func lastLine(f io.ReaderAt, size int64) (last []byte, cut bool, err error) {
 	if size == 0 {
 		return nil, false, nil
 	}
