@@ -213,6 +213,14 @@ func (l *Log) Check() (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	// Temporary heads of a process killed while writing one: every head
+	// is written under the lock this process now holds, so they are dead.
+	if stale, _ := filepath.Glob(filepath.Join(dir, "."+filepath.Base(l.HeadPath())+".*.tmp")); len(stale) > 0 {
+		for _, p := range stale {
+			os.Remove(p)
+		}
+		notes = append(notes, fmt.Sprintf("removed %d temporary head files of killed runs", len(stale)))
+	}
 	if err := l.writeHead(head); err != nil {
 		return Status{}, err
 	}

@@ -69,3 +69,21 @@ func TestLineCutShortAfterTheHeadIsRemoved(t *testing.T) {
 		})
 	}
 }
+
+// Check removes the temporary head files a run killed while writing its
+// head left behind.
+func TestCheckRemovesTemporaryHeadsOfKilledRuns(t *testing.T) {
+	dir := t.TempDir()
+	l := Open(filepath.Join(dir, "audit.jsonl"), []byte("k"))
+	if err := l.Append(Entry{Action: "delete", Path: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, ".audit.jsonl.head.123456.tmp")
+	os.WriteFile(stale, []byte("{"), 0o600)
+	if _, err := l.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a temporary head was left: %v", err)
+	}
+}
