@@ -448,3 +448,76 @@ func TestPurgeKeepsRecordsItCannotDate(t *testing.T) {
 		}
 	}
 }
+
+// With rewrite_live on, a writer that opens the log, appends a line and
+// closes it again, as shell scripts and many loggers do, loses no line to
+// a rewrite: what it appends to the old file in the moment before the
+// rename is carried over to the new one.
+func TestRewriteLiveLosesNoAppendedLine(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "app", "app.log")
+	var old strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&old, "2020-01-01 00:00:00,000 INFO old %d\n", i)
+	}
+	mkfile(t, log, old.String(), 0o644, time.Time{})
+	c := loadPolicy(t, dir, "locations:\n  - name: app\n    paths: [$DIR/app]\n    rewrite_live: true\n    retention: {max_age: 30d, from: record}\nenforcement:\n  breaker: {max_share: 1}\n")
+	stop := make(chan struct{})
+	wrote := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				wrote <- n
+				return
+			default:
+			}
+			f, err := os.OpenFile(log, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				continue
+			}
+			n++
+			fmt.Fprintf(f, "%s INFO seq %d\n", time.Now().UTC().Format("2006-01-02 15:04:05,000"), n)
+			f.Close()
+			time.Sleep(time.Duration(2+n%5) * time.Millisecond)
+		}
+	}()
+	rewrites := 0
+	for range 300 {
+		// Old records again, so that every round has something to drop.
+		f, _ := os.OpenFile(log, os.O_WRONLY|os.O_APPEND, 0)
+		f.WriteString("2020-01-01 00:00:00,000 INFO old again\n")
+		f.Close()
+		p, err := PlanPurge(context.Background(), c, PlanOptions{Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := &Executor{Config: c, Enforce: true}
+		x.Apply(context.Background(), p)
+		x.Close()
+		for _, it := range p.Items {
+			if it.Done {
+				rewrites++
+			}
+		}
+	}
+	close(stop)
+	n := <-wrote
+	data, _ := os.ReadFile(log)
+	seen := map[string]int{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if i := strings.Index(line, " seq "); i >= 0 {
+			seen[line[i+5:]]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		if seen[fmt.Sprint(i)] != 1 {
+			t.Errorf("line seq %d is there %d times", i, seen[fmt.Sprint(i)])
+		}
+	}
+	if rewrites == 0 {
+		t.Error("no round rewrote the file: the test tested nothing")
+	}
+	t.Logf("%d lines written, %d rewrites", n, rewrites)
+}

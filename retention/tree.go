@@ -221,15 +221,63 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	if err := t.busy(fi); err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
-	now, err := t.regular(rel)
-	if err != nil || !snap.Same(SnapshotOf(now)) {
+	// The old file stays open across the rename: a writer that opens the
+	// file for each line may still append to it between the last check
+	// and the rename, and those lines are carried over to the new file.
+	old, err := t.root.Open(rel)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	defer old.Close()
+	now, err := old.Stat()
+	if err != nil || !snap.Same(SnapshotOf(now)) || !os.SameFile(now, fi) {
 		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
 	}
 	if err := t.root.Rename(tmp, rel); err != nil {
 		return 0, err
 	}
 	done = true
-	return cw.n, t.syncDir(filepath.Dir(rel))
+	if err := t.syncDir(filepath.Dir(rel)); err != nil {
+		return cw.n, err
+	}
+	// A writer that opened the old file just before the rename may write
+	// just after the first look: look again until it stays the same.
+	total, size := cw.n, snap.Size
+	for range 20 {
+		n, err := t.carryOver(old, rel, size)
+		if err != nil {
+			return total + n, err
+		}
+		if n == 0 {
+			break
+		}
+		total, size = total+n, size+n
+		time.Sleep(5 * time.Millisecond)
+	}
+	return total, nil
+}
+
+// carryOver appends to the file now at rel what was appended to old, the
+// file it replaced, past size: the lines a writer wrote in the moment
+// between the last check and the rename.
+func (t *Tree) carryOver(old *os.File, rel string, size int64) (int64, error) {
+	fi, err := old.Stat()
+	if err != nil || fi.Size() <= size {
+		return 0, err
+	}
+	f, err := t.root.OpenFile(rel, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return 0, fmt.Errorf("lines appended during the rewrite could not be carried over: %w", err)
+	}
+	defer f.Close()
+	n, err := io.Copy(f, io.NewSectionReader(old, size, fi.Size()-size))
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		return n, fmt.Errorf("lines appended during the rewrite could not be carried over: %w", err)
+	}
+	return n, nil
 }
 
 func (t *Tree) busy(fi fs.FileInfo) error {
