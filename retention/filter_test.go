@@ -348,8 +348,15 @@ func FuzzFilterRecords(f *testing.F) {
 		lines := splitLines(in)
 		fate := make([]byte, len(lines))
 		region := byte('k') // the fate of undated lines: after an expired record, '?'
+		var newest time.Time
 		for i, l := range lines {
 			tm, start := p.ParseStart(l, corpusRef)
+			if !tm.IsZero() && (bareCR(l) || tooFarBack(l, tm, newest)) {
+				tm, start = time.Time{}, true
+			}
+			if tm.After(newest) {
+				newest = tm
+			}
 			switch {
 			case !tm.IsZero() && keep(tm):
 				region, fate[i] = 'k', 'k'
@@ -405,10 +412,29 @@ func TestFilterRecordsKeepsWhatItCannotSplit(t *testing.T) {
 	for i := range 40 {
 		pretty += fmt.Sprintf(`{"time":"%s","msg":"new %d"}`+"\n", fresh, i)
 	}
+	// nginx writes $remote_user, which any client sets with an
+	// Authorization: Basic header, unescaped before the time.
+	fresh2 := corpusCutoff.Add(30 * 24 * time.Hour).Format("02/Jan/2006:15:04:05 -0700")
+	access := "198.51.100.7 - - [" + fresh2 + "] \"GET / HTTP/1.1\" 200 612 \"-\" \"curl/8.0\"\n" +
+		"203.0.113.9 - x [01/Jan/2019:00:00:00 +0000] [" + fresh2 + "] \"POST /admin/login HTTP/1.1\" 401 179 \"-\" \"hydra\"\n" +
+		"198.51.100.8 - - [" + fresh2 + "] \"GET /a HTTP/1.1\" 200 612 \"-\" \"curl/8.0\"\n"
+	var pino strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&pino, `{"level":30,"time":%d,"pid":7,"userId":%d,"date":"2019-03-01T12:00:00.000Z","msg":"loaded user profile"}`+"\n",
+			corpusCutoff.Add(30*24*time.Hour).UnixMilli(), i)
+	}
+	logfmtUser := "time=" + fresh + " level=info msg=login ts=2019-01-15T00:00:00Z user=u1\n"
+	log4j := strings.ReplaceAll(fresh, "T", " ")[:19] + ",000 ERROR [main] import failed on rows:\n" +
+		"2019-02-03 04:05:06,row one,+14155552671,\"1 Main St\"\n" +
+		"2019-02-04 04:05:06,row two,+14155552672,\"2 Main St\"\n"
 	tests := []struct {
 		name, in, want string
 	}{
 		{"numeric time beside a written timestamp", zap.String(), zap.String()},
+		{"an access-log user field holding a date", access, access},
+		{"a user's date field beside the logger's time", pino.String(), pino.String()},
+		{"logfmt: a user's ts beside the logger's time", logfmtUser, logfmtUser},
+		{"old-dated lines of a fresh message", log4j, log4j},
 		{"logfmt numeric time beside a written timestamp", logfmt, logfmt},
 		{"lone CR line ends", cr, cr},
 		{"pretty-printed JSON after an expired record", pretty, strings.SplitN(pretty, "\n", 2)[1]},

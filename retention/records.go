@@ -146,12 +146,33 @@ func (p *TimeParser) shape(line []byte, ref, latest time.Time) (time.Time, bool)
 			return t, true
 		}
 	}
-	if k := bytes.Index(line[:min(len(line), 200)], []byte(" [")); k >= 0 {
-		if t, ok := accessLogTime(line[k+2:]); ok {
-			return t, true
+	return accessLogTimeIn(line)
+}
+
+// accessLogTimeIn finds the [dd/Mon/yyyy:HH:MM:SS ±zzzz] of an access log
+// line (nginx, Apache) in its first KiB. The fields before it are not
+// escaped, and a client chooses one of them ($remote_user, from any
+// Authorization: Basic header): a line with two such times that disagree
+// is a record whose time cannot be told, not one that is as old as the
+// client says.
+func accessLogTimeIn(line []byte) (time.Time, bool) {
+	head := line[:min(len(line), 1024)]
+	var found time.Time
+	for off := 0; ; {
+		k := bytes.Index(head[off:], []byte(" ["))
+		if k < 0 {
+			return found, !found.IsZero()
+		}
+		off += k + 2
+		t, ok := accessLogTime(head[off:])
+		switch {
+		case !ok:
+		case found.IsZero():
+			found = t
+		case !t.Equal(found):
+			return time.Time{}, true
 		}
 	}
-	return time.Time{}, false
 }
 
 // syslogPRI strips a syslog priority, <0> to <191>, from the start of b.
@@ -559,33 +580,43 @@ func valueTime(v []byte, loc *time.Location) (t time.Time, numeric bool) {
 	return t, true
 }
 
-// fieldTimes picks a record's time among its time fields: a written date
-// (ISO 8601, access-log) beats any number, whatever the order of fields,
-// since a number in a field named "time" is as often a duration (zap's
-// Duration("time", …) in nanoseconds) as a Unix time; among dates, or
-// among numbers when no field holds a date, the first in p.fields()
-// order wins.
+// fieldTimes picks a record's time among its time fields. When two of
+// them are more than a day apart the record has no time it can be judged
+// by (a user's "date" beside the logger's "time", a duration in a field
+// named "time"). Otherwise a written date (ISO 8601, access-log) beats any
+// number, whatever the order of fields; among dates, or among numbers when
+// no field holds a date, the first in p.fields() order wins.
 type fieldTimes struct {
 	textRank, numRank int
 	text, num         time.Time
+	// lo and hi are the earliest and latest plausible times of all the
+	// record's time fields: when they are more than a day apart, a user's
+	// field (a birth date, an order date) may be the one that looks like
+	// the record's time, and the record cannot be dated.
+	lo, hi time.Time
 }
 
 func newFieldTimes(n int) fieldTimes { return fieldTimes{textRank: n, numRank: n} }
 
-// add offers the value of the time field of rank r; it reports whether
-// nothing later can change the choice.
+// add offers the value of the time field of rank r. It always returns
+// false: every time field of the record is read, to see conflicts.
 func (f *fieldTimes) add(r int, v []byte, loc *time.Location, latest time.Time) (final bool) {
-	if r >= f.textRank {
-		return false
-	}
 	t, numeric := valueTime(v, loc)
 	if !plausible(t, latest) {
+		return false
+	}
+	if f.lo.IsZero() || t.Before(f.lo) {
+		f.lo = t
+	}
+	if t.After(f.hi) {
+		f.hi = t
+	}
+	if r >= f.textRank {
 		return false
 	}
 	switch {
 	case !numeric:
 		f.textRank, f.text = r, t
-		return r == 0
 	case r < f.numRank:
 		f.numRank, f.num = r, t
 	}
@@ -593,6 +624,9 @@ func (f *fieldTimes) add(r int, v []byte, loc *time.Location, latest time.Time) 
 }
 
 func (f *fieldTimes) best() time.Time {
+	if f.hi.Sub(f.lo) > 24*time.Hour {
+		return time.Time{}
+	}
 	if !f.text.IsZero() {
 		return f.text
 	}

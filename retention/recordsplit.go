@@ -46,6 +46,20 @@ type recordSplitter struct {
 	traceback int  // Python traceback state: 0 none, 1 header seen, 2 in frames
 }
 
+// maxBackwards is how far a text line's time may go back from the newest
+// record before it and still be taken as its time (logs merged from
+// several hosts, or delivered late, are a little out of order).
+const maxBackwards = 7 * 24 * time.Hour
+
+// tooFarBack reports whether a text line dated t, after records as new as
+// newest, is more likely a line of a message (a CSV row, a quoted date
+// in a multi-line message) than a record of its own: a log is written in
+// time order. It is then an undatable record, kept. A JSON line is a
+// record of its own whatever its time.
+func tooFarBack(line []byte, t, newest time.Time) bool {
+	return len(line) > 0 && line[0] != '{' && !newest.IsZero() && t.Before(newest.Add(-maxBackwards))
+}
+
 // splitBufSize is the read buffer: a line's first splitBufSize bytes are
 // what its time is read from.
 const splitBufSize = 64 << 10
@@ -92,6 +106,7 @@ func (s *recordSplitter) classify(line []byte) bool {
 		// Lines ended by a lone CR (old Mac files, progress output
 		// that rewrites a terminal line) hold several records in one
 		// line: no one time stands for them all.
+	case !t.IsZero() && tooFarBack(line, t, s.Stats.Newest):
 	case !t.IsZero():
 		s.traceback = 0
 		s.Kind, s.Time = recordDated, t

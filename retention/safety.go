@@ -82,8 +82,9 @@ func (o *ownFiles) Covers(path string) bool {
 		}
 		for _, a := range o.audit {
 			// Rotated or compressed copies of the audit log
-			// (audit.jsonl.1, audit.jsonl.2.gz) are history too.
-			if strings.HasPrefix(p, a+".") {
+			// (audit.jsonl.1, audit.jsonl.2.gz, logrotate's dateext
+			// audit.jsonl-20261001) are history too.
+			if strings.HasPrefix(p, a) && filepath.Dir(p) == filepath.Dir(a) {
 				return true
 			}
 		}
@@ -130,7 +131,10 @@ func holdCovering(c *config.Config, path string, now time.Time) *config.Hold {
 	}
 	for i := range c.Holds {
 		h := &c.Holds[i]
-		if !h.Active(now) {
+		// Active by the plan's clock or by the real one: a --now set
+		// ahead (or a PIISCAN_NOW left in a cron environment) must not
+		// end a hold early.
+		if !h.Active(now) && !h.Active(time.Now()) {
 			continue
 		}
 		for _, n := range names {
@@ -151,10 +155,11 @@ func holdReason(h *config.Hold) string {
 	return r
 }
 
-// liveReason says why a file must not be rewritten or removed because it
-// is still being written: it was modified within enforcement.live_within
-// (unless the location sets rewrite_live), or a process holds it open for
-// writing (always). It returns "" when the file may be acted on.
+// liveReason says why a file must not be rewritten or removed now: it was
+// modified within enforcement.live_within (unless the location sets
+// rewrite_live), a process holds it open for writing, or it has other
+// names (hard links) that would keep the data. It returns "" when the
+// file may be acted on.
 func liveReason(c *config.Config, loc *config.Location, path string, snap Snapshot, now time.Time, w *writers) string {
 	// A local file's age is taken by the plan's clock and by the real
 	// one: --now set ahead for an audit must not make a file written a
@@ -168,12 +173,17 @@ func liveReason(c *config.Config, loc *config.Location, path string, snap Snapsh
 		return fmt.Sprintf("still being written (modified %s ago, within enforcement.live_within %s); rewrite_live is off",
 			age.Round(time.Second), c.LiveWithin)
 	}
-	if bucket.IsURL(path) || w == nil {
+	if bucket.IsURL(path) {
 		return ""
 	}
-	fi, err := os.Stat(path)
+	fi, err := os.Lstat(path)
 	if err != nil {
 		return ""
+	}
+	if n := links(fi); n > 1 {
+		// Deleting or replacing one name leaves the data at the others
+		// (a snapshot made with hard links, a backup tool's dedup).
+		return fmt.Sprintf("it has %d names (hard links): the data would stay at the others; remove them first", n)
 	}
 	if who := w.holding(fi); who != "" {
 		return "open for writing by " + who
