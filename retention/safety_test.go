@@ -521,3 +521,73 @@ func TestRewriteLiveLosesNoAppendedLine(t *testing.T) {
 	}
 	t.Logf("%d lines written, %d rewrites", n, rewrites)
 }
+
+// A --now set past a hold's end does not end it while the real clock says
+// it is still on, and a file with a second name is not deleted: the data
+// would stay at the other name.
+func TestHoldsByRealClockAndHardLinks(t *testing.T) {
+	dir := t.TempDir()
+	real := time.Now()
+	held := filepath.Join(dir, "b", "case-17.sql")
+	mkfile(t, held, "x", 0o644, real.AddDate(-2, 0, 0))
+	linked := filepath.Join(dir, "b", "linked.sql")
+	mkfile(t, linked, "x", 0o644, real.AddDate(-2, 0, 0))
+	os.MkdirAll(filepath.Join(dir, "snap"), 0o755)
+	if err := os.Link(linked, filepath.Join(dir, "snap", "linked.sql")); err != nil {
+		t.Skip("no hard links here:", err)
+	}
+	mkfile(t, filepath.Join(dir, "b", "old.sql"), "x", 0o644, real.AddDate(-2, 0, 0))
+	c := loadPolicy(t, dir, fmt.Sprintf(`locations:
+  - name: b
+    paths: [$DIR/b]
+    retention: {max_age: 1y}
+holds:
+  - paths: [$DIR/b/case-17.sql]
+    reason: case 17
+    until: %s
+enforcement:
+  breaker: {max_share: 1}
+`, real.AddDate(0, 0, 10).Format("2006-01-02")))
+	p, err, _ := run(t, c, true, PlanOptions{Now: real.AddDate(0, 0, 20)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range p.Items {
+		switch filepath.Base(it.Path) {
+		case "case-17.sql":
+			if it.Held != "case 17" {
+				t.Errorf("held file: %s %q", it.Action, it.Reason)
+			}
+		case "linked.sql":
+			if it.Action != Keep || !strings.Contains(it.Reason, "hard links") {
+				t.Errorf("hard-linked file: %s %q", it.Action, it.Reason)
+			}
+		case "old.sql":
+			if !it.Done {
+				t.Errorf("old.sql: %s %q %v", it.Action, it.Reason, it.Err)
+			}
+		}
+	}
+	for _, p := range []string{held, linked} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s: %v", filepath.Base(p), err)
+		}
+	}
+}
+
+// Copies of the audit log that logrotate made, with any suffix, are
+// piiscan's own too.
+func TestRotatedAuditLogsAreOwnFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"audit.jsonl", "audit.jsonl.1", "audit.jsonl-20261001", "audit.jsonl-20260901.gz", "app.log.9"} {
+		mkfile(t, filepath.Join(dir, "logs", name), "x\n", 0o600, ago(400*day))
+	}
+	c := loadPolicy(t, dir, "locations:\n  - name: logs\n    paths: [$DIR/logs]\n    retention: {max_age: 30d}\nenforcement:\n  audit_log: $DIR/logs/audit.jsonl\n")
+	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(p); !mapsEqual(got, map[string]string{"app.log.9": Delete}) {
+		t.Errorf("planned %v", got)
+	}
+}
