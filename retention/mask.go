@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
 )
@@ -137,46 +138,72 @@ func keyBlockOpen(batch []byte) bool {
 
 // rewrite writes batch (whole lines) with the selected matches replaced.
 func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns, w *bufio.Writer, st *MaskStats) error {
-	rs := m.selected(sc.Scan(batch, cols), batch, nil)
+	matches := sc.Scan(batch, cols)
+	rs := m.selected(matches, batch, nil)
 	write := func(b []byte) error {
 		st.BytesOut += int64(len(b))
 		_, err := w.Write(b)
 		return err
 	}
-	if m.DropLines {
-		pos, k := 0, 0
-		through := 0 // lines starting before it are dropped (a key block's)
-		for pos < len(batch) {
-			end := len(batch)
-			if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
-				end = pos + nl + 1
-			}
-			hit := int64(0)
-			for k < len(rs) && rs[k].start < end {
-				hit += rs[k].values
-				through = max(through, rs[k].end)
-				k++
-			}
-			if hit > 0 || pos < through {
-				st.Values += hit
-				st.Lines++
-				if cols != nil && hit > 0 {
-					// A CSV record whose quoted field goes on past
-					// this line goes with it: "1 Main St
-					// Springfield",vip is one record.
-					through = max(through, csvRecordEnd(batch, pos))
-				}
-			} else if err := write(batch[pos:end]); err != nil {
+	if !m.DropLines {
+		return m.writeMasked(batch, 0, rs, write, st)
+	}
+	var others []int // where other people's identifiers start
+	if len(rs) > 0 {
+		others = m.others(matches, batch)
+	}
+	pos, k, o := 0, 0, 0
+	through := 0 // lines starting before it are dropped (a record's)
+	for pos < len(batch) {
+		end := len(batch)
+		if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
+			end = pos + nl + 1
+		}
+		first := k
+		hit, blockEnd := int64(0), 0
+		for k < len(rs) && rs[k].start < end {
+			hit += rs[k].values
+			blockEnd = max(blockEnd, rs[k].end)
+			k++
+		}
+		shared := false
+		for o < len(others) && others[o] < end {
+			shared = shared || others[o] >= pos
+			o++
+		}
+		switch {
+		case hit > 0 && shared && blockEnd <= end:
+			// The line holds other people's values too (a mysqldump
+			// INSERT of many rows, a line listing several contacts):
+			// dropping it would erase them. The subject's values
+			// are masked instead.
+			if err := m.writeMasked(batch[pos:end], pos, rs[first:k], write, st); err != nil {
 				return err
 			}
-			pos = end
+		case hit > 0 || pos < through:
+			st.Values += hit
+			st.Lines++
+			if hit > 0 {
+				through = max(through, blockEnd, recordEnd(batch, pos, cols))
+			}
+		default:
+			if err := write(batch[pos:end]); err != nil {
+				return err
+			}
 		}
-		return nil
+		pos = end
 	}
+	return nil
+}
+
+// writeMasked writes text, which starts at offset base of its batch, with
+// the spans rs (offsets in the batch) replaced.
+func (m *Masker) writeMasked(text []byte, base int, rs []span, write func([]byte) error, st *MaskStats) error {
 	pos := 0
 	counted := false // the line being written has a replacement already
 	for _, r := range rs {
-		gap := batch[pos:r.start]
+		start, end := r.start-base, r.end-base
+		gap := text[pos:start]
 		if bytes.IndexByte(gap, '\n') >= 0 {
 			counted = false
 		}
@@ -191,10 +218,74 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 			st.Lines++
 			counted = true
 		}
-		st.Lines += int64(bytes.Count(batch[r.start:r.end], []byte{'\n'}))
-		pos = r.end
+		st.Lines += int64(bytes.Count(text[start:end], []byte{'\n'}))
+		pos = end
 	}
-	return write(batch[pos:])
+	return write(text[pos:])
+}
+
+// others returns where the identifiers among matches that the Masker does
+// not select start: other people's emails, phone numbers, card numbers and
+// SSNs.
+func (m *Masker) others(matches []detect.Match, text []byte) []int {
+	rules := m.Engine.Rules()
+	var out []int
+	for _, mt := range matches {
+		switch rules[mt.Rule].Class {
+		case finding.ClassEmail, finding.ClassPhoneNumber, finding.ClassCreditCard, finding.ClassUSSSN:
+		default:
+			continue
+		}
+		if _, ok := m.Select(rules[mt.Rule].Class, text[mt.Start:mt.End]); !ok {
+			out = append(out, mt.Start)
+		}
+	}
+	return out
+}
+
+// recordEnd returns where the record whose first line starts at pos ends,
+// for dropping it whole: in a CSV file, where a quoted field that goes on
+// past the line closes ("1 Main St\nSpringfield",vip); in a log, after the
+// lines that continue it (a stack trace, indented lines; see
+// recordSplitter.continues).
+func recordEnd(batch []byte, pos int, cols *detect.Columns) int {
+	if cols != nil {
+		return csvRecordEnd(batch, pos, cols.Delim)
+	}
+	end := len(batch)
+	if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
+		end = pos + nl + 1
+	}
+	indent := indentOf(batch[pos:end])
+	var cont recordSplitter
+	for end < len(batch) {
+		next := len(batch)
+		if nl := bytes.IndexByte(batch[end:], '\n'); nl >= 0 {
+			next = end + nl + 1
+		}
+		line := batch[end:next]
+		switch {
+		case len(bytes.TrimRight(line, "\r\n")) == 0:
+			return end // a blank line ends the record
+		case indent > 0 && indentOf(line) <= indent:
+			// The first line is itself indented (YAML, a nested
+			// block): only lines indented deeper belong to it.
+			return end
+		case indent == 0 && !cont.continues(line):
+			return end
+		}
+		end = next
+	}
+	return end
+}
+
+// indentOf counts the blanks a line starts with.
+func indentOf(line []byte) int {
+	n := 0
+	for n < len(line) && (line[n] == ' ' || line[n] == '\t') {
+		n++
+	}
+	return n
 }
 
 // span is a stretch of text to replace and what replaces it.
@@ -233,23 +324,40 @@ func (m *Masker) selected(matches []detect.Match, text []byte, rs []span) []span
 	return rs
 }
 
-// csvRecordEnd returns the end of the CSV record that starts at pos in
-// batch: the end of the first line at which its double quotes balance
-// (a quoted field may hold line breaks; "" inside one counts twice and
-// keeps the balance). A record still open at the end of the batch ends
-// there.
-func csvRecordEnd(batch []byte, pos int) int {
-	quotes := 0
-	for pos < len(batch) {
-		end := len(batch)
-		if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
-			end = pos + nl + 1
-		}
-		quotes += bytes.Count(batch[pos:end], []byte{'"'})
-		pos = end
-		if quotes%2 == 0 {
-			break
-		}
+// csvRecordEnd returns the end of the CSV record whose first line starts
+// at pos: the end of the line at which a quoted field still open at the
+// end of the first line closes (RFC 4180: a field is quoted when it starts
+// with a quote, and "" inside it is a quote). A quote inside an unquoted
+// field (an inch mark: 5'11") opens nothing. When the field does not close
+// within maxCSVRecord bytes, or before the batch ends, only the first line
+// is taken: dropping more could take other people's rows.
+func csvRecordEnd(batch []byte, pos int, delim byte) int {
+	if delim == 0 {
+		delim = ','
 	}
-	return pos
+	first := len(batch)
+	if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
+		first = pos + nl + 1
+	}
+	quoted, fieldStart := false, true
+	for i := pos; i < len(batch) && i-pos < maxCSVRecord; i++ {
+		c := batch[i]
+		switch {
+		case quoted && c == '"' && i+1 < len(batch) && batch[i+1] == '"':
+			i++
+			continue
+		case quoted && c == '"':
+			quoted = false
+		case quoted:
+		case c == '"' && fieldStart:
+			quoted = true
+		case c == '\n':
+			return i + 1 // the record ends with this line
+		}
+		fieldStart = !quoted && (c == delim || c == '\n')
+	}
+	return first
 }
+
+// maxCSVRecord bounds a CSV record with quoted line breaks.
+const maxCSVRecord = 64 << 10

@@ -484,3 +484,45 @@ func TestMaskDropsWholeMultiLineCSVRecords(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+// --drop-records drops the subject's records and nothing else: a stray
+// quote in an unquoted CSV field opens no multi-line field, a line that
+// holds other people's values (a mysqldump INSERT of many rows) keeps
+// them and loses only the subject's values, and a log record goes with
+// the lines that continue it.
+func TestDropRecordsTakesTheSubjectsRecordsOnly(t *testing.T) {
+	e := defaultEngine(t)
+	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte) (string, bool) {
+		return "[" + class + ":erased]", class == "email" && strings.EqualFold(string(raw), "bob@example.com")
+	}}
+	tests := []struct {
+		name, path, in, want string
+	}{
+		{"inch marks in a CSV", "customers.csv",
+			"id,name,email,height,note\n1,Bob Tables,bob@example.com,5'11\",vip\n2,Carol Smith,carol@example.com,5'4,regular\n3,Dave Jones,dave@example.com,6'0\",regular\n",
+			"id,name,email,height,note\n2,Carol Smith,carol@example.com,5'4,regular\n3,Dave Jones,dave@example.com,6'0\",regular\n"},
+		{"an unclosed quoted field", "customers.csv",
+			"email,note\nbob@example.com,\"never closed\ncarol@example.com,ok\n",
+			"email,note\ncarol@example.com,ok\n"},
+		{"a mysqldump INSERT of several rows", "db.sql",
+			"LOCK TABLES `users` WRITE;\nINSERT INTO `users` VALUES (1,'bob@example.com','Bob Tables'),(2,'carol@example.com','Carol Smith');\nUNLOCK TABLES;\n",
+			"LOCK TABLES `users` WRITE;\nINSERT INTO `users` VALUES (1,'[email:erased]','Bob Tables'),(2,'carol@example.com','Carol Smith');\nUNLOCK TABLES;\n"},
+		{"a log4j record and its trace", "app.log",
+			"2026-11-10 10:00:00,000 ERROR [main] duplicate account bob@example.com\njava.lang.IllegalStateException: duplicate account: name=Robert Tables\n\tat com.example.Accounts.add(Accounts.java:42)\n2026-11-10 10:00:01,000 INFO [main] next\n",
+			"2026-11-10 10:00:01,000 INFO [main] next\n"},
+		{"a Rails record and its indented lines", "production.log",
+			"I, [2026-11-10T10:00:00.000000 #1]  INFO -- : Parameters: {\"user\"=>{\"email\"=>\"bob@example.com\",\n    \"name\"=>\"Bob Tables\",\n    \"ssn\"=>\"[FILTERED]\"}}\nI, [2026-11-10T10:00:01.000000 #1]  INFO -- : Completed 200 OK\n",
+			"I, [2026-11-10T10:00:01.000000 #1]  INFO -- : Completed 200 OK\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if _, err := m.Mask(strings.NewReader(tt.in), &out, tt.path); err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", out.String(), tt.want)
+			}
+		})
+	}
+}

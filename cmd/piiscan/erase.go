@@ -21,7 +21,10 @@ func newEraseCmd(g *globalFlags) *cobra.Command {
 		Short: "Right to deletion: erase a person's data from every location (a dry run unless --enforce)",
 		Long: `Find every record, in every location, that mentions the data subject and
 erase it: the subject's values are replaced by [class:erased], or with
---drop-records the whole records (lines) are removed. Values match in any
+--drop-records the whole records are removed (a log record with its stack
+trace or indented lines, a CSV record with its quoted line breaks; a line
+that also holds other people's identifiers keeps them, and only the
+subject's values in it are masked). Values match in any
 written form: an email in any case or URL-encoded, a phone number in any
 format. Files under a legal hold are kept and the report says why.
 
