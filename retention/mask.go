@@ -310,6 +310,11 @@ func (m *Masker) selected(matches []detect.Match, text []byte, rs []span) []span
 		if rules[mt.Rule].Detector == detect.DetPrivateKey {
 			mt.End, _ = detect.PrivateKeyBlockEnd(text, mt.Start, mt.End)
 		}
+		if n := trailingBackslashes(text[mt.Start:mt.End]); n%2 == 1 {
+			// The match ends inside an escape (a JSON value's \"):
+			// replacing the backslash would leave a bare quote.
+			mt.End--
+		}
 		if k := len(rs) - 1; k >= 0 && mt.Start < rs[k].end {
 			last := &rs[k]
 			if mt.End > last.end {
@@ -361,3 +366,12 @@ func csvRecordEnd(batch []byte, pos int, delim byte) int {
 
 // maxCSVRecord bounds a CSV record with quoted line breaks.
 const maxCSVRecord = 64 << 10
+
+// trailingBackslashes counts the backslashes b ends with.
+func trailingBackslashes(b []byte) int {
+	n := 0
+	for n < len(b) && b[len(b)-1-n] == '\\' {
+		n++
+	}
+	return n
+}

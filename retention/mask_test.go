@@ -526,3 +526,21 @@ func TestDropRecordsTakesTheSubjectsRecordsOnly(t *testing.T) {
 		})
 	}
 }
+
+// A value that ends where a JSON string has an escaped quote is replaced
+// without the backslash: the line stays valid JSON.
+func TestMaskKeepsJSONEscapes(t *testing.T) {
+	e := defaultEngine(t)
+	for _, in := range []string{
+		`{"ts":"2026-11-10T10:00:00Z","dsn":"password=abc\" host=db"}`,
+		`{"ts":"2026-11-10T10:00:00Z","pw":"password=hunter2\"x"}`,
+	} {
+		var out bytes.Buffer
+		if _, err := maskAll(e).Mask(strings.NewReader(in+"\n"), &out, "app.log"); err != nil {
+			t.Fatal(err)
+		}
+		if !json.Valid(bytes.TrimSpace(out.Bytes())) || out.String() == in+"\n" {
+			t.Errorf("%s\nbecame %s", in, out.String())
+		}
+	}
+}
