@@ -94,6 +94,10 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 	if err != nil {
 		return nil, err
 	}
+	if p.binary > 0 {
+		// Erasure must not say "nothing found" of files it did not read.
+		p.Problems = append(p.Problems, fmt.Sprintf("%d inputs were skipped as binary (NUL bytes, UTF-16, a database's own format) and not searched: convert or restore them as text to erase from them", p.binary))
+	}
 	paths := make([]string, 0, len(hits))
 	for path := range hits {
 		paths = append(paths, path)

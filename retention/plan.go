@@ -73,6 +73,8 @@ type Plan struct {
 	Warnings []string
 	// NoBreaker lifts the circuit breaker for this plan.
 	NoBreaker bool
+	// binary counts the inputs a plan's scan skipped as binary.
+	binary int64
 	// sizes are, by location name, the files and bytes the location
 	// holds, for the circuit breaker.
 	sizes map[string]*locationSize

@@ -156,6 +156,7 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 		}
 		p.Problems = append(p.Problems, pr.Path+": "+pr.Error)
 	}
+	p.binary = stats.Binary
 	return hits, nil
 }
 

@@ -163,3 +163,24 @@ allow:
 		t.Errorf("missing root: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// Files the scanner skips as binary (a log with a hole of NUL bytes, a
+// UTF-16 export) are not searched: the erasure is not complete.
+func TestEraseIsNotCompleteWhenFilesWereNotSearched(t *testing.T) {
+	dir := t.TempDir()
+	policy := safetyTree(t, dir, map[string]string{
+		"logs/app.log.1": "login bob@example.com\n",
+		"logs/hole.log":  strings.Repeat("\x00", 4096) + "login bob@example.com\n",
+	})
+	report := filepath.Join(dir, "erasure.json")
+	code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=bob@example.com", "--enforce", "--report", report)
+	if code != exitUnreadable || !strings.Contains(out, "skipped as binary") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	var rep retention.ErasureReport
+	raw, _ := os.ReadFile(report)
+	json.Unmarshal(raw, &rep)
+	if rep.Complete || rep.Unsearched != 1 || rep.Totals.Erased != 1 {
+		t.Errorf("report:\n%s", raw)
+	}
+}
