@@ -159,6 +159,7 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 		}
 	}
 	if x.Enforce {
+		x.cleanQuarantine()
 		x.deleteObjects(ctx, p)
 	}
 	for _, it := range p.Items {
@@ -433,6 +434,32 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 }
 
 func (x *Executor) quarantineDir() string { return x.Config.QuarantineDir() }
+
+// cleanQuarantine removes the temporary copies a run killed while
+// quarantining left in the quarantine folder: whole raw copies of files,
+// which nothing else would ever remove. A copy younger than
+// enforcement.live_within may be another run's, still being written.
+func (x *Executor) cleanQuarantine() {
+	dir := x.quarantineDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), TempPrefix) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > x.Config.LiveWithin {
+			if os.Remove(filepath.Join(dir, e.Name())) == nil {
+				n++
+			}
+		}
+	}
+	if n > 0 {
+		x.logger().Info("removed temporary quarantine copies of an interrupted run", "dir", dir, "files", n)
+	}
+}
 
 // dropRecords rewrites a log (plain, gzip or zstd) without its records
 // older than the item's cutoff; when enforce is off it only counts. It

@@ -591,3 +591,26 @@ func TestRotatedAuditLogsAreOwnFiles(t *testing.T) {
 		t.Errorf("planned %v", got)
 	}
 }
+
+// An enforcing run removes the temporary copies a run killed while
+// quarantining left behind (whole raw copies nothing else would remove),
+// but not one that another run may still be writing.
+func TestEnforcingRunCleansQuarantineTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	q := filepath.Join(dir, "q")
+	stale := filepath.Join(q, TempPrefix+"d528fefaf49c")
+	mkfile(t, stale, "bob@example.com,4111 1111 1111 1111\n", 0o600, time.Now().Add(-time.Hour))
+	fresh := filepath.Join(q, TempPrefix+"0123456789ab")
+	mkfile(t, fresh, "partial\n", 0o600, time.Time{})
+	mkfile(t, filepath.Join(dir, "logs", "app.log.9"), "x\n", 0o644, ago(400*day))
+	c := loadPolicy(t, dir, "locations:\n  - name: logs\n    paths: [$DIR/logs]\n    retention: {max_age: 30d}\nenforcement:\n  quarantine_dir: $DIR/q\n  breaker: {max_share: 1}\n")
+	if _, err, _ := run(t, c, true, PlanOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale copy is still there: %v", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a copy being written was removed: %v", err)
+	}
+}
