@@ -131,6 +131,9 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 		if err != nil {
 			return nil, err
 		}
+		if selected && loc.MaxAge > 0 && size.files == 0 {
+			p.Warnings = append(p.Warnings, fmt.Sprintf("location %s has no files: is its volume mounted?", loc.Name))
+		}
 	}
 	for i := range c.Holds {
 		if h := &c.Holds[i]; h.Active(now) && !usedHolds[h] {
