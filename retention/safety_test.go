@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -452,24 +453,23 @@ func TestPurgeKeepsRecordsItCannotDate(t *testing.T) {
 // With rewrite_live on, a writer that opens the log, appends a line and
 // closes it again, as shell scripts and many loggers do, loses no line to
 // a rewrite: what it appends to the old file in the moment before the
-// rename is carried over to the new one.
+// rename is carried over to the new one. The retention is two seconds, so
+// every round has records to drop; after each round every line younger
+// than the round's cutoff must be there, once.
 func TestRewriteLiveLosesNoAppendedLine(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "app", "app.log")
-	var old strings.Builder
-	for i := range 3000 {
-		fmt.Fprintf(&old, "2020-01-01 00:00:00,000 INFO old %d\n", i)
-	}
-	mkfile(t, log, old.String(), 0o644, time.Time{})
-	c := loadPolicy(t, dir, "locations:\n  - name: app\n    paths: [$DIR/app]\n    rewrite_live: true\n    retention: {max_age: 30d, from: record}\nenforcement:\n  breaker: {max_share: 1}\n")
+	mkfile(t, log, "", 0o644, time.Time{})
+	c := loadPolicy(t, dir, "locations:\n  - name: app\n    paths: [$DIR/app]\n    rewrite_live: true\n    retention: {max_age: 2s, from: record}\nenforcement:\n  breaker: {max_share: 1}\n")
+	var mu sync.Mutex
+	var written []time.Time // by seq-1: when the line was written
 	stop := make(chan struct{})
-	wrote := make(chan int)
+	done := make(chan struct{})
 	go func() {
-		n := 0
-		for {
+		defer close(done)
+		for n := 1; ; n++ {
 			select {
 			case <-stop:
-				wrote <- n
 				return
 			default:
 			}
@@ -477,19 +477,25 @@ func TestRewriteLiveLosesNoAppendedLine(t *testing.T) {
 			if err != nil {
 				continue
 			}
-			n++
-			fmt.Fprintf(f, "%s INFO seq %d\n", time.Now().UTC().Format("2006-01-02 15:04:05,000"), n)
+			at := time.Now()
+			fmt.Fprintf(f, "%s INFO seq %d\n", at.UTC().Format("2006-01-02 15:04:05,000"), n)
 			f.Close()
+			mu.Lock()
+			written = append(written, at)
+			mu.Unlock()
 			time.Sleep(time.Duration(2+n%5) * time.Millisecond)
+			if n%10 == 0 {
+				time.Sleep(20 * time.Millisecond) // a quiet moment
+			}
 		}
 	}()
+	defer func() { close(stop); <-done }()
+	time.Sleep(2500 * time.Millisecond) // lines old enough to expire
 	rewrites := 0
-	for range 300 {
-		// Old records again, so that every round has something to drop.
-		f, _ := os.OpenFile(log, os.O_WRONLY|os.O_APPEND, 0)
-		f.WriteString("2020-01-01 00:00:00,000 INFO old again\n")
-		f.Close()
-		p, err := PlanPurge(context.Background(), c, PlanOptions{Now: time.Now()})
+	deadline := time.Now().Add(6 * time.Second)
+	for rewrites < 60 && time.Now().Before(deadline) {
+		start := time.Now()
+		p, err := PlanPurge(context.Background(), c, PlanOptions{Now: start})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -501,25 +507,29 @@ func TestRewriteLiveLosesNoAppendedLine(t *testing.T) {
 				rewrites++
 			}
 		}
-	}
-	close(stop)
-	n := <-wrote
-	data, _ := os.ReadFile(log)
-	seen := map[string]int{}
-	for _, line := range strings.Split(string(data), "\n") {
-		if i := strings.Index(line, " seq "); i >= 0 {
-			seen[line[i+5:]]++
+		mu.Lock()
+		times := append([]time.Time(nil), written...)
+		mu.Unlock()
+		data, _ := os.ReadFile(log)
+		seen := map[string]int{}
+		for _, line := range strings.Split(string(data), "\n") {
+			if i := strings.Index(line, " seq "); i >= 0 {
+				seen[line[i+5:]]++
+			}
 		}
-	}
-	for i := 1; i <= n; i++ {
-		if seen[fmt.Sprint(i)] != 1 {
-			t.Errorf("line seq %d is there %d times", i, seen[fmt.Sprint(i)])
+		// Lines at the cutoff may go either way (millisecond times).
+		cutoff := start.Add(-2*time.Second + 10*time.Millisecond)
+		for i, at := range times {
+			if at.After(cutoff) && seen[fmt.Sprint(i+1)] != 1 {
+				t.Fatalf("after %d rewrites: line seq %d, written %v after the round began, is there %d times",
+					rewrites, i+1, at.Sub(start), seen[fmt.Sprint(i+1)])
+			}
 		}
 	}
 	if rewrites == 0 {
-		t.Error("no round rewrote the file: the test tested nothing")
+		t.Fatal("no round rewrote the file: the test tested nothing")
 	}
-	t.Logf("%d lines written, %d rewrites", n, rewrites)
+	t.Logf("%d lines written, %d rewrites", len(written), rewrites)
 }
 
 // A --now set past a hold's end does not end it while the real clock says
