@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -227,28 +228,33 @@ func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 	}
 	for _, ost := range order {
 		items := batches[ost]
-		var pending []*audit.Pending
+		// Results are paired with their intents by item: deleteBatch
+		// orders the items its own way.
+		pending := map[*Item]*audit.Pending{}
 		if x.Audit != nil {
 			intents := make([]audit.Entry, len(items))
 			for i, it := range items {
 				intents[i] = entryOf(it)
 				intents[i].Action = "delete"
 			}
-			var err error
-			if pending, err = x.Audit.BeginBatch(intents...); err != nil {
+			ps, err := x.Audit.BeginBatch(intents...)
+			if err != nil {
 				for _, it := range items {
 					it.Err = fmt.Errorf("nothing was done: the audit log failed: %w", err)
 				}
 				continue
 			}
+			for i, it := range items {
+				pending[it] = ps[i]
+			}
 		}
-		ost.deleteBatch(ctx, items)
+		ost.deleteBatch(ctx, slices.Clone(items))
 		if x.Audit == nil {
 			continue
 		}
 		outcomes := make([]audit.Outcome, len(items))
 		for i, it := range items {
-			outcomes[i] = audit.Outcome{Pending: pending[i], Err: it.Err}
+			outcomes[i] = audit.Outcome{Pending: pending[it], Err: it.Err}
 			if it.Err == nil && !it.Done {
 				outcomes[i].Result = audit.Entry{Action: "keep", Reason: "not deleted"}
 			}
@@ -437,23 +443,23 @@ func (x *Executor) quarantineDir() string { return x.Config.QuarantineDir() }
 
 // cleanQuarantine removes the temporary copies a run killed while
 // quarantining left in the quarantine folder: whole raw copies of files,
-// which nothing else would ever remove. A copy younger than
-// enforcement.live_within may be another run's, still being written.
+// which nothing else would ever remove. A copy another run is still
+// writing is locked, and left alone.
 func (x *Executor) cleanQuarantine() {
 	dir := x.quarantineDir()
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
+	q, err := os.OpenRoot(dir)
+	if err != nil {
+		return
+	}
+	defer q.Close()
 	n := 0
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), TempPrefix) {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > x.Config.LiveWithin {
-			if os.Remove(filepath.Join(dir, e.Name())) == nil {
-				n++
-			}
+		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), TempPrefix) && removeUnlocked(q, e.Name()) {
+			n++
 		}
 	}
 	if n > 0 {

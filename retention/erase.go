@@ -228,7 +228,7 @@ func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
 		}
 		le.Found += it.Found
 		switch {
-		case it.Done || !enforced && it.Action == Erase && it.Err == nil:
+		case it.Done || !enforced && it.Action == Erase && it.Err == nil && it.Masked.Values > 0:
 			le.Erased += it.Found
 		default:
 			le.LocationErasureSum.Kept += it.Found
@@ -238,6 +238,10 @@ func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
 			why := it.Reason
 			if it.Err != nil {
 				why = "an error: " + errorReason(it.Err)
+			} else if it.lockUnknown {
+				why = "whether S3 Object Lock holds the object could not be checked: run erase again"
+			} else if it.Action == Erase {
+				why = "the values could not be matched for rewriting"
 			} else if it.Held != "" {
 				why = "legal hold: " + it.Held
 			} else if i := strings.Index(why, "; "); i >= 0 {

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Masker rewrites text, replacing the personal data it is told to.
@@ -23,6 +26,8 @@ type Masker struct {
 	DropLines bool
 	// MaxLine is the longest line that can be rewritten (default 64 MiB).
 	MaxLine int
+
+	layout layout // of the file being masked, for DropLines
 }
 
 // MaskStats count what a Masker changed.
@@ -60,6 +65,7 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 	var st MaskStats
 	var batch, line []byte
 	first := true
+	csvQuoted := false
 	var cols *detect.Columns
 	flush := func() error {
 		if len(batch) == 0 {
@@ -94,11 +100,18 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 			st.linesIn++
 			if first && cols == nil && len(batch) == 0 {
 				cols = scanners.CSVColumns(path, line)
+				m.layout = layoutOf(path, line)
+			}
+			if m.layout.delim != 0 {
+				csvQuoted = csvOpen(line, m.layout.delim, csvQuoted)
 			}
 			batch = append(batch, line...)
 			line = line[:0]
 		}
-		if len(batch) >= batchSize && !keyBlockOpen(batch) || err == io.EOF {
+		// A batch is not cut inside a private-key block or a quoted CSV
+		// field, unless it grew far past its size.
+		open := keyBlockOpen(batch) || csvQuoted && len(batch) < 4*batchSize
+		if len(batch) >= batchSize && !open || err == io.EOF {
 			if ferr := flush(); ferr != nil {
 				return st, ferr
 			}
@@ -145,55 +158,158 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 		_, err := w.Write(b)
 		return err
 	}
-	if !m.DropLines {
+	if !m.DropLines || m.layout.structured {
+		// A config file (JSON, YAML, XML, ...) is not a list of
+		// records: dropping lines would break it. The values go.
 		return m.writeMasked(batch, 0, rs, write, st)
 	}
 	var others []int // where other people's identifiers start
 	if len(rs) > 0 {
 		others = m.others(matches, batch)
 	}
-	pos, k, o := 0, 0, 0
-	through := 0 // lines starting before it are dropped (a record's)
-	for pos < len(batch) {
-		end := len(batch)
-		if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
-			end = pos + nl + 1
-		}
+	bounds := m.layout.records(batch)
+	k, o := 0, 0
+	for i := 0; i < len(bounds)-1; i++ {
+		start, end := bounds[i], bounds[i+1]
 		first := k
-		hit, blockEnd := int64(0), 0
+		hit := int64(0)
 		for k < len(rs) && rs[k].start < end {
 			hit += rs[k].values
-			blockEnd = max(blockEnd, rs[k].end)
+			for rs[k].end > end && i < len(bounds)-2 {
+				i++ // a value (a key block) runs on into the next record
+				end = bounds[i+1]
+			}
 			k++
 		}
 		shared := false
 		for o < len(others) && others[o] < end {
-			shared = shared || others[o] >= pos
+			shared = shared || others[o] >= start
 			o++
 		}
+		var err error
 		switch {
-		case hit > 0 && shared && blockEnd <= end:
-			// The line holds other people's values too (a mysqldump
-			// INSERT of many rows, a line listing several contacts):
-			// dropping it would erase them. The subject's values
-			// are masked instead.
-			if err := m.writeMasked(batch[pos:end], pos, rs[first:k], write, st); err != nil {
-				return err
-			}
-		case hit > 0 || pos < through:
-			st.Values += hit
-			st.Lines++
-			if hit > 0 {
-				through = max(through, blockEnd, recordEnd(batch, pos, cols))
-			}
+		case hit == 0:
+			err = write(batch[start:end])
+		case shared:
+			// The record holds other people's values too (a mysqldump
+			// INSERT of many rows, a bounce message naming others):
+			// dropping it would erase them. The subject's values are
+			// masked instead.
+			err = m.writeMasked(batch[start:end], start, rs[first:k], write, st)
 		default:
-			if err := write(batch[pos:end]); err != nil {
-				return err
+			st.Values += hit
+			st.Lines += int64(bytes.Count(batch[start:end], []byte{'\n'}))
+			if end > start && batch[end-1] != '\n' {
+				st.Lines++
 			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// layout is how a file's records are laid out, for dropping them whole.
+type layout struct {
+	// structured: a document (JSON, YAML, XML, TOML, INI, properties),
+	// whose lines are not records.
+	structured bool
+	// delim is the delimiter of a CSV-like file (0: a log).
+	delim byte
+}
+
+// structuredExts are the file types whose lines are not records.
+var structuredExts = map[string]bool{".json": true, ".yaml": true, ".yml": true, ".xml": true, ".toml": true,
+	".ini": true, ".conf": true, ".cfg": true, ".properties": true, ".env": true, ".tf": true, ".tfstate": true}
+
+// layoutOf tells a file's layout by its name and first line: a delimited
+// file by its extension (the delimiter the header uses most), a document
+// by its extension; anything else is a log.
+func layoutOf(path string, header []byte) layout {
+	file, members := source.SplitMember(path)
+	if len(members) > 0 {
+		file = members[len(members)-1]
+	}
+	ext := strings.ToLower(filepath.Ext(strings.TrimSuffix(strings.TrimSuffix(file, ".gz"), ".zst")))
+	switch ext {
+	case ".csv":
+		best, n := byte(','), 0
+		for _, d := range []byte{',', ';', '\t', '|'} {
+			if c := bytes.Count(header, []byte{d}); c > n {
+				best, n = d, c
+			}
+		}
+		return layout{delim: best}
+	case ".tsv":
+		return layout{delim: '\t'}
+	case ".psv":
+		return layout{delim: '|'}
+	}
+	return layout{structured: structuredExts[ext]}
+}
+
+// records returns the starts of the records of batch, which starts at a
+// record's start, followed by len(batch). A CSV record ends at the line
+// break outside a quoted field (RFC 4180: a field is quoted when it starts
+// with a quote; "" inside it is a quote; a quote inside an unquoted field,
+// an inch mark, is a plain character). A log record is a line and the
+// lines that continue it (see recordSplitter.continues).
+func (l layout) records(batch []byte) []int {
+	bounds := []int{0}
+	if l.delim != 0 {
+		quoted, fieldStart := false, true
+		for i := 0; i < len(batch); i++ {
+			c := batch[i]
+			switch {
+			case quoted && c == '"' && i+1 < len(batch) && batch[i+1] == '"':
+				i++
+				continue
+			case quoted && c == '"':
+				quoted = false
+			case quoted:
+			case c == '"' && fieldStart:
+				quoted = true
+			case c == '\n' && i+1 < len(batch):
+				bounds = append(bounds, i+1)
+			}
+			fieldStart = !quoted && (c == l.delim || c == '\n')
+		}
+		return append(bounds, len(batch))
+	}
+	var cont recordSplitter
+	for pos := 0; pos < len(batch); {
+		end := len(batch)
+		if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
+			end = pos + nl + 1
+		}
+		if pos > 0 && !cont.continues(batch[pos:end]) {
+			bounds = append(bounds, pos)
 		}
 		pos = end
 	}
-	return nil
+	return append(bounds, len(batch))
+}
+
+// csvOpen reports whether a CSV line leaves a quoted field open, given
+// whether one was open before it.
+func csvOpen(line []byte, delim byte, quoted bool) bool {
+	fieldStart := !quoted
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quoted && c == '"' && i+1 < len(line) && line[i+1] == '"':
+			i++
+			continue
+		case quoted && c == '"':
+			quoted = false
+		case quoted:
+		case c == '"' && fieldStart:
+			quoted = true
+		}
+		fieldStart = !quoted && (c == delim || c == '\n')
+	}
+	return quoted
 }
 
 // writeMasked writes text, which starts at offset base of its batch, with
@@ -243,51 +359,6 @@ func (m *Masker) others(matches []detect.Match, text []byte) []int {
 	return out
 }
 
-// recordEnd returns where the record whose first line starts at pos ends,
-// for dropping it whole: in a CSV file, where a quoted field that goes on
-// past the line closes ("1 Main St\nSpringfield",vip); in a log, after the
-// lines that continue it (a stack trace, indented lines; see
-// recordSplitter.continues).
-func recordEnd(batch []byte, pos int, cols *detect.Columns) int {
-	if cols != nil {
-		return csvRecordEnd(batch, pos, cols.Delim)
-	}
-	end := len(batch)
-	if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
-		end = pos + nl + 1
-	}
-	indent := indentOf(batch[pos:end])
-	var cont recordSplitter
-	for end < len(batch) {
-		next := len(batch)
-		if nl := bytes.IndexByte(batch[end:], '\n'); nl >= 0 {
-			next = end + nl + 1
-		}
-		line := batch[end:next]
-		switch {
-		case len(bytes.TrimRight(line, "\r\n")) == 0:
-			return end // a blank line ends the record
-		case indent > 0 && indentOf(line) <= indent:
-			// The first line is itself indented (YAML, a nested
-			// block): only lines indented deeper belong to it.
-			return end
-		case indent == 0 && !cont.continues(line):
-			return end
-		}
-		end = next
-	}
-	return end
-}
-
-// indentOf counts the blanks a line starts with.
-func indentOf(line []byte) int {
-	n := 0
-	for n < len(line) && (line[n] == ' ' || line[n] == '\t') {
-		n++
-	}
-	return n
-}
-
 // span is a stretch of text to replace and what replaces it.
 type span struct {
 	start, end int
@@ -328,44 +399,6 @@ func (m *Masker) selected(matches []detect.Match, text []byte, rs []span) []span
 	}
 	return rs
 }
-
-// csvRecordEnd returns the end of the CSV record whose first line starts
-// at pos: the end of the line at which a quoted field still open at the
-// end of the first line closes (RFC 4180: a field is quoted when it starts
-// with a quote, and "" inside it is a quote). A quote inside an unquoted
-// field (an inch mark: 5'11") opens nothing. When the field does not close
-// within maxCSVRecord bytes, or before the batch ends, only the first line
-// is taken: dropping more could take other people's rows.
-func csvRecordEnd(batch []byte, pos int, delim byte) int {
-	if delim == 0 {
-		delim = ','
-	}
-	first := len(batch)
-	if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
-		first = pos + nl + 1
-	}
-	quoted, fieldStart := false, true
-	for i := pos; i < len(batch) && i-pos < maxCSVRecord; i++ {
-		c := batch[i]
-		switch {
-		case quoted && c == '"' && i+1 < len(batch) && batch[i+1] == '"':
-			i++
-			continue
-		case quoted && c == '"':
-			quoted = false
-		case quoted:
-		case c == '"' && fieldStart:
-			quoted = true
-		case c == '\n':
-			return i + 1 // the record ends with this line
-		}
-		fieldStart = !quoted && (c == delim || c == '\n')
-	}
-	return first
-}
-
-// maxCSVRecord bounds a CSV record with quoted line breaks.
-const maxCSVRecord = 64 << 10
 
 // trailingBackslashes counts the backslashes b ends with.
 func trailingBackslashes(b []byte) int {

@@ -363,6 +363,14 @@ func TestMaskDropsEveryLineOfAPrivateKeyBlock(t *testing.T) {
 				if run := keyBodyLeft(key, out); run != "" {
 					t.Fatalf("a run of the key's body survives (%d lines dropped)", st.Lines)
 				}
+				if layoutOf(f.path, nil).structured {
+					// A config file keeps its lines: the key is
+					// masked, as without DropLines.
+					if want, _ := mask(t, maskAll(e), f.before+f.block+f.after, f.path); out != want {
+						t.Errorf("kept %q\nwant %q", out, want)
+					}
+					return
+				}
 				// Kept: the whole lines before the block's first line and
 				// after its last, less the lines that hold other values.
 				first := strings.LastIndexByte(f.before, '\n') + 1
@@ -502,8 +510,10 @@ func TestDropRecordsTakesTheSubjectsRecordsOnly(t *testing.T) {
 			"id,name,email,height,note\n1,Bob Tables,bob@example.com,5'11\",vip\n2,Carol Smith,carol@example.com,5'4,regular\n3,Dave Jones,dave@example.com,6'0\",regular\n",
 			"id,name,email,height,note\n2,Carol Smith,carol@example.com,5'4,regular\n3,Dave Jones,dave@example.com,6'0\",regular\n"},
 		{"an unclosed quoted field", "customers.csv",
+			// The field never closes: the rest of the file is one
+			// record, and it holds Carol's email, so Bob's is masked.
 			"email,note\nbob@example.com,\"never closed\ncarol@example.com,ok\n",
-			"email,note\ncarol@example.com,ok\n"},
+			"email,note\n[email:erased],\"never closed\ncarol@example.com,ok\n"},
 		{"a mysqldump INSERT of several rows", "db.sql",
 			"LOCK TABLES `users` WRITE;\nINSERT INTO `users` VALUES (1,'bob@example.com','Bob Tables'),(2,'carol@example.com','Carol Smith');\nUNLOCK TABLES;\n",
 			"LOCK TABLES `users` WRITE;\nINSERT INTO `users` VALUES (1,'[email:erased]','Bob Tables'),(2,'carol@example.com','Carol Smith');\nUNLOCK TABLES;\n"},

@@ -58,6 +58,9 @@ type Item struct {
 	// rewrite.
 	counted, emptied bool
 	newSize          int64
+	// lockUnknown: whether S3 Object Lock holds the object could not be
+	// told, so it was kept.
+	lockUnknown bool
 }
 
 // Plan is what a purge would do.
@@ -199,12 +202,14 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 		case st.on:
 			why, err = lockHeld(ctx, objects, b, key, now)
 		}
-		if err != nil {
+		switch {
+		case err != nil:
 			// Not knowing whether a hold protects it is reason enough
-			// to keep it.
-			why = "S3 Object Lock could not be checked: " + err.Error()
-		}
-		if why != "" {
+			// to keep it; but it is not a hold (an erasure is not
+			// complete), and the SDK's error names the object.
+			it.Action, it.lockUnknown = Keep, true
+			it.Reason += "; kept: S3 Object Lock could not be checked: " + err.Error()
+		case why != "":
 			it.Action, it.Held, it.Reason = Keep, why, it.Reason+"; kept: "+why
 		}
 	}

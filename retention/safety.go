@@ -84,7 +84,7 @@ func (o *ownFiles) Covers(path string) bool {
 			// Rotated or compressed copies of the audit log
 			// (audit.jsonl.1, audit.jsonl.2.gz, logrotate's dateext
 			// audit.jsonl-20261001) are history too.
-			if strings.HasPrefix(p, a) && filepath.Dir(p) == filepath.Dir(a) {
+			if rest, ok := strings.CutPrefix(p, a); ok && len(rest) > 1 && strings.IndexByte(".-_", rest[0]) >= 0 && filepath.Dir(p) == filepath.Dir(a) {
 				return true
 			}
 		}

@@ -604,7 +604,7 @@ func TestRotatedAuditLogsAreOwnFiles(t *testing.T) {
 
 // An enforcing run removes the temporary copies a run killed while
 // quarantining left behind (whole raw copies nothing else would remove),
-// but not one that another run may still be writing.
+// but not one that another run is still writing (it holds its lock).
 func TestEnforcingRunCleansQuarantineTemporaries(t *testing.T) {
 	dir := t.TempDir()
 	q := filepath.Join(dir, "q")
@@ -612,6 +612,12 @@ func TestEnforcingRunCleansQuarantineTemporaries(t *testing.T) {
 	mkfile(t, stale, "bob@example.com,4111 1111 1111 1111\n", 0o600, time.Now().Add(-time.Hour))
 	fresh := filepath.Join(q, TempPrefix+"0123456789ab")
 	mkfile(t, fresh, "partial\n", 0o600, time.Time{})
+	// Another run is still writing this one, and holds its lock.
+	held, _ := os.Open(fresh)
+	defer held.Close()
+	if !lockTemp(held) {
+		t.Fatal("could not lock")
+	}
 	mkfile(t, filepath.Join(dir, "logs", "app.log.9"), "x\n", 0o644, ago(400*day))
 	c := loadPolicy(t, dir, "locations:\n  - name: logs\n    paths: [$DIR/logs]\n    retention: {max_age: 30d}\nenforcement:\n  quarantine_dir: $DIR/q\n  breaker: {max_share: 1}\n")
 	if _, err, _ := run(t, c, true, PlanOptions{}); err != nil {

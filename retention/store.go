@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -46,7 +47,12 @@ func quarantine(ctx context.Context, st Store, path string, snap Snapshot, qdir 
 		return "", err
 	}
 	if err := st.Remove(ctx, path, snap); err != nil {
-		return dst, fmt.Errorf("quarantined a copy but could not remove the original: %w", err)
+		// The original stays, so the copy goes: a second raw copy that
+		// no audit entry names must not be left behind.
+		if rerr := os.Remove(dst); rerr != nil {
+			return dst, fmt.Errorf("quarantined a copy but could not remove the original (%w), nor the copy: %v", err, rerr)
+		}
+		return "", fmt.Errorf("not quarantined: the original could not be removed: %w", err)
 	}
 	return dst, nil
 }

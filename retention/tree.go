@@ -185,6 +185,12 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	if err != nil {
 		return 0, err
 	}
+	// A second descriptor holds a lock on the temporary file until the
+	// rename: the clean-up of a concurrent run leaves it alone.
+	if guard, err := t.root.Open(tmp); err == nil {
+		lockTemp(guard)
+		defer guard.Close()
+	}
 	done := false
 	defer func() {
 		if !done {
@@ -300,21 +306,32 @@ func (t *Tree) syncDir(dir string) error {
 	return nil
 }
 
-// CleanTemp removes temporary files left by a killed run in the tree.
+// CleanTemp removes temporary files left by a killed run in the tree. A
+// temporary file that a running process still holds locked (a concurrent
+// run's rewrite) is left alone.
 func (t *Tree) CleanTemp() (int, error) {
 	n := 0
 	err := fs.WalkDir(t.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
-		if !d.IsDir() && d.Type().IsRegular() && strings.HasPrefix(d.Name(), TempPrefix) {
-			if t.root.Remove(p) == nil {
-				n++
-			}
+		if !d.IsDir() && d.Type().IsRegular() && strings.HasPrefix(d.Name(), TempPrefix) && removeUnlocked(t.root, p) {
+			n++
 		}
 		return nil
 	})
 	return n, err
+}
+
+// removeUnlocked removes the temporary file name in root unless a running
+// process holds its lock.
+func removeUnlocked(root *os.Root, name string) bool {
+	f, err := root.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return lockTemp(f) && root.Remove(name) == nil
 }
 
 // Quarantine moves a regular file that still matches snap into the
@@ -343,6 +360,10 @@ func quarantineCopy(r io.Reader, qdir, name string) (string, error) {
 		return "", err
 	}
 	defer q.Remove(tmp)
+	if guard, err := q.Open(tmp); err == nil {
+		lockTemp(guard) // see Tree.Rewrite
+		defer guard.Close()
+	}
 	if _, err := io.Copy(dst, r); err != nil {
 		dst.Close()
 		return "", err

@@ -212,3 +212,26 @@ func TestQuarantineCopyNeverOverwrites(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// A temporary file whose writer still holds its lock (a concurrent run's
+// rewrite) survives another run's clean-up.
+func TestCleanTempLeavesLockedFiles(t *testing.T) {
+	dir := t.TempDir()
+	mkfile(t, filepath.Join(dir, TempPrefix+"dead-app.log"), "x", 0o600, time.Time{})
+	busy := filepath.Join(dir, TempPrefix+"busy-app.log")
+	mkfile(t, busy, "x", 0o600, time.Time{})
+	f, _ := os.Open(busy)
+	defer f.Close()
+	lockTemp(f)
+	tr, err := OpenTree(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if n, err := tr.CleanTemp(); n != 1 || err != nil {
+		t.Errorf("removed %d, %v", n, err)
+	}
+	if _, err := os.Stat(busy); err != nil {
+		t.Errorf("the locked file: %v", err)
+	}
+}
