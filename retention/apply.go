@@ -112,6 +112,7 @@ func (x *Executor) store(loc *config.Location, path string) (Store, error) {
 	if w := newWriters(); w != nil {
 		t.Busy = w.Busy
 	}
+	t.LiveWithin = x.Config.LiveWithin
 	x.remember(best, treeStore{t})
 	if x.Enforce {
 		if n, err := t.CleanTemp(); err == nil && n > 0 {

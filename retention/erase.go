@@ -272,6 +272,8 @@ func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
 // show where other data lives.
 func errorReason(err error) string {
 	switch {
+	case errors.Is(err, ErrLinked):
+		return "the file has other names (hard links) that would keep the data: remove them and run erase again"
 	case errors.Is(err, ErrLive):
 		return "the file was still being written: run erase again when it is quiet"
 	case errors.Is(err, ErrChanged):

@@ -418,6 +418,8 @@ func TestFilterRecordsKeepsWhatItCannotSplit(t *testing.T) {
 	access := "198.51.100.7 - - [" + fresh2 + "] \"GET / HTTP/1.1\" 200 612 \"-\" \"curl/8.0\"\n" +
 		"203.0.113.9 - x [01/Jan/2019:00:00:00 +0000] [" + fresh2 + "] \"POST /admin/login HTTP/1.1\" 401 179 \"-\" \"hydra\"\n" +
 		"198.51.100.8 - - [" + fresh2 + "] \"GET /a HTTP/1.1\" 200 612 \"-\" \"curl/8.0\"\n"
+	padded := "203.0.113.9 - x [01/Jan/2019:00:00:00 +0000]" + strings.Repeat("A", 1500) + " [" + fresh2 + "] \"GET / HTTP/1.1\" 200 1 \"-\" \"x\"\n" +
+		"198.51.100.7 - - [" + fresh2 + "] \"GET / HTTP/1.1\" 200 612 \"-\" \"curl/8.0\"\n"
 	var pino strings.Builder
 	for i := range 20 {
 		fmt.Fprintf(&pino, `{"level":30,"time":%d,"pid":7,"userId":%d,"date":"2019-03-01T12:00:00.000Z","msg":"loaded user profile"}`+"\n",
@@ -432,6 +434,7 @@ func TestFilterRecordsKeepsWhatItCannotSplit(t *testing.T) {
 	}{
 		{"numeric time beside a written timestamp", zap.String(), zap.String()},
 		{"an access-log user field holding a date", access, access},
+		{"an access-log user field holding a date and padding", padded, padded},
 		{"a user's date field beside the logger's time", pino.String(), pino.String()},
 		{"logfmt: a user's ts beside the logger's time", logfmtUser, logfmtUser},
 		{"old-dated lines of a fresh message", log4j, log4j},

@@ -65,7 +65,9 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 	var st MaskStats
 	var batch, line []byte
 	first := true
+	m.layout = layout{}
 	csvQuoted := false
+	var cont recordSplitter // tells the lines that continue a log record
 	var cols *detect.Columns
 	flush := func() error {
 		if len(batch) == 0 {
@@ -102,21 +104,27 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 				cols = scanners.CSVColumns(path, line)
 				m.layout = layoutOf(path, line)
 			}
+			// A full batch is cut before this line unless that would
+			// cut a record dropped whole: inside a private-key block,
+			// a quoted CSV field, or before a line that continues a
+			// log record (unless the batch grew far past its size).
+			continues := m.DropLines && m.layout.delim == 0 && !m.layout.structured && cont.continues(line)
+			open := keyBlockOpen(batch) || (csvQuoted || continues) && len(batch) < 4*batchSize
+			if len(batch) >= batchSize && !open {
+				if ferr := flush(); ferr != nil {
+					return st, ferr
+				}
+			}
 			if m.layout.delim != 0 {
 				csvQuoted = csvOpen(line, m.layout.delim, csvQuoted)
 			}
 			batch = append(batch, line...)
 			line = line[:0]
 		}
-		// A batch is not cut inside a private-key block or a quoted CSV
-		// field, unless it grew far past its size.
-		open := keyBlockOpen(batch) || csvQuoted && len(batch) < 4*batchSize
-		if len(batch) >= batchSize && !open || err == io.EOF {
+		if err == io.EOF {
 			if ferr := flush(); ferr != nil {
 				return st, ferr
 			}
-		}
-		if err == io.EOF {
 			return st, bw.Flush()
 		}
 	}

@@ -520,6 +520,21 @@ func TestDropRecordsTakesTheSubjectsRecordsOnly(t *testing.T) {
 		{"a log4j record and its trace", "app.log",
 			"2026-11-10 10:00:00,000 ERROR [main] duplicate account bob@example.com\njava.lang.IllegalStateException: duplicate account: name=Robert Tables\n\tat com.example.Accounts.add(Accounts.java:42)\n2026-11-10 10:00:01,000 INFO [main] next\n",
 			"2026-11-10 10:00:01,000 INFO [main] next\n"},
+		{"another person on a continuation line", "app.log",
+			"2026-11-10 10:00:01,002 ERROR mail bounce for bob@example.com\n  cc: alice@example.org\n2026-11-10 10:00:02,000 INFO next\n",
+			"2026-11-10 10:00:01,002 ERROR mail bounce for [email:erased]\n  cc: alice@example.org\n2026-11-10 10:00:02,000 INFO next\n"},
+		{"the subject on the second line of a quoted CSV record", "notes.csv",
+			"id,name,notes,email\n1,Bob Smith,\"Please call me\n\",bob@example.com\n2,Carol Jones,\"VIP\",carol@example.net\n",
+			"id,name,notes,email\n2,Carol Jones,\"VIP\",carol@example.net\n"},
+		{"a semicolon CSV with CRLF and no personal-data header", "export.csv",
+			"id;email;comment\r\n1;bob@example.com;\"first; line\r\nsecond; line\"\r\n2;x;y\r\n",
+			"id;email;comment\r\n2;x;y\r\n"},
+		{"a Python traceback with a blank line between chained exceptions", "worker.log",
+			"2026-11-10 10:00:00,001 ERROR app: lookup failed for user 4411 (Bob Smith)\nTraceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    lookup(\"bob@example.com\")\nKeyError: 'bob@example.com'\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File \"app.py\", line 5, in <module>\n    raise LookupError(\"Bob Smith\")\nLookupError: Bob Smith\n2026-11-10 10:00:01,000 INFO next\n",
+			"2026-11-10 10:00:01,000 INFO next\n"},
+		{"a JSON config keeps its lines", "users.json",
+			"{\n  \"users\": [\n    \"bob@example.com\",\n    \"carol@example.net\"\n  ]\n}\n",
+			"{\n  \"users\": [\n    \"[email:erased]\",\n    \"carol@example.net\"\n  ]\n}\n"},
 		{"a Rails record and its indented lines", "production.log",
 			"I, [2026-11-10T10:00:00.000000 #1]  INFO -- : Parameters: {\"user\"=>{\"email\"=>\"bob@example.com\",\n    \"name\"=>\"Bob Tables\",\n    \"ssn\"=>\"[FILTERED]\"}}\nI, [2026-11-10T10:00:01.000000 #1]  INFO -- : Completed 200 OK\n",
 			"I, [2026-11-10T10:00:01.000000 #1]  INFO -- : Completed 200 OK\n"},
@@ -552,5 +567,41 @@ func TestMaskKeepsJSONEscapes(t *testing.T) {
 		if !json.Valid(bytes.TrimSpace(out.Bytes())) || out.String() == in+"\n" {
 			t.Errorf("%s\nbecame %s", in, out.String())
 		}
+	}
+}
+
+// A record dropped whole is not cut at the edge of the masker's batch: its
+// continuation lines in the next 512 KiB go with it.
+func TestDropRecordsAcrossBatches(t *testing.T) {
+	e := defaultEngine(t)
+	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte) (string, bool) {
+		return "[" + class + ":erased]", class == "email" && strings.EqualFold(string(raw), "bob@example.com")
+	}}
+	for _, tt := range []struct{ path, filler, record, after string }{
+		{"app.log", "2026-11-10 09:00:00,000 INFO filler line %06d\n",
+			"2026-11-10 10:00:00,000 ERROR duplicate account bob@example.com\n" + strings.Repeat("\tat com.example.Accounts.add(Accounts.java:42)\n", 40) +
+				"java.lang.IllegalStateException: name=Robert Tables, 12 Elm St\n",
+			"2026-11-10 10:00:01,000 INFO next\n"},
+		{"people.csv", "%06d,someone,x\n",
+			"1,Bob Smith,bob@example.com,\"lives at 12 Main St\n" + strings.Repeat("more about Bob\n", 40) + "Springfield IL\"\n",
+			"2,z,y\n"},
+	} {
+		t.Run(tt.path, func(t *testing.T) {
+			var in strings.Builder
+			in.WriteString("id,name,email,note\n")
+			for i := 0; in.Len() < 512<<10-200; i++ {
+				fmt.Fprintf(&in, tt.filler, i)
+			}
+			head := in.String()
+			in.WriteString(tt.record + tt.after)
+			var out bytes.Buffer
+			if _, err := m.Mask(strings.NewReader(in.String()), &out, tt.path); err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != head+tt.after {
+				i := len(head)
+				t.Errorf("after the filler, kept %q", out.String()[min(i, out.Len()):])
+			}
+		})
 	}
 }

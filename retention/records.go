@@ -150,13 +150,13 @@ func (p *TimeParser) shape(line []byte, ref, latest time.Time) (time.Time, bool)
 }
 
 // accessLogTimeIn finds the [dd/Mon/yyyy:HH:MM:SS ±zzzz] of an access log
-// line (nginx, Apache) in its first KiB. The fields before it are not
-// escaped, and a client chooses one of them ($remote_user, from any
-// Authorization: Basic header): a line with two such times that disagree
-// is a record whose time cannot be told, not one that is as old as the
-// client says.
+// line (nginx, Apache). The fields before it are not escaped, and a client
+// chooses one of them ($remote_user, from any Authorization: Basic
+// header): a line with two such times that disagree anywhere in what was
+// read of it (its first 64 KiB) is a record whose time cannot be told,
+// not one that is as old as the client says.
 func accessLogTimeIn(line []byte) (time.Time, bool) {
-	head := line[:min(len(line), 1024)]
+	head := line
 	var found time.Time
 	for off := 0; ; {
 		k := bytes.Index(head[off:], []byte(" ["))

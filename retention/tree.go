@@ -28,6 +28,10 @@ type Tree struct {
 	// Busy, when set, is asked right before a file is removed or replaced;
 	// an error (a process holds the file open for writing) stops it.
 	Busy func(fs.FileInfo) error
+	// LiveWithin: a file modified this recently may still get lines
+	// appended by a writer that opens it for each line; after a rewrite
+	// they are carried over for a moment longer.
+	LiveWithin time.Duration
 }
 
 // OpenTree opens dir as a root.
@@ -247,20 +251,31 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 		return cw.n, err
 	}
 	// A writer that opened the old file just before the rename may write
-	// just after the first look: look again until it stays the same.
+	// a moment later. For a file written recently, look again until no
+	// process holds the old file open for writing and it has stayed the
+	// same for a while (at most two seconds).
 	total, size := cw.n, snap.Size
-	for range 20 {
+	recent := time.Since(now.ModTime()) < t.LiveWithin
+	deadline := time.Now().Add(2 * time.Second)
+	for quiet := 0; ; {
 		n, err := t.carryOver(old, rel, size)
-		if err != nil {
-			return total + n, err
-		}
-		if n == 0 {
-			break
-		}
 		total, size = total+n, size+n
+		if err != nil {
+			return total, err
+		}
+		if !recent {
+			return total, nil
+		}
+		if n > 0 || t.busy(now) != nil {
+			quiet = 0
+		} else {
+			quiet++
+		}
+		if quiet >= 3 || time.Now().After(deadline) {
+			return total, nil
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return total, nil
 }
 
 // carryOver appends to the file now at rel what was appended to old, the
@@ -286,12 +301,21 @@ func (t *Tree) carryOver(old *os.File, rel string, size int64) (int64, error) {
 	return n, nil
 }
 
+// busy says why fi must not be removed or replaced now: another name
+// (hard link) would keep its data, or a process holds it open for
+// writing.
 func (t *Tree) busy(fi fs.FileInfo) error {
+	if n := links(fi); n > 1 {
+		return fmt.Errorf("%w: it has %d names (hard links)", ErrLinked, n)
+	}
 	if t.Busy == nil {
 		return nil
 	}
 	return t.Busy(fi)
 }
+
+// ErrLinked means a file has other names, which would keep its data.
+var ErrLinked error = reasonError("the data would stay at the file's other names")
 
 // syncDir makes a rename or removal in dir durable.
 func (t *Tree) syncDir(dir string) error {
