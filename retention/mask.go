@@ -109,8 +109,7 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 			// a quoted CSV field, or before a line that continues a
 			// log record (unless the batch grew far past its size).
 			continues := m.DropLines && m.layout.delim == 0 && !m.layout.structured && cont.continues(line)
-			open := keyBlockOpen(batch) || (csvQuoted || continues) && len(batch) < 4*batchSize
-			if len(batch) >= batchSize && !open {
+			if len(batch) >= batchSize && !keyBlockOpen(batch) && !((csvQuoted || continues) && len(batch) < 4*batchSize) {
 				if ferr := flush(); ferr != nil {
 					return st, ferr
 				}

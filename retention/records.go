@@ -704,13 +704,20 @@ func skipSpace(b []byte, i int) int {
 // skipString returns the index after the JSON string starting at b[i]
 // (a quote), or -1 if it does not end within b.
 func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
+	for i++; i < len(b); {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return -1
 		}
+		// Escaped when an odd number of backslashes stands before it.
+		n := 0
+		for j := i + q - 1; j >= i && b[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return i + q + 1
+		}
+		i += q + 1
 	}
 	return -1
 }
