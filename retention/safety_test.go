@@ -19,6 +19,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/piiscan/piiscan/internal/flock"
 	"github.com/piiscan/piiscan/retention/audit"
 )
 
@@ -615,7 +616,7 @@ func TestEnforcingRunCleansQuarantineTemporaries(t *testing.T) {
 	// Another run is still writing this one, and holds its lock.
 	held, _ := os.Open(fresh)
 	defer held.Close()
-	if !lockTemp(held) {
+	if !flock.TryLock(held) {
 		t.Fatal("could not lock")
 	}
 	mkfile(t, filepath.Join(dir, "logs", "app.log.9"), "x\n", 0o644, ago(400*day))

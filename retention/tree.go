@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/piiscan/piiscan/internal/flock"
 )
 
 // Tree is a configured root directory. Every destructive operation goes
@@ -192,7 +194,7 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	// A second descriptor holds a lock on the temporary file until the
 	// rename: the clean-up of a concurrent run leaves it alone.
 	if guard, err := t.root.Open(tmp); err == nil {
-		lockTemp(guard)
+		flock.TryLock(guard)
 		defer guard.Close()
 	}
 	done := false
@@ -355,7 +357,7 @@ func removeUnlocked(root *os.Root, name string) bool {
 		return false
 	}
 	defer f.Close()
-	return lockTemp(f) && root.Remove(name) == nil
+	return flock.TryLock(f) && root.Remove(name) == nil
 }
 
 // Quarantine moves a regular file that still matches snap into the
@@ -385,7 +387,7 @@ func quarantineCopy(r io.Reader, qdir, name string) (string, error) {
 	}
 	defer q.Remove(tmp)
 	if guard, err := q.Open(tmp); err == nil {
-		lockTemp(guard) // see Tree.Rewrite
+		flock.TryLock(guard) // see Tree.Rewrite
 		defer guard.Close()
 	}
 	if _, err := io.Copy(dst, r); err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/piiscan/piiscan/internal/flock"
 )
 
 func mkfile(t *testing.T, path, content string, mode os.FileMode, mtime time.Time) {
@@ -222,7 +224,7 @@ func TestCleanTempLeavesLockedFiles(t *testing.T) {
 	mkfile(t, busy, "x", 0o600, time.Time{})
 	f, _ := os.Open(busy)
 	defer f.Close()
-	lockTemp(f)
+	flock.TryLock(f)
 	tr, err := OpenTree(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -35,6 +35,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/piiscan/piiscan/internal/flock"
 )
 
 // Phases of an entry. An entry without a phase (written by Append) records
@@ -208,7 +210,7 @@ func (l *Log) Check() (Status, error) {
 		return Status{}, err
 	}
 	defer f.Close()
-	defer unlock(f)
+	defer flock.Unlock(f)
 	head, notes, err := l.reconcile(f)
 	if err != nil {
 		return Status{}, err
@@ -233,7 +235,7 @@ func (l *Log) openLocked() (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
-	if err := lock(f); err != nil {
+	if err := flock.Lock(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("audit log: locking %s: %w", l.path, err)
 	}
@@ -259,7 +261,7 @@ func (l *Log) append(entries []Entry) ([]Entry, error) {
 		return nil, err
 	}
 	defer f.Close()
-	defer unlock(f)
+	defer flock.Unlock(f)
 	head, _, err := l.reconcile(f)
 	if err != nil {
 		return nil, err

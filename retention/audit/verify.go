@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"slices"
+
+	"github.com/piiscan/piiscan/internal/flock"
 )
 
 // Break is where a chain is broken.
@@ -51,10 +53,10 @@ func Verify(path string, key []byte, expect ...Head) (Result, error) {
 		return Result{}, err
 	}
 	defer f.Close()
-	if err := lockShared(f); err != nil {
+	if err := flock.LockShared(f); err != nil {
 		return Result{}, fmt.Errorf("audit log: locking %s: %w", path, err)
 	}
-	defer unlock(f)
+	defer flock.Unlock(f)
 	h, err := l.readHead()
 	if err != nil {
 		return Result{}, err
