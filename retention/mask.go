@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
@@ -234,11 +232,7 @@ var structuredExts = map[string]bool{".json": true, ".yaml": true, ".yml": true,
 // file by its extension (the delimiter the header uses most), a document
 // by its extension; anything else is a log.
 func layoutOf(path string, header []byte) layout {
-	file, members := source.SplitMember(path)
-	if len(members) > 0 {
-		file = members[len(members)-1]
-	}
-	ext := strings.ToLower(filepath.Ext(strings.TrimSuffix(strings.TrimSuffix(file, ".gz"), ".zst")))
+	ext := source.Ext(path)
 	switch ext {
 	case ".csv":
 		best, n := byte(','), 0
@@ -264,33 +258,21 @@ func layoutOf(path string, header []byte) layout {
 // lines that continue it (see recordSplitter.continues).
 func (l layout) records(batch []byte) []int {
 	bounds := []int{0}
-	if l.delim != 0 {
-		quoted, fieldStart := false, true
-		for i := 0; i < len(batch); i++ {
-			c := batch[i]
-			switch {
-			case quoted && c == '"' && i+1 < len(batch) && batch[i+1] == '"':
-				i++
-				continue
-			case quoted && c == '"':
-				quoted = false
-			case quoted:
-			case c == '"' && fieldStart:
-				quoted = true
-			case c == '\n' && i+1 < len(batch):
-				bounds = append(bounds, i+1)
-			}
-			fieldStart = !quoted && (c == l.delim || c == '\n')
-		}
-		return append(bounds, len(batch))
-	}
 	var cont recordSplitter
+	quoted := false // a CSV field open at the end of the line before
 	for pos := 0; pos < len(batch); {
 		end := len(batch)
 		if nl := bytes.IndexByte(batch[pos:], '\n'); nl >= 0 {
 			end = pos + nl + 1
 		}
-		if pos > 0 && !cont.continues(batch[pos:end]) {
+		line := batch[pos:end]
+		switch {
+		case l.delim != 0:
+			if pos > 0 && !quoted {
+				bounds = append(bounds, pos)
+			}
+			quoted = csvOpen(line, l.delim, quoted)
+		case pos > 0 && !cont.continues(line):
 			bounds = append(bounds, pos)
 		}
 		pos = end

@@ -14,7 +14,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -1065,12 +1064,8 @@ func CSVColumns(path string, head []byte) *detect.Columns {
 		return nil
 	}
 	first := head[:nl]
-	if _, members := source.SplitMember(path); len(members) > 0 {
-		path = members[len(members)-1]
-	}
-	ext := strings.ToLower(filepath.Ext(strings.TrimSuffix(path, ".gz")))
 	var delim byte
-	switch ext {
+	switch source.Ext(path) {
 	case ".csv":
 		delim = ','
 	case ".tsv":

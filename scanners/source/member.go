@@ -1,6 +1,9 @@
 package source
 
-import "strings"
+import (
+	"path"
+	"strings"
+)
 
 // Paths of findings and of unreadable inputs name a top-level input and,
 // inside an archive, the members that lead to a stream:
@@ -106,4 +109,17 @@ func Unescape(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// Ext returns the extension, in lower case, of the innermost name of a
+// finding path or a real path (the member's for an archive member), past
+// a compression suffix: "dump.tar.gz!exports/users.CSV.gz" gives ".csv".
+func Ext(p string) string {
+	last, members := SplitMember(p)
+	if len(members) > 0 {
+		last = members[len(members)-1]
+	}
+	last = strings.ToLower(last)
+	last = strings.TrimSuffix(strings.TrimSuffix(last, ".gz"), ".zst")
+	return path.Ext(last)
 }

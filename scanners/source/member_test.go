@@ -109,3 +109,19 @@ func FuzzMemberPath(f *testing.F) {
 		}
 	})
 }
+
+func TestExt(t *testing.T) {
+	for p, want := range map[string]string{
+		"users.CSV":                         ".csv",
+		"logs/app.log.gz":                   ".log",
+		"export.tsv.zst":                    ".tsv",
+		"dump.tar.gz!exports/users.csv.gz":  ".csv",
+		`dir\!x/report\!2026.psv`:           ".psv",
+		"s3://bucket/a.b/noext":             "",
+		"backup.zip!nested.tar!people.json": ".json",
+	} {
+		if got := Ext(p); got != want {
+			t.Errorf("Ext(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
