@@ -193,18 +193,33 @@ func (x *Executor) count(ctx context.Context, it *Item) {
 		return
 	}
 	st, err := x.dropRecords(ctx, t, it, false)
+	it.Err = settleDrop(it, st, err)
+}
+
+// settleDrop records in it what dropping its expired records came to:
+// nothing expired, the file cannot be dated (kept), or every record
+// expired (the file is to be deleted). It returns any other error.
+func settleDrop(it *Item, st RecordStats, err error) error {
 	it.Stats = st
 	switch {
-	case errors.Is(err, errNothing):
-	case errors.Is(err, ErrUndatable):
-		it.Action, it.Reason = Keep, it.Reason+"; kept: "+undatableReason(err)
+	case errors.Is(err, errNothing), keptUndatable(it, err):
+		return nil
 	case errors.Is(err, errEmpty):
-		it.emptied = true
-		it.Action = Delete
+		it.emptied, it.Action = true, Delete
 		it.Reason += "; every record expired"
-	case err != nil:
-		it.Err = err
+		return nil
 	}
+	return err
+}
+
+// keptUndatable turns it into a keep when err says its records cannot be
+// dated well enough to act on them.
+func keptUndatable(it *Item, err error) bool {
+	if !errors.Is(err, ErrUndatable) {
+		return false
+	}
+	it.Action, it.Reason = Keep, it.Reason+"; kept: "+undatableReason(err)
+	return true
 }
 
 // deleteObjects deletes the objects a plan deletes in batches of up to
@@ -355,35 +370,18 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 		entry.Action, entry.To = "quarantine", dst
 	case DropRecords:
 		st, err := x.dropRecords(ctx, t, it, x.Enforce)
-		it.Stats = st
-		switch {
-		case errors.Is(err, errNothing):
-			return entry, nil
-		case errors.Is(err, ErrUndatable):
-			it.Action, it.Reason = Keep, it.Reason+"; kept: "+undatableReason(err)
-			return entry, nil
-		case errors.Is(err, errEmpty):
-			// Every record expired: the file goes.
-			it.Action = Delete
-			it.Reason += "; every record expired"
-			if !x.Enforce {
-				return entry, nil
-			}
-			if err := t.Remove(ctx, it.Path, it.Snap); err != nil {
-				return entry, err
-			}
-			it.Done = true
-			entry.Action, entry.Records, entry.Reason = "delete", st.Dropped, it.Reason
-		case err != nil:
+		if err := settleDrop(it, st, err); err != nil {
 			return entry, err
-		default:
-			if !x.Enforce {
-				return entry, nil
-			}
-			it.Done = true
-			entry.Action, entry.Records, entry.Kept = "rewrite", st.Dropped, st.Records-st.Dropped+st.Undated
-			entry.BytesAfter = it.newSize
 		}
+		switch {
+		case it.Action == Delete:
+			return x.act(ctx, t, it, now) // every record expired: the file goes
+		case it.Action == Keep || st.Dropped == 0 || !x.Enforce:
+			return entry, nil
+		}
+		it.Done = true
+		entry.Action, entry.Records, entry.Kept = "rewrite", st.Dropped, st.Records-st.Dropped+st.Undated
+		entry.BytesAfter = it.newSize
 	case RedactFile:
 		var fps []string
 		st, err := x.redactFile(ctx, t, it, &fps)
@@ -404,10 +402,7 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 		rst, mst, err := x.redactRecords(ctx, t, it, &fps)
 		it.Stats, it.Masked = rst, mst
 		switch {
-		case errors.Is(err, errNothing):
-			return entry, nil
-		case errors.Is(err, ErrUndatable):
-			it.Action, it.Reason = Keep, it.Reason+"; kept: "+undatableReason(err)
+		case errors.Is(err, errNothing), keptUndatable(it, err):
 			return entry, nil
 		case err != nil:
 			return entry, err
