@@ -109,9 +109,7 @@ func (x *Executor) store(loc *config.Location, path string) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if w := newWriters(); w != nil {
-		t.Busy = w.Busy
-	}
+	t.writers = newWriters()
 	t.LiveWithin = x.Config.LiveWithin
 	x.remember(best, treeStore{t})
 	if x.Enforce {

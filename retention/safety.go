@@ -180,15 +180,28 @@ func liveReason(c *config.Config, loc *config.Location, path string, snap Snapsh
 	if err != nil {
 		return ""
 	}
-	if n := links(fi); n > 1 {
-		// Deleting or replacing one name leaves the data at the others
-		// (a snapshot made with hard links, a backup tool's dedup).
-		return fmt.Sprintf("it has %d names (hard links): the data would stay at the others; remove them first", n)
-	}
-	if who := w.holding(fi); who != "" {
-		return "open for writing by " + who
+	if err := inUse(fi, w, false); err != nil {
+		return err.Error()
 	}
 	return ""
+}
+
+// inUse says why the file fi must not be removed or replaced: it has
+// other names (hard links: a snapshot made with them, a backup tool's
+// dedup), which would keep its data, or a process holds it open for
+// writing (w nil: that cannot be told). fresh reads the process table
+// again, for the last check before acting.
+func inUse(fi fs.FileInfo, w *writers, fresh bool) error {
+	if n := links(fi); n > 1 {
+		return fmt.Errorf("%w: it has %d names (hard links); remove the others first", ErrLinked, n)
+	}
+	if fresh && w != nil {
+		w.scanned = time.Time{}
+	}
+	if who := w.holding(fi); who != "" {
+		return fmt.Errorf("%w: open for writing by %s", ErrLive, who)
+	}
+	return nil
 }
 
 // writers finds the processes that hold files open for writing.
@@ -224,19 +237,6 @@ func (w *writers) holding(fi fs.FileInfo) string {
 		return ""
 	}
 	return w.open[fileKey{dev, ino}]
-}
-
-// Busy returns an error when a process holds fi open for writing; trees
-// call it right before they rename over or remove a file.
-func (w *writers) Busy(fi fs.FileInfo) error {
-	if w == nil {
-		return nil
-	}
-	w.scanned = time.Time{} // always a fresh reading at the last moment
-	if who := w.holding(fi); who != "" {
-		return fmt.Errorf("%w: open for writing by %s", ErrLive, who)
-	}
-	return nil
 }
 
 // ErrLive means a file is still being written.

@@ -27,9 +27,9 @@ import (
 type Tree struct {
 	dir  string // absolute, cleaned
 	root *os.Root
-	// Busy, when set, is asked right before a file is removed or replaced;
-	// an error (a process holds the file open for writing) stops it.
-	Busy func(fs.FileInfo) error
+	// writers, when set, finds processes that hold a file open for
+	// writing; one that does stops its removal or replacement.
+	writers *writers
 	// LiveWithin: a file modified this recently may still get lines
 	// appended by a writer that opens it for each line; after a rewrite
 	// they are carried over for a moment longer.
@@ -303,18 +303,8 @@ func (t *Tree) carryOver(old *os.File, rel string, size int64) (int64, error) {
 	return n, nil
 }
 
-// busy says why fi must not be removed or replaced now: another name
-// (hard link) would keep its data, or a process holds it open for
-// writing.
-func (t *Tree) busy(fi fs.FileInfo) error {
-	if n := links(fi); n > 1 {
-		return fmt.Errorf("%w: it has %d names (hard links)", ErrLinked, n)
-	}
-	if t.Busy == nil {
-		return nil
-	}
-	return t.Busy(fi)
-}
+// busy says why fi must not be removed or replaced now (see inUse).
+func (t *Tree) busy(fi fs.FileInfo) error { return inUse(fi, t.writers, true) }
 
 // ErrLinked means a file has other names, which would keep its data.
 var ErrLinked error = reasonError("the data would stay at the file's other names")
