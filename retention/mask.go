@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
@@ -112,7 +113,7 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 					return st, ferr
 				}
 			}
-			if m.layout.delim != 0 {
+			if m.layout.quoted {
 				csvQuoted = csvOpen(line, m.layout.delim, csvQuoted)
 			}
 			batch = append(batch, line...)
@@ -176,6 +177,7 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 	k, o := 0, 0
 	for i := 0; i < len(bounds)-1; i++ {
 		start, end := bounds[i], bounds[i+1]
+		own := end // the record as the layout found it, before a value ran on
 		first := k
 		hit := int64(0)
 		for k < len(rs) && rs[k].start < end {
@@ -201,6 +203,11 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 			// dropping it would erase them. The subject's values are
 			// masked instead.
 			err = m.writeMasked(batch[start:end], start, rs[first:k], write, st)
+		case m.layout.delim == 0 && !startsDated(batch[start:own]):
+			// A log record of several lines whose first line has no
+			// time: where it ends is a guess (a right-aligned level,
+			// a pretty-printed document), so nothing is dropped on it.
+			err = m.writeMasked(batch[start:end], start, rs[first:k], write, st)
 		default:
 			st.Values += hit
 			st.Lines += int64(bytes.Count(batch[start:end], []byte{'\n'}))
@@ -222,6 +229,10 @@ type layout struct {
 	structured bool
 	// delim is the delimiter of a CSV-like file (0: a log).
 	delim byte
+	// quoted: fields may be quoted (RFC 4180), so a record may span
+	// lines. Only .csv; TSV as mysql --batch and psql's text format write
+	// it has no quoting: a field that starts with '"' is just text.
+	quoted bool
 }
 
 // structuredExts are the file types whose lines are not records.
@@ -241,7 +252,7 @@ func layoutOf(path string, header []byte) layout {
 				best, n = d, c
 			}
 		}
-		return layout{delim: best}
+		return layout{delim: best, quoted: true}
 	case ".tsv":
 		return layout{delim: '\t'}
 	case ".psv":
@@ -271,13 +282,27 @@ func (l layout) records(batch []byte) []int {
 			if pos > 0 && !quoted {
 				bounds = append(bounds, pos)
 			}
-			quoted = csvOpen(line, l.delim, quoted)
+			quoted = l.quoted && csvOpen(line, l.delim, quoted)
 		case pos > 0 && !cont.continues(line):
 			bounds = append(bounds, pos)
 		}
 		pos = end
 	}
 	return append(bounds, len(batch))
+}
+
+// startsDated reports whether a log record can be dropped whole: it is
+// one line, or its first line starts with a time (see TimeParser), so the
+// lines after it are its continuation and not records of an unknown
+// format.
+func startsDated(rec []byte) bool {
+	nl := bytes.IndexByte(rec, '\n')
+	if nl < 0 || nl == len(rec)-1 {
+		return true
+	}
+	var p TimeParser
+	t, _ := p.ParseStart(rec[:nl+1], time.Time{})
+	return !t.IsZero()
 }
 
 // csvOpen reports whether a CSV line leaves a quoted field open, given

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -143,6 +144,9 @@ func (s *recordSplitter) continues(line []byte) bool {
 	s.traceback = 0
 	switch l[0] {
 	case ' ', '\t':
+		if levelFirst(l) {
+			return false // a right-aligned level: " INFO [main] ..." (%5p)
+		}
 		if tb != 0 {
 			s.traceback = 2
 		}
@@ -174,6 +178,22 @@ func (s *recordSplitter) continues(line []byte) bool {
 	// A Java-style exception line: a qualified class name.
 	return bytes.IndexByte(name, '.') > 0 && (bytes.HasSuffix(name, []byte("Exception")) ||
 		bytes.HasSuffix(name, []byte("Error")) || bytes.HasSuffix(name, []byte("Throwable")))
+}
+
+// levels are the severity words loggers write, upper case.
+var levels = []string{"TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERROR", "SEVERE", "CRITICAL", "FATAL", "ALERT", "EMERG"}
+
+// levelFirst reports whether an indented line is a log line whose level
+// was padded on the left (log4j's %5p, Python's %(levelname)8s): the
+// first word, past the blanks, is a level followed by a blank, '[' or ':'.
+func levelFirst(l []byte) bool {
+	w := bytes.TrimLeft(l, " \t")
+	for _, lv := range levels {
+		if len(w) > len(lv) && bytes.HasPrefix(w, []byte(lv)) && strings.IndexByte(" [:", w[len(lv)]) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // bareCR reports whether a line holds a carriage return that does not end
