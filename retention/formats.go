@@ -14,6 +14,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
 )
@@ -21,6 +22,13 @@ import (
 // errNotText means a file is not a (compressed) text file that can be
 // rewritten: an archive, or a compression piiscan cannot write.
 var errNotText = errors.New("cannot be rewritten in place (archive or unsupported compression)")
+
+// notText is errNotText with what the file is ("a tar archive inside
+// gzip").
+type notText struct{ kind string }
+
+func (e *notText) Error() string        { return errNotText.Error() + ": " + e.kind }
+func (e *notText) Is(target error) bool { return target == errNotText }
 
 // textFile is the content of a file opened for a rewrite: text, plain or
 // compressed with gzip or zstd, and how to write it back in its format.
@@ -50,7 +58,7 @@ func openText(r io.Reader) (*textFile, error) {
 	switch outer {
 	case source.FormatPlain:
 		if kind := binaryKind(head); kind != "" {
-			return nil, fmt.Errorf("%w: %s", errNotText, kind)
+			return nil, &notText{kind}
 		}
 		t.In = br
 		t.NewWriter = func(w io.Writer) (io.WriteCloser, error) { return nopCloser{w}, nil }
@@ -72,7 +80,7 @@ func openText(r io.Reader) (*textFile, error) {
 		t.In = zr
 		t.NewWriter = func(w io.Writer) (io.WriteCloser, error) { return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1)) }
 	default:
-		return nil, fmt.Errorf("%w: %s", errNotText, kindName(outer, source.FormatPlain))
+		return nil, &notText{kindName(outer, source.FormatPlain)}
 	}
 	inner := bufio.NewReaderSize(t.In, 64<<10)
 	ihead, err := inner.Peek(512)
@@ -82,11 +90,11 @@ func openText(r io.Reader) (*textFile, error) {
 	}
 	if f := source.Sniff(ihead); f != source.FormatPlain {
 		t.Close()
-		return nil, fmt.Errorf("%w: %s", errNotText, kindName(outer, f))
+		return nil, &notText{kindName(outer, f)}
 	}
 	if kind := binaryKind(ihead); kind != "" {
 		t.Close()
-		return nil, fmt.Errorf("%w: %s inside %s", errNotText, kind, outer)
+		return nil, &notText{kind + " inside " + outer.String()}
 	}
 	t.In = inner
 	return t, nil
@@ -94,8 +102,8 @@ func openText(r io.Reader) (*textFile, error) {
 
 // binaryKind names content that Sniff calls plain but that is not text a
 // line-by-line rewrite may touch: archives of other formats (ar, cpio, 7z,
-// rar), UTF-16 text, and anything with NUL bytes in its head. "" means
-// text.
+// rar), UTF-16 text, and whatever the scanner skips as binary (NUL bytes,
+// many control characters). "" means text.
 func binaryKind(head []byte) string {
 	switch {
 	case bytes.HasPrefix(head, []byte("!<arch>\n")):
@@ -110,8 +118,8 @@ func binaryKind(head []byte) string {
 		return "a rar archive"
 	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
 		return "UTF-16 text"
-	case bytes.IndexByte(head, 0) >= 0:
-		return "binary (NUL bytes)"
+	case scanners.LooksBinary(head):
+		return "binary"
 	}
 	return ""
 }
@@ -157,8 +165,8 @@ func contentKind(ctx context.Context, objects *bucket.Client, path string) strin
 	defer r.Close()
 	t, err := openText(r)
 	if err != nil {
-		if errors.Is(err, errNotText) {
-			return err.Error()[len(errNotText.Error())+2:]
+		if nt := (*notText)(nil); errors.As(err, &nt) {
+			return nt.kind
 		}
 		// A head cut short by the range is fine for gzip and zstd;
 		// anything else could not be told.

@@ -628,7 +628,7 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int, rs *re
 		// A log already read as text stays text: bytes at the resume
 		// point (NUL padding after a crash) do not make it binary.
 		head = rs.head
-	} else if looksBinary(head) {
+	} else if LooksBinary(head) {
 		r.mu.Lock()
 		r.stats.Binary++
 		r.mu.Unlock()
@@ -1034,10 +1034,10 @@ func (r *run) collect(sink Sink) error {
 	return failed
 }
 
-// looksBinary reports whether the start of a stream is binary: it holds a
+// LooksBinary reports whether the start of a stream is binary: it holds a
 // NUL byte, or more than one byte in ten is a control character other than
 // the usual whitespace and terminal escapes.
-func looksBinary(head []byte) bool {
+func LooksBinary(head []byte) bool {
 	if len(head) == 0 {
 		return false
 	}
