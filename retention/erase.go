@@ -131,10 +131,12 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		case held != "":
 			it.Action, it.Held, it.Reason = Keep, held, it.Reason+"; kept under legal hold: "+held
 		case h.archive || !rewritable(ctx, opts.Objects, path):
-			it.Action, it.Reason = Keep, it.Reason+"; inside an archive, which cannot be rewritten: restore it, erase, and back it up again"
+			it.keptFor = "inside an archive, which cannot be rewritten: restore it, erase, and back it up again"
+			it.Action, it.Reason = Keep, it.Reason+"; "+it.keptFor
 		default:
-			if why := liveReason(c, loc, path, snap, now, w); why != "" {
-				it.Action, it.Reason = Keep, it.Reason+"; "+why+": run erase again when it is quiet"
+			if err := notNow(c, loc, path, snap, now, w); err != nil {
+				it.Action, it.keptFor = Keep, errorReason(err)
+				it.Reason += "; " + err.Error() + ": run erase again when it is quiet"
 			}
 		}
 		p.Items = append(p.Items, it)
@@ -192,6 +194,17 @@ type ErasureReport struct {
 	Unsearched int                `json:"unsearched,omitempty"`
 	Locations  []LocationErasure  `json:"locations"`
 	Totals     LocationErasureSum `json:"totals"`
+
+	held int64 // records kept under legal holds
+}
+
+// Err says why the erasure is not complete, or is nil when it is.
+func (r ErasureReport) Err() error {
+	if r.Complete {
+		return nil
+	}
+	return fmt.Errorf("the erasure is not complete: %d records kept other than under a legal hold, %d inputs could not be searched; run erase again",
+		r.Totals.Kept-r.held, r.Unsearched)
 }
 
 // LocationErasure is one location's part of an erasure.
@@ -235,22 +248,19 @@ func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
 			if it.Held == "" {
 				r.Complete = false
 			}
-			why := it.Reason
-			if it.Err != nil {
+			var why string
+			switch {
+			case it.Err != nil:
 				why = "an error: " + errorReason(it.Err)
-			} else if it.lockUnknown {
-				why = "whether S3 Object Lock holds the object could not be checked: run erase again"
-			} else if it.Action == Erase {
-				why = "the values could not be matched for rewriting"
-			} else if it.Held != "" {
+			case it.Held != "":
 				why = "legal hold: " + it.Held
-			} else if i := strings.Index(why, "; "); i >= 0 {
-				why = why[i+2:]
-			}
-			if strings.Contains(why, "still being written") || strings.Contains(why, "open for writing") {
-				// Which process writes, and since when, is the
-				// operator's business, not the requester's.
-				why = "the file was still being written: run erase again when it is quiet"
+				r.held += it.Found
+			case it.keptFor != "":
+				why = it.keptFor
+			case it.Action == Erase:
+				why = "the values could not be matched for rewriting"
+			default:
+				why = "kept"
 			}
 			if !slices.Contains(le.Kept, why) {
 				le.Kept = append(le.Kept, why)

@@ -58,9 +58,9 @@ type Item struct {
 	// rewrite.
 	counted, emptied bool
 	newSize          int64
-	// lockUnknown: whether S3 Object Lock holds the object could not be
-	// told, so it was kept.
-	lockUnknown bool
+	// keptFor says why the item is kept in words for the person who
+	// asked for an erasure: no path, no process, no other value.
+	keptFor string
 }
 
 // Plan is what a purge would do.
@@ -207,7 +207,8 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 			// Not knowing whether a hold protects it is reason enough
 			// to keep it; but it is not a hold (an erasure is not
 			// complete), and the SDK's error names the object.
-			it.Action, it.lockUnknown = Keep, true
+			it.Action = Keep
+			it.keptFor = "whether S3 Object Lock holds the object could not be checked: run erase again"
 			it.Reason += "; kept: S3 Object Lock could not be checked: " + err.Error()
 		case why != "":
 			it.Action, it.Held, it.Reason = Keep, why, it.Reason+"; kept: "+why
@@ -307,8 +308,8 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 		it.Reason = fmt.Sprintf("modified %s ago, within retention %s", days(age), days(loc.MaxAge))
 	}
 	if it.Action != Keep {
-		if why := liveReason(c, loc, path, snap, now, w); why != "" {
-			it.Action, it.Reason = Keep, it.Reason+"; kept: "+why
+		if err := notNow(c, loc, path, snap, now, w); err != nil {
+			it.Action, it.Reason = Keep, it.Reason+"; kept: "+err.Error()
 		}
 	}
 	return it

@@ -78,8 +78,8 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		default:
 			it.Action = RedactFile
 		}
-		if why := liveReason(c, loc, path, snap, now, w); why != "" {
-			it.Action, it.Reason = Keep, it.Reason+"; kept: "+why
+		if err := notNow(c, loc, path, snap, now, w); err != nil {
+			it.Action, it.Reason = Keep, it.Reason+"; kept: "+err.Error()
 		}
 		if (it.Action == Delete || it.Action == Quarantine) && p.sizes[loc.Name] == nil {
 			size := &locationSize{}

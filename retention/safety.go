@@ -155,12 +155,12 @@ func holdReason(h *config.Hold) string {
 	return r
 }
 
-// liveReason says why a file must not be rewritten or removed now: it was
+// notNow says why a file must not be rewritten or removed now: it was
 // modified within enforcement.live_within (unless the location sets
 // rewrite_live), a process holds it open for writing, or it has other
-// names (hard links) that would keep the data. It returns "" when the
-// file may be acted on.
-func liveReason(c *config.Config, loc *config.Location, path string, snap Snapshot, now time.Time, w *writers) string {
+// names (hard links) that would keep the data (see inUse). The error
+// wraps ErrLive or ErrLinked; nil means the file may be acted on.
+func notNow(c *config.Config, loc *config.Location, path string, snap Snapshot, now time.Time, w *writers) error {
 	// A local file's age is taken by the plan's clock and by the real
 	// one: --now set ahead for an audit must not make a file written a
 	// second ago look quiet. (An object cannot be appended to: a writer
@@ -170,20 +170,17 @@ func liveReason(c *config.Config, loc *config.Location, path string, snap Snapsh
 		age = min(age, time.Since(snap.ModTime))
 	}
 	if age < c.LiveWithin && !loc.RewriteLive {
-		return fmt.Sprintf("still being written (modified %s ago, within enforcement.live_within %s); rewrite_live is off",
-			age.Round(time.Second), c.LiveWithin)
+		return fmt.Errorf("%w (modified %s ago, within enforcement.live_within %s); rewrite_live is off",
+			ErrLive, age.Round(time.Second), c.LiveWithin)
 	}
 	if bucket.IsURL(path) {
-		return ""
+		return nil
 	}
 	fi, err := os.Lstat(path)
 	if err != nil {
-		return ""
+		return nil
 	}
-	if err := inUse(fi, w, false); err != nil {
-		return err.Error()
-	}
-	return ""
+	return inUse(fi, w, false)
 }
 
 // inUse says why the file fi must not be removed or replaced: it has

@@ -87,9 +87,8 @@ written, an archive, an error) or inputs could not be searched (listed);
 					return err
 				}
 			}
-			if execErr == nil && !rep.Complete {
-				return &exitError{code: exitUnreadable, err: fmt.Errorf("the erasure is not complete: %d records kept other than under a legal hold, %d inputs could not be searched; run erase again",
-					rep.Totals.Kept-heldRecords(plan), rep.Unsearched)}
+			if err := rep.Err(); execErr == nil && err != nil {
+				return &exitError{code: exitUnreadable, err: err}
 			}
 			return execErr
 		},
@@ -99,17 +98,6 @@ written, an archive, an error) or inputs could not be searched (listed);
 	cmd.Flags().BoolVar(&drop, "drop-records", false, "remove whole records that mention the subject instead of masking the values")
 	cmd.Flags().StringVar(&reportPath, "report", "", "write the requester's report (JSON) to FILE")
 	return cmd
-}
-
-// heldRecords counts the records a plan keeps under legal holds.
-func heldRecords(p *retention.Plan) int64 {
-	var n int64
-	for _, it := range p.Items {
-		if it.Held != "" {
-			n += it.Found
-		}
-	}
-	return n
 }
 
 func printErasure(w io.Writer, r retention.ErasureReport) {
