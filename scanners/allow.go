@@ -155,15 +155,15 @@ func (a *Allowlist) Path(path, class string) bool {
 	if a == nil {
 		return false
 	}
+	var s *allowSet
+	if class != "" {
+		s = a.byClass[class]
+	}
+	if len(a.global.paths) == 0 && (s == nil || len(s.paths) == 0) {
+		return false // no globs: no need to split and unescape the path
+	}
 	p := newAllowPath(path)
-	if a.global.path(p) {
-		return true
-	}
-	if class == "" {
-		return false
-	}
-	s := a.byClass[class]
-	return s != nil && s.path(p)
+	return a.global.path(p) || s != nil && s.path(p)
 }
 
 // Value reports whether a value of class is allowed. norm is its normalised
