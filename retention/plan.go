@@ -118,15 +118,16 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 				return
 			}
 			claimed[path] = loc.Name
-			if h := holdCovering(c, path, now); h != nil {
-				usedHolds[h] = true
+			hold := holdCovering(c, path, now)
+			if hold != nil {
+				usedHolds[hold] = true
 			}
 			if loc.MaxAge == 0 || !selected {
 				return
 			}
 			size.files++
 			size.bytes += snap.Size
-			it := decide(ctx, c, loc, path, snap, now, w, opts.Objects)
+			it := decide(ctx, c, loc, path, snap, hold, now, w, opts.Objects)
 			p.Items = append(p.Items, it)
 		}, func(path string, err error) {
 			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
@@ -267,13 +268,14 @@ func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Cli
 	return nil
 }
 
-// decide is the retention rule for one file: metadata, policy and clock
-// in, a decision out. It reads the head of files whose records would be
-// rewritten, since archives only ever get whole-file actions, and asks
-// w whether a process holds the file open for writing.
-func decide(ctx context.Context, c *config.Config, loc *config.Location, path string, snap Snapshot, now time.Time, w *writers, objects *bucket.Client) *Item {
+// decide is the retention rule for one file: metadata, the hold covering
+// it (nil: none), policy and clock in, a decision out. It reads the head
+// of files whose records would be rewritten, since archives only ever get
+// whole-file actions, and asks w whether a process holds the file open
+// for writing.
+func decide(ctx context.Context, c *config.Config, loc *config.Location, path string, snap Snapshot, h *config.Hold, now time.Time, w *writers, objects *bucket.Client) *Item {
 	it := &Item{Location: loc, Path: path, Snap: snap, Action: Keep}
-	if h := holdCovering(c, path, now); h != nil {
+	if h != nil {
 		it.Held = h.Reason
 		it.Reason = holdReason(h)
 		return it
