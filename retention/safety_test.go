@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/piiscan/piiscan/internal/flock"
@@ -400,9 +399,6 @@ func TestErasureReportNamesNoPath(t *testing.T) {
 		}
 	}
 }
-
-// gzipped is a helper for tests that need a real gzip stream.
-var _ = gzip.NewWriter
 
 // Monolog lines after one old log4j line are records of their own, not
 // its continuation (they once went with it, and the file was emptied), and

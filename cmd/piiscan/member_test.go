@@ -34,20 +34,7 @@ func bangTree(t *testing.T) (policy, clean, dirty string) {
 	}
 	clean = write("logs/report", bangClean)
 	dirty = write("logs/report!2026-11.log", "paid with 4111 1111 1111 1111 by ada@example.com\n")
-	policy = write("rules.yaml", fmt.Sprintf(`version: 1
-rules:
-  - {id: email, detector: email, severity: medium}
-  - {id: card, detector: credit_card, severity: critical}
-locations:
-  - name: logs
-    paths: [%[1]s/logs]
-    allowed: [email]
-    disallowed: redact
-enforcement:
-  audit_log: %[1]s/audit.jsonl
-  quarantine_dir: %[1]s/quarantine
-  breaker: {max_share: 1}
-`, dir))
+	policy = logsPolicy(t, dir, "redact")
 	return policy, clean, dirty
 }
 

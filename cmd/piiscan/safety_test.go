@@ -32,8 +32,16 @@ func safetyTree(t *testing.T, dir string, files map[string]string, fresh ...stri
 			os.Chtimes(p, hourAgo, hourAgo)
 		}
 	}
+	return logsPolicy(t, dir, "quarantine")
+}
+
+// logsPolicy writes dir/rules.yaml: rules for emails and card numbers and
+// one location, logs (dir/logs), that allows emails and does disallowed
+// with anything else, with the audit log and quarantine in dir.
+func logsPolicy(t *testing.T, dir, disallowed string) string {
+	t.Helper()
 	policy := filepath.Join(dir, "rules.yaml")
-	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
+	err := os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
 rules:
   - {id: email, detector: email, severity: medium}
   - {id: card, detector: credit_card, severity: critical}
@@ -41,12 +49,15 @@ locations:
   - name: logs
     paths: [%[1]s/logs]
     allowed: [email]
-    disallowed: quarantine
+    disallowed: %[2]s
 enforcement:
   audit_log: %[1]s/audit.jsonl
   quarantine_dir: %[1]s/quarantine
   breaker: {max_share: 1}
-`, dir)), 0o644)
+`, dir, disallowed)), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return policy
 }
 
