@@ -198,7 +198,7 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "x", "-1", "1.5GiB", "GiB"} {
+	for _, bad := range []string{"", "x", "-1", "1.5GiB", "GiB", "9000000TiB", "9223372036854775807KB"} {
 		if _, err := ParseSize(bad); err == nil {
 			t.Errorf("ParseSize(%q) accepted", bad)
 		}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -324,24 +325,55 @@ func holdPaths(paths []string) []string {
 
 // ParseDuration parses a retention period: a number and a unit, s, m, h,
 // d (24h), w (7d) or y (365d), or anything time.ParseDuration accepts.
+// The number is decimal digits with an optional fraction ("1.5d"); signs,
+// exponents, hexadecimal, NaN and Inf are refused, and so is a period that
+// does not fit a time.Duration (about 292 years), which would otherwise
+// wrap to a negative age and make every file look expired.
 func ParseDuration(s string) (time.Duration, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
 		return 0, fmt.Errorf("empty duration")
 	}
+	invalid := fmt.Errorf("invalid duration %q (use 30d, 13w, 1y, 36h)", s)
 	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour, 'y': 365 * 24 * time.Hour}
 	if u, ok := unit[t[len(t)-1]]; ok {
-		n, err := strconv.ParseFloat(t[:len(t)-1], 64)
-		if err != nil || n < 0 {
-			return 0, fmt.Errorf("invalid duration %q (use 30d, 13w, 1y, 36h)", s)
+		num := t[:len(t)-1]
+		if !plainDecimal(num) {
+			return 0, invalid
+		}
+		n, err := strconv.ParseFloat(num, 64)
+		if err != nil {
+			return 0, invalid
+		}
+		// float64(math.MaxInt64) rounds up to 2^63, so >= is the test.
+		if d := n * float64(u); d >= float64(math.MaxInt64) {
+			return 0, fmt.Errorf("duration %q is too long (at most %dy)", s, math.MaxInt64/int64(unit['y']))
 		}
 		return time.Duration(n * float64(u)), nil
 	}
+	// time.ParseDuration refuses overflow itself.
 	d, err := time.ParseDuration(t)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("invalid duration %q (use 30d, 13w, 1y, 36h)", s)
+		return 0, invalid
 	}
 	return d, nil
+}
+
+// plainDecimal reports whether s is digits with at most one decimal point
+// between digits: "30", "1.5", not "", ".5", "1e3", "+1", "0x10" or "inf".
+func plainDecimal(s string) bool {
+	digits, dot := 0, -1
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && dot < 0 && i > 0 && i < len(s)-1:
+			dot = i
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }
 
 // validatePolicy checks locations, holds and enforcement settings.
@@ -475,7 +507,7 @@ func (c *Config) validatePolicy() Errors {
 		}
 		c.LiveWithin = d
 	}
-	if e.Breaker.MaxShare < 0 || e.Breaker.MaxShare > 1 {
+	if s := e.Breaker.MaxShare; !(s >= 0 && s <= 1) { // also NaN
 		bad([]any{"enforcement", "breaker", "max_share"}, "must be between 0 and 1")
 	}
 	if e.Breaker.MaxFiles < -1 {

@@ -88,6 +88,8 @@ func TestPolicyErrors(t *testing.T) {
 		{"locations:\n  - name: a\n    paths: [/x]\n    allowed: [emails]\n", `locations[0].allowed[0]: unknown class "emails"`},
 		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {max_age: 30 days}\n", `locations[0].retention.max_age: invalid duration "30 days"`},
 		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {max_age: 0d}\n", "a retention of 0 deletes everything"},
+		{"locations:\n  - name: a\n    paths: [/x]\n    retention:\n      max_age: 999y\n", `x.yaml:10: locations[0].retention.max_age: duration "999y" is too long (at most 292y)`},
+		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {max_age: NaNd}\n", `x.yaml:9: locations[0].retention.max_age: invalid duration "NaNd"`},
 		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {max_age: 1d, from: ctime}\n", `unknown value "ctime" (want mtime or record)`},
 		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {max_age: 1d, action: shred}\n", `unknown action "shred"`},
 		{"locations:\n  - name: a\n    paths: [/x]\n    retention: {action: delete}\n", "from and action need a max_age"},
@@ -97,6 +99,7 @@ func TestPolicyErrors(t *testing.T) {
 		{"holds:\n  - paths: [real/logs/case1]\n    reason: r\n", `holds[0].paths[0]: "real/logs/case1": a hold's path must be absolute`},
 		{"holds:\n  - paths: [/x]\n    reason: r\n    until: soon\n", `holds[0].until: invalid date "soon"`},
 		{"enforcement:\n  breaker: {max_share: 2}\n", "enforcement.breaker.max_share: must be between 0 and 1"},
+		{"enforcement:\n  breaker: {max_share: .nan}\n", "enforcement.breaker.max_share: must be between 0 and 1"},
 	}
 	for _, tt := range tests {
 		_, err := Parse("x.yaml", []byte(policyBase+tt.yaml))
@@ -112,9 +115,18 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"", "d", "-1d", "30 days", "1x"} {
+	bad := []string{"", "d", "-1d", "30 days", "1x",
+		// Each of these once wrapped to a negative age, so that every
+		// file looked expired.
+		"999y", "300y", "293y", "106752d", "15251w", "infd", "NaNd", "Infinityy", "+Infd",
+		"1e3d", "0x10d", "+1d", "1_0d", ".5d", "5.d", "1..5d", "3000000h", "-5h"}
+	for _, bad := range bad {
 		if _, err := ParseDuration(bad); err == nil {
 			t.Errorf("ParseDuration(%q) accepted", bad)
 		}
+	}
+	// The longest period that fits is accepted as itself.
+	if got, err := ParseDuration("292y"); err != nil || got != 292*365*24*time.Hour {
+		t.Errorf("ParseDuration(292y) = %v, %v", got, err)
 	}
 }
