@@ -203,6 +203,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlErrors(name, err)
 	}
+	if err := checkExpansion(name, &root); err != nil {
+		return nil, err
+	}
 	c.doc.root = &root
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
