@@ -14,7 +14,7 @@ corpus $((PARTS * 64))
 build_piiscan
 WORK=$BENCH_DIR/incremental
 rm -rf "$WORK" && mkdir -p "$WORK/logs"
-export PIISCAN_FINGERPRINT_KEY=bench
+export PIISCAN_FINGERPRINT_KEY=0b5e9c2d71f84a36e0c7d19b25f8a4e3
 parts=$(ls "$CORPUS"/part-*.log | head -n "$PARTS")
 cat $parts > "$WORK/logs/app.log"
 extra=$(ls "$CORPUS"/part-*.log | tail -n 1)

@@ -20,7 +20,7 @@ WORK=$BENCH_DIR/retention
 # part; a 183-day retention judged on 2024-07-12 keeps records from
 # 2024-01-11 on, which falls inside the first parts. (Loghub lines carry
 # their own, older, dates and expire.)
-export PIISCAN_FINGERPRINT_KEY=bench PIISCAN_NOW=2024-07-12T00:00:00Z
+export PIISCAN_FINGERPRINT_KEY=0b5e9c2d71f84a36e0c7d19b25f8a4e3 PIISCAN_NOW=2024-07-12T00:00:00Z
 
 setup() { # setup plain|gz
   rm -rf "$WORK" && mkdir -p "$WORK/logs"

@@ -25,7 +25,7 @@ if [[ ! -f $ONEFILE ]]; then
 fi
 BYTES=$(cat "$CORPUS"/part-*.log | wc -c)
 build_piiscan
-export PIISCAN_FINGERPRINT_KEY=bench PIISCAN_PROGRESS=never
+export PIISCAN_FINGERPRINT_KEY=0b5e9c2d71f84a36e0c7d19b25f8a4e3 PIISCAN_PROGRESS=never
 
 # Warm the page cache.
 cat "$CORPUS"/part-*.log "$ONEFILE" > /dev/null

@@ -324,10 +324,55 @@ func DefaultKeyFile() string {
 // FingerprintKey returns the key for fingerprints and says where it came
 // from. In order: PIISCAN_FINGERPRINT_KEY, fingerprint.key, the file named
 // by fingerprint.key_file, the per-user key file (created on first use),
-// and, when none can be had, a random key for this run only.
+// and, when none can be had, a random key for this run only (returned with
+// an error that says so). A configured key that CheckKey refuses is an
+// error, with no key.
 func (c *Config) FingerprintKey() (key []byte, from string, err error) {
+	key, from, err = c.configuredKey()
+	if err != nil || key == nil {
+		if err == nil {
+			k := make([]byte, 32)
+			rand.Read(k)
+			key = []byte(fmt.Sprintf("%x", k))
+			err = errors.New("no fingerprint key configured and none could be stored: fingerprints of this run cannot be correlated with other runs (set PIISCAN_FINGERPRINT_KEY)")
+		}
+		return key, from, err
+	}
+	if err := CheckKey(key); err != nil {
+		return nil, "", c.keyError(from, err)
+	}
+	return key, from, nil
+}
+
+// VerificationKey returns the configured fingerprint key without judging
+// its strength, for checking records written before weak keys were
+// refused. Nothing new may be written with it.
+func (c *Config) VerificationKey() ([]byte, error) {
+	key, _, err := c.configuredKey()
+	if err == nil && key == nil {
+		err = errors.New("no fingerprint key configured")
+	}
+	return key, err
+}
+
+// keyError places err at the setting the key came from.
+func (c *Config) keyError(from string, err error) error {
+	switch {
+	case from == EnvPrefix+"_FINGERPRINT_KEY":
+		return &Error{Source: from, Msg: err.Error()}
+	case from == c.Name+": fingerprint.key":
+		return &Error{Source: c.Name, Line: c.doc.line("fingerprint", "key"), Key: "fingerprint.key", Msg: err.Error()}
+	case c.File.Fingerprint.KeyFile != "" && from == c.File.Fingerprint.KeyFile:
+		return &Error{Source: c.Name, Line: c.doc.line("fingerprint", "key_file"), Key: "fingerprint.key_file", Msg: from + ": " + err.Error()}
+	}
+	return fmt.Errorf("%s: %w", strings.TrimSuffix(from, " (new)"), err)
+}
+
+// configuredKey finds the key FingerprintKey describes, or nil when there
+// is none and none could be stored.
+func (c *Config) configuredKey() (key []byte, from string, err error) {
 	if k := os.Getenv(EnvPrefix + "_FINGERPRINT_KEY"); k != "" {
-		return []byte(k), "PIISCAN_FINGERPRINT_KEY", nil
+		return []byte(k), EnvPrefix + "_FINGERPRINT_KEY", nil
 	}
 	fp := c.File.Fingerprint
 	if fp.Key != "" {
@@ -352,9 +397,7 @@ func (c *Config) FingerprintKey() (key []byte, from string, err error) {
 			return k, p + " (new)", nil
 		}
 	}
-	k := make([]byte, 32)
-	rand.Read(k)
-	return []byte(fmt.Sprintf("%x", k)), "", errors.New("no fingerprint key configured and none could be stored: fingerprints of this run cannot be correlated with other runs (set PIISCAN_FINGERPRINT_KEY)")
+	return nil, "", nil
 }
 
 func newKeyFile(p string) ([]byte, error) {

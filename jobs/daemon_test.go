@@ -93,7 +93,7 @@ func value(c prometheus.Counter) float64 {
 // daemon to be gone within the grace period.
 func TestDaemonStopsWithinGracePeriod(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv("PIISCAN_FINGERPRINT_KEY", "k")
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", "5c1e0a9d3b7f4286e1d0c5a7b92f38e4")
 	cfg, err := config.Parse("test.yaml", []byte(`version: 1
 rules:
   - {id: email, detector: email, severity: low}

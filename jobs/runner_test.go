@@ -64,7 +64,7 @@ type reminderRun struct {
 
 func newReminderRun(t *testing.T, dir string) *reminderRun {
 	t.Helper()
-	t.Setenv("PIISCAN_FINGERPRINT_KEY", "k")
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", "5c1e0a9d3b7f4286e1d0c5a7b92f38e4")
 	cfg, err := config.Parse("test.yaml", []byte(`version: 1
 rules:
   - {id: card, detector: credit_card, severity: critical}
@@ -131,7 +131,7 @@ func TestRunnerRemindersAndDedup(t *testing.T) {
 		t.Fatalf("after the log was removed: %+v", got)
 	}
 	// Another fingerprint key would make every violation look new.
-	t.Setenv("PIISCAN_FINGERPRINT_KEY", "another")
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", "a8d2f61c04b9e37d5f1a2c8e6b0d4973")
 	r := &Runner{Config: cfg, State: st, Sink: func(*config.Route) (alert.Sink, error) { return sink, nil }}
 	if _, err := r.Run(context.Background(), cfg.JobByName("scan")); !errors.Is(err, state.ErrKeyChanged) {
 		t.Errorf("changed key: %v", err)

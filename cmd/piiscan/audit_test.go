@@ -10,9 +10,6 @@ import (
 	"github.com/piiscan/piiscan/retention/audit"
 )
 
-// testKey is the fingerprint key the tests run with (see init).
-var testKey = []byte("test")
-
 // enforcedLog runs an enforcing purge over purgeTree and returns the
 // policy and the audit log it wrote (an intent and a result for each of two actions).
 func enforcedLog(t *testing.T) (dir, policy, log string) {
@@ -39,7 +36,7 @@ func TestEnforceActsOnNothingWhenTheAuditLogCannotBeWritten(t *testing.T) {
 		}, "does not exist"},
 		{"last line cut", func(t *testing.T, dir, policy string) {
 			path := filepath.Join(dir, "audit.jsonl")
-			if err := audit.Open(path, testKey).Append(audit.Entry{Action: "delete", Path: "a"}, audit.Entry{Action: "delete", Path: "b"}); err != nil {
+			if err := audit.Open(path, []byte(testKey)).Append(audit.Entry{Action: "delete", Path: "a"}, audit.Entry{Action: "delete", Path: "b"}); err != nil {
 				t.Fatal(err)
 			}
 			data, _ := os.ReadFile(path)
@@ -94,9 +91,9 @@ func TestAuditVerifyDetectsChangedEnd(t *testing.T) {
 
 func TestAuditVerifyNamesWrongKey(t *testing.T) {
 	_, policy, _ := enforcedLog(t)
-	t.Setenv("PIISCAN_FINGERPRINT_KEY", "not the key")
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", otherKey)
 	code, _, errs := runCLI(t, "", "--config", policy, "audit", "verify")
-	if code != exitUsage || !strings.Contains(errs, "written with another key (key id "+audit.KeyID(testKey)+", this key "+audit.KeyID([]byte("not the key"))+")") || strings.Contains(errs, "chain broken") {
+	if code != exitUsage || !strings.Contains(errs, "written with another key (key id "+audit.KeyID([]byte(testKey))+", this key "+audit.KeyID([]byte(otherKey))+")") || strings.Contains(errs, "chain broken") {
 		t.Errorf("exit %d, stderr %q; want exit %d naming the other key", code, errs, exitUsage)
 	}
 }
@@ -104,7 +101,7 @@ func TestAuditVerifyNamesWrongKey(t *testing.T) {
 func TestAuditVerifyPrintsAndChecksHead(t *testing.T) {
 	_, policy, log := enforcedLog(t)
 	code, out, _ := runCLI(t, "", "--config", policy, "audit", "verify")
-	res, err := audit.Verify(log, testKey)
+	res, err := audit.Verify(log, []byte(testKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +109,7 @@ func TestAuditVerifyPrintsAndChecksHead(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "4 entries, chain intact; head "+head) {
 		t.Fatalf("verify: exit %d %q", code, out)
 	}
-	if err := audit.Open(log, testKey).Append(audit.Entry{Action: "delete", Path: "later"}); err != nil {
+	if err := audit.Open(log, []byte(testKey)).Append(audit.Entry{Action: "delete", Path: "later"}); err != nil {
 		t.Fatal(err)
 	}
 	if code, out, errs := runCLI(t, "", "--config", policy, "audit", "verify", "--head", head); code != exitOK {
@@ -129,7 +126,7 @@ func TestAuditVerifyPrintsAndChecksHead(t *testing.T) {
 
 func TestAuditVerifyListsUnfinishedActions(t *testing.T) {
 	_, policy, log := enforcedLog(t)
-	l := audit.Open(log, testKey)
+	l := audit.Open(log, []byte(testKey))
 	if _, err := l.Begin(audit.Entry{Action: "delete", Location: "web", Path: "/logs/app.log", Rule: "retention"}); err != nil {
 		t.Fatal(err)
 	}

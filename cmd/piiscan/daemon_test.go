@@ -311,7 +311,7 @@ state: {path: %[4]s}
 daemon: {listen: "127.0.0.1:0", grace_period: 5s}
 `, logs, hook.URL, mail.addr, filepath.Join(dir, "state", "piiscan.db"))
 	os.WriteFile(policy, []byte(cfgText), 0o644)
-	env := []string{"PIISCAN_FINGERPRINT_KEY=test-key", "HOOK_SECRET=hook-secret"}
+	env := []string{"PIISCAN_FINGERPRINT_KEY=" + testKey, "HOOK_SECRET=hook-secret"}
 
 	d, addr := startDaemon(t, policy, env...)
 	noRaw := func(where, s string) {
@@ -469,7 +469,7 @@ alerts:
     - {name: hook, webhook: {url: "%s", secret_env: S}}
 state: {path: %s}
 `, logs, hook.URL, filepath.Join(dir, "state.db"))), 0o644)
-	t.Setenv("PIISCAN_FINGERPRINT_KEY", "k")
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", testKey)
 	t.Setenv("S", "s")
 	run := func(args ...string) (int, string) {
 		code, _, errs := runCLI(t, "", append([]string{"--config", policy, "run"}, args...)...)

@@ -237,7 +237,7 @@ func killRounds(t *testing.T, sc killScenario, rounds int) {
 	args = append(args, "--enforce")
 	command := func() *exec.Cmd {
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "PIISCAN_NOW="+killNow.Format(time.RFC3339), "PIISCAN_FINGERPRINT_KEY=test")
+		cmd.Env = append(os.Environ(), "PIISCAN_NOW="+killNow.Format(time.RFC3339), "PIISCAN_FINGERPRINT_KEY="+testKey)
 		return cmd
 	}
 	old := map[string][]byte{}
@@ -345,7 +345,7 @@ func killRounds(t *testing.T, sc killScenario, rounds int) {
 				t.Errorf("round %d (%s): the unfinished intent seq %d is no longer listed after the finishing run:\n%s", round, at, seq, vout)
 			}
 		}
-		res, err := audit.Verify(auditPath, testKey)
+		res, err := audit.Verify(auditPath, []byte(testKey))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -461,7 +461,7 @@ func checkAfterKill(t *testing.T, round, bin, policy, data, auditPath string, be
 			t.Errorf("%s: %s is %s, but the audit log says %s %s", round, name, state[name], e.Phase, e.Action)
 		}
 	}
-	res, err := audit.Verify(auditPath, testKey)
+	res, err := audit.Verify(auditPath, []byte(testKey))
 	if err != nil {
 		t.Fatalf("%s: %v", round, err)
 	}
@@ -585,7 +585,7 @@ func readKillTree(t *testing.T, data string) (files map[string][]byte, temps []s
 // auditVerifyCLI runs the real `piiscan audit verify`.
 func auditVerifyCLI(bin, policy string) (code int, stdout, stderr string) {
 	cmd := exec.Command(bin, "--config", policy, "audit", "verify")
-	cmd.Env = append(os.Environ(), "PIISCAN_FINGERPRINT_KEY=test")
+	cmd.Env = append(os.Environ(), "PIISCAN_FINGERPRINT_KEY="+testKey)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

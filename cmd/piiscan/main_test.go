@@ -32,9 +32,15 @@ var rawExampleValues = []string{
 	"198.51.100.23", "2001:db8:85a3::8a2e:370:7334", "MIIEpAIBAAKCAQEA",
 }
 
+// testKey is the fingerprint key of the tests: random, as a real one is.
+const testKey = "5c1e0a9d3b7f4286e1d0c5a7b92f38e4"
+
+// otherKey is a second key, for runs with a key the data was not made with.
+const otherKey = "a8d2f61c04b9e37d5f1a2c8e6b0d4973"
+
 func init() {
 	// Fingerprints must not depend on the user's key file.
-	os.Setenv("PIISCAN_FINGERPRINT_KEY", "test")
+	os.Setenv("PIISCAN_FINGERPRINT_KEY", testKey)
 }
 
 func TestScanExamples(t *testing.T) {

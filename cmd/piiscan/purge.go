@@ -244,7 +244,9 @@ named), 2 for a wrong key, a bad --head or a log that cannot be read.`,
 				}
 				heads = append(heads, h)
 			}
-			key, _, _ := cfg.FingerprintKey()
+			// A log written before weak keys were refused stays
+			// verifiable with the key it was written with.
+			key, _ := cfg.VerificationKey()
 			res, err := audit.Verify(path, key, heads...)
 			if err != nil {
 				var b *audit.Break

@@ -265,7 +265,7 @@ state: {path: %s}
 shards: {count: 3, output: %s, report: %s}
 `, tree, filepath.Join(dir, "state.db"), out, filepath.Join(dir, "report.json"))), 0o644)
 	t.Setenv("PIISCAN_RUN_ID", "3f6c1a2e-job-uid")
-	t.Setenv("PIISCAN_FINGERPRINT_KEY", "k")
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", testKey)
 	t.Setenv("JOB_COMPLETION_INDEX", "")
 	os.Unsetenv("JOB_COMPLETION_INDEX")
 	for i := range 3 {
