@@ -19,6 +19,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/piiscan/piiscan/finding"
 )
 
 var (
@@ -202,6 +204,28 @@ type Seen struct {
 	Masked   string    `json:"masked"`
 	// Fingerprint is the keyed fingerprint of the value (never the value).
 	Fingerprint string `json:"fingerprint"`
+}
+
+// MarshalJSON writes v with its path encoded by finding.EncodePath, so
+// that a reminder names the file it was alerted for even when the name is
+// not UTF-8.
+func (v Seen) MarshalJSON() ([]byte, error) {
+	type plain Seen
+	p := plain(v)
+	p.Path = finding.EncodePath(v.Path)
+	return json.Marshal(p)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (v *Seen) UnmarshalJSON(b []byte) error {
+	type plain Seen
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*v = Seen(p)
+	v.Path = finding.DecodePath(p.Path)
+	return nil
 }
 
 func seenKey(location, rule, fingerprint string) []byte {

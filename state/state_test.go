@@ -155,7 +155,7 @@ func TestSeenAndOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	v := Seen{First: now, LastSent: now, Location: "web", Rule: "email", Fingerprint: "ab12"}
+	v := Seen{First: now, LastSent: now, Location: "web", Rule: "email", Fingerprint: "ab12", Path: "/logs/a\xff.log"}
 	ids, err := s.Save(Commit{Seen: map[string][]Seen{"sec": {v}}, Outbox: []OutboxEntry{{Route: "sec", Job: "j", Created: now, Summary: []byte(`{"total":1}`)}}})
 	if err != nil || len(ids) != 1 {
 		t.Fatal(ids, err)
@@ -167,7 +167,7 @@ func TestSeenAndOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if got, ok := s.Seen("sec", "web", "email", "ab12"); !ok || !got.LastSent.Equal(now) {
+	if got, ok := s.Seen("sec", "web", "email", "ab12"); !ok || !got.LastSent.Equal(now) || got.Path != v.Path {
 		t.Errorf("seen %+v %v", got, ok)
 	}
 	if _, ok := s.Seen("other", "web", "email", "ab12"); ok {
