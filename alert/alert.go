@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -39,10 +40,12 @@ const (
 
 // Violation is one violation to report. It never holds a raw value.
 type Violation struct {
-	Location    string `json:"location"`
-	Rule        string `json:"rule"`
-	Class       string `json:"class"`
-	Severity    string `json:"severity"` // low, medium, high or critical
+	Location string `json:"location"`
+	Rule     string `json:"rule"`
+	Class    string `json:"class"`
+	Severity string `json:"severity"` // low, medium, high or critical
+	// Path is the finding path. In JSON a byte of invalid UTF-8 in it is
+	// written \xNN (finding.EncodePath).
 	Path        string `json:"path"`
 	Line        int    `json:"line"`
 	Masked      string `json:"masked"`
@@ -77,10 +80,49 @@ type Summary struct {
 	Examples []Violation `json:"examples"`
 }
 
-// PathCount is the number of violations in one path.
+// MarshalJSON writes v with its path encoded by finding.EncodePath, so
+// that names that differ only in invalid UTF-8 stay apart.
+func (v Violation) MarshalJSON() ([]byte, error) {
+	type plain Violation
+	p := plain(v)
+	p.Path = finding.EncodePath(v.Path)
+	return json.Marshal(p)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (v *Violation) UnmarshalJSON(b []byte) error {
+	type plain Violation
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*v = Violation(p)
+	v.Path = finding.DecodePath(p.Path)
+	return nil
+}
+
+// PathCount is the number of violations in one path. In JSON the path
+// is encoded as in Violation.
 type PathCount struct {
 	Path  string `json:"path"`
 	Count int    `json:"count"`
+}
+
+// MarshalJSON writes c with its path encoded by finding.EncodePath.
+func (c PathCount) MarshalJSON() ([]byte, error) {
+	type plain PathCount
+	return json.Marshal(plain{Path: finding.EncodePath(c.Path), Count: c.Count})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (c *PathCount) UnmarshalJSON(b []byte) error {
+	type plain PathCount
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*c = PathCount{Path: finding.DecodePath(p.Path), Count: p.Count}
+	return nil
 }
 
 // Summarize builds the summary of vs. Apart from the random ID, the result
@@ -267,9 +309,9 @@ func sortedCounts(m map[string]int, bySeverity bool) []count {
 	return counts
 }
 
-// oneLine escapes control characters (newlines above all) and invalid
-// UTF-8, so that s cannot break the layout of a message or forge lines in
-// it.
+// oneLine escapes control characters (newlines above all), bidirectional
+// controls and invalid UTF-8 (report.Safe), so that s cannot break the
+// layout of a message, forge lines in it or reorder what it shows.
 func oneLine(s string) string { return report.Safe(s) }
 
 // orNone is oneLine(s), or "-" for an empty s.

@@ -149,7 +149,8 @@ func (k *slackSink) Send(ctx context.Context, s Summary) error {
 const maxSlackText = 40000
 
 // slackText renders s in Slack's mrkdwn: the subject in bold, then the text
-// in a code block.
+// in a code block. Names in the text are escaped (report.Safe), and a run
+// of backticks in one cannot close the block (slackEscape).
 func slackText(s Summary) string {
 	const (
 		fence = "```"
@@ -164,8 +165,26 @@ func slackText(s Summary) string {
 	return head + body + fence
 }
 
-// slackEscape escapes the three characters Slack's mrkdwn requires.
-var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+// slackEscape escapes the three characters Slack's mrkdwn requires, and
+// puts a zero-width space (U+200B) between any two backticks, so that
+// "```" in a name neither closes the code block nor opens one.
+func slackEscape(s string) string {
+	s = slackEscaper.Replace(s)
+	if !strings.Contains(s, "``") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); i++ {
+		b.WriteByte(s[i])
+		if s[i] == '`' && i+1 < len(s) && s[i+1] == '`' {
+			b.WriteString("\u200b")
+		}
+	}
+	return b.String()
+}
+
+var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // truncateRunes returns the first n runes of s, cut after a newline when
 // there is one, and never inside an escape such as "&amp;".

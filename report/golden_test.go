@@ -141,11 +141,12 @@ func jsonDecoded(s string) string {
 	return b.String()
 }
 
-// wantDecoded returns the findings as a reader of the reports gets them.
+// wantDecoded returns the findings as a reader of the reports gets them
+// with encoding/json: paths as finding.EncodePath wrote them.
 func wantDecoded(fs []finding.Finding) []finding.Finding {
 	out := make([]finding.Finding, len(fs))
 	for i, f := range fs {
-		f.Path, f.Class, f.Rule = jsonDecoded(f.Path), jsonDecoded(f.Class), jsonDecoded(f.Rule)
+		f.Path, f.Class, f.Rule = finding.EncodePath(f.Path), jsonDecoded(f.Class), jsonDecoded(f.Rule)
 		f.Masked, f.Fingerprint = jsonDecoded(f.Masked), jsonDecoded(f.Fingerprint)
 		f.Policy, f.Value = jsonDecoded(f.Policy), jsonDecoded(f.Value)
 		out[i] = f

@@ -58,12 +58,43 @@ type jsonSummary struct {
 	Unreadable []scanners.Problem `json:"unreadable"`
 }
 
+// encodeCounts returns counts by path with the paths as JSON reports
+// write them (finding.EncodePath).
+func encodeCounts(m map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for p, n := range m {
+		out[finding.EncodePath(p)] = n
+	}
+	return out
+}
+
+// encodeProblems returns ps with their paths as JSON reports write them
+// (finding.EncodePath).
+func encodeProblems(ps []scanners.Problem) []scanners.Problem {
+	if ps == nil {
+		return nil
+	}
+	out := make([]scanners.Problem, len(ps))
+	for i, p := range ps {
+		out[i] = scanners.Problem{Path: finding.EncodePath(p.Path), Error: p.Error}
+	}
+	return out
+}
+
+// decodeProblems undoes encodeProblems in place.
+func decodeProblems(ps []scanners.Problem) {
+	for i := range ps {
+		ps[i].Path = finding.DecodePath(ps[i].Path)
+	}
+}
+
 func (j *jsonWriter) Close(st *scanners.Stats) error {
 	s := jsonSummary{Summary: j.sum}
+	s.ByPath = encodeCounts(j.sum.ByPath)
 	if st != nil {
 		s.Files, s.Streams, s.Bytes, s.Binary, s.Skipped = st.Files, st.Streams, st.Bytes, st.Binary, st.Skipped
 		s.Seconds = st.Duration.Round(time.Millisecond).Seconds()
-		s.Unreadable = st.Problems
+		s.Unreadable = encodeProblems(st.Problems)
 	}
 	if s.Unreadable == nil {
 		s.Unreadable = []scanners.Problem{}

@@ -23,14 +23,18 @@ type decoder struct {
 
 var errSlowPath = errors.New("not the encoder's form")
 
-// decode sets f from the JSON object b.
+// decode sets f from the JSON object b. The path is read back with
+// finding.DecodePath.
 func (d *decoder) decode(b []byte, f *finding.Finding) error {
 	*f = finding.Finding{}
-	if err := d.fast(b, f); err == nil {
-		return nil
+	if err := d.fast(b, f); err != nil {
+		*f = finding.Finding{}
+		if err := json.Unmarshal(b, f); err != nil {
+			return err
+		}
 	}
-	*f = finding.Finding{}
-	return json.Unmarshal(b, f)
+	f.Path = finding.DecodePath(f.Path)
+	return nil
 }
 
 func (d *decoder) fast(b []byte, f *finding.Finding) error {

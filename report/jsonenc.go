@@ -64,10 +64,11 @@ func (e *encoder) rule(f *finding.Finding) *ruleJSON {
 	return r
 }
 
-// appendFinding appends f as a JSON object.
+// appendFinding appends f as a JSON object. Its path is written with
+// finding.EncodePath, so that invalid UTF-8 in a name survives.
 func (e *encoder) appendFinding(b []byte, f *finding.Finding) []byte {
 	b = append(b, `{"path":`...)
-	b = appendString(b, f.Path)
+	b = appendString(b, finding.EncodePath(f.Path))
 	b = append(b, `,"line":`...)
 	b = strconv.AppendInt(b, int64(f.Line), 10)
 	b = append(b, `,"column":`...)
@@ -111,7 +112,7 @@ func appendPlacement(b []byte, f *finding.Finding, violates *repeated) []byte {
 const hexDigits = "0123456789abcdef"
 
 // appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
-// with encoding/json.
+// with encoding/json (paths are given to it through finding.EncodePath).
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0

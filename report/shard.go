@@ -78,6 +78,7 @@ func (s *shardWriter) Close(st *scanners.Stats) error {
 	if st != nil {
 		end.Stats = *st
 		end.Seconds = st.Duration.Round(time.Millisecond).Seconds()
+		end.Problems = encodeProblems(st.Problems)
 	}
 	if end.Problems == nil {
 		end.Problems = []scanners.Problem{}
@@ -177,7 +178,7 @@ func (m *Merger) Merge(sink scanners.Sink) (*scanners.Stats, error) {
 		st := q.s[0]
 		if last != nil && last != st && st.item == lastItem {
 			return nil, fmt.Errorf("%s is in two shards (%s and %s): the files come from different scans or sharding is broken",
-				lastItem, last.name, st.name)
+				Safe(lastItem), last.name, st.name)
 		}
 		last, lastItem = st, st.item
 		if err := sink.Add(st.head); err != nil {
@@ -328,6 +329,7 @@ func (s *shardStream) next(targets []string) error {
 			return fmt.Errorf("%s:%d: bad end record: %v", s.name, s.line, err)
 		}
 		s.end = last.End
+		decodeProblems(s.end.Problems)
 		if _, err := s.readLine(); err != io.EOF {
 			return fmt.Errorf("%s:%d: records after the end record", s.name, s.line)
 		}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/piiscan/piiscan/finding"
@@ -101,12 +100,28 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 	return err
 }
 
-// Safe makes s fit for a terminal: control characters (escape sequences,
-// tabs and line breaks in file names) and invalid UTF-8 are written as Go
-// escapes, so a hostile file name cannot rewrite the screen.
+// Safe makes s, a name or text piiscan did not write (a file name, an
+// archive member, an error that quotes one), fit to be shown to people: on
+// a terminal, in the table, and in the text of email, Slack, syslog and
+// SNS alerts. Every piiscan output meant to be read by people escapes such
+// text with Safe.
+//
+// A string with anything but printable characters is written as the
+// inside of a Go string literal (strconv.Quote without the quotes):
+// control characters (C0, DEL and C1: terminal escape sequences, tabs and
+// line breaks) as \x1b, \n and the like; format characters such as the
+// bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069,
+// U+200E, U+200F, U+061C) and zero-width characters as \u202e; spaces
+// other than ' ' and line separators as \u00a0, \u2028; each byte of
+// invalid UTF-8 as \xff; and '\' and '"' as \\ and \". A string of
+// printable characters and spaces is returned as it is. So a hostile name
+// can neither drive a terminal nor reorder or hide what is shown around
+// it, and two names that differ only in such characters look different.
+// (In a finding path a '\' of a real name is always written \\, so the
+// escapes Safe adds cannot be mistaken for characters of a name.)
 func Safe(s string) string {
 	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) {
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
 			q := strconv.Quote(s)
 			return q[1 : len(q)-1]
 		}

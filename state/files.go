@@ -2,12 +2,15 @@ package state
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +25,24 @@ import (
 // beginning.
 const headSize = 1024
 
+// The state keeps digests of what it reads, never the content: of the
+// beginning of each file, and of the version (ETag) of each object. Both
+// are HMAC-SHA256 keyed with a key derived from the fingerprint key
+// (Store.CheckKey): a plain hash of a one-line file, or the MD5 ETag of a
+// small object, would give its content away to a guess of the values in
+// it (an SSN has only 10^9).
+//
+// State files written before the digests were keyed hold a plain SHA-256
+// of a file's beginning (FileState.Keyed is false) and raw ETags. Such an
+// entry is checked once against the file or object as it is now, in
+// memory, and written again keyed; the ones a run does not rewrite are
+// dropped when it saves, and their files or objects are scanned again
+// from the start next time.
+
+// versionPrefix starts the keyed digest of an object's version in the
+// objects bucket; a value without it is a raw ETag of an older piiscan.
+const versionPrefix = "h1:"
+
 // FileState is how far a file was scanned.
 type FileState struct {
 	Dev     uint64    `json:"dev"`
@@ -34,9 +55,12 @@ type FileState struct {
 	Line   int   `json:"line"`
 	// Whole: compressed or an archive, scanned as a whole.
 	Whole bool `json:"whole,omitempty"`
-	// HeadLen bytes at the start of the file hash to Head.
+	// HeadLen bytes at the start of the file hash to Head: the first 128
+	// bits of their HMAC-SHA256 with the state's digest key when Keyed,
+	// of their plain SHA-256 in state files of older versions.
 	HeadLen int    `json:"head_len"`
 	Head    []byte `json:"head"`
+	Keyed   bool   `json:"keyed,omitempty"`
 }
 
 // Tracker remembers, for one job, how far each file and object was
@@ -48,6 +72,7 @@ type Tracker struct {
 	job   string
 	full  bool
 	log   *slog.Logger
+	key   []byte // the store's digest key; nil: remember nothing
 
 	mu      sync.Mutex
 	started map[string]FileState // identity seen at Start
@@ -61,11 +86,19 @@ type Tracker struct {
 
 // Tracker returns the tracker of a job. With full, everything is scanned
 // from the start (the state is still updated).
+//
+// The tracker keys its digests with the key CheckKey gave the store.
+// Before CheckKey there is no key: the tracker then skips nothing and
+// remembers no file or object (it never stores an unkeyed digest).
 func (s *Store) Tracker(job string, full bool, log *slog.Logger) *Tracker {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Tracker{store: s, job: job, full: full, log: log, started: map[string]FileState{},
+	key := s.key()
+	if key == nil {
+		log.Warn("the state has no fingerprint key yet: this scan is not incremental and its positions are not kept", "job", job)
+	}
+	return &Tracker{store: s, job: job, full: full, log: log, key: key, started: map[string]FileState{},
 		done: map[string]FileState{}, objects: map[string]string{}, visited: map[string]bool{}}
 }
 
@@ -76,11 +109,14 @@ func (t *Tracker) Start(it source.Item, f *os.File) scanners.Position {
 	t.mu.Lock()
 	t.visited[it.Path] = true
 	t.mu.Unlock()
+	if t.key == nil {
+		return scanners.Position{}
+	}
 	if f == nil {
 		if it.Version == "" || t.full {
 			return scanners.Position{}
 		}
-		if prev := t.object(it.Path); prev == it.Version {
+		if t.sameVersion(t.object(it.Path), it.Version) {
 			return scanners.Position{Skip: true}
 		}
 		return scanners.Position{}
@@ -89,9 +125,9 @@ func (t *Tracker) Start(it source.Item, f *os.File) scanners.Position {
 	if err != nil {
 		return scanners.Position{}
 	}
-	cur := FileState{Size: fi.Size(), ModTime: fi.ModTime()}
+	cur := FileState{Size: fi.Size(), ModTime: fi.ModTime(), Keyed: true}
 	cur.Dev, cur.Ino = source.DevIno(fi)
-	cur.HeadLen, cur.Head = headOf(f, headSize)
+	cur.HeadLen, cur.Head = t.headOf(f, headSize)
 	t.mu.Lock()
 	t.started[it.Path] = cur
 	t.mu.Unlock()
@@ -131,6 +167,9 @@ func (t *Tracker) keep(path string, cur, prev FileState) {
 func (t *Tracker) Done(it source.Item, end scanners.Position) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.key == nil {
+		return
+	}
 	if it.Version != "" {
 		t.objects[it.Path] = it.Version
 		return
@@ -190,14 +229,46 @@ func (t *Tracker) previous(path string, cur FileState, f *os.File) (FileState, s
 	if prev.HeadLen > int(cur.Size) {
 		return FileState{}, "", false
 	}
+	if !prev.Keyed {
+		// Written by an older piiscan, with a plain SHA-256: compared
+		// once, and kept keyed from now on.
+		n, head := plainHeadOf(f, prev.HeadLen)
+		if n != prev.HeadLen || !bytes.Equal(head, prev.Head) {
+			return FileState{}, "", false
+		}
+		t.log.Debug("state entry of an older piiscan: its digest is keyed from now on", "path", path)
+		prev.Keyed = true
+		prev.HeadLen, prev.Head = t.headOf(f, prev.HeadLen)
+		return prev, prevPath, prev.HeadLen == n
+	}
 	n, head := cur.HeadLen, cur.Head
 	if prev.HeadLen != cur.HeadLen { // the file was shorter then
-		n, head = headOf(f, prev.HeadLen)
+		n, head = t.headOf(f, prev.HeadLen)
 	}
-	if n != prev.HeadLen || !bytes.Equal(head, prev.Head) {
+	if n != prev.HeadLen || !hmac.Equal(head, prev.Head) {
 		return FileState{}, "", false
 	}
 	return prev, prevPath, true
+}
+
+// sameVersion reports whether stored, the version the state remembers of
+// an object, is version.
+func (t *Tracker) sameVersion(stored, version string) bool {
+	if stored == "" {
+		return false
+	}
+	if !strings.HasPrefix(stored, versionPrefix) {
+		return stored == version // an older piiscan's raw ETag
+	}
+	return hmac.Equal([]byte(stored), []byte(t.versionDigest(version)))
+}
+
+// versionDigest is what the state stores of an object's version.
+func (t *Tracker) versionDigest(version string) string {
+	m := hmac.New(sha256.New, t.key)
+	m.Write([]byte("etag\x00"))
+	m.Write([]byte(version))
+	return versionPrefix + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 func (t *Tracker) object(url string) string {
@@ -213,21 +284,46 @@ func (t *Tracker) object(url string) string {
 
 func idKeyOf(dev, ino uint64) string { return fmt.Sprintf("i:%d:%d", dev, ino) }
 
-// headOf hashes the first n bytes of f (fewer if it is shorter).
-func headOf(f *os.File, n int) (int, []byte) {
+// headOf returns how many of the first n bytes of f there are (fewer if
+// it is shorter) and their keyed digest.
+func (t *Tracker) headOf(f *os.File, n int) (int, []byte) {
+	buf, ok := readHead(f, n)
+	if !ok {
+		return 0, nil
+	}
+	m := hmac.New(sha256.New, t.key)
+	m.Write(buf)
+	return len(buf), m.Sum(nil)[:16]
+}
+
+// plainHeadOf is headOf as older versions stored it, unkeyed; it is only
+// ever compared with such a stored digest, never stored.
+func plainHeadOf(f *os.File, n int) (int, []byte) {
+	buf, ok := readHead(f, n)
+	if !ok {
+		return 0, nil
+	}
+	sum := sha256.Sum256(buf)
+	return len(buf), sum[:16]
+}
+
+// readHead reads the first n bytes of f, fewer if it is shorter.
+func readHead(f *os.File, n int) ([]byte, bool) {
 	buf := make([]byte, n)
 	m, err := f.ReadAt(buf, 0)
 	if err != nil && err != io.EOF {
-		return 0, nil
+		return nil, false
 	}
-	sum := sha256.Sum256(buf[:m])
-	return m, sum[:16]
+	return buf[:m], true
 }
 
 // save writes the tracker's positions in tx.
 func (t *Tracker) save(tx *bolt.Tx) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.key == nil {
+		return nil // it remembered nothing, and changes nothing
+	}
 	fb, err := tx.Bucket(bucketFiles).CreateBucketIfNotExists([]byte(t.job))
 	if err != nil {
 		return err
@@ -252,7 +348,13 @@ func (t *Tracker) save(tx *bolt.Tx) error {
 				continue
 			}
 			var st FileState
-			if json.Unmarshal(v, &st) == nil && st.Ino != 0 {
+			if json.Unmarshal(v, &st) != nil || !st.Keyed {
+				// Unreadable, or an older piiscan's unkeyed digest that
+				// this run did not check: the file is scanned as new.
+				stale = append(stale, bytes.Clone(k))
+				continue
+			}
+			if st.Ino != 0 {
 				index[idKeyOf(st.Dev, st.Ino)] = path
 			}
 		}
@@ -272,22 +374,21 @@ func (t *Tracker) save(tx *bolt.Tx) error {
 		return err
 	}
 	for url, etag := range t.objects {
-		if err := ob.Put([]byte(url), []byte(etag)); err != nil {
+		if err := ob.Put([]byte(url), []byte(t.versionDigest(etag))); err != nil {
 			return err
 		}
 	}
-	if t.complete {
-		oc := ob.Cursor()
-		var gone [][]byte
-		for k, _ := oc.First(); k != nil; k, _ = oc.Next() {
-			if !t.visited[string(k)] {
-				gone = append(gone, bytes.Clone(k))
-			}
+	// Forget objects that are gone, and raw ETags of older versions.
+	oc := ob.Cursor()
+	var gone [][]byte
+	for k, v := oc.First(); k != nil; k, v = oc.Next() {
+		if t.complete && !t.visited[string(k)] || !bytes.HasPrefix(v, []byte(versionPrefix)) {
+			gone = append(gone, bytes.Clone(k))
 		}
-		for _, k := range gone {
-			if err := ob.Delete(k); err != nil {
-				return err
-			}
+	}
+	for _, k := range gone {
+		if err := ob.Delete(k); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -6,6 +6,7 @@ package state
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/piiscan/piiscan/finding"
 )
 
 var (
@@ -38,6 +41,11 @@ type Store struct {
 	// mu serialises what must not interleave between jobs of one process
 	// (see Lock).
 	mu sync.Mutex
+	// digestKey keys the digests the state stores of file contents and
+	// object versions (derived from the fingerprint key by CheckKey; nil
+	// before).
+	keyMu     sync.Mutex
+	digestKey []byte
 }
 
 // Lock serialises jobs' read-decide-write steps (which violations are
@@ -138,9 +146,13 @@ func open(path string) (s *Store, err error) {
 // CheckKey makes sure fingerprints made with key can be compared with
 // those the state remembers: the first key used is recorded (as a hash),
 // and another one is refused with ErrKeyChanged.
+//
+// CheckKey also gives the store the key its digests of file beginnings
+// and object versions are made with: trackers made before it remember
+// nothing (see Tracker).
 func (s *Store) CheckKey(key []byte) error {
 	sum := sha256.Sum256(append([]byte("piiscan state key\x00"), key...))
-	return s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		old := meta.Get(keyFingerprint)
 		if old == nil {
@@ -151,6 +163,29 @@ func (s *Store) CheckKey(key []byte) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	s.keyMu.Lock()
+	s.digestKey = deriveDigestKey(key)
+	s.keyMu.Unlock()
+	return nil
+}
+
+// deriveDigestKey returns the key of the state's digests: HMAC-SHA256 of
+// a fixed label keyed with the fingerprint key, so that a digest of a
+// file's beginning can never be compared with a finding's fingerprint.
+func deriveDigestKey(key []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("piiscan state digest v1"))
+	return m.Sum(nil)
+}
+
+// key returns the digest key CheckKey set, or nil.
+func (s *Store) key() []byte {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	return s.digestKey
 }
 
 // Close closes the state file.
@@ -169,6 +204,28 @@ type Seen struct {
 	Masked   string    `json:"masked"`
 	// Fingerprint is the keyed fingerprint of the value (never the value).
 	Fingerprint string `json:"fingerprint"`
+}
+
+// MarshalJSON writes v with its path encoded by finding.EncodePath, so
+// that a reminder names the file it was alerted for even when the name is
+// not UTF-8.
+func (v Seen) MarshalJSON() ([]byte, error) {
+	type plain Seen
+	p := plain(v)
+	p.Path = finding.EncodePath(v.Path)
+	return json.Marshal(p)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (v *Seen) UnmarshalJSON(b []byte) error {
+	type plain Seen
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*v = Seen(p)
+	v.Path = finding.DecodePath(p.Path)
+	return nil
 }
 
 func seenKey(location, rule, fingerprint string) []byte {

@@ -56,13 +56,24 @@ func appendLines(t *testing.T, path string, lines ...string) {
 	}
 }
 
-func TestTrackerAppendRotateTruncate(t *testing.T) {
-	dir := t.TempDir()
+// openKeyed opens a new state file and gives it the fingerprint key, as
+// jobs do before they scan.
+func openKeyed(t *testing.T) *Store {
+	t.Helper()
 	s, err := Open(filepath.Join(t.TempDir(), "state.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	if err := s.CheckKey([]byte("a fingerprint key of the tests")); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestTrackerAppendRotateTruncate(t *testing.T) {
+	dir := t.TempDir()
+	s := openKeyed(t)
 	log := filepath.Join(dir, "app.log")
 	appendLines(t, log, "start", "a1@example.com")
 	check := func(step string, want ...string) {
@@ -107,11 +118,7 @@ func TestTrackerAppendRotateTruncate(t *testing.T) {
 // different beginning is scanned as new.
 func TestTrackerNewContentSameName(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(filepath.Join(t.TempDir(), "state.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openKeyed(t)
 	log := filepath.Join(dir, "x.log")
 	os.WriteFile(log, []byte("aaaa a1@example.com\n"), 0o644)
 	scanWith(t, s, "j", dir, false)
@@ -148,7 +155,7 @@ func TestSeenAndOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	v := Seen{First: now, LastSent: now, Location: "web", Rule: "email", Fingerprint: "ab12"}
+	v := Seen{First: now, LastSent: now, Location: "web", Rule: "email", Fingerprint: "ab12", Path: "/logs/a\xff.log"}
 	ids, err := s.Save(Commit{Seen: map[string][]Seen{"sec": {v}}, Outbox: []OutboxEntry{{Route: "sec", Job: "j", Created: now, Summary: []byte(`{"total":1}`)}}})
 	if err != nil || len(ids) != 1 {
 		t.Fatal(ids, err)
@@ -160,7 +167,7 @@ func TestSeenAndOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if got, ok := s.Seen("sec", "web", "email", "ab12"); !ok || !got.LastSent.Equal(now) {
+	if got, ok := s.Seen("sec", "web", "email", "ab12"); !ok || !got.LastSent.Equal(now) || got.Path != v.Path {
 		t.Errorf("seen %+v %v", got, ok)
 	}
 	if _, ok := s.Seen("other", "web", "email", "ab12"); ok {
@@ -183,11 +190,7 @@ func TestSeenAndOutbox(t *testing.T) {
 
 // Objects are skipped while their ETag stays the same.
 func TestTrackerObjects(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "state.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openKeyed(t)
 	it := source.Item{Path: "s3://b/logs/a.log.gz", Size: 10, Version: `"e1"`}
 	tr := s.Tracker("j", false, nil)
 	if p := tr.Start(it, nil); p.Skip {

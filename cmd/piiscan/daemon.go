@@ -120,21 +120,21 @@ file, and with --shard-output leaves its findings file for
 			case res != nil && res.Cancelled:
 				return &exitError{code: exitSignal, err: errors.New("interrupted; progress saved")}
 			case err != nil && res != nil && res.Plan == nil && res.Files == 0 && res.Findings == 0:
-				return usageError(err)
+				return usageError(escapeError(err))
 			case res.FailFindings > 0:
 				for _, e := range []error{res.OutputError, res.MergeError} {
 					if e != nil {
-						fmt.Fprintf(cmd.ErrOrStderr(), "piiscan: %v\n", e)
+						fmt.Fprintf(cmd.ErrOrStderr(), "piiscan: %v\n", escapeError(e))
 					}
 				}
 				return &exitError{code: exitFindings}
 			case res.OutputError != nil || res.MergeError != nil:
-				return &exitError{code: exitUnreadable, err: errors.Join(res.OutputError, res.MergeError)}
+				return &exitError{code: exitUnreadable, err: escapeError(errors.Join(res.OutputError, res.MergeError))}
 			case err != nil || len(res.Problems) > 0:
 				if err == nil {
 					err = fmt.Errorf("%d inputs could not be read", len(res.Problems))
 				}
-				return &exitError{code: exitUnreadable, err: err}
+				return &exitError{code: exitUnreadable, err: escapeError(err)}
 			}
 			return nil
 		},

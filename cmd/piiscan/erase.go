@@ -1,23 +1,30 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention"
 )
 
 func newEraseCmd(g *globalFlags) *cobra.Command {
 	var ef enforceFlags
 	var subjects []string
+	var subjectFile string
 	var drop bool
 	var reportPath string
 	cmd := &cobra.Command{
-		Use:   "erase --subject KIND=VALUE...",
+		Use:   "erase (--subject KIND=VALUE... | --subject-file FILE)",
 		Short: "Right to deletion: erase a person's data from every location (a dry run unless --enforce)",
 		Long: `Find every record, in every location, that mentions the data subject and
 erase it: the subject's values are replaced by [class:erased], or with
@@ -34,16 +41,25 @@ location names and the subject's own masked values, no paths. Its
 "complete" is true only when every record found was erased or is kept
 under a legal hold, and every input could be searched.
 
+--subject-file reads the subjects from FILE ("-" for standard input), one
+KIND=VALUE a line; blank lines and lines starting with '#' are skipped. It
+keeps the person's data out of the shell history and of the process list,
+where every user of the host can read a --subject; both may be given.
+An invalid subject is named by its place (--subject #2, FILE:3), never by
+its value.
+
 Exit codes: 0 the erasure is complete (or, in a dry run, would be); 2 usage
 or configuration error; 3 it is not: records were kept (a file still being
 written, an archive, an error) or inputs could not be searched (listed);
 4 the circuit breaker stopped the run.
 
-  piiscan erase --subject email=alice@example.com --subject phone=+14155552671 --enforce --report erasure.json`,
+  piiscan erase --subject email=alice@example.com --subject phone=+14155552671 --enforce --report erasure.json
+  piiscan erase --subject-file - --enforce < request-1234.txt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(subjects) == 0 {
-				return usageError(fmt.Errorf("name at least one --subject KIND=VALUE"))
+			raws, err := gatherSubjects(subjects, subjectFile, cmd.InOrStdin())
+			if err != nil {
+				return usageError(err)
 			}
 			cfg, now, enforce, err := ef.setup(g)
 			if err != nil {
@@ -57,8 +73,8 @@ written, an archive, an error) or inputs could not be searched (listed);
 				return err
 			}
 			var subs []retention.Subject
-			for _, raw := range subjects {
-				sub, err := retention.ParseSubject(raw, cfg.Region(), s.fingerprints)
+			for _, raw := range raws {
+				sub, err := parseSubject(raw, cfg.Region(), s.fingerprints)
 				if err != nil {
 					return usageError(err)
 				}
@@ -95,9 +111,100 @@ written, an archive, an error) or inputs could not be searched (listed);
 	}
 	ef.add(cmd)
 	cmd.Flags().StringArrayVar(&subjects, "subject", nil, "a value of the person: email=..., phone=+..., ssn=..., card=..., ip=... (repeatable)")
+	cmd.Flags().StringVar(&subjectFile, "subject-file", "", `read subjects from FILE, one KIND=VALUE a line ("-": standard input), not from the command line`)
 	cmd.Flags().BoolVar(&drop, "drop-records", false, "remove whole records that mention the subject instead of masking the values")
 	cmd.Flags().StringVar(&reportPath, "report", "", "write the requester's report (JSON) to FILE")
 	return cmd
+}
+
+// rawSubject is a subject as given, and where it was given, to name it in
+// an error without repeating its value.
+type rawSubject struct {
+	text  string
+	where string // --subject #2, FILE:3
+}
+
+// maxSubjectFile bounds what --subject-file reads.
+const maxSubjectFile = 1 << 20
+
+// gatherSubjects returns the subjects of the --subject flags and of the
+// --subject-file (file, "-" for stdin).
+func gatherSubjects(flags []string, file string, stdin io.Reader) ([]rawSubject, error) {
+	var out []rawSubject
+	for i, s := range flags {
+		out = append(out, rawSubject{text: s, where: fmt.Sprintf("--subject #%d", i+1)})
+	}
+	if file != "" {
+		name, r := file, stdin
+		if file == "-" {
+			name = "standard input"
+		} else {
+			f, err := os.Open(file)
+			if err != nil {
+				return nil, fmt.Errorf("--subject-file: %w", err)
+			}
+			defer f.Close()
+			r = f
+		}
+		sc := bufio.NewScanner(io.LimitReader(r, maxSubjectFile+1))
+		n, size, found := 0, 0, 0
+		for sc.Scan() {
+			n++
+			size += len(sc.Bytes()) + 1
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			out = append(out, rawSubject{text: line, where: fmt.Sprintf("%s:%d", name, n)})
+			found++
+		}
+		switch {
+		case errors.Is(sc.Err(), bufio.ErrTooLong):
+			return nil, fmt.Errorf("--subject-file %s:%d: line too long for a subject", name, n+1)
+		case sc.Err() != nil:
+			return nil, fmt.Errorf("--subject-file %s: %w", name, sc.Err())
+		case size > maxSubjectFile:
+			return nil, fmt.Errorf("--subject-file %s: larger than %d bytes: not a list of subjects", name, maxSubjectFile)
+		case found == 0:
+			return nil, fmt.Errorf("--subject-file %s: no subjects in it (one KIND=VALUE a line)", name)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("name at least one --subject KIND=VALUE, or --subject-file FILE")
+	}
+	return out, nil
+}
+
+// subjectSyntax is what a subject looks like.
+const subjectSyntax = "want KIND=VALUE with KIND one of email, phone, ssn, card, ip"
+
+// parseSubject parses a subject. Its error names the subject by where it
+// was given and says what is wrong, but never repeats the value: it is a
+// person's data, and errors end up in terminals, CI logs and tickets.
+func parseSubject(raw rawSubject, region string, fp *finding.Fingerprinter) (retention.Subject, error) {
+	kind, value, ok := strings.Cut(raw.text, "=")
+	value = strings.TrimSpace(value)
+	if !ok || strings.TrimSpace(kind) == "" || value == "" {
+		return retention.Subject{}, fmt.Errorf("%s: %s (the value is not repeated here)", raw.where, subjectSyntax)
+	}
+	sub, err := retention.ParseSubject(raw.text, region, fp)
+	if err == nil {
+		return sub, nil
+	}
+	// The reason is what follows the quoted subject in the message, as
+	// long as it repeats none of it.
+	reason := err.Error()
+	if q := strconv.Quote(raw.text); strings.Contains(reason, q+": ") {
+		reason = reason[strings.Index(reason, q+": ")+len(q)+2:]
+	}
+	quoted := strconv.Quote(value)
+	for _, v := range []string{raw.text, value, quoted[1 : len(quoted)-1]} {
+		if len(v) >= 3 && strings.Contains(reason, v) {
+			reason = "not a valid subject: " + subjectSyntax
+			break
+		}
+	}
+	return retention.Subject{}, fmt.Errorf("%s: %s (the value is not repeated here)", raw.where, reason)
 }
 
 func printErasure(w io.Writer, r retention.ErasureReport) {

@@ -95,3 +95,106 @@ enforcement:
 		t.Errorf("bad subject: %d %s", code, errs)
 	}
 }
+
+// erasePolicy writes a policy with one log location holding app.log (an
+// hour old, so erase takes it) and returns the policy and the log.
+func erasePolicy(t *testing.T) (policy, log string) {
+	t.Helper()
+	dir := t.TempDir()
+	log = filepath.Join(dir, "logs", "app.log")
+	os.MkdirAll(filepath.Dir(log), 0o755)
+	os.WriteFile(log, []byte("login alice@example.com ok\nlogin bob@example.com ok\nsms to (415) 555-2671\n"), 0o644)
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(log, old, old)
+	policy = filepath.Join(dir, "rules.yaml")
+	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
+rules:
+  - {id: email, detector: email, severity: medium}
+  - {id: phone, detector: phone_number, severity: medium}
+locations:
+  - {name: logs, kind: log, paths: [%[1]s/logs]}
+enforcement:
+  audit_log: %[1]s/audit.jsonl
+`, dir)), 0o644)
+	return policy, log
+}
+
+// An invalid subject is named by where it was given, never by its value:
+// errors end up in terminals, CI logs and tickets.
+func TestEraseSubjectErrorsDoNotRepeatTheValue(t *testing.T) {
+	policy, _ := erasePolicy(t)
+	subjects := filepath.Join(t.TempDir(), "subjects.txt")
+	os.WriteFile(subjects, []byte("email=alice@example.com\n\nphone=99999\n"), 0o600)
+	tests := []struct {
+		name  string
+		args  []string
+		value string // must not be in the output
+		want  string
+	}{
+		{"no kind", []string{"--subject", "alice@example.com"}, "alice", "--subject #1: want KIND=VALUE"},
+		{"unknown kind", []string{"--subject", "email=bob@example.com", "--subject", "mail=alice@example.com"}, "alice", "--subject #2: want KIND=VALUE"},
+		{"empty value", []string{"--subject", "ssn= "}, "ssn= ", "--subject #1: want KIND=VALUE"},
+		{"not a phone number", []string{"--subject", "phone=99999"}, "99999", "--subject #1: not a valid phone number"},
+		{"in a file", []string{"--subject-file", subjects}, "99999", subjects + ":3: not a valid phone number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, "", append([]string{"--config", policy, "erase"}, tt.args...)...)
+			if code != exitUsage || !strings.Contains(errs, tt.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errs, exitUsage, tt.want)
+			}
+			if strings.Contains(out+errs, tt.value) {
+				t.Errorf("the output repeats the subject's value %q:\n%s%s", tt.value, out, errs)
+			}
+		})
+	}
+}
+
+// --subject-file reads subjects from a file or standard input, so that
+// they stay out of the shell history and the process list; with
+// --subject, both count.
+func TestEraseSubjectFile(t *testing.T) {
+	const want = "login [email:erased] ok\nlogin bob@example.com ok\nsms to [phone_number:erased]\n"
+	subjects := "# request 1234\r\nemail=Alice@example.com\r\n\r\n  phone=+1 (415) 555-2671  \n"
+	check := func(name string, log string) {
+		t.Helper()
+		if got, _ := os.ReadFile(log); string(got) != want {
+			t.Errorf("%s: the log is now\n%s\nwant\n%s", name, got, want)
+		}
+	}
+
+	policy, log := erasePolicy(t)
+	file := filepath.Join(t.TempDir(), "subjects.txt")
+	os.WriteFile(file, []byte(subjects), 0o600)
+	if code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject-file", file, "--enforce"); code != exitOK {
+		t.Fatalf("file: exit %d\n%s\n%s", code, out, errs)
+	}
+	check("file", log)
+
+	policy, log = erasePolicy(t)
+	if code, out, errs := runCLI(t, subjects, "--config", policy, "erase", "--subject-file", "-", "--enforce"); code != exitOK {
+		t.Fatalf("stdin: exit %d\n%s\n%s", code, out, errs)
+	}
+	check("stdin", log)
+
+	policy, log = erasePolicy(t)
+	os.WriteFile(file, []byte("phone=+14155552671\n"), 0o600)
+	if code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=alice@example.com", "--subject-file", file, "--enforce"); code != exitOK {
+		t.Fatalf("both: exit %d\n%s\n%s", code, out, errs)
+	}
+	check("--subject and --subject-file", log)
+
+	for name, args := range map[string][]string{
+		"empty file":   {"--subject-file", filepath.Join(t.TempDir(), "none.txt")},
+		"only comment": {"--subject-file", "-"},
+		"no subject":   {},
+	} {
+		if name == "empty file" {
+			os.WriteFile(args[1], nil, 0o600)
+		}
+		code, _, errs := runCLI(t, "# nothing\n", append([]string{"--config", policy, "erase"}, args...)...)
+		if code != exitUsage || !strings.Contains(errs, "subject") {
+			t.Errorf("%s: exit %d, %q", name, code, errs)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"slices"
 	"time"
@@ -94,7 +93,7 @@ func runMerge(cmd *cobra.Command, g *globalFlags, sources []string) error {
 		Format: chooseFormat(format, output, stdout), Meta: report.Meta{Version: buildVersion(), Rules: cfg.Rules},
 		Dest: output, Out: stdout})
 	if err != nil {
-		return usageError(err)
+		return usageError(escapeError(err))
 	}
 	h, stats := res.Header, res.Stats
 	if h.Config != cfg.Digest() {
@@ -102,8 +101,6 @@ func runMerge(cmd *cobra.Command, g *globalFlags, sources []string) error {
 	}
 	slog.Info("merged", "shards", h.Count, "files", stats.Files, "bytes", stats.Bytes, "findings", stats.Findings, "unreadable", len(stats.Problems))
 	stderr := cmd.ErrOrStderr()
-	for _, p := range stats.Problems {
-		fmt.Fprintf(stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)
-	}
+	printProblems(stderr, stats.Problems)
 	return reportExit(res.Worst, failOn, len(stats.Problems))
 }

@@ -166,7 +166,7 @@ func testRules(cmd *cobra.Command, g *globalFlags) error {
 		err = cerr
 	}
 	for _, p := range stats.Problems {
-		fmt.Fprintf(cmd.ErrOrStderr(), "piiscan: cannot read %s: %s\n", p.Path, p.Error)
+		fmt.Fprintf(cmd.ErrOrStderr(), "piiscan: cannot read %s: %s\n", report.Safe(p.Path), report.Safe(p.Error))
 	}
 	return err
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -359,9 +360,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	ferr, merr := sharding.Finish(cmd.Context(), shardOut, stats, scanErr == nil, s.cfg, buildVersion(), slog.Default())
 	merr = errors.Join(ferr, merr) // the scan finished; its results stand
 
-	for _, p := range stats.Problems {
-		fmt.Fprintf(stderr, "piiscan: cannot read %s: %s\n", p.Path, p.Error)
-	}
+	printProblems(stderr, stats.Problems)
 	if cp != nil {
 		// A finished scan starts over next time; an unfinished one resumes.
 		if scanErr == nil && len(stats.Problems) == 0 {
@@ -375,16 +374,52 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 		}
 	}
 	if scanErr != nil {
-		return scanErr
+		return escapeError(scanErr)
 	}
 	if err := reportExit(worst, s.failOn, len(stats.Problems)); err != nil || merr == nil {
 		if merr != nil {
-			fmt.Fprintf(stderr, "piiscan: %v\n", merr)
+			fmt.Fprintf(stderr, "piiscan: %v\n", escapeError(merr))
 		}
 		return err
 	}
-	return &exitError{code: exitUnreadable, err: merr}
+	return &exitError{code: exitUnreadable, err: escapeError(merr)}
 }
+
+// printProblems lists on w the inputs that could not be read, with their
+// names escaped (report.Safe): a file name is not for the terminal to
+// obey.
+func printProblems(w io.Writer, problems []scanners.Problem) {
+	for _, p := range problems {
+		fmt.Fprintf(w, "piiscan: cannot read %s: %s\n", report.Safe(p.Path), report.Safe(p.Error))
+	}
+}
+
+// escapeError returns err with the names in its message escaped
+// (report.Safe), one line per error joined with errors.Join; errors.Is and
+// errors.As see through it. It returns nil for a nil err.
+func escapeError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return safeError{err}
+}
+
+type safeError struct{ err error }
+
+func (e safeError) Error() string {
+	if j, ok := e.err.(interface{ Unwrap() []error }); ok {
+		var lines []string
+		for _, err := range j.Unwrap() {
+			if err != nil {
+				lines = append(lines, safeError{err}.Error())
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
+	return report.Safe(e.err.Error())
+}
+
+func (e safeError) Unwrap() error { return e.err }
 
 // openOutput returns where the report goes. A file is written to a
 // temporary name next to it (mode 0600) and renamed into place after an
