@@ -101,3 +101,22 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// Errors that stop a command quote names too (a --config path, an output
+// file): they reach stderr escaped as well.
+func TestFatalErrorsEscapedOnStderr(t *testing.T) {
+	hostile := "x\x1b]0;pwned\x07\x1b[2J\u202e"
+	for _, args := range [][]string{
+		{"scan", "--config", filepath.Join(t.TempDir(), hostile+".yaml"), examples},
+		{"scan", "-o", filepath.Join(t.TempDir(), "missing", hostile), examples},
+	} {
+		code, _, errs := runCLI(t, "", args...)
+		if code != exitUsage {
+			t.Errorf("%q: exit %d, want %d", args, code, exitUsage)
+		}
+		checkTerminal(t, "stderr", errs)
+		if !strings.Contains(errs, `x\x1b]0;pwned\a\x1b[2J\u202e`) {
+			t.Errorf("%q: stderr does not show the name escaped:\n%s", args, errs)
+		}
+	}
+}

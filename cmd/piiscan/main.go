@@ -13,11 +13,13 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/report"
 )
 
 // Exit codes. They are documented in the README; automation relies on them.
@@ -89,17 +91,24 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case errors.As(err, &ee):
 		if ee.err != nil {
-			fmt.Fprintf(stderr, "piiscan: %v\n", ee.err)
+			fmt.Fprintf(stderr, "piiscan: %v\n", escapeError(ee.err))
 		}
 		return ee.code
 	case errors.As(err, &ces), errors.As(err, &ce):
-		fmt.Fprintf(stderr, "piiscan: invalid configuration:\n%v\n", err)
+		// One error per line; each line escaped, as the names in
+		// them (a --config path, a key file) may hold anything.
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = report.Safe(l)
+		}
+		fmt.Fprintf(stderr, "piiscan: invalid configuration:\n%s\n", strings.Join(lines, "\n"))
 		return exitUsage
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "piiscan: interrupted")
 		return exitSignal
 	}
-	fmt.Fprintf(stderr, "piiscan: %v\n", err)
+	// Errors quote names of files and objects, which anyone may choose.
+	fmt.Fprintf(stderr, "piiscan: %v\n", escapeError(err))
 	return exitUsage
 }
 
