@@ -118,7 +118,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		if loc == nil {
 			continue
 		}
-		snap, err := snapshotAt(ctx, opts.Objects, path)
+		snap, err := snapshotAt(ctx, opts.Objects, loc, path)
 		if err != nil {
 			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
 			continue
@@ -130,7 +130,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		switch held := holdOf(c, path, now); {
 		case held != "":
 			it.Action, it.Held, it.Reason = Keep, held, it.Reason+"; kept under legal hold: "+held
-		case h.archive || !rewritable(ctx, opts.Objects, path):
+		case h.archive || !rewritable(ctx, opts.Objects, loc, path):
 			it.keptFor = "inside an archive, which cannot be rewritten: restore it, erase, and back it up again"
 			it.Action, it.Reason = Keep, it.Reason+"; "+it.keptFor
 		default:

@@ -1,0 +1,291 @@
+package retention
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scanners/detect"
+)
+
+// A hostile neighbour changes the tree between planning and acting. The
+// tree under $DIR:
+//
+//	logs/a/x.log     the file the plan acts on (expired)
+//	logs/held/x.log  under a legal hold: same size, same mtime
+//	vault/a/x.log    under a legal hold, outside the location
+//
+// Every file's content is the same length and mentions the same email,
+// so each action (delete, quarantine, rewrite, redact, erase) would act
+// on a held file just as on the planned one.
+
+// swapContent is a file of the swap tests: two JSON records, an expired
+// one and a fresh one, both mentioning alice, marked with a 6-byte tag.
+func swapContent(tag string) string {
+	return fmt.Sprintf(`{"ts":"%s","msg":"%s","user":"alice@example.com"}`+"\n"+`{"ts":"%s","msg":"%s","user":"alice@example.com"}`+"\n",
+		ago(90*day).Format(time.RFC3339), tag, ago(day).Format(time.RFC3339), tag)
+}
+
+// swapAction is one destructive action of the swap tests.
+type swapAction struct {
+	name      string
+	retention string        // the location's retention
+	mtime     time.Duration // age of every file
+}
+
+var swapActions = []swapAction{
+	{"delete", "{max_age: 30d}", 90 * day},
+	{"quarantine", "{max_age: 30d, action: quarantine}", 90 * day},
+	{"drop-records", "{max_age: 30d, from: record}", 2 * day},
+	{"redact", "{max_age: 30d, action: redact}", 90 * day},
+	{"erase", "", 2 * day},
+}
+
+// swapTree writes the tree and its policy.
+func swapTree(t *testing.T, dir string, a swapAction) *config.Config {
+	t.Helper()
+	for rel, tag := range map[string]string{"logs/a/x.log": "victim", "logs/held/x.log": "held!!", "vault/a/x.log": "vault!"} {
+		mkfile(t, filepath.Join(dir, rel), swapContent(tag), 0o644, ago(a.mtime))
+	}
+	ret := ""
+	if a.retention != "" {
+		ret = "\n    retention: " + a.retention
+	}
+	return loadPolicy(t, dir, `locations:
+  - name: logs
+    paths: [$DIR/logs]`+ret+`
+holds:
+  - paths: ["$DIR/logs/held/**", "$DIR/vault/**"]
+    reason: case 7
+enforcement:
+  quarantine_dir: $DIR/q
+  breaker: {max_share: 1}
+`)
+}
+
+// swapPlan plans the action on the tree: logs/a/x.log is acted on.
+func swapPlan(t *testing.T, dir string, c *config.Config, a swapAction) *Plan {
+	t.Helper()
+	if a.name == "erase" {
+		// Erasure plans from a scan; the item it makes is the same as
+		// this one.
+		sub, err := ParseSubject("email=alice@example.com", "US", finding.NewFingerprinter([]byte("k")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "logs", "a", "x.log")
+		return &Plan{Now: now, Items: []*Item{{Location: c.Locations[0], Path: path, Snap: snap(t, path), Action: Erase,
+			Subjects: []Subject{sub}, Found: 2, Reason: "2 records mention the subject"}}}
+	}
+	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acting := 0
+	for _, it := range p.Items {
+		if it.Action != Keep {
+			acting++
+			if filepath.Base(filepath.Dir(it.Path)) != "a" {
+				t.Fatalf("planned %s %s", it.Action, it.Path)
+			}
+		}
+	}
+	if acting != 1 {
+		t.Fatalf("%d files planned, want 1: %v", acting, actions(p))
+	}
+	return p
+}
+
+// swapExecutor returns an enforcing executor for the swap tests (with a
+// detection engine when the action masks values).
+func swapExecutor(t *testing.T, c *config.Config, a swapAction) (*Executor, string) {
+	t.Helper()
+	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	x := &Executor{Config: c, Enforce: true, Audit: audit.Open(auditPath, []byte("k")), Fingerprints: finding.NewFingerprinter([]byte("k"))}
+	if a.name == "redact" || a.name == "erase" {
+		x.Engine = swapEngine(t)
+	}
+	return x, auditPath
+}
+
+var swapEngineOnce struct {
+	sync.Once
+	e *detect.Engine
+}
+
+// swapEngine compiles the default rules once for all the swap tests.
+func swapEngine(t *testing.T) *detect.Engine {
+	swapEngineOnce.Do(func() { swapEngineOnce.e = defaultEngine(t) })
+	return swapEngineOnce.e
+}
+
+// swapCases change the tree after the plan. Each returns the files that
+// must come out of the run unchanged (held files, wherever they are now,
+// and files the plan never saw).
+var swapCases = []struct {
+	name string
+	swap func(t *testing.T, dir string) []string
+}{
+	{"parent dir becomes a relative symlink to the held dir", func(t *testing.T, dir string) []string {
+		must(t, os.Rename(filepath.Join(dir, "logs/a"), filepath.Join(dir, "logs/a.orig")))
+		must(t, os.Symlink("held", filepath.Join(dir, "logs/a")))
+		return []string{"logs/held/x.log", "vault/a/x.log"}
+	}},
+	{"parent dir becomes an absolute symlink to the held dir", func(t *testing.T, dir string) []string {
+		must(t, os.Rename(filepath.Join(dir, "logs/a"), filepath.Join(dir, "logs/a.orig")))
+		must(t, os.Symlink(filepath.Join(dir, "logs/held"), filepath.Join(dir, "logs/a")))
+		return []string{"logs/held/x.log", "vault/a/x.log"}
+	}},
+	{"held dir renamed into the parent's place", func(t *testing.T, dir string) []string {
+		must(t, os.Rename(filepath.Join(dir, "logs/a"), filepath.Join(dir, "logs/a.orig")))
+		must(t, os.Rename(filepath.Join(dir, "logs/held"), filepath.Join(dir, "logs/a")))
+		return []string{"logs/a/x.log", "vault/a/x.log"}
+	}},
+	{"file becomes a symlink to the held file", func(t *testing.T, dir string) []string {
+		must(t, os.Rename(filepath.Join(dir, "logs/a/x.log"), filepath.Join(dir, "logs/a/x.orig")))
+		must(t, os.Symlink("../held/x.log", filepath.Join(dir, "logs/a/x.log")))
+		return []string{"logs/held/x.log", "vault/a/x.log", "logs/a/x.orig"}
+	}},
+	{"file replaced by another of the same size and mtime", func(t *testing.T, dir string) []string {
+		mkfile(t, filepath.Join(dir, "logs/a/x.new"), swapContent("newnew"), 0o644, modTime(t, filepath.Join(dir, "logs/a/x.log")))
+		must(t, os.Rename(filepath.Join(dir, "logs/a/x.new"), filepath.Join(dir, "logs/a/x.log")))
+		return []string{"logs/held/x.log", "vault/a/x.log", "logs/a/x.log"}
+	}},
+	{"location root becomes a symlink to the vault", func(t *testing.T, dir string) []string {
+		must(t, os.Rename(filepath.Join(dir, "logs"), filepath.Join(dir, "logs.orig")))
+		must(t, os.Symlink("vault", filepath.Join(dir, "logs")))
+		return []string{"logs.orig/held/x.log", "vault/a/x.log"}
+	}},
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func modTime(t *testing.T, path string) time.Time {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.ModTime()
+}
+
+// fileState is a file's content, mode and mtime, as hashTree shows them.
+func fileState(path string) string {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return err.Error()
+	}
+	data, _ := os.ReadFile(path)
+	return fmt.Sprintf("%q %v %v", data, fi.Mode(), fi.ModTime().UnixNano())
+}
+
+// The tree is changed after the plan and before the action: whatever the
+// change, no held file (and no file the plan did not see) is deleted,
+// moved or rewritten, and the audit log records no action done.
+func TestSwapAfterPlanNeverActsOnAnotherFile(t *testing.T) {
+	for _, a := range swapActions {
+		for _, sc := range swapCases {
+			t.Run(a.name+"/"+sc.name, func(t *testing.T) {
+				dir := t.TempDir()
+				c := swapTree(t, dir, a)
+				p := swapPlan(t, dir, c, a)
+				keep := sc.swap(t, dir)
+				before := map[string]string{}
+				for _, rel := range keep {
+					before[rel] = fileState(filepath.Join(dir, rel))
+				}
+				x, auditPath := swapExecutor(t, c, a)
+				defer x.Close()
+				if err := x.Apply(context.Background(), p); err != nil {
+					t.Fatal(err)
+				}
+				for _, rel := range keep {
+					if got := fileState(filepath.Join(dir, rel)); got != before[rel] {
+						t.Errorf("%s changed:\n%s\nwas\n%s", rel, got, before[rel])
+					}
+				}
+				for _, it := range p.Items {
+					if it.Action != Keep && (it.Done || it.Err == nil) {
+						t.Errorf("%s %s: done %v, err %v", it.Action, it.Path, it.Done, it.Err)
+					}
+				}
+				log, _ := os.ReadFile(auditPath)
+				if bytes.Contains(log, []byte(`"phase":"done"`)) && !bytes.Contains(log, []byte(`"action":"keep"`)) {
+					t.Errorf("the audit log records an action done:\n%s", log)
+				}
+				if q, _ := os.ReadDir(filepath.Join(dir, "q")); len(q) != 0 {
+					t.Errorf("quarantine holds %v", q)
+				}
+			})
+		}
+	}
+}
+
+// A neighbour swaps a directory and a symbolic link to the held folder
+// back and forth (one atomic exchange after another) while purge enforces:
+// the held file is never deleted. 40 rounds, each with a fresh tree.
+func TestSwapLoopDuringPurgeNeverDeletesHeldFile(t *testing.T) {
+	const rounds = 40
+	deleted, acted := 0, 0
+	for round := range rounds {
+		dir := t.TempDir()
+		c := swapTree(t, dir, swapActions[0])
+		a, link := filepath.Join(dir, "logs/a"), filepath.Join(dir, "logs/a.link")
+		must(t, os.Symlink("held", link))
+		held := filepath.Join(dir, "logs/held/x.log")
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				exchange(a, link)
+				// Often enough that plan and action see both
+				// states, seldom enough to leave them the CPU.
+				time.Sleep(50 * time.Microsecond)
+			}
+		}()
+		p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now})
+		if err == nil {
+			// No audit log: its fsyncs would take most of the time.
+			x := &Executor{Config: c, Enforce: true}
+			err = x.Apply(context.Background(), p)
+			x.Close()
+		}
+		close(stop)
+		<-done
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		for _, it := range p.Items {
+			if it.Done {
+				acted++
+			}
+		}
+		if _, err := os.Lstat(held); err != nil {
+			deleted++
+			t.Errorf("round %d: the held file is gone: %v (plan %v)", round, err, actions(p))
+		}
+		if strings.Contains(fileState(held), "victim") {
+			t.Errorf("round %d: held file rewritten", round)
+		}
+	}
+	t.Logf("%d rounds: held file deleted in %d, planned file deleted in %d", rounds, deleted, acted)
+}
