@@ -273,7 +273,8 @@ func entryOf(it *Item) audit.Entry {
 	if it.Disallowed {
 		rule = "disallowed"
 	}
-	return audit.Entry{Location: it.Location.Name, Path: it.Path, Rule: rule, Reason: it.Reason, BytesBefore: it.Snap.Size}
+	return audit.Entry{Location: it.Location.Name, Path: it.Path, Dev: it.Snap.ID.Dev, Ino: it.Snap.ID.Ino,
+		Rule: rule, Reason: it.Reason, BytesBefore: it.Snap.Size}
 }
 
 // apply carries out one item. When enforcing, an intent entry is written
@@ -345,6 +346,7 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 			return entry, nil
 		}
 		dst, err := quarantine(ctx, t, it.Path, it.Snap, x.quarantineDir())
+		it.NewLoc = dst
 		if err != nil {
 			return entry, err
 		}
@@ -479,7 +481,7 @@ func (x *Executor) transform(ctx context.Context, t Store, it *Item, enforce boo
 		return 0, fmt.Errorf("%s: %w", it.Path, ErrChanged)
 	}
 	mtime := snap.ModTime
-	text, err := openText(f)
+	text, err := openText(ctxReader{ctx, f})
 	if err != nil {
 		return 0, err
 	}

@@ -282,12 +282,16 @@ func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
 // show where other data lives.
 func errorReason(err error) string {
 	switch {
+	case errors.Is(err, ErrStillLinked):
+		return "not erased: the data remains reachable through another name of the file (a hard link made while it was being erased): remove it and run erase again"
 	case errors.Is(err, ErrLinked):
-		return "the file has other names (hard links) that would keep the data: remove them and run erase again"
+		return "not erased: the file has other names (hard links) through which the data remains reachable: remove them and run erase again"
 	case errors.Is(err, ErrLive):
 		return "the file was still being written: run erase again when it is quiet"
 	case errors.Is(err, ErrChanged):
 		return "the file changed while it was being erased: run erase again"
+	case errors.Is(err, ErrRedirected), errors.Is(err, ErrRootMoved):
+		return "the file's path changed while it was being erased (a link or special file appeared, or a folder was moved): run erase again"
 	case errors.Is(err, fs.ErrPermission):
 		return "permission denied"
 	case errors.Is(err, errNotText):

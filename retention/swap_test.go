@@ -3,9 +3,13 @@ package retention
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -160,6 +164,12 @@ var swapCases = []struct {
 		must(t, os.Rename(filepath.Join(dir, "logs/a/x.new"), filepath.Join(dir, "logs/a/x.log")))
 		return []string{"logs/held/x.log", "vault/a/x.log", "logs/a/x.log"}
 	}},
+	{"file gets a second name outside the root", func(t *testing.T, dir string) []string {
+		if err := os.Link(filepath.Join(dir, "logs/a/x.log"), filepath.Join(t.TempDir(), "x.log")); err != nil {
+			t.Skip("no hard links here:", err)
+		}
+		return []string{"logs/held/x.log", "vault/a/x.log", "logs/a/x.log"}
+	}},
 	{"location root becomes a symlink to the vault", func(t *testing.T, dir string) []string {
 		must(t, os.Rename(filepath.Join(dir, "logs"), filepath.Join(dir, "logs.orig")))
 		must(t, os.Symlink("vault", filepath.Join(dir, "logs")))
@@ -288,4 +298,116 @@ func TestSwapLoopDuringPurgeNeverDeletesHeldFile(t *testing.T) {
 		}
 	}
 	t.Logf("%d rounds: held file deleted in %d, planned file deleted in %d", rounds, deleted, acted)
+}
+
+// hookStore runs hook once, inside the action: in the middle of a
+// rewrite's write, or right before a removal.
+type hookStore struct {
+	Store
+	hook *func()
+}
+
+func (h hookStore) run() {
+	if *h.hook != nil {
+		(*h.hook)()
+		*h.hook = nil
+	}
+}
+
+func (h hookStore) Rewrite(ctx context.Context, path string, snap Snapshot, write func(io.Writer) error) (int64, error) {
+	return h.Store.Rewrite(ctx, path, snap, func(w io.Writer) error {
+		h.run()
+		return write(w)
+	})
+}
+
+func (h hookStore) Remove(ctx context.Context, path string, snap Snapshot) error {
+	h.run()
+	return h.Store.Remove(ctx, path, snap)
+}
+
+// A second name (a hard link outside the root) given to the file while it
+// is being rewritten or removed keeps it from being acted on: the data
+// would stay at the other name. The requester's report says so, and does
+// not count the records as erased.
+func TestLinkMadeDuringActionKeepsTheFile(t *testing.T) {
+	for _, a := range swapActions {
+		t.Run(a.name, func(t *testing.T) {
+			dir := t.TempDir()
+			c := swapTree(t, dir, a)
+			p := swapPlan(t, dir, c, a)
+			victim := filepath.Join(dir, "logs/a/x.log")
+			before := fileState(victim)
+			other := filepath.Join(t.TempDir(), "other-name")
+			x, _ := swapExecutor(t, c, a)
+			defer x.Close()
+			tr, err := OpenTree(filepath.Join(dir, "logs"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			hook := func() {
+				if err := os.Link(victim, other); err != nil {
+					t.Skip("no hard links here:", err)
+				}
+			}
+			x.remember(tr.Dir(), hookStore{treeStore{tr}, &hook})
+			if err := x.Apply(context.Background(), p); err != nil {
+				t.Fatal(err)
+			}
+			if hook != nil {
+				t.Fatal("the action never reached the store")
+			}
+			it := p.Items[slices.IndexFunc(p.Items, func(it *Item) bool { return it.Action != Keep })]
+			if it.Done || !errors.Is(it.Err, ErrLinked) && !errors.Is(it.Err, ErrStillLinked) {
+				t.Errorf("done %v, err %v", it.Done, it.Err)
+			}
+			if got := fileState(victim); got != before {
+				t.Errorf("the file changed:\n%s\nwas\n%s", got, before)
+			}
+			if q, _ := os.ReadDir(filepath.Join(dir, "q")); len(q) != 0 {
+				t.Errorf("quarantine holds %v", q)
+			}
+			if a.name == "erase" {
+				r := p.ErasureReport(it.Subjects, true)
+				raw, _ := json.Marshal(r)
+				if r.Complete || r.Totals.Erased != 0 || r.Totals.Kept != 2 || !bytes.Contains(raw, []byte("data remains reachable")) {
+					t.Errorf("report: %s", raw)
+				}
+			}
+		})
+	}
+}
+
+// Cancelling the run stops a rewrite in the middle of its reading: the
+// file is left as it was.
+func TestCancelStopsARewrite(t *testing.T) {
+	dir := t.TempDir()
+	a := swapActions[2] // drop-records
+	c := swapTree(t, dir, a)
+	victim := filepath.Join(dir, "logs/a/x.log")
+	mkfile(t, victim, strings.Repeat(swapContent("victim"), 4<<10), 0o644, ago(a.mtime)) // 576 KiB
+	p := swapPlan(t, dir, c, a)
+	before := fileState(victim)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	x, _ := swapExecutor(t, c, a)
+	defer x.Close()
+	tr, err := OpenTree(filepath.Join(dir, "logs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := func() { cancel() }
+	x.remember(tr.Dir(), hookStore{treeStore{tr}, &hook})
+	err = x.Apply(ctx, p)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Apply = %v", err)
+	}
+	for _, it := range p.Items {
+		if it.Done || it.Action != Keep && !errors.Is(it.Err, context.Canceled) {
+			t.Errorf("%s: done %v, err %v", it.Action, it.Done, it.Err)
+		}
+	}
+	if got := fileState(victim); got != before {
+		t.Error("the file changed")
+	}
 }
