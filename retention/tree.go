@@ -82,10 +82,12 @@ var ErrRedirected error = reasonError("a symbolic link or special file is now in
 // piiscan acted in it.
 var ErrRootMoved error = reasonError("the location's root was moved or replaced")
 
-// ErrStillLinked means an action was done on a file's name, but its data
-// is still reachable through another name (a hard link made after the
-// last check).
-var ErrStillLinked error = reasonError("the old data is still reachable through another name of the file (a hard link)")
+// ErrStillLinked means an action was done on a file's name, but the
+// planned file's data is still reachable through another name: a hard
+// link was made after the last check, or the name was swapped for another
+// file in the instant between the check and the unlink or rename (which
+// then removed or replaced that file instead).
+var ErrStillLinked error = reasonError("the old data is still reachable through another name of the file (a hard link made, or the name swapped, right before the action)")
 
 // reasonError is an error whose text names no path or value, so the audit
 // log may record it as the reason an action failed.
