@@ -7,13 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/openat"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -82,25 +82,9 @@ func (x *Executor) store(loc *config.Location, path string) (Store, error) {
 		x.remember(key, st)
 		return st, nil
 	}
-	abs, err := filepath.Abs(path)
+	best, err := rootOf(loc, path)
 	if err != nil {
 		return nil, err
-	}
-	best := ""
-	for _, r := range loc.Roots() {
-		ar, err := filepath.Abs(r)
-		if err != nil {
-			continue
-		}
-		if fi, err := os.Stat(ar); err == nil && !fi.IsDir() {
-			ar = filepath.Dir(ar) // a location that names a single file
-		}
-		if strings.HasPrefix(abs, ar+string(filepath.Separator)) && len(ar) > len(best) {
-			best = ar
-		}
-	}
-	if best == "" {
-		return nil, fmt.Errorf("%s: %w", path, ErrOutside)
 	}
 	if st := x.stores[best]; st != nil {
 		return st, nil
@@ -289,7 +273,8 @@ func entryOf(it *Item) audit.Entry {
 	if it.Disallowed {
 		rule = "disallowed"
 	}
-	return audit.Entry{Location: it.Location.Name, Path: it.Path, Rule: rule, Reason: it.Reason, BytesBefore: it.Snap.Size}
+	return audit.Entry{Location: it.Location.Name, Path: it.Path, Dev: it.Snap.ID.Dev, Ino: it.Snap.ID.Ino,
+		Rule: rule, Reason: it.Reason, BytesBefore: it.Snap.Size}
 }
 
 // apply carries out one item. When enforcing, an intent entry is written
@@ -361,6 +346,7 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 			return entry, nil
 		}
 		dst, err := quarantine(ctx, t, it.Path, it.Snap, x.quarantineDir())
+		it.NewLoc = dst
 		if err != nil {
 			return entry, err
 		}
@@ -445,7 +431,7 @@ func (x *Executor) cleanQuarantine() {
 	if err != nil {
 		return
 	}
-	q, err := os.OpenRoot(dir)
+	q, err := openat.Open(dir)
 	if err != nil {
 		return
 	}
@@ -495,7 +481,7 @@ func (x *Executor) transform(ctx context.Context, t Store, it *Item, enforce boo
 		return 0, fmt.Errorf("%s: %w", it.Path, ErrChanged)
 	}
 	mtime := snap.ModTime
-	text, err := openText(f)
+	text, err := openText(ctxReader{ctx, f})
 	if err != nil {
 		return 0, err
 	}

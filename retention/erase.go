@@ -118,7 +118,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		if loc == nil {
 			continue
 		}
-		snap, err := snapshotAt(ctx, opts.Objects, path)
+		snap, err := snapshotAt(ctx, opts.Objects, loc, path)
 		if err != nil {
 			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
 			continue
@@ -130,7 +130,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		switch held := holdOf(c, path, now); {
 		case held != "":
 			it.Action, it.Held, it.Reason = Keep, held, it.Reason+"; kept under legal hold: "+held
-		case h.archive || !rewritable(ctx, opts.Objects, path):
+		case h.archive || !rewritable(ctx, opts.Objects, loc, path):
 			it.keptFor = "inside an archive, which cannot be rewritten: restore it, erase, and back it up again"
 			it.Action, it.Reason = Keep, it.Reason+"; "+it.keptFor
 		default:
@@ -282,12 +282,16 @@ func (p *Plan) ErasureReport(subjects []Subject, enforced bool) ErasureReport {
 // show where other data lives.
 func errorReason(err error) string {
 	switch {
+	case errors.Is(err, ErrStillLinked):
+		return "not erased: the data remains reachable through another name of the file (a hard link made while it was being erased): remove it and run erase again"
 	case errors.Is(err, ErrLinked):
-		return "the file has other names (hard links) that would keep the data: remove them and run erase again"
+		return "not erased: the file has other names (hard links) through which the data remains reachable: remove them and run erase again"
 	case errors.Is(err, ErrLive):
 		return "the file was still being written: run erase again when it is quiet"
 	case errors.Is(err, ErrChanged):
 		return "the file changed while it was being erased: run erase again"
+	case errors.Is(err, ErrRedirected), errors.Is(err, ErrRootMoved):
+		return "the file's path changed while it was being erased (a link or special file appeared, or a folder was moved): run erase again"
 	case errors.Is(err, fs.ErrPermission):
 		return "permission denied"
 	case errors.Is(err, errNotText):

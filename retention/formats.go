@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -143,7 +143,7 @@ func kindName(outer, inner source.Format) string {
 // records can be rewritten (text, plain, gzip or zstd), or what it is
 // ("a tar archive", "a zip archive inside gzip"). A file that cannot be
 // opened gives "": acting on it fails later, and says why.
-func contentKind(ctx context.Context, objects *bucket.Client, path string) string {
+func contentKind(ctx context.Context, objects *bucket.Client, loc *config.Location, path string) string {
 	var r io.ReadCloser
 	if bucket.IsURL(path) {
 		b, key, err := bucket.ParseURL(path)
@@ -156,7 +156,8 @@ func contentKind(ctx context.Context, objects *bucket.Client, path string) strin
 		}
 		r = out.Body
 	} else {
-		f, err := os.Open(path)
+		// Never blocks on a FIFO or device swapped in for the file.
+		f, err := openIn(loc, path)
 		if err != nil {
 			return ""
 		}
@@ -178,8 +179,8 @@ func contentKind(ctx context.Context, objects *bucket.Client, path string) strin
 
 // rewritable reports whether a file or object is text piiscan can rewrite
 // in place (plain, gzip or zstd around text).
-func rewritable(ctx context.Context, objects *bucket.Client, path string) bool {
-	return contentKind(ctx, objects, path) == ""
+func rewritable(ctx context.Context, objects *bucket.Client, loc *config.Location, path string) bool {
+	return contentKind(ctx, objects, loc, path) == ""
 }
 
 type nopCloser struct{ io.Writer }

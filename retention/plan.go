@@ -149,10 +149,12 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 	return p, nil
 }
 
-// snapshotAt returns the current snapshot of a file or an object.
-func snapshotAt(ctx context.Context, objects *bucket.Client, path string) (Snapshot, error) {
+// snapshotAt returns the current snapshot of a file of loc or an object.
+// A local file is found from the location's root without following a
+// symbolic link.
+func snapshotAt(ctx context.Context, objects *bucket.Client, loc *config.Location, path string) (Snapshot, error) {
 	if !bucket.IsURL(path) {
-		fi, err := lstat(path)
+		fi, err := lstatIn(loc, path)
 		if err != nil {
 			return Snapshot{}, err
 		}
@@ -217,9 +219,10 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 	}
 }
 
-// walkLocation calls fn for every regular file (or object) of a location.
-// Symbolic links are not followed; piiscan's own temporary files are left
-// out.
+// walkLocation calls fn for every regular file (or object) of a location,
+// with its snapshot taken from the root without following a symbolic link
+// (a link swapped in after the walk listed the file is not followed
+// either). piiscan's own temporary files are left out.
 func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Client, own *ownFiles, fn func(string, Snapshot), onErr func(string, error)) error {
 	seen := map[string]bool{}
 	for _, root := range loc.Roots() {
@@ -244,13 +247,20 @@ func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Cli
 			}
 			continue
 		}
+		// A root that cannot be opened yields no items (the walk says
+		// why).
+		b, berr := openBelow(root)
 		err := source.Walk(ctx, []string{root}, source.WalkOptions{}, source.WalkFuncs{
 			Item: func(it source.Item) error {
 				if seen[it.Path] || own.Covers(it.Path) || !loc.Contains(it.Path) {
 					return nil
 				}
 				seen[it.Path] = true
-				fi, err := lstat(it.Path)
+				if berr != nil {
+					onErr(it.Path, berr)
+					return nil
+				}
+				fi, err := b.lstat(it.Path)
 				if err != nil {
 					onErr(it.Path, err)
 					return nil
@@ -261,6 +271,9 @@ func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Cli
 			Error:   onErr,
 			Skipped: func(string, string) {},
 		})
+		if berr == nil {
+			b.Close()
+		}
 		if err != nil {
 			return err
 		}
@@ -295,7 +308,7 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 			it.Action = RedactFile
 		}
 	case loc.From == config.FromRecord:
-		if kind := contentKind(ctx, objects, path); kind != "" {
+		if kind := contentKind(ctx, objects, loc, path); kind != "" {
 			it.Reason = fmt.Sprintf("%s: records inside are never rewritten; the whole file goes when its mtime passes the retention (modified %s ago, retention %s)",
 				kind, days(age), days(loc.MaxAge))
 			return it

@@ -52,7 +52,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		if loc == nil || loc.Disallowed == config.ActionReport || own.Covers(path) {
 			continue
 		}
-		snap, err := snapshotAt(ctx, opts.Objects, path)
+		snap, err := snapshotAt(ctx, opts.Objects, loc, path)
 		if err != nil {
 			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
 			continue
@@ -73,7 +73,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		switch {
 		case loc.Disallowed == config.ActionDelete:
 			it.Action = Delete
-		case loc.Disallowed == config.ActionQuarantine || h.archive || !rewritable(ctx, opts.Objects, path):
+		case loc.Disallowed == config.ActionQuarantine || h.archive || !rewritable(ctx, opts.Objects, loc, path):
 			it.Action = Quarantine
 		default:
 			it.Action = RedactFile

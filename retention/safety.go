@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/internal/openat"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
 )
@@ -176,26 +177,22 @@ func notNow(c *config.Config, loc *config.Location, path string, snap Snapshot, 
 	if bucket.IsURL(path) {
 		return nil
 	}
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return nil
-	}
-	return inUse(fi, w, false)
+	return inUse(snap, w, false)
 }
 
-// inUse says why the file fi must not be removed or replaced: it has
-// other names (hard links: a snapshot made with them, a backup tool's
+// inUse says why the file s describes must not be removed or replaced: it
+// has other names (hard links: a snapshot made with them, a backup tool's
 // dedup), which would keep its data, or a process holds it open for
 // writing (w nil: that cannot be told). fresh reads the process table
 // again, for the last check before acting.
-func inUse(fi fs.FileInfo, w *writers, fresh bool) error {
-	if n := links(fi); n > 1 {
-		return fmt.Errorf("%w: it has %d names (hard links); remove the others first", ErrLinked, n)
+func inUse(s Snapshot, w *writers, fresh bool) error {
+	if s.Links > 1 {
+		return fmt.Errorf("%w: it has %d names (hard links); remove the others first", ErrLinked, s.Links)
 	}
 	if fresh && w != nil {
 		w.scanned = time.Time{}
 	}
-	if who := w.holding(fi); who != "" {
+	if who := w.holding(s.ID); who != "" {
 		return fmt.Errorf("%w: open for writing by %s", ErrLive, who)
 	}
 	return nil
@@ -204,10 +201,8 @@ func inUse(fi fs.FileInfo, w *writers, fresh bool) error {
 // writers finds the processes that hold files open for writing.
 type writers struct {
 	scanned time.Time
-	open    map[fileKey]string // file -> "pid N (comm)"
+	open    map[openat.ID]string // file -> "pid N (comm)"
 }
-
-type fileKey struct{ dev, ino uint64 }
 
 // newWriters returns a finder of writing processes, or nil where the
 // system cannot tell (no /proc).
@@ -218,22 +213,19 @@ func newWriters() *writers {
 	return &writers{}
 }
 
-// holding returns the first process that holds fi open for writing, or "".
-// The process table is read again when the last reading is older than a
-// second, so a writer that opened the file since planning is seen.
-func (w *writers) holding(fi fs.FileInfo) string {
-	if w == nil {
+// holding returns the first process that holds the file id open for
+// writing, or "". The process table is read again when the last reading
+// is older than a second, so a writer that opened the file since planning
+// is seen.
+func (w *writers) holding(id openat.ID) string {
+	if w == nil || id.IsZero() {
 		return ""
 	}
 	if time.Since(w.scanned) > time.Second {
 		w.open = openForWriting()
 		w.scanned = time.Now()
 	}
-	dev, ino := source.DevIno(fi)
-	if dev == 0 && ino == 0 {
-		return ""
-	}
-	return w.open[fileKey{dev, ino}]
+	return w.open[id]
 }
 
 // ErrLive means a file is still being written.

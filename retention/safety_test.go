@@ -19,6 +19,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/piiscan/piiscan/internal/flock"
+	"github.com/piiscan/piiscan/internal/openat"
 	"github.com/piiscan/piiscan/retention/audit"
 )
 
@@ -262,7 +263,7 @@ func waitOpen(t *testing.T, path string) {
 	t.Helper()
 	for range 200 {
 		fi, err := os.Stat(path)
-		if err == nil && (&writers{}).holding(fi) != "" {
+		if err == nil && (&writers{}).holding(openat.IDOf(fi)) != "" {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -2,6 +2,7 @@ package retention
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,7 +29,9 @@ type Store interface {
 // quarantine moves a file that still matches snap into the local folder
 // qdir (created 0700 if missing) as a file of mode 0600: the copy is
 // written and synced under a temporary name, renamed into place, and only
-// then is the original removed. It returns the new path.
+// then is the original removed. It returns the new path; with an error
+// wrapping ErrStillLinked too, when the original's name was removed but
+// its data is still reachable through another name (the copy stays).
 func quarantine(ctx context.Context, st Store, path string, snap Snapshot, qdir string) (string, error) {
 	name, err := st.QuarantineName(path)
 	if err != nil {
@@ -42,11 +45,13 @@ func quarantine(ctx context.Context, st Store, path string, snap Snapshot, qdir 
 	if !snap.Same(now) {
 		return "", fmt.Errorf("%s: %w", path, ErrChanged)
 	}
-	dst, err := quarantineCopy(src, qdir, name)
+	dst, err := quarantineCopy(ctxReader{ctx, src}, qdir, name)
 	if err != nil {
 		return "", err
 	}
-	if err := st.Remove(ctx, path, snap); err != nil {
+	if err := st.Remove(ctx, path, snap); errors.Is(err, ErrStillLinked) {
+		return dst, err
+	} else if err != nil {
 		// The original stays, so the copy goes: a second raw copy that
 		// no audit entry names must not be left behind.
 		if rerr := os.Remove(dst); rerr != nil {
@@ -55,6 +60,19 @@ func quarantine(ctx context.Context, st Store, path string, snap Snapshot, qdir 
 		return "", fmt.Errorf("not quarantined: the original could not be removed: %w", err)
 	}
 	return dst, nil
+}
+
+// ctxReader reads r until ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // treeStore adapts a Tree to Store.

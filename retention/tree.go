@@ -18,15 +18,22 @@ import (
 	"time"
 
 	"github.com/piiscan/piiscan/internal/flock"
+	"github.com/piiscan/piiscan/internal/openat"
 )
 
 // Tree is a configured root directory. Every destructive operation goes
-// through it: names are resolved inside the root with os.Root, so no path,
-// ".." or symbolic link can reach a file outside it, even if the tree
-// changes while piiscan runs.
+// through it, relative to the directory opened as the root: each
+// directory below it is opened one component at a time without following
+// a symbolic link (see package openat), the file is opened or checked on a
+// descriptor, and removals and renames happen in the directory that was
+// opened. So no path, "..", symbolic link (inside the root or out of it),
+// FIFO or device swapped in while piiscan runs can make an action reach
+// another file than the one planned, which is told by its device and inode
+// (Snapshot.ID), not by its size and time.
 type Tree struct {
-	dir  string // absolute, cleaned
-	root *os.Root
+	dir    string // absolute, cleaned
+	top    *openat.Dir
+	rootID openat.ID
 	// writers, when set, finds processes that hold a file open for
 	// writing; one that does stops its removal or replacement.
 	writers *writers
@@ -42,15 +49,20 @@ func OpenTree(dir string) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := os.OpenRoot(abs)
+	top, err := openat.Open(abs)
 	if err != nil {
 		return nil, err
 	}
-	return &Tree{dir: abs, root: r}, nil
+	id, err := top.ID()
+	if err != nil {
+		top.Close()
+		return nil, err
+	}
+	return &Tree{dir: abs, top: top, rootID: id}, nil
 }
 
 // Close releases the root.
-func (t *Tree) Close() error { return t.root.Close() }
+func (t *Tree) Close() error { return t.top.Close() }
 
 // Dir returns the root directory.
 func (t *Tree) Dir() string { return t.dir }
@@ -60,6 +72,22 @@ var ErrOutside = errors.New("outside the configured roots")
 
 // ErrChanged means a file changed between planning and acting on it.
 var ErrChanged error = reasonError("changed since it was planned (still being written?)")
+
+// ErrRedirected means a file's path no longer leads to a regular file
+// through directories only: a symbolic link, a FIFO, a device or another
+// special file was swapped in since it was planned.
+var ErrRedirected error = reasonError("a symbolic link or special file is now in its path")
+
+// ErrRootMoved means the location's root was renamed or replaced while
+// piiscan acted in it.
+var ErrRootMoved error = reasonError("the location's root was moved or replaced")
+
+// ErrStillLinked means an action was done on a file's name, but the
+// planned file's data is still reachable through another name: a hard
+// link was made after the last check, or the name was swapped for another
+// file in the instant between the check and the unlink or rename (which
+// then removed or replaced that file instead).
+var ErrStillLinked error = reasonError("the old data is still reachable through another name of the file (a hard link made, or the name swapped, right before the action)")
 
 // reasonError is an error whose text names no path or value, so the audit
 // log may record it as the reason an action failed.
@@ -90,17 +118,40 @@ func (t *Tree) Contains(path string) bool {
 	return err == nil
 }
 
-// regular returns the Lstat of a regular file in the tree: symbolic links
-// and anything else are refused.
-func (t *Tree) regular(rel string) (fs.FileInfo, error) {
-	fi, err := t.root.Lstat(rel)
+// rootInPlace refuses to act when the root's path no longer leads to the
+// directory opened as the root: it was renamed (and maybe replaced) since.
+func (t *Tree) rootInPlace() error {
+	fi, err := os.Stat(t.dir)
+	if err != nil || openat.IDOf(fi) != t.rootID {
+		return fmt.Errorf("%s: %w", t.dir, ErrRootMoved)
+	}
+	return nil
+}
+
+// dirOf opens the directory of path, below the root, without following a
+// symbolic link, and returns it with the file's name in it.
+func (t *Tree) dirOf(path string) (*openat.Dir, string, error) {
+	rel, err := t.Rel(path)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%v): left alone", rel, fi.Mode().Type())
+	if err := t.rootInPlace(); err != nil {
+		return nil, "", err
 	}
-	return fi, nil
+	d, err := t.top.OpenDir(filepath.Dir(rel))
+	if err != nil {
+		return nil, "", refused(err)
+	}
+	return d, filepath.Base(rel), nil
+}
+
+// refused marks the errors of package openat that say a path holds a
+// symbolic link or a special file as ErrRedirected.
+func refused(err error) error {
+	if errors.Is(err, openat.ErrSymlink) || errors.Is(err, openat.ErrNotRegular) || errors.Is(err, openat.ErrNotDir) {
+		return fmt.Errorf("%w (%w)", err, ErrRedirected)
+	}
+	return err
 }
 
 // Snapshot is what a plan saw of a file: acting on it is refused if it
@@ -110,54 +161,83 @@ type Snapshot struct {
 	ModTime time.Time
 	// ETag identifies an object's content in a bucket.
 	ETag string
+	// ID is a local file's device and inode: the file the plan acts on,
+	// and no other one, even of the same size and time.
+	ID openat.ID
+	// Links is the number of names the file had (not part of what Same
+	// compares).
+	Links uint64
 }
 
 // SnapshotOf returns the snapshot of fi.
-func SnapshotOf(fi fs.FileInfo) Snapshot { return Snapshot{Size: fi.Size(), ModTime: fi.ModTime()} }
+func SnapshotOf(fi fs.FileInfo) Snapshot {
+	return Snapshot{Size: fi.Size(), ModTime: fi.ModTime(), ID: openat.IDOf(fi), Links: openat.Links(fi)}
+}
 
-// Same reports whether two snapshots show the same content.
+// Same reports whether two snapshots show the same file with the same
+// content: the same object ETag, or the same device and inode, size and
+// modification time.
 func (s Snapshot) Same(o Snapshot) bool {
 	if s.ETag != "" || o.ETag != "" {
 		return s.ETag == o.ETag
 	}
-	return s.Size == o.Size && s.ModTime.Equal(o.ModTime)
+	return s.ID == o.ID && s.Size == o.Size && s.ModTime.Equal(o.ModTime)
 }
 
-// Open opens a regular file of the tree for reading.
+// still checks, right before acting on path, that fi (seen on a
+// descriptor) is the planned file, unchanged, with no other name, and
+// that the root is still in place.
+func (t *Tree) still(path string, snap Snapshot, fi fs.FileInfo) error {
+	now := SnapshotOf(fi)
+	if !snap.Same(now) {
+		return fmt.Errorf("%s: %w", path, ErrChanged)
+	}
+	if now.Links > 1 {
+		return fmt.Errorf("%s: %w: it has %d names (hard links); remove the others first", path, ErrLinked, now.Links)
+	}
+	return t.rootInPlace()
+}
+
+// Open opens a regular file of the tree for reading. It never blocks on a
+// FIFO or a device swapped in for the file.
 func (t *Tree) Open(path string) (*os.File, fs.FileInfo, error) {
-	rel, err := t.Rel(path)
+	d, name, err := t.dirOf(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	fi, err := t.regular(rel)
+	defer d.Close()
+	f, fi, err := d.OpenRegular(name)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, refused(err)
 	}
-	f, err := t.root.Open(rel)
-	return f, fi, err
+	return f, fi, nil
 }
 
-// Remove deletes a regular file that still matches snap, and syncs its
-// directory.
+// Remove deletes a regular file that is still the one snap describes
+// (same device and inode, size and time), and syncs its directory.
 func (t *Tree) Remove(path string, snap Snapshot) error {
-	rel, err := t.Rel(path)
+	d, name, err := t.dirOf(path)
 	if err != nil {
 		return err
 	}
-	fi, err := t.regular(rel)
+	defer d.Close()
+	// The writers are looked for first (reading /proc takes a while),
+	// then the file is checked on a descriptor right before the unlink.
+	fi, err := d.Lstat(name)
 	if err != nil {
-		return err
+		return refused(err)
 	}
 	if err := t.busy(fi); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if fi, err = t.regular(rel); err != nil || !snap.Same(SnapshotOf(fi)) {
-		return fmt.Errorf("%s: %w", path, ErrChanged)
+	left, err := d.Unlink(name, func(fi fs.FileInfo) error { return t.still(path, snap, fi) })
+	if err != nil {
+		return refused(err)
 	}
-	if err := t.root.Remove(rel); err != nil {
-		return err
+	if left > 0 {
+		return fmt.Errorf("%s: removed, but %w", path, ErrStillLinked)
 	}
-	return t.syncDir(filepath.Dir(rel))
+	return syncDir(d)
 }
 
 // TempPrefix starts the names of piiscan's temporary files; a run that is
@@ -165,43 +245,49 @@ func (t *Tree) Remove(path string, snap Snapshot) error {
 const TempPrefix = ".piiscan-tmp-"
 
 // Rewrite replaces a regular file atomically with what write produces:
-// the new content goes to a temporary file in the same directory, is
-// synced, gets the old file's mode, owner (when permitted) and
-// modification time, and is renamed over the old file only if that still
-// matches snap; then the directory is synced. At every moment the path
-// holds either the whole old or the whole new content.
+// the new content goes to a temporary file in the same (opened)
+// directory, is synced, gets the old file's mode, owner (when permitted)
+// and modification time, and is renamed over the old file only if that is
+// still the file snap describes; then the directory is synced. At every
+// moment the path holds either the whole old or the whole new content.
 //
 // The modification time is kept because the content did not get newer:
 // dropping expired records must not make a file look fresh to the next
 // age check.
 func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) (newSize int64, err error) {
-	rel, err := t.Rel(path)
+	d, name, err := t.dirOf(path)
 	if err != nil {
 		return 0, err
 	}
-	fi, err := t.regular(rel)
+	defer d.Close()
+	// The old file stays open across the rename: a writer that opens the
+	// file for each line may still append to it between the last check
+	// and the rename, and those lines are carried over to the new file.
+	old, fi, err := d.OpenRegular(name)
+	if err != nil {
+		return 0, refused(err)
+	}
+	defer old.Close()
+	if err := t.still(path, snap, fi); err != nil {
+		return 0, err
+	}
+	tmp := TempPrefix + randomSuffix() + "-" + name
+	f, err := d.Create(tmp, 0o600)
 	if err != nil {
 		return 0, err
 	}
-	if !snap.Same(SnapshotOf(fi)) {
-		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
-	}
-	tmp := filepath.Join(filepath.Dir(rel), TempPrefix+randomSuffix()+"-"+filepath.Base(rel))
-	f, err := t.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	defer f.Close()
+	// The temporary file stays locked until it is renamed: the clean-up
+	// of a concurrent run leaves it alone.
+	flock.TryLock(f)
+	tfi, err := f.Stat()
 	if err != nil {
 		return 0, err
-	}
-	// A second descriptor holds a lock on the temporary file until the
-	// rename: the clean-up of a concurrent run leaves it alone.
-	if guard, err := t.root.Open(tmp); err == nil {
-		flock.TryLock(guard)
-		defer guard.Close()
 	}
 	done := false
 	defer func() {
 		if !done {
-			f.Close()
-			t.root.Remove(tmp)
+			d.Unlink(tmp, func(cur fs.FileInfo) error { return sameFile(cur, tfi) })
 		}
 	}()
 	cw := &countWriter{w: f}
@@ -211,45 +297,46 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	if err := f.Sync(); err != nil {
 		return 0, err
 	}
-	if err := f.Close(); err != nil {
-		return 0, err
-	}
-	if err := t.root.Chmod(tmp, fi.Mode().Perm()); err != nil {
+	if err := f.Chmod(fi.Mode().Perm()); err != nil {
 		return 0, err
 	}
 	if uid, gid, ok := owner(fi); ok {
 		// Only root may give a file away; a non-root run keeps its own
 		// uid, which is the owner's when it can rewrite the file at all.
-		if err := t.root.Chown(tmp, uid, gid); err != nil && !errors.Is(err, fs.ErrPermission) {
+		if err := f.Chown(uid, gid); err != nil && !errors.Is(err, fs.ErrPermission) {
 			return 0, err
 		}
 	}
-	if err := t.root.Chtimes(tmp, fi.ModTime(), fi.ModTime()); err != nil {
+	if err := d.Chtimes(f, tmp, fi.ModTime(), fi.ModTime()); err != nil {
 		return 0, err
 	}
 	// The writers are looked for first (reading /proc takes a while),
-	// then the snapshot is compared right before the rename, to keep the
+	// then the old file is compared right before the rename, to keep the
 	// window in which an append could be lost as short as it can be.
 	if err := t.busy(fi); err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
-	// The old file stays open across the rename: a writer that opens the
-	// file for each line may still append to it between the last check
-	// and the rename, and those lines are carried over to the new file.
-	old, err := t.root.Open(rel)
-	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
-	}
-	defer old.Close()
 	now, err := old.Stat()
-	if err != nil || !snap.Same(SnapshotOf(now)) || !os.SameFile(now, fi) {
-		return 0, fmt.Errorf("%s: %w", path, ErrChanged)
-	}
-	if err := t.root.Rename(tmp, rel); err != nil {
+	if err != nil {
 		return 0, err
 	}
+	if err := t.still(path, snap, now); err != nil {
+		return 0, err
+	}
+	left, err := d.Replace(f, tmp, name, func(cur fs.FileInfo) error {
+		if err := sameFile(cur, now); err != nil {
+			return fmt.Errorf("%s: %w", path, ErrChanged)
+		}
+		return t.still(path, snap, cur)
+	})
+	if err != nil {
+		return 0, refused(err)
+	}
 	done = true
-	if err := t.syncDir(filepath.Dir(rel)); err != nil {
+	if left > 0 {
+		return cw.n, fmt.Errorf("%s: rewritten, but %w", path, ErrStillLinked)
+	}
+	if err := syncDir(d); err != nil {
 		return cw.n, err
 	}
 	// A writer that opened the old file just before the rename may write
@@ -260,7 +347,7 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	recent := time.Since(now.ModTime()) < t.LiveWithin
 	deadline := time.Now().Add(2 * time.Second)
 	for quiet := 0; ; {
-		n, err := t.carryOver(old, rel, size)
+		n, err := carryOver(old, f, size)
 		total, size = total+n, size+n
 		if err != nil {
 			return total, err
@@ -280,19 +367,25 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	}
 }
 
-// carryOver appends to the file now at rel what was appended to old, the
+// sameFile says whether two FileInfos are of the same file.
+func sameFile(a, b fs.FileInfo) error {
+	if !os.SameFile(a, b) {
+		return ErrChanged
+	}
+	return nil
+}
+
+// carryOver appends to f, the new file, what was appended to old, the
 // file it replaced, past size: the lines a writer wrote in the moment
 // between the last check and the rename.
-func (t *Tree) carryOver(old *os.File, rel string, size int64) (int64, error) {
+func carryOver(old, f *os.File, size int64) (int64, error) {
 	fi, err := old.Stat()
 	if err != nil || fi.Size() <= size {
 		return 0, err
 	}
-	f, err := t.root.OpenFile(rel, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
+	if _, err := f.Seek(0, io.SeekEnd); err != nil {
 		return 0, fmt.Errorf("lines appended during the rewrite could not be carried over: %w", err)
 	}
-	defer f.Close()
 	n, err := io.Copy(f, io.NewSectionReader(old, size, fi.Size()-size))
 	if err == nil {
 		err = f.Sync()
@@ -304,18 +397,13 @@ func (t *Tree) carryOver(old *os.File, rel string, size int64) (int64, error) {
 }
 
 // busy says why fi must not be removed or replaced now (see inUse).
-func (t *Tree) busy(fi fs.FileInfo) error { return inUse(fi, t.writers, true) }
+func (t *Tree) busy(fi fs.FileInfo) error { return inUse(SnapshotOf(fi), t.writers, true) }
 
 // ErrLinked means a file has other names, which would keep its data.
 var ErrLinked error = reasonError("the data would stay at the file's other names")
 
-// syncDir makes a rename or removal in dir durable.
-func (t *Tree) syncDir(dir string) error {
-	d, err := t.root.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
+// syncDir makes a rename or removal in d durable.
+func syncDir(d *openat.Dir) error {
 	if err := d.Sync(); err != nil && !errors.Is(err, errors.ErrUnsupported) && !isEINVAL(err) {
 		return err
 	}
@@ -327,11 +415,16 @@ func (t *Tree) syncDir(dir string) error {
 // run's rewrite) is left alone.
 func (t *Tree) CleanTemp() (int, error) {
 	n := 0
-	err := fs.WalkDir(t.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(os.DirFS(t.dir), ".", func(p string, de fs.DirEntry, err error) error {
+		if err != nil || de.IsDir() || !de.Type().IsRegular() || !strings.HasPrefix(de.Name(), TempPrefix) {
+			return nil
+		}
+		d, err := t.top.OpenDir(filepath.Dir(filepath.FromSlash(p)))
 		if err != nil {
 			return nil
 		}
-		if !d.IsDir() && d.Type().IsRegular() && strings.HasPrefix(d.Name(), TempPrefix) && removeUnlocked(t.root, p) {
+		defer d.Close()
+		if removeUnlocked(d, de.Name()) {
 			n++
 		}
 		return nil
@@ -339,15 +432,19 @@ func (t *Tree) CleanTemp() (int, error) {
 	return n, err
 }
 
-// removeUnlocked removes the temporary file name in root unless a running
+// removeUnlocked removes the temporary file name in d unless a running
 // process holds its lock.
-func removeUnlocked(root *os.Root, name string) bool {
-	f, err := root.Open(name)
+func removeUnlocked(d *openat.Dir, name string) bool {
+	f, fi, err := d.OpenRegular(name)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	return flock.TryLock(f) && root.Remove(name) == nil
+	if !flock.TryLock(f) {
+		return false
+	}
+	_, err = d.Unlink(name, func(cur fs.FileInfo) error { return sameFile(cur, fi) })
+	return err == nil
 }
 
 // Quarantine moves a regular file that still matches snap into the

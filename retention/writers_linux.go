@@ -6,15 +6,15 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/piiscan/piiscan/scanners/source"
+	"github.com/piiscan/piiscan/internal/openat"
 )
 
 // openForWriting reads /proc: every regular file some other process holds
 // open for writing (O_WRONLY or O_RDWR), with the first such process.
 // Processes piiscan may not look into (another user's, when not root) are
 // not seen; neither are processes of another PID namespace.
-func openForWriting() map[fileKey]string {
-	out := map[fileKey]string{}
+func openForWriting() map[openat.ID]string {
+	out := map[openat.ID]string{}
 	procs, err := os.ReadDir("/proc")
 	if err != nil {
 		return out
@@ -34,8 +34,7 @@ func openForWriting() map[fileKey]string {
 			if err != nil || !fi.Mode().IsRegular() {
 				continue
 			}
-			dev, ino := source.DevIno(fi)
-			k := fileKey{dev, ino}
+			k := openat.IDOf(fi)
 			if _, seen := out[k]; seen || !writable("/proc/"+pid+"/fdinfo/"+fd.Name()) {
 				continue
 			}

@@ -45,3 +45,39 @@ func TestCommitAndAbort(t *testing.T) {
 		t.Error("a file in a missing directory was written")
 	}
 }
+
+// The directory swapped for a symbolic link between Create and Commit
+// does not send the file, or its temporary, to where the link points: the
+// file lands in the directory that was opened.
+func TestCommitStaysInTheOpenedDirectory(t *testing.T) {
+	base := t.TempDir()
+	dir, other := filepath.Join(base, "out"), filepath.Join(base, "other")
+	os.MkdirAll(dir, 0o755)
+	os.MkdirAll(other, 0o755)
+	os.WriteFile(filepath.Join(other, "report.json"), []byte("other"), 0o644)
+	f, err := Create(filepath.Join(dir, "report.json"), 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("new")
+	if err := os.Rename(dir, dir+".moved"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(other, dir); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(other, "report.json")); string(b) != "other" {
+		t.Errorf("the file the link points to was replaced: %q", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir+".moved", "report.json")); string(b) != "new" {
+		t.Errorf("the opened directory holds %q", b)
+	}
+	for _, d := range []string{other, dir + ".moved"} {
+		if entries, _ := os.ReadDir(d); len(entries) != 1 {
+			t.Errorf("%s: left behind: %v", d, entries)
+		}
+	}
+}

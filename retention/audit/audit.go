@@ -65,6 +65,11 @@ type Entry struct {
 	DryRun   bool   `json:"dry_run,omitempty"`
 	Location string `json:"location,omitempty"`
 	Path     string `json:"path"`
+	// Dev and Ino identify the local file acted on: its device and inode,
+	// as planned and checked on the file itself right before the action.
+	// A path names where a file was; they name which file it was.
+	Dev uint64 `json:"dev,omitempty"`
+	Ino uint64 `json:"ino,omitempty"`
 	// To is where a quarantined file went.
 	To     string `json:"to,omitempty"`
 	Rule   string `json:"rule,omitempty"`

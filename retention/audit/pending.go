@@ -105,6 +105,9 @@ func (l *Log) Finish(outcomes ...Outcome) error {
 		e.Location = cmp.Or(e.Location, p.intent.Location)
 		e.Path = cmp.Or(e.Path, p.intent.Path)
 		e.Rule = cmp.Or(e.Rule, p.intent.Rule)
+		if e.Dev == 0 && e.Ino == 0 {
+			e.Dev, e.Ino = p.intent.Dev, p.intent.Ino
+		}
 		e.DryRun = e.DryRun || p.intent.DryRun
 		entries = append(entries, e)
 	}

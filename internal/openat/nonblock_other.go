@@ -1,0 +1,5 @@
+//go:build !unix
+
+package openat
+
+const nonblock = 0

@@ -1,0 +1,89 @@
+// Package openat acts on files by names relative to an opened directory,
+// never following a symbolic link in any component of a name, so that a
+// directory swapped for a link (or a file for a link, a FIFO or a device)
+// between a check and an action cannot send the action elsewhere.
+//
+// On Linux every step is an openat(2)-family call on a directory
+// descriptor: directories are opened one component at a time with
+// O_NOFOLLOW|O_DIRECTORY, files are opened with O_NOFOLLOW|O_NONBLOCK and
+// checked with fstat(2), and removals and renames are unlinkat(2) and
+// renameat(2) in the directory that was opened. Elsewhere the package falls
+// back on os.Root, which confines names to the root, and refuses a name
+// whose components are symbolic links when it is checked (a check that a
+// concurrent swap can race, unlike the Linux one).
+//
+// A file's identity is its device and inode (ID): callers record it when
+// they plan and compare it on the handle right before acting.
+package openat
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+)
+
+// ErrSymlink means a component of a name is a symbolic link.
+var ErrSymlink = errors.New("a symbolic link is in the way")
+
+// ErrNotRegular means a name is not a regular file (a directory, a FIFO,
+// a device, a socket or a symbolic link).
+var ErrNotRegular = errors.New("not a regular file")
+
+// ErrNotDir means a component of a name is not a directory.
+var ErrNotDir = errors.New("not a directory")
+
+// ID identifies a file: its device and inode number. The zero ID means
+// the system does not tell.
+type ID struct{ Dev, Ino uint64 }
+
+// IsZero reports whether the ID is unknown.
+func (id ID) IsZero() bool { return id == ID{} }
+
+// String renders the ID as DEV:INODE.
+func (id ID) String() string { return fmt.Sprintf("%d:%d", id.Dev, id.Ino) }
+
+// split checks that rel is a relative, clean name without ".." and returns
+// its components ("." has none).
+func split(rel string) ([]string, error) {
+	if rel == "" || rel == "." {
+		return nil, nil
+	}
+	if filepath.IsAbs(rel) || filepath.VolumeName(rel) != "" {
+		return nil, fmt.Errorf("%s: not a relative name", rel)
+	}
+	if filepath.Clean(rel) != rel {
+		return nil, fmt.Errorf("%s: not a clean name", rel)
+	}
+	parts := strings.Split(filepath.ToSlash(rel), "/")
+	for _, p := range parts {
+		if p == ".." || p == "." || p == "" {
+			return nil, fmt.Errorf("%s: %q is not allowed in a name", rel, p)
+		}
+	}
+	return parts, nil
+}
+
+// checkName refuses names of more than one component.
+func checkName(name string) error {
+	parts, err := split(name)
+	if err != nil {
+		return err
+	}
+	if len(parts) != 1 {
+		return fmt.Errorf("%s: a single name is needed, not a path", name)
+	}
+	return nil
+}
+
+// regular refuses anything but a regular file.
+func regular(name string, mode fs.FileMode) error {
+	if mode.Type()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("%s: %w", name, ErrSymlink)
+	}
+	if !mode.IsRegular() {
+		return fmt.Errorf("%s: %w (%v)", name, ErrNotRegular, mode.Type())
+	}
+	return nil
+}

@@ -1,0 +1,274 @@
+package openat
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Dir is an opened directory.
+type Dir struct {
+	fd   int
+	name string // the path it was opened as, for messages
+}
+
+// Open opens the directory path. Symbolic links in path itself are
+// followed: it is the trusted start (a configured root); names below it
+// are resolved by OpenDir and the other methods without following any.
+func Open(path string) (*Dir, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return &Dir{fd: fd, name: path}, nil
+}
+
+// Name returns the path the directory was opened as.
+func (d *Dir) Name() string { return d.name }
+
+// Close closes the directory.
+func (d *Dir) Close() error {
+	if d.fd < 0 {
+		return nil
+	}
+	err := unix.Close(d.fd)
+	d.fd = -1
+	return err
+}
+
+// pathErr describes a failed step on name in d, telling a symbolic link
+// (ELOOP, or ENOTDIR where O_DIRECTORY met a link) apart.
+func (d *Dir) pathErr(op string, dirfd int, name string, err error) error {
+	if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+		var st unix.Stat_t
+		if unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			err = ErrSymlink
+		} else if errors.Is(err, unix.ENOTDIR) {
+			err = ErrNotDir
+		}
+	}
+	return &fs.PathError{Op: op, Path: filepath.Join(d.name, name), Err: err}
+}
+
+// OpenDir opens the directory rel below d one component at a time, each
+// with O_NOFOLLOW|O_DIRECTORY: a symbolic link anywhere in rel is refused
+// (ErrSymlink), and so are "..", absolute names and anything that is not
+// a directory. rel "." opens d again.
+func (d *Dir) OpenDir(rel string) (*Dir, error) {
+	parts, err := split(rel)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: filepath.Join(d.name, rel), Err: err}
+	}
+	fd, err := unix.FcntlInt(uintptr(d.fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "dup", Path: d.name, Err: err}
+	}
+	name := d.name
+	for _, p := range parts {
+		next, err := unix.Openat(fd, p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			err = (&Dir{name: name}).pathErr("open", fd, p, err)
+			unix.Close(fd)
+			return nil, err
+		}
+		unix.Close(fd)
+		fd, name = next, filepath.Join(name, p)
+	}
+	return &Dir{fd: fd, name: name}, nil
+}
+
+// ID returns the identity of the directory itself.
+func (d *Dir) ID() (ID, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(d.fd, &st); err != nil {
+		return ID{}, &fs.PathError{Op: "fstat", Path: d.name, Err: err}
+	}
+	return ID{Dev: uint64(st.Dev), Ino: st.Ino}, nil
+}
+
+// Sync commits the directory's entries to disk.
+func (d *Dir) Sync() error {
+	if err := unix.Fsync(d.fd); err != nil {
+		return &fs.PathError{Op: "fsync", Path: d.name, Err: err}
+	}
+	return nil
+}
+
+// handle opens name (a single component) without following it, as an
+// O_PATH descriptor: it needs no permission on the file, never blocks and
+// has no side effect on a device, and stays on the same file whatever is
+// done to the name afterwards.
+func (d *Dir) handle(name string) (*os.File, fs.FileInfo, error) {
+	if err := checkName(name); err != nil {
+		return nil, nil, &fs.PathError{Op: "open", Path: filepath.Join(d.name, name), Err: err}
+	}
+	fd, err := unix.Openat(d.fd, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, d.pathErr("open", d.fd, name, err)
+	}
+	f := os.NewFile(uintptr(fd), filepath.Join(d.name, name))
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
+// Lstat returns what name (a single component) is, without following a
+// symbolic link.
+func (d *Dir) Lstat(name string) (fs.FileInfo, error) {
+	f, fi, err := d.handle(name)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
+	return fi, nil
+}
+
+// OpenRegular opens name (a single component) for reading: a symbolic
+// link is refused (ErrSymlink) and so is anything but a regular file
+// (ErrNotRegular), which is told by fstat(2) on the descriptor, opened
+// with O_NONBLOCK so that a FIFO or a device never blocks the open.
+func (d *Dir) OpenRegular(name string) (*os.File, fs.FileInfo, error) {
+	if err := checkName(name); err != nil {
+		return nil, nil, &fs.PathError{Op: "open", Path: filepath.Join(d.name, name), Err: err}
+	}
+	fd, err := unix.Openat(d.fd, name, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, d.pathErr("open", d.fd, name, err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, nil, &fs.PathError{Op: "fstat", Path: filepath.Join(d.name, name), Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		return nil, nil, &fs.PathError{Op: "open", Path: filepath.Join(d.name, name), Err: ErrNotRegular}
+	}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return nil, nil, &fs.PathError{Op: "fcntl", Path: filepath.Join(d.name, name), Err: err}
+	}
+	f := os.NewFile(uintptr(fd), filepath.Join(d.name, name))
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
+// Create creates name (a single component), which must not exist, for
+// reading and writing with mode perm.
+func (d *Dir) Create(name string, perm fs.FileMode) (*os.File, error) {
+	if err := checkName(name); err != nil {
+		return nil, &fs.PathError{Op: "create", Path: filepath.Join(d.name, name), Err: err}
+	}
+	fd, err := unix.Openat(d.fd, name, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, uint32(perm.Perm()))
+	if err != nil {
+		return nil, d.pathErr("create", d.fd, name, err)
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(d.name, name)), nil
+}
+
+// Unlink removes the regular file name (a single component) from d if
+// verify, given what name is right before the removal (seen on a
+// descriptor, not following a link), accepts it. It returns the number of
+// names the file still has afterwards, seen on that descriptor: 0, unless
+// another name (a hard link) kept it, or name was swapped for another file
+// between the check and the removal (then that file went instead; the
+// caller must say so).
+func (d *Dir) Unlink(name string, verify func(fs.FileInfo) error) (left uint64, err error) {
+	h, fi, err := d.handle(name)
+	if err != nil {
+		return 0, err
+	}
+	defer h.Close()
+	if err := regular(h.Name(), fi.Mode()); err != nil {
+		return 0, err
+	}
+	if err := verify(fi); err != nil {
+		return 0, err
+	}
+	if err := unix.Unlinkat(d.fd, name, 0); err != nil {
+		return 0, &fs.PathError{Op: "unlinkat", Path: h.Name(), Err: err}
+	}
+	return linksAfter(h)
+}
+
+// Replace renames from over to (single components, both in d) if from is
+// still the file src and verify, given what to is right before the rename
+// (seen on a descriptor, not following a link), accepts it. It returns the
+// number of names the replaced file still has afterwards: 0, unless
+// another name (a hard link) keeps its data, or to was swapped between the
+// check and the rename.
+func (d *Dir) Replace(src *os.File, from, to string, verify func(fs.FileInfo) error) (left uint64, err error) {
+	if err := checkName(from); err != nil {
+		return 0, &fs.PathError{Op: "rename", Path: filepath.Join(d.name, from), Err: err}
+	}
+	h, fi, err := d.handle(to)
+	if err != nil {
+		return 0, err
+	}
+	defer h.Close()
+	if err := regular(h.Name(), fi.Mode()); err != nil {
+		return 0, err
+	}
+	if err := verify(fi); err != nil {
+		return 0, err
+	}
+	sfi, err := src.Stat()
+	if err != nil {
+		return 0, err
+	}
+	cur, err := d.Lstat(from)
+	if err != nil {
+		return 0, err
+	}
+	if !os.SameFile(sfi, cur) {
+		return 0, &fs.PathError{Op: "rename", Path: filepath.Join(d.name, from), Err: errors.New("replaced by another file")}
+	}
+	if err := unix.Renameat(d.fd, from, d.fd, to); err != nil {
+		return 0, &fs.PathError{Op: "renameat", Path: h.Name(), Err: err}
+	}
+	return linksAfter(h)
+}
+
+// linksAfter returns the number of names the file of h has.
+func linksAfter(h *os.File) (uint64, error) {
+	fi, err := h.Stat()
+	if err != nil {
+		return 1, err
+	}
+	return Links(fi), nil
+}
+
+// Chtimes sets the access and modification times of f, which d holds as
+// name, on the descriptor itself (utimensat(2) with no name).
+func (d *Dir) Chtimes(f *os.File, name string, atime, mtime time.Time) error {
+	ts := [2]unix.Timespec{unix.NsecToTimespec(atime.UnixNano()), unix.NsecToTimespec(mtime.UnixNano())}
+	sc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	err = sc.Control(func(fd uintptr) {
+		if _, _, e := unix.Syscall6(unix.SYS_UTIMENSAT, fd, 0, uintptr(unsafe.Pointer(&ts[0])), 0, 0, 0); e != 0 {
+			serr = e
+		}
+	})
+	if err == nil {
+		err = serr
+	}
+	if err != nil {
+		return &fs.PathError{Op: "utimensat", Path: filepath.Join(d.name, name), Err: err}
+	}
+	return nil
+}
