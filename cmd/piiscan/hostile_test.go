@@ -108,7 +108,7 @@ func TestFatalErrorsEscapedOnStderr(t *testing.T) {
 	hostile := "x\x1b]0;pwned\x07\x1b[2J\u202e"
 	for _, args := range [][]string{
 		{"scan", "--config", filepath.Join(t.TempDir(), hostile+".yaml"), examples},
-		{"scan", "-o", filepath.Join(t.TempDir(), "missing", hostile), examples},
+		{"scan", "-o", filepath.Join(t.TempDir(), hostile, "report.json"), examples},
 	} {
 		code, _, errs := runCLI(t, "", args...)
 		if code != exitUsage {
