@@ -188,11 +188,15 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 	if err := ex.ctx.Err(); err != nil {
 		return err
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(&stickyReader{r: r}, 64<<10)
 	head, err := br.Peek(512)
-	if err != nil && err != io.EOF {
+	if err != nil && err != io.EOF && len(head) == 0 {
 		return readError(name, "read", err)
 	}
+	// A stream that fails within its first 512 bytes (a truncated .gz)
+	// goes on all the same: its reader gives the bytes read, then the
+	// error again, so what came before the damage is scanned and the
+	// damage reported.
 	switch f := Sniff(head); f {
 	case FormatGzip, FormatZstd, FormatBzip2, FormatXz:
 		if layers >= maxLayers {
@@ -218,6 +222,23 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 		return ex.zip(name, br, size, ra, depth)
 	}
 	return ex.fn(name, br)
+}
+
+// stickyReader returns the first error of r for good: bufio.Reader.Peek
+// hands an error out once and forgets it, and a decompressor need not
+// return it twice.
+type stickyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.err = err
+	return n, err
 }
 
 // readError wraps a read failure, keeping decompression errors recognisable
