@@ -19,7 +19,6 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 )
 
 // Limits bound the work one top-level input may cause, against
@@ -201,11 +200,6 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 	case FormatGzip, FormatZstd, FormatBzip2, FormatXz:
 		if layers >= maxLayers {
 			return &fs.PathError{Op: "decompress", Path: name, Err: fmt.Errorf("%w: more than %d compression layers", ErrBomb, maxLayers)}
-		}
-		if f == FormatXz {
-			if d := xzDictSize(head); d > maxWindow {
-				return &fs.PathError{Op: "xz", Path: name, Err: fmt.Errorf("%w: dictionary of %d bytes exceeds %d", ErrBomb, d, maxWindow)}
-			}
 		}
 		in := &countingReader{r: br}
 		dr, closeFn, err := decompressor(f, in)
@@ -414,11 +408,8 @@ func decompressor(f Format, r io.Reader) (io.Reader, func(), error) {
 	case FormatBzip2:
 		return bzip2.NewReader(r), func() {}, nil
 	case FormatXz:
-		zr, err := xz.NewReader(r)
-		if err != nil {
-			return nil, nil, err
-		}
-		return zr, func() {}, nil
+		// Every block's dictionary is checked (see xz.go).
+		return newXZReader(r, maxWindow), func() {}, nil
 	}
 	return nil, nil, fmt.Errorf("not a compressed format: %v", f)
 }
@@ -426,66 +417,6 @@ func decompressor(f Format, r io.Reader) (io.Reader, func(), error) {
 // maxWindow bounds the memory a decompressor may ask for: zstd windows and
 // xz dictionaries (xz -9 uses 64 MiB).
 const maxWindow = 256 << 20
-
-// xzDictSize returns the LZMA2 dictionary size declared by the first block
-// of an xz stream whose first bytes are head, or 0 when it cannot tell.
-// The decoder allocates whatever a block declares, so a 64-byte file could
-// ask for 4 GiB. Later blocks are not checked here.
-func xzDictSize(head []byte) int64 {
-	const streamHeader = 12
-	if len(head) < streamHeader+2 || head[streamHeader] == 0 {
-		return 0 // no block (an empty stream's index)
-	}
-	h := head[streamHeader:]
-	size := (int(h[0]) + 1) * 4
-	if size > len(h) {
-		return 0
-	}
-	h = h[:size]
-	flags := h[1]
-	p := 2
-	varint := func() (uint64, bool) {
-		var v uint64
-		for i := 0; i < 9 && p < len(h); i++ {
-			b := h[p]
-			p++
-			v |= uint64(b&0x7f) << (7 * i)
-			if b&0x80 == 0 {
-				return v, true
-			}
-		}
-		return 0, false
-	}
-	if flags&0x40 != 0 {
-		if _, ok := varint(); !ok {
-			return 0
-		}
-	}
-	if flags&0x80 != 0 {
-		if _, ok := varint(); !ok {
-			return 0
-		}
-	}
-	for f := 0; f <= int(flags&0x03); f++ {
-		id, ok1 := varint()
-		n, ok2 := varint()
-		if !ok1 || !ok2 || p+int(n) > len(h) {
-			return 0
-		}
-		if id == 0x21 && n == 1 { // LZMA2: one byte encodes the dictionary size
-			b := h[p]
-			if b > 40 {
-				return 1 << 62 // invalid: refuse
-			}
-			if b == 40 {
-				return 1<<32 - 1
-			}
-			return int64(2|b&1) << (b/2 + 11)
-		}
-		p += int(n)
-	}
-	return 0
-}
 
 // countingReader counts the compressed bytes a decompressor consumed.
 type countingReader struct {
@@ -497,6 +428,22 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// ReadByte reads one byte, for decoders that read byte by byte (xz).
+func (c *countingReader) ReadByte() (byte, error) {
+	if br, ok := c.r.(io.ByteReader); ok {
+		b, err := br.ReadByte()
+		if err == nil {
+			c.n++
+		}
+		return b, err
+	}
+	var p [1]byte
+	if _, err := io.ReadFull(c, p[:]); err != nil {
+		return 0, err
+	}
+	return p[0], nil
 }
 
 var errBudget = errors.New("budget")
