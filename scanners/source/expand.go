@@ -2,7 +2,6 @@ package source
 
 import (
 	"archive/tar"
-	"archive/zip"
 	"bufio"
 	"bytes"
 	"compress/bzip2"
@@ -15,8 +14,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
-	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
@@ -43,6 +42,11 @@ type Limits struct {
 	MaxSpool int64
 	// SpoolDir holds spooled archives. Default os.TempDir().
 	SpoolDir string
+	// MaxEntries is the most entries a zip archive may list; one with
+	// more is refused as a bomb. Each entry costs 16 bytes while the
+	// archive is read (its central directory is checked before any
+	// member is). Default 1,000,000.
+	MaxEntries int
 }
 
 // WithDefaults returns l with zero fields set to their defaults.
@@ -61,6 +65,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxSpool <= 0 {
 		l.MaxSpool = 4 << 30
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = 1_000_000
 	}
 	return l
 }
@@ -187,7 +194,9 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 	if err := ex.ctx.Err(); err != nil {
 		return err
 	}
-	br := bufio.NewReaderSize(&stickyReader{r: r}, 64<<10)
+	b := getBuffer(r)
+	defer putBuffer(b)
+	br := b.br
 	head, err := br.Peek(512)
 	if err != nil && err != io.EOF && len(head) == 0 {
 		return readError(name, "read", err)
@@ -218,9 +227,36 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 	return ex.fn(name, br)
 }
 
-// stickyReader returns the first error of r for good: bufio.Reader.Peek
-// hands an error out once and forgets it, and a decompressor need not
-// return it twice.
+// buffer is the buffered reader a stream is read through. Its errors
+// stick: bufio.Reader.Peek hands an error out once and forgets it, and a
+// decompressor need not return it twice.
+type buffer struct {
+	br  *bufio.Reader
+	src stickyReader
+}
+
+// buffers recycles buffers: an archive of a million small members must not
+// allocate 64 KiB for each.
+var buffers = sync.Pool{New: func() any {
+	b := &buffer{}
+	b.br = bufio.NewReaderSize(&b.src, 64<<10)
+	return b
+}}
+
+func getBuffer(r io.Reader) *buffer {
+	b := buffers.Get().(*buffer)
+	b.src = stickyReader{r: r}
+	b.br.Reset(&b.src)
+	return b
+}
+
+func putBuffer(b *buffer) {
+	b.src = stickyReader{}
+	b.br.Reset(&b.src)
+	buffers.Put(b)
+}
+
+// stickyReader returns the first error of r for good.
 type stickyReader struct {
 	r   io.Reader
 	err error
@@ -271,6 +307,9 @@ func (ex *expansion) tar(name string, r io.Reader, depth int) error {
 	in := &countingReader{r: r}
 	tr := tar.NewReader(in)
 	for {
+		if err := ex.ctx.Err(); err != nil {
+			return err
+		}
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			return nil
@@ -338,39 +377,67 @@ func (ex *expansion) zip(name string, br *bufio.Reader, size int64, ra io.Reader
 		}()
 		ra, size = f, n
 	}
-	zr, err := zip.NewReader(ra, size)
+	z, err := openZip(ra, size)
 	if err != nil {
-		return &fs.PathError{Op: "zip", Path: name, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		return &fs.PathError{Op: "zip", Path: name, Err: corrupt(err)}
 	}
-	// klauspost's inflater is faster than the standard library's.
-	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
-	for _, zf := range zr.File {
-		if zf.FileInfo().IsDir() || !zf.Mode().IsRegular() && zf.Mode()&fs.ModeType != 0 {
+	survey, err := z.survey(ex.lim)
+	if err != nil {
+		return &fs.PathError{Op: "zip", Path: name, Err: corrupt(err)}
+	}
+	d := z.dir()
+	for {
+		if err := ex.ctx.Err(); err != nil {
+			return err
+		}
+		e, err := d.next()
+		if err != nil {
+			return &fs.PathError{Op: "zip", Path: name, Err: corrupt(err)}
+		}
+		if e == nil {
+			return nil
+		}
+		if e.skip() {
 			continue
 		}
-		p := ex.member(name, zf.Name)
-		if err := ex.zipMember(p, zf, depth); err != nil {
+		p := ex.member(name, string(e.name))
+		if err := ex.zipMember(p, z, e, survey, depth); err != nil {
+			if errors.Is(err, errOverlap) {
+				return &fs.PathError{Op: "zip", Path: name, Err: err}
+			}
 			if err := ex.memberError(p, err); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
 }
 
-func (ex *expansion) zipMember(p string, zf *zip.File, depth int) error {
-	comp := int64(zf.CompressedSize64)
-	if un := int64(zf.UncompressedSize64); un > ex.lim.RatioFloor && un > max(comp, 1)*ex.lim.MaxRatio {
-		return &fs.PathError{Op: "unzip", Path: p, Err: fmt.Errorf("%w: declared ratio %d:1 exceeds %d:1", ErrBomb, un/max(comp, 1), ex.lim.MaxRatio)}
+// corrupt marks an error reading an archive's structure as ErrCorrupt,
+// unless it says why already.
+func corrupt(err error) error {
+	if errors.Is(err, ErrCorrupt) || errors.Is(err, ErrBomb) || fatal(err) {
+		return err
 	}
-	rc, err := zf.Open()
+	return fmt.Errorf("%w: %v", ErrCorrupt, err)
+}
+
+func (ex *expansion) zipMember(p string, z *zipArchive, e *zipEntry, s *zipSurvey, depth int) error {
+	comp := int64(e.comp)
+	if ex.lim.ratioBomb(e.size, e.comp) {
+		return &fs.PathError{Op: "unzip", Path: p, Err: fmt.Errorf("%w: declared ratio %d:1 exceeds %d:1", ErrBomb, e.size/max(e.comp, 1), ex.lim.MaxRatio)}
+	}
+	data, err := z.data(e, s)
 	if err != nil {
-		return &fs.PathError{Op: "unzip", Path: p, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		return &fs.PathError{Op: "unzip", Path: p, Err: err}
+	}
+	rc, err := openMember(e, data)
+	if err != nil {
+		return &fs.PathError{Op: "unzip", Path: p, Err: corrupt(err)}
 	}
 	defer rc.Close()
 	in := &countingReader{n: comp} // the compressed size is known up front
 	out := &limitedReader{r: rc, in: in, ex: ex, format: FormatZip}
-	return ex.expand(p, out, int64(zf.UncompressedSize64), nil, depth+1, 0)
+	return ex.expand(p, out, int64(e.size), nil, depth+1, 0)
 }
 
 // spool copies a zip archive read from a stream into a temporary file.
@@ -379,16 +446,32 @@ func (ex *expansion) spool(name string, r io.Reader) (*os.File, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("spooling %s: %w", name, err)
 	}
-	n, err := io.Copy(f, io.LimitReader(r, ex.lim.MaxSpool+1))
+	n, err := io.Copy(f, io.LimitReader(ctxReader{ex.ctx, r}, ex.lim.MaxSpool+1))
 	if err == nil && n > ex.lim.MaxSpool {
 		err = fmt.Errorf("%w: zip archive larger than %d bytes cannot be spooled", ErrBomb, ex.lim.MaxSpool)
 	}
 	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
+		if fatal(err) {
+			return nil, 0, err
+		}
 		return nil, 0, readError(name, "spool", err)
 	}
 	return f, n, nil
+}
+
+// ctxReader stops reading once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 func decompressor(f Format, r io.Reader) (io.Reader, func(), error) {
@@ -459,6 +542,9 @@ type limitedReader struct {
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
+	if err := l.ex.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := l.r.Read(p)
 	l.out += int64(n)
 	l.ex.remaining -= int64(n)
