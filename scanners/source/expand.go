@@ -40,7 +40,10 @@ type Limits struct {
 	// another archive, or stdin) that is spooled to a temporary file for
 	// random access. Default 4 GiB.
 	MaxSpool int64
-	// SpoolDir holds spooled archives. Default os.TempDir().
+	// SpoolDir holds spooled archives. Default os.TempDir(). A spool
+	// file has no name there while it is used (on Unix: it is removed
+	// as soon as it is created), and spool files other runs left behind
+	// are removed.
 	SpoolDir string
 	// MaxEntries is the most entries a zip archive may list; one with
 	// more is refused as a bomb. Each entry costs 16 bytes while the
@@ -111,6 +114,11 @@ type Expander struct {
 func (x *Expander) Expand(ctx context.Context, name string, r io.Reader, ra io.ReaderAt, size int64, fn StreamFunc) error {
 	ex := &expansion{ctx: ctx, x: x, lim: x.Limits.WithDefaults(), fn: fn}
 	ex.remaining = ex.lim.MaxBytes
+	dir := ex.lim.SpoolDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	sweepSpool(dir) // once per process and directory
 	if size < 0 {
 		ra = nil
 	}
@@ -371,10 +379,7 @@ func (ex *expansion) zip(name string, br *bufio.Reader, size int64, ra io.Reader
 		if err != nil {
 			return err
 		}
-		defer func() {
-			f.Close()
-			os.Remove(f.Name())
-		}()
+		defer closeSpool(f)
 		ra, size = f, n
 	}
 	z, err := openZip(ra, size)
@@ -442,7 +447,7 @@ func (ex *expansion) zipMember(p string, z *zipArchive, e *zipEntry, s *zipSurve
 
 // spool copies a zip archive read from a stream into a temporary file.
 func (ex *expansion) spool(name string, r io.Reader) (*os.File, int64, error) {
-	f, err := os.CreateTemp(ex.lim.SpoolDir, "piiscan-spool-*.zip")
+	f, err := createSpool(ex.lim.SpoolDir)
 	if err != nil {
 		return nil, 0, fmt.Errorf("spooling %s: %w", name, err)
 	}
@@ -451,8 +456,7 @@ func (ex *expansion) spool(name string, r io.Reader) (*os.File, int64, error) {
 		err = fmt.Errorf("%w: zip archive larger than %d bytes cannot be spooled", ErrBomb, ex.lim.MaxSpool)
 	}
 	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
+		closeSpool(f)
 		if fatal(err) {
 			return nil, 0, err
 		}
