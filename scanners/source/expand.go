@@ -437,7 +437,7 @@ func (ex *expansion) zipMember(p string, z *zipArchive, e *zipEntry, s *zipSurve
 	}
 	rc, err := openMember(e, data)
 	if err != nil {
-		return &fs.PathError{Op: "unzip", Path: p, Err: corrupt(err)}
+		return &fs.PathError{Op: "unzip", Path: p, Err: err}
 	}
 	defer rc.Close()
 	in := &countingReader{n: comp} // the compressed size is known up front

@@ -2,6 +2,7 @@ package source
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -275,8 +276,8 @@ type zipSpan struct{ start, end int64 }
 
 // zipSurvey is what the first pass over the central directory learns.
 type zipSurvey struct {
-	starts []int64 // the entries' offsets, sorted
-	total  uint64  // uncompressed bytes the regular files declare
+	spans []zipSpan // sorted by offset
+	total uint64    // uncompressed bytes the regular files declare
 }
 
 // survey reads the central directory once: the number of entries, the
@@ -311,31 +312,24 @@ func (z *zipArchive) survey(lim Limits) (*zipSurvey, error) {
 			total += e.size // a member over the ratio is refused alone
 		}
 	}
-	slices.SortFunc(spans, func(a, b zipSpan) int {
-		switch {
-		case a.start < b.start:
-			return -1
-		case a.start > b.start:
-			return 1
-		}
-		return 0
-	})
-	s := &zipSurvey{starts: make([]int64, len(spans)), total: total}
+	slices.SortFunc(spans, func(a, b zipSpan) int { return cmp.Compare(a.start, b.start) })
 	for i, sp := range spans {
 		next := z.dirStart
 		if i+1 < len(spans) {
 			next = spans[i+1].start
 		}
 		if sp.end > next {
-			return nil, fmt.Errorf("%w: entries overlap (the entry at offset %d runs into the one at %d)", ErrBomb, sp.start-z.base, next-z.base)
+			if i+1 < len(spans) && next == sp.start {
+				return nil, fmt.Errorf("%w: entries overlap (several start at offset %d)", ErrBomb, sp.start-z.base)
+			}
+			return nil, fmt.Errorf("%w: entries overlap (the entry at offset %d runs into what starts at %d)", ErrBomb, sp.start-z.base, next-z.base)
 		}
-		s.starts[i] = sp.start
 	}
 	if lim.ratioBomb(total, uint64(z.size)) {
 		return nil, fmt.Errorf("%w: entries declare %d bytes in all, a ratio of %d:1 to the archive, over %d:1",
 			ErrBomb, total, total/uint64(max(z.size, 1)), lim.MaxRatio)
 	}
-	return s, nil
+	return &zipSurvey{spans: spans, total: total}, nil
 }
 
 // ratioBomb reports whether size bytes made from comp bytes exceed the
@@ -359,14 +353,19 @@ func (z *zipArchive) data(e *zipEntry, s *zipSurvey) (*io.SectionReader, error) 
 	start := e.offset + zipLocalLen + int64(le.Uint16(h[26:])) + int64(le.Uint16(h[28:]))
 	end := start + int64(e.comp)
 	next := z.dirStart
-	if i, ok := slices.BinarySearch(s.starts, e.offset); ok && i+1 < len(s.starts) {
-		next = s.starts[i+1]
+	i, ok := slices.BinarySearchFunc(s.spans, e.offset, func(sp zipSpan, off int64) int { return cmp.Compare(sp.start, off) })
+	if ok && i+1 < len(s.spans) {
+		next = s.spans[i+1].start
 	}
 	if end > next {
 		return nil, fmt.Errorf("%w: entries overlap (the data at offset %d runs into the entry at %d)", errOverlap, e.offset-z.base, next-z.base)
 	}
 	return io.NewSectionReader(z.ra, start, int64(e.comp)), nil
 }
+
+// errEncrypted is the error for an encrypted member: it is not corrupt,
+// and it cannot be scanned.
+var errEncrypted = errors.New("encrypted member: cannot be scanned")
 
 // errOverlap marks overlapping entries found while reading: the rest of
 // the archive is not read.
@@ -392,7 +391,7 @@ type zipReader struct {
 // openMember returns a reader of e's content.
 func openMember(e *zipEntry, data *io.SectionReader) (*zipReader, error) {
 	if e.flags&zipFlagCrypto != 0 {
-		return nil, errors.New("encrypted member: cannot be scanned")
+		return nil, errEncrypted
 	}
 	zr := &zipReader{size: e.size, crc: e.crc, check: e.crc != 0}
 	switch e.method {
@@ -409,7 +408,7 @@ func openMember(e *zipEntry, data *io.SectionReader) (*zipReader, error) {
 		}
 		if fl, ok := inflaters.Get().(io.ReadCloser); ok {
 			if err := fl.(flate.Resetter).Reset(zr.br, nil); err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 			}
 			zr.fl = fl
 		} else {

@@ -369,7 +369,20 @@ func TestExpandZipFromTheZipTool(t *testing.T) {
 	run("zip", "-qr", "-fz", "zip64.zip", "src")
 	run("sh", "-c", "cat src/a.txt | zip -q piped.zip -") // streamed: data descriptor
 	run("sh", "-c", "cp plain.zip comment.zip && echo 'a comment' | zip -qz comment.zip")
+	run("zip", "-qr", "-P", "secret", "encrypted.zip", "src")
 
+	t.Run("encrypted.zip", func(t *testing.T) {
+		p := filepath.Join(dir, "encrypted.zip")
+		rec, err := expandFile(t, p, Limits{}, true)
+		if err != nil || len(rec.streams) != 0 || len(rec.members) != 3 {
+			t.Fatalf("Expand = %v, streams %q, member errors %v: want an error for each member", err, rec.paths(), rec.members)
+		}
+		for _, m := range rec.members {
+			if !errors.Is(m.err, errEncrypted) {
+				t.Errorf("%s: %v, want it reported as encrypted", m.path, m.err)
+			}
+		}
+	})
 	for _, name := range []string{"plain.zip", "stored.zip", "zip64.zip", "piped.zip", "comment.zip"} {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(dir, name)
