@@ -470,19 +470,23 @@ func TestExpandCorruptCompressed(t *testing.T) {
 		data   []byte
 		want   []byte // the content the stream starts with
 		fnSees bool   // whether the StreamFunc is called and sees the error
+		least  int    // how many bytes of want it must see before the error
 	}{
-		{"gzip cut in half", gzLong[:len(gzLong)/2], long, true},
-		{"gzip without its trailer", gzLong[:len(gzLong)-8], long, true},
-		{"gzip bad CRC", badCRC, long, true},
-		{"gzip bad size", badSize, long, true},
-		{"short gzip cut in half", gzShort[:len(gzShort)/2], short, false},
-		{"gzip header cut", gzShort[:5], nil, false},
-		{"gzip bad header flags", append([]byte{0x1f, 0x8b, 8, 0xe0}, gzShort[4:]...), nil, false},
-		{"gzip bad compression method", append([]byte{0x1f, 0x8b, 7}, gzShort[3:]...), nil, false},
-		{"zstd cut in half", zstLong[:len(zstLong)/2], longer, true},
-		{"xz cut in half", xzLong[:len(xzLong)/2], longer, true},
-		{"bzip2 cut in half", bz[:len(bz)/2], nil, false},
-		{"gzip garbage body", append(bytes.Clone(gzShort[:10]), noise(2000, 4)...), nil, false},
+		{"gzip cut in half", gzLong[:len(gzLong)/2], long, true, 512},
+		{"gzip without its trailer", gzLong[:len(gzLong)-8], long, true, 512},
+		{"gzip bad CRC", badCRC, long, true, 512},
+		{"gzip bad size", badSize, long, true, 512},
+		// Streams that fail within their first 512 bytes are scanned
+		// too: they used to be reported unread (0 findings, exit 3).
+		{"short gzip cut in half", gzShort[:len(gzShort)/2], short, true, 1},
+		{"short gzip without its trailer", gzShort[:len(gzShort)-8], short, true, len(short)},
+		{"gzip header cut", gzShort[:5], nil, false, 0},
+		{"gzip bad header flags", append([]byte{0x1f, 0x8b, 8, 0xe0}, gzShort[4:]...), nil, false, 0},
+		{"gzip bad compression method", append([]byte{0x1f, 0x8b, 7}, gzShort[3:]...), nil, false, 0},
+		{"zstd cut in half", zstLong[:len(zstLong)/2], longer, true, 512},
+		{"xz cut in half", xzLong[:len(xzLong)/2], longer, true, 512},
+		{"bzip2 cut in half", bz[:len(bz)/2], nil, false, 0},
+		{"gzip garbage body", append(bytes.Clone(gzShort[:10]), noise(2000, 4)...), nil, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -505,8 +509,8 @@ func TestExpandCorruptCompressed(t *testing.T) {
 				t.Errorf("StreamFunc read error %v, want the error Expand returned (%v)", rerr, err)
 			}
 			got := rec.streams[0].content
-			if len(got) < 512 || !bytes.HasPrefix(tt.want, []byte(got)) {
-				t.Errorf("delivered %d bytes before the error, want a prefix of the content of at least 512 bytes", len(got))
+			if len(got) < tt.least || !bytes.HasPrefix(tt.want, []byte(got)) {
+				t.Errorf("delivered %d bytes before the error, want a prefix of the content of at least %d bytes", len(got), tt.least)
 			}
 		})
 	}

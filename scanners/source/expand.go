@@ -2,7 +2,6 @@ package source
 
 import (
 	"archive/tar"
-	"archive/zip"
 	"bufio"
 	"bytes"
 	"compress/bzip2"
@@ -15,11 +14,10 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 
-	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 )
 
 // Limits bound the work one top-level input may cause, against
@@ -42,8 +40,16 @@ type Limits struct {
 	// another archive, or stdin) that is spooled to a temporary file for
 	// random access. Default 4 GiB.
 	MaxSpool int64
-	// SpoolDir holds spooled archives. Default os.TempDir().
+	// SpoolDir holds spooled archives. Default os.TempDir(). A spool
+	// file has no name there while it is used (on Unix: it is removed
+	// as soon as it is created), and spool files other runs left behind
+	// are removed.
 	SpoolDir string
+	// MaxEntries is the most entries a zip archive may list; one with
+	// more is refused as a bomb. Each entry costs 16 bytes while the
+	// archive is read (its central directory is checked before any
+	// member is). Default 1,000,000.
+	MaxEntries int
 }
 
 // WithDefaults returns l with zero fields set to their defaults.
@@ -62,6 +68,9 @@ func (l Limits) WithDefaults() Limits {
 	}
 	if l.MaxSpool <= 0 {
 		l.MaxSpool = 4 << 30
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = 1_000_000
 	}
 	return l
 }
@@ -105,6 +114,11 @@ type Expander struct {
 func (x *Expander) Expand(ctx context.Context, name string, r io.Reader, ra io.ReaderAt, size int64, fn StreamFunc) error {
 	ex := &expansion{ctx: ctx, x: x, lim: x.Limits.WithDefaults(), fn: fn}
 	ex.remaining = ex.lim.MaxBytes
+	dir := ex.lim.SpoolDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	sweepSpool(dir) // once per process and directory
 	if size < 0 {
 		ra = nil
 	}
@@ -188,20 +202,21 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 	if err := ex.ctx.Err(); err != nil {
 		return err
 	}
-	br := bufio.NewReaderSize(r, 64<<10)
+	b := getBuffer(r)
+	defer putBuffer(b)
+	br := b.br
 	head, err := br.Peek(512)
-	if err != nil && err != io.EOF {
+	if err != nil && err != io.EOF && len(head) == 0 {
 		return readError(name, "read", err)
 	}
+	// A stream that fails within its first 512 bytes (a truncated .gz)
+	// goes on all the same: its reader gives the bytes read, then the
+	// error again, so what came before the damage is scanned and the
+	// damage reported.
 	switch f := Sniff(head); f {
 	case FormatGzip, FormatZstd, FormatBzip2, FormatXz:
 		if layers >= maxLayers {
 			return &fs.PathError{Op: "decompress", Path: name, Err: fmt.Errorf("%w: more than %d compression layers", ErrBomb, maxLayers)}
-		}
-		if f == FormatXz {
-			if d := xzDictSize(head); d > maxWindow {
-				return &fs.PathError{Op: "xz", Path: name, Err: fmt.Errorf("%w: dictionary of %d bytes exceeds %d", ErrBomb, d, maxWindow)}
-			}
 		}
 		in := &countingReader{r: br}
 		dr, closeFn, err := decompressor(f, in)
@@ -218,6 +233,50 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 		return ex.zip(name, br, size, ra, depth)
 	}
 	return ex.fn(name, br)
+}
+
+// buffer is the buffered reader a stream is read through. Its errors
+// stick: bufio.Reader.Peek hands an error out once and forgets it, and a
+// decompressor need not return it twice.
+type buffer struct {
+	br  *bufio.Reader
+	src stickyReader
+}
+
+// buffers recycles buffers: an archive of a million small members must not
+// allocate 64 KiB for each.
+var buffers = sync.Pool{New: func() any {
+	b := &buffer{}
+	b.br = bufio.NewReaderSize(&b.src, 64<<10)
+	return b
+}}
+
+func getBuffer(r io.Reader) *buffer {
+	b := buffers.Get().(*buffer)
+	b.src = stickyReader{r: r}
+	b.br.Reset(&b.src)
+	return b
+}
+
+func putBuffer(b *buffer) {
+	b.src = stickyReader{}
+	b.br.Reset(&b.src)
+	buffers.Put(b)
+}
+
+// stickyReader returns the first error of r for good.
+type stickyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.err = err
+	return n, err
 }
 
 // readError wraps a read failure, keeping decompression errors recognisable
@@ -256,6 +315,9 @@ func (ex *expansion) tar(name string, r io.Reader, depth int) error {
 	in := &countingReader{r: r}
 	tr := tar.NewReader(in)
 	for {
+		if err := ex.ctx.Err(); err != nil {
+			return err
+		}
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			return nil
@@ -317,63 +379,103 @@ func (ex *expansion) zip(name string, br *bufio.Reader, size int64, ra io.Reader
 		if err != nil {
 			return err
 		}
-		defer func() {
-			f.Close()
-			os.Remove(f.Name())
-		}()
+		defer closeSpool(f)
 		ra, size = f, n
 	}
-	zr, err := zip.NewReader(ra, size)
+	z, err := openZip(ra, size)
 	if err != nil {
-		return &fs.PathError{Op: "zip", Path: name, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		return &fs.PathError{Op: "zip", Path: name, Err: corrupt(err)}
 	}
-	// klauspost's inflater is faster than the standard library's.
-	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
-	for _, zf := range zr.File {
-		if zf.FileInfo().IsDir() || !zf.Mode().IsRegular() && zf.Mode()&fs.ModeType != 0 {
+	survey, err := z.survey(ex.lim)
+	if err != nil {
+		return &fs.PathError{Op: "zip", Path: name, Err: corrupt(err)}
+	}
+	d := z.dir()
+	for {
+		if err := ex.ctx.Err(); err != nil {
+			return err
+		}
+		e, err := d.next()
+		if err != nil {
+			return &fs.PathError{Op: "zip", Path: name, Err: corrupt(err)}
+		}
+		if e == nil {
+			return nil
+		}
+		if e.skip() {
 			continue
 		}
-		p := ex.member(name, zf.Name)
-		if err := ex.zipMember(p, zf, depth); err != nil {
+		p := ex.member(name, string(e.name))
+		if err := ex.zipMember(p, z, e, survey, depth); err != nil {
+			if errors.Is(err, errOverlap) {
+				return &fs.PathError{Op: "zip", Path: name, Err: err}
+			}
 			if err := ex.memberError(p, err); err != nil {
 				return err
 			}
 		}
 	}
-	return nil
 }
 
-func (ex *expansion) zipMember(p string, zf *zip.File, depth int) error {
-	comp := int64(zf.CompressedSize64)
-	if un := int64(zf.UncompressedSize64); un > ex.lim.RatioFloor && un > max(comp, 1)*ex.lim.MaxRatio {
-		return &fs.PathError{Op: "unzip", Path: p, Err: fmt.Errorf("%w: declared ratio %d:1 exceeds %d:1", ErrBomb, un/max(comp, 1), ex.lim.MaxRatio)}
+// corrupt marks an error reading an archive's structure as ErrCorrupt,
+// unless it says why already.
+func corrupt(err error) error {
+	if errors.Is(err, ErrCorrupt) || errors.Is(err, ErrBomb) || fatal(err) {
+		return err
 	}
-	rc, err := zf.Open()
+	return fmt.Errorf("%w: %v", ErrCorrupt, err)
+}
+
+func (ex *expansion) zipMember(p string, z *zipArchive, e *zipEntry, s *zipSurvey, depth int) error {
+	comp := int64(e.comp)
+	if ex.lim.ratioBomb(e.size, e.comp) {
+		return &fs.PathError{Op: "unzip", Path: p, Err: fmt.Errorf("%w: declared ratio %d:1 exceeds %d:1", ErrBomb, e.size/max(e.comp, 1), ex.lim.MaxRatio)}
+	}
+	data, err := z.data(e, s)
 	if err != nil {
-		return &fs.PathError{Op: "unzip", Path: p, Err: fmt.Errorf("%w: %v", ErrCorrupt, err)}
+		return &fs.PathError{Op: "unzip", Path: p, Err: err}
+	}
+	rc, err := openMember(e, data)
+	if err != nil {
+		return &fs.PathError{Op: "unzip", Path: p, Err: err}
 	}
 	defer rc.Close()
 	in := &countingReader{n: comp} // the compressed size is known up front
 	out := &limitedReader{r: rc, in: in, ex: ex, format: FormatZip}
-	return ex.expand(p, out, int64(zf.UncompressedSize64), nil, depth+1, 0)
+	return ex.expand(p, out, int64(e.size), nil, depth+1, 0)
 }
 
 // spool copies a zip archive read from a stream into a temporary file.
 func (ex *expansion) spool(name string, r io.Reader) (*os.File, int64, error) {
-	f, err := os.CreateTemp(ex.lim.SpoolDir, "piiscan-spool-*.zip")
+	f, err := createSpool(ex.lim.SpoolDir)
 	if err != nil {
 		return nil, 0, fmt.Errorf("spooling %s: %w", name, err)
 	}
-	n, err := io.Copy(f, io.LimitReader(r, ex.lim.MaxSpool+1))
+	n, err := io.Copy(f, io.LimitReader(ctxReader{ex.ctx, r}, ex.lim.MaxSpool+1))
 	if err == nil && n > ex.lim.MaxSpool {
 		err = fmt.Errorf("%w: zip archive larger than %d bytes cannot be spooled", ErrBomb, ex.lim.MaxSpool)
 	}
 	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
+		closeSpool(f)
+		if fatal(err) {
+			return nil, 0, err
+		}
 		return nil, 0, readError(name, "spool", err)
 	}
 	return f, n, nil
+}
+
+// ctxReader stops reading once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 func decompressor(f Format, r io.Reader) (io.Reader, func(), error) {
@@ -393,11 +495,8 @@ func decompressor(f Format, r io.Reader) (io.Reader, func(), error) {
 	case FormatBzip2:
 		return bzip2.NewReader(r), func() {}, nil
 	case FormatXz:
-		zr, err := xz.NewReader(r)
-		if err != nil {
-			return nil, nil, err
-		}
-		return zr, func() {}, nil
+		// Every block's dictionary is checked (see xz.go).
+		return newXZReader(r, maxWindow), func() {}, nil
 	}
 	return nil, nil, fmt.Errorf("not a compressed format: %v", f)
 }
@@ -405,66 +504,6 @@ func decompressor(f Format, r io.Reader) (io.Reader, func(), error) {
 // maxWindow bounds the memory a decompressor may ask for: zstd windows and
 // xz dictionaries (xz -9 uses 64 MiB).
 const maxWindow = 256 << 20
-
-// xzDictSize returns the LZMA2 dictionary size declared by the first block
-// of an xz stream whose first bytes are head, or 0 when it cannot tell.
-// The decoder allocates whatever a block declares, so a 64-byte file could
-// ask for 4 GiB. Later blocks are not checked here.
-func xzDictSize(head []byte) int64 {
-	const streamHeader = 12
-	if len(head) < streamHeader+2 || head[streamHeader] == 0 {
-		return 0 // no block (an empty stream's index)
-	}
-	h := head[streamHeader:]
-	size := (int(h[0]) + 1) * 4
-	if size > len(h) {
-		return 0
-	}
-	h = h[:size]
-	flags := h[1]
-	p := 2
-	varint := func() (uint64, bool) {
-		var v uint64
-		for i := 0; i < 9 && p < len(h); i++ {
-			b := h[p]
-			p++
-			v |= uint64(b&0x7f) << (7 * i)
-			if b&0x80 == 0 {
-				return v, true
-			}
-		}
-		return 0, false
-	}
-	if flags&0x40 != 0 {
-		if _, ok := varint(); !ok {
-			return 0
-		}
-	}
-	if flags&0x80 != 0 {
-		if _, ok := varint(); !ok {
-			return 0
-		}
-	}
-	for f := 0; f <= int(flags&0x03); f++ {
-		id, ok1 := varint()
-		n, ok2 := varint()
-		if !ok1 || !ok2 || p+int(n) > len(h) {
-			return 0
-		}
-		if id == 0x21 && n == 1 { // LZMA2: one byte encodes the dictionary size
-			b := h[p]
-			if b > 40 {
-				return 1 << 62 // invalid: refuse
-			}
-			if b == 40 {
-				return 1<<32 - 1
-			}
-			return int64(2|b&1) << (b/2 + 11)
-		}
-		p += int(n)
-	}
-	return 0
-}
 
 // countingReader counts the compressed bytes a decompressor consumed.
 type countingReader struct {
@@ -476,6 +515,22 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// ReadByte reads one byte, for decoders that read byte by byte (xz).
+func (c *countingReader) ReadByte() (byte, error) {
+	if br, ok := c.r.(io.ByteReader); ok {
+		b, err := br.ReadByte()
+		if err == nil {
+			c.n++
+		}
+		return b, err
+	}
+	var p [1]byte
+	if _, err := io.ReadFull(c, p[:]); err != nil {
+		return 0, err
+	}
+	return p[0], nil
 }
 
 var errBudget = errors.New("budget")
@@ -491,6 +546,9 @@ type limitedReader struct {
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
+	if err := l.ex.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := l.r.Read(p)
 	l.out += int64(n)
 	l.ex.remaining -= int64(n)

@@ -30,6 +30,8 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		zipBytes(t, reg("in.tar", string(tarball)), reg("x.gz", string(gzipBytes(t, []byte("x\n"))))),
 		v7Tar("old.txt", "v7\n"),
 		nestGzip(t, []byte("deep\n"), 4),
+		concat(craftXZ(0, []byte("block one\n"), []byte("block two\n")), make([]byte, 4), xzBytes(t, []byte("stream two\n"))),
+		overlapZip(t, []byte("shared\n"), 3),
 	}
 }
 

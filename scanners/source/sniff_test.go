@@ -126,17 +126,17 @@ func TestFormatString(t *testing.T) {
 }
 
 func TestLimitsWithDefaults(t *testing.T) {
-	defaults := Limits{MaxDepth: 3, MaxBytes: 16 << 30, MaxRatio: 200, RatioFloor: 64 << 20, MaxSpool: 4 << 30}
-	set := Limits{MaxDepth: 1, MaxBytes: 2, MaxRatio: 3, RatioFloor: 4, MaxSpool: 5, SpoolDir: "/spool"}
+	defaults := Limits{MaxDepth: 3, MaxBytes: 16 << 30, MaxRatio: 200, RatioFloor: 64 << 20, MaxSpool: 4 << 30, MaxEntries: 1_000_000}
+	set := Limits{MaxDepth: 1, MaxBytes: 2, MaxRatio: 3, RatioFloor: 4, MaxSpool: 5, SpoolDir: "/spool", MaxEntries: 6}
 	tests := []struct {
 		name string
 		in   Limits
 		want Limits
 	}{
 		{"zero", Limits{}, defaults},
-		{"negative", Limits{MaxDepth: -1, MaxBytes: -1, MaxRatio: -1, RatioFloor: -1, MaxSpool: -1}, defaults},
+		{"negative", Limits{MaxDepth: -1, MaxBytes: -1, MaxRatio: -1, RatioFloor: -1, MaxSpool: -1, MaxEntries: -1}, defaults},
 		{"all set", set, set},
-		{"some set", Limits{MaxRatio: 10, SpoolDir: "d"}, Limits{MaxDepth: 3, MaxBytes: 16 << 30, MaxRatio: 10, RatioFloor: 64 << 20, MaxSpool: 4 << 30, SpoolDir: "d"}},
+		{"some set", Limits{MaxRatio: 10, SpoolDir: "d"}, Limits{MaxDepth: 3, MaxBytes: 16 << 30, MaxRatio: 10, RatioFloor: 64 << 20, MaxSpool: 4 << 30, SpoolDir: "d", MaxEntries: 1_000_000}},
 	}
 	for _, tt := range tests {
 		if got := tt.in.WithDefaults(); got != tt.want {

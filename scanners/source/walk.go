@@ -38,14 +38,28 @@ type Item struct {
 	// Version identifies the item's content where the source knows it
 	// (an object's ETag), for incremental scans.
 	Version string
+	// follow is set when the walk reached Path through a symbolic link
+	// it follows (a target named by the user, or FollowSymlinks): Open
+	// follows it too. Otherwise Path was a regular file, and a link put
+	// in its place after the walk is refused.
+	follow bool
 }
 
-// Open opens the item for reading.
+// ErrNotRegular marks an input that is no longer a regular file when it is
+// opened: a named pipe, device, socket or directory put in its place after
+// the walk listed it. Opening one is refused without blocking.
+var ErrNotRegular = errors.New("not a regular file (it changed after it was listed)")
+
+// Open opens the item for reading. A file must still be a regular file:
+// anything else put in its place since the walk (a named pipe with no
+// writer would block the open forever) is refused at once with an error
+// wrapping ErrNotRegular, and a regular file that became a symbolic link
+// is not followed unless the walk followed a link there.
 func (it Item) Open() (*os.File, error) {
 	if it.Path == Stdin {
 		return os.Stdin, nil
 	}
-	return os.Open(it.Path)
+	return openRegular(it.Path, it.follow)
 }
 
 // WalkOptions select the files of a walk.
@@ -152,7 +166,11 @@ func Walk(ctx context.Context, targets []string, opts WalkOptions, fns WalkFuncs
 				matchAny(opts.Exclude, filepath.Base(t), filepath.Base(t)) || !opts.keep(fi.Size(), fi.ModTime()) {
 				continue
 			}
-			if err := fns.Item(Item{Path: t, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
+			follow := true // a target named by the user is followed
+			if lfi, err := os.Lstat(t); err == nil && lfi.Mode().IsRegular() {
+				follow = false
+			}
+			if err := fns.Item(Item{Path: t, Size: fi.Size(), ModTime: fi.ModTime(), follow: follow}); err != nil {
 				return err
 			}
 			continue
@@ -222,8 +240,10 @@ func (w *walker) walk(root, dir string) error {
 		}
 		mode := d.Type()
 		var fi fs.FileInfo
+		follow := false
 		switch {
 		case mode&fs.ModeSymlink != 0:
+			follow = true
 			if !w.opts.FollowSymlinks {
 				w.fns.Skipped(path, SkipSymlink)
 				return nil
@@ -254,7 +274,7 @@ func (w *walker) walk(root, dir string) error {
 		if len(w.opts.Include) > 0 && !matchAny(w.opts.Include, rel, d.Name()) || !w.opts.keep(fi.Size(), fi.ModTime()) {
 			return nil
 		}
-		return w.fns.Item(Item{Path: path, Size: fi.Size(), ModTime: fi.ModTime()})
+		return w.fns.Item(Item{Path: path, Size: fi.Size(), ModTime: fi.ModTime(), follow: follow})
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestWalkSpecialFiles(t *testing.T) {
@@ -116,6 +117,102 @@ func TestWalkExcludePrunesWithoutReading(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkEvents(t, l.events, []string{evItem(in(root, "sub/keep.txt"))})
+		})
+	}
+}
+
+// openWithin opens it in the background and gives up after d. A stuck
+// open of a named pipe is released by opening the pipe for writing.
+func openWithin(t *testing.T, it Item, d time.Duration) (*os.File, error) {
+	t.Helper()
+	type res struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan res, 1)
+	go func() {
+		f, err := it.Open()
+		done <- res{f, err}
+	}()
+	select {
+	case r := <-done:
+		return r.f, r.err
+	case <-time.After(d):
+		if w, err := os.OpenFile(it.Path, os.O_WRONLY, 0); err == nil {
+			w.Close()
+		}
+		if r := <-done; r.f != nil {
+			r.f.Close()
+		}
+		regression(t, "opening a file replaced by a named pipe blocks",
+			"Item.Open(%s) still blocked after %v", it.Path, d)
+		return nil, nil
+	}
+}
+
+// A file listed by the walk and replaced before it is opened: by a named
+// pipe without a writer (open used to block forever, and with it the
+// scan and its shutdown), by a directory, or by a symbolic link.
+func TestItemOpenRefusesWhatReplacedAFile(t *testing.T) {
+	root := t.TempDir()
+	mkTree(t, root, "fifo.log", "dir.log", "link.log", "kept.log", "secret")
+	if err := os.WriteFile(in(root, "secret"), []byte("not for this scan"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	symlink(t, "kept.log", in(root, "followed.log"))
+	l, err := runWalk(t, context.Background(), []string{root}, WalkOptions{FollowSymlinks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	swap := func(name string, make func(p string) error) {
+		t.Helper()
+		p := in(root, name)
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := make(p); err != nil {
+			t.Skipf("replacing %s: %v", name, err)
+		}
+	}
+	swap("fifo.log", func(p string) error { return syscall.Mkfifo(p, 0o644) })
+	swap("dir.log", func(p string) error { return os.Mkdir(p, 0o755) })
+	swap("link.log", func(p string) error { return os.Symlink("secret", p) })
+
+	for _, tt := range []struct {
+		name    string
+		refused bool
+	}{
+		{"fifo.log", true},
+		{"dir.log", true},
+		{"link.log", true},
+		{"kept.log", false},
+		{"followed.log", false}, // the walk followed this link: so does Open
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			it, ok := l.items[in(root, tt.name)]
+			if !ok {
+				t.Fatalf("the walk did not list %s: %q", tt.name, l.events)
+			}
+			start := time.Now()
+			f, err := openWithin(t, it, 10*time.Second)
+			if f != nil {
+				f.Close()
+			}
+			if !tt.refused {
+				if err != nil {
+					t.Fatalf("Open = %v, want the file", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNotRegular) {
+				t.Fatalf("Open = %v, want an error wrapping ErrNotRegular", err)
+			}
+			var pe *fs.PathError
+			if !errors.As(err, &pe) || pe.Path != it.Path {
+				t.Errorf("Open = %v, want a *fs.PathError for %s", err, it.Path)
+			}
+			t.Logf("refused in %v: %v", time.Since(start), err)
 		})
 	}
 }
