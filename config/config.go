@@ -92,6 +92,8 @@ type ArchiveSpec struct {
 	MaxDepth int    `yaml:"max_depth"`
 	MaxBytes string `yaml:"max_bytes"`
 	MaxRatio int64  `yaml:"max_ratio"`
+	// MaxEntries is the most entries one zip archive may list.
+	MaxEntries int `yaml:"max_entries"`
 }
 
 // FingerprintSpec says where the fingerprint key comes from. The
@@ -356,7 +358,7 @@ func (c *Config) validate() Errors {
 	c.Allow = allow
 
 	// Archive limits.
-	c.Limits = source.Limits{MaxDepth: f.Archives.MaxDepth, MaxRatio: f.Archives.MaxRatio}
+	c.Limits = source.Limits{MaxDepth: f.Archives.MaxDepth, MaxRatio: f.Archives.MaxRatio, MaxEntries: f.Archives.MaxEntries}
 	if f.Archives.MaxBytes != "" {
 		n, err := ParseSize(f.Archives.MaxBytes)
 		if err != nil {
@@ -369,6 +371,9 @@ func (c *Config) validate() Errors {
 	}
 	if f.Archives.MaxRatio < 0 {
 		bad([]any{"archives", "max_ratio"}, "must not be negative")
+	}
+	if f.Archives.MaxEntries < 0 {
+		bad([]any{"archives", "max_entries"}, "must not be negative")
 	}
 	if u := f.S3.EndpointURL; u != "" {
 		if pu, err := url.Parse(u); err != nil || pu.Scheme == "" || pu.Host == "" {

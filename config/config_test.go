@@ -311,3 +311,17 @@ func TestFingerprintKey(t *testing.T) {
 		t.Errorf("env key: %q %q", k, from)
 	}
 }
+
+func TestArchiveLimits(t *testing.T) {
+	const head = "version: 1\nrules:\n  - id: m\n    detector: email\n    severity: low\n"
+	c, err := Parse("x.yaml", []byte(head+"archives:\n  max_depth: 2\n  max_bytes: 1GiB\n  max_ratio: 50\n  max_entries: 5000\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := c.Limits; l.MaxDepth != 2 || l.MaxBytes != 1<<30 || l.MaxRatio != 50 || l.MaxEntries != 5000 {
+		t.Errorf("limits = %+v", l)
+	}
+	if _, err := Parse("x.yaml", []byte(head+"archives:\n  max_entries: -1\n")); err == nil || !strings.Contains(err.Error(), "x.yaml:7: archives.max_entries: must not be negative") {
+		t.Errorf("negative max_entries: %v", err)
+	}
+}
