@@ -886,7 +886,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		var cv cachedValue
 		if rule.Detector == detect.DetPrivateKey {
 			// The fingerprint covers the key's body, not the marker.
-			fpInput := append(slices.Clip(raw), detect.PrivateKeyBody(data, m.End)...)
+			fpInput := append(slices.Clip(raw), detect.PrivateKeyBody(data, m.Start, m.End)...)
 			cv = cachedValue{finding.Mask(rule.Class, raw), s.opts.Fingerprints.Sum(rule.Class, fpInput)}
 		} else if v, ok := vc.lookup(rule.Class, raw); ok {
 			cv = v

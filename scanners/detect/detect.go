@@ -278,6 +278,7 @@ type Scanner struct {
 	scratch []byte
 	lines   []int // line starts for custom rules
 	v6end   int   // end of the last IPv6 candidate token
+	pemEnd  int   // end of the last private-key block looked at
 	// Pattern rules: the context that stops them, the budget they are
 	// charged to (own for Scan), and what did not finish.
 	ctx      context.Context
@@ -327,6 +328,7 @@ func (s *Scanner) ScanStream(ctx context.Context, budget *Budget, text []byte, c
 	s.hits = s.hits[:0]
 	s.problems = s.problems[:0]
 	s.v6end = 0
+	s.pemEnd = 0
 	s.ctx, s.budget = ctx, budget
 	if budget == nil && len(s.e.custom) > 0 {
 		if s.own == nil {
