@@ -2,12 +2,14 @@ package scanners
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect"
 )
 
 // scanWithin scans targets like collect, but fails the test when the scan
@@ -43,6 +45,107 @@ func scanWithin(t *testing.T, ctx context.Context, limit time.Duration, opts Opt
 		t.Fatalf("the scan did not return within %v", limit)
 	}
 	return nil, nil, 0
+}
+
+// patternEngine is the test engine plus pattern rules.
+func patternEngine(t *testing.T, patterns ...detect.Rule) *detect.Engine {
+	t.Helper()
+	rules := []detect.Rule{{ID: "email", Detector: detect.DetEmail, Severity: finding.SeverityMedium}}
+	e, err := detect.New(append(rules, patterns...), detect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// evilRule is a pattern rule that backtracks exponentially on a line of
+// a's: 100 such lines of 41 bytes (4.1 KB) took 41 s, and their timeouts
+// were dropped without a word.
+func evilRule(id string) detect.Rule {
+	return detect.Rule{ID: id, Class: "secret", Pattern: `(a+)+` + id, Severity: finding.SeverityHigh}
+}
+
+var evilLines = strings.Repeat(strings.Repeat("a", 40)+"\n", 100)
+
+// checkPatternProblems checks that the problems are timeouts of what, on
+// the lines of path, a few and the last one saying the pattern stopped.
+func checkPatternProblems(t *testing.T, stats *Stats, path, what string) {
+	t.Helper()
+	ps := stats.Problems
+	if len(ps) == 0 || len(ps) > detect.DefaultPatternMaxTimeouts {
+		t.Fatalf("problems %+v, want 1 to %d timeouts", ps, detect.DefaultPatternMaxTimeouts)
+	}
+	for _, p := range ps {
+		if p.Path != path || !strings.HasPrefix(p.Error, "line ") || !strings.Contains(p.Error, ": "+what+": pattern timed out after 250ms") {
+			t.Errorf("problem %+v, want %s: line N: %s: pattern timed out", p, path, what)
+		}
+		if strings.Contains(p.Error, "aaaa") || strings.Contains(p.Error, "@example.org") {
+			t.Errorf("problem quotes the input: %q", p.Error)
+		}
+	}
+	if last := ps[len(ps)-1]; len(ps) == detect.DefaultPatternMaxTimeouts && !strings.Contains(last.Error, "not run on the rest of it") {
+		t.Errorf("last problem %q does not say the pattern stopped", last.Error)
+	}
+}
+
+func TestScanReportsPatternRuleTimeouts(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "evil.log")
+	writeFile(t, log, []byte("bob@example.com\n"+evilLines+"carol@example.com\n"))
+	opts := testOptions(t)
+	opts.Engine = patternEngine(t, evilRule("b"))
+	got, stats, took := scanWithin(t, context.Background(), 60*time.Second, opts, log)
+	if took > 15*time.Second {
+		t.Errorf("scan took %v (about 1 s expected)", took)
+	}
+	if len(got) != 2 {
+		t.Errorf("findings %v, want both emails: the rest of the scan goes on", keys(got))
+	}
+	checkPatternProblems(t, stats, log, `rule "b"`)
+}
+
+func TestScanReportsAllowPatternTimeouts(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "auth.log")
+	// A local part of 34 characters hung scan and rules test forever.
+	line := "login " + strings.Repeat("a", 34) + "@example.org\n"
+	writeFile(t, log, []byte(strings.Repeat(line, 100)))
+	allow, err := NewAllowlist(AllowRules{Patterns: []string{`([a-z0-9]+[._-]?)+@example\.com`}}, nil, "US")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := testOptions(t)
+	opts.Allow = allow
+	got, stats, took := scanWithin(t, context.Background(), 60*time.Second, opts, log)
+	if took > 15*time.Second {
+		t.Errorf("scan took %v (about 1 s expected)", took)
+	}
+	if len(got) != 100 {
+		t.Errorf("%d findings, want 100: a value the pattern could not decide is not allowed", len(got))
+	}
+	checkPatternProblems(t, stats, log, `allow pattern "([a-z0-9]+[._-]?)+@example\\.com"`)
+}
+
+func TestScanCancelStopsPatterns(t *testing.T) {
+	dir := t.TempDir()
+	// Ten rules that time out three times each on each of ten files: some
+	// 100 s of regular expressions without cancellation.
+	var rules []detect.Rule
+	for _, id := range strings.Split("bcdefghijk", "") {
+		rules = append(rules, evilRule(id))
+	}
+	for i := range 10 {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("%d.log", i)), []byte(evilLines))
+	}
+	opts := testOptions(t)
+	opts.Engine = patternEngine(t, rules...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(500*time.Millisecond, cancel)
+	_, _, took := scanWithin(t, ctx, 10*time.Second, opts, dir)
+	if took > 5*time.Second {
+		t.Errorf("scan returned %v after it started, cancelled at 0.5 s", took)
+	}
 }
 
 // TestScanPEMMarkersAreLinear scans 2.7 MB of private-key BEGIN markers:

@@ -124,12 +124,18 @@ type SinkFunc func(*finding.Finding) error
 // Add calls f.
 func (f SinkFunc) Add(x *finding.Finding) error { return f(x) }
 
-// Problem is an input that could not be read, fully or at all. Path is
-// written like a finding's path: escaped, ARCHIVE!MEMBER for members (see
+// Problem is an input that could not be read, fully or at all, or whose
+// scan is incomplete: a pattern that timed out on one of its lines ("line
+// 12: rule \"x\": pattern timed out after 250ms"). Path is written like a
+// finding's path: escaped, ARCHIVE!MEMBER for members (see
 // source.JoinMember).
 type Problem struct {
 	Path  string `json:"path"`
 	Error string `json:"error"`
+	// partial: the input was read, only not wholly scanned or reported;
+	// reading it again would not do better, so it does not hold back
+	// checkpoints and incremental positions.
+	partial bool
 }
 
 // Stats summarise a finished scan.
@@ -229,6 +235,8 @@ type stream struct {
 	member  int // index of the stream within its item
 	cols    *detect.Columns
 	allowed map[string]bool // classes allowed in this path by the allowlist
+	// The time pattern rules and allow patterns may still spend on it.
+	patterns, allow *detect.Budget
 	// Collector state.
 	next    int
 	pending map[int]*result
@@ -445,12 +453,13 @@ func (r *run) problemCount() int {
 }
 
 // problemsOf reports whether problems recorded since before concern the
-// file or object named path (its real name) or its members.
+// file or object named path (its real name) or its members. An incomplete
+// scan (see run.incomplete) does not count: the item was read.
 func (r *run) problemsOf(path string, before int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, p := range r.stats.Problems[before:] {
-		if top, _ := source.TopFile(p.Path); top == path {
+		if top, _ := source.TopFile(p.Path); top == path && !p.partial {
 			return true
 		}
 	}
@@ -467,6 +476,16 @@ func (r *run) problem(path string, err error) {
 	r.stats.Problems = append(r.stats.Problems, Problem{Path: path, Error: msg})
 	r.mu.Unlock()
 	r.s.opts.Logger.Warn("cannot read input", "path", path, "error", msg)
+}
+
+// incomplete records that the stream path was read but not wholly scanned,
+// at line: a pattern did not finish.
+func (r *run) incomplete(path string, line int, err error) {
+	msg := fmt.Sprintf("line %d: %v", line, err)
+	r.mu.Lock()
+	r.stats.Problems = append(r.stats.Problems, Problem{Path: path, Error: msg, partial: true})
+	r.mu.Unlock()
+	r.s.opts.Logger.Warn("incomplete scan", "path", path, "error", msg)
 }
 
 // countingReader feeds the progress display.
@@ -635,7 +654,8 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int, rs *re
 		s.opts.Logger.Debug("binary stream skipped", "path", path)
 		return false, nil
 	}
-	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head)}
+	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head),
+		patterns: s.opts.Engine.NewBudget(), allow: s.opts.Allow.NewBudget(s.opts.Engine.PatternLimits())}
 	if s.opts.Place != nil {
 		top, _ := source.TopFile(path) // archive members sit where their archive is
 		st.place = s.opts.Place(top)
@@ -754,7 +774,7 @@ func (r *run) detect() {
 	for c := range r.chunks {
 		res := &result{st: c.st, seq: c.seq, last: c.last}
 		if c.data != nil && r.ctx.Err() == nil {
-			res.findings = r.detectChunk(sc, vc, c, region)
+			r.detectChunk(sc, vc, c, region, res)
 		}
 		if c.buf != nil {
 			r.bufs.Put(c.buf)
@@ -768,20 +788,32 @@ func (r *run) detect() {
 
 // detectChunk scans one chunk. A panic (a bug meeting unexpected input)
 // is reported as a problem of the chunk's path, and the scan goes on.
-func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region string) (out []finding.Finding) {
+func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region string, res *result) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.problem(c.st.path, fmt.Errorf("internal error while scanning line %d: %v", c.line, p))
-			out = nil
+			res.findings = nil
 		}
 	}()
-	cols := c.st.cols
+	st := c.st
+	cols := st.cols
 	if cols != nil && (c.first || c.col0 > 0) {
 		cc := *cols
 		cc.SkipFirstLine = true
 		cols = &cc
 	}
-	return r.findings(c, sc.Scan(c.data, cols), region, vc)
+	st.patterns.Scanned(c.hi - c.lo)
+	st.allow.Scanned(c.hi - c.lo)
+	matches := sc.ScanStream(r.ctx, st.patterns, c.data, cols)
+	for _, p := range sc.PatternProblems() {
+		r.incomplete(st.path, c.lineAt(p.Offset), p.Err)
+	}
+	r.findings(c, matches, region, vc, res)
+}
+
+// lineAt returns the line number of the byte at off in the chunk.
+func (c *chunk) lineAt(off int) int {
+	return c.line + bytes.Count(c.data[:off], []byte{'\n'})
 }
 
 // valueCache remembers, for one worker, the masked form and fingerprint
@@ -853,7 +885,8 @@ func (vc *valueCache) violatesOf(pl *Placement, ruleIdx int, policyRef string) s
 	return v
 }
 
-func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valueCache) []finding.Finding {
+// findings turns the matches of chunk c into res.findings.
+func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valueCache, res *result) {
 	s := r.s
 	var out []finding.Finding
 	if p, ok := r.fslices.Get().(*[]finding.Finding); ok {
@@ -865,13 +898,20 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		if m.Start < c.lo || m.Start >= c.hi {
 			continue
 		}
+		if r.ctx.Err() != nil {
+			break // allow patterns may take a while on each value
+		}
 		rule := &s.rules[m.Rule]
 		if s.classes != nil && !s.classes[rule.Class] || c.st.allowed[rule.Class] {
 			continue
 		}
 		raw := data[m.Start:m.End]
 		norm := detect.Normalize(rule.Class, raw, region)
-		if s.opts.Allow.Value(rule.Class, raw, norm) {
+		allowed, errs := s.opts.Allow.ValueIn(c.st.allow, rule.Class, raw, norm)
+		for _, err := range errs {
+			r.incomplete(c.st.path, c.lineAt(m.Start), err)
+		}
+		if allowed {
 			continue
 		}
 		if n := bytes.Count(data[pos:m.Start], []byte{'\n'}); n > 0 {
@@ -922,7 +962,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		}
 		out = append(out, f)
 	}
-	return out
+	res.findings = out
 }
 
 // joinClauses joins clause references, skipping empty ones.
