@@ -196,3 +196,77 @@ func TestScanPrivateKeyFingerprintIsTheBlocks(t *testing.T) {
 		t.Errorf("findings %v: the same key, with and without its END line, wants one fingerprint", got)
 	}
 }
+
+func TestScanCapsFindingsPerStream(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&b, "%05d user%d@example.com\n", i, i)
+	}
+	big := filepath.Join(dir, "big.log")
+	small := filepath.Join(dir, "small.log")
+	writeFile(t, big, []byte(b.String())) // about 4 chunks of 32 KiB
+	writeFile(t, small, []byte("carol@example.com\n"))
+	tests := []struct {
+		max, want int
+		problem   string
+	}{
+		{1500, 1500, "line 1501: the report stops at 1500 findings for one stream: 3500 more from this line on are not reported"},
+		{5000, 5000, ""},
+		{-1, 5000, ""},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.max), func(t *testing.T) {
+			opts := testOptions(t)
+			opts.ChunkSize = 32 << 10
+			opts.MaxFindings = tt.max
+			inc := &memIncremental{pos: map[string]Position{}}
+			opts.Incremental = inc
+			got, stats := collect(t, opts, dir)
+			var n int
+			for i, f := range got {
+				if f.Path == big {
+					if f.Line != i+1 {
+						t.Fatalf("finding %d on line %d: the report keeps the first findings", i, f.Line)
+					}
+					n++
+				}
+			}
+			if n != tt.want || len(got) != n+1 || stats.Findings != int64(n+1) || stats.Unreported != int64(5000-n) {
+				t.Errorf("%d findings in big.log, %d in all, stats %+v; want %d", n, len(got), stats, tt.want)
+			}
+			var problems []string
+			for _, p := range stats.Problems {
+				problems = append(problems, p.Path+": "+p.Error)
+			}
+			if want := big + ": " + tt.problem; tt.problem != "" && (len(problems) != 1 || problems[0] != want) || tt.problem == "" && len(problems) > 0 {
+				t.Errorf("problems %q, want %q", problems, tt.problem)
+			}
+			// The stream was read: its scan is incomplete, but reading it
+			// again would do no better, so the next scan goes on after it.
+			if inc.pos[big].Offset != int64(b.Len()) {
+				t.Errorf("incremental position %+v, want the end of the file", inc.pos[big])
+			}
+		})
+	}
+}
+
+func TestScanCapsFindingsByDefault(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "flood.log")
+	writeFile(t, log, []byte(strings.Repeat("x@example.com\n", DefaultMaxFindings+10)))
+	opts := testOptions(t)
+	opts.Engine = patternEngine(t)
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	stats, err := s.Scan(context.Background(), []string{log}, SinkFunc(func(*finding.Finding) error { n++; return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != DefaultMaxFindings || len(stats.Problems) != 1 || !strings.Contains(stats.Problems[0].Error, "10 more") {
+		t.Errorf("%d findings, problems %+v; want %d and the 10 left out", n, stats.Problems, DefaultMaxFindings)
+	}
+}

@@ -68,7 +68,21 @@ type Options struct {
 	// share of a sharded scan. The others are only counted
 	// (Stats.OtherShards). An archive is one item: its members go with it.
 	Owns func(path string) bool
+	// MaxFindings caps the findings reported for one stream (a file, an
+	// archive member), so that a hostile input cannot blow up the report:
+	// past it, findings are only counted (Stats.Unreported) and the stream
+	// gets a Problem that says where the report stops and how many findings
+	// were left out, which makes the scan incomplete (exit 3 when findings
+	// do not win). 0 means DefaultMaxFindings; negative, no cap (a scan
+	// that plans an erasure needs every finding).
+	MaxFindings int
 }
+
+// DefaultMaxFindings is the default Options.MaxFindings. A stream with a
+// finding on every line reaches it at about 100,000 lines (some 15 MB of
+// access log); its report is then about 40 MB of JSON lines, already more
+// than anyone reads finding by finding.
+const DefaultMaxFindings = 100_000
 
 // Incremental lets a scan skip what an earlier scan read: unchanged
 // archives and objects, and the part of an append-only plain file that
@@ -126,9 +140,9 @@ func (f SinkFunc) Add(x *finding.Finding) error { return f(x) }
 
 // Problem is an input that could not be read, fully or at all, or whose
 // scan is incomplete: a pattern that timed out on one of its lines ("line
-// 12: rule \"x\": pattern timed out after 250ms"). Path is written like a
-// finding's path: escaped, ARCHIVE!MEMBER for members (see
-// source.JoinMember).
+// 12: rule \"x\": pattern timed out after 250ms"), findings past
+// Options.MaxFindings. Path is written like a finding's path: escaped,
+// ARCHIVE!MEMBER for members (see source.JoinMember).
 type Problem struct {
 	Path  string `json:"path"`
 	Error string `json:"error"`
@@ -159,6 +173,9 @@ type Stats struct {
 	Bytes int64 `json:"bytes"`
 	// Findings is the number of findings reported.
 	Findings int64 `json:"findings"`
+	// Unreported counts the findings left out of the report by
+	// Options.MaxFindings.
+	Unreported int64 `json:"unreported,omitempty"`
 	// Problems lists the inputs that could not be read.
 	Problems []Problem     `json:"unreadable"`
 	Duration time.Duration `json:"-"`
@@ -210,6 +227,9 @@ func New(opts Options) (*Scanner, error) {
 	if opts.Stdin == nil {
 		opts.Stdin = os.Stdin
 	}
+	if opts.MaxFindings == 0 {
+		opts.MaxFindings = DefaultMaxFindings
+	}
 	s := &Scanner{opts: opts, rules: opts.Engine.Rules()}
 	if len(opts.Classes) > 0 {
 		s.classes = map[string]bool{}
@@ -237,9 +257,15 @@ type stream struct {
 	allowed map[string]bool // classes allowed in this path by the allowlist
 	// The time pattern rules and allow patterns may still spend on it.
 	patterns, allow *detect.Budget
+	// capped is set once the findings reported reach Options.MaxFindings:
+	// the workers then only count the stream's findings.
+	capped atomic.Bool
 	// Collector state.
-	next    int
-	pending map[int]*result
+	next       int
+	pending    map[int]*result
+	reported   int64
+	unreported int64
+	capLine    int // line of the first finding left out
 }
 
 // workItem is a top-level input, its place in the walk, and its share of
@@ -283,6 +309,9 @@ type result struct {
 	seq      int
 	last     bool
 	findings []finding.Finding
+	// counted are findings of a capped stream, counted but not made.
+	counted int64
+	countAt int // line of the first of them
 	// itemDone marks the end of an item that had streams streams.
 	itemDone bool
 	item     int
@@ -478,8 +507,9 @@ func (r *run) problem(path string, err error) {
 	r.s.opts.Logger.Warn("cannot read input", "path", path, "error", msg)
 }
 
-// incomplete records that the stream path was read but not wholly scanned,
-// at line: a pattern did not finish.
+// incomplete records that the stream path was read but not wholly scanned
+// or reported, at line: a pattern did not finish, or the stream has more
+// findings than the report takes.
 func (r *run) incomplete(path string, line int, err error) {
 	msg := fmt.Sprintf("line %d: %v", line, err)
 	r.mu.Lock()
@@ -792,7 +822,7 @@ func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region s
 	defer func() {
 		if p := recover(); p != nil {
 			r.problem(c.st.path, fmt.Errorf("internal error while scanning line %d: %v", c.line, p))
-			res.findings = nil
+			res.findings, res.counted = nil, 0
 		}
 	}()
 	st := c.st
@@ -885,13 +915,15 @@ func (vc *valueCache) violatesOf(pl *Placement, ruleIdx int, policyRef string) s
 	return v
 }
 
-// findings turns the matches of chunk c into res.findings.
+// findings turns the matches of chunk c into res.findings or, once the
+// stream is capped (see Options.MaxFindings), only counts them.
 func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valueCache, res *result) {
 	s := r.s
 	var out []finding.Finding
 	if p, ok := r.fslices.Get().(*[]finding.Finding); ok {
 		out = (*p)[:0]
 	}
+	capped := c.st.capped.Load()
 	data := c.data
 	line, pos, lineStart := c.line, 0, 0
 	for _, m := range matches {
@@ -919,6 +951,13 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 			lineStart = pos + bytes.LastIndexByte(data[pos:m.Start], '\n') + 1
 		}
 		pos = m.Start
+		if capped {
+			if res.counted == 0 {
+				res.countAt = line
+			}
+			res.counted++
+			continue
+		}
 		col := m.Start - lineStart + 1
 		if line == c.line {
 			col += c.col0
@@ -1004,14 +1043,37 @@ func (r *run) collect(sink Sink) error {
 		if failed != nil {
 			return
 		}
-		for i := range res.findings {
+		st := res.st
+		keep := len(res.findings)
+		if limit := int64(s.opts.MaxFindings); limit > 0 {
+			if room := max(limit-st.reported, 0); int64(keep) >= room {
+				keep = int(room)
+				st.capped.Store(true) // later chunks are only counted
+			}
+		}
+		for i := range keep {
 			if err := sink.Add(&res.findings[i]); err != nil {
 				failed = fmt.Errorf("writing findings: %w", err)
 				r.cancel(failed) // stop reading: nothing more can be reported
 				return
 			}
 		}
-		n := int64(len(res.findings))
+		if keep < len(res.findings) || res.counted > 0 {
+			if st.unreported == 0 {
+				st.capLine = res.countAt
+				if keep < len(res.findings) {
+					st.capLine = res.findings[keep].Line
+				}
+			}
+			st.unreported += int64(len(res.findings)-keep) + res.counted
+		}
+		if res.last && st.unreported > 0 {
+			r.stats.Unreported += st.unreported
+			r.incomplete(st.path, st.capLine, fmt.Errorf("the report stops at %d findings for one stream: %d more from this line on are not reported",
+				s.opts.MaxFindings, st.unreported))
+		}
+		n := int64(keep)
+		st.reported += n
 		r.stats.Findings += n
 		s.Progress.Findings.Add(n)
 		if cap(res.findings) > 0 {
