@@ -7,6 +7,7 @@ package scanners
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -462,7 +463,9 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 
 	sinkErr := r.collect(sink)
 	r.stats.Duration = time.Since(start)
-	slices.SortFunc(r.stats.Problems, func(a, b Problem) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortFunc(r.stats.Problems, func(a, b Problem) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Error, b.Error))
+	})
 	switch {
 	case sinkErr != nil:
 		return &r.stats, sinkErr
