@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -70,12 +72,19 @@ func TestScanStopsOnSIGTERMInPatterns(t *testing.T) {
 		}
 	}
 	cmd := exec.Command(bin, "--config", policy, "scan", "--format", "jsonl", dir)
+	busy := &watchWriter{want: "pattern timed out", seen: make(chan struct{})}
+	cmd.Stderr = busy
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// Signal once the scan is busy in the patterns: at its first timeout
+	// (or after 2 s: before the fix nothing timed out, it just ran).
+	select {
+	case <-busy.seen:
+	case <-time.After(2 * time.Second):
+	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	time.Sleep(time.Second)
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-exited:
@@ -88,4 +97,26 @@ func TestScanStopsOnSIGTERMInPatterns(t *testing.T) {
 		<-exited
 		t.Fatal("scan still running 10 s after SIGTERM")
 	}
+}
+
+// watchWriter closes seen when what is written to it contains want.
+type watchWriter struct {
+	want string
+	seen chan struct{}
+	mu   sync.Mutex
+	buf  []byte
+	done bool
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.done {
+		w.buf = append(w.buf, p...)
+		if bytes.Contains(w.buf, []byte(w.want)) {
+			close(w.seen)
+			w.done, w.buf = true, nil
+		}
+	}
+	return len(p), nil
 }
