@@ -2,8 +2,11 @@ package scanners
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/dlclark/regexp2"
@@ -18,7 +21,10 @@ type AllowRules struct {
 	// Values are exact values, compared after normalisation (so an email
 	// matches in any case and a phone number in any written form).
 	Values []string
-	// Patterns are regexp2 expressions; a value they match in full is allowed.
+	// Patterns are regexp2 expressions; a value they match in full is
+	// allowed. A match times out after detect.DefaultPatternTimeout, and a
+	// value a pattern could not decide is not allowed by it (see
+	// Allowlist.ValueIn).
 	Patterns []string
 	// CIDRs allow IP addresses inside these ranges.
 	CIDRs []string
@@ -33,6 +39,7 @@ type AllowRules struct {
 type allowSet struct {
 	values   map[string]bool
 	patterns []*regexp2.Regexp
+	base     int // budget slot of patterns[0]
 	prefixes []netip.Prefix
 	paths    []string
 }
@@ -42,6 +49,8 @@ type Allowlist struct {
 	global  *allowSet
 	byClass map[string]*allowSet
 	region  string
+	// names are the allow patterns of every set, as budget slots.
+	names []string
 }
 
 // NewAllowlist compiles global rules and per-class rules. region is the
@@ -52,14 +61,34 @@ func NewAllowlist(global AllowRules, byClass map[string]AllowRules, region strin
 	if a.global, err = compileAllow(global, "", region); err != nil {
 		return nil, err
 	}
-	for class, r := range byClass {
+	a.addNames(a.global, global.Patterns, "allow pattern %q")
+	for _, class := range slices.Sorted(maps.Keys(byClass)) {
+		r := byClass[class]
 		s, err := compileAllow(r, class, region)
 		if err != nil {
 			return nil, fmt.Errorf("class %s: %w", class, err)
 		}
 		a.byClass[class] = s
+		a.addNames(s, r.Patterns, "allow pattern %q of class "+class)
 	}
 	return a, nil
+}
+
+// addNames gives the patterns of s their budget slots.
+func (a *Allowlist) addNames(s *allowSet, patterns []string, format string) {
+	s.base = len(a.names)
+	for _, p := range patterns {
+		a.names = append(a.names, fmt.Sprintf(format, p))
+	}
+}
+
+// NewBudget returns the budget of the allow patterns for one stream, or nil
+// when there are none.
+func (a *Allowlist) NewBudget(limits detect.PatternLimits) *detect.Budget {
+	if a == nil || len(a.names) == 0 {
+		return nil
+	}
+	return detect.NewBudget(limits, a.names)
 }
 
 func compileAllow(r AllowRules, class, region string) (*allowSet, error) {
@@ -72,7 +101,7 @@ func compileAllow(r AllowRules, class, region string) (*allowSet, error) {
 		}
 	}
 	for _, p := range r.Patterns {
-		re, err := regexp2.Compile(`\A(?:`+p+`)\z`, regexp2.None)
+		re, err := detect.CompilePattern(`\A(?:`+p+`)\z`, detect.PatternLimits{})
 		if err != nil {
 			return nil, fmt.Errorf("allow pattern %q: %w", p, err)
 		}
@@ -124,29 +153,43 @@ func (s *allowSet) path(p allowPath) bool {
 	return false
 }
 
-func (s *allowSet) value(class string, raw, norm []byte) bool {
+// value reports whether s allows the value. Its patterns are charged to b
+// (nil: only the match timeout bounds them); those that did not decide
+// are added to errs.
+func (s *allowSet) value(class string, raw, norm []byte, b *detect.Budget, errs []*detect.PatternError) (bool, []*detect.PatternError) {
 	if s.values[string(raw)] || s.values[string(norm)] {
-		return true
+		return true, errs
 	}
 	if len(s.prefixes) > 0 && class == "ip_address" {
 		if addr, err := netip.ParseAddr(string(raw)); err == nil {
 			addr = addr.Unmap()
 			for _, p := range s.prefixes {
 				if p.Contains(addr) {
-					return true
+					return true, errs
 				}
 			}
 		}
 	}
 	if len(s.patterns) > 0 {
 		str := string(raw)
-		for _, re := range s.patterns {
-			if ok, _ := re.MatchString(str); ok {
-				return true
+		for k, re := range s.patterns {
+			if b.Stopped(s.base + k) {
+				continue
+			}
+			t0 := time.Now()
+			ok, err := re.MatchString(str)
+			if b != nil {
+				perr, _ := b.Charge(s.base+k, time.Since(t0), err)
+				if perr != nil {
+					errs = append(errs, perr)
+				}
+			}
+			if ok && err == nil {
+				return true, errs
 			}
 		}
 	}
-	return false
+	return false, errs
 }
 
 // Path reports whether every finding of class in path (a finding path)
@@ -167,14 +210,27 @@ func (a *Allowlist) Path(path, class string) bool {
 }
 
 // Value reports whether a value of class is allowed. norm is its normalised
-// form.
+// form. A pattern that times out on the value does not allow it.
 func (a *Allowlist) Value(class string, raw, norm []byte) bool {
+	ok, _ := a.ValueIn(nil, class, raw, norm)
+	return ok
+}
+
+// ValueIn is Value for a value found in a stream: the allow patterns are
+// charged to b, the stream's budget (see NewBudget), and those that did not
+// decide (a match timed out, or the pattern used up its budget in the
+// stream) are returned, for the caller to report: the value is not allowed
+// by them.
+func (a *Allowlist) ValueIn(b *detect.Budget, class string, raw, norm []byte) (bool, []*detect.PatternError) {
 	if a == nil {
-		return false
+		return false, nil
 	}
-	if a.global.value(class, raw, norm) {
-		return true
+	ok, errs := a.global.value(class, raw, norm, b, nil)
+	if ok {
+		return true, errs
 	}
-	s := a.byClass[class]
-	return s != nil && s.value(class, raw, norm)
+	if s := a.byClass[class]; s != nil {
+		return s.value(class, raw, norm, b, errs)
+	}
+	return false, errs
 }

@@ -7,6 +7,7 @@ package scanners
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,7 +69,21 @@ type Options struct {
 	// share of a sharded scan. The others are only counted
 	// (Stats.OtherShards). An archive is one item: its members go with it.
 	Owns func(path string) bool
+	// MaxFindings caps the findings reported for one stream (a file, an
+	// archive member), so that a hostile input cannot blow up the report:
+	// past it, findings are only counted (Stats.Unreported) and the stream
+	// gets a Problem that says where the report stops and how many findings
+	// were left out, which makes the scan incomplete (exit 3 when findings
+	// do not win). 0 means DefaultMaxFindings; negative, no cap (a scan
+	// that plans an erasure needs every finding).
+	MaxFindings int
 }
+
+// DefaultMaxFindings is the default Options.MaxFindings. A stream with a
+// finding on every line reaches it at about 100,000 lines (some 15 MB of
+// access log); its report is then about 40 MB of JSON lines, already more
+// than anyone reads finding by finding.
+const DefaultMaxFindings = 100_000
 
 // Incremental lets a scan skip what an earlier scan read: unchanged
 // archives and objects, and the part of an append-only plain file that
@@ -124,12 +139,18 @@ type SinkFunc func(*finding.Finding) error
 // Add calls f.
 func (f SinkFunc) Add(x *finding.Finding) error { return f(x) }
 
-// Problem is an input that could not be read, fully or at all. Path is
-// written like a finding's path: escaped, ARCHIVE!MEMBER for members (see
-// source.JoinMember).
+// Problem is an input that could not be read, fully or at all, or whose
+// scan is incomplete: a pattern that timed out on one of its lines ("line
+// 12: rule \"x\": pattern timed out after 250ms"), findings past
+// Options.MaxFindings. Path is written like a finding's path: escaped,
+// ARCHIVE!MEMBER for members (see source.JoinMember).
 type Problem struct {
 	Path  string `json:"path"`
 	Error string `json:"error"`
+	// partial: the input was read, only not wholly scanned or reported;
+	// reading it again would not do better, so it does not hold back
+	// checkpoints and incremental positions.
+	partial bool
 }
 
 // Stats summarise a finished scan.
@@ -153,6 +174,9 @@ type Stats struct {
 	Bytes int64 `json:"bytes"`
 	// Findings is the number of findings reported.
 	Findings int64 `json:"findings"`
+	// Unreported counts the findings left out of the report by
+	// Options.MaxFindings.
+	Unreported int64 `json:"unreported,omitempty"`
 	// Problems lists the inputs that could not be read.
 	Problems []Problem     `json:"unreadable"`
 	Duration time.Duration `json:"-"`
@@ -204,6 +228,9 @@ func New(opts Options) (*Scanner, error) {
 	if opts.Stdin == nil {
 		opts.Stdin = os.Stdin
 	}
+	if opts.MaxFindings == 0 {
+		opts.MaxFindings = DefaultMaxFindings
+	}
 	s := &Scanner{opts: opts, rules: opts.Engine.Rules()}
 	if len(opts.Classes) > 0 {
 		s.classes = map[string]bool{}
@@ -229,9 +256,17 @@ type stream struct {
 	member  int // index of the stream within its item
 	cols    *detect.Columns
 	allowed map[string]bool // classes allowed in this path by the allowlist
+	// The time pattern rules and allow patterns may still spend on it.
+	patterns, allow *detect.Budget
+	// capped is set once the findings reported reach Options.MaxFindings:
+	// the workers then only count the stream's findings.
+	capped atomic.Bool
 	// Collector state.
-	next    int
-	pending map[int]*result
+	next       int
+	pending    map[int]*result
+	reported   int64
+	unreported int64
+	capLine    int // line of the first finding left out
 }
 
 // workItem is a top-level input, its place in the walk, and its share of
@@ -275,6 +310,9 @@ type result struct {
 	seq      int
 	last     bool
 	findings []finding.Finding
+	// counted are findings of a capped stream, counted but not made.
+	counted int64
+	countAt int // line of the first of them
 	// itemDone marks the end of an item that had streams streams.
 	itemDone bool
 	item     int
@@ -425,7 +463,9 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 
 	sinkErr := r.collect(sink)
 	r.stats.Duration = time.Since(start)
-	slices.SortFunc(r.stats.Problems, func(a, b Problem) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortFunc(r.stats.Problems, func(a, b Problem) int {
+		return cmp.Or(strings.Compare(a.Path, b.Path), strings.Compare(a.Error, b.Error))
+	})
 	switch {
 	case sinkErr != nil:
 		return &r.stats, sinkErr
@@ -445,12 +485,13 @@ func (r *run) problemCount() int {
 }
 
 // problemsOf reports whether problems recorded since before concern the
-// file or object named path (its real name) or its members.
+// file or object named path (its real name) or its members. An incomplete
+// scan (see run.incomplete) does not count: the item was read.
 func (r *run) problemsOf(path string, before int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, p := range r.stats.Problems[before:] {
-		if top, _ := source.TopFile(p.Path); top == path {
+		if top, _ := source.TopFile(p.Path); top == path && !p.partial {
 			return true
 		}
 	}
@@ -467,6 +508,17 @@ func (r *run) problem(path string, err error) {
 	r.stats.Problems = append(r.stats.Problems, Problem{Path: path, Error: msg})
 	r.mu.Unlock()
 	r.s.opts.Logger.Warn("cannot read input", "path", path, "error", msg)
+}
+
+// incomplete records that the stream path was read but not wholly scanned
+// or reported, at line: a pattern did not finish, or the stream has more
+// findings than the report takes.
+func (r *run) incomplete(path string, line int, err error) {
+	msg := fmt.Sprintf("line %d: %v", line, err)
+	r.mu.Lock()
+	r.stats.Problems = append(r.stats.Problems, Problem{Path: path, Error: msg, partial: true})
+	r.mu.Unlock()
+	r.s.opts.Logger.Warn("incomplete scan", "path", path, "error", msg)
 }
 
 // countingReader feeds the progress display.
@@ -635,7 +687,8 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int, rs *re
 		s.opts.Logger.Debug("binary stream skipped", "path", path)
 		return false, nil
 	}
-	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head)}
+	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head),
+		patterns: s.opts.Engine.NewBudget(), allow: s.opts.Allow.NewBudget(s.opts.Engine.PatternLimits())}
 	if s.opts.Place != nil {
 		top, _ := source.TopFile(path) // archive members sit where their archive is
 		st.place = s.opts.Place(top)
@@ -754,7 +807,7 @@ func (r *run) detect() {
 	for c := range r.chunks {
 		res := &result{st: c.st, seq: c.seq, last: c.last}
 		if c.data != nil && r.ctx.Err() == nil {
-			res.findings = r.detectChunk(sc, vc, c, region)
+			r.detectChunk(sc, vc, c, region, res)
 		}
 		if c.buf != nil {
 			r.bufs.Put(c.buf)
@@ -768,20 +821,32 @@ func (r *run) detect() {
 
 // detectChunk scans one chunk. A panic (a bug meeting unexpected input)
 // is reported as a problem of the chunk's path, and the scan goes on.
-func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region string) (out []finding.Finding) {
+func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region string, res *result) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.problem(c.st.path, fmt.Errorf("internal error while scanning line %d: %v", c.line, p))
-			out = nil
+			res.findings, res.counted = nil, 0
 		}
 	}()
-	cols := c.st.cols
+	st := c.st
+	cols := st.cols
 	if cols != nil && (c.first || c.col0 > 0) {
 		cc := *cols
 		cc.SkipFirstLine = true
 		cols = &cc
 	}
-	return r.findings(c, sc.Scan(c.data, cols), region, vc)
+	st.patterns.Scanned(c.hi - c.lo)
+	st.allow.Scanned(c.hi - c.lo)
+	matches := sc.ScanStream(r.ctx, st.patterns, c.data, cols)
+	for _, p := range sc.PatternProblems() {
+		r.incomplete(st.path, c.lineAt(p.Offset), p.Err)
+	}
+	r.findings(c, matches, region, vc, res)
+}
+
+// lineAt returns the line number of the byte at off in the chunk.
+func (c *chunk) lineAt(off int) int {
+	return c.line + bytes.Count(c.data[:off], []byte{'\n'})
 }
 
 // valueCache remembers, for one worker, the masked form and fingerprint
@@ -853,17 +918,23 @@ func (vc *valueCache) violatesOf(pl *Placement, ruleIdx int, policyRef string) s
 	return v
 }
 
-func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valueCache) []finding.Finding {
+// findings turns the matches of chunk c into res.findings or, once the
+// stream is capped (see Options.MaxFindings), only counts them.
+func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valueCache, res *result) {
 	s := r.s
 	var out []finding.Finding
 	if p, ok := r.fslices.Get().(*[]finding.Finding); ok {
 		out = (*p)[:0]
 	}
+	capped := c.st.capped.Load()
 	data := c.data
 	line, pos, lineStart := c.line, 0, 0
 	for _, m := range matches {
 		if m.Start < c.lo || m.Start >= c.hi {
 			continue
+		}
+		if r.ctx.Err() != nil {
+			break // allow patterns may take a while on each value
 		}
 		rule := &s.rules[m.Rule]
 		if s.classes != nil && !s.classes[rule.Class] || c.st.allowed[rule.Class] {
@@ -871,7 +942,11 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		}
 		raw := data[m.Start:m.End]
 		norm := detect.Normalize(rule.Class, raw, region)
-		if s.opts.Allow.Value(rule.Class, raw, norm) {
+		allowed, errs := s.opts.Allow.ValueIn(c.st.allow, rule.Class, raw, norm)
+		for _, err := range errs {
+			r.incomplete(c.st.path, c.lineAt(m.Start), err)
+		}
+		if allowed {
 			continue
 		}
 		if n := bytes.Count(data[pos:m.Start], []byte{'\n'}); n > 0 {
@@ -879,6 +954,13 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 			lineStart = pos + bytes.LastIndexByte(data[pos:m.Start], '\n') + 1
 		}
 		pos = m.Start
+		if capped {
+			if res.counted == 0 {
+				res.countAt = line
+			}
+			res.counted++
+			continue
+		}
 		col := m.Start - lineStart + 1
 		if line == c.line {
 			col += c.col0
@@ -886,7 +968,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		var cv cachedValue
 		if rule.Detector == detect.DetPrivateKey {
 			// The fingerprint covers the key's body, not the marker.
-			fpInput := append(slices.Clip(raw), detect.PrivateKeyBody(data, m.End)...)
+			fpInput := append(slices.Clip(raw), detect.PrivateKeyBody(data, m.Start, m.End)...)
 			cv = cachedValue{finding.Mask(rule.Class, raw), s.opts.Fingerprints.Sum(rule.Class, fpInput)}
 		} else if v, ok := vc.lookup(rule.Class, raw); ok {
 			cv = v
@@ -922,7 +1004,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		}
 		out = append(out, f)
 	}
-	return out
+	res.findings = out
 }
 
 // joinClauses joins clause references, skipping empty ones.
@@ -964,14 +1046,37 @@ func (r *run) collect(sink Sink) error {
 		if failed != nil {
 			return
 		}
-		for i := range res.findings {
+		st := res.st
+		keep := len(res.findings)
+		if limit := int64(s.opts.MaxFindings); limit > 0 {
+			if room := max(limit-st.reported, 0); int64(keep) >= room {
+				keep = int(room)
+				st.capped.Store(true) // later chunks are only counted
+			}
+		}
+		for i := range keep {
 			if err := sink.Add(&res.findings[i]); err != nil {
 				failed = fmt.Errorf("writing findings: %w", err)
 				r.cancel(failed) // stop reading: nothing more can be reported
 				return
 			}
 		}
-		n := int64(len(res.findings))
+		if keep < len(res.findings) || res.counted > 0 {
+			if st.unreported == 0 {
+				st.capLine = res.countAt
+				if keep < len(res.findings) {
+					st.capLine = res.findings[keep].Line
+				}
+			}
+			st.unreported += int64(len(res.findings)-keep) + res.counted
+		}
+		if res.last && st.unreported > 0 {
+			r.stats.Unreported += st.unreported
+			r.incomplete(st.path, st.capLine, fmt.Errorf("the report stops at %d findings for one stream: %d more from this line on are not reported",
+				s.opts.MaxFindings, st.unreported))
+		}
+		n := int64(keep)
+		st.reported += n
 		r.stats.Findings += n
 		s.Progress.Findings.Add(n)
 		if cap(res.findings) > 0 {

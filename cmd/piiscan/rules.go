@@ -41,7 +41,10 @@ func newRulesCmd(g *globalFlags) *cobra.Command {
 finding: its location, class, rule and masked value (raw with --reveal).
 Useful when writing pattern rules:
 
-  echo 'badge EMP-123456' | piiscan rules test --config my-rules.yaml --reveal`,
+  echo 'badge EMP-123456' | piiscan rules test --config my-rules.yaml --reveal
+
+A pattern (of a rule or of the allow list) that times out on a line is
+reported with the line, and the exit code is 3.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return testRules(cmd, g)
@@ -167,6 +170,11 @@ func testRules(cmd *cobra.Command, g *globalFlags) error {
 	}
 	for _, p := range stats.Problems {
 		fmt.Fprintf(cmd.ErrOrStderr(), "piiscan: cannot read %s: %s\n", report.Safe(p.Path), report.Safe(p.Error))
+	}
+	if err == nil && len(stats.Problems) > 0 {
+		// A pattern that timed out, or a cut report, is a test that did
+		// not finish: the rules under test must not look clean.
+		return &exitError{code: exitUnreadable}
 	}
 	return err
 }

@@ -11,10 +11,6 @@ import (
 	"github.com/dlclark/regexp2"
 )
 
-// customMatchTimeout bounds one regular-expression match, so a pattern that
-// backtracks badly slows a scan instead of hanging it.
-const customMatchTimeout = 250 * time.Millisecond
-
 // customRule is a compiled rule from rules.yaml with a regexp2 pattern.
 type customRule struct {
 	rule     int
@@ -26,12 +22,11 @@ type customRule struct {
 	validate     func([]byte) bool
 }
 
-func compileCustom(idx int, r Rule) (*customRule, error) {
-	re, err := regexp2.Compile(r.Pattern, regexp2.None)
+func compileCustom(idx int, r Rule, limits PatternLimits) (*customRule, error) {
+	re, err := CompilePattern(r.Pattern, limits)
 	if err != nil {
 		return nil, fmt.Errorf("pattern: %w", err)
 	}
-	re.MatchTimeout = customMatchTimeout
 	c := &customRule{rule: idx, re: re}
 	for _, name := range re.GetGroupNames() {
 		if name == "value" {
@@ -68,14 +63,21 @@ func compileCustom(idx int, r Rule) (*customRule, error) {
 // lines that contain one of them, which keeps slow regular expressions off
 // most of the input. A keyword that starts with two letters matches, in any
 // case, at the start of a word (after a space, punctuation, '_' or '-');
-// others match anywhere, written in lower, Title or UPPER case.
+// others match anywhere, written in lower, Title or UPPER case. A rule that
+// used up its budget in the stream is skipped, and the rules stop when the
+// scan's context ends.
 func (s *Scanner) customRules() {
 	b := s.b
 	for ci, c := range s.e.custom {
+		if s.budget.Stopped(ci) {
+			continue
+		}
 		if len(c.keywords) == 0 {
 			for p := 0; p < len(b); {
 				end := lineEnd(b, p)
-				s.customLine(c, p, end)
+				if !s.customLine(ci, c, p, end) {
+					break
+				}
 				p = end + 1
 			}
 			continue
@@ -100,7 +102,9 @@ func (s *Scanner) customRules() {
 		}
 		slices.Sort(s.lines)
 		for _, ls := range slices.Compact(s.lines) {
-			s.customLine(c, ls, lineEnd(b, ls))
+			if !s.customLine(ci, c, ls, lineEnd(b, ls)) {
+				break
+			}
 		}
 	}
 }
@@ -112,13 +116,22 @@ func lineEnd(b []byte, p int) int {
 	return len(b)
 }
 
-// customLine runs rule c on the line b[ls:le].
-func (s *Scanner) customLine(c *customRule, ls, le int) {
+// customLine runs rule c (the ci-th pattern rule) on the line b[ls:le]. It
+// reports false when the rule is not to run on the rest of the text: it
+// used up its budget in the stream, or the scan's context ended.
+func (s *Scanner) customLine(ci int, c *customRule, ls, le int) bool {
 	line := s.b[ls:le]
 	if len(line) == 0 {
-		return
+		return true
 	}
+	if s.ctx.Err() != nil {
+		return false
+	}
+	t0 := time.Now()
 	m, err := c.re.FindStringMatch(string(line))
+	if !s.charge(ci, ls, t0, err) {
+		return false
+	}
 	for err == nil && m != nil {
 		g := m.Group.Capture
 		if c.valueGrp > 0 {
@@ -134,8 +147,28 @@ func (s *Scanner) customLine(c *customRule, ls, le int) {
 					Confidence: s.e.rules[c.rule].Confidence})
 			}
 		}
+		if s.ctx.Err() != nil {
+			return false
+		}
+		t0 = time.Now()
 		m, err = c.re.FindNextMatch(m)
+		if !s.charge(ci, ls, t0, err) {
+			return false
+		}
 	}
+	return true
+}
+
+// charge charges a match of the ci-th pattern rule on the line at ls,
+// started at t0 and failed with err, to the budget, and records a problem
+// when the match timed out or the rule used up its budget. It reports
+// whether the rule may go on.
+func (s *Scanner) charge(ci, ls int, t0 time.Time, err error) bool {
+	perr, goOn := s.budget.Charge(ci, time.Since(t0), err)
+	if perr != nil {
+		s.problems = append(s.problems, PatternProblem{Offset: ls, Err: perr})
+	}
+	return goOn
 }
 
 // runeOffset converts an index in runes (as regexp2 reports them; every

@@ -14,6 +14,7 @@
 package detect
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -140,6 +141,9 @@ type Options struct {
 	// ContextWindow is how many bytes around a clinical cue a health term
 	// may be found. Default 100.
 	ContextWindow int
+	// Patterns bound the time of pattern rules on hostile input (see
+	// PatternLimits; zero fields take the defaults).
+	Patterns PatternLimits
 }
 
 // Match is a validated span of the scanned text.
@@ -160,6 +164,8 @@ type Engine struct {
 	rules   []Rule
 	det     [numBuiltinDetectors]int
 	custom  []*customRule
+	names   []string // the custom rules as PatternError names them
+	limits  PatternLimits
 	region  string
 	nanp    bool
 	window  int
@@ -170,7 +176,8 @@ type Engine struct {
 
 // New compiles rules into an Engine.
 func New(rules []Rule, opts Options) (*Engine, error) {
-	e := &Engine{rules: slices.Clone(rules), region: strings.ToUpper(opts.DefaultRegion), window: opts.ContextWindow}
+	e := &Engine{rules: slices.Clone(rules), region: strings.ToUpper(opts.DefaultRegion), window: opts.ContextWindow,
+		limits: opts.Patterns.withDefaults()}
 	if e.region == "" {
 		e.region = "US"
 	}
@@ -210,11 +217,12 @@ func New(rules []Rule, opts Options) (*Engine, error) {
 			e.rules[i].Class = builtins[id].Class
 			e.det[id] = i
 		case r.Pattern != "":
-			c, err := compileCustom(i, r)
+			c, err := compileCustom(i, r, e.limits)
 			if err != nil {
 				return nil, fmt.Errorf("rule %q: %w", r.ID, err)
 			}
 			e.custom = append(e.custom, c)
+			e.names = append(e.names, fmt.Sprintf("rule %q", r.ID))
 		default:
 			return nil, fmt.Errorf("rule %q: set a detector or a pattern", r.ID)
 		}
@@ -247,6 +255,19 @@ func (e *Engine) Region() string { return e.region }
 
 func (e *Engine) on(d detectorID) bool { return e.det[d] != detNone }
 
+// PatternLimits returns the limits of the engine's pattern rules, with the
+// defaults filled in.
+func (e *Engine) PatternLimits() PatternLimits { return e.limits }
+
+// NewBudget returns the budget of the engine's pattern rules for one
+// stream, or nil when the engine has none.
+func (e *Engine) NewBudget() *Budget {
+	if len(e.custom) == 0 {
+		return nil
+	}
+	return NewBudget(e.limits, e.names)
+}
+
 // Scanner holds the scratch state of one goroutine's scans.
 type Scanner struct {
 	e       *Engine
@@ -257,6 +278,21 @@ type Scanner struct {
 	scratch []byte
 	lines   []int // line starts for custom rules
 	v6end   int   // end of the last IPv6 candidate token
+	pemEnd  int   // end of the last private-key block looked at
+	// Pattern rules: the context that stops them, the budget they are
+	// charged to (own for Scan), and what did not finish.
+	ctx      context.Context
+	budget   *Budget
+	own      *Budget
+	problems []PatternProblem
+}
+
+// PatternProblem is a pattern rule that did not finish on a line: a match
+// timed out, or the rule used up its budget in the stream.
+type PatternProblem struct {
+	// Offset is the start of the line in the scanned text.
+	Offset int
+	Err    *PatternError
 }
 
 // NewScanner returns a Scanner for e. A Scanner is not safe for concurrent
@@ -269,12 +305,37 @@ func (e *Engine) NewScanner() *Scanner {
 // not nil, names the columns of a delimited (CSV) file whose values are
 // personal data by their header. The returned slice is sorted by Start, has
 // one match per span, and is valid until the next call to Scan.
+//
+// Pattern rules are charged to a budget of the Scanner's own, as if every
+// text it scans were part of one stream; see ScanStream.
 func (s *Scanner) Scan(text []byte, cols *Columns) []Match {
+	if s.own == nil {
+		s.own = s.e.NewBudget()
+	}
+	s.own.Scanned(len(text))
+	return s.ScanStream(context.Background(), s.own, text, cols)
+}
+
+// ScanStream is Scan for a block of a stream (a file, an archive member)
+// whose blocks are scanned by several Scanners: pattern rules are charged to
+// budget, the stream's (see Engine.NewBudget; the caller reports the bytes
+// it scans with Budget.Scanned), and stop between lines and matches when ctx
+// ends. PatternProblems tells which did not finish.
+func (s *Scanner) ScanStream(ctx context.Context, budget *Budget, text []byte, cols *Columns) []Match {
 	s.b = text
 	s.cols = cols
 	s.matches = s.matches[:0]
 	s.hits = s.hits[:0]
+	s.problems = s.problems[:0]
 	s.v6end = 0
+	s.pemEnd = 0
+	s.ctx, s.budget = ctx, budget
+	if budget == nil && len(s.e.custom) > 0 {
+		if s.own == nil {
+			s.own = s.e.NewBudget()
+		}
+		s.budget = s.own
+	}
 	s.prefilter()
 	if cols.Any() {
 		s.columns()
@@ -286,8 +347,13 @@ func (s *Scanner) Scan(text []byte, cols *Columns) []Match {
 		s.customRules()
 	}
 	s.resolve()
+	s.ctx = nil
 	return s.matches
 }
+
+// PatternProblems returns the pattern rules that did not finish in the last
+// scan, by line. The slice is valid until the next scan.
+func (s *Scanner) PatternProblems() []PatternProblem { return s.problems }
 
 func (s *Scanner) emit(d detectorID, start, end int, conf finding.Confidence) {
 	s.matches = append(s.matches, Match{Start: start, End: end, Rule: s.e.det[d], Confidence: conf})

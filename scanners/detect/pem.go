@@ -9,6 +9,14 @@ import (
 // privateKey reports a PEM private key on its BEGIN marker,
 // "-----BEGIN [RSA |EC |OPENSSH |ENCRYPTED ...]PRIVATE KEY-----", and returns
 // the end of the marker (or 0 when there is none at i).
+//
+// A marker is a key when a body follows it (see PrivateKeyBlockEnd), or
+// when it ends the text open, its body perhaps in the next block of the
+// stream: a marker alone on its line, or followed by prose or by another
+// marker, is not. The look-ahead for the body stops at the first line that
+// cannot be part of the block, and a marker inside a block already looked
+// at (in its header lines) starts no look-ahead of its own: the work is
+// linear in the text, however many markers it holds.
 func (s *Scanner) privateKey(i int) int {
 	b := s.b
 	const begin = "-----BEGIN "
@@ -33,16 +41,25 @@ func (s *Scanner) privateKey(i int) int {
 		return 0
 	}
 	end := i + len(begin) + e + 5
-	s.emit(dPrivateKey, i, end, finding.ConfidenceHigh)
+	if i < s.pemEnd {
+		return end // inside the block of an earlier marker
+	}
+	blockEnd, body, more := privateKeyBlock(b, i, end, label)
+	s.pemEnd = blockEnd
+	if body || more {
+		s.emit(dPrivateKey, i, end, finding.ConfidenceHigh)
+	}
 	return end
 }
 
 // PrivateKeyBody returns the base64 body of the PEM block whose BEGIN
-// marker ends at end, for fingerprinting: the same key found twice gets the
-// same fingerprint, and two keys of the same type do not. It looks at most
-// 16 KiB ahead and skips line breaks, escaped ones ("\n" in JSON) included.
-func PrivateKeyBody(b []byte, end int) []byte {
-	rest := b[end:min(len(b), end+16<<10)]
+// marker is b[start:end] (a private_key match), for fingerprinting: the same
+// key found twice gets the same fingerprint, and two keys of the same type
+// do not. It reads the block as PrivateKeyBlockEnd finds it, and skips line
+// breaks, escaped ones ("\n" in JSON) included.
+func PrivateKeyBody(b []byte, start, end int) []byte {
+	blockEnd, _ := PrivateKeyBlockEnd(b, start, end)
+	rest := b[end:blockEnd]
 	if k := bytes.Index(rest, []byte("-----END")); k >= 0 {
 		rest = rest[:k]
 	}
@@ -90,19 +107,25 @@ func PrivateKeyBlockEnd(b []byte, start, end int) (blockEnd int, more bool) {
 	if bytes.Contains(label, []byte("-----")) || !bytes.HasSuffix(label, []byte("PRIVATE KEY")) && !bytes.Equal(label, []byte("PGP PRIVATE KEY BLOCK")) {
 		return end, false
 	}
+	blockEnd, _, more = privateKeyBlock(b, start, end, label)
+	return blockEnd, more
+}
+
+// privateKeyBlock is PrivateKeyBlockEnd for a marker already checked, whose
+// label is label; body reports that a body (or an END marker) was found.
+func privateKeyBlock(b []byte, start, end int, label []byte) (blockEnd int, body, more bool) {
 	limit := min(len(b), start+MaxPrivateKeyBlock)
 	open := limit == len(b) && len(b) < start+MaxPrivateKeyBlock
 	blockEnd = end
-	body := false    // a body line has been seen
 	first := true    // the segment is the rest of the marker's line
 	escaped := false // the segment follows an escaped line break
 	for p := end; ; first = false {
 		i := skipBlanks(b, p, limit)
 		if i == limit {
-			return blockEnd, open
+			return blockEnd, body, open
 		}
 		if e := endMarker(b, i, limit, label); e != 0 {
-			return e, false
+			return e, body, false
 		}
 		if !body && !first && isPEMHeader(b[i:limit]) {
 			e := i
@@ -126,7 +149,7 @@ func PrivateKeyBlockEnd(b []byte, start, end int) (blockEnd int, more bool) {
 				segEnd, i = j, j
 				k := skipBlanks(b, i, limit)
 				if e := endMarker(b, k, limit, label); e != 0 {
-					return e, false
+					return e, true, false
 				}
 				if !first || k == i {
 					break
@@ -134,7 +157,7 @@ func PrivateKeyBlockEnd(b []byte, start, end int) (blockEnd int, more bool) {
 				i = k
 			}
 			if short {
-				return blockEnd, false // prose after the marker
+				return blockEnd, body, false // prose after the marker
 			}
 			i = skipBlanks(b, i, limit)
 			lineEnd := i == limit || b[i] == '\n' || escapedBreak(b, i, limit) > i
@@ -142,21 +165,21 @@ func PrivateKeyBlockEnd(b []byte, start, end int) (blockEnd int, more bool) {
 			case segEnd > blockEnd && (lineEnd || escaped):
 				blockEnd, body = segEnd, true
 			case segEnd == blockEnd && body && lineEnd:
-				return blockEnd, false // a blank line ends the body
+				return blockEnd, body, false // a blank line ends the body
 			}
 			if !lineEnd {
-				return blockEnd, false
+				return blockEnd, body, false
 			}
 		}
 		switch {
 		case i == limit:
-			return blockEnd, open
+			return blockEnd, body, open
 		case b[i] == '\n':
 			p, escaped = i+1, false
 		default:
 			j := escapedBreak(b, i, limit)
 			if j == i {
-				return blockEnd, false
+				return blockEnd, body, false
 			}
 			p, escaped = j, true
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/piiscan/piiscan/finding"
 )
 
 func TestPrivateKeyBlockEndFindsTheEndOfTheBlock(t *testing.T) {
@@ -122,5 +124,87 @@ func allIndexes(b, sep []byte) []int {
 		}
 		is = append(is, off+i)
 		off += i + 1
+	}
+}
+
+func TestPrivateKeyMarkerNeedsABody(t *testing.T) {
+	const (
+		begin = "-----BEGIN PRIVATE KEY-----"
+		body  = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"
+		end   = "-----END PRIVATE KEY-----"
+	)
+	e, err := New([]Rule{{ID: "key", Detector: DetPrivateKey, Severity: finding.SeverityHigh}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		in   string
+		keys int
+	}{
+		{"block", begin + "\n" + body + "\n" + end + "\n", 1},
+		{"block without END", begin + "\n" + body + "\nnext line\n", 1},
+		{"marker at the end: its body may follow", "x\n" + begin + "\n", 1},
+		{"marker, then prose", begin + "\nnext line\n", 0},
+		{"marker with prose", "found " + begin + " in config.pem\nok\n", 0},
+		{"markers only", strings.Repeat(begin+"\n", 1000) + "all done\n", 0},
+		{"markers on one line", strings.Repeat(begin+" ", 1000) + "\nall done\n", 0},
+		{"markers and short bodies", strings.Repeat(begin+"AAAA", 1000) + "\n", 0},
+		{"one key per block", begin + "\n" + body + "\n" + end + "\n" + begin + "\n" + body + "\n" + end + "\n", 2},
+		{"markers in the headers of a block", begin + "\n" + strings.Repeat("Comment: "+begin+"\n", 100) + body + "\n" + end + "\n", 1},
+		{"headers of markers, no body", strings.Repeat("Comment: "+begin+"\n", 1000) + "all done\n", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := len(e.NewScanner().Scan([]byte(tt.in), nil)); got != tt.keys {
+				t.Errorf("%d keys, want %d", got, tt.keys)
+			}
+		})
+	}
+}
+
+func TestPrivateKeyBodyIsTheBlocksBody(t *testing.T) {
+	const (
+		begin = "-----BEGIN PRIVATE KEY-----"
+		l1    = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"
+		l2    = "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu"
+	)
+	want := l1 + l2
+	for _, in := range []string{
+		begin + "\n" + l1 + "\n" + l2 + "\n-----END PRIVATE KEY-----\nuser bob logged in\n",
+		begin + "\n" + l1 + "\n" + l2 + "\n\nuser bob logged in\n",
+		`{"key":"` + begin + `\n` + l1 + `\n` + l2 + `\n","user":"bob"}` + "\n",
+	} {
+		start := strings.Index(in, begin)
+		if got := PrivateKeyBody([]byte(in), start, start+len(begin)); string(got) != want {
+			t.Errorf("%q: body %q, want %q", in, got, want)
+		}
+	}
+}
+
+// BenchmarkScanPEMMarkers scans 2.7 MB of private-key BEGIN markers, and of
+// markers in header lines, against as much ordinary log: the work per byte
+// must stay about the same (a look-ahead from every marker made markers
+// quadratic).
+//
+//	go test -run '^$' -bench ScanPEMMarkers ./scanners/detect/
+func BenchmarkScanPEMMarkers(b *testing.B) {
+	const size = 2700 << 10
+	const begin = "-----BEGIN PRIVATE KEY-----"
+	inputs := []struct{ name, text string }{
+		{"plain", string(sampleLog(size))},
+		{"markers", strings.Repeat(begin+"\n", size/(len(begin)+1))},
+		{"header-markers", begin + "\n" + strings.Repeat("Comment: "+begin+"\n", size/(len(begin)+10))},
+	}
+	e := allBuiltins(b)
+	for _, in := range inputs {
+		b.Run(in.name, func(b *testing.B) {
+			s := e.NewScanner()
+			text := []byte(in.text)
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				s.Scan(text, nil)
+			}
+		})
 	}
 }
