@@ -325,3 +325,35 @@ func TestArchiveLimits(t *testing.T) {
 		t.Errorf("negative max_entries: %v", err)
 	}
 }
+
+func TestMaxFindingsSetting(t *testing.T) {
+	for _, tt := range []struct {
+		yaml string
+		want int
+		err  string
+	}{
+		{"", 0, ""},
+		{"scan:\n  max_findings: 500\n", 500, ""},
+		{"scan:\n  max_findings: -1\n", -1, ""},
+		{"scan:\n  max_findings: -2\n", 0, "scan.max_findings: must be -1 (no limit), 0 (default) or more"},
+	} {
+		c, err := Parse("x.yaml", []byte("version: 1\nrules:\n  - id: m\n    detector: email\n    severity: low\n"+tt.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		set, err := NewSettings(c, pflag.NewFlagSet("scan", pflag.ContinueOnError), ScanOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := set.MaxFindings()
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%q: error %v, want %q", tt.yaml, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || n != tt.want {
+			t.Errorf("%q: %d, %v; want %d", tt.yaml, n, err, tt.want)
+		}
+	}
+}

@@ -44,6 +44,7 @@ var ScanOptions = []Option{
 	{"scan.reveal", "reveal", "PIISCAN_REVEAL"},
 	{"archives.max_depth", "max-depth", "PIISCAN_MAX_DEPTH"},
 	{"scan.max_size", "max-size", "PIISCAN_MAX_SIZE"},
+	{"scan.max_findings", "max-findings", "PIISCAN_MAX_FINDINGS"},
 	{"scan.newer_than", "newer-than", "PIISCAN_NEWER_THAN"},
 	{"scan.checkpoint", "checkpoint", "PIISCAN_CHECKPOINT"},
 	{"s3.region", "s3-region", "PIISCAN_S3_REGION"},
@@ -257,6 +258,19 @@ func (s *Settings) Globs(key string) ([]string, error) {
 		return nil, s.errorf(key, "%v", err)
 	}
 	return g, nil
+}
+
+// MaxFindings returns the most findings reported for one stream: 0 for
+// the default, -1 for no limit.
+func (s *Settings) MaxFindings() (int, error) {
+	n, err := s.Int("scan.max_findings")
+	if err != nil {
+		return 0, err
+	}
+	if n < -1 {
+		return 0, s.errorf("scan.max_findings", "must be -1 (no limit), 0 (default) or more")
+	}
+	return n, nil
 }
 
 // Workers returns the number of workers (default: CPUs).

@@ -68,9 +68,13 @@ func NewScanSetup(ctx context.Context, c *config.Config, log *slog.Logger) (*Sca
 	if err != nil {
 		return nil, err
 	}
+	maxFindings, err := set.MaxFindings()
+	if err != nil {
+		return nil, err
+	}
 	s := &ScanSetup{Engine: engine, Fingerprints: finding.NewFingerprinter(key), FailOn: failOn, settings: set}
 	s.Options = scanners.Options{Engine: engine, Workers: workers, Limits: c.Limits, Allow: c.Allow,
-		Fingerprints: s.Fingerprints, Logger: log, Place: Placer(c)}
+		Fingerprints: s.Fingerprints, Logger: log, Place: Placer(c), MaxFindings: maxFindings}
 	s.Options.Walk.Include, s.Options.Walk.Exclude, s.Options.Walk.MaxSize = include, exclude, maxSize
 	return s, nil
 }
@@ -164,6 +168,9 @@ func EnforcementScan(o scanners.Options, erase bool) scanners.Options {
 	o.Classes = nil
 	o.Walk.Include, o.Walk.Exclude, o.Walk.MaxSize, o.Walk.NewerThan = nil, nil, 0, 0
 	o.Incremental, o.Owns, o.ItemDone = nil, nil, nil
+	// What is enforced must be seen whole: a capped scan would leave the
+	// findings past the cap unredacted and unerased.
+	o.MaxFindings = -1
 	if erase {
 		o.Allow = nil
 	}

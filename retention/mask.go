@@ -44,6 +44,12 @@ type MaskStats struct {
 // discards the partial output and the values of that line stay.
 var ErrLineTooLong = errors.New("line too long to rewrite")
 
+// ErrPatternUnfinished is returned by Masker.Mask when a pattern rule did
+// not finish on a line (a match timed out, or the rule used up its time in
+// the file): values it would have found could stay, so nothing is written
+// as if the file had been cleaned.
+var ErrPatternUnfinished = errors.New("a pattern rule did not finish")
+
 // Mask copies r to w with the selected values replaced. path is used for
 // CSV header hints (a .csv export's name columns).
 //
@@ -158,6 +164,15 @@ func keyBlockOpen(batch []byte) bool {
 // rewrite writes batch (whole lines) with the selected matches replaced.
 func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns, w *bufio.Writer, st *MaskStats) error {
 	matches := sc.Scan(batch, cols)
+	if ps := sc.PatternProblems(); len(ps) > 0 {
+		lines := bytes.Count(batch, []byte{'\n'})
+		if batch[len(batch)-1] != '\n' {
+			lines++
+		}
+		line := st.linesIn - int64(lines) + 1 + int64(bytes.Count(batch[:ps[0].Offset], []byte{'\n'}))
+		return fmt.Errorf("line %d: %w: %v: values it would mask could stay, the file is left unchanged",
+			line, ErrPatternUnfinished, ps[0].Err)
+	}
 	rs := m.selected(matches, batch, nil)
 	write := func(b []byte) error {
 		st.BytesOut += int64(len(b))

@@ -17,6 +17,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	piiscan "github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
@@ -612,5 +613,31 @@ func TestDropRecordsAcrossBatches(t *testing.T) {
 				t.Errorf("after the filler, kept %q", out.String()[min(i, out.Len()):])
 			}
 		})
+	}
+}
+
+// A pattern rule that times out cannot say what a line holds: the file is
+// not rewritten as if it had been cleaned, and the error names the line.
+func TestMaskRefusesWhenAPatternDidNotFinish(t *testing.T) {
+	e, err := detect.New([]detect.Rule{
+		{ID: "mail", Detector: detect.DetEmail, Class: "email", Severity: finding.SeverityLow},
+		{ID: "evil", Class: "secret", Pattern: `(a+)+evil`, Severity: finding.SeverityHigh},
+	}, detect.Options{Patterns: detect.PatternLimits{Timeout: 20 * time.Millisecond, MaxTimeouts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := "bob@example.com\nok\n" + strings.Repeat("a", 40) + "\ncarol@example.com\n"
+	var out bytes.Buffer
+	_, err = maskAll(e).Mask(strings.NewReader(in), &out, "app.log")
+	if !errors.Is(err, ErrPatternUnfinished) {
+		t.Fatalf("err = %v, want ErrPatternUnfinished", err)
+	}
+	for _, want := range []string{"line 3", `rule "evil"`, "left unchanged"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "aaaa") || strings.Contains(err.Error(), "example.com") {
+		t.Errorf("error %q quotes the input", err)
 	}
 }

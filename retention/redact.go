@@ -167,6 +167,10 @@ func (x *Executor) masker(it *Item, counted *[]string) (*Masker, error) {
 		return nil, errors.New("redaction needs a detection engine")
 	}
 	region := x.Engine.Region()
+	// Allow patterns share one time budget per file: once spent, values
+	// are no longer allowed by them, so they are masked (more is masked,
+	// never less).
+	budget := x.Allow.NewBudget(x.Engine.PatternLimits())
 	return &Masker{
 		Engine: x.Engine,
 		Select: func(class string, raw []byte) (string, bool) {
@@ -174,7 +178,7 @@ func (x *Executor) masker(it *Item, counted *[]string) (*Masker, error) {
 				return "", false
 			}
 			norm := detect.Normalize(class, raw, region)
-			if x.Allow.Value(class, raw, norm) {
+			if ok, _ := x.Allow.ValueIn(budget, class, raw, norm); ok {
 				return "", false
 			}
 			if x.Fingerprints != nil && len(*counted) < maxAuditFingerprints {

@@ -153,6 +153,11 @@ type Problem struct {
 	partial bool
 }
 
+// Partial reports whether the input was read but not wholly examined (a
+// pattern rule that timed out, findings past the cap), rather than not
+// read.
+func (p Problem) Partial() bool { return p.partial }
+
 // Stats summarise a finished scan.
 type Stats struct {
 	// Files is the number of top-level inputs opened.

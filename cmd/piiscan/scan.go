@@ -38,7 +38,9 @@ to archives.max_depth) or standard input ("-") for personal data.
 
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
 2 usage or configuration error; 3 the scan finished but some inputs could
-not be read (listed on stderr and in the report). Findings win over 3.`,
+not be read or wholly examined (a corrupt archive, a bomb, a pattern rule
+that timed out, a file past --max-findings; listed on stderr and in the
+report). Findings win over 3.`,
 		Example: `  piiscan scan ./examples
   piiscan scan --format sarif --output pii.sarif /var/log
   zcat app.log.gz | piiscan scan --class email --class credit_card -`,
@@ -58,6 +60,7 @@ not be read (listed on stderr and in the report). Findings win over 3.`,
 	f.Bool("reveal", false, "print raw values in the report (off by default: values are masked)")
 	f.Int("max-depth", 0, "how deep archives may nest (default from rules.yaml, 3)")
 	f.String("max-size", "", "skip files and objects larger than this (e.g. 2GiB)")
+	f.Int("max-findings", 0, "most findings reported per file or member; past it they are counted, and the scan exits 3 unless findings win (default 100000, -1 for no limit)")
 	f.String("newer-than", "", "skip files and objects modified longer ago than this (e.g. 30d)")
 	f.String("checkpoint", "", "resume an interrupted scan of s3:// targets from FILE, and keep it there")
 	addShardFlags(f)
@@ -185,6 +188,8 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	collect(err)
 	maxSize, err := set.Size("scan.max_size")
 	collect(err)
+	maxFindings, err := set.MaxFindings()
+	collect(err)
 	newer, err := set.Duration("scan.newer_than")
 	collect(err)
 	s.s3, err = jobs.S3Options(set)
@@ -224,6 +229,7 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 		Logger:       slog.Default(),
 		Stdin:        cmd.InOrStdin(),
 		Place:        jobs.Placer(cfg),
+		MaxFindings:  maxFindings,
 	}
 	opts.Walk.Include, opts.Walk.Exclude, opts.Walk.FollowSymlinks = include, exclude, follow
 	opts.Walk.MaxSize, opts.Walk.NewerThan = maxSize, newer
@@ -390,7 +396,11 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 // obey.
 func printProblems(w io.Writer, problems []scanners.Problem) {
 	for _, p := range problems {
-		fmt.Fprintf(w, "piiscan: cannot read %s: %s\n", report.Safe(p.Path), report.Safe(p.Error))
+		what := "cannot read"
+		if p.Partial() {
+			what = "not wholly examined:"
+		}
+		fmt.Fprintf(w, "piiscan: %s %s: %s\n", what, report.Safe(p.Path), report.Safe(p.Error))
 	}
 }
 
