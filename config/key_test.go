@@ -1,6 +1,10 @@
 package config
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +16,6 @@ func TestCheckKey(t *testing.T) {
 		"5c1e0a9d3b7f4286e1d0c5a7b92f38e4",                                 // openssl rand -hex 16
 		"9f2d0c6e1a8b47d3e5c0f91a2b6d843e7c15a0f9d2e8b6c4a1370fe5d9b2c846", // openssl rand -hex 32
 		"q3N0zH8yVb1Lw5Tq+Jc2Rk9eXa7Pm4Ds6Gu0Yf1Ci8o=",                     // openssl rand -base64 32
-		"correct horse battery staple, twice over",
 	}
 	for _, k := range good {
 		if err := CheckKey([]byte(k)); err != nil {
@@ -29,6 +32,14 @@ func TestCheckKey(t *testing.T) {
 		strings.Repeat("0123456789abcdef", 4):                     "too regular",
 		strings.Repeat("ab", 40):                                  "too regular",
 		"00000000000000000000000000000000001":                     "too regular",
+		"abcdefghijklmnopqrstuvwxyzABCDEF":                        "too regular",
+		"0123456789abcdef0123456789abcdef0":                       "too regular",
+		"1234567890123456789012345678901234":                      "too regular",
+		"qwertyuiopasdfghjklzxcvbnm1234567890":                    "too regular",
+		strings.Repeat("deadbeef", 8) + "00":                      "too regular",
+		"   abcdefghijklmnopqrstuvwxyz1234   ":                    "a space",
+		"ｒｅｐｌａｃｅ-with-64-hex-characters-from-openssl-rand-hex-32": "non-ASCII",
+		"correct horse battery staple, twice over":                "a space",
 	}
 	for k, want := range bad {
 		err := CheckKey([]byte(k))
@@ -74,5 +85,27 @@ func TestWeakKeyRefusedWhereverItComesFrom(t *testing.T) {
 				t.Errorf("VerificationKey() = %q, %v", v, err)
 			}
 		})
+	}
+}
+
+// Keys made the way the documentation says are never refused.
+func TestCheckKeyAcceptsRandomKeys(t *testing.T) {
+	n := 3000
+	if s := os.Getenv("PIISCAN_KEY_SAMPLES"); s != "" {
+		fmt.Sscan(s, &n)
+	}
+	for _, size := range []int{16, 32} {
+		for range n {
+			raw := make([]byte, size)
+			rand.Read(raw)
+			for _, k := range []string{hex.EncodeToString(raw), base64.StdEncoding.EncodeToString(raw)} {
+				if len(k) < MinKeyLength {
+					continue
+				}
+				if err := CheckKey([]byte(k)); err != nil {
+					t.Errorf("random key %q refused: %v", k, err)
+				}
+			}
+		}
 	}
 }

@@ -144,3 +144,20 @@ func TestAuditVerifyListsUnfinishedActions(t *testing.T) {
 		t.Errorf("verify: exit %d\n%s\n%s", code, out, errs)
 	}
 }
+
+// A log written with a key from before weak keys were refused can still
+// be verified with it.
+func TestAuditVerifyWithAWeakOldKey(t *testing.T) {
+	_, policy, log := enforcedLog(t)
+	const weak = "k"
+	os.Remove(log)
+	os.Remove(log + ".head")
+	if err := audit.Open(log, []byte(weak)).Append(audit.Entry{Action: "delete", Path: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", weak)
+	code, out, errs := runCLI(t, "", "--config", policy, "audit", "verify")
+	if code != exitOK || !strings.Contains(out, "1 entries, chain intact") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want the chain verified", code, out, errs)
+	}
+}

@@ -228,11 +228,7 @@ named), 2 for a wrong key, a bad --head or a log that cannot be read.`,
 			if err != nil {
 				return err
 			}
-			log, err := auditLog(cfg, false)
-			if err != nil {
-				return err
-			}
-			path := log.Path()
+			path := cfg.AuditLogPath()
 			if len(args) == 1 {
 				path = args[0]
 			}
