@@ -337,8 +337,8 @@ func (c *Config) validate() Errors {
 	if f.Detection.DefaultRegion != "" && !validRegion(region) {
 		bad([]any{"detection", "default_region"}, "unknown region %q (an ISO 3166 code such as US, GB, DE)", f.Detection.DefaultRegion)
 	}
-	if f.Detection.ContextWindow < 0 {
-		bad([]any{"detection", "context_window"}, "must not be negative")
+	if w := f.Detection.ContextWindow; w < 0 || w > maxContextWindow {
+		bad([]any{"detection", "context_window"}, "must be between 0 (default) and %d bytes", maxContextWindow)
 	}
 
 	// Allowlist.
@@ -421,6 +421,10 @@ func (c *Config) Region() string {
 func (c *Config) Engine() (*detect.Engine, error) {
 	return detect.New(c.Rules, detect.Options{DefaultRegion: c.Region(), ContextWindow: c.File.Detection.ContextWindow})
 }
+
+// maxContextWindow bounds detection.context_window: the bytes around a
+// candidate searched for context words, so work per candidate stays small.
+const maxContextWindow = 4096
 
 // ParseSize parses a byte size: 1048576, 512KiB, 64MiB, 16GiB, 1TiB, or
 // decimal 10MB, 2GB.

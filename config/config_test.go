@@ -137,6 +137,7 @@ func TestParseErrors(t *testing.T) {
 		{"allow class", base + "allow:\n  classes:\n    emails: {values: [a]}\n", []string{`x.yaml:8: allow.classes.emails: unknown class "emails"`}},
 		{"allow cidr", base + "allow:\n  cidrs: [10.0.0.0/33]\n", []string{`allow cidr "10.0.0.0/33"`}},
 		{"glob", base + "scan:\n  exclude: ['[']\n", []string{`x.yaml:7: scan.exclude: invalid glob "["`}},
+		{"context window", base + "detection:\n  context_window: 99999999999\n", []string{"x.yaml:7: detection.context_window: must be between 0 (default) and 4096 bytes"}},
 		{"several", "version: 1\nrules:\n  - id: A\n    detector: email\n    severity: x\n", []string{"rules[0].id", "rules[0].severity"}},
 	}
 	for _, tt := range tests {
@@ -355,5 +356,19 @@ func TestMaxFindingsSetting(t *testing.T) {
 		if err != nil || n != tt.want {
 			t.Errorf("%q: %d, %v; want %d", tt.yaml, n, err, tt.want)
 		}
+	}
+}
+
+func TestWorkersBounded(t *testing.T) {
+	c, err := Parse("x.yaml", []byte("version: 1\nscan:\n  workers: 100000000\nrules:\n  - id: m\n    detector: email\n    severity: low\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := NewSettings(c, pflag.NewFlagSet("scan", pflag.ContinueOnError), ScanOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := set.Workers(); err == nil || !strings.Contains(err.Error(), "x.yaml:3: scan.workers: must be between 0 (one per CPU) and 1024") {
+		t.Errorf("workers 10⁸: %v", err)
 	}
 }

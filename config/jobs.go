@@ -262,6 +262,10 @@ func (c *Config) Listen() string {
 	return l
 }
 
+// maxAttempts bounds alerts.retry.attempts: a run that retries longer
+// holds up the alerts behind it, and the outbox retries later anyway.
+const maxAttempts = 100
+
 // RetryPolicy returns alerts.retry with defaults.
 func (c *Config) RetryPolicy() (attempts int, initial, max time.Duration) {
 	return c.retry.attempts, c.retry.initial, c.retry.max
@@ -326,10 +330,13 @@ func (c *Config) validateJobs() Errors {
 	c.retry = retryPolicy{attempts: 4,
 		initial: positive([]any{"alerts", "retry", "initial"}, f.Alerts.Retry.Initial, time.Second, "1s, 2m"),
 		max:     positive([]any{"alerts", "retry", "max"}, f.Alerts.Retry.Max, 30*time.Second, "1s, 2m")}
-	if f.Alerts.Retry.Attempts < 0 {
-		bad([]any{"alerts", "retry", "attempts"}, "must not be negative")
-	} else if f.Alerts.Retry.Attempts > 0 {
-		c.retry.attempts = f.Alerts.Retry.Attempts
+	if a := f.Alerts.Retry.Attempts; a < 0 || a > maxAttempts {
+		bad([]any{"alerts", "retry", "attempts"}, "must be between 0 (default) and %d: what is not delivered waits in the outbox", maxAttempts)
+	} else if a > 0 {
+		c.retry.attempts = a
+	}
+	if c.retry.initial > c.retry.max {
+		bad([]any{"alerts", "retry", "initial"}, "%v is longer than retry.max (%v)", c.retry.initial, c.retry.max)
 	}
 	if f.Shards.Count < 0 || f.Shards.Count > shard.MaxCount {
 		bad([]any{"shards", "count"}, "%d: want 1 to %d (or leave it out)", f.Shards.Count, shard.MaxCount)

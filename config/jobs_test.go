@@ -84,6 +84,8 @@ func TestJobErrors(t *testing.T) {
 		{"jobs:\n  - {name: a, schedule: '@daily', action: scan, alerts: [pager]}\n", `jobs[0].alerts[0]: unknown alert route "pager"`},
 		{"jobs:\n  - {name: a, schedule: '@daily', action: scan}\n  - {name: a, schedule: '@daily', action: scan}\n", `duplicate job name "a"`},
 		{"alerts:\n  routes:\n    - {name: r}\n", `route "r" has no sink`},
+		{"alerts:\n  retry: {attempts: 99999999999}\n", "alerts.retry.attempts: must be between 0 (default) and 100"},
+		{"alerts:\n  retry: {initial: 1m, max: 1s}\n", "alerts.retry.initial: 1m0s is longer than retry.max (1s)"},
 		{"alerts:\n  routes:\n    - {name: r, slack: {url_env: S}, syslog: {address: 'h:514'}}\n", "has 2 sinks"},
 		{"alerts:\n  routes:\n    - {name: r, webhook: {url: 'ftp://x'}}\n", "alerts.routes[0].webhook.url: invalid URL"},
 		{"alerts:\n  routes:\n    - {name: r, email: {address: h, from: a@b.c, to: [x@y.z]}}\n", "email.address: want host:port"},

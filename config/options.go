@@ -273,14 +273,18 @@ func (s *Settings) MaxFindings() (int, error) {
 	return n, nil
 }
 
+// MaxWorkers bounds scan.workers: each worker holds buffers of a chunk's
+// size, and more workers than CPUs only add contention.
+const MaxWorkers = 1024
+
 // Workers returns the number of workers (default: CPUs).
 func (s *Settings) Workers() (int, error) {
 	n, err := s.Int("scan.workers")
 	if err != nil {
 		return 0, err
 	}
-	if n < 0 {
-		return 0, s.errorf("scan.workers", "must not be negative")
+	if n < 0 || n > MaxWorkers {
+		return 0, s.errorf("scan.workers", "must be between 0 (one per CPU) and %d", MaxWorkers)
 	}
 	if n == 0 {
 		// The CPUs this process may use: in a container, its CPU limit.
