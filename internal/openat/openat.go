@@ -34,6 +34,10 @@ var ErrNotRegular = errors.New("not a regular file")
 // ErrNotDir means a component of a name is not a directory.
 var ErrNotDir = errors.New("not a directory")
 
+// ErrChanged is returned when the file at a name changed between the check
+// of an action and the action: the action was undone or not done.
+var ErrChanged = errors.New("the file changed during the action")
+
 // ID identifies a file: its device and inode number. The zero ID means
 // the system does not tell.
 type ID struct{ Dev, Ino uint64 }

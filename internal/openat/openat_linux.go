@@ -1,7 +1,10 @@
 package openat
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -197,10 +200,58 @@ func (d *Dir) Unlink(name string, verify func(fs.FileInfo) error) (left uint64, 
 	if err := verify(fi); err != nil {
 		return 0, err
 	}
-	if err := unix.Unlinkat(d.fd, name, 0); err != nil {
-		return 0, &fs.PathError{Op: "unlinkat", Path: h.Name(), Err: err}
+	// Between the check and unlinkat, another file of this folder could
+	// be renamed over name, and unlinkat would remove it. So name is first
+	// parked under a new name (renameat2 without replacing), which moves
+	// whatever is there at that instant; what was moved is checked, and
+	// only the checked file is removed. Anything else goes back.
+	park := ParkPrefix + parkSuffix()
+	switch err := unix.Renameat2(d.fd, name, d.fd, park, unix.RENAME_NOREPLACE); {
+	case errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS):
+		// The file system cannot rename without replacing: unlink by
+		// name, as on other systems.
+		if err := unix.Unlinkat(d.fd, name, 0); err != nil {
+			return 0, &fs.PathError{Op: "unlinkat", Path: h.Name(), Err: err}
+		}
+		return linksAfter(h)
+	case err != nil:
+		return 0, &fs.PathError{Op: "renameat2", Path: h.Name(), Err: err}
+	}
+	if err := d.parkedIs(park, fi); err != nil {
+		if rerr := unix.Renameat2(d.fd, park, d.fd, name, unix.RENAME_NOREPLACE); rerr != nil {
+			return 0, &fs.PathError{Op: "unlink", Path: h.Name(), Err: fmt.Errorf("%w; it is kept as %s", err, park)}
+		}
+		return 0, &fs.PathError{Op: "unlink", Path: h.Name(), Err: err}
+	}
+	if err := unix.Unlinkat(d.fd, park, 0); err != nil {
+		return 0, &fs.PathError{Op: "unlinkat", Path: filepath.Join(d.name, park), Err: err}
 	}
 	return linksAfter(h)
+}
+
+// ParkPrefix starts the name under which Unlink and Replace hold a file
+// for the instant between moving it and removing it. It is a name of
+// piiscan's temporary files, which a later run removes if a process was
+// killed in that instant.
+const ParkPrefix = ".piiscan-tmp-"
+
+func parkSuffix() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// parkedIs checks that the file now named park is the file fi described.
+func (d *Dir) parkedIs(park string, fi fs.FileInfo) error {
+	var st unix.Stat_t
+	if err := unix.Fstatat(d.fd, park, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return err
+	}
+	want := IDOf(fi)
+	if got := (ID{Dev: uint64(st.Dev), Ino: uint64(st.Ino)}); got != want {
+		return fmt.Errorf("%w: another file (%v, not %v) took its name", ErrChanged, got, want)
+	}
+	return nil
 }
 
 // Replace renames from over to (single components, both in d) if from is
@@ -235,8 +286,28 @@ func (d *Dir) Replace(src *os.File, from, to string, verify func(fs.FileInfo) er
 	if !os.SameFile(sfi, cur) {
 		return 0, &fs.PathError{Op: "rename", Path: filepath.Join(d.name, from), Err: errors.New("replaced by another file")}
 	}
-	if err := unix.Renameat(d.fd, from, d.fd, to); err != nil {
-		return 0, &fs.PathError{Op: "renameat", Path: h.Name(), Err: err}
+	// As in Unlink, another file could be renamed over to between the
+	// check and the rename, and be replaced. So the two names are
+	// exchanged (renameat2 RENAME_EXCHANGE): the new content is in place
+	// and what it displaced is now named from, where it is checked. Only
+	// the checked file is removed; anything else is exchanged back.
+	switch err := unix.Renameat2(d.fd, from, d.fd, to, unix.RENAME_EXCHANGE); {
+	case errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS):
+		if err := unix.Renameat(d.fd, from, d.fd, to); err != nil {
+			return 0, &fs.PathError{Op: "renameat", Path: h.Name(), Err: err}
+		}
+		return linksAfter(h)
+	case err != nil:
+		return 0, &fs.PathError{Op: "renameat2", Path: h.Name(), Err: err}
+	}
+	if err := d.parkedIs(from, fi); err != nil {
+		if rerr := unix.Renameat2(d.fd, from, d.fd, to, unix.RENAME_EXCHANGE); rerr != nil {
+			return 0, &fs.PathError{Op: "rename", Path: h.Name(), Err: fmt.Errorf("%w; the file it displaced is kept as %s", err, from)}
+		}
+		return 0, &fs.PathError{Op: "rename", Path: h.Name(), Err: err}
+	}
+	if err := unix.Unlinkat(d.fd, from, 0); err != nil {
+		return 0, &fs.PathError{Op: "unlinkat", Path: filepath.Join(d.name, from), Err: err}
 	}
 	return linksAfter(h)
 }
