@@ -61,7 +61,7 @@ func NewAllowlist(global AllowRules, byClass map[string]AllowRules, region strin
 	if a.global, err = compileAllow(global, "", region); err != nil {
 		return nil, err
 	}
-	a.addNames(a.global, global.Patterns, "allow pattern %q")
+	a.addNames(a.global, global.Patterns, "allow pattern #%d")
 	for _, class := range slices.Sorted(maps.Keys(byClass)) {
 		r := byClass[class]
 		s, err := compileAllow(r, class, region)
@@ -69,16 +69,18 @@ func NewAllowlist(global AllowRules, byClass map[string]AllowRules, region strin
 			return nil, fmt.Errorf("class %s: %w", class, err)
 		}
 		a.byClass[class] = s
-		a.addNames(s, r.Patterns, "allow pattern %q of class "+class)
+		a.addNames(s, r.Patterns, "allow pattern #%d of class "+class)
 	}
 	return a, nil
 }
 
-// addNames gives the patterns of s their budget slots.
+// addNames gives the patterns of s their budget slots, named by their
+// place in the list: a pattern may spell out an allowed value, which
+// reports and logs must not repeat.
 func (a *Allowlist) addNames(s *allowSet, patterns []string, format string) {
 	s.base = len(a.names)
-	for _, p := range patterns {
-		a.names = append(a.names, fmt.Sprintf(format, p))
+	for i := range patterns {
+		a.names = append(a.names, fmt.Sprintf(format, i+1))
 	}
 }
 

@@ -123,7 +123,7 @@ func TestScanReportsAllowPatternTimeouts(t *testing.T) {
 	if len(got) != 100 {
 		t.Errorf("%d findings, want 100: a value the pattern could not decide is not allowed", len(got))
 	}
-	checkPatternProblems(t, stats, log, `allow pattern "([a-z0-9]+[._-]?)+@example\\.com"`)
+	checkPatternProblems(t, stats, log, `allow pattern #1`)
 }
 
 func TestScanCancelStopsPatterns(t *testing.T) {
@@ -174,7 +174,8 @@ func TestScanPEMMarkersAreLinear(t *testing.T) {
 	}
 	tp, _ := best(plain)
 	tm, n := best(markers)
-	if tm > 5*tp+250*time.Millisecond {
+	// Generous, for a loaded machine: before, markers took 120 times as long.
+	if tm > 10*tp+2*time.Second {
 		t.Errorf("markers scanned in %v, plain text in %v", tm, tp)
 	}
 	// A marker without a body is no key; one alone at the end of a chunk

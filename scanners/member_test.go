@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
@@ -48,8 +49,11 @@ func TestScanFileNameWithBang(t *testing.T) {
 	writeFile(t, dirty, []byte("card 4111 1111 1111 1111 mail ada@example.com\n"))
 
 	opts := testOptions(t)
+	var mu sync.Mutex // Place is called by concurrent readers
 	var placed []string
 	opts.Place = func(p string) *Placement {
+		mu.Lock()
+		defer mu.Unlock()
 		placed = append(placed, p)
 		return &Placement{Location: "logs"}
 	}

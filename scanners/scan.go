@@ -53,7 +53,8 @@ type Options struct {
 	ChunkSize int
 	// Stdin is read for the target "-" (default os.Stdin).
 	Stdin io.Reader
-	// Place says which policy location a path belongs to (nil: none).
+	// Place says which policy location a path belongs to (nil: none). It is
+	// called by concurrent readers.
 	Place func(path string) *Placement
 	// Objects lists s3:// targets (nil: such targets are unreadable).
 	Objects ObjectLister

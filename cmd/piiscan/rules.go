@@ -168,9 +168,7 @@ func testRules(cmd *cobra.Command, g *globalFlags) error {
 	if cerr := w.Close(stats); err == nil {
 		err = cerr
 	}
-	for _, p := range stats.Problems {
-		fmt.Fprintf(cmd.ErrOrStderr(), "piiscan: cannot read %s: %s\n", report.Safe(p.Path), report.Safe(p.Error))
-	}
+	printProblems(cmd.ErrOrStderr(), stats.Problems)
 	if err == nil && len(stats.Problems) > 0 {
 		// A pattern that timed out, or a cut report, is a test that did
 		// not finish: the rules under test must not look clean.

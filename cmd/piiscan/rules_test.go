@@ -49,7 +49,7 @@ func TestRulesTestReportsPatternTimeouts(t *testing.T) {
 	if code != exitUnreadable {
 		t.Errorf("exit %d, want %d (incomplete)", code, exitUnreadable)
 	}
-	for _, want := range []string{`-: line 1: allow pattern "([a-z0-9]+[._-]?)+@example\\.com": pattern timed out after 250ms`,
+	for _, want := range []string{`-: line 1: allow pattern #1: pattern timed out after 250ms`,
 		`-: line 2: rule "evil": pattern timed out after 250ms`} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr %q\nwant %q", errs, want)

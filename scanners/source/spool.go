@@ -1,6 +1,7 @@
 package source
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -62,16 +63,31 @@ func sweepSpool(dir string) {
 	if _, done := swept.LoadOrStore(dir, true); done {
 		return
 	}
-	des, err := os.ReadDir(dir)
+	// The folder is shared (often /tmp), and anyone may fill it: read it
+	// in batches rather than whole and sorted.
+	d, err := os.Open(dir)
 	if err != nil {
 		return
 	}
-	for _, de := range des {
-		if !strings.HasPrefix(de.Name(), spoolPrefix) || !de.Type().IsRegular() {
-			continue
+	defer d.Close()
+	for {
+		des, err := d.ReadDir(256)
+		for _, de := range des {
+			removeStale(dir, de)
 		}
-		if fi, err := de.Info(); err == nil && time.Since(fi.ModTime()) > staleSpool {
-			os.Remove(filepath.Join(dir, de.Name()))
+		if err != nil {
+			return
 		}
+	}
+}
+
+// removeStale removes de, in dir, if it is a spool file older than
+// staleSpool.
+func removeStale(dir string, de fs.DirEntry) {
+	if !strings.HasPrefix(de.Name(), spoolPrefix) || !de.Type().IsRegular() {
+		return
+	}
+	if fi, err := de.Info(); err == nil && time.Since(fi.ModTime()) > staleSpool {
+		os.Remove(filepath.Join(dir, de.Name()))
 	}
 }
