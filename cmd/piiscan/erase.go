@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention"
 )
 
@@ -207,12 +208,18 @@ func parseSubject(raw rawSubject, region string, fp *finding.Fingerprinter) (ret
 	return retention.Subject{}, fmt.Errorf("%s: %s (the value is not repeated here)", raw.where, reason)
 }
 
+// printErasure prints the requester's report, its names escaped with
+// report.Safe.
 func printErasure(w io.Writer, r retention.ErasureReport) {
-	fmt.Fprintf(w, "\nErasure report for %v\n", r.Subjects)
+	subjects := make([]string, len(r.Subjects))
+	for i, s := range r.Subjects {
+		subjects[i] = report.Safe(s)
+	}
+	fmt.Fprintf(w, "\nErasure report for %v\n", subjects)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "LOCATION\tFOUND\tERASED\tKEPT\tWHY KEPT")
 	for _, l := range r.Locations {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", l.Location, l.Found, l.Erased, l.LocationErasureSum.Kept, joinList(l.Kept))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", report.Safe(l.Location), l.Found, l.Erased, l.LocationErasureSum.Kept, report.Safe(joinList(l.Kept)))
 	}
 	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t\n", r.Totals.Found, r.Totals.Erased, r.Totals.Kept)
 	tw.Flush()
