@@ -91,6 +91,8 @@ func checkEmail(v []byte) error {
 	switch {
 	case len(local) == 0:
 		return errors.New(want + ": nothing before the '@')")
+	case at == len(v)-1:
+		return errors.New(want + ": nothing after the '@')")
 	case bytes.IndexByte(local, '%') >= 0, bytes.Contains(local, []byte("..")),
 		strings.IndexByte(".-+", local[0]) >= 0, local[len(local)-1] == '.':
 		return errors.New(want + ": its local part is not one detection reads: no '%', no '..', not starting with '.', '-' or '+' nor ending with '.')")
