@@ -177,3 +177,24 @@ func checkIP(v []byte) error {
 	}
 	return nil
 }
+
+// Detectable returns an error when none of rules reports the subject's
+// values: a built-in detector of its class (for an IP address, of its
+// family) or a pattern rule of its class. Without one, an erasure would
+// search for the subject, find nothing, and look complete.
+func (s Subject) Detectable(rules []detect.Rule) error {
+	want := map[string]string{
+		finding.ClassEmail: detect.DetEmail, finding.ClassPhoneNumber: detect.DetPhoneNumber,
+		finding.ClassUSSSN: detect.DetUSSSN, finding.ClassCreditCard: detect.DetCreditCard,
+		finding.ClassIPAddress: detect.DetIPv4,
+	}[s.Class]
+	if s.Class == finding.ClassIPAddress && bytes.IndexByte(s.Norm, ':') >= 0 {
+		want = detect.DetIPv6
+	}
+	for _, r := range rules {
+		if r.Class == s.Class && (r.Pattern != "" || r.Detector == want) {
+			return nil
+		}
+	}
+	return fmt.Errorf("the policy has no rule that finds %s values (detector: %s): add one to rules.yaml, or the erasure cannot find them", s.Class, want)
+}

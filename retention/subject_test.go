@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect"
 )
 
 // A subject detection could never report is refused, with a reason that
@@ -102,5 +103,31 @@ func TestParseSubjectRefusesValuesDetectionWouldNotReport(t *testing.T) {
 	}
 	if _, err := ParseSubject("=x", "US", fp); !errors.Is(err, ErrSubjectSyntax) {
 		t.Errorf("no kind: %v, want ErrSubjectSyntax", err)
+	}
+}
+
+func TestSubjectDetectable(t *testing.T) {
+	fp := finding.NewFingerprinter([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4"))
+	v4 := detect.Rule{ID: "ip", Class: finding.ClassIPAddress, Detector: detect.DetIPv4}
+	ssnPattern := detect.Rule{ID: "ssn", Class: finding.ClassUSSSN, Pattern: `\d{9}`}
+	for _, tt := range []struct {
+		subject string
+		rules   []detect.Rule
+		ok      bool
+	}{
+		{"ip=192.0.2.1", []detect.Rule{v4}, true},
+		{"ip=2001:db8::1", []detect.Rule{v4}, false},
+		{"ip=2001:db8::1", []detect.Rule{v4, {Class: finding.ClassIPAddress, Detector: detect.DetIPv6}}, true},
+		{"ssn=123-45-8451", []detect.Rule{v4}, false},
+		{"ssn=123-45-8451", []detect.Rule{v4, ssnPattern}, true},
+		{"email=alice@example.com", nil, false},
+	} {
+		s, err := ParseSubject(tt.subject, "US", fp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Detectable(tt.rules); (err == nil) != tt.ok {
+			t.Errorf("%s: %v, want ok %v", tt.subject, err, tt.ok)
+		}
 	}
 }

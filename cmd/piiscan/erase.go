@@ -83,6 +83,9 @@ written, an archive, an error) or inputs could not be searched (listed);
 				if err != nil {
 					return usageError(err)
 				}
+				if err := sub.Detectable(s.engine.Rules()); err != nil {
+					return usageError(fmt.Errorf("%s: %w", raw.where, err))
+				}
 				subs = append(subs, sub)
 			}
 			plan, err := retention.PlanErase(cmd.Context(), cfg, s.scanner, subs, retention.EraseOptions{

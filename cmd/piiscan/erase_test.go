@@ -266,3 +266,22 @@ func TestEraseSubjectFileWithByteOrderMark(t *testing.T) {
 		})
 	}
 }
+
+// A subject no rule of the policy finds is refused: the erasure would
+// search for it, find nothing and look complete.
+func TestEraseRefusesSubjectsNoRuleFinds(t *testing.T) {
+	policy, _ := erasePolicy(t) // email and phone_number rules only
+	for _, tt := range []struct{ subject, want string }{
+		{"ssn=123-45-8451", "--subject #2: the policy has no rule that finds us_ssn values (detector: us_ssn)"},
+		{"ip=192.0.2.1", "--subject #2: the policy has no rule that finds ip_address values (detector: ipv4)"},
+	} {
+		code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=bob@example.com", "--subject", tt.subject)
+		if code != exitUsage || !strings.Contains(errs, tt.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d and %q", tt.subject, code, errs, exitUsage, tt.want)
+		}
+		_, value, _ := strings.Cut(tt.subject, "=")
+		if strings.Contains(out+errs, value) {
+			t.Errorf("%s: the output repeats the value:\n%s%s", tt.subject, out, errs)
+		}
+	}
+}
