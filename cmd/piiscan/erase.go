@@ -49,8 +49,8 @@ where every user of the host can read a --subject; both may be given.
 A subject must be a value detection reports, checked as detection checks
 what it finds (an SSN's area, group and serial, a card's Luhn check and
 brand, a phone number's metadata, an address that parses, an email's
-domain): a mistyped one could never be found, and the erasure would look
-complete. An invalid subject is a usage error named by its place
+domain), and a rule of the policy must detect its kind: otherwise it could
+never be found, and the erasure would look complete. An invalid subject is a usage error named by its place
 (--subject #2, FILE:3) and what is wrong, never by its value.
 
 Exit codes: 0 the erasure is complete (or, in a dry run, would be); 2 usage
