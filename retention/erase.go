@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/piiscan/piiscan/config"
@@ -29,29 +28,6 @@ type Subject struct {
 	Fingerprint string
 	// Masked is how the value is shown in plans and reports.
 	Masked string
-}
-
-// subjectClasses maps the names accepted by --subject to classes.
-var subjectClasses = map[string]string{
-	"email": finding.ClassEmail, "phone": finding.ClassPhoneNumber, "phone_number": finding.ClassPhoneNumber,
-	"ssn": finding.ClassUSSSN, "us_ssn": finding.ClassUSSSN, "card": finding.ClassCreditCard,
-	"credit_card": finding.ClassCreditCard, "ip": finding.ClassIPAddress, "ip_address": finding.ClassIPAddress,
-}
-
-// ParseSubject reads "kind=value" (email=alice@example.com,
-// phone=+14155552671, ssn=..., card=..., ip=...).
-func ParseSubject(s, region string, fp *finding.Fingerprinter) (Subject, error) {
-	kind, value, ok := strings.Cut(s, "=")
-	class := subjectClasses[strings.ToLower(strings.TrimSpace(kind))]
-	value = strings.TrimSpace(value)
-	if !ok || class == "" || value == "" {
-		return Subject{}, fmt.Errorf("subject %q: want KIND=VALUE with KIND one of email, phone, ssn, card, ip", s)
-	}
-	norm := detect.Normalize(class, []byte(value), region)
-	if class == finding.ClassPhoneNumber && !strings.HasPrefix(string(norm), "+") {
-		return Subject{}, fmt.Errorf("subject %q: not a valid phone number (give it with its country code, +1...)", s)
-	}
-	return Subject{Class: class, Norm: norm, Fingerprint: fp.Sum(class, norm), Masked: finding.Mask(class, []byte(value))}, nil
 }
 
 // EraseOptions tune an erasure.

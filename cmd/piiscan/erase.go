@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention"
 )
 
@@ -45,8 +46,12 @@ under a legal hold, and every input could be searched.
 KIND=VALUE a line; blank lines and lines starting with '#' are skipped. It
 keeps the person's data out of the shell history and of the process list,
 where every user of the host can read a --subject; both may be given.
-An invalid subject is named by its place (--subject #2, FILE:3), never by
-its value.
+A subject must be a value detection reports, checked as detection checks
+what it finds (an SSN's area, group and serial, a card's Luhn check and
+brand, a phone number's metadata, an address that parses, an email's
+domain), and a rule of the policy must detect its kind: otherwise it could
+never be found, and the erasure would look complete. An invalid subject is a usage error named by its place
+(--subject #2, FILE:3) and what is wrong, never by its value.
 
 Exit codes: 0 the erasure is complete (or, in a dry run, would be); 2 usage
 or configuration error; 3 it is not: records were kept (a file still being
@@ -77,6 +82,9 @@ written, an archive, an error) or inputs could not be searched (listed);
 				sub, err := parseSubject(raw, cfg.Region(), s.fingerprints)
 				if err != nil {
 					return usageError(err)
+				}
+				if err := sub.Detectable(s.engine.Rules()); err != nil {
+					return usageError(fmt.Errorf("%s: %w", raw.where, err))
 				}
 				subs = append(subs, sub)
 			}
@@ -151,7 +159,12 @@ func gatherSubjects(flags []string, file string, stdin io.Reader) ([]rawSubject,
 		for sc.Scan() {
 			n++
 			size += len(sc.Bytes()) + 1
-			line := strings.TrimSpace(sc.Text())
+			text := sc.Text()
+			if n == 1 {
+				// Windows editors start a UTF-8 file with a byte order mark.
+				text = strings.TrimPrefix(text, "\ufeff")
+			}
+			line := strings.TrimSpace(text)
 			if line == "" || strings.HasPrefix(line, "#") {
 				continue
 			}
@@ -175,44 +188,41 @@ func gatherSubjects(flags []string, file string, stdin io.Reader) ([]rawSubject,
 	return out, nil
 }
 
-// subjectSyntax is what a subject looks like.
-const subjectSyntax = "want KIND=VALUE with KIND one of email, phone, ssn, card, ip"
-
 // parseSubject parses a subject. Its error names the subject by where it
 // was given and says what is wrong, but never repeats the value: it is a
 // person's data, and errors end up in terminals, CI logs and tickets.
 func parseSubject(raw rawSubject, region string, fp *finding.Fingerprinter) (retention.Subject, error) {
-	kind, value, ok := strings.Cut(raw.text, "=")
-	value = strings.TrimSpace(value)
-	if !ok || strings.TrimSpace(kind) == "" || value == "" {
-		return retention.Subject{}, fmt.Errorf("%s: %s (the value is not repeated here)", raw.where, subjectSyntax)
-	}
 	sub, err := retention.ParseSubject(raw.text, region, fp)
 	if err == nil {
 		return sub, nil
 	}
-	// The reason is what follows the quoted subject in the message, as
-	// long as it repeats none of it.
+	// retention.ParseSubject's reasons repeat nothing of the subject;
+	// this makes sure of it.
 	reason := err.Error()
-	if q := strconv.Quote(raw.text); strings.Contains(reason, q+": ") {
-		reason = reason[strings.Index(reason, q+": ")+len(q)+2:]
-	}
+	_, value, _ := strings.Cut(raw.text, "=")
+	value = strings.TrimSpace(value)
 	quoted := strconv.Quote(value)
 	for _, v := range []string{raw.text, value, quoted[1 : len(quoted)-1]} {
 		if len(v) >= 3 && strings.Contains(reason, v) {
-			reason = "not a valid subject: " + subjectSyntax
+			reason = "not a valid subject: " + retention.ErrSubjectSyntax.Error()
 			break
 		}
 	}
 	return retention.Subject{}, fmt.Errorf("%s: %s (the value is not repeated here)", raw.where, reason)
 }
 
+// printErasure prints the requester's report, its names escaped with
+// report.Safe.
 func printErasure(w io.Writer, r retention.ErasureReport) {
-	fmt.Fprintf(w, "\nErasure report for %v\n", r.Subjects)
+	subjects := make([]string, len(r.Subjects))
+	for i, s := range r.Subjects {
+		subjects[i] = report.Safe(s)
+	}
+	fmt.Fprintf(w, "\nErasure report for %v\n", subjects)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "LOCATION\tFOUND\tERASED\tKEPT\tWHY KEPT")
 	for _, l := range r.Locations {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", l.Location, l.Found, l.Erased, l.LocationErasureSum.Kept, joinList(l.Kept))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", report.Safe(l.Location), l.Found, l.Erased, l.LocationErasureSum.Kept, report.Safe(joinList(l.Kept)))
 	}
 	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t\n", r.Totals.Found, r.Totals.Erased, r.Totals.Kept)
 	tw.Flush()

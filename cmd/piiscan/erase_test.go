@@ -198,3 +198,90 @@ func TestEraseSubjectFile(t *testing.T) {
 		}
 	}
 }
+
+// A subject detection could never report (a mistyped SSN, a card number
+// that fails the Luhn check, an address that does not parse) is a usage
+// error named by its place: searching for it would find nothing and report
+// the erasure complete while the person's data stays.
+func TestEraseRefusesInvalidSubjects(t *testing.T) {
+	policy, log := erasePolicy(t)
+	before, _ := os.ReadFile(log)
+	dir := t.TempDir()
+	for _, tt := range []struct{ subject, want string }{
+		{"ssn=123-45-845", "not an SSN"},
+		{"SSN=123-45-8451x", "not an SSN"},
+		{"card=4111111111111112", "not a valid card number: it fails the Luhn check"},
+		{"ip=10.0.0.999", "not a valid IP address"},
+		{"email=alice@", "not a valid email address"},
+	} {
+		t.Run(tt.subject, func(t *testing.T) {
+			_, value, _ := strings.Cut(tt.subject, "=")
+			report := filepath.Join(dir, "erasure.json")
+			os.Remove(report)
+			code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=bob@example.com",
+				"--subject", tt.subject, "--enforce", "--report", report)
+			if code != exitUsage || !strings.Contains(errs, "--subject #2: "+tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errs, exitUsage, "--subject #2: "+tt.want)
+			}
+			if strings.Contains(out+errs, value) {
+				t.Errorf("the output repeats the value:\n%s%s", out, errs)
+			}
+			if _, err := os.Stat(report); err == nil {
+				t.Error("an erasure report was written")
+			}
+			file := filepath.Join(dir, "subjects.txt")
+			os.WriteFile(file, []byte("# request 1\nemail=bob@example.com\n"+tt.subject+"\n"), 0o600)
+			code, out, errs = runCLI(t, "", "--config", policy, "erase", "--subject-file", file)
+			if code != exitUsage || !strings.Contains(errs, file+":3: "+tt.want) {
+				t.Errorf("--subject-file: exit %d, stderr %q; want exit %d and %q", code, errs, exitUsage, file+":3: "+tt.want)
+			}
+			if strings.Contains(out+errs, value) {
+				t.Errorf("--subject-file: the output repeats the value:\n%s%s", out, errs)
+			}
+		})
+	}
+	if after, _ := os.ReadFile(log); string(after) != string(before) {
+		t.Errorf("the log was changed:\n%s", after)
+	}
+}
+
+// A --subject-file saved by an editor that starts UTF-8 files with a byte
+// order mark is read as any other.
+func TestEraseSubjectFileWithByteOrderMark(t *testing.T) {
+	for name, text := range map[string]string{
+		"subject first": "\ufeffemail=alice@example.com\r\n",
+		"comment first": "\ufeff# request 1234\r\nemail=alice@example.com\r\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			policy, log := erasePolicy(t)
+			file := filepath.Join(t.TempDir(), "subjects.txt")
+			os.WriteFile(file, []byte(text), 0o600)
+			code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject-file", file, "--enforce")
+			if code != exitOK {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+			}
+			if got, _ := os.ReadFile(log); !strings.HasPrefix(string(got), "login [email:erased] ok\n") {
+				t.Errorf("the log is now\n%s", got)
+			}
+		})
+	}
+}
+
+// A subject no rule of the policy finds is refused: the erasure would
+// search for it, find nothing and look complete.
+func TestEraseRefusesSubjectsNoRuleFinds(t *testing.T) {
+	policy, _ := erasePolicy(t) // email and phone_number rules only
+	for _, tt := range []struct{ subject, want string }{
+		{"ssn=123-45-8451", "--subject #2: the policy has no rule that finds us_ssn values (detector: us_ssn)"},
+		{"ip=192.0.2.1", "--subject #2: the policy has no rule that finds ip_address values (detector: ipv4)"},
+	} {
+		code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=bob@example.com", "--subject", tt.subject)
+		if code != exitUsage || !strings.Contains(errs, tt.want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit %d and %q", tt.subject, code, errs, exitUsage, tt.want)
+		}
+		_, value, _ := strings.Cut(tt.subject, "=")
+		if strings.Contains(out+errs, value) {
+			t.Errorf("%s: the output repeats the value:\n%s%s", tt.subject, out, errs)
+		}
+	}
+}

@@ -134,7 +134,10 @@ deleted anything.`,
 	return cmd
 }
 
-// printPlan prints what a plan did or would do.
+// printPlan prints what a plan did or would do. Every name in it (paths,
+// the quarantine copies they went to, and the problems and warnings that
+// name files) is escaped with report.Safe: a file name can hold terminal
+// escapes and bidirectional overrides.
 func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 	mode := "DRY RUN (nothing changed; use --enforce to act)"
 	if enforce {
@@ -174,7 +177,7 @@ func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 			order = append(order, action)
 		}
 		counts[action]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", action, it.Location.Name, report.Safe(it.Path), records, why)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", action, report.Safe(it.Location.Name), report.Safe(it.Path), records, report.Safe(why))
 	}
 	tw.Flush()
 	slices.Sort(order)
@@ -187,13 +190,13 @@ func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 	}
 	fmt.Fprintf(w, "\n%d files: %s\n", len(p.Items), strings.Join(parts, ", "))
 	for _, warn := range p.Warnings {
-		fmt.Fprintf(w, "warning: %s\n", warn)
+		fmt.Fprintf(w, "warning: %s\n", report.Safe(warn))
 	}
 	for _, t := range p.Tripped {
-		fmt.Fprintf(w, "circuit breaker: %s\n", t)
+		fmt.Fprintf(w, "circuit breaker: %s\n", report.Safe(t))
 	}
 	for _, pr := range p.Problems {
-		fmt.Fprintf(w, "cannot examine %s\n", pr)
+		fmt.Fprintf(w, "cannot examine %s\n", report.Safe(pr))
 	}
 }
 
@@ -259,15 +262,15 @@ named), 2 for a wrong key, a bad --head or a log that cannot be read.`,
 			}
 			w := cmd.OutOrStdout()
 			head := audit.Head{Entries: res.Entries, Hash: res.Head}
-			fmt.Fprintf(w, "%s: %d entries, chain intact; head %s\n", path, res.Entries, head)
+			fmt.Fprintf(w, "%s: %d entries, chain intact; head %s\n", report.Safe(path), res.Entries, head)
 			fmt.Fprintf(w, "keep the head off this host; check the log against it later with --head %s\n", head)
 			for _, n := range res.Notes {
-				fmt.Fprintf(w, "note: %s\n", n)
+				fmt.Fprintf(w, "note: %s\n", report.Safe(n))
 			}
 			if len(res.Unresolved) > 0 {
 				fmt.Fprintf(w, "%d actions started but not recorded as finished (a run stopped between the action and its result; look at each path):\n", len(res.Unresolved))
 				for _, e := range res.Unresolved {
-					fmt.Fprintf(w, "  seq %d %s %s %s at %s\n", e.Seq, e.Action, e.Location, report.Safe(e.Path), e.Time.UTC().Format(time.RFC3339))
+					fmt.Fprintf(w, "  seq %d %s %s %s at %s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(e.Path), e.Time.UTC().Format(time.RFC3339))
 				}
 			}
 			return nil

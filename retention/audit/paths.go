@@ -1,0 +1,69 @@
+package audit
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+// File names are bytes, and a JSON string cannot hold invalid UTF-8:
+// encoding/json writes each bad byte as U+FFFD, so the entries of
+// "bad\xfe.log" and "bad\xff.log" would both name "bad\ufffd.log". An
+// entry whose Path or To is not plain valid UTF-8 without '\' is written
+// with its paths escaped, and says so with "escaped_paths": true: a real
+// '\' is written \\ and each byte of invalid UTF-8 \xNN (finding.EncodePath),
+// and reading the entry undoes it. An entry without the marker, as every
+// entry written before paths were escaped, holds its paths as they are, so
+// a log written before verifies and reads as it did: the chain covers the
+// lines as written, whatever they hold.
+
+// entryFields are the fields of an Entry, without its JSON methods.
+type entryFields Entry
+
+// entryJSON is an Entry as written.
+type entryJSON struct {
+	entryFields
+	// EscapedPaths is true when Path and To are written escaped (see
+	// encodePath).
+	EscapedPaths bool `json:"escaped_paths,omitempty"`
+}
+
+// MarshalJSON writes the entry with its paths escaped when they need it.
+func (e Entry) MarshalJSON() ([]byte, error) {
+	w := entryJSON{entryFields: entryFields(e)}
+	path, to := encodePath(e.Path), encodePath(e.To)
+	if path != e.Path || to != e.To {
+		w.Path, w.To, w.EscapedPaths = path, to, true
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads an entry, undoing the escapes of its paths.
+func (e *Entry) UnmarshalJSON(b []byte) error {
+	var w entryJSON
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	if w.EscapedPaths {
+		w.Path, w.To = decodePath(w.Path), decodePath(w.To)
+	}
+	*e = Entry(w.entryFields)
+	return nil
+}
+
+// encodePath returns p with each '\' written \\ and each byte of invalid
+// UTF-8 written \xNN.
+func encodePath(p string) string {
+	return finding.EncodePath(strings.ReplaceAll(p, `\`, `\\`))
+}
+
+// decodePath is the inverse of encodePath. finding.DecodePath turns each
+// \xNN back into its byte and leaves \\ as it is; the bytes it writes are
+// never '\', so every \\ left is an escaped '\'.
+func decodePath(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	return strings.ReplaceAll(finding.DecodePath(s), `\\`, `\`)
+}
