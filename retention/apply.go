@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -35,6 +35,15 @@ type Executor struct {
 	// Objects reaches locations in buckets (nil: none configured).
 	Objects *bucket.Client
 	stores  map[string]Store
+	// held are the identities the legal holds cover, as the plan saw
+	// them and as they are right before acting (see resolveHolds); every
+	// tree refuses to act on them.
+	held *heldSet
+	// refused are the locations nothing is done in this run, and why.
+	refused map[string]string
+	// beforeAct, when set (by tests), runs after the holds are resolved
+	// again, right before the first action.
+	beforeAct func()
 }
 
 // ErrBreaker is returned when the circuit breaker refused a plan.
@@ -95,13 +104,17 @@ func (x *Executor) store(loc *config.Location, path string) (Store, error) {
 	}
 	t.writers = newWriters()
 	t.LiveWithin = x.Config.LiveWithin
+	t.held = x.heldSet()
 	x.remember(best, treeStore{t})
-	if x.Enforce {
-		if n, err := t.CleanTemp(); err == nil && n > 0 {
-			x.logger().Info("removed temporary files of an interrupted run", "root", best, "files", n)
-		}
-	}
 	return x.stores[best], nil
+}
+
+// heldSet returns the identities the executor's trees refuse to act on.
+func (x *Executor) heldSet() *heldSet {
+	if x.held == nil {
+		x.held = &heldSet{}
+	}
+	return x.held
 }
 
 func (x *Executor) remember(key string, st Store) {
@@ -117,6 +130,7 @@ func (x *Executor) remember(key string, st Store) {
 // when it trips nothing is done and Apply returns ErrBreaker. Errors of
 // single items are kept in the items; Apply goes on with the others.
 func (x *Executor) Apply(ctx context.Context, p *Plan) error {
+	x.heldSet().merge(p.held)
 	for _, it := range p.Items {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -143,7 +157,16 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 		}
 	}
 	if x.Enforce {
-		x.cleanQuarantine()
+		x.recheckHolds(ctx, p)
+		if x.beforeAct != nil {
+			x.beforeAct()
+		}
+		if err := x.cleanQuarantine(p.Now); err != nil {
+			return err
+		}
+		if err := x.cleanTemp(ctx, p); err != nil {
+			return err
+		}
 		x.deleteObjects(ctx, p)
 	}
 	for _, it := range p.Items {
@@ -157,6 +180,11 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 			continue // nothing expired: no action, no audit entry
 		}
 		it.Err = x.apply(ctx, it, p.Now)
+		if me := (*holdMovedError)(nil); errors.As(it.Err, &me) {
+			// A held folder's path changed right before this action
+			// (see Tree.dirOf): nothing more is done in the location.
+			x.refuse(p, it.Location.Name, me.why)
+		}
 		if it.Err != nil {
 			x.logger().Warn("retention action failed", "path", it.Path, "action", it.Action, "error", it.Err)
 		}
@@ -176,6 +204,68 @@ func (x *Executor) count(ctx context.Context, it *Item) {
 	}
 	st, err := x.dropRecords(ctx, t, it, false)
 	it.Err = settleDrop(it, st, err)
+	if keptHeld(it, it.Err) {
+		it.Err = nil
+	}
+}
+
+// keptHeld turns it into a keep when err says a legal hold covers the file
+// it leads to (by identity: see heldError).
+func keptHeld(it *Item, err error) bool {
+	var he *heldError
+	if !errors.As(err, &he) {
+		return false
+	}
+	it.Action, it.Held, it.Done = Keep, he.hold, false
+	it.Reason += "; kept: " + he.AuditReason()
+	return true
+}
+
+// ErrHoldMoved means nothing was done in a location because one of its
+// legal holds' paths led to another folder or file right before acting
+// than when the plan was made.
+var ErrHoldMoved error = reasonError("nothing is done in this location this run: a held folder or file was moved or replaced during the run, or the holds could not be resolved")
+
+// recheckHolds resolves the legal holds again, right before acting: the
+// identities found are held too, and in a location where a hold's path
+// now leads elsewhere (a held folder was moved or replaced since the plan
+// was made) nothing is done this run: its items fail with ErrHoldMoved and
+// the plan says why.
+func (x *Executor) recheckHolds(ctx context.Context, p *Plan) {
+	roots := holdRoots(x.Config, nil)
+	if p.held != nil {
+		roots = p.held.roots
+	}
+	now := resolveHolds(ctx, x.Config, p.Now, roots)
+	x.heldSet().merge(now)
+	why := now.movedSince(p.held)
+	locs := append(slices.Clone(x.Config.Locations), x.Config.QuarantineLocation())
+	for _, loc := range locs {
+		for _, root := range localRoots(loc) {
+			if w, ok := why[root]; ok {
+				x.refuse(p, loc.Name, w)
+			}
+		}
+	}
+}
+
+// refuse makes nothing more be done in location loc this run: its items
+// not yet done fail with ErrHoldMoved, and the plan says why.
+func (x *Executor) refuse(p *Plan, loc, why string) {
+	if x.refused[loc] != "" {
+		return
+	}
+	if x.refused == nil {
+		x.refused = map[string]string{}
+	}
+	x.refused[loc] = why
+	p.Warnings = append(p.Warnings, fmt.Sprintf("location %s: nothing done this run: %s", loc, why))
+	x.logger().Warn("legal hold moved: nothing done in the location", "location", loc, "why", why)
+	for _, it := range p.Items {
+		if it.Location.Name == loc && it.Err == nil && !it.Done && it.Action != Keep {
+			it.Err = fmt.Errorf("%w: %s", ErrHoldMoved, why)
+		}
+	}
 }
 
 // settleDrop records in it what dropping its expired records came to:
@@ -210,7 +300,7 @@ func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 	batches := map[*objectStore][]*Item{}
 	var order []*objectStore
 	for _, it := range p.Items {
-		if it.Action != Delete || !bucket.IsURL(it.Path) {
+		if it.Action != Delete || !bucket.IsURL(it.Path) || it.Err != nil {
 			continue
 		}
 		st, err := x.store(it.Location, it.Path)
@@ -296,6 +386,14 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 		}
 	}
 	entry, err := x.act(ctx, t, it, now)
+	var he *heldError
+	held := errors.As(err, &he)
+	if held {
+		// A held folder or file is now where the plan acts: kept, and
+		// the audit log says why.
+		keptHeld(it, err)
+		entry, err = audit.Entry{Action: "keep", Reason: he.AuditReason()}, nil
+	}
 	switch {
 	case pending == nil:
 		return err
@@ -304,7 +402,7 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 			return fmt.Errorf("%w (and the audit log failed: %v)", err, ferr)
 		}
 		return err
-	case !it.Done:
+	case !it.Done && !held:
 		entry = audit.Entry{Action: "keep", Reason: "nothing to change"}
 	}
 	if err := pending.Done(entry); err != nil {
@@ -423,27 +521,106 @@ func (x *Executor) quarantineDir() string { return x.Config.QuarantineDir() }
 
 // cleanQuarantine removes the temporary copies a run killed while
 // quarantining left in the quarantine folder: whole raw copies of files,
-// which nothing else would ever remove. A copy another run is still
-// writing is locked, and left alone.
-func (x *Executor) cleanQuarantine() {
+// which nothing else would ever remove. Only files named exactly as
+// piiscan names them go, not one a legal hold covers, and not one another
+// run is still writing (it holds its lock); each removal is audited. It
+// returns an error only when the audit log fails.
+func (x *Executor) cleanQuarantine(now time.Time) error {
 	dir := x.quarantineDir()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return
+	loc := x.Config.QuarantineLocation()
+	if x.refused[loc.Name] != "" {
+		return nil
 	}
-	q, err := openat.Open(dir)
+	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return
+		return nil
+	}
+	q, err := openat.Open(abs)
+	if err != nil {
+		return nil
 	}
 	defer q.Close()
+	if id, err := q.ID(); err != nil || x.heldSet().reason(id) != "" {
+		return nil
+	}
+	entries, err := readEntries(q, maxHoldVisits)
+	if err != nil {
+		return nil
+	}
 	n := 0
 	for _, e := range entries {
-		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), TempPrefix) && removeUnlocked(q, e.Name()) {
+		name := e.Name()
+		p := filepath.Join(abs, name)
+		if !IsTempName(name) || holdOf(x.Config, p, now) != "" {
+			continue
+		}
+		ok, err := removeTemp(q, name, p, x.heldSet(), x.removeTemp(loc.Name))
+		if err != nil {
+			return err
+		}
+		if ok {
 			n++
 		}
 	}
 	if n > 0 {
 		x.logger().Info("removed temporary quarantine copies of an interrupted run", "dir", dir, "files", n)
+	}
+	return nil
+}
+
+// cleanTemp removes, in every tree the plan acts in, the temporary files
+// of an interrupted run (see Tree.CleanTemp), audited, except those a
+// legal hold covers. It returns an error only when the audit log fails.
+func (x *Executor) cleanTemp(ctx context.Context, p *Plan) error {
+	cleaned := map[*Tree]bool{}
+	for _, it := range p.Items {
+		if it.Action == Keep || it.Err != nil || bucket.IsURL(it.Path) {
+			continue
+		}
+		st, err := x.store(it.Location, it.Path)
+		if err != nil {
+			continue
+		}
+		ts, ok := st.(treeStore)
+		if !ok || cleaned[ts.Tree] {
+			continue
+		}
+		cleaned[ts.Tree] = true
+		held := func(path string) bool { return holdOf(x.Config, path, p.Now) != "" }
+		n, err := ts.CleanTemp(ctx, held, x.removeTemp(it.Location.Name))
+		if n > 0 {
+			x.logger().Info("removed temporary files of an interrupted run", "root", ts.Dir(), "files", n)
+		}
+		if err != nil && ctx.Err() == nil && !errors.Is(err, errTooManyEntries) {
+			return fmt.Errorf("nothing more was done: %w", err)
+		}
+	}
+	return nil
+}
+
+// removeTemp returns the TempAction that records the removal of a
+// temporary file of location loc in the audit log: an intent before, done
+// or failed after. Without an audit log it just removes.
+func (x *Executor) removeTemp(loc string) TempAction {
+	return func(path string, snap Snapshot, remove func() error) error {
+		if x.Audit == nil {
+			return remove()
+		}
+		pending, err := x.Audit.Begin(audit.Entry{Action: "delete", Location: loc, Path: path, Dev: snap.ID.Dev, Ino: snap.ID.Ino,
+			Rule: "temporary-file", Reason: "temporary file left by an interrupted piiscan run", BytesBefore: snap.Size})
+		if err != nil {
+			return fmt.Errorf("the audit log failed: %w", err)
+		}
+		if err := remove(); err != nil {
+			if ferr := pending.Failed(err); ferr != nil {
+				return fmt.Errorf("the audit log failed: %w", ferr)
+			}
+			return err
+		}
+		if err := pending.Done(audit.Entry{}); err != nil {
+			return fmt.Errorf("a temporary file was removed, but the audit log failed to record it: %w", err)
+		}
+		return nil
 	}
 }
 

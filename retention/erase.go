@@ -47,6 +47,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		now = time.Now()
 	}
 	p := &Plan{Now: now}
+	p.resolveHolds(ctx, c, opts.PlanOptions)
 	// The quarantine holds copies of files: the subject's data in them
 	// must go too. It is scanned on its own unless a location covers it.
 	quarantine := c.QuarantineLocation()
@@ -118,6 +119,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		p.Items = append(p.Items, it)
 	}
 	objectLocks(ctx, p, opts.Objects, now)
+	p.relookHolds(opts.PlanOptions)
 	return p, nil
 }
 

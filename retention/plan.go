@@ -81,6 +81,9 @@ type Plan struct {
 	// sizes are, by location name, the files and bytes the location
 	// holds, for the circuit breaker.
 	sizes map[string]*locationSize
+	// held is what the legal holds covered, by identity, when the plan
+	// was made (see resolveHolds).
+	held *heldSet
 }
 
 // locationSize is what a location holds.
@@ -95,6 +98,32 @@ type PlanOptions struct {
 	NoBreaker bool
 	// Objects lists and inspects locations in buckets.
 	Objects *bucket.Client
+	// afterHolds and beforeRelook, when set (by tests), run once the
+	// legal holds are resolved, before anything else is looked at, and
+	// before they are looked at again when the plan is made.
+	afterHolds, beforeRelook func()
+}
+
+// resolveHolds resolves the legal holds in the roots of the locations the
+// plan looks at (see resolveHolds), before anything else.
+func (p *Plan) resolveHolds(ctx context.Context, c *config.Config, opts PlanOptions) {
+	p.held = resolveHolds(ctx, c, p.Now, holdRoots(c, opts.Locations))
+	if opts.afterHolds != nil {
+		opts.afterHolds()
+	}
+}
+
+// relookHolds looks at the paths the holds name once more when the plan is
+// made, and warns of roots where they could not be resolved or changed
+// meanwhile: an enforcing run does nothing there.
+func (p *Plan) relookHolds(opts PlanOptions) {
+	if opts.beforeRelook != nil {
+		opts.beforeRelook()
+	}
+	p.held.relook("while the plan was made")
+	for _, root := range sortedKeys(p.held.broken) {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%q: %v: nothing will be done there", root, p.held.broken[root]))
+	}
 }
 
 // PlanPurge decides, for every file of every location with a retention
@@ -105,6 +134,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 		now = time.Now()
 	}
 	p := &Plan{Now: now, NoBreaker: opts.NoBreaker, sizes: map[string]*locationSize{}}
+	p.resolveHolds(ctx, c, opts)
 	own := ownFilesOf(c)
 	w := newWriters()
 	usedHolds := map[*config.Hold]bool{}
@@ -146,6 +176,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 		}
 	}
 	objectLocks(ctx, p, opts.Objects, now)
+	p.relookHolds(opts)
 	return p, nil
 }
 

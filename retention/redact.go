@@ -31,6 +31,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		now = time.Now()
 	}
 	p := &Plan{Now: now}
+	p.resolveHolds(ctx, c, opts)
 	hits, err := scanLocations(ctx, c, sc, p, func(l *config.Location) bool {
 		return l.Disallowed != config.ActionReport && (len(opts.Locations) == 0 || slices.Contains(opts.Locations, l.Name))
 	}, func(f *finding.Finding) bool {
@@ -90,6 +91,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 	}
 	p.NoBreaker = opts.NoBreaker
 	objectLocks(ctx, p, opts.Objects, now)
+	p.relookHolds(opts)
 	return p, nil
 }
 

@@ -59,12 +59,13 @@ func ownFilesOf(c *config.Config) *ownFiles {
 }
 
 // Covers reports whether path is one of piiscan's own files (or inside its
-// quarantine), by name or by identity, or a temporary file of piiscan's.
+// quarantine), by name or by identity, or a temporary file of piiscan's
+// (named exactly as piiscan names them: see IsTempName).
 func (o *ownFiles) Covers(path string) bool {
 	if bucket.IsURL(path) {
 		return false
 	}
-	if strings.HasPrefix(filepath.Base(path), TempPrefix) {
+	if IsTempName(filepath.Base(path)) {
 		return true
 	}
 	abs, err := filepath.Abs(path)
@@ -105,7 +106,7 @@ func (o *ownFiles) Covers(path string) bool {
 // enforcing run removes).
 func isTemp(findingPath string) bool {
 	file, _ := source.TopFile(findingPath)
-	return strings.HasPrefix(filepath.Base(file), TempPrefix)
+	return IsTempName(filepath.Base(file))
 }
 
 // holdOf returns the reason of the active hold covering path, or "". A

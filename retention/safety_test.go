@@ -331,7 +331,7 @@ enforcement:
 func TestOwnFilesAreNeverCandidates(t *testing.T) {
 	dir := t.TempDir()
 	logs := filepath.Join(dir, "logs")
-	for _, name := range []string{"audit.jsonl", "audit.jsonl.head", "state.db", "fp.key", "q/20240101T000000Z-x.log", TempPrefix + "abc-app.log", "app.log.9"} {
+	for _, name := range []string{"audit.jsonl", "audit.jsonl.head", "state.db", "fp.key", "q/20240101T000000Z-x.log", TempPrefix + "0123456789ab-app.log", "app.log.9"} {
 		mkfile(t, filepath.Join(logs, name), isoLines(2), 0o600, ago(400*day))
 	}
 	c := loadPolicy(t, dir, `locations:

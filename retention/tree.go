@@ -41,6 +41,10 @@ type Tree struct {
 	// appended by a writer that opens it for each line; after a rewrite
 	// they are carried over for a moment longer.
 	LiveWithin time.Duration
+	// held, when set, are the identities legal holds cover: an action on
+	// a file that has one, or is reached through a folder that has one,
+	// is refused (a held folder was moved into the path).
+	held *heldSet
 }
 
 // OpenTree opens dir as a root.
@@ -88,6 +92,36 @@ var ErrRootMoved error = reasonError("the location's root was moved or replaced"
 // file in the instant between the check and the unlink or rename (which
 // then removed or replaced that file instead).
 var ErrStillLinked error = reasonError("the old data is still reachable through another name of the file (a hard link made, or the name swapped, right before the action)")
+
+// heldError means an action was refused because the file, or a folder on
+// its way from the root, is under a legal hold: told by its device and
+// inode, since the path that led there is not held (a held folder was
+// renamed or exchanged into it after the holds were resolved).
+type heldError struct{ path, hold string }
+
+func (e *heldError) Error() string { return e.path + ": " + e.AuditReason() }
+
+// AuditReason is the text the audit log records.
+func (e *heldError) AuditReason() string {
+	return "under legal hold: " + e.hold + " (told by device and inode: a held folder or file is now at this path)"
+}
+
+// holdMovedError means a hold's path led to another folder right before an
+// action than when the holds were resolved (see ErrHoldMoved).
+type holdMovedError struct{ path, why string }
+
+func (e *holdMovedError) Error() string { return e.path + ": " + ErrHoldMoved.Error() + ": " + e.why }
+
+func (e *holdMovedError) Unwrap() error { return ErrHoldMoved }
+
+// heldAt refuses id, the identity of path or of a folder on its way, when
+// a hold covers it.
+func (t *Tree) heldAt(path string, id openat.ID) error {
+	if r := t.held.reason(id); r != "" {
+		return &heldError{path: path, hold: r}
+	}
+	return nil
+}
 
 // reasonError is an error whose text names no path or value, so the audit
 // log may record it as the reason an action failed.
@@ -138,11 +172,60 @@ func (t *Tree) dirOf(path string) (*openat.Dir, string, error) {
 	if err := t.rootInPlace(); err != nil {
 		return nil, "", err
 	}
-	d, err := t.top.OpenDir(filepath.Dir(rel))
+	d, err := t.openDir(path, filepath.Dir(rel))
 	if err != nil {
-		return nil, "", refused(err)
+		return nil, "", err
+	}
+	if !t.held.empty() {
+		// One more look at the held folders' paths, right before the
+		// action: one that is being exchanged with another folder
+		// shows up sooner or later.
+		if why := t.held.check(t.top, t.dir, true); why != "" {
+			d.Close()
+			return nil, "", &holdMovedError{path: path, why: why}
+		}
 	}
 	return d, filepath.Base(rel), nil
+}
+
+// openDir opens the folder rel below the root, one component at a time
+// without following a symbolic link, and refuses it (heldError) when the
+// root or a folder on the way is under a legal hold by identity.
+func (t *Tree) openDir(path, rel string) (*openat.Dir, error) {
+	if t.held.empty() {
+		d, err := t.top.OpenDir(rel)
+		if err != nil {
+			return nil, refused(err)
+		}
+		return d, nil
+	}
+	if err := t.heldAt(path, t.rootID); err != nil {
+		return nil, err
+	}
+	d, err := t.top.OpenDir(".")
+	if err != nil {
+		return nil, refused(err)
+	}
+	if rel == "." {
+		return d, nil
+	}
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		next, err := d.OpenDir(part)
+		d.Close()
+		if err != nil {
+			return nil, refused(err)
+		}
+		d = next
+		id, err := d.ID()
+		if err == nil {
+			err = t.heldAt(path, id)
+		}
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	return d, nil
 }
 
 // refused marks the errors of package openat that say a path holds a
@@ -188,6 +271,9 @@ func (s Snapshot) Same(o Snapshot) bool {
 // descriptor) is the planned file, unchanged, with no other name, and
 // that the root is still in place.
 func (t *Tree) still(path string, snap Snapshot, fi fs.FileInfo) error {
+	if err := t.heldAt(path, openat.IDOf(fi)); err != nil {
+		return err
+	}
 	now := SnapshotOf(fi)
 	if !snap.Same(now) {
 		return fmt.Errorf("%s: %w", path, ErrChanged)
@@ -209,6 +295,10 @@ func (t *Tree) Open(path string) (*os.File, fs.FileInfo, error) {
 	f, fi, err := d.OpenRegular(name)
 	if err != nil {
 		return nil, nil, refused(err)
+	}
+	if err := t.heldAt(path, openat.IDOf(fi)); err != nil {
+		f.Close()
+		return nil, nil, err
 	}
 	return f, fi, nil
 }
@@ -241,8 +331,37 @@ func (t *Tree) Remove(path string, snap Snapshot) error {
 }
 
 // TempPrefix starts the names of piiscan's temporary files; a run that is
-// killed may leave one behind, which the next run removes.
+// killed may leave one behind, which the next run removes. Only a name
+// that IsTempName accepts is one of them.
 const TempPrefix = ".piiscan-tmp-"
+
+// tempName returns a new name for a temporary file: TempPrefix, 12
+// lower-case hexadecimal digits, and "-" and the name of the file it will
+// replace, if any.
+func tempName(replaces string) string {
+	n := TempPrefix + randomSuffix()
+	if replaces != "" {
+		n += "-" + replaces
+	}
+	return n
+}
+
+// IsTempName reports whether name (a file name, not a path) is exactly
+// one piiscan gives its temporary files (see tempName). A user's file
+// that merely starts with TempPrefix (.piiscan-tmp-notes.txt) is not.
+func IsTempName(name string) bool {
+	rest, ok := strings.CutPrefix(name, TempPrefix)
+	if !ok || len(rest) < 2*suffixBytes {
+		return false
+	}
+	for _, c := range rest[:2*suffixBytes] {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	rest = rest[2*suffixBytes:]
+	return rest == "" || len(rest) > 1 && rest[0] == '-' && !strings.ContainsRune(rest, filepath.Separator)
+}
 
 // Rewrite replaces a regular file atomically with what write produces:
 // the new content goes to a temporary file in the same (opened)
@@ -271,7 +390,7 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	if err := t.still(path, snap, fi); err != nil {
 		return 0, err
 	}
-	tmp := TempPrefix + randomSuffix() + "-" + name
+	tmp := tempName(name)
 	f, err := d.Create(tmp, 0o600)
 	if err != nil {
 		return 0, err
@@ -410,41 +529,106 @@ func syncDir(d *openat.Dir) error {
 	return nil
 }
 
-// CleanTemp removes temporary files left by a killed run in the tree. A
-// temporary file that a running process still holds locked (a concurrent
-// run's rewrite) is left alone.
-func (t *Tree) CleanTemp() (int, error) {
-	n := 0
-	err := fs.WalkDir(os.DirFS(t.dir), ".", func(p string, de fs.DirEntry, err error) error {
-		if err != nil || de.IsDir() || !de.Type().IsRegular() || !strings.HasPrefix(de.Name(), TempPrefix) {
-			return nil
-		}
-		d, err := t.top.OpenDir(filepath.Dir(filepath.FromSlash(p)))
-		if err != nil {
-			return nil
-		}
-		defer d.Close()
-		if removeUnlocked(d, de.Name()) {
-			n++
-		}
-		return nil
-	})
-	return n, err
+// TempAction carries out the removal of a temporary file: it calls
+// remove, and records the removal (see Executor, which writes the audit
+// log's intent before and result after). An error stops the clean-up.
+type TempAction func(path string, snap Snapshot, remove func() error) error
+
+// CleanTemp removes the temporary files a killed run left in the tree:
+// regular files named exactly as piiscan names them (IsTempName) that no
+// running process holds locked (a concurrent run's rewrite), that held
+// (given the path) does not keep, and that no legal hold covers by
+// identity (the file or a folder on its way; such folders are not
+// entered). Symbolic links are not followed. Each removal goes through
+// act. It returns the number of files removed.
+func (t *Tree) CleanTemp(ctx context.Context, held func(path string) bool, act TempAction) (int, error) {
+	d, err := t.top.OpenDir(".")
+	if err != nil {
+		return 0, err
+	}
+	defer d.Close()
+	c := &tempCleaner{ctx: ctx, t: t, held: held, act: act}
+	err = c.clean(d, ".")
+	return c.n, err
 }
 
-// removeUnlocked removes the temporary file name in d unless a running
-// process holds its lock.
-func removeUnlocked(d *openat.Dir, name string) bool {
+// tempCleaner walks a tree for CleanTemp.
+type tempCleaner struct {
+	ctx    context.Context
+	t      *Tree
+	held   func(string) bool
+	act    TempAction
+	n      int
+	visits int
+}
+
+// clean removes the temporary files in the opened folder d, at rel, and
+// below it.
+func (c *tempCleaner) clean(d *openat.Dir, rel string) error {
+	if err := c.ctx.Err(); err != nil {
+		return err
+	}
+	if id, err := d.ID(); err != nil || c.t.held.reason(id) != "" {
+		return nil
+	}
+	entries, err := readEntries(d, maxHoldVisits-c.visits)
+	if errors.Is(err, errTooManyEntries) {
+		return err
+	}
+	c.visits += len(entries)
+	for _, e := range entries {
+		name := e.Name()
+		switch p := filepath.Join(c.t.dir, rel, name); {
+		case IsTempName(name):
+			if c.held(p) {
+				continue
+			}
+			// Opened without following a link, and refused unless
+			// it is a regular file.
+			ok, err := removeTemp(d, name, p, c.t.held, c.act)
+			if err != nil {
+				return err
+			}
+			if ok {
+				c.n++
+			}
+		case e.IsDir():
+			sub, err := d.OpenDir(name)
+			if err != nil {
+				continue // a link, or gone
+			}
+			err = c.clean(sub, filepath.Join(rel, name))
+			sub.Close()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// removeTemp removes the temporary file name of the opened folder d (at
+// path) through act, unless a running process holds its lock or a hold
+// covers it by identity. It reports whether the file was removed; an
+// error is act's own (the audit log failed), not the removal's.
+func removeTemp(d *openat.Dir, name, path string, held *heldSet, act TempAction) (bool, error) {
 	f, fi, err := d.OpenRegular(name)
 	if err != nil {
-		return false
+		return false, nil
 	}
 	defer f.Close()
-	if !flock.TryLock(f) {
-		return false
+	if held.reason(openat.IDOf(fi)) != "" || !flock.TryLock(f) {
+		return false, nil
 	}
-	_, err = d.Unlink(name, func(cur fs.FileInfo) error { return sameFile(cur, fi) })
-	return err == nil
+	var rmErr error
+	err = act(path, SnapshotOf(fi), func() error {
+		_, rmErr = d.Unlink(name, func(cur fs.FileInfo) error { return sameFile(cur, fi) })
+		return rmErr
+	})
+	if rmErr != nil && errors.Is(err, rmErr) {
+		return false, nil // recorded as failed; the others are still removed
+	}
+	return err == nil, err
 }
 
 // Quarantine moves a regular file that still matches snap into the
@@ -467,7 +651,7 @@ func quarantineCopy(r io.Reader, qdir, name string) (string, error) {
 		return "", err
 	}
 	defer q.Close()
-	tmp := TempPrefix + randomSuffix()
+	tmp := tempName("")
 	dst, err := q.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
@@ -504,8 +688,11 @@ func quarantineCopy(r io.Reader, qdir, name string) (string, error) {
 	return filepath.Join(qdir, name), nil
 }
 
+// suffixBytes is the number of random bytes in a temporary file's name.
+const suffixBytes = 6
+
 func randomSuffix() string {
-	var b [6]byte
+	var b [suffixBytes]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }

@@ -1,6 +1,7 @@
 package retention
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -172,11 +173,11 @@ func TestQuarantine(t *testing.T) {
 
 func TestCleanTemp(t *testing.T) {
 	dir := t.TempDir()
-	mkfile(t, filepath.Join(dir, "a", TempPrefix+"abc-app.log"), "half", 0o600, time.Time{})
+	mkfile(t, filepath.Join(dir, "a", TempPrefix+"0123456789ab-app.log"), "half", 0o600, time.Time{})
 	mkfile(t, filepath.Join(dir, "a", "app.log"), "x", 0o644, time.Time{})
 	tr, _ := OpenTree(dir)
 	defer tr.Close()
-	if n, err := tr.CleanTemp(); n != 1 || err != nil {
+	if n, err := tr.CleanTemp(context.Background(), noHold, justRemove); n != 1 || err != nil {
 		t.Errorf("CleanTemp = %d, %v", n, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "a", "app.log")); err != nil {
@@ -219,8 +220,8 @@ func TestQuarantineCopyNeverOverwrites(t *testing.T) {
 // rewrite) survives another run's clean-up.
 func TestCleanTempLeavesLockedFiles(t *testing.T) {
 	dir := t.TempDir()
-	mkfile(t, filepath.Join(dir, TempPrefix+"dead-app.log"), "x", 0o600, time.Time{})
-	busy := filepath.Join(dir, TempPrefix+"busy-app.log")
+	mkfile(t, filepath.Join(dir, TempPrefix+"dead00000000-app.log"), "x", 0o600, time.Time{})
+	busy := filepath.Join(dir, TempPrefix+"b0b000000000-app.log")
 	mkfile(t, busy, "x", 0o600, time.Time{})
 	f, _ := os.Open(busy)
 	defer f.Close()
@@ -230,10 +231,15 @@ func TestCleanTempLeavesLockedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tr.Close()
-	if n, err := tr.CleanTemp(); n != 1 || err != nil {
+	if n, err := tr.CleanTemp(context.Background(), noHold, justRemove); n != 1 || err != nil {
 		t.Errorf("removed %d, %v", n, err)
 	}
 	if _, err := os.Stat(busy); err != nil {
 		t.Errorf("the locked file: %v", err)
 	}
 }
+
+// noHold holds nothing; justRemove removes without recording.
+func noHold(string) bool { return false }
+
+func justRemove(_ string, _ Snapshot, remove func() error) error { return remove() }

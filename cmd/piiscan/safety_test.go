@@ -121,7 +121,7 @@ func TestTemporaryFilesOfAKilledRunAreNotData(t *testing.T) {
 	dir := t.TempDir()
 	policy := safetyTree(t, dir, map[string]string{
 		"logs/app.log.1": "alice@example.com\n",
-		"logs/" + retention.TempPrefix + "1a2b-app.log": "card 4111 1111 1111 1111\n",
+		"logs/" + retention.TempPrefix + "00000000a1b2-app.log": "card 4111 1111 1111 1111\n",
 	})
 	code, out, errs := runCLI(t, "", "--config", policy, "redact")
 	if code != exitOK || strings.Contains(out, retention.TempPrefix) {

@@ -94,6 +94,17 @@ func (d *Dir) ID() (ID, error) {
 	return ID{Dev: uint64(st.Dev), Ino: st.Ino}, nil
 }
 
+// Entries opens the directory itself for listing its entries (ReadDir on
+// the file returned). The listing is of the directory opened, whatever
+// has been renamed since; the caller closes the file.
+func (d *Dir) Entries() (*os.File, error) {
+	fd, err := unix.Openat(d.fd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: d.name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), d.name), nil
+}
+
 // Sync commits the directory's entries to disk.
 func (d *Dir) Sync() error {
 	if err := unix.Fsync(d.fd); err != nil {

@@ -90,6 +90,15 @@ func (d *Dir) ID() (ID, error) {
 	return IDOf(fi), nil
 }
 
+// Entries opens the directory for listing its entries (see the Linux
+// Entries).
+func (d *Dir) Entries() (*os.File, error) {
+	if err := d.check(d.rel); err != nil {
+		return nil, err
+	}
+	return d.root.Open(d.rel)
+}
+
 // Sync commits the directory's entries to disk where the system can.
 func (d *Dir) Sync() error {
 	f, err := d.root.Open(d.rel)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 )
@@ -189,5 +190,43 @@ func TestChtimesKeepsNanoseconds(t *testing.T) {
 	fi, _ := os.Stat(filepath.Join(root, "f"))
 	if !fi.ModTime().Equal(mtime) && runtime.GOOS == "linux" {
 		t.Errorf("mtime %v, want %v", fi.ModTime(), mtime)
+	}
+}
+
+// Entries lists the directory that was opened, even after its name was
+// given to another directory.
+func TestEntriesListsTheOpenedDirectory(t *testing.T) {
+	root := tree(t)
+	d, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	a, err := d.OpenDir("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if runtime.GOOS == "linux" {
+		// The name a now leads to the held folder; the handle does not.
+		if err := os.Rename(filepath.Join(root, "a"), filepath.Join(root, "a.old")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(root, "held"), filepath.Join(root, "a")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := a.Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"b", "l"}) {
+		t.Errorf("entries %q, want b and l", names)
 	}
 }
