@@ -43,6 +43,9 @@ type Item struct {
 	// follows it too. Otherwise Path was a regular file, and a link put
 	// in its place after the walk is refused.
 	follow bool
+	// pipe is set for a named pipe the user named as a target (as the
+	// shell's <(command) gives): it is read like standard input.
+	pipe bool
 }
 
 // ErrNotRegular marks an input that is no longer a regular file when it is
@@ -58,6 +61,9 @@ var ErrNotRegular = errors.New("not a regular file (it changed after it was list
 func (it Item) Open() (*os.File, error) {
 	if it.Path == Stdin {
 		return os.Stdin, nil
+	}
+	if it.pipe {
+		return os.Open(it.Path)
 	}
 	return openRegular(it.Path, it.follow)
 }
@@ -158,8 +164,17 @@ func Walk(ctx context.Context, targets []string, opts WalkOptions, fns WalkFuncs
 			continue
 		}
 		if !fi.IsDir() {
-			if !fi.Mode().IsRegular() {
-				fns.Skipped(t, SkipSpecial)
+			switch {
+			case fi.Mode()&fs.ModeNamedPipe != 0:
+				// Named on the command line: read, as stdin is.
+				if err := fns.Item(Item{Path: t, Size: -1, pipe: true}); err != nil {
+					return err
+				}
+				continue
+			case !fi.Mode().IsRegular():
+				// A device or socket named on the command line is not
+				// passed over in silence: it was asked for.
+				fns.Error(t, fmt.Errorf("%s: a %s can only be scanned through standard input (piiscan scan - < %s)", SkipSpecial, modeName(fi.Mode()), t))
 				continue
 			}
 			if len(opts.Include) > 0 && !matchAny(opts.Include, filepath.Base(t), filepath.Base(t)) ||
@@ -288,4 +303,19 @@ func readFull(r io.Reader, p []byte) (int, error) {
 		err = io.EOF
 	}
 	return n, err
+}
+
+// modeName names the type of a file that is not regular.
+func modeName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "block device"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	}
+	return "special file"
 }
