@@ -47,6 +47,7 @@ A pattern (of a rule or of the allow list) that times out on a line is
 reported with the line, and the exit code is 3.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer exitIfStuck(cmd.Context(), cmd.ErrOrStderr(), stopGrace)()
 			return testRules(cmd, g)
 		},
 	}

@@ -46,6 +46,7 @@ report). Findings win over 3.`,
   zcat app.log.gz | piiscan scan --class email --class credit_card -`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer exitIfStuck(cmd.Context(), cmd.ErrOrStderr(), stopGrace)()
 			return runScan(cmd, g, args)
 		},
 	}
