@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/piiscan/piiscan/internal/openat"
 	"github.com/piiscan/piiscan/retention/audit"
 )
 
@@ -306,5 +308,34 @@ holds:
 		if got, want := pats.match(p) != "", covers(p); got != want {
 			t.Errorf("%s: entry pattern %v, Covers %v", rel, got, want)
 		}
+	}
+}
+
+// A temporary name fits in a file name however long the original is, and
+// the names openat parks files under are temporary names too.
+func TestTempNameFitsAndParkedNamesAreTemp(t *testing.T) {
+	long := strings.Repeat("x", 250)
+	if n := tempName(long); len(n) > 255 || !IsTempName(n) {
+		t.Errorf("tempName(250 bytes) = %d bytes, IsTempName %v", len(n), IsTempName(n))
+	}
+	if openat.ParkPrefix != TempPrefix || !IsTempName(openat.ParkPrefix+"0123456789ab") {
+		t.Errorf("openat parks files as %q…, which the clean-up would not recognise", openat.ParkPrefix)
+	}
+	// End to end: a file with a 250-byte name can be rewritten.
+	dir := t.TempDir()
+	p := filepath.Join(dir, long)
+	if err := os.WriteFile(p, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := OpenTree(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.Rewrite(p, snap(t, p), func(w io.Writer) error {
+		_, err := io.WriteString(w, "new\n")
+		return err
+	}); err != nil {
+		t.Fatalf("rewrite of a file with a 250-byte name: %v", err)
 	}
 }

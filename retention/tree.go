@@ -336,15 +336,23 @@ func (t *Tree) Remove(path string, snap Snapshot) error {
 const TempPrefix = ".piiscan-tmp-"
 
 // tempName returns a new name for a temporary file: TempPrefix, 12
-// lower-case hexadecimal digits, and "-" and the name of the file it will
-// replace, if any.
+// lower-case hexadecimal digits, and "-" and the start of the name of the
+// file it will replace, if any. The name is cut to maxTempTail bytes so
+// that the temporary name stays within the 255 bytes a file name may
+// have, however long the original's.
 func tempName(replaces string) string {
 	n := TempPrefix + randomSuffix()
 	if replaces != "" {
+		if len(replaces) > maxTempTail {
+			replaces = replaces[:maxTempTail]
+		}
 		n += "-" + replaces
 	}
 	return n
 }
+
+// maxTempTail is how much of a file's name its temporary name repeats.
+const maxTempTail = 64
 
 // IsTempName reports whether name (a file name, not a path) is exactly
 // one piiscan gives its temporary files (see tempName). A user's file
