@@ -228,14 +228,24 @@ func (d *Dir) Unlink(name string, verify func(fs.FileInfo) error) (left uint64, 
 	case err != nil:
 		return 0, &fs.PathError{Op: "renameat2", Path: h.Name(), Err: err}
 	}
-	if err := d.parkedIs(park, fi); err != nil {
-		if rerr := unix.Renameat2(d.fd, park, d.fd, name, unix.RENAME_NOREPLACE); rerr != nil {
-			return 0, &fs.PathError{Op: "unlink", Path: h.Name(), Err: fmt.Errorf("%w; it is kept as %s", err, park)}
+	return d.removeMoved(h, "unlink", park, fi, func() error {
+		return unix.Renameat2(d.fd, park, d.fd, name, unix.RENAME_NOREPLACE)
+	})
+}
+
+// removeMoved finishes an Unlink or a Replace: the file the action took
+// off its name, now named moved, is removed if it is the file fi
+// described; anything else is put back with undo and ErrChanged returned.
+// It returns the number of names the planned file (h) still has.
+func (d *Dir) removeMoved(h *os.File, op, moved string, fi fs.FileInfo, undo func() error) (uint64, error) {
+	if err := d.parkedIs(moved, fi); err != nil {
+		if uerr := undo(); uerr != nil {
+			err = fmt.Errorf("%w; it is kept as %s", err, moved)
 		}
-		return 0, &fs.PathError{Op: "unlink", Path: h.Name(), Err: err}
+		return 0, &fs.PathError{Op: op, Path: h.Name(), Err: err}
 	}
-	if err := unix.Unlinkat(d.fd, park, 0); err != nil {
-		return 0, &fs.PathError{Op: "unlinkat", Path: filepath.Join(d.name, park), Err: err}
+	if err := unix.Unlinkat(d.fd, moved, 0); err != nil {
+		return 0, &fs.PathError{Op: "unlinkat", Path: filepath.Join(d.name, moved), Err: err}
 	}
 	return linksAfter(h)
 }
@@ -311,16 +321,9 @@ func (d *Dir) Replace(src *os.File, from, to string, verify func(fs.FileInfo) er
 	case err != nil:
 		return 0, &fs.PathError{Op: "renameat2", Path: h.Name(), Err: err}
 	}
-	if err := d.parkedIs(from, fi); err != nil {
-		if rerr := unix.Renameat2(d.fd, from, d.fd, to, unix.RENAME_EXCHANGE); rerr != nil {
-			return 0, &fs.PathError{Op: "rename", Path: h.Name(), Err: fmt.Errorf("%w; the file it displaced is kept as %s", err, from)}
-		}
-		return 0, &fs.PathError{Op: "rename", Path: h.Name(), Err: err}
-	}
-	if err := unix.Unlinkat(d.fd, from, 0); err != nil {
-		return 0, &fs.PathError{Op: "unlinkat", Path: filepath.Join(d.name, from), Err: err}
-	}
-	return linksAfter(h)
+	return d.removeMoved(h, "rename", from, fi, func() error {
+		return unix.Renameat2(d.fd, from, d.fd, to, unix.RENAME_EXCHANGE)
+	})
 }
 
 // linksAfter returns the number of names the file of h has.
