@@ -18,6 +18,7 @@ import (
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Executor carries out plans.
@@ -658,7 +659,7 @@ func (x *Executor) transform(ctx context.Context, t Store, it *Item, enforce boo
 		return 0, fmt.Errorf("%s: %w", it.Path, ErrChanged)
 	}
 	mtime := snap.ModTime
-	text, err := openText(ctxReader{ctx, f})
+	text, err := openText(source.ContextReader(ctx, f))
 	if err != nil {
 		return 0, err
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Store is where a location's files live: a directory tree or a bucket.
@@ -45,7 +47,7 @@ func quarantine(ctx context.Context, st Store, path string, snap Snapshot, qdir 
 	if !snap.Same(now) {
 		return "", fmt.Errorf("%s: %w", path, ErrChanged)
 	}
-	dst, err := quarantineCopy(ctxReader{ctx, src}, qdir, name)
+	dst, err := quarantineCopy(source.ContextReader(ctx, src), qdir, name)
 	if err != nil {
 		return "", err
 	}
@@ -60,19 +62,6 @@ func quarantine(ctx context.Context, st Store, path string, snap Snapshot, qdir 
 		return "", fmt.Errorf("not quarantined: the original could not be removed: %w", err)
 	}
 	return dst, nil
-}
-
-// ctxReader reads r until ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // treeStore adapts a Tree to Store.

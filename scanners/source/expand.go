@@ -465,6 +465,10 @@ func (ex *expansion) spool(name string, r io.Reader) (*os.File, int64, error) {
 	return f, n, nil
 }
 
+// ContextReader returns a reader of r that stops, with ctx's error, once
+// ctx is done: a long copy or parse stops at its next read.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
 // ctxReader stops reading once ctx is done.
 type ctxReader struct {
 	ctx context.Context
