@@ -162,3 +162,44 @@ func TestRunnerRemindsOfFileNameWithBang(t *testing.T) {
 		t.Fatalf("reminded of a removed file: %+v", got)
 	}
 }
+
+// A file the scan did not wholly examine (findings past the cap) is read
+// again by the next run, which reports the problem again, rather than
+// skipped as unchanged with the problem forgotten.
+func TestRunnerRescansPartialFiles(t *testing.T) {
+	dir := t.TempDir()
+	var b bytes.Buffer
+	for range 5 {
+		b.WriteString("card 4111 1111 1111 1111\n")
+	}
+	os.WriteFile(filepath.Join(dir, "app.log"), b.Bytes(), 0o644)
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", "5c1e0a9d3b7f4286e1d0c5a7b92f38e4")
+	cfg, err := config.Parse("test.yaml", []byte(`version: 1
+rules:
+  - {id: card, detector: credit_card, severity: critical}
+locations:
+  - {name: logs, paths: [`+dir+`]}
+scan:
+  max_findings: 2
+jobs:
+  - {name: scan, schedule: "@hourly", action: scan}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := state.Open(filepath.Join(t.TempDir(), "state.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r := &Runner{Config: cfg, State: st}
+	for run := range 2 {
+		res, err := r.Run(context.Background(), cfg.JobByName("scan"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Unchanged != 0 || res.Findings != 2 || len(res.Problems) != 1 || !res.Problems[0].Partial() {
+			t.Errorf("run %d: %d unchanged, %d findings, problems %+v; want the file read again and its cap reported", run+1, res.Unchanged, res.Findings, res.Problems)
+		}
+	}
+}

@@ -84,8 +84,8 @@ func (a *Allowlist) addNames(s *allowSet, patterns []string, format string) {
 	}
 }
 
-// NewBudget returns the budget of the allow patterns for one stream, or nil
-// when there are none.
+// NewBudget returns the budget of the allow patterns for one input (see
+// detect.Budget), or nil when there are none.
 func (a *Allowlist) NewBudget(limits detect.PatternLimits) *detect.Budget {
 	if a == nil || len(a.names) == 0 {
 		return nil

@@ -198,7 +198,7 @@ func TestScanPrivateKeyFingerprintIsTheBlocks(t *testing.T) {
 	}
 }
 
-func TestScanCapsFindingsPerStream(t *testing.T) {
+func TestScanCapsFindingsPerInput(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
 	for i := range 5000 {
@@ -212,7 +212,7 @@ func TestScanCapsFindingsPerStream(t *testing.T) {
 		max, want int
 		problem   string
 	}{
-		{1500, 1500, "line 1501: the report stops at 1500 findings for one stream: 3500 more from this line on are not reported"},
+		{1500, 1500, "line 1501: the report stops at 1500 findings for one input: 3500 more from this line on are not reported"},
 		{5000, 5000, ""},
 		{-1, 5000, ""},
 	}
@@ -243,10 +243,14 @@ func TestScanCapsFindingsPerStream(t *testing.T) {
 			if want := big + ": " + tt.problem; tt.problem != "" && (len(problems) != 1 || problems[0] != want) || tt.problem == "" && len(problems) > 0 {
 				t.Errorf("problems %q, want %q", problems, tt.problem)
 			}
-			// The stream was read: its scan is incomplete, but reading it
-			// again would do no better, so the next scan goes on after it.
-			if inc.pos[big].Offset != int64(b.Len()) {
-				t.Errorf("incremental position %+v, want the end of the file", inc.pos[big])
+			// The file was not wholly reported: the next scan reads it
+			// again (and says so again) rather than go on after it.
+			pos, ok := inc.pos[big]
+			if tt.problem != "" && ok {
+				t.Errorf("incremental position %+v, want none: the capped file is read again", pos)
+			}
+			if tt.problem == "" && pos.Offset != int64(b.Len()) {
+				t.Errorf("incremental position %+v, want the end of the file", pos)
 			}
 		})
 	}

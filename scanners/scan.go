@@ -64,23 +64,30 @@ type Options struct {
 	// so a checkpoint never moves past data that was not scanned.
 	ItemDone func(source.Item)
 	// Incremental, when set, lets a scan read only what is new since an
-	// earlier one.
+	// earlier one. An input with a problem, partial or not, does not move
+	// on its position.
 	Incremental Incremental
 	// Owns, when set, keeps the items whose path it owns: this shard's
 	// share of a sharded scan. The others are only counted
 	// (Stats.OtherShards). An archive is one item: its members go with it.
 	Owns func(path string) bool
-	// MaxFindings caps the findings reported for one stream (a file, an
-	// archive member), so that a hostile input cannot blow up the report:
-	// past it, findings are only counted (Stats.Unreported) and the stream
-	// gets a Problem that says where the report stops and how many findings
-	// were left out, which makes the scan incomplete (exit 3 when findings
-	// do not win). 0 means DefaultMaxFindings; negative, no cap (a scan
-	// that plans an erasure needs every finding).
+	// MaxFindings caps the findings reported for one input (a file given
+	// or listed, an object, stdin), shared by all its archive members,
+	// nested or not, so that a hostile input cannot blow up the report.
+	// Past it, the first finding of each rule not yet reported in the
+	// input is still reported, so that every kind of violation present
+	// shows at least once (at most one more finding per rule); the others
+	// are only counted (Stats.Unreported) and the input gets a Problem
+	// that says where the report stops and how many findings were left
+	// out. That makes the scan incomplete (exit 3 when findings do not
+	// win) and, like any problem, holds back checkpoints and incremental
+	// positions: the next run examines the input again. 0 means
+	// DefaultMaxFindings; negative, no cap (a scan that plans an erasure
+	// needs every finding).
 	MaxFindings int
 }
 
-// DefaultMaxFindings is the default Options.MaxFindings. A stream with a
+// DefaultMaxFindings is the default Options.MaxFindings. An input with a
 // finding on every line reaches it at about 100,000 lines (some 15 MB of
 // access log); its report is then about 40 MB of JSON lines, already more
 // than anyone reads finding by finding.
@@ -148,9 +155,11 @@ func (f SinkFunc) Add(x *finding.Finding) error { return f(x) }
 type Problem struct {
 	Path  string `json:"path"`
 	Error string `json:"error"`
-	// partial: the input was read, only not wholly scanned or reported;
-	// reading it again would not do better, so it does not hold back
-	// checkpoints and incremental positions.
+	// partial: the input was read, only not wholly scanned or reported.
+	// Like any problem it holds back checkpoints and incremental
+	// positions, so that the next run examines the input again (and
+	// reports the problem again) rather than forget that it was not
+	// wholly examined.
 	partial bool
 }
 
@@ -204,6 +213,7 @@ type Progress struct {
 type Scanner struct {
 	opts     Options
 	rules    []detect.Rule
+	ruleIdx  map[string]int // rule ID to index in rules
 	classes  map[string]bool
 	Progress Progress
 }
@@ -237,7 +247,10 @@ func New(opts Options) (*Scanner, error) {
 	if opts.MaxFindings == 0 {
 		opts.MaxFindings = DefaultMaxFindings
 	}
-	s := &Scanner{opts: opts, rules: opts.Engine.Rules()}
+	s := &Scanner{opts: opts, rules: opts.Engine.Rules(), ruleIdx: map[string]int{}}
+	for i, rule := range s.rules {
+		s.ruleIdx[rule.ID] = i
+	}
 	if len(opts.Classes) > 0 {
 		s.classes = map[string]bool{}
 		for _, c := range opts.Classes {
@@ -262,17 +275,40 @@ type stream struct {
 	member  int // index of the stream within its item
 	cols    *detect.Columns
 	allowed map[string]bool // classes allowed in this path by the allowlist
+	in      *input          // the top-level input the stream belongs to
+	// Collector state.
+	next    int
+	pending map[int]*result
+}
+
+// input is the state shared by the streams of one top-level input (a file,
+// an object, stdin) and all its archive members: the pattern budgets and
+// the findings cap are the input's, not each member's.
+type input struct {
 	// The time pattern rules and allow patterns may still spend on it.
 	patterns, allow *detect.Budget
 	// capped is set once the findings reported reach Options.MaxFindings:
-	// the workers then only count the stream's findings.
+	// the workers then only count the input's findings, but for the first
+	// one of each rule not yet reported (seen, by rule index).
 	capped atomic.Bool
+	seen   []atomic.Bool
+	// partial is set when a partial problem is recorded for the input.
+	partial atomic.Bool
 	// Collector state.
-	next       int
-	pending    map[int]*result
 	reported   int64
 	unreported int64
-	capLine    int // line of the first finding left out
+	ids        map[string]bool // rules with a finding reported, once capped
+	capPath    string          // stream and line of the first finding left out
+	capLine    int
+}
+
+// newInput returns the state of a new top-level input.
+func (s *Scanner) newInput() *input {
+	return &input{
+		patterns: s.opts.Engine.NewBudget(),
+		allow:    s.opts.Allow.NewBudget(s.opts.Engine.PatternLimits()),
+		seen:     make([]atomic.Bool, len(s.rules)),
+	}
 }
 
 // workItem is a top-level input, its place in the walk, and its share of
@@ -327,6 +363,7 @@ type result struct {
 	src      source.Item
 	failed   bool // the item, or part of it, could not be read
 	end      Position
+	in       *input
 }
 
 // scan-wide state shared by the goroutines.
@@ -439,14 +476,14 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 		go func() {
 			defer readers.Done()
 			for it := range items {
-				n, failed, end := 0, true, Position{}
+				n, failed, end, in := 0, true, Position{}, s.newInput()
 				if ctx.Err() == nil {
 					before := r.problemCount()
-					n, end = r.readItem(it)
+					n, end = r.readItem(it, in)
 					failed = r.problemsOf(it.Path, before)
 				}
 				select {
-				case r.results <- &result{itemDone: true, item: it.idx, streams: n, weight: it.weight, src: it.Item, failed: failed, end: end}:
+				case r.results <- &result{itemDone: true, item: it.idx, streams: n, weight: it.weight, src: it.Item, failed: failed, end: end, in: in}:
 				case <-ctx.Done():
 				}
 			}
@@ -491,13 +528,14 @@ func (r *run) problemCount() int {
 }
 
 // problemsOf reports whether problems recorded since before concern the
-// file or object named path (its real name) or its members. An incomplete
-// scan (see run.incomplete) does not count: the item was read.
+// file or object named path (its real name) or its members. Partial
+// problems recorded later, by the workers or the collector, are seen
+// through input.partial.
 func (r *run) problemsOf(path string, before int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, p := range r.stats.Problems[before:] {
-		if top, _ := source.TopFile(p.Path); top == path && !p.partial {
+		if top, _ := source.TopFile(p.Path); top == path {
 			return true
 		}
 	}
@@ -516,11 +554,12 @@ func (r *run) problem(path string, err error) {
 	r.s.opts.Logger.Warn("cannot read input", "path", path, "error", msg)
 }
 
-// incomplete records that the stream path was read but not wholly scanned
-// or reported, at line: a pattern did not finish, or the stream has more
-// findings than the report takes.
-func (r *run) incomplete(path string, line int, err error) {
+// incomplete records that the stream path of input in was read but not
+// wholly scanned or reported, at line: a pattern did not finish, or the
+// input has more findings than the report takes.
+func (r *run) incomplete(in *input, path string, line int, err error) {
 	msg := fmt.Sprintf("line %d: %v", line, err)
+	in.partial.Store(true)
 	r.mu.Lock()
 	r.stats.Problems = append(r.stats.Problems, Problem{Path: path, Error: msg, partial: true})
 	r.mu.Unlock()
@@ -542,8 +581,8 @@ func (c *countingReader) Read(b []byte) (int, error) {
 }
 
 // readItem opens one input, feeds its streams to the workers and returns
-// how many streams it had.
-func (r *run) readItem(it workItem) (n int, end Position) {
+// how many streams it had. All its streams share in.
+func (r *run) readItem(it workItem, in *input) (n int, end Position) {
 	// Findings and problems name the input by its escaped name, which
 	// its members' paths extend; it.Path stays the name to open.
 	name := source.EscapeName(it.Path)
@@ -602,12 +641,12 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 	r.mu.Lock()
 	r.stats.Files++
 	r.mu.Unlock()
-	in := &countingReader{r: f, p: &s.Progress}
-	var src io.Reader = in
+	cr := &countingReader{r: f, p: &s.Progress}
+	var src io.Reader = cr
 	if inc != nil && file != nil {
 		// A plain file is read directly, so that the next scan can resume
 		// after its last complete line; anything else is read whole.
-		br := bufio.NewReaderSize(in, 64<<10)
+		br := bufio.NewReaderSize(cr, 64<<10)
 		head, _ := br.Peek(512)
 		if from.Offset > 0 || source.Sniff(head) == source.FormatPlain {
 			end := from
@@ -618,7 +657,7 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 				n, _ := file.ReadAt(head, 0)
 				rs.head = head[:n]
 			}
-			started, err := r.readStream(name, br, it.idx, 0, rs)
+			started, err := r.readStream(name, br, in, it.idx, 0, rs)
 			if err != nil && r.ctx.Err() == nil {
 				r.problem(name, err)
 			}
@@ -633,14 +672,14 @@ func (r *run) readItem(it workItem) (n int, end Position) {
 	if ra != nil {
 		defer func() {
 			// Zip archives are read through ra, which is not counted.
-			if rest := it.Size - in.n; rest > 0 {
+			if rest := it.Size - cr.n; rest > 0 {
 				s.Progress.ReadBytes.Add(rest)
 			}
 		}()
 	}
 	members := 0
 	err := x.Expand(r.ctx, name, src, ra, it.Size, func(path string, br *bufio.Reader) error {
-		started, err := r.readStream(path, br, it.idx, members, nil)
+		started, err := r.readStream(path, br, in, it.idx, members, nil)
 		if started {
 			members++
 		}
@@ -671,7 +710,7 @@ type resume struct {
 // (a stream that is allowed or binary is skipped). With rs, the stream
 // starts at rs.from in its file and rs.end receives the position after
 // the last complete line read.
-func (r *run) readStream(path string, br *bufio.Reader, item, member int, rs *resume) (bool, error) {
+func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member int, rs *resume) (bool, error) {
 	var from Position
 	var end *Position
 	if rs != nil {
@@ -693,8 +732,7 @@ func (r *run) readStream(path string, br *bufio.Reader, item, member int, rs *re
 		s.opts.Logger.Debug("binary stream skipped", "path", path)
 		return false, nil
 	}
-	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head),
-		patterns: s.opts.Engine.NewBudget(), allow: s.opts.Allow.NewBudget(s.opts.Engine.PatternLimits())}
+	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head), in: in}
 	if s.opts.Place != nil {
 		top, _ := source.TopFile(path) // archive members sit where their archive is
 		st.place = s.opts.Place(top)
@@ -841,11 +879,11 @@ func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region s
 		cc.SkipFirstLine = true
 		cols = &cc
 	}
-	st.patterns.Scanned(c.hi - c.lo)
-	st.allow.Scanned(c.hi - c.lo)
-	matches := sc.ScanStream(r.ctx, st.patterns, c.data, cols)
+	st.in.patterns.Scanned(c.hi - c.lo)
+	st.in.allow.Scanned(c.hi - c.lo)
+	matches := sc.ScanStream(r.ctx, st.in.patterns, c.data, cols)
 	for _, p := range sc.PatternProblems() {
-		r.incomplete(st.path, c.lineAt(p.Offset), p.Err)
+		r.incomplete(st.in, st.path, c.lineAt(p.Offset), p.Err)
 	}
 	r.findings(c, matches, region, vc, res)
 }
@@ -925,14 +963,17 @@ func (vc *valueCache) violatesOf(pl *Placement, ruleIdx int, policyRef string) s
 }
 
 // findings turns the matches of chunk c into res.findings or, once the
-// stream is capped (see Options.MaxFindings), only counts them.
+// input is capped (see Options.MaxFindings), only counts them but for the
+// first of each rule not yet reported (the collector decides).
 func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valueCache, res *result) {
 	s := r.s
 	var out []finding.Finding
 	if p, ok := r.fslices.Get().(*[]finding.Finding); ok {
 		out = (*p)[:0]
 	}
-	capped := c.st.capped.Load()
+	in := c.st.in
+	capped := in.capped.Load()
+	var made []int // rules with a finding made in this chunk while capped
 	data := c.data
 	line, pos, lineStart := c.line, 0, 0
 	for _, m := range matches {
@@ -948,9 +989,9 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		}
 		raw := data[m.Start:m.End]
 		norm := detect.Normalize(rule.Class, raw, region)
-		allowed, errs := s.opts.Allow.ValueIn(c.st.allow, rule.Class, raw, norm)
+		allowed, errs := s.opts.Allow.ValueIn(in.allow, rule.Class, raw, norm)
 		for _, err := range errs {
-			r.incomplete(c.st.path, c.lineAt(m.Start), err)
+			r.incomplete(in, c.st.path, c.lineAt(m.Start), err)
 		}
 		if allowed {
 			continue
@@ -961,11 +1002,14 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		}
 		pos = m.Start
 		if capped {
-			if res.counted == 0 {
-				res.countAt = line
+			if in.seen[m.Rule].Load() || slices.Contains(made, m.Rule) {
+				if res.counted == 0 {
+					res.countAt = line
+				}
+				res.counted++
+				continue
 			}
-			res.counted++
-			continue
+			made = append(made, m.Rule)
 		}
 		col := m.Start - lineStart + 1
 		if line == c.line {
@@ -1036,6 +1080,7 @@ func (r *run) collect(sink Sink) error {
 		src     source.Item
 		failed  bool
 		end     Position
+		in      *input
 	}
 	items := map[int]*itemState{}
 	get := func(i int) *itemState {
@@ -1053,36 +1098,49 @@ func (r *run) collect(sink Sink) error {
 			return
 		}
 		st := res.st
-		keep := len(res.findings)
-		if limit := int64(s.opts.MaxFindings); limit > 0 {
-			if room := max(limit-st.reported, 0); int64(keep) >= room {
-				keep = int(room)
-				st.capped.Store(true) // later chunks are only counted
+		in := st.in
+		limit := int64(s.opts.MaxFindings)
+		first := in.unreported == 0 // no finding of the input left out yet
+		leftAt := 0                 // line of the first finding left out here
+		var n int64
+		for i := range res.findings {
+			f := &res.findings[i]
+			if limit > 0 && in.reported >= limit {
+				in.capped.Store(true) // later chunks are only counted
+				if in.ids[f.Rule] {
+					if leftAt == 0 {
+						leftAt = f.Line
+					}
+					in.unreported++
+					continue
+				}
 			}
-		}
-		for i := range keep {
-			if err := sink.Add(&res.findings[i]); err != nil {
+			if err := sink.Add(f); err != nil {
 				failed = fmt.Errorf("writing findings: %w", err)
 				r.cancel(failed) // stop reading: nothing more can be reported
 				return
 			}
-		}
-		if keep < len(res.findings) || res.counted > 0 {
-			if st.unreported == 0 {
-				st.capLine = res.countAt
-				if keep < len(res.findings) {
-					st.capLine = res.findings[keep].Line
+			in.reported++
+			n++
+			if limit > 0 && !in.ids[f.Rule] {
+				if in.ids == nil {
+					in.ids = map[string]bool{}
+				}
+				in.ids[f.Rule] = true
+				if i, ok := s.ruleIdx[f.Rule]; ok {
+					in.seen[i].Store(true)
 				}
 			}
-			st.unreported += int64(len(res.findings)-keep) + res.counted
 		}
-		if res.last && st.unreported > 0 {
-			r.stats.Unreported += st.unreported
-			r.incomplete(st.path, st.capLine, fmt.Errorf("the report stops at %d findings for one stream: %d more from this line on are not reported",
-				s.opts.MaxFindings, st.unreported))
+		if res.counted > 0 {
+			if leftAt == 0 || res.countAt < leftAt {
+				leftAt = res.countAt
+			}
+			in.unreported += res.counted
 		}
-		n := int64(keep)
-		st.reported += n
+		if first && leftAt > 0 {
+			in.capPath, in.capLine = st.path, leftAt
+		}
 		r.stats.Findings += n
 		s.Progress.Findings.Add(n)
 		if cap(res.findings) > 0 {
@@ -1094,7 +1152,7 @@ func (r *run) collect(sink Sink) error {
 	for res := range r.results {
 		if res.itemDone {
 			it := get(res.item)
-			it.total, it.weight, it.src, it.failed, it.end = res.streams, res.weight, res.src, res.failed, res.end
+			it.total, it.weight, it.src, it.failed, it.end, it.in = res.streams, res.weight, res.src, res.failed, res.end, res.in
 		} else {
 			st := res.st
 			get(st.item).streams[st.member] = st
@@ -1109,6 +1167,17 @@ func (r *run) collect(sink Sink) error {
 			if it.total >= 0 && curMember == it.total {
 				delete(items, curItem)
 				r.window.Release(it.weight)
+				if in := it.in; in != nil && in.unreported > 0 {
+					r.stats.Unreported += in.unreported
+					r.incomplete(in, in.capPath, in.capLine, fmt.Errorf("the report stops at %d findings for one input: %d more from this line on are not reported",
+						s.opts.MaxFindings, in.unreported))
+				}
+				// A partial problem (a pattern that did not finish, findings
+				// past the cap) holds back checkpoints and positions like
+				// any other: the next run examines the input again.
+				if it.in != nil && it.in.partial.Load() {
+					it.failed = true
+				}
 				if it.failed {
 					stalled = true
 				}

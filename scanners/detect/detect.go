@@ -260,7 +260,7 @@ func (e *Engine) on(d detectorID) bool { return e.det[d] != detNone }
 func (e *Engine) PatternLimits() PatternLimits { return e.limits }
 
 // NewBudget returns the budget of the engine's pattern rules for one
-// stream, or nil when the engine has none.
+// input (see Budget), or nil when the engine has none.
 func (e *Engine) NewBudget() *Budget {
 	if len(e.custom) == 0 {
 		return nil

@@ -17,15 +17,19 @@ import (
 //
 //   - one match (a pattern rule on one line, an allow pattern on one value)
 //     times out after PatternLimits.Timeout;
-//   - a pattern that timed out PatternLimits.MaxTimeouts times in one stream
-//     (a file, an archive member) is not run on the rest of that stream;
+//   - a pattern that timed out PatternLimits.MaxTimeouts times in one input
+//     is not run on the rest of that input;
 //   - nor is a pattern that spent more than PatternLimits.Time plus
-//     PatternLimits.TimePerMiB for each MiB of the stream scanned so far,
+//     PatternLimits.TimePerMiB for each MiB of the input scanned so far,
 //     which catches lines crafted to stay just under the timeout.
 //
-// With the defaults a hostile stream costs a pattern at most about a second
-// (three timeouts), or 2 s plus 2 s per MiB of crafted lines that stay just
-// under the timeout, instead of hanging the scan. Ordinary patterns run at
+// An input is what a Budget is shared by: for the scanner, a top-level
+// input (a file, an object, stdin) with all its archive members, nested or
+// not, so that an archive of many small hostile members costs no more than
+// one file of the same lines. With the defaults a hostile input costs a
+// pattern at most about a second (three timeouts), or 2 s plus 2 s per MiB
+// of crafted lines that stay just under the timeout, instead of hanging the
+// scan. Ordinary patterns run at
 // 2 to 80 MB/s (a keyword-less e-mail expression is among the slowest), far
 // inside the 0.5 MiB/s the time limit asks of them.
 const (
@@ -45,11 +49,11 @@ type PatternLimits struct {
 	// Timeout bounds one match. The check runs on a clock that ticks every
 	// 100 ms, so a match may run up to 100 ms longer.
 	Timeout time.Duration
-	// MaxTimeouts is how many times a pattern may time out in one stream
-	// before it is stopped for the rest of the stream.
+	// MaxTimeouts is how many times a pattern may time out in one input
+	// before it is stopped for the rest of the input.
 	MaxTimeouts int
-	// Time and TimePerMiB bound the time a pattern may spend on one stream:
-	// Time, plus TimePerMiB for each MiB of the stream scanned so far.
+	// Time and TimePerMiB bound the time a pattern may spend on one input:
+	// Time, plus TimePerMiB for each MiB of the input scanned so far.
 	Time, TimePerMiB time.Duration
 }
 
@@ -82,18 +86,18 @@ func CompilePattern(expr string, limits PatternLimits) (*regexp2.Regexp, error) 
 }
 
 // PatternError is a pattern that did not finish: one match timed out, or
-// the pattern used up its budget in a stream and is stopped for the rest of
-// it. It never holds the text the pattern ran on.
+// the pattern used up its budget in an input and is stopped for the rest
+// of it. It never holds the text the pattern ran on.
 type PatternError struct {
 	// Pattern names the pattern: `rule "id"` or `allow pattern "expr"`.
 	Pattern string
 	// Timeout is set when a match timed out.
 	Timeout time.Duration
-	// Timeouts is the number of timeouts in the stream so far.
+	// Timeouts is the number of timeouts in the input so far.
 	Timeouts int
-	// Stopped reports that the pattern is not run on the rest of the stream.
+	// Stopped reports that the pattern is not run on the rest of the input.
 	Stopped bool
-	// Spent is the time the pattern spent in the stream, and Limit what it
+	// Spent is the time the pattern spent in the input, and Limit what it
 	// was allowed, when it was stopped for its time.
 	Spent, Limit time.Duration
 }
@@ -105,18 +109,18 @@ func (e *PatternError) Error() string {
 	if e.Timeout > 0 {
 		fmt.Fprintf(&b, "pattern timed out after %v", e.Timeout)
 		if e.Stopped {
-			fmt.Fprintf(&b, " (%d times in this stream): not run on the rest of it", e.Timeouts)
+			fmt.Fprintf(&b, " (%d times in this input): not run on the rest of it", e.Timeouts)
 		}
 	} else {
-		fmt.Fprintf(&b, "pattern spent %v in this stream (limit %v): not run on the rest of it",
+		fmt.Fprintf(&b, "pattern spent %v in this input (limit %v): not run on the rest of it",
 			e.Spent.Round(time.Millisecond), e.Limit.Round(time.Millisecond))
 	}
 	return b.String()
 }
 
-// Budget is the time a set of patterns spent on one stream, pattern by
-// pattern. The chunks of a stream are scanned by several goroutines: a
-// Budget is safe for concurrent use.
+// Budget is the time a set of patterns spent on one input, pattern by
+// pattern. The chunks and archive members of an input are scanned by
+// several goroutines: a Budget is safe for concurrent use.
 type Budget struct {
 	limits PatternLimits
 	names  []string
@@ -130,13 +134,13 @@ type budgetSlot struct {
 	stopped  atomic.Bool
 }
 
-// NewBudget returns the budget of one stream for the patterns named names
+// NewBudget returns the budget of one input for the patterns named names
 // (`rule "id"`, as PatternError.Pattern reports them).
 func NewBudget(limits PatternLimits, names []string) *Budget {
 	return &Budget{limits: limits.withDefaults(), names: names, slots: make([]budgetSlot, len(names))}
 }
 
-// Scanned adds n bytes to the part of the stream scanned, which raises the
+// Scanned adds n bytes to the part of the input scanned, which raises the
 // time the patterns may spend on it.
 func (b *Budget) Scanned(n int) {
 	if b != nil {
@@ -144,14 +148,14 @@ func (b *Budget) Scanned(n int) {
 	}
 }
 
-// Stopped reports whether pattern i is stopped for the rest of the stream.
+// Stopped reports whether pattern i is stopped for the rest of the input.
 func (b *Budget) Stopped(i int) bool {
 	return b != nil && b.slots[i].stopped.Load()
 }
 
 // Charge records that one match of pattern i took d, failing with err (a
 // regexp2 timeout, or nil). It returns the PatternError to report, if any,
-// and whether the pattern may go on in this stream. The text of err, which
+// and whether the pattern may go on in this input. The text of err, which
 // quotes the input, is never passed on.
 func (b *Budget) Charge(i int, d time.Duration, err error) (perr *PatternError, goOn bool) {
 	s := &b.slots[i]

@@ -27,18 +27,18 @@ func TestBudgetCharge(t *testing.T) {
 		{"fast matches go on", []charge{{d: time.Millisecond, goOn: true}, {d: time.Millisecond, goOn: true}}},
 		{"timeouts then stop", []charge{
 			{d: time.Second, err: timeout, want: `rule "x": pattern timed out after 1s`, goOn: true},
-			{d: time.Second, err: timeout, want: "pattern timed out after 1s (2 times in this stream): not run on the rest of it"},
+			{d: time.Second, err: timeout, want: "pattern timed out after 1s (2 times in this input): not run on the rest of it"},
 			{d: time.Second, err: timeout}, // stopped already: not reported again
 		}},
 		{"time limit", []charge{
 			{d: 6 * time.Second, goOn: true},
-			{d: 6 * time.Second, want: "pattern spent 12s in this stream (limit 10s): not run on the rest of it"},
+			{d: 6 * time.Second, want: "pattern spent 12s in this input (limit 10s): not run on the rest of it"},
 			{d: time.Millisecond},
 		}},
 		{"the limit grows with the stream", []charge{
 			{d: 6 * time.Second, goOn: true},
 			{d: 6 * time.Second, goOn: true, scanned: 1 << 20},
-			{d: 3 * time.Second, want: "pattern spent 15s in this stream (limit 14s)"},
+			{d: 3 * time.Second, want: "pattern spent 15s in this input (limit 14s)"},
 		}},
 	}
 	for _, tt := range tests {
@@ -102,7 +102,7 @@ func TestPatternRuleTimeoutsAreReportedAndBounded(t *testing.T) {
 		}
 	}
 	want := []string{`rule "b": pattern timed out after 20ms`,
-		`rule "b": pattern timed out after 20ms (2 times in this stream): not run on the rest of it`}
+		`rule "b": pattern timed out after 20ms (2 times in this input): not run on the rest of it`}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("problems %q\nwant %q", got, want)
 	}
