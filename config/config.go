@@ -61,7 +61,7 @@ type ScanSpec struct {
 	Reveal         bool     `yaml:"reveal"`
 	// MaxSize skips files and objects larger than this (e.g. 2GiB).
 	MaxSize string `yaml:"max_size"`
-	// MaxFindings caps the findings reported per stream (-1: no cap).
+	// MaxFindings caps the findings reported per input (-1: no cap).
 	MaxFindings *int `yaml:"max_findings"`
 	// NewerThan skips files and objects modified longer ago (e.g. 30d).
 	NewerThan string `yaml:"newer_than"`

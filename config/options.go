@@ -260,7 +260,7 @@ func (s *Settings) Globs(key string) ([]string, error) {
 	return g, nil
 }
 
-// MaxFindings returns the most findings reported for one stream: 0 for
+// MaxFindings returns the most findings reported for one input: 0 for
 // the default, -1 for no limit.
 func (s *Settings) MaxFindings() (int, error) {
 	n, err := s.Int("scan.max_findings")

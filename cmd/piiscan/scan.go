@@ -61,7 +61,7 @@ report). Findings win over 3.`,
 	f.Bool("reveal", false, "print raw values in the report (off by default: values are masked)")
 	f.Int("max-depth", 0, "how deep archives may nest (default from rules.yaml, 3)")
 	f.String("max-size", "", "skip files and objects larger than this (e.g. 2GiB)")
-	f.Int("max-findings", 0, "most findings reported per file or member; past it they are counted, and the scan exits 3 unless findings win (default 100000, -1 for no limit)")
+	f.Int("max-findings", 0, "most findings reported per input (a file with its archive members); past it they are counted, and the scan exits 3 unless findings win (default 100000, -1 for no limit)")
 	f.String("newer-than", "", "skip files and objects modified longer ago than this (e.g. 30d)")
 	f.String("checkpoint", "", "resume an interrupted scan of s3:// targets from FILE, and keep it there")
 	addShardFlags(f)
