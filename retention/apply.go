@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -96,6 +97,12 @@ func (x *Executor) store(loc *config.Location, path string) (Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	return x.treeAt(best)
+}
+
+// treeAt returns the Store of the directory tree at root (absolute).
+func (x *Executor) treeAt(root string) (Store, error) {
+	best := root
 	if st := x.stores[best]; st != nil {
 		return st, nil
 	}
@@ -574,27 +581,47 @@ func (x *Executor) cleanQuarantine(now time.Time) error {
 // legal hold covers. It returns an error only when the audit log fails.
 func (x *Executor) cleanTemp(ctx context.Context, p *Plan) error {
 	cleaned := map[*Tree]bool{}
-	for _, it := range p.Items {
-		if it.Action == Keep || it.Err != nil || bucket.IsURL(it.Path) {
-			continue
+	// Every local root of every location, also one where nothing is due:
+	// what a killed run set aside must not stay hidden under a temporary
+	// name until something else is due there.
+	for _, loc := range x.Config.Locations {
+		for _, r := range loc.Roots() {
+			if bucket.IsURL(r) {
+				continue
+			}
+			root, err := filepath.Abs(r)
+			if err != nil {
+				continue
+			}
+			if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+				continue
+			}
+			st, err := x.treeAt(root)
+			if err != nil {
+				continue
+			}
+			ts, ok := st.(treeStore)
+			if !ok || cleaned[ts.Tree] {
+				continue
+			}
+			cleaned[ts.Tree] = true
+			if err := x.cleanTree(ctx, p, ts, loc.Name); err != nil {
+				return err
+			}
 		}
-		st, err := x.store(it.Location, it.Path)
-		if err != nil {
-			continue
-		}
-		ts, ok := st.(treeStore)
-		if !ok || cleaned[ts.Tree] {
-			continue
-		}
-		cleaned[ts.Tree] = true
-		held := func(path string) bool { return holdOf(x.Config, path, p.Now) != "" }
-		n, err := ts.CleanTemp(ctx, held, x.removeTemp(it.Location.Name))
-		if n > 0 {
-			x.logger().Info("removed temporary files of an interrupted run", "root", ts.Dir(), "files", n)
-		}
-		if err != nil && ctx.Err() == nil && !errors.Is(err, errTooManyEntries) {
-			return fmt.Errorf("nothing more was done: %w", err)
-		}
+	}
+	return nil
+}
+
+// cleanTree removes what killed runs left in one tree (see CleanTemp).
+func (x *Executor) cleanTree(ctx context.Context, p *Plan, ts treeStore, loc string) error {
+	held := func(path string) bool { return holdOf(x.Config, path, p.Now) != "" }
+	n, err := ts.CleanTemp(ctx, held, x.removeTemp(loc))
+	if n > 0 {
+		x.logger().Info("removed temporary files of an interrupted run", "root", ts.Dir(), "files", n)
+	}
+	if err != nil && ctx.Err() == nil && !errors.Is(err, errTooManyEntries) {
+		return fmt.Errorf("nothing more was done: %w", err)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -619,6 +620,9 @@ func (c *tempCleaner) clean(d *openat.Dir, rel string) error {
 // path) through act, unless a running process holds its lock or a hold
 // covers it by identity. It reports whether the file was removed; an
 // error is act's own (the audit log failed), not the removal's.
+// errForeignPark is why a parked file that is not the one planned is kept.
+var errForeignPark = errors.New("kept: this file was set aside by an interrupted run but is not the file it planned to act on; restore it by hand")
+
 func removeTemp(d *openat.Dir, name, path string, held *heldSet, act TempAction) (bool, error) {
 	f, fi, err := d.OpenRegular(name)
 	if err != nil {
@@ -630,6 +634,14 @@ func removeTemp(d *openat.Dir, name, path string, held *heldSet, act TempAction)
 	}
 	var rmErr error
 	err = act(path, SnapshotOf(fi), func() error {
+		if inos, parked := openat.ParkedInodes(name); parked && !slices.Contains(inos, openat.IDOf(fi).Ino) {
+			// Set aside by a run killed in the last instant of an action,
+			// but not the file that run planned to remove (nor its new
+			// content): someone put it under the planned name. It is
+			// nobody's to remove; the failed entry tells the operator.
+			rmErr = errForeignPark
+			return rmErr
+		}
 		_, rmErr = d.Unlink(name, func(cur fs.FileInfo) error { return sameFile(cur, fi) })
 		return rmErr
 	})

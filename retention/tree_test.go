@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/piiscan/piiscan/internal/flock"
+	"github.com/piiscan/piiscan/internal/openat"
 )
 
 func mkfile(t *testing.T, path, content string, mode os.FileMode, mtime time.Time) {
@@ -243,3 +245,51 @@ func TestCleanTempLeavesLockedFiles(t *testing.T) {
 func noHold(string) bool { return false }
 
 func justRemove(_ string, _ Snapshot, remove func() error) error { return remove() }
+
+// A file a killed run set aside is removed by the next run only if it is
+// the file that run planned to act on (or the new content it wrote): a
+// file someone renamed over the planned name in the last instant, then
+// set aside by the killed run, is kept.
+func TestCleanTempRemovesOnlyWhatWasPlanned(t *testing.T) {
+	dir := t.TempDir()
+	park := func(content string, inodes func(own uint64) []uint64) string {
+		p := filepath.Join(dir, "x")
+		mkfile(t, p, content, 0o600, time.Time{})
+		fi, err := os.Lstat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parked := filepath.Join(dir, openat.ParkName(inodes(openat.IDOf(fi).Ino)...))
+		if err := os.Rename(p, parked); err != nil {
+			t.Fatal(err)
+		}
+		return parked
+	}
+	planned := park("expired", func(own uint64) []uint64 { return []uint64{own} })
+	rewritten := park("new content", func(own uint64) []uint64 { return []uint64{own + 7, own} })
+	foreign := park("someone else's", func(own uint64) []uint64 { return []uint64{own + 7} })
+	tr, _ := OpenTree(dir)
+	defer tr.Close()
+	var failed []string
+	act := func(path string, _ Snapshot, remove func() error) error {
+		err := remove()
+		if err != nil {
+			failed = append(failed, filepath.Base(path))
+		}
+		return err
+	}
+	if n, err := tr.CleanTemp(context.Background(), noHold, act); n != 2 || err != nil {
+		t.Errorf("CleanTemp = %d, %v; want the 2 files piiscan made", n, err)
+	}
+	for _, p := range []string{planned, rewritten} {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: %v, want it removed", filepath.Base(p), err)
+		}
+	}
+	if b, err := os.ReadFile(foreign); err != nil || string(b) != "someone else's" {
+		t.Errorf("the foreign file: %q, %v; want it kept", b, err)
+	}
+	if len(failed) != 1 || failed[0] != filepath.Base(foreign) {
+		t.Errorf("failed removals recorded: %q, want the foreign one", failed)
+	}
+}

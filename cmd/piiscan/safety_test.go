@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,6 +135,11 @@ func TestTemporaryFilesOfAKilledRunAreNotData(t *testing.T) {
 	code, out, errs = runCLI(t, "", "--config", policy, "redact", "--enforce")
 	if code != exitOK {
 		t.Fatalf("enforce: exit %d\n%s\n%s", code, out, errs)
+	}
+	// Removed although nothing else was due there: it must not stay
+	// hidden under a temporary name.
+	if _, err := os.Lstat(filepath.Join(dir, "logs", retention.TempPrefix+"00000000a1b2-app.log")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the temporary file of the killed run: %v, want it removed", err)
 	}
 }
 

@@ -17,10 +17,13 @@
 package openat
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -90,4 +93,43 @@ func regular(name string, mode fs.FileMode) error {
 		return fmt.Errorf("%s: %w (%v)", name, ErrNotRegular, mode.Type())
 	}
 	return nil
+}
+
+// ParkPrefix starts the name under which Unlink and Replace hold a file
+// for the instant between moving it and removing it. It is a name of
+// piiscan's temporary files, which a later run removes if a process was
+// killed in that instant.
+const ParkPrefix = ".piiscan-tmp-"
+
+// ParkName returns a new name to park a file under: ParkPrefix, 12 random
+// hexadecimal digits, "-~" and the inodes (hexadecimal, "~" between them)
+// of the files that may rightly be found under it after a kill. A clean-up
+// removes a parked file only if it is one of them (see ParkedInodes):
+// anything else was moved there by someone else in the last instant.
+func ParkName(inodes ...uint64) string {
+	var b [6]byte
+	rand.Read(b[:])
+	n := ParkPrefix + hex.EncodeToString(b[:]) + "-"
+	for _, ino := range inodes {
+		n += "~" + strconv.FormatUint(ino, 16)
+	}
+	return n
+}
+
+// ParkedInodes returns the inodes a name made by ParkName names, and false
+// for any other name.
+func ParkedInodes(name string) ([]uint64, bool) {
+	rest, ok := strings.CutPrefix(name, ParkPrefix)
+	if !ok || len(rest) < 14 || rest[12:14] != "-~" {
+		return nil, false
+	}
+	var inos []uint64
+	for _, f := range strings.Split(rest[14:], "~") {
+		ino, err := strconv.ParseUint(f, 16, 64)
+		if err != nil {
+			return nil, false
+		}
+		inos = append(inos, ino)
+	}
+	return inos, true
 }

@@ -1,8 +1,6 @@
 package openat
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -216,7 +214,7 @@ func (d *Dir) Unlink(name string, verify func(fs.FileInfo) error) (left uint64, 
 	// parked under a new name (renameat2 without replacing), which moves
 	// whatever is there at that instant; what was moved is checked, and
 	// only the checked file is removed. Anything else goes back.
-	park := ParkPrefix + parkSuffix()
+	park := ParkName(IDOf(fi).Ino)
 	switch err := unix.Renameat2(d.fd, name, d.fd, park, unix.RENAME_NOREPLACE); {
 	case errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS):
 		// The file system cannot rename without replacing: unlink by
@@ -248,18 +246,6 @@ func (d *Dir) removeMoved(h *os.File, op, moved string, fi fs.FileInfo, undo fun
 		return 0, &fs.PathError{Op: "unlinkat", Path: filepath.Join(d.name, moved), Err: err}
 	}
 	return linksAfter(h)
-}
-
-// ParkPrefix starts the name under which Unlink and Replace hold a file
-// for the instant between moving it and removing it. It is a name of
-// piiscan's temporary files, which a later run removes if a process was
-// killed in that instant.
-const ParkPrefix = ".piiscan-tmp-"
-
-func parkSuffix() string {
-	var b [6]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 // parkedIs checks that the file now named park is the file fi described.
@@ -312,6 +298,16 @@ func (d *Dir) Replace(src *os.File, from, to string, verify func(fs.FileInfo) er
 	// exchanged (renameat2 RENAME_EXCHANGE): the new content is in place
 	// and what it displaced is now named from, where it is checked. Only
 	// the checked file is removed; anything else is exchanged back.
+	// The new content is first renamed to a parked name that holds both
+	// inodes, so that after a kill a clean-up can tell the new content
+	// and the planned old file (both piiscan's to remove) from a file
+	// someone else put in place.
+	orig, park := from, ParkName(IDOf(fi).Ino, IDOf(sfi).Ino)
+	if err := unix.Renameat2(d.fd, from, d.fd, park, unix.RENAME_NOREPLACE); err == nil {
+		from = park
+	} else if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) {
+		return 0, &fs.PathError{Op: "renameat2", Path: filepath.Join(d.name, from), Err: err}
+	}
 	switch err := unix.Renameat2(d.fd, from, d.fd, to, unix.RENAME_EXCHANGE); {
 	case errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSYS):
 		if err := unix.Renameat(d.fd, from, d.fd, to); err != nil {
@@ -322,7 +318,14 @@ func (d *Dir) Replace(src *os.File, from, to string, verify func(fs.FileInfo) er
 		return 0, &fs.PathError{Op: "renameat2", Path: h.Name(), Err: err}
 	}
 	return d.removeMoved(h, "rename", from, fi, func() error {
-		return unix.Renameat2(d.fd, from, d.fd, to, unix.RENAME_EXCHANGE)
+		if err := unix.Renameat2(d.fd, from, d.fd, to, unix.RENAME_EXCHANGE); err != nil {
+			return err
+		}
+		if from != orig {
+			// The new content goes back to the name the caller knows.
+			unix.Renameat2(d.fd, from, d.fd, orig, unix.RENAME_NOREPLACE)
+		}
+		return nil
 	})
 }
 
