@@ -155,20 +155,10 @@ func (d *Dir) OpenRegular(name string) (*os.File, fs.FileInfo, error) {
 	if err != nil {
 		return nil, nil, d.pathErr("open", d.fd, name, err)
 	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		unix.Close(fd)
-		return nil, nil, &fs.PathError{Op: "fstat", Path: filepath.Join(d.name, name), Err: err}
+	f, err := regularFile(fd, filepath.Join(d.name, name))
+	if err != nil {
+		return nil, nil, err
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFREG {
-		unix.Close(fd)
-		return nil, nil, &fs.PathError{Op: "open", Path: filepath.Join(d.name, name), Err: ErrNotRegular}
-	}
-	if err := unix.SetNonblock(fd, false); err != nil {
-		unix.Close(fd)
-		return nil, nil, &fs.PathError{Op: "fcntl", Path: filepath.Join(d.name, name), Err: err}
-	}
-	f := os.NewFile(uintptr(fd), filepath.Join(d.name, name))
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/piiscan/piiscan/internal/openat"
 )
 
 // Stdin is the target name for standard input.
@@ -51,7 +53,7 @@ type Item struct {
 // ErrNotRegular marks an input that is no longer a regular file when it is
 // opened: a named pipe, device, socket or directory put in its place after
 // the walk listed it. Opening one is refused without blocking.
-var ErrNotRegular = errors.New("not a regular file (it changed after it was listed)")
+var ErrNotRegular = openat.ErrNotRegular
 
 // Open opens the item for reading. A file must still be a regular file:
 // anything else put in its place since the walk (a named pipe with no
@@ -65,7 +67,7 @@ func (it Item) Open() (*os.File, error) {
 	if it.pipe {
 		return os.Open(it.Path)
 	}
-	return openRegular(it.Path, it.follow)
+	return openat.OpenFile(it.Path, it.follow)
 }
 
 // WalkOptions select the files of a walk.

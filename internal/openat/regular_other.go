@@ -1,6 +1,6 @@
 //go:build !unix
 
-package source
+package openat
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 	"os"
 )
 
-// openRegular opens path for reading and checks that what was opened is
-// a regular file. Systems other than Unix have no O_NONBLOCK or
-// O_NOFOLLOW for open; follow is not used.
-func openRegular(path string, follow bool) (*os.File, error) {
+// OpenFile opens path for reading and keeps it only if it is a regular
+// file. Systems other than Unix have no O_NONBLOCK or O_NOFOLLOW for open;
+// follow is not used.
+func OpenFile(path string, follow bool) (*os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
