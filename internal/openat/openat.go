@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -132,4 +133,21 @@ func ParkedInodes(name string) ([]uint64, bool) {
 		inos = append(inos, ino)
 	}
 	return inos, true
+}
+
+// stillAt checks that the file named from in d is still src, the file the
+// caller wrote, and returns what src is.
+func (d *Dir) stillAt(src *os.File, from string) (fs.FileInfo, error) {
+	sfi, err := src.Stat()
+	if err != nil {
+		return nil, err
+	}
+	cur, err := d.Lstat(from)
+	if err != nil {
+		return nil, err
+	}
+	if !os.SameFile(sfi, cur) {
+		return nil, &fs.PathError{Op: "rename", Path: filepath.Join(d.name, from), Err: errors.New("replaced by another file")}
+	}
+	return sfi, nil
 }

@@ -188,17 +188,11 @@ func (d *Dir) Create(name string, perm fs.FileMode) (*os.File, error) {
 // between the check and the removal (then that file went instead; the
 // caller must say so).
 func (d *Dir) Unlink(name string, verify func(fs.FileInfo) error) (left uint64, err error) {
-	h, fi, err := d.handle(name)
+	h, fi, err := d.checked(name, verify)
 	if err != nil {
 		return 0, err
 	}
 	defer h.Close()
-	if err := regular(h.Name(), fi.Mode()); err != nil {
-		return 0, err
-	}
-	if err := verify(fi); err != nil {
-		return 0, err
-	}
 	// Between the check and unlinkat, another file of this folder could
 	// be renamed over name, and unlinkat would remove it. So name is first
 	// parked under a new name (renameat2 without replacing), which moves
@@ -261,27 +255,14 @@ func (d *Dir) Replace(src *os.File, from, to string, verify func(fs.FileInfo) er
 	if err := checkName(from); err != nil {
 		return 0, &fs.PathError{Op: "rename", Path: filepath.Join(d.name, from), Err: err}
 	}
-	h, fi, err := d.handle(to)
+	h, fi, err := d.checked(to, verify)
 	if err != nil {
 		return 0, err
 	}
 	defer h.Close()
-	if err := regular(h.Name(), fi.Mode()); err != nil {
-		return 0, err
-	}
-	if err := verify(fi); err != nil {
-		return 0, err
-	}
-	sfi, err := src.Stat()
+	sfi, err := d.stillAt(src, from)
 	if err != nil {
 		return 0, err
-	}
-	cur, err := d.Lstat(from)
-	if err != nil {
-		return 0, err
-	}
-	if !os.SameFile(sfi, cur) {
-		return 0, &fs.PathError{Op: "rename", Path: filepath.Join(d.name, from), Err: errors.New("replaced by another file")}
 	}
 	// As in Unlink, another file could be renamed over to between the
 	// check and the rename, and be replaced. So the two names are
@@ -317,6 +298,24 @@ func (d *Dir) Replace(src *os.File, from, to string, verify func(fs.FileInfo) er
 		}
 		return nil
 	})
+}
+
+// checked returns a handle (O_PATH, not following a link) on the regular
+// file name, which verify accepted as seen on that handle.
+func (d *Dir) checked(name string, verify func(fs.FileInfo) error) (*os.File, fs.FileInfo, error) {
+	h, fi, err := d.handle(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := regular(h.Name(), fi.Mode()); err != nil {
+		h.Close()
+		return nil, nil, err
+	}
+	if err := verify(fi); err != nil {
+		h.Close()
+		return nil, nil, err
+	}
+	return h, fi, nil
 }
 
 // linksAfter returns the number of names the file of h has.

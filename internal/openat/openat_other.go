@@ -187,16 +187,8 @@ func (d *Dir) Replace(src *os.File, from, to string, verify func(fs.FileInfo) er
 	if err := verify(fi); err != nil {
 		return 0, err
 	}
-	sfi, err := src.Stat()
-	if err != nil {
+	if _, err := d.stillAt(src, from); err != nil {
 		return 0, err
-	}
-	cur, err := d.Lstat(from)
-	if err != nil {
-		return 0, err
-	}
-	if !os.SameFile(sfi, cur) {
-		return 0, &fs.PathError{Op: "rename", Path: filepath.Join(d.name, from), Err: errors.New("replaced by another file")}
 	}
 	return 0, d.root.Rename(d.join(from), d.join(to))
 }
