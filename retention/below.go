@@ -131,30 +131,33 @@ func (b *below) open(path string) (*os.File, fs.FileInfo, error) {
 }
 
 // lstatIn is below.lstat for one file of loc.
-func lstatIn(loc *config.Location, path string) (fs.FileInfo, error) {
-	root, err := rootOf(loc, path)
-	if err != nil {
-		return nil, err
-	}
-	b, err := openBelow(root)
-	if err != nil {
-		return nil, err
-	}
-	defer b.Close()
-	return b.lstat(path)
+func lstatIn(loc *config.Location, path string) (fi fs.FileInfo, err error) {
+	err = inRoot(loc, path, func(b *below) error {
+		fi, err = b.lstat(path)
+		return err
+	})
+	return fi, err
 }
 
 // openIn is below.open for one file of loc.
-func openIn(loc *config.Location, path string) (*os.File, error) {
+func openIn(loc *config.Location, path string) (f *os.File, err error) {
+	err = inRoot(loc, path, func(b *below) error {
+		f, _, err = b.open(path)
+		return err
+	})
+	return f, err
+}
+
+// inRoot runs fn on the root of loc that holds path, opened for it.
+func inRoot(loc *config.Location, path string, fn func(*below) error) error {
 	root, err := rootOf(loc, path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	b, err := openBelow(root)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer b.Close()
-	f, _, err := b.open(path)
-	return f, err
+	return fn(b)
 }
