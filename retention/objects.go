@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // objectStore is a bucket as a Store. Every change is conditional on the
@@ -275,14 +275,13 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 	if err != nil && apiCode(err) != "NotImplemented" {
 		return 0, fmt.Errorf("tags of %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp("", TempPrefix+"object-*")
+	// The rewritten object holds the data the redaction kept: a spool
+	// file, nameless where the system allows, so a kill leaves no copy.
+	tmp, err := source.CreateSpool("")
 	if err != nil {
 		return 0, err
 	}
-	defer func() {
-		tmp.Close()
-		os.Remove(tmp.Name())
-	}()
+	defer source.CloseSpool(tmp)
 	cw := &countWriter{w: tmp}
 	if err := write(cw); err != nil {
 		return 0, err

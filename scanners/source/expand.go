@@ -379,7 +379,7 @@ func (ex *expansion) zip(name string, br *bufio.Reader, size int64, ra io.Reader
 		if err != nil {
 			return err
 		}
-		defer closeSpool(f)
+		defer CloseSpool(f)
 		ra, size = f, n
 	}
 	z, err := openZip(ra, size)
@@ -447,7 +447,7 @@ func (ex *expansion) zipMember(p string, z *zipArchive, e *zipEntry, s *zipSurve
 
 // spool copies a zip archive read from a stream into a temporary file.
 func (ex *expansion) spool(name string, r io.Reader) (*os.File, int64, error) {
-	f, err := createSpool(ex.lim.SpoolDir)
+	f, err := CreateSpool(ex.lim.SpoolDir)
 	if err != nil {
 		return nil, 0, fmt.Errorf("spooling %s: %w", name, err)
 	}
@@ -456,7 +456,7 @@ func (ex *expansion) spool(name string, r io.Reader) (*os.File, int64, error) {
 		err = fmt.Errorf("%w: zip archive larger than %d bytes cannot be spooled", ErrBomb, ex.lim.MaxSpool)
 	}
 	if err != nil {
-		closeSpool(f)
+		CloseSpool(f)
 		if fatal(err) {
 			return nil, 0, err
 		}

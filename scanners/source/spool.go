@@ -29,9 +29,11 @@ const staleSpool = time.Minute
 // unlinkOpen: open files stay readable after their name is removed.
 var unlinkOpen = runtime.GOOS != "windows" && runtime.GOOS != "plan9"
 
-// createSpool creates a temporary file in dir (default os.TempDir()) that,
-// where the system allows, has no name.
-func createSpool(dir string) (*os.File, error) {
+// CreateSpool creates a temporary file in dir (default os.TempDir()) that,
+// where the system allows, has no name: for content that must not outlive
+// the run (an archive read from a stream, a rewritten object on its way to
+// the bucket). Release it with CloseSpool.
+func CreateSpool(dir string) (*os.File, error) {
 	f, err := os.CreateTemp(dir, spoolPrefix+"*.zip")
 	if err != nil {
 		return nil, err
@@ -45,8 +47,9 @@ func createSpool(dir string) (*os.File, error) {
 	return f, nil
 }
 
-// closeSpool closes a spool file and removes it if it still has a name.
-func closeSpool(f *os.File) {
+// CloseSpool closes a file made by CreateSpool and removes it if it still
+// has a name.
+func CloseSpool(f *os.File) {
 	f.Close()
 	if !unlinkOpen {
 		os.Remove(f.Name())
