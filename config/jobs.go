@@ -48,6 +48,10 @@ type AlertsSpec struct {
 	RemindAfter string `yaml:"remind_after"`
 	// Retry tunes delivery: attempts per run, then the outbox.
 	Retry RetrySpec `yaml:"retry"`
+	// DeliveryTimeout bounds one delivery of the outbox to one route,
+	// retries included (default 1m): what is not sent by then waits in the
+	// outbox, and a slow sink never holds up a scan or another route.
+	DeliveryTimeout string `yaml:"delivery_timeout"`
 }
 
 // RetrySpec tunes alert delivery retries.
@@ -271,10 +275,22 @@ func (c *Config) RetryPolicy() (attempts int, initial, max time.Duration) {
 	return c.retry.attempts, c.retry.initial, c.retry.max
 }
 
-// retryPolicy is alerts.retry, parsed.
+// DefaultDeliveryTimeout is alerts.delivery_timeout when unset.
+const DefaultDeliveryTimeout = time.Minute
+
+// DeliveryTimeout returns alerts.delivery_timeout with its default.
+func (c *Config) DeliveryTimeout() time.Duration {
+	if c.retry.deliveryTimeout == 0 {
+		return DefaultDeliveryTimeout
+	}
+	return c.retry.deliveryTimeout
+}
+
+// retryPolicy is alerts.retry and alerts.delivery_timeout, parsed.
 type retryPolicy struct {
-	attempts     int
-	initial, max time.Duration
+	attempts        int
+	initial, max    time.Duration
+	deliveryTimeout time.Duration
 }
 
 // knownClasses returns the built-in classes and those of the rules.
@@ -328,8 +344,9 @@ func (c *Config) validateJobs() Errors {
 
 	remind := reminder([]any{"alerts", "remind_after"}, f.Alerts.RemindAfter, DefaultRemindAfter)
 	c.retry = retryPolicy{attempts: 4,
-		initial: positive([]any{"alerts", "retry", "initial"}, f.Alerts.Retry.Initial, time.Second, "1s, 2m"),
-		max:     positive([]any{"alerts", "retry", "max"}, f.Alerts.Retry.Max, 30*time.Second, "1s, 2m")}
+		initial:         positive([]any{"alerts", "retry", "initial"}, f.Alerts.Retry.Initial, time.Second, "1s, 2m"),
+		max:             positive([]any{"alerts", "retry", "max"}, f.Alerts.Retry.Max, 30*time.Second, "1s, 2m"),
+		deliveryTimeout: positive([]any{"alerts", "delivery_timeout"}, f.Alerts.DeliveryTimeout, DefaultDeliveryTimeout, "30s, 2m")}
 	if a := f.Alerts.Retry.Attempts; a < 0 || a > maxAttempts {
 		bad([]any{"alerts", "retry", "attempts"}, "must be between 0 (default) and %d: what is not delivered waits in the outbox", maxAttempts)
 	} else if a > 0 {

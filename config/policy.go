@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -208,6 +210,22 @@ func (l *Location) ScanRoots() []string {
 		if strings.HasPrefix(r, "s3://") {
 			out = append(out, r)
 		} else if _, err := os.Stat(r); err == nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// MissingRoots returns the local roots of the location that do not exist
+// (ScanRoots leaves them out): a path of the policy that is not on this
+// host, or a volume that is not mounted.
+func (l *Location) MissingRoots() []string {
+	var out []string
+	for _, r := range l.roots {
+		if strings.HasPrefix(r, "s3://") {
+			continue
+		}
+		if _, err := os.Stat(r); errors.Is(err, fs.ErrNotExist) {
 			out = append(out, r)
 		}
 	}

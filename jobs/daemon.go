@@ -42,6 +42,12 @@ type Daemon struct {
 	state   *state.Store
 	metrics *metrics.Metrics
 	ready   atomic.Bool
+	// reloadFailed: the last reload was rejected (see reload).
+	reloadFailed atomic.Bool
+	// deliverer sends the outbox in the background, route by route, with
+	// deliverCtx (cancelled when the grace period ends).
+	deliverer  *Deliverer
+	deliverCtx context.Context
 
 	mu      sync.Mutex
 	sched   *cron.Cron
@@ -93,6 +99,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.running = map[string]*atomic.Bool{}
 	d.jobCtx, d.cancelJob = context.WithCancel(context.Background())
 	defer d.cancelJob()
+	var stopDelivery context.CancelFunc
+	d.deliverCtx, stopDelivery = context.WithCancel(context.Background())
+	defer stopDelivery()
+	d.deliverer = &Deliverer{State: st, Metrics: d.metrics, Logger: log}
+	stopRetry := d.retryOutbox(log)
 
 	srv, err := d.serve(cfg.Listen(), log)
 	if err != nil {
@@ -124,10 +135,12 @@ loop:
 
 	// Shut down: no new runs; running ones get the grace period.
 	d.ready.Store(false)
+	stopRetry()
 	d.mu.Lock()
 	stopped := d.sched.Stop()
 	d.mu.Unlock()
 	grace := d.cfg.Load().GracePeriod()
+	graceEnd := time.Now().Add(grace)
 	log.Info("stopping: waiting for running jobs", "grace_period", grace.String())
 	done := make(chan struct{})
 	go func() {
@@ -149,6 +162,23 @@ loop:
 		case <-done:
 		case <-time.After(grace - finish):
 			log.Error("jobs did not stop after cancellation; exiting without them")
+			stuck = true
+		}
+	}
+	// Alerts being delivered get what is left of the grace period.
+	delivered := make(chan struct{})
+	go func() {
+		d.deliverer.Close()
+		close(delivered)
+	}()
+	select {
+	case <-delivered:
+	case <-time.After(time.Until(graceEnd)):
+		stopDelivery()
+		select {
+		case <-delivered:
+		case <-time.After(time.Second):
+			log.Error("alert delivery did not stop; exiting without it (the alerts stay in the outbox)")
 			stuck = true
 		}
 	}
@@ -220,8 +250,40 @@ func (d *Daemon) runScheduled(name string, log *slog.Logger) {
 		d.runJob(d.jobCtx, cfg, job)
 		return
 	}
-	r := &Runner{Config: cfg, State: d.state, Metrics: d.metrics, Logger: log}
+	r := &Runner{Config: cfg, State: d.state, Metrics: d.metrics, Logger: log, Deliverer: d.deliverer, DeliverIn: d.deliverCtx}
 	r.Run(d.jobCtx, job)
+}
+
+// outboxRetryEvery is how often the daemon tries again to deliver alerts
+// left in the outbox.
+var outboxRetryEvery = time.Minute
+
+// retryOutbox delivers what waits in the outbox now and then every
+// outboxRetryEvery, between job runs; it returns the function that stops
+// it.
+func (d *Daemon) retryOutbox(log *slog.Logger) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(outboxRetryEvery)
+		defer t.Stop()
+		for {
+			if d.state.OutboxLen() > 0 {
+				d.deliverer.Start(d.deliverCtx, d.cfg.Load())
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 // reload loads the configuration again; an invalid one is rejected and
@@ -230,6 +292,12 @@ func (d *Daemon) runScheduled(name string, log *slog.Logger) {
 func (d *Daemon) reload(log *slog.Logger, force bool) {
 	cfg, err := d.Load()
 	if err == nil && !force && bytes.Equal(cfg.Raw(), d.cfg.Load().Raw()) {
+		// A rejected file was put back as it runs: nothing to reload, and
+		// the configuration in use is the file's again.
+		if d.reloadFailed.Swap(false) {
+			d.metrics.ReloadSuccess.Set(1)
+			log.Info("configuration file is the running configuration again")
+		}
 		return
 	}
 	if !force {
@@ -245,6 +313,7 @@ func (d *Daemon) reload(log *slog.Logger, force bool) {
 	if err != nil {
 		d.metrics.Reloads.WithLabelValues("failure").Inc()
 		d.metrics.ReloadSuccess.Set(0)
+		d.reloadFailed.Store(true)
 		log.Error("new configuration rejected: the running one stays", "error", err)
 		return
 	}
@@ -256,6 +325,7 @@ func (d *Daemon) reload(log *slog.Logger, force bool) {
 	d.schedule(cfg, log)
 	d.metrics.Reloads.WithLabelValues("success").Inc()
 	d.metrics.ReloadSuccess.Set(1)
+	d.reloadFailed.Store(false)
 	log.Info("configuration reloaded", "jobs", len(cfg.Jobs))
 }
 

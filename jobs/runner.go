@@ -10,10 +10,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"os"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/piiscan/piiscan/alert"
@@ -34,8 +34,15 @@ type Runner struct {
 	State   *state.Store
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
-	// Sink returns the sink of a route (default alert.New).
+	// Sink returns the sink of a route (default alert.New); used when
+	// Deliverer is nil.
 	Sink func(*config.Route) (alert.Sink, error)
+	// Deliverer sends the outbox. Nil: Run makes one and, after the job,
+	// delivers what waits and returns when it is sent or its time is up.
+	Deliverer *Deliverer
+	// DeliverIn, when set, makes Run hand the outbox to Deliverer in the
+	// background with this context (the daemon), instead of waiting.
+	DeliverIn context.Context
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Full ignores the state: everything is scanned again.
@@ -45,10 +52,18 @@ type Runner struct {
 	Sharding *Sharding
 	// Version is written into findings files.
 	Version string
-
-	sinkMu sync.Mutex
-	sinks  map[string]alert.Sink
+	// CheckpointEvery is how often a long scan saves what it found and
+	// how far it got (default DefaultCheckpointEvery), so that a crash
+	// or a kill loses at most that much work.
+	CheckpointEvery time.Duration
 }
+
+// DefaultCheckpointEvery is Runner.CheckpointEvery when unset.
+const DefaultCheckpointEvery = time.Minute
+
+// stopDeliveryTimeout bounds the delivery of the outbox after a run that
+// was stopped by a signal: the process is expected to be gone soon.
+const stopDeliveryTimeout = 5 * time.Second
 
 // Result is what one run did.
 type Result struct {
@@ -60,21 +75,38 @@ type Result struct {
 	// FailFindings counts findings at or above scan.fail_on.
 	FailFindings int64
 	Violations   int // distinct (location, rule, fingerprint) this run
-	New          int // alerted for the first time (summed over routes)
-	Reminders    int
-	Problems     []scanners.Problem
+	// New and Reminders count distinct violations alerted for the first
+	// time, or again, to at least one route.
+	New       int
+	Reminders int
+	// Queued counts the alerts this run put in the outbox (one per route
+	// and checkpoint).
+	Queued   int
+	Problems []scanners.Problem
+	// Missing are paths of the job's locations that do not exist; with
+	// NothingToRead none of its paths existed, and the run examined
+	// nothing.
+	Missing       []string
+	NothingToRead bool
 	// OutputError: the shard's findings file could not be published.
 	// MergeError: this shard completed the set but the merged report
 	// could not be written. In both the scan itself succeeded.
 	OutputError, MergeError error
 	// Purge and redact jobs.
 	Plan *retention.Plan
-	// Alerts delivered and still in the outbox.
+	// Alerts delivered after the run (0 when delivered in the background)
+	// and still in the outbox.
 	Sent, Pending int
+	// DeliveryError: some routes could not be delivered (their alerts
+	// wait in the outbox).
+	DeliveryError error
 	// Cancelled: the run was stopped before it finished; what it
 	// completed is saved.
 	Cancelled bool
 }
+
+// ErrNothingToRead means that none of a job's paths exist.
+var ErrNothingToRead = errors.New("none of the job's paths exist")
 
 func (r *Runner) now() time.Time {
 	if r.Now != nil {
@@ -90,10 +122,13 @@ func (r *Runner) log() *slog.Logger {
 	return slog.Default()
 }
 
-// Run runs job once.
+// Run runs job once, then delivers the outbox: within its own deadline
+// (alerts.delivery_timeout per route), also when the job timed out or was
+// cancelled.
 func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
 	res := &Result{Job: job.Name, Started: r.now()}
 	log := r.log().With("job", job.Name, "action", job.Action)
+	parent := ctx
 	if job.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, job.Timeout)
@@ -113,12 +148,7 @@ func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
 	default:
 		err = fmt.Errorf("unknown action %q", job.Action)
 	}
-	// Alerts waiting from this or earlier runs.
-	sent, derr := r.deliver(ctx, log)
-	res.Sent = sent
-	if derr != nil && ctx.Err() == nil {
-		log.Warn("alerts kept in the outbox", "error", derr)
-	}
+	r.deliver(parent, res, log)
 	res.Pending = r.State.OutboxLen()
 	res.Duration = r.now().Sub(res.Started)
 	if r.Metrics != nil {
@@ -138,9 +168,17 @@ func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
 			r.Metrics.LastSuccess.WithLabelValues(job.Name).Set(float64(r.now().Unix()))
 		}
 	}
-	attrs := []any{"duration", res.Duration.Round(time.Millisecond).String(), "files", res.Files, "unchanged", res.Unchanged,
-		"bytes", res.Bytes, "findings", res.Findings, "violations", res.Violations, "alerted", res.New,
-		"reminded", res.Reminders, "alerts_sent", res.Sent, "outbox", res.Pending, "problems", len(res.Problems)}
+	attrs := []any{"duration", res.Duration.Round(time.Millisecond).String()}
+	if job.Action == config.JobScan {
+		attrs = append(attrs, "files", res.Files, "unchanged", res.Unchanged, "bytes", res.Bytes, "findings", res.Findings,
+			"violations", res.Violations, "alerted", res.New, "reminded", res.Reminders, "alerts_queued", res.Queued)
+	} else if res.Plan != nil {
+		attrs = append(attrs, "planned", len(res.Plan.Items))
+	}
+	if r.DeliverIn == nil {
+		attrs = append(attrs, "alerts_sent", res.Sent)
+	}
+	attrs = append(attrs, "outbox", res.Pending, "problems", len(res.Problems), "missing_paths", len(res.Missing))
 	if err != nil {
 		log.Error("job failed", append(attrs, "error", err)...)
 	} else if res.Cancelled {
@@ -149,6 +187,33 @@ func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
 		log.Info("job finished", attrs...)
 	}
 	return res, err
+}
+
+// deliver sends the outbox after a run: its own step, with its own
+// deadline, whatever became of the job.
+func (r *Runner) deliver(parent context.Context, res *Result, log *slog.Logger) {
+	d := r.Deliverer
+	if d == nil {
+		d = &Deliverer{State: r.State, Metrics: r.Metrics, Logger: log, Sink: r.Sink, Now: r.Now}
+	}
+	if r.DeliverIn != nil {
+		if r.State.OutboxLen() > 0 {
+			d.Start(r.DeliverIn, r.Config)
+		}
+		return
+	}
+	ctx := context.WithoutCancel(parent)
+	if parent.Err() != nil {
+		// Stopped by a signal: the process is about to go.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, stopDeliveryTimeout)
+		defer cancel()
+	}
+	out := d.Deliver(ctx, r.Config)
+	res.Sent, res.DeliveryError = out.Sent, out.Err()
+	if res.DeliveryError != nil {
+		log.Warn("alerts kept in the outbox", "error", res.DeliveryError)
+	}
 }
 
 // checkKey makes sure the fingerprint key is the one the state was built
@@ -162,30 +227,52 @@ func (r *Runner) checkKey() error {
 }
 
 // targets returns what a job reads: the scan roots of its locations, and
-// whether any is in a bucket.
-func targets(c *config.Config, job *config.Job) (roots []string, objects bool) {
+// whether any is in a bucket; missing are the local paths of its
+// locations that do not exist.
+func targets(c *config.Config, job *config.Job) (roots []string, objects bool, missing []string) {
 	for _, l := range c.Locations {
 		if jobCovers(job, l.Name) {
 			roots = append(roots, l.ScanRoots()...)
+			missing = append(missing, l.MissingRoots()...)
 		}
 	}
-	return roots, slices.ContainsFunc(roots, bucket.IsURL)
+	return roots, slices.ContainsFunc(roots, bucket.IsURL), missing
+}
+
+// reportMissing logs and counts the job's paths that do not exist; it
+// returns ErrNothingToRead when nothing of the job exists.
+func (r *Runner) reportMissing(job *config.Job, roots, missing []string, res *Result, log *slog.Logger) error {
+	res.Missing = missing
+	if r.Metrics != nil {
+		r.Metrics.MissingPaths.WithLabelValues(job.Name).Set(float64(len(missing)))
+	}
+	for _, p := range missing {
+		log.Warn("path of the policy does not exist: nothing there is examined", "path", source.EscapeName(p))
+	}
+	if len(roots) == 0 {
+		res.NothingToRead = true
+		if len(missing) == 0 {
+			return fmt.Errorf("%w: its locations name no path", ErrNothingToRead)
+		}
+		return fmt.Errorf("%w (%d missing)", ErrNothingToRead, len(missing))
+	}
+	return nil
 }
 
 // outboxMaxAge is how long an alert for a route no configuration knows
 // stays in the outbox.
 const outboxMaxAge = 30 * 24 * time.Hour
 
-// violationKey identifies a violation across runs.
-type violationKey struct{ location, rule, fingerprint string }
-
 func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *slog.Logger) error {
 	c := r.Config
+	roots, objects, missing := targets(c, job)
+	if err := r.reportMissing(job, roots, missing, res, log); err != nil {
+		return err
+	}
 	s, err := NewScanSetup(ctx, c, log)
 	if err != nil {
 		return err
 	}
-	roots, objects := targets(c, job)
 	if objects {
 		if err := s.UseObjects(ctx); err != nil {
 			return err
@@ -195,7 +282,6 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	// incremental run's "what is new".
 	full := r.Full || r.Sharding != nil && r.Sharding.Output != nil
 	tracker := r.State.Tracker(job.Name, full, log)
-	s.Options.Incremental = tracker
 	var out *shard.Output
 	if sh := r.Sharding; sh != nil {
 		sh.Apply(&s.Options)
@@ -203,6 +289,23 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 			return err
 		}
 	}
+	found := newRunViolations()
+	every := cmp.Or(r.CheckpointEvery, DefaultCheckpointEvery)
+	last := time.Now()
+	var checkpointErr error
+	// checkpoint saves, from the collector (so that positions never pass
+	// a finding not yet in found), what was found and how far the scan
+	// got, once a while.
+	checkpoint := func() {
+		if checkpointErr != nil || time.Since(last) < every {
+			return
+		}
+		if checkpointErr = r.commit(job, tracker, found, false, res, log); checkpointErr != nil {
+			log.Error("checkpoint not saved", "error", checkpointErr)
+		}
+		last = time.Now()
+	}
+	s.Options.Incremental = &checkpointing{Tracker: tracker, tick: checkpoint}
 	sc, err := scanners.New(s.Options)
 	if err != nil {
 		if out != nil {
@@ -210,8 +313,6 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		}
 		return err
 	}
-	found := map[violationKey]*finding.Finding{}
-	var order []violationKey
 	// Counted here and added to the metrics once: a label lookup per
 	// finding would cost more than the rest of this sink.
 	type counted struct {
@@ -231,16 +332,10 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 				return fmt.Errorf("writing the findings file: %w", err)
 			}
 		}
-		if !f.Disallowed {
-			return nil
+		if f.Disallowed {
+			found.add(f)
 		}
-		k := violationKey{f.Location, f.Rule, f.Fingerprint}
-		if _, dup := found[k]; !dup {
-			v := *f
-			v.Value = "" // never kept
-			found[k] = &v
-			order = append(order, k)
-		}
+		checkpoint()
 		return nil
 	}))
 	m := r.Metrics
@@ -262,7 +357,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 			m.Unreadable.WithLabelValues(job.Name).Add(float64(len(stats.Problems)))
 		}
 	}
-	res.Violations = len(order)
+	res.Violations = found.count
 	if out != nil {
 		ferr, merr := r.Sharding.Finish(ctx, out, stats, err == nil && ctx.Err() == nil, c, r.Version, log)
 		if ferr != nil {
@@ -285,13 +380,92 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	for _, p := range res.Problems {
 		log.Warn("could not read", "path", p.Path, "error", p.Error)
 	}
+	if err := r.commit(job, tracker, found, true, res, log); err != nil {
+		return err
+	}
+	return checkpointErr
+}
 
-	// Decide, per route, what is new and what is due for a reminder, and
-	// save it with the scan positions in one transaction.
+// checkpointing is the scan's Incremental: the job's tracker, and a
+// chance to save a checkpoint whenever the scan moves past an input.
+type checkpointing struct {
+	*state.Tracker
+	tick func()
+}
+
+// Done implements scanners.Incremental.
+func (c *checkpointing) Done(it source.Item, end scanners.Position) {
+	c.Tracker.Done(it, end)
+	c.tick()
+}
+
+// runViolations are the distinct violations of one run: those found since
+// the last checkpoint in full, the others by a 128-bit hash of their
+// identity (a run may find millions).
+type runViolations struct {
+	seeds [2]maphash.Seed
+	ids   map[[2]uint64]struct{}
+	batch []*finding.Finding // since the last checkpoint
+	count int
+}
+
+func newRunViolations() *runViolations {
+	return &runViolations{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, ids: map[[2]uint64]struct{}{}}
+}
+
+// id identifies a violation across runs: (location, rule, fingerprint).
+func (v *runViolations) id(location, rule, fingerprint string) [2]uint64 {
+	var out [2]uint64
+	for i, seed := range v.seeds {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		h.WriteString(location)
+		h.WriteByte(0)
+		h.WriteString(rule)
+		h.WriteByte(0)
+		h.WriteString(fingerprint)
+		out[i] = h.Sum64()
+	}
+	return out
+}
+
+// add remembers f unless the run found it already.
+func (v *runViolations) add(f *finding.Finding) {
+	id := v.id(f.Location, f.Rule, f.Fingerprint)
+	if _, dup := v.ids[id]; dup {
+		return
+	}
+	v.ids[id] = struct{}{}
+	c := *f
+	c.Value = "" // never kept
+	v.batch = append(v.batch, &c)
+	v.count++
+}
+
+// has reports whether the run found the violation.
+func (v *runViolations) has(location, rule, fingerprint string) bool {
+	_, ok := v.ids[v.id(location, rule, fingerprint)]
+	return ok
+}
+
+// commit decides, per route, which violations found since the last
+// checkpoint are new and which are due for a reminder, and saves that
+// with the scan positions and the alerts in one transaction. The final
+// commit of a run that went through also reminds of violations found by
+// earlier runs in data this one did not read again.
+func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViolations, final bool, res *Result, log *slog.Logger) error {
+	c := r.Config
 	r.State.Lock()
 	defer r.State.Unlock()
 	now := r.now()
+	batch := found.batch
 	commit := state.Commit{Files: tracker, Seen: map[string][]state.Seen{}, Forget: map[string][]state.Seen{}}
+	// Per violation of the batch: alerted as new, or as a reminder, to
+	// some route (counted once however many routes).
+	isNew := make([]bool, len(batch))
+	isReminder := make([]bool, len(batch))
+	reminded := 0 // of earlier violations, over routes, counted once each
+	remindedIDs := map[[2]uint64]bool{}
 	for _, name := range job.Alerts {
 		route := c.RouteByName(name)
 		if route == nil {
@@ -299,36 +473,46 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		}
 		var vs []alert.Violation
 		var seen []state.Seen
-		for _, k := range order {
-			f := found[k]
-			if !route.Covers(f.Location, f.Class, f.Severity) {
-				continue
+		err := r.State.ViewSeen(route.Name, func(get func(location, rule, fingerprint string) (state.Seen, bool)) error {
+			for i, f := range batch {
+				if !route.Covers(f.Location, f.Class, f.Severity) {
+					continue
+				}
+				prev, ok := get(f.Location, f.Rule, f.Fingerprint)
+				sv := seenOf(f, now)
+				v := violationOf(sv)
+				switch {
+				case !ok:
+					vs = append(vs, v)
+					isNew[i] = true
+				case route.RemindAfter > 0 && now.Sub(prev.LastSent) >= route.RemindAfter:
+					v.Reminder = true
+					sv.First = prev.First
+					vs = append(vs, v)
+					isReminder[i] = true
+				default:
+					sv.First, sv.LastSent = prev.First, prev.LastSent
+				}
+				seen = append(seen, sv)
 			}
-			prev, ok := r.State.Seen(route.Name, k.location, k.rule, k.fingerprint)
-			sv := seenOf(f, now)
-			v := violationOf(sv)
-			switch {
-			case !ok:
-				vs = append(vs, v)
-			case route.RemindAfter > 0 && now.Sub(prev.LastSent) >= route.RemindAfter:
-				v.Reminder = true
-				sv.First = prev.First
-				vs = append(vs, v)
-			default:
-				sv.First, sv.LastSent = prev.First, prev.LastSent
-			}
-			seen = append(seen, sv)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("reading the state: %w", err)
 		}
 		// Violations found by earlier runs in data this run did not read
 		// again are still there as long as their file is.
 		var gone, due []state.Seen
-		if route.RemindAfter > 0 && !res.Cancelled {
-			r.State.EachSeen(route.Name, func(p state.Seen) {
-				k := violationKey{p.Location, p.Rule, p.Fingerprint}
-				if _, inRun := found[k]; !inRun && now.Sub(p.LastSent) >= route.RemindAfter && jobCovers(job, p.Location) {
+		if final && route.RemindAfter > 0 && !res.Cancelled {
+			err := r.State.EachDue(route.Name, now.Add(-route.RemindAfter), func(p state.Seen) error {
+				if jobCovers(job, p.Location) && !found.has(p.Location, p.Rule, p.Fingerprint) {
 					due = append(due, p)
 				}
+				return nil
 			})
+			if err != nil {
+				return fmt.Errorf("reading the state: %w", err)
+			}
 		}
 		for _, p := range due {
 			if file, _ := source.TopFile(p.Path); !bucket.IsURL(file) {
@@ -342,6 +526,10 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 			vs = append(vs, v)
 			p.LastSent = now
 			seen = append(seen, p)
+			if id := found.id(p.Location, p.Rule, p.Fingerprint); !remindedIDs[id] {
+				remindedIDs[id] = true
+				reminded++
+			}
 		}
 		commit.Forget[route.Name] = gone
 		commit.Seen[route.Name] = seen
@@ -349,9 +537,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 			continue
 		}
 		sum := alert.Summarize(job.Name, route.Name, hostname(), now, vs)
-		res.New += sum.New
-		res.Reminders += sum.Reminders
-		if m != nil {
+		if m := r.Metrics; m != nil {
 			m.NewViolations.WithLabelValues(job.Name, route.Name).Add(float64(sum.New))
 			m.Reminders.WithLabelValues(job.Name, route.Name).Add(float64(sum.Reminders))
 		}
@@ -363,6 +549,19 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	}
 	if _, err := r.State.Save(commit); err != nil {
 		return fmt.Errorf("saving state: %w", err)
+	}
+	for i := range batch {
+		if isNew[i] {
+			res.New++
+		} else if isReminder[i] {
+			res.Reminders++
+		}
+	}
+	res.Reminders += reminded
+	res.Queued += len(commit.Outbox)
+	found.batch = nil
+	if !final {
+		log.Debug("checkpoint saved", "violations", len(batch), "alerts_queued", len(commit.Outbox))
 	}
 	return nil
 }
@@ -384,103 +583,17 @@ func violationOf(s state.Seen) alert.Violation {
 		Path: s.Path, Line: s.Line, Masked: s.Masked, Fingerprint: s.Fingerprint}
 }
 
-func hostname() string {
-	h, _ := os.Hostname()
-	return h
-}
-
-// sink returns (and caches) the sink of a route.
-func (r *Runner) sink(route *config.Route) (alert.Sink, error) {
-	r.sinkMu.Lock()
-	defer r.sinkMu.Unlock()
-	if s := r.sinks[route.Name]; s != nil {
-		return s, nil
-	}
-	mk := r.Sink
-	if mk == nil {
-		mk = func(rt *config.Route) (alert.Sink, error) { return alert.New(rt, alert.Options{Hostname: hostname()}) }
-	}
-	s, err := mk(route)
-	if err != nil {
-		return nil, err
-	}
-	if r.sinks == nil {
-		r.sinks = map[string]alert.Sink{}
-	}
-	r.sinks[route.Name] = s
-	return s, nil
-}
-
-// deliver sends what waits in the outbox, oldest first; what fails stays
-// for the next run.
-func (r *Runner) deliver(ctx context.Context, log *slog.Logger) (sent int, err error) {
-	r.State.Lock()
-	defer r.State.Unlock()
-	box, err := r.State.Outbox()
-	if err != nil {
-		return 0, err
-	}
-	attempts, initial, max := r.Config.RetryPolicy()
-	var errs []error
-	down := map[string]bool{} // routes that failed in this run
-	for _, e := range box {
-		if ctx.Err() != nil {
-			return sent, ctx.Err()
-		}
-		if down[e.Route] {
-			continue
-		}
-		route := r.Config.RouteByName(e.Route)
-		if route == nil {
-			// Another configuration (a renamed route, another rules.yaml
-			// on the same state) may still send it; give up after a month.
-			if r.now().Sub(e.Created) > outboxMaxAge {
-				log.Error("alert for an unknown route dropped after a month in the outbox", "route", e.Route, "created", e.Created)
-				r.State.Delivered(e.ID)
-			} else {
-				log.Warn("alert for a route not in this configuration: kept in the outbox", "route", e.Route, "created", e.Created)
-			}
-			continue
-		}
-		var sum alert.Summary
-		if err := json.Unmarshal(e.Summary, &sum); err != nil {
-			log.Error("unreadable alert in the outbox: dropped", "route", e.Route, "error", err)
-			r.State.Delivered(e.ID)
-			continue
-		}
-		sink, err := r.sink(route)
-		if err == nil {
-			err = alert.Deliver(ctx, sink, sum, alert.Retry{Attempts: attempts, Initial: initial, Max: max})
-		}
-		if err != nil {
-			if r.Metrics != nil {
-				r.Metrics.AlertFailures.WithLabelValues(route.Name, route.Kind).Inc()
-			}
-			log.Warn("alert not delivered: kept in the outbox", "route", route.Name, "sink", route.Kind, "attempts", e.Attempts+1, "error", err)
-			r.State.Failed(e, err)
-			down[route.Name] = true // its other alerts wait for the next run
-			errs = append(errs, fmt.Errorf("route %s: %w", route.Name, err))
-			continue
-		}
-		if r.Metrics != nil {
-			r.Metrics.AlertsSent.WithLabelValues(route.Name, route.Kind).Inc()
-		}
-		log.Info("alert sent", "route", route.Name, "sink", route.Kind, "violations", sum.Total, "alert_id", sum.ID)
-		sent++
-		if err := r.State.Delivered(e.ID); err != nil {
-			return sent, err
-		}
-	}
-	return sent, errors.Join(errs...)
-}
-
 // enforce runs a purge or redact job.
 func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log *slog.Logger) error {
 	c := r.Config
 	now := r.now()
 	opts := retention.PlanOptions{Now: now, Locations: job.Locations}
 	var s *ScanSetup
-	if _, objects := targets(c, job); objects {
+	roots, objects, missing := targets(c, job)
+	if err := r.reportMissing(job, roots, missing, res, log); err != nil {
+		return err
+	}
+	if objects {
 		set, err := jobSettings(c)
 		if err != nil {
 			return err

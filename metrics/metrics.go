@@ -15,6 +15,7 @@ type Metrics struct {
 	FilesScanned    *prometheus.CounterVec // job
 	FilesUnchanged  *prometheus.CounterVec // job
 	Unreadable      *prometheus.CounterVec // job
+	MissingPaths    *prometheus.GaugeVec   // job
 	Findings        *prometheus.CounterVec // job, class, severity, location
 	Violations      *prometheus.CounterVec // job, location, class
 	NewViolations   *prometheus.CounterVec // job, route
@@ -60,6 +61,7 @@ func New(version string) *Metrics {
 	m.FilesScanned = counter("scanned_files_total", "Files and objects opened for scanning.", "job")
 	m.FilesUnchanged = counter("unchanged_files_total", "Files and objects skipped because an earlier run scanned them and they did not change.", "job")
 	m.Unreadable = counter("unreadable_total", "Inputs that could not be read (or only in part).", "job")
+	m.MissingPaths = gauge("job_missing_paths", "Paths of the job's locations that did not exist in its last run.", "job")
 	m.Findings = counter("findings_total", "Findings, by class, severity and policy location (\"none\" outside every location).", "job", "class", "severity", "location")
 	m.Violations = counter("violations_total", "Findings of a class the location does not allow.", "job", "location", "class")
 	m.NewViolations = counter("alerted_violations_total", "Violations alerted for the first time, by route.", "job", "route")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -68,14 +70,20 @@ far it got. Exit 0 after a clean stop, 2 for a configuration error.`,
 
 func newRunCmd(g *globalFlags) *cobra.Command {
 	var full bool
+	var waitLock time.Duration
 	cmd := &cobra.Command{
 		Use:   "run JOB",
 		Short: "Run one job of rules.yaml once and exit (for a cron-scheduled container)",
 		Long: `Runs the job once, with the same state, alerts and outbox as the daemon,
 and exits with the scan exit codes: 0 nothing at or above scan.fail_on in
-what was new, 1 findings, 2 usage or configuration error, 3 some inputs
-could not be read, 130 interrupted. --full ignores the state and scans
-everything again.
+what was new, 1 findings, 2 usage or configuration error (or the state
+still held by another piiscan after --wait-lock), 3 some inputs could not
+be read, none of the job's paths exist, or the job timed out (progress
+saved), 130 interrupted (progress saved). A path of the job's locations
+that does not exist is named in the log; it fails the run only when none
+exists. After the job the outbox is delivered, route by route, within
+alerts.delivery_timeout, also when the job timed out. --full ignores the
+state and scans everything again.
 
 A scan job can run as one shard of several (--shard INDEX/COUNT, or in a
 Kubernetes Indexed Job JOB_COMPLETION_INDEX with shards.count): it scans
@@ -107,7 +115,7 @@ file, and with --shard-output leaves its findings file for
 			if err != nil {
 				return usageError(err)
 			}
-			st, err := state.Open(sharding.Shard.StatePath(cfg.StatePath()), slog.Default())
+			st, err := state.OpenWait(sharding.Shard.StatePath(cfg.StatePath()), slog.Default(), waitLock)
 			if err != nil {
 				return usageError(err)
 			}
@@ -119,6 +127,9 @@ file, and with --shard-output leaves its findings file for
 				return &exitError{code: exitUnreadable, err: fmt.Errorf("timed out after %s; progress saved", job.Timeout)}
 			case res != nil && res.Cancelled:
 				return &exitError{code: exitSignal, err: errors.New("interrupted; progress saved")}
+			case res != nil && res.NothingToRead:
+				return &exitError{code: exitUnreadable, err: fmt.Errorf("job %s examined nothing: none of its paths exist (%s)",
+					job.Name, escapeError(errors.New(strings.Join(res.Missing, ", "))))}
 			case err != nil && res != nil && res.Plan == nil && res.Files == 0 && res.Findings == 0:
 				return usageError(escapeError(err))
 			case res.FailFindings > 0:
@@ -140,6 +151,7 @@ file, and with --shard-output leaves its findings file for
 		},
 	}
 	cmd.Flags().BoolVar(&full, "full", false, "ignore the state: scan everything again")
+	cmd.Flags().DurationVar(&waitLock, "wait-lock", time.Minute, "how long to wait for the state file while another piiscan (the daemon, an earlier run) holds it")
 	addShardFlags(cmd.Flags())
 	return cmd
 }

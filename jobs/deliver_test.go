@@ -1,0 +1,311 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/piiscan/piiscan/alert"
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/metrics"
+	"github.com/piiscan/piiscan/state"
+)
+
+const testKey = "5c1e0a9d3b7f4286e1d0c5a7b92f38e4"
+
+// receiver is a real webhook receiver: it records the alerts it gets,
+// and hangs while hold is set.
+type receiver struct {
+	*httptest.Server
+	mu    sync.Mutex
+	got   []alert.Summary
+	hold  chan struct{} // closed to let hanging requests go
+	hangs bool
+}
+
+func newReceiver(t *testing.T, hangs bool) *receiver {
+	rc := &receiver{hold: make(chan struct{}), hangs: hangs}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if rc.hangs {
+			select {
+			case <-rc.hold:
+			case <-req.Context().Done():
+				return
+			}
+		}
+		var s alert.Summary
+		if err := json.Unmarshal(body, &s); err == nil {
+			rc.mu.Lock()
+			rc.got = append(rc.got, s)
+			rc.mu.Unlock()
+		}
+	}))
+	t.Cleanup(func() {
+		rc.release()
+		rc.Close()
+	})
+	return rc
+}
+
+func (rc *receiver) release() {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	select {
+	case <-rc.hold:
+	default:
+		close(rc.hold)
+	}
+}
+
+func (rc *receiver) alerts() []alert.Summary {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]alert.Summary(nil), rc.got...)
+}
+
+// alertConfig is a scan job over dir alerting two webhook routes.
+func alertConfig(t *testing.T, dir, slowURL, fastURL, extra string) *config.Config {
+	t.Helper()
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", testKey)
+	c, err := config.Parse("test.yaml", []byte(fmt.Sprintf(`version: 1
+rules:
+  - {id: card, detector: credit_card, severity: critical}
+locations:
+  - {name: logs, paths: [%s]}
+jobs:
+  - {name: scan, schedule: manual, action: scan, alerts: [slow, fast]%s}
+alerts:
+  delivery_timeout: 1s
+  retry: {attempts: 1}
+  routes:
+    - {name: slow, webhook: {url: %q}}
+    - {name: fast, webhook: {url: %q}}
+`, dir, extra, slowURL, fastURL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func openState(t *testing.T) *state.Store {
+	t.Helper()
+	st, err := state.Open(filepath.Join(t.TempDir(), "state.db"), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// A hanging sink holds up neither the other route nor, in the daemon, the
+// job; one run waits for it no longer than alerts.delivery_timeout, and
+// its alert stays in the outbox.
+func TestSlowSinkDoesNotStallJobsOrRoutes(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "app.log"), []byte("card 4111 1111 1111 1111\n"), 0o644)
+	slow, fast := newReceiver(t, true), newReceiver(t, false)
+	cfg := alertConfig(t, dir, slow.URL, fast.URL, "")
+	log := slog.New(slog.DiscardHandler)
+
+	// One run (`piiscan run`): delivery is bounded by delivery_timeout.
+	st := openState(t)
+	r := &Runner{Config: cfg, State: st, Logger: log}
+	start := time.Now()
+	res, err := r.Run(context.Background(), cfg.JobByName("scan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("the run took %v with a hanging sink (delivery_timeout 1s)", took)
+	}
+	if got := fast.alerts(); len(got) != 1 || got[0].New != 1 {
+		t.Errorf("the fast route got %+v, want its one alert", got)
+	}
+	if res.Sent != 1 || res.Pending != 1 || res.DeliveryError == nil {
+		t.Errorf("sent %d, pending %d, delivery error %v: want 1, 1 and the slow route's error", res.Sent, res.Pending, res.DeliveryError)
+	}
+	box, _ := st.OutboxOf("slow")
+	if len(box) != 1 || box[0].Attempts != 1 {
+		t.Errorf("the slow route's alert is not kept with its attempt: %+v", box)
+	}
+
+	// The daemon: the job returns while the sink still hangs.
+	os.WriteFile(filepath.Join(dir, "app.log"), []byte("card 4111 1111 1111 1111\ncard 5555 5555 5555 4444\n"), 0o644)
+	d := &Deliverer{State: st, Logger: log}
+	dctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r = &Runner{Config: cfg, State: st, Logger: log, Deliverer: d, DeliverIn: dctx}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := r.Run(context.Background(), cfg.JobByName("scan")); err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the daemon's job waited for a hanging sink")
+	}
+	slow.release()
+	d.Close()
+	if got := fast.alerts(); len(got) != 2 {
+		t.Errorf("the fast route got %d alerts, want 2", len(got))
+	}
+}
+
+// Alerts in the outbox are delivered after a run that timed out or was
+// cancelled: delivery does not depend on the scan finishing.
+func TestOutboxDeliveredAfterTimeoutAndCancel(t *testing.T) {
+	for _, how := range []string{"timeout", "cancel"} {
+		t.Run(how, func(t *testing.T) {
+			dir := t.TempDir()
+			// Enough data that the scan is still going when it is stopped.
+			line := strings.Repeat("user=someone action=login ok ", 8) + "\n"
+			big := strings.Repeat(line, 300_000)
+			os.WriteFile(filepath.Join(dir, "big.log"), []byte(big), 0o644)
+			rc := newReceiver(t, false)
+			extra := ""
+			if how == "timeout" {
+				extra = ", timeout: 50ms"
+			}
+			cfg := alertConfig(t, dir, rc.URL, rc.URL, extra)
+			st := openState(t)
+			// An alert an earlier run could not deliver.
+			sum, _ := json.Marshal(alert.Summary{ID: "earlier", Route: "fast", Job: "scan", New: 1, Total: 1})
+			if _, err := st.Save(state.Commit{Outbox: []state.OutboxEntry{{Route: "fast", Job: "scan", Created: time.Now(), Summary: sum}}}); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			if how == "cancel" {
+				cancel()
+			}
+			defer cancel()
+			r := &Runner{Config: cfg, State: st, Logger: slog.New(slog.DiscardHandler)}
+			res, _ := r.Run(ctx, cfg.JobByName("scan"))
+			if !res.Cancelled {
+				t.Fatalf("the run was not stopped: %+v", res)
+			}
+			if got := rc.alerts(); len(got) != 1 || got[0].ID != "earlier" {
+				t.Errorf("receiver got %+v, want the waiting alert", got)
+			}
+			if res.Pending != 0 {
+				t.Errorf("%d alerts still in the outbox", res.Pending)
+			}
+		})
+	}
+}
+
+// A violation alerted to two routes is one violation alerted, not two.
+func TestAlertedCountsViolationsNotRoutes(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "app.log"), []byte("card 4111 1111 1111 1111\ncard 5555 5555 5555 4444\n"), 0o644)
+	rc := newReceiver(t, false)
+	cfg := alertConfig(t, dir, rc.URL, rc.URL, "")
+	r := &Runner{Config: cfg, State: openState(t), Logger: slog.New(slog.DiscardHandler)}
+	res, err := r.Run(context.Background(), cfg.JobByName("scan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.New != 2 || res.Queued != 2 || res.Sent != 2 {
+		t.Errorf("alerted %d, queued %d, sent %d: want 2 violations in 2 alerts", res.New, res.Queued, res.Sent)
+	}
+}
+
+// A long scan saves checkpoints: several alerts per route, and every
+// violation alerted exactly once over them.
+func TestCheckpointsAlertEachViolationOnce(t *testing.T) {
+	dir := t.TempDir()
+	cards := []string{"4111 1111 1111 1111", "5555 5555 5555 4444", "4012 8888 8888 1881", "3782 822463 10005", "6011 1111 1111 1117"}
+	for i, c := range cards {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("app%d.log", i)), []byte("card "+c+"\ncard "+cards[0]+"\n"), 0o644)
+	}
+	rc := newReceiver(t, false)
+	cfg := alertConfig(t, dir, rc.URL, rc.URL, "")
+	st := openState(t)
+	r := &Runner{Config: cfg, State: st, Logger: slog.New(slog.DiscardHandler), CheckpointEvery: time.Nanosecond}
+	res, err := r.Run(context.Background(), cfg.JobByName("scan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rc.alerts()
+	total := 0
+	for _, s := range got {
+		total += s.New
+	}
+	if len(got) <= 2 || total != 2*len(cards) || res.New != len(cards) {
+		t.Errorf("%d alerts with %d new (run says %d): want more than one alert per route and each of %d violations once per route",
+			len(got), total, res.New, len(cards))
+	}
+	// Nothing is new on the next run.
+	res, err = r.Run(context.Background(), cfg.JobByName("scan"))
+	if err != nil || res.New != 0 {
+		t.Errorf("second run: %d new, %v", res.New, err)
+	}
+}
+
+// Paths of the policy that do not exist are named; a job none of whose
+// paths exist fails instead of succeeding silently.
+func TestMissingPaths(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "app.log"), []byte("card 4111 1111 1111 1111\n"), 0o644)
+	gone := filepath.Join(dir, "not-mounted")
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", testKey)
+	parse := func(paths string) *config.Config {
+		c, err := config.Parse("test.yaml", []byte(`version: 1
+rules:
+  - {id: card, detector: credit_card, severity: critical}
+locations:
+  - {name: logs, paths: [`+paths+`], retention: {max_age: 30d, from: mtime, action: delete}}
+jobs:
+  - {name: scan, schedule: manual, action: scan}
+  - {name: purge, schedule: manual, action: purge}
+`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	m := metrics.New("test")
+	for _, job := range []string{"scan", "purge"} {
+		cfg := parse(dir + ", " + gone)
+		r := &Runner{Config: cfg, State: openState(t), Logger: slog.New(slog.DiscardHandler), Metrics: m}
+		res, err := r.Run(context.Background(), cfg.JobByName(job))
+		if err != nil || res.NothingToRead || len(res.Missing) != 1 || res.Missing[0] != gone {
+			t.Errorf("%s with one path missing: %v, missing %q", job, err, res.Missing)
+		}
+		cfg = parse(gone)
+		r = &Runner{Config: cfg, State: openState(t), Logger: slog.New(slog.DiscardHandler), Metrics: m}
+		res, err = r.Run(context.Background(), cfg.JobByName(job))
+		if !errors.Is(err, ErrNothingToRead) || !res.NothingToRead || len(res.Missing) != 1 {
+			t.Errorf("%s with every path missing: %v, %+v", job, err, res)
+		}
+	}
+	if v := gaugeValue(t, m.MissingPaths.WithLabelValues("scan")); v != 1 {
+		t.Errorf("piiscan_job_missing_paths = %v, want 1", v)
+	}
+}
+
+func gaugeValue(t *testing.T, g prometheus.Gauge) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := g.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetGauge().GetValue()
+}
