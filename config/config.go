@@ -175,8 +175,10 @@ type Config struct {
 	Routes []*Route
 	grace  time.Duration
 	retry  retryPolicy
-	doc    *document
-	raw    []byte
+	// checkpointEvery is state.checkpoint_every (0: unset).
+	checkpointEvery time.Duration
+	doc             *document
+	raw             []byte
 }
 
 // Raw returns the bytes the config was loaded from.

@@ -128,6 +128,9 @@ type SNSSpec struct {
 type StateSpec struct {
 	// Path of the state file (default ./piiscan-state.db).
 	Path string `yaml:"path"`
+	// CheckpointEvery is how often a long scan job saves what it found and
+	// how far it got (default 1m): a kill loses at most that much work.
+	CheckpointEvery string `yaml:"checkpoint_every"`
 }
 
 // ShardsSpec configures sharded scans: `--shard INDEX/COUNT`, or a
@@ -275,6 +278,9 @@ func (c *Config) RetryPolicy() (attempts int, initial, max time.Duration) {
 	return c.retry.attempts, c.retry.initial, c.retry.max
 }
 
+// CheckpointEvery returns state.checkpoint_every (0: the default).
+func (c *Config) CheckpointEvery() time.Duration { return c.checkpointEvery }
+
 // DefaultDeliveryTimeout is alerts.delivery_timeout when unset.
 const DefaultDeliveryTimeout = time.Minute
 
@@ -347,6 +353,7 @@ func (c *Config) validateJobs() Errors {
 		initial:         positive([]any{"alerts", "retry", "initial"}, f.Alerts.Retry.Initial, time.Second, "1s, 2m"),
 		max:             positive([]any{"alerts", "retry", "max"}, f.Alerts.Retry.Max, 30*time.Second, "1s, 2m"),
 		deliveryTimeout: positive([]any{"alerts", "delivery_timeout"}, f.Alerts.DeliveryTimeout, DefaultDeliveryTimeout, "30s, 2m")}
+	c.checkpointEvery = positive([]any{"state", "checkpoint_every"}, f.State.CheckpointEvery, 0, "30s, 5m")
 	if a := f.Alerts.Retry.Attempts; a < 0 || a > maxAttempts {
 		bad([]any{"alerts", "retry", "attempts"}, "must be between 0 (default) and %d: what is not delivered waits in the outbox", maxAttempts)
 	} else if a > 0 {

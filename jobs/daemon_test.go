@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -178,5 +179,33 @@ jobs:
 	defer mu.Unlock()
 	if ran["often"] == 0 || ran["audit"] != 0 {
 		t.Errorf("runs %v: want often only", ran)
+	}
+}
+
+// A rejected configuration file put back as it runs makes the reload
+// status good again, though nothing is reloaded.
+func TestReloadStatusRecoversWhenFileIsRestored(t *testing.T) {
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", testKey)
+	good := testConfig(t, t.TempDir())
+	d := &Daemon{metrics: metrics.New("test"), state: openState(t), running: map[string]*atomic.Bool{}}
+	d.cfg.Store(good)
+	d.deliverer = &Deliverer{State: d.state}
+	var next func() (*config.Config, error)
+	d.Load = func() (*config.Config, error) { return next() }
+	log := slog.New(slog.DiscardHandler)
+	status := func() float64 { return gaugeValue(t, d.metrics.ReloadSuccess) }
+
+	next = func() (*config.Config, error) { return nil, errors.New("rules.yaml:3: bad") }
+	d.reload(log, false)
+	if status() != 0 {
+		t.Fatal("a rejected reload left the status at 1")
+	}
+	next = func() (*config.Config, error) { return config.Parse("test.yaml", good.Raw()) }
+	d.reload(log, false)
+	if status() != 1 {
+		t.Error("the running configuration is back in the file, but the reload status stays 0")
+	}
+	if d.sched != nil {
+		t.Error("an unchanged file was reloaded")
 	}
 }

@@ -53,8 +53,9 @@ type Runner struct {
 	// Version is written into findings files.
 	Version string
 	// CheckpointEvery is how often a long scan saves what it found and
-	// how far it got (default DefaultCheckpointEvery), so that a crash
-	// or a kill loses at most that much work.
+	// how far it got (default: state.checkpoint_every, else
+	// DefaultCheckpointEvery), so that a crash or a kill loses at most
+	// that much work.
 	CheckpointEvery time.Duration
 }
 
@@ -290,7 +291,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		}
 	}
 	found := newRunViolations()
-	every := cmp.Or(r.CheckpointEvery, DefaultCheckpointEvery)
+	every := cmp.Or(r.CheckpointEvery, c.CheckpointEvery(), DefaultCheckpointEvery)
 	last := time.Now()
 	var checkpointErr error
 	// checkpoint saves, from the collector (so that positions never pass

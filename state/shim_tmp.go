@@ -32,4 +32,6 @@ func (s *Store) EachDue(route string, before time.Time, fn func(Seen) error) err
 	return err
 }
 
-func OpenWait(path string, log *slog.Logger, wait time.Duration) (*Store, error) { return Open(path, log) }
+func OpenWait(path string, log *slog.Logger, wait time.Duration) (*Store, error) {
+	return Open(path, log)
+}
