@@ -520,3 +520,57 @@ func TestJSONValueStillRead(t *testing.T) {
 		t.Errorf("due: %q", got)
 	}
 }
+
+// The conversion of a schema 1 file is one transaction: when it fails
+// part way (here on a route holding what no piiscan writes, after a
+// route converted), the file is left as it was.
+func TestOpenSchema1AllOrNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	writeSchema1(t, path, map[string][]Seen{"a": {sv("x", 1)}, "b": {sv("y", 1)}}, nil)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() string {
+		var out strings.Builder
+		db.View(func(tx *bolt.Tx) error {
+			var walk func(prefix string, b *bolt.Bucket)
+			walk = func(prefix string, b *bolt.Bucket) {
+				b.ForEach(func(k, v []byte) error {
+					if v == nil {
+						walk(prefix+string(k)+"/", b.Bucket(k))
+					} else {
+						fmt.Fprintf(&out, "%s%q=%q\n", prefix, k, v)
+					}
+					return nil
+				})
+			}
+			return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+				walk(string(name)+"/", b)
+				return nil
+			})
+		})
+		return out.String()
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		_, err := tx.Bucket(bucketSeen).Bucket([]byte("b")).CreateBucket([]byte("nested"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot()
+	db.Close()
+
+	if _, err := Open(path, nil); err == nil || !strings.Contains(err.Error(), "converting") {
+		t.Fatalf("open: %v", err)
+	}
+	db, err = bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if after := snapshot(); after != before {
+		t.Errorf("file changed by a failed conversion:\nbefore\n%s\nafter\n%s", before, after)
+	}
+}
