@@ -13,8 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,12 +28,12 @@ import (
 var (
 	bucketFiles    = []byte("files")   // job -> path -> FileState; job/ids -> dev:ino -> path
 	bucketObjects  = []byte("objects") // job -> URL -> ETag
-	bucketSeen     = []byte("seen")    // route -> location\x00rule\x00fingerprint -> Seen
+	bucketSeen     = []byte("seen")    // route -> location\x00rule\x00fingerprint -> Seen (seen.go)
+	bucketDue      = []byte("due")     // route -> LastSent + seen key -> nothing (due.go)
 	bucketOutbox   = []byte("outbox")  // sequence -> OutboxEntry
 	bucketMeta     = []byte("meta")
-	keySchema      = []byte("schema")
+	keySchema      = []byte("schema") // see migrate.go
 	keyFingerprint = []byte("fingerprint-key")
-	schema         = []byte("1")
 )
 
 // Store is an open state file. Its methods are safe for concurrent use.
@@ -58,7 +60,8 @@ func (s *Store) Lock() { s.mu.Lock() }
 func (s *Store) Unlock() { s.mu.Unlock() }
 
 var (
-	// ErrLocked means another process holds the state file.
+	// ErrLocked means another process holds the state file (see
+	// OpenWait).
 	ErrLocked = errors.New("the state file is in use by another piiscan")
 	// ErrKeyChanged means the fingerprint key is not the one the state was
 	// built with.
@@ -67,10 +70,30 @@ var (
 	errDamaged = errors.New("damaged")
 )
 
+// openWait is how long Open waits for another process to release the
+// state file.
+const openWait = 2 * time.Second
+
+// allocSize is the step in which the state file grows.
+const allocSize = 4 << 20
+
 // Open opens (or creates) the state file at path. A file that is not a
 // valid state file is moved aside (PATH.corrupt-TIME) with a warning and
 // a new one is started: the next runs are full scans, nothing crashes.
+//
+// When another process holds the file, Open waits 2 seconds for it
+// before it returns an error wrapping ErrLocked.
+//
+// A state file of an older schema is converted in the transaction that
+// opens it (migrate.go); a piiscan of the older version then refuses it.
 func Open(path string, log *slog.Logger) (*Store, error) {
+	return OpenWait(path, log, openWait)
+}
+
+// OpenWait is Open waiting up to wait (at least one attempt) for another
+// process, such as the daemon, to release the state file before it
+// returns an error wrapping ErrLocked.
+func OpenWait(path string, log *slog.Logger, wait time.Duration) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -80,7 +103,7 @@ func Open(path string, log *slog.Logger) (*Store, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		log.Info("no state file yet: the first run of each job scans everything", "path", path)
 	}
-	s, err := open(path)
+	s, err := open(path, log, wait)
 	if err == nil || !errors.Is(err, errDamaged) {
 		// Permissions, a full disk, another process, a newer schema:
 		// the file is kept as it is.
@@ -92,10 +115,10 @@ func Open(path string, log *slog.Logger) (*Store, error) {
 	}
 	log.Warn("state file unusable: moved aside, starting afresh (the next runs scan everything)",
 		"path", path, "moved_to", aside, "error", err)
-	return open(path)
+	return open(path, log, wait)
 }
 
-func open(path string) (s *Store, err error) {
+func open(path string, log *slog.Logger, wait time.Duration) (s *Store, err error) {
 	var db *bolt.DB
 	defer func() {
 		// bbolt panics on some kinds of damage; treat them as corruption.
@@ -106,16 +129,21 @@ func open(path string) (s *Store, err error) {
 			db.Close()
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	// bbolt waits forever with a zero Timeout; it tries once with any
+	// Timeout up to its polling interval (50 ms).
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: max(wait, time.Nanosecond), InitialMmapSize: initialMmapSize})
 	if err != nil {
 		switch {
 		case errors.Is(err, bolt.ErrTimeout):
-			return nil, fmt.Errorf("%s: %w", path, ErrLocked)
+			return nil, fmt.Errorf("%s: %w (for example the daemon) and was not released within %s", path, ErrLocked, wait)
 		case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch):
 			return nil, fmt.Errorf("state %s is %w: %w", path, errDamaged, err)
 		}
 		return nil, fmt.Errorf("opening state %s: %w", path, err)
 	}
+	// bbolt grows a file in steps of AllocSize (16 MiB by default):
+	// smaller steps keep a small state file small.
+	db.AllocSize = allocSize
 	err = db.Update(func(tx *bolt.Tx) error {
 		var damage error
 		for err := range tx.Check() {
@@ -126,14 +154,26 @@ func open(path string) (s *Store, err error) {
 		if damage != nil {
 			return damage
 		}
-		for _, b := range [][]byte{bucketFiles, bucketObjects, bucketSeen, bucketOutbox, bucketMeta} {
+		for _, b := range [][]byte{bucketFiles, bucketObjects, bucketSeen, bucketDue, bucketOutbox, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get(keySchema); v != nil && string(v) != string(schema) {
+		v := meta.Get(keySchema)
+		switch {
+		case bytes.Equal(v, schema):
+			return nil
+		case v != nil && !bytes.Equal(v, schemaV1):
 			return fmt.Errorf("state %s has schema %s, this piiscan knows %s", path, v, schema)
+		}
+		m, err := migrate(tx)
+		if err != nil {
+			return fmt.Errorf("converting state %s to schema %s: %w", path, schema, err)
+		}
+		if v != nil {
+			log.Info("state file converted to a newer schema: an older piiscan cannot read it any more",
+				"path", path, "schema", string(schema), "routes", m.routes, "violations", m.violations, "rewritten", m.converted)
 		}
 		return meta.Put(keySchema, schema)
 	})
@@ -228,10 +268,6 @@ func (v *Seen) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func seenKey(location, rule, fingerprint string) []byte {
-	return []byte(location + "\x00" + rule + "\x00" + fingerprint)
-}
-
 // Seen returns what is known of a violation on a route.
 func (s *Store) Seen(route, location, rule, fingerprint string) (Seen, bool) {
 	var v Seen
@@ -241,24 +277,28 @@ func (s *Store) Seen(route, location, rule, fingerprint string) (Seen, bool) {
 		if b == nil {
 			return nil
 		}
-		if data := b.Get(seenKey(location, rule, fingerprint)); data != nil {
-			found = json.Unmarshal(data, &v) == nil
+		key := seenKey(location, rule, fingerprint)
+		if data := b.Get(key); data != nil {
+			var err error
+			v, err = decodeSeen(key, data)
+			found = err == nil
 		}
 		return nil
 	})
 	return v, found
 }
 
-// EachSeen calls fn for every violation remembered for route.
+// EachSeen calls fn for every violation remembered for route, in the
+// order of their keys, inside a read transaction (fn must not write to
+// the store). It reads them all: a job looks for reminders with EachDue.
 func (s *Store) EachSeen(route string, fn func(Seen)) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSeen).Bucket([]byte(route))
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(_, data []byte) error {
-			var v Seen
-			if json.Unmarshal(data, &v) == nil {
+		return b.ForEach(func(k, data []byte) error {
+			if v, err := decodeSeen(k, data); err == nil {
 				fn(v)
 			}
 			return nil
@@ -279,6 +319,18 @@ type OutboxEntry struct {
 
 // Outbox returns the alerts waiting to be delivered, oldest first.
 func (s *Store) Outbox() ([]OutboxEntry, error) {
+	return s.outbox(func(OutboxEntry) bool { return true })
+}
+
+// OutboxOf returns the alerts waiting to be delivered to route, oldest
+// first.
+func (s *Store) OutboxOf(route string) ([]OutboxEntry, error) {
+	return s.outbox(func(e OutboxEntry) bool { return e.Route == route })
+}
+
+// outbox returns the entries of the outbox that keep accepts, oldest
+// first, and drops those it cannot read.
+func (s *Store) outbox(keep func(OutboxEntry) bool) ([]OutboxEntry, error) {
 	var out []OutboxEntry
 	var bad [][]byte
 	err := s.db.View(func(tx *bolt.Tx) error {
@@ -289,7 +341,9 @@ func (s *Store) Outbox() ([]OutboxEntry, error) {
 				return nil
 			}
 			e.ID = binary.BigEndian.Uint64(k)
-			out = append(out, e)
+			if keep(e) {
+				out = append(out, e)
+			}
 			return nil
 		})
 	})
@@ -362,35 +416,30 @@ type Commit struct {
 	Outbox []OutboxEntry
 }
 
-// Save writes a commit. It returns the IDs of the new outbox entries.
+// Save writes a commit, all of it or (on an error, or a crash) nothing.
+// It returns the IDs of the new outbox entries.
+//
+// Its cost follows the size of the commit, not of the state: a job may
+// save a long run in several commits, each with what changed since the
+// last. A violation saved unchanged is not written again.
 func (s *Store) Save(c Commit) ([]uint64, error) {
 	var ids []uint64
+	routes := slices.Sorted(maps.Keys(c.Seen))
+	for route := range c.Forget {
+		if _, ok := c.Seen[route]; !ok {
+			routes = append(routes, route)
+		}
+	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if c.Files != nil {
 			if err := c.Files.save(tx); err != nil {
 				return err
 			}
 		}
-		for route, list := range c.Seen {
-			b, err := tx.Bucket(bucketSeen).CreateBucketIfNotExists([]byte(route))
-			if err != nil {
+		var a arena
+		for _, route := range routes {
+			if err := saveSeen(tx, &a, route, c.Seen[route], c.Forget[route]); err != nil {
 				return err
-			}
-			for _, v := range list {
-				if err := putJSON(b, seenKey(v.Location, v.Rule, v.Fingerprint), v); err != nil {
-					return err
-				}
-			}
-		}
-		for route, list := range c.Forget {
-			b := tx.Bucket(bucketSeen).Bucket([]byte(route))
-			for _, v := range list {
-				if b == nil {
-					break
-				}
-				if err := b.Delete(seenKey(v.Location, v.Rule, v.Fingerprint)); err != nil {
-					return err
-				}
 			}
 		}
 		ob := tx.Bucket(bucketOutbox)

@@ -1,0 +1,7 @@
+//go:build !unix
+
+package state
+
+// initialMmapSize is 0 (bbolt's default) where bbolt grows the file to
+// the size it maps (Windows).
+const initialMmapSize = 0
