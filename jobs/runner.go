@@ -62,6 +62,10 @@ type Runner struct {
 // DefaultCheckpointEvery is Runner.CheckpointEvery when unset.
 const DefaultCheckpointEvery = time.Minute
 
+// checkpointViolations is how many new violations make a checkpoint
+// before its time: it bounds the memory of one save.
+const checkpointViolations = 100_000
+
 // stopDeliveryTimeout bounds the delivery of the outbox after a run that
 // was stopped by a signal: the process is expected to be gone soon.
 const stopDeliveryTimeout = 5 * time.Second
@@ -298,7 +302,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	// a finding not yet in found), what was found and how far the scan
 	// got, once a while.
 	checkpoint := func() {
-		if checkpointErr != nil || time.Since(last) < every {
+		if checkpointErr != nil || time.Since(last) < every && len(found.batch) < checkpointViolations {
 			return
 		}
 		if checkpointErr = r.commit(job, tracker, found, false, res, log); checkpointErr != nil {

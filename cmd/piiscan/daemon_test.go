@@ -26,6 +26,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/piiscan/piiscan/alert"
 )
@@ -495,5 +496,60 @@ state: {path: %s}
 	}
 	if code, errs := run("weekly"); code != exitUsage || !strings.Contains(errs, `no job "weekly"`) {
 		t.Errorf("unknown job: exit %d %s", code, errs)
+	}
+}
+
+// The exit codes of run for paths that do not exist, and for a state
+// file another piiscan holds.
+func TestRunJobMissingPathsAndHeldState(t *testing.T) {
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	os.MkdirAll(logs, 0o755)
+	appendTo(t, filepath.Join(logs, "app.log"), "nothing to see\n")
+	gone := filepath.Join(dir, "not-mounted")
+	statePath := filepath.Join(dir, "state.db")
+	policy := filepath.Join(dir, "rules.yaml")
+	write := func(paths string) {
+		os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
+rules:
+  - {id: card, detector: credit_card, severity: critical}
+locations:
+  - {name: app-logs, paths: [%s], retention: {max_age: 30d, from: mtime, action: delete}}
+jobs:
+  - {name: scan, schedule: "@daily", action: scan}
+  - {name: expire, schedule: "@daily", action: purge}
+state: {path: %s}
+`, paths, statePath)), 0o644)
+	}
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", testKey)
+	run := func(args ...string) (int, string) {
+		code, _, errs := runCLI(t, "", append([]string{"--config", policy, "run"}, args...)...)
+		return code, errs
+	}
+	write(logs + ", " + gone)
+	for _, job := range []string{"scan", "expire"} {
+		if code, errs := run(job); code != exitOK || !strings.Contains(errs, gone) {
+			t.Errorf("%s with one path missing: exit %d, want 0 and the path named\n%s", job, code, errs)
+		}
+	}
+	write(gone)
+	for _, job := range []string{"scan", "expire"} {
+		if code, errs := run(job); code != exitUnreadable || !strings.Contains(errs, "examined nothing") || !strings.Contains(errs, gone) {
+			t.Errorf("%s with every path missing: exit %d, want 3 naming the path\n%s", job, code, errs)
+		}
+	}
+
+	// Another piiscan holds the state: run waits for it, within --wait-lock.
+	write(logs)
+	db, err := bolt.Open(statePath, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, errs := run("scan", "--wait-lock", "200ms"); code != exitUsage || !strings.Contains(errs, "another piiscan") {
+		t.Errorf("held state, short wait: exit %d\n%s", code, errs)
+	}
+	time.AfterFunc(3*time.Second, func() { db.Close() }) // longer than Open's own 2 s
+	if code, errs := run("scan", "--wait-lock", "30s"); code != exitOK {
+		t.Errorf("state let go while waiting: exit %d\n%s", code, errs)
 	}
 }
