@@ -102,7 +102,7 @@ alerts:
 	return c
 }
 
-func openState(t *testing.T) *state.Store {
+func openState(t testing.TB) *state.Store {
 	t.Helper()
 	st, err := state.Open(filepath.Join(t.TempDir(), "state.db"), slog.New(slog.DiscardHandler))
 	if err != nil {
