@@ -184,11 +184,13 @@ func TestTrackerCancelledRunResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := fileStates(t, s, "job")
-	if st[a].Line < 10000 || st[a].Line >= 40000 {
-		t.Fatalf("a.log saved at line %d, want inside the file past the 20th finding", st[a].Line)
+	// Chunks scanned before the cancellation are still reported: with
+	// the workers ahead, that may be all of a.log.
+	if st[a].Line < 10000 || st[a].Line > 40000 {
+		t.Fatalf("a.log saved at line %d, want one past the 20th finding", st[a].Line)
 	}
-	if got := st[b]; got.Offset != before.Offset || got.Line != before.Line || got.Size != before.Size || !bytes.Equal(got.Head, before.Head) {
-		t.Fatalf("b.log, not reached: %+v, want its earlier position %+v", st[b], before)
+	if got := st[b]; st[a].Line < 40000 && (got.Offset != before.Offset || got.Line != before.Line || got.Size != before.Size || !bytes.Equal(got.Head, before.Head)) {
+		t.Fatalf("b.log, not reached: %+v, want its earlier position %+v (a.log: %+v)", st[b], before, st[a])
 	}
 	second := scanWith(t, s, "job", dir, false)
 	var want []string
