@@ -669,7 +669,7 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 		r.Metrics.ActionsFailed.WithLabelValues(job.Name).Add(float64(failed))
 	}
 	for _, p := range plan.Problems {
-		res.Problems = append(res.Problems, scanners.Problem{Path: p, Error: "could not be examined"})
+		res.Problems = append(res.Problems, p) // its reason, Missing for a root that does not exist
 	}
 	if !job.Enforce {
 		log.Info("dry run: set enforce: true on the job to act", "planned", len(plan.Items))

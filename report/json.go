@@ -76,7 +76,8 @@ func encodeProblems(ps []scanners.Problem) []scanners.Problem {
 	}
 	out := make([]scanners.Problem, len(ps))
 	for i, p := range ps {
-		out[i] = scanners.Problem{Path: finding.EncodePath(p.Path), Error: p.Error}
+		out[i] = p
+		out[i].Path = finding.EncodePath(p.Path)
 	}
 	return out
 }

@@ -73,7 +73,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 	}
 	if p.binary > 0 {
 		// Erasure must not say "nothing found" of files it did not read.
-		p.Problems = append(p.Problems, fmt.Sprintf("%d inputs were skipped as binary (NUL bytes, UTF-16, a database's own format) and not searched: convert or restore them as text to erase from them", p.binary))
+		p.Problems = append(p.Problems, scanners.Problem{Error: fmt.Sprintf("%d inputs were skipped as binary (NUL bytes, UTF-16, a database's own format) and not searched: convert or restore them as text to erase from them", p.binary)})
 	}
 	paths := make([]string, 0, len(hits))
 	for path := range hits {
@@ -97,7 +97,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		}
 		snap, err := snapshotAt(ctx, opts.Objects, loc, path)
 		if err != nil {
-			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
+			p.Problems = append(p.Problems, problemOf(path, err))
 			continue
 		}
 		h := hits[path]

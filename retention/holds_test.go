@@ -199,7 +199,7 @@ func TestHeldFolderExchangedIntoThePath(t *testing.T) {
 					}
 				}
 				if acted != 1 {
-					t.Errorf("%d items in a, want 1: %v %q %q", acted, actions(p), p.Problems, p.Warnings)
+					t.Errorf("%d items in a, want 1: %v %+v %q", acted, actions(p), p.Problems, p.Warnings)
 				}
 				if tc.moved {
 					if !strings.Contains(strings.Join(p.Warnings, "\n"), "location logs: nothing done this run") {

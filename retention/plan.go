@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
 )
@@ -69,8 +70,13 @@ type Plan struct {
 	Items []*Item
 	// Tripped explains why the circuit breaker refuses the plan's deletes.
 	Tripped []string
-	// Problems are paths that could not be examined.
-	Problems []string
+	// Problems are the paths that could not be examined, and why: Error
+	// is the reason. Missing marks a location root that does not exist
+	// (an unmounted volume, a path not created yet), which is not the
+	// same as a file that could not be read; Partial marks an input read
+	// but not wholly searched. Path is empty for a problem of no single
+	// path (the inputs an erasure skipped as binary).
+	Problems []scanners.Problem
 	// Warnings are things the user should know that stop nothing (a
 	// legal hold that matches no file).
 	Warnings []string
@@ -160,7 +166,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 			it := decide(ctx, c, loc, path, snap, hold, now, w, opts.Objects)
 			p.Items = append(p.Items, it)
 		}, func(path string, err error) {
-			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
+			p.Problems = append(p.Problems, locationProblem(loc, path, err))
 		})
 		if err != nil {
 			return nil, err
@@ -178,6 +184,25 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 	objectLocks(ctx, p, opts.Objects, now)
 	p.relookHolds(opts)
 	return p, nil
+}
+
+// locationProblem is the problem of a path of loc that could not be
+// examined for err: a root that does not exist is Missing.
+func locationProblem(loc *config.Location, path string, err error) scanners.Problem {
+	if errors.Is(err, source.ErrMissing) {
+		return missingRoot(loc, path)
+	}
+	return problemOf(path, err)
+}
+
+// missingRoot is the problem of a root of loc that does not exist.
+func missingRoot(loc *config.Location, root string) scanners.Problem {
+	return scanners.Problem{Path: root, Error: fmt.Sprintf("location %s: does not exist (not mounted?)", loc.Name), Missing: true}
+}
+
+// problemOf is the problem of a path that could not be examined for err.
+func problemOf(path string, err error) scanners.Problem {
+	return scanners.Problem{Path: path, Error: err.Error()}
 }
 
 // snapshotAt returns the current snapshot of a file of loc or an object.

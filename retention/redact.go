@@ -55,7 +55,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		}
 		snap, err := snapshotAt(ctx, opts.Objects, loc, path)
 		if err != nil {
-			p.Problems = append(p.Problems, fmt.Sprintf("%s: %v", path, err))
+			p.Problems = append(p.Problems, problemOf(path, err))
 			continue
 		}
 		h := hits[path]
@@ -116,7 +116,7 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 		for _, r := range loc.Roots() {
 			if !slices.Contains(roots, r) {
 				// An unmounted volume must not read as "nothing found".
-				p.Problems = append(p.Problems, fmt.Sprintf("%s: location %s: does not exist (not mounted?)", r, loc.Name))
+				p.Problems = append(p.Problems, missingRoot(loc, r))
 			}
 		}
 		targets = append(targets, roots...)
@@ -156,7 +156,7 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 			// run, not an input that could not be examined.
 			continue
 		}
-		p.Problems = append(p.Problems, pr.Path+": "+pr.Error)
+		p.Problems = append(p.Problems, pr)
 	}
 	p.binary = stats.Binary
 	return hits, nil

@@ -74,7 +74,7 @@ func TestPlanIgnoresProblemsInTempFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 				if len(p.Problems) != tt.problems {
-					t.Errorf("problems %q, want %d", p.Problems, tt.problems)
+					t.Errorf("problems %+v, want %d", p.Problems, tt.problems)
 				}
 				if got := actions(p); len(got) != 1 || got["app.log.gz"] == "" {
 					t.Errorf("planned %v, want app.log.gz only", got)

@@ -20,8 +20,9 @@ import (
 
 // memIncremental remembers positions by path.
 type memIncremental struct {
-	mu  sync.Mutex
-	pos map[string]Position
+	mu       sync.Mutex
+	pos      map[string]Position
+	progress []progressCall
 }
 
 func (m *memIncremental) Start(it source.Item, f *os.File) Position {
@@ -38,6 +39,20 @@ func (m *memIncremental) Done(it source.Item, end Position) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.pos[it.Path] = end
+}
+
+// Progress keeps the position in progress as the one to resume from, as
+// state.Tracker does until the item is Done; calls are recorded.
+func (m *memIncremental) Progress(it source.Item, at Position) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pos[it.Path] = at
+	m.progress = append(m.progress, progressCall{it.Path, at})
+}
+
+type progressCall struct {
+	path string
+	at   Position
 }
 
 func appendFile(t *testing.T, path string, data []byte) {

@@ -64,8 +64,9 @@ type Options struct {
 	// so a checkpoint never moves past data that was not scanned.
 	ItemDone func(source.Item)
 	// Incremental, when set, lets a scan read only what is new since an
-	// earlier one. An input with a problem, partial or not, does not move
-	// on its position.
+	// earlier one. An input with a problem, partial or not, is not Done:
+	// its position moves only as far as Incremental.Progress took it,
+	// which stops before the chunk where the problem arose.
 	Incremental Incremental
 	// Owns, when set, keeps the items whose path it owns: this shard's
 	// share of a sharded scan. The others are only counted
@@ -81,7 +82,8 @@ type Options struct {
 	// that says where the report stops and how many findings were left
 	// out. That makes the scan incomplete (exit 3 when findings do not
 	// win) and, like any problem, holds back checkpoints and incremental
-	// positions: the next run examines the input again. 0 means
+	// positions: the next run examines the input again, a plain file from
+	// the end of its last chunk wholly reported. 0 means
 	// DefaultMaxFindings; negative, no cap (a scan that plans an erasure
 	// needs every finding).
 	MaxFindings int
@@ -103,6 +105,20 @@ type Incremental interface {
 	// Done is called in walk order for each item read without problems,
 	// after all its findings reached the sink, with how far it was read.
 	Done(it source.Item, end Position)
+	// Progress is called, in order, while a plain file is read from a
+	// position (as Start allows): after the findings of each chunk
+	// reached the sink, with the position after the last complete line
+	// of the chunk. It is called only for chunks wholly scanned, and
+	// stops for the rest of the file at the first chunk that was not
+	// (the scan was cancelled), whose findings did not all reach the
+	// sink, or where the input got a problem (a pattern that timed out,
+	// findings past Options.MaxFindings, an internal error): at never
+	// passes a line that was not scanned and reported. Only the item
+	// whose findings are being handed to the sink makes progress; items
+	// read ahead of it get none until their turn. After a cancellation
+	// Done is not called, and the last Progress says how far the file was
+	// scanned.
+	Progress(it source.Item, at Position)
 }
 
 // Position is where the reading of an item starts or ended.
@@ -155,6 +171,11 @@ func (f SinkFunc) Add(x *finding.Finding) error { return f(x) }
 type Problem struct {
 	Path  string `json:"path"`
 	Error string `json:"error"`
+	// Missing: the path is a target given to Scan (a location's root)
+	// that does not exist, rather than an input that could not be read;
+	// Error then says "does not exist". A file that vanishes between the
+	// walk and its reading is not Missing, only unreadable.
+	Missing bool `json:"missing,omitempty"`
 	// partial: the input was read, only not wholly scanned or reported.
 	// Like any problem it holds back checkpoints and incremental
 	// positions, so that the next run examines the input again (and
@@ -185,7 +206,8 @@ type Stats struct {
 	// OtherShards counts the items left to the other shards of a sharded
 	// scan.
 	OtherShards int64 `json:"other_shards,omitempty"`
-	// Bytes is the number of content bytes scanned (after decompression).
+	// Bytes is the number of content bytes scanned (after decompression),
+	// counted as they are read: a scan cut short says how far it got.
 	Bytes int64 `json:"bytes"`
 	// Findings is the number of findings reported.
 	Findings int64 `json:"findings"`
@@ -276,9 +298,13 @@ type stream struct {
 	cols    *detect.Columns
 	allowed map[string]bool // classes allowed in this path by the allowlist
 	in      *input          // the top-level input the stream belongs to
+	// src is the item of a plain file read from a position (see
+	// resume), whose progress the collector reports; nil otherwise.
+	src *source.Item
 	// Collector state.
 	next    int
 	pending map[int]*result
+	stopped bool // no more progress for this stream
 }
 
 // input is the state shared by the streams of one top-level input (a file,
@@ -345,12 +371,19 @@ type chunk struct {
 	col0   int // offset of data[0] within its line
 	last   bool
 	first  bool
+	// mark, for a stream with a src, is the position after the last
+	// complete line of the chunk (nil: the chunk ends none).
+	mark *Position
 }
 
 type result struct {
-	st       *stream
-	seq      int
-	last     bool
+	st   *stream
+	seq  int
+	last bool
+	// scanned: detection ran over the whole chunk (not cut short by a
+	// cancellation or an internal error).
+	scanned  bool
+	mark     *Position
 	findings []finding.Finding
 	// counted are findings of a capped stream, counted but not made.
 	counted int64
@@ -543,6 +576,13 @@ func (r *run) problemsOf(path string, before int) bool {
 }
 
 func (r *run) problem(path string, err error) {
+	if errors.Is(err, source.ErrMissing) {
+		r.mu.Lock()
+		r.stats.Problems = append(r.stats.Problems, Problem{Path: path, Error: source.ErrMissing.Error(), Missing: true})
+		r.mu.Unlock()
+		r.s.opts.Logger.Warn("input does not exist", "path", path)
+		return
+	}
 	msg := err.Error()
 	var pe *fs.PathError
 	if errors.As(err, &pe) && (pe.Path == path || source.EscapeName(pe.Path) == path) {
@@ -650,7 +690,7 @@ func (r *run) readItem(it workItem, in *input) (n int, end Position) {
 		head, _ := br.Peek(512)
 		if from.Offset > 0 || source.Sniff(head) == source.FormatPlain {
 			end := from
-			rs := &resume{from: from, end: &end}
+			rs := &resume{item: it.Item, from: from, end: &end}
 			if from.Offset > 0 {
 				// The columns of a CSV come from its first line.
 				head := make([]byte, 8<<10)
@@ -701,6 +741,7 @@ func (r *run) unchanged() {
 // resume is how a plain file is read by an incremental scan: from where,
 // where the end goes, and the start of the file (for its CSV header).
 type resume struct {
+	item source.Item
 	from Position
 	end  *Position
 	head []byte
@@ -733,6 +774,9 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 		return false, nil
 	}
 	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head), in: in}
+	if rs != nil {
+		st.src = &rs.item
+	}
 	if s.opts.Place != nil {
 		top, _ := source.TopFile(path) // archive members sit where their archive is
 		st.place = s.opts.Place(top)
@@ -752,11 +796,13 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 	size := s.opts.ChunkSize
 	var carry []byte // bytes of the previous buffer that start the next chunk
 	lo, line, col0, seq := 0, from.Line+1, 0, 0
-	var bytesRead int64
 	pos := from.Offset // offset of data[0] in the file
-	commit := func(n int, lines int) {
+	// commit records, for a resumable stream, that the chunk c ends the
+	// line before data[n:], which is line number lines.
+	commit := func(c *chunk, n int, lines int) {
 		if end != nil {
 			end.Offset, end.Line = pos+int64(n), lines
+			c.mark = &Position{Offset: end.Offset, Line: end.Line}
 		}
 	}
 	for {
@@ -764,7 +810,8 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 		buf := (*bp)[:size]
 		n := copy(buf, carry)
 		m, err := fill(br, buf[n:])
-		bytesRead += int64(m)
+		// Counted as read, so that a scan cut short says how far it got.
+		r.addBytes(int64(m))
 		n += m
 		data := buf[:n]
 		c := &chunk{st: st, seq: seq, buf: bp, data: data, lo: lo, line: line, col0: col0, first: seq == 0 && from.Offset == 0}
@@ -775,9 +822,8 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 			// archive are real), then the error is reported.
 			c.hi, c.last = n, true
 			if nl := bytes.LastIndexByte(data[lo:], '\n'); nl >= 0 {
-				commit(lo+nl+1, line-1+bytes.Count(data[:lo+nl+1], []byte{'\n'}))
+				commit(c, lo+nl+1, line-1+bytes.Count(data[:lo+nl+1], []byte{'\n'}))
 			}
-			r.addBytes(bytesRead)
 			if serr := r.send(c); serr != nil {
 				return true, serr
 			}
@@ -792,7 +838,7 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 			c.data = data[:nl+1]
 			carry = append(carry[:0], data[nl+1:]...)
 			line += bytes.Count(data[:nl+1], []byte{'\n'})
-			commit(nl+1, line-1)
+			commit(c, nl+1, line-1)
 			pos += int64(nl + 1)
 			lo, col0 = 0, 0
 		} else {
@@ -849,9 +895,11 @@ func (r *run) detect() {
 	region := s.opts.Engine.Region()
 	vc := &valueCache{}
 	for c := range r.chunks {
-		res := &result{st: c.st, seq: c.seq, last: c.last}
+		res := &result{st: c.st, seq: c.seq, last: c.last, mark: c.mark}
 		if c.data != nil && r.ctx.Err() == nil {
-			r.detectChunk(sc, vc, c, region, res)
+			// A chunk whose detection saw the cancellation may have been
+			// cut short: it does not count as scanned.
+			res.scanned = r.detectChunk(sc, vc, c, region, res) && r.ctx.Err() == nil
 		}
 		if c.buf != nil {
 			r.bufs.Put(c.buf)
@@ -863,13 +911,15 @@ func (r *run) detect() {
 	}
 }
 
-// detectChunk scans one chunk. A panic (a bug meeting unexpected input)
-// is reported as a problem of the chunk's path, and the scan goes on.
-func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region string, res *result) {
+// detectChunk scans one chunk and reports whether it went through it
+// all. A panic (a bug meeting unexpected input) is reported as a problem
+// of the chunk's path, and the scan goes on.
+func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region string, res *result) (whole bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.problem(c.st.path, fmt.Errorf("internal error while scanning line %d: %v", c.line, p))
 			res.findings, res.counted = nil, 0
+			whole = false
 		}
 	}()
 	st := c.st
@@ -885,7 +935,7 @@ func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region s
 	for _, p := range sc.PatternProblems() {
 		r.incomplete(st.in, st.path, c.lineAt(p.Offset), p.Err)
 	}
-	r.findings(c, matches, region, vc, res)
+	return r.findings(c, matches, region, vc, res)
 }
 
 // lineAt returns the line number of the byte at off in the chunk.
@@ -964,8 +1014,10 @@ func (vc *valueCache) violatesOf(pl *Placement, ruleIdx int, policyRef string) s
 
 // findings turns the matches of chunk c into res.findings or, once the
 // input is capped (see Options.MaxFindings), only counts them but for the
-// first of each rule not yet reported (the collector decides).
-func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valueCache, res *result) {
+// first of each rule not yet reported (the collector decides). It
+// reports whether it went through all the matches (not stopped by a
+// cancellation).
+func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valueCache, res *result) bool {
 	s := r.s
 	var out []finding.Finding
 	if p, ok := r.fslices.Get().(*[]finding.Finding); ok {
@@ -981,7 +1033,8 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 			continue
 		}
 		if r.ctx.Err() != nil {
-			break // allow patterns may take a while on each value
+			res.findings = out
+			return false // allow patterns may take a while on each value
 		}
 		rule := &s.rules[m.Rule]
 		if s.classes != nil && !s.classes[rule.Class] || c.st.allowed[rule.Class] {
@@ -1055,6 +1108,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		out = append(out, f)
 	}
 	res.findings = out
+	return true
 }
 
 // joinClauses joins clause references, skipping empty ones.
@@ -1093,8 +1147,16 @@ func (r *run) collect(sink Sink) error {
 	}
 	curItem, curMember := 0, 0
 	stalled := false // an item failed: checkpoints stop here
+	// cut: after a cancellation, the first chunk not scanned ends what is
+	// handed to the sink, so that the findings of a plain file reported
+	// are those before its position (Incremental.Progress): the next run
+	// reports the rest once.
+	cut := false
 	emit := func(res *result) {
-		if failed != nil {
+		if !res.scanned && r.ctx.Err() != nil {
+			cut = true
+		}
+		if failed != nil || cut {
 			return
 		}
 		st := res.st
@@ -1205,6 +1267,16 @@ func (r *run) collect(sink Sink) error {
 			delete(st.pending, st.next)
 			st.next++
 			emit(next)
+			if st.src != nil && !st.stopped {
+				switch {
+				case failed != nil || cut || !next.scanned || st.in.partial.Load() || st.in.unreported > 0:
+					// Not wholly scanned or reported: the position
+					// stays before this chunk.
+					st.stopped = true
+				case next.mark != nil:
+					s.opts.Incremental.Progress(*st.src, *next.mark)
+				}
+			}
 			if next.last {
 				delete(it.streams, curMember)
 				curMember++

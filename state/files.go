@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -67,6 +68,13 @@ type FileState struct {
 // scanned; it is the scanners.Incremental of the job's scans. Positions
 // are kept in memory until the job saves them (Store.Save) with the
 // alerts of what was found.
+//
+// A plain file being read has a position in progress (Progress) until it
+// is Done: a save writes the Done position when there is one, and the
+// position in progress otherwise, so that a run cut short (a timeout, a
+// cancellation) or a checkpoint keeps how far the scan got inside a file.
+// A tracker may be saved any number of times, also while its scan still
+// runs: each save writes the positions known at that time.
 type Tracker struct {
 	store *Store
 	job   string
@@ -77,8 +85,10 @@ type Tracker struct {
 	mu      sync.Mutex
 	started map[string]FileState // identity seen at Start
 	done    map[string]FileState
-	objects map[string]string // URL -> ETag scanned
-	visited map[string]bool
+	// progress: how far files not yet Done were scanned.
+	progress map[string]FileState
+	objects  map[string]string // URL -> ETag scanned
+	visited  map[string]bool
 	// complete: the scan went through every target, so state for paths
 	// it did not visit can go.
 	complete bool
@@ -99,7 +109,7 @@ func (s *Store) Tracker(job string, full bool, log *slog.Logger) *Tracker {
 		log.Warn("the state has no fingerprint key yet: this scan is not incremental and its positions are not kept", "job", job)
 	}
 	return &Tracker{store: s, job: job, full: full, log: log, key: key, started: map[string]FileState{},
-		done: map[string]FileState{}, objects: map[string]string{}, visited: map[string]bool{}}
+		done: map[string]FileState{}, progress: map[string]FileState{}, objects: map[string]string{}, visited: map[string]bool{}}
 }
 
 var _ scanners.Incremental = (*Tracker)(nil)
@@ -186,6 +196,26 @@ func (t *Tracker) Done(it source.Item, end scanners.Position) {
 		cur.Offset = cur.Size
 	}
 	t.done[it.Path] = cur
+	delete(t.progress, it.Path)
+}
+
+// Progress implements scanners.Incremental: it records how far a plain
+// file was scanned, with the identity Start saw, until it is Done.
+func (t *Tracker) Progress(it source.Item, at scanners.Position) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.key == nil || it.Version != "" || at.Skip || at.Whole {
+		return
+	}
+	if _, ok := t.done[it.Path]; ok {
+		return // Done wins
+	}
+	cur, ok := t.started[it.Path]
+	if !ok {
+		return
+	}
+	cur.Offset, cur.Line, cur.Whole = at.Offset, at.Line, false
+	t.progress[it.Path] = cur
 }
 
 // Complete marks the scan as having gone through all its targets.
@@ -317,18 +347,31 @@ func readHead(f *os.File, n int) ([]byte, bool) {
 	return buf[:m], true
 }
 
-// save writes the tracker's positions in tx.
+// save writes the tracker's positions in tx: of each file, the Done
+// position, or the one in progress. It may be called again, also while
+// the scan goes on; only once the scan is Complete does it forget the
+// files and objects the scan did not visit.
 func (t *Tracker) save(tx *bolt.Tx) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.key == nil {
 		return nil // it remembered nothing, and changes nothing
 	}
+	// The scan may still be running: take a copy, and write it without
+	// holding it up.
+	t.mu.Lock()
+	files := maps.Clone(t.progress)
+	maps.Copy(files, t.done)
+	objects := maps.Clone(t.objects)
+	complete := t.complete
+	var visited map[string]bool
+	if complete {
+		visited = maps.Clone(t.visited)
+	}
+	t.mu.Unlock()
 	fb, err := tx.Bucket(bucketFiles).CreateBucketIfNotExists([]byte(t.job))
 	if err != nil {
 		return err
 	}
-	for path, st := range t.done {
+	for path, st := range files {
 		if err := putJSON(fb, []byte("p:"+path), st); err != nil {
 			return err
 		}
@@ -343,7 +386,7 @@ func (t *Tracker) save(tx *bolt.Tx) error {
 			stale = append(stale, bytes.Clone(k))
 		case bytes.HasPrefix(k, []byte("p:")):
 			path := string(k[2:])
-			if t.complete && !t.visited[path] {
+			if complete && !visited[path] {
 				stale = append(stale, bytes.Clone(k))
 				continue
 			}
@@ -373,7 +416,7 @@ func (t *Tracker) save(tx *bolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	for url, etag := range t.objects {
+	for url, etag := range objects {
 		if err := ob.Put([]byte(url), []byte(t.versionDigest(etag))); err != nil {
 			return err
 		}
@@ -382,7 +425,7 @@ func (t *Tracker) save(tx *bolt.Tx) error {
 	oc := ob.Cursor()
 	var gone [][]byte
 	for k, v := oc.First(); k != nil; k, v = oc.Next() {
-		if t.complete && !t.visited[string(k)] || !bytes.HasPrefix(v, []byte(versionPrefix)) {
+		if complete && !visited[string(k)] || !bytes.HasPrefix(v, []byte(versionPrefix)) {
 			gone = append(gone, bytes.Clone(k))
 		}
 	}

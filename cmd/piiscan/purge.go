@@ -196,7 +196,14 @@ func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 		fmt.Fprintf(w, "circuit breaker: %s\n", report.Safe(t))
 	}
 	for _, pr := range p.Problems {
-		fmt.Fprintf(w, "cannot examine %s\n", report.Safe(pr))
+		switch {
+		case pr.Path == "":
+			fmt.Fprintf(w, "cannot examine: %s\n", report.Safe(pr.Error))
+		case pr.Missing:
+			fmt.Fprintf(w, "missing %s: %s\n", report.Safe(pr.Path), report.Safe(pr.Error))
+		default:
+			fmt.Fprintf(w, "cannot examine %s: %s\n", report.Safe(pr.Path), report.Safe(pr.Error))
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -148,7 +149,24 @@ type WalkFuncs struct {
 	Skipped func(path, reason string)
 }
 
-// Walk enumerates the files under targets in lexical order.
+// ErrMissing marks, through errors.Is, the error WalkFuncs.Error gets for
+// a target that does not exist: the target itself (or, for a symbolic
+// link, what it points to) is not there, or a part of its path is not a
+// directory. A file that vanishes while the walk goes through a
+// directory does not get it.
+var ErrMissing = errors.New("does not exist")
+
+// missingError is the error of a target that does not exist: it reads as
+// the error of the stat that found out.
+type missingError struct{ err error }
+
+func (e *missingError) Error() string        { return e.err.Error() }
+func (e *missingError) Unwrap() error        { return e.err }
+func (e *missingError) Is(target error) bool { return target == ErrMissing }
+
+// Walk enumerates the files under targets in lexical order. A target
+// that does not exist is reported to WalkFuncs.Error with an error that
+// is ErrMissing.
 func Walk(ctx context.Context, targets []string, opts WalkOptions, fns WalkFuncs) error {
 	for _, t := range targets {
 		if err := ctx.Err(); err != nil {
@@ -162,6 +180,9 @@ func Walk(ctx context.Context, targets []string, opts WalkOptions, fns WalkFuncs
 		}
 		fi, err := os.Stat(t) // targets named by the user are followed
 		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+				err = &missingError{err}
+			}
 			fns.Error(t, err)
 			continue
 		}
