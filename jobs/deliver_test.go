@@ -309,3 +309,43 @@ func gaugeValue(t *testing.T, g prometheus.Gauge) float64 {
 	}
 	return m.GetGauge().GetValue()
 }
+
+// A job that times out keeps how far it got in a big file: repeated
+// timed-out runs get through it and find the violation at its end, once.
+func TestTimedOutRunsMakeProgress(t *testing.T) {
+	dir := t.TempDir()
+	// Digits everywhere: the card detector looks at every line.
+	line := "2026-03-01 12:00:01 id=1234567 amount=4411.22 ref=99887766 order 5512 3456 7890 1233 tel 0301 2345678\n"
+	body := strings.Repeat(line, 32<<20/len(line)) + "card 4111 1111 1111 1111\n"
+	os.WriteFile(filepath.Join(dir, "big.log"), []byte(body), 0o644)
+	rc := newReceiver(t, false)
+	cfg := alertConfig(t, dir, rc.URL, rc.URL, ", timeout: 20ms")
+	st := openState(t)
+	r := &Runner{Config: cfg, State: st, Logger: slog.New(slog.DiscardHandler)}
+	var read int64
+	timedOut := 0
+	for run := 0; ; run++ {
+		if run == 300 {
+			t.Fatalf("no end after %d runs; %d bytes read", run, read)
+		}
+		res, err := r.Run(context.Background(), cfg.JobByName("scan"))
+		read += res.Bytes
+		if res.Cancelled {
+			timedOut++
+			continue
+		}
+		if err != nil || res.New != 1 {
+			t.Fatalf("last run: %v, %d new", err, res.New)
+		}
+		break
+	}
+	if timedOut == 0 {
+		t.Skip("the file was scanned within 20ms: nothing timed out")
+	}
+	if read > int64(len(body))*3/2 {
+		t.Errorf("%d runs read %d bytes of a %d-byte file: they did not resume", timedOut+1, read, len(body))
+	}
+	if got := rc.alerts(); len(got) != 2 { // one per route
+		t.Errorf("%d alerts, want the violation once per route", len(got))
+	}
+}

@@ -110,6 +110,18 @@ type Result struct {
 	Cancelled bool
 }
 
+// Unreadable counts the problems of a run other than paths that do not
+// exist (Result.Missing names those).
+func (res *Result) Unreadable() int {
+	n := 0
+	for _, p := range res.Problems {
+		if !p.Missing {
+			n++
+		}
+	}
+	return n
+}
+
 // ErrNothingToRead means that none of a job's paths exist.
 var ErrNothingToRead = errors.New("none of the job's paths exist")
 
@@ -183,7 +195,7 @@ func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
 	if r.DeliverIn == nil {
 		attrs = append(attrs, "alerts_sent", res.Sent)
 	}
-	attrs = append(attrs, "outbox", res.Pending, "problems", len(res.Problems), "missing_paths", len(res.Missing))
+	attrs = append(attrs, "outbox", res.Pending, "problems", res.Unreadable(), "missing_paths", len(res.Missing))
 	if err != nil {
 		log.Error("job failed", append(attrs, "error", err)...)
 	} else if res.Cancelled {
@@ -359,7 +371,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 			m.FilesScanned.WithLabelValues(job.Name).Add(float64(stats.Files))
 			m.BytesScanned.WithLabelValues(job.Name).Add(float64(stats.Bytes))
 			m.FilesUnchanged.WithLabelValues(job.Name).Add(float64(stats.Unchanged))
-			m.Unreadable.WithLabelValues(job.Name).Add(float64(len(stats.Problems)))
+			m.Unreadable.WithLabelValues(job.Name).Add(float64(res.Unreadable()))
 		}
 	}
 	res.Violations = found.count
@@ -383,7 +395,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		tracker.Complete()
 	}
 	for _, p := range res.Problems {
-		log.Warn("could not read", "path", p.Path, "error", p.Error)
+		log.Warn("could not read", "path", p.Path, "error", p.Error, "missing", p.Missing)
 	}
 	if err := r.commit(job, tracker, found, true, res, log); err != nil {
 		return err
@@ -401,6 +413,12 @@ type checkpointing struct {
 // Done implements scanners.Incremental.
 func (c *checkpointing) Done(it source.Item, end scanners.Position) {
 	c.Tracker.Done(it, end)
+	c.tick()
+}
+
+// Progress implements scanners.Incremental.
+func (c *checkpointing) Progress(it source.Item, at scanners.Position) {
+	c.Tracker.Progress(it, at)
 	c.tick()
 }
 
@@ -670,6 +688,9 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 	}
 	for _, p := range plan.Problems {
 		res.Problems = append(res.Problems, p) // its reason, Missing for a root that does not exist
+		if !p.Missing { // those were named by reportMissing
+			log.Warn("could not examine", "path", p.Path, "error", p.Error)
+		}
 	}
 	if !job.Enforce {
 		log.Info("dry run: set enforce: true on the job to act", "planned", len(plan.Items))

@@ -141,9 +141,9 @@ file, and with --shard-output leaves its findings file for
 				return &exitError{code: exitFindings}
 			case res.OutputError != nil || res.MergeError != nil:
 				return &exitError{code: exitUnreadable, err: escapeError(errors.Join(res.OutputError, res.MergeError))}
-			case err != nil || len(res.Problems) > 0:
+			case err != nil || res.Unreadable() > 0:
 				if err == nil {
-					err = fmt.Errorf("%d inputs could not be read", len(res.Problems))
+					err = fmt.Errorf("%d inputs could not be read or wholly examined (each is named in the log)", res.Unreadable())
 				}
 				return &exitError{code: exitUnreadable, err: escapeError(err)}
 			}
