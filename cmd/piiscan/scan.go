@@ -200,6 +200,12 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	}
 	s.checkpoint = set.String("scan.checkpoint")
 	s.s3.Include, s.s3.Exclude, s.s3.MaxSize, s.s3.NewerThan = include, exclude, maxSize, newer
+	if cmd.Flags().Lookup("shard") != nil {
+		// A shard must not make a key of its own (FingerprintKey would).
+		if err := set.CheckShardKey(); err != nil {
+			return nil, usageError(err)
+		}
+	}
 	key, from, err := cfg.FingerprintKey()
 	if err != nil && key == nil {
 		return nil, err
