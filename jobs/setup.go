@@ -239,6 +239,11 @@ func NewSharding(ctx context.Context, set *config.Settings) (*Sharding, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Before anything calls FingerprintKey, which could make a key of
+	// this pod's own.
+	if err := set.CheckShardKey(); err != nil {
+		return nil, err
+	}
 	s := &Sharding{Shard: sh, Run: set.String("shards.run"), Report: set.String("shards.report")}
 	// rules.yaml's shards section is for sharded runs; a run that is not
 	// one writes a findings file only when told to by flag or environment.
@@ -283,7 +288,7 @@ func (s *Sharding) Start(ctx context.Context, job string, targets []string, c *c
 		return nil, nil
 	}
 	return s.Output.NewOutput(ctx, report.ShardHeader{Index: s.Shard.Index, Count: max(s.Shard.Count, 1), Job: job, Run: s.Run,
-		Targets: targets, Config: c.Digest(), Version: version, Started: time.Now().UTC()})
+		Targets: targets, Config: c.Digest(), KeyID: c.KeyID(), Version: version, Started: time.Now().UTC()})
 }
 
 // Finish publishes the findings file of a finished scan (or drops that of

@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"container/heap"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,9 +37,26 @@ type ShardHeader struct {
 	Run     string   `json:"run,omitempty"`
 	Targets []string `json:"targets"`
 	// Config is a digest of the rules the shard ran with.
-	Config  string    `json:"config"`
+	Config string `json:"config"`
+	// KeyID names the fingerprint key the shard ran with (KeyID), so
+	// that shards fingerprinting with different keys are never merged.
+	// Files of piiscan versions before it have none.
+	KeyID   string    `json:"key_id,omitempty"`
 	Version string    `json:"version"`
 	Started time.Time `json:"started"`
+}
+
+// keyIDLabel is what KeyID authenticates with the key: a fixed label of
+// its own, so that a key id is never the fingerprint of a value.
+const keyIDLabel = "piiscan key id v1"
+
+// KeyID names a fingerprint key without revealing it: the first 16 hex
+// digits of HMAC-SHA256(key, "piiscan key id v1"). Two shards with the
+// same key id fingerprinted with the same key.
+func KeyID(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(keyIDLabel))
+	return hex.EncodeToString(m.Sum(nil)[:8])
 }
 
 // ShardEnd closes a shard's findings file.
@@ -235,6 +255,9 @@ func checkShards(streams []*shardStream) error {
 		}
 		seen[h.Index] = st.name
 	}
+	if err := checkKeyIDs(streams); err != nil {
+		return err
+	}
 	if n := first.Count - len(seen); n > 0 {
 		var missing []string
 		for i := 0; i < first.Count && len(missing) < 20; i++ {
@@ -248,6 +271,43 @@ func checkShards(streams []*shardStream) error {
 		return fmt.Errorf("%d of %d shards are missing: %s", n, first.Count, strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// checkKeyIDs makes sure every shard fingerprinted with one key: the same
+// value would have another fingerprint in each, and the merged report
+// would count it as several. Files without a key id (written before
+// piiscan recorded one) merge only among themselves.
+func checkKeyIDs(streams []*shardStream) error {
+	var ids []string // in order of first appearance; "" for none
+	byID := map[string][]string{}
+	for _, st := range streams {
+		id := st.header.KeyID
+		if _, ok := byID[id]; !ok {
+			ids = append(ids, id)
+		}
+		byID[id] = append(byID[id], st.name)
+	}
+	if len(ids) == 1 {
+		return nil
+	}
+	var groups []string
+	for _, id := range ids {
+		names := byID[id]
+		if len(names) > 3 {
+			names = append(names[:3:3], fmt.Sprintf("and %d more", len(names)-3))
+		}
+		what := "key id " + id
+		if id == "" {
+			what = "no key id (an older piiscan)"
+		}
+		groups = append(groups, what+": "+strings.Join(names, ", "))
+	}
+	how := "re-run the shards with one key (PIISCAN_FINGERPRINT_KEY, the same for every shard)"
+	if _, old := byID[""]; old {
+		how = "re-run the shards with this version of piiscan and one key, so that every file records it"
+	}
+	return fmt.Errorf("the shards' files were not all written with the same fingerprint key (%s): their fingerprints cannot be merged; %s",
+		strings.Join(groups, "; "), how)
 }
 
 // shardStream reads one findings file.

@@ -146,6 +146,70 @@ func TestMergeRefuses(t *testing.T) {
 	}
 }
 
+// withKeyID gives a findings file's header a key id, as a shard writes
+// it (the raw JSON: the test holds for files of any version).
+func withKeyID(file []byte, id string) []byte {
+	return bytes.Replace(file, []byte(`"config":"sha256:x"`), []byte(`"config":"sha256:x","key_id":"`+id+`"`), 1)
+}
+
+// Shards fingerprinted with different keys are never merged, nor shards
+// that record a key with shards of an older version that record none; the
+// error names the files and their key ids.
+func TestMergeRefusesDifferentKeys(t *testing.T) {
+	tg := []string{"/data"}
+	idA, idB := KeyID([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4")), KeyID([]byte("a8d2f61c04b9e37d5f1a2c8e6b0d4973"))
+	if idA == idB || len(idA) != 16 || strings.Contains(idA, "5c1e0a9d") {
+		t.Fatalf("key ids %q and %q", idA, idB)
+	}
+	if KeyID([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4")) != idA {
+		t.Fatal("a key id is not stable")
+	}
+	old0, old1 := shardFile(t, 0, 3, tg, "/data/a.log"), shardFile(t, 1, 3, tg, "/data/b.log")
+	old2 := shardFile(t, 2, 3, tg, "/data/c.log")
+	a0, a1, a2 := withKeyID(old0, idA), withKeyID(old1, idA), withKeyID(old2, idA)
+	b1, b2 := withKeyID(old1, idB), withKeyID(old2, idB)
+	for _, tc := range []struct {
+		name  string
+		files [][]byte
+		want  []string // in the error; nil: the merge succeeds
+	}{
+		{"one key", [][]byte{a0, a1, a2}, nil},
+		{"no key ids (an older version)", [][]byte{old0, old1, old2}, nil},
+		{"two keys", [][]byte{a0, b1, b2}, []string{"not all written with the same fingerprint key", "key id " + idA + ": file0", "key id " + idB + ": file1, file2", "re-run"}},
+		{"old and new", [][]byte{a0, old1, a2}, []string{"key id " + idA + ": file0, file2", "no key id (an older piiscan): file1", "re-run the shards with this version"}},
+		// Missing shards do not hide a key mismatch.
+		{"two keys, one missing", [][]byte{a0, b1}, []string{"key id " + idB + ": file1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, m, err := mergeFiles(tc.files...)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.Header.KeyID != "" && m.Header.KeyID != idA {
+					t.Errorf("merged header key id %q", m.Header.KeyID)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("merged")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\nwant %q in it", err, w)
+				}
+			}
+		})
+	}
+	// A shard writes its key id in its header.
+	var b bytes.Buffer
+	w, _ := NewShard(&b, ShardHeader{Count: 1, Targets: tg, Config: "sha256:x", KeyID: idA})
+	w.Close(nil)
+	if !bytes.Contains(b.Bytes(), []byte(`"key_id":"`+idA+`"`)) {
+		t.Errorf("header %s", b.Bytes())
+	}
+}
+
 func TestTargetOf(t *testing.T) {
 	targets := []string{"./x.log", "./d", "a/", "s3://b/logs/", "/abs"}
 	for path, want := range map[string]int{

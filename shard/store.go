@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/piiscan/piiscan/internal/atomicfile"
+	"github.com/piiscan/piiscan/internal/output"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
@@ -93,7 +94,10 @@ func (p *Pending) Abort() { p.abort() }
 // Create starts the file name. Locally it is written to a temporary file
 // next to its final name (.NAME.*.tmp, mode 0600; a crashed writer leaves
 // it behind), made durable and renamed into place; in a bucket it is streamed as a
-// multipart upload, which becomes visible only when completed.
+// multipart upload, which becomes visible only when completed. A findings
+// file in a store is always a regular file of the store's directory
+// (whatever had its name is replaced, never followed or written
+// through): Shards lists only those.
 func (s *Store) Create(ctx context.Context, name string) (*Pending, error) {
 	if s.dir == "" {
 		return s.createObject(ctx, name), nil
@@ -338,15 +342,31 @@ func (s *Store) Location(name string) string {
 	return bucket.Scheme + path.Join(s.bucket, s.prefix+name)
 }
 
-// CreateAt starts a file at dest, a local path or s3://bucket/key, that
-// appears whole when committed (a merged report, say).
+// CreateAt starts a report at dest, a local path or s3://bucket/key (a
+// merged report, say). A local path is opened by internal/output, as
+// scan -o is: a regular file (or none) is replaced whole when committed,
+// keeping its permissions; a device or named pipe is written in place; a
+// link is followed to its target. Missing directories are made. An
+// object appears whole when committed.
 func CreateAt(ctx context.Context, dest string, objects *bucket.Client) (*Pending, error) {
 	if !bucket.IsURL(dest) {
-		st, err := OpenStore(filepath.Dir(dest), nil)
+		if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
+			return nil, err
+		}
+		f, err := output.Create(ctx, dest)
 		if err != nil {
 			return nil, err
 		}
-		return st.Create(ctx, filepath.Base(dest))
+		bw := bufio.NewWriterSize(f, 256<<10)
+		p := &Pending{w: bw, name: filepath.Base(dest), where: f.Where(), abort: f.Abort}
+		p.commit = func(context.Context) error {
+			if err := bw.Flush(); err != nil {
+				f.Abort()
+				return fmt.Errorf("writing %s: %w", f.Where(), err)
+			}
+			return f.Commit()
+		}
+		return p, nil
 	}
 	i := strings.LastIndexByte(dest, '/')
 	if i < len(bucket.Scheme) || i == len(dest)-1 {

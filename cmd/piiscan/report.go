@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"time"
@@ -34,11 +36,14 @@ files themselves) into one report of any format, with totals. Findings come
 in the order one unsharded scan would report them.
 
 The merge refuses to guess: a missing shard, a shard twice, files of
-different scans (another count, job, target list or rules) and incomplete
-files are errors (exit 2); --run picks one run's files where several
+different scans (another count, job, target list or rules), files written
+with different fingerprint keys (their headers' key ids differ, or some
+have none) and incomplete files are errors (exit 2); --run picks one run's files where several
 runs left theirs. --wait polls the sources until every shard is there.
 Without --format, the name of --output chooses it (.sarif, .json, .jsonl,
-.txt). Otherwise the exit codes are the scan's: 0 nothing at or above
+.txt). A file at --output is replaced whole, keeping its permissions; a
+device, a named pipe or /dev/stdout is written in place; a link is
+followed to its target. Otherwise the exit codes are the scan's: 0 nothing at or above
 --fail-on, 1 findings at or above it, 3 some inputs could not be read.`,
 		Example: `  piiscan report merge ./shards
   piiscan report merge --format sarif -o pii.sarif s3://audit/piiscan/run-42/
@@ -93,13 +98,19 @@ func runMerge(cmd *cobra.Command, g *globalFlags, sources []string) error {
 		Format: chooseFormat(format, output, stdout), Meta: report.Meta{Version: buildVersion(), Rules: cfg.Rules},
 		Dest: output, Out: stdout})
 	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err // interrupted (waiting for shards, or a pipe's reader): exit 130
+		}
 		return usageError(escapeError(err))
 	}
 	h, stats := res.Header, res.Stats
 	if h.Config != cfg.Digest() {
 		slog.Warn("the shards ran with other rules than "+cfg.Name+"; the report describes rules by "+cfg.Name, "shards", h.Config, "here", cfg.Digest())
 	}
-	slog.Info("merged", "shards", h.Count, "files", stats.Files, "bytes", stats.Bytes, "findings", stats.Findings, "unreadable", len(stats.Problems))
+	if h.KeyID == "" {
+		slog.Warn("the shards' files record no fingerprint key id (an older piiscan wrote them, or the key lasted one run): the merge cannot check that they used one key")
+	}
+	slog.Info("merged", "shards", h.Count, "key_id", h.KeyID, "files", stats.Files, "bytes", stats.Bytes, "findings", stats.Findings, "unreadable", len(stats.Problems))
 	stderr := cmd.ErrOrStderr()
 	printProblems(stderr, stats.Problems)
 	return reportExit(res.Worst, failOn, len(stats.Problems))

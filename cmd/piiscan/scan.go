@@ -18,7 +18,7 @@ import (
 	"github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
-	"github.com/piiscan/piiscan/internal/atomicfile"
+	"github.com/piiscan/piiscan/internal/output"
 	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/progress"
 	"github.com/piiscan/piiscan/report"
@@ -200,6 +200,12 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	}
 	s.checkpoint = set.String("scan.checkpoint")
 	s.s3.Include, s.s3.Exclude, s.s3.MaxSize, s.s3.NewerThan = include, exclude, maxSize, newer
+	if cmd.Flags().Lookup("shard") != nil {
+		// A shard must not make a key of its own (FingerprintKey would).
+		if err := set.CheckShardKey(); err != nil {
+			return nil, usageError(err)
+		}
+	}
 	key, from, err := cfg.FingerprintKey()
 	if err != nil && key == nil {
 		return nil, err
@@ -320,8 +326,11 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	}
 	stdout := cmd.OutOrStdout()
 	s.format = chooseFormat(s.format, s.output, stdout)
-	out, commit, err := openOutput(s.output, stdout)
+	out, commit, err := openOutputContext(cmd.Context(), s.output, stdout)
 	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err // interrupted while waiting for a reader: exit 130
+		}
 		return usageError(err)
 	}
 	w, err := report.New(s.format, out, report.Meta{Version: buildVersion(), Rules: s.cfg.Rules, Targets: targets, Start: time.Now()})
@@ -432,15 +441,17 @@ func (e safeError) Error() string {
 
 func (e safeError) Unwrap() error { return e.err }
 
-// openOutput returns where the report goes. A file is written to a
-// temporary name next to it (mode 0600) and renamed into place after an
-// fsync by commit(true), so a failed or interrupted scan never leaves a
-// half-written report.
-func openOutput(path string, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
+// openOutputContext returns where the report goes: stdout for "" and "-",
+// otherwise path as internal/output opens it (a regular file replaced
+// whole by commit(true), keeping its permissions, 0600 when new; a
+// device, a named pipe or /dev/stdout written in place; a link followed to
+// its target), so a failed or interrupted scan never leaves a
+// half-written report file. ctx ends the wait for a pipe's reader.
+func openOutputContext(ctx context.Context, path string, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
 	if path == "" || path == "-" {
 		return stdout, func(bool) error { return nil }, nil
 	}
-	f, err := atomicfile.Create(path, 0o600)
+	f, err := output.Create(ctx, path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("--output: %w", err)
 	}
@@ -452,6 +463,13 @@ func openOutput(path string, stdout io.Writer) (io.Writer, func(ok bool) error, 
 		return f.Commit()
 	}
 	return f, commit, nil
+}
+
+// openOutput is openOutputContext for a report written after the work it
+// reports (erase's): an interrupt must not cost the report of what was
+// done.
+func openOutput(path string, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
+	return openOutputContext(context.Background(), path, stdout)
 }
 
 func isTerminal(w io.Writer) bool {

@@ -181,6 +181,52 @@ func (s *Scanner) ssn(i int) int {
 	return end
 }
 
+// separatorWindow bounds how far commaSeparates looks along the line for
+// other delimiters, so that a long line costs no more per candidate.
+const separatorWindow = 512
+
+// commaSeparates reports whether the comma at b[k], which has a digit
+// before it, separates two values ("1,4539…": the cells of a CSV row, a
+// JSON array) rather than being a decimal comma ("0,4539…", whose digits
+// after it are a fraction). A thousands separator is never followed by a
+// run of 13 or more digits, so only a decimal comma is in question. With
+// the header of a delimited file known, its delimiter decides. Otherwise
+// the comma is decimal when the line has another delimiter near it (';',
+// a tab or '|': files written with decimal commas are delimited by one of
+// them), or when the number before it stands in quotes or after a space
+// (a quoted cell, prose); after a comma, a date, a dashed or dotted value,
+// a word or at the start of a line, it separates.
+func (s *Scanner) commaSeparates(k int) bool {
+	b := s.b
+	if c := s.cols; c != nil && c.Delim != 0 {
+		return c.Delim == ','
+	}
+	lo := max(lineStart(b, k), k-separatorWindow)
+	hi := min(len(b), k+separatorWindow)
+	if nl := bytes.IndexByte(b[k:hi], '\n'); nl >= 0 {
+		hi = k + nl
+	}
+	if bytes.ContainsAny(b[lo:hi], ";\t|") {
+		return false
+	}
+	// The start of the number before the comma, with its sign.
+	p := k
+	for p > lo && isDigit(b[p-1]) {
+		p--
+	}
+	if p > lo && (b[p-1] == '-' || b[p-1] == '+') && (p-1 == lo || !wordChar(b[p-2])) {
+		p--
+	}
+	if p == lo {
+		return true
+	}
+	switch b[p-1] {
+	case ' ', '"', '\'', '=':
+		return false
+	}
+	return true
+}
+
 // cardLayouts are the digit groupings of grouped card numbers.
 var cardLayouts = [][]int{
 	{4, 4, 4, 4, 3}, {4, 4, 4, 4, 2}, {4, 4, 4, 4, 1}, {4, 4, 4, 4},
@@ -221,11 +267,16 @@ func cardSep(b []byte, j int) int {
 func (s *Scanner) card(i, j int) int {
 	b := s.b
 	n := len(b)
-	if joinedBefore(b, i) || (i > 0 && (b[i-1] == ',' || b[i-1] == '.') && i >= 2 && isDigit(b[i-2])) {
+	if joinedBefore(b, i) || (i >= 2 && b[i-1] == '.' && isDigit(b[i-2])) {
+		// "1.4539…": the fraction of a decimal.
 		return 0
 	}
 	var dbuf [19]byte
 	if g := j - i; g >= 13 {
+		if i >= 2 && b[i-1] == ',' && isDigit(b[i-2]) && !s.commaSeparates(i-1) {
+			// "0,4539…": the fraction of a number with a decimal comma.
+			return 0
+		}
 		if !boundaryAfter(b, j) || continuesNumber(b, j) {
 			return 0
 		}
