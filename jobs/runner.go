@@ -688,7 +688,7 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 	}
 	for _, p := range plan.Problems {
 		res.Problems = append(res.Problems, p) // its reason, Missing for a root that does not exist
-		if !p.Missing { // those were named by reportMissing
+		if !p.Missing {                        // those were named by reportMissing
 			log.Warn("could not examine", "path", p.Path, "error", p.Error)
 		}
 	}
