@@ -494,8 +494,8 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 		if route == nil {
 			continue
 		}
-		var vs []alert.Violation
-		var seen []state.Seen
+		vs := make([]alert.Violation, 0, len(batch))
+		seen := make([]state.Seen, 0, len(batch))
 		err := r.State.ViewSeen(route.Name, func(get func(location, rule, fingerprint string) (state.Seen, bool)) error {
 			for i, f := range batch {
 				if !route.Covers(f.Location, f.Class, f.Severity) {
