@@ -17,7 +17,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	k8sjson "sigs.k8s.io/json"
 	sigsyaml "sigs.k8s.io/yaml"
 
@@ -268,8 +267,8 @@ func podChecks(t *testing.T, s *manifestSet, name string, spec *corev1.PodSpec) 
 			t.Errorf("%s: mount %s names no volume", name, m.Name)
 		}
 		mounts[m.MountPath] = m
-		if v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == "piiscan-state" && !s.claims["piiscan-state"] {
-			t.Errorf("%s: claim piiscan-state is not among the manifests", name)
+		if m.MountPath == dataDir && v.PersistentVolumeClaim != nil && !s.claims[v.PersistentVolumeClaim.ClaimName] {
+			t.Errorf("%s: claim %s is not among the manifests", name, v.PersistentVolumeClaim.ClaimName)
 		}
 	}
 	for _, p := range []string{dataDir, "/tmp"} {
@@ -319,13 +318,6 @@ func podChecks(t *testing.T, s *manifestSet, name string, spec *corev1.PodSpec) 
 	}
 	if w, ok := env["PIISCAN_WORKERS"]; !ok || w.ValueFrom == nil || w.ValueFrom.ResourceFieldRef == nil || w.ValueFrom.ResourceFieldRef.Resource != "limits.cpu" {
 		t.Errorf("%s: PIISCAN_WORKERS should follow limits.cpu", name)
-	}
-	if m, ok := env["GOMEMLIMIT"]; ok {
-		q, err := resource.ParseQuantity(strings.TrimSuffix(m.Value, "B"))
-		lim := c.Resources.Limits[corev1.ResourceMemory]
-		if err != nil || q.Cmp(lim) >= 0 {
-			t.Errorf("%s: GOMEMLIMIT %s must be below the memory limit %s", name, m.Value, lim.String())
-		}
 	}
 	return c
 }

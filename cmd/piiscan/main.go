@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -53,6 +54,10 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// memoryLimitEnv holds the container's memory limit in bytes, as the
+// Kubernetes manifests set it from limits.memory with the downward API.
+const memoryLimitEnv = "PIISCAN_MEMORY_LIMIT"
+
 // tuneGC trades a little memory for much less garbage-collection work.
 // A scan's live heap is small (chunk buffers and counters) while it
 // allocates a few short-lived strings per finding, so the default GOGC=100
@@ -63,8 +68,15 @@ func tuneGC() {
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// A soft limit: the collector works harder near it rather than
-		// letting the heap grow with GOGC=400 on big scans.
-		debug.SetMemoryLimit(int64(64+4*runtime.GOMAXPROCS(0)) << 20)
+		// letting the heap grow with GOGC=400 on big scans. Under a
+		// container's memory limit it is nine tenths of it, leaving the
+		// rest for what the container is charged beyond the Go runtime
+		// (the page cache of spool files, the state's memory map).
+		limit := int64(64+4*runtime.GOMAXPROCS(0)) << 20
+		if n, err := strconv.ParseInt(os.Getenv(memoryLimitEnv), 10, 64); err == nil && n > 0 {
+			limit = n / 10 * 9
+		}
+		debug.SetMemoryLimit(limit)
 	}
 }
 
