@@ -103,12 +103,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.deliverCtx, stopDelivery = context.WithCancel(context.Background())
 	defer stopDelivery()
 	d.deliverer = &Deliverer{State: st, Metrics: d.metrics, Logger: log}
-	stopRetry := d.retryOutbox(log)
 
 	srv, err := d.serve(cfg.Listen(), log)
 	if err != nil {
 		return err
 	}
+	stopRetry := d.retryOutbox(log)
 	d.schedule(cfg, log)
 	d.ready.Store(true)
 	log.Info("daemon started", "jobs", len(cfg.Jobs), "listen", cfg.Listen(), "state", cfg.StatePath(), "version", d.Version)
@@ -149,9 +149,10 @@ loop:
 		close(done)
 	}()
 	// Jobs may finish during the first four fifths of the grace period;
-	// then they are cancelled and have the rest to save how far they got,
-	// so the daemon is gone within the grace period (before an orchestrator
-	// sends SIGKILL).
+	// then they are cancelled and have the rest, less a second to stop
+	// alert delivery and the HTTP server, to save how far they got, so the
+	// daemon is gone within the grace period (before an orchestrator sends
+	// SIGKILL).
 	finish := grace * 4 / 5
 	select {
 	case <-done:
@@ -160,12 +161,13 @@ loop:
 		d.cancelJob()
 		select {
 		case <-done:
-		case <-time.After(grace - finish):
+		case <-time.After(max(grace-finish-time.Second, (grace-finish)/2)):
 			log.Error("jobs did not stop after cancellation; exiting without them")
 			stuck = true
 		}
 	}
-	// Alerts being delivered get what is left of the grace period.
+	// Alerts being delivered get what is left of the grace period, less
+	// a second to stop them and the HTTP server.
 	delivered := make(chan struct{})
 	go func() {
 		d.deliverer.Close()
@@ -173,17 +175,17 @@ loop:
 	}()
 	select {
 	case <-delivered:
-	case <-time.After(time.Until(graceEnd)):
+	case <-time.After(time.Until(graceEnd) - time.Second):
 		stopDelivery()
 		select {
 		case <-delivered:
-		case <-time.After(time.Second):
+		case <-time.After(500 * time.Millisecond):
 			log.Error("alert delivery did not stop; exiting without it (the alerts stay in the outbox)")
 			stuck = true
 		}
 	}
 	if srv != nil {
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		sctx, cancel := context.WithTimeout(context.Background(), max(time.Until(graceEnd), 100*time.Millisecond))
 		srv.Shutdown(sctx)
 		cancel()
 	}

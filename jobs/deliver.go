@@ -32,11 +32,14 @@ type Deliverer struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
-	mu    sync.Mutex
-	busy  map[string]bool // routes being delivered
-	again map[string]bool // entries arrived for a busy route
-	sinks map[string]sinkOf
-	wg    sync.WaitGroup // deliveries started by Start
+	mu   sync.Mutex
+	busy map[string]bool // routes being delivered
+	// again: entries arrived for a busy route, with the configuration of
+	// the latest caller (a reload may have changed the route).
+	again  map[string]*config.Config
+	sinkMu sync.Mutex
+	sinks  map[string]sinkOf
+	wg     sync.WaitGroup // deliveries started by Start
 	// closed: Close was called; Start does nothing.
 	closed bool
 }
@@ -73,9 +76,10 @@ type Delivery struct {
 func (d Delivery) Err() error { return errors.Join(d.Failed...) }
 
 // Deliver sends what waits in the outbox for the routes of c, every route
-// at once, each within c.DeliveryTimeout(), and returns when all are done
-// or ctx ends. A route already being delivered by another call is left to
-// it (it will also send what arrived since it started).
+// at once, each within c.DeliveryTimeout(), and returns when every route
+// is done: sent, failed, or out of time (the sinks give up when their
+// context ends). A route already being delivered by another call is left
+// to it: it also sends what arrived since it started, with c.
 func (d *Deliverer) Deliver(ctx context.Context, c *config.Config) Delivery {
 	box, err := d.State.Outbox()
 	if err != nil {
@@ -96,7 +100,7 @@ func (d *Deliverer) Deliver(ctx context.Context, c *config.Config) Delivery {
 	)
 	for name := range routes {
 		route := c.RouteByName(name)
-		if !d.claim(name) {
+		if !d.claim(name, c) {
 			continue
 		}
 		wg.Add(1)
@@ -146,32 +150,32 @@ func (d *Deliverer) Close() {
 }
 
 // claim marks route as being delivered by the caller; false means another
-// delivery has it and is told to look again before it ends.
-func (d *Deliverer) claim(route string) bool {
+// delivery has it and is told to look again, with c, before it ends.
+func (d *Deliverer) claim(route string, c *config.Config) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.busy == nil {
-		d.busy, d.again = map[string]bool{}, map[string]bool{}
+		d.busy, d.again = map[string]bool{}, map[string]*config.Config{}
 	}
 	if d.busy[route] {
-		d.again[route] = true
+		d.again[route] = c
 		return false
 	}
 	d.busy[route] = true
 	return true
 }
 
-// release ends a claim unless more arrived meanwhile (then the claimant
-// goes on).
-func (d *Deliverer) release(route string) (more bool) {
+// release ends a claim unless more arrived meanwhile: then the claimant
+// goes on with the configuration it returns.
+func (d *Deliverer) release(route string) (more *config.Config) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.again[route] {
+	if c := d.again[route]; c != nil {
 		delete(d.again, route)
-		return true
+		return c
 	}
 	delete(d.busy, route)
-	return false
+	return nil
 }
 
 // deliverRoute sends route's waiting alerts, oldest first, within the
@@ -181,12 +185,13 @@ func (d *Deliverer) deliverRoute(ctx context.Context, c *config.Config, route *c
 	ctx, cancel := context.WithTimeout(ctx, c.DeliveryTimeout())
 	defer cancel()
 	defer func() {
-		for d.release(route.Name) {
-			if err != nil {
-				continue // it failed in this delivery: the next one tries
+		for next := d.release(route.Name); next != nil; next = d.release(route.Name) {
+			rt := next.RouteByName(route.Name)
+			if err != nil || rt == nil {
+				continue // failed in this delivery, or gone: the next one tries
 			}
 			var n int
-			n, err = d.sendRoute(ctx, c, route)
+			n, err = d.sendRoute(ctx, next, rt)
 			sent += n
 		}
 	}()
@@ -255,8 +260,8 @@ func (d *Deliverer) unknownRoute(e state.OutboxEntry) {
 // sink returns (and caches) the sink of a route; a reloaded route with
 // other settings gets a new one.
 func (d *Deliverer) sink(route *config.Route) (alert.Sink, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+	d.sinkMu.Lock()
+	defer d.sinkMu.Unlock()
 	if s, ok := d.sinks[route.Name]; ok && s.route == route {
 		return s.sink, nil
 	}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/piiscan/piiscan/alert"
@@ -307,18 +308,20 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		}
 	}
 	found := newRunViolations()
+	found.missing = missing
 	every := cmp.Or(r.CheckpointEvery, c.CheckpointEvery(), DefaultCheckpointEvery)
+	// The wall clock, not r.now: a test's clock may stand still.
 	last := time.Now()
-	var checkpointErr error
 	// checkpoint saves, from the collector (so that positions never pass
 	// a finding not yet in found), what was found and how far the scan
-	// got, once a while.
+	// got, once a while. One that fails is logged and tried again at the
+	// next: what it held stays for the next commit.
 	checkpoint := func() {
-		if checkpointErr != nil || time.Since(last) < every && len(found.batch) < checkpointViolations {
+		if time.Since(last) < every && len(found.batch) < checkpointViolations {
 			return
 		}
-		if checkpointErr = r.commit(job, tracker, found, false, res, log); checkpointErr != nil {
-			log.Error("checkpoint not saved", "error", checkpointErr)
+		if err := r.commit(job, tracker, found, false, res, log); err != nil {
+			log.Error("checkpoint not saved; trying again at the next", "error", err)
 		}
 		last = time.Now()
 	}
@@ -391,16 +394,16 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		res.Cancelled = true
 	case err != nil:
 		return err
+	case len(missing) > 0:
+		// What was under a path that is not there now (an unmounted
+		// volume) is not forgotten: it is likely to come back.
 	default:
 		tracker.Complete()
 	}
 	for _, p := range res.Problems {
 		log.Warn("could not read", "path", p.Path, "error", p.Error, "missing", p.Missing)
 	}
-	if err := r.commit(job, tracker, found, true, res, log); err != nil {
-		return err
-	}
-	return checkpointErr
+	return r.commit(job, tracker, found, true, res, log)
 }
 
 // checkpointing is the scan's Incremental: the job's tracker, and a
@@ -430,6 +433,9 @@ type runViolations struct {
 	ids   map[[2]uint64]struct{}
 	batch []*finding.Finding // since the last checkpoint
 	count int
+	// missing are the job's paths that do not exist this run: violations
+	// remembered under them are neither reminded of nor forgotten.
+	missing []string
 }
 
 func newRunViolations() *runViolations {
@@ -465,6 +471,17 @@ func (v *runViolations) add(f *finding.Finding) {
 	v.count++
 }
 
+// underMissing reports whether path is under one of the job's paths that
+// do not exist this run.
+func (v *runViolations) underMissing(path string) bool {
+	for _, m := range v.missing {
+		if path == m || strings.HasPrefix(path, strings.TrimSuffix(m, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // has reports whether the run found the violation.
 func (v *runViolations) has(location, rule, fingerprint string) bool {
 	_, ok := v.ids[v.id(location, rule, fingerprint)]
@@ -489,6 +506,7 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 	isReminder := make([]bool, len(batch))
 	reminded := 0 // of earlier violations, over routes, counted once each
 	remindedIDs := map[[2]uint64]bool{}
+	var counted []alert.Summary
 	for _, name := range job.Alerts {
 		route := c.RouteByName(name)
 		if route == nil {
@@ -539,6 +557,9 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 		}
 		for _, p := range due {
 			if file, _ := source.TopFile(p.Path); !bucket.IsURL(file) {
+				if found.underMissing(file) {
+					continue // not there this run, and not known to be gone
+				}
 				if _, err := os.Stat(file); err != nil {
 					gone = append(gone, p)
 					continue
@@ -560,10 +581,7 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 			continue
 		}
 		sum := alert.Summarize(job.Name, route.Name, hostname(), now, vs)
-		if m := r.Metrics; m != nil {
-			m.NewViolations.WithLabelValues(job.Name, route.Name).Add(float64(sum.New))
-			m.Reminders.WithLabelValues(job.Name, route.Name).Add(float64(sum.Reminders))
-		}
+		counted = append(counted, sum)
 		body, err := json.Marshal(sum)
 		if err != nil {
 			return err
@@ -572,6 +590,13 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 	}
 	if _, err := r.State.Save(commit); err != nil {
 		return fmt.Errorf("saving state: %w", err)
+	}
+	// Counted once saved: a commit that fails is made again.
+	if m := r.Metrics; m != nil {
+		for _, sum := range counted {
+			m.NewViolations.WithLabelValues(job.Name, sum.Route).Add(float64(sum.New))
+			m.Reminders.WithLabelValues(job.Name, sum.Route).Add(float64(sum.Reminders))
+		}
 	}
 	for i := range batch {
 		if isNew[i] {
