@@ -279,6 +279,7 @@ type Scanner struct {
 	lines   []int // line starts for custom rules
 	v6end   int   // end of the last IPv6 candidate token
 	pemEnd  int   // end of the last private-key block looked at
+	quotes  quoteState
 	// Pattern rules: the context that stops them, the budget they are
 	// charged to (own for Scan), and what did not finish.
 	ctx      context.Context
@@ -329,6 +330,7 @@ func (s *Scanner) ScanStream(ctx context.Context, budget *Budget, text []byte, c
 	s.problems = s.problems[:0]
 	s.v6end = 0
 	s.pemEnd = 0
+	s.quotes = quoteState{}
 	s.ctx, s.budget = ctx, budget
 	if budget == nil && len(s.e.custom) > 0 {
 		if s.own == nil {

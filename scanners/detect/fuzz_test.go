@@ -24,6 +24,7 @@ var fuzzSeeds = []string{
 	`{"msg":"{\"password\":\"p4ss\"}"}`,
 	"Served block blk_-4980916519894289629 to /10.250.10.100 token=Token{a64f992",
 	"\xff\xfe@\x00:=-%40\n\n::\n...@..\n",
+	`1,4539148803436467,"0,4539 1488 0343 6467",(0,4539148803436467) [0,5555555555554444],12:30:05,378282246310005`,
 }
 
 // FuzzScan checks what must hold for any input: matches are sorted, in

@@ -181,27 +181,69 @@ func (s *Scanner) ssn(i int) int {
 	return end
 }
 
-// separatorWindow bounds how far commaSeparates looks along the line for
-// other delimiters, so that a long line costs no more per candidate.
+// separatorWindow bounds how far commaSeparates looks along the line on
+// either side of the comma, so that a long line costs no more per
+// candidate.
 const separatorWindow = 512
+
+// quoteState follows the text being scanned up to the last comma that
+// commaSeparates looked at: the line it is on and whether it stands inside
+// double quotes. Candidates come in increasing order, so this costs one
+// pass over the text however many of them a line holds.
+type quoteState struct {
+	pos  int  // the bytes before pos are accounted for
+	line int  // the start of the line holding pos
+	in   bool // pos is inside double quotes
+}
+
+// lineQuotes returns the start of the line holding b[k] and whether b[k]
+// stands inside double quotes on that line ("" in a quoted field toggles
+// twice). Asked about an earlier k, it starts over at k's line.
+func (s *Scanner) lineQuotes(k int) (line int, in bool) {
+	b := s.b
+	q := &s.quotes
+	if k < q.pos {
+		l := lineStart(b, k)
+		*q = quoteState{pos: l, line: l}
+	}
+	for p := q.pos; p < k; p++ {
+		switch b[p] {
+		case '\n':
+			q.line, q.in = p+1, false
+		case '"':
+			q.in = !q.in
+		}
+	}
+	q.pos = k
+	return q.line, q.in
+}
 
 // commaSeparates reports whether the comma at b[k], which has a digit
 // before it, separates two values ("1,4539…": the cells of a CSV row, a
 // JSON array) rather than being a decimal comma ("0,4539…", whose digits
 // after it are a fraction). A thousands separator is never followed by a
-// run of 13 or more digits, so only a decimal comma is in question. With
-// the header of a delimited file known, its delimiter decides. Otherwise
+// run of 13 or more digits, so only a decimal comma is in question.
+//
+// A comma inside a quoted field never separates. Otherwise, with the
+// header of a delimited file known, its delimiter decides. Without one,
 // the comma is decimal when the line has another delimiter near it (';',
 // a tab or '|': files written with decimal commas are delimited by one of
-// them), or when the number before it stands in quotes or after a space
-// (a quoted cell, prose); after a comma, a date, a dashed or dotted value,
-// a word or at the start of a line, it separates.
+// them). It separates only when the value before it (a number, date,
+// time or code) is a whole cell: after another cell's comma, or first on
+// its line or in '[' — and then, when that value is a bare zero ("0,4539…",
+// "-0,4539…"), only if another cell follows on the line. Anything else
+// before the value (a space, '(', "ratio:", '=', a quote) makes it prose or
+// a key's value, where the comma is decimal.
 func (s *Scanner) commaSeparates(k int) bool {
 	b := s.b
+	line, quoted := s.lineQuotes(k)
+	if quoted {
+		return false
+	}
 	if c := s.cols; c != nil && c.Delim != 0 {
 		return c.Delim == ','
 	}
-	lo := max(lineStart(b, k), k-separatorWindow)
+	lo := max(line, k-separatorWindow)
 	hi := min(len(b), k+separatorWindow)
 	if nl := bytes.IndexByte(b[k:hi], '\n'); nl >= 0 {
 		hi = k + nl
@@ -209,22 +251,65 @@ func (s *Scanner) commaSeparates(k int) bool {
 	if bytes.ContainsAny(b[lo:hi], ";\t|") {
 		return false
 	}
-	// The start of the number before the comma, with its sign.
-	p := k
-	for p > lo && isDigit(b[p-1]) {
-		p--
+	t := k
+	for t > lo && valueByte(b, t-1) {
+		t--
 	}
-	if p > lo && (b[p-1] == '-' || b[p-1] == '+') && (p-1 == lo || !wordChar(b[p-2])) {
-		p--
-	}
-	if p == lo {
+	switch {
+	case t > lo && b[t-1] == ',':
+		// A cell after a cell. No quote stands between, so that comma
+		// is outside quotes too.
 		return true
-	}
-	switch b[p-1] {
-	case ' ', '"', '\'', '=':
+	case t > lo && b[t-1] != '[', t == lo && lo > line:
 		return false
 	}
-	return true
+	return !zeroNumber(b[t:k]) || laterCell(b, k+1, hi)
+}
+
+// valueByte reports whether b[p] belongs to a value that can be a cell
+// before a comma: a number ("1.5", "-1"), a date, a time ("12:30:05", but
+// not "ratio:"), a code ("A1", "ref-2-6789").
+func valueByte(b []byte, p int) bool {
+	switch c := b[p]; {
+	case isAlnum[c], c == '.', c == '-', c == '+', c == '/', c == '_':
+		return true
+	case c == ':':
+		return p > 0 && isDigit(b[p-1]) && p+1 < len(b) && isDigit(b[p+1])
+	}
+	return false
+}
+
+// zeroNumber reports whether v is a zero with an optional sign: "0", "-0".
+func zeroNumber(v []byte) bool {
+	if len(v) > 0 && (v[0] == '-' || v[0] == '+') {
+		v = v[1:]
+	}
+	return len(v) > 0 && len(bytes.TrimLeft(v, "0")) == 0
+}
+
+// laterCell reports whether b[from:hi], the rest of a line after a comma
+// outside quotes, holds another comma at the same level (outside quotes
+// and brackets): another cell of the row. A comma followed by a space is
+// prose ("0,45, 0,5"), and a closing bracket ends the level.
+func laterCell(b []byte, from, hi int) bool {
+	depth, in := 0, false
+	for p := from; p < hi; p++ {
+		switch c := b[p]; {
+		case c == '"':
+			in = !in
+		case in:
+		case c == '[' || c == '(' || c == '{':
+			depth++
+		case c == ']' || c == ')' || c == '}':
+			if depth == 0 {
+				return false
+			}
+			depth--
+		case c == ',' && depth == 0:
+			return p+1 == hi || b[p+1] != ' '
+		}
+	}
+	return false
 }
 
 // cardLayouts are the digit groupings of grouped card numbers.
@@ -271,12 +356,13 @@ func (s *Scanner) card(i, j int) int {
 		// "1.4539…": the fraction of a decimal.
 		return 0
 	}
+	if i >= 2 && b[i-1] == ',' && isDigit(b[i-2]) && !s.commaSeparates(i-1) {
+		// "0,4539…", "0,4539 1488 …": the fraction of a number with a
+		// decimal comma.
+		return 0
+	}
 	var dbuf [19]byte
 	if g := j - i; g >= 13 {
-		if i >= 2 && b[i-1] == ',' && isDigit(b[i-2]) && !s.commaSeparates(i-1) {
-			// "0,4539…": the fraction of a number with a decimal comma.
-			return 0
-		}
 		if !boundaryAfter(b, j) || continuesNumber(b, j) {
 			return 0
 		}
