@@ -400,3 +400,71 @@ func TestMissingPathIsNotForgotten(t *testing.T) {
 		}
 	}
 }
+
+// A signal that comes while `piiscan run` delivers the outbox after its
+// job (the job itself finished) ends the delivery stopDeliveryTimeout
+// later, not alerts.delivery_timeout later: an orchestrator's SIGKILL
+// follows soon. The alert stays in the outbox.
+func TestSignalDuringDeliveryEndsIt(t *testing.T) {
+	old := stopDeliveryTimeout
+	stopDeliveryTimeout = 100 * time.Millisecond
+	t.Cleanup(func() { stopDeliveryTimeout = old })
+	arrived := make(chan struct{})
+	var once sync.Once
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		io.Copy(io.Discard, req.Body)
+		once.Do(func() { close(arrived) })
+		<-req.Context().Done()
+	}))
+	t.Cleanup(hang.Close)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "app.log"), []byte("card 4111 1111 1111 1111\n"), 0o644)
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", testKey)
+	cfg, err := config.Parse("test.yaml", []byte(fmt.Sprintf(`version: 1
+rules:
+  - {id: card, detector: credit_card, severity: critical}
+locations:
+  - {name: logs, paths: [%s]}
+jobs:
+  - {name: scan, schedule: manual, action: scan, alerts: [hang]}
+alerts:
+  delivery_timeout: 1m
+  retry: {attempts: 1}
+  routes:
+    - {name: hang, webhook: {url: %q}}
+`, dir, hang.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openState(t)
+	r := &Runner{Config: cfg, State: st, Logger: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	type ran struct {
+		res *Result
+		err error
+	}
+	done := make(chan ran, 1)
+	go func() {
+		res, err := r.Run(ctx, cfg.JobByName("scan"))
+		done <- ran{res, err}
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the alert never reached the sink")
+	}
+	cancel() // SIGTERM during the delivery
+	var got ran
+	select {
+	case got = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the run still delivers 10s after the signal (delivery_timeout 1m): the signal is ignored")
+	}
+	if got.err != nil || got.res.Cancelled {
+		t.Errorf("the job had finished: err %v, cancelled %v", got.err, got.res.Cancelled)
+	}
+	if got.res.Pending != 1 || got.res.DeliveryError == nil {
+		t.Errorf("pending %d, delivery error %v: want the alert kept in the outbox", got.res.Pending, got.res.DeliveryError)
+	}
+}

@@ -67,9 +67,10 @@ const DefaultCheckpointEvery = time.Minute
 // before its time: it bounds the memory of one save.
 const checkpointViolations = 100_000
 
-// stopDeliveryTimeout bounds the delivery of the outbox after a run that
-// was stopped by a signal: the process is expected to be gone soon.
-const stopDeliveryTimeout = 5 * time.Second
+// stopDeliveryTimeout bounds the delivery of the outbox after a signal
+// stopped the run, or came during the delivery: the process is expected
+// to be gone soon. A variable for tests.
+var stopDeliveryTimeout = 5 * time.Second
 
 // Result is what one run did.
 type Result struct {
@@ -220,13 +221,13 @@ func (r *Runner) deliver(parent context.Context, res *Result, log *slog.Logger) 
 		}
 		return
 	}
-	ctx := context.WithoutCancel(parent)
-	if parent.Err() != nil {
-		// Stopped by a signal: the process is about to go.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, stopDeliveryTimeout)
-		defer cancel()
-	}
+	// Its own deadline, not the job's; but once the process is told to
+	// stop by a signal (before the delivery or during it), the process is
+	// about to go: what is not sent stopDeliveryTimeout after the signal
+	// waits in the outbox.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	defer cancel()
+	defer context.AfterFunc(parent, func() { time.AfterFunc(stopDeliveryTimeout, cancel) })()
 	out := d.Deliver(ctx, r.Config)
 	res.Sent, res.DeliveryError = out.Sent, out.Err()
 	if res.DeliveryError != nil {

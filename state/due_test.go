@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -572,5 +573,31 @@ func TestOpenSchema1AllOrNothing(t *testing.T) {
 	defer db.Close()
 	if after := snapshot(); after != before {
 		t.Errorf("file changed by a failed conversion:\nbefore\n%s\nafter\n%s", before, after)
+	}
+}
+
+// OpenContext stops waiting for the lock when its context ends (SIGTERM
+// to `piiscan run` while the daemon holds the file), long before its wait.
+func TestOpenContextStopsWaiting(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = OpenContext(ctx, path, nil, time.Minute)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("still waiting %v after the context ended", took)
+	}
+	if !errors.Is(err, ErrLocked) || !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want ErrLocked and context.Canceled", err)
 	}
 }

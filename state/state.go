@@ -6,6 +6,7 @@ package state
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -94,6 +95,12 @@ func Open(path string, log *slog.Logger) (*Store, error) {
 // process, such as the daemon, to release the state file before it
 // returns an error wrapping ErrLocked.
 func OpenWait(path string, log *slog.Logger, wait time.Duration) (*Store, error) {
+	return OpenContext(context.Background(), path, log, wait)
+}
+
+// OpenContext is OpenWait that also stops waiting when ctx ends (a
+// signal): it then returns an error wrapping ErrLocked and ctx's error.
+func OpenContext(ctx context.Context, path string, log *slog.Logger, wait time.Duration) (*Store, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -103,7 +110,7 @@ func OpenWait(path string, log *slog.Logger, wait time.Duration) (*Store, error)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		log.Info("no state file yet: the first run of each job scans everything", "path", path)
 	}
-	s, err := open(path, log, wait)
+	s, err := openLocked(ctx, path, log, wait)
 	if err == nil || !errors.Is(err, errDamaged) {
 		// Permissions, a full disk, another process, a newer schema:
 		// the file is kept as it is.
@@ -115,7 +122,29 @@ func OpenWait(path string, log *slog.Logger, wait time.Duration) (*Store, error)
 	}
 	log.Warn("state file unusable: moved aside, starting afresh (the next runs scan everything)",
 		"path", path, "moved_to", aside, "error", err)
-	return open(path, log, wait)
+	return openLocked(ctx, path, log, wait)
+}
+
+// lockPoll is how long one attempt of openLocked waits for the lock
+// before it looks at its context again.
+const lockPoll = 200 * time.Millisecond
+
+// openLocked is open waiting up to wait for the file lock, in attempts of
+// lockPoll, until ctx ends.
+func openLocked(ctx context.Context, path string, log *slog.Logger, wait time.Duration) (*Store, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		s, err := open(path, log, min(time.Until(deadline), lockPoll))
+		if !errors.Is(err, ErrLocked) || !time.Now().Before(deadline) {
+			if errors.Is(err, ErrLocked) {
+				err = fmt.Errorf("%s: %w (for example the daemon) and was not released within %s", path, ErrLocked, wait)
+			}
+			return s, err
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %w (for example the daemon); stopped waiting for it: %w", path, ErrLocked, context.Cause(ctx))
+		}
+	}
 }
 
 func open(path string, log *slog.Logger, wait time.Duration) (s *Store, err error) {

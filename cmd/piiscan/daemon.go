@@ -115,8 +115,12 @@ file, and with --shard-output leaves its findings file for
 			if err != nil {
 				return usageError(err)
 			}
-			st, err := state.OpenWait(sharding.Shard.StatePath(cfg.StatePath()), slog.Default(), waitLock)
+			st, err := state.OpenContext(cmd.Context(), sharding.Shard.StatePath(cfg.StatePath()), slog.Default(), waitLock)
 			if err != nil {
+				if cmd.Context().Err() != nil {
+					// A signal while waiting for the lock: nothing was done.
+					return &exitError{code: exitSignal, err: escapeError(err)}
+				}
 				return usageError(err)
 			}
 			defer st.Close()

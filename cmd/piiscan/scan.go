@@ -428,13 +428,18 @@ type safeError struct{ err error }
 
 func (e safeError) Error() string {
 	if j, ok := e.err.(interface{ Unwrap() []error }); ok {
-		var lines []string
+		var msgs, lines []string
 		for _, err := range j.Unwrap() {
 			if err != nil {
+				msgs = append(msgs, err.Error())
 				lines = append(lines, safeError{err}.Error())
 			}
 		}
-		return strings.Join(lines, "\n")
+		// errors.Join says its errors one a line; fmt.Errorf with several
+		// %w says more (a path, what went wrong), which must not be lost.
+		if strings.Join(msgs, "\n") == e.err.Error() {
+			return strings.Join(lines, "\n")
+		}
 	}
 	return report.Safe(e.err.Error())
 }
