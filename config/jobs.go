@@ -330,6 +330,19 @@ func (c *Config) validateJobs() Errors {
 		}
 		return d
 	}
+	// above parses a duration of either grammar (7d or 90s) that must be
+	// above zero (def when unset).
+	above := func(path []any, v string, def time.Duration) time.Duration {
+		if v == "" {
+			return def
+		}
+		d, err := ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad(path, "invalid duration %q (want e.g. 30s, 5m, 1d)", v)
+			return def
+		}
+		return d
+	}
 	// reminder parses a remind_after: a duration like 7d, or "0" for none.
 	reminder := func(path []any, v string, def time.Duration) time.Duration {
 		if v == "" {
@@ -352,8 +365,8 @@ func (c *Config) validateJobs() Errors {
 	c.retry = retryPolicy{attempts: 4,
 		initial:         positive([]any{"alerts", "retry", "initial"}, f.Alerts.Retry.Initial, time.Second, "1s, 2m"),
 		max:             positive([]any{"alerts", "retry", "max"}, f.Alerts.Retry.Max, 30*time.Second, "1s, 2m"),
-		deliveryTimeout: positive([]any{"alerts", "delivery_timeout"}, f.Alerts.DeliveryTimeout, DefaultDeliveryTimeout, "30s, 2m")}
-	c.checkpointEvery = positive([]any{"state", "checkpoint_every"}, f.State.CheckpointEvery, 0, "30s, 5m")
+		deliveryTimeout: above([]any{"alerts", "delivery_timeout"}, f.Alerts.DeliveryTimeout, DefaultDeliveryTimeout)}
+	c.checkpointEvery = above([]any{"state", "checkpoint_every"}, f.State.CheckpointEvery, 0)
 	if a := f.Alerts.Retry.Attempts; a < 0 || a > maxAttempts {
 		bad([]any{"alerts", "retry", "attempts"}, "must be between 0 (default) and %d: what is not delivered waits in the outbox", maxAttempts)
 	} else if a > 0 {

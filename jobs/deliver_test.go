@@ -468,3 +468,42 @@ alerts:
 		t.Errorf("pending %d, delivery error %v: want the alert kept in the outbox", got.res.Pending, got.res.DeliveryError)
 	}
 }
+
+// A job reports only what lies in its locations, also when a glob makes
+// it read a directory other locations share; a key other than the
+// state's is a configuration error, and new settings take either
+// duration grammar.
+func TestJobKeepsToItsLocations(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.log"), []byte("card 4111 1111 1111 1111\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "b.gz.nomatch"), []byte("nothing\n"), 0o644)
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", testKey)
+	cfg, err := config.Parse("test.yaml", []byte(`version: 1
+rules:
+  - {id: card, detector: credit_card, severity: critical}
+locations:
+  - {name: globbed, paths: ["`+dir+`/*.nomatch"]}
+  - {name: logs, paths: [`+dir+`]}
+jobs:
+  - {name: scan, schedule: manual, action: scan, locations: [globbed]}
+alerts:
+  delivery_timeout: 1d
+state: {checkpoint_every: 1d}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DeliveryTimeout() != 24*time.Hour || cfg.CheckpointEvery() != 24*time.Hour {
+		t.Errorf("1d read as %v and %v", cfg.DeliveryTimeout(), cfg.CheckpointEvery())
+	}
+	st := openState(t)
+	r := &Runner{Config: cfg, State: st, Logger: slog.New(slog.DiscardHandler)}
+	res, err := r.Run(context.Background(), cfg.JobByName("scan"))
+	if err != nil || res.Findings != 0 || res.Violations != 0 {
+		t.Errorf("job of location globbed: %v, %d findings, %d violations: want none of location logs", err, res.Findings, res.Violations)
+	}
+	t.Setenv("PIISCAN_FINGERPRINT_KEY", "a8d2f61c04b9e37d5f1a2c8e6b0d4973")
+	if _, err := r.Run(context.Background(), cfg.JobByName("scan")); !IsConfigError(err) || !errors.Is(err, state.ErrKeyChanged) {
+		t.Errorf("another key: %v, want a configuration error", err)
+	}
+}

@@ -124,6 +124,21 @@ func (res *Result) Unreadable() int {
 	return n
 }
 
+// configError is an error of a job's configuration (its key, its
+// action), as opposed to what went wrong while it ran.
+type configError struct{ err error }
+
+func (e configError) Error() string { return e.err.Error() }
+func (e configError) Unwrap() error { return e.err }
+
+// IsConfigError reports whether err, returned by Run, comes from the
+// job's configuration (a usage error for automation) rather than from
+// what happened while it ran.
+func IsConfigError(err error) bool {
+	var ce configError
+	return errors.As(err, &ce)
+}
+
 // ErrNothingToRead means that none of a job's paths exist.
 var ErrNothingToRead = errors.New("none of the job's paths exist")
 
@@ -157,15 +172,16 @@ func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
 	err := r.checkKey()
 	switch {
 	case err != nil:
+		err = configError{err}
 	case job.Action == config.JobScan:
 		err = r.scan(ctx, job, res, log)
 	case r.Sharding != nil && r.Sharding.Shard.Sharded():
 		// Every shard would plan and enforce over everything.
-		err = fmt.Errorf("job %s: only scan jobs run as shards, not %s", job.Name, job.Action)
+		err = configError{fmt.Errorf("job %s: only scan jobs run as shards, not %s", job.Name, job.Action)}
 	case job.Action == config.JobPurge, job.Action == config.JobRedact:
 		err = r.enforce(ctx, job, res, log)
 	default:
-		err = fmt.Errorf("unknown action %q", job.Action)
+		err = configError{fmt.Errorf("unknown action %q", job.Action)}
 	}
 	r.deliver(parent, res, log)
 	res.Pending = r.State.OutboxLen()
@@ -318,8 +334,8 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	// got, once a while. One that fails is logged and tried again at the
 	// next: what it held stays for the next commit.
 	checkpoint := func() {
-		if time.Since(last) < every && len(found.batch) < checkpointViolations {
-			return
+		if time.Since(last) < every && len(found.batch) < checkpointViolations || ctx.Err() != nil {
+			return // (once stopped, the final commit saves it all)
 		}
 		if err := r.commit(job, tracker, found, false, res, log); err != nil {
 			log.Error("checkpoint not saved; trying again at the next", "error", err)
@@ -343,6 +359,11 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	}
 	counts := map[counted]int{}
 	stats, err := sc.Scan(ctx, roots, scanners.SinkFunc(func(f *finding.Finding) error {
+		if f.Location != "" && !jobCovers(job, f.Location) {
+			// Read only because a glob's directory is scanned whole:
+			// another location's file, not this job's to report.
+			return nil
+		}
 		res.Findings++
 		if f.Severity >= s.FailOn {
 			res.FailFindings++

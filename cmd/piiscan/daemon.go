@@ -134,7 +134,7 @@ file, and with --shard-output leaves its findings file for
 			case res != nil && res.NothingToRead:
 				return &exitError{code: exitUnreadable, err: fmt.Errorf("job %s examined nothing: none of its paths exist (%s)",
 					job.Name, escapeError(errors.New(strings.Join(res.Missing, ", "))))}
-			case err != nil && res != nil && res.Plan == nil && res.Files == 0 && res.Findings == 0:
+			case jobs.IsConfigError(err):
 				return usageError(escapeError(err))
 			case res.FailFindings > 0:
 				for _, e := range []error{res.OutputError, res.MergeError} {
