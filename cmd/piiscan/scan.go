@@ -445,7 +445,8 @@ func (e safeError) Unwrap() error { return e.err }
 // otherwise path as internal/output opens it (a regular file replaced
 // whole by commit(true), keeping its permissions, 0600 when new; a
 // device, a named pipe or /dev/stdout written in place; a link followed to
-// its target), so a failed or interrupted scan never leaves a
+// its target unless another user planted it in a shared sticky directory
+// such as /tmp), so a failed or interrupted scan never leaves a
 // half-written report file. ctx ends the wait for a pipe's reader.
 func openOutputContext(ctx context.Context, path string, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
 	if path == "" || path == "-" {
