@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-
-	"github.com/piiscan/piiscan/report"
-	"github.com/piiscan/piiscan/shard"
 )
 
 // KeySource is where FingerprintKey takes the fingerprint key from.
@@ -100,28 +97,7 @@ func (c *Config) CheckSharedKey() error {
 		what, EnvPrefix)
 }
 
-// CheckShardKey runs CheckSharedKey when the settings make this run one
-// shard of several (shards.shard, or JOB_COMPLETION_INDEX with
-// shards.count, as shard.Resolve reads them). A bad shard setting is left
-// for whoever resolves the shard to report.
-func (s *Settings) CheckShardKey() error {
-	count, err := s.Int("shards.count")
-	if err != nil {
-		return nil
-	}
-	sh, err := shard.Resolve(s.String("shards.shard"), count, os.Getenv)
-	if err != nil || !sh.Sharded() {
-		return nil
-	}
-	return s.c.CheckSharedKey()
-}
-
-// KeyID names the fingerprint key for a shard's findings file
-// (report.KeyID), or returns "" when the key lasts only for this run.
-func (c *Config) KeyID() string {
-	key, _, err := c.FingerprintKey()
-	if err != nil {
-		return ""
-	}
-	return report.KeyID(key)
-}
+// CheckSharedKey is Config.CheckSharedKey of the settings' configuration,
+// for the callers that know this run to be one shard of several
+// (jobs.CheckShardKey).
+func (s *Settings) CheckSharedKey() error { return s.c.CheckSharedKey() }

@@ -12,16 +12,35 @@ import (
 // key gives the same fingerprint for the same value, across files and runs;
 // without the key a fingerprint cannot be reversed by guessing values.
 type Fingerprinter struct {
-	pool sync.Pool
+	pool  sync.Pool
+	keyID string
 }
 
 // NewFingerprinter returns a Fingerprinter keyed with key.
 func NewFingerprinter(key []byte) *Fingerprinter {
 	k := append([]byte(nil), key...)
-	f := &Fingerprinter{}
+	f := &Fingerprinter{keyID: KeyID(k)}
 	f.pool.New = func() any { return hmac.New(sha256.New, k) }
 	return f
 }
+
+// keyIDLabel is what KeyID authenticates with the key: a fixed label of
+// its own, so that a key id is never the fingerprint of a value.
+const keyIDLabel = "piiscan key id v1"
+
+// KeyID names a fingerprint key without revealing it: the first 16 hex
+// digits of HMAC-SHA256(key, "piiscan key id v1"). Two files with the
+// same key id were fingerprinted with the same key; a shard's findings
+// file records it (report.ShardHeader), so that shards of different keys
+// are never merged.
+func KeyID(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(keyIDLabel))
+	return hex.EncodeToString(m.Sum(nil)[:8])
+}
+
+// KeyID returns the KeyID of the key f fingerprints with.
+func (f *Fingerprinter) KeyID() string { return f.keyID }
 
 // Sum returns the fingerprint of a normalised value of the given class as 32
 // lower-case hex digits (the first 128 bits of HMAC-SHA256 over

@@ -118,3 +118,20 @@ func TestFingerprinterConcurrent(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// KeyID is the value shard files have recorded since piiscan first wrote
+// one (report.KeyID then): changing it would make the files of a scan
+// written before and after an upgrade refuse to merge.
+func TestKeyID(t *testing.T) {
+	for _, tt := range []struct{ key, want string }{
+		{"5c1e0a9d3b7f4286e1d0c5a7b92f38e4", "623d28256ca7714b"},
+		{"a8d2f61c04b9e37d5f1a2c8e6b0d4973", "ec90a64bb74bad1d"},
+	} {
+		if got := KeyID([]byte(tt.key)); got != tt.want {
+			t.Errorf("KeyID(%q) = %s, want %s", tt.key, got, tt.want)
+		}
+		if got := NewFingerprinter([]byte(tt.key)).KeyID(); got != tt.want {
+			t.Errorf("Fingerprinter.KeyID() = %s, want %s", got, tt.want)
+		}
+	}
+}

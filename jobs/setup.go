@@ -223,6 +223,27 @@ type Sharding struct {
 	// report ("": nobody merges; run 'piiscan report merge').
 	Report  string
 	objects *bucket.Client
+	// keyID names the key the scan fingerprints with (see Apply).
+	keyID   string
+	applied bool
+}
+
+// CheckShardKey refuses a fingerprint key that may differ from one shard
+// to the next (config.Config.CheckSharedKey) when the settings make this
+// run one shard of several: shards.shard (--shard), or
+// JOB_COMPLETION_INDEX with shards.count. A bad shard setting is left for
+// NewSharding to report. Call it before anything calls FingerprintKey,
+// which could make a key of this machine's (or pod's) own.
+func CheckShardKey(set *config.Settings) error {
+	count, err := set.Int("shards.count")
+	if err != nil {
+		return nil
+	}
+	sh, err := shard.Resolve(set.String("shards.shard"), count, os.Getenv)
+	if err != nil || !sh.Sharded() {
+		return nil
+	}
+	return set.CheckSharedKey()
 }
 
 // NewSharding reads --shard (PIISCAN_SHARD), or JOB_COMPLETION_INDEX with
@@ -241,8 +262,10 @@ func NewSharding(ctx context.Context, set *config.Settings) (*Sharding, error) {
 	}
 	// Before anything calls FingerprintKey, which could make a key of
 	// this pod's own.
-	if err := set.CheckShardKey(); err != nil {
-		return nil, err
+	if sh.Sharded() {
+		if err := set.CheckSharedKey(); err != nil {
+			return nil, err
+		}
 	}
 	s := &Sharding{Shard: sh, Run: set.String("shards.run"), Report: set.String("shards.report")}
 	// rules.yaml's shards section is for sharded runs; a run that is not
@@ -275,20 +298,31 @@ func NewSharding(ctx context.Context, set *config.Settings) (*Sharding, error) {
 	return s, err
 }
 
-// Apply makes the scanner keep this shard's items.
+// Apply makes the scanner of o keep this shard's items, and notes the key
+// it fingerprints with (o.Fingerprints) for the findings file's header.
+// Call it, with the options the scan runs with, before Start.
 func (s *Sharding) Apply(o *scanners.Options) {
 	if s.Shard.Sharded() {
 		o.Owns = s.Shard.Owns
 	}
+	s.keyID = ""
+	if o.Fingerprints != nil {
+		s.keyID = o.Fingerprints.KeyID()
+	}
+	s.applied = true
 }
 
-// Start begins this shard's findings file (nil without an output).
+// Start begins this shard's findings file (nil without an output). Its
+// header names the key of the fingerprinter Apply was given.
 func (s *Sharding) Start(ctx context.Context, job string, targets []string, c *config.Config, version string) (*shard.Output, error) {
 	if s.Output == nil {
 		return nil, nil
 	}
+	if !s.applied {
+		return nil, errors.New("sharding: Start before Apply: the findings file would not name the scan's fingerprint key")
+	}
 	return s.Output.NewOutput(ctx, report.ShardHeader{Index: s.Shard.Index, Count: max(s.Shard.Count, 1), Job: job, Run: s.Run,
-		Targets: targets, Config: c.Digest(), KeyID: c.KeyID(), Version: version, Started: time.Now().UTC()})
+		Targets: targets, Config: c.Digest(), KeyID: s.keyID, Version: version, Started: time.Now().UTC()})
 }
 
 // Finish publishes the findings file of a finished scan (or drops that of

@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"container/heap"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,25 +35,12 @@ type ShardHeader struct {
 	Targets []string `json:"targets"`
 	// Config is a digest of the rules the shard ran with.
 	Config string `json:"config"`
-	// KeyID names the fingerprint key the shard ran with (KeyID), so
-	// that shards fingerprinting with different keys are never merged.
+	// KeyID names the fingerprint key the shard ran with (finding.KeyID),
+	// so that shards fingerprinting with different keys are never merged.
 	// Files of piiscan versions before it have none.
 	KeyID   string    `json:"key_id,omitempty"`
 	Version string    `json:"version"`
 	Started time.Time `json:"started"`
-}
-
-// keyIDLabel is what KeyID authenticates with the key: a fixed label of
-// its own, so that a key id is never the fingerprint of a value.
-const keyIDLabel = "piiscan key id v1"
-
-// KeyID names a fingerprint key without revealing it: the first 16 hex
-// digits of HMAC-SHA256(key, "piiscan key id v1"). Two shards with the
-// same key id fingerprinted with the same key.
-func KeyID(key []byte) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(keyIDLabel))
-	return hex.EncodeToString(m.Sum(nil)[:8])
 }
 
 // ShardEnd closes a shard's findings file.

@@ -157,11 +157,11 @@ func withKeyID(file []byte, id string) []byte {
 // error names the files and their key ids.
 func TestMergeRefusesDifferentKeys(t *testing.T) {
 	tg := []string{"/data"}
-	idA, idB := KeyID([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4")), KeyID([]byte("a8d2f61c04b9e37d5f1a2c8e6b0d4973"))
+	idA, idB := finding.KeyID([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4")), finding.KeyID([]byte("a8d2f61c04b9e37d5f1a2c8e6b0d4973"))
 	if idA == idB || len(idA) != 16 || strings.Contains(idA, "5c1e0a9d") {
 		t.Fatalf("key ids %q and %q", idA, idB)
 	}
-	if KeyID([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4")) != idA {
+	if finding.KeyID([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4")) != idA {
 		t.Fatal("a key id is not stable")
 	}
 	old0, old1 := shardFile(t, 0, 3, tg, "/data/a.log"), shardFile(t, 1, 3, tg, "/data/b.log")

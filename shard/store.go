@@ -346,7 +346,9 @@ func (s *Store) Location(name string) string {
 // merged report, say). A local path is opened by internal/output, as
 // scan -o is: a regular file (or none) is replaced whole when committed,
 // keeping its permissions; a device or named pipe is written in place; a
-// link is followed to its target. Missing directories are made. An
+// link is followed to its target, unless another user planted it in a
+// shared sticky directory (output.ErrUnsafe). Missing directories are
+// made. An
 // object appears whole when committed.
 func CreateAt(ctx context.Context, dest string, objects *bucket.Client) (*Pending, error) {
 	if !bucket.IsURL(dest) {

@@ -108,7 +108,7 @@ func runMerge(cmd *cobra.Command, g *globalFlags, sources []string) error {
 		slog.Warn("the shards ran with other rules than "+cfg.Name+"; the report describes rules by "+cfg.Name, "shards", h.Config, "here", cfg.Digest())
 	}
 	if h.KeyID == "" {
-		slog.Warn("the shards' files record no fingerprint key id (an older piiscan wrote them, or the key lasted one run): the merge cannot check that they used one key")
+		slog.Warn("the shards' files record no fingerprint key id (an older piiscan wrote them): the merge cannot check that they used one key")
 	}
 	slog.Info("merged", "shards", h.Count, "key_id", h.KeyID, "files", stats.Files, "bytes", stats.Bytes, "findings", stats.Findings, "unreadable", len(stats.Problems))
 	stderr := cmd.ErrOrStderr()

@@ -202,7 +202,7 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	s.s3.Include, s.s3.Exclude, s.s3.MaxSize, s.s3.NewerThan = include, exclude, maxSize, newer
 	if cmd.Flags().Lookup("shard") != nil {
 		// A shard must not make a key of its own (FingerprintKey would).
-		if err := set.CheckShardKey(); err != nil {
+		if err := jobs.CheckShardKey(set); err != nil {
 			return nil, usageError(err)
 		}
 	}
@@ -318,8 +318,8 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 		// checkpoint, and the merge would lose the rest.
 		return usageError(errors.New("--checkpoint and --shard-output do not go together: a shard's findings file must cover its whole share"))
 	}
+	sharding.Apply(&s.opts)
 	if sharding.Shard.Sharded() {
-		sharding.Apply(&s.opts)
 		if s.scanner, err = scanners.New(s.opts); err != nil {
 			return err
 		}
@@ -450,7 +450,8 @@ func (e safeError) Unwrap() error { return e.err }
 // otherwise path as internal/output opens it (a regular file replaced
 // whole by commit(true), keeping its permissions, 0600 when new; a
 // device, a named pipe or /dev/stdout written in place; a link followed to
-// its target), so a failed or interrupted scan never leaves a
+// its target unless another user planted it in a shared sticky directory
+// such as /tmp), so a failed or interrupted scan never leaves a
 // half-written report file. ctx ends the wait for a pipe's reader.
 func openOutputContext(ctx context.Context, path string, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
 	if path == "" || path == "-" {

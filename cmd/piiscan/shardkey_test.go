@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/piiscan/piiscan/report"
+	"github.com/piiscan/piiscan/finding"
 )
 
 // Shards scanned with different fingerprint keys give the same values
@@ -26,7 +26,7 @@ func TestMergeRefusesShardsOfDifferentKeys(t *testing.T) {
 		}
 	}
 	f0, f1 := filepath.Join(out, "shard-00000-of-00002.jsonl"), filepath.Join(out, "shard-00001-of-00002.jsonl")
-	id0, id1 := report.KeyID([]byte(testKey)), report.KeyID([]byte(otherKey))
+	id0, id1 := finding.KeyID([]byte(testKey)), finding.KeyID([]byte(otherKey))
 	for f, id := range map[string]string{f0: id0, f1: id1} {
 		b := mustRead(t, f)
 		head := string(b[:strings.IndexByte(string(b), '\n')])
@@ -131,7 +131,7 @@ shards: {count: 2, output: %s}
 	// Both record the one key's id.
 	for i := range 2 {
 		b := mustRead(t, filepath.Join(out, fmt.Sprintf("shard-%05d-of-00002.jsonl", i)))
-		if !strings.Contains(string(b), `"key_id":"`+report.KeyID([]byte(testKey))+`"`) {
+		if !strings.Contains(string(b), `"key_id":"`+finding.KeyID([]byte(testKey))+`"`) {
 			t.Errorf("shard %d: %.300s", i, b)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -63,4 +64,30 @@ func dupFD(fd int, name string) (*os.File, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return os.NewFile(uintptr(nfd), name), nil
+}
+
+// errNoReader is the error of a non-blocking open of a named pipe for
+// writing while nobody has it open for reading.
+var errNoReader = unix.ENXIO
+
+// ownerOf returns the uid owning the file fi describes.
+func ownerOf(fi os.FileInfo) (int, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int(st.Uid), true
+}
+
+// setBlocking clears O_NONBLOCK on f's descriptor.
+func setBlocking(f *os.File) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.SetNonblock(int(fd), false) }); err != nil {
+		return err
+	}
+	return serr
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -135,6 +136,54 @@ func TestNamedPipeCancel(t *testing.T) {
 		t.Fatal("a waiting write did not stop when cancelled")
 	}
 	f.Abort()
+}
+
+// Waiting for a pipe's reader leaves no open behind when it ends: here
+// the pipe is renamed away during the wait, so nothing at its path can
+// stand in as a reader, and then the wait is cancelled.
+func TestNamedPipeWaitLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	p := fifo(t, dir, "report.pipe")
+	moved := filepath.Join(dir, "moved.pipe")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	time.AfterFunc(200*time.Millisecond, func() {
+		os.Rename(p, moved)
+		time.AfterFunc(100*time.Millisecond, cancel)
+	})
+	if f, err := Create(ctx, p); err == nil {
+		f.Abort()
+		t.Fatal("written without a reader")
+	}
+	pending := func() bool {
+		buf := make([]byte, 1<<20)
+		return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "internal/output.openDirect")
+	}
+	for deadline := time.Now().Add(2 * time.Second); pending() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if pending() {
+		t.Error("an open of the pipe is still waiting after Create returned")
+		// Let it finish.
+		if rd, err := os.OpenFile(moved, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+			time.Sleep(100 * time.Millisecond)
+			rd.Close()
+		}
+	}
+}
+
+// A report larger than a pipe holds goes through whole to a reader that
+// reads it: a write that would block waits rather than failing.
+func TestNamedPipeLargeReport(t *testing.T) {
+	p := fifo(t, t.TempDir(), "report.pipe")
+	got := readAll(p)
+	big := strings.Repeat("0123456789abcdef", 1<<18) // 4 MiB
+	if err := write(t, p, big); err != nil {
+		t.Fatal(err)
+	}
+	if s := receive(t, got); s != big {
+		t.Errorf("the reader got %d bytes of %d", len(s), len(big))
+	}
 }
 
 func TestDevNull(t *testing.T) {
