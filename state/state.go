@@ -436,6 +436,19 @@ type Commit struct {
 	Outbox []OutboxEntry
 }
 
+// routes returns the routes c remembers or forgets violations of, in
+// order, so that the same commit does the same work.
+func (c *Commit) routes() []string {
+	routes := slices.Collect(maps.Keys(c.Seen))
+	for route := range c.Forget {
+		if _, ok := c.Seen[route]; !ok {
+			routes = append(routes, route)
+		}
+	}
+	slices.Sort(routes)
+	return routes
+}
+
 // Save writes a commit, all of it or (on an error, or a crash) nothing.
 // It returns the IDs of the new outbox entries.
 //
@@ -444,12 +457,7 @@ type Commit struct {
 // last. A violation saved unchanged is not written again.
 func (s *Store) Save(c Commit) ([]uint64, error) {
 	var ids []uint64
-	routes := slices.Sorted(maps.Keys(c.Seen))
-	for route := range c.Forget {
-		if _, ok := c.Seen[route]; !ok {
-			routes = append(routes, route)
-		}
-	}
+	routes := c.routes()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if c.Files != nil {
 			if err := c.Files.save(tx); err != nil {
