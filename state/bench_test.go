@@ -2,12 +2,17 @@ package state
 
 import (
 	"encoding/hex"
+	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // genSeen returns n distinct violations in random key order, all alerted
@@ -34,7 +39,7 @@ var benchNow = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 func openBench(b *testing.B) (*Store, string) {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "state.db")
-	s, err := Open(path, nil)
+	s, err := Open(path, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -115,4 +120,71 @@ func BenchmarkIdleTick(b *testing.B) {
 			b.Fatal(n, err)
 		}
 	}
+}
+
+// benchTracker returns a tracker of job "job" in s that has n files done,
+// as a scan leaves them: started (visited) and Done at their end.
+func benchTracker(b testing.TB, s *Store, n int) (*Tracker, []string) {
+	b.Helper()
+	if err := s.CheckKey([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4")); err != nil {
+		b.Fatal(err)
+	}
+	tr := s.Tracker("job", false, nil)
+	paths := make([]string, n)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("/var/log/app/host-%03d/app-%06d.log", i%500, i)
+		st := FileState{Dev: 2049, Ino: uint64(1000 + i), Size: 1 << 20, ModTime: benchNow, HeadLen: headSize,
+			Head: []byte("0123456789abcdef"), Keyed: true}
+		tr.started[paths[i]] = st
+		tr.visited[paths[i]] = true
+		tr.Done(source.Item{Path: paths[i]}, scanners.Position{Offset: st.Size, Line: 20_000})
+	}
+	return tr, paths
+}
+
+// BenchmarkTrackerSave saves the positions of a scan of 200k files: the
+// first save of them all into a new state file, and checkpoints of the
+// same run with 1k of them moved on since the last save. pages/op is
+// what a save wrote (bbolt's TxStats).
+func BenchmarkTrackerSave(b *testing.B) {
+	const n = 200_000
+	b.Run("first-200k", func(b *testing.B) {
+		var pages int64
+		for range b.N {
+			b.StopTimer()
+			s, _ := openBench(b)
+			tr, _ := benchTracker(b, s, n)
+			before := pagesWritten(s)
+			b.StartTimer()
+			if _, err := s.Save(Commit{Files: tr}); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			pages += pagesWritten(s) - before
+			s.Close()
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(pages)/float64(b.N), "pages/op")
+	})
+	b.Run("checkpoint-1k-of-200k", func(b *testing.B) {
+		s, _ := openBench(b)
+		tr, paths := benchTracker(b, s, n)
+		if _, err := s.Save(Commit{Files: tr}); err != nil {
+			b.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(3, 3))
+		before := pagesWritten(s)
+		line := 20_000
+		for b.Loop() {
+			line++
+			for range 1000 {
+				p := paths[r.IntN(len(paths))]
+				tr.Done(source.Item{Path: p}, scanners.Position{Offset: int64(line) * 50, Line: line})
+			}
+			if _, err := s.Save(Commit{Files: tr}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(pagesWritten(s)-before)/float64(b.N), "pages/op")
+	})
 }

@@ -601,3 +601,52 @@ func TestOpenContextStopsWaiting(t *testing.T) {
 		t.Errorf("got %v, want ErrLocked and context.Canceled", err)
 	}
 }
+
+// A JSON value whose location, rule or fingerprint is not what its key
+// says is corrupt: Open leaves it as it is, out of the due index, and it
+// is neither read nor reminded of. (Indexed, it was due at every run: a
+// reminder of it was saved under the key its fields make.)
+func TestOpenSchema1ValueAgainstItsKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	odd, _ := json.Marshal(sv("y", 1))
+	writeSchema1(t, path, map[string][]Seen{"r": {sv("a", 2)}}, map[string]string{"web\x00email\x00x": string(odd)})
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checkIndex(t, s, "r")
+	for _, fp := range []string{"x", "y"} {
+		if v, ok := s.Seen("r", "web", "email", fp); ok {
+			t.Errorf("Seen %s: %+v", fp, v)
+		}
+	}
+	// Two runs remind of what is due, as a job does.
+	for _, h := range []int{5, 10} {
+		var list []Seen
+		err := s.EachDue("r", at(h), func(v Seen) error {
+			v.LastSent = at(h)
+			list = append(list, v)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(list); got != 1 || list[0].Fingerprint != "a" {
+			t.Errorf("run at %d reminds of %+v, want a only", h, list)
+		}
+		if _, err := s.Save(Commit{Seen: map[string][]Seen{"r": list}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := due(t, s, "r", h-1); len(got) != 0 {
+			t.Errorf("still due after the run at %d: %q", h, got)
+		}
+	}
+	s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketSeen).Bucket([]byte("r")).Get([]byte("web\x00email\x00x")); !bytes.Equal(v, odd) {
+			t.Errorf("the corrupt value changed: %q", v)
+		}
+		return nil
+	})
+	checkIndex(t, s, "r")
+}

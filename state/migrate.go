@@ -30,9 +30,9 @@ type migration struct {
 // rewrites the route's bucket with the JSON values of schema 1 in the
 // compact encoding. The bucket is written anew, in order, rather than
 // value by value: pages whose values shrink stay as many, mostly empty.
-// A value migrate cannot read is kept as it is (Seen does not find it, as
-// before); one whose key is not the one its fields make stays JSON (it is
-// still read under its key).
+// A value migrate cannot read is kept as it is, out of the due index
+// (Seen does not find it, as before): also a JSON value whose fields do
+// not make its key, which is corrupt (decodeSeen).
 func migrate(tx *bolt.Tx) (migration, error) {
 	var m migration
 	if tx.Bucket(bucketDue) != nil {
@@ -66,7 +66,7 @@ func migrateRoute(tx *bolt.Tx, due *bolt.Bucket, route []byte, m *migration) err
 	m.routes++
 	var a arena
 	var keys, values, index [][]byte
-	var buf, kb []byte
+	var buf []byte
 	err := seen.Bucket(route).ForEach(func(k, data []byte) error {
 		if data == nil {
 			return fmt.Errorf("unexpected bucket %q", k)
@@ -81,10 +81,6 @@ func migrateRoute(tx *bolt.Tx, due *bolt.Bucket, route []byte, m *migration) err
 		m.violations++
 		index = append(index, a.copy(dueKey(buf[:0], v.LastSent, key)))
 		if data[0] == seenFormat {
-			values = append(values, a.copy(data))
-			return nil
-		}
-		if kb = appendSeenKey(kb[:0], v.Location, v.Rule, v.Fingerprint); !bytes.Equal(kb, k) {
 			values = append(values, a.copy(data))
 			return nil
 		}

@@ -4,4 +4,4 @@ package state
 
 // initialMmapSize is 0 (bbolt's default) where bbolt grows the file to
 // the size it maps (Windows).
-const initialMmapSize = 0
+func initialMmapSize() int { return 0 }

@@ -2,6 +2,7 @@ package state
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -72,5 +73,37 @@ func TestSaveWritesWhatChanged(t *testing.T) {
 	}
 	if n := pagesWritten(s) - before; n > 150 {
 		t.Errorf("saving 20 violations wrote %d pages", n)
+	}
+}
+
+// A commit's routes are saved in order, those it only forgets on too (they
+// came in map order). (The pages bbolt writes for them are not in any
+// order: it writes sub-buckets in map order.)
+func TestCommitRoutes(t *testing.T) {
+	tests := []struct {
+		name         string
+		seen, forget []string
+		want         []string
+	}{
+		{"none", nil, nil, nil},
+		{"seen", []string{"c", "a", "b"}, nil, []string{"a", "b", "c"}},
+		{"forget only", nil, []string{"f", "d", "b", "e", "c", "a"}, []string{"a", "b", "c", "d", "e", "f"}},
+		{"both", []string{"m", "c"}, []string{"z", "c", "a", "q", "b"}, []string{"a", "b", "c", "m", "q", "z"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Commit{Seen: map[string][]Seen{}, Forget: map[string][]Seen{}}
+			for _, r := range tt.seen {
+				c.Seen[r] = nil
+			}
+			for _, r := range tt.forget {
+				c.Forget[r] = nil
+			}
+			for range 20 { // map order varies from one range to the next
+				if got := c.routes(); !slices.Equal(got, tt.want) {
+					t.Fatalf("routes %q, want %q", got, tt.want)
+				}
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -15,7 +16,8 @@ import (
 //     seenFormat, or
 //   - the JSON of Seen written by schema 1 (it starts with '{'), still
 //     read: Open converts such values once, but a value that is not
-//     converted (an unexpected one) must not be lost.
+//     converted (an unexpected one) must not be lost. One whose location,
+//     rule or fingerprint is not what its key says is unreadable.
 //
 // The compact value leaves out what the key says (location, rule and
 // fingerprint) and holds, after seenFormat, as varints: the lengths of
@@ -64,6 +66,12 @@ func decodeSeen(key, data []byte) (Seen, error) {
 	var v Seen
 	if len(data) > 0 && data[0] == '{' {
 		if err := json.Unmarshal(data, &v); err != nil {
+			return Seen{}, errBadSeen
+		}
+		// A value that contradicts its key is corrupt: read as it says,
+		// a reminder of it would be saved under another key, and it
+		// would stay due under its own.
+		if !bytes.Equal(appendSeenKey(nil, v.Location, v.Rule, v.Fingerprint), key) {
 			return Seen{}, errBadSeen
 		}
 		return v, nil

@@ -75,7 +75,15 @@ var (
 // state file.
 const openWait = 2 * time.Second
 
-// allocSize is the step in which the state file grows.
+// allocSize is what bbolt adds to the state file, beyond what a commit
+// needs, when the file must grow (DB.AllocSize; 16 MiB by default). Its
+// map of initialMmapSize being larger, bbolt adds it at every growth
+// (growSize): a new state file is 4 MiB and some pages from its first
+// commit (Open's own) on, and never more than 4 MiB larger than what it
+// holds; the file is extended and synced once per 4 MiB of growth. With
+// bbolt's default map (32 bits, or where mapping 1 GiB failed), a file
+// smaller than allocSize grows to the size of its map, doubling from
+// 32 KiB.
 const allocSize = 4 << 20
 
 // Open opens (or creates) the state file at path. A file that is not a
@@ -160,19 +168,25 @@ func open(path string, log *slog.Logger, wait time.Duration) (s *Store, err erro
 	}()
 	// bbolt waits forever with a zero Timeout; it tries once with any
 	// Timeout up to its polling interval (50 ms).
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: max(wait, time.Nanosecond), InitialMmapSize: initialMmapSize})
+	opts := &bolt.Options{Timeout: max(wait, time.Nanosecond), InitialMmapSize: initialMmapSize()}
+	db, err = bolt.Open(path, 0o600, opts)
+	if err != nil && opts.InitialMmapSize > 0 && !errors.Is(err, bolt.ErrTimeout) && !damaged(err) {
+		// Most likely the map: ENOMEM under an address-space limit
+		// (ulimit -v). bbolt's default maps what the file needs.
+		log.Debug("opening the state file with a 1 GiB map failed: trying bbolt's default map", "path", path, "error", err)
+		opts.InitialMmapSize = 0
+		db, err = bolt.Open(path, 0o600, opts)
+	}
 	if err != nil {
 		switch {
 		case errors.Is(err, bolt.ErrTimeout):
 			return nil, fmt.Errorf("%s: %w (for example the daemon) and was not released within %s", path, ErrLocked, wait)
-		case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrChecksum), errors.Is(err, bolt.ErrVersionMismatch):
+		case damaged(err):
 			return nil, fmt.Errorf("state %s is %w: %w", path, errDamaged, err)
 		}
 		return nil, fmt.Errorf("opening state %s: %w", path, err)
 	}
-	// bbolt grows a file in steps of AllocSize (16 MiB by default):
-	// smaller steps keep a small state file small.
-	db.AllocSize = allocSize
+	db.AllocSize = allocSize // see allocSize
 	err = db.Update(func(tx *bolt.Tx) error {
 		var damage error
 		for err := range tx.Check() {
@@ -210,6 +224,12 @@ func open(path string, log *slog.Logger, wait time.Duration) (s *Store, err erro
 		return nil, err
 	}
 	return &Store{db: db, Path: path}, nil
+}
+
+// damaged reports whether err, from bolt.Open, says the file is not a
+// valid bbolt file.
+func damaged(err error) bool {
+	return errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrChecksum) || errors.Is(err, bolt.ErrVersionMismatch)
 }
 
 // CheckKey makes sure fingerprints made with key can be compared with
@@ -445,6 +465,19 @@ type Commit struct {
 	Outbox []OutboxEntry
 }
 
+// routes returns the routes c remembers or forgets violations of, in
+// order, so that the same commit does the same work.
+func (c *Commit) routes() []string {
+	routes := slices.Collect(maps.Keys(c.Seen))
+	for route := range c.Forget {
+		if _, ok := c.Seen[route]; !ok {
+			routes = append(routes, route)
+		}
+	}
+	slices.Sort(routes)
+	return routes
+}
+
 // Save writes a commit, all of it or (on an error, or a crash) nothing.
 // It returns the IDs of the new outbox entries.
 //
@@ -453,12 +486,7 @@ type Commit struct {
 // last. A violation saved unchanged is not written again.
 func (s *Store) Save(c Commit) ([]uint64, error) {
 	var ids []uint64
-	routes := slices.Sorted(maps.Keys(c.Seen))
-	for route := range c.Forget {
-		if _, ok := c.Seen[route]; !ok {
-			routes = append(routes, route)
-		}
-	}
+	routes := c.routes()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if c.Files != nil {
 			if err := c.Files.save(tx); err != nil {
