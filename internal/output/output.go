@@ -127,6 +127,7 @@ func checkShared(path, name, dir string, fi os.FileInfo, what, verb string) erro
 type File struct {
 	atomic *atomicfile.File // a regular file, replaced on Commit, or
 	direct *os.File         // a device, a pipe or a descriptor
+	ctx    context.Context  // cancels the writes to direct
 	stop   func() bool      // disarms the cancellation of writes
 	where  string
 	done   bool
@@ -291,15 +292,21 @@ func openDirect(ctx context.Context, target string, fi os.FileInfo) (*os.File, e
 // Go's poller (see openDirect; never for a duplicated descriptor).
 func newDirect(ctx context.Context, f *os.File, where string) *File {
 	stop := context.AfterFunc(ctx, func() { f.SetWriteDeadline(time.Now()) })
-	return &File{direct: f, stop: stop, where: where}
+	return &File{direct: f, ctx: ctx, stop: stop, where: where}
 }
 
-// Write writes to the report.
+// Write writes to the report. A write to a device or pipe that ctx
+// stopped fails with an error that is also ctx's (context.Canceled), so
+// that an interrupt is told apart from a failed write.
 func (f *File) Write(b []byte) (int, error) {
 	if f.atomic != nil {
 		return f.atomic.Write(b)
 	}
-	return f.direct.Write(b)
+	n, err := f.direct.Write(b)
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) && f.ctx.Err() != nil {
+		err = fmt.Errorf("%w: %w", err, f.ctx.Err())
+	}
+	return n, err
 }
 
 // Where returns the file written: the final target of a link.
