@@ -273,6 +273,15 @@ func (t *Tracker) previous(path string, cur FileState, f *os.File) (FileState, s
 		}
 		if old := b.Get([]byte(idKeyOf(cur.Dev, cur.Ino))); old != nil && get(string(old)) {
 			prevPath = string(old)
+			return nil
+		}
+		// A checkpoint of this or an interrupted run may have given the
+		// file's old path to the new file of a rotation: its state was
+		// kept by inode.
+		var r rotated
+		if data := b.Get([]byte(rotKeyOf(cur.Dev, cur.Ino))); data != nil && json.Unmarshal(data, &r) == nil &&
+			r.State.Dev == cur.Dev && r.State.Ino == cur.Ino {
+			prev, prevPath = r.State, r.Path
 		}
 		return nil
 	})
@@ -337,6 +346,19 @@ func (t *Tracker) object(url string) string {
 }
 
 func idKeyOf(dev, ino uint64) string { return fmt.Sprintf("i:%d:%d", dev, ino) }
+
+// rotKeyOf is the key of a file's state kept by inode ("r:dev:ino") when
+// its path was given to another file (a rotation) before the scan that
+// would find it under its new path completed; the state of a complete
+// scan drops them.
+func rotKeyOf(dev, ino uint64) string { return fmt.Sprintf("r:%d:%d", dev, ino) }
+
+// rotated is the value under rotKeyOf: the file's state and the path it
+// had.
+type rotated struct {
+	Path  string    `json:"path"`
+	State FileState `json:"state"`
+}
 
 // headOf returns how many of the first n bytes of f there are (fewer if
 // it is shorter) and their keyed digest.
@@ -476,7 +498,7 @@ func (t *Tracker) saveFiles(tx *bolt.Tx, files []fileChange, complete bool, visi
 	// put before others moves them all.
 	type put struct{ key, data []byte }
 	type indexOp struct{ id, path string }
-	var puts []put
+	var puts, kept []put
 	var unindex, index []indexOp
 	for _, c := range files {
 		key := []byte("p:" + c.path)
@@ -491,6 +513,14 @@ func (t *Tracker) saveFiles(tx *bolt.Tx, files []fileChange, complete bool, visi
 		var prev FileState
 		if old != nil && json.Unmarshal(old, &prev) == nil && prev.Ino != 0 && (prev.Dev != c.st.Dev || prev.Ino != c.st.Ino) {
 			unindex = append(unindex, indexOp{idKeyOf(prev.Dev, prev.Ino), c.path})
+			// The file that had this path may have been renamed (a
+			// rotation) and not be saved under its new path yet: its
+			// state stays findable by inode.
+			r, err := json.Marshal(rotated{Path: c.path, State: prev})
+			if err != nil {
+				return err
+			}
+			kept = append(kept, put{[]byte(rotKeyOf(prev.Dev, prev.Ino)), r})
 		}
 		puts = append(puts, put{key, data})
 		if c.st.Ino != 0 {
@@ -523,6 +553,23 @@ func (t *Tracker) saveFiles(tx *bolt.Tx, files []fileChange, complete bool, visi
 			return err
 		}
 	}
+	// A file saved under a path again needs no state kept by inode.
+	for _, op := range index {
+		if k := []byte("r:" + strings.TrimPrefix(op.id, "i:")); fb.Get(k) != nil {
+			if err := fb.Delete(k); err != nil {
+				return err
+			}
+		}
+	}
+	slices.SortFunc(kept, func(a, b put) int { return bytes.Compare(a.key, b.key) })
+	for _, p := range kept {
+		if slices.ContainsFunc(index, func(op indexOp) bool { return op.id[2:] == string(p.key[2:]) }) {
+			continue // saved under its new path in this same save
+		}
+		if err := fb.Put(p.key, p.data); err != nil {
+			return err
+		}
+	}
 	if complete {
 		return sweepFiles(fb, visited)
 	}
@@ -541,6 +588,8 @@ func sweepFiles(fb *bolt.Bucket, visited map[string]bool) error {
 	c := fb.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		switch {
+		case bytes.HasPrefix(k, []byte("r:")):
+			stale = append(stale, bytes.Clone(k)) // a complete scan found every file
 		case bytes.HasPrefix(k, []byte("i:")):
 			have[string(k)] = v
 		case bytes.HasPrefix(k, []byte("p:")):

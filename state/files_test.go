@@ -2,6 +2,7 @@ package state
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -187,4 +188,67 @@ func TestTrackerSaveAfterComplete(t *testing.T) {
 		t.Errorf("after the second rotation: %q", got)
 	}
 	checkInodeIndex(t, s, "job")
+}
+
+// A rotation seen by a checkpoint before the renamed file is reached (the
+// new file at the old path is saved first, or the run is killed after
+// that checkpoint): the renamed file still resumes where it was, in the
+// same run and in the next; a complete scan drops what was kept by inode.
+func TestRotatedFileResumesAfterCheckpointOfNewFile(t *testing.T) {
+	for _, killed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("killed=%v", killed), func(t *testing.T) {
+			dir := t.TempDir()
+			s := openKeyed(t)
+			a := filepath.Join(dir, "app.log")
+			appendLines(t, a, "a1@example.com", "a2@example.com")
+			scanWith(t, s, "job", dir, false)
+			appendLines(t, a, "a3@example.com")
+			if err := os.Rename(a, a+".1"); err != nil {
+				t.Fatal(err)
+			}
+			appendLines(t, a, "n1@example.com")
+
+			tr := s.Tracker("job", false, nil)
+			start := func(path string) (source.Item, scanners.Position, int64) {
+				f, err := os.Open(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				fi, _ := f.Stat()
+				it := source.Item{Path: path, Size: fi.Size(), ModTime: fi.ModTime()}
+				return it, tr.Start(it, f), fi.Size()
+			}
+			it, from, size := start(a)
+			if from != (scanners.Position{}) {
+				t.Fatalf("the new file starts at %+v", from)
+			}
+			tr.Done(it, scanners.Position{Offset: size, Line: 1})
+			if _, err := s.Save(Commit{Files: tr}); err != nil { // a checkpoint
+				t.Fatal(err)
+			}
+			if killed {
+				tr = s.Tracker("job", false, nil) // the next run
+				if _, from, _ = start(a); !from.Skip {
+					t.Errorf("the new file, saved, starts at %+v", from)
+				}
+			}
+			want := endOfLine([]byte("a1@example.com\na2@example.com\n"), 2)
+			if _, from, _ = start(a + ".1"); from.Offset != want || from.Line != 2 {
+				t.Errorf("the rotated file starts at %+v, want offset %d line 2", from, want)
+			}
+			if got := scanWith(t, s, "job", dir, false); !slices.Equal(got, []string{"app.log.1:3"}) {
+				t.Errorf("a scan after that reports %q, want only the rotated file's new line", got)
+			}
+			s.db.View(func(tx *bolt.Tx) error {
+				return tx.Bucket(bucketFiles).Bucket([]byte("job")).ForEach(func(k, _ []byte) error {
+					if strings.HasPrefix(string(k), "r:") {
+						t.Errorf("%s kept after a complete scan", k)
+					}
+					return nil
+				})
+			})
+			checkInodeIndex(t, s, "job")
+		})
+	}
 }
