@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -34,7 +33,10 @@ const Scheme = "s3://"
 // IsURL reports whether target names object storage.
 func IsURL(target string) bool { return strings.HasPrefix(target, Scheme) }
 
-// ParseURL splits s3://bucket/prefix.
+// ParseURL splits s3://bucket/prefix. The prefix (or key) is everything
+// after the bucket's slash, byte for byte: keys are arbitrary UTF-8, and a
+// '%', '?', '#', '+', '!' or space in one is part of the key, never an
+// escape, a query or an archive member separator.
 func ParseURL(u string) (bucket, prefix string, err error) {
 	if !IsURL(u) {
 		return "", "", fmt.Errorf("%q is not an s3:// URL", u)
@@ -43,9 +45,6 @@ func ParseURL(u string) (bucket, prefix string, err error) {
 	bucket, prefix, _ = strings.Cut(rest, "/")
 	if bucket == "" {
 		return "", "", fmt.Errorf("%q names no bucket", u)
-	}
-	if _, err := url.PathUnescape(prefix); err != nil {
-		return "", "", fmt.Errorf("%q: %w", u, err)
 	}
 	return bucket, prefix, nil
 }

@@ -90,13 +90,14 @@ func putMany(t testing.TB, s *s3test.Server, bucketName string, keys []string, b
 }
 
 func TestParseURL(t *testing.T) {
-	for in, want := range map[string]string{"s3://b": "b|", "s3://b/": "b|", "s3://b/logs/2024/": "b|logs/2024/"} {
+	for in, want := range map[string]string{"s3://b": "b|", "s3://b/": "b|", "s3://b/logs/2024/": "b|logs/2024/",
+		"s3://b/logs/100%zz.log": "b|logs/100%zz.log", "s3://b/a%2Fb?x#y!z +.log": "b|a%2Fb?x#y!z +.log"} {
 		b, p, err := bucket.ParseURL(in)
 		if err != nil || b+"|"+p != want {
 			t.Errorf("ParseURL(%q) = %q %q %v", in, b, p, err)
 		}
 	}
-	for _, bad := range []string{"s3://", "s3:///x", "/tmp/x", "s3://b/%zz"} {
+	for _, bad := range []string{"s3://", "s3:///x", "/tmp/x"} {
 		if _, _, err := bucket.ParseURL(bad); err == nil {
 			t.Errorf("ParseURL(%q) accepted", bad)
 		}
