@@ -163,3 +163,61 @@ enforcement: {breaker: {max_share: 1}}
 		t.Errorf("rec/app.jsonl = %q, %v", got, err)
 	}
 }
+
+// Keys are taken byte for byte: a '%' that starts no URL escape, '?',
+// '#', '+', '!' and spaces are parts of the key. Each object is deleted
+// by its own key, its old versions too, and a record rewrite replaces
+// the object it read.
+func TestObjectsOddKeys(t *testing.T) {
+	s, objects := objectEnv(t)
+	ctx := context.Background()
+	cl := s.Client()
+	s.Bucket(t, "oddk")
+	if _, err := cl.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("oddk"),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"old/100%zz.log", "old/50%", "old/a%2Fb.log", "old/q?x#y.log", "old/sp ace+p.log", "old/a!b.log", "old/ü!%.log"}
+	for _, k := range keys {
+		s.Put(t, "oddk", k, []byte("first\n"))
+		s.Put(t, "oddk", k, []byte("second\n"))
+	}
+	// Neighbours a decoded or truncated key would name instead.
+	s.Put(t, "oddk", "keep/100%zz.log", []byte("k\n"))
+	later := time.Now().Add(72 * time.Hour)
+	fresh := `{"ts":"` + later.Add(-time.Hour).UTC().Format(time.RFC3339) + `","msg":"fresh"}` + "\n"
+	s.Put(t, "oddk", "rec/50%zz!x.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}`+"\n"+fresh))
+	c := loadPolicy(t, "", `locations:
+  - {name: old, paths: ["s3://oddk/old/"], all_versions: true, retention: {max_age: 1d}}
+  - {name: rec, paths: ["s3://oddk/rec/"], retention: {max_age: 30d, from: record}}
+enforcement: {breaker: {max_share: 1}}
+`)
+	p, err := PlanPurge(ctx, c, PlanOptions{Now: later, Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range append(keys, "rec/50%zz!x.jsonl") {
+		if it := itemFor(p, "s3://oddk/"+k); it == nil || it.Action == Keep || it.Err != nil {
+			t.Errorf("%s not planned: %+v", k, it)
+		}
+	}
+	applyPlan(t, c, objects, p)
+	for _, it := range p.Items {
+		if !it.Done || it.Err != nil {
+			t.Errorf("%s: done=%v err=%v", it.Path, it.Done, it.Err)
+		}
+	}
+	out, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("oddk"), Prefix: aws.String("old/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Versions) != 0 || len(out.DeleteMarkers) != 0 {
+		t.Errorf("left %d versions and %d delete markers under old/", len(out.Versions), len(out.DeleteMarkers))
+	}
+	if got, err := objectBody(t, cl, "oddk", "keep/100%zz.log"); err != nil || got != "k\n" {
+		t.Errorf("keep/100%%zz.log = %q, %v", got, err)
+	}
+	if got, err := objectBody(t, cl, "oddk", "rec/50%zz!x.jsonl"); err != nil || got != fresh {
+		t.Errorf("rec/50%%zz!x.jsonl = %q, %v", got, err)
+	}
+}
