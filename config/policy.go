@@ -20,7 +20,10 @@ type LocationSpec struct {
 	Name string `yaml:"name"`
 	// Kind describes the location: log, backup, export, or anything else.
 	Kind string `yaml:"kind"`
-	// Paths are directories (everything under them) or globs.
+	// Paths are directories (themselves and everything under them, never
+	// a sibling whose name starts the same), bucket prefixes (folders
+	// too) or globs; a path several locations hold belongs to the most
+	// specific (see Config.LocationOf).
 	Paths []string `yaml:"paths"`
 	// Allowed are the classes the policy allows here; anything else found
 	// is a violation.
