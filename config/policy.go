@@ -20,7 +20,10 @@ type LocationSpec struct {
 	Name string `yaml:"name"`
 	// Kind describes the location: log, backup, export, or anything else.
 	Kind string `yaml:"kind"`
-	// Paths are directories (everything under them) or globs.
+	// Paths are directories (themselves and everything under them, never
+	// a sibling whose name starts the same), bucket prefixes (folders
+	// too) or globs; a path several locations hold belongs to the most
+	// specific (see Config.LocationOf).
 	Paths []string `yaml:"paths"`
 	// Allowed are the classes the policy allows here; anything else found
 	// is a violation.
@@ -188,18 +191,26 @@ func (h Hold) Covers(path string) bool {
 	}
 }
 
-// LocationOf returns the first location that names path, or nil.
+// LocationOf returns the location path belongs to, or nil: of the
+// locations that contain it, the most specific (see Location.Contains and
+// specificity), the first declared on a tie. Files and objects are placed
+// alike.
 func (c *Config) LocationOf(path string) *Location {
+	wd := workDir()
+	var best *Location
+	bestScore := -1
 	for _, l := range c.Locations {
-		if l.Contains(path) {
-			return l
+		if s := l.specificity(path, wd); s > bestScore {
+			best, bestScore = l, s
 		}
 	}
-	return nil
+	return best
 }
 
 // Roots returns the directories a location's paths live under: a
-// directory path itself, or the part of a glob before its first pattern.
+// directory path itself, or the part of a glob before its first pattern;
+// a bucket prefix as a folder, ending in '/' (s3://b/app/ for s3://b/app),
+// so that listing it never reads a sibling such as s3://b/app-archive/.
 func (l *Location) Roots() []string { return l.roots }
 
 // ScanRoots returns the roots a scan of the location reads: its bucket
@@ -232,8 +243,90 @@ func (l *Location) MissingRoots() []string {
 	return out
 }
 
-// Contains reports whether path belongs to the location.
-func (l *Location) Contains(path string) bool { return matchPaths(l.Paths, path) }
+// Contains reports whether path is inside the location: a path that is not
+// a glob is a directory (or a file) and contains itself and what is below
+// it, never a sibling whose name merely starts the same (/var/log/app holds
+// /var/log/app/x, not /var/log/app-old/x; s3://b/app holds s3://b/app/x,
+// not s3://b/app-archive/x); a glob contains what it matches. Several
+// locations may contain a path: LocationOf says which one it belongs to.
+func (l *Location) Contains(path string) bool { return l.specificity(path, workDir()) >= 0 }
+
+// workDir is the working directory relative paths are resolved against
+// ("" when it cannot be told).
+func workDir() string {
+	wd, err := filepath.Abs(".")
+	if err != nil {
+		return ""
+	}
+	return wd
+}
+
+// specificity returns how specifically the location names path, -1 when it
+// does not contain it: the length of the literal part of its most specific
+// matching path, a directory counting with its trailing slash (/var/log/app
+// as "/var/log/app/", 13) and a glob up to its first metacharacter
+// (/var/log/app/*.log as "/var/log/app/", 13). A glob wins a tie with a
+// directory (it is the narrower of the two): the score is doubled and a
+// glob adds one. Relative paths are resolved against wd.
+func (l *Location) specificity(path, wd string) int {
+	best := -1
+	if strings.HasPrefix(path, "s3://") {
+		for _, pat := range l.Paths {
+			if !strings.HasPrefix(pat, "s3://") {
+				continue
+			}
+			if s := matchScore(pat, path); s > best {
+				best = s
+			}
+		}
+		return best
+	}
+	p := filepath.ToSlash(absIn(wd, path))
+	for _, pat := range l.Paths {
+		if strings.HasPrefix(pat, "s3://") {
+			continue
+		}
+		pat = filepath.ToSlash(pat)
+		if !strings.HasPrefix(pat, "/") && !filepath.IsAbs(pat) {
+			if hasMeta(pat) {
+				pat = filepath.ToSlash(wd) + "/" + pat
+			} else {
+				pat = filepath.ToSlash(absIn(wd, filepath.FromSlash(pat)))
+			}
+		} else if !hasMeta(pat) {
+			pat = filepath.ToSlash(filepath.Clean(filepath.FromSlash(pat)))
+		}
+		if s := matchScore(pat, p); s > best {
+			best = s
+		}
+	}
+	return best
+}
+
+// matchScore matches path against one pattern of a location, both
+// absolute and slash-separated (or both s3:// URLs), and returns the
+// pattern's specificity, or -1.
+func matchScore(pat, path string) int {
+	if hasMeta(pat) {
+		if ok, _ := doublestar.Match(pat, path); ok {
+			return 2*strings.IndexAny(pat, "*?[{") + 1
+		}
+		return -1
+	}
+	dir := strings.TrimSuffix(pat, "/")
+	if path == dir || path == dir+"/" || strings.HasPrefix(path, dir+"/") {
+		return 2 * (len(dir) + 1)
+	}
+	return -1
+}
+
+// absIn returns path made absolute against wd, cleaned.
+func absIn(wd, path string) string {
+	if filepath.IsAbs(path) || wd == "" {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(wd, path)
+}
 
 // matchPaths matches path against directories (prefix) and globs; an
 // s3:// path matches s3:// prefixes and globs.
@@ -280,6 +373,16 @@ func matchPaths(patterns []string, path string) bool {
 		}
 	}
 	return false
+}
+
+// s3Folder returns a bucket URL as a folder: s3://b/app becomes
+// s3://b/app/; s3://b and URLs ending in '/' are left as they are.
+func s3Folder(u string) string {
+	_, prefix, _ := strings.Cut(strings.TrimPrefix(u, "s3://"), "/")
+	if prefix == "" || strings.HasSuffix(prefix, "/") {
+		return u
+	}
+	return u + "/"
 }
 
 func hasMeta(p string) bool { return strings.ContainsAny(p, "*?[{") }
@@ -423,7 +526,7 @@ func (c *Config) validatePolicy() Errors {
 					continue
 				}
 				loc.Paths = append(loc.Paths, p)
-				loc.roots = append(loc.roots, p)
+				loc.roots = append(loc.roots, s3Folder(p))
 				continue
 			}
 			if hasMeta(p) && !doublestar.ValidatePattern(filepath.ToSlash(p)) {

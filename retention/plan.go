@@ -144,13 +144,16 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 	own := ownFilesOf(c)
 	w := newWriters()
 	usedHolds := map[*config.Hold]bool{}
-	claimed := map[string]string{} // path -> location: a file belongs to the first location naming it
+	claimed := map[string]string{} // path -> location: a file is looked at once
 	for _, loc := range c.Locations {
 		selected := len(opts.Locations) == 0 || slices.Contains(opts.Locations, loc.Name)
 		size := &locationSize{}
 		p.sizes[loc.Name] = size
 		err := walkLocation(ctx, loc, opts.Objects, own, func(path string, snap Snapshot) {
-			if _, ok := claimed[path]; ok {
+			// A file under several locations is planned by the most
+			// specific (an archive folder inside a log folder keeps its
+			// own retention).
+			if _, ok := claimed[path]; ok || c.LocationOf(path) != loc {
 				return
 			}
 			claimed[path] = loc.Name
@@ -293,7 +296,7 @@ func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Cli
 				continue
 			}
 			err = objects.List(ctx, b, prefix, "", func(o bucket.Object) error {
-				if !o.IsDirMarker() {
+				if !o.IsDirMarker() && loc.Contains(o.URL()) {
 					fn(o.URL(), Snapshot{Size: o.Size, ModTime: o.LastModified, ETag: o.ETag})
 				}
 				return nil

@@ -84,7 +84,12 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		}
 		if (it.Action == Delete || it.Action == Quarantine) && p.sizes[loc.Name] == nil {
 			size := &locationSize{}
-			walkLocation(ctx, loc, opts.Objects, own, func(_ string, s Snapshot) { size.files++; size.bytes += s.Size }, func(string, error) {})
+			walkLocation(ctx, loc, opts.Objects, own, func(path string, s Snapshot) {
+				if c.LocationOf(path) == loc {
+					size.files++
+					size.bytes += s.Size
+				}
+			}, func(string, error) {})
 			p.sizes[loc.Name] = size
 		}
 		p.Items = append(p.Items, it)
