@@ -172,6 +172,9 @@ type Engine struct {
 	kw      *keywordTable
 	healthy bool // any health detector enabled
 	fields  bool // any detector that reads key/value fields enabled
+	// classes are the classes of the rules and the built-in ones: the
+	// masks piiscan writes name one of them (see ownMask).
+	classes map[string]bool
 }
 
 // New compiles rules into an Engine.
@@ -240,6 +243,15 @@ func New(rules []Rule, opts Options) (*Engine, error) {
 				}
 				e.kw.addPrefix(string(k), ci)
 			}
+		}
+	}
+	e.classes = map[string]bool{}
+	for _, c := range finding.BuiltinClasses() {
+		e.classes[c] = true
+	}
+	for _, r := range e.rules {
+		if r.Class != "" {
+			e.classes[r.Class] = true
 		}
 	}
 	e.healthy = e.det[dHealthCondition] != detNone || e.det[dHealthICD10] != detNone ||
@@ -348,6 +360,9 @@ func (s *Scanner) ScanStream(ctx context.Context, budget *Budget, text []byte, c
 	if len(s.e.custom) > 0 {
 		s.customRules()
 	}
+	// What piiscan redact and erase wrote in place of values is no value:
+	// a redacted file scanned again has nothing to report.
+	s.matches = slices.DeleteFunc(s.matches, func(m Match) bool { return s.e.ownMask(s.b, m.Start, m.End) })
 	s.resolve()
 	s.ctx = nil
 	return s.matches

@@ -549,23 +549,103 @@ func placeholder(v []byte) bool {
 	return false
 }
 
-// redactionToken reports whether v is what piiscan writes in place of a
-// value (finding.Redaction, erasure): "[class]", "[class:erased]" or
-// "[class:…tail]". A redacted file scanned again has nothing to report.
+// redactionToken reports whether v is what piiscan writes in place of
+// values (finding.Redaction, erasure): one or more masks "[class]",
+// "[class:erased]" or "[class:…tail]", side by side or apart by spaces
+// (overlapping values masked as one span). A redacted file scanned again
+// has nothing to report.
 func redactionToken(v []byte) bool {
-	if len(v) < 3 || v[0] != '[' || v[len(v)-1] != ']' {
+	return masksOnly(v, nil)
+}
+
+// masksOnly reports whether v is one or more masks, side by side or apart
+// by spaces, naming classes (any lower-case name when classes is nil).
+func masksOnly(v []byte, classes map[string]bool) bool {
+	if len(v) < 3 || v[0] != '[' {
 		return false
 	}
-	in := v[1 : len(v)-1]
-	k := 0
-	for k < len(in) && (isLower[in[k]] || isDigit(in[k]) || in[k] == '_' || in[k] == '-') {
+	for len(v) > 0 {
+		if v[0] == ' ' {
+			v = v[1:]
+			continue
+		}
+		n := maskLen(v, classes)
+		if n == 0 {
+			return false
+		}
+		v = v[n:]
+	}
+	return true
+}
+
+// maskLen returns the length of the mask v starts with ("[class]",
+// "[class:erased]", "[class:…tail]" with a tail of no spaces or brackets),
+// or 0 when it starts with none. The class must be one of classes (any
+// lower-case name when classes is nil).
+func maskLen(v []byte, classes map[string]bool) int {
+	if len(v) < 3 || v[0] != '[' {
+		return 0
+	}
+	k := 1
+	for k < len(v) && (isLower[v[k]] || isDigit(v[k]) || v[k] == '_' || v[k] == '-') {
 		k++
 	}
-	if k == 0 || bytes.IndexByte(in, ']') >= 0 {
+	if k == 1 || k == len(v) || classes != nil && !classes[string(v[1:k])] {
+		return 0
+	}
+	rest := v[k:]
+	switch {
+	case rest[0] == ']':
+		return k + 1
+	case bytes.HasPrefix(rest, []byte(":erased]")):
+		return k + len(":erased]")
+	case bytes.HasPrefix(rest, []byte(":…")):
+		for t := len(":…"); t < len(rest) && t < 300; t++ {
+			switch rest[t] {
+			case ']':
+				return k + t + 1
+			case ' ', '\t', '\n', '[':
+				return 0
+			}
+		}
+	}
+	return 0
+}
+
+// ownMask reports whether b[start:end] is nothing but masks piiscan wrote
+// in place of values (see redactionToken) naming the engine's classes:
+// the span, without quotes around it and punctuation after it, is masks,
+// or the span lies inside one mask (a pattern rule matching the class
+// name inside "[person_name]"). It reads at most a few hundred bytes
+// around the span.
+func (e *Engine) ownMask(b []byte, start, end int) bool {
+	v := b[start:end]
+	for len(v) > 0 && (v[0] == '"' || v[0] == '\'') {
+		v = v[1:]
+	}
+	for len(v) > 0 && bytes.IndexByte([]byte(`"',;.`), v[len(v)-1]) >= 0 {
+		v = v[:len(v)-1]
+	}
+	if len(v) > 0 && v[0] == '[' {
+		return masksOnly(v, e.classes)
+	}
+	// Inside one mask: the '[' before the span, and the ']' at or after
+	// its last byte, with neither bracket nor line break between.
+	lo := start
+	for lo > 0 && start-lo < 64 && b[lo-1] != '[' && b[lo-1] != ']' && b[lo-1] != '\n' {
+		lo--
+	}
+	if lo == 0 || b[lo-1] != '[' || end <= start {
 		return false
 	}
-	rest := in[k:]
-	return len(rest) == 0 || string(rest) == ":erased" || bytes.HasPrefix(rest, []byte(":…"))
+	hi := end - 1
+	for hi < len(b) && hi-end < 300 && b[hi] != ']' && b[hi] != '[' && b[hi] != '\n' {
+		hi++
+	}
+	if hi >= len(b) || b[hi] != ']' {
+		return false
+	}
+	return maskLen(b[lo-1:], e.classes) == hi+2-lo
 }
 
 func allDigits(v []byte) bool {

@@ -1,0 +1,59 @@
+package detect
+
+import (
+	"testing"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+// piiscan redact and erase write masks ("[credential]", "[person_name]",
+// "[health]", "[credit_card:…1111]", "[email:erased]") in place of values.
+// No rule reports a mask again, not even a pattern rule whose value group
+// takes whatever follows its keyword, or one that matches a word inside a
+// mask; a value that holds more than masks is still reported.
+func TestOwnMasksAreNeverFindings(t *testing.T) {
+	rules := []Rule{
+		{ID: "patient", Class: finding.ClassPersonName, Pattern: `(?i)\bpatient\s*[:=]\s*(?<value>[^,\n]+)`, Severity: finding.SeverityHigh},
+		{ID: "secret", Class: finding.ClassCredential, Pattern: `(?i)\b(?:vaultkey|vaultpin)\s*[:=]\s*(?<value>\S+)`, Severity: finding.SeverityHigh},
+		{ID: "condition", Class: finding.ClassHealth, Pattern: `(?i)\bcondition\s*[:=]\s*(?<value>[^,\n]+)`, Severity: finding.SeverityHigh},
+		{ID: "word", Class: "class_word", Pattern: `\b(?:person_name|credential|health)\b`, Severity: finding.SeverityLow},
+	}
+	for _, b := range Builtins() {
+		rules = append(rules, Rule{ID: b.Name, Detector: b.Name, Severity: finding.SeverityHigh})
+	}
+	e, err := New(rules, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		{"name mask", "patient=[person_name]\n", nil},
+		{"two masks", "patient: [person_name] [person_name]\n", nil},
+		{"quoted mask", `vaultkey="[credential]"` + "\n", nil},
+		{"mask and comma", "vaultpin=[credential], retry\n", nil},
+		{"joined masks", "vaultpin=[credential][email:…@example.com]\n", nil},
+		{"erased", "condition=[health:erased]\n", nil},
+		{"health mask", "condition: [health]\n", nil},
+		{"tail mask", "vaultkey=[credit_card:…1111]\n", nil},
+		{"mask then a surname", "patient: [person_name] Smith\n", []string{"patient=[person_name] Smith"}},
+		{"value", "vaultkey=hunter2\n", []string{"secret=hunter2"}},
+		{"bracketed value", "vaultpin=[9731]\n", []string{"secret=[9731]"}},
+		{"word outside a mask", "credential rotated\n", []string{"word=credential"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := found(e, tt.text, nil)
+			if len(got) != len(tt.want) {
+				t.Fatalf("found %q, want %q", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("found %q, want %q", got, tt.want)
+				}
+			}
+		})
+	}
+}
