@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -251,6 +253,70 @@ func commonPrefix(a, b string) string {
 	return a[:n]
 }
 
+// OriginalMtimeMeta is the user metadata (x-amz-meta-piiscan-original-mtime)
+// in which a rewrite by piiscan (redact, erase, record filtering) keeps an
+// object's modification time from before its first rewrite, as RFC 3339
+// with nanoseconds in UTC: rewriting the data does not make it younger.
+const OriginalMtimeMeta = "piiscan-original-mtime"
+
+// originalMtime returns the time an object's metadata keeps in
+// OriginalMtimeMeta, if any is there and readable.
+func originalMtime(meta map[string]string) (time.Time, bool) {
+	for k, v := range meta {
+		if strings.EqualFold(k, OriginalMtimeMeta) {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			return t, err == nil
+		}
+	}
+	return time.Time{}, false
+}
+
+// keepOriginalMtime returns a copy of an object's metadata that keeps its
+// original modification time: the one a rewrite kept before, or else
+// lastModified. The earlier of the two wins, so metadata never makes an
+// object younger than S3 says it is.
+func keepOriginalMtime(meta map[string]string, lastModified time.Time) map[string]string {
+	orig, ok := originalMtime(meta)
+	if !ok || !lastModified.IsZero() && lastModified.Before(orig) {
+		orig = lastModified
+	}
+	out := maps.Clone(meta)
+	if orig.IsZero() {
+		return out
+	}
+	if out == nil {
+		out = map[string]string{}
+	}
+	for k := range out {
+		if strings.EqualFold(k, OriginalMtimeMeta) {
+			delete(out, k)
+		}
+	}
+	out[OriginalMtimeMeta] = orig.UTC().Format(time.RFC3339Nano)
+	return out
+}
+
+// objectModTime returns the modification time retention counts for the
+// object at path, listed with lastModified: the original time a rewrite
+// by piiscan kept in its metadata when that is earlier. It costs a HEAD;
+// when that fails, lastModified stands (the object looks younger, never
+// older, so nothing is deleted early).
+func objectModTime(ctx context.Context, objects *bucket.Client, path string, lastModified time.Time) time.Time {
+	b, key, err := bucket.ParseURL(path)
+	if err != nil || objects == nil {
+		return lastModified
+	}
+	h, err := objects.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
+	if err != nil {
+		slog.Debug("original modification time not read", "path", path, "err", err)
+		return lastModified
+	}
+	if orig, ok := originalMtime(h.Metadata); ok && orig.Before(lastModified) {
+		return orig
+	}
+	return lastModified
+}
+
 // maxPut is the largest object a single PutObject may store.
 const maxPut = 5 << 30
 
@@ -258,7 +324,9 @@ const maxPut = 5 << 30
 // it is complete uploads it over the object, keeping its content type and
 // encoding, user metadata, tags, server-side encryption and storage
 // class, on the condition (If-Match) that the object still has the
-// planned ETag.
+// planned ETag. The PUT gives the object a new LastModified: its original
+// one is kept in the metadata x-amz-meta-piiscan-original-mtime (see
+// OriginalMtimeMeta), which retention counts the object's age from.
 func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, write func(io.Writer) error) (int64, error) {
 	key, err := o.key(path)
 	if err != nil {
@@ -295,7 +363,8 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 	in := &s3.PutObjectInput{
 		Bucket: aws.String(o.bucket), Key: aws.String(key), Body: tmp, ContentLength: aws.Int64(cw.n),
 		ContentType: head.ContentType, ContentEncoding: head.ContentEncoding, ContentDisposition: head.ContentDisposition,
-		ContentLanguage: head.ContentLanguage, CacheControl: head.CacheControl, Metadata: head.Metadata,
+		ContentLanguage: head.ContentLanguage, CacheControl: head.CacheControl,
+		Metadata:             keepOriginalMtime(head.Metadata, aws.ToTime(head.LastModified)),
 		ServerSideEncryption: head.ServerSideEncryption, SSEKMSKeyId: head.SSEKMSKeyId,
 		BucketKeyEnabled: head.BucketKeyEnabled,
 	}

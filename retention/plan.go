@@ -352,7 +352,16 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 		it.Reason = holdReason(h)
 		return it
 	}
-	age := now.Sub(snap.ModTime)
+	mtime := snap.ModTime
+	if bucket.IsURL(path) && now.Sub(mtime) <= loc.MaxAge && loc.From != config.FromRecord {
+		// A rewrite by piiscan gave the object a new LastModified and
+		// kept the original one in its metadata, which a HEAD reads.
+		// Only an object the listing shows within retention can be
+		// older than it looks; in a from: record location its records
+		// carry their own times.
+		mtime = objectModTime(ctx, objects, path, mtime)
+	}
+	age := now.Sub(mtime)
 	cutoff := now.Add(-loc.MaxAge)
 	expired := age > loc.MaxAge
 	switch {

@@ -1,0 +1,148 @@
+package retention
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scanners"
+)
+
+// Redacting a local file keeps its modification time: the data is no
+// younger, and retention by mtime counts from it.
+func TestRedactKeepsLocalMtime(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app", "app.log")
+	orig := time.Now().Add(-5 * day).Truncate(time.Second)
+	mkfile(t, path, "login user=alice password=hunter2!Secret\n", 0o640, orig)
+	c := defaultRulesWith(t, dir, "locations:\n  - {name: app, paths: [$DIR/app], allowed: [ip_address], disallowed: redact, retention: {max_age: 7d}}\n")
+	fp := finding.NewFingerprinter([]byte("k"))
+	p, err := PlanRedact(ctx, c, locationScanner(t, c, fp), PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := itemFor(p, path); it == nil || it.Action != RedactFile {
+		t.Fatalf("planned %v, want app.log redacted", actions(p))
+	}
+	e, err := c.Engine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &Executor{Config: c, Enforce: true, Engine: e, Audit: audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"), []byte("k"))}
+	defer x.Close()
+	if err := x.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), "[credential]") {
+		t.Fatalf("not redacted: %q", data)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fi.ModTime().Equal(orig) {
+		t.Errorf("mtime after redaction %v, want %v", fi.ModTime(), orig)
+	}
+	purge, err := PlanPurge(ctx, c, PlanOptions{Now: orig.Add(8 * day)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(purge)["app.log"]; got != Delete {
+		t.Errorf("8 days after its original mtime the redacted file is planned %q, want %q", got, Delete)
+	}
+}
+
+// Redacting an object PUTs it again, which gives it a new LastModified.
+// The rewrite keeps the original time in x-amz-meta-piiscan-original-mtime
+// (an earlier rewrite's, when there is one), and retention by mtime
+// counts the object's age from it.
+func TestRedactedObjectKeepsItsOriginalAge(t *testing.T) {
+	ctx := context.Background()
+	s, objects := objectEnv(t)
+	s.Bucket(t, "age")
+	const pii = "login user=alice password=hunter2!Secret\n"
+	s.Put(t, "age", "logs/fresh.log", []byte(pii))
+	tenDays := time.Now().Add(-10 * day).UTC().Truncate(time.Millisecond)
+	if _, err := s.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("age"), Key: aws.String("logs/old.log"),
+		Body: strings.NewReader(pii), Metadata: map[string]string{OriginalMtimeMeta: tenDays.Format(time.RFC3339Nano)}}); err != nil {
+		t.Fatal(err)
+	}
+	head := func(key string) *s3.HeadObjectOutput {
+		t.Helper()
+		h, err := s.Client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("age"), Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	freshPut := aws.ToTime(head("logs/fresh.log").LastModified)
+
+	c := defaultRulesWith(t, "", `locations:
+  - {name: logs, paths: ["s3://age/logs/"], allowed: [ip_address], disallowed: redact, retention: {max_age: 7d}}
+`)
+	e, err := c.Engine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scanners.New(scanners.Options{Engine: e, Workers: 1, Objects: objects, Allow: c.Allow, Fingerprints: finding.NewFingerprinter([]byte("k")),
+		Place: func(path string) *scanners.Placement {
+			if l := c.LocationOf(path); l != nil {
+				return &scanners.Placement{Location: l.Name, Allowed: l.Allowed}
+			}
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour) // past live_within
+	p, err := PlanRedact(ctx, c, sc, PlanOptions{Now: later, Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(p); got["fresh.log"] != RedactFile || got["old.log"] != RedactFile {
+		t.Fatalf("planned %v, want both redacted", got)
+	}
+	x := &Executor{Config: c, Enforce: true, Engine: e, Objects: objects, Audit: audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"), []byte("k"))}
+	defer x.Close()
+	if err := x.Apply(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]time.Time{"logs/fresh.log": freshPut, "logs/old.log": tenDays} {
+		h := head(key)
+		if body, _ := objectBody(t, s.Client(), "age", key); !strings.Contains(body, "[credential]") {
+			t.Errorf("%s not redacted: %q", key, body)
+		}
+		got, ok := originalMtime(h.Metadata)
+		if !ok || !got.Equal(want) {
+			t.Errorf("%s: metadata %v, want %s %v", key, h.Metadata, OriginalMtimeMeta, want)
+		}
+	}
+
+	// Eight days after fresh.log was put: old.log is 18 days old by its
+	// original time (but hours by its LastModified), fresh.log 8 days.
+	purge, err := PlanPurge(ctx, c, PlanOptions{Now: freshPut.Add(8 * day), Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(purge); got["old.log"] != Delete || got["fresh.log"] != Delete {
+		t.Errorf("8 days on, planned %v, want both deleted", got)
+	}
+	// Four days on, only old.log is past its retention.
+	purge, err = PlanPurge(ctx, c, PlanOptions{Now: freshPut.Add(4 * day), Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := actions(purge); got["old.log"] != Delete || got["fresh.log"] != Keep {
+		t.Errorf("4 days on, planned %v, want old.log deleted and fresh.log kept", got)
+	}
+}
