@@ -13,45 +13,68 @@ import (
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
-// TestScanSurvivesOutage: the store drops every connection for 2 s in the
-// middle of a scan at the default concurrency; every object is still
-// scanned, and nothing is reported unreadable.
+// TestScanSurvivesOutage: in the middle of a scan at the default
+// concurrency the store drops every connection for 2 s, or restarts
+// (refusing connections for 2 s); every object is still scanned, and
+// nothing is reported unreadable.
 func TestScanSurvivesOutage(t *testing.T) {
-	s := s3test.Start(t)
-	p := s3test.NewProxy(t, s)
-	s.Bucket(t, "many")
-	const n = 2000
-	var keys []string
-	for i := range n {
-		keys = append(keys, fmt.Sprintf("k/%05d.log", i))
-	}
-	putMany(t, s, "many", keys, func(i int) []byte { return []byte(fmt.Sprintf("u%d@example.com\n", i)) })
+	for _, restart := range []bool{false, true} {
+		name := map[bool]string{false: "connections reset", true: "server restart"}[restart]
+		t.Run(name, func(t *testing.T) {
+			s := s3test.Start(t)
+			p := s3test.NewProxy(t, s)
+			s.Bucket(t, "many")
+			const n = 2000
+			var keys []string
+			for i := range n {
+				keys = append(keys, fmt.Sprintf("k/%05d.log", i))
+			}
+			putMany(t, s, "many", keys, func(i int) []byte { return []byte(fmt.Sprintf("u%d@example.com\n", i)) })
 
-	c := client(t, s, p.Endpoint, bucket.Options{})
-	var mu sync.Mutex
-	done := 0
-	start := time.Now()
-	var outage time.Time
-	sc := readingScanner(t, c, func(source.Item) {
-		mu.Lock()
-		defer mu.Unlock()
-		done++
-		if done == 300 { // before the second page of the listing
-			outage = time.Now()
-			p.Outage(2 * time.Second)
-		}
-	}, bucket.DefaultConcurrency)
-	got, st := scan(t, sc, "s3://many/k/")
-	t.Logf("scanned in %s, outage at %s, %d requests reset", time.Since(start).Round(time.Millisecond),
-		outage.Sub(start).Round(time.Millisecond), p.Resets())
-	if p.Resets() < bucket.DefaultConcurrency {
-		t.Fatalf("only %d requests met the outage", p.Resets())
-	}
-	if len(st.Problems) != 0 {
-		t.Errorf("%d problems, the first: %v", len(st.Problems), st.Problems[0])
-	}
-	if len(got) != n || st.Files != n {
-		t.Errorf("%d findings in %d objects, want %d", len(got), st.Files, n)
+			endpoint := p.Endpoint
+			if restart {
+				endpoint = s.Endpoint
+			}
+			c := client(t, s, endpoint, bucket.Options{})
+			var mu sync.Mutex
+			done := 0
+			start := time.Now()
+			var outage time.Time
+			restarted := make(chan struct{})
+			sc := readingScanner(t, c, func(source.Item) {
+				mu.Lock()
+				defer mu.Unlock()
+				done++
+				if done != 300 { // before the second page of the listing
+					return
+				}
+				outage = time.Now()
+				if !restart {
+					p.Outage(2 * time.Second)
+					close(restarted)
+					return
+				}
+				s.Stop()
+				go func() {
+					defer close(restarted)
+					time.Sleep(2 * time.Second)
+					s.Restart()
+				}()
+			}, bucket.DefaultConcurrency)
+			got, st := scan(t, sc, "s3://many/k/")
+			<-restarted
+			t.Logf("scanned in %s, outage at %s, %d requests reset by the proxy", time.Since(start).Round(time.Millisecond),
+				outage.Sub(start).Round(time.Millisecond), p.Resets())
+			if !restart && p.Resets() < bucket.DefaultConcurrency {
+				t.Fatalf("only %d requests met the outage", p.Resets())
+			}
+			if len(st.Problems) != 0 {
+				t.Errorf("%d problems, the first: %v", len(st.Problems), st.Problems[0])
+			}
+			if len(got) != n || st.Files != n {
+				t.Errorf("%d findings in %d objects, want %d", len(got), st.Files, n)
+			}
+		})
 	}
 }
 
