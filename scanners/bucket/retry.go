@@ -19,10 +19,14 @@ import (
 // when nothing has succeeded for outageLimit: a store that is gone for
 // good fails the rest of the scan quickly.
 const (
-	// retryBase is the first retry's delay; it doubles each attempt, up
-	// to retryMaxBackoff, with "equal jitter" (between half and all of
-	// it), so the default 10 attempts wait at least 22 s in all.
-	retryBase       = 100 * time.Millisecond
+	// retryBase is the ceiling of the first retry's delay; it doubles
+	// each attempt, up to retryMaxBackoff, with "equal jitter" (between
+	// half and all of it), so the default 10 attempts wait at least 22 s
+	// in all.
+	retryBase = 100 * time.Millisecond
+	// throttleBase is the first ceiling after throttling (503 SlowDown),
+	// with full jitter as the SDK does: a store that asks to slow down is
+	// there, and its requests get their turn sooner.
 	throttleBase    = time.Second
 	retryMaxBackoff = 20 * time.Second
 	// outageLimit is how long requests may fail without any success
@@ -40,10 +44,10 @@ func newRetryer(attempts int) aws.Retryer {
 	})
 }
 
-// backoff is exponential backoff with equal jitter: the delay before
-// retry i (0-based) is between d/2 and d, d = min(base×2^i, max), so a
-// series of retries waits at least half the sum of its ceilings, however
-// the dice fall.
+// backoff is exponential backoff: the delay before retry i (0-based) is
+// between d/2 and d, d = min(base×2^i, max) ("equal jitter"), so a series
+// of retries waits at least half the sum of its ceilings, however the dice
+// fall; after throttling it is between 0 and d, d = min(1 s×2^i, max).
 type backoff struct{ throttle retry.IsErrorThrottle }
 
 // BackoffDelay implements retry.BackoffDelayer.
@@ -61,6 +65,9 @@ func backoffDelay(attempt int, throttled bool) time.Duration {
 		d *= 2
 	}
 	d = min(d, retryMaxBackoff)
+	if throttled {
+		return rand.N(d + 1)
+	}
 	return d/2 + rand.N(d/2+1)
 }
 

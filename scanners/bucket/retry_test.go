@@ -24,8 +24,12 @@ func TestBackoffDelay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for range 50 {
-			if d := backoffDelay(tt.attempt, tt.throttled); d < tt.ceiling/2 || d > tt.ceiling {
-				t.Fatalf("attempt %d throttled %v: %s, want within [%s, %s]", tt.attempt, tt.throttled, d, tt.ceiling/2, tt.ceiling)
+			floor := tt.ceiling / 2
+			if tt.throttled {
+				floor = 0
+			}
+			if d := backoffDelay(tt.attempt, tt.throttled); d < floor || d > tt.ceiling {
+				t.Fatalf("attempt %d throttled %v: %s, want within [%s, %s]", tt.attempt, tt.throttled, d, floor, tt.ceiling)
 			}
 		}
 	}
