@@ -79,7 +79,8 @@ and exits with the scan exit codes: 0 nothing at or above scan.fail_on in
 what was new, 1 findings, 2 usage or configuration error (or the state
 still held by another piiscan after --wait-lock), 3 some inputs could not
 be read, none of the job's paths exist, or the job timed out (progress
-saved), 130 interrupted (progress saved). A path of the job's locations
+saved), 5 findings and some inputs could not be read, 130 interrupted
+(progress saved). A path of the job's locations
 that does not exist is named in the log; it fails the run only when none
 exists. After the job the outbox is delivered, route by route, within
 alerts.delivery_timeout, also when the job timed out. --full ignores the
@@ -136,6 +137,8 @@ file, and with --shard-output leaves its findings file for
 					job.Name, escapeError(errors.New(strings.Join(res.Missing, ", "))))}
 			case jobs.IsConfigError(err):
 				return usageError(escapeError(err))
+			case res.FailFindings > 0 && res.Unreadable() > 0:
+				return &exitError{code: exitFindingsUnreadable, err: fmt.Errorf("findings, and %d inputs could not be read or wholly examined (each is named in the log)", res.Unreadable())}
 			case res.FailFindings > 0:
 				for _, e := range []error{res.OutputError, res.MergeError} {
 					if e != nil {

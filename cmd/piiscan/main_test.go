@@ -121,7 +121,7 @@ func TestExitCodes(t *testing.T) {
 		{"fail-on from env", map[string]string{"PIISCAN_FAIL_ON": "critical"}, []string{"scan", medium}, exitOK, ""},
 		{"flag beats env", map[string]string{"PIISCAN_FAIL_ON": "critical"}, []string{"scan", "--fail-on", "low", medium}, exitFindings, ""},
 		{"unreadable", nil, []string{"scan", clean, filepath.Join(dir, "broken.gz")}, exitUnreadable, "cannot read " + filepath.Join(dir, "broken.gz")},
-		{"findings win over unreadable", nil, []string{"scan", medium, filepath.Join(dir, "broken.gz")}, exitFindings, "cannot read"},
+		{"findings and unreadable", nil, []string{"scan", medium, filepath.Join(dir, "broken.gz")}, exitFindingsUnreadable, "cannot read"},
 		{"missing target", nil, []string{"scan", filepath.Join(dir, "nope")}, exitUnreadable, "nope: does not exist"},
 		{"no target", nil, []string{"scan"}, exitUsage, "requires at least 1 arg"},
 		{"bad flag", nil, []string{"scan", "--frmat", "json", clean}, exitUsage, "unknown flag: --frmat"},

@@ -39,8 +39,9 @@ to archives.max_depth) or standard input ("-") for personal data.
 Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it;
 2 usage or configuration error; 3 the scan finished but some inputs could
 not be read or wholly examined (a corrupt archive, a bomb, a pattern rule
-that timed out, a file past --max-findings; listed on stderr and in the
-report). Findings win over 3.`,
+that timed out, a file past --max-findings, an object storage outage
+longer than the retries; listed on stderr and in the report); 5 both 1
+and 3: findings, and some inputs could not be read.`,
 		Example: `  piiscan scan ./examples
   piiscan scan --format sarif --output pii.sarif /var/log
   zcat app.log.gz | piiscan scan --class email --class credit_card -`,
@@ -61,7 +62,7 @@ report). Findings win over 3.`,
 	f.Bool("reveal", false, "print raw values in the report (off by default: values are masked)")
 	f.Int("max-depth", 0, "how deep archives may nest (default from rules.yaml, 3)")
 	f.String("max-size", "", "skip files and objects larger than this (e.g. 2GiB)")
-	f.Int("max-findings", 0, "most findings reported per input (a file with its archive members); past it they are counted, and the scan exits 3 unless findings win (default 100000, -1 for no limit)")
+	f.Int("max-findings", 0, "most findings reported per input (a file with its archive members); past it they are counted, and the scan exits 3, or 5 with findings (default 100000, -1 for no limit)")
 	f.String("newer-than", "", "skip files and objects modified longer ago than this (e.g. 30d)")
 	f.String("checkpoint", "", "resume an interrupted scan of s3:// targets from FILE, and keep it there")
 	addShardFlags(f)
@@ -103,11 +104,20 @@ func chooseFormat(format report.Format, output string, stdout io.Writer) report.
 	return report.FormatJSONL
 }
 
-// reportExit is the exit of a finished scan or merge: findings at or
-// above failOn win over unreadable inputs.
+// exitFindingsUnreadable is the exit of a scan with findings at or above
+// --fail-on that also could not read (or wholly examine) some inputs: 1
+// alone would hide that the findings are not all there are. (4 is taken:
+// purge's and redact's circuit breaker.)
+const exitFindingsUnreadable = 5
+
+// reportExit is the exit of a finished scan or merge: 1 for findings at
+// or above failOn, 3 for unreadable inputs, 5 for both.
 func reportExit(worst, failOn finding.Severity, unreadable int) error {
+	findings := worst != 0 && worst >= failOn
 	switch {
-	case worst != 0 && worst >= failOn:
+	case findings && unreadable > 0:
+		return &exitError{code: exitFindingsUnreadable}
+	case findings:
 		return &exitError{code: exitFindings}
 	case unreadable > 0:
 		return &exitError{code: exitUnreadable}

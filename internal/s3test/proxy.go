@@ -10,11 +10,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Proxy sits in front of a Server and injects the faults a real server
-// does not produce on demand: throttling (503 SlowDown) and connections
-// reset in the middle of a response. It also counts requests.
+// does not produce on demand: throttling (503 SlowDown), connections
+// reset in the middle of a response, and outages. It also counts requests.
 type Proxy struct {
 	// Endpoint is the proxy's URL; point clients at it.
 	Endpoint string
@@ -28,7 +29,10 @@ type Proxy struct {
 	cut      string
 	cutAfter int64
 	// deny answers 403 AccessDenied to requests with this query key.
-	deny     string
+	deny string
+	// down resets the connection of every request until then.
+	down     time.Time
+	resets   int
 	requests map[string]int // "GET /bucket/key" -> count
 }
 
@@ -50,7 +54,15 @@ func NewProxy(t testing.TB, s *Server) *Proxy {
 			p.cut = ""
 		}
 		denied := p.deny != "" && r.URL.Query().Has(p.deny)
+		down := time.Now().Before(p.down)
+		if down {
+			p.resets++
+		}
 		p.mu.Unlock()
+		if down {
+			reset(w)
+			return
+		}
 		if denied {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
@@ -81,6 +93,21 @@ func (p *Proxy) Deny(query string) {
 	p.mu.Lock()
 	p.deny = query
 	p.mu.Unlock()
+}
+
+// Outage resets the connection of every request, without an answer, for
+// d from now, as a store that restarts or a network that drops does.
+func (p *Proxy) Outage(d time.Duration) {
+	p.mu.Lock()
+	p.down = time.Now().Add(d)
+	p.mu.Unlock()
+}
+
+// Resets returns how many requests an Outage reset.
+func (p *Proxy) Resets() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.resets
 }
 
 // SlowDown makes the next n requests fail with 503 SlowDown.
@@ -134,13 +161,18 @@ func (c *cutWriter) Write(b []byte) (int, error) {
 	if f, ok := c.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
-	if hj, ok := c.ResponseWriter.(http.Hijacker); ok {
+	reset(c.ResponseWriter)
+	return n, io.ErrClosedPipe
+}
+
+// reset resets the connection of w: a reset, not a clean close.
+func reset(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
 		if conn, _, err := hj.Hijack(); err == nil {
 			if tc, ok := conn.(*net.TCPConn); ok {
-				tc.SetLinger(0) // a reset, not a clean close
+				tc.SetLinger(0)
 			}
 			conn.Close()
 		}
 	}
-	return n, io.ErrClosedPipe
 }

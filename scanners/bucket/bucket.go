@@ -95,14 +95,11 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	if attempts <= 0 {
 		attempts = 10
 	}
-	lo = append(lo, awsconfig.WithRetryer(func() aws.Retryer {
-		// Exponential backoff with jitter; throttling (503 SlowDown),
-		// 5xx, timeouts and connection resets are retried.
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = attempts
-			o.MaxBackoff = 20 * time.Second
-		})
-	}))
+	// Exponential backoff with jitter, each request on its own (see
+	// newRetryer); throttling (503 SlowDown), 5xx, timeouts and
+	// connection resets are retried.
+	retryer := newRetryer(attempts)
+	lo = append(lo, awsconfig.WithRetryer(func() aws.Retryer { return retryer }))
 	conns := opts.Concurrency
 	if conns <= 0 {
 		conns = DefaultConcurrency
@@ -149,7 +146,11 @@ func (o Object) URL() string { return Scheme + o.Bucket + "/" + o.Key }
 func (o Object) IsDirMarker() bool { return strings.HasSuffix(o.Key, "/") && o.Size == 0 }
 
 // List calls fn for every object under prefix after startAfter, in key
-// order, a page of up to 1000 keys at a time.
+// order, a page of up to 1000 keys at a time. A page that still fails
+// after the request's retries (an outage longer than they last) is asked
+// for again with the same continuation token, a few times with growing
+// pauses (maxResumes, as a broken GET resumes), so an outage costs no part
+// of the listing.
 func (c *Client) List(ctx context.Context, bucket, prefix, startAfter string, fn func(Object) error) error {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket)}
 	if prefix != "" {
@@ -158,9 +159,8 @@ func (c *Client) List(ctx context.Context, bucket, prefix, startAfter string, fn
 	if startAfter != "" {
 		in.StartAfter = aws.String(startAfter)
 	}
-	p := s3.NewListObjectsV2Paginator(c.S3, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	for {
+		page, err := c.listPage(ctx, in)
 		if err != nil {
 			return fmt.Errorf("listing s3://%s/%s: %w", bucket, prefix, err)
 		}
@@ -171,8 +171,25 @@ func (c *Client) List(ctx context.Context, bucket, prefix, startAfter string, fn
 				return err
 			}
 		}
+		next := aws.ToString(page.NextContinuationToken)
+		if !aws.ToBool(page.IsTruncated) || next == "" || next == aws.ToString(in.ContinuationToken) {
+			return nil // the last page (or a store that repeats a token)
+		}
+		in.ContinuationToken = aws.String(next)
 	}
-	return nil
+}
+
+// listPage asks for one page, again after a transient failure.
+func (c *Client) listPage(ctx context.Context, in *s3.ListObjectsV2Input) (*s3.ListObjectsV2Output, error) {
+	for resumes := 0; ; resumes++ {
+		page, err := c.S3.ListObjectsV2(ctx, in)
+		if err == nil || resumes >= maxResumes || ctx.Err() != nil || !transient(err) {
+			return page, err
+		}
+		if err := sleep(ctx, resumeDelay(resumes+1)); err != nil {
+			return nil, err
+		}
+	}
 }
 
 // Walk lists the objects of an s3:// target that pass the filters and
@@ -248,7 +265,35 @@ type resumable struct {
 	retries int
 }
 
+// maxResumes bounds how often a broken GET is resumed and a failed page
+// of a listing asked for again; the pauses before add up to 5.5 s.
 const maxResumes = 5
+
+// resumeDelay is the pause before the nth resume (1-based).
+func resumeDelay(n int) time.Duration { return time.Duration(n*n) * 100 * time.Millisecond }
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// transient reports whether err may go away when the request is made
+// again: a connection refused or reset, a timeout, a 5xx or throttling
+// (the SDK's own judgement), also after its retries gave up. An answer
+// such as AccessDenied or NoSuchBucket is not.
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	return retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) == aws.TrueTernary
+}
 
 func (r *resumable) get() error {
 	in := &s3.GetObjectInput{Bucket: aws.String(r.o.Bucket), Key: aws.String(r.o.Key)}
@@ -282,7 +327,9 @@ func (r *resumable) Read(p []byte) (int, error) {
 		}
 		r.retries++
 		r.body.Close()
-		time.Sleep(time.Duration(r.retries*r.retries) * 100 * time.Millisecond)
+		if serr := sleep(r.ctx, resumeDelay(r.retries)); serr != nil {
+			return n, fmt.Errorf("reading %s at byte %d: %w", r.o.URL(), r.off, serr)
+		}
 		if gerr := r.get(); gerr != nil {
 			return n, gerr
 		}

@@ -1,0 +1,137 @@
+package bucket_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/piiscan/piiscan/internal/s3test"
+	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+// TestScanSurvivesOutage: in the middle of a scan at the default
+// concurrency the store drops every connection for 2 s, or restarts
+// (refusing connections for 2 s); every object is still scanned, and
+// nothing is reported unreadable.
+func TestScanSurvivesOutage(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		name := map[bool]string{false: "connections reset", true: "server restart"}[restart]
+		t.Run(name, func(t *testing.T) {
+			s := s3test.Start(t)
+			p := s3test.NewProxy(t, s)
+			s.Bucket(t, "many")
+			const n = 2000
+			var keys []string
+			for i := range n {
+				keys = append(keys, fmt.Sprintf("k/%05d.log", i))
+			}
+			putMany(t, s, "many", keys, func(i int) []byte { return []byte(fmt.Sprintf("u%d@example.com\n", i)) })
+
+			endpoint := p.Endpoint
+			if restart {
+				endpoint = s.Endpoint
+			}
+			c := client(t, s, endpoint, bucket.Options{})
+			var mu sync.Mutex
+			done := 0
+			start := time.Now()
+			var outage time.Time
+			restarted := make(chan struct{})
+			sc := readingScanner(t, c, func(source.Item) {
+				mu.Lock()
+				defer mu.Unlock()
+				done++
+				if done != 300 { // before the second page of the listing
+					return
+				}
+				outage = time.Now()
+				if !restart {
+					p.Outage(2 * time.Second)
+					close(restarted)
+					return
+				}
+				s.Stop()
+				go func() {
+					defer close(restarted)
+					time.Sleep(2 * time.Second)
+					s.Restart()
+				}()
+			}, bucket.DefaultConcurrency)
+			got, st := scan(t, sc, "s3://many/k/")
+			<-restarted
+			t.Logf("scanned in %s, outage at %s, %d requests reset by the proxy", time.Since(start).Round(time.Millisecond),
+				outage.Sub(start).Round(time.Millisecond), p.Resets())
+			if !restart && p.Resets() < bucket.DefaultConcurrency {
+				t.Fatalf("only %d requests met the outage", p.Resets())
+			}
+			if len(st.Problems) != 0 {
+				t.Errorf("%d problems, the first: %v", len(st.Problems), st.Problems[0])
+			}
+			if len(got) != n || st.Files != n {
+				t.Errorf("%d findings in %d objects, want %d", len(got), st.Files, n)
+			}
+		})
+	}
+}
+
+// TestListResumesAfterOutage: a page that fails beyond the request's own
+// retries is asked for again with its continuation token.
+func TestListResumesAfterOutage(t *testing.T) {
+	s := s3test.Start(t)
+	p := s3test.NewProxy(t, s)
+	s.Bucket(t, "big")
+	var keys []string
+	for i := range 2100 {
+		keys = append(keys, fmt.Sprintf("k/%05d.log", i))
+	}
+	putMany(t, s, "big", keys, func(i int) []byte { return []byte("x\n") })
+	c := client(t, s, p.Endpoint, bucket.Options{MaxAttempts: 1})
+	var got []string
+	err := c.List(context.Background(), "big", "", "", func(o bucket.Object) error {
+		got = append(got, o.Key)
+		if len(got) == 500 {
+			p.Outage(700 * time.Millisecond)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, keys) {
+		t.Fatalf("listed %d keys, want %d in key order", len(got), len(keys))
+	}
+	if p.Resets() == 0 {
+		t.Error("the outage met no request")
+	}
+}
+
+// TestListGivesUp: a store that stays away fails the listing within the
+// bounded wait, and an answer such as NoSuchBucket is not asked again.
+func TestListGivesUp(t *testing.T) {
+	s := s3test.Start(t)
+	p := s3test.NewProxy(t, s)
+	s.Bucket(t, "gone")
+	s.Put(t, "gone", "x", []byte("x\n"))
+	c := client(t, s, p.Endpoint, bucket.Options{MaxAttempts: 1})
+	p.Outage(time.Minute)
+	start := time.Now()
+	err := c.List(context.Background(), "gone", "", "", func(bucket.Object) error { return nil })
+	if err == nil || time.Since(start) > 20*time.Second {
+		t.Errorf("listing during an outage: %v after %s", err, time.Since(start))
+	}
+	if p.Resets() != 6 {
+		t.Errorf("%d list requests, want 1 and 5 resumes", p.Resets())
+	}
+	p.Outage(0)
+	before := p.Count("GET", "/nope")
+	if err := c.List(context.Background(), "nope", "", "", func(bucket.Object) error { return nil }); err == nil {
+		t.Error("listing a missing bucket succeeded")
+	}
+	if n := p.Count("GET", "/nope") - before; n != 1 {
+		t.Errorf("a missing bucket was listed %d times", n)
+	}
+}
