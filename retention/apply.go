@@ -444,7 +444,13 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 		if !x.Enforce {
 			return entry, nil
 		}
-		if err := t.Remove(ctx, it.Path, it.Snap); err != nil {
+		if ost, ok := t.(*objectStore); ok {
+			d, err := ost.remove(ctx, it.Path, it.Snap)
+			if err != nil {
+				return entry, err
+			}
+			entry.Version, entry.Unconditional = d.version, d.unconditional
+		} else if err := t.Remove(ctx, it.Path, it.Snap); err != nil {
 			return entry, err
 		}
 		it.Done = true

@@ -75,34 +75,24 @@ func (o *objectStore) Open(ctx context.Context, path string) (io.ReadCloser, Sna
 }
 
 func (o *objectStore) Remove(ctx context.Context, path string, snap Snapshot) error {
-	key, err := o.key(path)
-	if err != nil {
-		return err
-	}
-	in := &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)}
-	if err := o.checkETag(ctx, path, key, snap); err != nil {
-		return err
-	}
-	if _, err := o.c.S3.DeleteObject(ctx, in); err != nil {
-		return changed(path, err)
-	}
-	return o.removeVersions(ctx, key, "")
+	_, err := o.remove(ctx, path, snap)
+	return err
 }
 
-// checkETag checks that the object still has the planned ETag. (Not every
-// S3-compatible store honours If-Match on DELETE.)
-func (o *objectStore) checkETag(ctx context.Context, path, key string, snap Snapshot) error {
-	if snap.ETag == "" {
-		return nil
+// remove deletes one object as deleteBatch does, and says how.
+func (o *objectStore) remove(ctx context.Context, path string, snap Snapshot) (deleted, error) {
+	if _, err := o.key(path); err != nil {
+		return deleted{}, err
 	}
-	h, err := o.c.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
-	if err != nil {
-		return fmt.Errorf("HEAD %s: %w", path, err)
+	it := &Item{Path: path, Snap: snap}
+	how := o.deleteBatch(ctx, []*Item{it})
+	switch {
+	case it.Err != nil:
+		return how[it], it.Err
+	case !it.Done:
+		return deleted{}, fmt.Errorf("%s: %w", path, ErrChanged)
 	}
-	if aws.ToString(h.ETag) != snap.ETag {
-		return fmt.Errorf("%s: %w", path, ErrChanged)
-	}
-	return nil
+	return how[it], nil
 }
 
 // removeVersions deletes the noncurrent versions (and delete markers) of a

@@ -231,3 +231,34 @@ enforcement: {breaker: {max_share: 1}}
 		t.Errorf("old/calm.log audit entry = %+v, want done and unconditional", e)
 	}
 }
+
+// An object whose records have all expired is deleted whole the same way:
+// a version written while the delete is in flight survives, and the
+// audit log names the version deleted.
+func TestObjectsRecordsExpiredReplacedDuringDelete(t *testing.T) {
+	s, _ := objectEnv(t)
+	ctx := context.Background()
+	cl := s.Client()
+	s.Bucket(t, "rrace")
+	versioning(t, cl, "rrace")
+	s.Put(t, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}`+"\n"))
+	planned := currentVersion(t, cl, "rrace", "rec/app.jsonl")
+	objects := raceProxy(t, s, map[string]func(){
+		"rrace": func() { s.Put(t, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-02T00:00:00Z","msg":"new"}`+"\n")) },
+	})
+	c := loadPolicy(t, "", `locations:
+  - {name: rec, paths: ["s3://rrace/rec/"], all_versions: true, retention: {max_age: 30d, from: record}}
+enforcement: {breaker: {max_share: 1}}
+`)
+	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := applyAudited(t, c, objects, p)
+	if got, err := objectBody(t, cl, "rrace", "rec/app.jsonl"); err != nil || !strings.Contains(got, "new") {
+		t.Errorf("rec/app.jsonl = %q, %v: the version written during the delete is not current", got, err)
+	}
+	if e := entries["s3://rrace/rec/app.jsonl"]; e.Phase != audit.PhaseDone || e.Action != "delete" || e.Version != planned {
+		t.Errorf("audit entry = %+v, want the delete of version %s", e, planned)
+	}
+}
