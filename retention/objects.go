@@ -348,9 +348,9 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 		key, _ := o.key(it.Path)
 		planned := aws.ToString(before[key].latest.VersionId)
 		if err != nil {
-			it.Done = true
+			// Not reported done: a version written meanwhile may be
+			// the one hidden.
 			it.Err = fmt.Errorf("%s: hidden behind a delete marker, but whether it was replaced meanwhile could not be checked: %w", it.Path, err)
-			done[it] = deleted{version: planned}
 			continue
 		}
 		if !newVersion(before[key], after[key]) {
