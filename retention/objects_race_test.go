@@ -65,6 +65,9 @@ func applyAudited(t *testing.T, c *config.Config, objects *bucket.Client, p *Pla
 		t.Fatal(err)
 	}
 	x.Close()
+	if _, err := audit.Verify(path, []byte("k")); err != nil {
+		t.Fatalf("audit log: %v", err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
