@@ -584,13 +584,36 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 	if snap.ETag != "" {
 		in.IfMatch = aws.String(snap.ETag)
 	}
+	// The old content lives on as a noncurrent version in a versioned
+	// bucket; all_versions removes it, and the versions older: those
+	// listed before the upload, so that a version a writer stores after
+	// it is not among them.
+	var old []types.ObjectIdentifier
+	if o.allVersions && o.versioned(ctx) {
+		vs, err := o.listVersions(ctx, []*Item{{Path: path}})
+		if err != nil {
+			return 0, err
+		}
+		if kv := vs[key]; kv != nil {
+			old = kv.older
+			if kv.latest != nil {
+				old = append(old, types.ObjectIdentifier{Key: kv.latest.Key, VersionId: kv.latest.VersionId})
+			}
+		}
+	}
 	out, err := o.c.S3.PutObject(ctx, in)
 	if err != nil {
 		return 0, changed(path, err)
 	}
-	// The old content lives on as a noncurrent version in a versioned
-	// bucket; all_versions removes it.
-	if v := aws.ToString(out.VersionId); v != "" && v != "null" {
+	switch v := aws.ToString(out.VersionId); {
+	case v == "" || v == "null":
+	case len(old) > 0:
+		if err := o.deleteOlder(ctx, key, old); err != nil {
+			return cw.n, fmt.Errorf("rewrote %s, but: %w", path, err)
+		}
+	case !o.versioned(ctx):
+		// Versioning suspended: what is there cannot be told apart
+		// from what a writer adds.
 		if err := o.removeVersions(ctx, key, v); err != nil {
 			return cw.n, fmt.Errorf("rewrote %s, but: %w", path, err)
 		}

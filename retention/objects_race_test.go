@@ -26,26 +26,36 @@ import (
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
-// raceProxy forwards to s, and runs before[b] once, right before the
-// first DeleteObjects request of bucket b reaches the server: a writer
-// that replaces objects while the delete is in flight, after every check
-// piiscan makes before it.
-func raceProxy(t *testing.T, s *s3test.Server, before map[string]func()) *bucket.Client {
+// raceProxy forwards to s and runs each hook once, as a writer racing
+// piiscan: hooks["delete B"] right before the first DeleteObjects
+// request of bucket B reaches the server (after every check piiscan
+// makes before it), hooks["put B"] right after the first PutObject to
+// bucket B was answered.
+func raceProxy(t *testing.T, s *s3test.Server, hooks map[string]func()) *bucket.Client {
 	t.Helper()
 	target, _ := url.Parse(s.Endpoint)
 	rp := httputil.NewSingleHostReverseProxy(target)
 	var mu sync.Mutex
+	run := func(name string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if f := hooks[name]; f != nil {
+			delete(hooks, name)
+			f()
+		}
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		q := r.URL.Query()
+		q.Del("x-id")
+		put := r.Method == http.MethodPut && len(q) == 0 && r.Header.Get("X-Amz-Copy-Source") == "" && strings.Contains(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		if r.Method == http.MethodPost && r.URL.Query().Has("delete") {
-			mu.Lock()
-			b := strings.TrimPrefix(r.URL.Path, "/")
-			if f := before[b]; f != nil {
-				delete(before, b)
-				f()
-			}
-			mu.Unlock()
+			run("delete " + b)
 		}
 		rp.ServeHTTP(w, r)
+		if put {
+			run("put " + b)
+		}
 	}))
 	t.Cleanup(srv.Close)
 	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: srv.URL, PathStyle: true, MaxAttempts: 2})
@@ -134,8 +144,8 @@ func TestObjectsReplacedDuringDeleteVersioned(t *testing.T) {
 	}
 	plannedX := currentVersion(t, cl, "vrace", "all/x.log")
 	objects := raceProxy(t, s, map[string]func(){
-		"vrace": func() { s.Put(t, "vrace", "all/x.log", []byte("new x\n")) },
-		"vcur":  func() { s.Put(t, "vcur", "cur/y.log", []byte("new y\n")) },
+		"delete vrace": func() { s.Put(t, "vrace", "all/x.log", []byte("new x\n")) },
+		"delete vcur":  func() { s.Put(t, "vcur", "cur/y.log", []byte("new y\n")) },
 	})
 	c := loadPolicy(t, "", `locations:
   - {name: all, paths: ["s3://vrace/all/"], all_versions: true, retention: {max_age: 1d}}
@@ -247,7 +257,7 @@ func TestObjectsRecordsExpiredReplacedDuringDelete(t *testing.T) {
 	s.Put(t, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}`+"\n"))
 	planned := currentVersion(t, cl, "rrace", "rec/app.jsonl")
 	objects := raceProxy(t, s, map[string]func(){
-		"rrace": func() { s.Put(t, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-02T00:00:00Z","msg":"new"}`+"\n")) },
+		"delete rrace": func() { s.Put(t, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-02T00:00:00Z","msg":"new"}`+"\n")) },
 	})
 	c := loadPolicy(t, "", `locations:
   - {name: rec, paths: ["s3://rrace/rec/"], all_versions: true, retention: {max_age: 30d, from: record}}
@@ -263,5 +273,44 @@ enforcement: {breaker: {max_share: 1}}
 	}
 	if e := entries["s3://rrace/rec/app.jsonl"]; e.Phase != audit.PhaseDone || e.Action != "delete" || e.Version != planned {
 		t.Errorf("audit entry = %+v, want the delete of version %s", e, planned)
+	}
+}
+
+// With all_versions, a record rewrite deletes the versions that were
+// there before its upload, not one a writer stored right after it.
+func TestObjectsRewriteAllVersionsRace(t *testing.T) {
+	s, _ := objectEnv(t)
+	ctx := context.Background()
+	cl := s.Client()
+	s.Bucket(t, "rwrace")
+	versioning(t, cl, "rwrace")
+	later := time.Now().Add(72 * time.Hour)
+	fresh := `{"ts":"` + later.Add(-time.Hour).UTC().Format(time.RFC3339) + `","msg":"fresh"}` + "\n"
+	s.Put(t, "rwrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"v1"}`+"\n"))
+	s.Put(t, "rwrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"v2"}`+"\n"+fresh))
+	objects := raceProxy(t, s, map[string]func(){
+		"put rwrace": func() { s.Put(t, "rwrace", "rec/app.jsonl", []byte("a writer's\n")) },
+	})
+	c := loadPolicy(t, "", `locations:
+  - {name: rec, paths: ["s3://rwrace/rec/"], all_versions: true, retention: {max_age: 30d, from: record}}
+enforcement: {breaker: {max_share: 1}}
+`)
+	p, err := PlanPurge(ctx, c, PlanOptions{Now: later, Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyAudited(t, c, objects, p)
+	if it := itemFor(p, "s3://rwrace/rec/app.jsonl"); !it.Done || it.Err != nil {
+		t.Errorf("rec/app.jsonl: done=%v err=%v", it.Done, it.Err)
+	}
+	if got, err := objectBody(t, cl, "rwrace", "rec/app.jsonl"); err != nil || got != "a writer's\n" {
+		t.Errorf("rec/app.jsonl = %q, %v: the version a writer stored after the rewrite is not current", got, err)
+	}
+	out, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("rwrace"), Prefix: aws.String("rec/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Versions) != 2 || len(out.DeleteMarkers) != 0 {
+		t.Errorf("%d versions and %d delete markers, want 2 (the rewrite's and the writer's) and 0", len(out.Versions), len(out.DeleteMarkers))
 	}
 }
