@@ -19,9 +19,11 @@ import (
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
-// objectStore is a bucket as a Store. Every change is conditional on the
-// ETag the plan saw, so an object a concurrent writer replaced is not
-// overwritten or deleted silently.
+// objectStore is a bucket as a Store. Every change is checked against the
+// ETag (and LastModified) the plan saw, so an object a concurrent writer
+// replaced is not overwritten or deleted silently: a rewrite is
+// conditional (If-Match); a delete is by version in a versioned bucket,
+// and reported as unconditional in another (see deleteBatch).
 type objectStore struct {
 	c           *bucket.Client
 	bucket      string
