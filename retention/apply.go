@@ -344,15 +344,20 @@ func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 				pending[it] = ps[i]
 			}
 		}
-		ost.deleteBatch(ctx, slices.Clone(items))
+		how := ost.deleteBatch(ctx, slices.Clone(items))
 		if x.Audit == nil {
 			continue
 		}
 		outcomes := make([]audit.Outcome, len(items))
 		for i, it := range items {
 			outcomes[i] = audit.Outcome{Pending: pending[it], Err: it.Err}
-			if it.Err == nil && !it.Done {
+			switch d, ok := how[it]; {
+			case it.Err == nil && !it.Done:
 				outcomes[i].Result = audit.Entry{Action: "keep", Reason: "not deleted"}
+			case ok:
+				// Which version went, or that the store could not
+				// condition the delete on the object the plan saw.
+				outcomes[i].Result = audit.Entry{Version: d.version, Unconditional: d.unconditional}
 			}
 		}
 		if err := x.Audit.Finish(outcomes...); err != nil {
@@ -439,7 +444,13 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 		if !x.Enforce {
 			return entry, nil
 		}
-		if err := t.Remove(ctx, it.Path, it.Snap); err != nil {
+		if ost, ok := t.(*objectStore); ok {
+			d, err := ost.remove(ctx, it.Path, it.Snap)
+			if err != nil {
+				return entry, err
+			}
+			entry.Version, entry.Unconditional = d.version, d.unconditional
+		} else if err := t.Remove(ctx, it.Path, it.Snap); err != nil {
 			return entry, err
 		}
 		it.Done = true

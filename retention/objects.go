@@ -21,13 +21,18 @@ import (
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
-// objectStore is a bucket as a Store. Every change is conditional on the
-// ETag the plan saw, so an object a concurrent writer replaced is not
-// overwritten or deleted silently.
+// objectStore is a bucket as a Store. Every change is checked against the
+// ETag (and LastModified) the plan saw, so an object a concurrent writer
+// replaced is not overwritten or deleted silently: a rewrite is
+// conditional (If-Match); a delete is by version in a versioned bucket,
+// and reported as unconditional in another (see deleteBatch).
 type objectStore struct {
 	c           *bucket.Client
 	bucket      string
 	allVersions bool
+	// versioning caches whether the bucket has versioning enabled (see
+	// versioned).
+	versioning *bool
 }
 
 func (o *objectStore) Close() error { return nil }
@@ -74,34 +79,24 @@ func (o *objectStore) Open(ctx context.Context, path string) (io.ReadCloser, Sna
 }
 
 func (o *objectStore) Remove(ctx context.Context, path string, snap Snapshot) error {
-	key, err := o.key(path)
-	if err != nil {
-		return err
-	}
-	in := &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)}
-	if err := o.checkETag(ctx, path, key, snap); err != nil {
-		return err
-	}
-	if _, err := o.c.S3.DeleteObject(ctx, in); err != nil {
-		return changed(path, err)
-	}
-	return o.removeVersions(ctx, key, "")
+	_, err := o.remove(ctx, path, snap)
+	return err
 }
 
-// checkETag checks that the object still has the planned ETag. (Not every
-// S3-compatible store honours If-Match on DELETE.)
-func (o *objectStore) checkETag(ctx context.Context, path, key string, snap Snapshot) error {
-	if snap.ETag == "" {
-		return nil
+// remove deletes one object as deleteBatch does, and says how.
+func (o *objectStore) remove(ctx context.Context, path string, snap Snapshot) (deleted, error) {
+	if _, err := o.key(path); err != nil {
+		return deleted{}, err
 	}
-	h, err := o.c.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
-	if err != nil {
-		return fmt.Errorf("HEAD %s: %w", path, err)
+	it := &Item{Path: path, Snap: snap}
+	how := o.deleteBatch(ctx, []*Item{it})
+	switch {
+	case it.Err != nil:
+		return how[it], it.Err
+	case !it.Done:
+		return deleted{}, fmt.Errorf("%s: %w", path, ErrChanged)
 	}
-	if aws.ToString(h.ETag) != snap.ETag {
-		return fmt.Errorf("%s: %w", path, ErrChanged)
-	}
-	return nil
+	return how[it], nil
 }
 
 // removeVersions deletes the noncurrent versions (and delete markers) of a
@@ -143,17 +138,72 @@ func (o *objectStore) removeVersions(ctx context.Context, key, keep string) erro
 	return nil
 }
 
+// deleted is how an object of a batch was deleted, for its audit entry.
+type deleted struct {
+	// version is the version deleted, or hidden behind a delete marker
+	// (in a versioned bucket).
+	version string
+	// unconditional: the store cannot condition a delete on what the
+	// plan saw (a bucket without versioning).
+	unconditional bool
+}
+
+// versioned reports whether the bucket has versioning enabled, asking the
+// store once. A bucket whose versioning cannot be told (an error, a
+// store without the call) is taken as unversioned: its deletes are then
+// reported as unconditional.
+func (o *objectStore) versioned(ctx context.Context) bool {
+	if o.versioning == nil {
+		on := false
+		out, err := o.c.S3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(o.bucket)})
+		if err == nil {
+			on = out.Status == types.BucketVersioningStatusEnabled
+		}
+		o.versioning = &on
+	}
+	return *o.versioning
+}
+
+// sameObject reports whether an object listed now (etag, modified) is
+// the one the plan saw. LastModified is compared to the second: a HEAD
+// gives no finer time than that.
+func sameObject(snap Snapshot, etag string, modified time.Time) bool {
+	if snap.ETag != "" && etag != snap.ETag {
+		return false
+	}
+	if !snap.ModTime.IsZero() && !modified.IsZero() && !snap.ModTime.Truncate(time.Second).Equal(modified.Truncate(time.Second)) {
+		return false
+	}
+	return true
+}
+
 // deleteBatch deletes objects with DeleteObjects, up to 1000 keys a call,
-// each on the condition of its planned ETag, and records per-key results
-// in the items. Not every store honours the ETag condition of
-// DeleteObjects, so the keys of each call are listed again first and an
-// object whose ETag changed since the plan is left alone.
-func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) {
+// and records per-key results in the items and in the map it returns.
+// Neither S3 nor the S3-compatible stores tried honour the per-key ETag
+// of DeleteObjects, so:
+//
+//   - in a bucket with versioning enabled, the key range of each call is
+//     listed with its versions first, and each object is deleted as the
+//     exact version whose ETag and LastModified the plan saw (with
+//     all_versions), or hidden behind a delete marker that is taken back
+//     when a version written meanwhile turns up right after: a writer's
+//     new version always survives, and the object is reported changed;
+//   - in an unversioned bucket the key range is listed first and an
+//     object whose ETag or LastModified changed since the plan is left
+//     alone, but the delete itself cannot be conditioned: it is reported
+//     as unconditional.
+func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) map[*Item]deleted {
+	done := map[*Item]deleted{}
 	slices.SortFunc(items, func(a, b *Item) int { return strings.Compare(a.Path, b.Path) })
+	versioned := o.versioned(ctx)
 	for len(items) > 0 {
 		n := min(len(items), 1000)
 		chunk := items[:n]
 		items = items[n:]
+		if versioned {
+			o.deleteVersions(ctx, chunk, done)
+			continue
+		}
 		current, err := o.etags(ctx, chunk)
 		if err != nil {
 			for _, it := range chunk {
@@ -169,7 +219,7 @@ func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) {
 				it.Err = err
 				continue
 			}
-			if etag, ok := current[key]; !ok || (it.Snap.ETag != "" && etag != it.Snap.ETag) {
+			if obj, ok := current[key]; !ok || !sameObject(it.Snap, obj.ETag, obj.LastModified) {
 				it.Err = fmt.Errorf("%s: %w", it.Path, ErrChanged)
 				continue
 			}
@@ -180,40 +230,264 @@ func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) {
 			ids = append(ids, id)
 			byKey[key] = it
 		}
-		if len(ids) == 0 {
+		out, ok := o.deleteIDs(ctx, ids, byKey)
+		if !ok {
 			continue
-		}
-		out, err := o.c.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(o.bucket), Delete: &types.Delete{Objects: ids}})
-		if err != nil {
-			for _, it := range byKey {
-				it.Err = fmt.Errorf("DeleteObjects: %w", err)
-			}
-			continue
-		}
-		for _, e := range out.Errors {
-			if it := byKey[aws.ToString(e.Key)]; it != nil {
-				it.Err = fmt.Errorf("%s: %s", aws.ToString(e.Code), aws.ToString(e.Message))
-				if c := aws.ToString(e.Code); c == "PreconditionFailed" {
-					it.Err = fmt.Errorf("%s: %w", it.Path, ErrChanged)
-				}
-			}
 		}
 		for _, d := range out.Deleted {
 			key := aws.ToString(d.Key)
 			if it := byKey[key]; it != nil && it.Err == nil {
 				it.Done = true
+				done[it] = deleted{unconditional: true}
 				if err := o.removeVersions(ctx, key, ""); err != nil {
 					it.Err = err
 				}
 			}
 		}
 	}
+	return done
 }
 
-// etags lists the current ETags of the objects of items (sorted by path):
+// deleteIDs sends one DeleteObjects call (not quiet: every key deleted is
+// named) and records the keys the store refused, or the call's failure,
+// in the items. ok is false when nothing was deleted.
+func (o *objectStore) deleteIDs(ctx context.Context, ids []types.ObjectIdentifier, byKey map[string]*Item) (*s3.DeleteObjectsOutput, bool) {
+	if len(ids) == 0 {
+		return nil, false
+	}
+	out, err := o.c.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(o.bucket), Delete: &types.Delete{Objects: ids}})
+	if err != nil {
+		for _, it := range byKey {
+			it.Err = fmt.Errorf("DeleteObjects: %w", err)
+		}
+		return nil, false
+	}
+	for _, e := range out.Errors {
+		if it := byKey[aws.ToString(e.Key)]; it != nil {
+			it.Err = fmt.Errorf("%s: %s", aws.ToString(e.Code), aws.ToString(e.Message))
+			if c := aws.ToString(e.Code); c == "PreconditionFailed" {
+				it.Err = fmt.Errorf("%s: %w", it.Path, ErrChanged)
+			}
+		}
+	}
+	return out, true
+}
+
+// keyVersions is what a version listing shows of one key.
+type keyVersions struct {
+	// latest is the current version (nil when the key's latest is a
+	// delete marker).
+	latest *types.ObjectVersion
+	// older are the noncurrent versions and delete markers.
+	older []types.ObjectIdentifier
+	// ids are all the version ids of the key listed, versions those of
+	// its versions (not delete markers).
+	ids, versions map[string]bool
+}
+
+// deleteVersions deletes a chunk of objects (sorted by path) of a
+// versioned bucket: see deleteBatch.
+func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done map[*Item]deleted) {
+	before, err := o.listVersions(ctx, chunk)
+	if err != nil {
+		for _, it := range chunk {
+			it.Err = err
+		}
+		return
+	}
+	ids := make([]types.ObjectIdentifier, 0, len(chunk))
+	byKey := map[string]*Item{}
+	for _, it := range chunk {
+		key, err := o.key(it.Path)
+		if err != nil {
+			it.Err = err
+			continue
+		}
+		kv := before[key]
+		if kv == nil || kv.latest == nil || !sameObject(it.Snap, aws.ToString(kv.latest.ETag), aws.ToTime(kv.latest.LastModified)) {
+			it.Err = fmt.Errorf("%s: %w", it.Path, ErrChanged)
+			continue
+		}
+		id := types.ObjectIdentifier{Key: aws.String(key)}
+		if o.allVersions {
+			// The exact version planned: one written meanwhile stays.
+			id.VersionId = kv.latest.VersionId
+		}
+		ids = append(ids, id)
+		byKey[key] = it
+	}
+	out, ok := o.deleteIDs(ctx, ids, byKey)
+	if !ok {
+		return
+	}
+	var (
+		gone    []*Item
+		markers = map[string]string{} // key -> the delete marker just added
+	)
+	for _, d := range out.Deleted {
+		key := aws.ToString(d.Key)
+		it := byKey[key]
+		if it == nil || it.Err != nil {
+			continue
+		}
+		if o.allVersions {
+			it.Done = true
+			done[it] = deleted{version: aws.ToString(before[key].latest.VersionId)}
+			if err := o.deleteOlder(ctx, key, before[key].older); err != nil {
+				it.Err = err
+			}
+			continue
+		}
+		markers[key] = aws.ToString(d.DeleteMarkerVersionId)
+		gone = append(gone, it)
+	}
+	if len(gone) == 0 {
+		return
+	}
+	// A delete marker hides whatever version is current when it lands:
+	// list again, and take back the marker of a key a writer gave a new
+	// version meanwhile.
+	after, err := o.listVersions(ctx, gone)
+	for _, it := range gone {
+		key, _ := o.key(it.Path)
+		planned := aws.ToString(before[key].latest.VersionId)
+		if err != nil {
+			// Not reported done: a version written meanwhile may be
+			// the one hidden.
+			it.Err = fmt.Errorf("%s: hidden behind a delete marker, but whether it was replaced meanwhile could not be checked: %w", it.Path, err)
+			continue
+		}
+		if !newVersion(before[key], after[key]) {
+			it.Done = true
+			done[it] = deleted{version: planned}
+			continue
+		}
+		marker := markers[key]
+		if marker == "" {
+			it.Err = fmt.Errorf("%s: %w, while being deleted: a newer version may be hidden behind a delete marker", it.Path, ErrChanged)
+			continue
+		}
+		_, derr := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(marker)})
+		if derr != nil {
+			it.Err = fmt.Errorf("%s: %w, while being deleted, and the delete marker hiding the new version could not be taken back: %v", it.Path, ErrChanged, derr)
+			continue
+		}
+		it.Err = fmt.Errorf("%s: %w, while being deleted: the delete marker was taken back", it.Path, ErrChanged)
+	}
+}
+
+// newVersion reports whether after lists a version (not a delete marker)
+// of a key that before did not.
+func newVersion(before, after *keyVersions) bool {
+	if after == nil {
+		return false
+	}
+	for id := range after.versions {
+		if !before.ids[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// listVersions lists the versions of the keys of items (sorted by path),
+// one listing from the first key to the last.
+func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[string]*keyVersions, error) {
+	first, err := o.key(items[0].Path)
+	if err != nil {
+		return nil, err
+	}
+	last, err := o.key(items[len(items)-1].Path)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, it := range items {
+		if k, err := o.key(it.Path); err == nil {
+			want[k] = true
+		}
+	}
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(o.bucket), Prefix: aws.String(commonPrefix(first, last))}
+	// KeyMarker is exclusive: start just before the first key.
+	if start := first[:len(first)-1]; start >= aws.ToString(in.Prefix) && start != "" {
+		in.KeyMarker = aws.String(start)
+	}
+	out := map[string]*keyVersions{}
+	get := func(key string) *keyVersions {
+		kv := out[key]
+		if kv == nil {
+			kv = &keyVersions{ids: map[string]bool{}, versions: map[string]bool{}}
+			out[key] = kv
+		}
+		return kv
+	}
+	p := s3.NewListObjectVersionsPaginator(o.c.S3, in)
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing versions before deleting: %w", err)
+		}
+		past := true
+		for _, v := range page.Versions {
+			key := aws.ToString(v.Key)
+			if key <= last {
+				past = false
+			}
+			if !want[key] {
+				continue
+			}
+			kv := get(key)
+			id := aws.ToString(v.VersionId)
+			kv.ids[id], kv.versions[id] = true, true
+			if aws.ToBool(v.IsLatest) {
+				kv.latest = &v
+			} else {
+				kv.older = append(kv.older, types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
+			}
+		}
+		for _, m := range page.DeleteMarkers {
+			key := aws.ToString(m.Key)
+			if key <= last {
+				past = false
+			}
+			if !want[key] {
+				continue
+			}
+			kv := get(key)
+			kv.ids[aws.ToString(m.VersionId)] = true
+			if !aws.ToBool(m.IsLatest) {
+				kv.older = append(kv.older, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
+			}
+		}
+		if past && (len(page.Versions) > 0 || len(page.DeleteMarkers) > 0) {
+			break
+		}
+	}
+	return out, nil
+}
+
+// deleteOlder deletes the noncurrent versions and delete markers of a key
+// listed before its current version was deleted (all_versions): a
+// version written since is not among them.
+func (o *objectStore) deleteOlder(ctx context.Context, key string, ids []types.ObjectIdentifier) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		out, err := o.c.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(o.bucket), Delete: &types.Delete{Objects: ids[:n], Quiet: aws.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("deleting versions of %s: %w", key, err)
+		}
+		if len(out.Errors) > 0 {
+			return fmt.Errorf("deleting a version of %s: %s", key, aws.ToString(out.Errors[0].Message))
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+// etags lists the current objects (ETags, times) of the objects of items (sorted by path):
 // one listing from the first key to the last, so about one request per
 // thousand keys.
-func (o *objectStore) etags(ctx context.Context, items []*Item) (map[string]string, error) {
+func (o *objectStore) etags(ctx context.Context, items []*Item) (map[string]bucket.Object, error) {
 	first, err := o.key(items[0].Path)
 	if err != nil {
 		return nil, err
@@ -228,12 +502,12 @@ func (o *objectStore) etags(ctx context.Context, items []*Item) (map[string]stri
 	if start < prefix {
 		start = ""
 	}
-	etags := map[string]string{}
+	etags := map[string]bucket.Object{}
 	err = o.c.List(ctx, o.bucket, prefix, start, func(obj bucket.Object) error {
 		if obj.Key > last {
 			return errListed
 		}
-		etags[obj.Key] = obj.ETag
+		etags[obj.Key] = obj
 		return nil
 	})
 	if err != nil && !errors.Is(err, errListed) {
@@ -381,13 +655,36 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 	if snap.ETag != "" {
 		in.IfMatch = aws.String(snap.ETag)
 	}
+	// The old content lives on as a noncurrent version in a versioned
+	// bucket; all_versions removes it, and the versions older: those
+	// listed before the upload, so that a version a writer stores after
+	// it is not among them.
+	var old []types.ObjectIdentifier
+	if o.allVersions && o.versioned(ctx) {
+		vs, err := o.listVersions(ctx, []*Item{{Path: path}})
+		if err != nil {
+			return 0, err
+		}
+		if kv := vs[key]; kv != nil {
+			old = kv.older
+			if kv.latest != nil {
+				old = append(old, types.ObjectIdentifier{Key: kv.latest.Key, VersionId: kv.latest.VersionId})
+			}
+		}
+	}
 	out, err := o.c.S3.PutObject(ctx, in)
 	if err != nil {
 		return 0, changed(path, err)
 	}
-	// The old content lives on as a noncurrent version in a versioned
-	// bucket; all_versions removes it.
-	if v := aws.ToString(out.VersionId); v != "" && v != "null" {
+	switch v := aws.ToString(out.VersionId); {
+	case v == "" || v == "null":
+	case len(old) > 0:
+		if err := o.deleteOlder(ctx, key, old); err != nil {
+			return cw.n, fmt.Errorf("rewrote %s, but: %w", path, err)
+		}
+	case !o.versioned(ctx):
+		// Versioning suspended: what is there cannot be told apart
+		// from what a writer adds.
 		if err := o.removeVersions(ctx, key, v); err != nil {
 			return cw.n, fmt.Errorf("rewrote %s, but: %w", path, err)
 		}

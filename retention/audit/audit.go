@@ -70,6 +70,13 @@ type Entry struct {
 	// A path names where a file was; they name which file it was.
 	Dev uint64 `json:"dev,omitempty"`
 	Ino uint64 `json:"ino,omitempty"`
+	// Version is, for an object in a versioned bucket, the version the
+	// action was on: the one deleted (or hidden behind a delete marker).
+	Version string `json:"version,omitempty"`
+	// Unconditional says the store could not make the action conditional
+	// on the object the plan saw: it was checked unchanged right before,
+	// but a writer that replaced it in between would have lost its write.
+	Unconditional bool `json:"unconditional,omitempty"`
 	// To is where a quarantined file went.
 	To     string `json:"to,omitempty"`
 	Rule   string `json:"rule,omitempty"`
