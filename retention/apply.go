@@ -357,7 +357,7 @@ func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 			case ok:
 				// Which version went, or that the store could not
 				// condition the delete on the object the plan saw.
-				outcomes[i].Result = audit.Entry{Version: d.version, Unconditional: d.unconditional}
+				outcomes[i].Result = audit.Entry{Version: d.version, Unconditional: d.unconditional, Versions: d.versions}
 			}
 		}
 		if err := x.Audit.Finish(outcomes...); err != nil {
@@ -411,7 +411,15 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 	case pending == nil:
 		return err
 	case err != nil:
-		if ferr := pending.Failed(err); ferr != nil {
+		// What happened to each version of an object is logged even
+		// when the action failed.
+		var ferr error
+		if len(entry.Versions) > 0 {
+			ferr = x.Audit.Finish(audit.Outcome{Pending: pending, Result: audit.Entry{Version: entry.Version, Versions: entry.Versions}, Err: err})
+		} else {
+			ferr = pending.Failed(err)
+		}
+		if ferr != nil {
 			return fmt.Errorf("%w (and the audit log failed: %v)", err, ferr)
 		}
 		return err
@@ -446,10 +454,10 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 		}
 		if ost, ok := t.(*objectStore); ok {
 			d, err := ost.remove(ctx, it.Path, it.Snap)
+			entry.Version, entry.Unconditional, entry.Versions = d.version, d.unconditional, d.versions
 			if err != nil {
 				return entry, err
 			}
-			entry.Version, entry.Unconditional = d.version, d.unconditional
 		} else if err := t.Remove(ctx, it.Path, it.Snap); err != nil {
 			return entry, err
 		}

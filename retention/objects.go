@@ -1,6 +1,7 @@
 package retention
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
 )
@@ -146,7 +148,15 @@ type deleted struct {
 	// unconditional: the store cannot condition a delete on what the
 	// plan saw (a bucket without versioning).
 	unconditional bool
+	// versions is, with all_versions, what happened to each version.
+	versions []audit.VersionOutcome
 }
+
+// ErrVersionsKept says that, with all_versions, a version of an object
+// could not be deleted (an S3 Object Lock legal hold or retention, a
+// permission): the object is hidden behind a delete marker, but the
+// version is still in the bucket.
+var ErrVersionsKept error = reasonError("a version could not be deleted; the object is hidden behind a delete marker")
 
 // versioned reports whether the bucket has versioning enabled, asking the
 // store once. A bucket whose versioning cannot be told (an error, a
@@ -297,6 +307,7 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 	}
 	ids := make([]types.ObjectIdentifier, 0, len(chunk))
 	byKey := map[string]*Item{}
+	older := map[string][]audit.VersionOutcome{} // all_versions: key -> its noncurrent versions' outcomes
 	for _, it := range chunk {
 		key, err := o.key(it.Path)
 		if err != nil {
@@ -310,6 +321,14 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 		}
 		id := types.ObjectIdentifier{Key: aws.String(key)}
 		if o.allVersions {
+			// The noncurrent versions first, one by one, so that
+			// nothing older is exposed when the current one goes.
+			outs, kept := o.deleteNoncurrent(ctx, key, kv)
+			if kept {
+				o.deleteKept(ctx, it, key, kv, outs, done)
+				continue
+			}
+			older[key] = outs
 			// The exact version planned: one written meanwhile stays.
 			id.VersionId = kv.latest.VersionId
 		}
@@ -317,6 +336,10 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 		byKey[key] = it
 	}
 	out, ok := o.deleteIDs(ctx, ids, byKey)
+	if o.allVersions {
+		o.recordCurrent(ctx, before, byKey, older, out, done)
+		return
+	}
 	if !ok {
 		return
 	}
@@ -328,14 +351,6 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 		key := aws.ToString(d.Key)
 		it := byKey[key]
 		if it == nil || it.Err != nil {
-			continue
-		}
-		if o.allVersions {
-			it.Done = true
-			done[it] = deleted{version: aws.ToString(before[key].latest.VersionId)}
-			if err := o.deleteOlder(ctx, key, before[key].older); err != nil {
-				it.Err = err
-			}
 			continue
 		}
 		markers[key] = aws.ToString(d.DeleteMarkerVersionId)
@@ -374,6 +389,131 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 		}
 		it.Err = fmt.Errorf("%s: %w, while being deleted: the delete marker was taken back", it.Path, ErrChanged)
 	}
+}
+
+// versionOutcome is the audit record of deleting one version (err nil:
+// deleted). A refusal (AccessDenied: an S3 Object Lock legal hold or
+// retention, or a permission) leaves the version kept.
+func versionOutcome(id string, marker bool, code string, err error) audit.VersionOutcome {
+	vo := audit.VersionOutcome{Version: id, Marker: marker, Outcome: audit.VersionDeleted}
+	if err == nil && code == "" {
+		return vo
+	}
+	vo.Outcome, vo.Reason = audit.VersionFailed, cmp.Or(code, apiCode(err), "failed")
+	if vo.Reason == "AccessDenied" {
+		vo.Outcome = audit.VersionKept
+	}
+	return vo
+}
+
+// deleteNoncurrent deletes the noncurrent versions and delete markers of
+// a key listed in kv (all_versions), one by one by version id, and
+// returns each one's outcome and whether a version (not a delete marker)
+// is still there.
+func (o *objectStore) deleteNoncurrent(ctx context.Context, key string, kv *keyVersions) ([]audit.VersionOutcome, bool) {
+	var (
+		outs []audit.VersionOutcome
+		kept bool
+	)
+	for _, v := range kv.older {
+		id := aws.ToString(v.VersionId)
+		_, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(id)})
+		marker := !kv.versions[id]
+		outs = append(outs, versionOutcome(id, marker, "", err))
+		kept = kept || err != nil && !marker
+	}
+	return outs, kept
+}
+
+// deleteKept finishes an object (all_versions) an older version of which
+// could not be deleted: a delete marker goes on top first, so that the
+// version does not become current, then the version the plan saw is
+// deleted by its id. The item is reported failed with ErrVersionsKept.
+func (o *objectStore) deleteKept(ctx context.Context, it *Item, key string, kv *keyVersions, outs []audit.VersionOutcome, done map[*Item]deleted) {
+	hideErr := o.hide(ctx, key, kv, &outs)
+	planned := aws.ToString(kv.latest.VersionId)
+	_, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(planned)})
+	outs = append(outs, versionOutcome(planned, false, "", err))
+	done[it] = deleted{version: planned, versions: outs}
+	it.Err = versionsKept(it.Path, hideErr)
+}
+
+// versionsKept is the error of an object a version of which stays
+// (hideErr: putting the delete marker on top failed).
+func versionsKept(path string, hideErr error) error {
+	if hideErr != nil {
+		return fmt.Errorf("%s: %w; but hiding it failed: %w", path, ErrVersionsKept, hideErr)
+	}
+	return fmt.Errorf("%s: %w", path, ErrVersionsKept)
+}
+
+// recordCurrent records, with all_versions, the outcome of deleting the
+// current versions of byKey's items by id (out: the DeleteObjects
+// answer, nil when the call failed). A current version the store refused
+// to delete is hidden behind a delete marker.
+func (o *objectStore) recordCurrent(ctx context.Context, before map[string]*keyVersions, byKey map[string]*Item, older map[string][]audit.VersionOutcome, out *s3.DeleteObjectsOutput, done map[*Item]deleted) {
+	codes := map[string]string{}
+	gone := map[string]bool{}
+	if out != nil {
+		for _, e := range out.Errors {
+			codes[aws.ToString(e.Key)] = cmp.Or(aws.ToString(e.Code), "failed")
+		}
+		for _, d := range out.Deleted {
+			gone[aws.ToString(d.Key)] = true
+		}
+	}
+	for key, it := range byKey {
+		kv := before[key]
+		planned := aws.ToString(kv.latest.VersionId)
+		outs := older[key]
+		switch {
+		case gone[key] && it.Err == nil:
+			it.Done = true
+			outs = append(outs, versionOutcome(planned, false, "", nil))
+		case codes[key] != "":
+			vo := versionOutcome(planned, false, codes[key], nil)
+			outs = append(outs, vo)
+			if vo.Outcome == audit.VersionKept {
+				// The current version stays: hide it.
+				hideErr := o.hide(ctx, key, kv, &outs)
+				it.Err = versionsKept(it.Path, hideErr)
+			}
+		default:
+			// The call failed, or did not name the key: the current
+			// version may still be there.
+			outs = append(outs, audit.VersionOutcome{Version: planned, Outcome: audit.VersionFailed, Reason: "failed"})
+			if it.Err == nil {
+				it.Err = fmt.Errorf("%s: %w, while being deleted", it.Path, ErrChanged)
+			}
+		}
+		done[it] = deleted{version: planned, versions: outs}
+	}
+}
+
+// hide puts a delete marker on top of a key, so that a version that could
+// not be deleted does not become current, and lists the key again: when a
+// writer stored a version since kv was listed, the marker would hide it,
+// and is taken back (the writer's version hides the old ones).
+func (o *objectStore) hide(ctx context.Context, key string, kv *keyVersions, outs *[]audit.VersionOutcome) error {
+	out, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
+	if err != nil {
+		*outs = append(*outs, audit.VersionOutcome{Marker: true, Outcome: audit.VersionFailed, Reason: cmp.Or(apiCode(err), "failed")})
+		return fmt.Errorf("putting a delete marker on top: %w", err)
+	}
+	marker := aws.ToString(out.VersionId)
+	*outs = append(*outs, audit.VersionOutcome{Version: marker, Marker: true, Outcome: audit.VersionMarkerAdded})
+	after, err := o.listVersions(ctx, []*Item{{Path: "s3://" + o.bucket + "/" + key}})
+	if err != nil {
+		return fmt.Errorf("checking for a version written meanwhile: %w", err)
+	}
+	if !newVersion(kv, after[key]) || marker == "" {
+		return nil
+	}
+	if _, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(marker)}); err != nil {
+		return fmt.Errorf("%w, and the delete marker hiding the new version could not be taken back: %v", ErrChanged, err)
+	}
+	*outs = append(*outs, audit.VersionOutcome{Version: marker, Marker: true, Outcome: audit.VersionMarkerRemoved})
+	return nil
 }
 
 // newVersion reports whether after lists a version (not a delete marker)

@@ -77,6 +77,10 @@ type Entry struct {
 	// on the object the plan saw: it was checked unchanged right before,
 	// but a writer that replaced it in between would have lost its write.
 	Unconditional bool `json:"unconditional,omitempty"`
+	// Versions is, for an object deleted with all its versions
+	// (all_versions), what happened to each version: also in a failed
+	// entry, since some may have gone before the failure.
+	Versions []VersionOutcome `json:"versions,omitempty"`
 	// To is where a quarantined file went.
 	To     string `json:"to,omitempty"`
 	Rule   string `json:"rule,omitempty"`
@@ -101,6 +105,35 @@ type Entry struct {
 	// entry, which no later one chains to, cannot be edited either. Entries
 	// written before key ids were kept have none.
 	MAC string `json:"mac,omitempty"`
+}
+
+// What happened to one version of an object (see VersionOutcome).
+const (
+	// VersionDeleted: the version (or delete marker) was deleted.
+	VersionDeleted = "deleted"
+	// VersionKept: the store refused to delete the version (an S3 Object
+	// Lock legal hold or retention, a permission): it is still there.
+	VersionKept = "kept"
+	// VersionFailed: deleting the version failed otherwise; it may still
+	// be there.
+	VersionFailed = "failed"
+	// VersionMarkerAdded: a delete marker was put on top of the key so
+	// that a version kept does not become current again.
+	VersionMarkerAdded = "marker-added"
+	// VersionMarkerRemoved: that delete marker was taken back, because a
+	// writer stored a new version meanwhile, which it would have hidden.
+	VersionMarkerRemoved = "marker-removed"
+)
+
+// VersionOutcome is what happened to one version of an object.
+type VersionOutcome struct {
+	Version string `json:"version"`
+	// Marker says the version is a delete marker.
+	Marker  bool   `json:"marker,omitempty"`
+	Outcome string `json:"outcome"`
+	// Reason is the store's error code when the version was not deleted
+	// (never a path or a value).
+	Reason string `json:"reason,omitempty"`
 }
 
 // Log appends entries to an audit file.

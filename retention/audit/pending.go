@@ -96,7 +96,7 @@ func (l *Log) Finish(outcomes ...Outcome) error {
 		}
 		e := o.Result
 		if o.Err != nil {
-			e = Entry{Phase: PhaseFailed, Error: failReason(o.Err)}
+			e = Entry{Phase: PhaseFailed, Error: failReason(o.Err), Version: e.Version, Versions: e.Versions}
 		} else {
 			e.Phase = PhaseDone
 		}

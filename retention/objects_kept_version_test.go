@@ -1,0 +1,128 @@
+package retention
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/piiscan/piiscan/internal/s3test"
+	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scanners/bucket"
+)
+
+// lockProxy forwards to s and refuses, with 403 AccessDenied, every
+// delete of the version id locked, as S3 does for a version under an
+// Object Lock legal hold or retention: a DELETE of that version, and a
+// DeleteObjects call that names it.
+func lockProxy(t *testing.T, s *s3test.Server, locked string) *bucket.Client {
+	t.Helper()
+	target, _ := url.Parse(s.Endpoint)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	deny := func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied because object protected by object lock.</Message></Error>`)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		switch {
+		case r.Method == http.MethodDelete && q.Get("versionId") == locked:
+			deny(w)
+			return
+		case r.Method == http.MethodPost && q.Has("delete"):
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			if bytes.Contains(body, []byte(locked)) {
+				deny(w)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: srv.URL, PathStyle: true, MaxAttempts: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// With all_versions, a version that cannot be deleted (here v1, locked)
+// does not become current when the versions above it go: the key ends
+// with a delete marker on top, a GET finds nothing, the item is reported
+// failed, and the audit log says what happened to each version.
+func TestObjectsAllVersionsLockedVersionStaysHidden(t *testing.T) {
+	s, _ := objectEnv(t)
+	ctx := context.Background()
+	cl := s.Client()
+	s.Bucket(t, "vlock")
+	versioning(t, cl, "vlock")
+	s.Put(t, "vlock", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
+	v1 := currentVersion(t, cl, "vlock", "all/card.log")
+	s.Put(t, "vlock", "all/card.log", []byte("v2\n"))
+	v2 := currentVersion(t, cl, "vlock", "all/card.log")
+	objects := lockProxy(t, s, v1)
+	c := loadPolicy(t, "", `locations:
+  - {name: all, paths: ["s3://vlock/all/"], all_versions: true, retention: {max_age: 1d}}
+enforcement: {breaker: {max_share: 1}}
+`)
+	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := applyAudited(t, c, objects, p)
+
+	if got, err := objectBody(t, cl, "vlock", "all/card.log"); err == nil {
+		t.Errorf("GET all/card.log = %q: the locked old version became current", got)
+	}
+	vs, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("vlock"), Prefix: aws.String("all/card.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs.Versions) != 1 || aws.ToString(vs.Versions[0].VersionId) != v1 || aws.ToBool(vs.Versions[0].IsLatest) {
+		t.Errorf("versions left: %d, want only v1, noncurrent", len(vs.Versions))
+	}
+	if len(vs.DeleteMarkers) != 1 || !aws.ToBool(vs.DeleteMarkers[0].IsLatest) {
+		t.Errorf("%d delete markers, want one, on top", len(vs.DeleteMarkers))
+	}
+	it := itemFor(p, "s3://vlock/all/card.log")
+	if it.Done || it.Err == nil || !errors.Is(it.Err, ErrVersionsKept) {
+		t.Errorf("item: done=%v err=%v, want ErrVersionsKept", it.Done, it.Err)
+	}
+	e := entries["s3://vlock/all/card.log"]
+	if e.Phase != audit.PhaseFailed {
+		t.Errorf("audit entry = %+v, want failed", e)
+	}
+	got := map[string]audit.VersionOutcome{}
+	for _, v := range e.Versions {
+		got[v.Version] = v
+	}
+	if o := got[v2]; o.Outcome != audit.VersionDeleted {
+		t.Errorf("audit: v2 = %+v, want deleted", o)
+	}
+	if o := got[v1]; o.Outcome != audit.VersionKept || !strings.Contains(o.Reason, "AccessDenied") {
+		t.Errorf("audit: v1 = %+v, want kept, AccessDenied", o)
+	}
+	var marker bool
+	for _, v := range e.Versions {
+		marker = marker || v.Outcome == audit.VersionMarkerAdded
+	}
+	if !marker {
+		t.Errorf("audit: versions %+v name no delete marker added", e.Versions)
+	}
+}
