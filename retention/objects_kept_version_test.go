@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,8 +24,8 @@ import (
 
 // lockProxy forwards to s and refuses, with 403 AccessDenied, every
 // delete of the version id locked, as S3 does for a version under an
-// Object Lock legal hold or retention: a DELETE of that version, and a
-// DeleteObjects call that names it.
+// Object Lock legal hold or retention: a DELETE of that version, and in
+// a DeleteObjects call that names it (answered for that key alone).
 func lockProxy(t *testing.T, s *s3test.Server, locked string) *bucket.Client {
 	t.Helper()
 	target, _ := url.Parse(s.Endpoint)
@@ -47,7 +48,15 @@ func lockProxy(t *testing.T, s *s3test.Server, locked string) *bucket.Client {
 				return
 			}
 			if bytes.Contains(body, []byte(locked)) {
-				deny(w)
+				// As S3 answers: the call succeeds, the key is
+				// named with its error (tests send one key).
+				key := regexp.MustCompile(`<Key>([^<]*)</Key>`).FindSubmatch(body)
+				if key == nil {
+					deny(w)
+					return
+				}
+				w.Header().Set("Content-Type", "application/xml")
+				io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Error><Key>`+string(key[1])+`</Key><VersionId>`+locked+`</VersionId><Code>AccessDenied</Code><Message>Access Denied</Message></Error></DeleteResult>`)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -124,5 +133,48 @@ enforcement: {breaker: {max_share: 1}}
 	}
 	if !marker {
 		t.Errorf("audit: versions %+v name no delete marker added", e.Versions)
+	}
+}
+
+// With all_versions, a current version that cannot be deleted (locked)
+// is hidden behind a delete marker too, and the audit log says it was
+// kept, not deleted.
+func TestObjectsAllVersionsLockedCurrentHidden(t *testing.T) {
+	s, _ := objectEnv(t)
+	ctx := context.Background()
+	cl := s.Client()
+	s.Bucket(t, "vlockcur")
+	versioning(t, cl, "vlockcur")
+	s.Put(t, "vlockcur", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
+	v1 := currentVersion(t, cl, "vlockcur", "all/card.log")
+	objects := lockProxy(t, s, v1)
+	c := loadPolicy(t, "", `locations:
+  - {name: all, paths: ["s3://vlockcur/all/"], all_versions: true, retention: {max_age: 1d}}
+enforcement: {breaker: {max_share: 1}}
+`)
+	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := applyAudited(t, c, objects, p)
+
+	if got, err := objectBody(t, cl, "vlockcur", "all/card.log"); err == nil {
+		t.Errorf("GET all/card.log = %q: the locked version is still current", got)
+	}
+	vs, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("vlockcur"), Prefix: aws.String("all/card.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs.Versions) != 1 || aws.ToString(vs.Versions[0].VersionId) != v1 || len(vs.DeleteMarkers) != 1 || !aws.ToBool(vs.DeleteMarkers[0].IsLatest) {
+		t.Errorf("%d versions and %d delete markers, want v1 under a delete marker", len(vs.Versions), len(vs.DeleteMarkers))
+	}
+	if it := itemFor(p, "s3://vlockcur/all/card.log"); it.Done || !errors.Is(it.Err, ErrVersionsKept) {
+		t.Errorf("item: done=%v err=%v, want ErrVersionsKept", it.Done, it.Err)
+	}
+	e := entries["s3://vlockcur/all/card.log"]
+	if e.Phase != audit.PhaseFailed || len(e.Versions) != 2 ||
+		e.Versions[0] != (audit.VersionOutcome{Version: v1, Outcome: audit.VersionKept, Reason: "AccessDenied"}) ||
+		e.Versions[1].Outcome != audit.VersionMarkerAdded {
+		t.Errorf("audit entry = %+v, want failed: v1 kept, a delete marker added", e)
 	}
 }
