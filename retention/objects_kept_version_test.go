@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/piiscan/piiscan/internal/s3test"
 	"github.com/piiscan/piiscan/retention/audit"
@@ -176,5 +177,56 @@ enforcement: {breaker: {max_share: 1}}
 		e.Versions[0] != (audit.VersionOutcome{Version: v1, Outcome: audit.VersionKept, Reason: "AccessDenied"}) ||
 		e.Versions[1].Outcome != audit.VersionMarkerAdded {
 		t.Errorf("audit entry = %+v, want failed: v1 kept, a delete marker added", e)
+	}
+}
+
+// The same with a real S3 Object Lock legal hold on the old version
+// (versitygw enforces it): v1 held, v2 current. Purge with all_versions
+// deletes v2 and leaves v1 under a delete marker, not current.
+func TestObjectsAllVersionsLegalHoldOnOldVersion(t *testing.T) {
+	s, objects := objectEnv(t)
+	ctx := context.Background()
+	cl := s.Client()
+	if _, err := cl.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("vheld"), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	s.Put(t, "vheld", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
+	v1 := currentVersion(t, cl, "vheld", "all/card.log")
+	if _, err := cl.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: aws.String("vheld"), Key: aws.String("all/card.log"), VersionId: aws.String(v1),
+		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Put(t, "vheld", "all/card.log", []byte("v2\n"))
+	v2 := currentVersion(t, cl, "vheld", "all/card.log")
+	c := loadPolicy(t, "", `locations:
+  - {name: all, paths: ["s3://vheld/all/"], all_versions: true, retention: {max_age: 1d}}
+enforcement: {breaker: {max_share: 1}}
+`)
+	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := applyAudited(t, c, objects, p)
+
+	if got, err := objectBody(t, cl, "vheld", "all/card.log"); err == nil {
+		t.Errorf("GET all/card.log = %q: the held old version became current", got)
+	}
+	vs, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("vheld"), Prefix: aws.String("all/card.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs.Versions) != 1 || aws.ToString(vs.Versions[0].VersionId) != v1 || len(vs.DeleteMarkers) != 1 || !aws.ToBool(vs.DeleteMarkers[0].IsLatest) {
+		t.Errorf("%d versions and %d delete markers, want v1 under a delete marker", len(vs.Versions), len(vs.DeleteMarkers))
+	}
+	if it := itemFor(p, "s3://vheld/all/card.log"); it.Done || !errors.Is(it.Err, ErrVersionsKept) {
+		t.Errorf("item: done=%v err=%v, want ErrVersionsKept", it.Done, it.Err)
+	}
+	e := entries["s3://vheld/all/card.log"]
+	got := map[string]string{}
+	for _, v := range e.Versions {
+		got[v.Version] = v.Outcome + " " + v.Reason
+	}
+	if e.Phase != audit.PhaseFailed || got[v1] != "kept AccessDenied" || got[v2] != "deleted " {
+		t.Errorf("audit entry = %+v, want failed: v1 kept (AccessDenied), v2 deleted", e)
 	}
 }
