@@ -430,12 +430,29 @@ func (o *objectStore) deleteNoncurrent(ctx context.Context, key string, kv *keyV
 // version does not become current, then the version the plan saw is
 // deleted by its id. The item is reported failed with ErrVersionsKept.
 func (o *objectStore) deleteKept(ctx context.Context, it *Item, key string, kv *keyVersions, outs []audit.VersionOutcome, done map[*Item]deleted) {
-	hideErr := o.hide(ctx, key, kv, &outs)
+	hideErr := o.hide(ctx, it.Path, key, kv, &outs)
 	planned := aws.ToString(kv.latest.VersionId)
-	_, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(planned)})
-	outs = append(outs, versionOutcome(planned, false, "", err))
+	if hidden(outs) {
+		_, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(planned)})
+		outs = append(outs, versionOutcome(planned, false, "", err))
+	} else {
+		// Without a marker on top, deleting the current version would
+		// make the kept one current: it stays.
+		outs = append(outs, audit.VersionOutcome{Version: planned, Outcome: audit.VersionKept, Reason: "no delete marker"})
+	}
 	done[it] = deleted{version: planned, versions: outs}
 	it.Err = versionsKept(it.Path, hideErr)
+}
+
+// hidden reports whether hide, the last step recorded in outs, left
+// something on top of the key: its delete marker, or a writer's version
+// that made it take the marker back.
+func hidden(outs []audit.VersionOutcome) bool {
+	if len(outs) == 0 {
+		return false
+	}
+	last := outs[len(outs)-1]
+	return last.Outcome == audit.VersionMarkerAdded || last.Outcome == audit.VersionMarkerRemoved
 }
 
 // versionsKept is the error of an object a version of which stays
@@ -475,7 +492,7 @@ func (o *objectStore) recordCurrent(ctx context.Context, before map[string]*keyV
 			outs = append(outs, vo)
 			if vo.Outcome == audit.VersionKept {
 				// The current version stays: hide it.
-				hideErr := o.hide(ctx, key, kv, &outs)
+				hideErr := o.hide(ctx, it.Path, key, kv, &outs)
 				it.Err = versionsKept(it.Path, hideErr)
 			}
 		default:
@@ -490,11 +507,11 @@ func (o *objectStore) recordCurrent(ctx context.Context, before map[string]*keyV
 	}
 }
 
-// hide puts a delete marker on top of a key, so that a version that could
+// hide puts a delete marker on top of a key (of the object at path), so that a version that could
 // not be deleted does not become current, and lists the key again: when a
 // writer stored a version since kv was listed, the marker would hide it,
 // and is taken back (the writer's version hides the old ones).
-func (o *objectStore) hide(ctx context.Context, key string, kv *keyVersions, outs *[]audit.VersionOutcome) error {
+func (o *objectStore) hide(ctx context.Context, path, key string, kv *keyVersions, outs *[]audit.VersionOutcome) error {
 	out, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
 	if err != nil {
 		*outs = append(*outs, audit.VersionOutcome{Marker: true, Outcome: audit.VersionFailed, Reason: cmp.Or(apiCode(err), "failed")})
@@ -502,7 +519,7 @@ func (o *objectStore) hide(ctx context.Context, key string, kv *keyVersions, out
 	}
 	marker := aws.ToString(out.VersionId)
 	*outs = append(*outs, audit.VersionOutcome{Version: marker, Marker: true, Outcome: audit.VersionMarkerAdded})
-	after, err := o.listVersions(ctx, []*Item{{Path: "s3://" + o.bucket + "/" + key}})
+	after, err := o.listVersions(ctx, []*Item{{Path: path}})
 	if err != nil {
 		return fmt.Errorf("checking for a version written meanwhile: %w", err)
 	}
