@@ -90,3 +90,39 @@ type reasoned string
 
 func (r reasoned) Error() string       { return string(r) }
 func (r reasoned) AuditReason() string { return string(r) }
+
+// A failed result keeps what happened to each version of an object: some
+// may have gone before the failure, and one kept must show as kept.
+func TestFailedEntryKeepsVersions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	l := Open(path, key)
+	p, err := l.Begin(Entry{Action: "delete", Path: "s3://b/k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions := []VersionOutcome{
+		{Version: "v2", Outcome: VersionDeleted},
+		{Version: "v1", Outcome: VersionKept, Reason: "AccessDenied"},
+		{Version: "m", Marker: true, Outcome: VersionMarkerAdded},
+	}
+	if err := l.Finish(Outcome{Pending: p, Result: Entry{Version: "v2", Versions: versions, Reason: "dropped"}, Err: fmt.Errorf("s3://b/k: a version could not be deleted")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(path, key); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	last := lines[len(lines)-1]
+	for _, want := range []string{`"phase":"failed"`, `"version":"v2"`, `{"version":"v1","outcome":"kept","reason":"AccessDenied"}`, `"marker":true,"outcome":"marker-added"`} {
+		if !strings.Contains(last, want) {
+			t.Errorf("failed entry %s lacks %s", last, want)
+		}
+	}
+	if strings.Contains(last, "dropped") || strings.Contains(last, "s3://b/k: a version") {
+		t.Errorf("failed entry %s holds more than the versions and a short reason", last)
+	}
+}
