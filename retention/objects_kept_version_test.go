@@ -10,7 +10,9 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +31,15 @@ import (
 // a DeleteObjects call that names it (answered for that key alone).
 func lockProxy(t *testing.T, s *s3test.Server, locked string) *bucket.Client {
 	t.Helper()
+	return lockProxyHook(t, s, locked, nil)
+}
+
+// lockProxyHook is lockProxy that also runs afterMarker once, as a
+// writer racing piiscan, right after the first delete marker (a DELETE
+// without a version id) was answered.
+func lockProxyHook(t *testing.T, s *s3test.Server, locked string, afterMarker func()) *bucket.Client {
+	t.Helper()
+	var once sync.Once
 	target, _ := url.Parse(s.Endpoint)
 	rp := httputil.NewSingleHostReverseProxy(target)
 	deny := func(w http.ResponseWriter) {
@@ -63,6 +74,9 @@ func lockProxy(t *testing.T, s *s3test.Server, locked string) *bucket.Client {
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		rp.ServeHTTP(w, r)
+		if r.Method == http.MethodDelete && !q.Has("versionId") && afterMarker != nil {
+			once.Do(afterMarker)
+		}
 	}))
 	t.Cleanup(srv.Close)
 	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: srv.URL, PathStyle: true, MaxAttempts: 2})
@@ -228,5 +242,56 @@ enforcement: {breaker: {max_share: 1}}
 	}
 	if e.Phase != audit.PhaseFailed || got[v1] != "kept AccessDenied" || got[v2] != "deleted " {
 		t.Errorf("audit entry = %+v, want failed: v1 kept (AccessDenied), v2 deleted", e)
+	}
+}
+
+// The delete marker that hides a kept version is taken back when a
+// writer stored a new version meanwhile: the writer's version stays
+// current (and hides the kept one), and the audit log says so.
+func TestObjectsAllVersionsKeptMarkerTakenBack(t *testing.T) {
+	s, _ := objectEnv(t)
+	ctx := context.Background()
+	cl := s.Client()
+	s.Bucket(t, "vlockrace")
+	versioning(t, cl, "vlockrace")
+	s.Put(t, "vlockrace", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
+	v1 := currentVersion(t, cl, "vlockrace", "all/card.log")
+	s.Put(t, "vlockrace", "all/card.log", []byte("v2\n"))
+	v2 := currentVersion(t, cl, "vlockrace", "all/card.log")
+	objects := lockProxyHook(t, s, v1, func() { s.Put(t, "vlockrace", "all/card.log", []byte("a writer's\n")) })
+	c := loadPolicy(t, "", `locations:
+  - {name: all, paths: ["s3://vlockrace/all/"], all_versions: true, retention: {max_age: 1d}}
+enforcement: {breaker: {max_share: 1}}
+`)
+	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := applyAudited(t, c, objects, p)
+
+	if got, err := objectBody(t, cl, "vlockrace", "all/card.log"); err != nil || got != "a writer's\n" {
+		t.Errorf("GET all/card.log = %q, %v: the writer's version is not current", got, err)
+	}
+	vs, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("vlockrace"), Prefix: aws.String("all/card.log")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs.Versions) != 2 || len(vs.DeleteMarkers) != 0 {
+		t.Errorf("%d versions and %d delete markers, want 2 (v1 and the writer's) and 0", len(vs.Versions), len(vs.DeleteMarkers))
+	}
+	for _, v := range vs.Versions {
+		if aws.ToString(v.VersionId) == v2 {
+			t.Error("v2, the version planned, is still there")
+		}
+	}
+	if it := itemFor(p, "s3://vlockrace/all/card.log"); it.Done || !errors.Is(it.Err, ErrVersionsKept) {
+		t.Errorf("item: done=%v err=%v, want ErrVersionsKept", it.Done, it.Err)
+	}
+	var outcomes []string
+	for _, v := range entries["s3://vlockrace/all/card.log"].Versions {
+		outcomes = append(outcomes, v.Outcome)
+	}
+	if want := []string{"kept", "marker-added", "marker-removed", "deleted"}; !slices.Equal(outcomes, want) {
+		t.Errorf("audit: version outcomes %v, want %v", outcomes, want)
 	}
 }
