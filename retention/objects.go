@@ -126,18 +126,7 @@ func (o *objectStore) removeVersions(ctx context.Context, key, keep string) erro
 			}
 		}
 	}
-	for len(ids) > 0 {
-		n := min(len(ids), 1000)
-		out, err := o.c.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(o.bucket), Delete: &types.Delete{Objects: ids[:n], Quiet: aws.Bool(true)}})
-		if err != nil {
-			return fmt.Errorf("deleting versions of %s: %w", key, err)
-		}
-		if len(out.Errors) > 0 {
-			return fmt.Errorf("deleting a version of %s: %s", key, aws.ToString(out.Errors[0].Message))
-		}
-		ids = ids[n:]
-	}
-	return nil
+	return o.deleteKeyVersions(ctx, key, ids)
 }
 
 // deleted is how an object of a batch was deleted, for its audit entry.
@@ -623,10 +612,11 @@ func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[stri
 	return out, nil
 }
 
-// deleteOlder deletes the noncurrent versions and delete markers of a key
-// listed before its current version was deleted (all_versions): a
-// version written since is not among them.
-func (o *objectStore) deleteOlder(ctx context.Context, key string, ids []types.ObjectIdentifier) error {
+// deleteKeyVersions deletes the versions and delete markers ids of key, by their
+// version ids. Given the noncurrent ones listed before its current
+// version was deleted (all_versions), a version written since is not
+// among them.
+func (o *objectStore) deleteKeyVersions(ctx context.Context, key string, ids []types.ObjectIdentifier) error {
 	for len(ids) > 0 {
 		n := min(len(ids), 1000)
 		out, err := o.c.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(o.bucket), Delete: &types.Delete{Objects: ids[:n], Quiet: aws.Bool(true)}})
@@ -836,7 +826,7 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 	switch v := aws.ToString(out.VersionId); {
 	case v == "" || v == "null":
 	case len(old) > 0:
-		if err := o.deleteOlder(ctx, key, old); err != nil {
+		if err := o.deleteKeyVersions(ctx, key, old); err != nil {
 			return cw.n, fmt.Errorf("rewrote %s, but: %w", path, err)
 		}
 	case !o.versioned(ctx):
