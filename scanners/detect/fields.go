@@ -600,13 +600,37 @@ func maskLen(v []byte, classes map[string]bool) int {
 	case bytes.HasPrefix(rest, []byte(":erased]")):
 		return k + len(":erased]")
 	case bytes.HasPrefix(rest, []byte(":…")):
-		for t := len(":…"); t < len(rest) && t < 300; t++ {
-			switch rest[t] {
-			case ']':
-				return k + t + 1
-			case ' ', '\t', '\n', '[':
+		// Only the tails finding.Redaction writes: the last four digits
+		// of a number, or "@" and the domain of an email. Anything longer
+		// (a whole card number, an address before its "@") is not a mask
+		// but data shaped like one.
+		t := len(":…")
+		if n := maskTail(rest[t:]); n > 0 {
+			return k + t + n
+		}
+	}
+	return 0
+}
+
+// maskTail returns the length of the tail of a partial mask at the start
+// of b, "1234]" or "@example.com]" with its closing bracket, or 0.
+func maskTail(b []byte) int {
+	if len(b) >= 5 && isDigit(b[0]) && isDigit(b[1]) && isDigit(b[2]) && isDigit(b[3]) && b[4] == ']' {
+		return 5
+	}
+	if len(b) < 3 || b[0] != '@' {
+		return 0
+	}
+	for t := 1; t < len(b) && t < 256; t++ {
+		switch c := b[t]; {
+		case c == ']':
+			if t == 1 {
 				return 0
 			}
+			return t + 1
+		case isLower[c] || isDigit(c) || c >= 'A' && c <= 'Z' || c == '.' || c == '-' || c == '_':
+		default:
+			return 0
 		}
 	}
 	return 0

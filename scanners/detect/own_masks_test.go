@@ -42,6 +42,11 @@ func TestOwnMasksAreNeverFindings(t *testing.T) {
 		{"value", "vaultkey=hunter2\n", []string{"secret=hunter2"}},
 		{"bracketed value", "vaultpin=[9731]\n", []string{"secret=[9731]"}},
 		{"word outside a mask", "credential rotated\n", []string{"word=credential"}},
+		// Data shaped like a mask is not one: piiscan writes four digits
+		// or "@domain" after the ellipsis, never a whole value.
+		{"whole card in a mask shape", "[credit_card:…4111111111111111]\n", []string{"credit_card=4111111111111111"}},
+		{"whole email in a mask shape", "[email:…alice.smith@gmail.com]\n", []string{"email=alice.smith@gmail.com"}},
+		{"address after the at", "x[email:…@carol.white@hotmail.com]\n", []string{"email=carol.white@hotmail.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
