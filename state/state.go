@@ -337,24 +337,6 @@ func (s *Store) Seen(route, location, rule, fingerprint string) (Seen, bool) {
 	return v, found
 }
 
-// EachSeen calls fn for every violation remembered for route, in the
-// order of their keys, inside a read transaction (fn must not write to
-// the store). It reads them all: a job looks for reminders with EachDue.
-func (s *Store) EachSeen(route string, fn func(Seen)) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSeen).Bucket([]byte(route))
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, data []byte) error {
-			if v, err := decodeSeen(k, data); err == nil {
-				fn(v)
-			}
-			return nil
-		})
-	})
-}
-
 // OutboxEntry is an alert waiting to be delivered.
 type OutboxEntry struct {
 	ID        uint64          `json:"-"`
