@@ -318,20 +318,9 @@ func (v *Seen) UnmarshalJSON(b []byte) error {
 }
 
 // Seen returns what is known of a violation on a route.
-func (s *Store) Seen(route, location, rule, fingerprint string) (Seen, bool) {
-	var v Seen
-	found := false
-	s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSeen).Bucket([]byte(route))
-		if b == nil {
-			return nil
-		}
-		key := seenKey(location, rule, fingerprint)
-		if data := b.Get(key); data != nil {
-			var err error
-			v, err = decodeSeen(key, data)
-			found = err == nil
-		}
+func (s *Store) Seen(route, location, rule, fingerprint string) (v Seen, found bool) {
+	s.ViewSeen(route, func(get func(location, rule, fingerprint string) (Seen, bool)) error {
+		v, found = get(location, rule, fingerprint)
 		return nil
 	})
 	return v, found
