@@ -504,12 +504,6 @@ func (v *runViolations) underMissing(path string) bool {
 	return false
 }
 
-// has reports whether the run found the violation.
-func (v *runViolations) has(location, rule, fingerprint string) bool {
-	_, ok := v.ids[v.id(location, rule, fingerprint)]
-	return ok
-}
-
 // commit decides, per route, which violations found since the last
 // checkpoint are new and which are due for a reminder, and saves that
 // with the scan positions and the alerts in one transaction. The final
@@ -566,10 +560,16 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 		// Violations found by earlier runs in data this run did not read
 		// again are still there as long as their file is.
 		var gone, due []state.Seen
+		var dueIDs [][2]uint64 // of due, hashed once
 		if final && route.RemindAfter > 0 && !res.Cancelled {
 			err := r.State.EachDue(route.Name, now.Add(-route.RemindAfter), func(p state.Seen) error {
-				if jobCovers(job, p.Location) && !found.has(p.Location, p.Rule, p.Fingerprint) {
+				if !jobCovers(job, p.Location) {
+					return nil
+				}
+				id := found.id(p.Location, p.Rule, p.Fingerprint)
+				if _, ok := found.ids[id]; !ok { // not found by this run
 					due = append(due, p)
+					dueIDs = append(dueIDs, id)
 				}
 				return nil
 			})
@@ -577,7 +577,7 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 				return fmt.Errorf("reading the state: %w", err)
 			}
 		}
-		for _, p := range due {
+		for i, p := range due {
 			if file, _ := source.TopFile(p.Path); !bucket.IsURL(file) {
 				if found.underMissing(file) {
 					continue // not there this run, and not known to be gone
@@ -592,7 +592,7 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 			vs = append(vs, v)
 			p.LastSent = now
 			seen = append(seen, p)
-			if id := found.id(p.Location, p.Rule, p.Fingerprint); !remindedIDs[id] {
+			if id := dueIDs[i]; !remindedIDs[id] {
 				remindedIDs[id] = true
 				reminded++
 			}
