@@ -85,21 +85,21 @@ func (d *Deliverer) Deliver(ctx context.Context, c *config.Config) Delivery {
 	if err != nil {
 		return Delivery{Failed: []error{fmt.Errorf("reading the outbox: %w", err)}}
 	}
-	routes := map[string]bool{}
+	routes := map[string]*config.Route{}
 	for _, e := range box {
-		if c.RouteByName(e.Route) == nil {
+		route := c.RouteByName(e.Route)
+		if route == nil {
 			d.unknownRoute(e)
 			continue
 		}
-		routes[e.Route] = true
+		routes[e.Route] = route
 	}
 	var (
 		mu  sync.Mutex
 		out Delivery
 		wg  sync.WaitGroup
 	)
-	for name := range routes {
-		route := c.RouteByName(name)
+	for name, route := range routes {
 		if !d.claim(name, c) {
 			continue
 		}
@@ -267,7 +267,7 @@ func (d *Deliverer) sink(route *config.Route) (alert.Sink, error) {
 	}
 	mk := d.Sink
 	if mk == nil {
-		mk = func(rt *config.Route) (alert.Sink, error) { return alert.New(rt, alert.Options{Hostname: hostname()}) }
+		mk = func(rt *config.Route) (alert.Sink, error) { return alert.New(rt, alert.Options{}) } // Hostname: os.Hostname
 	}
 	s, err := mk(route)
 	if err != nil {
