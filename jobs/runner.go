@@ -399,7 +399,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 			m.Unreadable.WithLabelValues(job.Name).Add(float64(res.Unreadable()))
 		}
 	}
-	res.Violations = found.count
+	res.Violations = len(found.ids)
 	if out != nil {
 		ferr, merr := r.Sharding.Finish(ctx, out, stats, err == nil && ctx.Err() == nil, c, r.Version, log)
 		if ferr != nil {
@@ -454,7 +454,6 @@ type runViolations struct {
 	seeds [2]maphash.Seed
 	ids   map[[2]uint64]struct{}
 	batch []*finding.Finding // since the last checkpoint
-	count int
 	// missing are the job's paths that do not exist this run: violations
 	// remembered under them are neither reminded of nor forgotten.
 	missing []string
@@ -490,7 +489,6 @@ func (v *runViolations) add(f *finding.Finding) {
 	c := *f
 	c.Value = "" // never kept
 	v.batch = append(v.batch, &c)
-	v.count++
 }
 
 // underMissing reports whether path is under one of the job's paths that
