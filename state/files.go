@@ -461,18 +461,20 @@ func (t *Tracker) save(tx *bolt.Tx) error {
 	tx.OnCommit(func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		for _, c := range files {
-			if t.dirty[c.path] == c.seq {
-				delete(t.dirty, c.path)
-			}
-		}
-		for _, c := range objects {
-			if t.dirtyObjects[c.path] == c.seq {
-				delete(t.dirtyObjects, c.path)
-			}
-		}
+		saved(t.dirty, files)
+		saved(t.dirtyObjects, objects)
 	})
 	return nil
+}
+
+// saved forgets, of dirty, the changes that were written unless they
+// changed again since.
+func saved(dirty map[string]uint64, written []fileChange) {
+	for _, c := range written {
+		if dirty[c.path] == c.seq {
+			delete(dirty, c.path)
+		}
+	}
 }
 
 // jobBucket returns job's bucket under parent; with create it makes one
