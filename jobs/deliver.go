@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -278,9 +277,4 @@ func (d *Deliverer) sink(route *config.Route) (alert.Sink, error) {
 	}
 	d.sinks[route.Name] = sinkOf{route, s}
 	return s, nil
-}
-
-func hostname() string {
-	h, _ := os.Hostname()
-	return h
 }

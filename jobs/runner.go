@@ -634,6 +634,12 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 	return nil
 }
 
+// hostname names this machine in the alerts a job queues.
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
+
 func jobCovers(job *config.Job, location string) bool {
 	return len(job.Locations) == 0 || slices.Contains(job.Locations, location)
 }
