@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
@@ -85,21 +84,21 @@ func (d *Deliverer) Deliver(ctx context.Context, c *config.Config) Delivery {
 	if err != nil {
 		return Delivery{Failed: []error{fmt.Errorf("reading the outbox: %w", err)}}
 	}
-	routes := map[string]bool{}
+	routes := map[string]*config.Route{}
 	for _, e := range box {
-		if c.RouteByName(e.Route) == nil {
+		route := c.RouteByName(e.Route)
+		if route == nil {
 			d.unknownRoute(e)
 			continue
 		}
-		routes[e.Route] = true
+		routes[e.Route] = route
 	}
 	var (
 		mu  sync.Mutex
 		out Delivery
 		wg  sync.WaitGroup
 	)
-	for name := range routes {
-		route := c.RouteByName(name)
+	for name, route := range routes {
 		if !d.claim(name, c) {
 			continue
 		}
@@ -267,7 +266,7 @@ func (d *Deliverer) sink(route *config.Route) (alert.Sink, error) {
 	}
 	mk := d.Sink
 	if mk == nil {
-		mk = func(rt *config.Route) (alert.Sink, error) { return alert.New(rt, alert.Options{Hostname: hostname()}) }
+		mk = func(rt *config.Route) (alert.Sink, error) { return alert.New(rt, alert.Options{}) } // Hostname: os.Hostname
 	}
 	s, err := mk(route)
 	if err != nil {
@@ -278,9 +277,4 @@ func (d *Deliverer) sink(route *config.Route) (alert.Sink, error) {
 	}
 	d.sinks[route.Name] = sinkOf{route, s}
 	return s, nil
-}
-
-func hostname() string {
-	h, _ := os.Hostname()
-	return h
 }

@@ -399,7 +399,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 			m.Unreadable.WithLabelValues(job.Name).Add(float64(res.Unreadable()))
 		}
 	}
-	res.Violations = found.count
+	res.Violations = len(found.ids)
 	if out != nil {
 		ferr, merr := r.Sharding.Finish(ctx, out, stats, err == nil && ctx.Err() == nil, c, r.Version, log)
 		if ferr != nil {
@@ -454,7 +454,6 @@ type runViolations struct {
 	seeds [2]maphash.Seed
 	ids   map[[2]uint64]struct{}
 	batch []*finding.Finding // since the last checkpoint
-	count int
 	// missing are the job's paths that do not exist this run: violations
 	// remembered under them are neither reminded of nor forgotten.
 	missing []string
@@ -490,7 +489,6 @@ func (v *runViolations) add(f *finding.Finding) {
 	c := *f
 	c.Value = "" // never kept
 	v.batch = append(v.batch, &c)
-	v.count++
 }
 
 // underMissing reports whether path is under one of the job's paths that
@@ -502,12 +500,6 @@ func (v *runViolations) underMissing(path string) bool {
 		}
 	}
 	return false
-}
-
-// has reports whether the run found the violation.
-func (v *runViolations) has(location, rule, fingerprint string) bool {
-	_, ok := v.ids[v.id(location, rule, fingerprint)]
-	return ok
 }
 
 // commit decides, per route, which violations found since the last
@@ -566,10 +558,16 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 		// Violations found by earlier runs in data this run did not read
 		// again are still there as long as their file is.
 		var gone, due []state.Seen
+		var dueIDs [][2]uint64 // of due, hashed once
 		if final && route.RemindAfter > 0 && !res.Cancelled {
 			err := r.State.EachDue(route.Name, now.Add(-route.RemindAfter), func(p state.Seen) error {
-				if jobCovers(job, p.Location) && !found.has(p.Location, p.Rule, p.Fingerprint) {
+				if !jobCovers(job, p.Location) {
+					return nil
+				}
+				id := found.id(p.Location, p.Rule, p.Fingerprint)
+				if _, ok := found.ids[id]; !ok { // not found by this run
 					due = append(due, p)
+					dueIDs = append(dueIDs, id)
 				}
 				return nil
 			})
@@ -577,7 +575,7 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 				return fmt.Errorf("reading the state: %w", err)
 			}
 		}
-		for _, p := range due {
+		for i, p := range due {
 			if file, _ := source.TopFile(p.Path); !bucket.IsURL(file) {
 				if found.underMissing(file) {
 					continue // not there this run, and not known to be gone
@@ -592,7 +590,7 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 			vs = append(vs, v)
 			p.LastSent = now
 			seen = append(seen, p)
-			if id := found.id(p.Location, p.Rule, p.Fingerprint); !remindedIDs[id] {
+			if id := dueIDs[i]; !remindedIDs[id] {
 				remindedIDs[id] = true
 				reminded++
 			}
@@ -634,6 +632,12 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 		log.Debug("checkpoint saved", "violations", len(batch), "alerts_queued", len(commit.Outbox))
 	}
 	return nil
+}
+
+// hostname names this machine in the alerts a job queues.
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
 }
 
 func jobCovers(job *config.Job, location string) bool {

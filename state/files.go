@@ -461,18 +461,30 @@ func (t *Tracker) save(tx *bolt.Tx) error {
 	tx.OnCommit(func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
-		for _, c := range files {
-			if t.dirty[c.path] == c.seq {
-				delete(t.dirty, c.path)
-			}
-		}
-		for _, c := range objects {
-			if t.dirtyObjects[c.path] == c.seq {
-				delete(t.dirtyObjects, c.path)
-			}
-		}
+		saved(t.dirty, files)
+		saved(t.dirtyObjects, objects)
 	})
 	return nil
+}
+
+// saved forgets, of dirty, the changes that were written unless they
+// changed again since.
+func saved(dirty map[string]uint64, written []fileChange) {
+	for _, c := range written {
+		if dirty[c.path] == c.seq {
+			delete(dirty, c.path)
+		}
+	}
+}
+
+// jobBucket returns job's bucket under parent; with create it makes one
+// the state does not have yet, else it returns nil for it.
+func jobBucket(tx *bolt.Tx, parent []byte, job string, create bool) (*bolt.Bucket, error) {
+	b := tx.Bucket(parent).Bucket([]byte(job))
+	if b != nil || !create {
+		return b, nil
+	}
+	return tx.Bucket(parent).CreateBucket([]byte(job))
 }
 
 // saveFiles writes the positions of files that changed, sorted by path,
@@ -481,15 +493,9 @@ func (t *Tracker) save(tx *bolt.Tx) error {
 // earlier device and inode goes if it still points to it. A position the
 // state holds already is not written again.
 func (t *Tracker) saveFiles(tx *bolt.Tx, files []fileChange, complete bool, visited map[string]bool) error {
-	fb := tx.Bucket(bucketFiles).Bucket([]byte(t.job))
-	if fb == nil {
-		if len(files) == 0 {
-			return nil
-		}
-		var err error
-		if fb, err = tx.Bucket(bucketFiles).CreateBucket([]byte(t.job)); err != nil {
-			return err
-		}
+	fb, err := jobBucket(tx, bucketFiles, t.job, len(files) > 0)
+	if fb == nil || err != nil {
+		return err
 	}
 	fb.FillPercent = filesFillPercent
 	// What to write is worked out first, and written in the order of
@@ -631,15 +637,9 @@ func sweepFiles(fb *bolt.Bucket, visited map[string]bool) error {
 // forgets the objects the scan did not visit, and raw ETags of older
 // piiscans it did not check.
 func (t *Tracker) saveObjects(tx *bolt.Tx, objects []fileChange, complete bool, visited map[string]bool) error {
-	ob := tx.Bucket(bucketObjects).Bucket([]byte(t.job))
-	if ob == nil {
-		if len(objects) == 0 {
-			return nil
-		}
-		var err error
-		if ob, err = tx.Bucket(bucketObjects).CreateBucket([]byte(t.job)); err != nil {
-			return err
-		}
+	ob, err := jobBucket(tx, bucketObjects, t.job, len(objects) > 0)
+	if ob == nil || err != nil {
+		return err
 	}
 	for _, c := range objects {
 		d := []byte(t.versionDigest(c.etag))

@@ -79,13 +79,11 @@ func decodeSeen(key, data []byte) (Seen, error) {
 	if len(data) == 0 || data[0] != seenFormat {
 		return Seen{}, errBadSeen
 	}
-	d := decoder{b: data[1:]}
-	nloc, nrule := d.uvarint(), d.uvarint()
-	first, firstNano := d.varint(), d.uvarint()
-	last, lastNano := d.varint(), d.uvarint()
+	d, h := readSeenHeader(data)
+	nloc, nrule := h.nloc, h.nrule
 	line := d.varint()
 	v.Class, v.Severity, v.Path, v.Masked = d.string(), d.string(), d.string(), d.string()
-	if d.bad || len(d.b) != 0 || firstNano >= 1e9 || lastNano >= 1e9 || line < math.MinInt || line > math.MaxInt ||
+	if d.bad || len(d.b) != 0 || h.firstNano >= 1e9 || h.lastNano >= 1e9 || line < math.MinInt || line > math.MaxInt ||
 		nloc > uint64(len(key)) || nrule > uint64(len(key))-nloc || uint64(len(key))-nloc-nrule < 2 ||
 		key[nloc] != 0 || key[nloc+1+nrule] != 0 {
 		return Seen{}, errBadSeen
@@ -93,8 +91,8 @@ func decodeSeen(key, data []byte) (Seen, error) {
 	v.Location = string(key[:nloc])
 	v.Rule = string(key[nloc+1 : nloc+1+nrule])
 	v.Fingerprint = string(key[nloc+2+nrule:])
-	v.First = time.Unix(first, int64(firstNano)).UTC()
-	v.LastSent = time.Unix(first+last, int64(lastNano)).UTC()
+	v.First = time.Unix(h.first, int64(h.firstNano)).UTC()
+	v.LastSent = time.Unix(h.first+h.last, int64(h.lastNano)).UTC()
 	v.Line = int(line)
 	return v, nil
 }
@@ -103,18 +101,33 @@ func decodeSeen(key, data []byte) (Seen, error) {
 // rest of a compact one.
 func lastSentOf(key, data []byte) (time.Time, bool) {
 	if len(data) > 0 && data[0] == seenFormat {
-		d := decoder{b: data[1:]}
-		d.uvarint()
-		d.uvarint()
-		first, _ := d.varint(), d.uvarint()
-		last, lastNano := d.varint(), d.uvarint()
-		if d.bad || lastNano >= 1e9 {
+		d, h := readSeenHeader(data)
+		if d.bad || h.lastNano >= 1e9 {
 			return time.Time{}, false
 		}
-		return time.Unix(first+last, int64(lastNano)).UTC(), true
+		return time.Unix(h.first+h.last, int64(h.lastNano)).UTC(), true
 	}
 	v, err := decodeSeen(key, data)
 	return v.LastSent, err == nil
+}
+
+// seenHeader is the start of a compact value: the lengths that split
+// its key, First and LastSent.
+type seenHeader struct {
+	nloc, nrule         uint64
+	first, last         int64
+	firstNano, lastNano uint64
+}
+
+// readSeenHeader reads the header of the compact value data (which
+// starts with seenFormat) and returns the decoder positioned after it.
+func readSeenHeader(data []byte) (decoder, seenHeader) {
+	d := decoder{b: data[1:]}
+	var h seenHeader
+	h.nloc, h.nrule = d.uvarint(), d.uvarint()
+	h.first, h.firstNano = d.varint(), d.uvarint()
+	h.last, h.lastNano = d.varint(), d.uvarint()
+	return d, h
 }
 
 // decoder reads varints and strings, remembering the first failure.

@@ -318,41 +318,12 @@ func (v *Seen) UnmarshalJSON(b []byte) error {
 }
 
 // Seen returns what is known of a violation on a route.
-func (s *Store) Seen(route, location, rule, fingerprint string) (Seen, bool) {
-	var v Seen
-	found := false
-	s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSeen).Bucket([]byte(route))
-		if b == nil {
-			return nil
-		}
-		key := seenKey(location, rule, fingerprint)
-		if data := b.Get(key); data != nil {
-			var err error
-			v, err = decodeSeen(key, data)
-			found = err == nil
-		}
+func (s *Store) Seen(route, location, rule, fingerprint string) (v Seen, found bool) {
+	s.ViewSeen(route, func(get func(location, rule, fingerprint string) (Seen, bool)) error {
+		v, found = get(location, rule, fingerprint)
 		return nil
 	})
 	return v, found
-}
-
-// EachSeen calls fn for every violation remembered for route, in the
-// order of their keys, inside a read transaction (fn must not write to
-// the store). It reads them all: a job looks for reminders with EachDue.
-func (s *Store) EachSeen(route string, fn func(Seen)) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSeen).Bucket([]byte(route))
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, data []byte) error {
-			if v, err := decodeSeen(k, data); err == nil {
-				fn(v)
-			}
-			return nil
-		})
-	})
 }
 
 // OutboxEntry is an alert waiting to be delivered.
