@@ -89,7 +89,7 @@ func (x *Executor) store(loc *config.Location, path string) (Store, error) {
 		if st := x.stores[key]; st != nil {
 			return st, nil
 		}
-		st := &objectStore{c: x.Objects, bucket: name, allVersions: loc.AllVersions}
+		st := &objectStore{c: x.Objects, bucket: name, allVersions: loc.AllVersions, mtimeKey: mtimeKey(x.Config)}
 		x.remember(key, st)
 		return st, nil
 	}

@@ -3,6 +3,9 @@ package retention
 import (
 	"cmp"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -35,6 +39,8 @@ type objectStore struct {
 	// versioning caches whether the bucket has versioning enabled (see
 	// versioned).
 	versioning *bool
+	// mtimeKey signs OriginalMtimeMeta (see mtimeKey).
+	mtimeKey []byte
 }
 
 func (o *objectStore) Close() error { return nil }
@@ -677,54 +683,98 @@ func commonPrefix(a, b string) string {
 // OriginalMtimeMeta is the user metadata (x-amz-meta-piiscan-original-mtime)
 // in which a rewrite by piiscan (redact, erase, record filtering) keeps an
 // object's modification time from before its first rewrite, as RFC 3339
-// with nanoseconds in UTC: rewriting the data does not make it younger.
+// with nanoseconds in UTC and a keyed signature: rewriting the data does
+// not make it younger. Anyone who can write to the bucket can write
+// metadata, so only a value signed for this bucket and key with the
+// fingerprint key counts (see mtimeKey): a forged or copied one would
+// otherwise age new data past its retention.
 const OriginalMtimeMeta = "piiscan-original-mtime"
 
+// mtimeKey returns the key OriginalMtimeMeta is signed with, derived from
+// the fingerprint key, or nil when there is none (then no value is
+// written or trusted).
+func mtimeKey(c *config.Config) []byte {
+	if c == nil {
+		return nil
+	}
+	key, _, err := c.FingerprintKey()
+	if err != nil {
+		return nil
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("piiscan original mtime v1"))
+	return m.Sum(nil)
+}
+
+// mtimeSignature signs t for the object bucket/key.
+func mtimeSignature(mkey []byte, bucketName, key, t string) string {
+	m := hmac.New(sha256.New, mkey)
+	m.Write([]byte(bucketName + "\x00" + key + "\x00" + t))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// stampMtime is the OriginalMtimeMeta value of t for the object
+// bucket/key.
+func stampMtime(mkey []byte, bucketName, key string, t time.Time) string {
+	ts := t.UTC().Format(time.RFC3339Nano)
+	return ts + " " + mtimeSignature(mkey, bucketName, key, ts)
+}
+
 // originalMtime returns the time an object's metadata keeps in
-// OriginalMtimeMeta, if any is there and readable.
-func originalMtime(meta map[string]string) (time.Time, bool) {
+// OriginalMtimeMeta, if one is there, readable and signed for the object
+// bucket/key with mkey.
+func originalMtime(meta map[string]string, mkey []byte, bucketName, key string) (time.Time, bool) {
+	if mkey == nil {
+		return time.Time{}, false
+	}
 	for k, v := range meta {
-		if strings.EqualFold(k, OriginalMtimeMeta) {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			return t, err == nil
+		if !strings.EqualFold(k, OriginalMtimeMeta) {
+			continue
 		}
+		ts, sig, ok := strings.Cut(v, " ")
+		if !ok || !hmac.Equal([]byte(sig), []byte(mtimeSignature(mkey, bucketName, key, ts))) {
+			return time.Time{}, false
+		}
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		return t, err == nil
 	}
 	return time.Time{}, false
 }
 
 // keepOriginalMtime returns a copy of an object's metadata that keeps its
-// original modification time: the one a rewrite kept before, or else
-// lastModified. The earlier of the two wins, so metadata never makes an
-// object younger than S3 says it is.
-func keepOriginalMtime(meta map[string]string, lastModified time.Time) map[string]string {
-	orig, ok := originalMtime(meta)
-	if !ok || !lastModified.IsZero() && lastModified.Before(orig) {
-		orig = lastModified
-	}
+// original modification time: the one a rewrite kept before (when its
+// signature holds), or else lastModified. The earlier of the two wins, so
+// metadata never makes an object younger than S3 says it is. An unsigned
+// or forged value is replaced.
+func keepOriginalMtime(meta map[string]string, lastModified time.Time, mkey []byte, bucketName, key string) map[string]string {
 	out := maps.Clone(meta)
-	if orig.IsZero() {
-		return out
-	}
-	if out == nil {
-		out = map[string]string{}
-	}
 	for k := range out {
 		if strings.EqualFold(k, OriginalMtimeMeta) {
 			delete(out, k)
 		}
 	}
-	out[OriginalMtimeMeta] = orig.UTC().Format(time.RFC3339Nano)
+	orig, ok := originalMtime(meta, mkey, bucketName, key)
+	if !ok || !lastModified.IsZero() && lastModified.Before(orig) {
+		orig = lastModified
+	}
+	if orig.IsZero() || mkey == nil {
+		return out
+	}
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[OriginalMtimeMeta] = stampMtime(mkey, bucketName, key, orig)
 	return out
 }
 
 // objectModTime returns the modification time retention counts for the
 // object at path, listed with lastModified: the original time a rewrite
-// by piiscan kept in its metadata when that is earlier. It costs a HEAD;
-// when that fails, lastModified stands (the object looks younger, never
-// older, so nothing is deleted early).
-func objectModTime(ctx context.Context, objects *bucket.Client, path string, lastModified time.Time) time.Time {
+// by piiscan kept in its metadata when that is signed and earlier. It
+// costs a HEAD; when that fails, lastModified stands (the object looks
+// younger, never older, so nothing is deleted early).
+func objectModTime(ctx context.Context, objects *bucket.Client, mkey []byte, path string, lastModified time.Time) time.Time {
 	b, key, err := bucket.ParseURL(path)
-	if err != nil || objects == nil {
+	if err != nil || objects == nil || mkey == nil {
 		return lastModified
 	}
 	h, err := objects.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
@@ -732,7 +782,7 @@ func objectModTime(ctx context.Context, objects *bucket.Client, path string, las
 		slog.Debug("original modification time not read", "path", path, "err", err)
 		return lastModified
 	}
-	if orig, ok := originalMtime(h.Metadata); ok && orig.Before(lastModified) {
+	if orig, ok := originalMtime(h.Metadata, mkey, b, key); ok && orig.Before(lastModified) {
 		return orig
 	}
 	return lastModified
@@ -785,7 +835,7 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 		Bucket: aws.String(o.bucket), Key: aws.String(key), Body: tmp, ContentLength: aws.Int64(cw.n),
 		ContentType: head.ContentType, ContentEncoding: head.ContentEncoding, ContentDisposition: head.ContentDisposition,
 		ContentLanguage: head.ContentLanguage, CacheControl: head.CacheControl,
-		Metadata:             keepOriginalMtime(head.Metadata, aws.ToTime(head.LastModified)),
+		Metadata:             keepOriginalMtime(head.Metadata, aws.ToTime(head.LastModified), o.mtimeKey, o.bucket, key),
 		ServerSideEncryption: head.ServerSideEncryption, SSEKMSKeyId: head.SSEKMSKeyId,
 		BucketKeyEnabled: head.BucketKeyEnabled,
 	}

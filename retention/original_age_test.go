@@ -72,11 +72,26 @@ func TestRedactedObjectKeepsItsOriginalAge(t *testing.T) {
 	s.Bucket(t, "age")
 	const pii = "login user=alice password=hunter2!Secret\n"
 	s.Put(t, "age", "logs/fresh.log", []byte(pii))
-	tenDays := time.Now().Add(-10 * day).UTC().Truncate(time.Millisecond)
-	if _, err := s.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("age"), Key: aws.String("logs/old.log"),
-		Body: strings.NewReader(pii), Metadata: map[string]string{OriginalMtimeMeta: tenDays.Format(time.RFC3339Nano)}}); err != nil {
-		t.Fatal(err)
+	c := defaultRulesWith(t, "", `locations:
+  - {name: logs, paths: ["s3://age/logs/"], allowed: [ip_address], disallowed: redact, retention: {max_age: 7d}}
+`)
+	mkey := mtimeKey(c)
+	if mkey == nil {
+		t.Fatal("no key to sign the original time with")
 	}
+	tenDays := time.Now().Add(-10 * day).UTC().Truncate(time.Millisecond)
+	put := func(key, body, meta string) {
+		t.Helper()
+		if _, err := s.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("age"), Key: aws.String(key),
+			Body: strings.NewReader(body), Metadata: map[string]string{OriginalMtimeMeta: meta}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An earlier rewrite's time; a forged one, unsigned; a copy of a
+	// signed one under another key (aws s3 cp keeps metadata).
+	put("logs/old.log", pii, stampMtime(mkey, "age", "logs/old.log", tenDays))
+	put("logs/forged.log", "nothing here\n", "2000-01-01T00:00:00Z")
+	put("logs/copy.log", "nothing here\n", stampMtime(mkey, "age", "logs/old.log", tenDays))
 	head := func(key string) *s3.HeadObjectOutput {
 		t.Helper()
 		h, err := s.Client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("age"), Key: aws.String(key)})
@@ -87,9 +102,6 @@ func TestRedactedObjectKeepsItsOriginalAge(t *testing.T) {
 	}
 	freshPut := aws.ToTime(head("logs/fresh.log").LastModified)
 
-	c := defaultRulesWith(t, "", `locations:
-  - {name: logs, paths: ["s3://age/logs/"], allowed: [ip_address], disallowed: redact, retention: {max_age: 7d}}
-`)
 	e, err := c.Engine()
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +134,7 @@ func TestRedactedObjectKeepsItsOriginalAge(t *testing.T) {
 		if body, _ := objectBody(t, s.Client(), "age", key); !strings.Contains(body, "[credential]") {
 			t.Errorf("%s not redacted: %q", key, body)
 		}
-		got, ok := originalMtime(h.Metadata)
+		got, ok := originalMtime(h.Metadata, mkey, "age", key)
 		if !ok || !got.Equal(want) {
 			t.Errorf("%s: metadata %v, want %s %v", key, h.Metadata, OriginalMtimeMeta, want)
 		}
@@ -144,5 +156,10 @@ func TestRedactedObjectKeepsItsOriginalAge(t *testing.T) {
 	}
 	if got := actions(purge); got["old.log"] != Delete || got["fresh.log"] != Keep {
 		t.Errorf("4 days on, planned %v, want old.log deleted and fresh.log kept", got)
+	}
+	// Metadata anyone could write, or copied from another object, does not
+	// age new data.
+	if got := actions(purge); got["forged.log"] != Keep || got["copy.log"] != Keep {
+		t.Errorf("4 days on, planned %v, want the forged and the copied times ignored", got)
 	}
 }

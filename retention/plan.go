@@ -359,7 +359,7 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 		// Only an object the listing shows within retention can be
 		// older than it looks; in a from: record location its records
 		// carry their own times.
-		mtime = objectModTime(ctx, objects, path, mtime)
+		mtime = objectModTime(ctx, objects, mtimeKey(c), path, mtime)
 	}
 	age := now.Sub(mtime)
 	cutoff := now.Add(-loc.MaxAge)
