@@ -6,15 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/piiscan/piiscan/internal/s3test"
 	"github.com/piiscan/piiscan/retention/audit"
@@ -56,15 +52,7 @@ enforcement:
   breaker: {max_share: 1}
 `, dir)), 0o644)
 	t.Setenv("PIISCAN_NOW", now.Add(48*time.Hour).Format(time.RFC3339))
-	get := func(b, k string) (string, error) {
-		o, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(k)})
-		if err != nil {
-			return "", err
-		}
-		defer o.Body.Close()
-		data, err := io.ReadAll(o.Body)
-		return string(data), err
-	}
+	get := func(b, k string) (string, error) { return objectText(ctx, c, b, k) }
 
 	code, out, errs := runCLI(t, "", "--config", policy, "purge")
 	if code != exitOK {

@@ -113,15 +113,7 @@ enforcement:
 	if code != exitOK {
 		t.Fatalf("enforce: exit %d\n%s\n%s", code, out, errs)
 	}
-	get := func(b, k string) (string, error) {
-		o, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(k)})
-		if err != nil {
-			return "", err
-		}
-		defer o.Body.Close()
-		data, err := io.ReadAll(o.Body)
-		return string(data), err
-	}
+	get := func(b, k string) (string, error) { return objectText(ctx, c, b, k) }
 	if got, err := get("ret", "logs/app.jsonl"); err != nil || got != fresh {
 		t.Errorf("app.jsonl = %q, %v", got, err)
 	}
@@ -217,4 +209,16 @@ state: {path: %s}
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// objectText reads the object key of bucket b as text, or says why it
+// cannot (a deleted object, say).
+func objectText(ctx context.Context, c *s3.Client, b, key string) (string, error) {
+	o, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
+	if err != nil {
+		return "", err
+	}
+	defer o.Body.Close()
+	data, err := io.ReadAll(o.Body)
+	return string(data), err
 }
