@@ -110,20 +110,10 @@ enforcement:
 // it is redacted and purged by its own name.
 func TestLocalBangNames(t *testing.T) {
 	dir := t.TempDir()
-	old := time.Now().Add(-48 * time.Hour)
 	line := `{"user":"a@example.com","card":"4111 1111 1111 1111","note":"keep me"}` + "\n"
-	write := func(rel string, data []byte) string {
-		p := filepath.Join(dir, rel)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, data, 0o640); err != nil {
-			t.Fatal(err)
-		}
-		os.Chtimes(p, old, old)
-		return p
-	}
-	red := write("red/a!b.log", []byte(line))
-	redDir := write("red/d!/c.log", []byte(line))
-	gone := write("old/a!b.log", []byte("x\n"))
+	red := writeOld(t, dir, "red/a!b.log", line)
+	redDir := writeOld(t, dir, "red/d!/c.log", line)
+	gone := writeOld(t, dir, "old/a!b.log", "x\n")
 	policy := filepath.Join(dir, "rules.yaml")
 	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
 rules:

@@ -22,20 +22,24 @@ import (
 func bangTree(t *testing.T) (policy, clean, dirty string) {
 	t.Helper()
 	dir := t.TempDir()
-	old := time.Now().Add(-48 * time.Hour)
-	write := func(rel, data string) string {
-		p := filepath.Join(dir, rel)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(data), 0o640); err != nil {
-			t.Fatal(err)
-		}
-		os.Chtimes(p, old, old)
-		return p
-	}
-	clean = write("logs/report", bangClean)
-	dirty = write("logs/report!2026-11.log", "paid with 4111 1111 1111 1111 by ada@example.com\n")
+	clean = writeOld(t, dir, "logs/report", bangClean)
+	dirty = writeOld(t, dir, "logs/report!2026-11.log", "paid with 4111 1111 1111 1111 by ada@example.com\n")
 	policy = logsPolicy(t, dir, "redact")
 	return policy, clean, dirty
+}
+
+// writeOld writes data to dir/rel, making its folders, modified two days
+// ago (older than a retention of 1d), and returns its path.
+func writeOld(t *testing.T, dir, rel, data string) string {
+	t.Helper()
+	p := filepath.Join(dir, rel)
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, []byte(data), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(p, old, old)
+	return p
 }
 
 const bangClean = "nothing personal here\n"
