@@ -1,17 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/piiscan/piiscan/internal/s3test"
 )
@@ -109,15 +104,7 @@ enforcement:
 	if code != exitOK {
 		t.Fatalf("redact: exit %d\n%s\n%s", code, out, errs)
 	}
-	get := func(k string) string {
-		o, err := s.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("red"), Key: aws.String(k)})
-		if err != nil {
-			t.Fatalf("%s: %v", k, err)
-		}
-		defer o.Body.Close()
-		data, _ := io.ReadAll(o.Body)
-		return string(data)
-	}
+	get := func(k string) string { return string(s.Get(t, "red", k)) }
 	if got := get("report!2026-11.log"); got != "paid with [credit_card:…1111] by ada@example.com\n" {
 		t.Errorf("redact left the object as:\n%s", got)
 	}
