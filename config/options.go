@@ -387,32 +387,31 @@ func (c *Config) keyError(from string, err error) error {
 }
 
 // configuredKey finds the key FingerprintKey describes, or nil when there
-// is none and none could be stored.
+// is none and none could be stored. KeySource decides where it looks, so
+// that the two never disagree on the order.
 func (c *Config) configuredKey() (key []byte, from string, err error) {
-	if k := os.Getenv(EnvPrefix + "_FINGERPRINT_KEY"); k != "" {
-		return []byte(k), EnvPrefix + "_FINGERPRINT_KEY", nil
-	}
-	fp := c.File.Fingerprint
-	if fp.Key != "" {
-		return []byte(fp.Key), c.Name + ": fingerprint.key", nil
-	}
-	if fp.KeyFile != "" {
-		k, err := os.ReadFile(fp.KeyFile)
+	src, file := c.KeySource()
+	switch src {
+	case KeyFromEnv:
+		return []byte(os.Getenv(EnvPrefix + "_FINGERPRINT_KEY")), EnvPrefix + "_FINGERPRINT_KEY", nil
+	case KeyFromConfig:
+		return []byte(c.File.Fingerprint.Key), c.Name + ": fingerprint.key", nil
+	case KeyFromFile:
+		k, err := os.ReadFile(file)
 		if err != nil {
 			return nil, "", &Error{Source: c.Name, Line: c.doc.line("fingerprint", "key_file"), Key: "fingerprint.key_file", Msg: err.Error()}
 		}
 		k = bytes.TrimSpace(k)
 		if len(k) == 0 {
-			return nil, "", &Error{Source: c.Name, Line: c.doc.line("fingerprint", "key_file"), Key: "fingerprint.key_file", Msg: fp.KeyFile + " is empty"}
+			return nil, "", &Error{Source: c.Name, Line: c.doc.line("fingerprint", "key_file"), Key: "fingerprint.key_file", Msg: file + " is empty"}
 		}
-		return k, fp.KeyFile, nil
-	}
-	if p := DefaultKeyFile(); p != "" {
-		if k, err := os.ReadFile(p); err == nil && len(bytes.TrimSpace(k)) > 0 {
-			return bytes.TrimSpace(k), p, nil
+		return k, file, nil
+	case KeyFromUserFile, KeyCreated:
+		if k, err := os.ReadFile(file); err == nil && len(bytes.TrimSpace(k)) > 0 {
+			return bytes.TrimSpace(k), file, nil
 		}
-		if k, err := newKeyFile(p); err == nil {
-			return k, p + " (new)", nil
+		if k, err := newKeyFile(file); err == nil {
+			return k, file + " (new)", nil
 		}
 	}
 	return nil, "", nil

@@ -196,7 +196,7 @@ func (h Hold) Covers(path string) bool {
 // specificity), the first declared on a tie. Files and objects are placed
 // alike.
 func (c *Config) LocationOf(path string) *Location {
-	wd := workDir()
+	wd := workDir(path)
 	var best *Location
 	bestScore := -1
 	for _, l := range c.Locations {
@@ -249,11 +249,16 @@ func (l *Location) MissingRoots() []string {
 // /var/log/app/x, not /var/log/app-old/x; s3://b/app holds s3://b/app/x,
 // not s3://b/app-archive/x); a glob contains what it matches. Several
 // locations may contain a path: LocationOf says which one it belongs to.
-func (l *Location) Contains(path string) bool { return l.specificity(path, workDir()) >= 0 }
+func (l *Location) Contains(path string) bool { return l.specificity(path, workDir(path)) >= 0 }
 
 // workDir is the working directory relative paths are resolved against
-// ("" when it cannot be told).
-func workDir() string {
+// when matching path ("" when it cannot be told). An s3:// URL meets no
+// local pattern, so it gets "" without asking the system (os.Getwd
+// stats two directories; Contains runs once per listed object).
+func workDir(path string) string {
+	if strings.HasPrefix(path, "s3://") {
+		return ""
+	}
 	wd, err := filepath.Abs(".")
 	if err != nil {
 		return ""

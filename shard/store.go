@@ -348,8 +348,7 @@ func (s *Store) Location(name string) string {
 // keeping its permissions; a device or named pipe is written in place; a
 // link is followed to its target, unless another user planted it in a
 // shared sticky directory (output.ErrUnsafe). Missing directories are
-// made. An
-// object appears whole when committed.
+// made. An object appears whole when committed.
 func CreateAt(ctx context.Context, dest string, objects *bucket.Client) (*Pending, error) {
 	if !bucket.IsURL(dest) {
 		if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {

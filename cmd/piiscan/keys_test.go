@@ -6,15 +6,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/piiscan/piiscan/internal/s3test"
 	"github.com/piiscan/piiscan/retention/audit"
@@ -56,15 +52,7 @@ enforcement:
   breaker: {max_share: 1}
 `, dir)), 0o644)
 	t.Setenv("PIISCAN_NOW", now.Add(48*time.Hour).Format(time.RFC3339))
-	get := func(b, k string) (string, error) {
-		o, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(k)})
-		if err != nil {
-			return "", err
-		}
-		defer o.Body.Close()
-		data, err := io.ReadAll(o.Body)
-		return string(data), err
-	}
+	get := func(b, k string) (string, error) { return objectText(ctx, c, b, k) }
 
 	code, out, errs := runCLI(t, "", "--config", policy, "purge")
 	if code != exitOK {
@@ -122,20 +110,10 @@ enforcement:
 // it is redacted and purged by its own name.
 func TestLocalBangNames(t *testing.T) {
 	dir := t.TempDir()
-	old := time.Now().Add(-48 * time.Hour)
 	line := `{"user":"a@example.com","card":"4111 1111 1111 1111","note":"keep me"}` + "\n"
-	write := func(rel string, data []byte) string {
-		p := filepath.Join(dir, rel)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, data, 0o640); err != nil {
-			t.Fatal(err)
-		}
-		os.Chtimes(p, old, old)
-		return p
-	}
-	red := write("red/a!b.log", []byte(line))
-	redDir := write("red/d!/c.log", []byte(line))
-	gone := write("old/a!b.log", []byte("x\n"))
+	red := writeOld(t, dir, "red/a!b.log", line)
+	redDir := writeOld(t, dir, "red/d!/c.log", line)
+	gone := writeOld(t, dir, "old/a!b.log", "x\n")
 	policy := filepath.Join(dir, "rules.yaml")
 	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
 rules:

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/piiscan/piiscan/internal/s3test"
 )
@@ -22,20 +17,24 @@ import (
 func bangTree(t *testing.T) (policy, clean, dirty string) {
 	t.Helper()
 	dir := t.TempDir()
-	old := time.Now().Add(-48 * time.Hour)
-	write := func(rel, data string) string {
-		p := filepath.Join(dir, rel)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(data), 0o640); err != nil {
-			t.Fatal(err)
-		}
-		os.Chtimes(p, old, old)
-		return p
-	}
-	clean = write("logs/report", bangClean)
-	dirty = write("logs/report!2026-11.log", "paid with 4111 1111 1111 1111 by ada@example.com\n")
+	clean = writeOld(t, dir, "logs/report", bangClean)
+	dirty = writeOld(t, dir, "logs/report!2026-11.log", "paid with 4111 1111 1111 1111 by ada@example.com\n")
 	policy = logsPolicy(t, dir, "redact")
 	return policy, clean, dirty
+}
+
+// writeOld writes data to dir/rel, making its folders, modified two days
+// ago (older than a retention of 1d), and returns its path.
+func writeOld(t *testing.T, dir, rel, data string) string {
+	t.Helper()
+	p := filepath.Join(dir, rel)
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, []byte(data), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	os.Chtimes(p, old, old)
+	return p
 }
 
 const bangClean = "nothing personal here\n"
@@ -105,15 +104,7 @@ enforcement:
 	if code != exitOK {
 		t.Fatalf("redact: exit %d\n%s\n%s", code, out, errs)
 	}
-	get := func(k string) string {
-		o, err := s.Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String("red"), Key: aws.String(k)})
-		if err != nil {
-			t.Fatalf("%s: %v", k, err)
-		}
-		defer o.Body.Close()
-		data, _ := io.ReadAll(o.Body)
-		return string(data)
-	}
+	get := func(k string) string { return string(s.Get(t, "red", k)) }
 	if got := get("report!2026-11.log"); got != "paid with [credit_card:…1111] by ada@example.com\n" {
 		t.Errorf("redact left the object as:\n%s", got)
 	}

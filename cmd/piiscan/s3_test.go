@@ -113,15 +113,7 @@ enforcement:
 	if code != exitOK {
 		t.Fatalf("enforce: exit %d\n%s\n%s", code, out, errs)
 	}
-	get := func(b, k string) (string, error) {
-		o, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(k)})
-		if err != nil {
-			return "", err
-		}
-		defer o.Body.Close()
-		data, err := io.ReadAll(o.Body)
-		return string(data), err
-	}
+	get := func(b, k string) (string, error) { return objectText(ctx, c, b, k) }
 	if got, err := get("ret", "logs/app.jsonl"); err != nil || got != fresh {
 		t.Errorf("app.jsonl = %q, %v", got, err)
 	}
@@ -184,19 +176,30 @@ func TestRunJobFiltersObjects(t *testing.T) {
 	s.Put(t, "joblogs", "web/app.log", []byte("bob@example.com\n"))
 	s.Put(t, "joblogs", "web/skip.log", []byte("carol@example.com\n"))
 	s.Put(t, "joblogs", "web/big.log", []byte(strings.Repeat("dave@example.com\n", 1000)))
+	b := runS3AuditShard(t, `scan: {exclude: ["skip.log"], max_size: 4KiB}
+`, "s3://joblogs/web/")
+	if !strings.Contains(b, "s3://joblogs/web/app.log") || strings.Contains(b, "skip.log") || strings.Contains(b, "big.log") {
+		t.Errorf("findings file:\n%s", b)
+	}
+}
+
+// runS3AuditShard runs the manual scan job audit of a rules.yaml with the
+// lines extra, an email rule and one location at path, as the only shard,
+// expects exit 1 (findings) and returns its findings file.
+func runS3AuditShard(t *testing.T, extra, path string) string {
+	t.Helper()
 	dir := t.TempDir()
 	policy := filepath.Join(dir, "rules.yaml")
 	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
-scan: {exclude: ["skip.log"], max_size: 4KiB}
-s3: {path_style: true}
+%ss3: {path_style: true}
 rules:
   - {id: email, detector: email, severity: medium}
 locations:
-  - {name: web, paths: ["s3://joblogs/web/"]}
+  - {name: web, paths: [%q]}
 jobs:
   - {name: audit, schedule: manual, action: scan}
 state: {path: %s}
-`, filepath.Join(dir, "state.db"))), 0o644)
+`, extra, path, filepath.Join(dir, "state.db"))), 0o644)
 	out := filepath.Join(dir, "out")
 	if code, _, errs := runCLI(t, "", "--config", policy, "run", "audit", "--shard", "0/1", "--shard-output", out); code != exitFindings {
 		t.Fatalf("exit %d\n%s", code, errs)
@@ -205,7 +208,17 @@ state: {path: %s}
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), "s3://joblogs/web/app.log") || strings.Contains(string(b), "skip.log") || strings.Contains(string(b), "big.log") {
-		t.Errorf("findings file:\n%s", b)
+	return string(b)
+}
+
+// objectText reads the object key of bucket b as text, or says why it
+// cannot (a deleted object, say).
+func objectText(ctx context.Context, c *s3.Client, b, key string) (string, error) {
+	o, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
+	if err != nil {
+		return "", err
 	}
+	defer o.Body.Close()
+	data, err := io.ReadAll(o.Body)
+	return string(data), err
 }

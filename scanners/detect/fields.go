@@ -647,7 +647,7 @@ func (e *Engine) ownMask(b []byte, start, end int) bool {
 	for len(v) > 0 && (v[0] == '"' || v[0] == '\'') {
 		v = v[1:]
 	}
-	for len(v) > 0 && bytes.IndexByte([]byte(`"',;.`), v[len(v)-1]) >= 0 {
+	for len(v) > 0 && strings.IndexByte(`"',;.`, v[len(v)-1]) >= 0 {
 		v = v[:len(v)-1]
 	}
 	if len(v) > 0 && v[0] == '[' {
