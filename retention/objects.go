@@ -205,9 +205,7 @@ func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) map[*Item]
 		}
 		current, err := o.etags(ctx, chunk)
 		if err != nil {
-			for _, it := range chunk {
-				it.Err = err
-			}
+			failAll(chunk, err)
 			continue
 		}
 		ids := make([]types.ObjectIdentifier, 0, len(chunk))
@@ -245,6 +243,14 @@ func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) map[*Item]
 		}
 	}
 	return done
+}
+
+// failAll records err, a failure before any of them was deleted, in
+// every item.
+func failAll(items []*Item, err error) {
+	for _, it := range items {
+		it.Err = err
+	}
 }
 
 // deleteIDs sends one DeleteObjects call (not quiet: every key deleted is
@@ -289,9 +295,7 @@ type keyVersions struct {
 func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done map[*Item]deleted) {
 	before, err := o.listVersions(ctx, chunk)
 	if err != nil {
-		for _, it := range chunk {
-			it.Err = err
-		}
+		failAll(chunk, err)
 		return
 	}
 	ids := make([]types.ObjectIdentifier, 0, len(chunk))
