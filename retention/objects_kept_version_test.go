@@ -6,9 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -40,14 +37,12 @@ func lockProxy(t *testing.T, s *s3test.Server, locked string) *bucket.Client {
 func lockProxyHook(t *testing.T, s *s3test.Server, locked string, afterMarker func()) *bucket.Client {
 	t.Helper()
 	var once sync.Once
-	target, _ := url.Parse(s.Endpoint)
-	rp := httputil.NewSingleHostReverseProxy(target)
 	deny := func(w http.ResponseWriter) {
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(http.StatusForbidden)
 		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied because object protected by object lock.</Message></Error>`)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return proxyClient(t, s, func(w http.ResponseWriter, r *http.Request, rp http.Handler) {
 		q := r.URL.Query()
 		switch {
 		case r.Method == http.MethodDelete && q.Get("versionId") == locked:
@@ -77,13 +72,7 @@ func lockProxyHook(t *testing.T, s *s3test.Server, locked string, afterMarker fu
 		if r.Method == http.MethodDelete && !q.Has("versionId") && afterMarker != nil {
 			once.Do(afterMarker)
 		}
-	}))
-	t.Cleanup(srv.Close)
-	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: srv.URL, PathStyle: true, MaxAttempts: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	})
 }
 
 // With all_versions, a version that cannot be deleted (here v1, locked)

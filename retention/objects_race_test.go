@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,8 +30,6 @@ import (
 // bucket B was answered.
 func raceProxy(t *testing.T, s *s3test.Server, hooks map[string]func()) *bucket.Client {
 	t.Helper()
-	target, _ := url.Parse(s.Endpoint)
-	rp := httputil.NewSingleHostReverseProxy(target)
 	var mu sync.Mutex
 	run := func(name string) {
 		mu.Lock()
@@ -44,7 +39,7 @@ func raceProxy(t *testing.T, s *s3test.Server, hooks map[string]func()) *bucket.
 			f()
 		}
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return proxyClient(t, s, func(w http.ResponseWriter, r *http.Request, rp http.Handler) {
 		b, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		q := r.URL.Query()
 		q.Del("x-id")
@@ -56,13 +51,7 @@ func raceProxy(t *testing.T, s *s3test.Server, hooks map[string]func()) *bucket.
 		if put {
 			run("put " + b)
 		}
-	}))
-	t.Cleanup(srv.Close)
-	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: srv.URL, PathStyle: true, MaxAttempts: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	})
 }
 
 // applyAudited carries out a plan with enforcement on and returns the

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,11 +28,34 @@ func objectEnv(t *testing.T) (*s3test.Server, *bucket.Client) {
 	t.Helper()
 	s := s3test.Start(t)
 	s.Env(t)
-	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: s.Endpoint, PathStyle: true, MaxAttempts: 2})
+	return s, clientAt(t, s.Endpoint)
+}
+
+// clientAt returns a piiscan bucket client for the store at endpoint.
+func clientAt(t *testing.T, endpoint string) *bucket.Client {
+	t.Helper()
+	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: endpoint, PathStyle: true, MaxAttempts: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, c
+	return c
+}
+
+// proxyClient starts a server in front of s that hands every request to
+// handle, with forward passing it on to s, and returns a piiscan bucket
+// client for it: a test's writer or refusal goes in handle.
+func proxyClient(t *testing.T, s *s3test.Server, handle func(w http.ResponseWriter, r *http.Request, forward http.Handler)) *bucket.Client {
+	t.Helper()
+	target, err := url.Parse(s.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handle(w, r, forward)
+	}))
+	t.Cleanup(srv.Close)
+	return clientAt(t, srv.URL)
 }
 
 func objectBody(t *testing.T, c *s3.Client, b, key string) (string, error) {
