@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/internal/s3test"
@@ -88,14 +87,6 @@ func applyAudited(t *testing.T, c *config.Config, objects *bucket.Client, p *Pla
 		}
 	}
 	return out
-}
-
-func versioning(t *testing.T, cl *s3.Client, b string) {
-	t.Helper()
-	if _, err := cl.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(b),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // bucketOf returns the bucket of a key of TestObjectsReplacedDuringDeleteVersioned.

@@ -58,6 +58,15 @@ func proxyClient(t *testing.T, s *s3test.Server, handle func(w http.ResponseWrit
 	return clientAt(t, srv.URL)
 }
 
+// versioning turns versioning on in bucket b.
+func versioning(t *testing.T, cl *s3.Client, b string) {
+	t.Helper()
+	if _, err := cl.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(b),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func objectBody(t *testing.T, c *s3.Client, b, key string) (string, error) {
 	t.Helper()
 	o, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
@@ -141,10 +150,7 @@ func TestObjectsAllVersions(t *testing.T) {
 	ctx := context.Background()
 	cl := s.Client()
 	s.Bucket(t, "ver")
-	if _, err := cl.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("ver"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	versioning(t, cl, "ver")
 	for _, k := range []string{"all/a.log", "current/b.log"} {
 		s.Put(t, "ver", k, []byte("first\n"))
 		s.Put(t, "ver", k, []byte("second\n"))
@@ -200,10 +206,7 @@ func TestObjectsOddKeys(t *testing.T) {
 	ctx := context.Background()
 	cl := s.Client()
 	s.Bucket(t, "oddk")
-	if _, err := cl.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("oddk"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	versioning(t, cl, "oddk")
 	keys := []string{"old/100%zz.log", "old/50%", "old/a%2Fb.log", "old/q?x#y.log", "old/sp ace+p.log", "old/a!b.log", "old/ü!%.log"}
 	for _, k := range keys {
 		s.Put(t, "oddk", k, []byte("first\n"))
