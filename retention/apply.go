@@ -357,7 +357,7 @@ func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 			case ok:
 				// Which version went, or that the store could not
 				// condition the delete on the object the plan saw.
-				outcomes[i].Result = audit.Entry{Version: d.version, Unconditional: d.unconditional, Versions: d.versions}
+				d.record(&outcomes[i].Result)
 			}
 		}
 		if err := x.Audit.Finish(outcomes...); err != nil {
@@ -454,7 +454,7 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 		}
 		if ost, ok := t.(*objectStore); ok {
 			d, err := ost.remove(ctx, it.Path, it.Snap)
-			entry.Version, entry.Unconditional, entry.Versions = d.version, d.unconditional, d.versions
+			d.record(&entry)
 			if err != nil {
 				return entry, err
 			}

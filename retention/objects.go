@@ -141,6 +141,11 @@ type deleted struct {
 	versions []audit.VersionOutcome
 }
 
+// record puts how the object was deleted in its audit entry e.
+func (d deleted) record(e *audit.Entry) {
+	e.Version, e.Unconditional, e.Versions = d.version, d.unconditional, d.versions
+}
+
 // ErrVersionsKept says that, with all_versions, a version of an object
 // could not be deleted (an S3 Object Lock legal hold or retention, a
 // permission): the object is hidden behind a delete marker, but the
