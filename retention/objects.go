@@ -108,21 +108,15 @@ func (o *objectStore) removeVersions(ctx context.Context, key, keep string) erro
 	if !o.allVersions {
 		return nil
 	}
-	p := s3.NewListObjectVersionsPaginator(o.c.S3, &s3.ListObjectVersionsInput{Bucket: aws.String(o.bucket), Prefix: aws.String(key)})
+	vs, err := o.versionsOf(ctx, []string{key})
+	if err != nil {
+		return fmt.Errorf("listing versions of %s: %w", key, err)
+	}
 	var ids []types.ObjectIdentifier
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("listing versions of %s: %w", key, err)
-		}
-		for _, v := range page.Versions {
-			if aws.ToString(v.Key) == key && (keep == "" || aws.ToString(v.VersionId) != keep) {
-				ids = append(ids, types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
-			}
-		}
-		for _, m := range page.DeleteMarkers {
-			if aws.ToString(m.Key) == key {
-				ids = append(ids, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
+	if kv := vs[key]; kv != nil {
+		for _, id := range kv.all {
+			if keep == "" || aws.ToString(id.VersionId) != keep || !kv.versions[aws.ToString(id.VersionId)] {
+				ids = append(ids, id)
 			}
 		}
 	}
@@ -293,6 +287,8 @@ type keyVersions struct {
 	// ids are all the version ids of the key listed, versions those of
 	// its versions (not delete markers).
 	ids, versions map[string]bool
+	// all are its versions and delete markers, in the order listed.
+	all []types.ObjectIdentifier
 }
 
 // deleteVersions deletes a chunk of objects (sorted by path) of a
@@ -548,19 +544,31 @@ func newVersion(before, after *keyVersions) bool {
 // listVersions lists the versions of the keys of items (sorted by path),
 // one listing from the first key to the last.
 func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[string]*keyVersions, error) {
-	first, err := o.key(items[0].Path)
-	if err != nil {
-		return nil, err
-	}
-	last, err := o.key(items[len(items)-1].Path)
-	if err != nil {
-		return nil, err
-	}
-	want := map[string]bool{}
-	for _, it := range items {
-		if k, err := o.key(it.Path); err == nil {
-			want[k] = true
+	keys := make([]string, 0, len(items))
+	for i, it := range items {
+		k, err := o.key(it.Path)
+		if err != nil {
+			if i == 0 || i == len(items)-1 {
+				return nil, err
+			}
+			continue
 		}
+		keys = append(keys, k)
+	}
+	out, err := o.versionsOf(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("listing versions before deleting: %w", err)
+	}
+	return out, nil
+}
+
+// versionsOf lists the versions of keys (sorted), one listing from the
+// first key to the last.
+func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string]*keyVersions, error) {
+	first, last := keys[0], keys[len(keys)-1]
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[k] = true
 	}
 	in := &s3.ListObjectVersionsInput{Bucket: aws.String(o.bucket), Prefix: aws.String(commonPrefix(first, last))}
 	// KeyMarker is exclusive: start just before the first key.
@@ -580,7 +588,7 @@ func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[stri
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("listing versions before deleting: %w", err)
+			return nil, err
 		}
 		past := true
 		for _, v := range page.Versions {
@@ -594,6 +602,7 @@ func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[stri
 			kv := get(key)
 			id := aws.ToString(v.VersionId)
 			kv.ids[id], kv.versions[id] = true, true
+			kv.all = append(kv.all, types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
 			if aws.ToBool(v.IsLatest) {
 				kv.latest = &v
 			} else {
@@ -610,6 +619,7 @@ func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[stri
 			}
 			kv := get(key)
 			kv.ids[aws.ToString(m.VersionId)] = true
+			kv.all = append(kv.all, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 			if !aws.ToBool(m.IsLatest) {
 				kv.older = append(kv.older, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 			}
