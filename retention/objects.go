@@ -376,8 +376,7 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 			it.Err = fmt.Errorf("%s: %w, while being deleted: a newer version may be hidden behind a delete marker", it.Path, ErrChanged)
 			continue
 		}
-		_, derr := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(marker)})
-		if derr != nil {
+		if derr := o.deleteVersion(ctx, key, marker); derr != nil {
 			it.Err = fmt.Errorf("%s: %w, while being deleted, and the delete marker hiding the new version could not be taken back: %v", it.Path, ErrChanged, derr)
 			continue
 		}
@@ -411,7 +410,7 @@ func (o *objectStore) deleteNoncurrent(ctx context.Context, key string, kv *keyV
 	)
 	for _, v := range kv.older {
 		id := aws.ToString(v.VersionId)
-		_, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(id)})
+		err := o.deleteVersion(ctx, key, id)
 		marker := !kv.versions[id]
 		outs = append(outs, versionOutcome(id, marker, "", err))
 		kept = kept || err != nil && !marker
@@ -427,7 +426,7 @@ func (o *objectStore) deleteKept(ctx context.Context, it *Item, key string, kv *
 	hideErr := o.hide(ctx, it.Path, key, kv, &outs)
 	planned := aws.ToString(kv.latest.VersionId)
 	if hidden(outs) {
-		_, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(planned)})
+		err := o.deleteVersion(ctx, key, planned)
 		outs = append(outs, versionOutcome(planned, false, "", err))
 	} else {
 		// Without a marker on top, deleting the current version would
@@ -520,11 +519,17 @@ func (o *objectStore) hide(ctx context.Context, path, key string, kv *keyVersion
 	if !newVersion(kv, after[key]) || marker == "" {
 		return nil
 	}
-	if _, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(marker)}); err != nil {
+	if err := o.deleteVersion(ctx, key, marker); err != nil {
 		return fmt.Errorf("%w, and the delete marker hiding the new version could not be taken back: %v", ErrChanged, err)
 	}
 	*outs = append(*outs, audit.VersionOutcome{Version: marker, Marker: true, Outcome: audit.VersionMarkerRemoved})
 	return nil
+}
+
+// deleteVersion deletes one version, or delete marker, of key by its id.
+func (o *objectStore) deleteVersion(ctx context.Context, key, id string) error {
+	_, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(id)})
+	return err
 }
 
 // newVersion reports whether after lists a version (not a delete marker)
