@@ -67,6 +67,24 @@ func versioning(t *testing.T, cl *s3.Client, b string) {
 	}
 }
 
+// currentVersion returns the version id of the current version of key.
+func currentVersion(t *testing.T, cl *s3.Client, b, key string) string {
+	t.Helper()
+	h, err := cl.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(h.VersionId)
+}
+
+// putVersion stores data at key of the versioned bucket b and returns
+// the version id it got.
+func putVersion(t *testing.T, s *s3test.Server, b, key string, data []byte) string {
+	t.Helper()
+	s.Put(t, b, key, data)
+	return currentVersion(t, s.Client(), b, key)
+}
+
 func objectBody(t *testing.T, c *s3.Client, b, key string) (string, error) {
 	t.Helper()
 	o, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
