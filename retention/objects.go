@@ -334,9 +334,17 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 		o.recordCurrent(ctx, before, byKey, older, out, done)
 		return
 	}
-	if !ok {
-		return
+	if ok {
+		o.checkMarkers(ctx, before, byKey, out, done)
 	}
+}
+
+// checkMarkers finishes, without all_versions, the objects out says were
+// deleted: a delete marker hides whatever version is current when it
+// lands, so the keys are listed again, and the marker of a key a writer
+// gave a new version meanwhile is taken back (the item is reported
+// changed).
+func (o *objectStore) checkMarkers(ctx context.Context, before map[string]*keyVersions, byKey map[string]*Item, out *s3.DeleteObjectsOutput, done map[*Item]deleted) {
 	var (
 		gone    []*Item
 		markers = map[string]string{} // key -> the delete marker just added
@@ -353,9 +361,6 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 	if len(gone) == 0 {
 		return
 	}
-	// A delete marker hides whatever version is current when it lands:
-	// list again, and take back the marker of a key a writer gave a new
-	// version meanwhile.
 	after, err := o.listVersions(ctx, gone)
 	for _, it := range gone {
 		key, _ := o.key(it.Path)
