@@ -554,16 +554,14 @@ func newVersion(before, after *keyVersions) bool {
 // listVersions lists the versions of the keys of items (sorted by path),
 // one listing from the first key to the last.
 func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[string]*keyVersions, error) {
+	if _, _, err := o.keyRange(items); err != nil {
+		return nil, err
+	}
 	keys := make([]string, 0, len(items))
-	for i, it := range items {
-		k, err := o.key(it.Path)
-		if err != nil {
-			if i == 0 || i == len(items)-1 {
-				return nil, err
-			}
-			continue
+	for _, it := range items {
+		if k, err := o.key(it.Path); err == nil {
+			keys = append(keys, k)
 		}
-		keys = append(keys, k)
 	}
 	out, err := o.versionsOf(ctx, keys)
 	if err != nil {
@@ -664,11 +662,7 @@ func (o *objectStore) deleteKeyVersions(ctx context.Context, key string, ids []t
 // one listing from the first key to the last, so about one request per
 // thousand keys.
 func (o *objectStore) etags(ctx context.Context, items []*Item) (map[string]bucket.Object, error) {
-	first, err := o.key(items[0].Path)
-	if err != nil {
-		return nil, err
-	}
-	last, err := o.key(items[len(items)-1].Path)
+	first, last, err := o.keyRange(items)
 	if err != nil {
 		return nil, err
 	}
@@ -690,6 +684,18 @@ func (o *objectStore) etags(ctx context.Context, items []*Item) (map[string]buck
 		return nil, fmt.Errorf("before deleting: %w", err)
 	}
 	return etags, nil
+}
+
+// keyRange returns the keys of the first and the last of items (sorted by
+// path), which a listing of them runs between.
+func (o *objectStore) keyRange(items []*Item) (first, last string, err error) {
+	if first, err = o.key(items[0].Path); err != nil {
+		return "", "", err
+	}
+	if last, err = o.key(items[len(items)-1].Path); err != nil {
+		return "", "", err
+	}
+	return first, last, nil
 }
 
 // errListed stops a listing that went past what it needed.
