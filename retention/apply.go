@@ -413,13 +413,11 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 	case err != nil:
 		// What happened to each version of an object is logged even
 		// when the action failed.
-		var ferr error
+		var versions audit.Entry
 		if len(entry.Versions) > 0 {
-			ferr = x.Audit.Finish(audit.Outcome{Pending: pending, Result: audit.Entry{Version: entry.Version, Versions: entry.Versions}, Err: err})
-		} else {
-			ferr = pending.Failed(err)
+			versions = audit.Entry{Version: entry.Version, Versions: entry.Versions}
 		}
-		if ferr != nil {
+		if ferr := x.Audit.Finish(audit.Outcome{Pending: pending, Result: versions, Err: err}); ferr != nil {
 			return fmt.Errorf("%w (and the audit log failed: %v)", err, ferr)
 		}
 		return err
