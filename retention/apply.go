@@ -357,7 +357,7 @@ func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 			case ok:
 				// Which version went, or that the store could not
 				// condition the delete on the object the plan saw.
-				outcomes[i].Result = audit.Entry{Version: d.version, Unconditional: d.unconditional, Versions: d.versions}
+				d.record(&outcomes[i].Result)
 			}
 		}
 		if err := x.Audit.Finish(outcomes...); err != nil {
@@ -413,13 +413,11 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 	case err != nil:
 		// What happened to each version of an object is logged even
 		// when the action failed.
-		var ferr error
+		var versions audit.Entry
 		if len(entry.Versions) > 0 {
-			ferr = x.Audit.Finish(audit.Outcome{Pending: pending, Result: audit.Entry{Version: entry.Version, Versions: entry.Versions}, Err: err})
-		} else {
-			ferr = pending.Failed(err)
+			versions = audit.Entry{Version: entry.Version, Versions: entry.Versions}
 		}
-		if ferr != nil {
+		if ferr := x.Audit.Finish(audit.Outcome{Pending: pending, Result: versions, Err: err}); ferr != nil {
 			return fmt.Errorf("%w (and the audit log failed: %v)", err, ferr)
 		}
 		return err
@@ -454,7 +452,7 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 		}
 		if ost, ok := t.(*objectStore); ok {
 			d, err := ost.remove(ctx, it.Path, it.Snap)
-			entry.Version, entry.Unconditional, entry.Versions = d.version, d.unconditional, d.versions
+			d.record(&entry)
 			if err != nil {
 				return entry, err
 			}

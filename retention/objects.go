@@ -114,21 +114,15 @@ func (o *objectStore) removeVersions(ctx context.Context, key, keep string) erro
 	if !o.allVersions {
 		return nil
 	}
-	p := s3.NewListObjectVersionsPaginator(o.c.S3, &s3.ListObjectVersionsInput{Bucket: aws.String(o.bucket), Prefix: aws.String(key)})
+	vs, err := o.versionsOf(ctx, []string{key})
+	if err != nil {
+		return fmt.Errorf("listing versions of %s: %w", key, err)
+	}
 	var ids []types.ObjectIdentifier
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("listing versions of %s: %w", key, err)
-		}
-		for _, v := range page.Versions {
-			if aws.ToString(v.Key) == key && (keep == "" || aws.ToString(v.VersionId) != keep) {
-				ids = append(ids, types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
-			}
-		}
-		for _, m := range page.DeleteMarkers {
-			if aws.ToString(m.Key) == key {
-				ids = append(ids, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
+	if kv := vs[key]; kv != nil {
+		for _, id := range kv.all {
+			if keep == "" || aws.ToString(id.VersionId) != keep || !kv.versions[aws.ToString(id.VersionId)] {
+				ids = append(ids, id)
 			}
 		}
 	}
@@ -145,6 +139,11 @@ type deleted struct {
 	unconditional bool
 	// versions is, with all_versions, what happened to each version.
 	versions []audit.VersionOutcome
+}
+
+// record puts how the object was deleted in its audit entry e.
+func (d deleted) record(e *audit.Entry) {
+	e.Version, e.Unconditional, e.Versions = d.version, d.unconditional, d.versions
 }
 
 // ErrVersionsKept says that, with all_versions, a version of an object
@@ -211,9 +210,7 @@ func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) map[*Item]
 		}
 		current, err := o.etags(ctx, chunk)
 		if err != nil {
-			for _, it := range chunk {
-				it.Err = err
-			}
+			failAll(chunk, err)
 			continue
 		}
 		ids := make([]types.ObjectIdentifier, 0, len(chunk))
@@ -253,6 +250,14 @@ func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) map[*Item]
 	return done
 }
 
+// failAll records err, a failure before any of them was deleted, in
+// every item.
+func failAll(items []*Item, err error) {
+	for _, it := range items {
+		it.Err = err
+	}
+}
+
 // deleteIDs sends one DeleteObjects call (not quiet: every key deleted is
 // named) and records the keys the store refused, or the call's failure,
 // in the items. ok is false when nothing was deleted.
@@ -288,6 +293,8 @@ type keyVersions struct {
 	// ids are all the version ids of the key listed, versions those of
 	// its versions (not delete markers).
 	ids, versions map[string]bool
+	// all are its versions and delete markers, in the order listed.
+	all []types.ObjectIdentifier
 }
 
 // deleteVersions deletes a chunk of objects (sorted by path) of a
@@ -295,9 +302,7 @@ type keyVersions struct {
 func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done map[*Item]deleted) {
 	before, err := o.listVersions(ctx, chunk)
 	if err != nil {
-		for _, it := range chunk {
-			it.Err = err
-		}
+		failAll(chunk, err)
 		return
 	}
 	ids := make([]types.ObjectIdentifier, 0, len(chunk))
@@ -335,9 +340,17 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 		o.recordCurrent(ctx, before, byKey, older, out, done)
 		return
 	}
-	if !ok {
-		return
+	if ok {
+		o.checkMarkers(ctx, before, byKey, out, done)
 	}
+}
+
+// checkMarkers finishes, without all_versions, the objects out says were
+// deleted: a delete marker hides whatever version is current when it
+// lands, so the keys are listed again, and the marker of a key a writer
+// gave a new version meanwhile is taken back (the item is reported
+// changed).
+func (o *objectStore) checkMarkers(ctx context.Context, before map[string]*keyVersions, byKey map[string]*Item, out *s3.DeleteObjectsOutput, done map[*Item]deleted) {
 	var (
 		gone    []*Item
 		markers = map[string]string{} // key -> the delete marker just added
@@ -354,9 +367,6 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 	if len(gone) == 0 {
 		return
 	}
-	// A delete marker hides whatever version is current when it lands:
-	// list again, and take back the marker of a key a writer gave a new
-	// version meanwhile.
 	after, err := o.listVersions(ctx, gone)
 	for _, it := range gone {
 		key, _ := o.key(it.Path)
@@ -377,8 +387,7 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 			it.Err = fmt.Errorf("%s: %w, while being deleted: a newer version may be hidden behind a delete marker", it.Path, ErrChanged)
 			continue
 		}
-		_, derr := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(marker)})
-		if derr != nil {
+		if derr := o.deleteVersion(ctx, key, marker); derr != nil {
 			it.Err = fmt.Errorf("%s: %w, while being deleted, and the delete marker hiding the new version could not be taken back: %v", it.Path, ErrChanged, derr)
 			continue
 		}
@@ -412,7 +421,7 @@ func (o *objectStore) deleteNoncurrent(ctx context.Context, key string, kv *keyV
 	)
 	for _, v := range kv.older {
 		id := aws.ToString(v.VersionId)
-		_, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(id)})
+		err := o.deleteVersion(ctx, key, id)
 		marker := !kv.versions[id]
 		outs = append(outs, versionOutcome(id, marker, "", err))
 		kept = kept || err != nil && !marker
@@ -428,7 +437,7 @@ func (o *objectStore) deleteKept(ctx context.Context, it *Item, key string, kv *
 	hideErr := o.hide(ctx, it.Path, key, kv, &outs)
 	planned := aws.ToString(kv.latest.VersionId)
 	if hidden(outs) {
-		_, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(planned)})
+		err := o.deleteVersion(ctx, key, planned)
 		outs = append(outs, versionOutcome(planned, false, "", err))
 	} else {
 		// Without a marker on top, deleting the current version would
@@ -521,11 +530,17 @@ func (o *objectStore) hide(ctx context.Context, path, key string, kv *keyVersion
 	if !newVersion(kv, after[key]) || marker == "" {
 		return nil
 	}
-	if _, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(marker)}); err != nil {
+	if err := o.deleteVersion(ctx, key, marker); err != nil {
 		return fmt.Errorf("%w, and the delete marker hiding the new version could not be taken back: %v", ErrChanged, err)
 	}
 	*outs = append(*outs, audit.VersionOutcome{Version: marker, Marker: true, Outcome: audit.VersionMarkerRemoved})
 	return nil
+}
+
+// deleteVersion deletes one version, or delete marker, of key by its id.
+func (o *objectStore) deleteVersion(ctx context.Context, key, id string) error {
+	_, err := o.c.S3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), VersionId: aws.String(id)})
+	return err
 }
 
 // newVersion reports whether after lists a version (not a delete marker)
@@ -545,19 +560,29 @@ func newVersion(before, after *keyVersions) bool {
 // listVersions lists the versions of the keys of items (sorted by path),
 // one listing from the first key to the last.
 func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[string]*keyVersions, error) {
-	first, err := o.key(items[0].Path)
-	if err != nil {
+	if _, _, err := o.keyRange(items); err != nil {
 		return nil, err
 	}
-	last, err := o.key(items[len(items)-1].Path)
-	if err != nil {
-		return nil, err
-	}
-	want := map[string]bool{}
+	keys := make([]string, 0, len(items))
 	for _, it := range items {
 		if k, err := o.key(it.Path); err == nil {
-			want[k] = true
+			keys = append(keys, k)
 		}
+	}
+	out, err := o.versionsOf(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("listing versions before deleting: %w", err)
+	}
+	return out, nil
+}
+
+// versionsOf lists the versions of keys (sorted), one listing from the
+// first key to the last.
+func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string]*keyVersions, error) {
+	first, last := keys[0], keys[len(keys)-1]
+	want := map[string]bool{}
+	for _, k := range keys {
+		want[k] = true
 	}
 	in := &s3.ListObjectVersionsInput{Bucket: aws.String(o.bucket), Prefix: aws.String(commonPrefix(first, last))}
 	// KeyMarker is exclusive: start just before the first key.
@@ -577,7 +602,7 @@ func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[stri
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("listing versions before deleting: %w", err)
+			return nil, err
 		}
 		past := true
 		for _, v := range page.Versions {
@@ -591,6 +616,7 @@ func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[stri
 			kv := get(key)
 			id := aws.ToString(v.VersionId)
 			kv.ids[id], kv.versions[id] = true, true
+			kv.all = append(kv.all, types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
 			if aws.ToBool(v.IsLatest) {
 				kv.latest = &v
 			} else {
@@ -607,6 +633,7 @@ func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[stri
 			}
 			kv := get(key)
 			kv.ids[aws.ToString(m.VersionId)] = true
+			kv.all = append(kv.all, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 			if !aws.ToBool(m.IsLatest) {
 				kv.older = append(kv.older, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 			}
@@ -641,11 +668,7 @@ func (o *objectStore) deleteKeyVersions(ctx context.Context, key string, ids []t
 // one listing from the first key to the last, so about one request per
 // thousand keys.
 func (o *objectStore) etags(ctx context.Context, items []*Item) (map[string]bucket.Object, error) {
-	first, err := o.key(items[0].Path)
-	if err != nil {
-		return nil, err
-	}
-	last, err := o.key(items[len(items)-1].Path)
+	first, last, err := o.keyRange(items)
 	if err != nil {
 		return nil, err
 	}
@@ -667,6 +690,18 @@ func (o *objectStore) etags(ctx context.Context, items []*Item) (map[string]buck
 		return nil, fmt.Errorf("before deleting: %w", err)
 	}
 	return etags, nil
+}
+
+// keyRange returns the keys of the first and the last of items (sorted by
+// path), which a listing of them runs between.
+func (o *objectStore) keyRange(items []*Item) (first, last string, err error) {
+	if first, err = o.key(items[0].Path); err != nil {
+		return "", "", err
+	}
+	if last, err = o.key(items[len(items)-1].Path); err != nil {
+		return "", "", err
+	}
+	return first, last, nil
 }
 
 // errListed stops a listing that went past what it needed.

@@ -6,9 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -40,14 +37,12 @@ func lockProxy(t *testing.T, s *s3test.Server, locked string) *bucket.Client {
 func lockProxyHook(t *testing.T, s *s3test.Server, locked string, afterMarker func()) *bucket.Client {
 	t.Helper()
 	var once sync.Once
-	target, _ := url.Parse(s.Endpoint)
-	rp := httputil.NewSingleHostReverseProxy(target)
 	deny := func(w http.ResponseWriter) {
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(http.StatusForbidden)
 		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied because object protected by object lock.</Message></Error>`)
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return proxyClient(t, s, func(w http.ResponseWriter, r *http.Request, rp http.Handler) {
 		q := r.URL.Query()
 		switch {
 		case r.Method == http.MethodDelete && q.Get("versionId") == locked:
@@ -77,13 +72,7 @@ func lockProxyHook(t *testing.T, s *s3test.Server, locked string, afterMarker fu
 		if r.Method == http.MethodDelete && !q.Has("versionId") && afterMarker != nil {
 			once.Do(afterMarker)
 		}
-	}))
-	t.Cleanup(srv.Close)
-	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: srv.URL, PathStyle: true, MaxAttempts: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	})
 }
 
 // With all_versions, a version that cannot be deleted (here v1, locked)
@@ -96,20 +85,14 @@ func TestObjectsAllVersionsLockedVersionStaysHidden(t *testing.T) {
 	cl := s.Client()
 	s.Bucket(t, "vlock")
 	versioning(t, cl, "vlock")
-	s.Put(t, "vlock", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
-	v1 := currentVersion(t, cl, "vlock", "all/card.log")
-	s.Put(t, "vlock", "all/card.log", []byte("v2\n"))
-	v2 := currentVersion(t, cl, "vlock", "all/card.log")
+	v1 := putVersion(t, s, "vlock", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
+	v2 := putVersion(t, s, "vlock", "all/card.log", []byte("v2\n"))
 	objects := lockProxy(t, s, v1)
 	c := loadPolicy(t, "", `locations:
   - {name: all, paths: ["s3://vlock/all/"], all_versions: true, retention: {max_age: 1d}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries := applyAudited(t, c, objects, p)
+	p, entries := planApplied(t, c, objects, time.Now().Add(72*time.Hour))
 
 	if got, err := objectBody(t, cl, "vlock", "all/card.log"); err == nil {
 		t.Errorf("GET all/card.log = %q: the locked old version became current", got)
@@ -160,18 +143,13 @@ func TestObjectsAllVersionsLockedCurrentHidden(t *testing.T) {
 	cl := s.Client()
 	s.Bucket(t, "vlockcur")
 	versioning(t, cl, "vlockcur")
-	s.Put(t, "vlockcur", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
-	v1 := currentVersion(t, cl, "vlockcur", "all/card.log")
+	v1 := putVersion(t, s, "vlockcur", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
 	objects := lockProxy(t, s, v1)
 	c := loadPolicy(t, "", `locations:
   - {name: all, paths: ["s3://vlockcur/all/"], all_versions: true, retention: {max_age: 1d}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries := applyAudited(t, c, objects, p)
+	p, entries := planApplied(t, c, objects, time.Now().Add(72*time.Hour))
 
 	if got, err := objectBody(t, cl, "vlockcur", "all/card.log"); err == nil {
 		t.Errorf("GET all/card.log = %q: the locked version is still current", got)
@@ -204,23 +182,17 @@ func TestObjectsAllVersionsLegalHoldOnOldVersion(t *testing.T) {
 	if _, err := cl.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("vheld"), ObjectLockEnabledForBucket: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
-	s.Put(t, "vheld", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
-	v1 := currentVersion(t, cl, "vheld", "all/card.log")
+	v1 := putVersion(t, s, "vheld", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
 	if _, err := cl.PutObjectLegalHold(ctx, &s3.PutObjectLegalHoldInput{Bucket: aws.String("vheld"), Key: aws.String("all/card.log"), VersionId: aws.String(v1),
 		LegalHold: &types.ObjectLockLegalHold{Status: types.ObjectLockLegalHoldStatusOn}}); err != nil {
 		t.Fatal(err)
 	}
-	s.Put(t, "vheld", "all/card.log", []byte("v2\n"))
-	v2 := currentVersion(t, cl, "vheld", "all/card.log")
+	v2 := putVersion(t, s, "vheld", "all/card.log", []byte("v2\n"))
 	c := loadPolicy(t, "", `locations:
   - {name: all, paths: ["s3://vheld/all/"], all_versions: true, retention: {max_age: 1d}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries := applyAudited(t, c, objects, p)
+	p, entries := planApplied(t, c, objects, time.Now().Add(72*time.Hour))
 
 	if got, err := objectBody(t, cl, "vheld", "all/card.log"); err == nil {
 		t.Errorf("GET all/card.log = %q: the held old version became current", got)
@@ -254,20 +226,14 @@ func TestObjectsAllVersionsKeptMarkerTakenBack(t *testing.T) {
 	cl := s.Client()
 	s.Bucket(t, "vlockrace")
 	versioning(t, cl, "vlockrace")
-	s.Put(t, "vlockrace", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
-	v1 := currentVersion(t, cl, "vlockrace", "all/card.log")
-	s.Put(t, "vlockrace", "all/card.log", []byte("v2\n"))
-	v2 := currentVersion(t, cl, "vlockrace", "all/card.log")
+	v1 := putVersion(t, s, "vlockrace", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
+	v2 := putVersion(t, s, "vlockrace", "all/card.log", []byte("v2\n"))
 	objects := lockProxyHook(t, s, v1, func() { s.Put(t, "vlockrace", "all/card.log", []byte("a writer's\n")) })
 	c := loadPolicy(t, "", `locations:
   - {name: all, paths: ["s3://vlockrace/all/"], all_versions: true, retention: {max_age: 1d}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries := applyAudited(t, c, objects, p)
+	p, entries := planApplied(t, c, objects, time.Now().Add(72*time.Hour))
 
 	if got, err := objectBody(t, cl, "vlockrace", "all/card.log"); err != nil || got != "a writer's\n" {
 		t.Errorf("GET all/card.log = %q, %v: the writer's version is not current", got, err)

@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/internal/s3test"
@@ -33,8 +29,6 @@ import (
 // bucket B was answered.
 func raceProxy(t *testing.T, s *s3test.Server, hooks map[string]func()) *bucket.Client {
 	t.Helper()
-	target, _ := url.Parse(s.Endpoint)
-	rp := httputil.NewSingleHostReverseProxy(target)
 	var mu sync.Mutex
 	run := func(name string) {
 		mu.Lock()
@@ -44,7 +38,7 @@ func raceProxy(t *testing.T, s *s3test.Server, hooks map[string]func()) *bucket.
 			f()
 		}
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return proxyClient(t, s, func(w http.ResponseWriter, r *http.Request, rp http.Handler) {
 		b, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		q := r.URL.Query()
 		q.Del("x-id")
@@ -56,13 +50,18 @@ func raceProxy(t *testing.T, s *s3test.Server, hooks map[string]func()) *bucket.
 		if put {
 			run("put " + b)
 		}
-	}))
-	t.Cleanup(srv.Close)
-	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: srv.URL, PathStyle: true, MaxAttempts: 2})
+	})
+}
+
+// planApplied plans a purge at now and carries it out with enforcement
+// on (see applyAudited).
+func planApplied(t *testing.T, c *config.Config, objects *bucket.Client, now time.Time) (*Plan, map[string]audit.Entry) {
+	t.Helper()
+	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: objects})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return p, applyAudited(t, c, objects, p)
 }
 
 // applyAudited carries out a plan with enforcement on and returns the
@@ -101,29 +100,12 @@ func applyAudited(t *testing.T, c *config.Config, objects *bucket.Client, p *Pla
 	return out
 }
 
-func versioning(t *testing.T, cl *s3.Client, b string) {
-	t.Helper()
-	if _, err := cl.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(b),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // bucketOf returns the bucket of a key of TestObjectsReplacedDuringDeleteVersioned.
 func bucketOf(key string) string {
 	if strings.HasPrefix(key, "cur/") {
 		return "vcur"
 	}
 	return "vrace"
-}
-
-func currentVersion(t *testing.T, cl *s3.Client, b, key string) string {
-	t.Helper()
-	h, err := cl.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return aws.ToString(h.VersionId)
 }
 
 // In a versioned bucket, an object a writer replaces while DeleteObjects
@@ -152,11 +134,7 @@ func TestObjectsReplacedDuringDeleteVersioned(t *testing.T) {
   - {name: cur, paths: ["s3://vcur/cur/"], retention: {max_age: 1d}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries := applyAudited(t, c, objects, p)
+	p, entries := planApplied(t, c, objects, time.Now().Add(72*time.Hour))
 
 	for key, want := range map[string]string{"all/x.log": "new x\n", "cur/y.log": "new y\n"} {
 		if got, err := objectBody(t, cl, bucketOf(key), key); err != nil || got != want {
@@ -250,12 +228,10 @@ enforcement: {breaker: {max_share: 1}}
 // audit log names the version deleted.
 func TestObjectsRecordsExpiredReplacedDuringDelete(t *testing.T) {
 	s, _ := objectEnv(t)
-	ctx := context.Background()
 	cl := s.Client()
 	s.Bucket(t, "rrace")
 	versioning(t, cl, "rrace")
-	s.Put(t, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}`+"\n"))
-	planned := currentVersion(t, cl, "rrace", "rec/app.jsonl")
+	planned := putVersion(t, s, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}`+"\n"))
 	objects := raceProxy(t, s, map[string]func(){
 		"delete rrace": func() { s.Put(t, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-02T00:00:00Z","msg":"new"}`+"\n")) },
 	})
@@ -263,11 +239,7 @@ func TestObjectsRecordsExpiredReplacedDuringDelete(t *testing.T) {
   - {name: rec, paths: ["s3://rrace/rec/"], all_versions: true, retention: {max_age: 30d, from: record}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
-	entries := applyAudited(t, c, objects, p)
+	_, entries := planApplied(t, c, objects, time.Now().Add(72*time.Hour))
 	if got, err := objectBody(t, cl, "rrace", "rec/app.jsonl"); err != nil || !strings.Contains(got, "new") {
 		t.Errorf("rec/app.jsonl = %q, %v: the version written during the delete is not current", got, err)
 	}

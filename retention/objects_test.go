@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,11 +28,61 @@ func objectEnv(t *testing.T) (*s3test.Server, *bucket.Client) {
 	t.Helper()
 	s := s3test.Start(t)
 	s.Env(t)
-	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: s.Endpoint, PathStyle: true, MaxAttempts: 2})
+	return s, clientAt(t, s.Endpoint)
+}
+
+// clientAt returns a piiscan bucket client for the store at endpoint.
+func clientAt(t *testing.T, endpoint string) *bucket.Client {
+	t.Helper()
+	c, err := bucket.New(context.Background(), bucket.Options{Endpoint: endpoint, PathStyle: true, MaxAttempts: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, c
+	return c
+}
+
+// proxyClient starts a server in front of s that hands every request to
+// handle, with forward passing it on to s, and returns a piiscan bucket
+// client for it: a test's writer or refusal goes in handle.
+func proxyClient(t *testing.T, s *s3test.Server, handle func(w http.ResponseWriter, r *http.Request, forward http.Handler)) *bucket.Client {
+	t.Helper()
+	target, err := url.Parse(s.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handle(w, r, forward)
+	}))
+	t.Cleanup(srv.Close)
+	return clientAt(t, srv.URL)
+}
+
+// versioning turns versioning on in bucket b.
+func versioning(t *testing.T, cl *s3.Client, b string) {
+	t.Helper()
+	if _, err := cl.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(b),
+		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// currentVersion returns the version id of the current version of key.
+func currentVersion(t *testing.T, cl *s3.Client, b, key string) string {
+	t.Helper()
+	h, err := cl.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(h.VersionId)
+}
+
+// putVersion stores data at key of the versioned bucket b and returns
+// the version id it got.
+func putVersion(t *testing.T, s *s3test.Server, b, key string, data []byte) string {
+	t.Helper()
+	s.Put(t, b, key, data)
+	return currentVersion(t, s.Client(), b, key)
 }
 
 func objectBody(t *testing.T, c *s3.Client, b, key string) (string, error) {
@@ -114,10 +168,7 @@ func TestObjectsAllVersions(t *testing.T) {
 	ctx := context.Background()
 	cl := s.Client()
 	s.Bucket(t, "ver")
-	if _, err := cl.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("ver"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	versioning(t, cl, "ver")
 	for _, k := range []string{"all/a.log", "current/b.log"} {
 		s.Put(t, "ver", k, []byte("first\n"))
 		s.Put(t, "ver", k, []byte("second\n"))
@@ -173,10 +224,7 @@ func TestObjectsOddKeys(t *testing.T) {
 	ctx := context.Background()
 	cl := s.Client()
 	s.Bucket(t, "oddk")
-	if _, err := cl.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("oddk"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatal(err)
-	}
+	versioning(t, cl, "oddk")
 	keys := []string{"old/100%zz.log", "old/50%", "old/a%2Fb.log", "old/q?x#y.log", "old/sp ace+p.log", "old/a!b.log", "old/ü!%.log"}
 	for _, k := range keys {
 		s.Put(t, "oddk", k, []byte("first\n"))
