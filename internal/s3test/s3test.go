@@ -2,6 +2,11 @@
 // with its posix backend on a temporary directory, listening on
 // 127.0.0.1. When versitygw is not installed, it is installed with
 // go install at a pinned version, so tests never skip for want of it.
+//
+// With PIISCAN_S3TEST_SERVER=minio the same tests run against a MinIO
+// server (single drive) instead, to compare the behaviour of two S3
+// implementations. The minio binary must then be on PATH or in
+// $GOPATH/bin; it is not installed by the tests.
 package s3test
 
 import (
@@ -37,6 +42,10 @@ const (
 	Region    = "us-east-1"
 )
 
+// ServerEnv names the environment variable that selects the server
+// implementation: "versitygw" (the default) or "minio".
+const ServerEnv = "PIISCAN_S3TEST_SERVER"
+
 var (
 	installOnce sync.Once
 	binPath     string
@@ -46,11 +55,42 @@ var (
 // Binary returns the path of versitygw, installing it when needed.
 func Binary(t testing.TB) string {
 	t.Helper()
-	installOnce.Do(func() { binPath, installErr = find() })
+	installOnce.Do(func() {
+		if minio() {
+			binPath, installErr = findMinio()
+			return
+		}
+		binPath, installErr = find()
+	})
 	if installErr != nil {
-		t.Fatalf("versitygw: %v", installErr)
+		t.Fatalf("%s: %v", Implementation(), installErr)
 	}
 	return binPath
+}
+
+// Implementation names the server implementation tests run against.
+func Implementation() string {
+	if minio() {
+		return "minio"
+	}
+	return "versitygw"
+}
+
+func minio() bool { return os.Getenv(ServerEnv) == "minio" }
+
+func findMinio() (string, error) {
+	if p, err := exec.LookPath("minio"); err == nil {
+		return p, nil
+	}
+	gopath, err := exec.Command("go", "env", "GOPATH").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOPATH: %w", err)
+	}
+	bin := filepath.Join(strings.TrimSpace(strings.SplitN(string(gopath), string(os.PathListSeparator), 2)[0]), "bin", "minio")
+	if _, err := os.Stat(bin); err != nil {
+		return "", fmt.Errorf("%s=minio needs the minio binary on PATH or in $GOPATH/bin: %w", ServerEnv, err)
+	}
+	return bin, nil
 }
 
 func find() (string, error) {
@@ -86,7 +126,7 @@ func find() (string, error) {
 	return bin, nil
 }
 
-// Server is a running versitygw.
+// Server is a running S3 server.
 type Server struct {
 	// Endpoint is the server's URL, http://127.0.0.1:PORT.
 	Endpoint string
@@ -119,13 +159,19 @@ func Start(t testing.TB) *Server {
 
 func (s *Server) start() {
 	s.t.Helper()
-	s.cmd = exec.Command(s.bin, "--access", AccessKey, "--secret", SecretKey, "--region", Region,
-		"--port", s.addr, "--quiet", "posix", "--versioning-dir", s.versions, s.Dir)
+	if minio() {
+		s.cmd = exec.Command(s.bin, "server", "--address", s.addr, "--quiet", s.Dir)
+		s.cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+AccessKey, "MINIO_ROOT_PASSWORD="+SecretKey,
+			"MINIO_REGION="+Region, "MINIO_BROWSER=off", "MINIO_UPDATE=off")
+	} else {
+		s.cmd = exec.Command(s.bin, "--access", AccessKey, "--secret", SecretKey, "--region", Region,
+			"--port", s.addr, "--quiet", "posix", "--versioning-dir", s.versions, s.Dir)
+	}
 	if testing.Verbose() {
 		s.cmd.Stdout, s.cmd.Stderr = os.Stderr, os.Stderr
 	}
 	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("starting versitygw: %v", err)
+		s.t.Fatalf("starting %s: %v", Implementation(), err)
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -139,7 +185,7 @@ func (s *Server) start() {
 		time.Sleep(50 * time.Millisecond)
 	}
 	s.Stop()
-	s.t.Fatalf("versitygw did not come up on %s", s.addr)
+	s.t.Fatalf("%s did not come up on %s", Implementation(), s.addr)
 }
 
 // Stop stops the server.
