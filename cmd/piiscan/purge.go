@@ -19,6 +19,7 @@ import (
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Exit code of destructive commands when the circuit breaker stopped them.
@@ -134,10 +135,12 @@ deleted anything.`,
 	return cmd
 }
 
-// printPlan prints what a plan did or would do. Every name in it (paths,
-// the quarantine copies they went to, and the problems and warnings that
-// name files) is escaped with report.Safe: a file name can hold terminal
-// escapes and bidirectional overrides.
+// printPlan prints what a plan did or would do. A path is written as scan
+// output and the audit log write it (source.EscapeName: a '!' in a name is
+// \!, as '!' separates archive members there), so it can be looked up in
+// both. Every name in it (paths, the quarantine copies they went to, and
+// the problems and warnings that name files) is escaped with report.Safe:
+// a file name can hold terminal escapes and bidirectional overrides.
 func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 	mode := "DRY RUN (nothing changed; use --enforce to act)"
 	if enforce {
@@ -177,7 +180,7 @@ func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 			order = append(order, action)
 		}
 		counts[action]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", action, report.Safe(it.Location.Name), report.Safe(it.Path), records, report.Safe(why))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", action, report.Safe(it.Location.Name), report.Safe(source.EscapeName(it.Path)), records, report.Safe(why))
 	}
 	tw.Flush()
 	slices.Sort(order)
