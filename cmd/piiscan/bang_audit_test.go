@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/piiscan/piiscan/retention/audit"
 )
 
 // jsonPath matches the path field of a JSON line as written, escapes and
@@ -68,5 +71,54 @@ func TestBangPathsReadTheSameInScanPlanAndAudit(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(slash); strings.Contains(string(got), "4111") {
 		t.Errorf("%s was not redacted", filepath.Base(slash))
+	}
+}
+
+// audit verify lists an intent a stopped run left as settled when a
+// later run did the same action on the same path (every version it
+// planned deleted or gone), with the path as scan output writes it; one
+// no later run finished stays unfinished, with the versions it may have
+// deleted.
+func TestAuditVerifySettledByALaterRun(t *testing.T) {
+	_, policy, log := enforcedLog(t)
+	l := audit.Open(log, []byte(testKey))
+	begin := func(path string, versions ...string) *audit.Pending {
+		t.Helper()
+		p, err := l.Begin(audit.Entry{Action: "delete", Location: "exports", Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var vs []audit.VersionOutcome
+		for _, v := range versions {
+			vs = append(vs, audit.VersionOutcome{Version: v})
+		}
+		if len(vs) > 0 {
+			if err := l.Planned(audit.Plan{Pending: p, Versions: vs}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	killed := begin("s3://b/report!2026-11.log", "v1", "v2")
+	other := begin("s3://b/other.log", "w1")
+	later := begin("s3://b/report!2026-11.log", "v2")
+	if err := later.Done(audit.Entry{Versions: []audit.VersionOutcome{{Version: "v2", Outcome: audit.VersionDeleted}}}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "", "--config", policy, "audit", "verify")
+	if code != exitOK {
+		t.Fatalf("audit verify: exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"1 actions started but not recorded as finished",
+		fmt.Sprintf("  seq %d delete exports s3://b/other.log at ", other.Seq()),
+		"; may have deleted versions w1\n",
+		"1 actions of stopped runs settled by a later run",
+		fmt.Sprintf("  seq %d delete exports s3://b/report\\!2026-11.log at ", killed.Seq()),
+		fmt.Sprintf(": settled by a later run (seq %d); versions deleted by a later run: v2; gone before a later run listed them: v1\n", later.Seq()+2),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit verify output lacks %q:\n%s", want, out)
+		}
 	}
 }
