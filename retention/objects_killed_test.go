@@ -213,7 +213,7 @@ enforcement: {breaker: {max_share: 1}}
 		}
 	}
 	t.Logf("the killed run's log, continued by the rerun:\n%s", mustRead(t, killedLog))
-	if strings.Contains(string(mustRead(t, killedLog)), "4111") {
+	if strings.Contains(string(mustRead(t, killedLog)), "4111 1111") {
 		t.Error("the audit log holds a card number")
 	}
 }
@@ -225,4 +225,78 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// The same for an object whose records all expired (from: record; the
+// plan turns its rewrite into a delete of the object): its versions are
+// named before the first goes, and the next run's delete settles the
+// killed run's intent, the version it deleted gone, the other deleted.
+func TestObjectsRecordsExpiredKilledRunNamesItsVersions(t *testing.T) {
+	s, _ := objectEnv(t)
+	cl := s.Client()
+	s.Bucket(t, "rkill")
+	versioning(t, cl, "rkill")
+	old := []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}` + "\n")
+	v1 := putVersion(t, s, "rkill", "rec/app.jsonl", old)
+	v2 := putVersion(t, s, "rkill", "rec/app.jsonl", old)
+	c := loadPolicy(t, "", `locations:
+  - {name: rec, paths: ["s3://rkill/rec/"], all_versions: true, retention: {max_age: 30d, from: record}}
+enforcement: {breaker: {max_share: 1}}
+`)
+	key := []byte("k")
+	now := time.Now().Add(72 * time.Hour)
+	logPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	killedDir := t.TempDir()
+	var killedLog string
+	objects := killingProxy(t, s, 1, func() { killedLog = copyLog(t, logPath, killedDir) })
+	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &Executor{Config: c, Enforce: true, Objects: objects, Audit: audit.Open(logPath, key)}
+	if err := x.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	if killedLog == "" {
+		t.Fatal("the run was not killed: it deleted no version")
+	}
+	if left := versionIDs(t, cl, "rkill", "rec/")["rec/app.jsonl"]; !slices.Equal(left, []string{v2}) {
+		t.Fatalf("after the kill, versions %v; want only %s (the current one)", left, v2)
+	}
+	res, err := audit.Verify(killedLog, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unresolved) != 1 {
+		t.Fatalf("unfinished intents %+v, want one", res.Unresolved)
+	}
+	planned := map[string]bool{}
+	for _, v := range res.Unresolved[0].Versions {
+		planned[v.Version] = v.Outcome == audit.VersionPlanned
+	}
+	if !planned[v1] || !planned[v2] {
+		t.Fatalf("the killed run's intent %+v does not name v1 (which it deleted) and v2 as planned", res.Unresolved[0])
+	}
+
+	real := clientAt(t, s.Endpoint)
+	p, err = PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: real})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x = &Executor{Config: c, Enforce: true, Objects: real, Audit: audit.Open(killedLog, key)}
+	if err := x.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	if left := versionIDs(t, cl, "rkill", "rec/"); len(left) > 0 {
+		t.Errorf("versions left after the rerun: %v", left)
+	}
+	res, err = audit.Verify(killedLog, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unresolved) != 0 || len(res.Settled) != 1 || !slices.Equal(res.Settled[0].Gone, []string{v1}) || !slices.Equal(res.Settled[0].Deleted, []string{v2}) {
+		t.Errorf("after the rerun: unfinished %+v, settled %+v; want the killed intent settled (v1 gone, v2 deleted)", res.Unresolved, res.Settled)
+	}
 }

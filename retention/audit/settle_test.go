@@ -16,6 +16,8 @@ type run struct {
 	end string
 	// deleted are the versions its result says were deleted.
 	deleted []string
+	// did is the action its result names, when not the one planned.
+	did string
 }
 
 // An intent left without a result by a stopped run is settled by a later
@@ -42,6 +44,14 @@ func TestVerifySettlesIntentsByLaterRuns(t *testing.T) {
 		{"another action on the path", []run{
 			{action: "rewrite", path: "/d/a.log"},
 			{action: "delete", path: "/d/a.log", end: "done"},
+		}, nil, []int{0}, nil, nil},
+		{"a rewrite that became a delete", []run{
+			{action: "rewrite", path: "/d/a.log"},
+			{action: "rewrite", path: "/d/a.log", end: "done", did: "delete"},
+		}, []int{0}, nil, nil, nil},
+		{"a later keep settles nothing", []run{
+			{action: "delete", path: "s3://b/k"},
+			{action: "delete", path: "s3://b/k", end: "done", did: "keep"},
 		}, nil, []int{0}, nil, nil},
 		{"the later run failed", []run{
 			{action: "delete", path: "s3://b/k"},
@@ -92,7 +102,7 @@ func TestVerifySettlesIntentsByLaterRuns(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				var result Entry
+				result := Entry{Action: r.did}
 				for _, v := range r.deleted {
 					result.Versions = append(result.Versions, VersionOutcome{Version: v, Outcome: VersionDeleted})
 				}

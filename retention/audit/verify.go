@@ -48,7 +48,9 @@ type Result struct {
 
 // Settled is an intent without a result entry of its own that a later run
 // settled: a done entry after it, whose own intent came after it too, did
-// the same action (its result's Action) on the same path. When the intent
+// the same action on the same path (the done entry's Action, or its
+// intent's when the action turned into another, as a rewrite into a
+// delete when every record expired; a "keep" settles nothing). When the intent
 // planned versions (a planned entry), each of them must be accounted for
 // as well: deleted by a later done entry, or not among the versions that
 // later run planned (gone before it listed the key: deleted by the run
@@ -75,9 +77,21 @@ type openIntent struct {
 }
 
 // settle accounts for the open intents of the same action and path that
-// came before d's own intent (own, nil when unknown) by d, a done entry.
+// came before d's own intent (own, nil when unknown) by d, a done entry:
+// the action d names, and the one its intent named.
 func settle(open map[int64]*openIntent, byKey map[string][]int64, d Entry, own *openIntent) {
-	key := d.Action + "\x00" + d.Path
+	if d.Action == "keep" {
+		return
+	}
+	settleAs(open, byKey, d.Action, d, own)
+	if own != nil && own.e.Action != d.Action && own.e.Path == d.Path {
+		settleAs(open, byKey, own.e.Action, d, own)
+	}
+}
+
+// settleAs is settle for the open intents of action on d's path.
+func settleAs(open map[int64]*openIntent, byKey map[string][]int64, action string, d Entry, own *openIntent) {
+	key := action + "\x00" + d.Path
 	seqs := byKey[key][:0]
 	for _, s := range byKey[key] {
 		o := open[s]
