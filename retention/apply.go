@@ -344,7 +344,19 @@ func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 				pending[it] = ps[i]
 			}
 		}
-		how := ost.deleteBatch(ctx, slices.Clone(items))
+		// With all_versions, the versions of each object are named in
+		// the log before the first one goes (see versionPlan).
+		plan := func(ps []plannedVersions) error {
+			if x.Audit == nil {
+				return nil
+			}
+			plans := make([]audit.Plan, len(ps))
+			for i, p := range ps {
+				plans[i] = audit.Plan{Pending: pending[p.it], Versions: p.versions}
+			}
+			return x.Audit.Planned(plans...)
+		}
+		how := ost.deleteBatch(ctx, slices.Clone(items), plan)
 		if x.Audit == nil {
 			continue
 		}
@@ -398,7 +410,7 @@ func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
 			return fmt.Errorf("nothing was done: the audit log failed: %w", err)
 		}
 	}
-	entry, err := x.act(ctx, t, it, now)
+	entry, err := x.act(ctx, t, it, now, pending)
 	var he *heldError
 	held := errors.As(err, &he)
 	if held {
@@ -442,8 +454,10 @@ func auditAction(action string) string {
 }
 
 // act does what an item says (when enforcing) or works out what it would
-// do, and returns the outcome for the audit log.
-func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (audit.Entry, error) {
+// do, and returns the outcome for the audit log. pending is the action's
+// logged intent (nil without an audit log), to which the versions of an
+// object deleted with all_versions are added before the first goes.
+func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time, pending *audit.Pending) (audit.Entry, error) {
 	entry := entryOf(it)
 	switch it.Action {
 	case Delete:
@@ -451,7 +465,13 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 			return entry, nil
 		}
 		if ost, ok := t.(*objectStore); ok {
-			d, err := ost.remove(ctx, it.Path, it.Snap)
+			var plan func([]audit.VersionOutcome) error
+			if pending != nil {
+				plan = func(vs []audit.VersionOutcome) error {
+					return x.Audit.Planned(audit.Plan{Pending: pending, Versions: vs})
+				}
+			}
+			d, err := ost.remove(ctx, it.Path, it.Snap, plan)
 			d.record(&entry)
 			if err != nil {
 				return entry, err
@@ -482,7 +502,7 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time) (a
 		}
 		switch {
 		case it.Action == Delete:
-			return x.act(ctx, t, it, now) // every record expired: the file goes
+			return x.act(ctx, t, it, now, pending) // every record expired: the file goes
 		case it.Action == Keep || st.Dropped == 0 || !x.Enforce:
 			return entry, nil
 		}

@@ -87,17 +87,22 @@ func (o *objectStore) Open(ctx context.Context, path string) (io.ReadCloser, Sna
 }
 
 func (o *objectStore) Remove(ctx context.Context, path string, snap Snapshot) error {
-	_, err := o.remove(ctx, path, snap)
+	_, err := o.remove(ctx, path, snap, nil)
 	return err
 }
 
-// remove deletes one object as deleteBatch does, and says how.
-func (o *objectStore) remove(ctx context.Context, path string, snap Snapshot) (deleted, error) {
+// remove deletes one object as deleteBatch does, and says how. plan, when
+// set, records the versions about to be deleted (see versionPlan).
+func (o *objectStore) remove(ctx context.Context, path string, snap Snapshot, plan func([]audit.VersionOutcome) error) (deleted, error) {
 	if _, err := o.key(path); err != nil {
 		return deleted{}, err
 	}
 	it := &Item{Path: path, Snap: snap}
-	how := o.deleteBatch(ctx, []*Item{it})
+	var vp versionPlan
+	if plan != nil {
+		vp = func(ps []plannedVersions) error { return plan(ps[0].versions) }
+	}
+	how := o.deleteBatch(ctx, []*Item{it}, vp)
 	switch {
 	case it.Err != nil:
 		return how[it], it.Err
@@ -192,11 +197,14 @@ func sameObject(snap Snapshot, etag string, modified time.Time) bool {
 //     all_versions), or hidden behind a delete marker that is taken back
 //     when a version written meanwhile turns up right after: a writer's
 //     new version always survives, and the object is reported changed;
+//   - with all_versions, plan records every version about to be deleted
+//     (listed right before) ahead of the first delete, so that a run
+//     killed in the middle has named them all;
 //   - in an unversioned bucket the key range is listed first and an
 //     object whose ETag or LastModified changed since the plan is left
 //     alone, but the delete itself cannot be conditioned: it is reported
 //     as unconditional.
-func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) map[*Item]deleted {
+func (o *objectStore) deleteBatch(ctx context.Context, items []*Item, plan versionPlan) map[*Item]deleted {
 	done := map[*Item]deleted{}
 	slices.SortFunc(items, func(a, b *Item) int { return strings.Compare(a.Path, b.Path) })
 	versioned := o.versioned(ctx)
@@ -205,7 +213,7 @@ func (o *objectStore) deleteBatch(ctx context.Context, items []*Item) map[*Item]
 		chunk := items[:n]
 		items = items[n:]
 		if versioned {
-			o.deleteVersions(ctx, chunk, done)
+			o.deleteVersions(ctx, chunk, done, plan)
 			continue
 		}
 		current, err := o.etags(ctx, chunk)
@@ -297,17 +305,46 @@ type keyVersions struct {
 	all []types.ObjectIdentifier
 }
 
+// versionPlan records, before the first version of any of them is
+// deleted (all_versions), the versions deleteBatch is about to delete of
+// each object, as listed right before: its noncurrent versions and delete
+// markers, and its current version. When it returns an error, nothing of
+// those objects is deleted.
+type versionPlan func([]plannedVersions) error
+
+// plannedVersions are the versions of an item's object about to be
+// deleted.
+type plannedVersions struct {
+	it       *Item
+	versions []audit.VersionOutcome
+}
+
+// planOf returns the versions of a key listed in kv that all_versions
+// deletes: the noncurrent ones and delete markers, then the current one.
+func planOf(it *Item, kv *keyVersions) plannedVersions {
+	p := plannedVersions{it: it}
+	for _, v := range kv.older {
+		id := aws.ToString(v.VersionId)
+		p.versions = append(p.versions, audit.VersionOutcome{Version: id, Marker: !kv.versions[id]})
+	}
+	p.versions = append(p.versions, audit.VersionOutcome{Version: aws.ToString(kv.latest.VersionId)})
+	return p
+}
+
 // deleteVersions deletes a chunk of objects (sorted by path) of a
-// versioned bucket: see deleteBatch.
-func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done map[*Item]deleted) {
+// versioned bucket: see deleteBatch. With all_versions, plan (when set)
+// records every version about to go before the first one does.
+func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done map[*Item]deleted, plan versionPlan) {
 	before, err := o.listVersions(ctx, chunk)
 	if err != nil {
 		failAll(chunk, err)
 		return
 	}
-	ids := make([]types.ObjectIdentifier, 0, len(chunk))
-	byKey := map[string]*Item{}
-	older := map[string][]audit.VersionOutcome{} // all_versions: key -> its noncurrent versions' outcomes
+	var (
+		acting []*Item
+		keys   = map[*Item]string{}
+		plans  []plannedVersions
+	)
 	for _, it := range chunk {
 		key, err := o.key(it.Path)
 		if err != nil {
@@ -319,6 +356,24 @@ func (o *objectStore) deleteVersions(ctx context.Context, chunk []*Item, done ma
 			it.Err = fmt.Errorf("%s: %w", it.Path, ErrChanged)
 			continue
 		}
+		acting = append(acting, it)
+		keys[it] = key
+		if o.allVersions {
+			plans = append(plans, planOf(it, kv))
+		}
+	}
+	if len(plans) > 0 && plan != nil {
+		if err := plan(plans); err != nil {
+			failAll(acting, fmt.Errorf("nothing was done: the audit log failed: %w", err))
+			return
+		}
+	}
+	ids := make([]types.ObjectIdentifier, 0, len(acting))
+	byKey := map[string]*Item{}
+	older := map[string][]audit.VersionOutcome{} // all_versions: key -> its noncurrent versions' outcomes
+	for _, it := range acting {
+		key := keys[it]
+		kv := before[key]
 		id := types.ObjectIdentifier{Key: aws.String(key)}
 		if o.allVersions {
 			// The noncurrent versions first, one by one, so that

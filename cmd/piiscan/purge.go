@@ -19,6 +19,7 @@ import (
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Exit code of destructive commands when the circuit breaker stopped them.
@@ -134,10 +135,12 @@ deleted anything.`,
 	return cmd
 }
 
-// printPlan prints what a plan did or would do. Every name in it (paths,
-// the quarantine copies they went to, and the problems and warnings that
-// name files) is escaped with report.Safe: a file name can hold terminal
-// escapes and bidirectional overrides.
+// printPlan prints what a plan did or would do. A path is written as scan
+// output and the audit log write it (source.EscapeName: a '!' in a name is
+// \!, as '!' separates archive members there), so it can be looked up in
+// both. Every name in it (paths, the quarantine copies they went to, and
+// the problems and warnings that name files) is escaped with report.Safe:
+// a file name can hold terminal escapes and bidirectional overrides.
 func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 	mode := "DRY RUN (nothing changed; use --enforce to act)"
 	if enforce {
@@ -177,7 +180,7 @@ func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 			order = append(order, action)
 		}
 		counts[action]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", action, report.Safe(it.Location.Name), report.Safe(it.Path), records, report.Safe(why))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", action, report.Safe(it.Location.Name), report.Safe(source.EscapeName(it.Path)), records, report.Safe(why))
 	}
 	tw.Flush()
 	slices.Sort(order)
@@ -227,7 +230,11 @@ the log still holds a head printed earlier.
 Every action is logged before it is taken (an intent) and after (done or
 failed). Intents without a result, as a run killed between the two leaves,
 are listed: they are not tampering, but each path needs a look to learn
-whether the action happened.
+whether the action happened. An object deleted with all_versions names the
+versions it may delete before the first goes, and they are listed too. An
+intent a later run settled (a done entry for the same action and path, and
+every version planned deleted by it or already gone when it listed the
+key) is listed as "settled by a later run" instead.
 
 Exit 0 when the chain and head hold (even with unfinished actions listed),
 1 when the chain breaks or the end does not match a head (the line is
@@ -277,7 +284,14 @@ named), 2 for a wrong key, a bad --head or a log that cannot be read.`,
 			if len(res.Unresolved) > 0 {
 				fmt.Fprintf(w, "%d actions started but not recorded as finished (a run stopped between the action and its result; look at each path):\n", len(res.Unresolved))
 				for _, e := range res.Unresolved {
-					fmt.Fprintf(w, "  seq %d %s %s %s at %s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(e.Path), e.Time.UTC().Format(time.RFC3339))
+					fmt.Fprintf(w, "  seq %d %s %s %s at %s%s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(source.EscapeName(e.Path)), e.Time.UTC().Format(time.RFC3339), plannedVersions(e))
+				}
+			}
+			if len(res.Settled) > 0 {
+				fmt.Fprintf(w, "%d actions of stopped runs settled by a later run (which did the same action on the same path, and accounts for every version planned):\n", len(res.Settled))
+				for _, st := range res.Settled {
+					e := st.Intent
+					fmt.Fprintf(w, "  seq %d %s %s %s at %s: settled by a later run (seq %d)%s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(source.EscapeName(e.Path)), e.Time.UTC().Format(time.RFC3339), st.By, settledVersions(st))
 				}
 			}
 			return nil
@@ -286,4 +300,33 @@ named), 2 for a wrong key, a bad --head or a log that cannot be read.`,
 	verify.Flags().StringVar(&expect, "head", "", "a head printed by an earlier verify (ENTRIES:HASH), kept elsewhere: the log must still hold it")
 	cmd.AddCommand(verify)
 	return cmd
+}
+
+// plannedVersions lists the versions an unfinished intent planned to
+// delete: those it may have deleted.
+func plannedVersions(e audit.Entry) string {
+	if len(e.Versions) == 0 {
+		return ""
+	}
+	ids := make([]string, len(e.Versions))
+	for i, v := range e.Versions {
+		ids[i] = report.Safe(v.Version)
+	}
+	return "; may have deleted versions " + strings.Join(ids, ", ")
+}
+
+// settledVersions says how a settled intent's planned versions are
+// accounted for.
+func settledVersions(st audit.Settled) string {
+	var parts []string
+	if len(st.Deleted) > 0 {
+		parts = append(parts, "deleted by a later run: "+report.Safe(strings.Join(st.Deleted, ", ")))
+	}
+	if len(st.Gone) > 0 {
+		parts = append(parts, "gone before a later run listed them: "+report.Safe(strings.Join(st.Gone, ", ")))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; versions " + strings.Join(parts, "; ")
 }

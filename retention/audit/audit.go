@@ -20,7 +20,12 @@
 // A destructive action is logged twice: an intent entry before it (Begin)
 // and a result entry after it (Pending.Done or Pending.Failed), so an
 // action interrupted by a crash is still accounted for: Verify lists
-// intents without a result as Result.Unresolved.
+// intents without a result as Result.Unresolved, or as Result.Settled
+// when a later run did the same action on the same path. An action whose
+// steps are only known once it started (the versions of an object
+// deleted one by one) also logs them before its first step (Log.Planned),
+// so the intent of a run killed in the middle names every version it may
+// have deleted.
 package audit
 
 import (
@@ -48,6 +53,12 @@ const (
 	PhaseDone = "done"
 	// PhaseFailed is written after an action failed.
 	PhaseFailed = "failed"
+	// PhasePlanned is written after an intent and before the action's
+	// first step, with what the intent could not name yet: the versions
+	// of an object the action may delete (Versions, each with the outcome
+	// VersionPlanned), as listed right before. Of names the intent. It
+	// resolves nothing: the intent still wants its result.
+	PhasePlanned = "planned"
 )
 
 // Entry is one audit record.
@@ -60,6 +71,9 @@ type Entry struct {
 	Phase string `json:"phase,omitempty"`
 	// Intent is, in a result entry, the Seq of the intent it resolves.
 	Intent int64 `json:"intent,omitempty"`
+	// Of is, in a planned entry (PhasePlanned), the Seq of the intent it
+	// adds to.
+	Of int64 `json:"of,omitempty"`
 	// Action is delete, rewrite, quarantine, erase, or hold (kept).
 	Action   string `json:"action"`
 	DryRun   bool   `json:"dry_run,omitempty"`
@@ -79,7 +93,8 @@ type Entry struct {
 	Unconditional bool `json:"unconditional,omitempty"`
 	// Versions is, for an object deleted with all its versions
 	// (all_versions), what happened to each version: also in a failed
-	// entry, since some may have gone before the failure.
+	// entry, since some may have gone before the failure. In a planned
+	// entry, the versions the action may delete.
 	Versions []VersionOutcome `json:"versions,omitempty"`
 	// To is where a quarantined file went.
 	To     string `json:"to,omitempty"`
@@ -109,6 +124,9 @@ type Entry struct {
 
 // What happened to one version of an object (see VersionOutcome).
 const (
+	// VersionPlanned: in a planned entry, the version (or delete marker)
+	// is about to be deleted.
+	VersionPlanned = "planned"
 	// VersionDeleted: the version (or delete marker) was deleted.
 	VersionDeleted = "deleted"
 	// VersionKept: the store refused to delete the version (an S3 Object

@@ -5,18 +5,24 @@ import (
 	"strings"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
-// File names are bytes, and a JSON string cannot hold invalid UTF-8:
-// encoding/json writes each bad byte as U+FFFD, so the entries of
-// "bad\xfe.log" and "bad\xff.log" would both name "bad\ufffd.log". An
-// entry whose Path or To is not plain valid UTF-8 without '\' is written
-// with its paths escaped, and says so with "escaped_paths": true: a real
-// '\' is written \\ and each byte of invalid UTF-8 \xNN (finding.EncodePath),
-// and reading the entry undoes it. An entry without the marker, as every
-// entry written before paths were escaped, holds its paths as they are, so
-// a log written before verifies and reads as it did: the chain covers the
-// lines as written, whatever they hold.
+// Paths in entries are written as scan output writes the path of a file
+// or object (source.EscapeName, then finding.EncodePath as the JSON
+// reports do), so that the path a scan shows can be looked up in the log:
+// a '!' is written \!, since scan output separates archive members with
+// it; a '\' is written \\; and each byte of invalid UTF-8 \xNN (a JSON
+// string cannot hold invalid UTF-8: encoding/json would write each bad
+// byte as U+FFFD, so the entries of "bad\xfe.log" and "bad\xff.log" would
+// both name "bad\ufffd.log"). An entry whose Path or To needs any of that
+// says so with "escaped_paths": true, and reading the entry undoes it
+// (source.Unescape, the inverse). An entry without the marker, as every
+// entry written before paths were escaped, holds its paths as they are,
+// so a log written before verifies and reads as it did: the chain covers
+// the lines as written, whatever they hold. Entries written with the
+// marker before '!' was escaped hold a '!' as it is, which reads back the
+// same: their '\' were always doubled, so \! never stood for '!' there.
 
 // entryFields are the fields of an Entry, without its JSON methods.
 type entryFields Entry
@@ -52,18 +58,20 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// encodePath returns p with each '\' written \\ and each byte of invalid
-// UTF-8 written \xNN.
+// encodePath returns p as scan output writes the path of a file or object
+// in a JSON report: with each '!' written \!, each '\' written \\ and
+// each byte of invalid UTF-8 written \xNN.
 func encodePath(p string) string {
-	return finding.EncodePath(strings.ReplaceAll(p, `\`, `\\`))
+	return finding.EncodePath(source.EscapeName(p))
 }
 
 // decodePath is the inverse of encodePath. finding.DecodePath turns each
-// \xNN back into its byte and leaves \\ as it is; the bytes it writes are
-// never '\', so every \\ left is an escaped '\'.
+// \xNN back into its byte and leaves \\ and \! as they are (the bytes it
+// writes are never '\' or '!'), and source.Unescape turns those back into
+// '\' and '!'.
 func decodePath(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
-	return strings.ReplaceAll(finding.DecodePath(s), `\\`, `\`)
+	return source.Unescape(finding.DecodePath(s))
 }

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Paths keep their bytes: two names that differ only in invalid UTF-8 are
@@ -20,6 +23,7 @@ func TestPathsKeepTheirBytes(t *testing.T) {
 	paths := []string{
 		"/d/bad\xfe.log", "/d/bad\xff.log", `/d/back\slash.log`, `/d/lit\xff.log`, `/d/both\` + "\xff.log",
 		`/d/end\`, "/d/ok \u00e9.log", "/d/tab\tand\x1b.log", "s3://b/k\xc3",
+		"/d/report!2026-11.log", `/d/lit\!bang`, "s3://b/a!b\xff!", "/d/end!",
 	}
 	var intents []Entry
 	for _, p := range paths {
@@ -57,7 +61,7 @@ func TestPathsKeepTheirBytes(t *testing.T) {
 			t.Errorf("line %d reads %q, want %q", i+1, e.Path, paths[i])
 		}
 		// Plain names are written as before, without a marker.
-		if plain := utf8.ValidString(paths[i]) && !bytes.ContainsRune([]byte(paths[i]), '\\'); plain == bytes.Contains(sc.Bytes(), []byte(`"escaped_paths":true`)) {
+		if plain := utf8.ValidString(paths[i]) && !bytes.ContainsAny([]byte(paths[i]), `\!`); plain == bytes.Contains(sc.Bytes(), []byte(`"escaped_paths":true`)) {
 			t.Errorf("line %d: marker %v for %q:\n%s", i+1, !plain, paths[i], sc.Bytes())
 		}
 	}
@@ -117,5 +121,33 @@ func TestLogWrittenBeforePathsWereEscaped(t *testing.T) {
 	}
 	if res, err := Verify(path, key); err != nil || res.Entries != 4 {
 		t.Errorf("after an append: %+v, %v", res, err)
+	}
+}
+
+// A '!' in a path is written \! as scan output writes it (the path a scan
+// shows is the one to look for in the log), and reads back as '!'. An
+// entry written with escaped paths before '!' was escaped holds it as it
+// is, and reads back the same.
+func TestPathsWriteBangAsScanOutputDoes(t *testing.T) {
+	for _, p := range []string{"s3://b/report!2026-11.log", `/d/x\!y`, "/d/a!b\xff"} {
+		line, err := json.Marshal(Entry{Action: "delete", Path: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(finding.EncodePath(source.EscapeName(p)))
+		if !bytes.Contains(line, append([]byte(`"path":`), want...)) {
+			t.Errorf("%q is written %s, want the path as scan output writes it, %s", p, line, want)
+		}
+		var e Entry
+		if err := json.Unmarshal(line, &e); err != nil || e.Path != p {
+			t.Errorf("%s reads %q, %v; want %q", line, e.Path, err, p)
+		}
+	}
+	// As the entry of "/d/a!b\c\xff" was written before: '\' doubled,
+	// invalid UTF-8 as \xNN, '!' as it is.
+	old := `{"seq":1,"time":"2026-01-01T00:00:00Z","action":"delete","path":"/d/a!b\\\\c\\xff","prev":"","escaped_paths":true}`
+	var e Entry
+	if err := json.Unmarshal([]byte(old), &e); err != nil || e.Path != "/d/a!b\\c\xff" {
+		t.Errorf("an entry written before '!' was escaped reads %q, %v", e.Path, err)
 	}
 }

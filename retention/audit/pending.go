@@ -35,7 +35,7 @@ func (l *Log) Begin(e Entry) (*Pending, error) {
 func (l *Log) BeginBatch(entries ...Entry) ([]*Pending, error) {
 	in := make([]Entry, len(entries))
 	for i, e := range entries {
-		e.Phase, e.Intent = PhaseIntent, 0
+		e.Phase, e.Intent, e.Of = PhaseIntent, 0, 0
 		in[i] = e
 	}
 	written, err := l.append(in)
@@ -51,6 +51,44 @@ func (l *Log) BeginBatch(entries ...Entry) ([]*Pending, error) {
 
 // Seq returns the seq of the intent entry.
 func (p *Pending) Seq() int64 { return p.intent.Seq }
+
+// Plan is what a begun action is about to do that its intent could not
+// name (see Log.Planned).
+type Plan struct {
+	Pending *Pending
+	// Versions are the versions (and delete markers) of the object the
+	// action may delete: Version and Marker are taken, Outcome is set to
+	// VersionPlanned.
+	Versions []VersionOutcome
+}
+
+// Planned logs, in one write and before the first step of any of the
+// actions, what begun actions are about to do: a planned entry
+// (PhasePlanned) each, which names its intent (Of). A run killed after it
+// leaves an intent whose versions are all named, though the result that
+// would say which went is missing. Do not take the step when it returns
+// an error. It returns an error, and logs nothing, when one of the
+// actions already has its result or was begun in another log.
+func (l *Log) Planned(plans ...Plan) error {
+	entries := make([]Entry, 0, len(plans))
+	for _, pl := range plans {
+		p := pl.Pending
+		if p == nil || p.l != l {
+			return errors.New("audit log: planning an action begun in another log")
+		}
+		if p.done {
+			return errors.New("audit log: the action's result is already logged")
+		}
+		vs := make([]VersionOutcome, len(pl.Versions))
+		for i, v := range pl.Versions {
+			vs[i] = VersionOutcome{Version: v.Version, Marker: v.Marker, Outcome: VersionPlanned}
+		}
+		in := p.intent
+		entries = append(entries, Entry{Phase: PhasePlanned, Of: in.Seq, Action: in.Action, DryRun: in.DryRun,
+			Location: in.Location, Path: in.Path, Dev: in.Dev, Ino: in.Ino, Rule: in.Rule, Versions: vs})
+	}
+	return l.Append(entries...)
+}
 
 // Done logs that the action succeeded. result carries the outcome
 // (Records, Kept, BytesAfter, Fingerprints, To); Action, Location, Path,
@@ -100,7 +138,7 @@ func (l *Log) Finish(outcomes ...Outcome) error {
 		} else {
 			e.Phase = PhaseDone
 		}
-		e.Intent = p.intent.Seq
+		e.Intent, e.Of = p.intent.Seq, 0
 		e.Action = cmp.Or(e.Action, p.intent.Action)
 		e.Location = cmp.Or(e.Location, p.intent.Location)
 		e.Path = cmp.Or(e.Path, p.intent.Path)

@@ -32,12 +32,124 @@ type Result struct {
 	KeyID string
 	// Unresolved are the intent entries without a result entry: actions
 	// that were started and not recorded as finished, as when a run was
-	// killed between the two. They are not tampering: the chain holds. Each
-	// one's path must be looked at to learn whether the action happened.
+	// killed between the two, and that no later run finished either (see
+	// Settled). They are not tampering: the chain holds. Each one's path
+	// must be looked at to learn whether the action happened. An intent's
+	// Versions are the versions its planned entries named (outcome
+	// VersionPlanned): those the action may have deleted.
 	Unresolved []Entry
+	// Settled are the intents without a result entry of their own whose
+	// action a later run finished (see Settled).
+	Settled []Settled
 	// Notes say what is worth knowing and not wrong: no head file for a log
 	// written before heads were kept, or a log ahead of its head.
 	Notes []string
+}
+
+// Settled is an intent without a result entry of its own that a later run
+// settled: a done entry after it, whose own intent came after it too, did
+// the same action on the same path (the done entry's Action, or its
+// intent's when the action turned into another, as a rewrite into a
+// delete when every record expired; a "keep" settles nothing). When the intent
+// planned versions (a planned entry), each of them must be accounted for
+// as well: deleted by a later done entry, or not among the versions that
+// later run planned (gone before it listed the key: deleted by the run
+// that was stopped, or by someone else).
+type Settled struct {
+	// Intent is the intent, with the versions it planned (see
+	// Result.Unresolved).
+	Intent Entry
+	// By is the seq of the done entry that settled it (the last needed).
+	By int64
+	// Deleted are the planned versions a later run deleted, Gone those a
+	// later run no longer found.
+	Deleted, Gone []string
+}
+
+// openIntent is an intent without a result yet, while a log is read.
+type openIntent struct {
+	e Entry
+	// left are the versions it planned not yet accounted for by a later
+	// run; by is the done entry that settled it (0: none yet).
+	left          map[string]bool
+	by            int64
+	deleted, gone []string
+}
+
+// settle accounts for the open intents of the same action and path that
+// came before d's own intent (own, nil when unknown) by d, a done entry:
+// the action d names, and the one its intent named.
+func settle(open map[int64]*openIntent, byKey map[string][]int64, d Entry, own *openIntent) {
+	if d.Action == "keep" {
+		return
+	}
+	settleAs(open, byKey, d.Action, d, own)
+	if own != nil && own.e.Action != d.Action && own.e.Path == d.Path {
+		settleAs(open, byKey, own.e.Action, d, own)
+	}
+}
+
+// settleAs is settle for the open intents of action on d's path.
+func settleAs(open map[int64]*openIntent, byKey map[string][]int64, action string, d Entry, own *openIntent) {
+	key := action + "\x00" + d.Path
+	seqs := byKey[key][:0]
+	for _, s := range byKey[key] {
+		o := open[s]
+		if o == nil {
+			continue // resolved since
+		}
+		seqs = append(seqs, s)
+		if s >= d.Intent || o.by != 0 {
+			continue
+		}
+		deleted := map[string]bool{}
+		for _, v := range d.Versions {
+			if v.Outcome == VersionDeleted {
+				deleted[v.Version] = true
+			}
+		}
+		for _, v := range sortedKeys(o.left) {
+			switch {
+			case deleted[v]:
+				o.deleted = append(o.deleted, v)
+			case own != nil && own.planned() && !own.plans(v):
+				o.gone = append(o.gone, v)
+			default:
+				continue
+			}
+			delete(o.left, v)
+		}
+		if len(o.left) == 0 {
+			o.by = d.Seq
+		}
+	}
+	if len(seqs) == 0 {
+		delete(byKey, key)
+	} else {
+		byKey[key] = seqs
+	}
+}
+
+// planned reports whether the intent named the versions it may delete.
+func (o *openIntent) planned() bool { return len(o.e.Versions) > 0 }
+
+// plans reports whether the intent named version v.
+func (o *openIntent) plans(v string) bool {
+	for _, p := range o.e.Versions {
+		if p.Version == v {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Verify checks the chain of the log at path, and that its end matches
@@ -134,7 +246,8 @@ func verify(r io.Reader, key []byte, want map[int64]string) (Result, map[int64]s
 	if _, ok := want[0]; ok {
 		got[0] = ""
 	}
-	intents := map[int64]Entry{}
+	intents := map[int64]*openIntent{}
+	byKey := map[string][]int64{} // action and path -> open intents
 	prev := ""
 	line := 0
 	var last []byte // the last line, when it has a key id
@@ -167,9 +280,22 @@ func verify(r io.Reader, key []byte, want map[int64]string) (Result, map[int64]s
 		}
 		switch {
 		case e.Phase == PhaseIntent:
-			intents[e.Seq] = e
+			intents[e.Seq] = &openIntent{e: e, left: map[string]bool{}}
+			key := e.Action + "\x00" + e.Path
+			byKey[key] = append(byKey[key], e.Seq)
+		case e.Phase == PhasePlanned:
+			if o := intents[e.Of]; o != nil {
+				o.e.Versions = append(o.e.Versions, e.Versions...)
+				for _, v := range e.Versions {
+					o.left[v.Version] = true
+				}
+			}
 		case e.Intent != 0:
+			own := intents[e.Intent]
 			delete(intents, e.Intent)
+			if e.Phase == PhaseDone {
+				settle(intents, byKey, e, own)
+			}
 		}
 		res.Entries++
 		prev = l.mac(b)
@@ -185,9 +311,14 @@ func verify(r io.Reader, key []byte, want map[int64]string) (Result, map[int64]s
 		return res, nil, &Break{Line: line, Reason: "the last entry was edited (its MAC does not match)"}
 	}
 	res.Head = prev
-	for _, e := range intents {
-		res.Unresolved = append(res.Unresolved, e)
+	for _, o := range intents {
+		if o.by == 0 {
+			res.Unresolved = append(res.Unresolved, o.e)
+			continue
+		}
+		res.Settled = append(res.Settled, Settled{Intent: o.e, By: o.by, Deleted: o.deleted, Gone: o.gone})
 	}
 	slices.SortFunc(res.Unresolved, func(a, b Entry) int { return cmp.Compare(a.Seq, b.Seq) })
+	slices.SortFunc(res.Settled, func(a, b Settled) int { return cmp.Compare(a.Intent.Seq, b.Intent.Seq) })
 	return res, got, nil
 }
