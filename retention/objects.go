@@ -451,16 +451,24 @@ func (o *objectStore) checkMarkers(ctx context.Context, before map[string]*keyVe
 }
 
 // versionOutcome is the audit record of deleting one version (err nil:
-// deleted). A refusal (AccessDenied: an S3 Object Lock legal hold or
-// retention, or a permission) leaves the version kept.
-func versionOutcome(id string, marker bool, code string, err error) audit.VersionOutcome {
+// deleted; otherwise code, or err's API code, says why not). A refusal
+// because of S3 Object Lock (a legal hold or retention) or a permission
+// leaves the version kept. Stores say so differently: AWS S3 and
+// versitygw answer AccessDenied, MinIO InvalidRequest; so a refusal
+// other than AccessDenied is checked against the version's lock.
+func (o *objectStore) versionOutcome(ctx context.Context, key, id string, marker bool, code string, err error) audit.VersionOutcome {
 	vo := audit.VersionOutcome{Version: id, Marker: marker, Outcome: audit.VersionDeleted}
 	if err == nil && code == "" {
 		return vo
 	}
 	vo.Outcome, vo.Reason = audit.VersionFailed, cmp.Or(code, apiCode(err), "failed")
-	if vo.Reason == "AccessDenied" {
+	switch {
+	case vo.Reason == "AccessDenied":
 		vo.Outcome = audit.VersionKept
+	case !marker && id != "" && vo.Reason != "failed":
+		if why, lerr := lockHeld(ctx, o.c, o.bucket, key, id, time.Now()); lerr == nil && why != "" {
+			vo.Outcome = audit.VersionKept
+		}
 	}
 	return vo
 }
@@ -478,7 +486,7 @@ func (o *objectStore) deleteNoncurrent(ctx context.Context, key string, kv *keyV
 		id := aws.ToString(v.VersionId)
 		err := o.deleteVersion(ctx, key, id)
 		marker := !kv.versions[id]
-		outs = append(outs, versionOutcome(id, marker, "", err))
+		outs = append(outs, o.versionOutcome(ctx, key, id, marker, "", err))
 		kept = kept || err != nil && !marker
 	}
 	return outs, kept
@@ -493,7 +501,7 @@ func (o *objectStore) deleteKept(ctx context.Context, it *Item, key string, kv *
 	planned := aws.ToString(kv.latest.VersionId)
 	if hidden(outs) {
 		err := o.deleteVersion(ctx, key, planned)
-		outs = append(outs, versionOutcome(planned, false, "", err))
+		outs = append(outs, o.versionOutcome(ctx, key, planned, false, "", err))
 	} else {
 		// Without a marker on top, deleting the current version would
 		// make the kept one current: it stays.
@@ -545,9 +553,9 @@ func (o *objectStore) recordCurrent(ctx context.Context, before map[string]*keyV
 		switch {
 		case gone[key] && it.Err == nil:
 			it.Done = true
-			outs = append(outs, versionOutcome(planned, false, "", nil))
+			outs = append(outs, o.versionOutcome(ctx, key, planned, false, "", nil))
 		case codes[key] != "":
-			vo := versionOutcome(planned, false, codes[key], nil)
+			vo := o.versionOutcome(ctx, key, planned, false, codes[key], nil)
 			outs = append(outs, vo)
 			if vo.Outcome == audit.VersionKept {
 				// The current version stays: hide it.
@@ -1001,17 +1009,22 @@ func lockEnabled(ctx context.Context, c *bucket.Client, b string) (bool, error) 
 }
 
 // lockHeld returns why S3 Object Lock protects an object of a bucket with
-// Object Lock on ("" when it does not). An answer other than "no hold" or
-// "no retention" is an error: the object must then be kept.
-func lockHeld(ctx context.Context, c *bucket.Client, b, key string, now time.Time) (string, error) {
-	lh, err := c.S3.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: aws.String(b), Key: aws.String(key)})
+// Object Lock on ("" when it does not): its version id, or its current
+// version when id is "". An answer other than "no hold" or "no retention"
+// is an error: the object must then be kept.
+func lockHeld(ctx context.Context, c *bucket.Client, b, key, id string, now time.Time) (string, error) {
+	var version *string
+	if id != "" {
+		version = aws.String(id)
+	}
+	lh, err := c.S3.GetObjectLegalHold(ctx, &s3.GetObjectLegalHoldInput{Bucket: aws.String(b), Key: aws.String(key), VersionId: version})
 	switch {
 	case err == nil && lh.LegalHold != nil && lh.LegalHold.Status == types.ObjectLockLegalHoldStatusOn:
 		return "S3 Object Lock legal hold", nil
 	case err != nil && !noLock(err):
 		return "", fmt.Errorf("legal hold: %w", err)
 	}
-	r, err := c.S3.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: aws.String(b), Key: aws.String(key)})
+	r, err := c.S3.GetObjectRetention(ctx, &s3.GetObjectRetentionInput{Bucket: aws.String(b), Key: aws.String(key), VersionId: version})
 	switch {
 	case err == nil && r.Retention != nil && r.Retention.RetainUntilDate != nil && now.Before(*r.Retention.RetainUntilDate):
 		return fmt.Sprintf("S3 Object Lock retention (%s) until %s", r.Retention.Mode, r.Retention.RetainUntilDate.UTC().Format(time.RFC3339)), nil

@@ -262,7 +262,7 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 		case st.err != nil:
 			err = st.err
 		case st.on:
-			why, err = lockHeld(ctx, objects, b, key, now)
+			why, err = lockHeld(ctx, objects, b, key, "", now)
 		}
 		switch {
 		case err != nil:
