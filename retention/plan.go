@@ -149,6 +149,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 		selected := len(opts.Locations) == 0 || slices.Contains(opts.Locations, loc.Name)
 		size := &locationSize{}
 		p.sizes[loc.Name] = size
+		examined := true
 		err := walkLocation(ctx, loc, opts.Objects, own, func(path string, snap Snapshot) {
 			// A file under several locations is planned by the most
 			// specific (an archive folder inside a log folder keeps its
@@ -170,11 +171,14 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 			p.Items = append(p.Items, it)
 		}, func(path string, err error) {
 			p.Problems = append(p.Problems, locationProblem(loc, path, err))
+			examined = false
 		})
 		if err != nil {
 			return nil, err
 		}
-		if selected && loc.MaxAge > 0 && size.files == 0 {
+		// A location that could not be listed is a problem of the plan,
+		// said once: not also a location without files.
+		if selected && loc.MaxAge > 0 && size.files == 0 && examined {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("location %s has no files: is its volume mounted?", loc.Name))
 		}
 	}

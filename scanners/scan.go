@@ -87,6 +87,11 @@ type Options struct {
 	// DefaultMaxFindings; negative, no cap (a scan that plans an erasure
 	// needs every finding).
 	MaxFindings int
+	// QuietProblems logs the problems of a scan (Stats.Problems) at
+	// debug level rather than as warnings: for a caller that prints them
+	// itself (purge and redact print them in their plan), so that each is
+	// said once.
+	QuietProblems bool
 }
 
 // DefaultMaxFindings is the default Options.MaxFindings. An input with a
@@ -580,7 +585,7 @@ func (r *run) problem(path string, err error) {
 		r.mu.Lock()
 		r.stats.Problems = append(r.stats.Problems, Problem{Path: path, Error: source.ErrMissing.Error(), Missing: true})
 		r.mu.Unlock()
-		r.s.opts.Logger.Warn("input does not exist", "path", path)
+		r.logProblem("input does not exist", "path", path)
 		return
 	}
 	msg := err.Error()
@@ -591,7 +596,7 @@ func (r *run) problem(path string, err error) {
 	r.mu.Lock()
 	r.stats.Problems = append(r.stats.Problems, Problem{Path: path, Error: msg})
 	r.mu.Unlock()
-	r.s.opts.Logger.Warn("cannot read input", "path", path, "error", msg)
+	r.logProblem("cannot read input", "path", path, "error", msg)
 }
 
 // incomplete records that the stream path of input in was read but not
@@ -603,7 +608,17 @@ func (r *run) incomplete(in *input, path string, line int, err error) {
 	r.mu.Lock()
 	r.stats.Problems = append(r.stats.Problems, Problem{Path: path, Error: msg, partial: true})
 	r.mu.Unlock()
-	r.s.opts.Logger.Warn("incomplete scan", "path", path, "error", msg)
+	r.logProblem("incomplete scan", "path", path, "error", msg)
+}
+
+// logProblem logs a problem as a warning, or at debug level when the
+// caller prints the problems itself (Options.QuietProblems).
+func (r *run) logProblem(msg string, args ...any) {
+	if r.s.opts.QuietProblems {
+		r.s.opts.Logger.Debug(msg, args...)
+		return
+	}
+	r.s.opts.Logger.Warn(msg, args...)
 }
 
 // countingReader feeds the progress display.

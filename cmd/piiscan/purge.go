@@ -18,6 +18,7 @@ import (
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
 )
@@ -141,7 +142,12 @@ deleted anything.`,
 // both. Every name in it (paths, the quarantine copies they went to, and
 // the problems and warnings that name files) is escaped with report.Safe:
 // a file name can hold terminal escapes and bidirectional overrides.
-func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
+//
+// The summary line counts the actions, and says what could not be
+// examined: a location that could not be listed (a bucket that does not
+// exist, a store that is down, a root that is not mounted) does not read
+// as "nothing to do". Each problem is printed once, below it.
+func printPlan(w io.Writer, cfg *config.Config, p *retention.Plan, enforce bool) {
 	mode := "DRY RUN (nothing changed; use --enforce to act)"
 	if enforce {
 		mode = "ENFORCED"
@@ -188,26 +194,100 @@ func printPlan(w io.Writer, p *retention.Plan, enforce bool) {
 	for _, a := range order {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 	}
-	if len(parts) == 0 {
-		parts = append(parts, "nothing to do")
+	summary := fmt.Sprintf("%d files", len(p.Items))
+	if len(parts) > 0 {
+		summary += ": " + strings.Join(parts, ", ")
 	}
-	fmt.Fprintf(w, "\n%d files: %s\n", len(p.Items), strings.Join(parts, ", "))
+	// "Nothing to do" only when everything was examined: a location that
+	// could not be listed may hold what is due.
+	if unread := unexamined(cfg, p.Problems); unread != "" {
+		summary += " (" + unread + ")"
+	} else if len(parts) == 0 {
+		summary += ": nothing to do"
+	}
+	fmt.Fprintf(w, "\n%s\n", summary)
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", report.Safe(warn))
 	}
 	for _, t := range p.Tripped {
 		fmt.Fprintf(w, "circuit breaker: %s\n", report.Safe(t))
 	}
+	roots := locationRoots(cfg)
+	said := map[string]bool{}
 	for _, pr := range p.Problems {
 		switch {
 		case pr.Path == "":
 			fmt.Fprintf(w, "cannot examine: %s\n", report.Safe(pr.Error))
+		case roots[pr.Path] != nil && !pr.Missing:
+			// Locations that share a root failed to list it alike.
+			if !said[pr.Path] {
+				said[pr.Path] = true
+				fmt.Fprintf(w, "cannot read location %s at %s: %s\n", report.Safe(strings.Join(roots[pr.Path], ", ")), report.Safe(pr.Path), report.Safe(pr.Error))
+			}
 		case pr.Missing:
 			fmt.Fprintf(w, "missing %s: %s\n", report.Safe(pr.Path), report.Safe(pr.Error))
 		default:
 			fmt.Fprintf(w, "cannot examine %s: %s\n", report.Safe(pr.Path), report.Safe(pr.Error))
 		}
 	}
+}
+
+// unexamined says, for the summary line of a plan, what its problems left
+// unexamined ("" when nothing): locations (a root that could not be listed
+// or does not exist), files, and problems of no single path.
+func unexamined(cfg *config.Config, problems []scanners.Problem) string {
+	roots := locationRoots(cfg)
+	locations, files, other := map[string]bool{}, 0, 0
+	for _, pr := range problems {
+		switch {
+		case pr.Path == "":
+			other++
+		case roots[pr.Path] != nil:
+			for _, name := range roots[pr.Path] {
+				locations[name] = true
+			}
+		case pr.Missing:
+			locations[pr.Path] = true
+		default:
+			files++
+		}
+	}
+	var out []string
+	if n := len(locations); n > 0 {
+		out = append(out, fmt.Sprintf("%d %s could not be read", n, plural(n, "location", "locations")))
+	}
+	if files > 0 {
+		out = append(out, fmt.Sprintf("%d %s could not be examined", files, plural(files, "file", "files")))
+	}
+	if other > 0 {
+		out = append(out, fmt.Sprintf("%d other %s", other, plural(other, "problem", "problems")))
+	}
+	return strings.Join(out, ", ")
+}
+
+// locationRoots maps the roots of cfg's locations to the names of the
+// locations under each.
+func locationRoots(cfg *config.Config) map[string][]string {
+	roots := map[string][]string{}
+	if cfg == nil {
+		return roots
+	}
+	for _, l := range cfg.Locations {
+		for _, r := range l.Roots() {
+			if !slices.Contains(roots[r], l.Name) {
+				roots[r] = append(roots[r], l.Name)
+			}
+		}
+	}
+	return roots
+}
+
+// plural returns one for n == 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func newAuditCmd(g *globalFlags) *cobra.Command {

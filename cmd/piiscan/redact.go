@@ -34,6 +34,9 @@ Exit codes as for purge.`,
 			if err != nil {
 				return err
 			}
+			// The plan prints what could not be examined: the scan
+			// does not log it as well.
+			s.opts.QuietProblems = true
 			if err := s.useLocations(cmd, cfg, false); err != nil {
 				return err
 			}
@@ -64,7 +67,7 @@ func execute(cmd *cobra.Command, cfg *config.Config, s *scanSetup, plan *retenti
 	}
 	defer x.Close()
 	applyErr := x.Apply(cmd.Context(), plan)
-	printPlan(cmd.OutOrStdout(), plan, enforce)
+	printPlan(cmd.OutOrStdout(), cfg, plan, enforce)
 	if errors.Is(applyErr, retention.ErrBreaker) {
 		return &exitError{code: exitBreaker, err: applyErr}
 	}

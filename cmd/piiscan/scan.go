@@ -295,6 +295,9 @@ func (s *scanSetup) useObjects(ctx context.Context, targets []string) (*bucket.C
 			slog.Info("resuming from checkpoint", "target", t, "after", k)
 		}
 	}
+	// A target the user named that names nothing is missing, as a
+	// local path that does not exist is.
+	s.s3.ReportMissing = true
 	client, err := bucket.New(ctx, s.s3)
 	if err != nil {
 		return nil, err

@@ -22,6 +22,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/piiscan/piiscan/scanners/source"
@@ -74,6 +76,12 @@ type Options struct {
 	Now              time.Time
 	// StartAfter resumes listings: target -> the last key fully scanned.
 	StartAfter map[string]string
+	// ReportMissing makes Walk report a target that names nothing as
+	// missing (source.ErrMissing), as a local path that does not exist
+	// is: for targets a user named. Without it such a target yields no
+	// items and no error, as a location's prefix where nothing was
+	// written yet does.
+	ReportMissing bool
 }
 
 // Client lists and reads objects.
@@ -193,17 +201,29 @@ func (c *Client) listPage(ctx context.Context, in *s3.ListObjectsV2Input) (*s3.L
 }
 
 // Walk lists the objects of an s3:// target that pass the filters and
-// calls fn with them as items of the scan.
+// calls fn with them as items of the scan. A target names objects as a
+// local path names files: s3://b/app is the object whose key is exactly
+// app, if there is one, and the folder app/ (everything under it), never
+// a sibling such as app-archive/x or app.log; s3://b/app/ is the folder
+// alone; s3://b/ and s3://b the whole bucket. Glob metacharacters are
+// part of the key, as in any key: nothing expands them.
+//
+// With Options.ReportMissing, a target that names nothing (no object at
+// its key, nothing under it, no such bucket) is an error that is
+// source.ErrMissing, as a local path that does not exist is; a bucket
+// that exists but is empty is not (an empty directory). Objects that the
+// filters leave out still exist. A listing resumed after a checkpoint
+// (Options.StartAfter) found its objects before and is never missing.
 func (c *Client) Walk(ctx context.Context, target string, fn func(source.Item) error) error {
 	bucket, prefix, err := ParseURL(target)
 	if err != nil {
 		return err
 	}
-	return c.List(ctx, bucket, prefix, c.opts.StartAfter[target], func(o Object) error {
-		if o.IsDirMarker() {
-			return nil
-		}
-		if !c.keep(prefix, o) {
+	start := c.opts.StartAfter[target]
+	found := start != ""
+	err = c.listTarget(ctx, bucket, prefix, start, func(o Object, rel string) error {
+		found = true
+		if o.IsDirMarker() || !c.keep(rel, o) {
 			return nil
 		}
 		return fn(source.Item{
@@ -214,11 +234,71 @@ func (c *Client) Walk(ctx context.Context, target string, fn func(source.Item) e
 			},
 		})
 	})
+	switch {
+	case err != nil && c.opts.ReportMissing && noSuchBucket(err):
+		return fmt.Errorf("%w: %w", source.ErrMissing, err)
+	case err != nil:
+		return err
+	case !found && c.opts.ReportMissing && prefix != "":
+		return fmt.Errorf("%w: no object %s and nothing under it", source.ErrMissing, target)
+	}
+	return nil
 }
 
-// keep applies the name, size and age filters.
-func (c *Client) keep(prefix string, o Object) bool {
-	rel := strings.TrimPrefix(strings.TrimPrefix(o.Key, prefix), "/")
+// listTarget lists, in key order, the objects a target's prefix names
+// (see Walk), each with its name relative to the target for the name
+// filters: the part below the folder, or the key's base name for the
+// object the target names exactly.
+func (c *Client) listTarget(ctx context.Context, bucket, prefix, startAfter string, fn func(o Object, rel string) error) error {
+	folder := prefix
+	if prefix != "" && !strings.HasSuffix(prefix, "/") {
+		folder = prefix + "/"
+		// The key itself sorts before every other key that starts with
+		// it, so the first key of a listing of the prefix is the key or
+		// tells that there is none; one more listing reads the folder,
+		// and the siblings between the two (app-archive/, app.log) are
+		// never listed.
+		if startAfter < prefix {
+			o, ok, err := c.first(ctx, bucket, prefix)
+			if err != nil {
+				return err
+			}
+			if ok && o.Key == prefix {
+				if err := fn(o, path.Base(o.Key)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return c.List(ctx, bucket, folder, startAfter, func(o Object) error {
+		return fn(o, strings.TrimPrefix(o.Key, folder))
+	})
+}
+
+// first returns the first object under prefix in key order, if any.
+func (c *Client) first(ctx context.Context, bucket, prefix string) (Object, bool, error) {
+	page, err := c.listPage(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix), MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return Object{}, false, fmt.Errorf("listing s3://%s/%s: %w", bucket, prefix, err)
+	}
+	if len(page.Contents) == 0 {
+		return Object{}, false, nil
+	}
+	o := page.Contents[0]
+	return Object{Bucket: bucket, Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size),
+		LastModified: aws.ToTime(o.LastModified), ETag: aws.ToString(o.ETag)}, true, nil
+}
+
+// noSuchBucket reports whether err says that the bucket does not exist.
+func noSuchBucket(err error) bool {
+	var nsb *types.NoSuchBucket
+	var api smithy.APIError
+	return errors.As(err, &nsb) || errors.As(err, &api) && api.ErrorCode() == "NoSuchBucket"
+}
+
+// keep applies the name, size and age filters; rel is the object's name
+// relative to the target.
+func (c *Client) keep(rel string, o Object) bool {
 	base := path.Base(o.Key)
 	match := func(globs []string) bool {
 		for _, g := range globs {
