@@ -73,6 +73,9 @@ written, an archive, an error) or inputs could not be searched (listed);
 			if err != nil {
 				return err
 			}
+			// The plan prints the problems: the scan only logs them at
+			// debug level, so each is said once.
+			s.opts.QuietProblems = true
 			if err := s.useLocations(cmd, cfg, true); err != nil {
 				return err
 			}
