@@ -74,6 +74,9 @@ type Options struct {
 	Now              time.Time
 	// StartAfter resumes listings: target -> the last key fully scanned.
 	StartAfter map[string]string
+	// timing shortens the waits of retries and resumes for tests (zero:
+	// defaultTiming).
+	timing timing
 }
 
 // Client lists and reads objects.
@@ -98,7 +101,10 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	// Exponential backoff with jitter, each request on its own (see
 	// newRetryer); throttling (503 SlowDown), 5xx, timeouts and
 	// connection resets are retried.
-	retryer := newRetryer(attempts)
+	if opts.timing == (timing{}) {
+		opts.timing = defaultTiming
+	}
+	retryer := newRetryer(attempts, opts.timing)
 	lo = append(lo, awsconfig.WithRetryer(func() aws.Retryer { return retryer }))
 	conns := opts.Concurrency
 	if conns <= 0 {
@@ -128,6 +134,15 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		opts.Now = time.Now()
 	}
 	return &Client{S3: client, opts: opts}, nil
+}
+
+// Concurrency is how many requests the client was configured to run at
+// once (Options.Concurrency, or DefaultConcurrency).
+func (c *Client) Concurrency() int {
+	if c.opts.Concurrency > 0 {
+		return c.opts.Concurrency
+	}
+	return DefaultConcurrency
 }
 
 // Object is a listed object.
@@ -181,13 +196,29 @@ func (c *Client) List(ctx context.Context, bucket, prefix, startAfter string, fn
 
 // listPage asks for one page, again after a transient failure.
 func (c *Client) listPage(ctx context.Context, in *s3.ListObjectsV2Input) (*s3.ListObjectsV2Output, error) {
+	var page *s3.ListObjectsV2Output
+	err := c.Resume(ctx, func(ctx context.Context) error {
+		var err error
+		page, err = c.S3.ListObjectsV2(ctx, in)
+		return err
+	})
+	return page, err
+}
+
+// Resume calls request, and calls it again when it failed for a reason
+// that may go away (see transient) after the request's own retries gave
+// up, as in an outage longer than they last: up to maxResumes times, with
+// growing pauses (0.1 s, 0.4 s, ... 2.5 s, 5.5 s in all). request must be
+// safe to repeat, such as asking for a page of a listing by its marker or
+// continuation token. It returns request's last error, or ctx's.
+func (c *Client) Resume(ctx context.Context, request func(context.Context) error) error {
 	for resumes := 0; ; resumes++ {
-		page, err := c.S3.ListObjectsV2(ctx, in)
+		err := request(ctx)
 		if err == nil || resumes >= maxResumes || ctx.Err() != nil || !transient(err) {
-			return page, err
+			return err
 		}
-		if err := sleep(ctx, resumeDelay(resumes+1)); err != nil {
-			return nil, err
+		if err := sleep(ctx, c.opts.timing.resumeDelay(resumes+1)); err != nil {
+			return err
 		}
 	}
 }
@@ -269,9 +300,6 @@ type resumable struct {
 // of a listing asked for again; the pauses before add up to 5.5 s.
 const maxResumes = 5
 
-// resumeDelay is the pause before the nth resume (1-based).
-func resumeDelay(n int) time.Duration { return time.Duration(n*n) * 100 * time.Millisecond }
-
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -327,7 +355,7 @@ func (r *resumable) Read(p []byte) (int, error) {
 		}
 		r.retries++
 		r.body.Close()
-		if serr := sleep(r.ctx, resumeDelay(r.retries)); serr != nil {
+		if serr := sleep(r.ctx, r.c.opts.timing.resumeDelay(r.retries)); serr != nil {
 			return n, fmt.Errorf("reading %s at byte %d: %w", r.o.URL(), r.off, serr)
 		}
 		if gerr := r.get(); gerr != nil {

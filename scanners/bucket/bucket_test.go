@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -21,9 +22,21 @@ import (
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
+// TestMain gives every client of the tests the credentials of the test
+// servers (all alike) through the environment, once, so that tests can
+// run in parallel (t.Setenv cannot).
+func TestMain(m *testing.M) {
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": s3test.AccessKey, "AWS_SECRET_ACCESS_KEY": s3test.SecretKey,
+		"AWS_REGION": s3test.Region, "AWS_EC2_METADATA_DISABLED": "true"} {
+		os.Setenv(k, v)
+	}
+	os.Exit(m.Run())
+}
+
+// client returns a client of the store at endpoint (a server s or a proxy
+// in front of it).
 func client(t testing.TB, s *s3test.Server, endpoint string, opts bucket.Options) *bucket.Client {
 	t.Helper()
-	s.Env(t)
 	opts.Endpoint, opts.PathStyle = endpoint, true
 	c, err := bucket.New(context.Background(), opts)
 	if err != nil {
@@ -105,6 +118,7 @@ func TestParseURL(t *testing.T) {
 }
 
 func TestListPagination(t *testing.T) {
+	t.Parallel()
 	s := s3test.Start(t)
 	p := s3test.NewProxy(t, s)
 	s.Bucket(t, "big")
@@ -145,6 +159,7 @@ func gzBytes(p []byte) []byte {
 }
 
 func TestScanBucket(t *testing.T) {
+	t.Parallel()
 	s := s3test.Start(t)
 	p := s3test.NewProxy(t, s)
 	s.Bucket(t, "data")
@@ -192,6 +207,7 @@ func TestScanBucket(t *testing.T) {
 }
 
 func TestScanSurvivesThrottlingAndResets(t *testing.T) {
+	t.Parallel()
 	s := s3test.Start(t)
 	p := s3test.NewProxy(t, s)
 	s.Bucket(t, "logs")
@@ -200,7 +216,9 @@ func TestScanSurvivesThrottlingAndResets(t *testing.T) {
 	for i := range 20 {
 		s.Put(t, "logs", fmt.Sprintf("small/%02d.log", i), []byte(fmt.Sprintf("user%d@example.com\n", i)))
 	}
-	c := client(t, s, p.Endpoint, bucket.Options{})
+	// Shortened waits: what counts is that throttling and a cut GET are
+	// retried, not how long the default backoff waits.
+	c := client(t, s, p.Endpoint, bucket.QuickRetries(bucket.Options{}))
 	p.SlowDown(6)
 	p.CutNextGET("/big.log", 1<<20)
 	got, st := scan(t, scanner(t, c, nil), "s3://logs")
@@ -216,6 +234,7 @@ func TestScanSurvivesThrottlingAndResets(t *testing.T) {
 }
 
 func TestResumeAfterOutage(t *testing.T) {
+	t.Parallel()
 	s := s3test.Start(t)
 	s.Bucket(t, "many")
 	var keys []string
@@ -227,7 +246,9 @@ func TestResumeAfterOutage(t *testing.T) {
 	// First run: the server goes away after 300 objects are done.
 	var mu sync.Mutex
 	checkpoint, done := "", 0
-	c := client(t, s, s.Endpoint, bucket.Options{MaxAttempts: 2})
+	// Shortened waits: the objects after the outage fail all the same,
+	// sooner.
+	c := client(t, s, s.Endpoint, bucket.QuickRetries(bucket.Options{MaxAttempts: 2}))
 	sc := scanner(t, c, func(it source.Item) {
 		mu.Lock()
 		defer mu.Unlock()
