@@ -403,10 +403,15 @@ func (it *Item) timeParser() *TimeParser {
 	return &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone, Now: it.Now}
 }
 
-// days renders a duration in days when it is long.
+// days renders a duration in days when it is long, in hours and minutes
+// when it is shorter, and in seconds under a minute ("12s", never
+// nothing).
 func days(d time.Duration) string {
-	if d >= 48*time.Hour {
+	switch {
+	case d >= 48*time.Hour:
 		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	case d > -time.Minute+time.Second/2 && d < time.Minute-time.Second/2:
+		return d.Round(time.Second).String()
 	}
 	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
 }
