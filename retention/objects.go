@@ -41,6 +41,9 @@ type objectStore struct {
 	versioning *bool
 	// mtimeKey signs OriginalMtimeMeta (see mtimeKey).
 	mtimeKey []byte
+	// pageSize is the most versions a page of a version listing asks
+	// for (0: the store's default, 1000); tests make it small.
+	pageSize int32
 }
 
 func (o *objectStore) Close() error { return nil }
@@ -640,7 +643,14 @@ func (o *objectStore) listVersions(ctx context.Context, items []*Item) (map[stri
 }
 
 // versionsOf lists the versions of keys (sorted), one listing from the
-// first key to the last.
+// first key to the last. A page that still fails after the request's
+// retries (an outage longer than they last) is asked for again from the
+// same KeyMarker and VersionIdMarker (see bucket.Client.Resume), as a
+// listing of objects resumes from its continuation token: an outage in
+// the middle costs no part of the listing, and the pages before are not
+// asked for again. A store that starts the next page with the entry at
+// VersionIdMarker again (versitygw does; S3 starts after it) has it
+// listed once.
 func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string]*keyVersions, error) {
 	first, last := keys[0], keys[len(keys)-1]
 	want := map[string]bool{}
@@ -652,6 +662,9 @@ func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string
 	if start := first[:len(first)-1]; start >= aws.ToString(in.Prefix) && start != "" {
 		in.KeyMarker = aws.String(start)
 	}
+	if o.pageSize > 0 {
+		in.MaxKeys = aws.Int32(o.pageSize)
+	}
 	out := map[string]*keyVersions{}
 	get := func(key string) *keyVersions {
 		kv := out[key]
@@ -661,9 +674,13 @@ func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string
 		}
 		return kv
 	}
-	p := s3.NewListObjectVersionsPaginator(o.c.S3, in)
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
+	for {
+		var page *s3.ListObjectVersionsOutput
+		err := o.c.Resume(ctx, func(ctx context.Context) error {
+			var err error
+			page, err = o.c.S3.ListObjectVersions(ctx, in)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -678,6 +695,9 @@ func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string
 			}
 			kv := get(key)
 			id := aws.ToString(v.VersionId)
+			if kv.ids[id] {
+				continue // listed again at the top of the next page
+			}
 			kv.ids[id], kv.versions[id] = true, true
 			kv.all = append(kv.all, types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
 			if aws.ToBool(v.IsLatest) {
@@ -695,6 +715,9 @@ func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string
 				continue
 			}
 			kv := get(key)
+			if kv.ids[aws.ToString(m.VersionId)] {
+				continue
+			}
 			kv.ids[aws.ToString(m.VersionId)] = true
 			kv.all = append(kv.all, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 			if !aws.ToBool(m.IsLatest) {
@@ -703,6 +726,15 @@ func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string
 		}
 		if past && (len(page.Versions) > 0 || len(page.DeleteMarkers) > 0) {
 			break
+		}
+		nextKey, nextVersion := aws.ToString(page.NextKeyMarker), aws.ToString(page.NextVersionIdMarker)
+		if !aws.ToBool(page.IsTruncated) || nextKey == "" ||
+			nextKey == aws.ToString(in.KeyMarker) && nextVersion == aws.ToString(in.VersionIdMarker) {
+			break // the last page (or a store that repeats its markers)
+		}
+		in.KeyMarker, in.VersionIdMarker = aws.String(nextKey), nil
+		if nextVersion != "" {
+			in.VersionIdMarker = aws.String(nextVersion)
 		}
 	}
 	return out, nil

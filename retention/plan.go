@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -145,11 +146,13 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 	w := newWriters()
 	usedHolds := map[*config.Hold]bool{}
 	claimed := map[string]string{} // path -> location: a file is looked at once
+	mkey := mtimeKey(c)
 	for _, loc := range c.Locations {
 		selected := len(opts.Locations) == 0 || slices.Contains(opts.Locations, loc.Name)
 		size := &locationSize{}
 		p.sizes[loc.Name] = size
 		examined := true
+		var found []*walked
 		err := walkLocation(ctx, loc, opts.Objects, own, func(path string, snap Snapshot) {
 			// A file under several locations is planned by the most
 			// specific (an archive folder inside a log folder keeps its
@@ -167,14 +170,21 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 			}
 			size.files++
 			size.bytes += snap.Size
-			it := decide(ctx, c, loc, path, snap, hold, now, w, opts.Objects)
-			p.Items = append(p.Items, it)
+			found = append(found, &walked{path: path, snap: snap, hold: hold, mtime: snap.ModTime})
 		}, func(path string, err error) {
 			p.Problems = append(p.Problems, locationProblem(loc, path, err))
 			examined = false
 		})
 		if err != nil {
 			return nil, err
+		}
+		// The objects' original times first, many at once; then the
+		// decisions, in the order of the walk.
+		if err := originalTimes(ctx, loc, opts.Objects, mkey, now, found); err != nil {
+			return nil, err
+		}
+		for _, f := range found {
+			p.Items = append(p.Items, decide(ctx, c, loc, f.path, f.snap, f.mtime, f.hold, now, w, opts.Objects))
 		}
 		// A location that could not be listed is a problem of the plan,
 		// said once: not also a location without files.
@@ -344,26 +354,83 @@ func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Cli
 	return nil
 }
 
-// decide is the retention rule for one file: metadata, the hold covering
-// it (nil: none), policy and clock in, a decision out. It reads the head
-// of files whose records would be rewritten, since archives only ever get
-// whole-file actions, and asks w whether a process holds the file open
-// for writing.
-func decide(ctx context.Context, c *config.Config, loc *config.Location, path string, snap Snapshot, h *config.Hold, now time.Time, w *writers, objects *bucket.Client) *Item {
+// walked is a file (or object) a location's walk found for the plan.
+type walked struct {
+	path string
+	snap Snapshot
+	hold *config.Hold // the hold covering it, if any
+	// mtime is the modification time retention counts (see
+	// originalTimes).
+	mtime time.Time
+}
+
+// needsHead reports whether the age of an object of loc (not held) may
+// differ from what its listing shows, which takes a HEAD to tell: a
+// rewrite by piiscan gave the object a new LastModified and kept the
+// original one in its metadata, and a listing carries no metadata. Only
+// an object the listing shows within retention can be older than it
+// looks; in a from: record location its records carry their own times.
+func needsHead(loc *config.Location, f *walked, now time.Time) bool {
+	return f.hold == nil && bucket.IsURL(f.path) && now.Sub(f.snap.ModTime) <= loc.MaxAge && loc.From != config.FromRecord
+}
+
+// originalTimes sets the mtime of the objects of found that need it
+// (see needsHead) from their metadata (see objectModTime), with HEADs
+// running objects.Concurrency() at once: on a bucket of thousands of
+// objects, thousands of serial round trips would make planning as slow
+// as their sum. Each result lands in its own item, so the plan is the
+// same whatever order the answers come in. When ctx ends, no further
+// HEAD is sent and ctx's error is returned.
+func originalTimes(ctx context.Context, loc *config.Location, objects *bucket.Client, mkey []byte, now time.Time, found []*walked) error {
+	if objects == nil || mkey == nil {
+		return nil // objectModTime would not look
+	}
+	var heads []*walked
+	for _, f := range found {
+		if needsHead(loc, f, now) {
+			heads = append(heads, f)
+		}
+	}
+	if len(heads) == 0 {
+		return nil
+	}
+	work := make(chan *walked)
+	var wg sync.WaitGroup
+	for range min(objects.Concurrency(), len(heads)) {
+		wg.Go(func() {
+			for f := range work {
+				f.mtime = objectModTime(ctx, objects, mkey, f.path, f.snap.ModTime)
+			}
+		})
+	}
+send:
+	for _, f := range heads {
+		select {
+		case work <- f:
+		case <-ctx.Done():
+			break send
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("reading the original times of objects: %w", err)
+	}
+	return nil
+}
+
+// decide is the retention rule for one file: metadata (mtime is the
+// modification time retention counts: see originalTimes), the hold
+// covering it (nil: none), policy and clock in, a decision out. It reads
+// the head of files whose records would be rewritten, since archives only
+// ever get whole-file actions, and asks w whether a process holds the
+// file open for writing.
+func decide(ctx context.Context, c *config.Config, loc *config.Location, path string, snap Snapshot, mtime time.Time, h *config.Hold, now time.Time, w *writers, objects *bucket.Client) *Item {
 	it := &Item{Location: loc, Path: path, Snap: snap, Action: Keep}
 	if h != nil {
 		it.Held = h.Reason
 		it.Reason = holdReason(h)
 		return it
-	}
-	mtime := snap.ModTime
-	if bucket.IsURL(path) && now.Sub(mtime) <= loc.MaxAge && loc.From != config.FromRecord {
-		// A rewrite by piiscan gave the object a new LastModified and
-		// kept the original one in its metadata, which a HEAD reads.
-		// Only an object the listing shows within retention can be
-		// older than it looks; in a from: record location its records
-		// carry their own times.
-		mtime = objectModTime(ctx, objects, mtimeKey(c), path, mtime)
 	}
 	age := now.Sub(mtime)
 	cutoff := now.Add(-loc.MaxAge)
@@ -407,10 +474,15 @@ func (it *Item) timeParser() *TimeParser {
 	return &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone, Now: it.Now}
 }
 
-// days renders a duration in days when it is long.
+// days renders a duration in days when it is long, in hours and minutes
+// when it is shorter, and in seconds under a minute ("12s", never
+// nothing).
 func days(d time.Duration) string {
-	if d >= 48*time.Hour {
+	switch {
+	case d >= 48*time.Hour:
 		return fmt.Sprintf("%dd", int(d.Hours()/24))
+	case d > -time.Minute+time.Second/2 && d < time.Minute-time.Second/2:
+		return d.Round(time.Second).String()
 	}
 	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
 }

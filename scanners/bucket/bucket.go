@@ -82,6 +82,9 @@ type Options struct {
 	// items and no error, as a location's prefix where nothing was
 	// written yet does.
 	ReportMissing bool
+	// timing shortens the waits of retries and resumes for tests (zero:
+	// defaultTiming).
+	timing timing
 }
 
 // Client lists and reads objects.
@@ -106,7 +109,10 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	// Exponential backoff with jitter, each request on its own (see
 	// newRetryer); throttling (503 SlowDown), 5xx, timeouts and
 	// connection resets are retried.
-	retryer := newRetryer(attempts)
+	if opts.timing == (timing{}) {
+		opts.timing = defaultTiming
+	}
+	retryer := newRetryer(attempts, opts.timing)
 	lo = append(lo, awsconfig.WithRetryer(func() aws.Retryer { return retryer }))
 	conns := opts.Concurrency
 	if conns <= 0 {
@@ -136,6 +142,24 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		opts.Now = time.Now()
 	}
 	return &Client{S3: client, opts: opts}, nil
+}
+
+// Concurrency is how many requests the client was configured to run at
+// once (Options.Concurrency, or DefaultConcurrency).
+func (c *Client) Concurrency() int {
+	if c.opts.Concurrency > 0 {
+		return c.opts.Concurrency
+	}
+	return DefaultConcurrency
+}
+
+// waits returns the client's timing (defaultTiming unless a test
+// shortened it).
+func (c *Client) waits() timing {
+	if c.opts.timing == (timing{}) {
+		return defaultTiming
+	}
+	return c.opts.timing
 }
 
 // Object is a listed object.
@@ -189,13 +213,29 @@ func (c *Client) List(ctx context.Context, bucket, prefix, startAfter string, fn
 
 // listPage asks for one page, again after a transient failure.
 func (c *Client) listPage(ctx context.Context, in *s3.ListObjectsV2Input) (*s3.ListObjectsV2Output, error) {
+	var page *s3.ListObjectsV2Output
+	err := c.Resume(ctx, func(ctx context.Context) error {
+		var err error
+		page, err = c.S3.ListObjectsV2(ctx, in)
+		return err
+	})
+	return page, err
+}
+
+// Resume calls request, and calls it again when it failed for a reason
+// that may go away (see transient) after the request's own retries gave
+// up, as in an outage longer than they last: up to maxResumes times, with
+// growing pauses (0.1 s, 0.4 s, ... 2.5 s, 5.5 s in all). request must be
+// safe to repeat, such as asking for a page of a listing by its marker or
+// continuation token. It returns request's last error, or ctx's.
+func (c *Client) Resume(ctx context.Context, request func(context.Context) error) error {
 	for resumes := 0; ; resumes++ {
-		page, err := c.S3.ListObjectsV2(ctx, in)
+		err := request(ctx)
 		if err == nil || resumes >= maxResumes || ctx.Err() != nil || !transient(err) {
-			return page, err
+			return err
 		}
-		if err := sleep(ctx, resumeDelay(resumes+1)); err != nil {
-			return nil, err
+		if err := sleep(ctx, c.waits().resumeDelay(resumes+1)); err != nil {
+			return err
 		}
 	}
 }
@@ -349,9 +389,6 @@ type resumable struct {
 // of a listing asked for again; the pauses before add up to 5.5 s.
 const maxResumes = 5
 
-// resumeDelay is the pause before the nth resume (1-based).
-func resumeDelay(n int) time.Duration { return time.Duration(n*n) * 100 * time.Millisecond }
-
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -407,7 +444,7 @@ func (r *resumable) Read(p []byte) (int, error) {
 		}
 		r.retries++
 		r.body.Close()
-		if serr := sleep(r.ctx, resumeDelay(r.retries)); serr != nil {
+		if serr := sleep(r.ctx, r.c.waits().resumeDelay(r.retries)); serr != nil {
 			return n, fmt.Errorf("reading %s at byte %d: %w", r.o.URL(), r.off, serr)
 		}
 		if gerr := r.get(); gerr != nil {

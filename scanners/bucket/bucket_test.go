@@ -6,11 +6,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/piiscan/piiscan/finding"
@@ -21,9 +24,21 @@ import (
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
+// TestMain gives every client of the tests the credentials of the test
+// servers (all alike) through the environment, once, so that tests can
+// run in parallel (t.Setenv cannot).
+func TestMain(m *testing.M) {
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": s3test.AccessKey, "AWS_SECRET_ACCESS_KEY": s3test.SecretKey,
+		"AWS_REGION": s3test.Region, "AWS_EC2_METADATA_DISABLED": "true"} {
+		os.Setenv(k, v)
+	}
+	os.Exit(m.Run())
+}
+
+// client returns a client of the store at endpoint (a server s or a proxy
+// in front of it).
 func client(t testing.TB, s *s3test.Server, endpoint string, opts bucket.Options) *bucket.Client {
 	t.Helper()
-	s.Env(t)
 	opts.Endpoint, opts.PathStyle = endpoint, true
 	c, err := bucket.New(context.Background(), opts)
 	if err != nil {
@@ -73,20 +88,26 @@ func scan(t testing.TB, sc *scanners.Scanner, targets ...string) ([]finding.Find
 	return out, st
 }
 
-// putMany stores n small objects concurrently.
+// putMany stores n small objects concurrently, through one client (its
+// connections reused).
 func putMany(t testing.TB, s *s3test.Server, bucketName string, keys []string, body func(i int) []byte) {
+	cl := s.Client()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 16)
 	for i, k := range keys {
-		wg.Add(1)
 		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			defer func() { <-sem }()
-			s.Put(t, bucketName, k, body(i))
-		}()
+			if _, err := cl.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucketName), Key: aws.String(k),
+				Body: bytes.NewReader(body(i))}); err != nil {
+				t.Errorf("put %s/%s: %v", bucketName, k, err)
+			}
+		})
 	}
 	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
 }
 
 func TestParseURL(t *testing.T) {
@@ -104,35 +125,32 @@ func TestParseURL(t *testing.T) {
 	}
 }
 
-func TestListPagination(t *testing.T) {
-	s := s3test.Start(t)
+func testListPagination(t *testing.T, s *s3test.Server) {
 	p := s3test.NewProxy(t, s)
-	s.Bucket(t, "big")
-	var keys []string
-	for i := range 2100 {
-		keys = append(keys, fmt.Sprintf("%s/%05d.log", []string{"a", "b", "c"}[i%3], i))
-	}
-	putMany(t, s, "big", keys, func(i int) []byte { return []byte("x\n") })
 	c := client(t, s, p.Endpoint, bucket.Options{})
 	var got []string
-	if err := c.List(context.Background(), "big", "", "", func(o bucket.Object) error {
+	if err := c.List(context.Background(), shared, "", "", func(o bucket.Object) error {
 		got = append(got, o.Key)
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(keys)
-	if !slices.Equal(got, keys) {
-		t.Fatalf("listed %d keys, want %d in key order", len(got), len(keys))
+	all := slices.Concat(sharedOthers, sharedKeys)
+	slices.Sort(all)
+	if !slices.Equal(got, all) {
+		t.Fatalf("listed %d keys, want %d in key order", len(got), len(all))
 	}
-	if n := p.Count("GET", "/big"); n < 3 {
-		t.Errorf("%d list requests for 2100 keys: no pagination?", n)
+	if n := p.Count("GET", "/"+shared); n < 3 {
+		t.Errorf("%d list requests for %d keys: no pagination?", n, len(all))
 	}
-	// A prefix and a start-after key.
+	// A prefix and a start-after key: the keys after it under the
+	// prefix, none of the keys around.
 	got = nil
-	c.List(context.Background(), "big", "b/", "b/01000.log", func(o bucket.Object) error { got = append(got, o.Key); return nil })
-	if len(got) == 0 || got[0] <= "b/01000.log" || !strings.HasPrefix(got[len(got)-1], "b/") {
-		t.Errorf("prefix listing %d keys from %q", len(got), got[0])
+	if err := c.List(context.Background(), shared, "k/", "k/01000.log", func(o bucket.Object) error { got = append(got, o.Key); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := sharedKeys[slices.Index(sharedKeys, "k/01000.log")+1:]; !slices.Equal(got, want) {
+		t.Errorf("prefix listing: %d keys from %q, want %d from %q", len(got), got[:min(1, len(got))], len(want), want[0])
 	}
 }
 
@@ -144,8 +162,7 @@ func gzBytes(p []byte) []byte {
 	return b.Bytes()
 }
 
-func TestScanBucket(t *testing.T) {
-	s := s3test.Start(t)
+func testScanBucket(t *testing.T, s *s3test.Server) {
 	p := s3test.NewProxy(t, s)
 	s.Bucket(t, "data")
 	s.Put(t, "data", "logs/app.log", []byte("start\nmail carol@example.com\n"))
@@ -191,8 +208,7 @@ func TestScanBucket(t *testing.T) {
 	}
 }
 
-func TestScanSurvivesThrottlingAndResets(t *testing.T) {
-	s := s3test.Start(t)
+func testScanSurvivesThrottlingAndResets(t *testing.T, s *s3test.Server) {
 	p := s3test.NewProxy(t, s)
 	s.Bucket(t, "logs")
 	big := append(bytes.Repeat([]byte("GET /healthz 200 all good here\n"), 80000), []byte("last line frank@example.com\n")...)
@@ -200,7 +216,9 @@ func TestScanSurvivesThrottlingAndResets(t *testing.T) {
 	for i := range 20 {
 		s.Put(t, "logs", fmt.Sprintf("small/%02d.log", i), []byte(fmt.Sprintf("user%d@example.com\n", i)))
 	}
-	c := client(t, s, p.Endpoint, bucket.Options{})
+	// Shortened waits: what counts is that throttling and a cut GET are
+	// retried, not how long the default backoff waits.
+	c := client(t, s, p.Endpoint, bucket.QuickRetries(bucket.Options{}))
 	p.SlowDown(6)
 	p.CutNextGET("/big.log", 1<<20)
 	got, st := scan(t, scanner(t, c, nil), "s3://logs")
@@ -215,19 +233,19 @@ func TestScanSurvivesThrottlingAndResets(t *testing.T) {
 	}
 }
 
-func TestResumeAfterOutage(t *testing.T) {
-	s := s3test.Start(t)
-	s.Bucket(t, "many")
-	var keys []string
-	for i := range 2500 {
-		keys = append(keys, fmt.Sprintf("k/%05d.log", i))
-	}
-	putMany(t, s, "many", keys, func(i int) []byte { return []byte(fmt.Sprintf("u%d@example.com\n", i)) })
-
+// testResumeAfterOutage: a scan of the objects keys under k/ of
+// bucketName (two pages of a listing or more, each with one e-mail
+// address) fails when the server goes away after 300 objects; a second
+// run from its checkpoint scans the rest, and nothing before the
+// checkpoint again.
+func testResumeAfterOutage(t *testing.T, s *s3test.Server, bucketName string, keys []string) {
+	target := "s3://" + bucketName + "/k/"
 	// First run: the server goes away after 300 objects are done.
 	var mu sync.Mutex
 	checkpoint, done := "", 0
-	c := client(t, s, s.Endpoint, bucket.Options{MaxAttempts: 2})
+	// Shortened waits: the objects after the outage fail all the same,
+	// sooner.
+	c := client(t, s, s.Endpoint, bucket.QuickRetries(bucket.Options{MaxAttempts: 2}))
 	sc := scanner(t, c, func(it source.Item) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -237,7 +255,7 @@ func TestResumeAfterOutage(t *testing.T) {
 			go s.Stop()
 		}
 	})
-	first, st := scan(t, sc, "s3://many/k/")
+	first, st := scan(t, sc, target)
 	if len(st.Problems) == 0 {
 		t.Fatal("the outage was not noticed")
 	}
@@ -246,19 +264,19 @@ func TestResumeAfterOutage(t *testing.T) {
 	}
 	// Second run resumes after the checkpoint.
 	s.Restart()
-	c2 := client(t, s, s.Endpoint, bucket.Options{StartAfter: map[string]string{"s3://many/k/": checkpoint}})
-	second, st2 := scan(t, scanner(t, c2, nil), "s3://many/k/")
+	c2 := client(t, s, s.Endpoint, bucket.Options{StartAfter: map[string]string{target: checkpoint}})
+	second, st2 := scan(t, scanner(t, c2, nil), target)
 	if len(st2.Problems) != 0 {
 		t.Fatalf("second run problems: %v", st2.Problems)
 	}
 	seen := map[string]bool{}
 	for _, f := range first {
-		if strings.TrimPrefix(f.Path, "s3://many/") <= checkpoint {
+		if strings.TrimPrefix(f.Path, "s3://"+bucketName+"/") <= checkpoint {
 			seen[f.Path] = true
 		}
 	}
 	for _, f := range second {
-		if strings.TrimPrefix(f.Path, "s3://many/") <= checkpoint {
+		if strings.TrimPrefix(f.Path, "s3://"+bucketName+"/") <= checkpoint {
 			t.Fatalf("the second run scanned %s again, before the checkpoint %s", f.Path, checkpoint)
 		}
 		seen[f.Path] = true

@@ -29,17 +29,30 @@ const (
 	// there, and its requests get their turn sooner.
 	throttleBase    = time.Second
 	retryMaxBackoff = 20 * time.Second
+	// resumeBase is the unit of the pauses before a broken GET or a
+	// failed page of a listing is asked for again (see resumeDelay).
+	resumeBase = 100 * time.Millisecond
 	// outageLimit is how long requests may fail without any success
 	// before retries stop.
 	outageLimit = time.Minute
 )
 
+// timing holds the waits of a client's retries and resumes. Clients use
+// defaultTiming; tests whose subject is not the length of the waits
+// shorten them (see Options.timing).
+type timing struct {
+	base, throttle, max, resume time.Duration
+}
+
+// defaultTiming is the timing of every client outside tests.
+var defaultTiming = timing{base: retryBase, throttle: throttleBase, max: retryMaxBackoff, resume: resumeBase}
+
 // newRetryer returns the retryer of a client.
-func newRetryer(attempts int) aws.Retryer {
+func newRetryer(attempts int, tm timing) aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = attempts
-		o.MaxBackoff = retryMaxBackoff
-		o.Backoff = backoff{throttle: retry.IsErrorThrottles(o.Throttles)}
+		o.MaxBackoff = tm.max
+		o.Backoff = backoff{throttle: retry.IsErrorThrottles(o.Throttles), timing: tm}
 		o.RateLimiter = &outageLimiter{last: time.Now()}
 	})
 }
@@ -48,28 +61,35 @@ func newRetryer(attempts int) aws.Retryer {
 // between d/2 and d, d = min(base×2^i, max) ("equal jitter"), so a series
 // of retries waits at least half the sum of its ceilings, however the dice
 // fall; after throttling it is between 0 and d, d = min(1 s×2^i, max).
-type backoff struct{ throttle retry.IsErrorThrottle }
+type backoff struct {
+	throttle retry.IsErrorThrottle
+	timing   timing
+}
 
 // BackoffDelay implements retry.BackoffDelayer.
 func (b backoff) BackoffDelay(attempt int, err error) (time.Duration, error) {
-	return backoffDelay(attempt, b.throttle != nil && b.throttle.IsErrorThrottle(err) == aws.TrueTernary), nil
+	return b.timing.backoffDelay(attempt, b.throttle != nil && b.throttle.IsErrorThrottle(err) == aws.TrueTernary), nil
 }
 
 // backoffDelay is the delay after the failed attempt (1-based).
-func backoffDelay(attempt int, throttled bool) time.Duration {
-	d := retryBase
+func (tm timing) backoffDelay(attempt int, throttled bool) time.Duration {
+	d := tm.base
 	if throttled {
-		d = throttleBase
+		d = tm.throttle
 	}
-	for i := 1; i < attempt && d < retryMaxBackoff; i++ {
+	for i := 1; i < attempt && d < tm.max; i++ {
 		d *= 2
 	}
-	d = min(d, retryMaxBackoff)
+	d = min(d, tm.max)
 	if throttled {
 		return rand.N(d + 1)
 	}
 	return d/2 + rand.N(d/2+1)
 }
+
+// resumeDelay is the pause before the nth resume (1-based): n² × 100 ms
+// by default.
+func (tm timing) resumeDelay(n int) time.Duration { return time.Duration(n*n) * tm.resume }
 
 // errOutage is why retries stopped.
 var errOutage = errors.New("no S3 request has succeeded for " + outageLimit.String() + ": retries stopped")

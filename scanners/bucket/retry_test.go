@@ -28,7 +28,7 @@ func TestBackoffDelay(t *testing.T) {
 			if tt.throttled {
 				floor = 0
 			}
-			if d := backoffDelay(tt.attempt, tt.throttled); d < floor || d > tt.ceiling {
+			if d := defaultTiming.backoffDelay(tt.attempt, tt.throttled); d < floor || d > tt.ceiling {
 				t.Fatalf("attempt %d throttled %v: %s, want within [%s, %s]", tt.attempt, tt.throttled, d, floor, tt.ceiling)
 			}
 		}
@@ -36,7 +36,7 @@ func TestBackoffDelay(t *testing.T) {
 	// The default 10 attempts wait at least 22 s, whatever the jitter.
 	var total time.Duration
 	for a := 1; a < 10; a++ {
-		total += backoffDelay(a, false)
+		total += defaultTiming.backoffDelay(a, false)
 	}
 	if total < 22*time.Second {
 		t.Errorf("9 retries waited %s", total)
