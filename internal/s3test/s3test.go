@@ -78,32 +78,37 @@ func Implementation() string {
 
 func minio() bool { return os.Getenv(ServerEnv) == "minio" }
 
-func findMinio() (string, error) {
-	if p, err := exec.LookPath("minio"); err == nil {
-		return p, nil
+// lookBin returns where the program name is: on PATH, or else its path
+// in $GOPATH/bin, where go install puts it (found reports whether it is
+// there).
+func lookBin(name string) (bin string, found bool, err error) {
+	if p, err := exec.LookPath(name); err == nil {
+		return p, true, nil
 	}
 	gopath, err := exec.Command("go", "env", "GOPATH").Output()
 	if err != nil {
-		return "", fmt.Errorf("go env GOPATH: %w", err)
+		return "", false, fmt.Errorf("go env GOPATH: %w", err)
 	}
-	bin := filepath.Join(strings.TrimSpace(strings.SplitN(string(gopath), string(os.PathListSeparator), 2)[0]), "bin", "minio")
-	if _, err := os.Stat(bin); err != nil {
-		return "", fmt.Errorf("%s=minio needs the minio binary on PATH or in $GOPATH/bin: %w", ServerEnv, err)
+	bin = filepath.Join(strings.TrimSpace(strings.SplitN(string(gopath), string(os.PathListSeparator), 2)[0]), "bin", name)
+	_, err = os.Stat(bin)
+	return bin, err == nil, nil
+}
+
+func findMinio() (string, error) {
+	bin, found, err := lookBin("minio")
+	if err != nil {
+		return "", err
+	}
+	if !found {
+		return "", fmt.Errorf("%s=minio needs the minio binary on PATH or in $GOPATH/bin", ServerEnv)
 	}
 	return bin, nil
 }
 
 func find() (string, error) {
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p, nil
-	}
-	gopath, err := exec.Command("go", "env", "GOPATH").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOPATH: %w", err)
-	}
-	bin := filepath.Join(strings.TrimSpace(strings.SplitN(string(gopath), string(os.PathListSeparator), 2)[0]), "bin", "versitygw")
-	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
+	bin, found, err := lookBin("versitygw")
+	if err != nil || found {
+		return bin, err
 	}
 	// Install once across concurrently running test binaries.
 	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "piiscan-versitygw-install.lock"), os.O_CREATE|os.O_RDWR, 0o644)
