@@ -21,7 +21,8 @@ var versionWords = []string{"version", "ver", "v", "release", "build", "firmware
 //     product name and '/' ("Chrome/120.0.0.0"; see javaAddress);
 //   - part of a longer number: joined by '.' or '-' to a word before it or
 //     to digits after it (OIDs, package names, "1.2.3.4.5");
-//   - a time written with dots right after a date ("2026-11-30 13.55.36.120");
+//   - a time written with dots (hh.mm.ss.fff) right after a date
+//     ("2026-11-30 13.55.36.120");
 //   - 0.0.0.0, the unspecified address a server binds to, which names no
 //     host and no person, and 255.x.x.x netmasks and broadcasts.
 //
@@ -75,8 +76,8 @@ func (s *Scanner) ipv4(i, j int) int {
 	if precededByWord(b, i, versionWords) {
 		return 0
 	}
-	if oct[0] < 24 && oct[1] < 60 && oct[2] < 60 && afterDate(b, i) {
-		return 0
+	if p-i == 12 && oct[0] < 24 && oct[1] < 60 && oct[2] < 60 && oct[3] >= 100 && afterDate(b, i) {
+		return 0 // hh.mm.ss.fff: the octets, without leading zeros, are 2, 2, 2 and 3 digits
 	}
 	s.emit(dIPv4, i, p, finding.ConfidenceHigh)
 	return p

@@ -62,6 +62,7 @@ func TestIPv4Forms(t *testing.T) {
 		{"oid", "oid 1.3.6.1.4.1.311 and OID: 1.3.6.1 and iso.3.6.1.2", nil},
 		{"package name", "libfoo-1.2.3.4.so python3.11.2.1 pkg.1.2.3.4", nil},
 		{"dotted time after date", "2026-11-30 13.55.36.120 and 2026-11-30-13.55.36.123456", nil},
+		{"address after date", "2026-11-30 10.1.2.3 GET /", []string{"ipv4=10.1.2.3"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
