@@ -38,28 +38,33 @@ func (s *Scanner) ipv4(i, j int) int {
 	if i > 0 && b[i-1] == '~' {
 		return 0 // Windows component identity: …~amd64~~6.1.1.0
 	}
+	// The first octet is the digit run b[i:j], at most 3 digits before a
+	// '.' (number only calls with that shape).
 	var oct [4]int
-	p := i
-	for k := 0; k < 4; k++ {
-		if k > 0 {
-			if p >= n || b[p] != '.' {
-				return 0
-			}
-			p++
-		}
-		q := digitRun(b, p)
-		if q == p || q-p > 3 || (q-p > 1 && b[p] == '0') {
+	for _, c := range b[i:j] {
+		oct[0] = oct[0]*10 + int(c-'0')
+	}
+	if (j-i > 1 && b[i] == '0') || oct[0] > 255 {
+		return 0
+	}
+	p := j
+	for k := 1; k < 4; k++ {
+		if p >= n || b[p] != '.' {
 			return 0
 		}
-		v := 0
-		for _, c := range b[p:q] {
-			v = v*10 + int(c-'0')
+		p++
+		st, v := p, 0
+		for p < n && isDigit(b[p]) {
+			if p-st == 3 {
+				return 0
+			}
+			v = v*10 + int(b[p]-'0')
+			p++
 		}
-		if v > 255 {
+		if p == st || (p-st > 1 && b[st] == '0') || v > 255 {
 			return 0
 		}
 		oct[k] = v
-		p = q
 	}
 	if !boundaryAfter(b, p) || continuesNumber(b, p) {
 		return 0
@@ -100,22 +105,15 @@ func javaAddress(b []byte, i, end int) bool {
 		return true
 	}
 	p := i - 1 // the '/'
+	host := false
 	for p > 0 && i-p <= 254 && isHostChar(b[p-1]) {
 		p--
+		host = host || isDigit(b[p]) || b[p] == '.'
 	}
 	if p > 0 && b[p-1] == '/' {
 		return false
 	}
-	word := b[p : i-1]
-	if equalFoldASCII(word, "localhost") {
-		return true
-	}
-	for _, c := range word {
-		if isDigit(c) || c == '.' {
-			return true
-		}
-	}
-	return false
+	return host || equalFoldASCII(b[p:i-1], "localhost")
 }
 
 // afterDate reports whether the quad at i directly follows an ISO date
