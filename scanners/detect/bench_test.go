@@ -42,6 +42,40 @@ func sampleLog(size int) []byte {
 	return []byte(b.String())
 }
 
+// clusterLog builds about size bytes of the logs of a Hadoop cluster and a
+// Windows host: Java's host/address forms, ZooKeeper's 0.0.0.0 bind
+// address and CBS component identities full of dotted versions.
+func clusterLog(size int) []byte {
+	r := rand.New(rand.NewPCG(3, 4))
+	var b strings.Builder
+	for b.Len() < size {
+		switch k := r.IntN(4); k {
+		case 0:
+			fmt.Fprintf(&b, "2026-11-29 21:04:%02d,%03d INFO [main] org.apache.hadoop.yarn.client.RMProxy: Connecting to ResourceManager at yarn-rm-%02d/10.20.%d.%d:8030\n",
+				r.IntN(60), r.IntN(1000), r.IntN(100), r.IntN(256), 1+r.IntN(254))
+		case 1:
+			fmt.Fprintf(&b, "2026-11-30 06:00:%02d,%03d - INFO  [NIOServerCxn.Factory:0.0.0.0/0.0.0.0:2181:NIOServerCnxnFactory@197] - Accepted socket connection from /10.40.%d.%d:%d\n",
+				r.IntN(60), r.IntN(1000), r.IntN(256), 1+r.IntN(254), 1024+r.IntN(60000))
+		default:
+			fmt.Fprintf(&b, "2026-11-28 02:11:%02d, Info                  CBS    Read out cached package applicability for package: Package_for_KB%d~31bf3856ad364e35~amd64~~6.1.%d.%d, ApplicableState: 112, CurrentState:112\n",
+				r.IntN(60), 3000000+r.IntN(1000000), r.IntN(10), r.IntN(10))
+		}
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkScanClusterLog measures every built-in detector on clusterLog,
+// where most digit runs are dotted quads the IPv4 parser examines.
+func BenchmarkScanClusterLog(b *testing.B) {
+	text := clusterLog(4 << 20)
+	s := allBuiltins(b).NewScanner()
+	b.SetBytes(int64(len(text)))
+	b.ResetTimer()
+	for b.Loop() {
+		s.Scan(text, nil)
+	}
+}
+
 func benchEngine(b *testing.B, rules []Rule) {
 	e, err := New(rules, Options{})
 	if err != nil {
