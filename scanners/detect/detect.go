@@ -78,7 +78,7 @@ type BuiltinDetector struct {
 
 var builtins = [numBuiltinDetectors]BuiltinDetector{
 	dEmail:            {DetEmail, finding.ClassEmail, "e-mail addresses with a known top-level domain"},
-	dIPv4:             {DetIPv4, finding.ClassIPAddress, "IPv4 addresses (octets 0-255, not versions or OIDs)"},
+	dIPv4:             {DetIPv4, finding.ClassIPAddress, "IPv4 addresses (octets 0-255, not versions, OIDs or 0.0.0.0), also Java's host/addr:port form"},
 	dIPv6:             {DetIPv6, finding.ClassIPAddress, "IPv6 addresses in every textual form, incl. compressed and v4-mapped"},
 	dCard:             {DetCreditCard, finding.ClassCreditCard, "payment card numbers (13-19 digits, plain or grouped, Luhn and brand ranges) and security codes in cvv/cvc fields"},
 	dPhone:            {DetPhoneNumber, finding.ClassPhoneNumber, "phone numbers (NANP and international), validated with libphonenumber metadata"},
