@@ -15,7 +15,7 @@ func digitRunMayMatch(b []byte, i, j int, nanp bool) bool {
 	g := j - i
 	next := b[j]
 	switch {
-	case i > 0 && b[i-1] == '+', g >= 13, !nanp && b[i] == '0':
+	case i > 0 && b[i-1] == '+', g >= 13, g == 12 && (b[i] == '5' || b[i] == '6'), !nanp && b[i] == '0':
 		return g <= 19
 	case next == '.':
 		return g <= 3
@@ -91,13 +91,16 @@ func (s *Scanner) number(i int) int {
 			}
 		}
 		return j
-	case g >= 13:
+	case g >= 12:
+		// 12 digits: a Maestro card, or a national phone number.
 		if e.on(dCard) {
 			if end := s.card(i, j); end > 0 {
 				return end
 			}
 		}
-		return j
+		if g > 12 {
+			return j
+		}
 	}
 	if !e.on(dPhone) {
 		return j
@@ -315,7 +318,7 @@ func laterCell(b []byte, from, hi int) bool {
 // cardLayouts are the digit groupings of grouped card numbers.
 var cardLayouts = [][]int{
 	{4, 4, 4, 4, 3}, {4, 4, 4, 4, 2}, {4, 4, 4, 4, 1}, {4, 4, 4, 4},
-	{4, 6, 5}, {4, 6, 4}, {4, 4, 4, 3}, {4, 4, 4, 2}, {4, 4, 4, 1},
+	{4, 6, 5}, {4, 6, 4}, {4, 4, 4, 3}, {4, 4, 4, 2}, {4, 4, 4, 1}, {4, 4, 4},
 }
 
 func isCardLayout(g []int) bool {
@@ -362,12 +365,12 @@ func (s *Scanner) card(i, j int) int {
 		return 0
 	}
 	var dbuf [19]byte
-	if g := j - i; g >= 13 {
+	if g := j - i; g >= 12 {
 		if !boundaryAfter(b, j) || continuesNumber(b, j) {
 			return 0
 		}
 		d := append(dbuf[:0], b[i:j]...)
-		if !luhnDigits(d) || cardBrand(d) == "" || g > 16 && !cardContext(b, i) {
+		if !luhnDigits(d) || cardBrand(d) == "" || (g > 16 || cardNeedsCue(d)) && !cardContext(b, i) {
 			return 0
 		}
 		s.emit(dCard, i, j, finding.ConfidenceHigh)
@@ -411,7 +414,7 @@ func (s *Scanner) card(i, j int) int {
 		for g := range k {
 			d = append(d, b[starts[g]:ends[g]]...)
 		}
-		if len(d) < 13 || !luhnDigits(d) || cardBrand(d) == "" {
+		if len(d) < 12 || !luhnDigits(d) || cardBrand(d) == "" || cardNeedsCue(d) && !cardContext(b, i) {
 			continue
 		}
 		s.emit(dCard, i, end, finding.ConfidenceHigh)
