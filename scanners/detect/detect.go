@@ -138,6 +138,10 @@ type Options struct {
 	// DefaultRegion is the ISO 3166 region used for phone numbers written
 	// without a country code. Default "US".
 	DefaultRegion string
+	// Regions are more ISO 3166 regions whose national-format phone
+	// numbers (written without a country code) are looked for
+	// everywhere, besides DefaultRegion's.
+	Regions []string
 	// ContextWindow is how many bytes around a clinical cue a health term
 	// may be found. Default 100.
 	ContextWindow int
@@ -168,6 +172,11 @@ type Engine struct {
 	limits  PatternLimits
 	region  string
 	nanp    bool
+	// regions are the upper-case Options.Regions without DefaultRegion.
+	regions []string
+	// usTaxID is set when US is the default region or one of the
+	// regions: a tax_id field or "tax id" label then names an SSN.
+	usTaxID bool
 	window  int
 	kw      *keywordTable
 	healthy bool // any health detector enabled
@@ -188,6 +197,15 @@ func New(rules []Rule, opts Options) (*Engine, error) {
 		e.window = 100
 	}
 	e.nanp = isNANPRegion(e.region)
+	e.usTaxID = e.region == "US"
+	for _, r := range opts.Regions {
+		r = strings.ToUpper(r)
+		if r == "" || r == e.region || slices.Contains(e.regions, r) {
+			continue
+		}
+		e.regions = append(e.regions, r)
+		e.usTaxID = e.usTaxID || r == "US"
+	}
 	for i := range e.det {
 		e.det[i] = detNone
 	}

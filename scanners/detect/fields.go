@@ -24,6 +24,7 @@ const (
 	fieldHealthCue // condition(s): health terms in the value count
 	fieldPhone
 	fieldSSN
+	fieldTaxID // tax_id: an SSN when the region is US
 	fieldCardCode // cvv, cvc: a card's security code, never to be stored
 )
 
@@ -66,6 +67,8 @@ var exactFields = map[string]fieldKind{
 	"contactphone": fieldPhone,
 
 	"ssn": fieldSSN, "socialsecuritynumber": fieldSSN, "socialsecurityno": fieldSSN, "ussn": fieldSSN,
+	"socialsecurity": fieldSSN, "ssnumber": fieldSSN, "ssnno": fieldSSN, "ssnnumber": fieldSSN,
+	"taxid": fieldTaxID, "taxidnumber": fieldTaxID,
 
 	"cvv": fieldCardCode, "cvv2": fieldCardCode, "cvc": fieldCardCode, "cvc2": fieldCardCode,
 	"cid": fieldCardCode, "cardsecuritycode": fieldCardCode, "securitycode": fieldCardCode,
@@ -452,9 +455,9 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 		if e.on(dPhone) && allDigits(v) && len(v) >= 7 && s.validPhone(v) {
 			s.emit(dPhone, vs, ve, finding.ConfidenceMedium)
 		}
-	case fieldSSN:
-		if e.on(dSSN) && allDigits(v) && len(v) == 9 && validSSN(v[0:3], v[3:5], v[5:9]) {
-			s.emit(dSSN, vs, ve, finding.ConfidenceMedium)
+	case fieldSSN, fieldTaxID:
+		if e.on(dSSN) && (kind == fieldSSN || e.usTaxID) {
+			s.ssnField(vs, ve)
 		}
 	case fieldCardCode:
 		// PCI DSS forbids storing a card's security code after

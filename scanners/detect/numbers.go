@@ -17,6 +17,8 @@ func digitRunMayMatch(b []byte, i, j int, nanp bool) bool {
 	switch {
 	case i > 0 && b[i-1] == '+', g >= 13, g == 12 && (b[i] == '5' || b[i] == '6'), !nanp && b[i] == '0':
 		return g <= 19
+	case g == 9:
+		return true // an SSN after its label (ssn=078051121)
 	case next == '.':
 		return g <= 3
 	case next == '-' || next == ' ':
@@ -102,6 +104,13 @@ func (s *Scanner) number(i int) int {
 			return j
 		}
 	}
+	if e.on(dSSN) && (g == 9 || g == 3 && (next == ' ' || next == '.')) {
+		// 078051121, 078 05 1123, 078.05.1123: SSNs only after an SSN
+		// label.
+		if end := s.ssnCued(i, j); end > 0 {
+			return end
+		}
+	}
 	if !e.on(dPhone) {
 		return j
 	}
@@ -182,6 +191,166 @@ func (s *Scanner) ssn(i int) int {
 	}
 	s.emit(dSSN, i, end, finding.ConfidenceHigh)
 	return end
+}
+
+// ssnCued parses an SSN written without dashes, 078 05 1123, 078.05.1123
+// or 078051121, at i (its first digit run ends at j), and reports it when
+// an SSN label stands right before it on its line (see ssnLabel). Such
+// numbers are everyday digits without their label: zip+4 codes, order and
+// account numbers, version strings.
+func (s *Scanner) ssnCued(i, j int) int {
+	b := s.b
+	if joinedBefore(b, i) || i > 0 && (b[i-1] == '+' || b[i-1] == '_') {
+		return 0
+	}
+	var d [9]byte
+	end := 0
+	switch j - i {
+	case 9:
+		end = j
+		copy(d[:], b[i:j])
+	case 3:
+		sep := b[j]
+		if i+11 > len(b) || b[j+3] != sep || digitRun(b, j+1) != j+3 || digitRun(b, j+4) != j+8 {
+			return 0
+		}
+		if sep == ' ' && i >= 2 && b[i-1] == ' ' && isDigit(b[i-2]) {
+			return 0 // one group of a longer spaced number
+		}
+		end = i + 11
+		if sep == ' ' && end+1 < len(b) && b[end] == ' ' && isDigit(b[end+1]) {
+			return 0
+		}
+		copy(d[0:3], b[i:j])
+		copy(d[3:5], b[j+1:j+3])
+		copy(d[5:9], b[j+4:end])
+	default:
+		return 0
+	}
+	if !boundaryAfter(b, end) || continuesNumber(b, end) || !validSSN(d[0:3], d[3:5], d[5:9]) || !s.ssnLabel(i) {
+		return 0
+	}
+	s.emit(dSSN, i, end, ssnConfidence(b[i:end]))
+	return end
+}
+
+// ssnConfidence is the confidence of an SSN value: high when written with
+// its separators, medium for nine bare digits, which only their label
+// makes an SSN.
+func ssnConfidence(v []byte) finding.Confidence {
+	if len(v) == 9 {
+		return finding.ConfidenceMedium
+	}
+	return finding.ConfidenceHigh
+}
+
+// ssnField reports the value b[vs:ve] of a field or column named as an SSN
+// when it is one in any written form: 078-05-1123, 078 05 1123,
+// 078.05.1123 or 078051121.
+func (s *Scanner) ssnField(vs, ve int) {
+	v := s.b[vs:ve]
+	if !ssnShape(v) || !validSSNText(v) {
+		return
+	}
+	s.emit(dSSN, vs, ve, ssnConfidence(v))
+}
+
+// ssnShape reports whether v is nine digits, or 3-2-4 digits joined by
+// one separator (' ', '-' or '.') used twice.
+func ssnShape(v []byte) bool {
+	switch len(v) {
+	case 9:
+		return allDigits(v)
+	case 11:
+		c := v[3]
+		return (c == ' ' || c == '-' || c == '.') && v[6] == c && allDigits(v[0:3]) && allDigits(v[4:6]) && allDigits(v[7:11])
+	}
+	return false
+}
+
+// ssnLabelWindow bounds how far before a number ssnLabel looks.
+const ssnLabelWindow = 48
+
+// ssnLabel reports whether the number at i is labelled as an SSN: right
+// before it, past punctuation (quotes, ':', '=', '#', '>', '(', spaces),
+// stands a name or phrase that ends in "SSN", "social security" (also
+// socialSecurityNumber, SOCIAL_SECURITY_NO, "Social Security No."),
+// "SS#", or, when US is the default region, "tax id", each optionally
+// followed by "number", "no", "num" or "nr". Labels are compared by whole
+// words (customer_ssn and ssnNumber count, "class" does not), and only on
+// the number's own line.
+func (s *Scanner) ssnLabel(i int) bool {
+	b := s.b
+	lo := max(0, i-ssnLabelWindow)
+	p := i
+	hash := false
+	for p > lo && i-p < 8 {
+		c := b[p-1]
+		if c == '#' {
+			hash = true
+		} else if c != ' ' && c != '\t' && c != ':' && c != '=' && c != '"' && c != '\'' && c != '>' && c != '(' && c != '.' && c != '-' {
+			break
+		}
+		p--
+	}
+	// Up to three words back from p: letters, split at '_', '-', '.', a
+	// space and lower-to-upper case changes.
+	var ws [3][2]int
+	nw := 0
+	q := p
+	for nw < len(ws) {
+		e := q
+		for q > lo && isLetter(b[q-1]) {
+			q--
+			if q > lo && isUpper(b[q]) && isLetter(b[q-1]) && !isUpper(b[q-1]) {
+				break // camelCase
+			}
+		}
+		if q == e || q == lo && lo > 0 && isLetter(b[lo-1]) {
+			break // no word, or one cut by the window
+		}
+		ws[nw] = [2]int{q, e}
+		nw++
+		switch {
+		case q > lo && isLetter(b[q-1]):
+			// camelCase: the next word ends here.
+		case q-1 > lo && (b[q-1] == '_' || b[q-1] == '-' || b[q-1] == ' ' || b[q-1] == '.') && isLetter(b[q-2]):
+			q--
+		default:
+			q = lo // no more words
+		}
+		if q == lo {
+			break
+		}
+	}
+	word := func(k int) []byte {
+		if k >= nw {
+			return nil
+		}
+		return b[ws[k][0]:ws[k][1]]
+	}
+	w := 0
+	if nw > 1 {
+		for _, suffix := range []string{"number", "no", "num", "nr", "nbr"} {
+			if equalFoldASCII(word(0), suffix) {
+				w = 1
+				break
+			}
+		}
+	}
+	w0, w1 := word(w), word(w+1)
+	switch {
+	case equalFoldASCII(w0, "ssn"), equalFoldASCII(w0, "ssns"), equalFoldASCII(w0, "ssnumber"),
+		equalFoldASCII(w0, "socialsecurity"), equalFoldASCII(w0, "socialsecuritynumber"), equalFoldASCII(w0, "socialsecurityno"):
+		return true
+	case equalFoldASCII(w0, "security") && equalFoldASCII(w1, "social"):
+		return true
+	case equalFoldASCII(w0, "ss") && hash && w == 0:
+		return true
+	case s.e.usTaxID && (equalFoldASCII(w0, "taxid") || equalFoldASCII(w0, "id") && equalFoldASCII(w1, "tax")):
+		return true
+	}
+	return false
 }
 
 // separatorWindow bounds how far commaSeparates looks along the line on
