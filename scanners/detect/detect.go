@@ -165,13 +165,13 @@ type Match struct {
 // Engine is a compiled rule set. It is safe for concurrent use; each
 // goroutine scans with its own Scanner.
 type Engine struct {
-	rules   []Rule
-	det     [numBuiltinDetectors]int
-	custom  []*customRule
-	names   []string // the custom rules as PatternError names them
-	limits  PatternLimits
-	region  string
-	nanp    bool
+	rules  []Rule
+	det    [numBuiltinDetectors]int
+	custom []*customRule
+	names  []string // the custom rules as PatternError names them
+	limits PatternLimits
+	region string
+	nanp   bool
 	// regions are the upper-case Options.Regions without DefaultRegion.
 	regions []string
 	// usTaxID is set when US is the default region or one of the

@@ -24,7 +24,7 @@ const (
 	fieldHealthCue // condition(s): health terms in the value count
 	fieldPhone
 	fieldSSN
-	fieldTaxID // tax_id: an SSN when the region is US
+	fieldTaxID    // tax_id: an SSN when the region is US
 	fieldCardCode // cvv, cvc: a card's security code, never to be stored
 )
 

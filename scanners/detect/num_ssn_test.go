@@ -113,9 +113,9 @@ func TestSSNColumn(t *testing.T) {
 func TestSSNConfidence(t *testing.T) {
 	e := allBuiltins(t)
 	for text, want := range map[string]finding.Confidence{
-		"ssn=078051121":    finding.ConfidenceMedium,
-		"SSN 078 05 1123":  finding.ConfidenceHigh,
-		"SSN 078-05-1123":  finding.ConfidenceHigh,
+		"ssn=078051121":   finding.ConfidenceMedium,
+		"SSN 078 05 1123": finding.ConfidenceHigh,
+		"SSN 078-05-1123": finding.ConfidenceHigh,
 		`{"ssn":"0780511`: 0,
 	} {
 		ms := e.NewScanner().Scan([]byte(text), nil)
