@@ -165,18 +165,13 @@ type Match struct {
 // Engine is a compiled rule set. It is safe for concurrent use; each
 // goroutine scans with its own Scanner.
 type Engine struct {
-	rules  []Rule
-	det    [numBuiltinDetectors]int
-	custom []*customRule
-	names  []string // the custom rules as PatternError names them
-	limits PatternLimits
-	region string
-	nanp   bool
-	// regions are the upper-case Options.Regions without DefaultRegion.
-	regions []string
-	// usTaxID is set when US is the default region or one of the
-	// regions: a tax_id field or "tax id" label then names an SSN.
-	usTaxID bool
+	rules   []Rule
+	det     [numBuiltinDetectors]int
+	custom  []*customRule
+	names   []string // the custom rules as PatternError names them
+	limits  PatternLimits
+	region  string
+	nanp    bool
 	window  int
 	kw      *keywordTable
 	healthy bool // any health detector enabled
@@ -184,6 +179,12 @@ type Engine struct {
 	// classes are the classes of the rules and the built-in ones: the
 	// masks piiscan writes name one of them (see ownMask).
 	classes map[string]bool
+
+	// regions are the upper-case Options.Regions without DefaultRegion.
+	regions []string
+	// usTaxID is set when US is the default region or one of the
+	// regions: a tax_id field or "tax id" label then names an SSN.
+	usTaxID bool
 }
 
 // New compiles rules into an Engine.

@@ -24,8 +24,8 @@ const (
 	fieldHealthCue // condition(s): health terms in the value count
 	fieldPhone
 	fieldSSN
-	fieldTaxID    // tax_id: an SSN when the region is US
 	fieldCardCode // cvv, cvc: a card's security code, never to be stored
+	fieldTaxID    // tax_id: an SSN when the region is US
 )
 
 // Field names are compared after normalisation: lower case, without '_',
