@@ -311,6 +311,7 @@ type Scanner struct {
 	v6end   int   // end of the last IPv6 candidate token
 	pemEnd  int   // end of the last private-key block looked at
 	quotes  quoteState
+	pctx    phoneContext // regions of the current record, for phones
 	// Pattern rules: the context that stops them, the budget they are
 	// charged to (own for Scan), and what did not finish.
 	ctx      context.Context
@@ -362,6 +363,7 @@ func (s *Scanner) ScanStream(ctx context.Context, budget *Budget, text []byte, c
 	s.v6end = 0
 	s.pemEnd = 0
 	s.quotes = quoteState{}
+	s.pctx.lo, s.pctx.hi = 0, 0
 	s.ctx, s.budget = ctx, budget
 	if budget == nil && len(s.e.custom) > 0 {
 		if s.own == nil {

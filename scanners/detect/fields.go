@@ -845,6 +845,10 @@ func looksLikeDate(v []byte) bool {
 type Columns struct {
 	Delim byte
 	kinds []fieldKind // by column index
+	// country is 1 + the index of the column that names a record's
+	// country (phone numbers of that country are then read in its
+	// national format), or 0.
+	country int
 	// SkipFirstLine is set for the block that starts with the header.
 	SkipFirstLine bool
 }
@@ -884,8 +888,10 @@ func HeaderColumns(header []byte, delim byte) *Columns {
 		}
 		if k != fieldNone {
 			any = true
+		} else if norm != nil && cols.country == 0 && countryFieldName(norm) {
+			cols.country = i + 1
+			any = true
 		}
-		_ = i
 		cols.kinds = append(cols.kinds, k)
 	}
 	if !any {

@@ -17,6 +17,10 @@ func digitRunMayMatch(b []byte, i, j int, nanp bool) bool {
 	switch {
 	case i > 0 && b[i-1] == '+', g >= 13, g == 12 && (b[i] == '5' || b[i] == '6'), !nanp && b[i] == '0':
 		return g <= 19
+	case b[i] == '0' && g >= 2, g == 11 && b[i] == '1':
+		// A national number of another region when its record names
+		// one: 090-1234-5678, 09-7625400, 13812345678.
+		return !joinedBefore(b, i) && (phoneSep(next) || next == ')' || g >= 9 && !isLetter(next))
 	case g == 9:
 		return true // an SSN after its label (ssn=078051121)
 	case next == '.':
@@ -47,8 +51,9 @@ func (s *Scanner) number(i int) int {
 	var next byte
 	if j < n {
 		next = b[j]
-		if isLetter(next) {
-			// "500mg", "2x", hex: not a number on its own.
+		if isLetter(next) && !(i > 0 && b[i-1] == '+' && (next|0x20 == 'x' || next|0x20 == 'e')) {
+			// "500mg", "2x", hex: not a number on its own; but
+			// "+14155552671x12" has an extension.
 			for j < n && isAlnum[b[j]] {
 				j++
 			}
@@ -127,6 +132,11 @@ func (s *Scanner) number(i int) int {
 		}
 	} else if b[i] == '0' && g >= 2 {
 		if end := s.phone(i, j); end > 0 {
+			return end
+		}
+	}
+	if b[i] == '0' && g >= 2 || b[i] == '1' && (g == 11 || g == 3 && phoneSep(next)) {
+		if end := s.foreignNational(i, j); end > 0 {
 			return end
 		}
 	}

@@ -263,8 +263,11 @@ func validDomain(d []byte) bool {
 
 // normalizePhone returns the E.164 form of a phone number if it is valid by
 // libphonenumber's metadata, or "". Numbers starting with '+' carry their
-// own country code; others are read in region.
+// own country code; others are read in region. An extension is left out:
+// a number is the same with or without one, for fingerprints, allowlists
+// and a data subject's values.
 func normalizePhone(v []byte, region string) string {
+	v = phoneMain(v)
 	var buf [24]byte
 	d := buf[:0]
 	plus := len(v) > 0 && v[0] == '+'
