@@ -77,6 +77,7 @@ func TestPhoneCountryFromRecord(t *testing.T) {
 		{"israel", `{"country":"Israel","phone":"09-7625400"}`, []string{"phone_number=09-7625400"}},
 		{"alpha-3", "country=ISR tel 09-7625400", []string{"phone_number=09-7625400"}},
 		{"camel country code", `billingCountryCode: "IL" phone: 09-7625400`, []string{"phone_number=09-7625400"}},
+		{"country_code far into the line", strings.Repeat(`"x":"y",`, 20) + `"country_code":"JP","mobile":"080-9876-5432"`, []string{"phone_number=080-9876-5432"}},
 		{"china bare mobile", `{"country":"CN","mobile":"13812345678"}`, []string{"phone_number=13812345678"}},
 		{"china spaced", "country=China tel 138 1234 5678", []string{"phone_number=138 1234 5678"}},
 		{"japan bare mobile", `{"country":"JP","phone":"09012345678"}`, []string{"phone_number=09012345678"}},

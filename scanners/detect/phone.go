@@ -385,7 +385,8 @@ func callingCodeRegion(d []byte) string {
 // the region it names, or "".
 func countryFieldValue(b []byte, p int) string {
 	n := len(b)
-	for p < n && p-len("country") < 64 && (isAlnum[b[p]] || b[p] == '_' || b[p] == '-') {
+	name := p
+	for p < n && p-name < 32 && (isAlnum[b[p]] || b[p] == '_' || b[p] == '-') {
 		p++
 	}
 	if p < n && (b[p] == '"' || b[p] == '\'') {
