@@ -4,8 +4,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nyaruka/phonenumbers"
+
 	"github.com/piiscan/piiscan/finding"
 )
+
+// validNationalSomewhere reports whether v is a valid national number of
+// some region: a number found in the national format of the country its
+// record names.
+func validNationalSomewhere(v []byte) bool {
+	for r := range phonenumbers.GetSupportedRegions() {
+		if normalizePhone(v, r) != "" {
+			return true
+		}
+	}
+	return false
+}
 
 // An extension belongs to its phone number's span, in the ways people and
 // programs write it.
