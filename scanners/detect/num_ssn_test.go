@@ -29,6 +29,7 @@ func TestSSNWithLabel(t *testing.T) {
 		{"json camel", `{"socialSecurityNumber":"078 05 1123"}`, []string{"us_ssn=078 05 1123"}},
 		{"json snake upper", `{"SOCIAL_SECURITY_NO": "078.05.1123"}`, []string{"us_ssn=078.05.1123"}},
 		{"json plain", `{"ssn":"078051121"}`, []string{"us_ssn=078051121"}},
+		{"escaped json", `{"msg":"{\"ssn\":\"078 05 1123\"}"}`, []string{"us_ssn=078 05 1123"}},
 		{"json dashed", `{"ssn":"078-05-1123"}`, []string{"us_ssn=078-05-1123"}},
 		{"xml", "<ssn>078 05 1123</ssn>", []string{"us_ssn=078 05 1123"}},
 		{"ssnNumber", "ssnNumber=078051121", []string{"us_ssn=078051121"}},

@@ -282,7 +282,7 @@ func ssnShape(v []byte) bool {
 const ssnLabelWindow = 48
 
 // ssnLabel reports whether the number at i is labelled as an SSN: right
-// before it, past punctuation (quotes, ':', '=', '#', '>', '(', spaces),
+// before it, past punctuation (quotes, escaped quotes, ':', '=', '#', '>', '(', spaces),
 // stands a name or phrase that ends in "SSN", "social security" (also
 // socialSecurityNumber, SOCIAL_SECURITY_NO, "Social Security No."),
 // "SS#", or, when US is the default region, "tax id", each optionally
@@ -294,11 +294,11 @@ func (s *Scanner) ssnLabel(i int) bool {
 	lo := max(0, i-ssnLabelWindow)
 	p := i
 	hash := false
-	for p > lo && i-p < 8 {
+	for p > lo && i-p < 10 {
 		c := b[p-1]
 		if c == '#' {
 			hash = true
-		} else if c != ' ' && c != '\t' && c != ':' && c != '=' && c != '"' && c != '\'' && c != '>' && c != '(' && c != '.' && c != '-' {
+		} else if c != ' ' && c != '\t' && c != ':' && c != '=' && c != '"' && c != '\'' && c != '\\' && c != '>' && c != '(' && c != '.' && c != '-' {
 			break
 		}
 		p--
