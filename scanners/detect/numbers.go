@@ -282,13 +282,13 @@ func ssnShape(v []byte) bool {
 const ssnLabelWindow = 48
 
 // ssnLabel reports whether the number at i is labelled as an SSN: right
-// before it, past punctuation (quotes, escaped quotes, ':', '=', '#', '>', '(', spaces),
-// stands a name or phrase that ends in "SSN", "social security" (also
-// socialSecurityNumber, SOCIAL_SECURITY_NO, "Social Security No."),
-// "SS#", or, when US is the default region, "tax id", each optionally
-// followed by "number", "no", "num" or "nr". Labels are compared by whole
-// words (customer_ssn and ssnNumber count, "class" does not), and only on
-// the number's own line.
+// before it, past punctuation (quotes, escaped quotes, ':', '=', '#', '>',
+// '(', spaces), stands a name or phrase that ends in "SSN", "social
+// security" (also socialSecurityNumber, SOCIAL_SECURITY_NO, "Social
+// Security No."), "SS#", or, when US is the default region or one of the
+// regions, "tax id", each optionally followed by "number", "no", "num" or
+// "nr". Labels are compared by whole words (customer_ssn and ssnNumber
+// count, "class" does not), and only on the number's own line.
 func (s *Scanner) ssnLabel(i int) bool {
 	b := s.b
 	lo := max(0, i-ssnLabelWindow)
