@@ -109,7 +109,7 @@ func (s *Scanner) number(i int) int {
 			return j
 		}
 	}
-	if e.on(dSSN) && (g == 9 || g == 3 && (next == ' ' || next == '.')) {
+	if e.on(dSSN) && (g == 9 || g == 3 && (next == ' ' || next == '.') && j+3 < n && b[j+3] == next) {
 		// 078051121, 078 05 1123, 078.05.1123: SSNs only after an SSN
 		// label.
 		if end := s.ssnCued(i, j); end > 0 {
@@ -135,7 +135,7 @@ func (s *Scanner) number(i int) int {
 			return end
 		}
 	}
-	if b[i] == '0' && g >= 2 || b[i] == '1' && (g == 11 || g == 3 && phoneSep(next)) {
+	if (b[i] == '0' && g >= 2 || b[i] == '1' && (g == 11 || g == 3 && phoneSep(next))) && (i == 0 || !isAlnum[b[i-1]] && b[i-1] != ':') {
 		if end := s.foreignNational(i, j); end > 0 {
 			return end
 		}

@@ -347,7 +347,7 @@ func (s *Scanner) contextRegions(i int) []string {
 			}
 		}
 	}
-	if cols := s.cols; cols != nil && cols.country > 0 && lo == lineStart(b, i) {
+	if cols := s.cols; cols != nil && cols.country > 0 && (lo == 0 || b[lo-1] == '\n') {
 		add(countryRegion(columnValue(b[lo:hi], cols.Delim, cols.country-1)))
 	}
 	return c.regions

@@ -281,15 +281,47 @@ func normalizePhone(v []byte, region string) string {
 		}
 		return "+" + strconv.FormatUint(10000000000+national, 10)
 	}
+	key := phoneKey{plus: plus, digits: uint8(len(d))}
+	copy(key.region[:], region)
+	for _, c := range d {
+		key.n = key.n*10 + uint64(c-'0')
+	}
+	if v, ok := phoneCache.Load(key); ok {
+		return v.(string)
+	}
 	if plus {
 		d = append([]byte{'+'}, d...)
 	}
-	num, err := phonenumbers.Parse(string(d), region)
-	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return ""
+	e164 := ""
+	if num, err := phonenumbers.Parse(string(d), region); err == nil && phonenumbers.IsValidNumber(num) {
+		e164 = phonenumbers.Format(num, phonenumbers.E164)
 	}
-	return phonenumbers.Format(num, phonenumbers.E164)
+	if phoneCacheLen.Add(1) > phoneCacheMax {
+		phoneCache.Clear()
+		phoneCacheLen.Store(0)
+	}
+	phoneCache.Store(key, e164)
+	return e164
 }
+
+// phoneKey is a phone number as normalizePhone reads it: its digits (with
+// their count, for leading zeros), whether '+' started it, and the region
+// it is read in.
+type phoneKey struct {
+	n      uint64
+	digits uint8
+	plus   bool
+	region [3]byte
+}
+
+// phoneCache remembers normalizePhone's answers for numbers outside NANP
+// (see nanpCache): libphonenumber parses and validates with regular
+// expressions, tens of microseconds a number.
+var phoneCache sync.Map // phoneKey -> string
+
+const phoneCacheMax = 1 << 16
+
+var phoneCacheLen atomic.Int64
 
 // nanpNational returns the 10-digit national number of a NANP number
 // (+1 NPA NXX XXXX, or NPA NXX XXXX in a NANP region).
