@@ -849,6 +849,9 @@ type Columns struct {
 	// country (phone numbers of that country are then read in its
 	// national format), or 0.
 	country int
+	// card is 1 + the index of the column of card numbers (card_number,
+	// pan), or 0: its values need no card word on their line.
+	card int
 	// SkipFirstLine is set for the block that starts with the header.
 	SkipFirstLine bool
 }
@@ -890,6 +893,9 @@ func HeaderColumns(header []byte, delim byte) *Columns {
 			any = true
 		} else if norm != nil && cols.country == 0 && countryFieldName(norm) {
 			cols.country = i + 1
+			any = true
+		} else if norm != nil && cols.card == 0 && cardFieldName(norm) {
+			cols.card = i + 1
 			any = true
 		}
 		cols.kinds = append(cols.kinds, k)

@@ -90,3 +90,30 @@ func TestCardValidatorBrands(t *testing.T) {
 		}
 	}
 }
+
+// The card column of a CSV export is the card word its values need.
+func TestCardColumn(t *testing.T) {
+	e := allBuiltins(t)
+	tests := []struct {
+		name, file string
+		want       []string
+	}{
+		{"uatp and 19 digits in a card column", "id,card_number,amount\n1,135410014004955,5.00\n2,\"4111111111111111110\",3.50\n",
+			[]string{"credit_card=135410014004955", "credit_card=4111111111111111110"}},
+		{"pan column, tsv", "id\tPAN\tamount\n1\t9792123456789018\t5\n", []string{"credit_card=9792123456789018"}},
+		{"same values in another column", "id,ref,card_number\n135410014004955,4111111111111111110,\n", nil},
+		{"no card column", "id,ref,amount\n1,135410014004955,5\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cols := HeaderColumns([]byte(tt.file[:strings.IndexByte(tt.file, '\n')]), 0)
+			if cols != nil {
+				cols.SkipFirstLine = true
+			}
+			got := found(e, tt.file, cols)
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("Scan(%q)\n got %q\nwant %q", tt.file, got, tt.want)
+			}
+		})
+	}
+}

@@ -160,6 +160,51 @@ func joinedBefore(b []byte, i int) bool {
 // have that many digits and one in ten passes Luhn.
 var cardWords = []string{"card", "pan", "ccnum", "cc", "credit", "visa", "payment", "cardnumber"}
 
+// cardFieldName reports whether a normalised field name (see
+// normalizeFieldName) names card numbers: card, cardnumber, creditcard,
+// pan, ccnumber, ...
+func cardFieldName(n []byte) bool {
+	switch string(n) {
+	case "pan", "ccnum", "ccnumber", "ccno", "primaryaccountnumber":
+		return true
+	}
+	return bytes.HasSuffix(n, []byte("card")) || bytes.HasSuffix(n, []byte("cardnumber")) ||
+		bytes.HasSuffix(n, []byte("cardno")) || bytes.HasSuffix(n, []byte("cardnum"))
+}
+
+// cardCue reports whether the card number at i has a card word before it
+// on its line (see cardContext) or stands in the card column of a
+// delimited file.
+func (s *Scanner) cardCue(i int) bool {
+	if cardContext(s.b, i) {
+		return true
+	}
+	c := s.cols
+	if c == nil || c.card == 0 {
+		return false
+	}
+	b := s.b
+	ls := i
+	for ls > 0 && i-ls < separatorWindow && b[ls-1] != '\n' {
+		ls--
+	}
+	if ls > 0 && b[ls-1] != '\n' {
+		return false // too far into a long line to count cells
+	}
+	col, inq := 0, false
+	for p := ls; p < i; p++ {
+		switch b[p] {
+		case '"':
+			inq = !inq
+		case c.Delim:
+			if !inq {
+				col++
+			}
+		}
+	}
+	return col == c.card-1
+}
+
 // cardContext reports whether a card word appears in the 48 bytes before i
 // on the same line.
 func cardContext(b []byte, i int) bool {
@@ -549,7 +594,7 @@ func (s *Scanner) card(i, j int) int {
 			return 0
 		}
 		d := append(dbuf[:0], b[i:j]...)
-		if !luhnDigits(d) || cardBrand(d) == "" || (g > 16 || cardNeedsCue(d)) && !cardContext(b, i) {
+		if !luhnDigits(d) || cardBrand(d) == "" || (g > 16 || cardNeedsCue(d)) && !s.cardCue(i) {
 			return 0
 		}
 		s.emit(dCard, i, j, finding.ConfidenceHigh)
@@ -593,7 +638,7 @@ func (s *Scanner) card(i, j int) int {
 		for g := range k {
 			d = append(d, b[starts[g]:ends[g]]...)
 		}
-		if len(d) < 12 || !luhnDigits(d) || cardBrand(d) == "" || cardNeedsCue(d) && !cardContext(b, i) {
+		if len(d) < 12 || !luhnDigits(d) || cardBrand(d) == "" || cardNeedsCue(d) && !s.cardCue(i) {
 			continue
 		}
 		s.emit(dCard, i, end, finding.ConfidenceHigh)
