@@ -73,6 +73,9 @@ func TestNormalizePhoneExtension(t *testing.T) {
 	if !Validators["phone"]([]byte("212-555-0123 x 623")) {
 		t.Error("the phone validator rejects a number with an extension")
 	}
+	if got := string(Normalize(finding.ClassPhoneNumber, []byte("tel:+1-523-222-8888;ext=5"), "US")); got != "+15232228888" {
+		t.Errorf("Normalize(tel:+1-523-222-8888;ext=5) = %q", got)
+	}
 }
 
 // National-format numbers of other countries are found when the record

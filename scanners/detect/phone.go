@@ -164,13 +164,16 @@ func phoneExtension(b []byte, end int) int {
 }
 
 // phoneMain returns the number in a phone span without its extension
-// (see phoneExtension).
+// (see phoneExtension): v up to the first letter, '#', ';' or ',' after
+// its first digit ("tel:" before a number stays).
 func phoneMain(v []byte) []byte {
+	digit := false
 	for k, c := range v {
-		if isLetter(c) || c == '#' || c == ';' || c == ',' {
+		if digit && (isLetter(c) || c == '#' || c == ';' || c == ',') {
 			v = v[:k]
 			break
 		}
+		digit = digit || isDigit(c)
 	}
 	for len(v) > 0 && v[len(v)-1] == ' ' {
 		v = v[:len(v)-1]
