@@ -68,6 +68,7 @@ var exactFields = map[string]fieldKind{
 
 	"ssn": fieldSSN, "socialsecuritynumber": fieldSSN, "socialsecurityno": fieldSSN, "ussn": fieldSSN,
 	"socialsecurity": fieldSSN, "ssnumber": fieldSSN, "ssnno": fieldSSN, "ssnnumber": fieldSSN,
+	"socialsecuritynbr": fieldSSN, "socialsecuritynum": fieldSSN, "socialsecuritynr": fieldSSN,
 	"taxid": fieldTaxID, "taxidnumber": fieldTaxID,
 
 	"cvv": fieldCardCode, "cvv2": fieldCardCode, "cvc": fieldCardCode, "cvc2": fieldCardCode,

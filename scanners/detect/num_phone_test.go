@@ -106,6 +106,7 @@ func TestPhoneCountryFromRecord(t *testing.T) {
 
 		// Hard negatives.
 		{"no country", "tel 090-1234-5678", nil},
+		{"version strings", "Windows 10.0.19045.3803 build 0.9.12345678 openssl 1.1.1w rev 01.2345.6789", nil},
 		{"bare without a country", "id 13812345678", nil},
 		{"country on another line", "country=JP\ntel 090-1234-5678", nil},
 		{"bare landline", `{"country":"JP","phone":"0312345678"}`, nil},

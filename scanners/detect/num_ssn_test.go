@@ -94,7 +94,7 @@ func TestSSNTaxIDOutsideUS(t *testing.T) {
 // An SSN column of a CSV export names its values, in any written form.
 func TestSSNColumn(t *testing.T) {
 	e := allBuiltins(t)
-	csv := "id,ssn,zip,tax_id\n" +
+	csv := "id,Social Security Nbr,zip,tax_id\n" +
 		"1,078 05 1123,941031234,\n" +
 		"2,078.05.1123,94103,078051121\n" +
 		"3,078051121,10001,\n" +
