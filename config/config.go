@@ -86,7 +86,10 @@ type S3Spec struct {
 // DetectionSpec tunes the detectors.
 type DetectionSpec struct {
 	DefaultRegion string `yaml:"default_region"`
-	ContextWindow int    `yaml:"context_window"`
+	// Regions are more ISO 3166 regions whose national-format phone
+	// numbers are looked for everywhere, besides default_region's.
+	Regions       []string `yaml:"regions"`
+	ContextWindow int      `yaml:"context_window"`
 }
 
 // ArchiveSpec limits how compressed files and archives are read.
@@ -339,6 +342,17 @@ func (c *Config) validate() Errors {
 	if f.Detection.DefaultRegion != "" && !validRegion(region) {
 		bad([]any{"detection", "default_region"}, "unknown region %q (an ISO 3166 code such as US, GB, DE)", f.Detection.DefaultRegion)
 	}
+	seenRegion := map[string]int{}
+	for k, r := range f.Detection.Regions {
+		u := strings.ToUpper(strings.TrimSpace(r))
+		switch j, dup := seenRegion[u]; {
+		case !validRegion(u):
+			bad([]any{"detection", "regions", k}, "unknown region %q (an ISO 3166 code such as JP, IL, CN)", r)
+		case dup:
+			bad([]any{"detection", "regions", k}, "region %q is listed twice (also regions[%d])", r, j)
+		}
+		seenRegion[u] = k
+	}
 	if w := f.Detection.ContextWindow; w < 0 || w > maxContextWindow {
 		bad([]any{"detection", "context_window"}, "must be between 0 (default) and %d bytes", maxContextWindow)
 	}
@@ -421,7 +435,8 @@ func (c *Config) Region() string {
 
 // Engine compiles the enabled rules.
 func (c *Config) Engine() (*detect.Engine, error) {
-	return detect.New(c.Rules, detect.Options{DefaultRegion: c.Region(), ContextWindow: c.File.Detection.ContextWindow})
+	return detect.New(c.Rules, detect.Options{DefaultRegion: c.Region(), Regions: c.File.Detection.Regions,
+		ContextWindow: c.File.Detection.ContextWindow})
 }
 
 // maxContextWindow bounds detection.context_window: the bytes around a

@@ -133,6 +133,8 @@ func TestParseErrors(t *testing.T) {
 		{"validator", "version: 1\nrules:\n  - id: a\n    class: x\n    pattern: x\n    validator: lunh\n    severity: low\n", []string{`x.yaml:6: rules[0].validator: unknown validator "lunh"`}},
 		{"policy id", "version: 1\npolicies:\n  acme: {file: a.txt}\nrules:\n  - id: a\n    detector: email\n    severity: low\n    policy: ['acne §1: x']\n", []string{`x.yaml:8: rules[0].policy[0]: cites "acne"`}},
 		{"region", base + "detection:\n  default_region: XX\n", []string{`x.yaml:7: detection.default_region: unknown region "XX"`}},
+		{"regions", base + "detection:\n  regions: [JP, XX]\n", []string{`x.yaml:7: detection.regions[1]: unknown region "XX"`}},
+		{"regions twice", base + "detection:\n  regions:\n    - jp\n    - JP\n", []string{`x.yaml:9: detection.regions[1]: region "JP" is listed twice (also regions[0])`}},
 		{"size", base + "archives:\n  max_bytes: lots\n", []string{`x.yaml:7: archives.max_bytes: invalid size "lots"`}},
 		{"allow class", base + "allow:\n  classes:\n    emails: {values: [a]}\n", []string{`x.yaml:8: allow.classes.emails: unknown class "emails"`}},
 		{"allow cidr", base + "allow:\n  cidrs: [10.0.0.0/33]\n", []string{`allow cidr "10.0.0.0/33"`}},

@@ -138,6 +138,10 @@ type Options struct {
 	// DefaultRegion is the ISO 3166 region used for phone numbers written
 	// without a country code. Default "US".
 	DefaultRegion string
+	// Regions are more ISO 3166 regions whose national-format phone
+	// numbers (written without a country code) are looked for
+	// everywhere, besides DefaultRegion's.
+	Regions []string
 	// ContextWindow is how many bytes around a clinical cue a health term
 	// may be found. Default 100.
 	ContextWindow int
@@ -175,6 +179,12 @@ type Engine struct {
 	// classes are the classes of the rules and the built-in ones: the
 	// masks piiscan writes name one of them (see ownMask).
 	classes map[string]bool
+
+	// regions are the upper-case Options.Regions without DefaultRegion.
+	regions []string
+	// usTaxID is set when US is the default region or one of the
+	// regions: a tax_id field or "tax id" label then names an SSN.
+	usTaxID bool
 }
 
 // New compiles rules into an Engine.
@@ -188,6 +198,15 @@ func New(rules []Rule, opts Options) (*Engine, error) {
 		e.window = 100
 	}
 	e.nanp = isNANPRegion(e.region)
+	e.usTaxID = e.region == "US"
+	for _, r := range opts.Regions {
+		r = strings.ToUpper(r)
+		if r == "" || r == e.region || slices.Contains(e.regions, r) {
+			continue
+		}
+		e.regions = append(e.regions, r)
+		e.usTaxID = e.usTaxID || r == "US"
+	}
 	for i := range e.det {
 		e.det[i] = detNone
 	}
@@ -292,6 +311,7 @@ type Scanner struct {
 	v6end   int   // end of the last IPv6 candidate token
 	pemEnd  int   // end of the last private-key block looked at
 	quotes  quoteState
+	pctx    phoneContext // regions of the current record, for phones
 	// Pattern rules: the context that stops them, the budget they are
 	// charged to (own for Scan), and what did not finish.
 	ctx      context.Context
@@ -343,6 +363,7 @@ func (s *Scanner) ScanStream(ctx context.Context, budget *Budget, text []byte, c
 	s.v6end = 0
 	s.pemEnd = 0
 	s.quotes = quoteState{}
+	s.pctx.lo, s.pctx.hi = 0, 0
 	s.ctx, s.budget = ctx, budget
 	if budget == nil && len(s.e.custom) > 0 {
 		if s.own == nil {

@@ -25,6 +25,7 @@ const (
 	fieldPhone
 	fieldSSN
 	fieldCardCode // cvv, cvc: a card's security code, never to be stored
+	fieldTaxID    // tax_id: an SSN when the region is US
 )
 
 // Field names are compared after normalisation: lower case, without '_',
@@ -66,6 +67,9 @@ var exactFields = map[string]fieldKind{
 	"contactphone": fieldPhone,
 
 	"ssn": fieldSSN, "socialsecuritynumber": fieldSSN, "socialsecurityno": fieldSSN, "ussn": fieldSSN,
+	"socialsecurity": fieldSSN, "ssnumber": fieldSSN, "ssnno": fieldSSN, "ssnnumber": fieldSSN,
+	"socialsecuritynbr": fieldSSN, "socialsecuritynum": fieldSSN, "socialsecuritynr": fieldSSN,
+	"taxid": fieldTaxID, "taxidnumber": fieldTaxID,
 
 	"cvv": fieldCardCode, "cvv2": fieldCardCode, "cvc": fieldCardCode, "cvc2": fieldCardCode,
 	"cid": fieldCardCode, "cardsecuritycode": fieldCardCode, "securitycode": fieldCardCode,
@@ -452,9 +456,9 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 		if e.on(dPhone) && allDigits(v) && len(v) >= 7 && s.validPhone(v) {
 			s.emit(dPhone, vs, ve, finding.ConfidenceMedium)
 		}
-	case fieldSSN:
-		if e.on(dSSN) && allDigits(v) && len(v) == 9 && validSSN(v[0:3], v[3:5], v[5:9]) {
-			s.emit(dSSN, vs, ve, finding.ConfidenceMedium)
+	case fieldSSN, fieldTaxID:
+		if e.on(dSSN) && (kind == fieldSSN || e.usTaxID) {
+			s.ssnField(vs, ve)
 		}
 	case fieldCardCode:
 		// PCI DSS forbids storing a card's security code after
@@ -842,6 +846,13 @@ func looksLikeDate(v []byte) bool {
 type Columns struct {
 	Delim byte
 	kinds []fieldKind // by column index
+	// country is 1 + the index of the column that names a record's
+	// country (phone numbers of that country are then read in its
+	// national format), or 0.
+	country int
+	// card is 1 + the index of the column of card numbers (card_number,
+	// pan), or 0: its values need no card word on their line.
+	card int
 	// SkipFirstLine is set for the block that starts with the header.
 	SkipFirstLine bool
 }
@@ -881,8 +892,13 @@ func HeaderColumns(header []byte, delim byte) *Columns {
 		}
 		if k != fieldNone {
 			any = true
+		} else if norm != nil && cols.country == 0 && countryFieldName(norm) {
+			cols.country = i + 1
+			any = true
+		} else if norm != nil && cols.card == 0 && cardFieldName(norm) {
+			cols.card = i + 1
+			any = true
 		}
-		_ = i
 		cols.kinds = append(cols.kinds, k)
 	}
 	if !any {

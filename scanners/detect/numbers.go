@@ -15,8 +15,14 @@ func digitRunMayMatch(b []byte, i, j int, nanp bool) bool {
 	g := j - i
 	next := b[j]
 	switch {
-	case i > 0 && b[i-1] == '+', g >= 13, !nanp && b[i] == '0':
+	case i > 0 && b[i-1] == '+', g >= 13, g == 12 && (b[i] == '5' || b[i] == '6'), !nanp && b[i] == '0':
 		return g <= 19
+	case b[i] == '0' && g >= 2, g == 11 && b[i] == '1':
+		// A national number of another region when its record names
+		// one: 090-1234-5678, 09-7625400, 13812345678.
+		return !joinedBefore(b, i) && (phoneSep(next) || next == ')' || g >= 9 && !isLetter(next))
+	case g == 9:
+		return true // an SSN after its label (ssn=078051121)
 	case next == '.':
 		return g <= 3
 	case next == '-' || next == ' ':
@@ -45,8 +51,9 @@ func (s *Scanner) number(i int) int {
 	var next byte
 	if j < n {
 		next = b[j]
-		if isLetter(next) {
-			// "500mg", "2x", hex: not a number on its own.
+		if isLetter(next) && !(i > 0 && b[i-1] == '+' && (next|0x20 == 'x' || next|0x20 == 'e')) {
+			// "500mg", "2x", hex: not a number on its own; but
+			// "+14155552671x12" has an extension.
 			for j < n && isAlnum[b[j]] {
 				j++
 			}
@@ -91,13 +98,23 @@ func (s *Scanner) number(i int) int {
 			}
 		}
 		return j
-	case g >= 13:
+	case g >= 12:
+		// 12 digits: a Maestro card, or a national phone number.
 		if e.on(dCard) {
 			if end := s.card(i, j); end > 0 {
 				return end
 			}
 		}
-		return j
+		if g > 12 {
+			return j
+		}
+	}
+	if e.on(dSSN) && (g == 9 || g == 3 && (next == ' ' || next == '.') && j+3 < n && b[j+3] == next) {
+		// 078051121, 078 05 1123, 078.05.1123: SSNs only after an SSN
+		// label.
+		if end := s.ssnCued(i, j); end > 0 {
+			return end
+		}
 	}
 	if !e.on(dPhone) {
 		return j
@@ -115,6 +132,11 @@ func (s *Scanner) number(i int) int {
 		}
 	} else if b[i] == '0' && g >= 2 {
 		if end := s.phone(i, j); end > 0 {
+			return end
+		}
+	}
+	if (b[i] == '0' && g >= 2 || b[i] == '1' && (g == 11 || g == 3 && phoneSep(next))) && (i == 0 || !isAlnum[b[i-1]] && b[i-1] != ':') {
+		if end := s.foreignNational(i, j); end > 0 {
 			return end
 		}
 	}
@@ -137,6 +159,51 @@ func joinedBefore(b []byte, i int) bool {
 // card only with one of them before it on its line, because 64-bit ids
 // have that many digits and one in ten passes Luhn.
 var cardWords = []string{"card", "pan", "ccnum", "cc", "credit", "visa", "payment", "cardnumber"}
+
+// cardFieldName reports whether a normalised field name (see
+// normalizeFieldName) names card numbers: card, cardnumber, creditcard,
+// pan, ccnumber, ...
+func cardFieldName(n []byte) bool {
+	switch string(n) {
+	case "pan", "ccnum", "ccnumber", "ccno", "primaryaccountnumber":
+		return true
+	}
+	return bytes.HasSuffix(n, []byte("card")) || bytes.HasSuffix(n, []byte("cardnumber")) ||
+		bytes.HasSuffix(n, []byte("cardno")) || bytes.HasSuffix(n, []byte("cardnum"))
+}
+
+// cardCue reports whether the card number at i has a card word before it
+// on its line (see cardContext) or stands in the card column of a
+// delimited file.
+func (s *Scanner) cardCue(i int) bool {
+	if cardContext(s.b, i) {
+		return true
+	}
+	c := s.cols
+	if c == nil || c.card == 0 {
+		return false
+	}
+	b := s.b
+	ls := i
+	for ls > 0 && i-ls < separatorWindow && b[ls-1] != '\n' {
+		ls--
+	}
+	if ls > 0 && b[ls-1] != '\n' {
+		return false // too far into a long line to count cells
+	}
+	col, inq := 0, false
+	for p := ls; p < i; p++ {
+		switch b[p] {
+		case '"':
+			inq = !inq
+		case c.Delim:
+			if !inq {
+				col++
+			}
+		}
+	}
+	return col == c.card-1
+}
 
 // cardContext reports whether a card word appears in the 48 bytes before i
 // on the same line.
@@ -179,6 +246,166 @@ func (s *Scanner) ssn(i int) int {
 	}
 	s.emit(dSSN, i, end, finding.ConfidenceHigh)
 	return end
+}
+
+// ssnCued parses an SSN written without dashes, 078 05 1123, 078.05.1123
+// or 078051121, at i (its first digit run ends at j), and reports it when
+// an SSN label stands right before it on its line (see ssnLabel). Such
+// numbers are everyday digits without their label: zip+4 codes, order and
+// account numbers, version strings.
+func (s *Scanner) ssnCued(i, j int) int {
+	b := s.b
+	if joinedBefore(b, i) || i > 0 && (b[i-1] == '+' || b[i-1] == '_') {
+		return 0
+	}
+	var d [9]byte
+	end := 0
+	switch j - i {
+	case 9:
+		end = j
+		copy(d[:], b[i:j])
+	case 3:
+		sep := b[j]
+		if i+11 > len(b) || b[j+3] != sep || digitRun(b, j+1) != j+3 || digitRun(b, j+4) != j+8 {
+			return 0
+		}
+		if sep == ' ' && i >= 2 && b[i-1] == ' ' && isDigit(b[i-2]) {
+			return 0 // one group of a longer spaced number
+		}
+		end = i + 11
+		if sep == ' ' && end+1 < len(b) && b[end] == ' ' && isDigit(b[end+1]) {
+			return 0
+		}
+		copy(d[0:3], b[i:j])
+		copy(d[3:5], b[j+1:j+3])
+		copy(d[5:9], b[j+4:end])
+	default:
+		return 0
+	}
+	if !boundaryAfter(b, end) || continuesNumber(b, end) || !validSSN(d[0:3], d[3:5], d[5:9]) || !s.ssnLabel(i) {
+		return 0
+	}
+	s.emit(dSSN, i, end, ssnConfidence(b[i:end]))
+	return end
+}
+
+// ssnConfidence is the confidence of an SSN value: high when written with
+// its separators, medium for nine bare digits, which only their label
+// makes an SSN.
+func ssnConfidence(v []byte) finding.Confidence {
+	if len(v) == 9 {
+		return finding.ConfidenceMedium
+	}
+	return finding.ConfidenceHigh
+}
+
+// ssnField reports the value b[vs:ve] of a field or column named as an SSN
+// when it is one in any written form: 078-05-1123, 078 05 1123,
+// 078.05.1123 or 078051121.
+func (s *Scanner) ssnField(vs, ve int) {
+	v := s.b[vs:ve]
+	if !ssnShape(v) || !validSSNText(v) {
+		return
+	}
+	s.emit(dSSN, vs, ve, ssnConfidence(v))
+}
+
+// ssnShape reports whether v is nine digits, or 3-2-4 digits joined by
+// one separator (' ', '-' or '.') used twice.
+func ssnShape(v []byte) bool {
+	switch len(v) {
+	case 9:
+		return allDigits(v)
+	case 11:
+		c := v[3]
+		return (c == ' ' || c == '-' || c == '.') && v[6] == c && allDigits(v[0:3]) && allDigits(v[4:6]) && allDigits(v[7:11])
+	}
+	return false
+}
+
+// ssnLabelWindow bounds how far before a number ssnLabel looks.
+const ssnLabelWindow = 48
+
+// ssnLabel reports whether the number at i is labelled as an SSN: right
+// before it, past punctuation (quotes, escaped quotes, ':', '=', '#', '>',
+// '(', spaces), stands a name or phrase that ends in "SSN", "social
+// security" (also socialSecurityNumber, SOCIAL_SECURITY_NO, "Social
+// Security No."), "SS#", or, when US is the default region or one of the
+// regions, "tax id", each optionally followed by "number", "no", "num" or
+// "nr". Labels are compared by whole words (customer_ssn and ssnNumber
+// count, "class" does not), and only on the number's own line.
+func (s *Scanner) ssnLabel(i int) bool {
+	b := s.b
+	lo := max(0, i-ssnLabelWindow)
+	p := i
+	hash := false
+	for p > lo && i-p < 10 {
+		c := b[p-1]
+		if c == '#' {
+			hash = true
+		} else if c != ' ' && c != '\t' && c != ':' && c != '=' && c != '"' && c != '\'' && c != '\\' && c != '>' && c != '(' && c != '.' && c != '-' {
+			break
+		}
+		p--
+	}
+	// Up to three words back from p: letters, split at '_', '-', '.', a
+	// space and lower-to-upper case changes.
+	var ws [3][2]int
+	nw := 0
+	q := p
+	for nw < len(ws) {
+		e := q
+		for q > lo && isLetter(b[q-1]) {
+			q--
+			if q > lo && isUpper(b[q]) && isLetter(b[q-1]) && !isUpper(b[q-1]) {
+				break // camelCase
+			}
+		}
+		if q == e || q == lo && lo > 0 && isLetter(b[lo-1]) {
+			break // no word, or one cut by the window
+		}
+		ws[nw] = [2]int{q, e}
+		nw++
+		switch {
+		case q > lo && isLetter(b[q-1]):
+			// camelCase: the next word ends here.
+		case q-1 > lo && (b[q-1] == '_' || b[q-1] == '-' || b[q-1] == ' ' || b[q-1] == '.') && isLetter(b[q-2]):
+			q--
+		default:
+			q = lo // no more words
+		}
+		if q == lo {
+			break
+		}
+	}
+	word := func(k int) []byte {
+		if k >= nw {
+			return nil
+		}
+		return b[ws[k][0]:ws[k][1]]
+	}
+	w := 0
+	if nw > 1 {
+		for _, suffix := range []string{"number", "no", "num", "nr", "nbr"} {
+			if equalFoldASCII(word(0), suffix) {
+				w = 1
+				break
+			}
+		}
+	}
+	w0, w1 := word(w), word(w+1)
+	switch {
+	case equalFoldASCII(w0, "ssn"), equalFoldASCII(w0, "ssns"), equalFoldASCII(w0, "ssnumber"),
+		equalFoldASCII(w0, "socialsecurity"), equalFoldASCII(w0, "socialsecuritynumber"), equalFoldASCII(w0, "socialsecurityno"):
+		return true
+	case equalFoldASCII(w0, "security") && equalFoldASCII(w1, "social"):
+		return true
+	case equalFoldASCII(w0, "ss") && hash && w == 0:
+		return true
+	case s.e.usTaxID && (equalFoldASCII(w0, "taxid") || equalFoldASCII(w0, "id") && equalFoldASCII(w1, "tax")):
+		return true
+	}
+	return false
 }
 
 // separatorWindow bounds how far commaSeparates looks along the line on
@@ -315,7 +542,7 @@ func laterCell(b []byte, from, hi int) bool {
 // cardLayouts are the digit groupings of grouped card numbers.
 var cardLayouts = [][]int{
 	{4, 4, 4, 4, 3}, {4, 4, 4, 4, 2}, {4, 4, 4, 4, 1}, {4, 4, 4, 4},
-	{4, 6, 5}, {4, 6, 4}, {4, 4, 4, 3}, {4, 4, 4, 2}, {4, 4, 4, 1},
+	{4, 6, 5}, {4, 6, 4}, {4, 4, 4, 3}, {4, 4, 4, 2}, {4, 4, 4, 1}, {4, 4, 4},
 }
 
 func isCardLayout(g []int) bool {
@@ -362,12 +589,12 @@ func (s *Scanner) card(i, j int) int {
 		return 0
 	}
 	var dbuf [19]byte
-	if g := j - i; g >= 13 {
+	if g := j - i; g >= 12 {
 		if !boundaryAfter(b, j) || continuesNumber(b, j) {
 			return 0
 		}
 		d := append(dbuf[:0], b[i:j]...)
-		if !luhnDigits(d) || cardBrand(d) == "" || g > 16 && !cardContext(b, i) {
+		if !luhnDigits(d) || cardBrand(d) == "" || (g > 16 || cardNeedsCue(d)) && !s.cardCue(i) {
 			return 0
 		}
 		s.emit(dCard, i, j, finding.ConfidenceHigh)
@@ -411,7 +638,7 @@ func (s *Scanner) card(i, j int) int {
 		for g := range k {
 			d = append(d, b[starts[g]:ends[g]]...)
 		}
-		if len(d) < 13 || !luhnDigits(d) || cardBrand(d) == "" {
+		if len(d) < 12 || !luhnDigits(d) || cardBrand(d) == "" || cardNeedsCue(d) && !s.cardCue(i) {
 			continue
 		}
 		s.emit(dCard, i, end, finding.ConfidenceHigh)

@@ -1,6 +1,16 @@
 package detect
 
-import "github.com/piiscan/piiscan/finding"
+import (
+	"bytes"
+	"slices"
+	"sync"
+
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+
+	"github.com/piiscan/piiscan/finding"
+)
 
 // phone parses a phone number around the digit run b[i:j]. Written forms:
 //
@@ -47,11 +57,12 @@ func (s *Scanner) nanp(start, p int) int {
 		if start < p && digitRun(b, p)-p == 11 {
 			// +14155552671
 			end := p + 11
-			if !boundaryAfter(b, end) || !s.validPhone(b[start:end]) {
+			ext := phoneExtension(b, end)
+			if ext == end && !boundaryAfter(b, end) || !s.validPhone(b[start:end]) {
 				return 0
 			}
-			s.emit(dPhone, start, end, finding.ConfidenceHigh)
-			return end
+			s.emit(dPhone, start, ext, finding.ConfidenceHigh)
+			return ext
 		}
 		p++
 		if phoneSep(byteAt(b, p)) {
@@ -87,14 +98,87 @@ func (s *Scanner) nanp(start, p int) int {
 		return 0
 	}
 	end := p + 4
-	if !boundaryAfter(b, end) || continuesNumber(b, end) {
+	ext := phoneExtension(b, end)
+	if ext == end && (!boundaryAfter(b, end) || continuesNumber(b, end)) {
 		return 0
 	}
 	if !s.validPhone(b[start:end]) {
 		return 0
 	}
-	s.emit(dPhone, start, end, finding.ConfidenceHigh)
-	return end
+	s.emit(dPhone, start, ext, finding.ConfidenceHigh)
+	return ext
+}
+
+// maxExtension is the most digits of a phone extension.
+const maxExtension = 6
+
+// phoneExtension returns the end of the extension written after the phone
+// number that ends at end, or end when there is none. An extension belongs
+// to the number's span: "x623", " x 623", " ext 623", " Ext. 623",
+// " EXT: 623", ", ext. 12", " extension 623", ";ext=623" (RFC 3966) and
+// "#623" written right after the number. After a space, '#' is not read as
+// an extension: "call 415-555-2671 #2 in the queue" numbers something
+// else.
+func phoneExtension(b []byte, end int) int {
+	n := len(b)
+	p := end
+	switch {
+	case p >= n:
+		return end
+	case b[p] == '#':
+		p++
+	case b[p] == ';' && p+5 <= n && equalFoldASCII(b[p+1:p+5], "ext="):
+		p += 5
+	default:
+		if b[p] == ',' && p+1 < n && b[p+1] == ' ' {
+			p++
+		}
+		for k := 0; k < 2 && p < n && b[p] == ' '; k++ {
+			p++
+		}
+		switch {
+		case hasPrefixFold(b[p:], "extension"):
+			p += len("extension")
+		case hasPrefixFold(b[p:], "ext"):
+			p += len("ext")
+			if p < n && b[p] == '.' {
+				p++
+			}
+		case p < n && (b[p] == 'x' || b[p] == 'X'):
+			p++
+		default:
+			return end
+		}
+		if p < n && b[p] == ':' {
+			p++
+		}
+		for k := 0; k < 2 && p < n && b[p] == ' '; k++ {
+			p++
+		}
+	}
+	q := digitRun(b, p)
+	if q == p || q-p > maxExtension || !boundaryAfter(b, q) || continuesNumber(b, q) {
+		return end
+	}
+	return q
+}
+
+// phoneMain returns the number in a phone span without its extension
+// (see phoneExtension): v up to the first letter, '#', ';' or ',' after
+// its first digit ("tel:" before a number stays).
+func phoneMain(v []byte) []byte {
+	digit := false
+	for k, c := range v {
+		if digit && (isLetter(c) || c == '#' || c == ';' || c == ',') {
+			v = v[:k]
+			break
+		}
+		digit = digit || isDigit(c)
+	}
+	for len(v) > 0 && v[len(v)-1] == ' ' {
+		v = v[:len(v)-1]
+	}
+	return v
 }
 
 // byteAt returns b[k], or 0 past the end.
@@ -129,6 +213,12 @@ func (s *Scanner) national(i int) int {
 // validates the longest prefix of at least 8 digits that is a valid number.
 // region "" means the number starts with '+' at start.
 func (s *Scanner) groupedNumber(start, p int, region string) int {
+	return s.groupedNumberIn(start, p, region, false)
+}
+
+// groupedNumberIn is groupedNumber; with bare set, a national number of
+// region may also be one run of digits when it is a mobile number.
+func (s *Scanner) groupedNumberIn(start, p int, region string, bare bool) int {
 	b := s.b
 	n := len(b)
 	var ends [8]int
@@ -163,12 +253,16 @@ groups:
 		}
 		seps++
 	}
-	if region != "" && (seps == 0 || dateShaped(lens[:ng])) {
+	if region != "" && (seps == 0 && !bare || dateShaped(lens[:ng])) {
 		return 0
 	}
 	for k := ng; k >= 1; k-- {
 		end := ends[k-1]
-		if !boundaryAfter(b, end) || (k == ng && continuesNumber(b, end)) {
+		ext := end
+		if k == ng {
+			ext = phoneExtension(b, end)
+		}
+		if ext == end && (!boundaryAfter(b, end) || (k == ng && continuesNumber(b, end))) {
 			continue
 		}
 		nd := 0
@@ -178,11 +272,11 @@ groups:
 		if nd < 8 {
 			break
 		}
-		if !s.validPhoneIn(b[start:end], region) {
+		if !s.validPhoneIn(b[start:end], region) || seps == 0 && region != "" && !validMobileIn(b[start:end], region) {
 			continue
 		}
-		s.emit(dPhone, start, end, finding.ConfidenceHigh)
-		return end
+		s.emit(dPhone, start, ext, finding.ConfidenceHigh)
+		return ext
 	}
 	return 0
 }
@@ -199,4 +293,343 @@ func (s *Scanner) validPhoneIn(v []byte, region string) bool {
 		region = "ZZ"
 	}
 	return normalizePhone(v, region) != ""
+}
+
+// maxContextRegions bounds the regions a record can name for its phone
+// numbers.
+const maxContextRegions = 4
+
+// phoneContext caches the regions the record (line) around a national
+// phone number candidate names; candidates come in increasing order.
+type phoneContext struct {
+	lo, hi  int // the bytes looked at; hi 0: nothing cached
+	regions []string
+}
+
+// phoneContextWindow bounds how far along its line the record of a
+// candidate is read for a country, on either side.
+const phoneContextWindow = 2048
+
+// contextRegions returns the regions other than the default that the
+// record of the number at i names: the value of a country field on its
+// line (country=JP, "country":"Japan", "billingCountryCode": "IL"), of the
+// country column of a CSV file, and the country code of any +CC phone
+// number on the line. NANP regions are left out (their numbers are read
+// by the NANP parser when the default region is one).
+func (s *Scanner) contextRegions(i int) []string {
+	c := &s.pctx
+	if i >= c.lo && i < c.hi {
+		return c.regions
+	}
+	b := s.b
+	lo := i
+	for lo > 0 && i-lo < phoneContextWindow && b[lo-1] != '\n' {
+		lo--
+	}
+	hi := min(len(b), i+phoneContextWindow)
+	if nl := bytes.IndexByte(b[i:hi], '\n'); nl >= 0 {
+		hi = i + nl
+	}
+	c.lo, c.hi = lo, max(hi, i+1)
+	c.regions = c.regions[:0]
+	add := func(r string) {
+		if r == "" || r == s.e.region || isNANPRegion(r) || len(c.regions) == maxContextRegions || slices.Contains(c.regions, r) {
+			return
+		}
+		c.regions = append(c.regions, r)
+	}
+	for k := lo; k < hi; k++ {
+		switch b[k] {
+		case '+':
+			if (k == lo || !isAlnum[b[k-1]]) && k+1 < hi && b[k+1] > '0' && isDigit(b[k+1]) {
+				add(callingCodeRegion(b[k+1 : hi]))
+			}
+		case 'c', 'C':
+			if hasPrefixFold(b[k:hi], "country") && (k == lo || !isLetter(b[k-1]) || b[k] == 'C' && !isUpper(b[k-1])) {
+				add(countryFieldValue(b[:hi], k+len("country")))
+			}
+		}
+	}
+	if cols := s.cols; cols != nil && cols.country > 0 && (lo == 0 || b[lo-1] == '\n') {
+		add(countryRegion(columnValue(b[lo:hi], cols.Delim, cols.country-1)))
+	}
+	return c.regions
+}
+
+// callingCodeRegion returns the main region of the country calling code
+// that d (the digits after a '+') starts with, when a phone number of at
+// least 8 digits follows it, or "".
+func callingCodeRegion(d []byte) string {
+	digits := 0
+	for k := 0; k < len(d) && k < 24; k++ {
+		switch {
+		case isDigit(d[k]):
+			digits++
+		case (d[k] == ' ' || d[k] == '-' || d[k] == '.' || d[k] == '(' || d[k] == ')') && k+1 < len(d) && (isDigit(d[k+1]) || d[k+1] == '('):
+		default:
+			k = len(d)
+		}
+	}
+	if digits < 8 {
+		return ""
+	}
+	cc := 0
+	for l := 0; l < 3 && isDigit(d[l]); l++ {
+		cc = cc*10 + int(d[l]-'0')
+		if r := phonenumbers.GetRegionCodeForCountryCode(cc); r != "" && r != "ZZ" {
+			return r
+		}
+	}
+	return ""
+}
+
+// countryFieldValue reads the value of a field whose name has "country" end
+// at p (country, country_code, countryIso2, "billingCountry") and returns
+// the region it names, or "".
+func countryFieldValue(b []byte, p int) string {
+	n := len(b)
+	name := p
+	for p < n && p-name < 32 && (isAlnum[b[p]] || b[p] == '_' || b[p] == '-') {
+		p++
+	}
+	if p < n && (b[p] == '"' || b[p] == '\'') {
+		p++
+	}
+	for p < n && b[p] == ' ' {
+		p++
+	}
+	if p >= n || b[p] != ':' && b[p] != '=' {
+		return ""
+	}
+	p++
+	for p < n && b[p] == ' ' {
+		p++
+	}
+	vs, ve := fieldValue(b, p)
+	if ve-vs > 64 {
+		return ""
+	}
+	r := countryRegion(b[vs:ve])
+	// Unquoted names of more words: country=United Kingdom,
+	// country=United+Kingdom.
+	for w := 0; r == "" && w < 3 && ve+1 < n && (b[ve] == ' ' || b[ve] == '+') && isLetter(b[ve+1]) && ve-vs < 48; w++ {
+		ve++
+		for ve < n && isLetter(b[ve]) {
+			ve++
+		}
+		r = countryRegion(b[vs:ve])
+	}
+	return r
+}
+
+// columnValue returns cell col of the delimited line.
+func columnValue(line []byte, delim byte, col int) []byte {
+	k, fs, inq := 0, 0, false
+	for p := 0; p <= len(line); p++ {
+		if p < len(line) && (line[p] == '"' || line[p] != delim || inq) {
+			if line[p] == '"' {
+				inq = !inq
+			}
+			continue
+		}
+		if k == col {
+			return bytes.Trim(line[fs:p], "\"' \r")
+		}
+		k++
+		fs = p + 1
+	}
+	return nil
+}
+
+// countryFieldName reports whether a normalised field name (see
+// normalizeFieldName) names a country: country, countrycode, countryiso2,
+// billingcountry, ...
+func countryFieldName(n []byte) bool {
+	for _, suf := range []string{"country", "countrycode", "countryiso", "countryiso2", "countryname"} {
+		if bytes.HasSuffix(n, []byte(suf)) {
+			return true
+		}
+	}
+	return false
+}
+
+// countryRegion returns the ISO 3166 region a country value names: an
+// alpha-2 or alpha-3 code (JP, JPN) or an English name (Japan, "United
+// Kingdom", UK), or "" for anything else.
+func countryRegion(v []byte) string {
+	v = bytes.TrimSpace(v)
+	if len(v) < 2 || len(v) > 64 {
+		return ""
+	}
+	if len(v) <= 3 && allLetters(v) {
+		var buf [3]byte
+		for k, c := range v {
+			buf[k] = c &^ 0x20
+		}
+		code := string(buf[:len(v)])
+		if len(v) == 2 {
+			if phonenumbers.GetCountryCodeForRegion(code) != 0 {
+				return code
+			}
+		} else if r, err := language.ParseRegion(code); err == nil && r.IsCountry() {
+			if rc := r.String(); phonenumbers.GetCountryCodeForRegion(rc) != 0 {
+				return rc
+			}
+		}
+	}
+	var buf [64]byte
+	return countryNames()[string(countryKey(buf[:0], v))]
+}
+
+func allLetters(v []byte) bool {
+	for _, c := range v {
+		if !isLetter(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// countryKey lower-cases the ASCII letters of a country name into dst and
+// drops everything else ("United Kingdom" and "united-kingdom" are both
+// "unitedkingdom").
+func countryKey(dst, name []byte) []byte {
+	for _, c := range name {
+		if isLetter(c) {
+			dst = append(dst, c|0x20)
+		}
+	}
+	return dst
+}
+
+// countryAliases are English names of countries in common use besides the
+// CLDR names (display.English).
+var countryAliases = map[string]string{
+	"usa": "US", "unitedstatesofamerica": "US", "america": "US", "uk": "GB", "greatbritain": "GB",
+	"england": "GB", "scotland": "GB", "wales": "GB", "northernireland": "GB", "britain": "GB",
+	"korea": "KR", "southkorea": "KR", "republicofkorea": "KR", "northkorea": "KP", "hongkong": "HK",
+	"macau": "MO", "macao": "MO", "russianfederation": "RU", "czechrepublic": "CZ", "holland": "NL",
+	"ivorycoast": "CI", "cotedivoire": "CI", "northmacedonia": "MK", "turkey": "TR", "turkiye": "TR",
+	"prc": "CN", "peoplesrepublicofchina": "CN", "mainlandchina": "CN", "uae": "AE", "vietnam": "VN",
+	"burma": "MM", "eswatini": "SZ", "swaziland": "SZ", "capeverde": "CV", "caboverde": "CV",
+	"vaticancity": "VA", "holysee": "VA", "palestine": "PS", "taiwan": "TW", "republicofchina": "TW",
+	"bosnia": "BA", "bosniaandherzegovina": "BA", "congokinshasa": "CD", "drc": "CD", "congobrazzaville": "CG",
+	"republicofireland": "IE", "eire": "IE", "thenetherlands": "NL", "laos": "LA", "syria": "SY",
+	"iran": "IR", "moldova": "MD", "tanzania": "TZ", "bolivia": "BO", "venezuela": "VE",
+}
+
+var (
+	countryNamesOnce sync.Once
+	countryNameMap   map[string]string
+)
+
+// countryNames maps country keys (see countryKey) of the English names of
+// every region libphonenumber knows, and of countryAliases, to the region.
+func countryNames() map[string]string {
+	countryNamesOnce.Do(func() {
+		m := make(map[string]string, 320)
+		names := display.English.Regions()
+		for r := range phonenumbers.GetSupportedRegions() {
+			reg, err := language.ParseRegion(r)
+			if err != nil {
+				continue
+			}
+			if name := names.Name(reg); name != "" {
+				m[string(countryKey(nil, []byte(name)))] = r
+			}
+		}
+		for k, r := range countryAliases {
+			m[k] = r
+		}
+		countryNameMap = m
+	})
+	return countryNameMap
+}
+
+// foreignNational parses a phone number in the national format of a region
+// other than the default one, at i (its first digit run ends at j): one
+// of the regions its record names (see contextRegions), or of the
+// detection regions (Options.Regions). Written forms are those of
+// national: 090-1234-5678 (JP), 09-7625400 (IL), 138 1234 5678 (CN). A
+// bare run of digits (09012345678, 13812345678) counts only when its
+// record names the region and the number is a mobile number there: the
+// regions setting alone does not make every run of eleven digits a phone.
+func (s *Scanner) foreignNational(i, j int) int {
+	b := s.b
+	if i > 0 && (isAlnum[b[i-1]] || b[i-1] == '+' || b[i-1] == '_' || b[i-1] == '/' || b[i-1] == ':') || joinedBefore(b, i) {
+		return 0
+	}
+	if i >= 2 && phoneSep(b[i-1]) && isDigit(b[i-2]) {
+		return 0 // a later group of a longer number (an IBAN, a card)
+	}
+	g := j - i
+	digits, groups := nationalDigits(b, i)
+	bare := groups == 1
+	if bare && (g < 9 || g > 12) || digits < 8 {
+		return 0
+	}
+	ctx := s.contextRegions(i)
+	start := i
+	if i > 0 && b[i-1] == '(' {
+		start = i - 1
+	}
+	try := func(r string) int {
+		if r == s.e.region || isNANPRegion(r) {
+			return 0
+		}
+		return s.groupedNumberIn(start, i, r, bare)
+	}
+	for _, r := range ctx {
+		if end := try(r); end > 0 {
+			return end
+		}
+	}
+	if bare {
+		return 0
+	}
+	for _, r := range s.e.regions {
+		if !slices.Contains(ctx, r) {
+			if end := try(r); end > 0 {
+				return end
+			}
+		}
+	}
+	return 0
+}
+
+// nationalDigits counts the digits and the groups of the digit groups
+// joined by single separators (or a ')' and one) that start at i, up to
+// 16 digits. It returns no digits when a group after the first has one
+// digit: ISBNs (0-306-40615-2) and other codes, not phone numbers.
+func nationalDigits(b []byte, i int) (digits, groups int) {
+	for p := i; p < len(b) && digits <= 15; {
+		q := digitRun(b, p)
+		if q-p == 1 && p > i {
+			return 0, groups
+		}
+		digits += q - p
+		groups++
+		if q < len(b) && b[q] == ')' && q+1 < len(b) && phoneSep(b[q+1]) {
+			q++
+		}
+		if q+1 < len(b) && (phoneSep(b[q]) || b[q] == ')') && isDigit(b[q+1]) {
+			p = q + 1
+			continue
+		}
+		break
+	}
+	return digits, groups
+}
+
+// validMobileIn reports whether v, a national number of region, is a valid
+// mobile number there.
+func validMobileIn(v []byte, region string) bool {
+	var buf [24]byte
+	d := digitsOf(phoneMain(v), buf[:0])
+	num, err := phonenumbers.Parse(string(d), region)
+	if err != nil || !phonenumbers.IsValidNumberForRegion(num, region) {
+		return false
+	}
+	t := phonenumbers.GetNumberType(num)
+	return t == phonenumbers.MOBILE || t == phonenumbers.FIXED_LINE_OR_MOBILE
 }

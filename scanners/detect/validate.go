@@ -67,35 +67,107 @@ func prefixIn(d []byte, lo, hi string) bool {
 	return p >= lo && p <= hi
 }
 
+// cardRange is an issuer identification number (IIN) range of a card
+// brand: the numbers whose first len(lo) digits lie in [lo, hi], with one
+// of the lengths in lens (a bit per length).
+type cardRange struct {
+	lo, hi string
+	lens   uint32
+	brand  string
+}
+
+// lengths returns the bit set of the lengths from min to max, and of more.
+func lengths(min, max int, more ...int) uint32 {
+	var m uint32
+	for n := min; n <= max; n++ {
+		m |= 1 << n
+	}
+	for _, n := range more {
+		m |= 1 << n
+	}
+	return m
+}
+
+// cardRanges are the IIN ranges of the card brands in use, from the table
+// of "Payment card number" (Wikipedia, 2026) checked against the card
+// schemes' published ranges. Ranges of one brand that lie inside another
+// brand's (Visa Electron, Elo's 4xxxxx BINs, RuPay's 65) are not listed
+// twice: the number is a card either way. Order matters only for the name.
+var cardRanges = []cardRange{
+	{"4", "4", lengths(13, 13, 16, 19), "visa"},
+	{"51", "55", lengths(16, 16), "mastercard"},
+	{"2221", "2720", lengths(16, 16), "mastercard"},
+	{"34", "34", lengths(15, 15), "amex"},
+	{"37", "37", lengths(15, 15), "amex"},
+	{"6011", "6011", lengths(16, 19), "discover"},
+	{"644", "649", lengths(16, 19), "discover"},
+	{"65", "65", lengths(16, 19), "discover"}, // also RuPay and Troy
+	{"622126", "622925", lengths(16, 19), "discover"},
+	{"3528", "3589", lengths(16, 19), "jcb"},
+	{"300", "305", lengths(14, 19), "diners"},
+	{"3095", "3095", lengths(14, 19), "diners"},
+	{"36", "36", lengths(14, 19), "diners"},
+	{"38", "39", lengths(14, 19), "diners"}, // also Hipercard 3841x0
+	{"62", "62", lengths(16, 19), "unionpay"},
+	{"81", "81", lengths(16, 19), "unionpay"}, // also RuPay
+	{"31", "31", lengths(19, 19), "t-union"},
+	{"2200", "2204", lengths(16, 19), "mir"},
+	{"5019", "5019", lengths(16, 16), "dankort"},
+	{"5018", "5018", lengths(12, 19), "maestro"},
+	{"5020", "5020", lengths(12, 19), "maestro"},
+	{"5038", "5038", lengths(12, 19), "maestro"},
+	{"5893", "5893", lengths(12, 19), "maestro"},
+	{"6304", "6304", lengths(12, 19), "maestro"},
+	{"6759", "6759", lengths(12, 19), "maestro"},
+	{"6761", "6763", lengths(12, 19), "maestro"},
+	{"676770", "676770", lengths(12, 19), "maestro"},
+	{"676774", "676774", lengths(12, 19), "maestro"},
+	{"60", "60", lengths(16, 19), "rupay"}, // also UkrCard 604001-604200 (16-19)
+	{"82", "82", lengths(16, 16), "rupay"},
+	{"508", "508", lengths(16, 16), "rupay"},
+	{"9792", "9792", lengths(16, 16), "troy"},
+	{"506099", "506198", lengths(16, 16, 18, 19), "verve"},
+	{"507865", "507964", lengths(16, 16, 18, 19), "verve"},
+	{"504175", "504175", lengths(16, 16), "elo"},
+	{"506699", "506778", lengths(16, 16), "elo"},
+	{"509000", "509999", lengths(16, 16), "elo"},
+	{"627780", "627780", lengths(16, 16), "elo"},
+	{"636297", "636297", lengths(16, 16), "elo"},
+	{"636368", "636368", lengths(16, 16), "elo"},
+	{"606282", "606282", lengths(16, 16, 19), "hipercard"},
+	{"636", "636", lengths(16, 19), "interpayment"},
+	{"637", "639", lengths(16, 16), "instapayment"},
+	{"9704", "9704", lengths(16, 16, 19), "napas"},
+	{"8600", "8600", lengths(16, 16), "uzcard"},
+	{"9860", "9860", lengths(16, 16), "humo"},
+	{"1", "1", lengths(15, 15), "uatp"},
+}
+
 // cardBrand returns the payment card brand whose issuer ranges and lengths
 // fit the digit string d, or "" if none does.
 func cardBrand(d []byte) string {
 	n := len(d)
-	switch {
-	case d[0] == '4' && (n == 13 || n == 16 || n == 19):
-		return "visa"
-	case (prefixIn(d, "51", "55") || prefixIn(d, "2221", "2720")) && n == 16:
-		return "mastercard"
-	case (prefixIn(d, "34", "34") || prefixIn(d, "37", "37")) && n == 15:
-		return "amex"
-	case (prefixIn(d, "6011", "6011") || prefixIn(d, "644", "649") || prefixIn(d, "65", "65") ||
-		prefixIn(d, "622126", "622925")) && n >= 16 && n <= 19:
-		return "discover"
-	case prefixIn(d, "3528", "3589") && n >= 16 && n <= 19:
-		return "jcb"
-	case (prefixIn(d, "300", "305") || prefixIn(d, "3095", "3095") || prefixIn(d, "38", "39")) && n >= 14 && n <= 19,
-		prefixIn(d, "36", "36") && n >= 14 && n <= 19:
-		return "diners"
-	case prefixIn(d, "62", "62") && n >= 16 && n <= 19:
-		return "unionpay"
-	case prefixIn(d, "2200", "2204") && n >= 16 && n <= 19:
-		return "mir"
-	case (prefixIn(d, "5018", "5018") || prefixIn(d, "5020", "5020") || prefixIn(d, "5038", "5038") ||
-		prefixIn(d, "5893", "5893") || prefixIn(d, "6304", "6304") || prefixIn(d, "6759", "6759") ||
-		prefixIn(d, "6761", "6763")) && n >= 13 && n <= 19:
-		return "maestro"
+	if n < 12 || n > 19 {
+		return ""
+	}
+	for i := range cardRanges {
+		r := &cardRanges[i]
+		if r.lens&(1<<n) != 0 && prefixIn(d, r.lo, r.hi) {
+			return r.brand
+		}
 	}
 	return ""
+}
+
+// cardNeedsCue reports whether a number of brand d, of length n, is a card
+// only with a card word or field nearby (see cardContext): its shape is
+// also a common shape of ids. UATP numbers start with 1 like most
+// 15-digit ids and sequence numbers; the ranges that start with 8 or 9
+// (RuPay, UnionPay 81, Troy, Napas, UzCard, Humo) are new and rare in the
+// logs and exports piiscan reads; 12-digit Maestro numbers are as long as
+// many order numbers.
+func cardNeedsCue(d []byte) bool {
+	return d[0] == '1' || d[0] == '8' || d[0] == '9' || len(d) == 12
 }
 
 // validSSN applies the Social Security Administration's rules: area not
@@ -191,8 +263,11 @@ func validDomain(d []byte) bool {
 
 // normalizePhone returns the E.164 form of a phone number if it is valid by
 // libphonenumber's metadata, or "". Numbers starting with '+' carry their
-// own country code; others are read in region.
+// own country code; others are read in region. An extension is left out:
+// a number is the same with or without one, for fingerprints, allowlists
+// and a data subject's values.
 func normalizePhone(v []byte, region string) string {
+	v = phoneMain(v)
 	var buf [24]byte
 	d := buf[:0]
 	plus := len(v) > 0 && v[0] == '+'
@@ -206,15 +281,47 @@ func normalizePhone(v []byte, region string) string {
 		}
 		return "+" + strconv.FormatUint(10000000000+national, 10)
 	}
+	key := phoneKey{plus: plus, digits: uint8(len(d))}
+	copy(key.region[:], region)
+	for _, c := range d {
+		key.n = key.n*10 + uint64(c-'0')
+	}
+	if v, ok := phoneCache.Load(key); ok {
+		return v.(string)
+	}
 	if plus {
 		d = append([]byte{'+'}, d...)
 	}
-	num, err := phonenumbers.Parse(string(d), region)
-	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return ""
+	e164 := ""
+	if num, err := phonenumbers.Parse(string(d), region); err == nil && phonenumbers.IsValidNumber(num) {
+		e164 = phonenumbers.Format(num, phonenumbers.E164)
 	}
-	return phonenumbers.Format(num, phonenumbers.E164)
+	if phoneCacheLen.Add(1) > phoneCacheMax {
+		phoneCache.Clear()
+		phoneCacheLen.Store(0)
+	}
+	phoneCache.Store(key, e164)
+	return e164
 }
+
+// phoneKey is a phone number as normalizePhone reads it: its digits (with
+// their count, for leading zeros), whether '+' started it, and the region
+// it is read in.
+type phoneKey struct {
+	n      uint64
+	digits uint8
+	plus   bool
+	region [3]byte
+}
+
+// phoneCache remembers normalizePhone's answers for numbers outside NANP
+// (see nanpCache): libphonenumber parses and validates with regular
+// expressions, tens of microseconds a number.
+var phoneCache sync.Map // phoneKey -> string
+
+const phoneCacheMax = 1 << 16
+
+var phoneCacheLen atomic.Int64
 
 // nanpNational returns the 10-digit national number of a NANP number
 // (+1 NPA NXX XXXX, or NPA NXX XXXX in a NANP region).
