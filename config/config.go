@@ -401,8 +401,8 @@ func (c *Config) validate() Errors {
 	if f.S3.MaxAttempts < 0 {
 		bad([]any{"s3", "max_attempts"}, "must not be negative")
 	}
-	if f.S3.Concurrency < 0 || f.S3.Concurrency > 1024 {
-		bad([]any{"s3", "concurrency"}, "must be between 0 (the default, 16) and 1024")
+	if f.S3.Concurrency < 0 || f.S3.Concurrency > MaxS3Concurrency {
+		bad([]any{"s3", "concurrency"}, "must be between 0 (the default, 16) and %d", MaxS3Concurrency)
 	}
 	if err := source.CheckGlobs(f.Scan.Include); err != nil {
 		bad([]any{"scan", "include"}, "%v", err)

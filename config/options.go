@@ -273,6 +273,30 @@ func (s *Settings) MaxFindings() (int, error) {
 	return n, nil
 }
 
+// MaxS3Concurrency bounds s3.concurrency, as rules.yaml's check does.
+const MaxS3Concurrency = 1024
+
+// S3Concurrency returns s3.concurrency (0: the default), or an error naming
+// its source when it is outside 0 to MaxS3Concurrency: a flag or an
+// environment variable is checked as the value in rules.yaml is.
+func (s *Settings) S3Concurrency() (int, error) {
+	n, err := s.Int("s3.concurrency")
+	if err == nil && (n < 0 || n > MaxS3Concurrency) {
+		err = s.errorf("s3.concurrency", "must be between 0 (the default, 16) and %d", MaxS3Concurrency)
+	}
+	return n, err
+}
+
+// S3MaxAttempts returns s3.max_attempts (0: the default), or an error
+// naming its source when it is negative.
+func (s *Settings) S3MaxAttempts() (int, error) {
+	n, err := s.Int("s3.max_attempts")
+	if err == nil && n < 0 {
+		err = s.errorf("s3.max_attempts", "must not be negative")
+	}
+	return n, err
+}
+
 // MaxWorkers bounds scan.workers: each worker holds buffers of a chunk's
 // size, and more workers than CPUs only add contention.
 const MaxWorkers = 1024

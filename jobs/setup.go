@@ -100,7 +100,7 @@ func (s *ScanSetup) UseObjects(ctx context.Context) error {
 // s3.concurrency GETs at once.
 func (s *ScanSetup) useClient(cl *bucket.Client) {
 	s.Options.Objects = cl
-	conc, _ := s.settings.Int("s3.concurrency")
+	conc, _ := s.settings.S3Concurrency() // checked by S3Options
 	s.Options.Readers = cmp.Or(conc, bucket.DefaultConcurrency)
 }
 
@@ -137,11 +137,11 @@ func S3Options(set *config.Settings) (bucket.Options, error) {
 	if err != nil {
 		return bucket.Options{}, err
 	}
-	attempts, err := set.Int("s3.max_attempts")
+	attempts, err := set.S3MaxAttempts()
 	if err != nil {
 		return bucket.Options{}, err
 	}
-	conc, err := set.Int("s3.concurrency")
+	conc, err := set.S3Concurrency()
 	if err != nil {
 		return bucket.Options{}, err
 	}

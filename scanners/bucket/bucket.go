@@ -85,7 +85,19 @@ type Options struct {
 	// timing shortens the waits of retries and resumes for tests (zero:
 	// defaultTiming).
 	timing timing
+	// responseTimeout is how long a request waits for the response's
+	// headers (zero: responseHeaderTimeout); tests shorten it.
+	responseTimeout time.Duration
 }
+
+// responseHeaderTimeout is how long a request waits for a store to start
+// answering. A store that accepts connections and never answers (a hung
+// node or load balancer) would otherwise hold a request, and the run,
+// forever; past it the request fails as a timeout and is retried like one
+// (a minute, as the AWS CLI's read timeout).
+// It bounds the wait for the headers only, never the transfer of a large
+// body.
+const responseHeaderTimeout = time.Minute
 
 // Client lists and reads objects.
 type Client struct {
@@ -120,6 +132,10 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	}
 	lo = append(lo, awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
 		tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, conns)
+		tr.ResponseHeaderTimeout = responseHeaderTimeout
+		if opts.responseTimeout > 0 {
+			tr.ResponseHeaderTimeout = opts.responseTimeout
+		}
 	})))
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, lo...)
 	if err != nil {
