@@ -314,7 +314,9 @@ whether the action happened. An object deleted with all_versions names the
 versions it may delete before the first goes, and they are listed too. An
 intent a later run settled (a done entry for the same action and path, and
 every version planned deleted by it or already gone when it listed the
-key) is listed as "settled by a later run" instead.
+key; or a failed entry that says of every version planned whether it was
+deleted, kept under a hold, or gone) is listed as "settled by a later run"
+instead.
 
 Exit 0 when the chain and head hold (even with unfinished actions listed),
 1 when the chain breaks or the end does not match a head (the line is
@@ -401,6 +403,9 @@ func settledVersions(st audit.Settled) string {
 	var parts []string
 	if len(st.Deleted) > 0 {
 		parts = append(parts, "deleted by a later run: "+report.Safe(strings.Join(st.Deleted, ", ")))
+	}
+	if len(st.Kept) > 0 {
+		parts = append(parts, "held and kept by a later run: "+report.Safe(strings.Join(st.Kept, ", ")))
 	}
 	if len(st.Gone) > 0 {
 		parts = append(parts, "gone before a later run listed them: "+report.Safe(strings.Join(st.Gone, ", ")))

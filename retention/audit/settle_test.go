@@ -14,8 +14,9 @@ type run struct {
 	planned      []string
 	// end is "done", "failed" or "" (killed: no result).
 	end string
-	// deleted are the versions its result says were deleted.
-	deleted []string
+	// deleted are the versions its result says were deleted, kept those
+	// it says were held and left.
+	deleted, kept []string
 	// did is the action its result names, when not the one planned.
 	did string
 }
@@ -77,6 +78,16 @@ func TestVerifySettlesIntentsByLaterRuns(t *testing.T) {
 			{action: "delete", path: "s3://b/k", end: "done", deleted: []string{"v2"}},
 			{action: "delete", path: "s3://b/k", planned: []string{"v3"}, end: "done", deleted: []string{"v3"}},
 		}, []int{0}, nil, []string{"v1"}, []string{"v2"}},
+		{"a later failed run that says what became of each version", []run{
+			{action: "delete", path: "s3://b/k", planned: []string{"v1", "v2"}},
+			// v1 is under a legal hold: the store refused, a delete
+			// marker hides it, and v2 went.
+			{action: "delete", path: "s3://b/k", planned: []string{"v1", "v2"}, end: "failed", deleted: []string{"v2"}, kept: []string{"v1"}},
+		}, []int{0}, nil, nil, []string{"v2"}},
+		{"a later failed run that leaves a version unknown", []run{
+			{action: "delete", path: "s3://b/k", planned: []string{"v1", "v2"}},
+			{action: "delete", path: "s3://b/k", planned: []string{"v1", "v2"}, end: "failed", deleted: []string{"v2"}},
+		}, nil, []int{0}, nil, nil},
 		{"the later run was stopped too", []run{
 			{action: "delete", path: "s3://b/k", planned: []string{"v1", "v2"}},
 			{action: "delete", path: "s3://b/k", planned: []string{"v2"}},
@@ -105,6 +116,9 @@ func TestVerifySettlesIntentsByLaterRuns(t *testing.T) {
 				result := Entry{Action: r.did}
 				for _, v := range r.deleted {
 					result.Versions = append(result.Versions, VersionOutcome{Version: v, Outcome: VersionDeleted})
+				}
+				for _, v := range r.kept {
+					result.Versions = append(result.Versions, VersionOutcome{Version: v, Outcome: VersionKept, Reason: "AccessDenied"})
 				}
 				switch r.end {
 				case "done":

@@ -52,18 +52,23 @@ type Result struct {
 // intent's when the action turned into another, as a rewrite into a
 // delete when every record expired; a "keep" settles nothing). When the intent
 // planned versions (a planned entry), each of them must be accounted for
-// as well: deleted by a later done entry, or not among the versions that
-// later run planned (gone before it listed the key: deleted by the run
-// that was stopped, or by someone else).
+// as well: deleted by a later result entry, kept by one (a version under
+// an Object Lock hold that the store refused to delete: still there, and
+// said so), or not among the versions that later run planned (gone before
+// it listed the key: deleted by the run that was stopped, or by someone
+// else). A failed result entry settles only such an intent with versions,
+// and only when it accounts for every one of them: what became of each
+// version is then known.
 type Settled struct {
 	// Intent is the intent, with the versions it planned (see
 	// Result.Unresolved).
 	Intent Entry
-	// By is the seq of the done entry that settled it (the last needed).
+	// By is the seq of the result entry that settled it (the last needed).
 	By int64
-	// Deleted are the planned versions a later run deleted, Gone those a
-	// later run no longer found.
-	Deleted, Gone []string
+	// Deleted are the planned versions a later run deleted, Kept those a
+	// later run found held and left, Gone those a later run no longer
+	// found.
+	Deleted, Kept, Gone []string
 }
 
 // openIntent is an intent without a result yet, while a log is read.
@@ -71,14 +76,15 @@ type openIntent struct {
 	e Entry
 	// left are the versions it planned not yet accounted for by a later
 	// run; by is the done entry that settled it (0: none yet).
-	left          map[string]bool
-	by            int64
-	deleted, gone []string
+	left                map[string]bool
+	by                  int64
+	deleted, kept, gone []string
 }
 
 // settle accounts for the open intents of the same action and path that
-// came before d's own intent (own, nil when unknown) by d, a done entry:
-// the action d names, and the one its intent named.
+// came before d's own intent (own, nil when unknown) by d, a done entry
+// or a failed one that lists versions: the action d names, and the one
+// its intent named.
 func settle(open map[int64]*openIntent, byKey map[string][]int64, d Entry, own *openIntent) {
 	if d.Action == "keep" {
 		return
@@ -99,19 +105,19 @@ func settleAs(open map[int64]*openIntent, byKey map[string][]int64, action strin
 			continue // resolved since
 		}
 		seqs = append(seqs, s)
-		if s >= d.Intent || o.by != 0 {
+		if s >= d.Intent || o.by != 0 || d.Phase == PhaseFailed && !o.planned() {
 			continue
 		}
-		deleted := map[string]bool{}
+		outcome := map[string]string{}
 		for _, v := range d.Versions {
-			if v.Outcome == VersionDeleted {
-				deleted[v.Version] = true
-			}
+			outcome[v.Version] = v.Outcome
 		}
 		for _, v := range sortedKeys(o.left) {
 			switch {
-			case deleted[v]:
+			case outcome[v] == VersionDeleted:
 				o.deleted = append(o.deleted, v)
+			case outcome[v] == VersionKept:
+				o.kept = append(o.kept, v)
 			case own != nil && own.planned() && !own.plans(v):
 				o.gone = append(o.gone, v)
 			default:
@@ -293,7 +299,7 @@ func verify(r io.Reader, key []byte, want map[int64]string) (Result, map[int64]s
 		case e.Intent != 0:
 			own := intents[e.Intent]
 			delete(intents, e.Intent)
-			if e.Phase == PhaseDone {
+			if e.Phase == PhaseDone || e.Phase == PhaseFailed && len(e.Versions) > 0 {
 				settle(intents, byKey, e, own)
 			}
 		}
@@ -316,7 +322,7 @@ func verify(r io.Reader, key []byte, want map[int64]string) (Result, map[int64]s
 			res.Unresolved = append(res.Unresolved, o.e)
 			continue
 		}
-		res.Settled = append(res.Settled, Settled{Intent: o.e, By: o.by, Deleted: o.deleted, Gone: o.gone})
+		res.Settled = append(res.Settled, Settled{Intent: o.e, By: o.by, Deleted: o.deleted, Kept: o.kept, Gone: o.gone})
 	}
 	slices.SortFunc(res.Unresolved, func(a, b Entry) int { return cmp.Compare(a.Seq, b.Seq) })
 	slices.SortFunc(res.Settled, func(a, b Settled) int { return cmp.Compare(a.Intent.Seq, b.Intent.Seq) })
