@@ -11,7 +11,9 @@ import (
 //   - a condition counts when a clinical cue is on the same line within the
 //     context window ("diagnosed with asthma", "patient ... HIV");
 //   - a medication counts with a dosage right after it ("metformin 500 mg"),
-//     or, without one, near a cue ("prescribed sertraline");
+//     or, without one, near a cue ("prescribed sertraline"); a name that is
+//     also a word of chemistry or food ("lithium", "caffeine") counts only
+//     near a cue;
 //   - ICD-10 codes count in the window after a diagnosis or ICD cue.
 //
 // Cue words are never part of a finding.
@@ -41,9 +43,11 @@ func (s *Scanner) health() {
 				}
 			}
 			if t.kind&kwDrug != 0 && e.on(dHealthMedication) {
-				if end := dosage(b, t.end); end > 0 {
+				end := dosage(b, t.end)
+				switch {
+				case end > 0 && (near || !weakMedication(b[t.start:t.end])):
 					s.emit(dHealthMedication, t.start, end, finding.ConfidenceHigh)
-				} else if near {
+				case near:
 					s.emit(dHealthMedication, t.start, t.end, finding.ConfidenceMedium)
 				}
 			} else if near && e.on(dHealthCondition) {
@@ -54,6 +58,18 @@ func (s *Scanner) health() {
 			prevCue = x
 		}
 	}
+}
+
+// weakMedication reports whether the drug name w is one of weakMedications.
+func weakMedication(w []byte) bool {
+	var buf [24]byte
+	if len(w) > len(buf) {
+		return false
+	}
+	for i, c := range w {
+		buf[i] = toLower(c)
+	}
+	return weakMedications[string(buf[:len(w)])]
 }
 
 // sameLineWithin reports whether [a, b) is at most w bytes and holds no
