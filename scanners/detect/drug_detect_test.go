@@ -67,3 +67,26 @@ func TestMedicationVocabulary(t *testing.T) {
 		})
 	}
 }
+
+// TestMedicationSaltWords: salt and release-form words between a drug name
+// and its dosage, as prescriptions write them, belong to the finding.
+func TestMedicationSaltWords(t *testing.T) {
+	e := allBuiltins(t)
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"metoprolol succinate ER 25 mg", []string{"health_medication=metoprolol succinate ER 25 mg"}},
+		{"Sertraline HCl 50 MG Oral Tablet", []string{"health_medication=Sertraline HCl 50 MG"}},
+		{"doxycycline hyclate 100 mg", []string{"health_medication=doxycycline hyclate 100 mg"}},
+		{"sumatriptan succinate 25 mg", []string{"health_medication=sumatriptan succinate 25 mg"}},
+		{"atorvastatin calcium tablets", nil},
+		{"metoprolol er", nil},
+		{"lithium carbonate 300 mg", nil}, // weak name, no cue
+	}
+	for _, tt := range tests {
+		if got := found(e, tt.text, nil); !slices.Equal(got, tt.want) {
+			t.Errorf("%q: got %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}

@@ -43,7 +43,7 @@ func (s *Scanner) health() {
 				}
 			}
 			if t.kind&kwDrug != 0 && e.on(dHealthMedication) {
-				end := dosage(b, t.end)
+				end := dosage(b, saltWords(b, t.end))
 				switch {
 				case end > 0 && (near || !weakMedication(b[t.start:t.end])):
 					s.emit(dHealthMedication, t.start, end, finding.ConfidenceHigh)
@@ -109,6 +109,36 @@ func dosage(b []byte, p int) int {
 		}
 	}
 	return 0
+}
+
+// saltWords skips up to two salt or release-form words after a drug name at
+// p ("metoprolol succinate ER 25 mg", "sertraline HCl 50 mg"), as drug
+// names in prescriptions and pharmacy exports are written, and returns where
+// the dosage may start (p when there are none).
+func saltWords(b []byte, p int) int {
+	q := p
+	for range 2 {
+		if q >= len(b) || b[q] != ' ' {
+			break
+		}
+		w := q + 1
+		for w < len(b) && isLetter(b[w]) {
+			w++
+		}
+		if w-q-1 < 2 || w-q-1 > 16 || !saltWord(b[q+1:w]) {
+			break
+		}
+		q = w
+	}
+	return q
+}
+
+func saltWord(w []byte) bool {
+	var buf [16]byte
+	for i, c := range w {
+		buf[i] = toLower(c)
+	}
+	return drugSalts[string(buf[:len(w)])]
 }
 
 // icd10 reports ICD-10-CM codes (E11.9, J45.909, F32.A, Z79.4) in b[from:to]

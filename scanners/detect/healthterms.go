@@ -101,5 +101,15 @@ func loadMedications() []string {
 	return append(m, handMedications...)
 }
 
+// drugSalts are the salt and release-form words that may stand between a
+// drug name and its dosage.
+var drugSalts = map[string]bool{
+	"hydrochloride": true, "hcl": true, "sodium": true, "potassium": true, "calcium": true,
+	"magnesium": true, "succinate": true, "tartrate": true, "maleate": true, "besylate": true,
+	"mesylate": true, "citrate": true, "sulfate": true, "fumarate": true, "acetate": true,
+	"phosphate": true, "bromide": true, "hyclate": true, "propionate": true, "er": true,
+	"xr": true, "xl": true, "sr": true, "cr": true, "dr": true, "ec": true, "odt": true,
+}
+
 // doseUnits follow a number in a dosage.
 var doseUnits = []string{"mg", "mcg", "µg", "ug", "g", "ml", "units", "unit", "iu", "%"}
