@@ -81,8 +81,13 @@ func TestMedicationSaltWords(t *testing.T) {
 		{"doxycycline hyclate 100 mg", []string{"health_medication=doxycycline hyclate 100 mg"}},
 		{"sumatriptan succinate 25 mg", []string{"health_medication=sumatriptan succinate 25 mg"}},
 		{"atorvastatin calcium tablets", nil},
+		{"prescribed atorvastatin calcium tablets", []string{"health_medication=atorvastatin calcium"}},
+		{`{"medication":"Buspirone HCl"}`, []string{"health_medication=Buspirone HCl"}},
 		{"metoprolol er", nil},
 		{"lithium carbonate 300 mg", nil}, // weak name, no cue
+		{"Lithium carbonate 300 MG capsule", []string{"health_medication=Lithium carbonate 300 MG"}},
+		{"nicotine 21 mg patch", []string{"health_medication=nicotine 21 mg"}},
+		{"caffeine 200 mg tabletop", nil},
 	}
 	for _, tt := range tests {
 		if got := found(e, tt.text, nil); !slices.Equal(got, tt.want) {

@@ -13,7 +13,8 @@ import (
 //   - a medication counts with a dosage right after it ("metformin 500 mg"),
 //     or, without one, near a cue ("prescribed sertraline"); a name that is
 //     also a word of chemistry or food ("lithium", "caffeine") counts only
-//     near a cue;
+//     near a cue or with a dosage and a dose form ("lithium carbonate 300
+//     mg capsule");
 //   - ICD-10 codes count in the window after a diagnosis or ICD cue.
 //
 // Cue words are never part of a finding.
@@ -43,12 +44,13 @@ func (s *Scanner) health() {
 				}
 			}
 			if t.kind&kwDrug != 0 && e.on(dHealthMedication) {
-				end := dosage(b, saltWords(b, t.end))
+				name := saltWords(b, t.end)
+				end := dosage(b, name)
 				switch {
-				case end > 0 && (near || !weakMedication(b[t.start:t.end])):
+				case end > 0 && (near || !weakMedication(b[t.start:t.end]) || doseForm(b, end)):
 					s.emit(dHealthMedication, t.start, end, finding.ConfidenceHigh)
 				case near:
-					s.emit(dHealthMedication, t.start, t.end, finding.ConfidenceMedium)
+					s.emit(dHealthMedication, t.start, name, finding.ConfidenceMedium)
 				}
 			} else if near && e.on(dHealthCondition) {
 				s.emit(dHealthCondition, t.start, t.end, finding.ConfidenceHigh)
@@ -139,6 +141,26 @@ func saltWord(w []byte) bool {
 		buf[i] = toLower(c)
 	}
 	return drugSalts[string(buf[:len(w)])]
+}
+
+// doseForm reports whether a dose form or frequency follows the dosage that
+// ends at p ("300 MG capsule", "50 mg PO", "10mg tablet daily").
+func doseForm(b []byte, p int) bool {
+	if p >= len(b) || b[p] != ' ' {
+		return false
+	}
+	w := p + 1
+	for w < len(b) && isLetter(b[w]) {
+		w++
+	}
+	if w-p-1 < 2 || w-p-1 > 16 || (w < len(b) && isAlnum[b[w]]) {
+		return false
+	}
+	var buf [16]byte
+	for i, c := range b[p+1 : w] {
+		buf[i] = toLower(c)
+	}
+	return doseForms[string(buf[:w-p-1])]
 }
 
 // icd10 reports ICD-10-CM codes (E11.9, J45.909, F32.A, Z79.4) in b[from:to]

@@ -107,8 +107,18 @@ var drugSalts = map[string]bool{
 	"hydrochloride": true, "hcl": true, "sodium": true, "potassium": true, "calcium": true,
 	"magnesium": true, "succinate": true, "tartrate": true, "maleate": true, "besylate": true,
 	"mesylate": true, "citrate": true, "sulfate": true, "fumarate": true, "acetate": true,
-	"phosphate": true, "bromide": true, "hyclate": true, "propionate": true, "er": true,
+	"phosphate": true, "bromide": true, "hyclate": true, "propionate": true, "carbonate": true,
+	"er": true,
 	"xr": true, "xl": true, "sr": true, "cr": true, "dr": true, "ec": true, "odt": true,
+}
+
+// doseForms after a dosage make even a weak medication name a prescription:
+// "lithium carbonate 300 MG capsule", "nicotine 21 mg patch".
+var doseForms = map[string]bool{
+	"tablet": true, "tablets": true, "tab": true, "tabs": true, "capsule": true, "capsules": true,
+	"cap": true, "caps": true, "oral": true, "injection": true, "inj": true, "patch": true,
+	"po": true, "bid": true, "tid": true, "qid": true, "qd": true, "qhs": true, "prn": true,
+	"daily": true, "nightly": true,
 }
 
 // doseUnits follow a number in a dosage.
