@@ -6,6 +6,12 @@
 //
 //	go run drugs_gen.go Products.txt > drugs.txt
 //
+// The drugs.txt shipped was made from the July 2019 Drugs@FDA files as
+// copied in the openFDA repository (github.com/FDA/openfda, CC0 1.0), file
+// openfda/drugsfda/tests/drugsatfda.zip at commit
+// 2c152208aaa02323696d904e94a1d114e66247ec. The current files are
+// published by the FDA as drugsatfda.zip on its Drugs@FDA download page.
+//
 // It takes the ActiveIngredient column, splits combinations at ';', drops
 // the salt and ester words of each ingredient ("sumatriptan succinate" is
 // "sumatriptan"), keeps "X acid" as a phrase and otherwise the first word,
