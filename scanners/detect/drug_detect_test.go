@@ -48,6 +48,7 @@ func TestMedicationVocabulary(t *testing.T) {
 		{"nicotine e-liquid", "nicotine 20 mg/ml e-liquid, 10 ml bottle", nil},
 		{"niacin label", "niacin 16 mg (100% DV)", nil},
 		{"folic acid label", "folic acid 400 mcg per serving", nil},
+		{"folic acid glued label", "folic_acid 400 mcg, alpha-tocopherol 15 mg", nil},
 
 		// Chemistry and infrastructure words are not drugs at all.
 		{"minerals", "iron 65 mg, zinc 50 mg, magnesium 400 mg, calcium 500 mg", nil},

@@ -69,6 +69,9 @@ func weakMedication(w []byte) bool {
 		return false
 	}
 	for i, c := range w {
+		if c == '-' || c == '_' {
+			c = ' '
+		}
 		buf[i] = toLower(c)
 	}
 	return weakMedications[string(buf[:len(w)])]

@@ -78,10 +78,12 @@ var handMedications = []string{
 
 // weakMedications are drug names that are also words of chemistry, food or
 // everyday speech ("lithium battery", "caffeine 200 mg" on a coffee label):
-// they count only near a clinical cue, never on a dosage alone.
+// they count only near a clinical cue, never on a dosage alone. Words are
+// separated by one space here ("alpha tocopherol" stands for
+// "alpha-tocopherol" and "folic_acid" too).
 var weakMedications = map[string]bool{
 	"lithium": true, "caffeine": true, "nicotine": true, "quinine": true, "niacin": true,
-	"riboflavin": true, "thiamine": true, "histamine": true, "alpha-tocopherol": true,
+	"riboflavin": true, "thiamine": true, "histamine": true, "alpha tocopherol": true,
 	"ascorbic acid": true, "folic acid": true, "pantothenic acid": true, "cyanocobalamin": true,
 	"pyridoxine": true, "epinephrine": true, "dopamine": true,
 	"adenosine": true, "atropine": true, "ketamine": true, "mannitol": true, "interferon": true,
@@ -108,8 +110,7 @@ var drugSalts = map[string]bool{
 	"magnesium": true, "succinate": true, "tartrate": true, "maleate": true, "besylate": true,
 	"mesylate": true, "citrate": true, "sulfate": true, "fumarate": true, "acetate": true,
 	"phosphate": true, "bromide": true, "hyclate": true, "propionate": true, "carbonate": true,
-	"er": true,
-	"xr": true, "xl": true, "sr": true, "cr": true, "dr": true, "ec": true, "odt": true,
+	"er": true, "xr": true, "xl": true, "sr": true, "cr": true, "dr": true, "ec": true, "odt": true,
 }
 
 // doseForms after a dosage make even a weak medication name a prescription:

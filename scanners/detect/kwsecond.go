@@ -6,8 +6,10 @@ package detect
 // of most lengths). This one looks at the first three letters, the last
 // letter and the length together, hashed into a bit set small enough to
 // stay in the L1 cache, so a word that is no keyword is still rejected
-// without building a string or hashing it for the map: with the built-in
-// keywords about 3 words in 100 get through to the map lookup.
+// without building a string or hashing it for the map. With the built-in
+// keywords, of the words that pass the first filter, none of the benchmark
+// log and about 1 in 15 of the README's prose get through to the map
+// lookup (TestKeywordFilterWithDrugs).
 type kwSecond [kwSecondBits / 64]uint64
 
 const kwSecondBits = 1 << 16
