@@ -11,7 +11,10 @@ import (
 //   - a condition counts when a clinical cue is on the same line within the
 //     context window ("diagnosed with asthma", "patient ... HIV");
 //   - a medication counts with a dosage right after it ("metformin 500 mg"),
-//     or, without one, near a cue ("prescribed sertraline");
+//     or, without one, near a cue ("prescribed sertraline"); a name that is
+//     also a word of chemistry or food ("lithium", "caffeine") counts only
+//     near a cue or with a dosage and a dose form ("lithium carbonate 300
+//     mg capsule");
 //   - ICD-10 codes count in the window after a diagnosis or ICD cue.
 //
 // Cue words are never part of a finding.
@@ -41,10 +44,13 @@ func (s *Scanner) health() {
 				}
 			}
 			if t.kind&kwDrug != 0 && e.on(dHealthMedication) {
-				if end := dosage(b, t.end); end > 0 {
+				name := saltWords(b, t.end)
+				end := dosage(b, name)
+				switch {
+				case end > 0 && (near || !weakMedication(b[t.start:t.end]) || doseForm(b, end)):
 					s.emit(dHealthMedication, t.start, end, finding.ConfidenceHigh)
-				} else if near {
-					s.emit(dHealthMedication, t.start, t.end, finding.ConfidenceMedium)
+				case near:
+					s.emit(dHealthMedication, t.start, name, finding.ConfidenceMedium)
 				}
 			} else if near && e.on(dHealthCondition) {
 				s.emit(dHealthCondition, t.start, t.end, finding.ConfidenceHigh)
@@ -54,6 +60,21 @@ func (s *Scanner) health() {
 			prevCue = x
 		}
 	}
+}
+
+// weakMedication reports whether the drug name w is one of weakMedications.
+func weakMedication(w []byte) bool {
+	var buf [24]byte
+	if len(w) > len(buf) {
+		return false
+	}
+	for i, c := range w {
+		if c == '-' || c == '_' {
+			c = ' '
+		}
+		buf[i] = toLower(c)
+	}
+	return weakMedications[string(buf[:len(w)])]
 }
 
 // sameLineWithin reports whether [a, b) is at most w bytes and holds no
@@ -93,6 +114,56 @@ func dosage(b []byte, p int) int {
 		}
 	}
 	return 0
+}
+
+// saltWords skips up to two salt or release-form words after a drug name at
+// p ("metoprolol succinate ER 25 mg", "sertraline HCl 50 mg"), as drug
+// names in prescriptions and pharmacy exports are written, and returns where
+// the dosage may start (p when there are none).
+func saltWords(b []byte, p int) int {
+	q := p
+	for range 2 {
+		if q >= len(b) || b[q] != ' ' {
+			break
+		}
+		w := q + 1
+		for w < len(b) && isLetter(b[w]) {
+			w++
+		}
+		if w-q-1 < 2 || w-q-1 > 16 || !saltWord(b[q+1:w]) {
+			break
+		}
+		q = w
+	}
+	return q
+}
+
+func saltWord(w []byte) bool {
+	var buf [16]byte
+	for i, c := range w {
+		buf[i] = toLower(c)
+	}
+	return drugSalts[string(buf[:len(w)])]
+}
+
+// doseForm reports whether a dose form or frequency follows the dosage that
+// ends at p ("300 MG capsule", "50 mg PO", "10mg tablet daily").
+func doseForm(b []byte, p int) bool {
+	if p >= len(b) || b[p] != ' ' {
+		return false
+	}
+	w := p + 1
+	for w < len(b) && isLetter(b[w]) {
+		w++
+	}
+	if w-p-1 < 2 || w-p-1 > 16 || (w < len(b) && isAlnum[b[w]]) {
+		return false
+	}
+	var buf [16]byte
+	for i, c := range b[p+1 : w] {
+		buf[i] = toLower(c)
+	}
+	return doseForms[string(buf[:w-p-1])]
 }
 
 // icd10 reports ICD-10-CM codes (E11.9, J45.909, F32.A, Z79.4) in b[from:to]

@@ -1,5 +1,10 @@
 package detect
 
+import (
+	_ "embed"
+	"strings"
+)
+
 // Health vocabularies. Conditions and ICD-10 codes count only near a
 // clinical cue (or in a health field); a medication counts with a dosage or
 // near a cue. Infrastructure words ("health check", "/healthz", "healthy")
@@ -42,32 +47,79 @@ var healthConditions = []string{
 	"penicillin allergy", "peanut allergy", "hiv positive",
 }
 
-// medications are common drug names (generic and brand).
-var medications = []string{
-	"metformin", "lisinopril", "atorvastatin", "simvastatin", "rosuvastatin", "amlodipine",
-	"metoprolol", "losartan", "omeprazole", "pantoprazole", "esomeprazole", "lansoprazole",
-	"levothyroxine", "gabapentin", "pregabalin", "sertraline", "fluoxetine", "citalopram",
-	"escitalopram", "paroxetine", "bupropion", "venlafaxine", "duloxetine", "trazodone",
-	"alprazolam", "lorazepam", "clonazepam", "diazepam", "zolpidem", "hydrocodone", "oxycodone",
-	"morphine", "fentanyl", "tramadol", "codeine", "methadone", "buprenorphine", "naloxone",
-	"ibuprofen", "naproxen", "acetaminophen", "paracetamol", "aspirin", "prednisone",
-	"prednisolone", "insulin", "warfarin", "apixaban", "rivaroxaban", "clopidogrel", "furosemide",
-	"hydrochlorothiazide", "spironolactone", "carvedilol", "propranolol", "atenolol",
-	"montelukast", "albuterol", "salbutamol", "fluticasone", "amoxicillin", "azithromycin",
-	"doxycycline", "ciprofloxacin", "cephalexin", "penicillin", "valacyclovir", "acyclovir",
-	"lamotrigine", "levetiracetam", "topiramate", "valproate", "lithium", "quetiapine",
-	"aripiprazole", "risperidone", "olanzapine", "haloperidol", "methylphenidate", "adderall",
-	"amphetamine", "sildenafil", "tadalafil", "finasteride", "tamsulosin", "semaglutide",
-	"ozempic", "liraglutide", "empagliflozin", "sitagliptin", "glipizide", "glimepiride",
-	"allopurinol", "colchicine", "methotrexate", "hydroxychloroquine", "adalimumab", "humira",
-	"truvada", "tenofovir", "emtricitabine", "dolutegravir", "biktarvy", "estradiol",
-	"progesterone", "testosterone", "levonorgestrel", "norethindrone", "tamoxifen", "letrozole",
-	"ondansetron", "meclizine", "cyclobenzaprine", "baclofen", "tizanidine", "meloxicam",
-	"diclofenac", "celecoxib", "famotidine", "xanax", "zoloft", "prozac", "lexapro",
-	"wellbutrin", "ambien", "lipitor", "synthroid", "glucophage", "norvasc", "vicodin",
-	"percocet", "oxycontin", "suboxone", "valium", "klonopin", "ativan", "seroquel", "abilify",
-	"lyrica", "neurontin", "eliquis", "xarelto", "plavix", "coumadin", "lasix", "ventolin",
-	"singulair", "epinephrine", "nitroglycerin", "digoxin",
+// drugsTxt is the vocabulary of generic drug names: one lower-case name a
+// line, sorted. drugs_gen.go writes it from the active ingredients of the
+// FDA's Drugs@FDA data files (public domain); see there for what it leaves
+// out.
+//
+//go:embed drugs.txt
+var drugsTxt string
+
+// handMedications are names the FDA file does not give as generics: brand
+// names and the international names of a few US generics.
+var handMedications = []string{
+	"paracetamol", "salbutamol", "adderall", "ozempic", "humira", "truvada", "biktarvy",
+	"xanax", "zoloft", "prozac", "lexapro", "wellbutrin", "ambien", "lipitor", "synthroid",
+	"glucophage", "norvasc", "vicodin", "percocet", "oxycontin", "suboxone", "valium",
+	"klonopin", "ativan", "seroquel", "abilify", "lyrica", "neurontin", "eliquis", "xarelto",
+	"plavix", "coumadin", "lasix", "ventolin", "singulair", "valproate", "semaglutide",
+	"tirzepatide", "mounjaro", "wegovy", "imitrex", "zyrtec", "claritin", "tylenol", "advil",
+	"motrin", "benadryl", "flonase", "nexium", "prilosec", "zantac", "pepcid",
+	"crestor", "zocor", "januvia", "jardiance", "farxiga", "trulicity", "victoza", "lantus",
+	"humalog", "novolog", "levemir", "toujeo", "keytruda", "enbrel", "remicade", "stelara",
+	"dupixent", "otezla", "xeljanz", "ritalin", "concerta", "vyvanse", "strattera", "celexa",
+	"paxil", "effexor", "cymbalta", "pristiq", "buspar", "desyrel", "lamictal", "depakote",
+	"tegretol", "keppra", "topamax", "zyprexa", "risperdal", "latuda", "rexulti", "vraylar",
+	"haldol", "narcan", "cialis", "viagra", "flomax", "proscar", "zithromax", "augmentin",
+	"keflex", "valtrex", "zovirax", "tamiflu", "paxlovid", "medrol", "deltasone",
+	"toprol", "lopressor", "tenormin", "zestril", "prinivil", "cozaar", "diovan", "benicar",
+	"hyzaar", "aldactone", "entresto", "xifaxan", "linzess", "amitiza",
+}
+
+// weakMedications are drug names that are also words of chemistry, food or
+// everyday speech ("lithium battery", "caffeine 200 mg" on a coffee label):
+// they count only near a clinical cue, never on a dosage alone. Words are
+// separated by one space here ("alpha tocopherol" stands for
+// "alpha-tocopherol" and "folic_acid" too).
+var weakMedications = map[string]bool{
+	"lithium": true, "caffeine": true, "nicotine": true, "quinine": true, "niacin": true,
+	"riboflavin": true, "thiamine": true, "histamine": true, "alpha tocopherol": true,
+	"ascorbic acid": true, "folic acid": true, "pantothenic acid": true, "cyanocobalamin": true,
+	"pyridoxine": true, "epinephrine": true, "dopamine": true,
+	"adenosine": true, "atropine": true, "ketamine": true, "mannitol": true, "interferon": true,
+}
+
+// medications are the drug names the medication detector looks for: the
+// FDA vocabulary and the hand list.
+var medications = loadMedications()
+
+func loadMedications() []string {
+	var m []string
+	for n := range strings.Lines(drugsTxt) {
+		if n = strings.TrimSpace(n); n != "" {
+			m = append(m, n)
+		}
+	}
+	return append(m, handMedications...)
+}
+
+// drugSalts are the salt and release-form words that may stand between a
+// drug name and its dosage.
+var drugSalts = map[string]bool{
+	"hydrochloride": true, "hcl": true, "sodium": true, "potassium": true, "calcium": true,
+	"magnesium": true, "succinate": true, "tartrate": true, "maleate": true, "besylate": true,
+	"mesylate": true, "citrate": true, "sulfate": true, "fumarate": true, "acetate": true,
+	"phosphate": true, "bromide": true, "hyclate": true, "propionate": true, "carbonate": true,
+	"er": true, "xr": true, "xl": true, "sr": true, "cr": true, "dr": true, "ec": true, "odt": true,
+}
+
+// doseForms after a dosage make even a weak medication name a prescription:
+// "lithium carbonate 300 MG capsule", "nicotine 21 mg patch".
+var doseForms = map[string]bool{
+	"tablet": true, "tablets": true, "tab": true, "tabs": true, "capsule": true, "capsules": true,
+	"cap": true, "caps": true, "oral": true, "injection": true, "inj": true, "patch": true,
+	"po": true, "bid": true, "tid": true, "qid": true, "qd": true, "qhs": true, "prn": true,
+	"daily": true, "nightly": true,
 }
 
 // doseUnits follow a number in a dosage.

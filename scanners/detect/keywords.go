@@ -33,6 +33,7 @@ type prefixEntry struct {
 // rejected by a single table lookup without building a string.
 type keywordTable struct {
 	filter   [26 * 26]uint64
+	second   kwSecond // see kwsecond.go
 	words    map[string][]kwEntry
 	prefixes [26 * 26][]prefixEntry
 }
@@ -94,6 +95,7 @@ func buildKeywords() *keywordTable {
 		}
 		t.words[first] = append(t.words[first], kwEntry{kind: kind, tail: tail, upper: upper})
 		t.filter[kwIndex(first[0], first[1])] |= 1 << len(first)
+		t.second.add(first)
 	}
 	for _, w := range healthCues {
 		add(kwCue, w)
@@ -140,7 +142,7 @@ func (s *Scanner) word(i, j, k int) int {
 			s.hits = append(s.hits, hit{start: i, end: i + len(p.text), kind: kwCustom, id: p.rule})
 		}
 	}
-	if l > maxKeywordLen {
+	if l > maxKeywordLen || !e.kw.second.has(b[i:j]) {
 		return k
 	}
 	var buf [maxKeywordLen]byte
