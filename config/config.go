@@ -173,6 +173,9 @@ type Config struct {
 	Locations  []*Location
 	Holds      []Hold
 	LiveWithin time.Duration
+	// MinConfidence is enforcement.min_confidence: redact rewrites, and
+	// acts on the files of, findings of at least this confidence.
+	MinConfidence finding.Confidence
 	// Jobs and alert routes of the daemon.
 	Jobs   []*Job
 	Routes []*Route

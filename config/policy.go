@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/piiscan/piiscan/finding"
 )
 
 // LocationSpec is a place personal data is kept (logs, backups, exports)
@@ -91,6 +93,10 @@ type EnforcementSpec struct {
 	// (default 10m).
 	LiveWithin string      `yaml:"live_within"`
 	Breaker    BreakerSpec `yaml:"breaker"`
+	// MinConfidence is the least confidence (low, medium or high) a
+	// finding needs for redact to rewrite it or to act on its file
+	// (default high): a doubtful match is reported, never rewritten.
+	MinConfidence string `yaml:"min_confidence"`
 }
 
 // AuditLogPath returns enforcement.audit_log (default piiscan-audit.jsonl).
@@ -632,6 +638,14 @@ func (c *Config) validatePolicy() Errors {
 			bad([]any{"enforcement", "live_within"}, "%v", err)
 		}
 		c.LiveWithin = d
+	}
+	c.MinConfidence = finding.ConfidenceHigh
+	if e.MinConfidence != "" {
+		conf, err := finding.ParseConfidence(e.MinConfidence)
+		if err != nil {
+			bad([]any{"enforcement", "min_confidence"}, "%q: want low, medium or high", e.MinConfidence)
+		}
+		c.MinConfidence = conf
 	}
 	if s := e.Breaker.MaxShare; !(s >= 0 && s <= 1) { // also NaN
 		bad([]any{"enforcement", "breaker", "max_share"}, "must be between 0 and 1")

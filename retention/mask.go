@@ -19,6 +19,10 @@ type Masker struct {
 	Engine *detect.Engine
 	// Select decides whether a value of class is replaced, and by what.
 	Select func(class string, raw []byte) (replacement string, ok bool)
+	// MinConfidence leaves matches of a lower confidence as they are
+	// (enforcement.min_confidence): a doubtful match is reported by scans,
+	// never rewritten. Zero selects every match.
+	MinConfidence finding.Confidence
 	// DropLines drops each line that holds a selected value, instead of
 	// replacing the value (erasure of whole records). Every line of a
 	// private-key block is dropped.
@@ -403,6 +407,9 @@ type span struct {
 func (m *Masker) selected(matches []detect.Match, text []byte, rs []span) []span {
 	rules := m.Engine.Rules()
 	for _, mt := range matches {
+		if mt.Confidence < m.MinConfidence {
+			continue
+		}
 		with, ok := m.Select(rules[mt.Rule].Class, text[mt.Start:mt.End])
 		if !ok {
 			continue

@@ -48,6 +48,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 	own := ownFilesOf(c)
 	w := newWriters()
 	p.sizes = map[string]*locationSize{}
+	doubtful := 0
 	for _, path := range paths {
 		loc := c.LocationOf(path)
 		if loc == nil || loc.Disallowed == config.ActionReport || own.Covers(path) {
@@ -66,6 +67,11 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		slices.Sort(classes)
 		it := &Item{Location: loc, Path: path, Snap: snap, Action: Keep, Disallowed: true,
 			Reason: "holds data not allowed here: " + strings.Join(classes, ", ")}
+		if h.best < c.MinConfidence {
+			// Doubtful matches are reported by scans, never acted on.
+			doubtful++
+			continue
+		}
 		if held := holdOf(c, path, now); held != "" {
 			it.Held, it.Reason = held, "legal hold: "+held+" (it "+strings.TrimPrefix(it.Reason, "holds ")+")"
 			p.Items = append(p.Items, it)
@@ -94,6 +100,10 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		}
 		p.Items = append(p.Items, it)
 	}
+	if doubtful > 0 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%d files hold data not allowed here only in matches of confidence below enforcement.min_confidence (%s): they are left as they are; piiscan scan lists them",
+			doubtful, c.MinConfidence))
+	}
 	p.NoBreaker = opts.NoBreaker
 	objectLocks(ctx, p, opts.Objects, now)
 	p.relookHolds(opts)
@@ -102,9 +112,10 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 
 // fileHits are the findings a location scan matched in one file.
 type fileHits struct {
-	classes map[string]int  // matched findings by class
-	lines   map[string]bool // ARCHIVE!MEMBER:line of each, counted once per record
-	archive bool            // some are inside an archive
+	classes map[string]int     // matched findings by class
+	lines   map[string]bool    // ARCHIVE!MEMBER:line of each, counted once per record
+	archive bool               // some are inside an archive
+	best    finding.Confidence // the highest confidence among them
 }
 
 // scanLocations scans the roots of the locations selected by want and
@@ -149,6 +160,7 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 		h.classes[f.Class]++
 		h.lines[fmt.Sprintf("%s:%d", f.Path, f.Line)] = true
 		h.archive = h.archive || member
+		h.best = max(h.best, f.Confidence)
 		return nil
 	}))
 	if err != nil {
@@ -179,7 +191,8 @@ func (x *Executor) masker(it *Item, counted *[]string) (*Masker, error) {
 	// never less).
 	budget := x.Allow.NewBudget(x.Engine.PatternLimits())
 	return &Masker{
-		Engine: x.Engine,
+		Engine:        x.Engine,
+		MinConfidence: x.Config.MinConfidence,
 		Select: func(class string, raw []byte) (string, bool) {
 			if it.Disallowed && it.Location.Allowed[class] {
 				return "", false

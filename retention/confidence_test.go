@@ -1,0 +1,104 @@
+package retention
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/retention/audit"
+)
+
+// Redaction rewrites only findings of at least
+// enforcement.min_confidence (default high): a doubtful match is
+// reported by scans and left as it is, and a file holding nothing else
+// is not acted on (the plan says how many such files there are).
+func TestRedactHonoursMinConfidence(t *testing.T) {
+	const rules = `version: 1
+rules:
+  - {id: mail, detector: email, severity: high}
+  - id: ticket-holder
+    class: person_name
+    pattern: 'holder=(?<value>[a-z]+)'
+    keywords: [holder]
+    severity: high
+    confidence: medium
+`
+	for _, tc := range []struct {
+		name, min string
+		// want is each file's content after an enforcing redact.
+		want map[string]string
+		// warned is whether the plan warns of files left alone.
+		warned bool
+	}{
+		{"default high", "", map[string]string{
+			"mixed.log":    "to=[email:…@example.com] holder=alice\n",
+			"doubtful.log": "holder=bob\n",
+		}, true},
+		{"high", "high", map[string]string{
+			"mixed.log":    "to=[email:…@example.com] holder=alice\n",
+			"doubtful.log": "holder=bob\n",
+		}, true},
+		{"medium", "medium", map[string]string{
+			"mixed.log":    "to=[email:…@example.com] holder=[person_name]\n",
+			"doubtful.log": "holder=[person_name]\n",
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			mkfile(t, filepath.Join(dir, "app", "mixed.log"), "to=carol@example.com holder=alice\n", 0o640, time.Now().Add(-2*day))
+			mkfile(t, filepath.Join(dir, "app", "doubtful.log"), "holder=bob\n", 0o640, time.Now().Add(-2*day))
+			yaml := rules + "locations:\n  - {name: app, paths: [" + filepath.Join(dir, "app") + "], allowed: [], disallowed: redact}\n"
+			if tc.min != "" {
+				yaml += "enforcement: {min_confidence: " + tc.min + "}\n"
+			}
+			c, err := config.Parse("test.yaml", []byte(yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fp := finding.NewFingerprinter([]byte("k"))
+			p, err := PlanRedact(ctx, c, locationScanner(t, c, fp), PlanOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := false
+			for _, w := range p.Warnings {
+				warned = warned || strings.Contains(w, "min_confidence")
+			}
+			if warned != tc.warned {
+				t.Errorf("warnings %q: want a min_confidence warning: %v", p.Warnings, tc.warned)
+			}
+			e, err := c.Engine()
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := &Executor{Config: c, Enforce: true, Engine: e, Fingerprints: fp,
+				Audit: audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"), []byte("k"))}
+			defer x.Close()
+			if err := x.Apply(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			for name, want := range tc.want {
+				got, err := os.ReadFile(filepath.Join(dir, "app", name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(got) != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestMinConfidenceIsValidated(t *testing.T) {
+	_, err := config.Parse("test.yaml", []byte("version: 1\nrules:\n  - {id: mail, detector: email, severity: high}\nenforcement: {min_confidence: certain}\n"))
+	if err == nil || !strings.Contains(err.Error(), "min_confidence") {
+		t.Errorf("min_confidence: certain: err = %v", err)
+	}
+}
