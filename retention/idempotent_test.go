@@ -73,7 +73,9 @@ func TestRedactTwiceHasNothingToDo(t *testing.T) {
 		}
 		mkfile(t, filepath.Join(dir, "app", name), string(b), 0o640, time.Now().Add(-2*day))
 	}
-	c := defaultRulesWith(t, dir, "locations:\n  - {name: app, paths: [$DIR/app], allowed: [ip_address], disallowed: redact}\n")
+	// Every match is rewritten, doubtful ones too, so that every mask
+	// is put to the test of the second scan.
+	c := defaultRulesWith(t, dir, "locations:\n  - {name: app, paths: [$DIR/app], allowed: [ip_address], disallowed: redact}\nenforcement: {min_confidence: low}\n")
 	fp := finding.NewFingerprinter([]byte("k"))
 	plan := func() *Plan {
 		t.Helper()

@@ -441,7 +441,13 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 		}
 	case fieldAddress, fieldGenericAddress:
 		if e.on(dPostalAddress) && postalAddress(v, kind == fieldGenericAddress) {
-			s.emit(dPostalAddress, vs, ve, finding.ConfidenceMedium)
+			// A bare "address" field may hold an IP or e-mail address
+			// too: its street-like value is one piece of evidence.
+			conf := finding.ConfidenceHigh
+			if kind == fieldGenericAddress {
+				conf = finding.ConfidenceMedium
+			}
+			s.emit(dPostalAddress, vs, ve, conf)
 		}
 	case fieldDateOfBirth:
 		if e.on(dDateOfBirth) && looksLikeDate(v) {
@@ -450,11 +456,11 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 	case fieldHealth:
 		if e.on(dHealthField) && hasLetter(v) {
 			s.matches = append(s.matches, Match{Start: vs, End: ve, Rule: e.det[dHealthField],
-				Confidence: finding.ConfidenceMedium, weak: true})
+				Confidence: finding.ConfidenceHigh, weak: true})
 		}
 	case fieldPhone:
 		if e.on(dPhone) && allDigits(v) && len(v) >= 7 && s.validPhone(v) {
-			s.emit(dPhone, vs, ve, finding.ConfidenceMedium)
+			s.emit(dPhone, vs, ve, finding.ConfidenceHigh)
 		}
 	case fieldSSN, fieldTaxID:
 		if e.on(dSSN) && (kind == fieldSSN || e.usTaxID) {
@@ -464,7 +470,7 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 		// PCI DSS forbids storing a card's security code after
 		// authorisation: it is reported with the card numbers.
 		if e.on(dCard) && allDigits(v) && (len(v) == 3 || len(v) == 4) {
-			s.emit(dCard, vs, ve, finding.ConfidenceMedium)
+			s.emit(dCard, vs, ve, finding.ConfidenceHigh)
 		}
 	}
 }

@@ -196,7 +196,8 @@ func (s *Scanner) icd10(from, to int) {
 		if !boundaryAfter(b, end) {
 			continue
 		}
-		s.emit(dHealthICD10, p, end, finding.ConfidenceMedium)
+		// A code of ICD-10's shape after a diagnosis or ICD cue.
+		s.emit(dHealthICD10, p, end, finding.ConfidenceHigh)
 		p = end
 	}
 }

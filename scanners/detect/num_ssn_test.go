@@ -109,12 +109,14 @@ func TestSSNColumn(t *testing.T) {
 	}
 }
 
-// Nine bare digits are an SSN only by their label: medium confidence;
-// written with separators after a label, high.
+// Nine bare digits after an SSN word are an SSN only by that word:
+// medium confidence. In a field named as an SSN (the name and the SSA
+// rules agree), or written with separators after a label, high.
 func TestSSNConfidence(t *testing.T) {
 	e := allBuiltins(t)
 	for text, want := range map[string]finding.Confidence{
-		"ssn=078051121":   finding.ConfidenceMedium,
+		"ssn=078051121":   finding.ConfidenceHigh,
+		"SSN 078051121":   finding.ConfidenceMedium,
 		"SSN 078 05 1123": finding.ConfidenceHigh,
 		"SSN 078-05-1123": finding.ConfidenceHigh,
 		`{"ssn":"0780511`: 0,

@@ -307,7 +307,8 @@ func (s *Scanner) ssnField(vs, ve int) {
 	if !ssnShape(v) || !validSSNText(v) {
 		return
 	}
-	s.emit(dSSN, vs, ve, ssnConfidence(v))
+	// The field's name and the SSA rules agree: high in every form.
+	s.emit(dSSN, vs, ve, finding.ConfidenceHigh)
 }
 
 // ssnShape reports whether v is nine digits, or 3-2-4 digits joined by
