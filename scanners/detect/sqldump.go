@@ -849,7 +849,7 @@ func (w *sqlWorker) dropVersionIPs() {
 // line). Every row must have as many values as the statement has columns,
 // or it is dropped and the next one looked for on the line of its start.
 // sqlRows returns where it stopped and whether that is the statement's
-// end; end is the end of the line p is on.
+// end; end is the end of the line p is on (-1: not known yet).
 func (w *sqlWorker) sqlRows(p, end int, resync bool) (int, bool) {
 	s := w.s
 	b := s.b
@@ -885,6 +885,12 @@ func (w *sqlWorker) sqlRows(p, end int, resync bool) (int, bool) {
 			if w.budget < 0 {
 				return len(b), false
 			}
+			if end < p {
+				end = len(b)
+				if nl := bytes.IndexByte(b[p:], '\n'); nl >= 0 {
+					end = p + nl
+				}
+			}
 			resync = true
 			if p++; p >= end {
 				return end, false
@@ -903,10 +909,7 @@ func (w *sqlWorker) sqlRows(p, end int, resync bool) (int, bool) {
 				return q, false
 			}
 			p, resync = q, false
-			end = len(b)
-			if nl := bytes.IndexByte(b[p:], '\n'); nl >= 0 {
-				end = p + nl
-			}
+			end = -1 // found when needed: rows are many on a line
 		case ';':
 			return q + 1, true
 		default:

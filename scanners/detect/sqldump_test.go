@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -202,5 +203,93 @@ func TestSQLTrackerPieces(t *testing.T) {
 		if len(tr.tables) != 2 { // public.patients, patients
 			t.Fatalf("pieces of %d: tables %v", size, tr.tables)
 		}
+	}
+}
+
+// benchDump returns about size bytes of mysqldump's patients rows in
+// extended INSERT lines of about 1 MB, or of pg_dump's COPY rows.
+func benchDump(pg bool, size int) []byte {
+	var b strings.Builder
+	if pg {
+		b.WriteString(pgHead + pgPatients + "COPY public.patients (id, first_name, diagnosis, ssn, notes, status) FROM stdin;\n")
+	} else {
+		b.WriteString(mysqlPatients)
+	}
+	for i := 0; b.Len() < size; {
+		if pg {
+			fmt.Fprintf(&b, "%d\tMaria\tgout\t%03d%02d%04d\tcalled twice\tok\n", i, 100+i%500, 10+i%90, 1000+i%9000)
+			i++
+			continue
+		}
+		b.WriteString("INSERT INTO `patients` VALUES ")
+		for start := b.Len(); b.Len()-start < 1<<20 && b.Len() < size; i++ {
+			if b.Len() > start {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "(%d,'Maria','gout','%03d%02d%04d','called twice','ok')", i, 100+i%500, 10+i%90, 1000+i%9000)
+		}
+		b.WriteString(";\n")
+	}
+	if pg {
+		b.WriteString("\\.\n")
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkSQLBlock scans a 512 KiB block of patient rows (every row has
+// three findings by its columns) with the dump's context and without it
+// (the same bytes as a plain log).
+//
+//	go test -run '^$' -bench SQLBlock ./scanners/detect/
+func BenchmarkSQLBlock(b *testing.B) {
+	e := allBuiltins(b)
+	for _, pg := range []bool{false, true} {
+		name := "mysql"
+		if pg {
+			name = "pgcopy"
+		}
+		data := benchDump(pg, 512<<10)
+		tr := NewSQLTracker(data)
+		ctx := tr.Columns(false)
+		tr.Feed(data)
+		for _, with := range []bool{true, false} {
+			cols, sub := ctx, "/dump"
+			if !with {
+				cols, sub = nil, "/plain"
+			}
+			b.Run(name+sub, func(b *testing.B) {
+				sc := e.NewScanner()
+				b.SetBytes(int64(len(data)))
+				n := 0
+				for b.Loop() {
+					n = len(sc.Scan(data, cols))
+				}
+				b.ReportMetric(float64(n), "matches")
+			})
+		}
+	}
+}
+
+// BenchmarkSQLTracker feeds 64 MB of a dump to a tracker in blocks of
+// 512 KiB, as the reader does: it is the part of the work done in order.
+//
+//	go test -run '^$' -bench SQLTracker ./scanners/detect/
+func BenchmarkSQLTracker(b *testing.B) {
+	for _, pg := range []bool{false, true} {
+		name := "mysql"
+		if pg {
+			name = "pgcopy"
+		}
+		data := benchDump(pg, 64<<20)
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				tr := NewSQLTracker(data)
+				for p := 0; p < len(data); p += 512 << 10 {
+					tr.Columns(p > 0 && data[p-1] != '\n')
+					tr.Feed(data[p:min(len(data), p+512<<10)])
+				}
+			}
+		})
 	}
 }
