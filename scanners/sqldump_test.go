@@ -3,7 +3,6 @@ package scanners
 import (
 	"archive/tar"
 	"bytes"
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -225,43 +224,6 @@ func TestSQLDumpInArchives(t *testing.T) {
 		}
 		if len(got) != len(want) || countClass(got, finding.ClassUSSSN) != rows {
 			t.Errorf("%s: %d findings, %d SSNs; want %d, %d", p, len(got), countClass(got, finding.ClassUSSSN), len(want), rows)
-		}
-	}
-}
-
-// BenchmarkScanSQLDump scans 64 MB dumps of mysqldump (extended INSERT
-// lines of 1 MB, mysqldump's default net_buffer_length) and pg_dump (COPY
-// blocks), and the same bytes without the header that makes them dumps,
-// as a plain log.
-//
-//	go test -run '^$' -bench ScanSQLDump -benchtime 5x ./scanners/
-func BenchmarkScanSQLDump(b *testing.B) {
-	for _, format := range []string{"mysql", "pgcopy"} {
-		for _, asDump := range []bool{true, false} {
-			name, file := format+"/dump", "clinic.sql"
-			if !asDump {
-				name, file = format+"/plain-log", "clinic.log"
-			}
-			b.Run(name, func(b *testing.B) {
-				data := clinicDump(format, 64<<20, 1<<20, asDump)
-				path := filepath.Join(b.TempDir(), file)
-				writeFile(b, path, data)
-				opts := testOptions(b)
-				opts.MaxFindings = -1
-				s, err := New(opts)
-				if err != nil {
-					b.Fatal(err)
-				}
-				var n int
-				b.SetBytes(int64(len(data)))
-				for b.Loop() {
-					n = 0
-					if _, err := s.Scan(context.Background(), []string{path}, SinkFunc(func(*finding.Finding) error { n++; return nil })); err != nil {
-						b.Fatal(err)
-					}
-				}
-				b.ReportMetric(float64(n), "findings")
-			})
 		}
 	}
 }

@@ -293,3 +293,35 @@ func BenchmarkSQLTracker(b *testing.B) {
 		})
 	}
 }
+
+// FuzzSQLDump checks that any input, scanned as a block of an SQL dump
+// that starts at a line or inside one, with any split of what the tracker
+// was fed before, gives matches sorted and in bounds, and does not panic.
+func FuzzSQLDump(f *testing.F) {
+	f.Add([]byte(mysqlPatients+"INSERT INTO `patients` VALUES (1,'Maria','asthma','536228741','x),(\\'','ill'),(2,'A','b',NULL,NULL,'c');\n"), 40)
+	f.Add([]byte(pgHead+pgPatients+"COPY public.patients (id, first_name, diagnosis, ssn, notes, status) FROM stdin;\n1\tMaria\tgout\t536228741\tx\ty\n\\.\n"), 100)
+	f.Add([]byte(pgHead+pgPatients+"INSERT INTO public.patients VALUES\n\t(1, 'Maria', 'gout', NULL, 'it''s', 'ill'),\n\t(2, 'A', 'b', NULL, NULL, 'c');\n"), 7)
+	f.Add([]byte("CREATE TABLE t (ssn text, diagnosis text);\nINSERT INTO t VALUES ('536228741', E'a\\'b'),((((;\n"), 3)
+	e := allBuiltins(f)
+	sc := e.NewScanner()
+	f.Fuzz(func(t *testing.T, data []byte, cut int) {
+		if cut < 0 || cut > len(data) {
+			cut = len(data) / 2
+		}
+		tr := NewSQLTracker(data)
+		tr.Feed(data[:cut])
+		block := data[cut:]
+		for _, mid := range []bool{false, true} {
+			ms := sc.Scan(block, tr.Columns(mid))
+			for i, m := range ms {
+				if m.Start < 0 || m.End > len(block) || m.Start >= m.End {
+					t.Fatalf("match %d out of bounds: %+v (len %d)", i, m, len(block))
+				}
+				if i > 0 && ms[i-1].Start > m.Start {
+					t.Fatalf("matches not sorted: %+v", ms)
+				}
+			}
+		}
+		tr.Feed(block)
+	})
+}
