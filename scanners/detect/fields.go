@@ -838,7 +838,8 @@ func looksLikeDate(v []byte) bool {
 }
 
 // Columns says which columns of a delimited file hold personal data, by
-// their header names.
+// their header names, or, for a block of an SQL dump, where the block
+// starts in the dump's statements (see SQLTracker.Columns).
 type Columns struct {
 	Delim byte
 	kinds []fieldKind // by column index

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"maps"
 	"slices"
 )
 
@@ -226,7 +227,7 @@ func (t *SQLTracker) addTable(stmt []byte) {
 		return
 	}
 	if t.shared {
-		t.tables = mapsClone(t.tables)
+		t.tables = maps.Clone(t.tables)
 		t.shared = false
 	}
 	for _, n := range names {
@@ -234,15 +235,8 @@ func (t *SQLTracker) addTable(stmt []byte) {
 	}
 }
 
-func mapsClone(m map[string]*sqlCols) map[string]*sqlCols {
-	c := make(map[string]*sqlCols, len(m)+8)
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
-}
-
-// lookup returns the columns of a table named by names (qualified first).
+// lookupTable returns the columns of a table named by names (qualified
+// first).
 func lookupTable(tables map[string]*sqlCols, names []string) *sqlCols {
 	for _, n := range names {
 		if c, ok := tables[n]; ok {
