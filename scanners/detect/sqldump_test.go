@@ -130,6 +130,21 @@ func TestSQLDumpColumns(t *testing.T) {
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("got  %q\nwant %q", got, tt.want)
 			}
+			// Cut in two blocks at any line (inside a CREATE TABLE,
+			// a COPY block, an INSERT over many lines), the dump
+			// gives the same.
+			for k := range len(tt.dump) {
+				if k == 0 || tt.dump[k-1] != '\n' {
+					continue
+				}
+				tr := NewSQLTracker([]byte(tt.dump))
+				first := tr.Columns(false)
+				tr.Feed([]byte(tt.dump[:k]))
+				got := append(found(e, tt.dump[:k], first), found(e, tt.dump[k:], tr.Columns(false))...)
+				if !slices.Equal(got, tt.want) {
+					t.Fatalf("cut at %d (%q): got  %q\nwant %q", k, tt.dump[k:min(len(tt.dump), k+20)], got, tt.want)
+				}
+			}
 		})
 	}
 }
