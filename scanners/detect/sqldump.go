@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"maps"
 	"slices"
+	"strings"
 )
 
 // SQL dumps (mysqldump, pg_dump, sqlite3 .dump) name every value's column
@@ -275,7 +276,7 @@ func insertHeader(line []byte, tables, local map[string]*sqlCols) (*sqlCols, int
 	p = skipSpace(line, p)
 	var cols *sqlCols
 	if p < len(line) && line[p] == '(' {
-		cols, p, ok = columnList(line, p)
+		cols, p, ok = columnList(line, p, peopleTable(names))
 		if !ok {
 			return nil, 0, false
 		}
@@ -312,7 +313,7 @@ func copyHeader(line []byte, tables, local map[string]*sqlCols) (*sqlCols, bool)
 	}
 	p = skipSpace(line, p)
 	if p < len(line) && line[p] == '(' {
-		cols, _, ok := columnList(line, p)
+		cols, _, ok := columnList(line, p, peopleTable(names))
 		return cols, ok
 	}
 	cols := lookupTable(local, names)
@@ -442,8 +443,9 @@ func tableName(b []byte, p int) ([]string, int, bool) {
 	return []string{string(bytes.ToLower(bytes.Join(parts, []byte(".")))), last}, p, true
 }
 
-// columnList reads "(a, `b`, "c")" at p.
-func columnList(b []byte, p int) (*sqlCols, int, bool) {
+// columnList reads "(a, `b`, "c")" at p, the columns of a table of people
+// or not.
+func columnList(b []byte, p int, people bool) (*sqlCols, int, bool) {
 	cols := &sqlCols{}
 	p++
 	for {
@@ -452,7 +454,7 @@ func columnList(b []byte, p int) (*sqlCols, int, bool) {
 		if !ok {
 			return nil, p, false
 		}
-		cols.add(columnKind(id))
+		cols.add(columnKind(id, people))
 		p = skipSpace(b, e)
 		if p >= len(b) {
 			return nil, p, false
@@ -473,9 +475,36 @@ func (c *sqlCols) add(k fieldKind) {
 	c.any = c.any || k != fieldNone
 }
 
+// peopleWords are words in the names of tables whose rows are people: a
+// column called just "name" is a person's name in them, and a product's,
+// a company's or a host's elsewhere.
+var peopleWords = []string{
+	"user", "customer", "client", "patient", "employee", "person", "people", "member", "contact",
+	"student", "staff", "account", "author", "owner", "subscriber", "applicant", "guest", "passenger",
+	"recipient", "sender", "doctor", "physician", "nurse", "teacher", "profile", "lead", "buyer",
+	"seller", "tenant", "resident", "driver", "visitor", "attendee", "participant", "volunteer",
+	"donor", "worker", "candidate", "guardian", "beneficiar", "holder", "signer", "signup",
+	"registrant", "traveler", "traveller", "agent", "representative",
+}
+
+// peopleTable reports whether a table's name says its rows are people.
+func peopleTable(names []string) bool {
+	if len(names) == 0 {
+		return false
+	}
+	n := names[len(names)-1]
+	for _, w := range peopleWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // columnKind is what a column's name says about its values: the kinds of
-// JSON keys and CSV headers, and fieldVersion.
-func columnKind(name []byte) fieldKind {
+// JSON keys and CSV headers, and fieldVersion. A column called just "name"
+// only holds people's names in a table of people.
+func columnKind(name []byte, people bool) fieldKind {
 	var buf [64]byte
 	if len(name) > 64 {
 		return fieldNone
@@ -484,7 +513,9 @@ func columnKind(name []byte) fieldKind {
 	if norm == nil {
 		return fieldNone
 	}
-	if k := fieldName(norm); k != fieldNone {
+	if k := fieldName(norm); k == fieldGenericName && !people {
+		return fieldNone
+	} else if k != fieldNone {
 		return k
 	}
 	if bytes.HasSuffix(norm, []byte("version")) {
@@ -525,6 +556,7 @@ func parseCreateTable(stmt []byte) ([]string, *sqlCols, bool) {
 	if !ok {
 		return nil, nil, false
 	}
+	people := peopleTable(names)
 	p = skipSpace(stmt, p)
 	if p >= len(stmt) || stmt[p] != '(' {
 		return nil, nil, false // CREATE TABLE ... AS, PARTITION OF
@@ -545,7 +577,7 @@ func parseCreateTable(stmt []byte) ([]string, *sqlCols, bool) {
 			if !ok {
 				return nil, nil, false
 			}
-			cols.add(columnKind(id))
+			cols.add(columnKind(id, people))
 		}
 		p = end + 1
 		if closed {

@@ -118,6 +118,13 @@ func TestSQLDumpColumns(t *testing.T) {
 		{"ssn_audit count", mysqlPatients +
 			"CREATE TABLE `ssn_audit` (\n  `id` int,\n  `count` int\n);\n" +
 			"INSERT INTO `ssn_audit` VALUES (1,412667309),(2,536228741);\n", nil},
+		{"name column of products", mysqlPatients +
+			"CREATE TABLE `products` (\n  `id` int,\n  `name` varchar(64)\n);\n" +
+			"INSERT INTO `products` VALUES (1,'Acme Super Widget'),(2,'Blue Harbor Lamp');\n", nil},
+		{"name column of customers", pgHead +
+			"CREATE TABLE shop.customers (\n    id integer,\n    name text\n);\n" +
+			"COPY shop.customers (id, name) FROM stdin;\n1\tMaria Delgado\n2\tacme-bot\n\\.\n",
+			[]string{"person_name_field=Maria Delgado"}},
 		{"comments name tables", mysqlPatients + "--\n-- Dumping data for table `patients`\n--\n", nil},
 		{"no CREATE TABLE for the table", pgHead +
 			"INSERT INTO public.other VALUES (1, 'Maria', 'high blood pressure');\n", nil},
