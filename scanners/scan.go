@@ -376,6 +376,8 @@ type chunk struct {
 	col0   int // offset of data[0] within its line
 	last   bool
 	first  bool
+	// cols, for a block of an SQL dump, are its columns (see SQLTracker).
+	cols *detect.Columns
 	// mark, for a stream with a src, is the position after the last
 	// complete line of the chunk (nil: the chunk ends none).
 	mark *Position
@@ -789,6 +791,10 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 		return false, nil
 	}
 	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head), in: in}
+	sql := sqlTracker(path, head, from)
+	if sql != nil {
+		st.cols = nil
+	}
 	if rs != nil {
 		st.src = &rs.item
 	}
@@ -831,6 +837,10 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 		data := buf[:n]
 		c := &chunk{st: st, seq: seq, buf: bp, data: data, lo: lo, line: line, col0: col0, first: seq == 0 && from.Offset == 0}
 		seq++
+		if sql != nil {
+			c.cols = sql.Columns(col0 > 0)
+			sql.Feed(data[len(carry):])
+		}
 		if err != nil {
 			// The end of the stream, or a read error: what was read is
 			// still scanned (findings before the damage of a truncated
@@ -939,7 +949,9 @@ func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region s
 	}()
 	st := c.st
 	cols := st.cols
-	if cols != nil && (c.first || c.col0 > 0) {
+	if c.cols != nil {
+		cols = c.cols
+	} else if cols != nil && (c.first || c.col0 > 0) {
 		cc := *cols
 		cc.SkipFirstLine = true
 		cols = &cc

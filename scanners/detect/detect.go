@@ -518,9 +518,10 @@ func (s *Scanner) resolve() {
 		return int(rules[b.Rule].Severity) - int(rules[a.Rule].Severity)
 	})
 	out := m[:0]
+	reach := 0 // the furthest end of the matches kept so far
 	for _, cur := range m {
 		drop := false
-		for k := len(out) - 1; k >= 0; k-- {
+		for k := len(out) - 1; k >= 0 && reach > cur.Start; k-- {
 			prev := &out[k]
 			if prev.Rule < 0 {
 				continue
@@ -552,6 +553,7 @@ func (s *Scanner) resolve() {
 		}
 		if !drop {
 			out = append(out, cur)
+			reach = max(reach, cur.End)
 		}
 	}
 	s.matches = slices.DeleteFunc(out, func(x Match) bool { return x.Rule < 0 })

@@ -848,7 +848,8 @@ func looksLikeDate(v []byte) bool {
 }
 
 // Columns says which columns of a delimited file hold personal data, by
-// their header names.
+// their header names, or, for a block of an SQL dump, where the block
+// starts in the dump's statements (see SQLTracker.Columns).
 type Columns struct {
 	Delim byte
 	kinds []fieldKind // by column index
@@ -861,10 +862,13 @@ type Columns struct {
 	card int
 	// SkipFirstLine is set for the block that starts with the header.
 	SkipFirstLine bool
+	// sql, for a block of an SQL dump, is where the block starts in the
+	// dump's statements (see SQLTracker).
+	sql *sqlContext
 }
 
 // Any reports whether any column is of interest.
-func (c *Columns) Any() bool { return c != nil && len(c.kinds) > 0 }
+func (c *Columns) Any() bool { return c != nil && (len(c.kinds) > 0 || c.sql != nil) }
 
 // HeaderColumns reads a header line of a delimited file and returns the
 // columns whose names say they hold personal data, or nil when none does.
@@ -931,6 +935,10 @@ func splitDelimited(line []byte, delim byte) [][]byte {
 
 // columns reports the values of the columns named by s.cols, line by line.
 func (s *Scanner) columns() {
+	if s.cols.sql != nil {
+		s.sqlColumns()
+		return
+	}
 	b := s.b
 	c := s.cols
 	p := 0

@@ -1,0 +1,1092 @@
+package detect
+
+import (
+	"bytes"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// SQL dumps (mysqldump, pg_dump, sqlite3 .dump) name every value's column
+// far from the value: in a CREATE TABLE statement, or in the column list of
+// an INSERT or COPY statement. The reader of a dump follows the statements
+// with an SQLTracker, which hands each block of the dump an SQL context
+// (Columns) saying which tables it knows and in which statement the block
+// starts; the Scanner then gives each value the kind of its column, as it
+// does for the fields of JSON and CSV.
+//
+// Neither side parses more than it must. The tracker looks at line starts
+// only (a mysqldump INSERT line of hundreds of megabytes is skipped by one
+// IndexByte), and a Scanner parses the values of the tables that have a
+// column of interest, attributing them to columns by position as it goes.
+// A block that starts inside a long INSERT line finds the next row by its
+// "),(" and checks every row it parses against the table's number of
+// columns, so a row misread (a wrong guess about string escapes, a column
+// list that does not match) is dropped, not reported under the wrong name.
+
+// fieldVersion marks a column of versions ("version", "os_version"): dotted
+// quads in its values are versions, not IP addresses. Only SQL dumps use it.
+const fieldVersion fieldKind = 0xff
+
+// sqlCols are the kinds of a table's (or a column list's) columns, in order.
+type sqlCols struct {
+	kinds []fieldKind
+	any   bool // some column has a kind
+}
+
+// sqlMode is where a line of a dump stands.
+type sqlMode uint8
+
+const (
+	sqlNormal sqlMode = iota // between statements
+	sqlInsert                // inside an INSERT statement that goes on
+	sqlCopy                  // inside the data of a COPY ... FROM stdin
+)
+
+// Limits of what a tracker keeps.
+const (
+	sqlMaxHead   = 64 << 10  // bytes kept of a line longer than a block
+	sqlMaxCreate = 256 << 10 // bytes kept of a CREATE TABLE statement
+	sqlMaxTables = 100000
+	sqlMaxRow    = 1 << 20 // a row longer than this is not checked for a resync
+)
+
+// sqlContext is what a block of a dump needs to know of the dump before it.
+// It is never modified once handed out.
+type sqlContext struct {
+	tables  map[string]*sqlCols
+	mode    sqlMode
+	cur     *sqlCols // columns of the INSERT or COPY the block starts in
+	create  []byte   // start of a CREATE TABLE statement the block ends
+	escapes bool     // strings use backslash escapes (MySQL)
+	midLine bool     // the block starts inside a line
+}
+
+// SQLTracker follows the statements of an SQL dump read in order. It is
+// fed every byte of the dump once, and tells each block where it starts.
+// An SQLTracker is not safe for concurrent use; the contexts it returns
+// are.
+type SQLTracker struct {
+	tables  map[string]*sqlCols
+	shared  bool // tables is referenced by a context: copy before writing
+	mode    sqlMode
+	cur     *sqlCols
+	inCrt   bool
+	create  []byte
+	escapes bool
+	// The current line, not yet ended: its first bytes and its length.
+	line    []byte
+	lineLen int
+	lastSig byte
+	// The columns of the INSERT the current line starts, once asked.
+	lineCur    *sqlCols
+	lineCurSet bool
+}
+
+// NewSQLTracker returns a tracker for a dump whose first bytes are head
+// (used to tell MySQL's backslash escapes from standard SQL strings).
+func NewSQLTracker(head []byte) *SQLTracker {
+	return &SQLTracker{tables: map[string]*sqlCols{}, escapes: mysqlDump(head)}
+}
+
+// mysqlDump reports whether a dump's head is mysqldump's, MariaDB's or
+// phpMyAdmin's: their strings escape quotes with a backslash.
+func mysqlDump(head []byte) bool {
+	head = head[:min(len(head), 4096)]
+	return bytes.Contains(head, []byte("-- MySQL dump")) || bytes.Contains(head, []byte("-- MariaDB dump")) ||
+		bytes.Contains(head, []byte("-- phpMyAdmin SQL Dump")) || bytes.Contains(head, []byte("/*!40101 SET"))
+}
+
+// Columns returns the SQL context of a block that starts at the current
+// position: after the bytes fed so far, or, with midLine, inside the line
+// they end with.
+func (t *SQLTracker) Columns(midLine bool) *Columns {
+	ctx := &sqlContext{tables: t.tables, mode: t.mode, cur: t.cur, escapes: t.escapes, midLine: midLine}
+	t.shared = true
+	if t.inCrt {
+		ctx.create = slices.Clone(t.create)
+	}
+	if midLine && t.mode != sqlCopy && !t.inCrt {
+		if !t.lineCurSet {
+			t.lineCurSet = true
+			if cur, _, ok := t.insertHeader(t.line); ok {
+				t.lineCur = cur
+			}
+		}
+		if t.lineCur != nil {
+			ctx.mode, ctx.cur = sqlInsert, t.lineCur
+		}
+	}
+	return &Columns{sql: ctx}
+}
+
+// Feed follows the statements in p, the next bytes of the dump.
+func (t *SQLTracker) Feed(p []byte) {
+	for len(p) > 0 {
+		if t.mode == sqlCopy && t.lineLen == 0 && !bytes.HasPrefix(p, []byte(`\.`)) {
+			// COPY data: only its end, a line "\.", matters.
+			if k := bytes.Index(p, []byte("\n\\.")); k >= 0 {
+				p = p[k+1:]
+				continue
+			}
+			p = p[bytes.LastIndexByte(p, '\n')+1:]
+			if len(p) == 0 {
+				return
+			}
+		}
+		nl := bytes.IndexByte(p, '\n')
+		if nl < 0 {
+			t.addLine(p)
+			return
+		}
+		line := p[:nl]
+		var ends bool
+		if t.lineLen > 0 {
+			t.addLine(line)
+			line, ends = t.line, t.lastSig == ';'
+		} else {
+			ends = statementEnds(line)
+		}
+		t.endLine(line, ends)
+		t.line, t.lineLen, t.lastSig, t.lineCur, t.lineCurSet = t.line[:0], 0, 0, nil, false
+		p = p[nl+1:]
+	}
+}
+
+// addLine keeps the first bytes of a line that goes on, and its last byte
+// other than a space.
+func (t *SQLTracker) addLine(p []byte) {
+	if room := sqlMaxHead - len(t.line); room > 0 {
+		t.line = append(t.line, p[:min(len(p), room)]...)
+	}
+	t.lineLen += len(p)
+	if q := bytes.TrimRight(p, " \t\r"); len(q) > 0 {
+		t.lastSig = q[len(q)-1]
+	}
+}
+
+// endLine follows one line of the dump, of which head is the start; ends
+// tells whether the line ends a statement.
+func (t *SQLTracker) endLine(head []byte, ends bool) {
+	head = bytes.TrimRight(head, "\r")
+	switch t.mode {
+	case sqlCopy:
+		if string(head) == `\.` {
+			t.mode, t.cur = sqlNormal, nil
+		}
+		return
+	case sqlInsert:
+		if ends {
+			t.mode, t.cur = sqlNormal, nil
+		}
+		return
+	}
+	if t.inCrt {
+		if len(t.create) < sqlMaxCreate {
+			t.create = append(append(t.create, '\n'), head...)
+		}
+		if ends {
+			t.inCrt = false
+			t.addTable(t.create)
+		}
+		return
+	}
+	switch sqlStatement(head) {
+	case "CREATE":
+		if !createTable(head) {
+			return
+		}
+		t.create = append(t.create[:0], head...)
+		if ends {
+			t.addTable(t.create)
+		} else {
+			t.inCrt = true
+		}
+	case "INSERT":
+		if !ends {
+			// The statement goes on past this line: the blocks that
+			// start in it are told its columns.
+			if cur, _, ok := t.insertHeader(head); ok {
+				t.mode, t.cur = sqlInsert, cur
+			}
+		}
+	case "COPY":
+		if cur, ok := t.copyHeader(head); ok {
+			t.mode, t.cur = sqlCopy, cur
+		}
+	case "SET":
+		if bytes.Contains(head, []byte("standard_conforming_strings")) {
+			t.escapes = bytes.HasSuffix(head, []byte("off;"))
+		}
+	}
+}
+
+// addTable records the columns of a CREATE TABLE statement.
+func (t *SQLTracker) addTable(stmt []byte) {
+	names, cols, ok := parseCreateTable(stmt)
+	if !ok || len(t.tables) >= sqlMaxTables {
+		return
+	}
+	if t.shared {
+		t.tables = maps.Clone(t.tables)
+		t.shared = false
+	}
+	for _, n := range names {
+		t.tables[n] = cols
+	}
+}
+
+// lookupTable returns the columns of a table named by names (qualified
+// first).
+func lookupTable(tables map[string]*sqlCols, names []string) *sqlCols {
+	for _, n := range names {
+		if c, ok := tables[n]; ok {
+			return c
+		}
+	}
+	return nil
+}
+
+// insertHeader reads "INSERT ... INTO table [(cols)] VALUES" at the start
+// of line and returns the columns of the rows and where they start. ok is
+// false for an INSERT without rows (INSERT ... SELECT) or a table unknown.
+func (t *SQLTracker) insertHeader(line []byte) (*sqlCols, int, bool) {
+	return insertHeader(line, t.tables, nil)
+}
+
+func insertHeader(line []byte, tables, local map[string]*sqlCols) (*sqlCols, int, bool) {
+	p := skipWord(line, 0) // INSERT or REPLACE
+	for range 4 {          // LOW_PRIORITY, IGNORE, INTO
+		p = skipSpace(line, p)
+		w := skipWord(line, p)
+		if w == p {
+			return nil, 0, false
+		}
+		into := equalFoldASCII(line[p:w], "into")
+		p = w
+		if into {
+			break
+		}
+	}
+	p = skipSpace(line, p)
+	names, p, ok := tableName(line, p)
+	if !ok {
+		return nil, 0, false
+	}
+	p = skipSpace(line, p)
+	var cols *sqlCols
+	if p < len(line) && line[p] == '(' {
+		cols, p, ok = columnList(line, p, peopleTable(names))
+		if !ok {
+			return nil, 0, false
+		}
+		p = skipSpace(line, p)
+	} else {
+		cols = lookupTable(local, names)
+		if cols == nil {
+			cols = lookupTable(tables, names)
+		}
+		if cols == nil {
+			return nil, 0, false
+		}
+	}
+	w := skipWord(line, p)
+	if !equalFoldASCII(line[p:w], "values") && !equalFoldASCII(line[p:w], "value") {
+		return nil, 0, false
+	}
+	return cols, skipSpace(line, w), true
+}
+
+// copyHeader reads "COPY table [(cols)] FROM stdin;".
+func (t *SQLTracker) copyHeader(line []byte) (*sqlCols, bool) {
+	return copyHeader(line, t.tables, nil)
+}
+
+func copyHeader(line []byte, tables, local map[string]*sqlCols) (*sqlCols, bool) {
+	if !bytes.HasSuffix(line, []byte("FROM stdin;")) {
+		return nil, false
+	}
+	p := skipSpace(line, len("COPY"))
+	names, p, ok := tableName(line, p)
+	if !ok {
+		return nil, false
+	}
+	p = skipSpace(line, p)
+	if p < len(line) && line[p] == '(' {
+		cols, _, ok := columnList(line, p, peopleTable(names))
+		return cols, ok
+	}
+	cols := lookupTable(local, names)
+	if cols == nil {
+		cols = lookupTable(tables, names)
+	}
+	return cols, true
+}
+
+// sqlStatement returns the first word of a line if it starts a statement
+// of interest ("CREATE", "INSERT" (also for REPLACE), "COPY", "SET").
+func sqlStatement(line []byte) string {
+	if len(line) < 4 {
+		return ""
+	}
+	switch line[0] | 0x20 {
+	case 'c':
+		switch {
+		case hasPrefixFold(line, "create "):
+			return "CREATE"
+		case bytes.HasPrefix(line, []byte("COPY ")):
+			return "COPY"
+		}
+	case 'i':
+		if hasPrefixFold(line, "insert ") {
+			return "INSERT"
+		}
+	case 'r':
+		if hasPrefixFold(line, "replace ") {
+			return "INSERT"
+		}
+	case 's':
+		if hasPrefixFold(line, "set ") {
+			return "SET"
+		}
+	}
+	return ""
+}
+
+// createTable reports whether a CREATE statement creates a table.
+func createTable(line []byte) bool {
+	p := len("CREATE")
+	for range 4 { // OR REPLACE, TEMPORARY, UNLOGGED, GLOBAL
+		p = skipSpace(line, p)
+		w := skipWord(line, p)
+		if w == p {
+			return false
+		}
+		if equalFoldASCII(line[p:w], "table") {
+			return true
+		}
+		p = w
+	}
+	return false
+}
+
+// statementEnds reports whether a line ends a statement: its last byte
+// other than spaces is ';'.
+func statementEnds(line []byte) bool {
+	line = bytes.TrimRight(line, " \t\r")
+	return len(line) > 0 && line[len(line)-1] == ';'
+}
+
+func skipSpace(b []byte, p int) int {
+	for p < len(b) && (b[p] == ' ' || b[p] == '\t' || b[p] == '\n' || b[p] == '\r') {
+		p++
+	}
+	return p
+}
+
+func skipWord(b []byte, p int) int {
+	for p < len(b) && (isAlnum[b[p]] || b[p] == '_') {
+		p++
+	}
+	return p
+}
+
+// identifier reads one SQL identifier at p: bare, `quoted`, "quoted" or
+// [quoted]. It returns the name without quotes.
+func identifier(b []byte, p int) ([]byte, int, bool) {
+	if p >= len(b) {
+		return nil, p, false
+	}
+	var closing byte
+	switch b[p] {
+	case '`':
+		closing = '`'
+	case '"':
+		closing = '"'
+	case '[':
+		closing = ']'
+	default:
+		e := p
+		for e < len(b) && (isAlnum[b[e]] || b[e] == '_' || b[e] == '$' || b[e] >= 0x80) {
+			e++
+		}
+		return b[p:e], e, e > p
+	}
+	e := bytes.IndexByte(b[p+1:], closing)
+	if e < 0 || e > 256 {
+		return nil, p, false
+	}
+	return b[p+1 : p+1+e], p + 2 + e, true
+}
+
+// tableName reads a table name, maybe qualified (schema.table), and returns
+// the names to look it up by: the qualified name, then the last part, both
+// in lower case.
+func tableName(b []byte, p int) ([]string, int, bool) {
+	var parts [][]byte
+	for {
+		id, e, ok := identifier(b, p)
+		if !ok || len(id) == 0 {
+			return nil, p, false
+		}
+		parts = append(parts, id)
+		p = e
+		if p >= len(b) || b[p] != '.' || len(parts) == 3 {
+			break
+		}
+		p++
+	}
+	last := string(bytes.ToLower(parts[len(parts)-1]))
+	if len(parts) == 1 {
+		return []string{last}, p, true
+	}
+	return []string{string(bytes.ToLower(bytes.Join(parts, []byte(".")))), last}, p, true
+}
+
+// columnList reads "(a, `b`, "c")" at p, the columns of a table of people
+// or not.
+func columnList(b []byte, p int, people bool) (*sqlCols, int, bool) {
+	cols := &sqlCols{}
+	p++
+	for {
+		p = skipSpace(b, p)
+		id, e, ok := identifier(b, p)
+		if !ok {
+			return nil, p, false
+		}
+		cols.add(columnKind(id, people))
+		p = skipSpace(b, e)
+		if p >= len(b) {
+			return nil, p, false
+		}
+		switch b[p] {
+		case ',':
+			p++
+		case ')':
+			return cols, p + 1, true
+		default:
+			return nil, p, false
+		}
+	}
+}
+
+func (c *sqlCols) add(k fieldKind) {
+	c.kinds = append(c.kinds, k)
+	c.any = c.any || k != fieldNone
+}
+
+// peopleWords are words in the names of tables whose rows are people: a
+// column called just "name" is a person's name in them, and a product's,
+// a company's or a host's elsewhere.
+var peopleWords = []string{
+	"user", "customer", "client", "patient", "employee", "person", "people", "member", "contact",
+	"student", "staff", "account", "author", "owner", "subscriber", "applicant", "guest", "passenger",
+	"recipient", "sender", "doctor", "physician", "nurse", "teacher", "profile", "lead", "buyer",
+	"seller", "tenant", "resident", "driver", "visitor", "attendee", "participant", "volunteer",
+	"donor", "worker", "candidate", "guardian", "beneficiar", "holder", "signer", "signup",
+	"registrant", "traveler", "traveller", "agent", "representative",
+}
+
+// peopleTable reports whether a table's name says its rows are people.
+func peopleTable(names []string) bool {
+	if len(names) == 0 {
+		return false
+	}
+	n := names[len(names)-1]
+	for _, w := range peopleWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// columnKind is what a column's name says about its values: the kinds of
+// JSON keys and CSV headers, and fieldVersion. A column called just "name"
+// only holds people's names in a table of people.
+func columnKind(name []byte, people bool) fieldKind {
+	var buf [64]byte
+	if len(name) > 64 {
+		return fieldNone
+	}
+	norm := normalizeFieldName(buf[:0], name)
+	if norm == nil {
+		return fieldNone
+	}
+	if k := fieldName(norm); k == fieldGenericName && !people {
+		return fieldNone
+	} else if k != fieldNone {
+		return k
+	}
+	if bytes.HasSuffix(norm, []byte("version")) {
+		return fieldVersion
+	}
+	return fieldNone
+}
+
+// sqlConstraint are the words that start a table constraint, not a column,
+// in the body of a CREATE TABLE.
+var sqlConstraint = []string{"constraint", "check", "exclude", "like", "foreign", "fulltext", "spatial", "period"}
+
+// parseCreateTable reads the columns of a CREATE TABLE statement, and
+// returns the names of the table to record them under.
+func parseCreateTable(stmt []byte) ([]string, *sqlCols, bool) {
+	p := len("CREATE")
+	for {
+		p = skipSpace(stmt, p)
+		w := skipWord(stmt, p)
+		if w == p {
+			return nil, nil, false
+		}
+		table := equalFoldASCII(stmt[p:w], "table")
+		p = w
+		if table {
+			break
+		}
+	}
+	p = skipSpace(stmt, p)
+	if w := skipWord(stmt, p); equalFoldASCII(stmt[p:w], "if") {
+		for range 2 { // NOT EXISTS
+			p = skipWord(stmt, skipSpace(stmt, w))
+			w = p
+		}
+		p = skipSpace(stmt, p)
+	}
+	names, p, ok := tableName(stmt, p)
+	if !ok {
+		return nil, nil, false
+	}
+	people := peopleTable(names)
+	p = skipSpace(stmt, p)
+	if p >= len(stmt) || stmt[p] != '(' {
+		return nil, nil, false // CREATE TABLE ... AS, PARTITION OF
+	}
+	cols := &sqlCols{}
+	p++
+	for {
+		p = skipSpace(stmt, p)
+		if p >= len(stmt) {
+			return nil, nil, false
+		}
+		end, closed := definitionEnd(stmt, p)
+		if end < 0 {
+			return nil, nil, false
+		}
+		if def := stmt[p:end]; len(def) > 0 && !tableConstraint(def) {
+			id, _, ok := identifier(def, 0)
+			if !ok {
+				return nil, nil, false
+			}
+			cols.add(columnKind(id, people))
+		}
+		p = end + 1
+		if closed {
+			return names, cols, len(cols.kinds) > 0
+		}
+	}
+}
+
+// definitionEnd returns the end of the column or constraint definition at
+// p (its ',' or the table's closing ')'), and whether it closes the table.
+func definitionEnd(b []byte, p int) (int, bool) {
+	depth := 0
+	for k := p; k < len(b); k++ {
+		switch c := b[k]; c {
+		case '(':
+			depth++
+		case ')':
+			if depth == 0 {
+				return k, true
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				return k, false
+			}
+		case '\'', '"', '`':
+			e := bytes.IndexByte(b[k+1:], c)
+			if e < 0 {
+				return -1, false
+			}
+			k += e + 1
+		}
+	}
+	return -1, false
+}
+
+// tableConstraint reports whether a definition in a CREATE TABLE body is a
+// constraint or an index rather than a column.
+func tableConstraint(def []byte) bool {
+	w := skipWord(def, 0)
+	word := def[:w]
+	for _, c := range sqlConstraint {
+		if equalFoldASCII(word, c) {
+			return true
+		}
+	}
+	rest := skipSpace(def, w)
+	switch {
+	case equalFoldASCII(word, "primary") || equalFoldASCII(word, "unique"):
+		return hasPrefixFold(def[rest:], "key") || hasPrefixFold(def[rest:], "index") || rest < len(def) && def[rest] == '('
+	case equalFoldASCII(word, "key") || equalFoldASCII(word, "index"):
+		// KEY `idx` (`a`), INDEX idx (a): not a column "key text".
+		return rest > w && rest < len(def) && (def[rest] == '`' || def[rest] == '(' ||
+			bytes.Contains(def[rest:], []byte(" (")))
+	}
+	return false
+}
+
+// sqlColumns reports the values of an SQL dump's columns in the block,
+// following the statements from the context the block starts in.
+func (s *Scanner) sqlColumns() {
+	c := s.cols.sql
+	b := s.b
+	w := sqlWorker{s: s, ctx: c, mode: c.mode, cur: c.cur, escapes: c.escapes, budget: 4*len(b) + sqlMaxRow}
+	if c.create != nil {
+		w.create = slices.Clone(c.create)
+		w.inCrt = true
+	}
+	p := 0
+	if c.midLine {
+		nl := bytes.IndexByte(b, '\n')
+		if nl < 0 {
+			nl = len(b)
+		}
+		if w.mode == sqlInsert {
+			p = w.line(0, nl)
+		} else {
+			p = nl + 1
+		}
+	}
+	for p < len(b) {
+		end := len(b)
+		if nl := bytes.IndexByte(b[p:], '\n'); nl >= 0 {
+			end = p + nl
+		}
+		p = w.line(p, end)
+	}
+	if len(w.notIP) > 0 {
+		w.dropVersionIPs()
+	}
+}
+
+// sqlWorker is a Scanner's state while it follows the statements of a
+// block.
+type sqlWorker struct {
+	s       *Scanner
+	ctx     *sqlContext
+	local   map[string]*sqlCols // tables created in the block
+	mode    sqlMode
+	cur     *sqlCols
+	escapes bool
+	inCrt   bool
+	create  []byte
+	notIP   [][2]int // values of version columns, in order
+	// budget is how many more bytes rows that turn out misread may
+	// cost before the block gives up on finding rows again.
+	budget int
+}
+
+// line follows the line b[p:end] and returns where the next line to
+// follow starts.
+func (w *sqlWorker) line(p, end int) int {
+	b := w.s.b
+	line := bytes.TrimRight(b[p:end], "\r")
+	next := end + 1
+	switch w.mode {
+	case sqlCopy:
+		if string(line) == `\.` {
+			w.mode, w.cur = sqlNormal, nil
+		} else if w.cur != nil && w.cur.any {
+			w.copyRow(p, p+len(line))
+		}
+		return next
+	case sqlInsert:
+		if w.cur.any {
+			return w.rows(p, end, true)
+		}
+		if statementEnds(line) {
+			w.mode, w.cur = sqlNormal, nil
+		}
+		return next
+	}
+	if w.inCrt {
+		if len(w.create) < sqlMaxCreate {
+			w.create = append(append(w.create, '\n'), line...)
+		}
+		if statementEnds(line) {
+			w.inCrt = false
+			w.addTable(w.create)
+		}
+		return next
+	}
+	switch sqlStatement(line) {
+	case "CREATE":
+		if !createTable(line) {
+			return next
+		}
+		if statementEnds(line) {
+			w.addTable(line)
+		} else {
+			w.inCrt = true
+			w.create = append(w.create[:0], line...)
+		}
+	case "INSERT":
+		// The header is on the line; the rows may go on over many.
+		cur, v, ok := insertHeader(b[p:end], w.ctx.tables, w.local)
+		if !ok {
+			return next
+		}
+		w.mode, w.cur = sqlInsert, cur
+		if cur.any {
+			return w.rows(p+v, end, false)
+		}
+		if statementEnds(line) {
+			w.mode, w.cur = sqlNormal, nil
+		}
+	case "COPY":
+		if cur, ok := copyHeader(line, w.ctx.tables, w.local); ok {
+			w.mode, w.cur = sqlCopy, cur
+		}
+	case "SET":
+		if bytes.Contains(line, []byte("standard_conforming_strings")) {
+			w.escapes = bytes.HasSuffix(line, []byte("off;"))
+		}
+	}
+	return next
+}
+
+// rows reports the rows of the INSERT statement from p, on the line that
+// ends at end and maybe the next ones, and returns where the next line to
+// follow starts.
+func (w *sqlWorker) rows(p, end int, resync bool) int {
+	b := w.s.b
+	q, done := w.sqlRows(p, end, resync)
+	if done {
+		w.mode, w.cur = sqlNormal, nil
+		return lineAfter(b, q)
+	}
+	if q >= len(b) {
+		return len(b)
+	}
+	// Stopped inside the statement: the line it stopped on says whether
+	// the statement goes on.
+	ls := bytes.LastIndexByte(b[:max(q, p+1)-1], '\n') + 1
+	le := len(b)
+	if nl := bytes.IndexByte(b[ls:], '\n'); nl >= 0 {
+		le = ls + nl
+	}
+	if statementEnds(b[ls:le]) {
+		w.mode, w.cur = sqlNormal, nil
+	}
+	return le + 1
+}
+
+// lineAfter returns the start of the line after the one q is on (q itself
+// when it starts a line).
+func lineAfter(b []byte, q int) int {
+	if q > 0 && q <= len(b) && b[q-1] == '\n' {
+		return q
+	}
+	nl := bytes.IndexByte(b[q:], '\n')
+	if nl < 0 {
+		return len(b)
+	}
+	return q + nl + 1
+}
+
+func (w *sqlWorker) addTable(stmt []byte) {
+	names, cols, ok := parseCreateTable(stmt)
+	if !ok {
+		return
+	}
+	if w.local == nil {
+		w.local = map[string]*sqlCols{}
+	}
+	for _, n := range names {
+		w.local[n] = cols
+	}
+}
+
+// copyRow reports the values of one row of COPY data, b[p:end]: fields
+// apart by tabs, \N for NULL.
+func (w *sqlWorker) copyRow(p, end int) {
+	b := w.s.b
+	kinds := w.cur.kinds
+	for _, k := range kinds {
+		e := bytes.IndexByte(b[p:end], '\t')
+		if e < 0 {
+			e = end
+		} else {
+			e += p
+		}
+		if k != fieldNone && !(e-p == 2 && b[p] == '\\' && b[p+1] == 'N') {
+			w.value(k, p, e)
+		}
+		if e == end {
+			break
+		}
+		p = e + 1
+	}
+}
+
+// value reports the value b[vs:ve] of a column of kind k.
+func (w *sqlWorker) value(k fieldKind, vs, ve int) {
+	s := w.s
+	switch k {
+	case fieldVersion:
+		w.notIP = append(w.notIP, [2]int{vs, ve})
+		return
+	case fieldHealth, fieldHealthCue:
+		s.hits = append(s.hits, hit{start: vs, end: vs, kind: kwCue})
+	}
+	s.fieldValue(k, vs, ve)
+}
+
+// dropVersionIPs removes the IPv4 matches inside values of version
+// columns.
+func (w *sqlWorker) dropVersionIPs() {
+	s := w.s
+	rule := s.e.det[dIPv4]
+	spans := w.notIP
+	if rule == detNone {
+		return
+	}
+	s.matches = slices.DeleteFunc(s.matches, func(m Match) bool {
+		if m.Rule != rule {
+			return false
+		}
+		i, found := slices.BinarySearchFunc(spans, m.Start, func(sp [2]int, x int) int {
+			switch {
+			case sp[1] <= x:
+				return -1
+			case sp[0] > x:
+				return 1
+			}
+			return 0
+		})
+		return found && spans[i][0] <= m.Start && m.End <= spans[i][1]
+	})
+}
+
+// sqlRows reports the values of the rows of an INSERT statement from p,
+// "(v, v, ...), (...);". With resync, p is not known to start a row: the
+// first row is looked for (a '(' after "),", or at p when it starts a
+// line). Every row must have as many values as the statement has columns,
+// or it is dropped and the next one looked for on the line of its start.
+// sqlRows returns where it stopped and whether that is the statement's
+// end; end is the end of the line p is on (-1: not known yet).
+func (w *sqlWorker) sqlRows(p, end int, resync bool) (int, bool) {
+	s := w.s
+	b := s.b
+	for {
+		if resync {
+			if p = rowStart(b, p, end); p < 0 {
+				return end, false
+			}
+		} else {
+			p = skipSpace(b, p) // VALUES, then the rows on the next lines
+		}
+		if p >= len(b) || b[p] != '(' {
+			return p, false
+		}
+		nm, nh, nn := len(s.matches), len(s.hits), len(w.notIP)
+		undo := func() { s.matches, s.hits, w.notIP = s.matches[:nm], s.hits[:nh], w.notIP[:nn] }
+		q, ok := w.sqlRow(p, w.escapes)
+		if !ok && q < len(b) {
+			// A row misread: try the other way of escaping strings
+			// before giving up on it.
+			undo()
+			if q2, ok2 := w.sqlRow(p, !w.escapes); ok2 {
+				w.escapes = !w.escapes
+				q, ok = q2, true
+			}
+		}
+		if !ok {
+			if q >= len(b) && !resync {
+				return len(b), false // a row cut by the end of the block
+			}
+			undo()
+			w.budget -= q - p
+			if w.budget < 0 {
+				return len(b), false
+			}
+			if end < p {
+				end = len(b)
+				if nl := bytes.IndexByte(b[p:], '\n'); nl >= 0 {
+					end = p + nl
+				}
+			}
+			resync = true
+			if p++; p >= end {
+				return end, false
+			}
+			continue
+		}
+		// After a row: "," and the next, or ';' at the end.
+		q = skipSpace(b, q)
+		if q >= len(b) {
+			return q, false
+		}
+		switch b[q] {
+		case ',':
+			q = skipSpace(b, q+1)
+			if q >= len(b) || b[q] != '(' {
+				return q, false
+			}
+			p, resync = q, false
+			end = -1 // found when needed: rows are many on a line
+		case ';':
+			return q + 1, true
+		default:
+			return q, true // ON DUPLICATE KEY UPDATE, RETURNING ...
+		}
+	}
+}
+
+// rowStart finds the next start of a row in b[p:end]: a '(' after ")," (in
+// mysqldump's rows, "),("), or the first '(' of a line that p starts.
+func rowStart(b []byte, p, end int) int {
+	if p == 0 || b[p-1] == '\n' {
+		if q := skipSpace(b[:end], p); q < end && b[q] == '(' {
+			return q
+		}
+	}
+	for p < end {
+		k := bytes.Index(b[p:end], []byte("),"))
+		if k < 0 {
+			return -1
+		}
+		q := skipSpace(b[:end], p+k+2)
+		if q < end && b[q] == '(' {
+			return q
+		}
+		p += k + 2
+	}
+	return -1
+}
+
+// sqlRow parses the row "(v, ...)" at p and reports the values of the
+// columns of interest. It returns the position after the row and whether
+// the row was read whole with the right number of values. A row cut by
+// the end of the block returns len(b) and false.
+func (w *sqlWorker) sqlRow(p int, escapes bool) (int, bool) {
+	b := w.s.b
+	kinds := w.cur.kinds
+	n := len(b)
+	limit := min(n, p+sqlMaxRow)
+	col := 0
+	p++
+	for {
+		p = skipSpace(b, p)
+		if p >= n {
+			return n, false
+		}
+		// One value: a string, or a token (a number, NULL, a function
+		// call, E'...', X'...', _binary '...', '...'::type) up to ','
+		// or ')' outside parentheses and strings.
+		vs, ve := -1, -1
+		depth := 0
+	value:
+		for p < n {
+			if p >= limit {
+				return p, false
+			}
+			switch c := b[p]; c {
+			case '\'':
+				e, ok := stringEnd(b, p, limit, escapes)
+				if !ok {
+					return e, false
+				}
+				if vs < 0 {
+					vs, ve = p+1, e
+				}
+				p = e + 1
+			case '(':
+				depth++
+				p++
+			case ')':
+				if depth == 0 {
+					break value
+				}
+				depth--
+				p++
+			case ',':
+				if depth == 0 {
+					break value
+				}
+				p++
+			case ';', '\n':
+				if depth == 0 {
+					return p, false // no row: a misread
+				}
+				p++
+			default:
+				t := p
+				for t < n && (isAlnum[b[t]] || b[t] == '.' || b[t] == '-' || b[t] == '+' || b[t] == '_') {
+					t++
+				}
+				if t == p {
+					p++
+					continue
+				}
+				if vs < 0 && depth == 0 {
+					switch {
+					case t < n && b[t] == '\'':
+						// E'...', X'...': the string is the value.
+					case t+1 < n && b[t] == ' ' && b[t+1] == '\'' && b[p] == '_':
+						t++ // _binary '...', _utf8mb4 '...'
+					default:
+						vs, ve = p, t // 42, NULL, 2025550143
+					}
+				}
+				p = t
+			}
+		}
+		if p >= n {
+			return n, false
+		}
+		if col >= len(kinds) {
+			return p, false
+		}
+		if k := kinds[col]; k != fieldNone && vs >= 0 && ve > vs {
+			w.value(k, vs, ve)
+		}
+		col++
+		if b[p] == ')' {
+			return p + 1, col == len(kinds)
+		}
+		p++ // ','
+	}
+}
+
+// stringEnd returns the position of the quote that ends the string
+// starting at the quote q: a quote not doubled (”) and, with escapes, not
+// after an odd number of backslashes. It looks no further than limit; a
+// string not ended there returns limit and false.
+func stringEnd(b []byte, q, limit int, escapes bool) (int, bool) {
+	p := q + 1
+	for p < limit {
+		e := bytes.IndexByte(b[p:limit], '\'')
+		if e < 0 {
+			break
+		}
+		e += p
+		if escapes {
+			k := e
+			for k > q+1 && b[k-1] == '\\' {
+				k--
+			}
+			if (e-k)%2 == 1 {
+				p = e + 1
+				continue
+			}
+		}
+		if e+1 < len(b) && b[e+1] == '\'' {
+			p = e + 2
+			continue
+		}
+		return e, true
+	}
+	return limit, false
+}

@@ -1,0 +1,349 @@
+package detect
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// dumpFound scans a whole dump as one block, with the context a tracker
+// gives the block at its start.
+func dumpFound(e *Engine, dump string) []string {
+	tr := NewSQLTracker([]byte(dump))
+	cols := tr.Columns(false)
+	tr.Feed([]byte(dump))
+	return found(e, dump, cols)
+}
+
+const mysqlPatients = "-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)\n" +
+	"/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n" +
+	"DROP TABLE IF EXISTS `patients`;\n" +
+	"CREATE TABLE `patients` (\n" +
+	"  `id` int NOT NULL AUTO_INCREMENT,\n" +
+	"  `first_name` varchar(64) DEFAULT NULL,\n" +
+	"  `diagnosis` varchar(255) DEFAULT NULL,\n" +
+	"  `ssn` char(9) DEFAULT NULL,\n" +
+	"  `notes` text,\n" +
+	"  `status` enum('healthy','ill') DEFAULT 'healthy',\n" +
+	"  PRIMARY KEY (`id`),\n" +
+	"  KEY `idx_name` (`first_name`)\n" +
+	") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n" +
+	"\n--\n-- Dumping data for table `patients`\n--\n\n" +
+	"LOCK TABLES `patients` WRITE;\n"
+
+const pgHead = "--\n-- PostgreSQL database dump\n--\n\nSET standard_conforming_strings = on;\n\n"
+
+const pgPatients = "CREATE TABLE public.patients (\n" +
+	"    id integer NOT NULL,\n" +
+	"    first_name text,\n" +
+	"    diagnosis text,\n" +
+	"    ssn character(9),\n" +
+	"    notes text,\n" +
+	"    status text\n" +
+	");\n\n"
+
+func TestSQLDumpColumns(t *testing.T) {
+	e := allBuiltins(t)
+	tests := []struct {
+		name string
+		dump string
+		want []string // rule=exact span; nil means nothing may be found
+	}{
+		{"mysqldump extended insert", mysqlPatients +
+			"INSERT INTO `patients` VALUES (1,'Maria','high blood pressure','536228741','follow-up','healthy'),(2,'Tomasz','seasonal allergies',NULL,NULL,'ill');\n",
+			[]string{"person_name_field=Maria", "health_field=high blood pressure", "us_ssn=536228741",
+				"person_name_field=Tomasz", "health_condition=allergies"}},
+		{"mysqldump complete insert, columns in another order", mysqlPatients +
+			"INSERT INTO `patients` (`id`, `ssn`, `diagnosis`) VALUES (1,'536228741','high blood pressure'),(2,'412667309','gout');\n",
+			[]string{"us_ssn=536228741", "health_field=high blood pressure", "us_ssn=412667309", "health_field=gout"}},
+		{"mysqldump escapes", mysqlPatients +
+			"INSERT INTO `patients` VALUES (1,'O\\'Brien','x','536228741','C:\\\\dir\\\\),(\\'',NULL),(2,'Ann','chronic back pain',NULL,'said \\\"no\\\"\\n','ill');\n",
+			[]string{"person_name_field=O\\'Brien", "health_field=x", "us_ssn=536228741",
+				"person_name_field=Ann", "health_field=chronic back pain"}},
+		{"mysqldump replace and insert ignore", mysqlPatients +
+			"REPLACE INTO `patients` VALUES (1,'Maria','asthma',NULL,NULL,'ill');\n" +
+			"INSERT IGNORE INTO `patients` VALUES (2,'Ann','lupus',NULL,NULL,'ill');\n",
+			[]string{"person_name_field=Maria", "health_condition=asthma", "person_name_field=Ann", "health_condition=lupus"}},
+		{"pg_dump COPY", pgHead + pgPatients +
+			"COPY public.patients (id, first_name, diagnosis, ssn, notes, status) FROM stdin;\n" +
+			"1\tMaria\thigh blood pressure\t536228741\tcalled\\ttwice\thealthy\n" +
+			"2\tTomasz\t\\N\t\\N\t\\N\till\n" +
+			"\\.\n",
+			[]string{"person_name_field=Maria", "health_field=high blood pressure", "us_ssn=536228741", "person_name_field=Tomasz"}},
+		{"pg_dump COPY ends", pgHead + pgPatients +
+			"COPY public.patients (id, first_name, diagnosis, ssn, notes, status) FROM stdin;\n" +
+			"1\tMaria\thigh blood pressure\t536228741\tx\thealthy\n" +
+			"\\.\n\n" +
+			"COPY public.audit (id, tag) FROM stdin;\n" +
+			"1\tMaria Lopez\n" +
+			"\\.\n" +
+			"2\tSam Hill\t412667309\n",
+			[]string{"person_name_field=Maria", "health_field=high blood pressure", "us_ssn=536228741"}},
+		{"pg_dump --inserts, many rows per statement", pgHead + pgPatients +
+			"INSERT INTO public.patients VALUES\n" +
+			"\t(1, 'Maria', 'high blood pressure', '536228741', 'C:\\', 'healthy'),\n" +
+			"\t(2, 'Tomasz', 'migraine without aura', NULL, 'it''s ok', 'ill');\n",
+			[]string{"person_name_field=Maria", "health_field=high blood pressure", "us_ssn=536228741",
+				"person_name_field=Tomasz", "health_condition=migraine"}},
+		{"pg_dump --column-inserts", pgHead + pgPatients +
+			"INSERT INTO public.patients (id, first_name, diagnosis) VALUES (1, 'Maria', 'sumatriptan daily');\n",
+			[]string{"person_name_field=Maria", "health_field=sumatriptan daily"}},
+		{"pg string over lines", pgHead + pgPatients +
+			"INSERT INTO public.patients VALUES (1, 'Maria', 'high blood pressure', NULL, 'line one\nline two', 'ill');\n" +
+			"INSERT INTO public.patients VALUES (2, 'Ann', 'gout', NULL, NULL, 'ill');\n",
+			[]string{"person_name_field=Maria", "health_field=high blood pressure", "person_name_field=Ann", "health_field=gout"}},
+		{"sqlite3 .dump", "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n" +
+			"CREATE TABLE patients(id INTEGER PRIMARY KEY, name TEXT, dob TEXT, diagnosis TEXT, phone TEXT);\n" +
+			"INSERT INTO patients VALUES(1,'Maria Delgado','1984-03-12','asthma','2025550143');\n" +
+			"CREATE TABLE IF NOT EXISTS \"users\"(\"id\" INTEGER, \"password\" TEXT);\n" +
+			"INSERT INTO users VALUES(1,'Spr1ngfield!2024');\nCOMMIT;\n",
+			[]string{"person_name_field=Maria Delgado", "date_of_birth_field=1984-03-12", "health_condition=asthma",
+				"phone_number=2025550143", "credential_field=Spr1ngfield!2024"}},
+		{"quoted identifiers, schema", pgHead +
+			"CREATE TABLE \"Clinic\".\"Visits\" (\n    \"Id\" integer,\n    \"Medication\" text,\n    \"key\" text\n);\n" +
+			"INSERT INTO \"Clinic\".\"Visits\" VALUES (1, 'sumatriptan', 'k1');\n",
+			[]string{"health_field=sumatriptan"}},
+
+		// Hard negatives.
+		{"version column of dotted quads", mysqlPatients +
+			"CREATE TABLE `software` (\n  `id` int,\n  `version` varchar(32),\n  `os_version` varchar(32)\n);\n" +
+			"INSERT INTO `software` VALUES (1,'6.1.1.0','10.0.17.1'),(2,'2.4.1.12','5.7.44.1');\n", nil},
+		{"order ids failing Luhn, status healthy", mysqlPatients +
+			"CREATE TABLE `orders` (\n  `order_id` bigint,\n  `status` varchar(16)\n);\n" +
+			"INSERT INTO `orders` VALUES (4111111111111112,'healthy'),(5500000000000005,'healthy');\n", nil},
+		{"diagnosis_code_version", pgHead +
+			"CREATE TABLE public.codes (\n    id integer,\n    diagnosis_code_version text\n);\n" +
+			"COPY public.codes (id, diagnosis_code_version) FROM stdin;\n1\tICD-10-CM 2024\n\\.\n", nil},
+		{"ssn_audit count", mysqlPatients +
+			"CREATE TABLE `ssn_audit` (\n  `id` int,\n  `count` int\n);\n" +
+			"INSERT INTO `ssn_audit` VALUES (1,412667309),(2,536228741);\n", nil},
+		{"name column of products", mysqlPatients +
+			"CREATE TABLE `products` (\n  `id` int,\n  `name` varchar(64)\n);\n" +
+			"INSERT INTO `products` VALUES (1,'Acme Super Widget'),(2,'Blue Harbor Lamp');\n", nil},
+		{"name column of customers", pgHead +
+			"CREATE TABLE shop.customers (\n    id integer,\n    name text\n);\n" +
+			"COPY shop.customers (id, name) FROM stdin;\n1\tMaria Delgado\n2\tacme-bot\n\\.\n",
+			[]string{"person_name_field=Maria Delgado"}},
+		{"comments name tables", mysqlPatients + "--\n-- Dumping data for table `patients`\n--\n", nil},
+		{"no CREATE TABLE for the table", pgHead +
+			"INSERT INTO public.other VALUES (1, 'Maria', 'high blood pressure');\n", nil},
+		{"row with too few values", mysqlPatients +
+			"INSERT INTO `patients` VALUES (1,'Maria','high blood pressure');\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := dumpFound(e, tt.dump)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+			// Cut in two blocks at any line (inside a CREATE TABLE,
+			// a COPY block, an INSERT over many lines), the dump
+			// gives the same.
+			for k := range len(tt.dump) {
+				if k == 0 || tt.dump[k-1] != '\n' {
+					continue
+				}
+				tr := NewSQLTracker([]byte(tt.dump))
+				first := tr.Columns(false)
+				tr.Feed([]byte(tt.dump[:k]))
+				got := append(found(e, tt.dump[:k], first), found(e, tt.dump[k:], tr.Columns(false))...)
+				if !slices.Equal(got, tt.want) {
+					t.Fatalf("cut at %d (%q): got  %q\nwant %q", k, tt.dump[k:min(len(tt.dump), k+20)], got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// A block that starts inside a long INSERT line (the reader cuts a line
+// longer than a block) finds the rows after its start, and only whole ones
+// of the right table.
+func TestSQLDumpBlockInsideRow(t *testing.T) {
+	e := allBuiltins(t)
+	var sb strings.Builder
+	sb.WriteString(mysqlPatients)
+	sb.WriteString("INSERT INTO `patients` VALUES ")
+	for i := range 40 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString("(1,'Maria','high blood pressure','536228741','x),(\\'y','ill')")
+	}
+	sb.WriteString(";\nUNLOCK TABLES;\n")
+	dump := sb.String()
+	line := strings.Index(dump, "INSERT INTO")
+	for cut := line + 40; cut < len(dump)-40; cut += 7 {
+		tr := NewSQLTracker([]byte(dump))
+		tr.Feed([]byte(dump[:cut]))
+		block := dump[cut:]
+		got := found(e, block, tr.Columns(true))
+		// Every row that starts after the cut is found whole.
+		rows := strings.Count(block, "),(1,")
+		if strings.HasPrefix(block, "(1,") {
+			rows++
+		}
+		var want []string
+		for range rows {
+			want = append(want, "person_name_field=Maria", "health_field=high blood pressure", "us_ssn=536228741")
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("cut at %d (%q...): got %d findings, want %d\n%q", cut, block[:20], len(got), len(want), got)
+		}
+	}
+}
+
+// The tracker follows a dump fed in pieces of any size: after each piece
+// the context it gives is the one of the whole dump at that point.
+func TestSQLTrackerPieces(t *testing.T) {
+	dump := pgHead + pgPatients +
+		"COPY public.patients (id, first_name, diagnosis, ssn, notes, status) FROM stdin;\n" +
+		"1\tMaria\thigh blood pressure\t536228741\tx\thealthy\n" +
+		"\\.\n" +
+		"INSERT INTO public.patients VALUES\n\t(1, 'Maria', 'gout', NULL, NULL, 'ill'),\n" +
+		"\t(2, 'Ann', 'gout', NULL, NULL, 'ill');\n"
+	want := func(upTo int) (sqlMode, bool) {
+		tr := NewSQLTracker([]byte(dump))
+		tr.Feed([]byte(dump[:upTo]))
+		c := tr.Columns(false).sql
+		return c.mode, c.cur != nil && c.cur.any
+	}
+	for size := 1; size < 40; size++ {
+		tr := NewSQLTracker([]byte(dump))
+		for p := 0; p < len(dump); p += size {
+			end := min(len(dump), p+size)
+			tr.Feed([]byte(dump[p:end]))
+			if end == len(dump) || dump[end-1] != '\n' {
+				continue
+			}
+			c := tr.Columns(false).sql
+			m, any := want(end)
+			if c.mode != m || (c.cur != nil && c.cur.any) != any {
+				t.Fatalf("pieces of %d, after %d: mode %d, want %d", size, end, c.mode, m)
+			}
+		}
+		if len(tr.tables) != 2 { // public.patients, patients
+			t.Fatalf("pieces of %d: tables %v", size, tr.tables)
+		}
+	}
+}
+
+// benchDump returns about size bytes of mysqldump's patients rows in
+// extended INSERT lines of about 1 MB, or of pg_dump's COPY rows.
+func benchDump(pg bool, size int) []byte {
+	var b strings.Builder
+	if pg {
+		b.WriteString(pgHead + pgPatients + "COPY public.patients (id, first_name, diagnosis, ssn, notes, status) FROM stdin;\n")
+	} else {
+		b.WriteString(mysqlPatients)
+	}
+	for i := 0; b.Len() < size; {
+		if pg {
+			fmt.Fprintf(&b, "%d\tMaria\tgout\t%03d%02d%04d\tcalled twice\tok\n", i, 100+i%500, 10+i%90, 1000+i%9000)
+			i++
+			continue
+		}
+		b.WriteString("INSERT INTO `patients` VALUES ")
+		for start := b.Len(); b.Len()-start < 1<<20 && b.Len() < size; i++ {
+			if b.Len() > start {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "(%d,'Maria','gout','%03d%02d%04d','called twice','ok')", i, 100+i%500, 10+i%90, 1000+i%9000)
+		}
+		b.WriteString(";\n")
+	}
+	if pg {
+		b.WriteString("\\.\n")
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkSQLBlock scans a 512 KiB block of patient rows (every row has
+// three findings by its columns) with the dump's context and without it
+// (the same bytes as a plain log).
+//
+//	go test -run '^$' -bench SQLBlock ./scanners/detect/
+func BenchmarkSQLBlock(b *testing.B) {
+	e := allBuiltins(b)
+	for _, pg := range []bool{false, true} {
+		name := "mysql"
+		if pg {
+			name = "pgcopy"
+		}
+		data := benchDump(pg, 512<<10)
+		tr := NewSQLTracker(data)
+		ctx := tr.Columns(false)
+		tr.Feed(data)
+		for _, with := range []bool{true, false} {
+			cols, sub := ctx, "/dump"
+			if !with {
+				cols, sub = nil, "/plain"
+			}
+			b.Run(name+sub, func(b *testing.B) {
+				sc := e.NewScanner()
+				b.SetBytes(int64(len(data)))
+				n := 0
+				for b.Loop() {
+					n = len(sc.Scan(data, cols))
+				}
+				b.ReportMetric(float64(n), "matches")
+			})
+		}
+	}
+}
+
+// BenchmarkSQLTracker feeds 64 MB of a dump to a tracker in blocks of
+// 512 KiB, as the reader does: it is the part of the work done in order.
+//
+//	go test -run '^$' -bench SQLTracker ./scanners/detect/
+func BenchmarkSQLTracker(b *testing.B) {
+	for _, pg := range []bool{false, true} {
+		name := "mysql"
+		if pg {
+			name = "pgcopy"
+		}
+		data := benchDump(pg, 64<<20)
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				tr := NewSQLTracker(data)
+				for p := 0; p < len(data); p += 512 << 10 {
+					tr.Columns(p > 0 && data[p-1] != '\n')
+					tr.Feed(data[p:min(len(data), p+512<<10)])
+				}
+			}
+		})
+	}
+}
+
+// FuzzSQLDump checks that any input, scanned as a block of an SQL dump
+// that starts at a line or inside one, with any split of what the tracker
+// was fed before, gives matches sorted and in bounds, and does not panic.
+func FuzzSQLDump(f *testing.F) {
+	f.Add([]byte(mysqlPatients+"INSERT INTO `patients` VALUES (1,'Maria','asthma','536228741','x),(\\'','ill'),(2,'A','b',NULL,NULL,'c');\n"), 40)
+	f.Add([]byte(pgHead+pgPatients+"COPY public.patients (id, first_name, diagnosis, ssn, notes, status) FROM stdin;\n1\tMaria\tgout\t536228741\tx\ty\n\\.\n"), 100)
+	f.Add([]byte(pgHead+pgPatients+"INSERT INTO public.patients VALUES\n\t(1, 'Maria', 'gout', NULL, 'it''s', 'ill'),\n\t(2, 'A', 'b', NULL, NULL, 'c');\n"), 7)
+	f.Add([]byte("CREATE TABLE t (ssn text, diagnosis text);\nINSERT INTO t VALUES ('536228741', E'a\\'b'),((((;\n"), 3)
+	e := allBuiltins(f)
+	sc := e.NewScanner()
+	f.Fuzz(func(t *testing.T, data []byte, cut int) {
+		if cut < 0 || cut > len(data) {
+			cut = len(data) / 2
+		}
+		tr := NewSQLTracker(data)
+		tr.Feed(data[:cut])
+		block := data[cut:]
+		for _, mid := range []bool{false, true} {
+			ms := sc.Scan(block, tr.Columns(mid))
+			for i, m := range ms {
+				if m.Start < 0 || m.End > len(block) || m.Start >= m.End {
+					t.Fatalf("match %d out of bounds: %+v (len %d)", i, m, len(block))
+				}
+				if i > 0 && ms[i-1].Start > m.Start {
+					t.Fatalf("matches not sorted: %+v", ms)
+				}
+			}
+		}
+		tr.Feed(block)
+	})
+}
