@@ -495,7 +495,7 @@ func (s *Scanner) prefilter() {
 // resolve sorts the matches and keeps one match per occurrence: identical
 // spans keep the most severe rule, a span inside a longer one of the same
 // class is dropped, and weak matches give way to any overlapping match of
-// their class.
+// their class, which takes their confidence when it is higher.
 func (s *Scanner) resolve() {
 	m := s.matches
 	if len(m) == 0 {
@@ -539,11 +539,15 @@ func (s *Scanner) resolve() {
 			if rules[prev.Rule].Class != rules[cur.Rule].Class {
 				continue
 			}
+			// A weak match gives way, but its evidence (a field named
+			// for the class) stays with the match that replaces it.
 			switch {
 			case cur.weak:
 				drop = true
+				prev.Confidence = max(prev.Confidence, cur.Confidence)
 			case prev.weak:
 				prev.Rule = -1 // removed below
+				cur.Confidence = max(cur.Confidence, prev.Confidence)
 			case cur.End <= prev.End:
 				drop = true // inside prev
 			}

@@ -88,7 +88,7 @@ func TestSQLDumpColumns(t *testing.T) {
 				"person_name_field=Tomasz", "health_condition=migraine"}},
 		{"pg_dump --column-inserts", pgHead + pgPatients +
 			"INSERT INTO public.patients (id, first_name, diagnosis) VALUES (1, 'Maria', 'sumatriptan daily');\n",
-			[]string{"person_name_field=Maria", "health_field=sumatriptan daily"}},
+			[]string{"person_name_field=Maria", "health_medication=sumatriptan"}},
 		{"pg string over lines", pgHead + pgPatients +
 			"INSERT INTO public.patients VALUES (1, 'Maria', 'high blood pressure', NULL, 'line one\nline two', 'ill');\n" +
 			"INSERT INTO public.patients VALUES (2, 'Ann', 'gout', NULL, NULL, 'ill');\n",
@@ -103,7 +103,7 @@ func TestSQLDumpColumns(t *testing.T) {
 		{"quoted identifiers, schema", pgHead +
 			"CREATE TABLE \"Clinic\".\"Visits\" (\n    \"Id\" integer,\n    \"Medication\" text,\n    \"key\" text\n);\n" +
 			"INSERT INTO \"Clinic\".\"Visits\" VALUES (1, 'sumatriptan', 'k1');\n",
-			[]string{"health_field=sumatriptan"}},
+			[]string{"health_medication=sumatriptan"}},
 
 		// Hard negatives.
 		{"version column of dotted quads", mysqlPatients +
