@@ -139,7 +139,7 @@ func TestAuditVerifyListsUnfinishedActions(t *testing.T) {
 	}
 	code, out, errs := runCLI(t, "", "--config", policy, "audit", "verify")
 	if code != exitOK || !strings.Contains(out, "7 entries, chain intact") ||
-		!strings.Contains(out, "1 actions started but not recorded as finished") ||
+		!strings.Contains(out, "1 action started but not recorded as finished") ||
 		!strings.Contains(out, "  seq 5 delete web /logs/app.log at ") || strings.Contains(out, "b.log") {
 		t.Errorf("verify: exit %d\n%s\n%s", code, out, errs)
 	}

@@ -110,10 +110,10 @@ func TestAuditVerifySettledByALaterRun(t *testing.T) {
 		t.Fatalf("audit verify: exit %d\n%s\n%s", code, out, errs)
 	}
 	for _, want := range []string{
-		"1 actions started but not recorded as finished",
+		"1 action started but not recorded as finished",
 		fmt.Sprintf("  seq %d delete exports s3://b/other.log at ", other.Seq()),
 		"; may have deleted versions w1\n",
-		"1 actions of stopped runs settled by a later run",
+		"1 action of stopped runs settled by a later run",
 		fmt.Sprintf("  seq %d delete exports s3://b/report\\!2026-11.log at ", killed.Seq()),
 		fmt.Sprintf(": settled by a later run (seq %d); versions deleted by a later run: v2; gone before a later run listed them: v1\n", later.Seq()+2),
 	} {

@@ -39,7 +39,7 @@ enforcement:
 		summary   string
 		errs      []string // each said once
 	}{
-		{"no such bucket", "purge", false, "\n1 files: 1 keep (1 location could not be read)\n", []string{"NoSuchBucket"}},
+		{"no such bucket", "purge", false, "\n1 file: 1 keep (1 location could not be read)\n", []string{"NoSuchBucket"}},
 		{"no such bucket", "redact", false, "\n0 files (1 location could not be read)\n", []string{"NoSuchBucket"}},
 		{"listing refused", "purge", true, "\n0 files (2 locations could not be read)\n", []string{"listing s3://nosuchbucket/logs/", "listing s3://plan/app/"}},
 		{"listing refused", "redact", true, "\n0 files (2 locations could not be read)\n", []string{"listing s3://nosuchbucket/logs/", "listing s3://plan/app/"}},

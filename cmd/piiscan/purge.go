@@ -194,7 +194,7 @@ func printPlan(w io.Writer, cfg *config.Config, p *retention.Plan, enforce bool)
 	for _, a := range order {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 	}
-	summary := fmt.Sprintf("%d files", len(p.Items))
+	summary := fmt.Sprintf("%d %s", len(p.Items), plural(len(p.Items), "file", "files"))
 	if len(parts) > 0 {
 		summary += ": " + strings.Join(parts, ", ")
 	}
@@ -364,13 +364,13 @@ named), 2 for a wrong key, a bad --head or a log that cannot be read.`,
 				fmt.Fprintf(w, "note: %s\n", report.Safe(n))
 			}
 			if len(res.Unresolved) > 0 {
-				fmt.Fprintf(w, "%d actions started but not recorded as finished (a run stopped between the action and its result; look at each path):\n", len(res.Unresolved))
+				fmt.Fprintf(w, "%d %s started but not recorded as finished (a run stopped between the action and its result; look at each path):\n", len(res.Unresolved), plural(len(res.Unresolved), "action", "actions"))
 				for _, e := range res.Unresolved {
 					fmt.Fprintf(w, "  seq %d %s %s %s at %s%s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(source.EscapeName(e.Path)), e.Time.UTC().Format(time.RFC3339), plannedVersions(e))
 				}
 			}
 			if len(res.Settled) > 0 {
-				fmt.Fprintf(w, "%d actions of stopped runs settled by a later run (which did the same action on the same path, and accounts for every version planned):\n", len(res.Settled))
+				fmt.Fprintf(w, "%d %s of stopped runs settled by a later run (which did the same action on the same path, and accounts for every version planned):\n", len(res.Settled), plural(len(res.Settled), "action", "actions"))
 				for _, st := range res.Settled {
 					e := st.Intent
 					fmt.Fprintf(w, "  seq %d %s %s %s at %s: settled by a later run (seq %d)%s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(source.EscapeName(e.Path)), e.Time.UTC().Format(time.RFC3339), st.By, settledVersions(st))

@@ -81,7 +81,7 @@ func execute(cmd *cobra.Command, cfg *config.Config, s *scanSetup, plan *retenti
 		}
 	}
 	if failed > 0 || len(plan.Problems) > 0 {
-		return &exitError{code: exitUnreadable, err: fmt.Errorf("%d actions failed, %d paths could not be examined", failed, len(plan.Problems))}
+		return &exitError{code: exitUnreadable, err: fmt.Errorf("%d %s failed, %d %s could not be examined", failed, plural(failed, "action", "actions"), len(plan.Problems), plural(len(plan.Problems), "path", "paths"))}
 	}
 	return nil
 }

@@ -148,7 +148,7 @@ func TestPlanSummaryNamesEveryAction(t *testing.T) {
 	dir := t.TempDir()
 	policy := safetyTree(t, dir, map[string]string{"logs/app.log.1": "login alice@example.com\n"})
 	code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=alice@example.com")
-	if code != exitOK || !strings.Contains(out, "1 files: 1 erase\n") {
+	if code != exitOK || !strings.Contains(out, "1 file: 1 erase\n") {
 		t.Errorf("exit %d\n%s\n%s", code, out, errs)
 	}
 }
