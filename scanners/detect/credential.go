@@ -85,64 +85,69 @@ var metaWords = map[string]bool{
 // "pas", "pw", "sec", "tok", "cre" or "key" in any case.
 func mayHoldSecretWord(name []byte) bool {
 	for k := 0; k+1 < len(name); k++ {
-		c, d := name[k]|0x20, name[k+1]|0x20
-		switch {
-		case c == 'p' && d == 'w':
+		second := stemSecond[name[k]]
+		if second == 0 {
+			continue
+		}
+		first, d := name[k]|0x20, name[k+1]|0x20
+		if first == 'p' && d == 'w' {
 			return true
-		case k+2 >= len(name):
-		case c == 'p' && d == 'a' && name[k+2]|0x20 == 's',
-			c == 's' && d == 'e' && name[k+2]|0x20 == 'c',
-			c == 't' && d == 'o' && name[k+2]|0x20 == 'k',
-			c == 'c' && d == 'r' && name[k+2]|0x20 == 'e',
-			c == 'k' && d == 'e' && name[k+2]|0x20 == 'y':
+		}
+		if d == second && k+2 < len(name) && name[k+2]|0x20 == stemThird[first] {
 			return true
 		}
 	}
 	return false
 }
 
-// nameWords calls f with each word of a key name, lower-cased, and the
-// index in name after it: words are separated by anything but letters and
-// digits, and by case changes (dbPassword, DBPassword, X_API_KEY). It
-// stops when f returns false.
-func nameWords(name []byte, f func(w []byte, end int) bool) {
-	var buf [64]byte
-	n := 0
-	flush := func(end int) bool {
-		if n == 0 {
-			return true
+// stemSecond and stemThird hold the second (by first letter, in either
+// case) and third (by lower-case first letter) letters of the stems
+// mayHoldSecretWord looks for; "pw" is tested on its own.
+var stemSecond, stemThird [256]byte
+
+func init() {
+	for _, st := range []string{"pas", "sec", "tok", "cre", "key"} {
+		for _, c := range []byte{st[0], st[0] - 'a' + 'A'} {
+			stemSecond[c] = st[1]
 		}
-		w := buf[:n]
-		n = 0
-		return f(w, end)
+		stemThird[st[0]] = st[2]
 	}
-	for k, c := range name {
-		if !isAlnum[c] {
-			if !flush(k) {
-				return
-			}
-			continue
-		}
-		if isUpper(c) && k > 0 {
+}
+
+// nextWord returns the span of the first word of a key name at or after
+// k (ws == we when there is none). Words are separated by anything but
+// letters and digits, and by case changes: dbPassword, DBPassword,
+// X_API_KEY.
+func nextWord(name []byte, k int) (ws, we int) {
+	for k < len(name) && !isAlnum[name[k]] {
+		k++
+	}
+	ws = k
+	if k == len(name) {
+		return ws, ws
+	}
+	for k++; k < len(name) && isAlnum[name[k]]; k++ {
+		if c := name[k]; isUpper(c) {
 			prev := name[k-1]
-			next := byte(0)
-			if k+1 < len(name) {
-				next = name[k+1]
-			}
 			// A new word at "bP" (dbPassword) and at "BPa" (DBPassword).
-			if isLower[prev] || isDigit(prev) || isUpper(prev) && isLower[next] {
-				if !flush(k) {
-					return
-				}
+			if isLower[prev] || isDigit(prev) || isUpper(prev) && k+1 < len(name) && isLower[name[k+1]] {
+				break
 			}
 		}
-		if n == len(buf) {
-			return
-		}
-		buf[n] = toLower(c)
-		n++
 	}
-	flush(len(name))
+	return ws, k
+}
+
+// lowerWord writes w in lower case into buf and returns it, or nil when it
+// does not fit.
+func lowerWord(buf []byte, w []byte) []byte {
+	if len(w) > len(buf) {
+		return nil
+	}
+	for x, c := range w {
+		buf[x] = toLower(c)
+	}
+	return buf[:len(w)]
 }
 
 // secretWordKey reports whether a key name holds a secret word (or two
@@ -150,20 +155,28 @@ func nameWords(name []byte, f func(w []byte, end int) bool) {
 // name one of a property of the secret.
 func secretWordKey(name []byte) bool {
 	found := false
-	meta := false
 	pass := false // the last word is "pass" (DB_PASS, not passThrough)
-	var prev, pair [32]byte
+	var cur, prev, pair [32]byte
 	pn := 0
-	nameWords(name, func(w []byte, end int) bool {
+	for k := 0; ; {
+		ws, we := nextWord(name, k)
+		if ws == we {
+			break
+		}
+		k = we
+		w := lowerWord(cur[:], name[ws:we])
+		if w == nil {
+			pn, pass = 0, false
+			continue
+		}
 		if (found || pass) && metaWords[string(w)] {
-			meta = true
 			return false
 		}
 		pass = string(w) == "pass"
 		if secretWords[string(w)] {
 			// "pw" and "pwd" inside a run of letters (zxBWPwAwN2fM, a
 			// generated key) are no word.
-			if len(w) > 3 || end == len(name) || !isAlnum[name[end]] {
+			if len(w) > 3 || we == len(name) || !isAlnum[name[we]] {
 				found = true
 			}
 		} else if pn > 0 && pn+len(w) <= len(pair) {
@@ -174,12 +187,8 @@ func secretWordKey(name []byte) bool {
 			}
 		}
 		pn = copy(prev[:], w)
-		if len(w) > len(prev) {
-			pn = 0
-		}
-		return true
-	})
-	return (found || pass) && !meta
+	}
+	return found || pass
 }
 
 // secretKeyName returns the kind of a key name, raw as written and norm
@@ -228,39 +237,38 @@ var referenceRoots = map[string]bool{
 // than a value (ClassCredential = "credential"). rooted is set for a path
 // from a known object (var.db_password, process.env.X, local.api_token).
 func referenceValue(v []byte) (named, rooted bool) {
-	parts := 0
-	secret := false
-	root := false
-	for p := v; ; {
-		dot := bytes.IndexByte(p, '.')
-		part := p
-		if dot >= 0 {
-			part = p[:dot]
+	if len(v) == 0 || !isLetter(v[0]) && v[0] != '_' {
+		return false, false
+	}
+	dots := 0
+	for _, c := range v {
+		if c == '.' {
+			dots++
+		} else if !wordChar(c) {
+			return false, false
 		}
+	}
+	for k, p := 0, v; ; k++ {
+		part, rest, more := bytes.Cut(p, []byte("."))
 		if len(part) == 0 || !isLetter(part[0]) && part[0] != '_' {
 			return false, false
 		}
-		for _, c := range part {
-			if !wordChar(c) {
-				return false, false
+		if k == 0 && dots > 0 || mayHoldSecretWord(part) {
+			var buf [64]byte
+			if norm := normalizeFieldName(buf[:0], part); norm != nil {
+				if k == 0 && dots > 0 {
+					rooted = referenceRoots[string(norm)]
+				}
+				if mayHoldSecretWord(part) && namesSecret(part, norm) {
+					named = true
+				}
 			}
 		}
-		var buf [64]byte
-		if norm := normalizeFieldName(buf[:0], part); norm != nil {
-			if parts == 0 {
-				root = referenceRoots[string(norm)]
-			}
-			if namesSecret(part, norm) {
-				secret = true
-			}
+		if !more {
+			return named, rooted
 		}
-		parts++
-		if dot < 0 {
-			break
-		}
-		p = p[dot+1:]
+		p = rest
 	}
-	return secret, parts > 1 && root
 }
 
 // namesSecret reports whether an identifier in a value is a secret's name:
@@ -271,13 +279,16 @@ func namesSecret(part, norm []byte) bool {
 	if exactFields[string(norm)] == fieldSecret {
 		return true
 	}
-	words := 0
-	nameWords(part, func([]byte, int) bool { words++; return true })
-	if words < 2 {
-		return false
+	if ws, we := nextWord(part, 0); ws == we || we == len(part) || nextWordEmpty(part, we) {
+		return false // one word
 	}
 	k, _ := secretKeyName(part, norm, true)
 	return k == fieldSecret
+}
+
+func nextWordEmpty(name []byte, k int) bool {
+	ws, we := nextWord(name, k)
+	return ws == we
 }
 
 // bareIdentifier reports whether v is an identifier or a selector of
