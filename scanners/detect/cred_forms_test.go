@@ -50,6 +50,10 @@ func TestCredentialForms(t *testing.T) {
 		{"make default", `DB_PASSWORD ?= mk-Dev-Pw-4410`, []string{f + "mk-Dev-Pw-4410"}},
 		{"make immediate", `DB_PASSWORD := mk-Dev-Pw-4410`, []string{f + "mk-Dev-Pw-4410"}},
 		{"php append", `$password .= "Ap-pend-77";`, []string{f + "Ap-pend-77"}},
+		{"objective-c", `apiKey = @"Oc-9x!k2"`, []string{f + "Oc-9x!k2"}},
+		{"php append to array", `$db_password[]= "Arr-pw-3"`, []string{f + "Arr-pw-3"}},
+		{"space after equals", `the_password= "Sp-after-1"`, []string{f + "Sp-after-1"}},
+		{"define no spaces", `apikey:="Nx-{p}(q)"`, []string{f + "Nx-{p}(q)"}},
 		{"php index", `$config['encryption_key'] = 'Kc9vT2xL7mQ4wR8z';`, []string{f + "Kc9vT2xL7mQ4wR8z"}},
 		{"python index", `os.environ["DB_PASSWORD"] = "Py-Env-pw9"`, []string{f + "Py-Env-pw9"}},
 		{"set property", `System.setProperty("X_TOKEN", "abc123XYZ789");`, []string{f + "abc123XYZ789"}},
@@ -123,6 +127,12 @@ func TestCredentialForms(t *testing.T) {
 		{"maven env", `<password>${env.DOCKER_HUB_PASSWORD}</password>`, nil},
 		{"make shell", `API_TOKEN := $(shell cat .token)`, nil},
 		{"self reference", `password = DB_PASSWORD`, nil},
+		{"keyword argument", `login(username=username, password=password)`, nil},
+		{"php input", `$password = $input;`, nil},
+		{"js this", `apiKey: this.apiKey,`, nil},
+		{"js call", `apiKey: fs.readFileSync('key.txt'),`, nil},
+		{"python index value", `my_password = request.json_body['pw']`, nil},
+		{"empty quotes", `my_password = ""`, nil},
 
 		// Dependency coordinates.
 		{"maven coordinate", `io.jsonwebtoken:jjwt-jackson-0.11.2`, nil},

@@ -229,6 +229,8 @@ func (s *Scanner) field(i int) {
 	quoted := false
 	if ke > 1 && b[ke-1] == ']' && (b[ke-2] == '"' || b[ke-2] == '\'') {
 		ke-- // $config['db_password'], os.environ["DB_PASSWORD"]
+	} else if ke > 2 && b[ke-1] == ']' && b[ke-2] == '[' {
+		ke -= 2 // $passwords[] = "..."
 	}
 	if ke > 0 && (b[ke-1] == '"' || b[ke-1] == '\'') {
 		quoted = true
@@ -283,6 +285,11 @@ func (s *Scanner) field(i int) {
 		for v < n && v-vstart < 8 && (b[v] == ' ' || b[v] == '\t') {
 			v++
 		}
+	} else if v+1 < n && b[v] == ' ' && (b[v+1] == '"' || b[v+1] == '\'') {
+		v++ // password= "...": a quoted value after a space
+	}
+	if v+1 < n && b[v] == '@' && b[v+1] == '"' {
+		v++ // Objective-C's @"..."
 	}
 	vs, ve := fieldValue(b, v)
 	if kind == fieldHealthCue || kind == fieldHealth {
