@@ -174,9 +174,10 @@ func secretWordKey(name []byte) bool {
 		}
 		pass = string(w) == "pass"
 		if secretWords[string(w)] {
-			// "pw" and "pwd" inside a run of letters (zxBWPwAwN2fM, a
-			// generated key) are no word.
-			if len(w) > 3 || we == len(name) || !isAlnum[name[we]] {
+			// "pw" and "pwd" glued to other letters are a word only in
+			// plain camel case (dbPw, adminPwd), not in generated keys
+			// (zxBWPwAwN2fM, R5eoBUosjtPw).
+			if len(w) > 3 || (ws == 0 || !isAlnum[name[ws-1]]) && (we == len(name) || !isAlnum[name[we]]) || plainCamel(name) {
 				found = true
 			}
 		} else if pn > 0 && pn+len(w) <= len(pair) {
@@ -189,6 +190,21 @@ func secretWordKey(name []byte) bool {
 		pn = copy(prev[:], w)
 	}
 	return found || pass
+}
+
+// plainCamel reports whether a name is written in plain camel case: no
+// digits and at most three capitals (adminUserPwd).
+func plainCamel(name []byte) bool {
+	upper := 0
+	for _, c := range name {
+		switch {
+		case isDigit(c):
+			return false
+		case isUpper(c):
+			upper++
+		}
+	}
+	return upper <= 3
 }
 
 // secretKeyName returns the kind of a key name, raw as written and norm
