@@ -185,6 +185,7 @@ func TestCredentialForms(t *testing.T) {
 		{"name of a detector", `DetURLCredential    = "url_credential"`, nil},
 		{"word key plain word", `deleteTokenFunc:  deletefunc,`, nil},
 		{"word key element prose", `<PublicTokenNote>ignore me</PublicTokenNote>`, nil},
+		{"pem private key in json", `{"private_key":"-----BEGIN PRIVATE KEY-----\nMIIEow\n-----END PRIVATE KEY-----\n"}`, []string{f + `-----BEGIN PRIVATE KEY-----\nMIIEow\n-----END PRIVATE KEY-----\n`}},
 		{"pem certificate", "optionalAuthKeyPEM = `-----BEGIN CERTIFICATE-----", nil},
 		{"raw string secret", "apiToken := `tok_7Hq2Lm9Xv4Rp8Sz3`", []string{f + "tok_7Hq2Lm9Xv4Rp8Sz3"}},
 		{"generated keys", `{"zxBWPwAwN2fM":"FgFLD4XBAPVq","k5PWBjeLJU5Z":"ai6jNvJxDW4B","ZXPzKgDeaMPw":"cKbMNuWtJDa6"}`, nil},

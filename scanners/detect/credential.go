@@ -372,8 +372,8 @@ func (s *Scanner) secretField(vs, ve int, key secretKey) {
 	if !quoted && (numberLiteral(v) || v[0] == '\\' || constantName(v)) {
 		return // SCM_CREDENTIALS = 0x2, TOKEN_READ = STANDARD_RIGHTS_READ | ...
 	}
-	if bytes.HasPrefix(v, []byte("-----")) || formatVerb(v) {
-		return // a PEM block (private_key reports the private ones), "%+v"
+	if bytes.HasPrefix(v, []byte("-----")) && !bytes.Contains(v[:min(len(v), 48)], []byte("PRIVATE KEY")) || formatVerb(v) {
+		return // a certificate or public key (not secret), "%+v"
 	}
 	if key&(keyWord|keySuffix) != 0 && allDigits(v) && len(v) < 6 {
 		return // SYS_MEMFD_SECRET = 447

@@ -88,7 +88,7 @@ var builtins = [numBuiltinDetectors]BuiltinDetector{
 	dHealthICD10:      {DetHealthICD10, finding.ClassHealth, "ICD-10 codes after a diagnosis or ICD cue"},
 	dHealthMedication: {DetHealthMedication, finding.ClassHealth, "medications with a dosage (metformin 500 mg)"},
 	dHealthField:      {DetHealthField, finding.ClassHealth, "values of diagnosis/medical fields in JSON, key=value and CSV"},
-	dCredentialField:  {DetCredentialField, finding.ClassCredential, "password/secret/token values in key=value, JSON, YAML, XML, setter calls and assignments of scripts"},
+	dCredentialField:  {DetCredentialField, finding.ClassCredential, "password/secret/token values in key=value, JSON and YAML"},
 	dAuthorization:    {DetAuthorization, finding.ClassCredential, "Authorization: Basic/Bearer credentials"},
 	dURLCredential:    {DetURLCredential, finding.ClassCredential, "passwords in URLs (scheme://user:password@host)"},
 	dAWSKeyID:         {DetAWSAccessKeyID, finding.ClassCredential, "AWS access key ids (AKIA..., ASIA...)"},
