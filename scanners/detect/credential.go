@@ -82,7 +82,8 @@ var metaWords = map[string]bool{
 }
 
 // mayHoldSecretWord is the cheap test before secretWordKey: the name holds
-// "pas", "pw", "sec", "tok", "cre" or "key" in any case.
+// "pas", "pw", "sec", "tok" or "key" in any case, as every secret word
+// and pair does.
 func mayHoldSecretWord(name []byte) bool {
 	for k := 0; k+1 < len(name); k++ {
 		second := stemSecond[name[k]]
@@ -106,7 +107,7 @@ func mayHoldSecretWord(name []byte) bool {
 var stemSecond, stemThird [256]byte
 
 func init() {
-	for _, st := range []string{"pas", "sec", "tok", "cre", "key"} {
+	for _, st := range []string{"pas", "sec", "tok", "key"} {
 		for _, c := range []byte{st[0], st[0] - 'a' + 'A'} {
 			stemSecond[c] = st[1]
 		}
@@ -295,16 +296,17 @@ func namesSecret(part, norm []byte) bool {
 	if exactFields[string(norm)] == fieldSecret {
 		return true
 	}
-	if ws, we := nextWord(part, 0); ws == we || we == len(part) || nextWordEmpty(part, we) {
+	if _, we := nextWord(part, 0); !hasWordAfter(part, we) {
 		return false // one word
 	}
 	k, _ := secretKeyName(part, norm, true)
 	return k == fieldSecret
 }
 
-func nextWordEmpty(name []byte, k int) bool {
+// hasWordAfter reports whether a key name has a word at or after k.
+func hasWordAfter(name []byte, k int) bool {
 	ws, we := nextWord(name, k)
-	return ws == we
+	return ws < we
 }
 
 // bareIdentifier reports whether v is an identifier or a selector of
