@@ -65,6 +65,13 @@ func TestCredentialForms(t *testing.T) {
 		{"xml element dotted", `<sonar.token>squ_4f9a2c7e1b8d</sonar.token>`, []string{f + "squ_4f9a2c7e1b8d"}},
 		{"xml element encrypted", `<password>{QmFzZTY0RW5j=}</password>`, []string{f + "{QmFzZTY0RW5j=}"}},
 		{"xml cdata", `<passphrase><![CDATA[gpg-Pa55&more]]></passphrase>`, []string{f + "gpg-Pa55&more"}},
+		{"xml element with attributes", `        <Pass encoding="base64">UzNjcjN0LUZ0cA==</Pass>`, []string{f + "UzNjcjN0LUZ0cA=="}},
+		{"xml self-closing", `<password encrypted="true"/>`, nil},
+		{"dotnet appSettings", `<add key="ApiSecret" value="Ax9-Web-Config" />`, []string{f + "Ax9-Web-Config"}},
+		{"ant property", `<property name="password" value="Ant-Pw-4411"/>`, []string{f + "Ant-Pw-4411"}},
+		{"properties xml", `<entry key="db.password">Pr0p-Xml-pw</entry>`, []string{f + "Pr0p-Xml-pw"}},
+		{"named value not a secret", `<add key="TokenLifetime" value="3600" /><property name="url" value="jdbc:x"/>`, nil},
+		{"named value placeholder", `<property name="password" value="${db.password}"/>`, nil},
 		{"xml attribute", `<Resource name="jdbc/app" username="app" password="Tc-J0bc!pw91"/>`, []string{f + "Tc-J0bc!pw91"}},
 		{"xml attribute camel", `connectionPassword="Ld4p-B1nd#2026"`, []string{f + "Ld4p-B1nd#2026"}},
 
@@ -197,6 +204,7 @@ func TestCredentialForms(t *testing.T) {
 		{"exception", `case"PasswordException":i=new It(t.message)`, nil},
 		{"key hash", `"X-Goog-Encryption-Key-Sha256": "key-hash"`, nil},
 		{"markdown", "set `AZURE_TOKEN_CREDENTIALS=WorkloadIdentityCredential` to", nil},
+		{"authorization grammar", `Authorization=credentials`, nil},
 		{"authorization call", `Authorization: req.Header.Get("Authorization"),`, nil},
 	}
 	for _, tc := range tests {

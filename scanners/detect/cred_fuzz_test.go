@@ -12,5 +12,6 @@ func init() {
 		"$config['db_password'] = 'Kc9'; url, user, password := \"a\", \"b\", \"c\"",
 		"password = var.db_password ${ADMIN_PASSWORD:-x} io.jsonwebtoken:jjwt-api:0.11.2",
 		"\"Authorization\": \"Bearer <redacted>\" AKIAQXBZNMUVWRKDEFGH dbPassword=`raw`",
+		"<add key=\"ApiSecret\" value=\"Ax9\"/><entry key=\"db.password\">p</entry><Pass a=\"b\">x</Pass>",
 	)
 }

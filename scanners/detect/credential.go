@@ -270,15 +270,13 @@ func referenceValue(v []byte) (named, rooted bool) {
 		if len(part) == 0 || !isLetter(part[0]) && part[0] != '_' {
 			return false, false
 		}
-		if k == 0 && dots > 0 || mayHoldSecretWord(part) {
-			var buf [64]byte
-			if norm := normalizeFieldName(buf[:0], part); norm != nil {
-				if k == 0 && dots > 0 {
-					rooted = referenceRoots[string(norm)]
-				}
-				if mayHoldSecretWord(part) && namesSecret(part, norm) {
-					named = true
-				}
+		var buf [64]byte
+		if norm := normalizeFieldName(buf[:0], part); norm != nil {
+			if k == 0 && dots > 0 {
+				rooted = referenceRoots[string(norm)]
+			}
+			if namesSecret(part, norm) {
+				named = true
 			}
 		}
 		if !more {
@@ -295,6 +293,9 @@ func referenceValue(v []byte) (named, rooted bool) {
 func namesSecret(part, norm []byte) bool {
 	if exactFields[string(norm)] == fieldSecret {
 		return true
+	}
+	if !mayHoldSecretWord(part) {
+		return false
 	}
 	if _, we := nextWord(part, 0); !hasWordAfter(part, we) {
 		return false // one word
@@ -578,7 +579,16 @@ func (s *Scanner) xmlElement(i int) int {
 	for ne < n && ne-ns < 128 && (keyChar(b[ne]) || b[ne] == ':') {
 		ne++
 	}
-	if ne >= n || b[ne] != '>' {
+	gt := ne // the '>' that ends the start tag, after any attributes
+	if gt < n && b[gt] == ' ' {
+		for gt < n && gt-ne < 256 && b[gt] != '>' && b[gt] != '<' && b[gt] != '\n' {
+			gt++
+		}
+		if gt < n && b[gt] == '>' && b[gt-1] == '/' {
+			return i // <password/>
+		}
+	}
+	if gt >= n || b[gt] != '>' {
 		return i
 	}
 	name := b[ns:ne]
@@ -602,26 +612,9 @@ func (s *Scanner) xmlElement(i int) int {
 	if kind != fieldSecret {
 		return i
 	}
-	vs := ne + 1
-	ve := vs
-	const cdata = "<![CDATA["
-	if bytes.HasPrefix(b[vs:], []byte(cdata)) {
-		vs += len(cdata)
-		end := bytes.Index(b[vs:min(n, vs+4096)], []byte("]]>"))
-		if end < 0 || bytes.IndexByte(b[vs:vs+end], '\n') >= 0 {
-			return i
-		}
-		ve = vs + end
-		if !bytes.HasPrefix(b[ve+3:], []byte("</")) {
-			return i
-		}
-	} else {
-		for ve < n && ve-vs < 4096 && b[ve] != '<' && b[ve] != '\n' {
-			ve++
-		}
-		if ve+1 >= n || b[ve] != '<' || b[ve+1] != '/' {
-			return i
-		}
+	vs, ve := elementText(b, gt+1)
+	if ve < 0 {
+		return i
 	}
 	key := keyDelimited | strength
 	if genericSecretNames[string(norm)] {
@@ -629,4 +622,89 @@ func (s *Scanner) xmlElement(i int) int {
 	}
 	s.secretField(vs, ve, key|keyElement)
 	return ve
+}
+
+// elementText returns the span of the text of an XML element that starts
+// at vs, after its start tag: up to the "</" of its end tag on the same
+// line, or the content of a CDATA section. ve is -1 when there is none.
+func elementText(b []byte, vs int) (int, int) {
+	n := len(b)
+	ve := vs
+	const cdata = "<![CDATA["
+	if bytes.HasPrefix(b[vs:], []byte(cdata)) {
+		vs += len(cdata)
+		end := bytes.Index(b[vs:min(n, vs+4096)], []byte("]]>"))
+		if end < 0 || bytes.IndexByte(b[vs:vs+end], '\n') >= 0 {
+			return vs, -1
+		}
+		ve = vs + end
+		if !bytes.HasPrefix(b[ve+3:], []byte("</")) {
+			return vs, -1
+		}
+		return vs, ve
+	}
+	for ve < n && ve-vs < 4096 && b[ve] != '<' && b[ve] != '\n' {
+		ve++
+	}
+	if ve+1 >= n || b[ve] != '<' || b[ve+1] != '/' {
+		return vs, -1
+	}
+	return vs, ve
+}
+
+// namedValue reads the pairs of XML configuration files that name a
+// setting in one attribute and hold its value in another or in the
+// element's text: <add key="ApiSecret" value="..."/> (.NET), <property
+// name="password" value="..."/> (Ant, Spring, Hibernate), <entry
+// key="db.password">...</entry> (Java properties). p is the opening quote
+// of the key="..." or name="..." attribute's value.
+func (s *Scanner) namedValue(p int) {
+	b := s.b
+	n := len(b)
+	q := b[p]
+	ks := p + 1
+	ke := ks
+	for ke < n && ke-ks < maxKeyLen && keyChar(b[ke]) {
+		ke++
+	}
+	if ke == ks || ke >= n || b[ke] != q {
+		return
+	}
+	filtered := mayBeField(b, ks, ke)
+	if !filtered && !mayHoldSecretWord(b[ks:ke]) {
+		return
+	}
+	norm := normalizeFieldName(s.scratch, b[ks:ke])
+	if norm == nil {
+		return
+	}
+	s.scratch = norm[:0]
+	kind, strength := secretKeyName(b[ks:ke], norm, filtered)
+	if kind != fieldSecret {
+		return
+	}
+	key := keyDelimited | strength
+	if genericSecretNames[string(norm)] {
+		key |= keyGeneric
+	}
+	for t := ke + 1; t < n && t-ke < 512; t++ {
+		switch b[t] {
+		case '\n', '<':
+			return
+		case '>':
+			if b[t-1] == '/' {
+				return
+			}
+			if vs, ve := elementText(b, t+1); ve >= 0 {
+				s.secretField(vs, ve, key|keyElement)
+			}
+			return
+		case '=':
+			if t+1 < n && (b[t+1] == '"' || b[t+1] == '\'') && t >= 6 && b[t-6] == ' ' && equalFoldASCII(b[t-5:t], "value") {
+				vs, ve := fieldValue(b, t+1)
+				s.secretField(vs, ve, key)
+				return
+			}
+		}
+	}
 }

@@ -258,6 +258,10 @@ func (s *Scanner) field(i int) {
 	if sep == '=' && tupleAssignment(b, ks) {
 		return // url, user, password := "https://...", "robpike", "pw123"
 	}
+	if sep == '=' && !quoted && i+1 < n && (b[i+1] == '"' || b[i+1] == '\'') && s.e.on(dCredentialField) &&
+		(ke-ks == 3 && equalFoldASCII(b[ks:ke], "key") || ke-ks == 4 && equalFoldASCII(b[ks:ke], "name")) {
+		s.namedValue(i + 1) // <add key="ApiSecret" value="..."/>
+	}
 	filtered := mayBeField(b, ks, ke)
 	if !filtered && !(s.e.on(dCredentialField) && mayHoldSecretWord(b[ks:ke])) {
 		return
