@@ -446,7 +446,9 @@ func (s *Scanner) prefilter() {
 					next = end
 				}
 			}
-			if fields {
+			// A colon between digits (10:00:00, 2024:13:55) ends no
+			// field name: a JSON key is quoted, YAML puts a space after.
+			if fields && !(i > 0 && isDigit(b[i-1]) && i+1 < n && isDigit(b[i+1])) {
 				s.field(i)
 			}
 			i = next

@@ -263,7 +263,7 @@ func (s *Scanner) field(i int) {
 		s.namedValue(i + 1) // <add key="ApiSecret" value="..."/>
 	}
 	filtered := mayBeField(b, ks, ke)
-	if !filtered && !(s.e.on(dCredentialField) && mayHoldSecretWord(b[ks:ke])) {
+	if !filtered && !(ke-ks >= 4 && s.e.on(dCredentialField) && mayHoldSecretWord(b[ks:ke])) {
 		return
 	}
 	norm := normalizeFieldName(s.scratch, b[ks:ke])
