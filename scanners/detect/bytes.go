@@ -11,6 +11,7 @@ const (
 	cEquals // '=': key=value
 	cDash   // '-': PEM markers
 	cPct    // '%': URL-encoded '@' (%40)
+	cLess   // '<': XML elements (<password>...</password>)
 )
 
 var (
@@ -36,6 +37,7 @@ func init() {
 	class['='] = cEquals
 	class['-'] = cDash
 	class['%'] = cPct
+	class['<'] = cLess
 }
 
 func isDigit(c byte) bool  { return c-'0' < 10 }

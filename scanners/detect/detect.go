@@ -5,7 +5,8 @@
 // Detection runs in two steps. A single prefilter pass looks at every byte
 // once through a class table and only stops at the few places a match can
 // start: digit runs (cards, phones, SSNs, IPv4), '@' (emails, URL
-// credentials), ':' and '=' (IPv6, key/value fields), "-----BEGIN" (PEM keys)
+// credentials), ':' and '=' (IPv6, key/value fields), '<' followed by a
+// letter (XML elements named like secrets), "-----BEGIN" (PEM keys)
 // and the starts of words that a keyword filter accepts (health terms, auth
 // schemes, AWS key ids). Each stop runs a precise parser and validator
 // (Luhn and card brand ranges, IP octet ranges, SSN area rules, phone-number
@@ -466,13 +467,23 @@ func (s *Scanner) prefilter() {
 					next = end
 				}
 			}
-			if fields {
+			// A colon between digits (10:00:00, 2024:13:55) ends no
+			// field name: a JSON key is quoted, YAML puts a space after.
+			if fields && !(i > 0 && isDigit(b[i-1]) && i+1 < n && isDigit(b[i+1])) {
 				s.field(i)
 			}
 			i = next
 		case cEquals:
 			if fields {
 				s.field(i)
+			}
+			i++
+		case cLess:
+			if i+1 < n && isLetter(b[i+1]) && e.on(dCredentialField) {
+				if end := s.xmlElement(i); end > i {
+					i = end
+					continue
+				}
 			}
 			i++
 		case cPct:

@@ -188,19 +188,54 @@ func normalizeFieldName(dst, name []byte) []byte {
 // keyChar reports whether c may appear in an unquoted field name.
 func keyChar(c byte) bool { return isAlnum[c] || c == '_' || c == '-' || c == '.' }
 
-// field examines the key/value separator (':' or '=') at i.
+// field examines the key/value separator (':' or '=') at i. Besides
+// "key: value" and "key=value" it reads the assignment operators of
+// configuration files and scripts (":=", "?=", ".=", "=>"), spaces before
+// the separator ("password       = x", Jackson's "\"key\" : value"), and
+// keys quoted inside an index ($config['db_password'] = ...).
 func (s *Scanner) field(i int) {
 	b := s.b
+	n := len(b)
 	sep := b[i]
 	ke := i
-	spaced := false
-	if sep == '=' {
-		for ke > 0 && i-ke < 4 && b[ke-1] == ' ' {
-			ke--
-			spaced = true
+	vstart := i + 1
+	var op secretKey
+	if sep == ':' {
+		if i+1 < n && (b[i+1] == '=' || b[i+1] == ':') || i > 0 && b[i-1] == ':' {
+			return // ":=" is read at its '='; "::" is a scope
+		}
+	} else {
+		if i+1 < n && b[i+1] == '=' {
+			return // "==", "==="
+		}
+		if i+1 < n && b[i+1] == '>' {
+			op = keyCode // "=>"
+			vstart = i + 2
+		}
+		if i > 0 {
+			switch b[i-1] {
+			case '=', '!', '<', '>', '+', '-', '*', '/', '|', '&', '^', '%':
+				return // comparisons and compound assignments
+			case ':':
+				op, ke = keyDefine, i-1
+			case '?':
+				ke = i - 1
+			case '.':
+				op, ke = keyCode, i-1
+			}
 		}
 	}
+	spaced := false
+	for ke > 0 && i-ke < 64 && (b[ke-1] == ' ' || b[ke-1] == '\t') {
+		ke--
+		spaced = true
+	}
 	quoted := false
+	if ke > 1 && b[ke-1] == ']' && (b[ke-2] == '"' || b[ke-2] == '\'') {
+		ke-- // $config['db_password'], os.environ["DB_PASSWORD"]
+	} else if ke > 2 && b[ke-1] == ']' && b[ke-2] == '[' {
+		ke -= 2 // $passwords[] = "..."
+	}
 	if ke > 0 && (b[ke-1] == '"' || b[ke-1] == '\'') {
 		quoted = true
 		ke--
@@ -208,14 +243,31 @@ func (s *Scanner) field(i int) {
 			ke--
 		}
 	}
-	ks := ke
-	for ks > 0 && ke-ks < 64 && keyChar(b[ks-1]) {
-		ks--
-	}
-	if ks == ke || ke-ks >= 64 || !isLetter(b[ks]) && b[ks] != '_' {
+	if sep == ':' && spaced && !quoted {
 		return
 	}
-	if ks > 0 && keyChar(b[ks-1]) || !mayBeField(b, ks, ke) {
+	ks := ke
+	for ks > 0 && ke-ks < maxKeyLen && keyChar(b[ks-1]) {
+		ks--
+	}
+	if ks == ke || ke-ks >= maxKeyLen || !isLetter(b[ks]) && b[ks] != '_' {
+		return
+	}
+	if ks > 0 && keyChar(b[ks-1]) {
+		return
+	}
+	if ks > 1 && b[ks-1] == '{' && b[ks-2] == '$' {
+		return // ${PASSWORD:-default}, ${TOKEN:?unset}: shell expansions
+	}
+	if sep == '=' && tupleAssignment(b, ks) {
+		return // url, user, password := "https://...", "robpike", "pw123"
+	}
+	if sep == '=' && !quoted && i+1 < n && (b[i+1] == '"' || b[i+1] == '\'') && s.e.on(dCredentialField) &&
+		(ke-ks == 3 && equalFoldASCII(b[ks:ke], "key") || ke-ks == 4 && equalFoldASCII(b[ks:ke], "name")) {
+		s.namedValue(i + 1) // <add key="ApiSecret" value="..."/>
+	}
+	filtered := mayBeField(b, ks, ke)
+	if !filtered && !(ke-ks >= 4 && s.e.on(dCredentialField) && mayHoldSecretWord(b[ks:ke])) {
 		return
 	}
 	norm := normalizeFieldName(s.scratch, b[ks:ke])
@@ -223,26 +275,89 @@ func (s *Scanner) field(i int) {
 		return
 	}
 	s.scratch = norm[:0]
-	kind := fieldName(norm)
+	kind, strength := secretKeyName(b[ks:ke], norm, filtered)
 	if kind == fieldNone {
 		return
 	}
-	if sep == ':' && !quoted && !structuralKey(b, ks) {
-		return
+	if sep == ':' && !quoted {
+		if !structuralKey(b, ks) {
+			return
+		}
+		if i+1 < n && b[i+1] != ' ' && b[i+1] != '\t' && bytes.IndexByte(b[ks:ke], '.') >= 0 {
+			return // io.jsonwebtoken:jjwt-api: a dependency's coordinates
+		}
 	}
 	// The value.
-	v := i + 1
-	if sep == ':' || spaced {
-		for v < len(b) && v-i < 8 && (b[v] == ' ' || b[v] == '\t') {
+	v := vstart
+	if sep == ':' || spaced || v > i+1 || ke < i {
+		for v < n && v-vstart < 8 && (b[v] == ' ' || b[v] == '\t') {
 			v++
 		}
+	} else if v+1 < n && b[v] == ' ' && (b[v+1] == '"' || b[v+1] == '\'') {
+		v++ // password= "...": a quoted value after a space
+	}
+	if v+1 < n && b[v] == '@' && b[v+1] == '"' {
+		v++ // Objective-C's @"..."
 	}
 	vs, ve := fieldValue(b, v)
 	if kind == fieldHealthCue || kind == fieldHealth {
 		s.hits = append(s.hits, hit{start: ks, end: ke, kind: kwCue})
 	}
+	if kind == fieldSecret {
+		key := op | strength
+		if genericSecretNames[string(norm)] {
+			key |= keyGeneric
+		}
+		s.secretField(vs, ve, key)
+		return
+	}
+	if op != 0 {
+		return // other fields are read in data, not in source code
+	}
 	s.fieldValueOf(kind, vs, ve, genericSecretNames[string(norm)])
 }
+
+// tupleAssignment reports whether the key at ks is the last of a list of
+// names assigned together: the line up to it is only names separated by
+// commas ("url, user, password := ..."), after any indentation.
+func tupleAssignment(b []byte, ks int) bool {
+	p := ks
+	for p > 0 && b[p-1] == ' ' {
+		p--
+	}
+	if p == 0 || b[p-1] != ',' {
+		return false
+	}
+	ls := p - 1
+	for ls > 0 && b[ls-1] != '\n' && ks-ls < 256 {
+		ls--
+	}
+	if ls > 0 && b[ls-1] != '\n' {
+		return false
+	}
+	for ls < p && (b[ls] == ' ' || b[ls] == '\t') {
+		ls++
+	}
+	name := false
+	for k := ls; k < p; k++ {
+		switch c := b[k]; {
+		case wordChar(c) || c == '.' || c == '$':
+			name = true
+		case c == ',' && name:
+			name = false
+			for k+1 < p && b[k+1] == ' ' {
+				k++
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// maxKeyLen bounds the length of a field name
+// (spring.security.oauth2.client.registration.keycloak.client-secret).
+const maxKeyLen = 128
 
 // structuralKey reports whether an unquoted key before ':' at ks starts a
 // field (line start, after '{', ',', ';', '[', '(', '|', a quote or a YAML
@@ -331,13 +446,14 @@ func init() {
 //   - a dotted identifier (com.apple.xpc.activity/4505).
 //
 // generic is set for field names that are often not secrets ("token"):
-// their values must also look generated (a digit or mixed case).
-func secretValue(b []byte, vs, ve int, generic bool) bool {
+// their values must also look generated (a digit or mixed case). quoted
+// is set for values written between delimiters, whose punctuation is part
+// of them.
+func secretValue(b []byte, vs, ve int, generic, quoted bool) bool {
 	v := b[vs:ve]
 	if len(v) < 3 || v[0] == '/' || v[0] == '~' {
 		return false
 	}
-	quoted := vs > 0 && (b[vs-1] == '"' || b[vs-1] == '\'')
 	if !quoted {
 		if bytes.ContainsAny(v, "{[(") {
 			return false
@@ -410,10 +526,15 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 	e := s.e
 	switch kind {
 	case fieldSecret:
-		if e.on(dCredentialField) && secretValue(b, vs, ve, generic) {
-			s.emit(dCredentialField, vs, ve, finding.ConfidenceHigh)
+		key := secretKey(0)
+		if generic {
+			key = keyGeneric
 		}
+		s.secretField(vs, ve, key)
 	case fieldAuthorization:
+		if named, rooted := referenceValue(v); named || rooted || vs > 0 && b[vs-1] != '"' && b[vs-1] != '\'' && bytes.ContainsAny(v, "({[") {
+			return // Authorization: req.Header.Get(...), a reference, not a value
+		}
 		if e.on(dAuthorization) {
 			// "Bearer xyz", "Basic xyz", "Token xyz" or a bare token.
 			t := vs
@@ -427,7 +548,7 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 			} else {
 				t = vs
 			}
-			if ve-t >= 8 {
+			if ve-t >= 8 && !placeholder(b[t:ve]) {
 				s.emit(dAuthorization, t, ve, finding.ConfidenceHigh)
 			}
 		}
@@ -525,7 +646,8 @@ var placeholders = []string{
 
 // placeholder reports whether v is empty of real data: a word from
 // placeholders, one character repeated (*****, xxxxx), a template
-// reference (${DB_PASSWORD}, {{ .Values.x }}, %(pw)s, $PASSWORD) or what
+// reference (${DB_PASSWORD}, {{ .Values.x }}, %(pw)s, $PASSWORD), a name
+// between brackets (<redacted>, {token}, see wrappedPlaceholder) or what
 // piiscan redact and erase write in place of a value.
 func placeholder(v []byte) bool {
 	if len(v) == 0 {
@@ -545,7 +667,7 @@ func placeholder(v []byte) bool {
 		bytes.HasPrefix(v, []byte("%s")) || bytes.HasPrefix(v, []byte("<%")) {
 		return true
 	}
-	if redactionToken(v) {
+	if redactionToken(v) || wrappedPlaceholder(v) {
 		return true
 	}
 	if len(v) > 24 {

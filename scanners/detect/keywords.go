@@ -10,6 +10,7 @@ const (
 	kwDrug
 	kwBearer
 	kwBasic
+	kwSetter // a call that sets a named value: setProperty("X_TOKEN", "...")
 	kwCustom // a custom rule's keyword; hit.id is the rule's index in Engine.custom
 )
 
@@ -111,6 +112,9 @@ func buildKeywords() *keywordTable {
 	}
 	add(kwBearer, "bearer")
 	add(kwBasic, "basic")
+	for _, w := range setterNames {
+		add(kwSetter, w)
+	}
 	// Longest phrase first, so "type 2 diabetes" wins over "type".
 	for k, es := range t.words {
 		for i := 1; i < len(es); i++ {
@@ -181,6 +185,15 @@ func (s *Scanner) word(i, j, k int) int {
 				}
 			}
 			return k
+		case en.kind&kwSetter != 0:
+			if k == j && e.on(dCredentialField) {
+				if t := s.setterCall(j); t > 0 {
+					return t
+				}
+			}
+			if en.kind == kwSetter {
+				return k
+			}
 		}
 		s.hits = append(s.hits, hit{start: i, end: end, kind: en.kind})
 		if end > k {
@@ -220,20 +233,24 @@ func allUpper(w []byte) bool {
 	return true
 }
 
-// isAWSKeyID checks AKIA/ASIA followed by 16 upper-case letters or digits.
+// setterNames are the calls that set a value by name, whose arguments
+// setterCall reads: Java's System.setProperty and Properties.put, PHP's
+// define (wp-config.php), Go's os.Setenv, Python's os.putenv, JavaScript's
+// localStorage.setItem and map-like set/put methods.
+var setterNames = []string{"setProperty", "define", "setenv", "putenv", "put", "set", "setItem", "setSecret"}
+
+// isAWSKeyID checks AKIA/ASIA followed by 16 characters of AWS's base-32
+// alphabet (A-Z, 2-7), not all the same (AKIAAAAAAAAAAAAAAAAA).
 func isAWSKeyID(w []byte) bool {
 	if len(w) != 20 || w[0] != 'A' || (w[1] != 'K' && w[1] != 'S') || w[2] != 'I' || w[3] != 'A' {
 		return false
 	}
-	digits := 0
+	same := true
 	for _, c := range w[4:] {
-		switch {
-		case isDigit(c):
-			digits++
-		case isUpper(c):
-		default:
+		if !isUpper(c) && (c < '2' || c > '7') {
 			return false
 		}
+		same = same && c == w[4]
 	}
-	return digits > 0
+	return !same
 }

@@ -1,0 +1,710 @@
+package detect
+
+import (
+	"bytes"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+// Credentials are found in the forms configuration files, scripts and logs
+// write them in: key/value fields (see Scanner.field) with any of the
+// assignment operators of those files, setter calls such as
+// setProperty("X_TOKEN", "...") (see Scanner.setterCall) and XML elements
+// such as <password>...</password> (see Scanner.xmlElement). A key is a
+// secret's name when it is one (exactFields), ends in one
+// (secretSuffixes), or holds one as a word (secretWordKey): dbPassword,
+// password_super_secure, RABBITMQ_DEFAULT_PASS, but not token_expiry,
+// password_min_length or max_tokens.
+
+// secretKey describes the evidence a secret's name and value give.
+type secretKey uint8
+
+const (
+	// keyGeneric: the name is often used for other things ("token").
+	keyGeneric secretKey = 1 << iota
+	// keyWord: the name only holds a secret word (password_super_secure).
+	keyWord
+	// keySuffix: the name ends in a secret's name (DB_PASSWORD).
+	keySuffix
+	// keyDelimited: the value was written between delimiters (quotes, an
+	// XML element), so punctuation inside it is part of it.
+	keyDelimited
+	// keyCode: the value follows an operator of source code (:=, =>, .=):
+	// unquoted, it is an expression, not a literal.
+	keyCode
+	// keyDefine: the value follows ":=", which is Go's (an expression) and
+	// make's (a literal).
+	keyDefine
+	// keyElement: the value is an XML element's text.
+	keyElement
+)
+
+// secretWords are the words of a key name that make its value a secret.
+// "credential" is not one: X-Goog-Credential, CAP_CREDENTIALS and
+// AllowCredentials name no secret (the exact names still do).
+var secretWords = map[string]bool{
+	"password": true, "passwd": true, "pwd": true, "pw": true, "passphrase": true,
+	"secret": true, "token": true, "apikey": true,
+	"privatekey": true, "secretkey": true, "signingkey": true, "encryptionkey": true,
+	"masterkey": true, "authkey": true, "accountkey": true, "sharedkey": true, "clientsecret": true,
+}
+
+// secretPairs are secret names written as two words (api_key, privateKey).
+var secretPairs = map[string]bool{
+	"apikey": true, "privatekey": true, "secretkey": true, "signingkey": true, "encryptionkey": true,
+	"masterkey": true, "authkey": true, "accountkey": true, "sharedkey": true,
+}
+
+// metaWords after a secret word make the key name something about the
+// secret rather than the secret: token_expiry, password_min_length,
+// SMTP_PASSWORD_FILE, secret_id, jwt.token-validity-seconds.
+var metaWords = map[string]bool{
+	"reset": true, "expiry": true, "expires": true, "expire": true, "expiration": true, "exp": true,
+	"ttl": true, "lifetime": true, "lifespan": true, "validity": true, "valid": true, "timeout": true,
+	"length": true, "len": true, "min": true, "max": true, "minimum": true, "maximum": true,
+	"count": true, "size": true, "type": true, "types": true, "url": true, "uri": true,
+	"endpoint": true, "path": true, "file": true, "filename": true, "dir": true, "policy": true,
+	"required": true, "require": true, "enabled": true, "enable": true, "disabled": true,
+	"hint": true, "id": true, "ids": true, "name": true, "arn": true, "header": true, "param": true,
+	"field": true, "prefix": true, "format": true, "mode": true, "alg": true, "algorithm": true,
+	"version": true, "age": true, "seconds": true, "minutes": true, "hours": true, "days": true,
+	"ms": true, "interval": true, "limit": true, "rounds": true, "strength": true, "complexity": true,
+	"history": true, "location": true, "source": true, "provider": true, "ref": true, "env": true,
+	"label": true, "description": true, "prompt": true, "placeholder": true, "regex": true,
+	"pattern": true, "generator": true, "encoder": true, "validator": true, "strategy": true,
+	"rate": true, "refresh": true, "rotation": true, "store": true, "manager": true, "cmd": true,
+	"command": true, "attempts": true, "retries": true, "lockout": true, "changed": true,
+	"updated": true, "created": true, "at": true, "date": true, "time": true, "kind": true,
+	"state": true, "start": true, "end": true, "pos": true, "func": true, "panic": true,
+	"status": true, "index": true, "offset": true, "method": true, "var": true,
+	"exception": true, "error": true, "sha256": true, "sha1": true, "md5": true,
+	"fingerprint": true, "checksum": true, "digest": true,
+}
+
+// mayHoldSecretWord is the cheap test before secretWordKey: the name holds
+// "pas", "pw", "sec", "tok" or "key" in any case, as every secret word
+// and pair does.
+func mayHoldSecretWord(name []byte) bool {
+	for k := 0; k+1 < len(name); k++ {
+		second := stemSecond[name[k]]
+		if second == 0 {
+			continue
+		}
+		first, d := name[k]|0x20, name[k+1]|0x20
+		if first == 'p' && d == 'w' {
+			return true
+		}
+		if d == second && k+2 < len(name) && name[k+2]|0x20 == stemThird[first] {
+			return true
+		}
+	}
+	return false
+}
+
+// stemSecond and stemThird hold the second (by first letter, in either
+// case) and third (by lower-case first letter) letters of the stems
+// mayHoldSecretWord looks for; "pw" is tested on its own.
+var stemSecond, stemThird [256]byte
+
+func init() {
+	for _, st := range []string{"pas", "sec", "tok", "key"} {
+		for _, c := range []byte{st[0], st[0] - 'a' + 'A'} {
+			stemSecond[c] = st[1]
+		}
+		stemThird[st[0]] = st[2]
+	}
+}
+
+// nextWord returns the span of the first word of a key name at or after
+// k (ws == we when there is none). Words are separated by anything but
+// letters and digits, and by case changes: dbPassword, DBPassword,
+// X_API_KEY.
+func nextWord(name []byte, k int) (ws, we int) {
+	for k < len(name) && !isAlnum[name[k]] {
+		k++
+	}
+	ws = k
+	if k == len(name) {
+		return ws, ws
+	}
+	for k++; k < len(name) && isAlnum[name[k]]; k++ {
+		if c := name[k]; isUpper(c) {
+			prev := name[k-1]
+			// A new word at "bP" (dbPassword) and at "BPa" (DBPassword).
+			if isLower[prev] || isDigit(prev) || isUpper(prev) && k+1 < len(name) && isLower[name[k+1]] {
+				break
+			}
+		}
+	}
+	return ws, k
+}
+
+// lowerWord writes w in lower case into buf and returns it, or nil when it
+// does not fit.
+func lowerWord(buf []byte, w []byte) []byte {
+	if len(w) > len(buf) {
+		return nil
+	}
+	for x, c := range w {
+		buf[x] = toLower(c)
+	}
+	return buf[:len(w)]
+}
+
+// secretWordKey reports whether a key name holds a secret word (or two
+// words that name a secret, api_key) with no word after it that makes the
+// name one of a property of the secret.
+func secretWordKey(name []byte) bool {
+	found := false
+	pass := false // the last word is "pass" (DB_PASS, not passThrough)
+	var cur, prev, pair [32]byte
+	pn := 0
+	for k := 0; ; {
+		ws, we := nextWord(name, k)
+		if ws == we {
+			break
+		}
+		k = we
+		w := lowerWord(cur[:], name[ws:we])
+		if w == nil {
+			pn, pass = 0, false
+			continue
+		}
+		if (found || pass) && metaWords[string(w)] {
+			return false
+		}
+		pass = string(w) == "pass"
+		if secretWords[string(w)] {
+			// "pw" and "pwd" glued to other letters are a word only in
+			// plain camel case (dbPw, adminPwd), not in generated keys
+			// (zxBWPwAwN2fM, R5eoBUosjtPw).
+			if len(w) > 3 || (ws == 0 || !isAlnum[name[ws-1]]) && (we == len(name) || !isAlnum[name[we]]) || plainCamel(name) {
+				found = true
+			}
+		} else if pn > 0 && pn+len(w) <= len(pair) {
+			copy(pair[:], prev[:pn])
+			copy(pair[pn:], w)
+			if secretPairs[string(pair[:pn+len(w)])] {
+				found = true
+			}
+		}
+		pn = copy(prev[:], w)
+	}
+	return found || pass
+}
+
+// plainCamel reports whether a name is written in plain camel case: no
+// digits and at most three capitals (adminUserPwd).
+func plainCamel(name []byte) bool {
+	upper := 0
+	for _, c := range name {
+		switch {
+		case isDigit(c):
+			return false
+		case isUpper(c):
+			upper++
+		}
+	}
+	return upper <= 3
+}
+
+// secretKeyName returns the kind of a key name, raw as written and norm
+// normalised (see normalizeFieldName), and for a secret's name what makes
+// it one: 0 for a name of exactFields, keySuffix for a name that ends in a
+// secret's (DB_PASSWORD), keyWord for one that holds a secret word
+// (password_super_secure). In a dotted name the word must be in the last
+// part: spring.mail.password, not token.ADD or in.token.pos.
+func secretKeyName(raw, norm []byte, filtered bool) (fieldKind, secretKey) {
+	kind := fieldNone
+	if filtered {
+		kind = fieldName(norm)
+	}
+	if kind != fieldNone {
+		if _, exact := exactFields[string(norm)]; kind == fieldSecret && !exact {
+			return kind, keySuffix
+		}
+		return kind, 0
+	}
+	if _, listed := exactFields[string(norm)]; listed {
+		return fieldNone, 0
+	}
+	if d := bytes.LastIndexByte(raw, '.'); d >= 0 {
+		raw = raw[d+1:]
+	}
+	if mayHoldSecretWord(raw) && secretWordKey(raw) {
+		return fieldSecret, keyWord
+	}
+	return fieldNone, 0
+}
+
+// referenceRoots start expressions that refer to a value kept elsewhere:
+// Terraform's var.x and local.x, process.env.X, self.password, ...
+var referenceRoots = map[string]bool{
+	"var": true, "local": true, "locals": true, "module": true, "data": true, "each": true,
+	"self": true, "this": true, "process": true, "env": true, "os": true, "config": true,
+	"cfg": true, "conf": true, "settings": true, "params": true, "vars": true, "secrets": true,
+	"values": true, "inputs": true, "props": true, "properties": true, "system": true,
+	"environment": true, "args": true, "opts": true, "options": true, "ctx": true, "context": true,
+	"request": true, "req": true,
+}
+
+// referenceValue looks at a value written as an identifier path. named
+// is set when a part of it is a secret's name: a reference (cfg.Secret,
+// settings.DB_PASSWORD, password = DB_PASSWORD) or, quoted, a name rather
+// than a value (ClassCredential = "credential"). rooted is set for a path
+// from a known object (var.db_password, process.env.X, local.api_token).
+func referenceValue(v []byte) (named, rooted bool) {
+	if len(v) == 0 || !isLetter(v[0]) && v[0] != '_' {
+		return false, false
+	}
+	dots := 0
+	for _, c := range v {
+		if c == '.' {
+			dots++
+		} else if !wordChar(c) {
+			return false, false
+		}
+	}
+	for k, p := 0, v; ; k++ {
+		part, rest, more := bytes.Cut(p, []byte("."))
+		if len(part) == 0 || !isLetter(part[0]) && part[0] != '_' {
+			return false, false
+		}
+		var buf [64]byte
+		if norm := normalizeFieldName(buf[:0], part); norm != nil {
+			if k == 0 && dots > 0 {
+				rooted = referenceRoots[string(norm)]
+			}
+			if namesSecret(part, norm) {
+				named = true
+			}
+		}
+		if !more {
+			return named, rooted
+		}
+		p = rest
+	}
+}
+
+// namesSecret reports whether an identifier in a value is a secret's name:
+// one of exactFields (secret, Password), or words that name one
+// (DB_PASSWORD, url_credential, ClassCredential). One lower-case word that
+// only ends like a name (rootpasswd) is a value.
+func namesSecret(part, norm []byte) bool {
+	if exactFields[string(norm)] == fieldSecret {
+		return true
+	}
+	if !mayHoldSecretWord(part) {
+		return false
+	}
+	if _, we := nextWord(part, 0); !hasWordAfter(part, we) {
+		return false // one word
+	}
+	k, _ := secretKeyName(part, norm, true)
+	return k == fieldSecret
+}
+
+// hasWordAfter reports whether a key name has a word at or after k.
+func hasWordAfter(name []byte, k int) bool {
+	ws, we := nextWord(name, k)
+	return ws < we
+}
+
+// bareIdentifier reports whether v is an identifier or a selector of
+// letters, '_' and '.' only: after Go's :=, a variable, not a literal.
+func bareIdentifier(v []byte) bool {
+	if len(v) == 0 || !isLetter(v[0]) && v[0] != '_' {
+		return false
+	}
+	for _, c := range v {
+		if !isLetter(c) && c != '_' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// settingWords are values of settings, never secrets: log levels and
+// switches (logging.level.io.jsonwebtoken=WARN, password_auth = required).
+var settingWords = []string{
+	"trace", "debug", "info", "warn", "warning", "error", "fatal", "off", "notice", "critical",
+	"enabled", "disabled", "required", "optional", "yes", "strict", "auto", "default",
+}
+
+// wordKeyValues are further values that say a setting, for names that only
+// hold a secret word.
+var wordKeyValues = []string{"low", "medium", "high", "weak", "strong", "on", "no", "always", "never"}
+
+// placeholderPhrases start the prose that templates put where a secret
+// goes ("put your unique phrase here").
+var placeholderPhrases = []string{"put your ", "your ", "enter your ", "insert your ", "replace with ", "change this", "change me"}
+
+// secretField reports the value b[vs:ve] of a field whose name is a
+// secret's.
+func (s *Scanner) secretField(vs, ve int, key secretKey) {
+	if !s.e.on(dCredentialField) {
+		return
+	}
+	b := s.b
+	for vs < ve && b[vs] == ' ' {
+		vs++
+	}
+	for ve > vs && b[ve-1] == ' ' {
+		ve--
+	}
+	if ve-vs >= 2 && b[vs] == '`' {
+		vs++ // a raw string of Go or JavaScript
+	}
+	if ve > vs && b[ve-1] == '`' {
+		ve-- // `KEY=value` in Markdown
+	}
+	v := b[vs:ve]
+	if len(v) == 0 || placeholder(v) {
+		return
+	}
+	quoted := key&keyDelimited != 0 || vs > 0 && (b[vs-1] == '"' || b[vs-1] == '\'')
+	named, rooted := referenceValue(v)
+	if named || !quoted && (rooted || key&keyCode != 0 || key&keyDefine != 0 && bareIdentifier(v)) {
+		return
+	}
+	for _, w := range settingWords {
+		if equalFoldASCII(v, w) {
+			return
+		}
+	}
+	if !quoted && (numberLiteral(v) || v[0] == '\\' || constantName(v)) {
+		return // SCM_CREDENTIALS = 0x2, TOKEN_READ = STANDARD_RIGHTS_READ | ...
+	}
+	if bytes.HasPrefix(v, []byte("-----")) && !bytes.Contains(v[:min(len(v), 48)], []byte("PRIVATE KEY")) || formatVerb(v) {
+		return // a certificate or public key (not secret), "%+v"
+	}
+	if key&(keyWord|keySuffix) != 0 && allDigits(v) && len(v) < 6 {
+		return // SYS_MEMFD_SECRET = 447
+	}
+	if key&keyWord != 0 {
+		if allDigits(v) && len(v) < 8 {
+			return // password_min_length=12, token_count=512
+		}
+		for _, w := range wordKeyValues {
+			if equalFoldASCII(v, w) {
+				return
+			}
+		}
+		// A name that only holds a secret word is weaker evidence: a
+		// value not between quotes must look made (a digit or
+		// punctuation), and prose is no secret.
+		if (!quoted || key&keyElement != 0) && !hasDigitOrPunct(v) || bytes.Count(v, []byte(" ")) >= 3 {
+			return
+		}
+	}
+	if bytes.IndexByte(v, ' ') > 0 {
+		for _, p := range placeholderPhrases {
+			if hasPrefixFold(v, p) {
+				return
+			}
+		}
+	}
+	if secretValue(b, vs, ve, key&keyGeneric != 0, quoted) {
+		s.emit(dCredentialField, vs, ve, finding.ConfidenceHigh)
+	}
+}
+
+// numberLiteral reports whether v is a number as source code writes it:
+// 0x1F, -25, 0x53c237_53c237, 1_000.
+func numberLiteral(v []byte) bool {
+	negative := len(v) > 0 && v[0] == '-'
+	if negative {
+		v = v[1:]
+	}
+	if len(v) > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X') {
+		for _, c := range v[2:] {
+			if !isHex(c) && c != '_' {
+				return false
+			}
+		}
+		return true
+	}
+	if len(v) == 0 || !isDigit(v[0]) {
+		return false
+	}
+	for _, c := range v {
+		if !isDigit(c) && c != '_' {
+			return false
+		}
+	}
+	return negative || bytes.IndexByte(v, '_') > 0
+}
+
+// constantName reports whether v is a constant's name: upper-case words
+// joined by '_' (STANDARD_RIGHTS_REQUIRED).
+func constantName(v []byte) bool {
+	if bytes.IndexByte(v, '_') < 0 {
+		return false
+	}
+	for _, c := range v {
+		if !isUpper(c) && c != '_' && !isDigit(c) {
+			return false
+		}
+	}
+	return isUpper(v[0])
+}
+
+// formatVerb reports whether v is a printf verb (%s, %+v, %-10q).
+func formatVerb(v []byte) bool {
+	if len(v) < 2 || len(v) > 6 || v[0] != '%' {
+		return false
+	}
+	for _, c := range v[1 : len(v)-1] {
+		if !isDigit(c) && c != '+' && c != '-' && c != '#' && c != ' ' && c != '.' {
+			return false
+		}
+	}
+	return isLetter(v[len(v)-1])
+}
+
+// hasDigitOrPunct reports whether v has a digit or a character other than
+// letters and spaces, as made secrets do and words do not.
+func hasDigitOrPunct(v []byte) bool {
+	for _, c := range v {
+		if !isLetter(c) && c != ' ' {
+			return true
+		}
+	}
+	return false
+}
+
+// wrappedPlaceholder reports whether v is a name between brackets, as
+// templates and redaction write it: <redacted>, [REDACTED], {token},
+// <YOUR_API_TOKEN>, (hidden). A name has letters, '_', '-', '.' and
+// spaces, never digits: an encrypted value such as {QmFz0...=} is a value.
+func wrappedPlaceholder(v []byte) bool {
+	if len(v) < 3 {
+		return false
+	}
+	var closing byte
+	switch v[0] {
+	case '<':
+		closing = '>'
+	case '[':
+		closing = ']'
+	case '{':
+		closing = '}'
+	case '(':
+		closing = ')'
+	default:
+		return false
+	}
+	if v[len(v)-1] != closing {
+		return false
+	}
+	for _, c := range v[1 : len(v)-1] {
+		if !isLetter(c) && c != '_' && c != '-' && c != '.' && c != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// setterCall reads the arguments of a call that sets a named value,
+// ("X_TOKEN", "value") after setProperty, define, setenv, put, set or
+// setItem, whose name ends at p. It reports the value when the name is a
+// secret's, and returns the end of what it read (0 when the call is not
+// one).
+func (s *Scanner) setterCall(p int) int {
+	b := s.b
+	n := len(b)
+	if p >= n || b[p] != '(' {
+		return 0
+	}
+	p++
+	for p < n && b[p] == ' ' {
+		p++
+	}
+	if p >= n || b[p] != '"' && b[p] != '\'' {
+		return 0
+	}
+	q := b[p]
+	ks := p + 1
+	ke := ks
+	for ke < n && ke-ks < 128 && keyChar(b[ke]) {
+		ke++
+	}
+	if ke == ks || ke >= n || b[ke] != q {
+		return 0
+	}
+	p = ke + 1
+	for p < n && b[p] == ' ' {
+		p++
+	}
+	if p >= n || b[p] != ',' {
+		return 0
+	}
+	p++
+	for p < n && (b[p] == ' ' || b[p] == '\t') {
+		p++
+	}
+	if p >= n || b[p] != '"' && b[p] != '\'' {
+		return 0 // a variable or a call: not a literal
+	}
+	norm := normalizeFieldName(s.scratch, b[ks:ke])
+	if norm == nil {
+		return 0
+	}
+	s.scratch = norm[:0]
+	kind, strength := secretKeyName(b[ks:ke], norm, mayBeField(b, ks, ke))
+	if kind != fieldSecret {
+		return 0
+	}
+	vs, ve := fieldValue(b, p)
+	key := keyDelimited | strength
+	if genericSecretNames[string(norm)] {
+		key |= keyGeneric
+	}
+	s.secretField(vs, ve, key)
+	return ve
+}
+
+// xmlElement reads the element whose '<' is at i when its name is a
+// secret's (<password>, <sonar.token>, <jdbcPassword>) and reports its
+// text, which may be a CDATA section. It returns the end of the text, or
+// i when there is none to report.
+func (s *Scanner) xmlElement(i int) int {
+	b := s.b
+	n := len(b)
+	ns := i + 1
+	if ns >= n || !isLetter(b[ns]) {
+		return i
+	}
+	ne := ns
+	for ne < n && ne-ns < 128 && (keyChar(b[ne]) || b[ne] == ':') {
+		ne++
+	}
+	gt := ne // the '>' that ends the start tag, after any attributes
+	if gt < n && b[gt] == ' ' {
+		for gt < n && gt-ne < 256 && b[gt] != '>' && b[gt] != '<' && b[gt] != '\n' {
+			gt++
+		}
+		if gt < n && b[gt] == '>' && b[gt-1] == '/' {
+			return i // <password/>
+		}
+	}
+	if gt >= n || b[gt] != '>' {
+		return i
+	}
+	name := b[ns:ne]
+	if c := bytes.LastIndexByte(name, ':'); c >= 0 {
+		name = name[c+1:] // a namespace prefix
+	}
+	if len(name) < 2 {
+		return i
+	}
+	ks := ne - len(name)
+	filtered := mayBeField(b, ks, ne)
+	if !filtered && !mayHoldSecretWord(name) {
+		return i
+	}
+	norm := normalizeFieldName(s.scratch, name)
+	if norm == nil {
+		return i
+	}
+	s.scratch = norm[:0]
+	kind, strength := secretKeyName(name, norm, filtered)
+	if kind != fieldSecret {
+		return i
+	}
+	vs, ve := elementText(b, gt+1)
+	if ve < 0 {
+		return i
+	}
+	key := keyDelimited | strength
+	if genericSecretNames[string(norm)] {
+		key |= keyGeneric
+	}
+	s.secretField(vs, ve, key|keyElement)
+	return ve
+}
+
+// elementText returns the span of the text of an XML element that starts
+// at vs, after its start tag: up to the "</" of its end tag on the same
+// line, or the content of a CDATA section. ve is -1 when there is none.
+func elementText(b []byte, vs int) (int, int) {
+	n := len(b)
+	ve := vs
+	const cdata = "<![CDATA["
+	if bytes.HasPrefix(b[vs:], []byte(cdata)) {
+		vs += len(cdata)
+		end := bytes.Index(b[vs:min(n, vs+4096)], []byte("]]>"))
+		if end < 0 || bytes.IndexByte(b[vs:vs+end], '\n') >= 0 {
+			return vs, -1
+		}
+		ve = vs + end
+		if !bytes.HasPrefix(b[ve+3:], []byte("</")) {
+			return vs, -1
+		}
+		return vs, ve
+	}
+	for ve < n && ve-vs < 4096 && b[ve] != '<' && b[ve] != '\n' {
+		ve++
+	}
+	if ve+1 >= n || b[ve] != '<' || b[ve+1] != '/' {
+		return vs, -1
+	}
+	return vs, ve
+}
+
+// namedValue reads the pairs of XML configuration files that name a
+// setting in one attribute and hold its value in another or in the
+// element's text: <add key="ApiSecret" value="..."/> (.NET), <property
+// name="password" value="..."/> (Ant, Spring, Hibernate), <entry
+// key="db.password">...</entry> (Java properties). p is the opening quote
+// of the key="..." or name="..." attribute's value.
+func (s *Scanner) namedValue(p int) {
+	b := s.b
+	n := len(b)
+	q := b[p]
+	ks := p + 1
+	ke := ks
+	for ke < n && ke-ks < maxKeyLen && keyChar(b[ke]) {
+		ke++
+	}
+	if ke == ks || ke >= n || b[ke] != q {
+		return
+	}
+	filtered := mayBeField(b, ks, ke)
+	if !filtered && !mayHoldSecretWord(b[ks:ke]) {
+		return
+	}
+	norm := normalizeFieldName(s.scratch, b[ks:ke])
+	if norm == nil {
+		return
+	}
+	s.scratch = norm[:0]
+	kind, strength := secretKeyName(b[ks:ke], norm, filtered)
+	if kind != fieldSecret {
+		return
+	}
+	key := keyDelimited | strength
+	if genericSecretNames[string(norm)] {
+		key |= keyGeneric
+	}
+	for t := ke + 1; t < n && t-ke < 512; t++ {
+		switch b[t] {
+		case '\n', '<':
+			return
+		case '>':
+			if b[t-1] == '/' {
+				return
+			}
+			if vs, ve := elementText(b, t+1); ve >= 0 {
+				s.secretField(vs, ve, key|keyElement)
+			}
+			return
+		case '=':
+			if t+1 < n && (b[t+1] == '"' || b[t+1] == '\'') && t >= 6 && b[t-6] == ' ' && equalFoldASCII(b[t-5:t], "value") {
+				vs, ve := fieldValue(b, t+1)
+				s.secretField(vs, ve, key)
+				return
+			}
+		}
+	}
+}
