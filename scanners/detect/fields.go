@@ -80,6 +80,9 @@ var exactFields = map[string]fieldKind{
 	"continuationtoken": fieldNone, "tokentype": fieldNone, "csrftoken": fieldNone,
 	"xsrftoken": fieldNone, "synctoken": fieldNone, "cursortoken": fieldNone,
 	"passwordreset": fieldNone, "passwordresettoken": fieldSecret,
+	// A .NET strong name's public key token is the hash of a public key
+	// (PublicKeyToken=31bf3856ad364e35 in every Windows CBS log).
+	"publickeytoken": fieldNone,
 }
 
 // genericSecretNames are secret field names that other things are also
