@@ -189,7 +189,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 				// Kept (by its LastModified it is within retention),
 				// but not silently: it may be due.
 				it.Reason += "; its original time could not be read"
-				p.Problems = append(p.Problems, problemOf(f.path, fmt.Errorf("could not read its original time (%s; kept until it can be): %w", "x-amz-meta-"+OriginalMtimeMeta, f.timeErr)))
+				p.Problems = append(p.Problems, problemOf(f.path, fmt.Errorf("could not read its original time (x-amz-meta-%s), so it is kept by its LastModified: %w", OriginalMtimeMeta, f.timeErr)))
 			}
 			p.Items = append(p.Items, it)
 		}
