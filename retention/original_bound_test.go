@@ -3,6 +3,7 @@ package retention
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/md5"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -246,5 +247,49 @@ func TestPlanReportsUnreadOriginalTime(t *testing.T) {
 	}
 	if it := itemFor(p, path); it == nil || it.Action != Keep || len(p.Problems) != 0 {
 		t.Errorf("object gone before the HEAD: item %+v, problems %v", it, p.Problems)
+	}
+}
+
+// originalMtime trusts a value only for the content the store vouches
+// for: the SHA-256 checksum when it gives one (an MD5 ETag cannot stand
+// in for a checksum that differs), else the MD5 ETag; and only for the
+// bucket, key and size it was signed for, in the current format.
+func TestOriginalMtimeVerifies(t *testing.T) {
+	mkey := []byte("0123456789abcdef0123456789abcdef")
+	tm := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	const body = "redacted [credential]\n"
+	stamp := stampFor(mkey, "b", "k", body, tm)
+	s256, s5 := sha256.Sum256([]byte(body)), md5.Sum([]byte(body))
+	other256, other5 := sha256.Sum256([]byte("other")), md5.Sum([]byte("other"))
+	n := int64(len(body))
+	ts := tm.Format(time.RFC3339Nano)
+	for _, tc := range []struct {
+		name      string
+		value     string
+		key       string
+		c         objectContent
+		wantValid bool
+	}{
+		{"checksum", stamp, "k", objectContent{size: n, sha256: s256[:]}, true},
+		{"checksum and ETag", stamp, "k", objectContent{size: n, sha256: s256[:], md5: s5[:]}, true},
+		{"ETag only", stamp, "k", objectContent{size: n, md5: s5[:]}, true},
+		{"neither", stamp, "k", objectContent{size: n}, false},
+		{"other content", stamp, "k", objectContent{size: n, sha256: other256[:], md5: other5[:]}, false},
+		{"other checksum, same ETag", stamp, "k", objectContent{size: n, sha256: other256[:], md5: s5[:]}, false},
+		{"other ETag", stamp, "k", objectContent{size: n, md5: other5[:]}, false},
+		{"other size", stamp, "k", objectContent{size: n + 1, sha256: s256[:]}, false},
+		{"other key", stamp, "k2", objectContent{size: n, sha256: s256[:]}, false},
+		{"version 1", ts + " 0123456789abcdef0123456789abcdef", "k", objectContent{size: n, sha256: s256[:]}, false},
+		{"unknown version", "v3" + strings.TrimPrefix(stamp, "v2"), "k", objectContent{size: n, sha256: s256[:]}, false},
+		{"time changed", strings.Replace(stamp, "2026", "2020", 1), "k", objectContent{size: n, sha256: s256[:]}, false},
+		{"truncated", stamp[:strings.LastIndex(stamp, ";")], "k", objectContent{size: n, sha256: s256[:]}, false},
+	} {
+		got, ok := originalMtime(map[string]string{"Piiscan-Original-Mtime": tc.value}, mkey, "b", tc.key, tc.c)
+		if ok != tc.wantValid || ok && !got.Equal(tm) {
+			t.Errorf("%s: %v %v, want valid=%v", tc.name, got, ok, tc.wantValid)
+		}
+	}
+	if _, ok := originalMtime(map[string]string{OriginalMtimeMeta: stamp}, nil, "b", "k", objectContent{size: n, sha256: s256[:]}); ok {
+		t.Error("trusted without a key")
 	}
 }
