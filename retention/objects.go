@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"crypto/hmac"
+	"crypto/md5"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -812,13 +814,26 @@ func commonPrefix(a, b string) string {
 
 // OriginalMtimeMeta is the user metadata (x-amz-meta-piiscan-original-mtime)
 // in which a rewrite by piiscan (redact, erase, record filtering) keeps an
-// object's modification time from before its first rewrite, as RFC 3339
-// with nanoseconds in UTC and a keyed signature: rewriting the data does
-// not make it younger. Anyone who can write to the bucket can write
-// metadata, so only a value signed for this bucket and key with the
-// fingerprint key counts (see mtimeKey): a forged or copied one would
-// otherwise age new data past its retention.
+// object's modification time from before its first rewrite: rewriting the
+// data does not make it younger. Its value is versioned; version 2 is
+//
+//	v2;<time>;<signature of the SHA-256>;<signature of the MD5>
+//
+// with the time in RFC 3339 with nanoseconds, UTC, and each signature a
+// keyed hash (see mtimeKey) of the bucket, the key, the time, and the
+// size and a digest of the content piiscan uploaded. Anyone who can write
+// to the bucket can write metadata, and many writers keep an object's
+// metadata when they replace its data (a copy with metadata, rclone, SDK
+// helpers that read, modify and write): a value counts only for the
+// very content it was written with, which the store vouches for, so
+// neither a forged value nor one copied to another key or kept on new
+// data at the same key ages new data past its retention (see
+// originalMtime). Version 1 values (written by piiscan before content was
+// bound) are ignored: such an object counts from its LastModified.
 const OriginalMtimeMeta = "piiscan-original-mtime"
+
+// mtimeStampVersion starts a version 2 OriginalMtimeMeta value.
+const mtimeStampVersion = "v2"
 
 // mtimeKey returns the key OriginalMtimeMeta is signed with, derived from
 // the fingerprint key, or nil when there is none (then no value is
@@ -836,24 +851,59 @@ func mtimeKey(c *config.Config) []byte {
 	return m.Sum(nil)
 }
 
-// mtimeSignature signs t for the object bucket/key.
-func mtimeSignature(mkey []byte, bucketName, key, t string) string {
+// objectContent is what an OriginalMtimeMeta value is bound to: the size
+// and digests of an object's content. A digest is nil when unknown.
+type objectContent struct {
+	size        int64
+	sha256, md5 []byte
+}
+
+// headContent returns the content a HEAD (with ChecksumMode ENABLED)
+// vouches for: the size, the SHA-256 checksum the store verified when the
+// object was uploaded with one (a whole-object one, not the composite of
+// a multipart upload), and the MD5 when the ETag is one (a single PUT
+// without SSE-KMS; a multipart ETag ends in -N).
+func headContent(h *s3.HeadObjectOutput) objectContent {
+	c := objectContent{size: aws.ToInt64(h.ContentLength)}
+	if h.ChecksumType != types.ChecksumTypeComposite {
+		if sum, err := base64.StdEncoding.DecodeString(aws.ToString(h.ChecksumSHA256)); err == nil && len(sum) == sha256.Size {
+			c.sha256 = sum
+		}
+	}
+	if etag := strings.Trim(aws.ToString(h.ETag), `"`); len(etag) == 2*md5.Size {
+		if sum, err := hex.DecodeString(etag); err == nil {
+			c.md5 = sum
+		}
+	}
+	return c
+}
+
+// mtimeSignature signs t for the object bucket/key with the given content
+// size and digest (alg names it).
+func mtimeSignature(mkey []byte, bucketName, key, t string, size int64, alg string, digest []byte) string {
 	m := hmac.New(sha256.New, mkey)
-	m.Write([]byte(bucketName + "\x00" + key + "\x00" + t))
+	// Lengths first: no key can be read as another key and time.
+	fmt.Fprintf(m, "%s\x00%d:%s\x00%d:%s\x00%s\x00%d\x00%s\x00%x", mtimeStampVersion, len(bucketName), bucketName, len(key), key, t, size, alg, digest)
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // stampMtime is the OriginalMtimeMeta value of t for the object
-// bucket/key.
-func stampMtime(mkey []byte, bucketName, key string, t time.Time) string {
+// bucket/key with content c (as uploaded: both digests known).
+func stampMtime(mkey []byte, bucketName, key string, t time.Time, c objectContent) string {
 	ts := t.UTC().Format(time.RFC3339Nano)
-	return ts + " " + mtimeSignature(mkey, bucketName, key, ts)
+	return strings.Join([]string{mtimeStampVersion, ts,
+		mtimeSignature(mkey, bucketName, key, ts, c.size, "sha256", c.sha256),
+		mtimeSignature(mkey, bucketName, key, ts, c.size, "md5", c.md5)}, ";")
 }
 
 // originalMtime returns the time an object's metadata keeps in
-// OriginalMtimeMeta, if one is there, readable and signed for the object
-// bucket/key with mkey.
-func originalMtime(meta map[string]string, mkey []byte, bucketName, key string) (time.Time, bool) {
+// OriginalMtimeMeta, if one is there, of version 2, and signed with mkey
+// for the object bucket/key with the content c the store vouches for (see
+// headContent): its SHA-256 checksum when the store gives one, else its
+// MD5 ETag. When the store vouches for neither, the value is not
+// trusted (the object counts from its LastModified: it is kept longer,
+// never deleted early).
+func originalMtime(meta map[string]string, mkey []byte, bucketName, key string, c objectContent) (time.Time, bool) {
 	if mkey == nil {
 		return time.Time{}, false
 	}
@@ -861,8 +911,23 @@ func originalMtime(meta map[string]string, mkey []byte, bucketName, key string) 
 		if !strings.EqualFold(k, OriginalMtimeMeta) {
 			continue
 		}
-		ts, sig, ok := strings.Cut(v, " ")
-		if !ok || !hmac.Equal([]byte(sig), []byte(mtimeSignature(mkey, bucketName, key, ts))) {
+		parts := strings.Split(v, ";")
+		if len(parts) != 4 || parts[0] != mtimeStampVersion {
+			return time.Time{}, false // version 1 (not bound to the content), or unknown
+		}
+		ts, sig := parts[1], ""
+		switch {
+		case c.sha256 != nil:
+			sig = mtimeSignature(mkey, bucketName, key, ts, c.size, "sha256", c.sha256)
+			if !hmac.Equal([]byte(parts[2]), []byte(sig)) {
+				return time.Time{}, false
+			}
+		case c.md5 != nil:
+			sig = mtimeSignature(mkey, bucketName, key, ts, c.size, "md5", c.md5)
+			if !hmac.Equal([]byte(parts[3]), []byte(sig)) {
+				return time.Time{}, false
+			}
+		default:
 			return time.Time{}, false
 		}
 		t, err := time.Parse(time.RFC3339Nano, ts)
@@ -872,18 +937,19 @@ func originalMtime(meta map[string]string, mkey []byte, bucketName, key string) 
 }
 
 // keepOriginalMtime returns a copy of an object's metadata that keeps its
-// original modification time: the one a rewrite kept before (when its
-// signature holds), or else lastModified. The earlier of the two wins, so
-// metadata never makes an object younger than S3 says it is. An unsigned
-// or forged value is replaced.
-func keepOriginalMtime(meta map[string]string, lastModified time.Time, mkey []byte, bucketName, key string) map[string]string {
+// original modification time for the content a rewrite uploads: the one
+// a rewrite kept before (when its signature holds for the object's
+// current content), or else lastModified. The earlier of the two wins, so
+// metadata never makes an object younger than S3 says it is. An unsigned,
+// forged, old (version 1) or replayed value is replaced.
+func keepOriginalMtime(meta map[string]string, lastModified time.Time, mkey []byte, bucketName, key string, current, uploaded objectContent) map[string]string {
 	out := maps.Clone(meta)
 	for k := range out {
 		if strings.EqualFold(k, OriginalMtimeMeta) {
 			delete(out, k)
 		}
 	}
-	orig, ok := originalMtime(meta, mkey, bucketName, key)
+	orig, ok := originalMtime(meta, mkey, bucketName, key, current)
 	if !ok || !lastModified.IsZero() && lastModified.Before(orig) {
 		orig = lastModified
 	}
@@ -893,29 +959,35 @@ func keepOriginalMtime(meta map[string]string, lastModified time.Time, mkey []by
 	if out == nil {
 		out = map[string]string{}
 	}
-	out[OriginalMtimeMeta] = stampMtime(mkey, bucketName, key, orig)
+	out[OriginalMtimeMeta] = stampMtime(mkey, bucketName, key, orig, uploaded)
 	return out
 }
 
 // objectModTime returns the modification time retention counts for the
 // object at path, listed with lastModified: the original time a rewrite
-// by piiscan kept in its metadata when that is signed and earlier. It
-// costs a HEAD; when that fails, lastModified stands (the object looks
-// younger, never older, so nothing is deleted early).
-func objectModTime(ctx context.Context, objects *bucket.Client, mkey []byte, path string, lastModified time.Time) time.Time {
+// by piiscan kept in its metadata when that is signed for the object's
+// current content and earlier. It costs a HEAD (asking for the object's
+// checksum). When the HEAD fails, lastModified is returned with the
+// error: the object looks younger, never older, so nothing is deleted
+// early, but the caller should say the time could not be read. An
+// object gone since it was listed is no error.
+func objectModTime(ctx context.Context, objects *bucket.Client, mkey []byte, path string, lastModified time.Time) (time.Time, error) {
 	b, key, err := bucket.ParseURL(path)
 	if err != nil || objects == nil || mkey == nil {
-		return lastModified
+		return lastModified, err
 	}
-	h, err := objects.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
-	if err != nil {
-		slog.Debug("original modification time not read", "path", path, "err", err)
-		return lastModified
+	h, err := objects.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled})
+	switch code := apiCode(err); {
+	case code == "NotFound" || code == "NoSuchKey":
+		slog.Debug("object gone before its original time was read", "path", path)
+		return lastModified, nil
+	case err != nil:
+		return lastModified, err
 	}
-	if orig, ok := originalMtime(h.Metadata, mkey, b, key); ok && orig.Before(lastModified) {
-		return orig
+	if orig, ok := originalMtime(h.Metadata, mkey, b, key, headContent(h)); ok && orig.Before(lastModified) {
+		return orig, nil
 	}
-	return lastModified
+	return lastModified, nil
 }
 
 // maxPut is the largest object a single PutObject may store.
@@ -927,13 +999,16 @@ const maxPut = 5 << 30
 // class, on the condition (If-Match) that the object still has the
 // planned ETag. The PUT gives the object a new LastModified: its original
 // one is kept in the metadata x-amz-meta-piiscan-original-mtime (see
-// OriginalMtimeMeta), which retention counts the object's age from.
+// OriginalMtimeMeta), signed for the content uploaded, which goes with
+// its SHA-256 checksum; retention counts the object's age from it.
 func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, write func(io.Writer) error) (int64, error) {
 	key, err := o.key(path)
 	if err != nil {
 		return 0, err
 	}
-	head, err := o.c.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key)})
+	// The checksum too: a time an earlier rewrite kept counts only for
+	// the content it was written with (see originalMtime).
+	head, err := o.c.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(o.bucket), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled})
 	if err != nil {
 		return 0, fmt.Errorf("HEAD %s: %w", path, err)
 	}
@@ -951,7 +1026,10 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 		return 0, err
 	}
 	defer source.CloseSpool(tmp)
-	cw := &countWriter{w: tmp}
+	// The digests of what is uploaded, for the checksum the store
+	// verifies and for the original time's signature.
+	sum256, sumMD5 := sha256.New(), md5.New()
+	cw := &countWriter{w: io.MultiWriter(tmp, sum256, sumMD5)}
 	if err := write(cw); err != nil {
 		return 0, err
 	}
@@ -965,10 +1043,16 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 		Bucket: aws.String(o.bucket), Key: aws.String(key), Body: tmp, ContentLength: aws.Int64(cw.n),
 		ContentType: head.ContentType, ContentEncoding: head.ContentEncoding, ContentDisposition: head.ContentDisposition,
 		ContentLanguage: head.ContentLanguage, CacheControl: head.CacheControl,
-		Metadata:             keepOriginalMtime(head.Metadata, aws.ToTime(head.LastModified), o.mtimeKey, o.bucket, key),
 		ServerSideEncryption: head.ServerSideEncryption, SSEKMSKeyId: head.SSEKMSKeyId,
 		BucketKeyEnabled: head.BucketKeyEnabled,
 	}
+	// The store checks the SHA-256 and keeps it (given back to a HEAD
+	// with ChecksumMode ENABLED); the original time is signed for this
+	// content alone.
+	uploaded := objectContent{size: cw.n, sha256: sum256.Sum(nil), md5: sumMD5.Sum(nil)}
+	in.ChecksumAlgorithm = types.ChecksumAlgorithmSha256
+	in.ChecksumSHA256 = aws.String(base64.StdEncoding.EncodeToString(uploaded.sha256))
+	in.Metadata = keepOriginalMtime(head.Metadata, aws.ToTime(head.LastModified), o.mtimeKey, o.bucket, key, headContent(head), uploaded)
 	if head.StorageClass != "" {
 		in.StorageClass = head.StorageClass
 	}

@@ -2,6 +2,9 @@ package retention
 
 import (
 	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention/audit"
@@ -82,19 +86,16 @@ func TestRedactedObjectKeepsItsOriginalAge(t *testing.T) {
 	tenDays := time.Now().Add(-10 * day).UTC().Truncate(time.Millisecond)
 	put := func(key, body, meta string) {
 		t.Helper()
-		if _, err := s.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("age"), Key: aws.String(key),
-			Body: strings.NewReader(body), Metadata: map[string]string{OriginalMtimeMeta: meta}}); err != nil {
-			t.Fatal(err)
-		}
+		putWithMeta(t, s.Client(), "age", key, body, meta)
 	}
 	// An earlier rewrite's time; a forged one, unsigned; a copy of a
 	// signed one under another key (aws s3 cp keeps metadata).
-	put("logs/old.log", pii, stampMtime(mkey, "age", "logs/old.log", tenDays))
+	put("logs/old.log", pii, stampFor(mkey, "age", "logs/old.log", pii, tenDays))
 	put("logs/forged.log", "nothing here\n", "2000-01-01T00:00:00Z")
-	put("logs/copy.log", "nothing here\n", stampMtime(mkey, "age", "logs/old.log", tenDays))
+	put("logs/copy.log", pii, stampFor(mkey, "age", "logs/old.log", pii, tenDays))
 	head := func(key string) *s3.HeadObjectOutput {
 		t.Helper()
-		h, err := s.Client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("age"), Key: aws.String(key)})
+		h, err := s.Client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("age"), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +135,7 @@ func TestRedactedObjectKeepsItsOriginalAge(t *testing.T) {
 		if body, _ := objectBody(t, s.Client(), "age", key); !strings.Contains(body, "[credential]") {
 			t.Errorf("%s not redacted: %q", key, body)
 		}
-		got, ok := originalMtime(h.Metadata, mkey, "age", key)
+		got, ok := originalMtime(h.Metadata, mkey, "age", key, headContent(h))
 		if !ok || !got.Equal(want) {
 			t.Errorf("%s: metadata %v, want %s %v", key, h.Metadata, OriginalMtimeMeta, want)
 		}
@@ -161,5 +162,28 @@ func TestRedactedObjectKeepsItsOriginalAge(t *testing.T) {
 	// age new data.
 	if got := actions(purge); got["forged.log"] != Keep || got["copy.log"] != Keep {
 		t.Errorf("4 days on, planned %v, want the forged and the copied times ignored", got)
+	}
+}
+
+// stampFor returns the x-amz-meta-piiscan-original-mtime value a rewrite
+// by piiscan gives body at key of bucket b, keeping the original time tm.
+func stampFor(mkey []byte, b, key, body string, tm time.Time) string {
+	s256, s5 := sha256.Sum256([]byte(body)), md5.Sum([]byte(body))
+	return stampMtime(mkey, b, key, tm, objectContent{size: int64(len(body)), sha256: s256[:], md5: s5[:]})
+}
+
+// putWithMeta stores body at key of bucket b with its SHA-256 checksum
+// (as piiscan uploads) and meta, when not empty, as
+// x-amz-meta-piiscan-original-mtime.
+func putWithMeta(t *testing.T, cl *s3.Client, b, key, body, meta string) {
+	t.Helper()
+	sum := sha256.Sum256([]byte(body))
+	in := &s3.PutObjectInput{Bucket: aws.String(b), Key: aws.String(key), Body: strings.NewReader(body),
+		ChecksumAlgorithm: types.ChecksumAlgorithmSha256, ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sum[:]))}
+	if meta != "" {
+		in.Metadata = map[string]string{OriginalMtimeMeta: meta}
+	}
+	if _, err := cl.PutObject(context.Background(), in); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -184,7 +184,14 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 			return nil, err
 		}
 		for _, f := range found {
-			p.Items = append(p.Items, decide(ctx, c, loc, f.path, f.snap, f.mtime, f.hold, now, w, opts.Objects))
+			it := decide(ctx, c, loc, f.path, f.snap, f.mtime, f.hold, now, w, opts.Objects)
+			if f.timeErr != nil {
+				// Kept (by its LastModified it is within retention),
+				// but not silently: it may be due.
+				it.Reason += "; its original time could not be read"
+				p.Problems = append(p.Problems, problemOf(f.path, fmt.Errorf("could not read its original time (x-amz-meta-%s), so it is kept by its LastModified: %w", OriginalMtimeMeta, f.timeErr)))
+			}
+			p.Items = append(p.Items, it)
 		}
 		// A location that could not be listed is a problem of the plan,
 		// said once: not also a location without files.
@@ -360,8 +367,11 @@ type walked struct {
 	snap Snapshot
 	hold *config.Hold // the hold covering it, if any
 	// mtime is the modification time retention counts (see
-	// originalTimes).
-	mtime time.Time
+	// originalTimes); timeErr says why the original time kept in an
+	// object's metadata could not be read (mtime is then its
+	// LastModified).
+	mtime   time.Time
+	timeErr error
 }
 
 // needsHead reports whether the age of an object of loc (not held) may
@@ -379,8 +389,9 @@ func needsHead(loc *config.Location, f *walked, now time.Time) bool {
 // running objects.Concurrency() at once: on a bucket of thousands of
 // objects, thousands of serial round trips would make planning as slow
 // as their sum. Each result lands in its own item, so the plan is the
-// same whatever order the answers come in. When ctx ends, no further
-// HEAD is sent and ctx's error is returned.
+// same whatever order the answers come in; so does a failed HEAD's error
+// (f.timeErr), which the plan reports as a problem. When ctx ends, no
+// further HEAD is sent and ctx's error is returned.
 func originalTimes(ctx context.Context, loc *config.Location, objects *bucket.Client, mkey []byte, now time.Time, found []*walked) error {
 	if objects == nil || mkey == nil {
 		return nil // objectModTime would not look
@@ -399,7 +410,7 @@ func originalTimes(ctx context.Context, loc *config.Location, objects *bucket.Cl
 	for range min(objects.Concurrency(), len(heads)) {
 		wg.Go(func() {
 			for f := range work {
-				f.mtime = objectModTime(ctx, objects, mkey, f.path, f.snap.ModTime)
+				f.mtime, f.timeErr = objectModTime(ctx, objects, mkey, f.path, f.snap.ModTime)
 			}
 		})
 	}
@@ -435,9 +446,14 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 	age := now.Sub(mtime)
 	cutoff := now.Add(-loc.MaxAge)
 	expired := age > loc.MaxAge
+	modified := days(age) + " ago"
+	if mtime.Before(snap.ModTime) {
+		// The object itself is newer: say so, not only the age counted.
+		modified += fmt.Sprintf(" (original time kept when piiscan rewrote it; object written %s ago)", days(now.Sub(snap.ModTime)))
+	}
 	switch {
 	case expired:
-		it.Reason = fmt.Sprintf("modified %s ago, retention %s", days(age), days(loc.MaxAge))
+		it.Reason = fmt.Sprintf("modified %s, retention %s", modified, days(loc.MaxAge))
 		switch loc.Action {
 		case config.ActionDelete:
 			it.Action = Delete
@@ -459,7 +475,7 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 			it.Action = RedactRecords
 		}
 	default:
-		it.Reason = fmt.Sprintf("modified %s ago, within retention %s", days(age), days(loc.MaxAge))
+		it.Reason = fmt.Sprintf("modified %s, within retention %s", modified, days(loc.MaxAge))
 	}
 	if it.Action != Keep {
 		if err := notNow(c, loc, path, snap, now, w); err != nil {

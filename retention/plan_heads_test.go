@@ -16,9 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/piiscan/piiscan/internal/s3test"
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
@@ -85,13 +82,11 @@ func TestPlanHeadsObjectsConcurrently(t *testing.T) {
 	for i := range n {
 		key := fmt.Sprintf("logs/%03d.log", i)
 		keys = append(keys, key)
-		in := &s3.PutObjectInput{Bucket: aws.String("heads"), Key: aws.String(key), Body: strings.NewReader("x\n")}
+		meta := ""
 		if i%8 == 3 { // redacted once, ten days after it was first written
-			in.Metadata = map[string]string{OriginalMtimeMeta: stampMtime(mkey, "heads", key, tenDays)}
+			meta = stampFor(mkey, "heads", key, "x\n", tenDays)
 		}
-		if _, err := s.Client().PutObject(ctx, in); err != nil {
-			t.Fatal(err)
-		}
+		putWithMeta(t, s.Client(), "heads", key, "x\n", meta)
 	}
 	later := time.Now().Add(time.Hour) // past live_within
 	const delay = 30 * time.Millisecond
