@@ -4,13 +4,39 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 )
+
+// waitReadingStdin waits until a thread of process pid is blocked reading
+// file descriptor 0 (Linux on amd64: /proc/PID/task/*/syscall starts
+// "0 0x0"), so that a signal sent next finds its handlers in place, on a
+// machine however busy. Elsewhere it waits a second.
+func waitReadingStdin(t *testing.T, pid int) {
+	t.Helper()
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		time.Sleep(time.Second)
+		return
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
+		for _, task := range tasks {
+			if b, err := os.ReadFile(task); err == nil && strings.HasPrefix(string(b), "0 0x0 ") {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("process %d never read its standard input", pid)
+}
 
 // A scan waiting on standard input that gets no data still ends after
 // SIGTERM: the read cannot be cancelled, so the process exits once the
@@ -32,7 +58,7 @@ func TestScanEndsAfterSIGTERMWhileStdinIsSilent(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitReadingStdin(t, cmd.Process.Pid)
 	start := time.Now()
 	cmd.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
