@@ -295,11 +295,14 @@ func TestPurgeAllVersionsOldVersions(t *testing.T) {
 	}
 	// gone.log: only a delete marker.
 	g1 := putVersion(t, s, "pov", "all/gone.log", []byte("x\n"))
+	if _, err := cl.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("pov"), Key: aws.String("all/gone.log")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := cl.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("pov"), Key: aws.String("all/gone.log"), VersionId: aws.String(g1)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cl.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String("pov"), Key: aws.String("all/gone.log")}); err != nil {
-		t.Fatal(err)
+	if _, ms := versionsLeft(t, cl, "pov", "all/gone.log"); ms["all/gone.log"] != 1 {
+		t.Fatalf("gone.log: %d delete markers, want 1", ms["all/gone.log"])
 	}
 	// keep/x.log: a noncurrent version within its 30 days.
 	k1 := putVersion(t, s, "pov", "keep/x.log", []byte("old\n"))
@@ -412,4 +415,31 @@ func TestVersionsUnderPages(t *testing.T) {
 		}
 	}
 	_ = s3test.Implementation
+}
+
+// Issue 17 (C): the done entry of a redaction with all_versions names the
+// old versions deleted after the upload (and the planned entry before it).
+func TestRedactAllVersionsDoneEntryNamesVersions(t *testing.T) {
+	s, objects := objectEnv(t)
+	cl := s.Client()
+	s.Bucket(t, "rdn")
+	versioning(t, cl, "rdn")
+	v1 := putVersion(t, s, "rdn", "a.log", []byte("one "+cardLine))
+	v2 := putVersion(t, s, "rdn", "a.log", []byte("two "+cardLine))
+	c := defaultRulesWith(t, "", `locations:
+  - {name: rdn, paths: ["s3://rdn/"], allowed: [ip_address], disallowed: redact, all_versions: true}
+enforcement: {breaker: {max_share: 1}}
+`)
+	_, lines := redactApplied(t, c, objects)
+	res, planned := results(lines)
+	e := res["s3://rdn/a.log"]
+	if got := outcomesOf(e.Versions); e.Phase != audit.PhaseDone || got[v1] != audit.VersionDeleted || got[v2] != audit.VersionDeleted {
+		t.Errorf("audit entry %+v: versions %v, want done, v1 and v2 deleted", e, got)
+	}
+	if got := outcomesOf(planned["s3://rdn/a.log"]); got[v1] != audit.VersionPlanned || got[v2] != audit.VersionPlanned {
+		t.Errorf("planned versions %v, want v1 and v2", got)
+	}
+	if vs, ms := versionsLeft(t, cl, "rdn", ""); len(vs["a.log"]) != 1 || ms["a.log"] != 0 {
+		t.Errorf("a.log: versions %v, %d markers, want the redacted one alone", vs["a.log"], ms["a.log"])
+	}
 }
