@@ -1138,6 +1138,13 @@ func (o *objectStore) removeOld(ctx context.Context, it *Item, e *audit.Entry) e
 	}
 	err := o.deleteVersion(ctx, old.Key, old.Version)
 	vo := o.versionOutcome(ctx, old.Key, old.Version, old.Marker, "", err)
+	if vo.Outcome == audit.VersionFailed && o.gone(ctx, old.Key, old.Version) {
+		// Gone already: a rewrite of the object earlier in the run
+		// deleted its old versions. Stores say so differently (S3
+		// NoSuchVersion, versitygw InvalidArgument), so the key's
+		// versions are listed.
+		vo = audit.VersionOutcome{Version: old.Version, Marker: old.Marker, Outcome: audit.VersionDeleted, Reason: "already gone"}
+	}
 	e.Versions = []audit.VersionOutcome{vo}
 	switch {
 	case vo.Outcome == audit.VersionDeleted:
@@ -1149,6 +1156,17 @@ func (o *objectStore) removeOld(ctx context.Context, it *Item, e *audit.Entry) e
 		return fmt.Errorf("deleting %s: %w", it.Path, err)
 	}
 	return fmt.Errorf("deleting %s: %s", it.Path, vo.Reason)
+}
+
+// gone reports whether a listing of key's versions shows that version id
+// is no longer there (false when the listing fails).
+func (o *objectStore) gone(ctx context.Context, key, id string) bool {
+	vs, err := o.versionsOf(ctx, []string{key})
+	if err != nil {
+		return false
+	}
+	kv := vs[key]
+	return kv == nil || !kv.ids[id]
 }
 
 // deleteOldVersions deletes, after a rewrite (all_versions), the versions
@@ -1218,7 +1236,7 @@ type listedVersion struct {
 }
 
 // versionsUnder lists every version and delete marker under prefix in
-// bucket b, by key, each key's newest first, paged and resumed as
+// bucket b, by key, paged and resumed as
 // versionsOf is (an entry a store lists again at the top of the next page
 // is listed once). keys are the keys in listing order.
 func versionsUnder(ctx context.Context, c *bucket.Client, b, prefix string, pageSize int32) (map[string][]listedVersion, []string, error) {
@@ -1267,9 +1285,6 @@ func versionsUnder(ctx context.Context, c *bucket.Client, b, prefix string, page
 			in.VersionIdMarker = aws.String(nextVersion)
 		}
 	}
-	for _, vs := range out {
-		slices.SortStableFunc(vs, func(a, b listedVersion) int { return b.modified.Compare(a.modified) })
-	}
 	return out, keys, nil
 }
 
@@ -1283,8 +1298,9 @@ func versionsUnder(ctx context.Context, c *bucket.Client, b, prefix string, page
 //     current version piiscan rewrote (it carries a signed
 //     OriginalMtimeMeta): they are older, copies from before the
 //     redaction;
-//  3. a delete marker with no version left under it (or only versions
-//     this plan deletes: it goes after them, and only if they went).
+//  3. the delete markers of a key with no noncurrent version left (or
+//     only versions this plan deletes: they go after them, and only if
+//     they went), so that none uncovers an old version.
 //
 // Keys the plan already acts on are left alone (their action deletes
 // their old versions). A legal hold covering the object, or S3 Object
@@ -1295,12 +1311,16 @@ func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bu
 	if objects == nil {
 		return
 	}
+	// A whole-object action deletes the old versions itself; a record
+	// action may find nothing to drop and rewrite nothing.
 	acting := map[string]bool{}
 	for _, it := range p.Items {
-		if it.Action != Keep {
+		switch it.Action {
+		case Delete, Quarantine, RedactFile:
 			acting[it.Path] = true
 		}
 	}
+	seen := map[string]bool{} // a key under two roots of a location is planned once
 	mkey := mtimeKey(c)
 	locks := map[string]*bool{}
 	for _, loc := range c.Locations {
@@ -1331,9 +1351,10 @@ func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bu
 			}
 			for _, key := range keys {
 				url := bucket.Object{Bucket: b, Key: key}.URL()
-				if !loc.Contains(url) || c.LocationOf(url) != loc {
+				if seen[url] || !loc.Contains(url) || c.LocationOf(url) != loc {
 					continue
 				}
+				seen[url] = true
 				vs := byKey[key]
 				for _, v := range vs {
 					if !v.marker && (countCurrent || !v.latest) {
@@ -1404,24 +1425,22 @@ func oldVersionItems(ctx context.Context, c *config.Config, now time.Time, loc *
 	if hold != "" {
 		return items
 	}
-	// Delete markers go when nothing stays under them.
-	for _, m := range vs {
-		if !m.marker {
+	// Delete markers go when no noncurrent version stays: none is then
+	// under them (a current version is above them all, and stays
+	// current). Not by their times, which stores give to the second
+	// (versitygw gives a noncurrent version the time it became so).
+	var under []*Item
+	for _, v := range vs {
+		if v.marker || v.latest {
 			continue
 		}
-		var under []*Item
-		stays := false
-		for _, v := range vs {
-			if v.marker || v.modified.After(m.modified) {
-				continue
-			}
-			if going[v.id] == nil {
-				stays = true
-				break
-			}
-			under = append(under, going[v.id])
+		if going[v.id] == nil {
+			return items
 		}
-		if stays {
+		under = append(under, going[v.id])
+	}
+	for _, m := range vs {
+		if !m.marker {
 			continue
 		}
 		reason := "delete marker with no version under it"

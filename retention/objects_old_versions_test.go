@@ -443,3 +443,55 @@ enforcement: {breaker: {max_share: 1}}
 		t.Errorf("a.log: versions %v, %d markers, want the redacted one alone", vs["a.log"], ms["a.log"])
 	}
 }
+
+// In a location whose retention counts record times, an object whose
+// records are all within retention is not rewritten, but its old
+// versions and delete markers that must go do: here a delete marker with
+// nothing under it. An object rewritten in the same run has its old
+// versions deleted by the rewrite, and the marker's own item finds it
+// already gone.
+func TestPurgeAllVersionsRecordLocation(t *testing.T) {
+	s, objects := objectEnv(t)
+	ctx := context.Background()
+	cl := s.Client()
+	s.Bucket(t, "prl")
+	versioning(t, cl, "prl")
+	line := func(ts time.Time, msg string) string {
+		return `{"ts":"` + ts.UTC().Format(time.RFC3339) + `","msg":"` + msg + `"}` + "\n"
+	}
+	// a.jsonl and b.jsonl: a version deleted under a delete marker, then
+	// a new version (a second later: stores time versions to the second).
+	markers := map[string]string{}
+	for _, key := range []string{"rec/a.jsonl", "rec/b.jsonl"} {
+		v1 := putVersion(t, s, "prl", key, []byte(line(time.Now(), "old card 4111 1111 1111 1111")))
+		out, err := cl.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("prl"), Key: aws.String(key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		markers[key] = aws.ToString(out.VersionId)
+		if _, err := cl.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("prl"), Key: aws.String(key), VersionId: aws.String(v1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(1100 * time.Millisecond)
+	putVersion(t, s, "prl", "rec/a.jsonl", []byte(line(time.Now(), "new")))
+	putVersion(t, s, "prl", "rec/b.jsonl", []byte(line(time.Now().Add(-2*time.Hour), "expired")+line(time.Now(), "new")))
+	time.Sleep(1100 * time.Millisecond) // past live_within
+	c := loadPolicy(t, "", `locations:
+  - {name: rec, paths: ["s3://prl/rec/"], all_versions: true, retention: {max_age: 1h, from: record}}
+enforcement: {breaker: {max_share: 1}, live_within: 1s}
+`)
+	p, _ := planApplied(t, c, objects, time.Now())
+	for _, key := range []string{"rec/a.jsonl", "rec/b.jsonl"} {
+		vp := VersionPath("s3://prl/"+key, markers[key], true)
+		if it := itemFor(p, vp); it == nil || !it.Done || it.Err != nil {
+			t.Errorf("%s: %+v, want deleted", vp, it)
+		}
+		if vs, ms := versionsLeft(t, cl, "prl", key); len(vs[key]) != 1 || ms[key] != 0 {
+			t.Errorf("%s: versions %v and %d delete markers, want one version", key, vs[key], ms[key])
+		}
+	}
+	if body, _ := objectBody(t, cl, "prl", "rec/b.jsonl"); strings.Contains(body, "expired") || !strings.Contains(body, "new") {
+		t.Errorf("b.jsonl = %q, want its expired record dropped", body)
+	}
+}
