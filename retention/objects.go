@@ -1196,7 +1196,7 @@ func (o *objectStore) deleteOldVersions(ctx context.Context, key string, ids []t
 	case fails > 0:
 		return outs, fmt.Errorf("deleting %d old versions of %s: %w", fails, key, lastErr)
 	case kept > 0:
-		return outs, fmt.Errorf("%d of %s: %w", kept, key, ErrOldVersionKept)
+		return outs, fmt.Errorf("%s: %w (versions kept: %d)", key, ErrOldVersionKept, kept)
 	}
 	return outs, nil
 }
