@@ -1305,7 +1305,8 @@ func versionsUnder(ctx context.Context, c *bucket.Client, b, prefix string, page
 // Keys the plan already acts on are left alone (their action deletes
 // their old versions). A legal hold covering the object, or S3 Object
 // Lock on the version, keeps it: the item is a Keep that says so. The
-// location's versions count in its size for the circuit breaker. A
+// location's versions count in its size for the circuit breaker, and the
+// noncurrent versions of an object deleted whole in its removals. A
 // listing that fails is a problem of the plan.
 func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bucket.Client, want func(*config.Location) bool, redact bool) {
 	if objects == nil {
@@ -1356,13 +1357,22 @@ func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bu
 				}
 				seen[url] = true
 				vs := byKey[key]
+				older := &locationSize{}
 				for _, v := range vs {
+					if !v.marker && !v.latest {
+						older.files++
+						older.bytes += v.size
+					}
 					if !v.marker && (countCurrent || !v.latest) {
 						size.files++
 						size.bytes += v.size
 					}
 				}
 				if acting[url] {
+					if p.older == nil {
+						p.older = map[string]*locationSize{}
+					}
+					p.older[url] = older
 					continue
 				}
 				p.Items = append(p.Items, oldVersionItems(ctx, c, p.Now, loc, objects, b, key, url, vs, redact, mkey, locks)...)

@@ -495,3 +495,33 @@ enforcement: {breaker: {max_share: 1}, live_within: 1s}
 		t.Errorf("b.jsonl = %q, want its expired record dropped", body)
 	}
 }
+
+// The circuit breaker counts versions on both sides with all_versions: a
+// location's versions in its size, and the old versions that go with an
+// object deleted whole in its removals. Deleting every object of a
+// location (and so every version) trips it.
+func TestPurgeAllVersionsBreakerCountsVersions(t *testing.T) {
+	s, objects := objectEnv(t)
+	s.Bucket(t, "pbr")
+	versioning(t, s.Client(), "pbr")
+	for _, k := range []string{"a", "b", "c", "d"} {
+		for range 3 {
+			s.Put(t, "pbr", "all/"+k+".log", []byte("x\n"))
+		}
+	}
+	c := loadPolicy(t, "", `locations:
+  - {name: all, paths: ["s3://pbr/all/"], all_versions: true, retention: {max_age: 1d}}
+`)
+	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &Executor{Config: c, Enforce: true, Objects: objects}
+	defer x.Close()
+	if err := x.Apply(context.Background(), p); err == nil || len(p.Tripped) == 0 {
+		t.Errorf("Apply = %v, tripped %v: want the breaker to refuse deleting every version", err, p.Tripped)
+	}
+	if vs, _ := versionsLeft(t, s.Client(), "pbr", "all/"); len(vs) != 4 {
+		t.Errorf("versions left %v, want all", vs)
+	}
+}

@@ -92,6 +92,10 @@ type Plan struct {
 	// sizes are, by location name, the files and bytes the location
 	// holds, for the circuit breaker.
 	sizes map[string]*locationSize
+	// older are, by path, the noncurrent versions (all_versions) that
+	// deleting an object deletes with it, for the circuit breaker (see
+	// planOldVersions).
+	older map[string]*locationSize
 	// held is what the legal holds covered, by identity, when the plan
 	// was made (see resolveHolds).
 	held *heldSet
