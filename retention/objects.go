@@ -1346,6 +1346,9 @@ func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bu
 				continue // the walk said so
 			}
 			byKey, keys, err := versionsUnder(ctx, objects, b, prefix, 0)
+			if apiCode(err) == "NotImplemented" {
+				continue // a store without versions: none to sweep
+			}
 			if err != nil {
 				p.Problems = append(p.Problems, problemOf(root, fmt.Errorf("listing versions: %w", err)))
 				continue
