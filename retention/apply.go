@@ -308,7 +308,7 @@ func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 	batches := map[*objectStore][]*Item{}
 	var order []*objectStore
 	for _, it := range p.Items {
-		if it.Action != Delete || !bucket.IsURL(it.Path) || it.Err != nil {
+		if it.Action != Delete || !bucket.IsURL(it.Path) || it.Err != nil || it.Old != nil {
 			continue
 		}
 		st, err := x.store(it.Location, it.Path)
@@ -388,8 +388,12 @@ func entryOf(it *Item) audit.Entry {
 	if it.Disallowed {
 		rule = "disallowed"
 	}
-	return audit.Entry{Location: it.Location.Name, Path: it.Path, Dev: it.Snap.ID.Dev, Ino: it.Snap.ID.Ino,
+	e := audit.Entry{Location: it.Location.Name, Path: it.Path, Dev: it.Snap.ID.Dev, Ino: it.Snap.ID.Ino,
 		Rule: rule, Reason: it.Reason, BytesBefore: it.Snap.Size}
+	if it.Old != nil {
+		e.Version = it.Old.Version
+	}
+	return e
 }
 
 // apply carries out one item. When enforcing, an intent entry is written
@@ -457,14 +461,21 @@ func auditAction(action string) string {
 // do, and returns the outcome for the audit log. pending is the action's
 // logged intent (nil without an audit log), to which the versions of an
 // object deleted with all_versions are added before the first goes.
-func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time, pending *audit.Pending) (audit.Entry, error) {
-	entry := entryOf(it)
+func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time, pending *audit.Pending) (entry audit.Entry, err error) {
+	entry = entryOf(it)
+	// What a rewrite does to the object's old versions (all_versions).
+	ctx, rv := x.rewriteVersions(ctx, pending)
+	defer rv.record(&entry)
 	switch it.Action {
 	case Delete:
 		if !x.Enforce {
 			return entry, nil
 		}
-		if ost, ok := t.(*objectStore); ok {
+		if ost, ok := t.(*objectStore); ok && it.Old != nil {
+			if err := ost.removeOld(ctx, it, &entry); err != nil {
+				return entry, err
+			}
+		} else if ok {
 			var plan func([]audit.VersionOutcome) error
 			if pending != nil {
 				plan = func(vs []audit.VersionOutcome) error {

@@ -43,6 +43,11 @@ func (x *Executor) breaker(p *Plan) []string {
 		case it.Action == Delete || it.Action == Quarantine:
 			t.removals++
 			t.bytes += float64(it.Snap.Size)
+			if o := p.older[it.Path]; o != nil {
+				// With all_versions its old versions go with it.
+				t.removals += int(o.files)
+				t.bytes += float64(o.bytes)
+			}
 		case it.Action == DropRecords && it.Stats.Dropped > 0 && it.Stats.BytesIn > 0:
 			t.bytes += float64(it.Snap.Size) * float64(it.Stats.BytesIn-it.Stats.BytesOut) / float64(it.Stats.BytesIn)
 		}

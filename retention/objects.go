@@ -1070,7 +1070,13 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 	// bucket; all_versions removes it, and the versions older: those
 	// listed before the upload, so that a version a writer stores after
 	// it is not among them.
-	var old []types.ObjectIdentifier
+	// They are named in the audit log before the upload (see
+	// rewriteVersions), and what happened to each after it.
+	var (
+		old     []types.ObjectIdentifier
+		markers map[string]bool
+		rv      = rewriteVersionsOf(ctx)
+	)
 	if o.allVersions && o.versioned(ctx) {
 		vs, err := o.listVersions(ctx, []*Item{{Path: path}})
 		if err != nil {
@@ -1081,6 +1087,18 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 			if kv.latest != nil {
 				old = append(old, types.ObjectIdentifier{Key: kv.latest.Key, VersionId: kv.latest.VersionId})
 			}
+			markers = map[string]bool{}
+			var planned []audit.VersionOutcome
+			for _, id := range old {
+				v := aws.ToString(id.VersionId)
+				markers[v] = !kv.versions[v]
+				planned = append(planned, audit.VersionOutcome{Version: v, Marker: markers[v]})
+			}
+			if rv.plan != nil && len(planned) > 0 {
+				if err := rv.plan(planned); err != nil {
+					return 0, fmt.Errorf("nothing was done: the audit log failed: %w", err)
+				}
+			}
 		}
 	}
 	out, err := o.c.S3.PutObject(ctx, in)
@@ -1090,7 +1108,9 @@ func (o *objectStore) Rewrite(ctx context.Context, path string, snap Snapshot, w
 	switch v := aws.ToString(out.VersionId); {
 	case v == "" || v == "null":
 	case len(old) > 0:
-		if err := o.deleteKeyVersions(ctx, key, old); err != nil {
+		outs, err := o.deleteOldVersions(ctx, key, old, markers)
+		rv.outcomes = append(rv.outcomes, outs...)
+		if err != nil {
 			return cw.n, fmt.Errorf("rewrote %s, but: %w", path, err)
 		}
 	case !o.versioned(ctx):
@@ -1158,4 +1178,394 @@ func noLock(err error) bool {
 		return true
 	}
 	return false
+}
+
+// OldVersion names a noncurrent version, or a delete marker, of an object
+// that a plan deletes by its version id (all_versions: see
+// planOldVersions). The item's Path is then VersionPath(Object, Version).
+type OldVersion struct {
+	// Object is the object's URL (s3://bucket/key), Key its key.
+	Object, Key string
+	// Version is the version id; Marker says it is a delete marker.
+	Version string
+	Marker  bool
+	// under are the items of the versions below a delete marker: it is
+	// deleted only when they all were, so that it never uncovers one.
+	under []*Item
+}
+
+// VersionPath is how plans and the audit log name one version of the
+// object at path: "s3://b/a.log (version 3f2a…)", or "(delete marker …)".
+func VersionPath(path, id string, marker bool) string {
+	if marker {
+		return path + " (delete marker " + id + ")"
+	}
+	return path + " (version " + id + ")"
+}
+
+// ErrOldVersionKept says that the store refused to delete an old version
+// of an object (an S3 Object Lock legal hold or retention, a permission):
+// it is still in the bucket, noncurrent.
+var ErrOldVersionKept error = reasonError("an old version could not be deleted (S3 Object Lock or a permission); it stays, noncurrent")
+
+// removeOld deletes the version (or delete marker) an item names by its
+// version id, and records its outcome in e. A delete marker stays when a
+// version under it was not deleted.
+func (o *objectStore) removeOld(ctx context.Context, it *Item, e *audit.Entry) error {
+	old := it.Old
+	e.Version = old.Version
+	for _, u := range old.under {
+		if !u.Done {
+			e.Versions = []audit.VersionOutcome{{Version: old.Version, Marker: true, Outcome: audit.VersionKept, Reason: "a version under it was not deleted"}}
+			return fmt.Errorf("%s: kept: a version under it was not deleted", it.Path)
+		}
+	}
+	err := o.deleteVersion(ctx, old.Key, old.Version)
+	vo := o.versionOutcome(ctx, old.Key, old.Version, old.Marker, "", err)
+	if vo.Outcome == audit.VersionFailed && o.gone(ctx, old.Key, old.Version) {
+		// Gone already: a rewrite of the object earlier in the run
+		// deleted its old versions. Stores say so differently (S3
+		// NoSuchVersion, versitygw InvalidArgument), so the key's
+		// versions are listed.
+		vo = audit.VersionOutcome{Version: old.Version, Marker: old.Marker, Outcome: audit.VersionDeleted, Reason: "already gone"}
+	}
+	e.Versions = []audit.VersionOutcome{vo}
+	switch {
+	case vo.Outcome == audit.VersionDeleted:
+		it.Done = true
+		return nil
+	case vo.Outcome == audit.VersionKept:
+		return fmt.Errorf("%s: %w (%s)", it.Path, ErrOldVersionKept, vo.Reason)
+	case err != nil:
+		return fmt.Errorf("deleting %s: %w", it.Path, err)
+	}
+	return fmt.Errorf("deleting %s: %s", it.Path, vo.Reason)
+}
+
+// gone reports whether a listing of key's versions shows that version id
+// is no longer there (false when the listing fails).
+func (o *objectStore) gone(ctx context.Context, key, id string) bool {
+	vs, err := o.versionsOf(ctx, []string{key})
+	if err != nil {
+		return false
+	}
+	kv := vs[key]
+	return kv == nil || !kv.ids[id]
+}
+
+// deleteOldVersions deletes, after a rewrite (all_versions), the versions
+// ids of key listed before the upload, one by one by version id
+// (markers: which of them are delete markers), and returns each one's
+// outcome; the error says which could not be deleted.
+func (o *objectStore) deleteOldVersions(ctx context.Context, key string, ids []types.ObjectIdentifier, markers map[string]bool) ([]audit.VersionOutcome, error) {
+	var (
+		outs        []audit.VersionOutcome
+		kept, fails int
+		lastErr     error
+	)
+	for _, v := range ids {
+		id := aws.ToString(v.VersionId)
+		err := o.deleteVersion(ctx, key, id)
+		vo := o.versionOutcome(ctx, key, id, markers[id], "", err)
+		outs = append(outs, vo)
+		switch vo.Outcome {
+		case audit.VersionKept:
+			kept++
+		case audit.VersionFailed:
+			fails++
+			lastErr = cmp.Or(err, error(fmt.Errorf("%s", vo.Reason)))
+		}
+	}
+	switch {
+	case fails > 0:
+		return outs, fmt.Errorf("deleting %d old versions of %s: %w", fails, key, lastErr)
+	case kept > 0:
+		return outs, fmt.Errorf("%s: %w (versions kept: %d)", key, ErrOldVersionKept, kept)
+	}
+	return outs, nil
+}
+
+// rewriteVersions carries, through a rewrite's context, what Rewrite
+// does to the old versions of an object (all_versions) to the action's
+// audit entry: plan names them in the log before the upload, outcomes
+// are what happened to each after it.
+type rewriteVersions struct {
+	plan     func([]audit.VersionOutcome) error
+	outcomes []audit.VersionOutcome
+}
+
+type rewriteVersionsKey struct{}
+
+// withRewriteVersions returns ctx carrying rv to Rewrite.
+func withRewriteVersions(ctx context.Context, rv *rewriteVersions) context.Context {
+	return context.WithValue(ctx, rewriteVersionsKey{}, rv)
+}
+
+// rewriteVersionsOf returns the rewriteVersions ctx carries (a fresh one,
+// recorded nowhere, when none).
+func rewriteVersionsOf(ctx context.Context) *rewriteVersions {
+	if rv, ok := ctx.Value(rewriteVersionsKey{}).(*rewriteVersions); ok && rv != nil {
+		return rv
+	}
+	return &rewriteVersions{}
+}
+
+// listedVersion is a version or delete marker of a version listing.
+type listedVersion struct {
+	id             string
+	marker, latest bool
+	size           int64
+	etag           string
+	modified       time.Time
+}
+
+// versionsUnder lists every version and delete marker under prefix in
+// bucket b, by key, paged and resumed as
+// versionsOf is (an entry a store lists again at the top of the next page
+// is listed once). keys are the keys in listing order.
+func versionsUnder(ctx context.Context, c *bucket.Client, b, prefix string, pageSize int32) (map[string][]listedVersion, []string, error) {
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(b), Prefix: aws.String(prefix)}
+	if pageSize > 0 {
+		in.MaxKeys = aws.Int32(pageSize)
+	}
+	out := map[string][]listedVersion{}
+	var keys []string
+	seen := map[string]bool{}
+	add := func(key string, v listedVersion) {
+		if seen[key+"\x00"+v.id] {
+			return
+		}
+		seen[key+"\x00"+v.id] = true
+		if _, ok := out[key]; !ok {
+			keys = append(keys, key)
+		}
+		out[key] = append(out[key], v)
+	}
+	for {
+		var page *s3.ListObjectVersionsOutput
+		err := c.Resume(ctx, func(ctx context.Context) error {
+			var err error
+			page, err = c.S3.ListObjectVersions(ctx, in)
+			return err
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, v := range page.Versions {
+			add(aws.ToString(v.Key), listedVersion{id: aws.ToString(v.VersionId), latest: aws.ToBool(v.IsLatest),
+				size: aws.ToInt64(v.Size), etag: aws.ToString(v.ETag), modified: aws.ToTime(v.LastModified)})
+		}
+		for _, m := range page.DeleteMarkers {
+			add(aws.ToString(m.Key), listedVersion{id: aws.ToString(m.VersionId), marker: true, latest: aws.ToBool(m.IsLatest),
+				modified: aws.ToTime(m.LastModified)})
+		}
+		nextKey, nextVersion := aws.ToString(page.NextKeyMarker), aws.ToString(page.NextVersionIdMarker)
+		if !aws.ToBool(page.IsTruncated) || nextKey == "" ||
+			nextKey == aws.ToString(in.KeyMarker) && nextVersion == aws.ToString(in.VersionIdMarker) {
+			break
+		}
+		in.KeyMarker, in.VersionIdMarker = aws.String(nextKey), nil
+		if nextVersion != "" {
+			in.VersionIdMarker = aws.String(nextVersion)
+		}
+	}
+	return out, keys, nil
+}
+
+// planOldVersions adds to a plan, for every selected location with
+// all_versions (want), the noncurrent versions and delete markers that
+// must go, each as its own Delete item by version id (see OldVersion):
+//
+//  1. a noncurrent version whose own LastModified is past the location's
+//     max_age;
+//  2. in a redact plan (redact), the noncurrent versions of a key whose
+//     current version piiscan rewrote (it carries a signed
+//     OriginalMtimeMeta): they are older, copies from before the
+//     redaction;
+//  3. the delete markers of a key with no noncurrent version left (or
+//     only versions this plan deletes: they go after them, and only if
+//     they went), so that none uncovers an old version.
+//
+// Keys the plan already acts on are left alone (their action deletes
+// their old versions). A legal hold covering the object, or S3 Object
+// Lock on the version, keeps it: the item is a Keep that says so. The
+// location's versions count in its size for the circuit breaker, and the
+// noncurrent versions of an object deleted whole in its removals. A
+// listing that fails is a problem of the plan.
+func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bucket.Client, want func(*config.Location) bool, redact bool) {
+	if objects == nil {
+		return
+	}
+	// A whole-object action deletes the old versions itself; a record
+	// action may find nothing to drop and rewrite nothing.
+	acting := map[string]bool{}
+	for _, it := range p.Items {
+		switch it.Action {
+		case Delete, Quarantine, RedactFile:
+			acting[it.Path] = true
+		}
+	}
+	seen := map[string]bool{} // a key under two roots of a location is planned once
+	mkey := mtimeKey(c)
+	locks := map[string]*bool{}
+	for _, loc := range c.Locations {
+		if !loc.AllVersions || !want(loc) {
+			continue
+		}
+		if p.sizes == nil {
+			p.sizes = map[string]*locationSize{}
+		}
+		size := p.sizes[loc.Name]
+		countCurrent := size == nil
+		if size == nil {
+			size = &locationSize{}
+			p.sizes[loc.Name] = size
+		}
+		for _, root := range loc.Roots() {
+			if !bucket.IsURL(root) {
+				continue
+			}
+			b, prefix, err := bucket.ParseURL(root)
+			if err != nil {
+				continue // the walk said so
+			}
+			byKey, keys, err := versionsUnder(ctx, objects, b, prefix, 0)
+			if apiCode(err) == "NotImplemented" {
+				continue // a store without versions: none to sweep
+			}
+			if err != nil {
+				p.Problems = append(p.Problems, problemOf(root, fmt.Errorf("listing versions: %w", err)))
+				continue
+			}
+			for _, key := range keys {
+				url := bucket.Object{Bucket: b, Key: key}.URL()
+				if seen[url] || !loc.Contains(url) || c.LocationOf(url) != loc {
+					continue
+				}
+				seen[url] = true
+				vs := byKey[key]
+				older := &locationSize{}
+				for _, v := range vs {
+					if !v.marker && !v.latest {
+						older.files++
+						older.bytes += v.size
+					}
+					if !v.marker && (countCurrent || !v.latest) {
+						size.files++
+						size.bytes += v.size
+					}
+				}
+				if acting[url] {
+					if p.older == nil {
+						p.older = map[string]*locationSize{}
+					}
+					p.older[url] = older
+					continue
+				}
+				p.Items = append(p.Items, oldVersionItems(ctx, c, p.Now, loc, objects, b, key, url, vs, redact, mkey, locks)...)
+			}
+		}
+	}
+}
+
+// oldVersionItems are the items of planOldVersions for the versions vs
+// (newest first) of one key.
+func oldVersionItems(ctx context.Context, c *config.Config, now time.Time, loc *config.Location, objects *bucket.Client,
+	b, key, url string, vs []listedVersion, redact bool, mkey []byte, locks map[string]*bool) []*Item {
+	var latest *listedVersion
+	for i := range vs {
+		if vs[i].latest && !vs[i].marker {
+			latest = &vs[i]
+		}
+	}
+	// A current version that piiscan rewrote: the older ones are the
+	// copies from before.
+	rewritten := false
+	if redact && latest != nil && len(vs) > 1 && mkey != nil {
+		h, err := objects.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key), VersionId: aws.String(latest.id),
+			ChecksumMode: types.ChecksumModeEnabled})
+		if err == nil {
+			_, rewritten = originalMtime(h.Metadata, mkey, b, key, headContent(h))
+		}
+	}
+	hold := holdOf(c, url, now)
+	var items []*Item
+	going := map[string]*Item{}
+	for _, v := range vs {
+		if v.marker || v.latest {
+			continue
+		}
+		var reason string
+		switch age := now.Sub(v.modified); {
+		case loc.MaxAge > 0 && age > loc.MaxAge:
+			reason = fmt.Sprintf("noncurrent version, modified %s ago, retention %s", days(age), days(loc.MaxAge))
+		case rewritten:
+			// Every noncurrent version is older than the current one.
+			reason = "noncurrent version from before piiscan redacted the object"
+		default:
+			continue
+		}
+		it := &Item{Location: loc, Path: VersionPath(url, v.id, false), Action: Delete, Reason: reason, Disallowed: redact,
+			Snap: Snapshot{Size: v.size, ModTime: v.modified, ETag: v.etag},
+			Old:  &OldVersion{Object: url, Key: key, Version: v.id}}
+		switch why, err := versionLock(ctx, objects, b, key, v.id, now, locks); {
+		case hold != "":
+			it.Action, it.Held, it.Reason = Keep, hold, it.Reason+"; kept: legal hold: "+hold
+		case err != nil:
+			it.Action, it.Reason = Keep, it.Reason+"; kept: S3 Object Lock could not be checked: "+err.Error()
+		case why != "":
+			it.Action, it.Held, it.Reason = Keep, why, it.Reason+"; kept: "+why
+		default:
+			going[v.id] = it
+		}
+		items = append(items, it)
+	}
+	if hold != "" {
+		return items
+	}
+	// Delete markers go when no noncurrent version stays: none is then
+	// under them (a current version is above them all, and stays
+	// current). Not by their times, which stores give to the second
+	// (versitygw gives a noncurrent version the time it became so).
+	var under []*Item
+	for _, v := range vs {
+		if v.marker || v.latest {
+			continue
+		}
+		if going[v.id] == nil {
+			return items
+		}
+		under = append(under, going[v.id])
+	}
+	for _, m := range vs {
+		if !m.marker {
+			continue
+		}
+		reason := "delete marker with no version under it"
+		if len(under) > 0 {
+			reason = "delete marker over versions this plan deletes"
+		}
+		items = append(items, &Item{Location: loc, Path: VersionPath(url, m.id, true), Action: Delete, Reason: reason, Disallowed: redact,
+			Snap: Snapshot{ModTime: m.modified}, Old: &OldVersion{Object: url, Key: key, Version: m.id, Marker: true, under: under}})
+	}
+	return items
+}
+
+// versionLock returns why S3 Object Lock protects one version (see
+// lockHeld), asking whether the bucket has Object Lock on once (locks
+// caches it by bucket).
+func versionLock(ctx context.Context, objects *bucket.Client, b, key, id string, now time.Time, locks map[string]*bool) (string, error) {
+	on := locks[b]
+	if on == nil {
+		enabled, err := lockEnabled(ctx, objects, b)
+		if err != nil {
+			return "", err
+		}
+		on = &enabled
+		locks[b] = on
+	}
+	if !*on {
+		return "", nil
+	}
+	return lockHeld(ctx, objects, b, key, id, now)
 }

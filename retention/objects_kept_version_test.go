@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -206,16 +207,15 @@ func refusalProxy(t *testing.T, s *s3test.Server, code string) *bucket.Client {
 		rp.ServeHTTP(rec, r)
 		body := rec.Body.Bytes()
 		status := rec.Code
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
 		if bytes.Contains(body, []byte("<Code>AccessDenied</Code>")) {
 			body = bytes.ReplaceAll(body, []byte("<Code>AccessDenied</Code>"), []byte("<Code>"+code+"</Code>"))
 			if status == http.StatusForbidden {
 				status = http.StatusBadRequest
 			}
-		}
-		for k, v := range rec.Header() {
-			if k != "Content-Length" {
-				w.Header()[k] = v
-			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		}
 		w.WriteHeader(status)
 		w.Write(body)

@@ -63,6 +63,10 @@ type Item struct {
 	// keptFor says why the item is kept in words for the person who
 	// asked for an erasure: no path, no process, no other value.
 	keptFor string
+	// Old, for an item that deletes one noncurrent version or delete
+	// marker of an object by its version id (all_versions), names it;
+	// Path is then VersionPath of the object's.
+	Old *OldVersion
 }
 
 // Plan is what a purge would do.
@@ -88,6 +92,10 @@ type Plan struct {
 	// sizes are, by location name, the files and bytes the location
 	// holds, for the circuit breaker.
 	sizes map[string]*locationSize
+	// older are, by path, the noncurrent versions (all_versions) that
+	// deleting an object deletes with it, for the circuit breaker (see
+	// planOldVersions).
+	older map[string]*locationSize
 	// held is what the legal holds covered, by identity, when the plan
 	// was made (see resolveHolds).
 	held *heldSet
@@ -206,6 +214,10 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 		}
 	}
 	objectLocks(ctx, p, opts.Objects, now)
+	// all_versions: the noncurrent versions past retention too.
+	planOldVersions(ctx, c, p, opts.Objects, func(l *config.Location) bool {
+		return l.MaxAge > 0 && (len(opts.Locations) == 0 || slices.Contains(opts.Locations, l.Name))
+	}, false)
 	p.relookHolds(opts)
 	return p, nil
 }
@@ -266,7 +278,7 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 	}
 	buckets := map[string]lockState{}
 	for _, it := range p.Items {
-		if it.Action == Keep || !bucket.IsURL(it.Path) {
+		if it.Action == Keep || !bucket.IsURL(it.Path) || it.Old != nil {
 			continue
 		}
 		b, key, err := bucket.ParseURL(it.Path)

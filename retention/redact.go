@@ -13,6 +13,7 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -106,6 +107,11 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 	}
 	p.NoBreaker = opts.NoBreaker
 	objectLocks(ctx, p, opts.Objects, now)
+	// all_versions: the copies from before a redaction, and the
+	// noncurrent versions past retention.
+	planOldVersions(ctx, c, p, opts.Objects, func(l *config.Location) bool {
+		return l.Disallowed != config.ActionReport && (len(opts.Locations) == 0 || slices.Contains(opts.Locations, l.Name))
+	}, true)
 	p.relookHolds(opts)
 	return p, nil
 }
@@ -336,5 +342,27 @@ func maskExpiredRecords(r io.Reader, w io.Writer, p *TimeParser, ref, cutoff tim
 		default:
 			return *rst, mst, err
 		}
+	}
+}
+
+// rewriteVersions returns ctx carrying, to a rewrite of an object with
+// all_versions, what names its old versions in the audit log before the
+// upload (under pending, when there is an audit log) and collects what
+// happened to each (see rewriteVersions.record).
+func (x *Executor) rewriteVersions(ctx context.Context, pending *audit.Pending) (context.Context, *rewriteVersions) {
+	rv := &rewriteVersions{}
+	if pending != nil && x.Audit != nil {
+		rv.plan = func(vs []audit.VersionOutcome) error {
+			return x.Audit.Planned(audit.Plan{Pending: pending, Versions: vs})
+		}
+	}
+	return withRewriteVersions(ctx, rv), rv
+}
+
+// record adds to an action's audit entry what its rewrite did to the
+// object's old versions, if anything.
+func (rv *rewriteVersions) record(e *audit.Entry) {
+	if len(rv.outcomes) > 0 {
+		e.Versions = append(e.Versions, rv.outcomes...)
 	}
 }
