@@ -15,10 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/piiscan/piiscan/config"
-	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/internal/s3test"
 	"github.com/piiscan/piiscan/retention/audit"
-	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
@@ -130,16 +128,7 @@ func redactApplied(t *testing.T, c *config.Config, objects *bucket.Client) (*Pla
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := scanners.New(scanners.Options{Engine: e, Workers: 1, Objects: objects, Allow: c.Allow, Fingerprints: finding.NewFingerprinter([]byte("k")),
-		Place: func(path string) *scanners.Placement {
-			if l := c.LocationOf(path); l != nil {
-				return &scanners.Placement{Location: l.Name, Allowed: l.Allowed}
-			}
-			return nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := objectScanner(t, c, objects)
 	p, err := PlanRedact(ctx, c, sc, PlanOptions{Now: time.Now().Add(time.Hour), Objects: objects})
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,6 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention/audit"
-	"github.com/piiscan/piiscan/scanners"
 )
 
 // Redacting a local file keeps its modification time: the data is no
@@ -107,16 +106,7 @@ func TestRedactedObjectKeepsItsOriginalAge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := scanners.New(scanners.Options{Engine: e, Workers: 1, Objects: objects, Allow: c.Allow, Fingerprints: finding.NewFingerprinter([]byte("k")),
-		Place: func(path string) *scanners.Placement {
-			if l := c.LocationOf(path); l != nil {
-				return &scanners.Placement{Location: l.Name, Allowed: l.Allowed}
-			}
-			return nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := objectScanner(t, c, objects)
 	later := time.Now().Add(time.Hour) // past live_within
 	p, err := PlanRedact(ctx, c, sc, PlanOptions{Now: later, Objects: objects})
 	if err != nil {

@@ -9,23 +9,40 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
 // locationScanner returns a scanner that places findings in c's
 // locations, as the command line sets it up for redact and erase.
 func locationScanner(t *testing.T, c *config.Config, fp *finding.Fingerprinter) *scanners.Scanner {
 	t.Helper()
+	return placedScanner(t, c, fp, nil)
+}
+
+// objectScanner is locationScanner that also reads s3:// targets through
+// objects.
+func objectScanner(t *testing.T, c *config.Config, objects *bucket.Client) *scanners.Scanner {
+	t.Helper()
+	return placedScanner(t, c, finding.NewFingerprinter([]byte("k")), objects)
+}
+
+func placedScanner(t *testing.T, c *config.Config, fp *finding.Fingerprinter, objects *bucket.Client) *scanners.Scanner {
+	t.Helper()
 	e, err := c.Engine()
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := scanners.New(scanners.Options{Engine: e, Workers: 1, Fingerprints: fp, Allow: c.Allow,
+	opts := scanners.Options{Engine: e, Workers: 1, Fingerprints: fp, Allow: c.Allow,
 		Place: func(path string) *scanners.Placement {
 			if l := c.LocationOf(path); l != nil {
 				return &scanners.Placement{Location: l.Name, Allowed: l.Allowed}
 			}
 			return nil
-		}})
+		}}
+	if objects != nil {
+		opts.Objects = objects
+	}
+	sc, err := scanners.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
