@@ -130,6 +130,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad config", nil, []string{"scan", "--config", badCfg, clean}, exitUsage, badCfg + `:5: rules[0].severity: unknown severity "loud"`},
 		{"missing config", nil, []string{"scan", "--config", filepath.Join(dir, "none.yaml"), clean}, exitUsage, "none.yaml: no such file"},
 		{"bad class", nil, []string{"scan", "--class", "emails", clean}, exitUsage, `--class: unknown class "emails"`},
+		{"bucket URL without a bucket", nil, []string{"scan", clean, "s3://"}, exitUsage, `"s3://" names no bucket`},
+		{"bucket URL with an empty bucket", nil, []string{"scan", "s3:///key"}, exitUsage, `"s3:///key" names no bucket`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

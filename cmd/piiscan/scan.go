@@ -278,7 +278,15 @@ func (s *scanSetup) useLocations(cmd *cobra.Command, cfg *config.Config, erase b
 func (s *scanSetup) useObjects(ctx context.Context, targets []string) (*bucket.Checkpoint, error) {
 	needed := false
 	for _, t := range targets {
-		needed = needed || bucket.IsURL(t)
+		if !bucket.IsURL(t) {
+			continue
+		}
+		needed = true
+		// A bucket URL that cannot name an object ("s3://", "s3:///k")
+		// is a mistake in the command, not an input that went missing.
+		if _, _, err := bucket.ParseURL(t); err != nil {
+			return nil, usageError(err)
+		}
 	}
 	if !needed {
 		return nil, nil
