@@ -21,6 +21,9 @@ func TestCredentialForms(t *testing.T) {
 		{"jackson password", `{ "password" : "Kc-Smtp!pw-338" }`, []string{f + "Kc-Smtp!pw-338"}},
 		{"jackson tab", "\"apiKey\"\t:\t\"ak_9f2K4m7Q\"", []string{f + "ak_9f2K4m7Q"}},
 		{"jackson not a secret key", `  "clientAuthenticatorType" : "client-secret",`, nil},
+		{"go test verdict", `--- PASS: TestLoginFlow (0.02s)`, nil},
+		{"automake verdict", `PASS: t-login.sh`, nil},
+		{"yaml pass", `  pass: Sup3r-s3cret`, []string{f + "Sup3r-s3cret"}},
 		{"public key token", `amd64_microsoft-windows-servicingstack_31bf3856ad364e35, Version=6.1.7601.23505, PublicKeyToken=31bf3856ad364e35, processorArchitecture=amd64`, nil},
 
 		// Aligned assignments and INI, TOML, .env, properties, YAML.

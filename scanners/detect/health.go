@@ -28,6 +28,9 @@ func (s *Scanner) health() {
 	b := s.b
 	prevCue := -1 // index of the last cue before the current hit
 	for x, t := range h {
+		if t.kind&kwCue != 0 && registerDX(b, t.start, t.end) {
+			continue
+		}
 		if t.kind&kwCue != 0 {
 			if t.kind&kwICDCue != 0 && e.on(dHealthICD10) {
 				s.icd10(t.end, min(len(b), t.end+w))
@@ -200,4 +203,19 @@ func (s *Scanner) icd10(from, to int) {
 		s.emit(dHealthICD10, p, end, finding.ConfidenceHigh)
 		p = end
 	}
+}
+
+// registerDX reports whether the cue b[start:end] is "dx" written as an
+// x86 register rather than a clinical abbreviation: an operand in
+// parentheses or before a comma (MOVQ 144(DX), R11; mov dx, ax; %dx).
+// Such a "cue" would make the register names after it (R11) diagnosis
+// codes.
+func registerDX(b []byte, start, end int) bool {
+	if end-start != 2 || toLower(b[start]) != 'd' || toLower(b[start+1]) != 'x' {
+		return false
+	}
+	if start > 0 && (b[start-1] == '(' || b[start-1] == '%' || b[start-1] == '$') {
+		return true
+	}
+	return end < len(b) && (b[end] == ')' || b[end] == ',')
 }

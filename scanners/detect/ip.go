@@ -35,9 +35,11 @@ func (s *Scanner) ipv4(i, j int) int {
 	if joinedBefore(b, i) {
 		return 0
 	}
-	if i > 0 && b[i-1] == '~' {
-		return 0 // Windows component identity: …~amd64~~6.1.1.0
-	}
+	// A quad after '~' is the version of a Windows component identity
+	// (…~amd64~~6.1.1.0, …~en-US~6.1.7601.17514), which ends with it; one
+	// with a '~' after it is a field of an Envoy/Istio node id
+	// (sidecar~10.44.3.17~pod.ns~ns.svc.cluster.local), an address.
+	tilde := i > 0 && b[i-1] == '~'
 	// The first octet is the digit run b[i:j], at most 3 digits before a
 	// '.' (number only calls with that shape).
 	var oct [4]int
@@ -67,6 +69,9 @@ func (s *Scanner) ipv4(i, j int) int {
 		oct[k] = v
 	}
 	if !boundaryAfter(b, p) || continuesNumber(b, p) {
+		return 0
+	}
+	if tilde && (p >= n || b[p] != '~') {
 		return 0
 	}
 	if oct[0] == 255 {

@@ -18,6 +18,10 @@ func TestIPv4Forms(t *testing.T) {
 		text string
 		want []string // ipv4/ipv6 matches, rule=exact span
 	}{
+		// Envoy/Istio node ids: type~address~pod~domain.
+		{"envoy node id", "cluster: sidecar~10.44.3.17~reviews-v1-5b8.default~default.svc.cluster.local", []string{"ipv4=10.44.3.17"}},
+		{"windows identity, language", "Microsoft-Windows-Foo~31bf3856ad364e35~amd64~en-US~6.1.7601.17514 installed", nil},
+
 		// Java's InetAddress and InetSocketAddress: host/address[:port].
 		{"java host/addr:port", "Connecting to ResourceManager at rm-host-07/10.1.2.3:8030", []string{"ipv4=10.1.2.3"}},
 		{"java fqdn/addr:port", "Started at WKS-7Q2LM.corp.example.com/172.16.40.9:51413 ok", []string{"ipv4=172.16.40.9"}},
