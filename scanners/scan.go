@@ -1315,10 +1315,19 @@ func (r *run) collect(sink Sink) error {
 
 // LooksBinary reports whether the start of a stream is binary: it holds a
 // NUL byte, or more than one byte in ten is a control character other than
-// the usual whitespace and terminal escapes.
+// the usual whitespace and terminal escapes. A run of NULs at the very
+// start does not count when text follows it: logrotate's copytruncate
+// leaves one in a log whose writer kept its offset. A head of NULs only
+// is binary (nothing tells it is text).
 func LooksBinary(head []byte) bool {
 	if len(head) == 0 {
 		return false
+	}
+	if head[0] == 0 {
+		head = bytes.TrimLeft(head, "\x00")
+		if len(head) == 0 {
+			return true
+		}
 	}
 	if bytes.IndexByte(head, 0) >= 0 {
 		return true
