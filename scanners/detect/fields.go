@@ -80,6 +80,9 @@ var exactFields = map[string]fieldKind{
 	"continuationtoken": fieldNone, "tokentype": fieldNone, "csrftoken": fieldNone,
 	"xsrftoken": fieldNone, "synctoken": fieldNone, "cursortoken": fieldNone,
 	"passwordreset": fieldNone, "passwordresettoken": fieldSecret,
+	// Names of Kubernetes Secrets and references to them (Helm values).
+	"existingsecret": fieldNone, "secretname": fieldNone, "secretref": fieldNone,
+	"secretkeyref": fieldNone, "existingsecretname": fieldNone,
 	// A .NET strong name's public key token is the hash of a public key
 	// (PublicKeyToken=31bf3856ad364e35 in every Windows CBS log).
 	"publickeytoken": fieldNone,
@@ -457,10 +460,13 @@ func init() {
 // of them.
 func secretValue(b []byte, vs, ve int, generic, quoted bool) bool {
 	v := b[vs:ve]
-	if len(v) < 3 || v[0] == '/' || v[0] == '~' {
+	if len(v) < 3 || v[0] == '/' || v[0] == '~' || keyFileName(v) || versionNumber(v) || sigV4Scope(v) {
 		return false
 	}
 	if !quoted {
+		if v[0] == '<' {
+			return false // markup: password = <span class="hljs-string">
+		}
 		if bytes.ContainsAny(v, "{[(") {
 			return false
 		}
@@ -540,6 +546,12 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 	case fieldAuthorization:
 		if named, rooted := referenceValue(v); named || rooted || vs > 0 && b[vs-1] != '"' && b[vs-1] != '\'' && bytes.ContainsAny(v, "({[") {
 			return // Authorization: req.Header.Get(...), a reference, not a value
+		}
+		if bytes.HasPrefix(v, []byte("AWS4-HMAC-SHA256")) {
+			// An AWS Signature Version 4 is per request and expires
+			// within minutes; the key id in its Credential= is found
+			// on its own.
+			return
 		}
 		if e.on(dAuthorization) {
 			// "Bearer xyz", "Basic xyz", "Token xyz" or a bare token.
@@ -643,11 +655,36 @@ func tokenChar(c byte) bool {
 }
 
 // placeholders are values that stand for a secret without being one.
+// referencePrefixes start values that name where a secret is kept
+// rather than holding it: Ruby and Octopus interpolation, Ansible Vault,
+// HashiCorp Vault paths, AWS ARNs (Secrets Manager, SSM), URNs (WebDAV lock
+// tokens are urn:uuid:...), Kubernetes and CI references.
+var referencePrefixes = []string{"#{", "!vault", "vault:", "arn:aws:", "arn:aws-", "urn:", "secretref:", "sm://", "ssm:"}
+
+// reference reports whether v names a secret kept elsewhere: one of
+// referencePrefixes, a Windows environment reference (%DB_PASS%), or a
+// fill-in phrase (your-api-key-here, <your-token>).
+func reference(v []byte) bool {
+	for _, p := range referencePrefixes {
+		if len(v) >= len(p) && equalFoldASCII(v[:len(p)], p) {
+			return true
+		}
+	}
+	if len(v) > 2 && v[0] == '%' && v[len(v)-1] == '%' && bytes.IndexByte(v[1:len(v)-1], '%') < 0 {
+		return true
+	}
+	lower := bytes.ToLower(v)
+	return bytes.HasPrefix(lower, []byte("your")) && bytes.ContainsAny(lower, "-_ ") || bytes.HasSuffix(lower, []byte("-here")) ||
+		bytes.HasSuffix(lower, []byte("_here"))
+}
+
 var placeholders = []string{
 	"redacted", "[redacted]", "<redacted>", "(redacted)", "filtered", "[filtered]", "masked",
 	"hidden", "null", "nil", "none", "undefined", "true", "false", "n/a", "na", "-", "***",
 	"changeme?", "<password>", "<secret>", "<token>", "your_password", "yourpassword",
 	"password", "secret", "string", "example", "xxx", "empty", "unset", "removed", "omitted", "erased",
+	// GitHub Actions permissions (id-token: write).
+	"read", "write",
 }
 
 // placeholder reports whether v is empty of real data: a word from
@@ -670,7 +707,7 @@ func placeholder(v []byte) bool {
 		return true
 	}
 	if v[0] == '$' || bytes.HasPrefix(v, []byte("{{")) || bytes.HasPrefix(v, []byte("%(")) ||
-		bytes.HasPrefix(v, []byte("%s")) || bytes.HasPrefix(v, []byte("<%")) {
+		bytes.HasPrefix(v, []byte("%s")) || bytes.HasPrefix(v, []byte("<%")) || reference(v) {
 		return true
 	}
 	if redactionToken(v) || wrappedPlaceholder(v) {
@@ -1128,3 +1165,45 @@ func sortedStrings(names []string) []string {
 // before a test's name ("PASS: TestLogin", "--- PASS: ..."): upper-case
 // PASS, not a password field.
 func testVerdict(key []byte) bool { return string(key) == "PASS" }
+
+// keyFileNames end the names of files that hold keys and certificates: a
+// field whose value is such a name (privateKey: private.key) names the
+// file, not the secret.
+var keyFileNames = []string{".key", ".pem", ".crt", ".cer", ".p12", ".pfx", ".jks", ".keystore", ".der", ".pub", ".asc", ".gpg"}
+
+// keyFileName reports whether v is the name of a key or certificate file.
+func keyFileName(v []byte) bool {
+	if bytes.ContainsAny(v, " \t") {
+		return false
+	}
+	for _, ext := range keyFileNames {
+		if len(v) > len(ext) && equalFoldASCII(v[len(v)-len(ext):], ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// versionNumber reports whether v is digits joined by dots (1.302183,
+// 2.6.0): a version under a key that happens to read like a secret's
+// ('Test2::Event::Pass' => '1.302183').
+func versionNumber(v []byte) bool {
+	dots := 0
+	for i, c := range v {
+		switch {
+		case c == '.' && i > 0 && i < len(v)-1 && v[i-1] != '.':
+			dots++
+		case !isDigit(c):
+			return false
+		}
+	}
+	return dots > 0
+}
+
+// sigV4Scope reports whether v is the Credential= of an AWS Signature
+// Version 4: a key id, then /date/region/service/aws4_request. The key id
+// is no secret (the aws_access_key_id detector reports it).
+func sigV4Scope(v []byte) bool {
+	return len(v) > 21 && (bytes.HasPrefix(v, []byte("AKIA")) || bytes.HasPrefix(v, []byte("ASIA"))) && v[20] == '/' &&
+		bytes.HasSuffix(bytes.TrimRight(v, ","), []byte("/aws4_request"))
+}
