@@ -910,6 +910,15 @@ func personName(v []byte, strict bool) bool {
 		return false
 	}
 	if !strict {
+		// A field named for a person, in code: a call, a reference or an
+		// identifier (FullName: protoreflect.FullName(x), fName:
+		// "repeated_nested_message", f.Name = decodedName) is no name.
+		if bytes.ContainsAny(v, "_()=") {
+			return false
+		}
+		if bytes.IndexByte(v, ' ') < 0 && !isUpper(v[0]) && (bytes.IndexByte(v, '.') > 0 || countUpper(v) > 0) {
+			return false // x.name, decodedName
+		}
 		return true
 	}
 	words := bytes.Fields(v)

@@ -172,7 +172,8 @@ func cardNeedsCue(d []byte) bool {
 
 // validSSN applies the Social Security Administration's rules: area not
 // 000, 666 or 900-999; group not 00; serial not 0000; and not one of the
-// numbers known to be invalid because they were published.
+// numbers known to be invalid because they were published, nor nine of
+// one digit.
 func validSSN(area, group, serial []byte) bool {
 	a := string(area)
 	if a == "000" || a == "666" || a[0] == '9' {
@@ -181,9 +182,11 @@ func validSSN(area, group, serial []byte) bool {
 	if string(group) == "00" || string(serial) == "0000" {
 		return false
 	}
-	switch a + string(group) + string(serial) {
-	case "078051120", "219099999", "123456789":
+	switch d := a + string(group) + string(serial); {
+	case d == "078051120", d == "219099999", d == "123456789":
 		return false
+	case strings.Count(d, d[:1]) == 9:
+		return false // 111-11-1111, 555-55-5555: fill-ins of forms and fixtures
 	}
 	return true
 }
