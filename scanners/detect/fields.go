@@ -1074,6 +1074,9 @@ func HeaderColumns(header []byte, delim byte) *Columns {
 		if norm != nil {
 			k = fieldName(norm)
 		}
+		if k == fieldNone && norm != nil && bytes.HasSuffix(norm, []byte("version")) {
+			k = fieldVersion // version, os_version: dotted quads are versions
+		}
 		if k != fieldNone {
 			any = true
 		} else if norm != nil && cols.country == 0 && countryFieldName(norm) {
@@ -1116,6 +1119,7 @@ func (s *Scanner) columns() {
 	b := s.b
 	c := s.cols
 	p := 0
+	var notIP [][2]int // values of version columns
 	if c.SkipFirstLine {
 		if nl := bytes.IndexByte(b, '\n'); nl >= 0 {
 			p = nl + 1
@@ -1147,16 +1151,23 @@ func (s *Scanner) columns() {
 				if ve-vs >= 2 && b[vs] == '"' && b[ve-1] == '"' {
 					vs, ve = vs+1, ve-1
 				}
-				kind := c.kinds[col]
-				if kind == fieldHealth || kind == fieldHealthCue {
+				switch kind := c.kinds[col]; kind {
+				case fieldVersion:
+					notIP = append(notIP, [2]int{vs, ve})
+				case fieldHealth, fieldHealthCue:
 					s.hits = append(s.hits, hit{start: vs, end: vs, kind: kwCue})
+					s.fieldValue(kind, vs, ve)
+				default:
+					s.fieldValue(kind, vs, ve)
 				}
-				s.fieldValue(kind, vs, ve)
 			}
 			col++
 			fs = k + 1
 		}
 		p = end + 1
+	}
+	if len(notIP) > 0 {
+		s.dropIPv4In(notIP)
 	}
 }
 

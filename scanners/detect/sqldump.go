@@ -25,7 +25,8 @@ import (
 // list that does not match) is dropped, not reported under the wrong name.
 
 // fieldVersion marks a column of versions ("version", "os_version"): dotted
-// quads in its values are versions, not IP addresses. Only SQL dumps use it.
+// quads in its values are versions, not IP addresses. SQL dumps and CSV
+// headers use it.
 const fieldVersion fieldKind = 0xff
 
 // sqlCols are the kinds of a table's (or a column list's) columns, in order.
@@ -666,7 +667,7 @@ func (s *Scanner) sqlColumns() {
 		p = w.line(p, end)
 	}
 	if len(w.notIP) > 0 {
-		w.dropVersionIPs()
+		s.dropIPv4In(w.notIP)
 	}
 }
 
@@ -843,12 +844,10 @@ func (w *sqlWorker) value(k fieldKind, vs, ve int) {
 	s.fieldValue(k, vs, ve)
 }
 
-// dropVersionIPs removes the IPv4 matches inside values of version
-// columns.
-func (w *sqlWorker) dropVersionIPs() {
-	s := w.s
+// dropIPv4In removes the IPv4 matches inside spans (sorted, apart): the
+// values of version columns.
+func (s *Scanner) dropIPv4In(spans [][2]int) {
 	rule := s.e.det[dIPv4]
-	spans := w.notIP
 	if rule == detNone {
 		return
 	}
