@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-// Source code and form fill-ins that look like personal data to a field
-// detector: calls, references and identifiers in fields named for a
-// person, and SSNs of one repeated digit. Found by scanning real trees
-// (the Go module cache, /usr/share).
+// Source code, ids and form fill-ins that look like personal data: calls,
+// references and identifiers in fields named for a person, SSNs of one
+// repeated digit, card-like groups that begin a longer dashed id. Found by
+// scanning real trees (the Go module cache, /usr/share).
 func TestCodeIsNoPersonalData(t *testing.T) {
 	e := allBuiltins(t)
 	tests := []struct {
@@ -23,6 +23,9 @@ func TestCodeIsNoPersonalData(t *testing.T) {
 		{`ssn=111-11-1111`, ""},
 		{`SSN 555-55-5555`, ""},
 		{`SSN 078-05-1123`, "us_ssn=078-05-1123"},
+		{`tx 4748-5260-5747-9381-00 ok`, ""},
+		{`id 4111-1111-1111-1111-0001`, ""},
+		{`qty: 4111 1111 1111 1111 22`, "credit_card=4111 1111 1111 1111"},
 	}
 	for _, tt := range tests {
 		if got := strings.Join(found(e, tt.text, nil), " "); got != tt.want {

@@ -626,11 +626,17 @@ func (s *Scanner) card(i, j int) int {
 	if ng < 3 || (groups[1] != 4 && groups[1] != 6) {
 		return 0
 	}
-	// Try the longest grouping that fits a layout and validates.
+	// Try the longest grouping that fits a layout and validates. Only
+	// spaces may leave a group after the card (a quantity, a code): a
+	// group joined by the card's own '-' or '.' makes it part of a longer
+	// id (4748-5260-5747-9381-00).
 	for k := ng; k >= 3; k-- {
 		end := ends[k-1]
 		if !boundaryAfter(b, end) || (k == ng && continuesNumber(b, end) && b[end] != sep[0]) {
 			continue
+		}
+		if k < ng && sep[0] != ' ' {
+			break
 		}
 		if !isCardLayout(groups[:k]) {
 			continue
