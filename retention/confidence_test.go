@@ -102,3 +102,25 @@ func TestMinConfidenceIsValidated(t *testing.T) {
 		t.Errorf("min_confidence: certain: err = %v", err)
 	}
 }
+
+// A log that starts with a run of NULs (logrotate's copytruncate with a
+// writer that does not append) is read by the scanner, but redaction
+// keeps it and says why: its writer still writes at its own offset.
+func TestRedactKeepsLogAfterNULs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app", "app.log")
+	holes := strings.Repeat("\x00", 4096)
+	mkfile(t, path, holes+"to=carol@example.com\n", 0o640, time.Now().Add(-2*day))
+	c, err := config.Parse("test.yaml", []byte("version: 1\nrules:\n  - {id: mail, detector: email, severity: high}\nlocations:\n  - {name: app, paths: ["+filepath.Join(dir, "app")+"], allowed: [], disallowed: redact}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := PlanRedact(ctx, c, locationScanner(t, c, finding.NewFingerprinter([]byte("k"))), PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it := itemFor(p, path); it == nil || it.Action == RedactFile {
+		t.Fatalf("plan %v, want %s found and not rewritten", actions(p), path)
+	}
+}

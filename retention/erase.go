@@ -107,8 +107,11 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		switch held := holdOf(c, path, now); {
 		case held != "":
 			it.Action, it.Held, it.Reason = Keep, held, it.Reason+"; kept under legal hold: "+held
-		case h.archive || !rewritable(ctx, opts.Objects, loc, path):
+		case h.archive:
 			it.keptFor = "inside an archive, which cannot be rewritten: restore it, erase, and back it up again"
+			it.Action, it.Reason = Keep, it.Reason+"; "+it.keptFor
+		case !rewritable(ctx, opts.Objects, loc, path):
+			it.keptFor = "not text that can be rewritten (" + contentKind(ctx, opts.Objects, loc, path) + ")"
 			it.Action, it.Reason = Keep, it.Reason+"; "+it.keptFor
 		default:
 			if err := notNow(c, loc, path, snap, now, w); err != nil {

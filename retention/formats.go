@@ -102,8 +102,8 @@ func openText(r io.Reader) (*textFile, error) {
 
 // binaryKind names content that Sniff calls plain but that is not text a
 // line-by-line rewrite may touch: archives of other formats (ar, cpio, 7z,
-// rar), UTF-16 text, and whatever the scanner skips as binary (NUL bytes,
-// many control characters). "" means text.
+// rar), UTF-16 text, a log after a hole of NULs, and whatever the scanner
+// skips as binary (NUL bytes, many control characters). "" means text.
 func binaryKind(head []byte) string {
 	switch {
 	case bytes.HasPrefix(head, []byte("!<arch>\n")):
@@ -118,6 +118,11 @@ func binaryKind(head []byte) string {
 		return "a rar archive"
 	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
 		return "UTF-16 text"
+	case len(head) > 0 && head[0] == 0:
+		// The scanner reads the log after the hole; a rewrite is not
+		// safe while its writer, which does not append, keeps its
+		// offset.
+		return "a log after a hole of NUL bytes (copytruncate with a writer that does not append; rewrite it once the writer has reopened it)"
 	case scanners.LooksBinary(head):
 		return "binary"
 	}

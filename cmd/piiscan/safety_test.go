@@ -188,7 +188,7 @@ func TestEraseIsNotCompleteWhenFilesWereNotSearched(t *testing.T) {
 	dir := t.TempDir()
 	policy := safetyTree(t, dir, map[string]string{
 		"logs/app.log.1": "login bob@example.com\n",
-		"logs/hole.log":  strings.Repeat("\x00", 4096) + "login bob@example.com\n",
+		"logs/hole.log":  "login bob@example.com\n" + strings.Repeat("\x00\x01", 2048),
 	})
 	report := filepath.Join(dir, "erasure.json")
 	code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=bob@example.com", "--enforce", "--report", report)
