@@ -14,6 +14,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
 // LocationSpec is a place personal data is kept (logs, backups, exports)
@@ -171,10 +172,10 @@ func (h Hold) Covers(path string) bool {
 	if matchPaths(h.Paths, path) || h.coversName(path) {
 		return true
 	}
-	if strings.HasPrefix(path, "s3://") {
+	if bucket.IsURL(path) {
 		for p := path; ; {
 			i := strings.LastIndexByte(strings.TrimSuffix(p, "/"), '/')
-			if i < len("s3://") {
+			if i < len(bucket.Scheme) {
 				return false
 			}
 			p = p[:i]
@@ -224,7 +225,7 @@ func (l *Location) Roots() []string { return l.roots }
 func (l *Location) ScanRoots() []string {
 	var out []string
 	for _, r := range l.roots {
-		if strings.HasPrefix(r, "s3://") {
+		if bucket.IsURL(r) {
 			out = append(out, r)
 		} else if _, err := os.Stat(r); err == nil {
 			out = append(out, r)
@@ -239,7 +240,7 @@ func (l *Location) ScanRoots() []string {
 func (l *Location) MissingRoots() []string {
 	var out []string
 	for _, r := range l.roots {
-		if strings.HasPrefix(r, "s3://") {
+		if bucket.IsURL(r) {
 			continue
 		}
 		if _, err := os.Stat(r); errors.Is(err, fs.ErrNotExist) {
@@ -262,7 +263,7 @@ func (l *Location) Contains(path string) bool { return l.specificity(path, workD
 // local pattern, so it gets "" without asking the system (os.Getwd
 // stats two directories; Contains runs once per listed object).
 func workDir(path string) string {
-	if strings.HasPrefix(path, "s3://") {
+	if bucket.IsURL(path) {
 		return ""
 	}
 	wd, err := filepath.Abs(".")
@@ -281,9 +282,9 @@ func workDir(path string) string {
 // glob adds one. Relative paths are resolved against wd.
 func (l *Location) specificity(path, wd string) int {
 	best := -1
-	if strings.HasPrefix(path, "s3://") {
+	if bucket.IsURL(path) {
 		for _, pat := range l.Paths {
-			if !strings.HasPrefix(pat, "s3://") {
+			if !bucket.IsURL(pat) {
 				continue
 			}
 			if s := matchScore(pat, path); s > best {
@@ -294,7 +295,7 @@ func (l *Location) specificity(path, wd string) int {
 	}
 	p := filepath.ToSlash(absIn(wd, path))
 	for _, pat := range l.Paths {
-		if strings.HasPrefix(pat, "s3://") {
+		if bucket.IsURL(pat) {
 			continue
 		}
 		pat = filepath.ToSlash(pat)
@@ -342,9 +343,9 @@ func absIn(wd, path string) string {
 // matchPaths matches path against directories (prefix) and globs; an
 // s3:// path matches s3:// prefixes and globs.
 func matchPaths(patterns []string, path string) bool {
-	if strings.HasPrefix(path, "s3://") {
+	if bucket.IsURL(path) {
 		for _, pat := range patterns {
-			if !strings.HasPrefix(pat, "s3://") {
+			if !bucket.IsURL(pat) {
 				continue
 			}
 			if hasMeta(pat) {
@@ -362,7 +363,7 @@ func matchPaths(patterns []string, path string) bool {
 		p = filepath.ToSlash(abs)
 	}
 	for _, pat := range patterns {
-		if strings.HasPrefix(pat, "s3://") {
+		if bucket.IsURL(pat) {
 			continue
 		}
 		pat = filepath.ToSlash(pat)
@@ -389,7 +390,7 @@ func matchPaths(patterns []string, path string) bool {
 // s3Folder returns a bucket URL as a folder: s3://b/app becomes
 // s3://b/app/; s3://b and URLs ending in '/' are left as they are.
 func s3Folder(u string) string {
-	_, prefix, _ := strings.Cut(strings.TrimPrefix(u, "s3://"), "/")
+	_, prefix, _ := bucket.ParseURL(u)
 	if prefix == "" || strings.HasSuffix(prefix, "/") {
 		return u
 	}
@@ -432,7 +433,7 @@ func (h Hold) coversName(path string) bool {
 func holdPaths(paths []string) []string {
 	out := append([]string(nil), paths...)
 	for _, p := range paths {
-		if strings.HasPrefix(p, "s3://") {
+		if bucket.IsURL(p) {
 			continue
 		}
 		root := staticRoot(p)
@@ -530,9 +531,8 @@ func (c *Config) validatePolicy() Errors {
 			bad(at("paths"), "a location needs at least one path or glob")
 		}
 		for k, p := range ls.Paths {
-			if strings.HasPrefix(p, "s3://") {
-				b, _, _ := strings.Cut(strings.TrimPrefix(p, "s3://"), "/")
-				if b == "" || hasMeta(p) {
+			if bucket.IsURL(p) {
+				if _, _, err := bucket.ParseURL(p); err != nil || hasMeta(p) {
 					bad(at("paths", k), "%q: name a bucket and an optional prefix (s3://bucket/prefix/), without globs", p)
 					continue
 				}
@@ -614,7 +614,7 @@ func (c *Config) validatePolicy() Errors {
 			bad(at("paths"), "a hold needs at least one path or glob")
 		}
 		for k, hp := range hs.Paths {
-			if !strings.HasPrefix(hp, "s3://") && strings.ContainsRune(filepath.ToSlash(hp), '/') && !filepath.IsAbs(hp) {
+			if !bucket.IsURL(hp) && strings.ContainsRune(filepath.ToSlash(hp), '/') && !filepath.IsAbs(hp) {
 				bad(at("paths", k), "%q: a hold's path must be absolute (a relative one would hold a different place in each working directory), or a name or glob without '/' that matches file and folder names anywhere", hp)
 			}
 		}
