@@ -278,6 +278,27 @@ func appendTo(t *testing.T, path string, lines ...string) {
 // Card numbers used below; none may appear in any alert.
 var rawCards = []string{"4111111111111111", "5555555555554444", "378282246310005", "6011111111111117", "4012888888881881", "5105105105105100"}
 
+// cardLogsPolicy writes a log with a card number in a new folder, and a
+// rules.yaml beside it with a card rule, the folder as location app-logs,
+// the sections (jobs, alerts), and a state file; it returns the folder
+// and the rules.yaml.
+func cardLogsPolicy(t *testing.T, sections string) (logs, policy string) {
+	t.Helper()
+	dir := t.TempDir()
+	logs = filepath.Join(dir, "logs")
+	os.MkdirAll(logs, 0o755)
+	appendTo(t, filepath.Join(logs, "app.log"), cardLine(0))
+	policy = filepath.Join(dir, "rules.yaml")
+	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
+rules:
+  - {id: card, detector: credit_card, severity: critical}
+locations:
+  - {name: app-logs, paths: [%s]}
+%sstate: {path: %s}
+`, logs, sections, filepath.Join(dir, "state.db"))), 0o644)
+	return logs, policy
+}
+
 func cardLine(i int) string {
 	c := rawCards[i]
 	return fmt.Sprintf(`{"ts":"2026-11-29T10:00:0%dZ","msg":"payment","card":"%s","user":"u%d@example.com"}`, i, c, i)
@@ -452,24 +473,13 @@ daemon: {listen: "127.0.0.1:0", grace_period: 5s}
 // run, the scan exit codes, the same state as the daemon.
 func TestRunJob(t *testing.T) {
 	hook := newWebhookReceiver(t, "s")
-	dir := t.TempDir()
-	logs := filepath.Join(dir, "logs")
-	os.MkdirAll(logs, 0o755)
-	appendTo(t, filepath.Join(logs, "app.log"), cardLine(0))
-	policy := filepath.Join(dir, "rules.yaml")
-	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
-rules:
-  - {id: card, detector: credit_card, severity: critical}
-locations:
-  - {name: app-logs, paths: [%s]}
-jobs:
+	_, policy := cardLogsPolicy(t, fmt.Sprintf(`jobs:
   - {name: nightly, schedule: "@daily", action: scan, alerts: [hook]}
   - {name: expire, schedule: "@daily", action: purge}
 alerts:
   routes:
     - {name: hook, webhook: {url: "%s", secret_env: S}}
-state: {path: %s}
-`, logs, hook.URL, filepath.Join(dir, "state.db"))), 0o644)
+`, hook.URL))
 	t.Setenv("PIISCAN_FINGERPRINT_KEY", testKey)
 	t.Setenv("S", "s")
 	run := func(args ...string) (int, string) {

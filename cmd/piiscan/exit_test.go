@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,20 +10,9 @@ import (
 // A run with findings that also could not read an input exits 5, not 1:
 // automation must learn that the findings may not be all there are.
 func TestRunJobFindingsAndUnreadable(t *testing.T) {
-	dir := t.TempDir()
-	logs := filepath.Join(dir, "logs")
-	os.MkdirAll(logs, 0o755)
-	appendTo(t, filepath.Join(logs, "app.log"), cardLine(0))
-	policy := filepath.Join(dir, "rules.yaml")
-	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
-rules:
-  - {id: card, detector: credit_card, severity: critical}
-locations:
-  - {name: app-logs, paths: [%s]}
-jobs:
+	logs, policy := cardLogsPolicy(t, `jobs:
   - {name: nightly, schedule: "@daily", action: scan}
-state: {path: %s}
-`, logs, filepath.Join(dir, "state.db"))), 0o644)
+`)
 	t.Setenv("PIISCAN_FINGERPRINT_KEY", testKey)
 	run := func() (int, string) {
 		code, _, errs := runCLI(t, "", "--config", policy, "run", "--full", "nightly")
