@@ -200,7 +200,8 @@ func printPlan(w io.Writer, cfg *config.Config, p *retention.Plan, enforce bool)
 	}
 	// "Nothing to do" only when everything was examined: a location that
 	// could not be listed may hold what is due.
-	if unread := unexamined(cfg, p.Problems); unread != "" {
+	roots := locationRoots(cfg)
+	if unread := unexamined(roots, p.Problems); unread != "" {
 		summary += " (" + unread + ")"
 	} else if len(parts) == 0 {
 		summary += ": nothing to do"
@@ -212,7 +213,6 @@ func printPlan(w io.Writer, cfg *config.Config, p *retention.Plan, enforce bool)
 	for _, t := range p.Tripped {
 		fmt.Fprintf(w, "circuit breaker: %s\n", report.Safe(t))
 	}
-	roots := locationRoots(cfg)
 	said := map[string]bool{}
 	for _, pr := range p.Problems {
 		switch {
@@ -234,9 +234,9 @@ func printPlan(w io.Writer, cfg *config.Config, p *retention.Plan, enforce bool)
 
 // unexamined says, for the summary line of a plan, what its problems left
 // unexamined ("" when nothing): locations (a root that could not be listed
-// or does not exist), files, and problems of no single path.
-func unexamined(cfg *config.Config, problems []scanners.Problem) string {
-	roots := locationRoots(cfg)
+// or does not exist), files, and problems of no single path. roots are
+// locationRoots of the configuration.
+func unexamined(roots map[string][]string, problems []scanners.Problem) string {
 	locations, files, other := map[string]bool{}, 0, 0
 	for _, pr := range problems {
 		switch {
