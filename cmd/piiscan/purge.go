@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -194,7 +195,7 @@ func printPlan(w io.Writer, cfg *config.Config, p *retention.Plan, enforce bool)
 	for _, a := range order {
 		parts = append(parts, fmt.Sprintf("%d %s", counts[a], a))
 	}
-	summary := fmt.Sprintf("%d %s", len(p.Items), plural(len(p.Items), "file", "files"))
+	summary := plural(len(p.Items), "file")
 	if len(parts) > 0 {
 		summary += ": " + strings.Join(parts, ", ")
 	}
@@ -254,13 +255,13 @@ func unexamined(roots map[string][]string, problems []scanners.Problem) string {
 	}
 	var out []string
 	if n := len(locations); n > 0 {
-		out = append(out, fmt.Sprintf("%d %s could not be read", n, plural(n, "location", "locations")))
+		out = append(out, plural(n, "location")+" could not be read")
 	}
 	if files > 0 {
-		out = append(out, fmt.Sprintf("%d %s could not be examined", files, plural(files, "file", "files")))
+		out = append(out, plural(files, "file")+" could not be examined")
 	}
 	if other > 0 {
-		out = append(out, fmt.Sprintf("%d other %s", other, plural(other, "problem", "problems")))
+		out = append(out, plural(other, "other problem"))
 	}
 	return strings.Join(out, ", ")
 }
@@ -282,12 +283,13 @@ func locationRoots(cfg *config.Config) map[string][]string {
 	return roots
 }
 
-// plural returns one for n == 1, else many.
-func plural(n int, one, many string) string {
+// plural counts n of word: "1 file", "3 files" (as report's and alert's
+// helpers of the same name do).
+func plural(n int, word string) string {
 	if n == 1 {
-		return one
+		return "1 " + word
 	}
-	return many
+	return strconv.Itoa(n) + " " + word + "s"
 }
 
 func newAuditCmd(g *globalFlags) *cobra.Command {
@@ -364,13 +366,13 @@ named), 2 for a wrong key, a bad --head or a log that cannot be read.`,
 				fmt.Fprintf(w, "note: %s\n", report.Safe(n))
 			}
 			if len(res.Unresolved) > 0 {
-				fmt.Fprintf(w, "%d %s started but not recorded as finished (a run stopped between the action and its result; look at each path):\n", len(res.Unresolved), plural(len(res.Unresolved), "action", "actions"))
+				fmt.Fprintf(w, "%s started but not recorded as finished (a run stopped between the action and its result; look at each path):\n", plural(len(res.Unresolved), "action"))
 				for _, e := range res.Unresolved {
 					fmt.Fprintf(w, "  seq %d %s %s %s at %s%s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(source.EscapeName(e.Path)), e.Time.UTC().Format(time.RFC3339), plannedVersions(e))
 				}
 			}
 			if len(res.Settled) > 0 {
-				fmt.Fprintf(w, "%d %s of stopped runs settled by a later run (which did the same action on the same path, and accounts for every version planned):\n", len(res.Settled), plural(len(res.Settled), "action", "actions"))
+				fmt.Fprintf(w, "%s of stopped runs settled by a later run (which did the same action on the same path, and accounts for every version planned):\n", plural(len(res.Settled), "action"))
 				for _, st := range res.Settled {
 					e := st.Intent
 					fmt.Fprintf(w, "  seq %d %s %s %s at %s: settled by a later run (seq %d)%s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(source.EscapeName(e.Path)), e.Time.UTC().Format(time.RFC3339), st.By, settledVersions(st))

@@ -81,7 +81,7 @@ func execute(cmd *cobra.Command, cfg *config.Config, s *scanSetup, plan *retenti
 		}
 	}
 	if failed > 0 || len(plan.Problems) > 0 {
-		return &exitError{code: exitUnreadable, err: fmt.Errorf("%d %s failed, %d %s could not be examined", failed, plural(failed, "action", "actions"), len(plan.Problems), plural(len(plan.Problems), "path", "paths"))}
+		return &exitError{code: exitUnreadable, err: fmt.Errorf("%s failed, %s could not be examined", plural(failed, "action"), plural(len(plan.Problems), "path"))}
 	}
 	return nil
 }
