@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -96,12 +95,11 @@ func (s *ScanSetup) UseObjects(ctx context.Context) error {
 	return nil
 }
 
-// useClient lets the scanner read s3:// targets through cl, with
-// s3.concurrency GETs at once.
+// useClient lets the scanner read s3:// targets through cl, with as many
+// GETs at once as cl was made for (s3.concurrency).
 func (s *ScanSetup) useClient(cl *bucket.Client) {
 	s.Options.Objects = cl
-	conc, _ := s.settings.S3Concurrency() // checked by S3Options
-	s.Options.Readers = cmp.Or(conc, bucket.DefaultConcurrency)
+	s.Options.Readers = cl.Concurrency()
 }
 
 // AuditLog opens the audit log of enforcement.audit_log, keyed with the
