@@ -139,20 +139,20 @@ const (
 
 // Location is a validated location.
 type Location struct {
-	Name, Kind   string
-	Paths        []string
-	Allowed      map[string]bool
-	Disallowed   string
-	MaxAge       time.Duration // 0: no retention rule
-	From         string
-	Action       string
-	TimeFields   []string
-	TimeZone     *time.Location
-	RewriteLive  bool
-	AllVersions  bool
-	Policy       string
-	PolicyRef    string
-	roots, globs []string
+	Name, Kind  string
+	Paths       []string
+	Allowed     map[string]bool
+	Disallowed  string
+	MaxAge      time.Duration // 0: no retention rule
+	From        string
+	Action      string
+	TimeFields  []string
+	TimeZone    *time.Location
+	RewriteLive bool
+	AllVersions bool
+	Policy      string
+	PolicyRef   string
+	roots       []string
 }
 
 // Hold is a validated legal hold.
