@@ -39,19 +39,10 @@ func TestS3OddKeys(t *testing.T) {
 		s.Put(t, "oddred", k, []byte(line))
 	}
 	dir := t.TempDir()
-	policy := filepath.Join(dir, "rules.yaml")
-	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
-rules:
-  - {id: email, detector: email, severity: medium}
-  - {id: card, detector: credit_card, severity: critical}
-s3: {path_style: true}
-locations:
+	policy := s3EnforcePolicy(t, dir, `locations:
   - {name: old, paths: ["s3://odd/logs/"], retention: {max_age: 1d}}
   - {name: exports, paths: ["s3://oddred/"], allowed: [email], disallowed: redact}
-enforcement:
-  audit_log: %[1]s/audit.jsonl
-  breaker: {max_share: 1}
-`, dir)), 0o644)
+`)
 	t.Setenv("PIISCAN_NOW", now.Add(48*time.Hour).Format(time.RFC3339))
 	get := func(b, k string) (string, error) { return objectText(ctx, c, b, k) }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,18 +85,9 @@ func TestRedactObjectKeyWithBang(t *testing.T) {
 	s.Put(t, "red", "report", []byte(bangClean))
 	s.Put(t, "red", "report!2026-11.log", []byte("paid with 4111 1111 1111 1111 by ada@example.com\n"))
 	dir := t.TempDir()
-	policy := filepath.Join(dir, "rules.yaml")
-	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
-rules:
-  - {id: email, detector: email, severity: medium}
-  - {id: card, detector: credit_card, severity: critical}
-s3: {path_style: true}
-locations:
+	policy := s3EnforcePolicy(t, dir, `locations:
   - {name: exports, paths: ["s3://red/"], allowed: [email], disallowed: redact}
-enforcement:
-  audit_log: %[1]s/audit.jsonl
-  breaker: {max_share: 1}
-`, dir)), 0o644)
+`)
 	t.Setenv("PIISCAN_NOW", time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
 
 	code, out, errs := runCLI(t, "", "--config", policy, "redact", "--enforce")

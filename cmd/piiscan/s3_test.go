@@ -73,13 +73,7 @@ func TestS3Retention(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	policy := filepath.Join(dir, "rules.yaml")
-	os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
-rules:
-  - {id: email, detector: email, severity: medium}
-  - {id: card, detector: credit_card, severity: critical}
-s3: {path_style: true}
-locations:
+	policy := s3EnforcePolicy(t, dir, `locations:
   - {name: app, paths: ["s3://ret/logs/"], retention: {max_age: 30d, from: record}}
   - {name: old, paths: ["s3://ret/old/"], retention: {max_age: 1d}}
   - {name: held, paths: ["s3://ret/held/"], retention: {max_age: 1d}}
@@ -87,10 +81,7 @@ locations:
   - {name: exports, paths: ["s3://red/"], allowed: [email], disallowed: redact}
 holds:
   - {paths: ["s3://ret/held/"], reason: audit 2025}
-enforcement:
-  audit_log: %[1]s/audit.jsonl
-  breaker: {max_share: 1}
-`, dir)), 0o644)
+`)
 	t.Setenv("PIISCAN_NOW", now.Add(48*time.Hour).Format(time.RFC3339))
 
 	code, out, errs := runCLI(t, "", "--config", policy, "purge")
@@ -221,4 +212,26 @@ func objectText(ctx context.Context, c *s3.Client, b, key string) (string, error
 	defer o.Body.Close()
 	data, err := io.ReadAll(o.Body)
 	return string(data), err
+}
+
+// s3EnforcePolicy writes dir/rules.yaml with an email and a card rule,
+// path-style S3 access, the sections given (locations, holds) and an
+// enforcement section (dir/audit.jsonl, a breaker that lets every action
+// through), and returns its path.
+func s3EnforcePolicy(t *testing.T, dir, sections string) string {
+	t.Helper()
+	policy := filepath.Join(dir, "rules.yaml")
+	err := os.WriteFile(policy, []byte(fmt.Sprintf(`version: 1
+rules:
+  - {id: email, detector: email, severity: medium}
+  - {id: card, detector: credit_card, severity: critical}
+s3: {path_style: true}
+%[2]senforcement:
+  audit_log: %[1]s/audit.jsonl
+  breaker: {max_share: 1}
+`, dir, sections)), 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return policy
 }
