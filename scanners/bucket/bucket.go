@@ -169,15 +169,6 @@ func (c *Client) Concurrency() int {
 	return DefaultConcurrency
 }
 
-// waits returns the client's timing (defaultTiming unless a test
-// shortened it).
-func (c *Client) waits() timing {
-	if c.opts.timing == (timing{}) {
-		return defaultTiming
-	}
-	return c.opts.timing
-}
-
 // Object is a listed object.
 type Object struct {
 	Bucket, Key  string
@@ -250,7 +241,7 @@ func (c *Client) Resume(ctx context.Context, request func(context.Context) error
 		if err == nil || resumes >= maxResumes || ctx.Err() != nil || !transient(err) {
 			return err
 		}
-		if err := sleep(ctx, c.waits().resumeDelay(resumes+1)); err != nil {
+		if err := sleep(ctx, c.opts.timing.resumeDelay(resumes+1)); err != nil {
 			return err
 		}
 	}
@@ -460,7 +451,7 @@ func (r *resumable) Read(p []byte) (int, error) {
 		}
 		r.retries++
 		r.body.Close()
-		if serr := sleep(r.ctx, r.c.waits().resumeDelay(r.retries)); serr != nil {
+		if serr := sleep(r.ctx, r.c.opts.timing.resumeDelay(r.retries)); serr != nil {
 			return n, fmt.Errorf("reading %s at byte %d: %w", r.o.URL(), r.off, serr)
 		}
 		if gerr := r.get(); gerr != nil {
