@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -94,12 +95,7 @@ func TestRealWorld(t *testing.T) {
 			}
 		})
 	}
-	names := make([]string, 0, len(classes))
-	for c := range classes {
-		names = append(names, c)
-	}
-	slices.Sort(names)
-	for _, c := range names {
+	for _, c := range slices.Sorted(maps.Keys(classes)) {
 		s := classes[c]
 		t.Logf("%-16s found %4d  missed %3d  false %3d  precision %.3f  recall %.3f", c, s.found, s.lost, s.extra,
 			float64(s.found)/float64(max(1, s.found+s.extra)), float64(s.found)/float64(max(1, s.found+s.lost)))
