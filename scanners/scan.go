@@ -790,10 +790,11 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 		s.opts.Logger.Debug("binary stream skipped", "path", path)
 		return false, nil
 	}
-	st := &stream{path: path, item: item, member: member, cols: CSVColumns(path, head), in: in}
+	st := &stream{path: path, item: item, member: member, in: in}
+	// An SQL dump's blocks carry their own columns (chunk.cols).
 	sql := sqlTracker(path, head, from)
-	if sql != nil {
-		st.cols = nil
+	if sql == nil {
+		st.cols = CSVColumns(path, head)
 	}
 	if rs != nil {
 		st.src = &rs.item
