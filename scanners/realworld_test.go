@@ -22,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the .want files of testdata/rea
 
 // TestRealWorld scans the regression corpus in testdata/realworld with the
 // default rules.yaml and compares every finding with the file's .want:
-// one line per finding, "LINE:COLUMN CLASS VALUE", in scan order. The
+// one line per finding, "LINE:COLUMN CLASS VALUE" (compared as a set). The
 // inputs are written by hand in the formats real programs write (log4j,
 // Windows CBS, pg_dump, .env, ...), with made-up values, so that the
 // detectors are held to inputs nobody wrote for them. A missing line is
