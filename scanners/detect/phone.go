@@ -238,7 +238,7 @@ groups:
 			c = b[q]
 		}
 		switch {
-		case (c == ' ' || c == '-' || c == '.') && q+1 < n && isDigit(b[q+1]):
+		case phoneSep(c) && q+1 < n && isDigit(b[q+1]):
 			p = q + 1
 		case (c == ' ' || c == '-') && q+2 < n && b[q+1] == '(' && isDigit(b[q+2]):
 			p = q + 2
