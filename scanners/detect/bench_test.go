@@ -67,13 +67,7 @@ func clusterLog(size int) []byte {
 // BenchmarkScanClusterLog measures every built-in detector on clusterLog,
 // where most digit runs are dotted quads the IPv4 parser examines.
 func BenchmarkScanClusterLog(b *testing.B) {
-	text := clusterLog(4 << 20)
-	s := allBuiltins(b).NewScanner()
-	b.SetBytes(int64(len(text)))
-	b.ResetTimer()
-	for b.Loop() {
-		s.Scan(text, nil)
-	}
+	benchScanText(b, allBuiltins(b), clusterLog(4<<20))
 }
 
 func benchEngine(b *testing.B, rules []Rule) {
@@ -84,8 +78,10 @@ func benchEngine(b *testing.B, rules []Rule) {
 	benchScan(b, e)
 }
 
-func benchScan(b *testing.B, e *Engine) {
-	text := sampleLog(4 << 20)
+func benchScan(b *testing.B, e *Engine) { benchScanText(b, e, sampleLog(4<<20)) }
+
+// benchScanText measures one scanner of e scanning text whole.
+func benchScanText(b *testing.B, e *Engine, text []byte) {
 	s := e.NewScanner()
 	b.SetBytes(int64(len(text)))
 	b.ResetTimer()

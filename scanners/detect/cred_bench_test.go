@@ -75,12 +75,7 @@ func BenchmarkCredentials(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			s := e.NewScanner()
-			b.SetBytes(int64(len(text)))
-			b.ResetTimer()
-			for b.Loop() {
-				s.Scan(text, nil)
-			}
+			benchScanText(b, e, text)
 		})
 	}
 }

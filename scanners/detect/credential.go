@@ -546,22 +546,32 @@ func (s *Scanner) setterCall(p int) int {
 	if p >= n || b[p] != '"' && b[p] != '\'' {
 		return 0 // a variable or a call: not a literal
 	}
-	norm := normalizeFieldName(s.scratch, b[ks:ke])
-	if norm == nil {
-		return 0
-	}
-	s.scratch = norm[:0]
-	kind, strength := secretKeyName(b[ks:ke], norm, mayBeField(b, ks, ke))
-	if kind != fieldSecret {
+	key, ok := s.secretName(b[ks:ke], mayBeField(b, ks, ke))
+	if !ok {
 		return 0
 	}
 	vs, ve := fieldValue(b, p)
-	key := keyDelimited | strength
+	s.secretField(vs, ve, keyDelimited|key)
+	return ve
+}
+
+// secretName reads the key name name (filtered as for secretKeyName) and
+// reports whether it names a secret, with its strength and keyGeneric
+// when the name is one of genericSecretNames.
+func (s *Scanner) secretName(name []byte, filtered bool) (secretKey, bool) {
+	norm := normalizeFieldName(s.scratch, name)
+	if norm == nil {
+		return 0, false
+	}
+	s.scratch = norm[:0]
+	kind, key := secretKeyName(name, norm, filtered)
+	if kind != fieldSecret {
+		return 0, false
+	}
 	if genericSecretNames[string(norm)] {
 		key |= keyGeneric
 	}
-	s.secretField(vs, ve, key)
-	return ve
+	return key, true
 }
 
 // xmlElement reads the element whose '<' is at i when its name is a
@@ -603,24 +613,15 @@ func (s *Scanner) xmlElement(i int) int {
 	if !filtered && !mayHoldSecretWord(name) {
 		return i
 	}
-	norm := normalizeFieldName(s.scratch, name)
-	if norm == nil {
-		return i
-	}
-	s.scratch = norm[:0]
-	kind, strength := secretKeyName(name, norm, filtered)
-	if kind != fieldSecret {
+	key, ok := s.secretName(name, filtered)
+	if !ok {
 		return i
 	}
 	vs, ve := elementText(b, gt+1)
 	if ve < 0 {
 		return i
 	}
-	key := keyDelimited | strength
-	if genericSecretNames[string(norm)] {
-		key |= keyGeneric
-	}
-	s.secretField(vs, ve, key|keyElement)
+	s.secretField(vs, ve, keyDelimited|key|keyElement)
 	return ve
 }
 
@@ -674,19 +675,11 @@ func (s *Scanner) namedValue(p int) {
 	if !filtered && !mayHoldSecretWord(b[ks:ke]) {
 		return
 	}
-	norm := normalizeFieldName(s.scratch, b[ks:ke])
-	if norm == nil {
-		return
-	}
-	s.scratch = norm[:0]
-	kind, strength := secretKeyName(b[ks:ke], norm, filtered)
-	if kind != fieldSecret {
+	strength, ok := s.secretName(b[ks:ke], filtered)
+	if !ok {
 		return
 	}
 	key := keyDelimited | strength
-	if genericSecretNames[string(norm)] {
-		key |= keyGeneric
-	}
 	for t := ke + 1; t < n && t-ke < 512; t++ {
 		switch b[t] {
 		case '\n', '<':

@@ -8,14 +8,19 @@ import (
 	"github.com/piiscan/piiscan/finding"
 )
 
-// allBuiltins is a rule set with every built-in detector, named after it.
-func allBuiltins(t testing.TB) *Engine {
-	t.Helper()
+// builtinRules is one rule per built-in detector, named after it.
+func builtinRules() []Rule {
 	var rules []Rule
 	for _, b := range Builtins() {
 		rules = append(rules, Rule{ID: b.Name, Detector: b.Name, Severity: finding.SeverityHigh})
 	}
-	e, err := New(rules, Options{})
+	return rules
+}
+
+// allBuiltins is an engine with every built-in detector (builtinRules).
+func allBuiltins(t testing.TB) *Engine {
+	t.Helper()
+	e, err := New(builtinRules(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

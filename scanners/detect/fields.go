@@ -803,7 +803,7 @@ func maskTail(b []byte) int {
 				return 0
 			}
 			return t + 1
-		case isLower[c] || isDigit(c) || c >= 'A' && c <= 'Z' || c == '.' || c == '-' || c == '_':
+		case keyChar(c):
 		default:
 			return 0
 		}

@@ -143,10 +143,7 @@ func saltWords(b []byte, p int) int {
 
 func saltWord(w []byte) bool {
 	var buf [16]byte
-	for i, c := range w {
-		buf[i] = toLower(c)
-	}
-	return drugSalts[string(buf[:len(w)])]
+	return drugSalts[string(lowerWord(buf[:], w))]
 }
 
 // doseForm reports whether a dose form or frequency follows the dosage that
@@ -163,10 +160,7 @@ func doseForm(b []byte, p int) bool {
 		return false
 	}
 	var buf [16]byte
-	for i, c := range b[p+1 : w] {
-		buf[i] = toLower(c)
-	}
-	return doseForms[string(buf[:w-p-1])]
+	return doseForms[string(lowerWord(buf[:], b[p+1:w]))]
 }
 
 // icd10 reports ICD-10-CM codes (E11.9, J45.909, F32.A, Z79.4) in b[from:to]

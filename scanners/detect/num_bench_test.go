@@ -36,12 +36,5 @@ func numberLog(size int) []byte {
 // BenchmarkNumberHeavy scans number-heavy lines with every built-in
 // detector on.
 func BenchmarkNumberHeavy(b *testing.B) {
-	e := allBuiltins(b)
-	text := numberLog(2 << 20)
-	s := e.NewScanner()
-	b.SetBytes(int64(len(text)))
-	b.ResetTimer()
-	for b.Loop() {
-		s.Scan(text, nil)
-	}
+	benchScanText(b, allBuiltins(b), numberLog(2<<20))
 }

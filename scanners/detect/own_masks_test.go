@@ -18,10 +18,7 @@ func TestOwnMasksAreNeverFindings(t *testing.T) {
 		{ID: "condition", Class: finding.ClassHealth, Pattern: `(?i)\bcondition\s*[:=]\s*(?<value>[^,\n]+)`, Severity: finding.SeverityHigh},
 		{ID: "word", Class: "class_word", Pattern: `\b(?:person_name|credential|health)\b`, Severity: finding.SeverityLow},
 	}
-	for _, b := range Builtins() {
-		rules = append(rules, Rule{ID: b.Name, Detector: b.Name, Severity: finding.SeverityHigh})
-	}
-	e, err := New(rules, Options{})
+	e, err := New(append(rules, builtinRules()...), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

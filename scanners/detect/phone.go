@@ -197,7 +197,7 @@ func phoneSep(c byte) bool { return c == ' ' || c == '-' || c == '.' }
 
 // international parses +CC... at i (the first digit after '+').
 func (s *Scanner) international(i int) int {
-	return s.groupedNumber(i-1, i, "")
+	return s.groupedNumber(i-1, i, "", false)
 }
 
 // national parses a number in the default (non-NANP) region's own format.
@@ -206,19 +206,15 @@ func (s *Scanner) national(i int) int {
 	if i > 0 && s.b[i-1] == '(' {
 		start = i - 1
 	}
-	return s.groupedNumber(start, i, s.e.region)
+	return s.groupedNumber(start, i, s.e.region, false)
 }
 
 // groupedNumber reads digit groups joined by single separators from p and
 // validates the longest prefix of at least 8 digits that is a valid number.
-// region "" means the number starts with '+' at start.
-func (s *Scanner) groupedNumber(start, p int, region string) int {
-	return s.groupedNumberIn(start, p, region, false)
-}
-
-// groupedNumberIn is groupedNumber; with bare set, a national number of
-// region may also be one run of digits when it is a mobile number.
-func (s *Scanner) groupedNumberIn(start, p int, region string, bare bool) int {
+// region "" means the number starts with '+' at start. With bare set, a
+// national number of region may also be one run of digits when it is a
+// mobile number.
+func (s *Scanner) groupedNumber(start, p int, region string, bare bool) int {
 	b := s.b
 	n := len(b)
 	var ends [8]int
@@ -242,7 +238,7 @@ groups:
 			c = b[q]
 		}
 		switch {
-		case (c == ' ' || c == '-' || c == '.') && q+1 < n && isDigit(b[q+1]):
+		case phoneSep(c) && q+1 < n && isDigit(b[q+1]):
 			p = q + 1
 		case (c == ' ' || c == '-') && q+2 < n && b[q+1] == '(' && isDigit(b[q+2]):
 			p = q + 2
@@ -577,7 +573,7 @@ func (s *Scanner) foreignNational(i, j int) int {
 		if r == s.e.region || isNANPRegion(r) {
 			return 0
 		}
-		return s.groupedNumberIn(start, i, r, bare)
+		return s.groupedNumber(start, i, r, bare)
 	}
 	for _, r := range ctx {
 		if end := try(r); end > 0 {

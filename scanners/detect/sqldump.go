@@ -110,7 +110,7 @@ func (t *SQLTracker) Columns(midLine bool) *Columns {
 	if midLine && t.mode != sqlCopy && !t.inCrt {
 		if !t.lineCurSet {
 			t.lineCurSet = true
-			if cur, _, ok := t.insertHeader(t.line); ok {
+			if cur, _, ok := insertHeader(t.line, t.tables, nil); ok {
 				t.lineCur = cur
 			}
 		}
@@ -207,12 +207,12 @@ func (t *SQLTracker) endLine(head []byte, ends bool) {
 		if !ends {
 			// The statement goes on past this line: the blocks that
 			// start in it are told its columns.
-			if cur, _, ok := t.insertHeader(head); ok {
+			if cur, _, ok := insertHeader(head, t.tables, nil); ok {
 				t.mode, t.cur = sqlInsert, cur
 			}
 		}
 	case "COPY":
-		if cur, ok := t.copyHeader(head); ok {
+		if cur, ok := copyHeader(head, t.tables, nil); ok {
 			t.mode, t.cur = sqlCopy, cur
 		}
 	case "SET":
@@ -251,10 +251,7 @@ func lookupTable(tables map[string]*sqlCols, names []string) *sqlCols {
 // insertHeader reads "INSERT ... INTO table [(cols)] VALUES" at the start
 // of line and returns the columns of the rows and where they start. ok is
 // false for an INSERT without rows (INSERT ... SELECT) or a table unknown.
-func (t *SQLTracker) insertHeader(line []byte) (*sqlCols, int, bool) {
-	return insertHeader(line, t.tables, nil)
-}
-
+// A table without a column list is looked up in local, then in tables.
 func insertHeader(line []byte, tables, local map[string]*sqlCols) (*sqlCols, int, bool) {
 	p := skipWord(line, 0) // INSERT or REPLACE
 	for range 4 {          // LOW_PRIORITY, IGNORE, INTO
@@ -298,11 +295,8 @@ func insertHeader(line []byte, tables, local map[string]*sqlCols) (*sqlCols, int
 	return cols, skipSpace(line, w), true
 }
 
-// copyHeader reads "COPY table [(cols)] FROM stdin;".
-func (t *SQLTracker) copyHeader(line []byte) (*sqlCols, bool) {
-	return copyHeader(line, t.tables, nil)
-}
-
+// copyHeader reads "COPY table [(cols)] FROM stdin;". A table without a
+// column list is looked up in local, then in tables.
 func copyHeader(line []byte, tables, local map[string]*sqlCols) (*sqlCols, bool) {
 	if !bytes.HasSuffix(line, []byte("FROM stdin;")) {
 		return nil, false
