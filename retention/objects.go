@@ -676,16 +676,7 @@ func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string
 		}
 		return kv
 	}
-	for {
-		var page *s3.ListObjectVersionsOutput
-		err := o.c.Resume(ctx, func(ctx context.Context) error {
-			var err error
-			page, err = o.c.S3.ListObjectVersions(ctx, in)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
+	err := versionPages(ctx, o.c, in, func(page *s3.ListObjectVersionsOutput) bool {
 		past := true
 		for _, v := range page.Versions {
 			key := aws.ToString(v.Key)
@@ -726,20 +717,44 @@ func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string
 				kv.older = append(kv.older, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 			}
 		}
-		if past && (len(page.Versions) > 0 || len(page.DeleteMarkers) > 0) {
-			break
+		// Stop once a page lists only keys past the last.
+		return !past || len(page.Versions) == 0 && len(page.DeleteMarkers) == 0
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// versionPages lists the versions in asks for, page by page, calling each
+// with every page until it returns false or the listing ends. A page that
+// still fails after the request's retries is asked for again from the same
+// KeyMarker and VersionIdMarker (see bucket.Client.Resume); a store that
+// repeats its markers ends the listing.
+func versionPages(ctx context.Context, c *bucket.Client, in *s3.ListObjectVersionsInput, each func(*s3.ListObjectVersionsOutput) bool) error {
+	for {
+		var page *s3.ListObjectVersionsOutput
+		err := c.Resume(ctx, func(ctx context.Context) error {
+			var err error
+			page, err = c.S3.ListObjectVersions(ctx, in)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if !each(page) {
+			return nil
 		}
 		nextKey, nextVersion := aws.ToString(page.NextKeyMarker), aws.ToString(page.NextVersionIdMarker)
 		if !aws.ToBool(page.IsTruncated) || nextKey == "" ||
 			nextKey == aws.ToString(in.KeyMarker) && nextVersion == aws.ToString(in.VersionIdMarker) {
-			break // the last page (or a store that repeats its markers)
+			return nil // the last page (or a store that repeats its markers)
 		}
 		in.KeyMarker, in.VersionIdMarker = aws.String(nextKey), nil
 		if nextVersion != "" {
 			in.VersionIdMarker = aws.String(nextVersion)
 		}
 	}
-	return out, nil
 }
 
 // deleteKeyVersions deletes the versions and delete markers ids of key, by their
@@ -1341,16 +1356,7 @@ func versionsUnder(ctx context.Context, c *bucket.Client, b, prefix string, page
 		}
 		out[key] = append(out[key], v)
 	}
-	for {
-		var page *s3.ListObjectVersionsOutput
-		err := c.Resume(ctx, func(ctx context.Context) error {
-			var err error
-			page, err = c.S3.ListObjectVersions(ctx, in)
-			return err
-		})
-		if err != nil {
-			return nil, nil, err
-		}
+	err := versionPages(ctx, c, in, func(page *s3.ListObjectVersionsOutput) bool {
 		for _, v := range page.Versions {
 			add(aws.ToString(v.Key), listedVersion{id: aws.ToString(v.VersionId), latest: aws.ToBool(v.IsLatest),
 				size: aws.ToInt64(v.Size), etag: aws.ToString(v.ETag), modified: aws.ToTime(v.LastModified)})
@@ -1359,15 +1365,10 @@ func versionsUnder(ctx context.Context, c *bucket.Client, b, prefix string, page
 			add(aws.ToString(m.Key), listedVersion{id: aws.ToString(m.VersionId), marker: true, latest: aws.ToBool(m.IsLatest),
 				modified: aws.ToTime(m.LastModified)})
 		}
-		nextKey, nextVersion := aws.ToString(page.NextKeyMarker), aws.ToString(page.NextVersionIdMarker)
-		if !aws.ToBool(page.IsTruncated) || nextKey == "" ||
-			nextKey == aws.ToString(in.KeyMarker) && nextVersion == aws.ToString(in.VersionIdMarker) {
-			break
-		}
-		in.KeyMarker, in.VersionIdMarker = aws.String(nextKey), nil
-		if nextVersion != "" {
-			in.VersionIdMarker = aws.String(nextVersion)
-		}
+		return true
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return out, keys, nil
 }
