@@ -1,12 +1,9 @@
 package retention
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -74,29 +71,7 @@ func applyAudited(t *testing.T, c *config.Config, objects *bucket.Client, p *Pla
 		t.Fatal(err)
 	}
 	x.Close()
-	if _, err := audit.Verify(path, []byte("k")); err != nil {
-		t.Fatalf("audit log: %v", err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	intents := map[int64]string{}
-	out := map[string]audit.Entry{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var e audit.Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatalf("audit line %q: %v", sc.Text(), err)
-		}
-		switch e.Phase {
-		case audit.PhaseIntent:
-			intents[e.Seq] = e.Path
-		case audit.PhaseDone, audit.PhaseFailed:
-			out[intents[e.Intent]] = e
-		}
-	}
+	out, _ := results(auditLines(t, path))
 	return out
 }
 
