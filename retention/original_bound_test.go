@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-
-	"github.com/piiscan/piiscan/retention/audit"
 )
 
 // The original time a redaction keeps counts only for the content
@@ -51,20 +48,7 @@ func TestOriginalTimeBoundToContent(t *testing.T) {
 	m.Write([]byte("bound\x00logs/v1.log\x00" + ts))
 	putWithMeta(t, cl, "bound", "logs/v1.log", pii, ts+" "+hex.EncodeToString(m.Sum(nil)[:16]))
 
-	e, err := c.Engine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := objectScanner(t, c, objects)
-	p, err := PlanRedact(ctx, c, sc, PlanOptions{Now: time.Now().Add(time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := &Executor{Config: c, Enforce: true, Engine: e, Objects: objects, Audit: audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"), []byte("k"))}
-	defer x.Close()
-	if err := x.Apply(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	p, _ := redactApplied(t, c, objects)
 	for _, it := range p.Items {
 		if it.Action != RedactFile || !it.Done || it.Err != nil {
 			t.Fatalf("%s: %s done=%v err=%v, want redacted", it.Path, it.Action, it.Done, it.Err)
