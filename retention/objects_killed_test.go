@@ -136,8 +136,7 @@ func rerun(t *testing.T, s *s3test.Server, c *config.Config, key []byte, now tim
 func TestObjectsAllVersionsKilledRunNamesItsVersions(t *testing.T) {
 	s, _ := objectEnv(t)
 	cl := s.Client()
-	s.Bucket(t, "vkill")
-	versioning(t, cl, "vkill")
+	versionedBucket(t, s, "vkill")
 	putVersion(t, s, "vkill", "all/a.log", []byte("w1\n"))
 	putVersion(t, s, "vkill", "all/a.log", []byte("w2\n"))
 	putVersion(t, s, "vkill", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
@@ -252,8 +251,7 @@ func mustRead(t *testing.T, path string) []byte {
 func TestObjectsRecordsExpiredKilledRunNamesItsVersions(t *testing.T) {
 	s, _ := objectEnv(t)
 	cl := s.Client()
-	s.Bucket(t, "rkill")
-	versioning(t, cl, "rkill")
+	versionedBucket(t, s, "rkill")
 	old := []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}` + "\n")
 	v1 := putVersion(t, s, "rkill", "rec/app.jsonl", old)
 	v2 := putVersion(t, s, "rkill", "rec/app.jsonl", old)

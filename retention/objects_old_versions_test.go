@@ -229,8 +229,7 @@ enforcement: {breaker: {max_share: 1}}
 func TestRedactAllVersionsTurnedOnLater(t *testing.T) {
 	s, objects := objectEnv(t)
 	cl := s.Client()
-	s.Bucket(t, "rdl")
-	versioning(t, cl, "rdl")
+	versionedBucket(t, s, "rdl")
 	v1 := putVersion(t, s, "rdl", "a.log", []byte(cardLine))
 	u1 := putVersion(t, s, "rdl", "b.log", []byte("user data one\n"))
 	putVersion(t, s, "rdl", "b.log", []byte("user data two\n"))
@@ -384,8 +383,7 @@ enforcement: {breaker: {max_share: 1}}
 // size lists every version once.
 func TestVersionsUnderPages(t *testing.T) {
 	s, objects := objectEnv(t)
-	s.Bucket(t, "vpg")
-	versioning(t, s.Client(), "vpg")
+	versionedBucket(t, s, "vpg")
 	for i := range 5 {
 		for range 3 {
 			s.Put(t, "vpg", "p/"+string(rune('a'+i))+".log", []byte("x\n"))
@@ -411,8 +409,7 @@ func TestVersionsUnderPages(t *testing.T) {
 func TestRedactAllVersionsDoneEntryNamesVersions(t *testing.T) {
 	s, objects := objectEnv(t)
 	cl := s.Client()
-	s.Bucket(t, "rdn")
-	versioning(t, cl, "rdn")
+	versionedBucket(t, s, "rdn")
 	v1 := putVersion(t, s, "rdn", "a.log", []byte("one "+cardLine))
 	v2 := putVersion(t, s, "rdn", "a.log", []byte("two "+cardLine))
 	c := defaultRulesWith(t, "", `locations:
@@ -443,8 +440,7 @@ func TestPurgeAllVersionsRecordLocation(t *testing.T) {
 	s, objects := objectEnv(t)
 	ctx := context.Background()
 	cl := s.Client()
-	s.Bucket(t, "prl")
-	versioning(t, cl, "prl")
+	versionedBucket(t, s, "prl")
 	line := func(ts time.Time, msg string) string {
 		return `{"ts":"` + ts.UTC().Format(time.RFC3339) + `","msg":"` + msg + `"}` + "\n"
 	}
@@ -491,8 +487,7 @@ enforcement: {breaker: {max_share: 1}, live_within: 1s}
 // location (and so every version) trips it.
 func TestPurgeAllVersionsBreakerCountsVersions(t *testing.T) {
 	s, objects := objectEnv(t)
-	s.Bucket(t, "pbr")
-	versioning(t, s.Client(), "pbr")
+	versionedBucket(t, s, "pbr")
 	for _, k := range []string{"a", "b", "c", "d"} {
 		for range 3 {
 			s.Put(t, "pbr", "all/"+k+".log", []byte("x\n"))

@@ -93,8 +93,7 @@ func TestObjectsReplacedDuringDeleteVersioned(t *testing.T) {
 	ctx := context.Background()
 	cl := s.Client()
 	for _, b := range []string{"vrace", "vcur"} {
-		s.Bucket(t, b)
-		versioning(t, cl, b)
+		versionedBucket(t, s, b)
 	}
 	for _, k := range []string{"all/x.log", "all/calm.log", "cur/y.log", "cur/calm.log"} {
 		s.Put(t, bucketOf(k), k, []byte("planned\n"))
@@ -204,8 +203,7 @@ enforcement: {breaker: {max_share: 1}}
 func TestObjectsRecordsExpiredReplacedDuringDelete(t *testing.T) {
 	s, _ := objectEnv(t)
 	cl := s.Client()
-	s.Bucket(t, "rrace")
-	versioning(t, cl, "rrace")
+	versionedBucket(t, s, "rrace")
 	planned := putVersion(t, s, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}`+"\n"))
 	objects := raceProxy(t, s, map[string]func(){
 		"delete rrace": func() { s.Put(t, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-02T00:00:00Z","msg":"new"}`+"\n")) },
@@ -229,8 +227,7 @@ func TestObjectsRewriteAllVersionsRace(t *testing.T) {
 	s, _ := objectEnv(t)
 	ctx := context.Background()
 	cl := s.Client()
-	s.Bucket(t, "rwrace")
-	versioning(t, cl, "rwrace")
+	versionedBucket(t, s, "rwrace")
 	later := time.Now().Add(72 * time.Hour)
 	fresh := `{"ts":"` + later.Add(-time.Hour).UTC().Format(time.RFC3339) + `","msg":"fresh"}` + "\n"
 	s.Put(t, "rwrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"v1"}`+"\n"))

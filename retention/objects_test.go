@@ -58,10 +58,11 @@ func proxyClient(t *testing.T, s *s3test.Server, handle func(w http.ResponseWrit
 	return clientAt(t, srv.URL)
 }
 
-// versioning turns versioning on in bucket b.
-func versioning(t *testing.T, cl *s3.Client, b string) {
+// versionedBucket creates bucket b on s with versioning on.
+func versionedBucket(t *testing.T, s *s3test.Server, b string) {
 	t.Helper()
-	if _, err := cl.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(b),
+	s.Bucket(t, b)
+	if _, err := s.Client().PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(b),
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
 		t.Fatal(err)
 	}
@@ -167,8 +168,7 @@ func TestObjectsAllVersions(t *testing.T) {
 	s, objects := objectEnv(t)
 	ctx := context.Background()
 	cl := s.Client()
-	s.Bucket(t, "ver")
-	versioning(t, cl, "ver")
+	versionedBucket(t, s, "ver")
 	for _, k := range []string{"all/a.log", "current/b.log"} {
 		s.Put(t, "ver", k, []byte("first\n"))
 		s.Put(t, "ver", k, []byte("second\n"))
@@ -223,8 +223,7 @@ func TestObjectsOddKeys(t *testing.T) {
 	s, objects := objectEnv(t)
 	ctx := context.Background()
 	cl := s.Client()
-	s.Bucket(t, "oddk")
-	versioning(t, cl, "oddk")
+	versionedBucket(t, s, "oddk")
 	keys := []string{"old/100%zz.log", "old/50%", "old/a%2Fb.log", "old/q?x#y.log", "old/sp ace+p.log", "old/a!b.log", "old/ü!%.log"}
 	for _, k := range keys {
 		s.Put(t, "oddk", k, []byte("first\n"))
