@@ -483,18 +483,30 @@ func (o *objectStore) versionOutcome(ctx context.Context, key, id string, marker
 // returns each one's outcome and whether a version (not a delete marker)
 // is still there.
 func (o *objectStore) deleteNoncurrent(ctx context.Context, key string, kv *keyVersions) ([]audit.VersionOutcome, bool) {
+	outs, _ := o.deleteEach(ctx, key, kv.older, func(id string) bool { return !kv.versions[id] })
+	kept := slices.ContainsFunc(outs, func(vo audit.VersionOutcome) bool { return !vo.Marker && vo.Outcome != audit.VersionDeleted })
+	return outs, kept
+}
+
+// deleteEach deletes the versions ids of key one by one by version id
+// (marker: whether an id is a delete marker) and returns each one's
+// outcome (see versionOutcome), and the error of the last one that
+// failed otherwise than kept.
+func (o *objectStore) deleteEach(ctx context.Context, key string, ids []types.ObjectIdentifier, marker func(id string) bool) ([]audit.VersionOutcome, error) {
 	var (
-		outs []audit.VersionOutcome
-		kept bool
+		outs    []audit.VersionOutcome
+		lastErr error
 	)
-	for _, v := range kv.older {
+	for _, v := range ids {
 		id := aws.ToString(v.VersionId)
 		err := o.deleteVersion(ctx, key, id)
-		marker := !kv.versions[id]
-		outs = append(outs, o.versionOutcome(ctx, key, id, marker, "", err))
-		kept = kept || err != nil && !marker
+		vo := o.versionOutcome(ctx, key, id, marker(id), "", err)
+		outs = append(outs, vo)
+		if vo.Outcome == audit.VersionFailed {
+			lastErr = cmp.Or(err, error(fmt.Errorf("%s", vo.Reason)))
+		}
 	}
-	return outs, kept
+	return outs, lastErr
 }
 
 // deleteKept finishes an object (all_versions) an older version of which
@@ -1273,22 +1285,14 @@ func (o *objectStore) gone(ctx context.Context, key, id string) bool {
 // (markers: which of them are delete markers), and returns each one's
 // outcome; the error says which could not be deleted.
 func (o *objectStore) deleteOldVersions(ctx context.Context, key string, ids []types.ObjectIdentifier, markers map[string]bool) ([]audit.VersionOutcome, error) {
-	var (
-		outs        []audit.VersionOutcome
-		kept, fails int
-		lastErr     error
-	)
-	for _, v := range ids {
-		id := aws.ToString(v.VersionId)
-		err := o.deleteVersion(ctx, key, id)
-		vo := o.versionOutcome(ctx, key, id, markers[id], "", err)
-		outs = append(outs, vo)
+	outs, lastErr := o.deleteEach(ctx, key, ids, func(id string) bool { return markers[id] })
+	var kept, fails int
+	for _, vo := range outs {
 		switch vo.Outcome {
 		case audit.VersionKept:
 			kept++
 		case audit.VersionFailed:
 			fails++
-			lastErr = cmp.Or(err, error(fmt.Errorf("%s", vo.Reason)))
 		}
 	}
 	switch {
