@@ -24,6 +24,19 @@ import (
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
+// wantUnderMarker checks that key in bucket b has only version id left,
+// under a delete marker on top.
+func wantUnderMarker(t *testing.T, cl *s3.Client, b, key, id string) {
+	t.Helper()
+	vs, err := cl.ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: aws.String(b), Prefix: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs.Versions) != 1 || aws.ToString(vs.Versions[0].VersionId) != id || len(vs.DeleteMarkers) != 1 || !aws.ToBool(vs.DeleteMarkers[0].IsLatest) {
+		t.Errorf("%d versions and %d delete markers, want v1 under a delete marker", len(vs.Versions), len(vs.DeleteMarkers))
+	}
+}
+
 // lockProxy forwards to s and refuses, with 403 AccessDenied, every
 // delete of the version id locked, as S3 does for a version under an
 // Object Lock legal hold or retention: a DELETE of that version, and in
@@ -140,7 +153,6 @@ enforcement: {breaker: {max_share: 1}}
 // kept, not deleted.
 func TestObjectsAllVersionsLockedCurrentHidden(t *testing.T) {
 	s, _ := objectEnv(t)
-	ctx := context.Background()
 	cl := s.Client()
 	versionedBucket(t, s, "vlockcur")
 	v1 := putVersion(t, s, "vlockcur", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
@@ -154,13 +166,7 @@ enforcement: {breaker: {max_share: 1}}
 	if got, err := objectBody(t, cl, "vlockcur", "all/card.log"); err == nil {
 		t.Errorf("GET all/card.log = %q: the locked version is still current", got)
 	}
-	vs, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("vlockcur"), Prefix: aws.String("all/card.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(vs.Versions) != 1 || aws.ToString(vs.Versions[0].VersionId) != v1 || len(vs.DeleteMarkers) != 1 || !aws.ToBool(vs.DeleteMarkers[0].IsLatest) {
-		t.Errorf("%d versions and %d delete markers, want v1 under a delete marker", len(vs.Versions), len(vs.DeleteMarkers))
-	}
+	wantUnderMarker(t, cl, "vlockcur", "all/card.log", v1)
 	if it := itemFor(p, "s3://vlockcur/all/card.log"); it.Done || !errors.Is(it.Err, ErrVersionsKept) {
 		t.Errorf("item: done=%v err=%v, want ErrVersionsKept", it.Done, it.Err)
 	}
@@ -241,13 +247,7 @@ enforcement: {breaker: {max_share: 1}}
 	if got, err := objectBody(t, cl, "vheld", "all/card.log"); err == nil {
 		t.Errorf("GET all/card.log = %q: the held old version became current", got)
 	}
-	vs, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("vheld"), Prefix: aws.String("all/card.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(vs.Versions) != 1 || aws.ToString(vs.Versions[0].VersionId) != v1 || len(vs.DeleteMarkers) != 1 || !aws.ToBool(vs.DeleteMarkers[0].IsLatest) {
-		t.Errorf("%d versions and %d delete markers, want v1 under a delete marker", len(vs.Versions), len(vs.DeleteMarkers))
-	}
+	wantUnderMarker(t, cl, "vheld", "all/card.log", v1)
 	if it := itemFor(p, "s3://vheld/all/card.log"); it.Done || !errors.Is(it.Err, ErrVersionsKept) {
 		t.Errorf("item: done=%v err=%v, want ErrVersionsKept", it.Done, it.Err)
 	}
