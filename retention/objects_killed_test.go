@@ -95,10 +95,7 @@ func killedRun(t *testing.T, s *s3test.Server, c *config.Config, key []byte, now
 	killedDir := t.TempDir()
 	var killedLog string
 	objects := killingProxy(t, s, n, func() { killedLog = copyLog(t, logPath, killedDir) })
-	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: now, Objects: objects})
 	x := &Executor{Config: c, Enforce: true, Objects: objects, Audit: audit.Open(logPath, key)}
 	if err := x.Apply(context.Background(), p); err != nil {
 		t.Fatal(err)
@@ -115,10 +112,7 @@ func killedRun(t *testing.T, s *s3test.Server, c *config.Config, key []byte, now
 func rerun(t *testing.T, s *s3test.Server, c *config.Config, key []byte, now time.Time, killedLog string) *Plan {
 	t.Helper()
 	real := clientAt(t, s.Endpoint)
-	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: real})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: now, Objects: real})
 	x := &Executor{Config: c, Enforce: true, Objects: real, Audit: audit.Open(killedLog, key)}
 	if err := x.Apply(context.Background(), p); err != nil {
 		t.Fatal(err)

@@ -324,10 +324,7 @@ enforcement: {breaker: {max_share: 1}}
 	}
 
 	// While the hold lasts, a plan lists freed.log's v1 as held.
-	held, err := PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	held := planPurge(t, c, PlanOptions{Now: now, Objects: objects})
 	if it := itemFor(held, VersionPath("s3://pov/all/freed.log", f1, false)); it == nil || it.Action != Keep || !strings.Contains(it.Held, "legal hold") {
 		t.Errorf("freed.log's held v1: planned %+v, want kept, held", it)
 	}
@@ -496,10 +493,7 @@ func TestPurgeAllVersionsBreakerCountsVersions(t *testing.T) {
 	c := loadPolicy(t, "", `locations:
   - {name: all, paths: ["s3://pbr/all/"], all_versions: true, retention: {max_age: 1d}}
 `)
-	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
 	x := &Executor{Config: c, Enforce: true, Objects: objects}
 	defer x.Close()
 	if err := x.Apply(context.Background(), p); err == nil || len(p.Tripped) == 0 {

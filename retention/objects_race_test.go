@@ -54,10 +54,7 @@ func raceProxy(t *testing.T, s *s3test.Server, hooks map[string]func()) *bucket.
 // on (see applyAudited).
 func planApplied(t *testing.T, c *config.Config, objects *bucket.Client, now time.Time) (*Plan, map[string]audit.Entry) {
 	t.Helper()
-	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: now, Objects: objects})
 	return p, applyAudited(t, c, objects, p)
 }
 
@@ -163,7 +160,6 @@ enforcement: {breaker: {max_share: 1}}
 // log.
 func TestObjectsReplacedUnversioned(t *testing.T) {
 	s, objects := objectEnv(t)
-	ctx := context.Background()
 	cl := s.Client()
 	s.Bucket(t, "urace")
 	s.Put(t, "urace", "old/same.log", []byte("same\n"))
@@ -172,10 +168,7 @@ func TestObjectsReplacedUnversioned(t *testing.T) {
   - {name: old, paths: ["s3://urace/old/"], retention: {max_age: 1d}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
 	time.Sleep(1100 * time.Millisecond) // a LastModified a second later
 	s.Put(t, "urace", "old/same.log", []byte("same\n"))
 	entries := applyAudited(t, c, objects, p)
@@ -239,10 +232,7 @@ func TestObjectsRewriteAllVersionsRace(t *testing.T) {
   - {name: rec, paths: ["s3://rwrace/rec/"], all_versions: true, retention: {max_age: 30d, from: record}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: later, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: later, Objects: objects})
 	applyAudited(t, c, objects, p)
 	if it := itemFor(p, "s3://rwrace/rec/app.jsonl"); !it.Done || it.Err != nil {
 		t.Errorf("rec/app.jsonl: done=%v err=%v", it.Done, it.Err)
