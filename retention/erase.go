@@ -104,14 +104,19 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		it := &Item{Location: loc, Path: path, Snap: snap, Action: Erase, Subjects: subjects,
 			DropLines: opts.DropRecords, Found: int64(len(h.lines)),
 			Reason: fmt.Sprintf("%d records mention the subject", len(h.lines))}
-		switch held := holdOf(c, path, now); {
+		held := holdOf(c, path, now)
+		kind := "" // what content it holds that cannot be rewritten, read once
+		if held == "" && !h.archive {
+			kind = contentKind(ctx, opts.Objects, loc, path)
+		}
+		switch {
 		case held != "":
 			it.Action, it.Held, it.Reason = Keep, held, it.Reason+"; kept under legal hold: "+held
 		case h.archive:
 			it.keptFor = "inside an archive, which cannot be rewritten: restore it, erase, and back it up again"
 			it.Action, it.Reason = Keep, it.Reason+"; "+it.keptFor
-		case !rewritable(ctx, opts.Objects, loc, path):
-			it.keptFor = "not text that can be rewritten (" + contentKind(ctx, opts.Objects, loc, path) + ")"
+		case kind != "":
+			it.keptFor = "not text that can be rewritten (" + kind + ")"
 			it.Action, it.Reason = Keep, it.Reason+"; "+it.keptFor
 		default:
 			if err := notNow(c, loc, path, snap, now, w); err != nil {

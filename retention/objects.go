@@ -483,18 +483,30 @@ func (o *objectStore) versionOutcome(ctx context.Context, key, id string, marker
 // returns each one's outcome and whether a version (not a delete marker)
 // is still there.
 func (o *objectStore) deleteNoncurrent(ctx context.Context, key string, kv *keyVersions) ([]audit.VersionOutcome, bool) {
+	outs, _ := o.deleteEach(ctx, key, kv.older, func(id string) bool { return !kv.versions[id] })
+	kept := slices.ContainsFunc(outs, func(vo audit.VersionOutcome) bool { return !vo.Marker && vo.Outcome != audit.VersionDeleted })
+	return outs, kept
+}
+
+// deleteEach deletes the versions ids of key one by one by version id
+// (marker: whether an id is a delete marker) and returns each one's
+// outcome (see versionOutcome), and the error of the last one that
+// failed otherwise than kept.
+func (o *objectStore) deleteEach(ctx context.Context, key string, ids []types.ObjectIdentifier, marker func(id string) bool) ([]audit.VersionOutcome, error) {
 	var (
-		outs []audit.VersionOutcome
-		kept bool
+		outs    []audit.VersionOutcome
+		lastErr error
 	)
-	for _, v := range kv.older {
+	for _, v := range ids {
 		id := aws.ToString(v.VersionId)
 		err := o.deleteVersion(ctx, key, id)
-		marker := !kv.versions[id]
-		outs = append(outs, o.versionOutcome(ctx, key, id, marker, "", err))
-		kept = kept || err != nil && !marker
+		vo := o.versionOutcome(ctx, key, id, marker(id), "", err)
+		outs = append(outs, vo)
+		if vo.Outcome == audit.VersionFailed {
+			lastErr = cmp.Or(err, error(fmt.Errorf("%s", vo.Reason)))
+		}
 	}
-	return outs, kept
+	return outs, lastErr
 }
 
 // deleteKept finishes an object (all_versions) an older version of which
@@ -676,16 +688,7 @@ func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string
 		}
 		return kv
 	}
-	for {
-		var page *s3.ListObjectVersionsOutput
-		err := o.c.Resume(ctx, func(ctx context.Context) error {
-			var err error
-			page, err = o.c.S3.ListObjectVersions(ctx, in)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
+	err := versionPages(ctx, o.c, in, func(page *s3.ListObjectVersionsOutput) bool {
 		past := true
 		for _, v := range page.Versions {
 			key := aws.ToString(v.Key)
@@ -726,20 +729,44 @@ func (o *objectStore) versionsOf(ctx context.Context, keys []string) (map[string
 				kv.older = append(kv.older, types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 			}
 		}
-		if past && (len(page.Versions) > 0 || len(page.DeleteMarkers) > 0) {
-			break
+		// Stop once a page lists only keys past the last.
+		return !past || len(page.Versions) == 0 && len(page.DeleteMarkers) == 0
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// versionPages lists the versions in asks for, page by page, calling each
+// with every page until it returns false or the listing ends. A page that
+// still fails after the request's retries is asked for again from the same
+// KeyMarker and VersionIdMarker (see bucket.Client.Resume); a store that
+// repeats its markers ends the listing.
+func versionPages(ctx context.Context, c *bucket.Client, in *s3.ListObjectVersionsInput, each func(*s3.ListObjectVersionsOutput) bool) error {
+	for {
+		var page *s3.ListObjectVersionsOutput
+		err := c.Resume(ctx, func(ctx context.Context) error {
+			var err error
+			page, err = c.S3.ListObjectVersions(ctx, in)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if !each(page) {
+			return nil
 		}
 		nextKey, nextVersion := aws.ToString(page.NextKeyMarker), aws.ToString(page.NextVersionIdMarker)
 		if !aws.ToBool(page.IsTruncated) || nextKey == "" ||
 			nextKey == aws.ToString(in.KeyMarker) && nextVersion == aws.ToString(in.VersionIdMarker) {
-			break // the last page (or a store that repeats its markers)
+			return nil // the last page (or a store that repeats its markers)
 		}
 		in.KeyMarker, in.VersionIdMarker = aws.String(nextKey), nil
 		if nextVersion != "" {
 			in.VersionIdMarker = aws.String(nextVersion)
 		}
 	}
-	return out, nil
 }
 
 // deleteKeyVersions deletes the versions and delete markers ids of key, by their
@@ -1258,22 +1285,14 @@ func (o *objectStore) gone(ctx context.Context, key, id string) bool {
 // (markers: which of them are delete markers), and returns each one's
 // outcome; the error says which could not be deleted.
 func (o *objectStore) deleteOldVersions(ctx context.Context, key string, ids []types.ObjectIdentifier, markers map[string]bool) ([]audit.VersionOutcome, error) {
-	var (
-		outs        []audit.VersionOutcome
-		kept, fails int
-		lastErr     error
-	)
-	for _, v := range ids {
-		id := aws.ToString(v.VersionId)
-		err := o.deleteVersion(ctx, key, id)
-		vo := o.versionOutcome(ctx, key, id, markers[id], "", err)
-		outs = append(outs, vo)
+	outs, lastErr := o.deleteEach(ctx, key, ids, func(id string) bool { return markers[id] })
+	var kept, fails int
+	for _, vo := range outs {
 		switch vo.Outcome {
 		case audit.VersionKept:
 			kept++
 		case audit.VersionFailed:
 			fails++
-			lastErr = cmp.Or(err, error(fmt.Errorf("%s", vo.Reason)))
 		}
 	}
 	switch {
@@ -1341,16 +1360,7 @@ func versionsUnder(ctx context.Context, c *bucket.Client, b, prefix string, page
 		}
 		out[key] = append(out[key], v)
 	}
-	for {
-		var page *s3.ListObjectVersionsOutput
-		err := c.Resume(ctx, func(ctx context.Context) error {
-			var err error
-			page, err = c.S3.ListObjectVersions(ctx, in)
-			return err
-		})
-		if err != nil {
-			return nil, nil, err
-		}
+	err := versionPages(ctx, c, in, func(page *s3.ListObjectVersionsOutput) bool {
 		for _, v := range page.Versions {
 			add(aws.ToString(v.Key), listedVersion{id: aws.ToString(v.VersionId), latest: aws.ToBool(v.IsLatest),
 				size: aws.ToInt64(v.Size), etag: aws.ToString(v.ETag), modified: aws.ToTime(v.LastModified)})
@@ -1359,15 +1369,10 @@ func versionsUnder(ctx context.Context, c *bucket.Client, b, prefix string, page
 			add(aws.ToString(m.Key), listedVersion{id: aws.ToString(m.VersionId), marker: true, latest: aws.ToBool(m.IsLatest),
 				modified: aws.ToTime(m.LastModified)})
 		}
-		nextKey, nextVersion := aws.ToString(page.NextKeyMarker), aws.ToString(page.NextVersionIdMarker)
-		if !aws.ToBool(page.IsTruncated) || nextKey == "" ||
-			nextKey == aws.ToString(in.KeyMarker) && nextVersion == aws.ToString(in.VersionIdMarker) {
-			break
-		}
-		in.KeyMarker, in.VersionIdMarker = aws.String(nextKey), nil
-		if nextVersion != "" {
-			in.VersionIdMarker = aws.String(nextVersion)
-		}
+		return true
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return out, keys, nil
 }

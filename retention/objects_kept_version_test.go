@@ -24,6 +24,19 @@ import (
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
+// wantUnderMarker checks that key in bucket b has only version id left,
+// under a delete marker on top.
+func wantUnderMarker(t *testing.T, cl *s3.Client, b, key, id string) {
+	t.Helper()
+	vs, err := cl.ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: aws.String(b), Prefix: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs.Versions) != 1 || aws.ToString(vs.Versions[0].VersionId) != id || len(vs.DeleteMarkers) != 1 || !aws.ToBool(vs.DeleteMarkers[0].IsLatest) {
+		t.Errorf("%d versions and %d delete markers, want v1 under a delete marker", len(vs.Versions), len(vs.DeleteMarkers))
+	}
+}
+
 // lockProxy forwards to s and refuses, with 403 AccessDenied, every
 // delete of the version id locked, as S3 does for a version under an
 // Object Lock legal hold or retention: a DELETE of that version, and in
@@ -85,8 +98,7 @@ func TestObjectsAllVersionsLockedVersionStaysHidden(t *testing.T) {
 	s, _ := objectEnv(t)
 	ctx := context.Background()
 	cl := s.Client()
-	s.Bucket(t, "vlock")
-	versioning(t, cl, "vlock")
+	versionedBucket(t, s, "vlock")
 	v1 := putVersion(t, s, "vlock", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
 	v2 := putVersion(t, s, "vlock", "all/card.log", []byte("v2\n"))
 	objects := lockProxy(t, s, v1)
@@ -141,10 +153,8 @@ enforcement: {breaker: {max_share: 1}}
 // kept, not deleted.
 func TestObjectsAllVersionsLockedCurrentHidden(t *testing.T) {
 	s, _ := objectEnv(t)
-	ctx := context.Background()
 	cl := s.Client()
-	s.Bucket(t, "vlockcur")
-	versioning(t, cl, "vlockcur")
+	versionedBucket(t, s, "vlockcur")
 	v1 := putVersion(t, s, "vlockcur", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
 	objects := lockProxy(t, s, v1)
 	c := loadPolicy(t, "", `locations:
@@ -156,13 +166,7 @@ enforcement: {breaker: {max_share: 1}}
 	if got, err := objectBody(t, cl, "vlockcur", "all/card.log"); err == nil {
 		t.Errorf("GET all/card.log = %q: the locked version is still current", got)
 	}
-	vs, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("vlockcur"), Prefix: aws.String("all/card.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(vs.Versions) != 1 || aws.ToString(vs.Versions[0].VersionId) != v1 || len(vs.DeleteMarkers) != 1 || !aws.ToBool(vs.DeleteMarkers[0].IsLatest) {
-		t.Errorf("%d versions and %d delete markers, want v1 under a delete marker", len(vs.Versions), len(vs.DeleteMarkers))
-	}
+	wantUnderMarker(t, cl, "vlockcur", "all/card.log", v1)
 	if it := itemFor(p, "s3://vlockcur/all/card.log"); it.Done || !errors.Is(it.Err, ErrVersionsKept) {
 		t.Errorf("item: done=%v err=%v, want ErrVersionsKept", it.Done, it.Err)
 	}
@@ -243,13 +247,7 @@ enforcement: {breaker: {max_share: 1}}
 	if got, err := objectBody(t, cl, "vheld", "all/card.log"); err == nil {
 		t.Errorf("GET all/card.log = %q: the held old version became current", got)
 	}
-	vs, err := cl.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("vheld"), Prefix: aws.String("all/card.log")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(vs.Versions) != 1 || aws.ToString(vs.Versions[0].VersionId) != v1 || len(vs.DeleteMarkers) != 1 || !aws.ToBool(vs.DeleteMarkers[0].IsLatest) {
-		t.Errorf("%d versions and %d delete markers, want v1 under a delete marker", len(vs.Versions), len(vs.DeleteMarkers))
-	}
+	wantUnderMarker(t, cl, "vheld", "all/card.log", v1)
 	if it := itemFor(p, "s3://vheld/all/card.log"); it.Done || !errors.Is(it.Err, ErrVersionsKept) {
 		t.Errorf("item: done=%v err=%v, want ErrVersionsKept", it.Done, it.Err)
 	}
@@ -270,8 +268,7 @@ func TestObjectsAllVersionsKeptMarkerTakenBack(t *testing.T) {
 	s, _ := objectEnv(t)
 	ctx := context.Background()
 	cl := s.Client()
-	s.Bucket(t, "vlockrace")
-	versioning(t, cl, "vlockrace")
+	versionedBucket(t, s, "vlockrace")
 	v1 := putVersion(t, s, "vlockrace", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
 	v2 := putVersion(t, s, "vlockrace", "all/card.log", []byte("v2\n"))
 	objects := lockProxyHook(t, s, v1, func() { s.Put(t, "vlockrace", "all/card.log", []byte("a writer's\n")) })

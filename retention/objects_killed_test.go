@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/internal/s3test"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -85,6 +86,41 @@ func copyLog(t *testing.T, path, dir string) string {
 	return filepath.Join(dir, filepath.Base(path))
 }
 
+// killedRun plans a purge at now and carries it out through a
+// killingProxy that kills the run after its n-th version delete; it
+// returns the audit log as the killed run left it.
+func killedRun(t *testing.T, s *s3test.Server, c *config.Config, key []byte, now time.Time, n int) string {
+	t.Helper()
+	logPath := filepath.Join(t.TempDir(), "audit.jsonl")
+	killedDir := t.TempDir()
+	var killedLog string
+	objects := killingProxy(t, s, n, func() { killedLog = copyLog(t, logPath, killedDir) })
+	p := planPurge(t, c, PlanOptions{Now: now, Objects: objects})
+	x := &Executor{Config: c, Enforce: true, Objects: objects, Audit: audit.Open(logPath, key)}
+	if err := x.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	if killedLog == "" {
+		t.Fatalf("the run was not killed: it deleted fewer than %d versions", n)
+	}
+	return killedLog
+}
+
+// rerun plans a purge at now again and carries it out straight against
+// s, continuing the audit log at killedLog; it returns the plan.
+func rerun(t *testing.T, s *s3test.Server, c *config.Config, key []byte, now time.Time, killedLog string) *Plan {
+	t.Helper()
+	real := clientAt(t, s.Endpoint)
+	p := planPurge(t, c, PlanOptions{Now: now, Objects: real})
+	x := &Executor{Config: c, Enforce: true, Objects: real, Audit: audit.Open(killedLog, key)}
+	if err := x.Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	return p
+}
+
 // A purge with all_versions killed in the middle of deleting versions
 // one by one has named in the audit log, before the first went, every
 // version it may delete: the ones it deleted are accounted for although
@@ -94,8 +130,7 @@ func copyLog(t *testing.T, path, dir string) string {
 func TestObjectsAllVersionsKilledRunNamesItsVersions(t *testing.T) {
 	s, _ := objectEnv(t)
 	cl := s.Client()
-	s.Bucket(t, "vkill")
-	versioning(t, cl, "vkill")
+	versionedBucket(t, s, "vkill")
 	putVersion(t, s, "vkill", "all/a.log", []byte("w1\n"))
 	putVersion(t, s, "vkill", "all/a.log", []byte("w2\n"))
 	putVersion(t, s, "vkill", "all/card.log", []byte("card 4111 1111 1111 1111\n"))
@@ -111,22 +146,7 @@ enforcement: {breaker: {max_share: 1}}
 
 	// The killed run: a.log's old version goes, then one of card.log's,
 	// and the run dies.
-	logPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	killedDir := t.TempDir()
-	var killedLog string
-	objects := killingProxy(t, s, 2, func() { killedLog = copyLog(t, logPath, killedDir) })
-	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := &Executor{Config: c, Enforce: true, Objects: objects, Audit: audit.Open(logPath, key)}
-	if err := x.Apply(context.Background(), p); err != nil {
-		t.Fatal(err)
-	}
-	x.Close()
-	if killedLog == "" {
-		t.Fatal("the run was not killed: it deleted fewer than 2 versions")
-	}
+	killedLog := killedRun(t, s, c, key, now, 2)
 	afterKill := versionIDs(t, cl, "vkill", "all/")
 	res, err := audit.Verify(killedLog, key)
 	if err != nil {
@@ -165,16 +185,7 @@ enforcement: {breaker: {max_share: 1}}
 	}
 
 	// The next run, with the log the killed one left, finishes the job.
-	real := clientAt(t, s.Endpoint)
-	p, err = PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: real})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x = &Executor{Config: c, Enforce: true, Objects: real, Audit: audit.Open(killedLog, key)}
-	if err := x.Apply(context.Background(), p); err != nil {
-		t.Fatal(err)
-	}
-	x.Close()
+	p := rerun(t, s, c, key, now, killedLog)
 	for _, it := range p.Items {
 		if it.Err != nil || !it.Done {
 			t.Errorf("rerun: %s: done=%v err=%v", it.Path, it.Done, it.Err)
@@ -234,8 +245,7 @@ func mustRead(t *testing.T, path string) []byte {
 func TestObjectsRecordsExpiredKilledRunNamesItsVersions(t *testing.T) {
 	s, _ := objectEnv(t)
 	cl := s.Client()
-	s.Bucket(t, "rkill")
-	versioning(t, cl, "rkill")
+	versionedBucket(t, s, "rkill")
 	old := []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}` + "\n")
 	v1 := putVersion(t, s, "rkill", "rec/app.jsonl", old)
 	v2 := putVersion(t, s, "rkill", "rec/app.jsonl", old)
@@ -245,22 +255,7 @@ enforcement: {breaker: {max_share: 1}}
 `)
 	key := []byte("k")
 	now := time.Now().Add(72 * time.Hour)
-	logPath := filepath.Join(t.TempDir(), "audit.jsonl")
-	killedDir := t.TempDir()
-	var killedLog string
-	objects := killingProxy(t, s, 1, func() { killedLog = copyLog(t, logPath, killedDir) })
-	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := &Executor{Config: c, Enforce: true, Objects: objects, Audit: audit.Open(logPath, key)}
-	if err := x.Apply(context.Background(), p); err != nil {
-		t.Fatal(err)
-	}
-	x.Close()
-	if killedLog == "" {
-		t.Fatal("the run was not killed: it deleted no version")
-	}
+	killedLog := killedRun(t, s, c, key, now, 1)
 	if left := versionIDs(t, cl, "rkill", "rec/")["rec/app.jsonl"]; !slices.Equal(left, []string{v2}) {
 		t.Fatalf("after the kill, versions %v; want only %s (the current one)", left, v2)
 	}
@@ -279,16 +274,7 @@ enforcement: {breaker: {max_share: 1}}
 		t.Fatalf("the killed run's intent %+v does not name v1 (which it deleted) and v2 as planned", res.Unresolved[0])
 	}
 
-	real := clientAt(t, s.Endpoint)
-	p, err = PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: real})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x = &Executor{Config: c, Enforce: true, Objects: real, Audit: audit.Open(killedLog, key)}
-	if err := x.Apply(context.Background(), p); err != nil {
-		t.Fatal(err)
-	}
-	x.Close()
+	rerun(t, s, c, key, now, killedLog)
 	if left := versionIDs(t, cl, "rkill", "rec/"); len(left) > 0 {
 		t.Errorf("versions left after the rerun: %v", left)
 	}

@@ -229,8 +229,7 @@ enforcement: {breaker: {max_share: 1}}
 func TestRedactAllVersionsTurnedOnLater(t *testing.T) {
 	s, objects := objectEnv(t)
 	cl := s.Client()
-	s.Bucket(t, "rdl")
-	versioning(t, cl, "rdl")
+	versionedBucket(t, s, "rdl")
 	v1 := putVersion(t, s, "rdl", "a.log", []byte(cardLine))
 	u1 := putVersion(t, s, "rdl", "b.log", []byte("user data one\n"))
 	putVersion(t, s, "rdl", "b.log", []byte("user data two\n"))
@@ -325,10 +324,7 @@ enforcement: {breaker: {max_share: 1}}
 	}
 
 	// While the hold lasts, a plan lists freed.log's v1 as held.
-	held, err := PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	held := planPurge(t, c, PlanOptions{Now: now, Objects: objects})
 	if it := itemFor(held, VersionPath("s3://pov/all/freed.log", f1, false)); it == nil || it.Action != Keep || !strings.Contains(it.Held, "legal hold") {
 		t.Errorf("freed.log's held v1: planned %+v, want kept, held", it)
 	}
@@ -384,8 +380,7 @@ enforcement: {breaker: {max_share: 1}}
 // size lists every version once.
 func TestVersionsUnderPages(t *testing.T) {
 	s, objects := objectEnv(t)
-	s.Bucket(t, "vpg")
-	versioning(t, s.Client(), "vpg")
+	versionedBucket(t, s, "vpg")
 	for i := range 5 {
 		for range 3 {
 			s.Put(t, "vpg", "p/"+string(rune('a'+i))+".log", []byte("x\n"))
@@ -411,8 +406,7 @@ func TestVersionsUnderPages(t *testing.T) {
 func TestRedactAllVersionsDoneEntryNamesVersions(t *testing.T) {
 	s, objects := objectEnv(t)
 	cl := s.Client()
-	s.Bucket(t, "rdn")
-	versioning(t, cl, "rdn")
+	versionedBucket(t, s, "rdn")
 	v1 := putVersion(t, s, "rdn", "a.log", []byte("one "+cardLine))
 	v2 := putVersion(t, s, "rdn", "a.log", []byte("two "+cardLine))
 	c := defaultRulesWith(t, "", `locations:
@@ -443,8 +437,7 @@ func TestPurgeAllVersionsRecordLocation(t *testing.T) {
 	s, objects := objectEnv(t)
 	ctx := context.Background()
 	cl := s.Client()
-	s.Bucket(t, "prl")
-	versioning(t, cl, "prl")
+	versionedBucket(t, s, "prl")
 	line := func(ts time.Time, msg string) string {
 		return `{"ts":"` + ts.UTC().Format(time.RFC3339) + `","msg":"` + msg + `"}` + "\n"
 	}
@@ -491,8 +484,7 @@ enforcement: {breaker: {max_share: 1}, live_within: 1s}
 // location (and so every version) trips it.
 func TestPurgeAllVersionsBreakerCountsVersions(t *testing.T) {
 	s, objects := objectEnv(t)
-	s.Bucket(t, "pbr")
-	versioning(t, s.Client(), "pbr")
+	versionedBucket(t, s, "pbr")
 	for _, k := range []string{"a", "b", "c", "d"} {
 		for range 3 {
 			s.Put(t, "pbr", "all/"+k+".log", []byte("x\n"))
@@ -501,10 +493,7 @@ func TestPurgeAllVersionsBreakerCountsVersions(t *testing.T) {
 	c := loadPolicy(t, "", `locations:
   - {name: all, paths: ["s3://pbr/all/"], all_versions: true, retention: {max_age: 1d}}
 `)
-	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
 	x := &Executor{Config: c, Enforce: true, Objects: objects}
 	defer x.Close()
 	if err := x.Apply(context.Background(), p); err == nil || len(p.Tripped) == 0 {

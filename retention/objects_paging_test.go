@@ -36,8 +36,7 @@ func resetConn(w http.ResponseWriter) {
 func TestVersionListingResumesAfterOutage(t *testing.T) {
 	s, _ := objectEnv(t)
 	const b = "vers"
-	s.Bucket(t, b)
-	versioning(t, s.Client(), b)
+	versionedBucket(t, s, b)
 	var keys []string
 	for i := range 40 {
 		key := fmt.Sprintf("k/%03d.log", i)

@@ -1,12 +1,9 @@
 package retention
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -57,10 +54,7 @@ func raceProxy(t *testing.T, s *s3test.Server, hooks map[string]func()) *bucket.
 // on (see applyAudited).
 func planApplied(t *testing.T, c *config.Config, objects *bucket.Client, now time.Time) (*Plan, map[string]audit.Entry) {
 	t.Helper()
-	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: now, Objects: objects})
 	return p, applyAudited(t, c, objects, p)
 }
 
@@ -74,29 +68,7 @@ func applyAudited(t *testing.T, c *config.Config, objects *bucket.Client, p *Pla
 		t.Fatal(err)
 	}
 	x.Close()
-	if _, err := audit.Verify(path, []byte("k")); err != nil {
-		t.Fatalf("audit log: %v", err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	intents := map[int64]string{}
-	out := map[string]audit.Entry{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var e audit.Entry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatalf("audit line %q: %v", sc.Text(), err)
-		}
-		switch e.Phase {
-		case audit.PhaseIntent:
-			intents[e.Seq] = e.Path
-		case audit.PhaseDone, audit.PhaseFailed:
-			out[intents[e.Intent]] = e
-		}
-	}
+	out, _ := results(auditLines(t, path))
 	return out
 }
 
@@ -118,8 +90,7 @@ func TestObjectsReplacedDuringDeleteVersioned(t *testing.T) {
 	ctx := context.Background()
 	cl := s.Client()
 	for _, b := range []string{"vrace", "vcur"} {
-		s.Bucket(t, b)
-		versioning(t, cl, b)
+		versionedBucket(t, s, b)
 	}
 	for _, k := range []string{"all/x.log", "all/calm.log", "cur/y.log", "cur/calm.log"} {
 		s.Put(t, bucketOf(k), k, []byte("planned\n"))
@@ -189,7 +160,6 @@ enforcement: {breaker: {max_share: 1}}
 // log.
 func TestObjectsReplacedUnversioned(t *testing.T) {
 	s, objects := objectEnv(t)
-	ctx := context.Background()
 	cl := s.Client()
 	s.Bucket(t, "urace")
 	s.Put(t, "urace", "old/same.log", []byte("same\n"))
@@ -198,10 +168,7 @@ func TestObjectsReplacedUnversioned(t *testing.T) {
   - {name: old, paths: ["s3://urace/old/"], retention: {max_age: 1d}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: time.Now().Add(72 * time.Hour), Objects: objects})
 	time.Sleep(1100 * time.Millisecond) // a LastModified a second later
 	s.Put(t, "urace", "old/same.log", []byte("same\n"))
 	entries := applyAudited(t, c, objects, p)
@@ -229,8 +196,7 @@ enforcement: {breaker: {max_share: 1}}
 func TestObjectsRecordsExpiredReplacedDuringDelete(t *testing.T) {
 	s, _ := objectEnv(t)
 	cl := s.Client()
-	s.Bucket(t, "rrace")
-	versioning(t, cl, "rrace")
+	versionedBucket(t, s, "rrace")
 	planned := putVersion(t, s, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"old"}`+"\n"))
 	objects := raceProxy(t, s, map[string]func(){
 		"delete rrace": func() { s.Put(t, "rrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-02T00:00:00Z","msg":"new"}`+"\n")) },
@@ -254,8 +220,7 @@ func TestObjectsRewriteAllVersionsRace(t *testing.T) {
 	s, _ := objectEnv(t)
 	ctx := context.Background()
 	cl := s.Client()
-	s.Bucket(t, "rwrace")
-	versioning(t, cl, "rwrace")
+	versionedBucket(t, s, "rwrace")
 	later := time.Now().Add(72 * time.Hour)
 	fresh := `{"ts":"` + later.Add(-time.Hour).UTC().Format(time.RFC3339) + `","msg":"fresh"}` + "\n"
 	s.Put(t, "rwrace", "rec/app.jsonl", []byte(`{"ts":"2020-01-01T00:00:00Z","msg":"v1"}`+"\n"))
@@ -267,10 +232,7 @@ func TestObjectsRewriteAllVersionsRace(t *testing.T) {
   - {name: rec, paths: ["s3://rwrace/rec/"], all_versions: true, retention: {max_age: 30d, from: record}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: later, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: later, Objects: objects})
 	applyAudited(t, c, objects, p)
 	if it := itemFor(p, "s3://rwrace/rec/app.jsonl"); !it.Done || it.Err != nil {
 		t.Errorf("rec/app.jsonl: done=%v err=%v", it.Done, it.Err)

@@ -58,10 +58,11 @@ func proxyClient(t *testing.T, s *s3test.Server, handle func(w http.ResponseWrit
 	return clientAt(t, srv.URL)
 }
 
-// versioning turns versioning on in bucket b.
-func versioning(t *testing.T, cl *s3.Client, b string) {
+// versionedBucket creates bucket b on s with versioning on.
+func versionedBucket(t *testing.T, s *s3test.Server, b string) {
 	t.Helper()
-	if _, err := cl.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(b),
+	s.Bucket(t, b)
+	if _, err := s.Client().PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{Bucket: aws.String(b),
 		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +97,16 @@ func objectBody(t *testing.T, c *s3.Client, b, key string) (string, error) {
 	return string(data), err
 }
 
+// planPurge plans a purge with c and opts, failing the test on an error.
+func planPurge(t *testing.T, c *config.Config, opts PlanOptions) *Plan {
+	t.Helper()
+	p, err := PlanPurge(context.Background(), c, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // applyPlan carries out a plan with enforcement on.
 func applyPlan(t *testing.T, c *config.Config, objects *bucket.Client, p *Plan) {
 	t.Helper()
@@ -119,7 +130,6 @@ func itemFor(p *Plan, path string) *Item {
 // neither a batch delete nor a record rewrite overwrites its content.
 func TestObjectsChangedAfterPlan(t *testing.T) {
 	s, objects := objectEnv(t)
-	ctx := context.Background()
 	s.Bucket(t, "chg")
 	s.Put(t, "chg", "old/x.log", []byte("x\n"))
 	s.Put(t, "chg", "old/y.log", []byte("y\n"))
@@ -130,10 +140,7 @@ func TestObjectsChangedAfterPlan(t *testing.T) {
 enforcement: {breaker: {max_share: 1}}
 `)
 	later := time.Now().Add(72 * time.Hour)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: later, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: later, Objects: objects})
 	for _, path := range []string{"s3://chg/old/x.log", "s3://chg/old/y.log", "s3://chg/app/a.jsonl"} {
 		if it := itemFor(p, path); it == nil || it.Action == Keep {
 			t.Fatalf("%s not planned: %+v", path, it)
@@ -167,8 +174,7 @@ func TestObjectsAllVersions(t *testing.T) {
 	s, objects := objectEnv(t)
 	ctx := context.Background()
 	cl := s.Client()
-	s.Bucket(t, "ver")
-	versioning(t, cl, "ver")
+	versionedBucket(t, s, "ver")
 	for _, k := range []string{"all/a.log", "current/b.log"} {
 		s.Put(t, "ver", k, []byte("first\n"))
 		s.Put(t, "ver", k, []byte("second\n"))
@@ -183,10 +189,7 @@ func TestObjectsAllVersions(t *testing.T) {
   - {name: rec, paths: ["s3://ver/rec/"], all_versions: true, retention: {max_age: 30d, from: record}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: later, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: later, Objects: objects})
 	applyPlan(t, c, objects, p)
 	for _, it := range p.Items {
 		if !it.Done || it.Err != nil {
@@ -223,8 +226,7 @@ func TestObjectsOddKeys(t *testing.T) {
 	s, objects := objectEnv(t)
 	ctx := context.Background()
 	cl := s.Client()
-	s.Bucket(t, "oddk")
-	versioning(t, cl, "oddk")
+	versionedBucket(t, s, "oddk")
 	keys := []string{"old/100%zz.log", "old/50%", "old/a%2Fb.log", "old/q?x#y.log", "old/sp ace+p.log", "old/a!b.log", "old/ü!%.log"}
 	for _, k := range keys {
 		s.Put(t, "oddk", k, []byte("first\n"))
@@ -240,10 +242,7 @@ func TestObjectsOddKeys(t *testing.T) {
   - {name: rec, paths: ["s3://oddk/rec/"], retention: {max_age: 30d, from: record}}
 enforcement: {breaker: {max_share: 1}}
 `)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: later, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: later, Objects: objects})
 	for _, k := range append(keys, "rec/50%zz!x.jsonl") {
 		if it := itemFor(p, "s3://oddk/"+k); it == nil || it.Action == Keep || it.Err != nil {
 			t.Errorf("%s not planned: %+v", k, it)

@@ -56,10 +56,7 @@ func TestRedactKeepsLocalMtime(t *testing.T) {
 	if !fi.ModTime().Equal(orig) {
 		t.Errorf("mtime after redaction %v, want %v", fi.ModTime(), orig)
 	}
-	purge, err := PlanPurge(ctx, c, PlanOptions{Now: orig.Add(8 * day)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	purge := planPurge(t, c, PlanOptions{Now: orig.Add(8 * day)})
 	if got := actions(purge)["app.log"]; got != Delete {
 		t.Errorf("8 days after its original mtime the redacted file is planned %q, want %q", got, Delete)
 	}
@@ -133,18 +130,12 @@ func TestRedactedObjectKeepsItsOriginalAge(t *testing.T) {
 
 	// Eight days after fresh.log was put: old.log is 18 days old by its
 	// original time (but hours by its LastModified), fresh.log 8 days.
-	purge, err := PlanPurge(ctx, c, PlanOptions{Now: freshPut.Add(8 * day), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	purge := planPurge(t, c, PlanOptions{Now: freshPut.Add(8 * day), Objects: objects})
 	if got := actions(purge); got["old.log"] != Delete || got["fresh.log"] != Delete {
 		t.Errorf("8 days on, planned %v, want both deleted", got)
 	}
 	// Four days on, only old.log is past its retention.
-	purge, err = PlanPurge(ctx, c, PlanOptions{Now: freshPut.Add(4 * day), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	purge = planPurge(t, c, PlanOptions{Now: freshPut.Add(4 * day), Objects: objects})
 	if got := actions(purge); got["old.log"] != Delete || got["fresh.log"] != Keep {
 		t.Errorf("4 days on, planned %v, want old.log deleted and fresh.log kept", got)
 	}

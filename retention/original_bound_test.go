@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-
-	"github.com/piiscan/piiscan/retention/audit"
 )
 
 // The original time a redaction keeps counts only for the content
@@ -51,20 +48,7 @@ func TestOriginalTimeBoundToContent(t *testing.T) {
 	m.Write([]byte("bound\x00logs/v1.log\x00" + ts))
 	putWithMeta(t, cl, "bound", "logs/v1.log", pii, ts+" "+hex.EncodeToString(m.Sum(nil)[:16]))
 
-	e, err := c.Engine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := objectScanner(t, c, objects)
-	p, err := PlanRedact(ctx, c, sc, PlanOptions{Now: time.Now().Add(time.Hour), Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := &Executor{Config: c, Enforce: true, Engine: e, Objects: objects, Audit: audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"), []byte("k"))}
-	defer x.Close()
-	if err := x.Apply(ctx, p); err != nil {
-		t.Fatal(err)
-	}
+	p, _ := redactApplied(t, c, objects)
 	for _, it := range p.Items {
 		if it.Action != RedactFile || !it.Done || it.Err != nil {
 			t.Fatalf("%s: %s done=%v err=%v, want redacted", it.Path, it.Action, it.Done, it.Err)
@@ -117,10 +101,7 @@ func TestOriginalTimeBoundToContent(t *testing.T) {
 	// object left alone is past its retention, by the time kept from
 	// ten days ago.
 	now := time.Now().Add(2 * time.Hour)
-	purge, err := PlanPurge(ctx, c, PlanOptions{Now: now, Objects: objects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	purge := planPurge(t, c, PlanOptions{Now: now, Objects: objects})
 	check("SHA-256 checksums", purge)
 
 	// A store that gives no checksum back: the MD5 ETag vouches for the
@@ -128,10 +109,7 @@ func TestOriginalTimeBoundToContent(t *testing.T) {
 	noSums := proxyClient(t, s, func(w http.ResponseWriter, r *http.Request, forward http.Handler) {
 		forward.ServeHTTP(stripChecksums(w), r)
 	})
-	purge, err = PlanPurge(ctx, c, PlanOptions{Now: now, Objects: noSums})
-	if err != nil {
-		t.Fatal(err)
-	}
+	purge = planPurge(t, c, PlanOptions{Now: now, Objects: noSums})
 	check("MD5 ETags", purge)
 }
 
@@ -163,7 +141,6 @@ func stripChecksums(w http.ResponseWriter) http.ResponseWriter {
 // uploaded in parts), the original time is not trusted: the object counts
 // from its LastModified, later, never earlier.
 func TestOriginalTimeUnverifiable(t *testing.T) {
-	ctx := context.Background()
 	s, _ := objectEnv(t)
 	s.Bucket(t, "unver")
 	c := defaultRulesWith(t, "", `locations:
@@ -178,18 +155,12 @@ func TestOriginalTimeUnverifiable(t *testing.T) {
 			h.Set("ETag", `"0123456789abcdef0123456789abcdef-2"`)
 		}}, r)
 	})
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(time.Hour), Objects: opaque})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: time.Now().Add(time.Hour), Objects: opaque})
 	if got := actions(p)["x.log"]; got != Keep {
 		t.Errorf("with nothing to verify the content against, planned %q, want %q", got, Keep)
 	}
 	// Through the store itself, the same object is ten days old.
-	p, err = PlanPurge(ctx, c, PlanOptions{Now: time.Now().Add(time.Hour), Objects: clientAt(t, s.Endpoint)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p = planPurge(t, c, PlanOptions{Now: time.Now().Add(time.Hour), Objects: clientAt(t, s.Endpoint)})
 	if got := actions(p)["x.log"]; got != Delete {
 		t.Errorf("with its checksum, planned %q, want %q", got, Delete)
 	}
@@ -200,7 +171,6 @@ func TestOriginalTimeUnverifiable(t *testing.T) {
 // so as a problem instead of keeping it silently: the object may be due.
 // An object gone since it was listed is no problem.
 func TestPlanReportsUnreadOriginalTime(t *testing.T) {
-	ctx := context.Background()
 	s, _ := objectEnv(t)
 	s.Bucket(t, "headless")
 	s.Put(t, "headless", "logs/x.log", []byte("x\n"))
@@ -217,10 +187,7 @@ func TestPlanReportsUnreadOriginalTime(t *testing.T) {
 		}
 	}
 	now := time.Now().Add(2 * time.Hour)
-	p, err := PlanPurge(ctx, c, PlanOptions{Now: now, Objects: proxyClient(t, s, refusing(http.StatusForbidden))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: now, Objects: proxyClient(t, s, refusing(http.StatusForbidden))})
 	const path = "s3://headless/logs/x.log"
 	if it := itemFor(p, path); it == nil || it.Action != Keep || !strings.Contains(it.Reason, "original time could not be read") {
 		t.Errorf("item %+v, want kept, saying why", it)
@@ -230,10 +197,7 @@ func TestPlanReportsUnreadOriginalTime(t *testing.T) {
 		t.Errorf("problems %+v, want the HEAD's failure for %s", p.Problems, path)
 	}
 
-	p, err = PlanPurge(ctx, c, PlanOptions{Now: now, Objects: proxyClient(t, s, refusing(http.StatusNotFound))})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p = planPurge(t, c, PlanOptions{Now: now, Objects: proxyClient(t, s, refusing(http.StatusNotFound))})
 	if it := itemFor(p, path); it == nil || it.Action != Keep || len(p.Problems) != 0 {
 		t.Errorf("object gone before the HEAD: item %+v, problems %v", it, p.Problems)
 	}

@@ -1,7 +1,6 @@
 package retention
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -30,10 +29,7 @@ func TestPurgeMostSpecificLocation(t *testing.T) {
     paths: [$DIR/app/keep/]
     retention: {max_age: 3650d}
 `)
-	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: now, NoBreaker: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: now, NoBreaker: true})
 	want := map[string]struct{ loc, action string }{
 		app:     {"app", Delete},
 		nested:  {"app-keep", Keep},
@@ -63,10 +59,7 @@ func TestObjectsMostSpecificLocation(t *testing.T) {
   - {name: app-archive, paths: ["s3://pfx/app-archive/"], retention: {max_age: 3650d}}
 `)
 	later := time.Now().Add(400 * 24 * time.Hour)
-	p, err := PlanPurge(context.Background(), c, PlanOptions{Now: later, Objects: objects, NoBreaker: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := planPurge(t, c, PlanOptions{Now: later, Objects: objects, NoBreaker: true})
 	if it := itemFor(p, "s3://pfx/app/a.log"); it == nil || it.Location.Name != "app" || it.Action != Delete {
 		t.Errorf("app/a.log: %s, want a delete in app", describe(it))
 	}

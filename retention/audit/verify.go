@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 
@@ -98,6 +99,10 @@ func settle(open map[int64]*openIntent, byKey map[string][]int64, d Entry, own *
 // settleAs is settle for the open intents of action on d's path.
 func settleAs(open map[int64]*openIntent, byKey map[string][]int64, action string, d Entry, own *openIntent) {
 	key := action + "\x00" + d.Path
+	outcome := map[string]string{}
+	for _, v := range d.Versions {
+		outcome[v.Version] = v.Outcome
+	}
 	seqs := byKey[key][:0]
 	for _, s := range byKey[key] {
 		o := open[s]
@@ -108,11 +113,7 @@ func settleAs(open map[int64]*openIntent, byKey map[string][]int64, action strin
 		if s >= d.Intent || o.by != 0 || d.Phase == PhaseFailed && !o.planned() {
 			continue
 		}
-		outcome := map[string]string{}
-		for _, v := range d.Versions {
-			outcome[v.Version] = v.Outcome
-		}
-		for _, v := range sortedKeys(o.left) {
+		for _, v := range slices.Sorted(maps.Keys(o.left)) {
 			switch {
 			case outcome[v] == VersionDeleted:
 				o.deleted = append(o.deleted, v)
@@ -147,15 +148,6 @@ func (o *openIntent) plans(v string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // Verify checks the chain of the log at path, and that its end matches
