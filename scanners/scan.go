@@ -780,10 +780,13 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 	}
 	head, _ := br.Peek(8 << 10)
 	if from.Offset > 0 {
-		// A log already read as text stays text: bytes at the resume
-		// point (NUL padding after a crash) do not make it binary.
 		head = rs.head
-	} else if LooksBinary(head) {
+	}
+	// UTF-16 is decoded (utf16.go); positions stay in the file's bytes.
+	br, head, enc, bom := decodedUTF16(br, head, from.Offset == 0)
+	// A log already read as text stays text: bytes at the resume point
+	// (NUL padding after a crash) do not make it binary.
+	if from.Offset == 0 && LooksBinary(head) {
 		r.mu.Lock()
 		r.stats.Binary++
 		r.mu.Unlock()
@@ -792,9 +795,11 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 	}
 	st := &stream{path: path, item: item, member: member, in: in}
 	// An SQL dump's blocks carry their own columns (chunk.cols).
-	sql := sqlTracker(path, head, from)
+	// A UTF-8 byte-order mark is no part of the first line's names.
+	names := bytes.TrimPrefix(head, utf8BOM)
+	sql := sqlTracker(path, names, from)
 	if sql == nil {
-		st.cols = CSVColumns(path, head)
+		st.cols = CSVColumns(path, names)
 	}
 	if rs != nil {
 		st.src = &rs.item
@@ -818,12 +823,23 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 	size := s.opts.ChunkSize
 	var carry []byte // bytes of the previous buffer that start the next chunk
 	lo, line, col0, seq := 0, from.Line+1, 0, 0
-	pos := from.Offset // offset of data[0] in the file
+	pos := from.Offset + int64(bom) // offset of data[0] in the file
+	// span is how many bytes of the file data, read from it, came from
+	// (counted only for a resumable stream).
+	span := func(data []byte) int64 {
+		switch {
+		case end == nil:
+			return 0
+		case enc != encUTF8:
+			return utf16Len(data)
+		}
+		return int64(len(data))
+	}
 	// commit records, for a resumable stream, that the chunk c ends the
 	// line before data[n:], which is line number lines.
 	commit := func(c *chunk, n int, lines int) {
 		if end != nil {
-			end.Offset, end.Line = pos+int64(n), lines
+			end.Offset, end.Line = pos+span(c.data[:n]), lines
 			c.mark = &Position{Offset: end.Offset, Line: end.Line}
 		}
 	}
@@ -865,7 +881,7 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 			carry = append(carry[:0], data[nl+1:]...)
 			line += bytes.Count(data[:nl+1], []byte{'\n'})
 			commit(c, nl+1, line-1)
-			pos += int64(nl + 1)
+			pos += span(data[:nl+1])
 			lo, col0 = 0, 0
 		} else {
 			// A line longer than a chunk: cut it with overlap on both
@@ -873,7 +889,7 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 			c.hi = n - overlap
 			carry = append(carry[:0], data[c.hi-overlap:]...)
 			col0 += c.hi - overlap
-			pos += int64(c.hi - overlap)
+			pos += span(data[:c.hi-overlap])
 			lo = overlap
 		}
 		if err := r.send(c); err != nil {
