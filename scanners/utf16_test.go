@@ -433,3 +433,18 @@ func TestIncrementalUTF16(t *testing.T) {
 		})
 	}
 }
+
+// Malformed UTF-16 (lone surrogates, an odd byte at the end) is scanned:
+// each bad unit reads as U+FFFD, and the text around it is found.
+func TestScanMalformedUTF16(t *testing.T) {
+	dir := t.TempDir()
+	data := slices.Concat(encodeUTF16("start \n", false, true), []byte{0x3d, 0xd8}, encodeUTF16("mail bob@example.com ", false, false),
+		[]byte{0x00, 0xde, 0x00, 0xde}, encodeUTF16(" ip 192.0.2.7\n", false, false), []byte{'x'})
+	writeFile(t, filepath.Join(dir, "bad.log"), data)
+	got, stats := collect(t, testOptions(t), dir)
+	// U+FFFD is three bytes of the decoded line.
+	want := []string{filepath.Join(dir, "bad.log") + ":2:9+15 email", filepath.Join(dir, "bad.log") + ":2:35+9 ipv4"}
+	if !slices.Equal(keys(got), want) || stats.Binary != 0 || len(stats.Problems) != 0 {
+		t.Errorf("got %q, stats %+v; want %q", keys(got), stats, want)
+	}
+}
