@@ -73,7 +73,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 	}
 	if p.binary > 0 {
 		// Erasure must not say "nothing found" of files it did not read.
-		p.Problems = append(p.Problems, scanners.Problem{Error: fmt.Sprintf("%d inputs were skipped as binary (NUL bytes, UTF-16, a database's own format) and not searched: convert or restore them as text to erase from them", p.binary)})
+		p.Problems = append(p.Problems, scanners.Problem{Error: fmt.Sprintf("%d inputs were skipped as binary (NUL bytes, UTF-32, a database's own format) and not searched: convert or restore them as text to erase from them", p.binary)})
 	}
 	paths := make([]string, 0, len(hits))
 	for path := range hits {
@@ -117,6 +117,9 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 			it.Action, it.Reason = Keep, it.Reason+"; "+it.keptFor
 		case kind != "":
 			it.keptFor = "not text that can be rewritten (" + kind + ")"
+			if kind == kindUTF16 {
+				it.keptFor = notRewritten(kind) + ": save it as UTF-8 and run erase again"
+			}
 			it.Action, it.Reason = Keep, it.Reason+"; "+it.keptFor
 		default:
 			if err := notNow(c, loc, path, snap, now, w); err != nil {

@@ -116,8 +116,8 @@ func binaryKind(head []byte) string {
 		return "a 7z archive"
 	case bytes.HasPrefix(head, []byte("Rar!\x1a\x07")):
 		return "a rar archive"
-	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
-		return "UTF-16 text"
+	case scanners.IsUTF16(head):
+		return kindUTF16
 	case len(head) > 0 && head[0] == 0:
 		// The scanner reads the log after the hole; a rewrite is not
 		// safe while its writer, which does not append, keeps its
@@ -127,6 +127,20 @@ func binaryKind(head []byte) string {
 		return "binary"
 	}
 	return ""
+}
+
+// kindUTF16 is the kind of UTF-16 text (with a byte-order mark or
+// without): the scanner decodes it, but a rewrite works on UTF-8 lines and
+// would not write it back as it was, so it is never rewritten.
+const kindUTF16 = "UTF-16 text"
+
+// notRewritten says in plain words, for a plan, that content of a kind
+// binaryKind or contentKind named is not rewritten in place.
+func notRewritten(kind string) string {
+	if kind == kindUTF16 {
+		return "UTF-16 text is not rewritten (piiscan reads it but writes only UTF-8)"
+	}
+	return kind + " cannot be rewritten in place"
 }
 
 // kindName names what a file that is not rewritable text is.
@@ -180,12 +194,6 @@ func contentKind(ctx context.Context, objects *bucket.Client, loc *config.Locati
 	}
 	t.Close()
 	return ""
-}
-
-// rewritable reports whether a file or object is text piiscan can rewrite
-// in place (plain, gzip or zstd around text).
-func rewritable(ctx context.Context, objects *bucket.Client, loc *config.Location, path string) bool {
-	return contentKind(ctx, objects, loc, path) == ""
 }
 
 type nopCloser struct{ io.Writer }

@@ -78,11 +78,18 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 			p.Items = append(p.Items, it)
 			continue
 		}
+		kind := "" // what the file holds that cannot be rewritten
+		if loc.Disallowed == config.ActionRedact && !h.archive {
+			kind = contentKind(ctx, opts.Objects, loc, path)
+		}
 		switch {
 		case loc.Disallowed == config.ActionDelete:
 			it.Action = Delete
-		case loc.Disallowed == config.ActionQuarantine || h.archive || !rewritable(ctx, opts.Objects, loc, path):
+		case loc.Disallowed == config.ActionQuarantine || h.archive:
 			it.Action = Quarantine
+		case kind != "":
+			it.Action = Quarantine
+			it.Reason += "; quarantined whole: " + notRewritten(kind)
 		default:
 			it.Action = RedactFile
 		}
