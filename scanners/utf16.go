@@ -2,6 +2,7 @@ package scanners
 
 import (
 	"bufio"
+	"encoding/binary"
 	"io"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -223,7 +224,16 @@ func (d *utf16Reader) Read(p []byte) (int, error) {
 func decodeUTF16(dst, src []byte, be, atEOF bool) (nd, ns int) {
 	for nd+utf8.UTFMax <= len(dst) {
 		if !be {
-			// ASCII, most of a Windows log, goes byte by byte.
+			// ASCII, most of a Windows log, goes four characters at a
+			// time, then byte by byte.
+			for nd+4 <= len(dst) && ns+8 <= len(src) {
+				v := binary.LittleEndian.Uint64(src[ns:])
+				if v&0xff80ff80ff80ff80 != 0 {
+					break
+				}
+				dst[nd], dst[nd+1], dst[nd+2], dst[nd+3] = byte(v), byte(v>>16), byte(v>>32), byte(v>>48)
+				nd, ns = nd+4, ns+8
+			}
 			for nd < len(dst) && ns+1 < len(src) && src[ns+1] == 0 && src[ns] < 0x80 {
 				dst[nd] = src[ns]
 				nd, ns = nd+1, ns+2
