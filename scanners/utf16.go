@@ -2,6 +2,7 @@ package scanners
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"io"
 	"unicode/utf16"
@@ -80,12 +81,16 @@ func IsUTF16(head []byte) bool {
 func utf16Heuristic(head []byte) textEncoding {
 	head = head[:min(len(head), 1024)&^1]
 	units := len(head) / 2
-	if units < 16 {
-		return encUTF8
+	if units < 16 || bytes.IndexByte(head, 0) < 0 {
+		return encUTF8 // (UTF-16 of ASCII holds NUL bytes: most text has none)
 	}
 	for _, enc := range [...]textEncoding{encUTF16LE, encUTF16BE} {
 		ascii, ok := 0, true
 		for i := 0; i < len(head) && ok; i += 2 {
+			if (i/2-ascii)*4 > units {
+				ok = false // more than a quarter not ASCII
+				break
+			}
 			u := unit(head[i:], enc == encUTF16BE)
 			switch {
 			case u >= 0x20 && u < 0x7f, u == '\t', u == '\n', u == '\r':

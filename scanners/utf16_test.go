@@ -492,3 +492,14 @@ func BenchmarkScanUTF16(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkEncodingOf is what every stream pays to be told UTF-16 or not:
+// the heuristic over the head of an ASCII log.
+func BenchmarkEncodingOf(b *testing.B) {
+	head := accessLog(8<<10, 10)[:8<<10]
+	for b.Loop() {
+		if enc, _ := encodingOf(head); enc != encUTF8 {
+			b.Fatal(enc)
+		}
+	}
+}
