@@ -211,8 +211,9 @@ type Stats struct {
 	// OtherShards counts the items left to the other shards of a sharded
 	// scan.
 	OtherShards int64 `json:"other_shards,omitempty"`
-	// Bytes is the number of content bytes scanned (after decompression),
-	// counted as they are read: a scan cut short says how far it got.
+	// Bytes is the number of content bytes scanned (after decompression,
+	// and of UTF-16 text decoded to UTF-8), counted as they are read: a
+	// scan cut short says how far it got.
 	Bytes int64 `json:"bytes"`
 	// Findings is the number of findings reported.
 	Findings int64 `json:"findings"`
