@@ -793,7 +793,11 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 	st := &stream{path: path, item: item, member: member, in: in}
 	// An SQL dump's blocks carry their own columns (chunk.cols).
 	sql := sqlTracker(path, head, from)
-	if sql == nil {
+	rec, hl7 := recordStream(head, from) // FHIR, HL7 v2: chunk.cols too
+	if hl7 {
+		br = newSegmentReader(br)
+	}
+	if sql == nil && rec == nil {
 		st.cols = CSVColumns(path, head)
 	}
 	if rs != nil {
@@ -842,6 +846,9 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 			c.cols = sql.Columns(col0 > 0)
 			sql.Feed(data[len(carry):])
 		}
+		if rec != nil {
+			c.cols = rec.Columns()
+		}
 		if err != nil {
 			// The end of the stream, or a read error: what was read is
 			// still scanned (findings before the damage of a truncated
@@ -875,6 +882,9 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 			col0 += c.hi - overlap
 			pos += int64(c.hi - overlap)
 			lo = overlap
+		}
+		if rec != nil {
+			rec.Feed(data[:n-len(carry)]) // up to the next chunk's start
 		}
 		if err := r.send(c); err != nil {
 			return true, err
