@@ -109,6 +109,15 @@ var fhirSystems = map[string]fieldKind{
 	"http://hl7.org/fhir/sid/us-ssn": fieldSSN,
 }
 
+// fhirSystemNames interns the keys of fhirSystems.
+var fhirSystemNames = map[string]string{}
+
+func init() {
+	for k := range fhirSystems {
+		fhirSystemNames[k] = k
+	}
+}
+
 // Kinds only FHIR gives.
 const (
 	fhirEmail     fieldKind = 0xf0 + iota // a telecom value whose system is email
@@ -291,8 +300,8 @@ func (st *fhirState) endString(b []byte, vs, e int, value func(st *fhirState, vs
 		case "system":
 			top.system = "?"
 			if len(st.str) <= fhirMaxKey {
-				if _, ok := fhirSystems[string(st.str)]; ok {
-					top.system = string(st.str)
+				if sys, ok := fhirSystemNames[string(st.str)]; ok {
+					top.system = sys
 				}
 			}
 			return

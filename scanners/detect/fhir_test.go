@@ -234,3 +234,36 @@ func FuzzFHIR(f *testing.F) {
 		}
 	})
 }
+
+// fhirSample builds about size bytes of a pretty-printed Bundle of
+// patients (fhirPatient) and conditions.
+func fhirSample(size int) []byte {
+	var b strings.Builder
+	b.WriteString("{\n  \"resourceType\": \"Bundle\",\n  \"entry\": [\n")
+	for b.Len() < size {
+		b.WriteString("    {\n      \"resource\": ")
+		b.WriteString(strings.ReplaceAll(strings.TrimSpace(fhirPatient), "\n", "\n      "))
+		b.WriteString("\n    },\n    {\n      \"resource\": {\n        \"resourceType\": \"Condition\",\n" +
+			"        \"code\": { \"coding\": [ { \"system\": \"http://snomed.info/sct\", \"code\": \"15777000\", \"display\": \"Prediabetes\" } ], \"text\": \"Prediabetes\" },\n" +
+			"        \"subject\": { \"reference\": \"Patient/example\" },\n        \"onsetDateTime\": \"2014-03-02T10:21:44-05:00\"\n      }\n    },\n")
+	}
+	b.WriteString("    {}\n  ]\n}\n")
+	return []byte(b.String())
+}
+
+// BenchmarkFHIR measures a FHIR stream as the reader and a worker see it:
+// the tracker follows every byte, the Scanner walks and scans the block.
+func BenchmarkFHIR(b *testing.B) {
+	e := allBuiltins(b)
+	data := fhirSample(4 << 20)
+	s := e.NewScanner()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		tr := NewFHIRTracker()
+		for p := 0; p < len(data); p += 512 << 10 {
+			block := data[p:min(p+512<<10, len(data))]
+			s.Scan(block, tr.Columns())
+			tr.Feed(block)
+		}
+	}
+}

@@ -129,8 +129,8 @@ const (
 	hl7Result                     // OBX-5: health data when OBX-2 is CE or CWE
 )
 
-// hl7Fields are the fields read, by segment and field number.
-var hl7Fields = map[string]map[int]hl7Kind{
+// hl7FieldKinds are the fields read, by segment and field number.
+var hl7FieldKinds = map[string]map[int]hl7Kind{
 	"PID": {3: hl7IDList, 5: hl7Name, 6: hl7Name, 7: hl7DOB, 9: hl7Name, 11: hl7Address, 13: hl7Phone, 14: hl7Phone, 19: hl7SSN},
 	"NK1": {2: hl7Name, 4: hl7Address, 5: hl7Phone, 6: hl7Phone, 37: hl7SSN},
 	"GT1": {3: hl7Name, 5: hl7Address, 6: hl7Phone, 7: hl7Phone, 8: hl7DOB, 12: hl7SSN},
@@ -143,6 +143,24 @@ var hl7Fields = map[string]map[int]hl7Kind{
 	"RXD": {2: hl7Coded},
 	"RXA": {5: hl7Coded},
 	"OBX": {5: hl7Result},
+}
+
+// hl7Fields are hl7FieldKinds as tables indexed by field number, up to
+// the last field read.
+var hl7Fields = map[string][]hl7Kind{}
+
+func init() {
+	for seg, kinds := range hl7FieldKinds {
+		last := 0
+		for f := range kinds {
+			last = max(last, f)
+		}
+		t := make([]hl7Kind, last+1)
+		for f, k := range kinds {
+			t[f] = k
+		}
+		hl7Fields[seg] = t
+	}
 }
 
 // hl7Columns reads the segments of the block.
@@ -193,10 +211,10 @@ func (s *Scanner) hl7Columns() {
 }
 
 // hl7Segment reads the fields of the segment whose fields are b[p:end].
-func (s *Scanner) hl7Segment(seg []byte, p, end int, seps hl7Seps, fields map[int]hl7Kind) {
+func (s *Scanner) hl7Segment(seg []byte, p, end int, seps hl7Seps, fields []hl7Kind) {
 	b := s.b
 	coded := false // OBX-2 is CE or CWE
-	for f := 1; p <= end; f++ {
+	for f := 1; p <= end && f < len(fields); f++ {
 		fe := p + bytes.IndexByte(b[p:end], seps.field)
 		if fe < p {
 			fe = end
@@ -205,7 +223,7 @@ func (s *Scanner) hl7Segment(seg []byte, p, end int, seps hl7Seps, fields map[in
 			v := b[p:fe]
 			coded = string(v) == "CE" || string(v) == "CWE"
 		}
-		if kind, ok := fields[f]; ok && fe > p {
+		if kind := fields[f]; kind != 0 && fe > p {
 			if kind == hl7Result {
 				if !coded {
 					kind = 0

@@ -169,3 +169,23 @@ func FuzzHL7(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkHL7 measures an HL7 stream of ADT and ORU messages as the
+// reader and a worker see it (its CRs already line ends).
+func BenchmarkHL7(b *testing.B) {
+	e := allBuiltins(b)
+	msg := strings.ReplaceAll(hl7ADT, "\r", "\n") + "DG1|1||J45.909^Unspecified asthma, uncomplicated^I10||20260101|W\n" +
+		"OBR|1|845439^GHH OE|1045813^GHH LAB|15545^GLUCOSE\nOBX|1|NM|2345-7^GLUCOSE^LN||182|mg/dL|70-105|H|||F\n" +
+		"OBX|3|CWE|94500-6^SARS-CoV-2 RNA^LN||260373001^Detected^SCT||||||F\n"
+	data := []byte(strings.Repeat(msg, (4<<20)/len(msg)))
+	s := e.NewScanner()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		tr := NewHL7Tracker()
+		for p := 0; p < len(data); p += 512 << 10 {
+			block := data[p:min(p+512<<10, len(data))]
+			s.Scan(block, tr.Columns())
+			tr.Feed(block)
+		}
+	}
+}
