@@ -101,7 +101,7 @@ func TestHL7Stream(t *testing.T) {
 		"MSH|^^\\&|x":                    false,
 		"2026-01-01 INFO MSH|^~\\&|A":    false,
 		"The MSH|^~\\& header starts every message; PID|1||x||Doe^John names the patient.\n": false,
-		"ts|level|msg\n2026-01-01|INFO|PID|1||x||Doe^John\n":                                  false,
+		"ts|level|msg\n2026-01-01|INFO|PID|1||x||Doe^John\n":                                 false,
 	} {
 		if got := HL7Stream([]byte(head)); got != want {
 			t.Errorf("HL7Stream(%q) = %v", head, got)
