@@ -1,6 +1,7 @@
 package scanners
 
 import (
+	"archive/tar"
 	"bytes"
 	"fmt"
 	"io"
@@ -183,5 +184,35 @@ func TestRecordStreamNegatives(t *testing.T) {
 		for _, f := range got {
 			t.Errorf("%s: found %s at %d:%d", name, f.Class, f.Line, f.Column)
 		}
+	}
+}
+
+// An HL7 file inside an archive is read as the file itself is: by
+// segment, with the same lines and columns.
+func TestHL7InArchive(t *testing.T) {
+	data := hl7Messages(200)
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "adt.hl7")
+	writeFile(t, plain, data)
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	tw.WriteHeader(&tar.Header{Name: "feed/adt.dat", Mode: 0o644, Size: int64(len(data))})
+	tw.Write(data)
+	tw.Close()
+	tarPath := filepath.Join(dir, "feed.tar")
+	writeFile(t, tarPath, tb.Bytes())
+	opts := testOptions(t)
+	opts.MaxFindings = -1
+	at := func(fs []finding.Finding) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, fmt.Sprintf("%d:%d %s", f.Line, f.Column, f.Class))
+		}
+		return out
+	}
+	want, _ := collect(t, opts, plain)
+	got, _ := collect(t, opts, tarPath)
+	if len(want) != 200*7 || !slices.Equal(at(got), at(want)) {
+		t.Errorf("%d findings in the archive member, %d in the file (want %d)", len(got), len(want), 200*7)
 	}
 }

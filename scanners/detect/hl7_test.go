@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/piiscan/piiscan/finding"
 )
 
 // hl7Found scans an HL7 stream as one block, with the context a tracker
@@ -85,6 +87,20 @@ func TestHL7(t *testing.T) {
 				t.Errorf("found\n%q\nwant\n%q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestHL7ConfidenceHigh(t *testing.T) {
+	e := allBuiltins(t)
+	text := strings.ReplaceAll(hl7ADT, "\r", "\n") + "DG1|1||J45.909^Unspecified asthma^I10\n"
+	ms := e.NewScanner().Scan([]byte(text), NewHL7Tracker().Columns())
+	if len(ms) < 8 {
+		t.Fatalf("%d found", len(ms))
+	}
+	for _, m := range ms {
+		if m.Confidence != finding.ConfidenceHigh {
+			t.Errorf("%s %q: confidence %v", e.Rules()[m.Rule].ID, text[m.Start:m.End], m.Confidence)
+		}
 	}
 }
 
