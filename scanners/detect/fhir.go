@@ -204,12 +204,26 @@ func (s *Scanner) fhirColumns() {
 func (st *fhirState) walk(b []byte, value func(st *fhirState, vs, ve int)) {
 	n := len(b)
 	strStart := -1 // start of the current string's content in b; -1: before b
+	quote := -1    // the next '"' at or after i, once looked for (n: none)
 	for i := 0; i < n; i++ {
 		if st.inStr {
+			if st.esc { // b[i] is escaped
+				st.esc = false
+				if len(st.str) <= fhirMaxKey {
+					st.str = append(st.str, b[i])
+				}
+				continue
+			}
 			// Skip to the next quote or backslash.
-			j := i
-			for j < n && b[j] != '"' && b[j] != '\\' && !st.esc {
-				j++
+			if quote < i {
+				quote = n
+				if q := bytes.IndexByte(b[i:], '"'); q >= 0 {
+					quote = i + q
+				}
+			}
+			j := quote
+			if k := bytes.IndexByte(b[i:j], '\\'); k >= 0 {
+				j = i + k
 			}
 			if room := fhirMaxKey + 1 - len(st.str); room > 0 {
 				st.str = append(st.str, b[i:min(j, i+room)]...)
@@ -217,13 +231,6 @@ func (st *fhirState) walk(b []byte, value func(st *fhirState, vs, ve int)) {
 			i = j
 			if i >= n {
 				break
-			}
-			if st.esc {
-				st.esc = false
-				if len(st.str) <= fhirMaxKey {
-					st.str = append(st.str, b[i])
-				}
-				continue
 			}
 			if b[i] == '\\' {
 				st.esc = true

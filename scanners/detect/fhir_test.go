@@ -267,3 +267,13 @@ func BenchmarkFHIR(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFHIRTracker measures the tracker alone: the part of a FHIR
+// stream's cost the reader pays serially.
+func BenchmarkFHIRTracker(b *testing.B) {
+	data := fhirSample(4 << 20)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		NewFHIRTracker().Feed(data)
+	}
+}
