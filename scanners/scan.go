@@ -799,7 +799,11 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 	// A UTF-8 byte-order mark is no part of the first line's names.
 	names := bytes.TrimPrefix(head, utf8BOM)
 	sql := sqlTracker(path, names, from)
-	if sql == nil {
+	rec, hl7 := recordStream(names, from) // FHIR, HL7 v2: chunk.cols too
+	if hl7 {
+		br = newSegmentReader(br)
+	}
+	if sql == nil && rec == nil {
 		st.cols = CSVColumns(path, names)
 	}
 	if rs != nil {
@@ -859,6 +863,9 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 			c.cols = sql.Columns(col0 > 0)
 			sql.Feed(data[len(carry):])
 		}
+		if rec != nil {
+			c.cols = rec.Columns()
+		}
 		if err != nil {
 			// The end of the stream, or a read error: what was read is
 			// still scanned (findings before the damage of a truncated
@@ -892,6 +899,9 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 			col0 += c.hi - overlap
 			pos += span(data[:c.hi-overlap])
 			lo = overlap
+		}
+		if rec != nil {
+			rec.Feed(data[:n-len(carry)]) // up to the next chunk's start
 		}
 		if err := r.send(c); err != nil {
 			return true, err

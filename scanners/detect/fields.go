@@ -1039,10 +1039,16 @@ type Columns struct {
 	// sql, for a block of an SQL dump, is where the block starts in the
 	// dump's statements (see SQLTracker).
 	sql *sqlContext
+	// fhir and hl7, for a block of a FHIR or HL7 v2 stream, are where the
+	// block starts in it (see FHIRTracker and HL7Tracker).
+	fhir *fhirContext
+	hl7  *hl7Context
 }
 
 // Any reports whether any column is of interest.
-func (c *Columns) Any() bool { return c != nil && (len(c.kinds) > 0 || c.sql != nil) }
+func (c *Columns) Any() bool {
+	return c != nil && (len(c.kinds) > 0 || c.sql != nil || c.fhir != nil || c.hl7 != nil)
+}
 
 // HeaderColumns reads a header line of a delimited file and returns the
 // columns whose names say they hold personal data, or nil when none does.
@@ -1112,8 +1118,15 @@ func splitDelimited(line []byte, delim byte) [][]byte {
 
 // columns reports the values of the columns named by s.cols, line by line.
 func (s *Scanner) columns() {
-	if s.cols.sql != nil {
+	switch {
+	case s.cols.sql != nil:
 		s.sqlColumns()
+		return
+	case s.cols.fhir != nil:
+		s.fhirColumns()
+		return
+	case s.cols.hl7 != nil:
+		s.hl7Columns()
 		return
 	}
 	b := s.b

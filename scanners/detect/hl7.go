@@ -1,0 +1,375 @@
+package detect
+
+import (
+	"bytes"
+
+	"github.com/piiscan/piiscan/finding"
+)
+
+// HL7 version 2 messages (ER7, the pipe format) are lines of segments: a
+// three-letter segment id, then fields separated by the field separator,
+// each made of repetitions, components and subcomponents. Every message
+// starts with an MSH segment whose first fields are the separators
+// themselves ("MSH|^~\&|..."). What a field holds is known from its
+// segment and position alone: PID-5 is the patient's name, DG1-3 a
+// diagnosis. Real messages end segments with a CR alone; the reader turns
+// such a CR into a line end (see NewHL7Tracker), so each segment is a line
+// and findings carry its segment number in the file as their line.
+//
+// An identifier in PID-3 (a medical record number) identifies a patient
+// but is none of the classes reported here; it is reported only when its
+// identifier type code says it is an SSN ("SS"). OBX results are reported
+// only when coded (value type CE or CWE: "Positive", "Never smoker"):
+// numbers and narrative text mean nothing without the test they belong
+// to, and the test's name alone is no one's health.
+
+// hl7Seps are the separators a message declares in its MSH.
+type hl7Seps struct{ field, comp, rep, esc, sub byte }
+
+var defaultHL7Seps = hl7Seps{'|', '^', '~', '\\', '&'}
+
+// hl7Context is the state a block of an HL7 stream starts in.
+type hl7Context struct {
+	seps    hl7Seps
+	midLine bool // the block starts inside a segment, which it skips
+}
+
+// HL7Tracker follows the MSH segments of an HL7 v2 stream read in order,
+// so that a block knows the separators of the message it starts in. An
+// HL7Tracker is not safe for concurrent use.
+type HL7Tracker struct {
+	seps      hl7Seps
+	lineStart bool
+	pending   []byte // the start of a line not yet ended (at most 8 bytes)
+}
+
+// NewHL7Tracker returns a tracker for an HL7 stream read from a line
+// start (the stream's start, or a resume point).
+func NewHL7Tracker() *HL7Tracker {
+	return &HL7Tracker{seps: defaultHL7Seps, lineStart: true}
+}
+
+// Columns returns the context of a block that starts after the bytes fed
+// so far.
+func (t *HL7Tracker) Columns() *Columns {
+	return &Columns{hl7: &hl7Context{seps: t.seps, midLine: !t.lineStart}}
+}
+
+// Feed follows the MSH segments in p, the next bytes of the stream.
+func (t *HL7Tracker) Feed(p []byte) {
+	for len(p) > 0 {
+		if t.lineStart || len(t.pending) > 0 {
+			k := min(len(p), 8-len(t.pending))
+			t.pending = append(t.pending, p[:k]...)
+			if len(t.pending) == 8 || bytes.IndexByte(t.pending, '\n') >= 0 {
+				if seps, ok := mshSeps(t.pending); ok {
+					t.seps = seps
+				}
+				t.pending = t.pending[:0]
+			}
+			t.lineStart = false
+		}
+		nl := bytes.IndexByte(p, '\n')
+		if nl < 0 {
+			return
+		}
+		p = p[nl+1:]
+		t.lineStart = true
+		t.pending = t.pending[:0]
+	}
+}
+
+// mshSeps reads the separators of a segment that starts with line, when it
+// is an MSH, FHS or BHS header.
+func mshSeps(line []byte) (hl7Seps, bool) {
+	line = bytes.TrimLeft(line, "\x0b")
+	if len(line) < 8 || !(bytes.HasPrefix(line, []byte("MSH")) || bytes.HasPrefix(line, []byte("FHS")) ||
+		bytes.HasPrefix(line, []byte("BHS"))) {
+		return hl7Seps{}, false
+	}
+	s := hl7Seps{line[3], line[4], line[5], line[6], line[7]}
+	all := []byte{s.field, s.comp, s.rep, s.esc, s.sub}
+	for i, c := range all {
+		if c <= ' ' || c >= 0x7f || isAlnum[c] || bytes.IndexByte(all[i+1:], c) >= 0 {
+			return hl7Seps{}, false
+		}
+	}
+	return s, true
+}
+
+// HL7Stream reports whether a stream whose first bytes are head is HL7 v2
+// in the pipe format: it starts with an MSH (or a batch's FHS or BHS)
+// segment that declares its separators ("MSH|^~\&|"), possibly after a
+// byte-order mark and MLLP's start byte.
+func HL7Stream(head []byte) bool {
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	head = bytes.TrimLeft(head, "\x0b\r\n")
+	s, ok := mshSeps(head)
+	return ok && len(head) > 8 && head[8] == s.field
+}
+
+// hl7Field says what a field of a segment holds.
+type hl7Field struct {
+	seg   string
+	field int
+	kind  hl7Kind
+}
+
+type hl7Kind uint8
+
+const (
+	hl7Name    hl7Kind = iota + 1 // XPN: family^given^middle...
+	hl7Address                    // XAD: street^other^city^state^zip^country
+	hl7DOB                        // TS/DTM: YYYYMMDD[HHMM...]
+	hl7Phone                      // XTN: number, or ^use^type^email^country^area^local
+	hl7SSN                        // ST: an SSN
+	hl7IDList                     // CX: an SSN when its type code is SS
+	hl7Coded                      // CE/CWE: code^text^system: health data
+	hl7Text                       // ST: health data
+	hl7Result                     // OBX-5: health data when OBX-2 is CE or CWE
+)
+
+// hl7FieldKinds are the fields read, by segment and field number.
+var hl7FieldKinds = map[string]map[int]hl7Kind{
+	"PID": {3: hl7IDList, 5: hl7Name, 6: hl7Name, 7: hl7DOB, 9: hl7Name, 11: hl7Address, 13: hl7Phone, 14: hl7Phone, 19: hl7SSN},
+	"NK1": {2: hl7Name, 4: hl7Address, 5: hl7Phone, 6: hl7Phone, 37: hl7SSN},
+	"GT1": {3: hl7Name, 5: hl7Address, 6: hl7Phone, 7: hl7Phone, 8: hl7DOB, 12: hl7SSN},
+	"IN1": {16: hl7Name, 18: hl7DOB, 19: hl7Address},
+	"DG1": {3: hl7Coded, 4: hl7Text},
+	"PRB": {3: hl7Coded},
+	"AL1": {3: hl7Coded, 5: hl7Text},
+	"RXO": {1: hl7Coded},
+	"RXE": {2: hl7Coded},
+	"RXD": {2: hl7Coded},
+	"RXA": {5: hl7Coded},
+	"OBX": {5: hl7Result},
+}
+
+// hl7Fields are hl7FieldKinds as tables indexed by field number, up to
+// the last field read.
+var hl7Fields = map[string][]hl7Kind{}
+
+func init() {
+	for seg, kinds := range hl7FieldKinds {
+		last := 0
+		for f := range kinds {
+			last = max(last, f)
+		}
+		t := make([]hl7Kind, last+1)
+		for f, k := range kinds {
+			t[f] = k
+		}
+		hl7Fields[seg] = t
+	}
+}
+
+// hl7Columns reads the segments of the block.
+func (s *Scanner) hl7Columns() {
+	c := s.cols.hl7
+	seps := c.seps
+	b := s.b
+	p := 0
+	if c.midLine {
+		nl := bytes.IndexByte(b, '\n')
+		if nl < 0 {
+			return
+		}
+		p = nl + 1
+	}
+	for p < len(b) {
+		end := bytes.IndexByte(b[p:], '\n')
+		if end < 0 {
+			end = len(b)
+		} else {
+			end += p
+		}
+		line := p
+		p = end + 1
+		for line < end && b[line] == 0x0b {
+			line++
+		}
+		le := end
+		if le > line && b[le-1] == '\r' {
+			le--
+		}
+		if le-line < 4 {
+			continue
+		}
+		if ms, ok := mshSeps(b[line:le]); ok {
+			seps = ms
+			continue
+		}
+		if b[line+3] != seps.field {
+			continue
+		}
+		fields, ok := hl7Fields[string(b[line:line+3])]
+		if !ok {
+			continue
+		}
+		s.hl7Segment(b[line:line+3], line+4, le, seps, fields)
+	}
+}
+
+// hl7Segment reads the fields of the segment whose fields are b[p:end].
+func (s *Scanner) hl7Segment(seg []byte, p, end int, seps hl7Seps, fields []hl7Kind) {
+	b := s.b
+	coded := false // OBX-2 is CE or CWE
+	for f := 1; p <= end && f < len(fields); f++ {
+		fe := p + bytes.IndexByte(b[p:end], seps.field)
+		if fe < p {
+			fe = end
+		}
+		if f == 2 && seg[0] == 'O' {
+			v := b[p:fe]
+			coded = string(v) == "CE" || string(v) == "CWE"
+		}
+		if kind := fields[f]; kind != 0 && fe > p {
+			if kind == hl7Result {
+				if !coded {
+					kind = 0
+				} else {
+					kind = hl7Coded
+				}
+			}
+			// Each repetition.
+			for r := p; kind != 0 && r <= fe; {
+				re := r + bytes.IndexByte(b[r:fe], seps.rep)
+				if re < r {
+					re = fe
+				}
+				if re > r {
+					s.hl7Value(kind, r, re, seps)
+				}
+				r = re + 1
+			}
+		}
+		p = fe + 1
+	}
+}
+
+// hl7Comps splits b[p:end] into at most len(out) components and returns
+// how many it found.
+func hl7Comps(b []byte, p, end int, sep byte, out [][2]int) int {
+	k := 0
+	for k < len(out) {
+		e := p + bytes.IndexByte(b[p:end], sep)
+		if e < p {
+			e = end
+		}
+		out[k] = [2]int{p, e}
+		k++
+		if e == end {
+			break
+		}
+		p = e + 1
+	}
+	return k
+}
+
+// hl7Value reports the personal data in one repetition b[p:end] of a field.
+func (s *Scanner) hl7Value(kind hl7Kind, p, end int, seps hl7Seps) {
+	b := s.b
+	e := s.e
+	var comps [8][2]int
+	n := hl7Comps(b, p, end, seps.comp, comps[:])
+	comp := func(i int) (int, int) { // 1-based; empty when absent
+		if i > n {
+			return end, end
+		}
+		return comps[i-1][0], comps[i-1][1]
+	}
+	switch kind {
+	case hl7Name:
+		for i := 1; i <= 3; i++ {
+			if vs, ve := comp(i); ve > vs && e.on(dPersonName) && personName(b[vs:ve], false) &&
+				bytes.IndexByte(b[vs:ve], seps.esc) < 0 {
+				s.emit(dPersonName, vs, ve, finding.ConfidenceHigh)
+			}
+		}
+	case hl7Address:
+		vs, ve := comp(1)
+		if ve == vs || !e.on(dPostalAddress) || !postalAddress(b[vs:ve], false) {
+			return
+		}
+		for i := 2; i <= 5; i++ { // up to the zip code
+			if cs, ce := comp(i); ce > cs {
+				ve = ce
+			}
+		}
+		s.emit(dPostalAddress, vs, ve, finding.ConfidenceHigh)
+	case hl7DOB:
+		vs, ve := comp(1)
+		if ve-vs >= 8 && e.on(dDateOfBirth) && allDigits(b[vs:ve]) && looksLikeDate(b[vs:vs+8]) {
+			s.emit(dDateOfBirth, vs, ve, finding.ConfidenceHigh)
+		}
+	case hl7Phone:
+		if !e.on(dPhone) {
+			return
+		}
+		if vs, ve := comp(1); ve > vs {
+			if phoneText(b[vs:ve]) && s.validPhone(b[vs:ve]) {
+				s.emit(dPhone, vs, ve, finding.ConfidenceHigh)
+			}
+			return
+		}
+		// ^PRN^PH^^1^415^5551234: country, area and local number.
+		as, ae := comp(6)
+		ls, le := comp(7)
+		if le == ls {
+			return
+		}
+		num := append(s.scratch[:0], b[as:ae]...)
+		num = append(num, b[ls:le]...)
+		if cs, ce := comp(5); ce > cs && allDigits(b[cs:ce]) && ae > as {
+			num = append(append([]byte{'+'}, b[cs:ce]...), num...)
+		}
+		if phoneText(num) && s.validPhone(num) {
+			if ae == as {
+				as = ls
+			}
+			s.emit(dPhone, as, le, finding.ConfidenceHigh)
+		}
+		s.scratch = num[:0]
+	case hl7SSN:
+		if vs, ve := comp(1); ve > vs && e.on(dSSN) {
+			s.ssnField(vs, ve)
+		}
+	case hl7IDList:
+		if ts, te := comp(5); string(b[ts:te]) == "SS" && e.on(dSSN) {
+			vs, ve := comp(1)
+			s.ssnField(vs, ve)
+		}
+	case hl7Coded:
+		for i := 1; i <= 2; i++ {
+			if vs, ve := comp(i); ve > vs {
+				s.hl7Health(vs, ve)
+			}
+		}
+	case hl7Text:
+		if vs, ve := comp(1); ve > vs {
+			s.hl7Health(vs, ve)
+		}
+	}
+}
+
+// hl7Health reports b[vs:ve], a diagnosis, allergy or drug's code or name,
+// as health data.
+func (s *Scanner) hl7Health(vs, ve int) {
+	if !s.e.on(dHealthField) {
+		return
+	}
+	v := s.b[vs:ve]
+	ok := false
+	for _, c := range v {
+		if isAlnum[c] {
+			ok = true
+			break
+		}
+	}
+	if !ok || len(v) < 2 {
+		return
+	}
+	s.hits = append(s.hits, hit{start: vs, end: vs, kind: kwCue})
+	s.matches = append(s.matches, Match{Start: vs, End: ve, Rule: s.e.det[dHealthField],
+		Confidence: finding.ConfidenceHigh, weak: true})
+}
