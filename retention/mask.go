@@ -78,6 +78,11 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 	csvQuoted := false
 	var cont recordSplitter // tells the lines that continue a log record
 	var cols *detect.Columns
+	// An SQL dump, FHIR JSON or HL7 v2 names its values across lines:
+	// each batch gets the context the scan gave its lines.
+	head, _ := br.Peek(8 << 10)
+	fc := scanners.NewFieldContext(path, head)
+	var segs []byte // an HL7 batch with lone CRs read as line ends
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -88,8 +93,17 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 			cc.SkipFirstLine = true
 			c = &cc
 		}
+		scan := batch
+		if fc != nil {
+			c = fc.Columns()
+			if fc.Segments() {
+				segs = scanners.SegmentLines(segs, batch)
+				scan = segs
+			}
+		}
 		first = false
-		err := m.rewrite(sc, batch, c, bw, &st)
+		err := m.rewrite(sc, batch, scan, c, bw, &st)
+		fc.Feed(scan)
 		batch = batch[:0]
 		return err
 	}
@@ -112,6 +126,11 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 			if first && cols == nil && len(batch) == 0 {
 				cols = scanners.CSVColumns(path, line)
 				m.layout = layoutOf(path, line)
+				if fc.Segments() {
+					// HL7 v2: lines are segments of a message, no
+					// records to drop; the values go.
+					m.layout = layout{structured: true}
+				}
 			}
 			// A full batch is cut before this line unless that would
 			// cut a record dropped whole: inside a private-key block,
@@ -166,8 +185,10 @@ func keyBlockOpen(batch []byte) bool {
 }
 
 // rewrite writes batch (whole lines) with the selected matches replaced.
-func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns, w *bufio.Writer, st *MaskStats) error {
-	matches := sc.Scan(batch, cols)
+// scan is batch as the scan reads it (the same bytes, or an HL7 batch
+// through scanners.SegmentLines): matches are found in it.
+func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Columns, w *bufio.Writer, st *MaskStats) error {
+	matches := sc.Scan(scan, cols)
 	if ps := sc.PatternProblems(); len(ps) > 0 {
 		lines := bytes.Count(batch, []byte{'\n'})
 		if batch[len(batch)-1] != '\n' {
@@ -177,7 +198,7 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 		return fmt.Errorf("line %d: %w: %v: values it would mask could stay, the file is left unchanged",
 			line, ErrPatternUnfinished, ps[0].Err)
 	}
-	rs := m.selected(matches, batch, nil)
+	rs := m.selected(matches, scan, nil)
 	write := func(b []byte) error {
 		st.BytesOut += int64(len(b))
 		_, err := w.Write(b)
@@ -190,7 +211,7 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch []byte, cols *detect.Columns,
 	}
 	var others []int // where other people's identifiers start
 	if len(rs) > 0 {
-		others = m.others(matches, batch)
+		others = m.others(matches, scan)
 	}
 	bounds := m.layout.records(batch)
 	k, o := 0, 0
