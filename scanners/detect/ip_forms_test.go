@@ -66,6 +66,32 @@ func TestIPv4Forms(t *testing.T) {
 		{"oid", "oid 1.3.6.1.4.1.311 and OID: 1.3.6.1 and iso.3.6.1.2", nil},
 		{"package name", "libfoo-1.2.3.4.so python3.11.2.1 pkg.1.2.3.4", nil},
 		{"dotted time after date", "2026-11-30 13.55.36.120 and 2026-11-30-13.55.36.123456", nil},
+		// Versions after a product name, a version operator, in a
+		// Debian changelog header or a list of versions (issue 12).
+		{"git release", "      Git 1.8.1.2", nil},
+		{"git release caps", "      GIT 1.5.3.5 Release Notes", nil},
+		{"browser slash", "Mozilla/5.0 Chrome/119.0.0.0 Safari/537.36", nil},
+		{"browser space", "Chrome 119.0.0.0 Safari and Firefox 115.0.0.0 here", nil},
+		{"windows nt", "Windows NT 10.0.19041.1 and Windows NT 10.0.1.1", nil},
+		{"version word", "version 4.2.1.0 installed", nil},
+		{"debian changelog", "dpkg (1.15.5.1) unstable; urgency=medium", nil},
+		{"old debian changelog", "dpkg (0.93.42.2) BETA; priority=HIGH", nil},
+		{"debian depends", "  * Added base-passwd (>= 2.0.3.4) to the Depends field.", nil},
+		{"pip pin", "requests==2.31.0.1 urllib3>=1.26.18.1", nil},
+		{"version list", "aws-sdk\t3.32.3 3.33.2 3.33.2.1 3.34.0", nil},
+		{"section", "see Section 1.2.3.4 and section 14.9.3.1 of RFC 2616", nil},
+		{"section sign", "§ 4.1.2.3 and §4.1.2.4", nil},
+		{"underscore version", "pkg_1.2.3.4 and build_10.0.1.2", nil},
+		// Addresses in the same shapes.
+		{"sshd from", "sshd[811]: Accepted publickey for x from 1.2.3.4 port 22 ssh2", []string{"ipv4=1.2.3.4"}},
+		{"from port", "Connection closed by 10.1.2.3 port 22 and from 10.1.2.4 port 22", []string{"ipv4=10.1.2.3", "ipv4=10.1.2.4"}},
+		{"client lower", "client 192.168.1.5 sent", []string{"ipv4=192.168.1.5"}},
+		{"client capitalised", "Client 192.168.1.5 sent", []string{"ipv4=192.168.1.5"}},
+		{"capitalised word and port", "Chrome 10.1.2.3:8080", []string{"ipv4=10.1.2.3"}},
+		{"ftp caps", "ANONYMOUS FTP LOGIN FROM 84.102.20.2,  (anonymous)", []string{"ipv4=84.102.20.2"}},
+		{"address list", "nameservers 10.1.2.3 10.1.2.4", []string{"ipv4=10.1.2.3", "ipv4=10.1.2.4"}},
+		{"parenthesised", "PING example.com (93.184.216.34) 56(84) bytes of data.", []string{"ipv4=93.184.216.34"}},
+		{"underscore address words", "upstream_10.20.30.40 host_192.168.0.1:80 ip_10.0.0.1 remote_addr_10.0.0.2", []string{"ipv4=10.20.30.40", "ipv4=192.168.0.1", "ipv4=10.0.0.1", "ipv4=10.0.0.2"}},
 		{"address after date", "2026-11-30 10.1.2.3 GET /", []string{"ipv4=10.1.2.3"}},
 	}
 	for _, tt := range tests {

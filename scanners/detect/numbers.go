@@ -61,7 +61,9 @@ func (s *Scanner) number(i int) int {
 		}
 	}
 	g := j - i
-	if g > 19 || (i > 0 && b[i-1] == '_') {
+	if g > 19 || i > 0 && b[i-1] == '_' && !(g <= 3 && next == '.' && addressWordBefore(b, i)) {
+		// After '_' a number is part of an identifier, but for an
+		// address joined to the word that names it (ip_10.0.0.1).
 		return j
 	}
 	if i > 0 && b[i-1] == '+' {
