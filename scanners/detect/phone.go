@@ -102,6 +102,9 @@ func (s *Scanner) nanp(start, p int) int {
 	if ext == end && (!boundaryAfter(b, end) || continuesNumber(b, end)) {
 		return 0
 	}
+	if sep == '.' && precededByWord(b, start, versionWords) {
+		return 0 // "build 415.555.2671", "version 212.555.0100": a version
+	}
 	if !s.validPhone(b[start:end]) {
 		return 0
 	}
