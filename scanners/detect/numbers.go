@@ -600,7 +600,7 @@ func (s *Scanner) card(i, j int) int {
 		if !luhnDigits(d) || cardBrand(d) == "" || (g > 16 || cardNeedsCue(d)) && !s.cardCue(i) {
 			return 0
 		}
-		s.emit(dCard, i, j, finding.ConfidenceHigh)
+		s.emit(dCard, i, j, s.cardConfidence(i))
 		return j
 	}
 	// Grouped: 4 digits, then groups joined by one consistent separator.
@@ -650,8 +650,59 @@ func (s *Scanner) card(i, j int) int {
 		if len(d) < 12 || !luhnDigits(d) || cardBrand(d) == "" || cardNeedsCue(d) && !s.cardCue(i) {
 			continue
 		}
-		s.emit(dCard, i, end, finding.ConfidenceHigh)
+		s.emit(dCard, i, end, s.cardConfidence(i))
 		return end
 	}
 	return 0
+}
+
+// cardConfidence is the confidence of a valid card number at i: medium
+// when it is the value of a field named as an identifier of something
+// else (order_id, transaction_id, invoice_no, tracking_number,
+// reference), where a Luhn-valid run is as likely an id, unless a card
+// word or a card column backs it too; high otherwise.
+func (s *Scanner) cardConfidence(i int) finding.Confidence {
+	if idFieldBefore(s.b, i) && !s.cardCue(i) {
+		return finding.ConfidenceMedium
+	}
+	return finding.ConfidenceHigh
+}
+
+// idSuffixes end the normalised names of identifier fields.
+var idSuffixes = []string{"id", "no", "nr", "nbr", "num", "number", "ref", "reference", "code", "key"}
+
+// idFieldBefore reports whether the value at i is the value of a field
+// whose name (before '=', ':' or "=>", quoted or not, as in key=value,
+// JSON, YAML and query strings) names an identifier and no card:
+// order_id, transactionId, "invoice_no", tracking-number, reference.
+func idFieldBefore(b []byte, i int) bool {
+	p := i
+	sep := false
+	for p > 0 && i-p < 8 {
+		c := b[p-1]
+		if c == '=' || c == ':' {
+			sep = true
+		} else if c != ' ' && c != '"' && c != '\'' && c != '>' && c != '\t' {
+			break
+		}
+		p--
+	}
+	if !sep {
+		return false
+	}
+	e := p
+	for p > 0 && e-p < maxKeyLen && keyChar(b[p-1]) {
+		p--
+	}
+	var buf [maxKeyLen]byte
+	n := normalizeFieldName(buf[:0], b[p:e])
+	if n == nil || cardFieldName(n) {
+		return false
+	}
+	for _, suf := range idSuffixes {
+		if bytes.HasSuffix(n, []byte(suf)) {
+			return true
+		}
+	}
+	return false
 }
