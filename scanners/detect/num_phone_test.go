@@ -255,3 +255,28 @@ func TestPhoneCountryOnALongLine(t *testing.T) {
 		t.Errorf("one line scanned in %v, the same records in rows in %v", tl, tr)
 	}
 }
+
+// A national number read in the region its record names carries that
+// region, so that it normalises to its E.164 form; one read in the default
+// region carries none.
+func TestPhoneMatchRegion(t *testing.T) {
+	e := allBuiltins(t)
+	tests := []struct{ name, text, region, norm string }{
+		{"country field", `{"country":"JP","mobile":"090-1234-5678"}`, "JP", "+819012345678"},
+		{"calling code on the line", "tel +972 3 123 4567, home 09-7625400", "IL", "+97297625400"},
+		{"default region", "call 415-555-2671", "", "+14155552671"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms := e.NewScanner().Scan([]byte(tt.text), nil)
+			m := ms[len(ms)-1]
+			raw := []byte(tt.text[m.Start:m.End])
+			if m.Region != tt.region {
+				t.Errorf("Scan(%q): region %q, want %q", tt.text, m.Region, tt.region)
+			}
+			if got := string(Normalize(finding.ClassPhoneNumber, raw, m.RegionOr("US"))); got != tt.norm {
+				t.Errorf("Normalize(%q) in %q = %q, want %q", raw, m.RegionOr("US"), got, tt.norm)
+			}
+		})
+	}
+}

@@ -274,7 +274,7 @@ groups:
 		if !s.validPhoneIn(b[start:end], region) || seps == 0 && region != "" && !validMobileIn(b[start:end], region) {
 			continue
 		}
-		s.emit(dPhone, start, ext, finding.ConfidenceHigh)
+		s.emitIn(dPhone, start, ext, finding.ConfidenceHigh, region)
 		return ext
 	}
 	return 0
