@@ -668,6 +668,38 @@ func (s *Scanner) cardConfidence(i int) finding.Confidence {
 	return finding.ConfidenceHigh
 }
 
+// cardColumnValue reports the value b[vs:ve] of a card column (an SQL
+// dump's card_number, pan) when it is a valid card number of any brand,
+// written as digits, maybe grouped by spaces or dashes: the column is the
+// card word that the brands shaped like ids need.
+func (s *Scanner) cardColumnValue(vs, ve int) {
+	b := s.b
+	for vs < ve && b[vs] == ' ' {
+		vs++
+	}
+	for ve > vs && b[ve-1] == ' ' {
+		ve--
+	}
+	if !s.e.on(dCard) || ve-vs < 12 || ve-vs > 23 {
+		return
+	}
+	var dbuf [24]byte
+	d := dbuf[:0]
+	for _, c := range b[vs:ve] {
+		switch {
+		case isDigit(c):
+			d = append(d, c)
+		case c == ' ' || c == '-':
+		default:
+			return
+		}
+	}
+	if len(d) < 12 || len(d) > 19 || !luhnDigits(d) || cardBrand(d) == "" {
+		return
+	}
+	s.emit(dCard, vs, ve, finding.ConfidenceHigh)
+}
+
 // idSuffixes end the normalised names of identifier fields.
 var idSuffixes = []string{"id", "no", "nr", "nbr", "num", "number", "ref", "reference", "code", "key"}
 

@@ -280,6 +280,35 @@ groups:
 	return 0
 }
 
+// phoneFieldIn reports the value b[vs:ve] of a phone field when it is a
+// valid number written in the national format of region (digits and
+// separators: 090-1234-5678, 09012345678), and whether it did.
+func (s *Scanner) phoneFieldIn(vs, ve int, region string) bool {
+	b := s.b
+	for vs < ve && b[vs] == ' ' {
+		vs++
+	}
+	for ve > vs && b[ve-1] == ' ' {
+		ve--
+	}
+	v := b[vs:ve]
+	digits := 0
+	for _, c := range v {
+		switch {
+		case isDigit(c):
+			digits++
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return false
+		}
+	}
+	if digits < 7 || !s.e.on(dPhone) || !s.validPhoneIn(v, region) {
+		return false
+	}
+	s.emitIn(dPhone, vs, ve, finding.ConfidenceHigh, region)
+	return true
+}
+
 // dateShaped reports whether digit groups look like a date or time.
 func dateShaped(l []int) bool {
 	return len(l) >= 3 && ((l[0] == 4 && l[1] == 2 && l[2] == 2) || (l[0] == 2 && l[1] == 2 && (l[2] == 4 || l[2] == 2)))
