@@ -127,6 +127,8 @@ var addressWords = []string{
 //     "Chrome", "XFree86", "NT") that is no address word, then a single
 //     space, and no port after the quad ("Server 10.1.2.3:80" is an
 //     address);
+//   - "to" or "from" after a version word ("Standards-Version to
+//     4.6.2.0");
 //   - a version operator before it, ">=", "<=", "==", "~=", "!=", "<<",
 //     ">>", or "(=", with or without a space (Debian, pip);
 //   - a Debian changelog header: "name (1.15.5.1) unstable; urgency=",
@@ -171,6 +173,9 @@ func versionContext(b []byte, i, end int) bool {
 			!wordIn(b[p:e], addressWords) {
 			return true
 		}
+		if (equalFoldASCII(b[p:e], "to") || equalFoldASCII(b[p:e], "from")) && p >= 2 && b[p-1] == ' ' && versionWordEnds(b, p-1) {
+			return true // "Bump Standards-Version to 4.6.2.0", "upgrade version from 1.2.3.4"
+		}
 		if p < e && isDigit(b[e-1]) && versionToken(b, p, e) {
 			return true
 		}
@@ -185,6 +190,17 @@ func versionContext(b []byte, i, end int) bool {
 		}
 	}
 	return false
+}
+
+// versionWordEnds reports whether the word that ends at e is a version
+// word or ends in "version" (Standards-Version, os_version).
+func versionWordEnds(b []byte, e int) bool {
+	p := e
+	for p > 0 && e-p < 24 && isLetter(b[p-1]) {
+		p--
+	}
+	w := b[p:e]
+	return wordIn(w, versionWords) || len(w) >= 7 && equalFoldASCII(w[len(w)-7:], "version")
 }
 
 // versionToken reports whether the token that ends at e (and starts at or

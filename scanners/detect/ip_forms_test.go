@@ -76,6 +76,8 @@ func TestIPv4Forms(t *testing.T) {
 		{"version word", "version 4.2.1.0 installed", nil},
 		{"debian changelog", "dpkg (1.15.5.1) unstable; urgency=medium", nil},
 		{"old debian changelog", "dpkg (0.93.42.2) BETA; priority=HIGH", nil},
+		{"version to", "  * Bump Standards-Version to 4.6.2.0, upgrade version from 1.2.3.4", nil},
+		{"address to", "forwarding to 10.1.2.3 from 10.1.2.4", []string{"ipv4=10.1.2.3", "ipv4=10.1.2.4"}},
 		{"debian depends", "  * Added base-passwd (>= 2.0.3.4) to the Depends field.", nil},
 		{"pip pin", "requests==2.31.0.1 urllib3>=1.26.18.1", nil},
 		{"version list", "aws-sdk\t3.32.3 3.33.2 3.33.2.1 3.34.0", nil},
