@@ -91,7 +91,7 @@ func (s *Scanner) ipv4(i, j int) int {
 	if i >= 2 && b[i-1] == '/' && isAlnum[b[i-2]] && !javaAddress(b, i, p) {
 		return 0
 	}
-	if precededByWord(b, i, versionWords) || precededByWord(b, i, sectionWords) || versionContext(b, i, p) {
+	if w := wordBefore(b, i); w != nil && (wordIn(w, versionWords) || wordIn(w, sectionWords)) || versionContext(b, i, p) {
 		return 0
 	}
 	if p-i == 12 && oct[0] < 24 && oct[1] < 60 && oct[2] < 60 && oct[3] >= 100 && afterDate(b, i) {
@@ -287,9 +287,17 @@ func afterDate(b []byte, i int) bool {
 		isDigit(d[5]) && isDigit(d[6]) && d[7] == '-' && isDigit(d[8]) && isDigit(d[9])
 }
 
-// precededByWord reports whether the word before position i (skipping
-// spaces, ':', '=' and '.') is one of words (lower case).
+// precededByWord reports whether the word before position i (see
+// wordBefore) is one of words (lower case).
 func precededByWord(b []byte, i int, words []string) bool {
+	w := wordBefore(b, i)
+	return w != nil && wordIn(w, words)
+}
+
+// wordBefore returns the word of letters before position i, skipping
+// spaces, ':', '=' and '.', or nil when there is none (or it is joined to
+// a letter or digit before it).
+func wordBefore(b []byte, i int) []byte {
 	p := i
 	for p > 0 && i-p < 4 && (b[p-1] == ' ' || b[p-1] == ':' || b[p-1] == '=' || b[p-1] == '.') {
 		p--
@@ -299,14 +307,9 @@ func precededByWord(b []byte, i int, words []string) bool {
 		p--
 	}
 	if p == e || (p > 0 && isAlnum[b[p-1]]) {
-		return false
+		return nil
 	}
-	for _, w := range words {
-		if equalFoldASCII(b[p:e], w) {
-			return true
-		}
-	}
-	return false
+	return b[p:e]
 }
 
 // ipv6 looks for an IPv6 address around the ':' at i and returns the end of
