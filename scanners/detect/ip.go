@@ -244,8 +244,14 @@ func addressWordBefore(b []byte, i int) bool {
 	if p == e || p > 0 && isDigit(b[p-1]) {
 		return false
 	}
-	return wordIn(b[p:e], addressWords)
+	w := b[p:e]
+	return wordIn(w, addressWords) && !wordIn(w, joiningWords)
 }
+
+// joiningWords are the address words that are no names of an address:
+// joined by '_' to a number they name a version as often
+// ("upgrade_to_1.2.3.4", "fixed_in_2.0.1.3").
+var joiningWords = []string{"a", "an", "and", "at", "by", "for", "from", "in", "is", "new", "of", "on", "or", "the", "to", "via", "was", "with"}
 
 // isHostChar reports whether c may be part of a host name.
 func isHostChar(c byte) bool { return isAlnum[c] || c == '-' || c == '.' || c == '_' }

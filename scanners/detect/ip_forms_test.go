@@ -83,7 +83,7 @@ func TestIPv4Forms(t *testing.T) {
 		{"version list", "aws-sdk\t3.32.3 3.33.2 3.33.2.1 3.34.0", nil},
 		{"section", "see Section 1.2.3.4 and section 14.9.3.1 of RFC 2616", nil},
 		{"section sign", "§ 4.1.2.3 and §4.1.2.4", nil},
-		{"underscore version", "pkg_1.2.3.4 and build_10.0.1.2", nil},
+		{"underscore version", "pkg_1.2.3.4 and build_10.0.1.2 and upgrade_to_1.2.3.5 fixed_in_2.0.1.3", nil},
 		// Addresses in the same shapes.
 		{"sshd from", "sshd[811]: Accepted publickey for x from 1.2.3.4 port 22 ssh2", []string{"ipv4=1.2.3.4"}},
 		{"from port", "Connection closed by 10.1.2.3 port 22 and from 10.1.2.4 port 22", []string{"ipv4=10.1.2.3", "ipv4=10.1.2.4"}},
