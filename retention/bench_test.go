@@ -63,7 +63,7 @@ func BenchmarkMask(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m := &Masker{Engine: e, Select: func(class string, raw []byte) (string, bool) {
+	m := &Masker{Engine: e, Select: func(class string, raw []byte, _ string) (string, bool) {
 		return finding.Redaction(class, raw), class == finding.ClassCreditCard
 	}}
 	b.SetBytes(int64(len(data)))

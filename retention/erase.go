@@ -139,11 +139,10 @@ func (x *Executor) erase(ctx context.Context, t Store, it *Item) (MaskStats, err
 	if x.Engine == nil {
 		return MaskStats{}, fmt.Errorf("erasure needs a detection engine")
 	}
-	region := x.Engine.Region()
 	m := &Masker{
 		Engine:    x.Engine,
 		DropLines: it.DropLines,
-		Select: func(class string, raw []byte) (string, bool) {
+		Select: func(class string, raw []byte, region string) (string, bool) {
 			for _, s := range it.Subjects {
 				if s.Class == class && string(detect.Normalize(class, raw, region)) == string(s.Norm) {
 					return "[" + class + ":erased]", true

@@ -18,7 +18,10 @@ import (
 type Masker struct {
 	Engine *detect.Engine
 	// Select decides whether a value of class is replaced, and by what.
-	Select func(class string, raw []byte) (replacement string, ok bool)
+	// region is the phone region to normalise the value with (see
+	// detect.Normalize): the region a national number was read in
+	// (detect.Match.Region), else the engine's default region.
+	Select func(class string, raw []byte, region string) (replacement string, ok bool)
 	// MinConfidence leaves matches of a lower confidence as they are
 	// (enforcement.min_confidence): a doubtful match is reported by scans,
 	// never rewritten. Zero selects every match.
@@ -406,7 +409,7 @@ func (m *Masker) others(matches []detect.Match, text []byte) []int {
 		default:
 			continue
 		}
-		if _, ok := m.Select(rules[mt.Rule].Class, text[mt.Start:mt.End]); !ok {
+		if _, ok := m.Select(rules[mt.Rule].Class, text[mt.Start:mt.End], mt.RegionOr(m.Engine.Region())); !ok {
 			out = append(out, mt.Start)
 		}
 	}
@@ -431,7 +434,7 @@ func (m *Masker) selected(matches []detect.Match, text []byte, rs []span) []span
 		if mt.Confidence < m.MinConfidence {
 			continue
 		}
-		with, ok := m.Select(rules[mt.Rule].Class, text[mt.Start:mt.End])
+		with, ok := m.Select(rules[mt.Rule].Class, text[mt.Start:mt.End], mt.RegionOr(m.Engine.Region()))
 		if !ok {
 			continue
 		}

@@ -42,7 +42,7 @@ func defaultEngine(t testing.TB) *detect.Engine {
 
 // maskAll returns a Masker that replaces every value by its redaction.
 func maskAll(e *detect.Engine) *Masker {
-	return &Masker{Engine: e, Select: func(class string, raw []byte) (string, bool) {
+	return &Masker{Engine: e, Select: func(class string, raw []byte, _ string) (string, bool) {
 		return finding.Redaction(class, raw), true
 	}}
 }
@@ -91,7 +91,7 @@ func TestMaskReplacesURLEncodedValuesWhole(t *testing.T) {
 		{"%20-encoded card", "cc=4111%201111%201111%201111&x=1", "cc=[credit_card:…1111]&x=1"},
 		{"%20-encoded amex", "cc=3782%20822463%2010005", "cc=[credit_card:…0005]"},
 	}
-	m := &Masker{Engine: e, Select: func(class string, raw []byte) (string, bool) {
+	m := &Masker{Engine: e, Select: func(class string, raw []byte, _ string) (string, bool) {
 		return finding.Redaction(class, raw), class != finding.ClassIPAddress
 	}}
 	for _, tt := range tests {
@@ -432,7 +432,7 @@ func FuzzMaskLeavesNothing(f *testing.F) {
 	f.Add("secrets.json", `{"ts":"2026-11-01","pem":"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n`+
 		`AAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n","user":"bob@example.com"}`+"\n")
 	e := defaultEngine(f)
-	m := &Masker{Engine: e, Select: func(_ string, raw []byte) (string, bool) {
+	m := &Masker{Engine: e, Select: func(_ string, raw []byte, _ string) (string, bool) {
 		return strings.Repeat("\x00", len(raw)), true
 	}}
 	f.Fuzz(func(t *testing.T, path, text string) {
@@ -478,7 +478,7 @@ func oneNUL(s string) string {
 // that goes on past the line the subject's value is on.
 func TestMaskDropsWholeMultiLineCSVRecords(t *testing.T) {
 	e := defaultEngine(t)
-	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte) (string, bool) {
+	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte, _ string) (string, bool) {
 		return "", class == "email" && strings.EqualFold(string(raw), "alice@example.com")
 	}}
 	in := "email,address,note\n" +
@@ -501,7 +501,7 @@ func TestMaskDropsWholeMultiLineCSVRecords(t *testing.T) {
 // the lines that continue it.
 func TestDropRecordsTakesTheSubjectsRecordsOnly(t *testing.T) {
 	e := defaultEngine(t)
-	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte) (string, bool) {
+	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte, _ string) (string, bool) {
 		return "[" + class + ":erased]", class == "email" && strings.EqualFold(string(raw), "bob@example.com")
 	}}
 	tests := []struct {
@@ -584,7 +584,7 @@ func TestMaskKeepsJSONEscapes(t *testing.T) {
 // continuation lines in the next 512 KiB go with it.
 func TestDropRecordsAcrossBatches(t *testing.T) {
 	e := defaultEngine(t)
-	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte) (string, bool) {
+	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte, _ string) (string, bool) {
 		return "[" + class + ":erased]", class == "email" && strings.EqualFold(string(raw), "bob@example.com")
 	}}
 	for _, tt := range []struct{ path, filler, record, after string }{

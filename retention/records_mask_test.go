@@ -21,7 +21,7 @@ func emailMasker(t *testing.T) *Masker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Masker{Engine: e, Select: func(class string, raw []byte) (string, bool) {
+	return &Masker{Engine: e, Select: func(class string, raw []byte, _ string) (string, bool) {
 		return finding.Redaction(class, raw), class == finding.ClassEmail
 	}}
 }

@@ -198,7 +198,6 @@ func (x *Executor) masker(it *Item, counted *[]string) (*Masker, error) {
 	if x.Engine == nil {
 		return nil, errors.New("redaction needs a detection engine")
 	}
-	region := x.Engine.Region()
 	// Allow patterns share one time budget per file: once spent, values
 	// are no longer allowed by them, so they are masked (more is masked,
 	// never less).
@@ -206,7 +205,7 @@ func (x *Executor) masker(it *Item, counted *[]string) (*Masker, error) {
 	return &Masker{
 		Engine:        x.Engine,
 		MinConfidence: x.Config.MinConfidence,
-		Select: func(class string, raw []byte) (string, bool) {
+		Select: func(class string, raw []byte, region string) (string, bool) {
 			if it.Disallowed && it.Location.Allowed[class] {
 				return "", false
 			}

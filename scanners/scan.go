@@ -1096,7 +1096,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 			continue
 		}
 		raw := data[m.Start:m.End]
-		norm := detect.Normalize(rule.Class, raw, region)
+		norm := detect.Normalize(rule.Class, raw, m.RegionOr(region))
 		allowed, errs := s.opts.Allow.ValueIn(in.allow, rule.Class, raw, norm)
 		for _, err := range errs {
 			r.incomplete(in, c.st.path, c.lineAt(m.Start), err)
@@ -1128,6 +1128,10 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 			// The fingerprint covers the key's body, not the marker.
 			fpInput := append(slices.Clip(raw), detect.PrivateKeyBody(data, m.Start, m.End)...)
 			cv = cachedValue{finding.Mask(rule.Class, raw), s.opts.Fingerprints.Sum(rule.Class, fpInput)}
+		} else if m.Region != "" {
+			// A national number of another region: the same text
+			// elsewhere is another number (the cache is by text).
+			cv = cachedValue{finding.Mask(rule.Class, raw), s.opts.Fingerprints.Sum(rule.Class, norm)}
 		} else if v, ok := vc.lookup(rule.Class, raw); ok {
 			cv = v
 		} else {

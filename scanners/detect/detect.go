@@ -157,6 +157,11 @@ type Match struct {
 	// Rule indexes Engine.Rules.
 	Rule       int
 	Confidence finding.Confidence
+	// Region is the phone region a phone number was read in when it is a
+	// national number of a region other than the engine's default one
+	// (090-1234-5678 in a record whose country is JP), else "". Normalise
+	// the value with it (see RegionOr) to get its E.164 form.
+	Region string
 	// weak matches only stand when no other match of the same class
 	// overlaps them (a diagnosis field whose value names a known condition
 	// is reported as that condition).
@@ -396,6 +401,23 @@ func (s *Scanner) PatternProblems() []PatternProblem { return s.problems }
 
 func (s *Scanner) emit(d detectorID, start, end int, conf finding.Confidence) {
 	s.matches = append(s.matches, Match{Start: start, End: end, Rule: s.e.det[d], Confidence: conf})
+}
+
+// emitIn records a phone number read in the national format of region.
+func (s *Scanner) emitIn(d detectorID, start, end int, conf finding.Confidence, region string) {
+	if region == s.e.region {
+		region = ""
+	}
+	s.matches = append(s.matches, Match{Start: start, End: end, Rule: s.e.det[d], Confidence: conf, Region: region})
+}
+
+// RegionOr returns the region to normalise m's value with (see Normalize):
+// the region it was read in, or def, the engine's default region.
+func (m Match) RegionOr(def string) string {
+	if m.Region != "" {
+		return m.Region
+	}
+	return def
 }
 
 // prefilter is the single pass over every byte.

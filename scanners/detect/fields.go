@@ -51,15 +51,20 @@ var exactFields = map[string]fieldKind{
 	"homeaddress": fieldAddress, "postaladdress": fieldAddress, "residentialaddress": fieldAddress,
 	"deliveryaddress": fieldAddress, "physicaladdress": fieldAddress, "customeraddress": fieldAddress,
 	"address": fieldGenericAddress, "addr": fieldGenericAddress,
+	"addr1": fieldAddress, "addr2": fieldAddress, "addrline1": fieldAddress, "addrline2": fieldAddress,
+	"streetaddr": fieldAddress,
 
 	"dob": fieldDateOfBirth, "dateofbirth": fieldDateOfBirth, "birthdate": fieldDateOfBirth,
 	"birthday": fieldDateOfBirth, "birthdt": fieldDateOfBirth, "bdate": fieldDateOfBirth,
+	"birth": fieldDateOfBirth,
 
 	"diagnosis": fieldHealth, "diagnoses": fieldHealth, "medicalcondition": fieldHealth,
 	"medicalconditions": fieldHealth, "healthcondition": fieldHealth, "healthconditions": fieldHealth,
 	"icd10": fieldHealth, "icd10code": fieldHealth, "icdcode": fieldHealth, "medication": fieldHealth,
 	"medications": fieldHealth, "prescription": fieldHealth, "allergies": fieldHealth,
 	"medicalhistory": fieldHealth, "condition": fieldHealthCue, "conditions": fieldHealthCue,
+	"dx": fieldHealth, "dxcode": fieldHealth, "icd": fieldHealth, "diagcode": fieldHealth,
+	"diagnosiscode": fieldHealth, "icd9": fieldHealth, "icd9code": fieldHealth,
 
 	"phone": fieldPhone, "phonenumber": fieldPhone, "tel": fieldPhone, "telephone": fieldPhone,
 	"mobile": fieldPhone, "mobilenumber": fieldPhone, "cell": fieldPhone, "cellphone": fieldPhone,
@@ -69,6 +74,9 @@ var exactFields = map[string]fieldKind{
 	"ssn": fieldSSN, "socialsecuritynumber": fieldSSN, "socialsecurityno": fieldSSN, "ussn": fieldSSN,
 	"socialsecurity": fieldSSN, "ssnumber": fieldSSN, "ssnno": fieldSSN, "ssnnumber": fieldSSN,
 	"socialsecuritynbr": fieldSSN, "socialsecuritynum": fieldSSN, "socialsecuritynr": fieldSSN,
+	"social": fieldSSN, // its value must be an SSN in one of its written forms (ssnField)
+	// The last four digits of an SSN are no SSN: nothing to report.
+	"ssnlast4": fieldNone, "last4ssn": fieldNone, "ssn4": fieldNone,
 	"taxid": fieldTaxID, "taxidnumber": fieldTaxID,
 
 	"cvv": fieldCardCode, "cvv2": fieldCardCode, "cvc": fieldCardCode, "cvc2": fieldCardCode,

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"net/netip"
 
 	"github.com/piiscan/piiscan/finding"
@@ -23,6 +24,13 @@ var versionWords = []string{"version", "ver", "v", "release", "build", "firmware
 //     to digits after it (OIDs, package names, "1.2.3.4.5");
 //   - a time written with dots (hh.mm.ss.fff) right after a date
 //     ("2026-11-30 13.55.36.120");
+//   - a version by its surroundings (see versionContext): after a
+//     product name ("Git 1.8.1.2", "Chrome 119.0.0.0"), a version
+//     operator ("(>= 2.0.3.4)", "pkg==1.2.3.4"), in a Debian changelog
+//     header ("dpkg (1.16.1.1) unstable; urgency=low") or in a list of
+//     versions ("3.33.2 3.33.2.1 3.34.0");
+//   - a section number: after a section word or '§' ("Section 6.1.7.1",
+//     "§ 4.1.2.3");
 //   - 0.0.0.0, the unspecified address a server binds to, which names no
 //     host and no person, and 255.x.x.x netmasks and broadcasts.
 //
@@ -83,7 +91,7 @@ func (s *Scanner) ipv4(i, j int) int {
 	if i >= 2 && b[i-1] == '/' && isAlnum[b[i-2]] && !javaAddress(b, i, p) {
 		return 0
 	}
-	if precededByWord(b, i, versionWords) {
+	if w := wordBefore(b, i); w != nil && (wordIn(w, versionWords) || wordIn(w, sectionWords)) || versionContext(b, i, p) {
 		return 0
 	}
 	if p-i == 12 && oct[0] < 24 && oct[1] < 60 && oct[2] < 60 && oct[3] >= 100 && afterDate(b, i) {
@@ -92,6 +100,158 @@ func (s *Scanner) ipv4(i, j int) int {
 	s.emit(dIPv4, i, p, finding.ConfidenceHigh)
 	return p
 }
+
+// sectionWords precede dotted numbers that number a part of a document.
+var sectionWords = []string{"section", "sec", "sect", "chapter", "clause", "paragraph", "para", "appendix", "annex", "figure", "fig", "table", "article", "art"}
+
+// addressWords introduce an address: a quad after one of them is an
+// address even where a version could be written ("Client 10.1.2.3",
+// "FROM 84.102.20.2", "upstream_10.20.30.40"). The list holds the words
+// logs put before addresses; a capitalised word not in it, followed by a
+// single space, is read as a product name before its version.
+var addressWords = []string{
+	"a", "accept", "accepted", "addr", "address", "allow", "an", "and", "at", "backend", "ban", "banned", "bind",
+	"block", "blocked", "broadcast", "by", "client", "connect", "connected", "connecting", "connection",
+	"deny", "denied", "dest", "destination", "dns", "drop", "dropped", "dst", "endpoint", "failed", "for",
+	"forward", "forwarded", "from", "gateway", "gw", "host", "hostname", "hosts", "iface", "in", "inet", "interface",
+	"ip", "ipaddr", "ipv4", "is", "lease", "lhost", "listen", "listening", "local", "localhost", "mask", "master", "nameserver",
+	"nat", "net", "netmask", "network", "new", "nexthop", "node", "ns", "of", "on", "or", "origin", "peer", "ping",
+	"primary", "proxy", "reject", "rejected", "relay", "remote", "replica", "reply", "request", "resolved", "resolver", "rhost",
+	"route", "router", "secondary", "sender", "server", "slave", "source", "src", "subnet", "target", "the", "to",
+	"unban", "upstream", "via", "was", "with", "worker",
+}
+
+// versionContext reports whether what surrounds the quad b[i:end] makes
+// it a version:
+//   - a product name before it: a capitalised word ("Git", "GIT",
+//     "Chrome", "XFree86", "NT") that is no address word, then a single
+//     space, and no port after the quad ("Server 10.1.2.3:80" is an
+//     address);
+//   - "to" or "from" after a version word ("Standards-Version to
+//     4.6.2.0");
+//   - a version operator before it, ">=", "<=", "==", "~=", "!=", "<<",
+//     ">>", or "(=", with or without a space (Debian, pip);
+//   - a Debian changelog header: "name (1.15.5.1) unstable; urgency=",
+//     or "; priority=" in the oldest ones;
+//   - a section number after '§' ("§ 4.1.2.3");
+//   - a list of versions: the token before or after it, across one space,
+//     is a dotted number that is not a quad ("3.33.2 3.33.2.1 3.34.0").
+func versionContext(b []byte, i, end int) bool {
+	n := len(b)
+	if end+1 < n && b[end] == ':' && isDigit(b[end+1]) {
+		return false // a port: an address
+	}
+	q := i
+	if q > 0 && b[q-1] == ' ' {
+		q--
+	}
+	if q >= 2 {
+		switch string(b[q-2 : q]) {
+		case ">=", "<=", "==", "~=", "!=", "<<", ">>", "(=":
+			return true
+		}
+	}
+	if q >= 2 && b[q-2] == 0xc2 && b[q-1] == 0xa7 {
+		return true // '§': a section number
+	}
+	if i > 0 && b[i-1] == '(' && end < n && b[end] == ')' {
+		line := b[end:min(n, end+80)]
+		if nl := bytes.IndexByte(line, '\n'); nl >= 0 {
+			line = line[:nl]
+		}
+		if bytes.Contains(line, []byte("; urgency=")) || bytes.Contains(line, []byte("; priority=")) {
+			return true
+		}
+	}
+	if i >= 2 && b[i-1] == ' ' {
+		e := i - 1
+		p := e
+		for p > 0 && e-p < 24 && isAlnum[b[p-1]] {
+			p--
+		}
+		if p < e && isUpper(b[p]) && (p == 0 || !wordChar(b[p-1]) && b[p-1] != '.' && b[p-1] != '-') &&
+			!wordIn(b[p:e], addressWords) {
+			return true
+		}
+		if (equalFoldASCII(b[p:e], "to") || equalFoldASCII(b[p:e], "from")) && p >= 2 && b[p-1] == ' ' && versionWordEnds(b, p-1) {
+			return true // "Bump Standards-Version to 4.6.2.0", "upgrade version from 1.2.3.4"
+		}
+		if p < e && isDigit(b[e-1]) && versionToken(b, p, e) {
+			return true
+		}
+	}
+	if end+1 < n && b[end] == ' ' && isDigit(b[end+1]) {
+		e := end + 1
+		for e < n && (isDigit(b[e]) || b[e] == '.') {
+			e++
+		}
+		if versionToken(b, end+1, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// versionWordEnds reports whether the word that ends at e is a version
+// word or ends in "version" (Standards-Version, os_version).
+func versionWordEnds(b []byte, e int) bool {
+	p := e
+	for p > 0 && e-p < 24 && isLetter(b[p-1]) {
+		p--
+	}
+	w := b[p:e]
+	return wordIn(w, versionWords) || len(w) >= 7 && equalFoldASCII(w[len(w)-7:], "version")
+}
+
+// versionToken reports whether the token that ends at e (and starts at or
+// before s) is a dotted number of other than four parts: "3.33.2",
+// "1.2.3.4.5". A quad (another address) or a plain number is not.
+func versionToken(b []byte, s, e int) bool {
+	for s > 0 && (isDigit(b[s-1]) || b[s-1] == '.') {
+		s--
+	}
+	if s > 0 && !(b[s-1] == ' ' || b[s-1] == '\t') || e < len(b) && !(b[e] == ' ' || b[e] == '\t' || b[e] == '\n' || b[e] == '\r') {
+		return false
+	}
+	t := b[s:e]
+	if len(t) < 3 || !isDigit(t[0]) || !isDigit(t[len(t)-1]) || bytes.Contains(t, []byte("..")) {
+		return false
+	}
+	dots := bytes.Count(t, []byte("."))
+	return dots == 2 || dots >= 4
+}
+
+// wordIn reports whether w, ignoring case, is one of words (lower case).
+func wordIn(w []byte, words []string) bool {
+	for _, x := range words {
+		if equalFoldASCII(w, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// addressWordBefore reports whether the word joined by '_' to the quad
+// at i (b[i-1] is '_') is an address word: "upstream_10.20.30.40",
+// "host_192.168.0.1:80", "remote_addr_10.1.2.3". Anything else before the
+// '_' ("pkg_1.2.3.4", "amd64_…_6.1.7601.17514_none") makes it a version.
+func addressWordBefore(b []byte, i int) bool {
+	e := i - 1
+	p := e
+	for p > 0 && e-p < 16 && isLetter(b[p-1]) {
+		p--
+	}
+	if p == e || p > 0 && isDigit(b[p-1]) {
+		return false
+	}
+	w := b[p:e]
+	return wordIn(w, addressWords) && !wordIn(w, joiningWords)
+}
+
+// joiningWords are the address words that are no names of an address:
+// joined by '_' to a number they name a version as often
+// ("upgrade_to_1.2.3.4", "fixed_in_2.0.1.3").
+var joiningWords = []string{"a", "an", "and", "at", "by", "for", "from", "in", "is", "new", "of", "on", "or", "the", "to", "via", "was", "with"}
 
 // isHostChar reports whether c may be part of a host name.
 func isHostChar(c byte) bool { return isAlnum[c] || c == '-' || c == '.' || c == '_' }
@@ -133,9 +293,17 @@ func afterDate(b []byte, i int) bool {
 		isDigit(d[5]) && isDigit(d[6]) && d[7] == '-' && isDigit(d[8]) && isDigit(d[9])
 }
 
-// precededByWord reports whether the word before position i (skipping
-// spaces, ':', '=' and '.') is one of words (lower case).
+// precededByWord reports whether the word before position i (see
+// wordBefore) is one of words (lower case).
 func precededByWord(b []byte, i int, words []string) bool {
+	w := wordBefore(b, i)
+	return w != nil && wordIn(w, words)
+}
+
+// wordBefore returns the word of letters before position i, skipping
+// spaces, ':', '=' and '.', or nil when there is none (or it is joined to
+// a letter or digit before it).
+func wordBefore(b []byte, i int) []byte {
 	p := i
 	for p > 0 && i-p < 4 && (b[p-1] == ' ' || b[p-1] == ':' || b[p-1] == '=' || b[p-1] == '.') {
 		p--
@@ -145,14 +313,9 @@ func precededByWord(b []byte, i int, words []string) bool {
 		p--
 	}
 	if p == e || (p > 0 && isAlnum[b[p-1]]) {
-		return false
+		return nil
 	}
-	for _, w := range words {
-		if equalFoldASCII(b[p:e], w) {
-			return true
-		}
-	}
-	return false
+	return b[p:e]
 }
 
 // ipv6 looks for an IPv6 address around the ':' at i and returns the end of

@@ -3,6 +3,8 @@ package detect
 import (
 	"strings"
 	"testing"
+
+	"github.com/piiscan/piiscan/finding"
 )
 
 // Card brands with real IIN ranges that were missing, and the ones whose
@@ -113,6 +115,39 @@ func TestCardColumn(t *testing.T) {
 			got := found(e, tt.file, cols)
 			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 				t.Errorf("Scan(%q)\n got %q\nwant %q", tt.file, got, tt.want)
+			}
+		})
+	}
+}
+
+// A Luhn-valid run in a field named as another thing's identifier is as
+// likely an id as a card: reported at medium confidence, which redact
+// (min_confidence high) leaves alone, unless a card word or column backs
+// it. The numbers are test card numbers.
+func TestCardInIDFieldConfidence(t *testing.T) {
+	e := allBuiltins(t)
+	tests := []struct {
+		name string
+		text string
+		want finding.Confidence
+	}{
+		{"order_id", "order_id=4111111111111111", finding.ConfidenceMedium},
+		{"transaction_id json", `{"transaction_id": "4111111111111111"}`, finding.ConfidenceMedium},
+		{"invoice_no colon", "invoice_no: 4111111111111111", finding.ConfidenceMedium},
+		{"tracking_number", "tracking_number=5500005555555559&x=1", finding.ConfidenceMedium},
+		{"reference", "reference => '4111111111111111'", finding.ConfidenceMedium},
+		{"orderId grouped", "orderId: 4111 1111 1111 1111", finding.ConfidenceMedium},
+		{"card word backs it", "card ending, order_id=4111111111111111", finding.ConfidenceHigh},
+		{"card field", "card_number=4111111111111111", finding.ConfidenceHigh},
+		{"pan field", `"pan":"4111111111111111"`, finding.ConfidenceHigh},
+		{"bare", "charged 4111111111111111 today", finding.ConfidenceHigh},
+		{"other field", "amount=4111111111111111", finding.ConfidenceHigh},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms := e.NewScanner().Scan([]byte(tt.text), nil)
+			if len(ms) != 1 || e.Rules()[ms[0].Rule].Detector != DetCreditCard || ms[0].Confidence != tt.want {
+				t.Errorf("Scan(%q) = %+v, want one card at %v", tt.text, ms, tt.want)
 			}
 		})
 	}

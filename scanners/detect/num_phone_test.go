@@ -62,6 +62,38 @@ func TestPhoneExtensions(t *testing.T) {
 	}
 }
 
+// A dotted number after a version word is a version, not a phone number;
+// a phone number written with dashes or parentheses stays one, and so
+// does a dotted one after any other word.
+func TestPhoneAfterVersionWord(t *testing.T) {
+	e := allBuiltins(t)
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		{"build", "build 415.555.2671 passed", nil},
+		{"version", "version 212.555.0100", nil},
+		{"Version colon", "Version: 212.555.0100", nil},
+		{"v", "v 415.555.2671 and v415.555.2672", nil},
+		{"release", "release 415.555.2671", nil},
+		{"firmware", "firmware=415.555.2671", nil},
+		{"call dashes", "call 415-555-2671 now", []string{"phone_number=415-555-2671"}},
+		{"call dots", "call 415.555.2671 now", []string{"phone_number=415.555.2671"}},
+		{"release dashes", "release 415-555-2671", []string{"phone_number=415-555-2671"}},
+		{"build parens", "build (415) 555-2671", []string{"phone_number=(415) 555-2671"}},
+		{"word ending in v", "dev 415.555.2671", []string{"phone_number=415.555.2671"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := found(e, tt.text, nil)
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("Scan(%q)\n got %q\nwant %q", tt.text, got, tt.want)
+			}
+		})
+	}
+}
+
 // A number and its extension normalise to the number alone, so that
 // fingerprints, allowlists and a data subject's values match either way.
 func TestNormalizePhoneExtension(t *testing.T) {
@@ -221,5 +253,30 @@ func TestPhoneCountryOnALongLine(t *testing.T) {
 	}
 	if tl > 10*tr+time.Second {
 		t.Errorf("one line scanned in %v, the same records in rows in %v", tl, tr)
+	}
+}
+
+// A national number read in the region its record names carries that
+// region, so that it normalises to its E.164 form; one read in the default
+// region carries none.
+func TestPhoneMatchRegion(t *testing.T) {
+	e := allBuiltins(t)
+	tests := []struct{ name, text, region, norm string }{
+		{"country field", `{"country":"JP","mobile":"090-1234-5678"}`, "JP", "+819012345678"},
+		{"calling code on the line", "tel +972 3 123 4567, home 09-7625400", "IL", "+97297625400"},
+		{"default region", "call 415-555-2671", "", "+14155552671"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms := e.NewScanner().Scan([]byte(tt.text), nil)
+			m := ms[len(ms)-1]
+			raw := []byte(tt.text[m.Start:m.End])
+			if m.Region != tt.region {
+				t.Errorf("Scan(%q): region %q, want %q", tt.text, m.Region, tt.region)
+			}
+			if got := string(Normalize(finding.ClassPhoneNumber, raw, m.RegionOr("US"))); got != tt.norm {
+				t.Errorf("Normalize(%q) in %q = %q, want %q", raw, m.RegionOr("US"), got, tt.norm)
+			}
+		})
 	}
 }

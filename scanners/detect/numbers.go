@@ -61,7 +61,9 @@ func (s *Scanner) number(i int) int {
 		}
 	}
 	g := j - i
-	if g > 19 || (i > 0 && b[i-1] == '_') {
+	if g > 19 || i > 0 && b[i-1] == '_' && !(g <= 3 && next == '.' && addressWordBefore(b, i)) {
+		// After '_' a number is part of an identifier, but for an
+		// address joined to the word that names it (ip_10.0.0.1).
 		return j
 	}
 	if i > 0 && b[i-1] == '+' {
@@ -598,7 +600,7 @@ func (s *Scanner) card(i, j int) int {
 		if !luhnDigits(d) || cardBrand(d) == "" || (g > 16 || cardNeedsCue(d)) && !s.cardCue(i) {
 			return 0
 		}
-		s.emit(dCard, i, j, finding.ConfidenceHigh)
+		s.emit(dCard, i, j, s.cardConfidence(i))
 		return j
 	}
 	// Grouped: 4 digits, then groups joined by one consistent separator.
@@ -648,8 +650,91 @@ func (s *Scanner) card(i, j int) int {
 		if len(d) < 12 || !luhnDigits(d) || cardBrand(d) == "" || cardNeedsCue(d) && !s.cardCue(i) {
 			continue
 		}
-		s.emit(dCard, i, end, finding.ConfidenceHigh)
+		s.emit(dCard, i, end, s.cardConfidence(i))
 		return end
 	}
 	return 0
+}
+
+// cardConfidence is the confidence of a valid card number at i: medium
+// when it is the value of a field named as an identifier of something
+// else (order_id, transaction_id, invoice_no, tracking_number,
+// reference), where a Luhn-valid run is as likely an id, unless a card
+// word or a card column backs it too; high otherwise.
+func (s *Scanner) cardConfidence(i int) finding.Confidence {
+	if idFieldBefore(s.b, i) && !s.cardCue(i) {
+		return finding.ConfidenceMedium
+	}
+	return finding.ConfidenceHigh
+}
+
+// cardColumnValue reports the value b[vs:ve] of a card column (an SQL
+// dump's card_number, pan) when it is a valid card number of any brand,
+// written as digits, maybe grouped by spaces or dashes: the column is the
+// card word that the brands shaped like ids need.
+func (s *Scanner) cardColumnValue(vs, ve int) {
+	b := s.b
+	for vs < ve && b[vs] == ' ' {
+		vs++
+	}
+	for ve > vs && b[ve-1] == ' ' {
+		ve--
+	}
+	if !s.e.on(dCard) || ve-vs < 12 || ve-vs > 23 {
+		return
+	}
+	var dbuf [24]byte
+	d := dbuf[:0]
+	for _, c := range b[vs:ve] {
+		switch {
+		case isDigit(c):
+			d = append(d, c)
+		case c == ' ' || c == '-':
+		default:
+			return
+		}
+	}
+	if len(d) < 12 || len(d) > 19 || !luhnDigits(d) || cardBrand(d) == "" {
+		return
+	}
+	s.emit(dCard, vs, ve, finding.ConfidenceHigh)
+}
+
+// idSuffixes end the normalised names of identifier fields.
+var idSuffixes = []string{"id", "no", "nr", "nbr", "num", "number", "ref", "reference", "code", "key"}
+
+// idFieldBefore reports whether the value at i is the value of a field
+// whose name (before '=', ':' or "=>", quoted or not, as in key=value,
+// JSON, YAML and query strings) names an identifier and no card:
+// order_id, transactionId, "invoice_no", tracking-number, reference.
+func idFieldBefore(b []byte, i int) bool {
+	p := i
+	sep := false
+	for p > 0 && i-p < 8 {
+		c := b[p-1]
+		if c == '=' || c == ':' {
+			sep = true
+		} else if c != ' ' && c != '"' && c != '\'' && c != '>' && c != '\t' {
+			break
+		}
+		p--
+	}
+	if !sep {
+		return false
+	}
+	e := p
+	for p > 0 && e-p < maxKeyLen && keyChar(b[p-1]) {
+		p--
+	}
+	var buf [maxKeyLen]byte
+	n := normalizeFieldName(buf[:0], b[p:e])
+	if n == nil || cardFieldName(n) {
+		return false
+	}
+	for _, suf := range idSuffixes {
+		if bytes.HasSuffix(n, []byte(suf)) {
+			return true
+		}
+	}
+	return false
 }

@@ -102,6 +102,9 @@ func (s *Scanner) nanp(start, p int) int {
 	if ext == end && (!boundaryAfter(b, end) || continuesNumber(b, end)) {
 		return 0
 	}
+	if sep == '.' && precededByWord(b, start, versionWords) {
+		return 0 // "build 415.555.2671", "version 212.555.0100": a version
+	}
 	if !s.validPhone(b[start:end]) {
 		return 0
 	}
@@ -271,10 +274,39 @@ groups:
 		if !s.validPhoneIn(b[start:end], region) || seps == 0 && region != "" && !validMobileIn(b[start:end], region) {
 			continue
 		}
-		s.emit(dPhone, start, ext, finding.ConfidenceHigh)
+		s.emitIn(dPhone, start, ext, finding.ConfidenceHigh, region)
 		return ext
 	}
 	return 0
+}
+
+// phoneFieldIn reports the value b[vs:ve] of a phone field when it is a
+// valid number written in the national format of region (digits and
+// separators: 090-1234-5678, 09012345678), and whether it did.
+func (s *Scanner) phoneFieldIn(vs, ve int, region string) bool {
+	b := s.b
+	for vs < ve && b[vs] == ' ' {
+		vs++
+	}
+	for ve > vs && b[ve-1] == ' ' {
+		ve--
+	}
+	v := b[vs:ve]
+	digits := 0
+	for _, c := range v {
+		switch {
+		case isDigit(c):
+			digits++
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return false
+		}
+	}
+	if digits < 7 || !s.e.on(dPhone) || !s.validPhoneIn(v, region) {
+		return false
+	}
+	s.emitIn(dPhone, vs, ve, finding.ConfidenceHigh, region)
+	return true
 }
 
 // dateShaped reports whether digit groups look like a date or time.

@@ -29,6 +29,18 @@ import (
 // headers use it.
 const fieldVersion fieldKind = 0xff
 
+// fieldCountry marks a column naming a row's country: national phone
+// numbers in the row's phone columns are read in its region.
+// fieldCardNumber marks a column of card numbers (card_number, pan): a
+// valid number of any brand in it is a card, even one whose shape is also
+// an id's (UATP's 15 digits starting with 1) and needs a card word in
+// running text. SQL dumps use them; CSV headers have Columns.country and
+// Columns.card.
+const (
+	fieldCountry    fieldKind = 0xfe
+	fieldCardNumber fieldKind = 0xfd
+)
+
 // sqlCols are the kinds of a table's (or a column list's) columns, in order.
 type sqlCols struct {
 	kinds []fieldKind
@@ -467,7 +479,8 @@ func columnList(b []byte, p int, people bool) (*sqlCols, int, bool) {
 
 func (c *sqlCols) add(k fieldKind) {
 	c.kinds = append(c.kinds, k)
-	c.any = c.any || k != fieldNone
+	// A country column alone is no reason to read a table's rows.
+	c.any = c.any || k != fieldNone && k != fieldCountry
 }
 
 // peopleWords are words in the names of tables whose rows are people: a
@@ -515,6 +528,12 @@ func columnKind(name []byte, people bool) fieldKind {
 	}
 	if bytes.HasSuffix(norm, []byte("version")) {
 		return fieldVersion
+	}
+	if countryFieldName(norm) {
+		return fieldCountry
+	}
+	if cardFieldName(norm) {
+		return fieldCardNumber
 	}
 	return fieldNone
 }
@@ -677,6 +696,9 @@ type sqlWorker struct {
 	inCrt   bool
 	create  []byte
 	notIP   [][2]int // values of version columns, in order
+	// The country and phone numbers of the row being read.
+	country [2]int
+	phones  [][2]int
 	// budget is how many more bytes rows that turn out misread may
 	// cost before the block gives up on finding rows again.
 	budget int
@@ -808,6 +830,8 @@ func (w *sqlWorker) addTable(stmt []byte) {
 func (w *sqlWorker) copyRow(p, end int) {
 	b := w.s.b
 	kinds := w.cur.kinds
+	w.startRow()
+	defer w.endRow()
 	for _, k := range kinds {
 		e := bytes.IndexByte(b[p:end], '\t')
 		if e < 0 {
@@ -825,17 +849,52 @@ func (w *sqlWorker) copyRow(p, end int) {
 	}
 }
 
-// value reports the value b[vs:ve] of a column of kind k.
+// value reports the value b[vs:ve] of a column of kind k. Phone numbers
+// wait for the end of their row (see endRow), which may name its country
+// after them.
 func (w *sqlWorker) value(k fieldKind, vs, ve int) {
 	s := w.s
 	switch k {
 	case fieldVersion:
 		w.notIP = append(w.notIP, [2]int{vs, ve})
 		return
+	case fieldCountry:
+		w.country = [2]int{vs, ve}
+		return
+	case fieldPhone:
+		w.phones = append(w.phones, [2]int{vs, ve})
+		return
+	case fieldCardNumber:
+		s.cardColumnValue(vs, ve)
+		return
 	case fieldHealth, fieldHealthCue:
 		s.hits = append(s.hits, hit{start: vs, end: vs, kind: kwCue})
 	}
 	s.fieldValue(k, vs, ve)
+}
+
+// startRow forgets the country and phone numbers of the row before.
+func (w *sqlWorker) startRow() {
+	w.country = [2]int{}
+	w.phones = w.phones[:0]
+}
+
+// endRow reports the phone numbers of a row read whole: national numbers
+// in the region of the row's country column when it names one other than
+// the default (a mobile column of 090-1234-5678 next to country 'JP'), as
+// the country column of a CSV file does; in the default region otherwise.
+func (w *sqlWorker) endRow() {
+	s := w.s
+	region := ""
+	if w.country[1] > w.country[0] {
+		region = countryRegion(s.b[w.country[0]:w.country[1]])
+	}
+	for _, v := range w.phones {
+		if region == "" || region == s.e.region || !s.phoneFieldIn(v[0], v[1], region) {
+			s.fieldValue(fieldPhone, v[0], v[1])
+		}
+	}
+	w.phones = w.phones[:0]
 }
 
 // dropIPv4In removes the IPv4 matches inside spans (sorted, apart): the
@@ -970,6 +1029,7 @@ func (w *sqlWorker) sqlRow(p int, escapes bool) (int, bool) {
 	limit := min(n, p+sqlMaxRow)
 	col := 0
 	p++
+	w.startRow()
 	for {
 		p = skipSpace(b, p)
 		if p >= n {
@@ -1047,6 +1107,9 @@ func (w *sqlWorker) sqlRow(p int, escapes bool) (int, bool) {
 		}
 		col++
 		if b[p] == ')' {
+			if col == len(kinds) {
+				w.endRow()
+			}
 			return p + 1, col == len(kinds)
 		}
 		p++ // ','

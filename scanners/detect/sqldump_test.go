@@ -347,3 +347,99 @@ func FuzzSQLDump(f *testing.F) {
 		tr.Feed(block)
 	})
 }
+
+const mysqlCustomers = "-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)\n" +
+	"CREATE TABLE `customers` (\n" +
+	"  `id` int NOT NULL,\n" +
+	"  `card_number` varchar(19) DEFAULT NULL,\n" +
+	"  `ref` varchar(19) DEFAULT NULL,\n" +
+	"  `mobile` varchar(20) DEFAULT NULL,\n" +
+	"  `country` char(2) DEFAULT NULL,\n" +
+	"  PRIMARY KEY (`id`)\n" +
+	") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n"
+
+const pgContacts = "CREATE TABLE public.contacts (\n" +
+	"    id integer NOT NULL,\n" +
+	"    country text,\n" +
+	"    mobile text\n" +
+	");\n\n"
+
+// A card column makes a card of any valid brand, UATP's 15 digits starting
+// with 1 included; a mobile column is read in the region of its row's
+// country column, before or after it (issue 12).
+func TestSQLDumpCardAndCountryColumns(t *testing.T) {
+	e := allBuiltins(t)
+	tests := []struct {
+		name string
+		dump string
+		want []string
+	}{
+		{"uatp in card_number", mysqlCustomers +
+			"INSERT INTO `customers` VALUES (1,'135410014004955','135410014004955',NULL,NULL),(2,'4111111111111111',NULL,NULL,NULL);\n",
+			[]string{"credit_card=135410014004955", "credit_card=4111111111111111"}},
+		{"uatp elsewhere", mysqlCustomers +
+			"INSERT INTO `customers` VALUES (1,NULL,'135410014004955',NULL,NULL);\n", nil},
+		{"card column, not luhn", mysqlCustomers +
+			"INSERT INTO `customers` VALUES (1,'135410014004956',NULL,NULL,NULL);\n", nil},
+		{"mobile and country", mysqlCustomers +
+			"INSERT INTO `customers` VALUES (1,NULL,NULL,'090-1234-5678','JP'),(2,NULL,NULL,'13812345678','CN'),(3,NULL,NULL,'09012345678','Japan');\n",
+			[]string{"phone_number=090-1234-5678", "phone_number=13812345678", "phone_number=09012345678"}},
+		{"mobile of another country", mysqlCustomers +
+			"INSERT INTO `customers` VALUES (1,NULL,NULL,'090-1234-5678','US'),(2,NULL,NULL,'13812345678',NULL);\n", nil},
+		{"pg_dump copy, country first", pgHead + pgContacts +
+			"COPY public.contacts (id, country, mobile) FROM stdin;\n1\tJP\t090-1234-5678\n2\tIL\t09-7625400\n3\t\\N\t090-1234-5678\n\\.\n",
+			[]string{"phone_number=090-1234-5678", "phone_number=09-7625400"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := dumpFound(e, tt.dump); !slices.Equal(got, tt.want) {
+				t.Errorf("got  %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// The names of dumps' columns, CSV headers and JSON keys come from one
+// table: birth, addr1, social, dx_code and the like give their values
+// their kinds wherever they stand; ssn_last4 holds four digits, no SSN.
+func TestColumnNamesEverywhere(t *testing.T) {
+	e := allBuiltins(t)
+	names := []string{"birth", "birth_date", "addr1", "addr_line1", "social", "ssn_last4", "dx_code", "dx", "icd", "diag_code"}
+	values := []string{"1980-02-29", "1980-02-28", "1 Main St", "12 High Street", "536-22-8741", "8741", "E11.9", "J45.909", "I10", "K21.9"}
+	want := []string{"date_of_birth_field=1980-02-29", "date_of_birth_field=1980-02-28", "postal_address_field=1 Main St",
+		"postal_address_field=12 High Street", "us_ssn=536-22-8741", "health_field=E11.9", "health_field=J45.909",
+		"health_field=I10", "health_field=K21.9"}
+
+	var create, row, obj strings.Builder
+	create.WriteString("-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)\nCREATE TABLE `patients` (\n  `id` int NOT NULL")
+	row.WriteString("INSERT INTO `patients` VALUES (1")
+	obj.WriteString(`{"id":1`)
+	for k, n := range names {
+		fmt.Fprintf(&create, ",\n  `%s` varchar(64) DEFAULT NULL", n)
+		fmt.Fprintf(&row, ",'%s'", values[k])
+		fmt.Fprintf(&obj, `,"%s":"%s"`, n, values[k])
+	}
+	create.WriteString("\n) ENGINE=InnoDB;\n")
+	row.WriteString(");\n")
+	obj.WriteString("}\n")
+	if got := dumpFound(e, create.String()+row.String()); !slices.Equal(got, want) {
+		t.Errorf("dump:\n got  %q\nwant %q", got, want)
+	}
+	csv := "id," + strings.Join(names, ",") + "\n1," + strings.Join(values, ",") + "\n"
+	cols := HeaderColumns([]byte(csv[:strings.IndexByte(csv, '\n')]), 0)
+	if cols == nil {
+		t.Fatalf("HeaderColumns: no column of interest in %q", csv)
+	}
+	cols.SkipFirstLine = true
+	if got := found(e, csv, cols); !slices.Equal(got, want) {
+		t.Errorf("csv:\n got  %q\nwant %q", got, want)
+	}
+	// In JSON the key is a clinical cue on the code's line, and the
+	// ICD-10 detector reports the codes themselves.
+	for k := range want {
+		want[k] = strings.Replace(want[k], "health_field=", "health_icd10=", 1)
+	}
+	if got := found(e, obj.String(), nil); !slices.Equal(got, want) {
+		t.Errorf("json:\n got  %q\nwant %q", got, want)
+	}
+}
