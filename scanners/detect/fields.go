@@ -80,7 +80,7 @@ var exactFields = map[string]fieldKind{
 	"taxid": fieldTaxID, "taxidnumber": fieldTaxID,
 
 	"cvv": fieldCardCode, "cvv2": fieldCardCode, "cvc": fieldCardCode, "cvc2": fieldCardCode,
-	"cid": fieldCardCode, "cardsecuritycode": fieldCardCode, "securitycode": fieldCardCode,
+	"cardcid": fieldCardCode, "cardsecuritycode": fieldCardCode, "securitycode": fieldCardCode,
 	"cardcvv": fieldCardCode, "cardcvc": fieldCardCode,
 
 	// Names that end like a secret but hold none.

@@ -66,6 +66,27 @@ func TestCardBrands(t *testing.T) {
 		{"plus arithmetic", "1+1=2 and 2+2 and x=1111+2222", nil},
 		{"plus joined non-card", "q=1234+5678+9012+3456", nil},
 		{"plus joined short groups", "tags=12+34+56+78", nil},
+
+		// Rows of numbers: four-digit groups in a table, a catalog row, a
+		// PostScript path or a list of code points pass Luhn one time in
+		// ten. A 13-digit "Visa" is an id: Visa stopped issuing them.
+		{"catalog row", "insert ( 1184 timestamptz 11 10 8 0 1185 1150 1151 2476 2477 2907 2908 - d p f 0 -1 )", nil},
+		{"row of coordinates", "  4584 4615 4646 4677 4708 4740 4771 4803 4835 4867 ", nil},
+		{"row after a word", "bands 8 quanta 2650 1514 1514 1514 1514 1514 1514 1514 priomap 7", nil},
+		{"code points", "543E 5426 544E 5427 5446 5443 5433 5448 5442 541B", nil},
+		{"code points at the start of a line", "5414 5415 5416 5417 20BBF 20BC6 56DD", nil},
+		{"code points after a hex cell", "605F 6024 6044 6058 6066 606E 6242", nil},
+		{"card then a cvv-like word", "4111 1111 1111 1111 exp 12/29", []string{"credit_card=4111 1111 1111 1111"}},
+		{"row with a card word", "card 1151 4111 1111 1111 1111", []string{"credit_card=4111 1111 1111 1111"}},
+		{"grouped card then a short code", "4111 1111 1111 1111 12/29", []string{"credit_card=4111 1111 1111 1111"}},
+		{"grouped card then an amount", "charged 5555 5555 5555 4444 100.00 USD", []string{"credit_card=5555 5555 5555 4444"}},
+		{"13-digit visa-like id", "<U000279D2> IGNORE # 4111251125234", nil},
+		{"13-digit visa with a card word", "card=4222222222222", []string{"credit_card=4222222222222"}},
+
+		// "cid" is Amex's name for the security code, and every site's
+		// name for a category, client or campaign id.
+		{"cid in a url", "GET /cgi-bin/filter.cgi?cid=2052&p=1", nil},
+		{"card cid field", `{"card_cid":"1234"}`, []string{"credit_card=1234"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

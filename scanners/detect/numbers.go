@@ -578,6 +578,44 @@ func cardSep(b []byte, j int) int {
 	return 0
 }
 
+// rowCell reports whether b[i:j] is a cell of a row of numbers: four or
+// five digits or hex digits, at least one a decimal digit ("2476", "605F",
+// "20BBF").
+func rowCell(b []byte, i, j int) bool {
+	if j-i < 4 || j-i > 5 {
+		return false
+	}
+	digit := false
+	for _, c := range b[i:j] {
+		switch {
+		case isDigit(c):
+			digit = true
+		case c >= 'A' && c <= 'F', c >= 'a' && c <= 'f':
+		default:
+			return false
+		}
+	}
+	return digit && (j == len(b) || b[j] == ' ' || b[j] == '\n' || b[j] == '\r' || b[j] == '\t')
+}
+
+// cellStart returns the start of the space-delimited cell that ends at j.
+func cellStart(b []byte, j int) int {
+	i := j
+	for i > 0 && j-i <= 5 && b[i-1] != ' ' && b[i-1] != '\t' && b[i-1] != '\n' {
+		i--
+	}
+	return i
+}
+
+// cellEnd returns the end of the space-delimited cell that starts at i.
+func cellEnd(b []byte, i int) int {
+	j := i
+	for j < len(b) && j-i <= 5 && b[j] != ' ' && b[j] != '\t' && b[j] != '\n' && b[j] != '\r' {
+		j++
+	}
+	return j
+}
+
 // card parses a payment card number at i whose first digit group ends at j.
 func (s *Scanner) card(i, j int) int {
 	b := s.b
@@ -628,6 +666,11 @@ func (s *Scanner) card(i, j int) int {
 	if ng < 3 || (groups[1] != 4 && groups[1] != 6) {
 		return 0
 	}
+	// A row of numbers (a table of counts, a PostScript path, a list of
+	// code points: "1151 2476 2477 2907 2908 -") holds four-digit groups
+	// that pass Luhn one time in ten: a card there needs a card word.
+	row := sep[0] == ' ' && (i >= 2 && b[i-1] == ' ' && rowCell(b, cellStart(b, i-1), i-1) ||
+		ng == 5 && groups[0] == 4 && groups[4] == 4)
 	// Try the longest grouping that fits a layout and validates. Only
 	// spaces may leave a group after the card (a quantity, a code): a
 	// group joined by the card's own '-' or '.' makes it part of a longer
@@ -647,7 +690,8 @@ func (s *Scanner) card(i, j int) int {
 		for g := range k {
 			d = append(d, b[starts[g]:ends[g]]...)
 		}
-		if len(d) < 12 || !luhnDigits(d) || cardBrand(d) == "" || cardNeedsCue(d) && !s.cardCue(i) {
+		inRow := row || k == 4 && end+1 < n && b[end] == ' ' && rowCell(b, end+1, cellEnd(b, end+1))
+		if len(d) < 12 || !luhnDigits(d) || cardBrand(d) == "" || (inRow || cardNeedsCue(d)) && !s.cardCue(i) {
 			continue
 		}
 		s.emit(dCard, i, end, s.cardConfidence(i))

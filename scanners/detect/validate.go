@@ -165,9 +165,10 @@ func cardBrand(d []byte) string {
 // 15-digit ids and sequence numbers; the ranges that start with 8 or 9
 // (RuPay, UnionPay 81, Troy, Napas, UzCard, Humo) are new and rare in the
 // logs and exports piiscan reads; 12-digit Maestro numbers are as long as
-// many order numbers.
+// many order numbers, and Visa has not issued 13-digit numbers for decades
+// while 13-digit ids are everywhere.
 func cardNeedsCue(d []byte) bool {
-	return d[0] == '1' || d[0] == '8' || d[0] == '9' || len(d) == 12
+	return d[0] == '1' || d[0] == '8' || d[0] == '9' || len(d) <= 13
 }
 
 // validSSN applies the Social Security Administration's rules: area not
