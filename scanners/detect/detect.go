@@ -43,7 +43,9 @@ const (
 	DetPersonNameField  = "person_name_field"
 	DetPostalAddressFld = "postal_address_field"
 	DetDateOfBirthField = "date_of_birth_field"
-	numBuiltinDetectors = 18
+	DetVendorToken      = "vendor_token"
+	DetCredentialFile   = "credential_file"
+	numBuiltinDetectors = 20
 	detNone             = -1
 )
 
@@ -68,6 +70,8 @@ const (
 	dPersonName
 	dPostalAddress
 	dDateOfBirth
+	dVendorToken
+	dCredentialFile
 )
 
 // BuiltinDetector describes one of piiscan's own detectors.
@@ -96,6 +100,8 @@ var builtins = [numBuiltinDetectors]BuiltinDetector{
 	dPersonName:       {DetPersonNameField, finding.ClassPersonName, "person names in name fields of structured lines"},
 	dPostalAddress:    {DetPostalAddressFld, finding.ClassPostalAddress, "postal addresses in address fields of structured lines"},
 	dDateOfBirth:      {DetDateOfBirthField, finding.ClassDateOfBirth, "dates in date-of-birth fields of structured lines"},
+	dVendorToken:      {DetVendorToken, finding.ClassCredential, "API tokens with a vendor prefix anywhere in a line (GitHub with its checksum, npm, Slack and its webhooks, Stripe, GitLab, PyPI, SendGrid, Google, OpenAI, Anthropic)"},
+	dCredentialFile:   {DetCredentialFile, finding.ClassCredential, "passwords in credential files known by name (.pgpass, .netrc, pgbouncer userlist.txt, .htpasswd) and Docker \"auth\" values"},
 }
 
 // Builtins lists piiscan's built-in detectors.
@@ -308,9 +314,10 @@ type Scanner struct {
 	hits    []hit
 	cols    *Columns
 	scratch []byte
-	lines   []int // line starts for custom rules
-	v6end   int   // end of the last IPv6 candidate token
-	pemEnd  int   // end of the last private-key block looked at
+	lines   []int    // line starts for custom rules
+	v6end   int      // end of the last IPv6 candidate token
+	pemEnd  int      // end of the last private-key block looked at
+	file    FileKind // the credential file being scanned (see SetFile)
 	quotes  quoteState
 	pctx    phoneContext // regions of the current record, for phones
 	// Pattern rules: the context that stops them, the budget they are
@@ -373,6 +380,9 @@ func (s *Scanner) ScanStream(ctx context.Context, budget *Budget, text []byte, c
 		s.budget = s.own
 	}
 	s.prefilter()
+	if s.file != FileNone && s.e.on(dCredentialFile) {
+		s.credFile()
+	}
 	if cols.Any() {
 		s.columns()
 	}
@@ -432,6 +442,13 @@ func (s *Scanner) prefilter() {
 			if k-i == 20 && b[i] == 'A' && e.on(dAWSKeyID) && isAWSKeyID(b[i:k]) && boundaryBefore(b, i) && boundaryAfter(b, k) {
 				s.emit(dAWSKeyID, i, k, finding.ConfidenceHigh)
 			}
+			// Vendor tokens: a short word before '_', '-' or '.', or "AI"
+			// (see tokens.go).
+			if (k < n && tokenSep[b[k]] && k-i <= 6 || k-i >= 4 && b[i] == 'A' && b[i+1] == 'I') && e.on(dVendorToken) {
+				if end := s.vendorToken(i, k); end > k {
+					k = end
+				}
+			}
 			i = k
 		case cDigit:
 			// Most digit runs (times, counters, sizes) cannot start a
@@ -471,6 +488,12 @@ func (s *Scanner) prefilter() {
 			// field name: a JSON key is quoted, YAML puts a space after.
 			if fields && !(i > 0 && isDigit(b[i-1]) && i+1 < n && isDigit(b[i+1])) {
 				s.field(i)
+			}
+			// Docker's "auth": "base64(user:password)".
+			if i > 5 && (b[i-1] == '"' || b[i-1] == ' ') && e.on(dCredentialFile) {
+				if end := s.dockerAuth(i); end > next {
+					next = end
+				}
 			}
 			i = next
 		case cEquals:
