@@ -490,7 +490,7 @@ func (s *Scanner) prefilter() {
 				s.field(i)
 			}
 			// Docker's "auth": "base64(user:password)".
-			if i > 5 && (b[i-1] == '"' || b[i-1] == ' ') && e.on(dCredentialFile) {
+			if i > 5 && (b[i-1] == '"' && b[i-2] == 'h' || b[i-1] == ' ' && b[i-2] == '"') && e.on(dCredentialFile) {
 				if end := s.dockerAuth(i); end > next {
 					next = end
 				}
