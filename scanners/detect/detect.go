@@ -427,7 +427,16 @@ func (s *Scanner) prefilter() {
 				k++
 			}
 			if k-i >= 2 && isLetter(b[i+1]) {
-				if f := e.kw.filter[kwIndex(b[i], b[i+1])]; f != 0 {
+				x := kwIndex(b[i], b[i+1])
+				// Vendor tokens: words that start with the first two
+				// letters of a vendor prefix (see tokens.go).
+				if tokenPair[x] && e.on(dVendorToken) {
+					if end := s.vendorToken(i, k); end > k {
+						i = end
+						continue
+					}
+				}
+				if f := e.kw.filter[x]; f != 0 {
 					j := i + 2
 					for j < k && isLetter(b[j]) {
 						j++
@@ -441,13 +450,6 @@ func (s *Scanner) prefilter() {
 			}
 			if k-i == 20 && b[i] == 'A' && e.on(dAWSKeyID) && isAWSKeyID(b[i:k]) && boundaryBefore(b, i) && boundaryAfter(b, k) {
 				s.emit(dAWSKeyID, i, k, finding.ConfidenceHigh)
-			}
-			// Vendor tokens: a short word before '_', '-' or '.', or "AI"
-			// (see tokens.go).
-			if (k < n && tokenSep[b[k]] && k-i <= 6 || k-i >= 4 && b[i] == 'A' && b[i+1] == 'I') && e.on(dVendorToken) {
-				if end := s.vendorToken(i, k); end > k {
-					k = end
-				}
 			}
 			i = k
 		case cDigit:

@@ -38,12 +38,20 @@ import (
 // Placeholders in documentation (ghp_xxxx…, sk_live_..., xoxb-your-token,
 // a body of "your", "example", a repeated or counting run) are rejected.
 //
-// The prefilter calls vendorToken only for an alphanumeric run of at most
-// six bytes followed by '_', '-' or '.' (every prefix above ends so), or
-// one that starts "AI": one table lookup per word of ordinary text.
+// The prefilter calls vendorToken only for a word whose first two letters
+// start a prefix, in any case (tokenPair, indexed as the keyword filter
+// is): one more table lookup per word of ordinary text.
 
-// tokenSep marks the bytes that end a vendor prefix's leading word.
-var tokenSep = [256]bool{'_': true, '-': true, '.': true}
+// tokenPairs are the first two letters of the vendor prefixes.
+var tokenPairs = []string{"gh", "gl", "gi", "np", "xo", "xa", "ho", "sk", "rk", "py", "SG", "AI"}
+
+// tokenPair is set at the kwIndex of each of tokenPairs.
+var tokenPair = func() (t [26 * 26]bool) {
+	for _, p := range tokenPairs {
+		t[kwIndex(p[0], p[1])] = true
+	}
+	return t
+}()
 
 // urlSafe reports whether c is in [A-Za-z0-9_-].
 func urlSafe(c byte) bool { return isAlnum[c] || c == '_' || c == '-' }
@@ -63,7 +71,10 @@ func alnumByte(c byte) bool { return isAlnum[c] }
 // returns k.
 func (s *Scanner) vendorToken(i, k int) int {
 	b := s.b
-	if i > 0 && (wordChar(b[i-1]) || b[i-1] == '-') {
+	// Every prefix but AIza ends its leading word with '_', '-' or '.'
+	// within six bytes.
+	if i > 0 && (wordChar(b[i-1]) || b[i-1] == '-') ||
+		b[i] != 'A' && (k-i > 6 || k >= len(b) || b[k] != '_' && b[k] != '-' && b[k] != '.') {
 		return k
 	}
 	w := b[i:]
