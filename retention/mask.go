@@ -74,6 +74,7 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 	br := bufio.NewReaderSize(r, 1<<20)
 	bw := bufio.NewWriterSize(w, 256<<10)
 	sc := m.Engine.NewScanner()
+	sc.SetFile(detect.CredentialFile(path)) // .pgpass, .netrc: found by name
 	var st MaskStats
 	var batch, line []byte
 	first := true

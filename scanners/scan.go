@@ -302,6 +302,7 @@ type stream struct {
 	item    int // index of the top-level input in the walk
 	member  int // index of the stream within its item
 	cols    *detect.Columns
+	file    detect.FileKind // a credential file known by name
 	allowed map[string]bool // classes allowed in this path by the allowlist
 	in      *input          // the top-level input the stream belongs to
 	// src is the item of a plain file read from a position (see
@@ -794,7 +795,7 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 		s.opts.Logger.Debug("binary stream skipped", "path", path)
 		return false, nil
 	}
-	st := &stream{path: path, item: item, member: member, in: in}
+	st := &stream{path: path, item: item, member: member, in: in, file: detect.CredentialFile(path)}
 	// An SQL dump's blocks carry their own columns (chunk.cols).
 	// A UTF-8 byte-order mark is no part of the first line's names.
 	names := bytes.TrimPrefix(head, utf8BOM)
@@ -986,6 +987,7 @@ func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region s
 	}
 	st.in.patterns.Scanned(c.hi - c.lo)
 	st.in.allow.Scanned(c.hi - c.lo)
+	sc.SetFile(st.file)
 	matches := sc.ScanStream(r.ctx, st.in.patterns, c.data, cols)
 	for _, p := range sc.PatternProblems() {
 		r.incomplete(st.in, st.path, c.lineAt(p.Offset), p.Err)

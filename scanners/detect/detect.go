@@ -43,7 +43,9 @@ const (
 	DetPersonNameField  = "person_name_field"
 	DetPostalAddressFld = "postal_address_field"
 	DetDateOfBirthField = "date_of_birth_field"
-	numBuiltinDetectors = 18
+	DetVendorToken      = "vendor_token"
+	DetCredentialFile   = "credential_file"
+	numBuiltinDetectors = 20
 	detNone             = -1
 )
 
@@ -68,6 +70,8 @@ const (
 	dPersonName
 	dPostalAddress
 	dDateOfBirth
+	dVendorToken
+	dCredentialFile
 )
 
 // BuiltinDetector describes one of piiscan's own detectors.
@@ -96,6 +100,8 @@ var builtins = [numBuiltinDetectors]BuiltinDetector{
 	dPersonName:       {DetPersonNameField, finding.ClassPersonName, "person names in name fields of structured lines"},
 	dPostalAddress:    {DetPostalAddressFld, finding.ClassPostalAddress, "postal addresses in address fields of structured lines"},
 	dDateOfBirth:      {DetDateOfBirthField, finding.ClassDateOfBirth, "dates in date-of-birth fields of structured lines"},
+	dVendorToken:      {DetVendorToken, finding.ClassCredential, "API tokens with a vendor prefix anywhere in a line (GitHub with its checksum, npm, Slack and its webhooks, Stripe, GitLab, PyPI, SendGrid, Google, OpenAI, Anthropic)"},
+	dCredentialFile:   {DetCredentialFile, finding.ClassCredential, "passwords in credential files known by name (.pgpass, .netrc, pgbouncer userlist.txt, .htpasswd) and Docker \"auth\" values"},
 }
 
 // Builtins lists piiscan's built-in detectors.
@@ -313,9 +319,10 @@ type Scanner struct {
 	hits    []hit
 	cols    *Columns
 	scratch []byte
-	lines   []int // line starts for custom rules
-	v6end   int   // end of the last IPv6 candidate token
-	pemEnd  int   // end of the last private-key block looked at
+	lines   []int    // line starts for custom rules
+	v6end   int      // end of the last IPv6 candidate token
+	pemEnd  int      // end of the last private-key block looked at
+	file    FileKind // the credential file being scanned (see SetFile)
 	quotes  quoteState
 	pctx    phoneContext // regions of the current record, for phones
 	// Pattern rules: the context that stops them, the budget they are
@@ -378,6 +385,9 @@ func (s *Scanner) ScanStream(ctx context.Context, budget *Budget, text []byte, c
 		s.budget = s.own
 	}
 	s.prefilter()
+	if s.file != FileNone && s.e.on(dCredentialFile) {
+		s.credFile()
+	}
 	if cols.Any() {
 		s.columns()
 	}
@@ -439,7 +449,16 @@ func (s *Scanner) prefilter() {
 				k++
 			}
 			if k-i >= 2 && isLetter(b[i+1]) {
-				if f := e.kw.filter[kwIndex(b[i], b[i+1])]; f != 0 {
+				x := kwIndex(b[i], b[i+1])
+				// Vendor tokens: words that start with the first two
+				// letters of a vendor prefix (see tokens.go).
+				if tokenPair[x] && e.on(dVendorToken) {
+					if end := s.vendorToken(i, k); end > k {
+						i = end
+						continue
+					}
+				}
+				if f := e.kw.filter[x]; f != 0 {
 					j := i + 2
 					for j < k && isLetter(b[j]) {
 						j++
@@ -493,6 +512,12 @@ func (s *Scanner) prefilter() {
 			// field name: a JSON key is quoted, YAML puts a space after.
 			if fields && !(i > 0 && isDigit(b[i-1]) && i+1 < n && isDigit(b[i+1])) {
 				s.field(i)
+			}
+			// Docker's "auth": "base64(user:password)".
+			if i > 5 && (b[i-1] == '"' && b[i-2] == 'h' || b[i-1] == ' ' && b[i-2] == '"') && e.on(dCredentialFile) {
+				if end := s.dockerAuth(i); end > next {
+					next = end
+				}
 			}
 			i = next
 		case cEquals:
