@@ -317,13 +317,55 @@ func (s *Scanner) field(i int) {
 		if genericSecretNames[string(norm)] {
 			key |= keyGeneric
 		}
+		if sep == ':' {
+			key |= keyColon
+		}
+		if sep == '=' && spaced && i+1 < n && b[i+1] == ' ' && codeKey(b[ks:ke]) {
+			key |= keyCodeKey
+		}
+		if sameName(b[ks:ke], b[vs:ve]) {
+			return // password=password, c.token = token: a variable of the same name
+		}
+		s.key = b[ks:ke]
 		s.secretField(vs, ve, key)
+		s.key = nil
 		return
 	}
 	if op != 0 {
 		return // other fields are read in data, not in source code
 	}
 	s.fieldValueOf(kind, vs, ve, genericSecretNames[string(norm)])
+}
+
+// codeKey reports whether a key is written as source code assigns to a
+// field: a selector whose parts after the first have an upper-case
+// letter (req.PageToken, p.nextToken, this.apiKey) or whose first part is
+// one or two letters (c.token). Properties files name their keys in lower
+// case (spring.datasource.password).
+func codeKey(key []byte) bool {
+	d := bytes.IndexByte(key, '.')
+	if d < 0 {
+		return false
+	}
+	if d <= 2 {
+		return true
+	}
+	for _, c := range key[d+1:] {
+		if isUpper(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameName reports whether the value v is the key's name, or the last
+// part of a dotted key (password=password, c.secret = secret): a
+// variable passed on, not a value.
+func sameName(key, v []byte) bool {
+	if d := bytes.LastIndexByte(key, '.'); d >= 0 {
+		key = key[d+1:]
+	}
+	return len(v) > 0 && len(v) == len(key) && bytes.EqualFold(key, v)
 }
 
 // tupleAssignment reports whether the key at ks is the last of a list of
@@ -1222,8 +1264,8 @@ func versionNumber(v []byte) bool {
 
 // sigV4Scope reports whether v is the Credential= of an AWS Signature
 // Version 4: a key id, then /date/region/service/aws4_request. The key id
-// is no secret (the aws_access_key_id detector reports it).
+// is no secret (the aws_access_key_id detector reports an AKIA or ASIA
+// one; test suites write AKIDEXAMPLE or a user name).
 func sigV4Scope(v []byte) bool {
-	return len(v) > 21 && (bytes.HasPrefix(v, []byte("AKIA")) || bytes.HasPrefix(v, []byte("ASIA"))) && v[20] == '/' &&
-		bytes.HasSuffix(bytes.TrimRight(v, ","), []byte("/aws4_request"))
+	return bytes.HasSuffix(bytes.TrimRight(v, ","), []byte("/aws4_request"))
 }
