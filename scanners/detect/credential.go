@@ -835,7 +835,6 @@ func (s *Scanner) keyNamesValue(v []byte) bool {
 	return wend > ws && bytes.EqualFold(key[ws:wend], v[:we])
 }
 
-
 // codeFollows reports whether what follows the identifier v, which ends at
 // ve, makes it an operand of source code: a ')' or '}' (a call's
 // argument, an object literal's field), a ',' ending the line or after
@@ -931,7 +930,7 @@ var credentialWords = map[string]credForm{
 	"bindpw": credDirective, "auth pass": credDirective, "cachemgr passwd": credDirective,
 	"sentinel auth-pass": credDirectiveAfter, "secret": credQuotedDirective,
 	"insecure-password": credInline,
-	"mysql": credMySQL, "mysqldump": credMySQL, "mysqladmin": credMySQL, "mysqlimport": credMySQL,
+	"mysql":             credMySQL, "mysqldump": credMySQL, "mysqladmin": credMySQL, "mysqlimport": credMySQL,
 	"mysqlcheck": credMySQL, "mysqlshow": credMySQL, "mysqlpump": credMySQL, "mariadb": credMySQL,
 	"mariadb-dump": credMySQL, "mariadb-admin": credMySQL,
 	"sshpass": credSSHPass, "curl": credCurl, "docker": credLogin, "podman": credLogin,

@@ -309,9 +309,9 @@ type Scanner struct {
 	cols    *Columns
 	scratch []byte
 	key     []byte // the name of the field whose secret value is read, or nil
-	lines   []int // line starts for custom rules
-	v6end   int   // end of the last IPv6 candidate token
-	pemEnd  int   // end of the last private-key block looked at
+	lines   []int  // line starts for custom rules
+	v6end   int    // end of the last IPv6 candidate token
+	pemEnd  int    // end of the last private-key block looked at
 	quotes  quoteState
 	pctx    phoneContext // regions of the current record, for phones
 	// Pattern rules: the context that stops them, the budget they are
