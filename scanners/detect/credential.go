@@ -926,11 +926,14 @@ const (
 // HAProxy's insecure-password. Keys are written as the keyword table
 // holds them: the first word, then the rest of the phrase.
 var credentialWords = map[string]credForm{
+	// Directives.
 	"requirepass": credDirective, "masterauth": credDirective, "rootpw": credDirective,
 	"bindpw": credDirective, "auth pass": credDirective, "cachemgr passwd": credDirective,
 	"sentinel auth-pass": credDirectiveAfter, "secret": credQuotedDirective,
 	"insecure-password": credInline,
-	"mysql":             credMySQL, "mysqldump": credMySQL, "mysqladmin": credMySQL, "mysqlimport": credMySQL,
+
+	// Commands.
+	"mysql": credMySQL, "mysqldump": credMySQL, "mysqladmin": credMySQL, "mysqlimport": credMySQL,
 	"mysqlcheck": credMySQL, "mysqlshow": credMySQL, "mysqlpump": credMySQL, "mariadb": credMySQL,
 	"mariadb-dump": credMySQL, "mariadb-admin": credMySQL,
 	"sshpass": credSSHPass, "curl": credCurl, "docker": credLogin, "podman": credLogin,

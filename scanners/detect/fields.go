@@ -272,16 +272,27 @@ func (s *Scanner) field(i int) {
 		(ke-ks == 3 && equalFoldASCII(b[ks:ke], "key") || ke-ks == 4 && equalFoldASCII(b[ks:ke], "name")) {
 		s.namedValue(i + 1) // <add key="ApiSecret" value="..."/>
 	}
-	filtered := mayBeField(b, ks, ke)
-	if !filtered && !(ke-ks >= 4 && s.e.on(dCredentialField) && mayHoldSecretWord(b[ks:ke])) {
+	name := b[ks:ke] // what names the value
+	if ke-ks == 5 && equalFoldASCII(name, "value") && s.e.on(dCredentialField) {
+		// An environment variable of Kubernetes, ECS or Terraform:
+		// {"name": "DB_PASSWORD", "value": "..."}, or "- name:
+		// API_TOKEN" on the line before "value: ...".
+		if pn := pairName(b, ks); pn != nil {
+			if _, ok := s.secretName(pn, mayBeField(pn, 0, len(pn))); ok {
+				name = pn
+			}
+		}
+	}
+	filtered := mayBeField(name, 0, len(name))
+	if !filtered && !(len(name) >= 4 && s.e.on(dCredentialField) && mayHoldSecretWord(name)) {
 		return
 	}
-	norm := normalizeFieldName(s.scratch, b[ks:ke])
+	norm := normalizeFieldName(s.scratch, name)
 	if norm == nil {
 		return
 	}
 	s.scratch = norm[:0]
-	kind, strength := secretKeyName(b[ks:ke], norm, filtered)
+	kind, strength := secretKeyName(name, norm, filtered)
 	if kind == fieldNone {
 		return
 	}
@@ -323,10 +334,10 @@ func (s *Scanner) field(i int) {
 		if sep == '=' && spaced && i+1 < n && b[i+1] == ' ' && codeKey(b[ks:ke]) {
 			key |= keyCodeKey
 		}
-		if sameName(b[ks:ke], b[vs:ve]) {
+		if sameName(name, b[vs:ve]) {
 			return // password=password, c.token = token: a variable of the same name
 		}
-		s.key = b[ks:ke]
+		s.key = name
 		s.secretField(vs, ve, key)
 		s.key = nil
 		return
@@ -366,6 +377,101 @@ func sameName(key, v []byte) bool {
 		key = key[d+1:]
 	}
 	return len(v) > 0 && len(v) == len(key) && bytes.EqualFold(key, v)
+}
+
+// pairName returns the name of the variable whose "value" key starts at
+// ks, from a "name" key before it: on the same line ({"name": "X",
+// "value": ...}, as ECS task definitions and kubectl's JSON write it) or
+// alone on the line before, at the same indentation (Kubernetes' "- name:
+// X" then "value: ...", Terraform's name = "X" then value = ...). It
+// returns nil when there is none.
+func pairName(b []byte, ks int) []byte {
+	ls := ks
+	for ls > 0 && b[ls-1] != '\n' && ks-ls < 512 {
+		ls--
+	}
+	// On the same line: the last name key before "value".
+	for p := ks; p > ls; {
+		k := bytes.LastIndex(b[ls:p], []byte("name"))
+		if k < 0 {
+			break
+		}
+		k += ls
+		if ns, ne := nameAssignment(b, k, ks); ns < ne {
+			return b[ns:ne]
+		}
+		p = k
+	}
+	// On the line before, at the column of "value".
+	if ls == 0 {
+		return nil
+	}
+	pe := ls - 1
+	if pe > 0 && b[pe-1] == '\r' {
+		pe--
+	}
+	ps := pe
+	for ps > 0 && b[ps-1] != '\n' && pe-ps < 512 {
+		ps--
+	}
+	col := ks - ls
+	if ks > ls && (b[ks-1] == '"' || b[ks-1] == '\'') {
+		col--
+	}
+	k := ps
+	for k < pe && (b[k] == ' ' || b[k] == '\t' || b[k] == '-') {
+		k++
+	}
+	if k-ps != col {
+		return nil
+	}
+	if k < pe && (b[k] == '"' || b[k] == '\'') {
+		k++
+	}
+	ns, ne := nameAssignment(b, k, pe)
+	if ns == ne {
+		return nil
+	}
+	// Nothing but a closing quote and a comma after the name.
+	e := ne
+	for e < pe && (b[e] == '"' || b[e] == '\'' || b[e] == ',' || b[e] == ' ') {
+		e++
+	}
+	if e != pe {
+		return nil
+	}
+	return b[ns:ne]
+}
+
+// nameAssignment reads a "name" key at k (in any case, quoted or not)
+// with its value before limit: name: X, "name": "X", name = "X". It
+// returns the span of the value, empty when there is none.
+func nameAssignment(b []byte, k, limit int) (ns, ne int) {
+	if k+4 > limit || !equalFoldASCII(b[k:k+4], "name") || k > 0 && keyChar(b[k-1]) {
+		return 0, 0
+	}
+	p := k + 4
+	if p < limit && (b[p] == '"' || b[p] == '\'') {
+		p++
+	}
+	for p < limit && b[p] == ' ' {
+		p++
+	}
+	if p >= limit || b[p] != ':' && b[p] != '=' {
+		return 0, 0
+	}
+	p++
+	for p < limit && b[p] == ' ' {
+		p++
+	}
+	if p < limit && (b[p] == '"' || b[p] == '\'') {
+		p++
+	}
+	ns = p
+	for p < limit && p-ns < maxKeyLen && keyChar(b[p]) {
+		p++
+	}
+	return ns, p
 }
 
 // tupleAssignment reports whether the key at ks is the last of a list of
