@@ -1158,3 +1158,11 @@ func shellOperator(c byte) bool {
 	}
 	return false
 }
+
+// queryCredentials are query parameters of URLs whose values are
+// credentials though their names are too short to say so anywhere else,
+// with the least length of a value: auth (PHP's Redis session URLs and
+// many APIs), key (Google's API keys, AIza and 35 more) and sig (the
+// signature of an Azure shared access signature). They count only after
+// '?' or '&'.
+var queryCredentials = map[string]int{"auth": 8, "key": 30, "sig": 30}

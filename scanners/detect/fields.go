@@ -272,6 +272,15 @@ func (s *Scanner) field(i int) {
 		(ke-ks == 3 && equalFoldASCII(b[ks:ke], "key") || ke-ks == 4 && equalFoldASCII(b[ks:ke], "name")) {
 		s.namedValue(i + 1) // <add key="ApiSecret" value="..."/>
 	}
+	if sep == '=' && ke-ks <= 4 && ks > 0 && (b[ks-1] == '?' || b[ks-1] == '&') && s.e.on(dCredentialField) {
+		if min := queryCredentials[string(b[ks:ke])]; min > 0 {
+			vs, ve := fieldValue(b, i+1)
+			if ve-vs >= min && !bytes.ContainsAny(b[vs:ve], "/.") { // not an object's key
+				s.secretField(vs, ve, keyGeneric)
+			}
+			return
+		}
+	}
 	name := b[ks:ke] // what names the value
 	if ke-ks == 5 && equalFoldASCII(name, "value") && s.e.on(dCredentialField) {
 		// An environment variable of Kubernetes, ECS or Terraform:
@@ -809,6 +818,26 @@ func tokenChar(c byte) bool {
 // tokens are urn:uuid:...), Kubernetes and CI references.
 var referencePrefixes = []string{"#{", "!vault", "vault:", "arn:aws:", "arn:aws-", "urn:", "secretref:", "sm://", "ssm:"}
 
+// encodedBrackets are the percent-encoded brackets of a placeholder in
+// a URL (%7Btoken%7D, %3CACCESS_TOKEN%3E, %5BREDACTED%5D).
+var encodedBrackets = [][2]string{{"%7b", "%7d"}, {"%3c", "%3e"}, {"%5b", "%5d"}} // lower case, for equalFoldASCII
+
+// encodedPlaceholder reports whether v is a name between percent-encoded
+// brackets (see wrappedPlaceholder).
+func encodedPlaceholder(v []byte) bool {
+	for _, br := range encodedBrackets {
+		if len(v) > 6 && hasPrefixFold(v, br[0]) && equalFoldASCII(v[len(v)-3:], br[1]) {
+			for _, c := range v[3 : len(v)-3] {
+				if !isLetter(c) && c != '_' && c != '-' && c != '.' {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
 // reference reports whether v names a secret kept elsewhere: one of
 // referencePrefixes, a Windows environment reference (%DB_PASS%), or a
 // fill-in phrase (your-api-key-here, <your-token>).
@@ -858,7 +887,7 @@ func placeholder(v []byte) bool {
 		bytes.HasPrefix(v, []byte("%s")) || bytes.HasPrefix(v, []byte("<%")) || reference(v) {
 		return true
 	}
-	if redactionToken(v) || wrappedPlaceholder(v) {
+	if redactionToken(v) || wrappedPlaceholder(v) || v[0] == '%' && encodedPlaceholder(v) {
 		return true
 	}
 	if len(v) > 24 {
