@@ -78,6 +78,13 @@ func TestCredentialCommandLines(t *testing.T) {
 		{"redis-cli after pipe", "echo PING | redis-cli -h cache -a 'S3cret' --no-auth-warning", []string{f + "S3cret"}},
 		{"htpasswd", "htpasswd -b /etc/nginx/.htpasswd user S3cret", []string{f + "S3cret"}},
 		{"htpasswd no file", "htpasswd -nb user S3cret", []string{f + "S3cret"}},
+		{"sh -c", `sh -c "mysql -uroot -pS3cret db"`, []string{f + "S3cret"}},
+		{"sh -c next quote", `sh -c "mysql -uroot db" && echo "-pS3cret"`, nil},
+		{"exec form", `    command: ["redis-server", "--requirepass", "r3d1s-Cache-Pw"]`, []string{f + "r3d1s-Cache-Pw"}},
+		{"exec form masterauth", `CMD ["redis-server", "--masterauth", "Rpl-9fKq2", "--port", "6380"]`, []string{f + "Rpl-9fKq2"}},
+		{"exec form mysql", `command: ["mysqladmin", "ping", "-h", "localhost", "-pS3cret"]`, []string{f + "S3cret"}},
+		{"redis-server shell", "redis-server /etc/redis.conf --requirepass S3cret", []string{f + "S3cret"}},
+		{"exec form variable", `command: ["redis-server", "--requirepass", "$REDIS_PASSWORD"]`, nil},
 		{"pgpassword", "PGPASSWORD=S3cret psql -h db -U app", []string{f + "S3cret"}},
 
 		{"mysql prompt", "mysql -p db", nil},

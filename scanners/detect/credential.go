@@ -915,6 +915,8 @@ const (
 	credLogin    // docker login -p S3cret, --password S3cret
 	credRedisCLI // redis-cli -a S3cret
 	credHtpasswd // htpasswd -b file user S3cret
+	// credRedisServer: redis-server --requirepass S3cret, --masterauth
+	credRedisServer
 )
 
 // credentialWords are the commands that take a password on their command
@@ -938,6 +940,7 @@ var credentialWords = map[string]credForm{
 	"mariadb-dump": credMySQL, "mariadb-admin": credMySQL,
 	"sshpass": credSSHPass, "curl": credCurl, "docker": credLogin, "podman": credLogin,
 	"nerdctl": credLogin, "redis-cli": credRedisCLI, "htpasswd": credHtpasswd,
+	"redis-server": credRedisServer,
 }
 
 // credentialWord reads what follows a word of credentialWords (phrase, as
@@ -993,15 +996,46 @@ func (s *Scanner) credentialWord(i, end int, phrase string) int {
 			return 0
 		}
 	}
-	if end >= len(b) || b[end] != ' ' && b[end] != '\t' {
+	// A command in quotes: sh -c "mysql -pS3cret db" ends at the closing
+	// quote; ["redis-server", "--requirepass", "S3cret"] (the exec form
+	// of Dockerfiles and Compose files) is a list of quoted arguments.
+	limit, exec := len(b), byte(0)
+	if i > 0 && (b[i-1] == '"' || b[i-1] == '\'') {
+		q := b[i-1]
+		if end < len(b) && b[end] == q {
+			exec = q
+		} else if c := bytes.IndexByte(b[end:min(len(b), end+1024)], q); c >= 0 {
+			limit = end + c
+		}
+	}
+	if exec == 0 && (end >= len(b) || b[end] != ' ' && b[end] != '\t') {
 		return 0
+	}
+	next := func(p int) (int, int) {
+		if exec == 0 {
+			return nextArgBefore(b, p, limit)
+		}
+		if p < len(b) && b[p] == exec {
+			p++
+		}
+		for p < len(b) && (b[p] == ' ' || b[p] == ',') {
+			p++
+		}
+		if p >= len(b) || b[p] != exec {
+			return p, p
+		}
+		c := bytes.IndexByte(b[p+1:min(len(b), p+1024)], exec)
+		if c < 0 || bytes.IndexByte(b[p+1:p+1+c], '\n') >= 0 {
+			return p, p
+		}
+		return p + 1, p + 1 + c
 	}
 	login := false
 	var positional [3][2]int
 	np, batch, nofile := 0, false, false
 	p := end
 	for {
-		ts, te := nextArg(b, p)
+		ts, te := next(p)
 		if ts == te {
 			break
 		}
@@ -1027,7 +1061,7 @@ func (s *Scanner) credentialWord(i, end int, phrase string) int {
 			}
 			switch {
 			case len(a) == 2 && a[0] == '-' && a[1] == short, string(a) == long:
-				if vs, ve = nextArg(b, te); vs < ve {
+				if vs, ve = next(te); vs < ve {
 					p = ve
 				}
 			case len(a) > 2 && a[0] == '-' && a[1] == short && form != credLogin:
@@ -1042,7 +1076,7 @@ func (s *Scanner) credentialWord(i, end int, phrase string) int {
 			us, ue := 0, 0
 			switch {
 			case string(a) == "-u" || string(a) == "--user" || string(a) == "-U" || string(a) == "--proxy-user":
-				if us, ue = nextArg(b, te); us < ue {
+				if us, ue = next(te); us < ue {
 					p = ue
 				}
 			case len(a) > 2 && a[0] == '-' && (a[1] == 'u' || a[1] == 'U'):
@@ -1054,6 +1088,12 @@ func (s *Scanner) credentialWord(i, end int, phrase string) int {
 				}
 				if c := bytes.IndexByte(b[us:ue], ':'); c >= 0 {
 					vs, ve = us+c+1, ue
+				}
+			}
+		case credRedisServer:
+			if string(a) == "--requirepass" || string(a) == "--masterauth" {
+				if vs, ve = next(te); vs < ve {
+					p = ve
 				}
 			}
 		case credHtpasswd:
@@ -1116,8 +1156,11 @@ func atLineStart(b []byte, i int) bool {
 // nextArg returns the span of the next argument of a command line after
 // p, on the same line: a run of anything but spaces, with quoted parts
 // kept whole ('-p"S3 cret"'). ts == te when the line ends first.
-func nextArg(b []byte, p int) (ts, te int) {
-	n := len(b)
+func nextArg(b []byte, p int) (ts, te int) { return nextArgBefore(b, p, len(b)) }
+
+// nextArgBefore is nextArg for a command line that ends at n at the
+// latest.
+func nextArgBefore(b []byte, p, n int) (ts, te int) {
 	for p < n && (b[p] == ' ' || b[p] == '\t') {
 		p++
 	}
