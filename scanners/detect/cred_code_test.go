@@ -50,6 +50,8 @@ func TestCredentialsInCode(t *testing.T) {
 		{"flow of variables", `{username: romanNine, password: romanFour, mechanisms: []string{"SCRAM-SHA-256"}},`, nil},
 		{"call argument", `	f(password=pwd)`, nil},
 
+		{"message with verb", `	t.Errorf("enc.EncodeToken: StartElement %s", err)`, nil},
+		{"message with quote verb", `	t.Errorf("enc.EncodeToken: expected %q; got %q", want, got)`, nil},
 		{"js await", `    const signingKey = await this.getSigningKey(this.credentials.secretKey, dateStamp);`, nil},
 		{"contraction", `	return nil, fmt.Errorf("idtoken: couldn't find any credentials")`, nil},
 		{"comment", `	// token = scrambleHash XOR stage1Hash`, nil},

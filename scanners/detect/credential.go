@@ -43,6 +43,10 @@ const (
 	// keyCommand: the value is a command's argument or a directive's
 	// word, where no variable's name is written.
 	keyCommand
+	// keyMessage: the key starts a string or a call's arguments and
+	// ends in ':' ("idtoken: ..."): a message's prefix, whose unquoted
+	// value is prose when more follows it.
+	keyMessage
 	// keyCodeKey: the key is written as source code assigns: a
 	// selector such as req.PageToken or p.nextToken before " = ", so a
 	// bare identifier after it is a variable.
@@ -807,6 +811,9 @@ func codeValue(b []byte, vs, ve int, key secretKey) bool {
 	}
 	if key&keyColon != 0 && ve+1 < len(b) && (b[ve] == ' ' || b[ve] == '\'') && isLetter(b[ve+1]) {
 		return true // prose goes on: an error message, a doc comment, couldn't
+	}
+	if key&keyMessage != 0 && ve+1 < len(b) && b[ve] == ' ' && b[ve+1] != '#' {
+		return true // "enc.EncodeToken: StartElement %s"
 	}
 	return false
 }

@@ -339,6 +339,9 @@ func (s *Scanner) field(i int) {
 		}
 		if sep == ':' {
 			key |= keyColon
+			if !quoted && ks > 0 && (b[ks-1] == '"' || b[ks-1] == '\'' || b[ks-1] == '(') {
+				key |= keyMessage // "enc.EncodeToken: expected %q; got %q"
+			}
 		}
 		if sep == '=' && spaced && i+1 < n && b[i+1] == ' ' && codeKey(b[ks:ke]) {
 			key |= keyCodeKey
