@@ -52,6 +52,11 @@ func TestCredentialsInCode(t *testing.T) {
 
 		{"message with verb", `	t.Errorf("enc.EncodeToken: StartElement %s", err)`, nil},
 		{"message with quote verb", `	t.Errorf("enc.EncodeToken: expected %q; got %q", want, got)`, nil},
+		{"message with diff", `		t.Errorf("TestIDTokenMarshal: -want/+got:\n%s", diff)`, nil},
+		{"raw string concatenation", "	resp = `{\"access_token\": \"` + tokenValue + `\", \"expires_in\": 0}`", nil},
+		{"between calls", `	logger.Startup(color.Blue("   RootPass: ") + color.Bold("%s \n", cred.SecretKey))`, nil},
+		{"oauth scope", `	rootTokenScope = "https://www.googleapis.com/auth/cloud-platform"`, nil},
+		{"authorization selector", `		"authorization": c.cachedAuthHeader,`, nil},
 		{"js await", `    const signingKey = await this.getSigningKey(this.credentials.secretKey, dateStamp);`, nil},
 		{"contraction", `	return nil, fmt.Errorf("idtoken: couldn't find any credentials")`, nil},
 		{"comment", `	// token = scrambleHash XOR stage1Hash`, nil},

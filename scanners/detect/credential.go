@@ -390,7 +390,7 @@ func (s *Scanner) secretField(vs, ve int, key secretKey) {
 	if named || !quoted && (rooted || key&keyCode != 0 || key&keyDefine != 0 && bareIdentifier(v)) {
 		return
 	}
-	if !quoted && codeValue(b, vs, ve, key) {
+	if !quoted && (codeValue(b, vs, ve, key) || key&keyMessage != 0 && bytes.IndexByte(v, '%') >= 0) {
 		return // req.PageToken = x.NextPageToken, PrivateKey: priv,
 	}
 	if concatenated(v) {
@@ -885,10 +885,18 @@ func commentLine(b []byte, p int) bool {
 }
 
 // concatenated reports whether a quoted value is the code between two
-// string literals joined by '+' ("Credential=" + accessKeyID + "/...").
+// string literals joined by '+' ("Credential=" + accessKeyID + "/...",
+// `{"access_token": "` + tokenValue + `"}`), or between two calls.
 func concatenated(v []byte) bool {
+	v = bytes.TrimSpace(v)
 	n := len(v)
-	return n > 2 && (v[0] == '+' && v[1] == ' ' || v[n-1] == '+' && v[n-2] == ' ')
+	if n < 3 {
+		return false
+	}
+	// "RootPass: ") + color.Bold("%s", ...): a call's end and another's
+	// start.
+	first, last := v[0], v[n-1]
+	return (first == '+' || first == ')') && v[1] == ' ' || (last == '+' || last == '(') && bytes.IndexByte(v, ' ') > 0
 }
 
 func hasDigit(v []byte) bool {

@@ -623,6 +623,9 @@ func secretValue(b []byte, vs, ve int, generic, quoted bool) bool {
 	if len(v) < 3 || v[0] == '/' || v[0] == '~' || keyFileName(v) || versionNumber(v) || sigV4Scope(v) {
 		return false
 	}
+	if hasPrefixFold(v, "https://") || hasPrefixFold(v, "http://") {
+		return false // an OAuth scope or an endpoint; a password in a URL is url_credential's
+	}
 	if !quoted {
 		if v[0] == '<' {
 			return false // markup: password = <span class="hljs-string">
@@ -704,7 +707,8 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 		}
 		s.secretField(vs, ve, key)
 	case fieldAuthorization:
-		if named, rooted := referenceValue(v); named || rooted || vs > 0 && b[vs-1] != '"' && b[vs-1] != '\'' && bytes.ContainsAny(v, "({[") {
+		unquoted := vs > 0 && b[vs-1] != '"' && b[vs-1] != '\''
+		if named, rooted := referenceValue(v); named || rooted || unquoted && (bytes.ContainsAny(v, "({[") || selectorPath(v)) {
 			return // Authorization: req.Header.Get(...), a reference, not a value
 		}
 		if bytes.HasPrefix(v, []byte("AWS4-HMAC-SHA256")) {
