@@ -393,6 +393,15 @@ func (s *Scanner) secretField(vs, ve int, key secretKey) {
 	if !quoted && (codeValue(b, vs, ve, key) || key&keyMessage != 0 && bytes.IndexByte(v, '%') >= 0) {
 		return // req.PageToken = x.NextPageToken, PrivateKey: priv,
 	}
+	if !quoted && camelWord(s.key) && lowerCamel(v) {
+		return // retryToken = nopRelease: a variable, as code names them
+	}
+	if s.secretObject(v) || key&keyGeneric != 0 && bytes.Count(v, []byte(" ")) >= 3 {
+		return // trustedCertsSecret: minio-trusted-certs; l.token = "comment length insufficient for parsing"
+	}
+	if key&(keyWord|keySuffix) != 0 && headerName(v) {
+		return // MetaDataEncryptionKey = "X-Minio-Internal-Server-Side-Encryption-S3-Kms-Sealed-Key"
+	}
 	if concatenated(v) {
 		return // "Credential=" + accessKeyID + "/..."
 	}
@@ -858,6 +867,8 @@ func codeFollows(b []byte, ve int, v []byte, key secretKey) bool {
 	switch b[p] {
 	case ')', '}':
 		return true
+	case '+':
+		return true // RefreshToken: upn + "-rt",
 	case ',':
 		if key&keyColon != 0 || !hasDigit(v) {
 			return true
@@ -1224,3 +1235,78 @@ func shellOperator(c byte) bool {
 // signature of an Azure shared access signature). They count only after
 // '?' or '&'.
 var queryCredentials = map[string]int{"auth": 8, "key": 30, "sig": 30}
+
+// lowerCamel reports whether v is an identifier in lower camel case
+// (nopRelease, sessionToken): a lower-case letter first, an upper-case one
+// later, no '_'.
+func lowerCamel(v []byte) bool {
+	return len(v) > 0 && isLower[v[0]] && camelWord(v)
+}
+
+// objectSecretWords name, before "Secret", a Kubernetes Secret that a
+// Helm chart or manifest refers to by its name (certSecret,
+// trustedCertsSecret, existingSecret, imagePullSecret, tls.secret).
+var objectSecretWords = map[string]bool{
+	"cert": true, "certs": true, "certificate": true, "certificates": true, "tls": true, "ssl": true,
+	"existing": true, "trusted": true, "ca": true, "keystore": true, "truststore": true, "pull": true,
+	"image": true, "registry": true, "docker": true, "config": true, "env": true, "volume": true,
+}
+
+// secretObject reports whether the value v of the key being read names a
+// Kubernetes Secret rather than holding one: the key's last word is
+// "secret" after a word of objectSecretWords, and v is a name as
+// Kubernetes writes them (lower-case words joined by '-' or '.').
+func (s *Scanner) secretObject(v []byte) bool {
+	key := s.key
+	if d := bytes.LastIndexByte(key, '.'); d >= 0 {
+		if d == len(key)-1 {
+			return false
+		}
+		key = key[d+1:]
+	}
+	var words [][]byte
+	for k := 0; ; {
+		ws, we := nextWord(key, k)
+		if ws == we {
+			break
+		}
+		words = append(words, key[ws:we])
+		k = we
+	}
+	n := len(words)
+	if n < 2 || !equalFoldASCII(words[n-1], "secret") {
+		return false
+	}
+	var buf [16]byte
+	if w := lowerWord(buf[:], words[n-2]); w == nil || !objectSecretWords[string(w)] {
+		return false
+	}
+	if len(v) == 0 || !isLower[v[0]] {
+		return false
+	}
+	for _, c := range v {
+		if !isLower[c] && !isDigit(c) && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// headerName reports whether v is the name of an HTTP header, four or
+// more capitalised words joined by '-' (X-Minio-Internal-Sealed-Key):
+// what a constant named like a key holds in code.
+func headerName(v []byte) bool {
+	parts := 0
+	for part := range bytes.SplitSeq(v, []byte("-")) {
+		if len(part) == 0 || !isUpper(part[0]) {
+			return false
+		}
+		for _, c := range part[1:] {
+			if !isLower[c] && !(len(part) <= 2 && isAlnum[c]) {
+				return false // a word, or a short name such as S3
+			}
+		}
+		parts++
+	}
+	return parts >= 4
+}

@@ -259,6 +259,9 @@ func (s *Scanner) field(i int) {
 	if ks == ke || ke-ks >= maxKeyLen || !isLetter(b[ks]) && b[ks] != '_' {
 		return
 	}
+	if ks > 0 && b[ks-1] == '\\' && ke-ks > 5 && bytes.HasPrefix(b[ks:], []byte("u0026")) {
+		ks += 5 // \u0026pageToken=: a '&' escaped in JSON
+	}
 	if ks > 0 && keyChar(b[ks-1]) {
 		return
 	}
@@ -334,7 +337,12 @@ func (s *Scanner) field(i int) {
 	}
 	if kind == fieldSecret {
 		key := op | strength
-		if genericSecretNames[string(norm)] {
+		last := name
+		if d := bytes.LastIndexByte(name, '.'); d >= 0 {
+			last = name[d+1:] // l.token = "...": a generic name all the same
+		}
+		var lb [12]byte
+		if w := lowerWord(lb[:], last); genericSecretNames[string(norm)] || w != nil && genericSecretNames[string(w)] {
 			key |= keyGeneric
 		}
 		if sep == ':' {
