@@ -66,6 +66,8 @@ func TestCredentialsInCode(t *testing.T) {
 		{"escaped ampersand", `"URL": "https://www.googleapis.com/storage/v1/b/x/o?alt=json\u0026maxResults=2\u0026pageToken=CgRvYmox\u0026prefix=obj"`, nil},
 		{"client secret stays", `clientSecret: "minio-client-app-secret-2x"`, []string{f + "minio-client-app-secret-2x"}},
 		{"existing secret value", `jwtSecret: "Qm7#vL2p-orders"`, []string{f + "Qm7#vL2p-orders"}},
+		{"token use", `	qv.Set("requested_token_use", "on_behalf_of")`, nil},
+		{"postfix maps", `smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd`, nil},
 		{"js await", `    const signingKey = await this.getSigningKey(this.credentials.secretKey, dateStamp);`, nil},
 		{"contraction", `	return nil, fmt.Errorf("idtoken: couldn't find any credentials")`, nil},
 		{"comment", `	// token = scrambleHash XOR stage1Hash`, nil},

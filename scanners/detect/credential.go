@@ -92,7 +92,8 @@ var metaWords = map[string]bool{
 	"state": true, "start": true, "end": true, "pos": true, "func": true, "panic": true,
 	"status": true, "index": true, "offset": true, "method": true, "var": true,
 	"exception": true, "error": true, "sha256": true, "sha1": true, "md5": true,
-	"fingerprint": true, "checksum": true, "digest": true,
+	"fingerprint": true, "checksum": true, "digest": true, "use": true, "usage": true, "scope": true,
+	"scopes": true, "audience": true, "maps": true, "map": true,
 }
 
 // mayHoldSecretWord is the cheap test before secretWordKey: the name holds
