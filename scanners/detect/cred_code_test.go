@@ -68,6 +68,8 @@ func TestCredentialsInCode(t *testing.T) {
 		{"existing secret value", `jwtSecret: "Qm7#vL2p-orders"`, []string{f + "Qm7#vL2p-orders"}},
 		{"token use", `	qv.Set("requested_token_use", "on_behalf_of")`, nil},
 		{"postfix maps", `smtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd`, nil},
+		{"variable ending like the field", `	token = newToken`, nil},
+		{"quoted same name", `		SessionToken:    "sessiontoken",`, []string{f + "sessiontoken"}},
 		{"js await", `    const signingKey = await this.getSigningKey(this.credentials.secretKey, dateStamp);`, nil},
 		{"contraction", `	return nil, fmt.Errorf("idtoken: couldn't find any credentials")`, nil},
 		{"comment", `	// token = scrambleHash XOR stage1Hash`, nil},

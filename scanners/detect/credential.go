@@ -832,24 +832,32 @@ func codeValue(b []byte, vs, ve int, key secretKey) bool {
 // expression: after "key = " they are code, not a value.
 var codeWords = []string{"await", "new", "function", "func", "yield", "typeof", "lambda", "async", "make", "not", "static", "final"}
 
-// keyNamesValue reports whether the camel-case value v starts with the
-// last word of the key being read (token: tokenValue): a variable named
-// for the field it fills.
+// keyNamesValue reports whether the camel-case value v starts or ends
+// with the last word of the key being read (token: tokenValue, token =
+// newToken): a variable named for the field it fills.
 func (s *Scanner) keyNamesValue(v []byte) bool {
 	key := s.key
 	if len(key) == 0 {
 		return false
 	}
-	_, we := nextWord(v, 0)
-	var ws, wend int
-	for k := 0; ; {
-		a, z := nextWord(key, k)
-		if a == z {
-			break
-		}
-		ws, wend, k = a, z, z
+	ks, ke := lastWord(key)
+	if ks == ke {
+		return false
 	}
-	return wend > ws && bytes.EqualFold(key[ws:wend], v[:we])
+	_, we := nextWord(v, 0)
+	vs, ve := lastWord(v)
+	return bytes.EqualFold(key[ks:ke], v[:we]) || bytes.EqualFold(key[ks:ke], v[vs:ve])
+}
+
+// lastWord returns the span of the last word of a name (see nextWord).
+func lastWord(name []byte) (ws, we int) {
+	for k := 0; ; {
+		a, z := nextWord(name, k)
+		if a == z {
+			return ws, we
+		}
+		ws, we, k = a, z, z
+	}
 }
 
 // codeFollows reports whether what follows the identifier v, which ends at

@@ -354,7 +354,7 @@ func (s *Scanner) field(i int) {
 		if sep == '=' && spaced && i+1 < n && b[i+1] == ' ' && codeKey(b[ks:ke]) {
 			key |= keyCodeKey
 		}
-		if sameName(name, b[vs:ve]) {
+		if sameName(name, b[vs:ve]) && !quotedAt(b, vs) {
 			return // password=password, c.token = token: a variable of the same name
 		}
 		s.key = name
@@ -388,6 +388,9 @@ func codeKey(key []byte) bool {
 	}
 	return false
 }
+
+// quotedAt reports whether a value that starts at vs follows a quote.
+func quotedAt(b []byte, vs int) bool { return vs > 0 && (b[vs-1] == '"' || b[vs-1] == '\'') }
 
 // sameName reports whether the value v is the key's name, or the last
 // part of a dotted key (password=password, c.secret = secret): a
