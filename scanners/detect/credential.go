@@ -367,17 +367,33 @@ func (s *Scanner) secretField(vs, ve int, key secretKey) {
 	for ve > vs && b[ve-1] == ' ' {
 		ve--
 	}
+	raw := false
 	if ve-vs >= 2 && b[vs] == '`' {
-		vs++ // a raw string of Go or JavaScript
+		// A raw string of Go or JavaScript, to its closing backquote
+		// on the line (pmPrivateKey = `PRIVATE KEY`).
+		vs++
+		if b[ve-1] == '`' {
+			raw = true
+		} else {
+			for e := ve; e < len(b) && e-vs < 4096 && b[e] != '\n'; e++ {
+				if b[e] == '`' {
+					ve, raw = e+1, true
+					break
+				}
+			}
+		}
 	}
 	if ve > vs && b[ve-1] == '`' {
 		ve-- // `KEY=value` in Markdown
 	}
 	v := b[vs:ve]
+	if raw && upperWords(v) {
+		return // a label: RSA PRIVATE KEY
+	}
 	if len(v) == 0 || placeholder(v) {
 		return
 	}
-	quoted := key&keyDelimited != 0 || vs > 0 && (b[vs-1] == '"' || b[vs-1] == '\'')
+	quoted := raw || key&keyDelimited != 0 || vs > 0 && (b[vs-1] == '"' || b[vs-1] == '\'')
 	named, rooted := referenceValue(v)
 	if key&keyCommand != 0 {
 		named, rooted = false, false
@@ -391,7 +407,10 @@ func (s *Scanner) secretField(vs, ve int, key secretKey) {
 	if named || !quoted && (rooted || key&keyCode != 0 || key&keyDefine != 0 && bareIdentifier(v)) {
 		return
 	}
-	if !quoted && (codeValue(b, vs, ve, key) || key&keyMessage != 0 && bytes.IndexByte(v, '%') >= 0) {
+	if !quoted && (codeValue(b, vs, ve, key) || key&keyMessage != 0 && bytes.IndexByte(v, '%') >= 0 ||
+		v[0] == '*' && codeIdentifier(v[1:]) || commentLine(b, vs)) {
+		// *aws_masterkey: a YAML alias; in a // comment, a grammar or an
+		// example (token = 1*tchar).
 		return // req.PageToken = x.NextPageToken, PrivateKey: priv,
 	}
 	if !quoted && camelWord(s.key) && lowerCamel(v) {
@@ -1318,4 +1337,18 @@ func headerName(v []byte) bool {
 		parts++
 	}
 	return parts >= 4
+}
+
+// upperWords reports whether v is two or more upper-case words apart by
+// spaces (RSA PRIVATE KEY): a label, not a secret.
+func upperWords(v []byte) bool {
+	if bytes.IndexByte(v, ' ') <= 0 {
+		return false
+	}
+	for _, c := range v {
+		if !isUpper(c) && c != ' ' {
+			return false
+		}
+	}
+	return true
 }

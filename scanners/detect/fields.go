@@ -351,7 +351,7 @@ func (s *Scanner) field(i int) {
 				key |= keyMessage // "enc.EncodeToken: expected %q; got %q"
 			}
 		}
-		if sep == '=' && spaced && i+1 < n && b[i+1] == ' ' && codeKey(b[ks:ke]) {
+		if sep == '=' && spaced && i+1 < n && b[i+1] == ' ' && (codeKey(b[ks:ke]) || camelWord(b[ks:ke])) {
 			key |= keyCodeKey
 		}
 		if sameName(name, b[vs:ve]) && !quotedAt(b, vs) {
