@@ -76,6 +76,8 @@ func TestCredentialsInCode(t *testing.T) {
 		{"yaml alias", `- { _id: *aws_key_id, masterKey: *aws_masterkey }`, nil},
 		{"grammar in comment", "//	token = 1*tchar", nil},
 		{"camel key literal", `	signingKey = "Sg-9xLm2Qp"`, []string{f + "Sg-9xLm2Qp"}},
+		{"raw string json", "	idToken: `{\"iss\":\"https://foo\",\"aud\":\"client1\"}`,", nil},
+		{"raw string json start", "	resp = `{\"access_token\": \"` + tok + `\"}`", nil},
 		{"js await", `    const signingKey = await this.getSigningKey(this.credentials.secretKey, dateStamp);`, nil},
 		{"contraction", `	return nil, fmt.Errorf("idtoken: couldn't find any credentials")`, nil},
 		{"comment", `	// token = scrambleHash XOR stage1Hash`, nil},

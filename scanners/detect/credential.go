@@ -387,8 +387,8 @@ func (s *Scanner) secretField(vs, ve int, key secretKey) {
 		ve-- // `KEY=value` in Markdown
 	}
 	v := b[vs:ve]
-	if raw && upperWords(v) {
-		return // a label: RSA PRIVATE KEY
+	if raw && (upperWords(v) || len(v) > 0 && (v[0] == '{' || v[0] == '[') && bytes.IndexByte(v, '"') > 0) {
+		return // a label (RSA PRIVATE KEY) or a JSON document ({"iss":"https://foo"})
 	}
 	if len(v) == 0 || placeholder(v) {
 		return
