@@ -422,6 +422,9 @@ func (s *Scanner) secretField(vs, ve int, key secretKey) {
 	if key&(keyWord|keySuffix) != 0 && headerName(v) {
 		return // MetaDataEncryptionKey = "X-Minio-Internal-Server-Side-Encryption-S3-Kms-Sealed-Key"
 	}
+	if ansiEscape(v) || bytes.HasSuffix(v, []byte("...")) || bytes.HasSuffix(v, []byte("…")) {
+		return // PASS="\x1b[32mPASS": a color; "resume_token": "Af65...": a shortened example
+	}
 	if concatenated(v) {
 		return // "Credential=" + accessKeyID + "/..."
 	}
@@ -1351,4 +1354,15 @@ func upperWords(v []byte) bool {
 		}
 	}
 	return true
+}
+
+// ansiEscape reports whether v starts with a terminal escape sequence as
+// scripts write it (\x1b[32m, \033[0m, \e[1m).
+func ansiEscape(v []byte) bool {
+	for _, p := range []string{`\x1b[`, `\033[`, `\e[`, `\u001b[`} {
+		if bytes.HasPrefix(v, []byte(p)) {
+			return true
+		}
+	}
+	return false
 }

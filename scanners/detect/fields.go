@@ -1420,5 +1420,6 @@ func versionNumber(v []byte) bool {
 // is no secret (the aws_access_key_id detector reports an AKIA or ASIA
 // one; test suites write AKIDEXAMPLE or a user name).
 func sigV4Scope(v []byte) bool {
-	return bytes.HasSuffix(bytes.TrimRight(v, ","), []byte("/aws4_request"))
+	v = bytes.TrimRight(v, ",")
+	return bytes.HasSuffix(v, []byte("/aws4_request")) || bytes.HasSuffix(v, []byte("_request")) && bytes.Count(v, []byte("/")) >= 4
 }
