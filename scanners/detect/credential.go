@@ -1111,8 +1111,10 @@ func (s *Scanner) credentialWord(i, end int, phrase string) int {
 				vs, ve = ts+2, te
 			}
 		case credSSHPass, credRedisCLI, credLogin:
-			short := map[credForm]byte{credSSHPass: 'p', credRedisCLI: 'a', credLogin: 'p'}[form]
-			long := map[credForm]string{credSSHPass: "--password", credRedisCLI: "--pass", credLogin: "--password"}[form]
+			short, long := byte('p'), "--password"
+			if form == credRedisCLI {
+				short, long = 'a', "--pass"
+			}
 			if form == credLogin && string(a) == "login" {
 				login = true
 			}
