@@ -17,7 +17,7 @@ import (
 // password_min_length or max_tokens.
 
 // secretKey describes the evidence a secret's name and value give.
-type secretKey uint8
+type secretKey uint16
 
 const (
 	// keyGeneric: the name is often used for other things ("token").
@@ -37,6 +37,20 @@ const (
 	keyDefine
 	// keyElement: the value is an XML element's text.
 	keyElement
+	// keyColon: the separator is ':' (YAML, JSON, a composite literal
+	// of source code).
+	keyColon
+	// keyCommand: the value is a command's argument or a directive's
+	// word, where no variable's name is written.
+	keyCommand
+	// keyMessage: the key starts a string or a call's arguments and
+	// ends in ':' ("idtoken: ..."): a message's prefix, whose unquoted
+	// value is prose when more follows it.
+	keyMessage
+	// keyCodeKey: the key is written as source code assigns: a
+	// selector such as req.PageToken or p.nextToken before " = ", so a
+	// bare identifier after it is a variable.
+	keyCodeKey
 )
 
 // secretWords are the words of a key name that make its value a secret.
@@ -78,7 +92,8 @@ var metaWords = map[string]bool{
 	"state": true, "start": true, "end": true, "pos": true, "func": true, "panic": true,
 	"status": true, "index": true, "offset": true, "method": true, "var": true,
 	"exception": true, "error": true, "sha256": true, "sha1": true, "md5": true,
-	"fingerprint": true, "checksum": true, "digest": true,
+	"fingerprint": true, "checksum": true, "digest": true, "use": true, "usage": true, "scope": true,
+	"scopes": true, "audience": true, "maps": true, "map": true,
 }
 
 // mayHoldSecretWord is the cheap test before secretWordKey: the name holds
@@ -352,20 +367,66 @@ func (s *Scanner) secretField(vs, ve int, key secretKey) {
 	for ve > vs && b[ve-1] == ' ' {
 		ve--
 	}
+	raw := false
 	if ve-vs >= 2 && b[vs] == '`' {
-		vs++ // a raw string of Go or JavaScript
+		// A raw string of Go or JavaScript, to its closing backquote
+		// on the line (pmPrivateKey = `PRIVATE KEY`).
+		vs++
+		if b[ve-1] == '`' {
+			raw = true
+		} else {
+			for e := ve; e < len(b) && e-vs < 4096 && b[e] != '\n'; e++ {
+				if b[e] == '`' {
+					ve, raw = e+1, true
+					break
+				}
+			}
+		}
 	}
 	if ve > vs && b[ve-1] == '`' {
 		ve-- // `KEY=value` in Markdown
 	}
 	v := b[vs:ve]
+	if raw && (upperWords(v) || len(v) > 0 && (v[0] == '{' || v[0] == '[') && bytes.IndexByte(v, '"') > 0) {
+		return // a label (RSA PRIVATE KEY) or a JSON document ({"iss":"https://foo"})
+	}
 	if len(v) == 0 || placeholder(v) {
 		return
 	}
-	quoted := key&keyDelimited != 0 || vs > 0 && (b[vs-1] == '"' || b[vs-1] == '\'')
+	quoted := raw || key&keyDelimited != 0 || vs > 0 && (b[vs-1] == '"' || b[vs-1] == '\'')
 	named, rooted := referenceValue(v)
+	if key&keyCommand != 0 {
+		named, rooted = false, false
+	}
+	if named && !quoted && camelWord(v) && key&keyCodeKey == 0 && !codeFollows(b, ve, v, key) && !camelWord(s.key) && !s.keyNamesValue(v) {
+		// One camel-case word under a name written as configuration
+		// is written (aws_secret_access_key = notFromCredProcSecret) is
+		// a value, though it holds a secret word.
+		named = false
+	}
 	if named || !quoted && (rooted || key&keyCode != 0 || key&keyDefine != 0 && bareIdentifier(v)) {
 		return
+	}
+	if !quoted && (codeValue(b, vs, ve, key) || key&keyMessage != 0 && bytes.IndexByte(v, '%') >= 0 ||
+		v[0] == '*' && codeIdentifier(v[1:]) || commentLine(b, vs)) {
+		// *aws_masterkey: a YAML alias; in a // comment, a grammar or an
+		// example (token = 1*tchar).
+		return // req.PageToken = x.NextPageToken, PrivateKey: priv,
+	}
+	if !quoted && camelWord(s.key) && lowerCamel(v) {
+		return // retryToken = nopRelease: a variable, as code names them
+	}
+	if s.secretObject(v) || key&keyGeneric != 0 && bytes.Count(v, []byte(" ")) >= 3 {
+		return // trustedCertsSecret: minio-trusted-certs; l.token = "comment length insufficient for parsing"
+	}
+	if key&(keyWord|keySuffix) != 0 && headerName(v) {
+		return // MetaDataEncryptionKey = "X-Minio-Internal-Server-Side-Encryption-S3-Kms-Sealed-Key"
+	}
+	if ansiEscape(v) || bytes.HasSuffix(v, []byte("...")) || bytes.HasSuffix(v, []byte("…")) {
+		return // PASS="\x1b[32mPASS": a color; "resume_token": "Af65...": a shortened example
+	}
+	if concatenated(v) {
+		return // "Credential=" + accessKeyID + "/..."
 	}
 	for _, w := range settingWords {
 		if equalFoldASCII(v, w) {
@@ -700,4 +761,610 @@ func (s *Scanner) namedValue(p int) {
 			}
 		}
 	}
+}
+
+// codeIdentifier reports whether v is an identifier of source code: letters,
+// digits and '_', not starting with a digit.
+func codeIdentifier(v []byte) bool {
+	if len(v) == 0 || isDigit(v[0]) {
+		return false
+	}
+	for _, c := range v {
+		if !wordChar(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// camelWord reports whether v is one camel-case word of letters and
+// digits (notFromCredProcSecret, CorrectHorseBatteryStaple): no '_', a
+// lower-case and an upper-case letter.
+func camelWord(v []byte) bool {
+	up, low := false, false
+	for _, c := range v {
+		switch {
+		case isUpper(c):
+			up = true
+		case isLower[c]:
+			low = true
+		case !isDigit(c):
+			return false
+		}
+	}
+	return up && low
+}
+
+// selectorPath reports whether v is a selector of source code,
+// identifiers joined by dots (x.NextPageToken, result.Marker, out.File),
+// whose parts are words with at most trailing digits (v1, e30). A token
+// with digits inside its parts (hvs.QmR2x7Lp9Kw4Zt8Vn3Yb) is no selector.
+func selectorPath(v []byte) bool {
+	if bytes.IndexByte(v, '.') < 0 {
+		return false
+	}
+	for part := range bytes.SplitSeq(v, []byte(".")) {
+		if len(part) == 0 || isDigit(part[0]) {
+			return false
+		}
+		k := 0
+		for k < len(part) && (isLetter(part[k]) || part[k] == '_') {
+			k++
+		}
+		for k < len(part) && isDigit(part[k]) {
+			k++
+		}
+		if k < len(part) {
+			return false
+		}
+	}
+	return true
+}
+
+// codeValue reports whether the unquoted value b[vs:ve] is source code
+// rather than a secret: a selector (x.NextPageToken), or an identifier
+// where code is written (see codeFollows, keyCodeKey), or a word of a
+// message ("idtoken: unable to ...", "// ... \"id_token\": The ID token").
+func codeValue(b []byte, vs, ve int, key secretKey) bool {
+	v := b[vs:ve]
+	if selectorPath(v) {
+		return true
+	}
+	if !codeIdentifier(v) {
+		return false
+	}
+	if key&keyCodeKey != 0 || codeFollows(b, ve, v, key) || commentLine(b, vs) {
+		return true
+	}
+	for _, w := range codeWords {
+		if string(v) == w {
+			return true // signingKey = await this.getSigningKey(...)
+		}
+	}
+	if key&keyColon != 0 && ve+1 < len(b) && (b[ve] == ' ' || b[ve] == '\'') && isLetter(b[ve+1]) {
+		return true // prose goes on: an error message, a doc comment, couldn't
+	}
+	if key&keyMessage != 0 && ve+1 < len(b) && b[ve] == ' ' && b[ve+1] != '#' {
+		return true // "enc.EncodeToken: StartElement %s"
+	}
+	return false
+}
+
+// codeWords are keywords of programming languages that start an
+// expression: after "key = " they are code, not a value.
+var codeWords = []string{"await", "new", "function", "func", "yield", "typeof", "lambda", "async", "make", "not", "static", "final"}
+
+// keyNamesValue reports whether the camel-case value v starts or ends
+// with the last word of the key being read (token: tokenValue, token =
+// newToken): a variable named for the field it fills.
+func (s *Scanner) keyNamesValue(v []byte) bool {
+	key := s.key
+	if len(key) == 0 {
+		return false
+	}
+	ks, ke := lastWord(key)
+	if ks == ke {
+		return false
+	}
+	_, we := nextWord(v, 0)
+	vs, ve := lastWord(v)
+	return bytes.EqualFold(key[ks:ke], v[:we]) || bytes.EqualFold(key[ks:ke], v[vs:ve])
+}
+
+// lastWord returns the span of the last word of a name (see nextWord).
+func lastWord(name []byte) (ws, we int) {
+	for k := 0; ; {
+		a, z := nextWord(name, k)
+		if a == z {
+			return ws, we
+		}
+		ws, we, k = a, z, z
+	}
+}
+
+// codeFollows reports whether what follows the identifier v, which ends at
+// ve, makes it an operand of source code: a ')' or '}' (a call's
+// argument, an object literal's field), a ',' ending the line or after
+// a ':' field (Go's and JavaScript's composite literals), or a ',' after
+// a word with no digits.
+func codeFollows(b []byte, ve int, v []byte, key secretKey) bool {
+	p := ve
+	for p < len(b) && (b[p] == ' ' || b[p] == '\t') {
+		p++
+	}
+	if p >= len(b) {
+		return false
+	}
+	switch b[p] {
+	case ')', '}':
+		return true
+	case '+':
+		return true // RefreshToken: upn + "-rt",
+	case ',':
+		if key&keyColon != 0 || !hasDigit(v) {
+			return true
+		}
+		p++
+		for p < len(b) && (b[p] == ' ' || b[p] == '\t' || b[p] == '\r') {
+			p++
+		}
+		return p >= len(b) || b[p] == '\n'
+	}
+	return false
+}
+
+// commentLine reports whether the line holding p is a comment of source
+// code ("//" after indentation).
+func commentLine(b []byte, p int) bool {
+	ls := p
+	for ls > 0 && b[ls-1] != '\n' && p-ls < 512 {
+		ls--
+	}
+	for ls < p && (b[ls] == ' ' || b[ls] == '\t') {
+		ls++
+	}
+	return ls+1 < p && b[ls] == '/' && b[ls+1] == '/'
+}
+
+// concatenated reports whether a quoted value is the code between two
+// string literals joined by '+' ("Credential=" + accessKeyID + "/...",
+// `{"access_token": "` + tokenValue + `"}`), or between two calls.
+func concatenated(v []byte) bool {
+	v = bytes.TrimSpace(v)
+	n := len(v)
+	if n < 3 {
+		return false
+	}
+	// "RootPass: ") + color.Bold("%s", ...): a call's end and another's
+	// start.
+	first, last := v[0], v[n-1]
+	return (first == '+' || first == ')') && v[1] == ' ' || (last == '+' || last == '(') && bytes.IndexByte(v, ' ') > 0
+}
+
+func hasDigit(v []byte) bool {
+	for _, c := range v {
+		if isDigit(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// credForm is how a word of credentialWords gives its password.
+type credForm uint8
+
+const (
+	// credDirective: a configuration directive at the start of a line,
+	// whose value is the next word (requirepass foobared).
+	credDirective credForm = iota + 1
+	// credDirectiveAfter: a directive whose password follows one more
+	// word (sentinel auth-pass mymaster s3cr3t).
+	credDirectiveAfter
+	// credQuotedDirective: a directive at the start of a line whose value
+	// counts only quoted (BIND's secret "c2VjcmV0";).
+	credQuotedDirective
+	// credInline: a phrase that may follow other words on its line
+	// (HAProxy's user admin insecure-password s3cr3t).
+	credInline
+	credMySQL    // mysql -pS3cret, --password=S3cret
+	credSSHPass  // sshpass -p S3cret
+	credCurl     // curl -u user:S3cret, --user user:S3cret
+	credLogin    // docker login -p S3cret, --password S3cret
+	credRedisCLI // redis-cli -a S3cret
+	credHtpasswd // htpasswd -b file user S3cret
+	// credRedisServer: redis-server --requirepass S3cret, --masterauth
+	credRedisServer
+)
+
+// credentialWords are the commands that take a password on their command
+// line (shell history, scripts, cron jobs, ps output in logs) and the
+// configuration directives that hold one, space-separated: Redis's
+// requirepass and masterauth (masteruser is a user name), Sentinel's
+// auth-pass, OpenLDAP's rootpw, ldap.conf's and nslcd's bindpw,
+// keepalived's auth_pass, squid's cachemgr_passwd, BIND's secret and
+// HAProxy's insecure-password. Keys are written as the keyword table
+// holds them: the first word, then the rest of the phrase.
+var credentialWords = map[string]credForm{
+	// Directives.
+	"requirepass": credDirective, "masterauth": credDirective, "rootpw": credDirective,
+	"bindpw": credDirective, "auth pass": credDirective, "cachemgr passwd": credDirective,
+	"sentinel auth-pass": credDirectiveAfter, "secret": credQuotedDirective,
+	"insecure-password": credInline,
+
+	// Commands.
+	"mysql": credMySQL, "mysqldump": credMySQL, "mysqladmin": credMySQL, "mysqlimport": credMySQL,
+	"mysqlcheck": credMySQL, "mysqlshow": credMySQL, "mysqlpump": credMySQL, "mariadb": credMySQL,
+	"mariadb-dump": credMySQL, "mariadb-admin": credMySQL,
+	"sshpass": credSSHPass, "curl": credCurl, "docker": credLogin, "podman": credLogin,
+	"nerdctl": credLogin, "redis-cli": credRedisCLI, "htpasswd": credHtpasswd,
+	"redis-server": credRedisServer,
+}
+
+// credentialWord reads what follows a word of credentialWords (phrase, as
+// the keyword table holds it) that spans b[i:end], and reports the password
+// it gives. It returns 0: the prefilter goes on through the arguments,
+// which may hold other findings (a URL's credentials, a bearer token).
+func (s *Scanner) credentialWord(i, end int, phrase string) int {
+	form := credentialWords[phrase]
+	b := s.b
+	switch form {
+	case 0:
+		return 0
+	case credDirective, credDirectiveAfter, credQuotedDirective:
+		if !atLineStart(b, i) {
+			return 0
+		}
+		fallthrough
+	case credInline:
+		ts, te := nextArg(b, end)
+		if ts == te || ts == end {
+			return 0 // no space after the directive
+		}
+		if form == credDirectiveAfter {
+			if ts, te = nextArg(b, te); ts == te {
+				return 0
+			}
+		}
+		if b[te-1] == ';' {
+			te-- // BIND's statements end in ';'
+		} else if form == credQuotedDirective {
+			return 0
+		}
+		quoted := te-ts >= 2 && (b[ts] == '"' || b[ts] == '\'') && b[te-1] == b[ts]
+		if form == credQuotedDirective && !quoted {
+			return 0
+		}
+		if quoted {
+			ts, te = ts+1, te-1
+		} else if nts, _ := nextArg(b, te); nts < len(b) && b[nts] != '#' && b[nts] != '\n' && form != credInline && phrase != "cachemgr passwd" {
+			return 0 // more words: prose, not a directive
+		}
+		// The directive's value is one word: its punctuation is part of
+		// it ({SSHA}W6ph5...).
+		s.commandSecret(ts, te, true)
+		return 0
+	}
+	// A command: at the start of a line, after a shell operator or a
+	// quote, or as the last part of a path (/usr/bin/mysql).
+	if i > 0 {
+		switch b[i-1] {
+		case ' ', '\t', '\n', '|', ';', '&', '(', '`', '"', '\'', '/':
+		default:
+			return 0
+		}
+	}
+	// A command in quotes: sh -c "mysql -pS3cret db" ends at the closing
+	// quote; ["redis-server", "--requirepass", "S3cret"] (the exec form
+	// of Dockerfiles and Compose files) is a list of quoted arguments.
+	limit, exec := len(b), byte(0)
+	if i > 0 && (b[i-1] == '"' || b[i-1] == '\'') {
+		q := b[i-1]
+		if end < len(b) && b[end] == q {
+			exec = q
+		} else if c := bytes.IndexByte(b[end:min(len(b), end+1024)], q); c >= 0 {
+			limit = end + c
+		}
+	}
+	if exec == 0 && (end >= len(b) || b[end] != ' ' && b[end] != '\t') {
+		return 0
+	}
+	next := func(p int) (int, int) {
+		if exec == 0 {
+			return nextArgBefore(b, p, limit)
+		}
+		if p < len(b) && b[p] == exec {
+			p++
+		}
+		for p < len(b) && (b[p] == ' ' || b[p] == ',') {
+			p++
+		}
+		if p >= len(b) || b[p] != exec {
+			return p, p
+		}
+		c := bytes.IndexByte(b[p+1:min(len(b), p+1024)], exec)
+		if c < 0 || bytes.IndexByte(b[p+1:p+1+c], '\n') >= 0 {
+			return p, p
+		}
+		return p + 1, p + 1 + c
+	}
+	login := false
+	var positional [3][2]int
+	np, batch, nofile := 0, false, false
+	p := end
+	for {
+		ts, te := next(p)
+		if ts == te {
+			break
+		}
+		p = te
+		a := b[ts:te]
+		if len(a) == 0 || shellOperator(a[0]) {
+			break
+		}
+		var vs, ve int // a password's span
+		switch form {
+		case credMySQL:
+			switch {
+			case bytes.HasPrefix(a, []byte("--password=")):
+				vs, ve = ts+len("--password="), te
+			case len(a) > 2 && a[0] == '-' && a[1] == 'p':
+				vs, ve = ts+2, te
+			}
+		case credSSHPass, credRedisCLI, credLogin:
+			short, long := byte('p'), "--password"
+			if form == credRedisCLI {
+				short, long = 'a', "--pass"
+			}
+			if form == credLogin && string(a) == "login" {
+				login = true
+			}
+			switch {
+			case len(a) == 2 && a[0] == '-' && a[1] == short, string(a) == long:
+				if vs, ve = next(te); vs < ve {
+					p = ve
+				}
+			case len(a) > 2 && a[0] == '-' && a[1] == short && form != credLogin:
+				vs, ve = ts+2, te
+			case bytes.HasPrefix(a, []byte(long+"=")):
+				vs, ve = ts+len(long)+1, te
+			}
+			if form == credLogin && !login {
+				vs, ve = 0, 0
+			}
+		case credCurl:
+			us, ue := 0, 0
+			switch {
+			case string(a) == "-u" || string(a) == "--user" || string(a) == "-U" || string(a) == "--proxy-user":
+				if us, ue = next(te); us < ue {
+					p = ue
+				}
+			case len(a) > 2 && a[0] == '-' && (a[1] == 'u' || a[1] == 'U'):
+				us, ue = ts+2, te
+			}
+			if us < ue {
+				if b[us] == '"' || b[us] == '\'' {
+					us, ue = us+1, ue-1
+				}
+				if c := bytes.IndexByte(b[us:ue], ':'); c >= 0 {
+					vs, ve = us+c+1, ue
+				}
+			}
+		case credRedisServer:
+			if string(a) == "--requirepass" || string(a) == "--masterauth" {
+				if vs, ve = next(te); vs < ve {
+					p = ve
+				}
+			}
+		case credHtpasswd:
+			switch {
+			case a[0] == '-' && len(a) > 1:
+				batch = batch || bytes.IndexByte(a, 'b') > 0
+				nofile = nofile || bytes.IndexByte(a, 'n') > 0
+			case np < len(positional):
+				positional[np] = [2]int{ts, te}
+				np++
+			}
+		}
+		if vs < ve {
+			quoted := false
+			if b[vs] == '"' || b[vs] == '\'' {
+				vs, ve, quoted = vs+1, ve-1, true
+			}
+			if vs < ve {
+				s.commandSecret(vs, ve, quoted)
+			}
+		}
+	}
+	if form == credHtpasswd && batch {
+		k := 2
+		if nofile {
+			k = 1
+		}
+		if k < np {
+			vs, ve := positional[k][0], positional[k][1]
+			quoted := b[vs] == '"' || b[vs] == '\''
+			if quoted {
+				vs, ve = vs+1, ve-1
+			}
+			s.commandSecret(vs, ve, quoted)
+		}
+	}
+	return 0
+}
+
+// commandSecret reports a password given to a command or a directive,
+// b[vs:ve], unless it is a placeholder or a reference ($DB_PASSWORD,
+// ${PASS}, $(cat file), <password>).
+func (s *Scanner) commandSecret(vs, ve int, quoted bool) {
+	key := keySuffix | keyCommand
+	if quoted {
+		key |= keyDelimited
+	}
+	s.secretField(vs, ve, key)
+}
+
+// atLineStart reports whether only spaces and tabs come before i on its
+// line.
+func atLineStart(b []byte, i int) bool {
+	for i > 0 && (b[i-1] == ' ' || b[i-1] == '\t') {
+		i--
+	}
+	return i == 0 || b[i-1] == '\n'
+}
+
+// nextArg returns the span of the next argument of a command line after
+// p, on the same line: a run of anything but spaces, with quoted parts
+// kept whole ('-p"S3 cret"'). ts == te when the line ends first.
+func nextArg(b []byte, p int) (ts, te int) { return nextArgBefore(b, p, len(b)) }
+
+// nextArgBefore is nextArg for a command line that ends at n at the
+// latest.
+func nextArgBefore(b []byte, p, n int) (ts, te int) {
+	for p < n && (b[p] == ' ' || b[p] == '\t') {
+		p++
+	}
+	ts = p
+	var q byte
+	for p < n && p-ts < 1024 {
+		c := b[p]
+		if c == '\n' || c == '\r' {
+			break
+		}
+		if q != 0 {
+			if c == q {
+				q = 0
+			}
+			p++
+			continue
+		}
+		if c == ' ' || c == '\t' {
+			break
+		}
+		if c == '"' || c == '\'' {
+			q = c
+		}
+		p++
+	}
+	if q != 0 {
+		return ts, ts // an unclosed quote
+	}
+	return ts, p
+}
+
+// shellOperator reports whether an argument starting with c ends the
+// command: a pipe, a list, a redirection or a comment.
+func shellOperator(c byte) bool {
+	switch c {
+	case '|', ';', '&', '>', '<', '#', ')', '`':
+		return true
+	}
+	return false
+}
+
+// queryCredentials are query parameters of URLs whose values are
+// credentials though their names are too short to say so anywhere else,
+// with the least length of a value: auth (PHP's Redis session URLs and
+// many APIs), key (Google's API keys, AIza and 35 more) and sig (the
+// signature of an Azure shared access signature). They count only after
+// '?' or '&'.
+var queryCredentials = map[string]int{"auth": 8, "key": 30, "sig": 30}
+
+// lowerCamel reports whether v is an identifier in lower camel case
+// (nopRelease, sessionToken): a lower-case letter first, an upper-case one
+// later, no '_'.
+func lowerCamel(v []byte) bool {
+	return len(v) > 0 && isLower[v[0]] && camelWord(v)
+}
+
+// objectSecretWords name, before "Secret", a Kubernetes Secret that a
+// Helm chart or manifest refers to by its name (certSecret,
+// trustedCertsSecret, existingSecret, imagePullSecret, tls.secret).
+var objectSecretWords = map[string]bool{
+	"cert": true, "certs": true, "certificate": true, "certificates": true, "tls": true, "ssl": true,
+	"existing": true, "trusted": true, "ca": true, "keystore": true, "truststore": true, "pull": true,
+	"image": true, "registry": true, "docker": true, "config": true, "env": true, "volume": true,
+}
+
+// secretObject reports whether the value v of the key being read names a
+// Kubernetes Secret rather than holding one: the key's last word is
+// "secret" after a word of objectSecretWords, and v is a name as
+// Kubernetes writes them (lower-case words joined by '-' or '.').
+func (s *Scanner) secretObject(v []byte) bool {
+	key := s.key
+	if d := bytes.LastIndexByte(key, '.'); d >= 0 {
+		if d == len(key)-1 {
+			return false
+		}
+		key = key[d+1:]
+	}
+	var words [][]byte
+	for k := 0; ; {
+		ws, we := nextWord(key, k)
+		if ws == we {
+			break
+		}
+		words = append(words, key[ws:we])
+		k = we
+	}
+	n := len(words)
+	if n < 2 || !equalFoldASCII(words[n-1], "secret") {
+		return false
+	}
+	var buf [16]byte
+	if w := lowerWord(buf[:], words[n-2]); w == nil || !objectSecretWords[string(w)] {
+		return false
+	}
+	if len(v) == 0 || !isLower[v[0]] {
+		return false
+	}
+	for _, c := range v {
+		if !isLower[c] && !isDigit(c) && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// headerName reports whether v is the name of an HTTP header, four or
+// more capitalised words joined by '-' (X-Minio-Internal-Sealed-Key):
+// what a constant named like a key holds in code.
+func headerName(v []byte) bool {
+	parts := 0
+	for part := range bytes.SplitSeq(v, []byte("-")) {
+		if len(part) == 0 || !isUpper(part[0]) {
+			return false
+		}
+		for _, c := range part[1:] {
+			if !isLower[c] && !(len(part) <= 2 && isAlnum[c]) {
+				return false // a word, or a short name such as S3
+			}
+		}
+		parts++
+	}
+	return parts >= 4
+}
+
+// upperWords reports whether v is two or more upper-case words apart by
+// spaces (RSA PRIVATE KEY): a label, not a secret.
+func upperWords(v []byte) bool {
+	if bytes.IndexByte(v, ' ') <= 0 {
+		return false
+	}
+	for _, c := range v {
+		if !isUpper(c) && c != ' ' {
+			return false
+		}
+	}
+	return true
+}
+
+// ansiEscape reports whether v starts with a terminal escape sequence as
+// scripts write it (\x1b[32m, \033[0m, \e[1m).
+func ansiEscape(v []byte) bool {
+	for _, p := range []string{`\x1b[`, `\033[`, `\e[`, `\u001b[`} {
+		if bytes.HasPrefix(v, []byte(p)) {
+			return true
+		}
+	}
+	return false
 }

@@ -319,6 +319,7 @@ type Scanner struct {
 	hits    []hit
 	cols    *Columns
 	scratch []byte
+	key     []byte   // the name of the field whose secret value is read, or nil
 	lines   []int    // line starts for custom rules
 	v6end   int      // end of the last IPv6 candidate token
 	pemEnd  int      // end of the last private-key block looked at

@@ -267,6 +267,9 @@ func (s *Scanner) field(i int) {
 	if ks == ke || ke-ks >= maxKeyLen || !isLetter(b[ks]) && b[ks] != '_' {
 		return
 	}
+	if ks > 0 && b[ks-1] == '\\' && ke-ks > 5 && bytes.HasPrefix(b[ks:], []byte("u0026")) {
+		ks += 5 // \u0026pageToken=: a '&' escaped in JSON
+	}
 	if ks > 0 && keyChar(b[ks-1]) {
 		return
 	}
@@ -280,16 +283,36 @@ func (s *Scanner) field(i int) {
 		(ke-ks == 3 && equalFoldASCII(b[ks:ke], "key") || ke-ks == 4 && equalFoldASCII(b[ks:ke], "name")) {
 		s.namedValue(i + 1) // <add key="ApiSecret" value="..."/>
 	}
-	filtered := mayBeField(b, ks, ke)
-	if !filtered && !(ke-ks >= 4 && s.e.on(dCredentialField) && mayHoldSecretWord(b[ks:ke])) {
+	if sep == '=' && ke-ks <= 4 && ks > 0 && (b[ks-1] == '?' || b[ks-1] == '&') && s.e.on(dCredentialField) {
+		if min := queryCredentials[string(b[ks:ke])]; min > 0 {
+			vs, ve := fieldValue(b, i+1)
+			if ve-vs >= min && !bytes.ContainsAny(b[vs:ve], "/.") { // not an object's key
+				s.secretField(vs, ve, keyGeneric)
+			}
+			return
+		}
+	}
+	name := b[ks:ke] // what names the value
+	if ke-ks == 5 && equalFoldASCII(name, "value") && s.e.on(dCredentialField) {
+		// An environment variable of Kubernetes, ECS or Terraform:
+		// {"name": "DB_PASSWORD", "value": "..."}, or "- name:
+		// API_TOKEN" on the line before "value: ...".
+		if pn := pairName(b, ks); pn != nil {
+			if _, ok := s.secretName(pn, mayBeField(pn, 0, len(pn))); ok {
+				name = pn
+			}
+		}
+	}
+	filtered := mayBeField(name, 0, len(name))
+	if !filtered && !(len(name) >= 4 && s.e.on(dCredentialField) && mayHoldSecretWord(name)) {
 		return
 	}
-	norm := normalizeFieldName(s.scratch, b[ks:ke])
+	norm := normalizeFieldName(s.scratch, name)
 	if norm == nil {
 		return
 	}
 	s.scratch = norm[:0]
-	kind, strength := secretKeyName(b[ks:ke], norm, filtered)
+	kind, strength := secretKeyName(name, norm, filtered)
 	if kind == fieldNone {
 		return
 	}
@@ -322,16 +345,164 @@ func (s *Scanner) field(i int) {
 	}
 	if kind == fieldSecret {
 		key := op | strength
-		if genericSecretNames[string(norm)] {
+		last := name
+		if d := bytes.LastIndexByte(name, '.'); d >= 0 {
+			last = name[d+1:] // l.token = "...": a generic name all the same
+		}
+		var lb [12]byte
+		if w := lowerWord(lb[:], last); genericSecretNames[string(norm)] || w != nil && genericSecretNames[string(w)] {
 			key |= keyGeneric
 		}
+		if sep == ':' {
+			key |= keyColon
+			if !quoted && ks > 0 && (b[ks-1] == '"' || b[ks-1] == '\'' || b[ks-1] == '(') {
+				key |= keyMessage // "enc.EncodeToken: expected %q; got %q"
+			}
+		}
+		if sep == '=' && spaced && i+1 < n && b[i+1] == ' ' && (codeKey(b[ks:ke]) || camelWord(b[ks:ke])) {
+			key |= keyCodeKey
+		}
+		if sameName(name, b[vs:ve]) && !quotedAt(b, vs) {
+			return // password=password, c.token = token: a variable of the same name
+		}
+		s.key = name
 		s.secretField(vs, ve, key)
+		s.key = nil
 		return
 	}
 	if op != 0 {
 		return // other fields are read in data, not in source code
 	}
 	s.fieldValueOf(kind, vs, ve, genericSecretNames[string(norm)])
+}
+
+// codeKey reports whether a key is written as source code assigns to a
+// field: a selector whose parts after the first have an upper-case
+// letter (req.PageToken, p.nextToken, this.apiKey) or whose first part is
+// one or two letters (c.token). Properties files name their keys in lower
+// case (spring.datasource.password).
+func codeKey(key []byte) bool {
+	d := bytes.IndexByte(key, '.')
+	if d < 0 {
+		return false
+	}
+	if d <= 2 {
+		return true
+	}
+	for _, c := range key[d+1:] {
+		if isUpper(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// quotedAt reports whether a value that starts at vs follows a quote.
+func quotedAt(b []byte, vs int) bool { return vs > 0 && (b[vs-1] == '"' || b[vs-1] == '\'') }
+
+// sameName reports whether the value v is the key's name, or the last
+// part of a dotted key (password=password, c.secret = secret): a
+// variable passed on, not a value.
+func sameName(key, v []byte) bool {
+	if d := bytes.LastIndexByte(key, '.'); d >= 0 {
+		key = key[d+1:]
+	}
+	return len(v) > 0 && len(v) == len(key) && bytes.EqualFold(key, v)
+}
+
+// pairName returns the name of the variable whose "value" key starts at
+// ks, from a "name" key before it: on the same line ({"name": "X",
+// "value": ...}, as ECS task definitions and kubectl's JSON write it) or
+// alone on the line before, at the same indentation (Kubernetes' "- name:
+// X" then "value: ...", Terraform's name = "X" then value = ...). It
+// returns nil when there is none.
+func pairName(b []byte, ks int) []byte {
+	ls := ks
+	for ls > 0 && b[ls-1] != '\n' && ks-ls < 512 {
+		ls--
+	}
+	// On the same line: the last name key before "value".
+	for p := ks; p > ls; {
+		k := bytes.LastIndex(b[ls:p], []byte("name"))
+		if k < 0 {
+			break
+		}
+		k += ls
+		if ns, ne := nameAssignment(b, k, ks); ns < ne {
+			return b[ns:ne]
+		}
+		p = k
+	}
+	// On the line before, at the column of "value".
+	if ls == 0 {
+		return nil
+	}
+	pe := ls - 1
+	if pe > 0 && b[pe-1] == '\r' {
+		pe--
+	}
+	ps := pe
+	for ps > 0 && b[ps-1] != '\n' && pe-ps < 512 {
+		ps--
+	}
+	col := ks - ls
+	if ks > ls && (b[ks-1] == '"' || b[ks-1] == '\'') {
+		col--
+	}
+	k := ps
+	for k < pe && (b[k] == ' ' || b[k] == '\t' || b[k] == '-') {
+		k++
+	}
+	if k-ps != col {
+		return nil
+	}
+	if k < pe && (b[k] == '"' || b[k] == '\'') {
+		k++
+	}
+	ns, ne := nameAssignment(b, k, pe)
+	if ns == ne {
+		return nil
+	}
+	// Nothing but a closing quote and a comma after the name.
+	e := ne
+	for e < pe && (b[e] == '"' || b[e] == '\'' || b[e] == ',' || b[e] == ' ') {
+		e++
+	}
+	if e != pe {
+		return nil
+	}
+	return b[ns:ne]
+}
+
+// nameAssignment reads a "name" key at k (in any case, quoted or not)
+// with its value before limit: name: X, "name": "X", name = "X". It
+// returns the span of the value, empty when there is none.
+func nameAssignment(b []byte, k, limit int) (ns, ne int) {
+	if k+4 > limit || !equalFoldASCII(b[k:k+4], "name") || k > 0 && keyChar(b[k-1]) {
+		return 0, 0
+	}
+	p := k + 4
+	if p < limit && (b[p] == '"' || b[p] == '\'') {
+		p++
+	}
+	for p < limit && b[p] == ' ' {
+		p++
+	}
+	if p >= limit || b[p] != ':' && b[p] != '=' {
+		return 0, 0
+	}
+	p++
+	for p < limit && b[p] == ' ' {
+		p++
+	}
+	if p < limit && (b[p] == '"' || b[p] == '\'') {
+		p++
+	}
+	ns = p
+	for p < limit && p-ns < maxKeyLen && keyChar(b[p]) {
+		p++
+	}
+	return ns, p
 }
 
 // tupleAssignment reports whether the key at ks is the last of a list of
@@ -471,6 +642,9 @@ func secretValue(b []byte, vs, ve int, generic, quoted bool) bool {
 	if len(v) < 3 || v[0] == '/' || v[0] == '~' || keyFileName(v) || versionNumber(v) || sigV4Scope(v) {
 		return false
 	}
+	if hasPrefixFold(v, "https://") || hasPrefixFold(v, "http://") {
+		return false // an OAuth scope or an endpoint; a password in a URL is url_credential's
+	}
 	if !quoted {
 		if v[0] == '<' {
 			return false // markup: password = <span class="hljs-string">
@@ -552,7 +726,8 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 		}
 		s.secretField(vs, ve, key)
 	case fieldAuthorization:
-		if named, rooted := referenceValue(v); named || rooted || vs > 0 && b[vs-1] != '"' && b[vs-1] != '\'' && bytes.ContainsAny(v, "({[") {
+		unquoted := vs > 0 && b[vs-1] != '"' && b[vs-1] != '\''
+		if named, rooted := referenceValue(v); named || rooted || unquoted && (bytes.ContainsAny(v, "({[") || selectorPath(v)) {
 			return // Authorization: req.Header.Get(...), a reference, not a value
 		}
 		if bytes.HasPrefix(v, []byte("AWS4-HMAC-SHA256")) {
@@ -669,6 +844,26 @@ func tokenChar(c byte) bool {
 // tokens are urn:uuid:...), Kubernetes and CI references.
 var referencePrefixes = []string{"#{", "!vault", "vault:", "arn:aws:", "arn:aws-", "urn:", "secretref:", "sm://", "ssm:"}
 
+// encodedBrackets are the percent-encoded brackets of a placeholder in
+// a URL (%7Btoken%7D, %3CACCESS_TOKEN%3E, %5BREDACTED%5D).
+var encodedBrackets = [][2]string{{"%7b", "%7d"}, {"%3c", "%3e"}, {"%5b", "%5d"}} // lower case, for equalFoldASCII
+
+// encodedPlaceholder reports whether v is a name between percent-encoded
+// brackets (see wrappedPlaceholder).
+func encodedPlaceholder(v []byte) bool {
+	for _, br := range encodedBrackets {
+		if len(v) > 6 && hasPrefixFold(v, br[0]) && equalFoldASCII(v[len(v)-3:], br[1]) {
+			for _, c := range v[3 : len(v)-3] {
+				if !isLetter(c) && c != '_' && c != '-' && c != '.' {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
 // reference reports whether v names a secret kept elsewhere: one of
 // referencePrefixes, a Windows environment reference (%DB_PASS%), or a
 // fill-in phrase (your-api-key-here, <your-token>).
@@ -718,7 +913,7 @@ func placeholder(v []byte) bool {
 		bytes.HasPrefix(v, []byte("%s")) || bytes.HasPrefix(v, []byte("<%")) || reference(v) {
 		return true
 	}
-	if redactionToken(v) || wrappedPlaceholder(v) {
+	if redactionToken(v) || wrappedPlaceholder(v) || v[0] == '%' && encodedPlaceholder(v) {
 		return true
 	}
 	if len(v) > 24 {
@@ -1243,8 +1438,9 @@ func versionNumber(v []byte) bool {
 
 // sigV4Scope reports whether v is the Credential= of an AWS Signature
 // Version 4: a key id, then /date/region/service/aws4_request. The key id
-// is no secret (the aws_access_key_id detector reports it).
+// is no secret (the aws_access_key_id detector reports an AKIA or ASIA
+// one; test suites write AKIDEXAMPLE or a user name).
 func sigV4Scope(v []byte) bool {
-	return len(v) > 21 && (bytes.HasPrefix(v, []byte("AKIA")) || bytes.HasPrefix(v, []byte("ASIA"))) && v[20] == '/' &&
-		bytes.HasSuffix(bytes.TrimRight(v, ","), []byte("/aws4_request"))
+	v = bytes.TrimRight(v, ",")
+	return bytes.HasSuffix(v, []byte("/aws4_request")) || bytes.HasSuffix(v, []byte("_request")) && bytes.Count(v, []byte("/")) >= 4
 }

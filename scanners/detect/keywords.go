@@ -4,7 +4,7 @@ import "strings"
 
 // Keyword kinds found at word starts by the prefilter.
 const (
-	kwCue uint8 = 1 << iota
+	kwCue uint16 = 1 << iota
 	kwICDCue
 	kwCondition
 	kwDrug
@@ -12,12 +12,16 @@ const (
 	kwBasic
 	kwSetter // a call that sets a named value: setProperty("X_TOKEN", "...")
 	kwCustom // a custom rule's keyword; hit.id is the rule's index in Engine.custom
+	// kwCredential: a command that takes a password on its command line
+	// (mysql -p..., curl -u user:...) or a configuration directive that
+	// holds one (requirepass ...); see credentialWords.
+	kwCredential
 )
 
 // A keyword entry: its first word is the map key; tail holds the rest of a
 // phrase (lower case, words separated by one space).
 type kwEntry struct {
-	kind  uint8
+	kind  uint16
 	tail  string
 	upper bool // must be written in upper case
 }
@@ -70,7 +74,7 @@ var builtinKeywords = buildKeywords()
 
 func buildKeywords() *keywordTable {
 	t := &keywordTable{words: map[string][]kwEntry{}}
-	add := func(kind uint8, phrase string) {
+	add := func(kind uint16, phrase string) {
 		upper := strings.ToUpper(phrase) == phrase && strings.ToLower(phrase) != phrase
 		p := strings.ToLower(phrase)
 		first, tail, _ := strings.Cut(p, " ")
@@ -115,6 +119,9 @@ func buildKeywords() *keywordTable {
 	for _, w := range setterNames {
 		add(kwSetter, w)
 	}
+	for w := range credentialWords {
+		add(kwCredential, w)
+	}
 	// Longest phrase first, so "type 2 diabetes" wins over "type".
 	for k, es := range t.words {
 		for i := 1; i < len(es); i++ {
@@ -130,7 +137,7 @@ func buildKeywords() *keywordTable {
 // hit is a keyword found in the text.
 type hit struct {
 	start, end int
-	kind       uint8
+	kind       uint16
 	id         int32
 }
 
@@ -192,6 +199,15 @@ func (s *Scanner) word(i, j, k int) int {
 				}
 			}
 			if en.kind == kwSetter {
+				return k
+			}
+		case en.kind&kwCredential != 0:
+			if e.on(dCredentialField) {
+				if t := s.credentialWord(i, end, string(buf[:l])+en.tail); t > 0 {
+					return t
+				}
+			}
+			if en.kind == kwCredential {
 				return k
 			}
 		}
