@@ -21,7 +21,7 @@ func TestCredentialQueryParameters(t *testing.T) {
 		{"auth", `10.0.0.5 - - [02/Dec/2026:10:00:01 +0000] "GET /api/v1/items?auth=Ab12Cd34Ef56 HTTP/1.1" 200 512`, []string{"ipv4=10.0.0.5", f + "Ab12Cd34Ef56"}},
 		{"auth after other parameters", `"GET /api/v1/items?page=2&auth=Ab12Cd34Ef56&x=1 HTTP/1.1"`, []string{f + "Ab12Cd34Ef56"}},
 		{"redis session url", `session.save_path = "tcp://cache.internal:6379?auth=R3d1s-Sess-pw"`, []string{f + "R3d1s-Sess-pw"}},
-		{"google api key", `GET /maps/api/geocode/json?address=x&key=AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY HTTP/1.1`, []string{f + "AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY"}},
+		{"google api key", `GET /maps/api/geocode/json?address=x&key=Zq8v3LwP0tYbN5kR2mXc7HdJ4sGf9AaE1uQ HTTP/1.1`, []string{f + "Zq8v3LwP0tYbN5kR2mXc7HdJ4sGf9AaE1uQ"}},
 		{"azure sas", `GET /c/blob.txt?sv=2021-08-06&sr=b&sp=r&sig=aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5bC7dE9f%3D HTTP/1.1`, []string{f + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5bC7dE9f%3D"}},
 		{"access_token", `GET /feed?access_token=EAAGm0PX4ZCpsBA1b2c3d4e5 HTTP/1.1`, []string{f + "EAAGm0PX4ZCpsBA1b2c3d4e5"}},
 		{"api_key", `GET /api?api_key=Ab12Cd34Ef56 HTTP/1.1`, []string{f + "Ab12Cd34Ef56"}},

@@ -334,6 +334,20 @@ type Scanner struct {
 	problems []PatternProblem
 }
 
+// specificRule is 1 for a match of a rule that knows its value's format
+// (a vendor's token, a credential file's field): of two matches of one
+// span and severity, it names the value better than a field's name does.
+func specificRule(rules []Rule, m Match) int {
+	if m.Rule < 0 {
+		return 0
+	}
+	switch rules[m.Rule].Detector {
+	case DetVendorToken, DetCredentialFile:
+		return 1
+	}
+	return 0
+}
+
 // PatternProblem is a pattern rule that did not finish on a line: a match
 // timed out, or the rule used up its budget in the stream.
 type PatternProblem struct {
@@ -574,7 +588,10 @@ func (s *Scanner) resolve() {
 			}
 			return -1
 		}
-		return int(rules[b.Rule].Severity) - int(rules[a.Rule].Severity)
+		if d := int(rules[b.Rule].Severity) - int(rules[a.Rule].Severity); d != 0 {
+			return d
+		}
+		return specificRule(rules, b) - specificRule(rules, a)
 	})
 	out := m[:0]
 	reach := 0 // the furthest end of the matches kept so far
