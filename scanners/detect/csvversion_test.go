@@ -27,3 +27,31 @@ func TestCSVVersionColumn(t *testing.T) {
 		}
 	}
 }
+
+// A key named "dx" in code is a register or a delta, and code in a field
+// named for health is no health data; "dx" names diagnoses as a column.
+func TestHealthFieldValuesAreText(t *testing.T) {
+	e := allBuiltins(t)
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"let{dx:s=0,dy:d=0,margin:l=0}=o", nil},
+		{`{"dx": 0.5, "dy": 1.5}`, nil},
+		{"diagnosis: max(W, 2)", nil},
+		{"diagnosis = e===", nil},
+		{`{"diagnosis":"Parkinson's disease (G20)"}`, []string{"health_condition=Parkinson's disease", "health_icd10=G20"}},
+		{`{"dx_code":"E11.9"}`, []string{"health_icd10=E11.9"}},
+		{`{"diagnosis":"high blood pressure"}`, []string{"health_field=high blood pressure"}},
+	}
+	for _, tt := range tests {
+		if got := found(e, tt.text, nil); strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("Scan(%q)\n got %q\nwant %q", tt.text, got, tt.want)
+		}
+	}
+	cols := HeaderColumns([]byte("id,dx\n"), ',')
+	cols.SkipFirstLine = true
+	if got := found(e, "id,dx\n1,J45.909\n", cols); strings.Join(got, "|") != "health_field=J45.909" {
+		t.Errorf("dx column: got %q", got)
+	}
+}

@@ -63,7 +63,7 @@ var exactFields = map[string]fieldKind{
 	"icd10": fieldHealth, "icd10code": fieldHealth, "icdcode": fieldHealth, "medication": fieldHealth,
 	"medications": fieldHealth, "prescription": fieldHealth, "allergies": fieldHealth,
 	"medicalhistory": fieldHealth, "condition": fieldHealthCue, "conditions": fieldHealthCue,
-	"dx": fieldHealth, "dxcode": fieldHealth, "icd": fieldHealth, "diagcode": fieldHealth,
+	"dxcode": fieldHealth, "icd": fieldHealth, "diagcode": fieldHealth,
 	"diagnosiscode": fieldHealth, "icd9": fieldHealth, "icd9code": fieldHealth,
 
 	"phone": fieldPhone, "phonenumber": fieldPhone, "tel": fieldPhone, "telephone": fieldPhone,
@@ -153,6 +153,20 @@ func mayBeField(b []byte, ks, ke int) bool {
 		return true
 	}
 	return ke-ks >= 3 && isLetter(b[ke-3]) && suffixFilter[letterIndex(b[ke-3], prev, last)]
+}
+
+// columnFields are names that say what a column of a table holds but
+// are other things as keys in code and configs ("dx": a register, a
+// delta-x).
+var columnFields = map[string]fieldKind{"dx": fieldHealth}
+
+// columnName returns the kind of the normalised column name n: a
+// delimited file's header or an SQL dump's column.
+func columnName(n []byte) fieldKind {
+	if k, ok := columnFields[string(n)]; ok {
+		return k
+	}
+	return fieldName(n)
 }
 
 // fieldName returns the kind of the normalised field name n.
@@ -776,7 +790,7 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 			s.emit(dDateOfBirth, vs, ve, finding.ConfidenceHigh)
 		}
 	case fieldHealth:
-		if e.on(dHealthField) && hasLetter(v) {
+		if e.on(dHealthField) && healthText(v) {
 			s.matches = append(s.matches, Match{Start: vs, End: ve, Rule: e.det[dHealthField],
 				Confidence: finding.ConfidenceHigh, weak: true})
 		}
@@ -795,6 +809,33 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 			s.emit(dCard, vs, ve, finding.ConfidenceHigh)
 		}
 	}
+}
+
+// healthText reports whether v, the value of a health field, reads as a
+// condition, a medication or a code ("type 2 diabetes", "E11.9",
+// "Parkinson's disease (G20)"): letters, digits, spaces and the marks of
+// such text, with a letter, and brackets only in pairs. Code in a field of
+// that name ("dx:s=0", "diagnosis: max(W") is none.
+func healthText(v []byte) bool {
+	if !hasLetter(v) || !isAlnum[v[0]] && v[0] < 0x80 {
+		return false
+	}
+	depth := 0
+	for _, c := range v {
+		switch {
+		case isAlnum[c], c >= 0x80:
+		case c == ' ', c == '.', c == ',', c == '\'', c == '-', c == '/', c == ';', c == ':', c == '+', c == '&':
+		case c == '(':
+			depth++
+		case c == ')':
+			if depth--; depth < 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return depth == 0
 }
 
 // authToken reports the credential after an auth scheme word ("Bearer",
@@ -1281,7 +1322,7 @@ func HeaderColumns(header []byte, delim byte) *Columns {
 		norm := normalizeFieldName(buf[:0], name)
 		k := fieldNone
 		if norm != nil {
-			k = fieldName(norm)
+			k = columnName(norm)
 		}
 		if k == fieldNone && norm != nil && bytes.HasSuffix(norm, []byte("version")) {
 			k = fieldVersion // version, os_version: dotted quads are versions

@@ -521,7 +521,7 @@ func columnKind(name []byte, people bool) fieldKind {
 	if norm == nil {
 		return fieldNone
 	}
-	if k := fieldName(norm); k == fieldGenericName && !people {
+	if k := columnName(norm); k == fieldGenericName && !people {
 		return fieldNone
 	} else if k != fieldNone {
 		return k
