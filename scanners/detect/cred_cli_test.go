@@ -113,3 +113,32 @@ func TestCredentialCommandLines(t *testing.T) {
 		})
 	}
 }
+
+// PowerShell: the plain-text password of ConvertTo-SecureString is the
+// secret a script leaks (PSScriptAnalyzer's
+// AvoidUsingConvertToSecureStringWithPlainText); a cmdlet called for a
+// value is none.
+func TestCredentialPowerShell(t *testing.T) {
+	e := allBuiltins(t)
+	const f = "credential_field="
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{`New-LocalUser -Name svc -Password (ConvertTo-SecureString 'Ps-Pw-7781x' -AsPlainText -Force)`, []string{f + "Ps-Pw-7781x"}},
+		{`$cred = New-Object PSCredential('svc', (ConvertTo-SecureString "Ps-Pw-7781x" -AsPlainText -Force))`, []string{f + "Ps-Pw-7781x"}},
+		{`$pw = convertto-securestring -String 'Ps-Pw-7781x' -asplaintext -force`, []string{f + "Ps-Pw-7781x"}},
+		{`$pw = ConvertTo-SecureString $env:DB_PASSWORD -AsPlainText -Force`, nil},
+		{`$pw = ConvertTo-SecureString "$env:DB_PASSWORD" -AsPlainText -Force`, nil},
+		{`$pw = ConvertTo-SecureString 'Ps-Pw-7781x'`, nil}, // an encrypted standard string, not plain text
+		{`$pw = $encrypted | ConvertTo-SecureString`, nil},
+		{`$token = Get-AzAccessToken`, nil},
+		{`$password = Read-Host -AsSecureString`, nil},
+		{`$password = Get-Credential`, nil},
+	}
+	for _, tt := range tests {
+		if got := found(e, tt.text, nil); !slices.Equal(got, tt.want) {
+			t.Errorf("Scan(%q)\n got %q\nwant %q", tt.text, got, tt.want)
+		}
+	}
+}

@@ -416,6 +416,9 @@ func (s *Scanner) secretField(vs, ve int, key secretKey) {
 	if !quoted && camelWord(s.key) && lowerCamel(v) {
 		return // retryToken = nopRelease: a variable, as code names them
 	}
+	if !quoted && cmdletCall(v) {
+		return // $token = Get-AzAccessToken: PowerShell calls a cmdlet
+	}
 	if s.secretObject(v) || key&keyGeneric != 0 && bytes.Count(v, []byte(" ")) >= 3 {
 		return // trustedCertsSecret: minio-trusted-certs; l.token = "comment length insufficient for parsing"
 	}
@@ -974,6 +977,9 @@ const (
 	credHtpasswd // htpasswd -b file user S3cret
 	// credRedisServer: redis-server --requirepass S3cret, --masterauth
 	credRedisServer
+	// credSecureString: PowerShell's ConvertTo-SecureString 'S3cret'
+	// -AsPlainText -Force, the plain-text password of a script.
+	credSecureString
 )
 
 // credentialWords are the commands that take a password on their command
@@ -997,7 +1003,7 @@ var credentialWords = map[string]credForm{
 	"mariadb-dump": credMySQL, "mariadb-admin": credMySQL,
 	"sshpass": credSSHPass, "curl": credCurl, "docker": credLogin, "podman": credLogin,
 	"nerdctl": credLogin, "redis-cli": credRedisCLI, "htpasswd": credHtpasswd,
-	"redis-server": credRedisServer,
+	"redis-server": credRedisServer, "convertto-securestring": credSecureString,
 }
 
 // credentialWord reads what follows a word of credentialWords (phrase, as
@@ -1087,7 +1093,8 @@ func (s *Scanner) credentialWord(i, end int, phrase string) int {
 		}
 		return p + 1, p + 1 + c
 	}
-	login := false
+	login, plain := false, false
+	var literal [2]int // ConvertTo-SecureString's string
 	var positional [3][2]int
 	np, batch, nofile := 0, false, false
 	p := end
@@ -1155,6 +1162,19 @@ func (s *Scanner) credentialWord(i, end int, phrase string) int {
 					p = ve
 				}
 			}
+		case credSecureString:
+			switch {
+			case equalFoldASCII(a, "-asplaintext"):
+				plain = true
+			case equalFoldASCII(a, "-string"):
+				if ls, le := next(te); ls < le {
+					literal, p = [2]int{ls, le}, le
+				}
+			case a[0] == '\'' || a[0] == '"':
+				if literal[1] == 0 {
+					literal = [2]int{ts, te}
+				}
+			}
 		case credHtpasswd:
 			switch {
 			case a[0] == '-' && len(a) > 1:
@@ -1173,6 +1193,14 @@ func (s *Scanner) credentialWord(i, end int, phrase string) int {
 			if vs < ve {
 				s.commandSecret(vs, ve, quoted)
 			}
+		}
+	}
+	if form == credSecureString && plain && literal[1]-literal[0] > 2 {
+		vs, ve := literal[0], literal[1]
+		if q := b[vs]; (q == '\'' || q == '"') && b[ve-1] == q {
+			// A double-quoted string that expands a variable is no
+			// literal: "$env:DB_PASSWORD" is a reference.
+			s.commandSecret(vs+1, ve-1, true)
 		}
 	}
 	if form == credHtpasswd && batch {
@@ -1201,6 +1229,28 @@ func (s *Scanner) commandSecret(vs, ve int, quoted bool) {
 		key |= keyDelimited
 	}
 	s.secretField(vs, ve, key)
+}
+
+// cmdletVerbs are the approved verbs of PowerShell cmdlets that read or
+// make a value (Get-Credential, Read-Host, ConvertTo-SecureString).
+var cmdletVerbs = []string{"Get-", "Read-", "New-", "ConvertTo-", "ConvertFrom-", "Import-",
+	"Invoke-", "Select-", "Find-", "Resolve-", "Request-", "Receive-", "Unprotect-", "Export-"}
+
+// cmdletCall reports whether v is the name of a PowerShell cmdlet, an
+// approved verb and a noun, in any case (PowerShell ignores it): a call,
+// not a secret.
+func cmdletCall(v []byte) bool {
+	for _, verb := range cmdletVerbs {
+		if len(v) > len(verb)+1 && bytes.EqualFold(v[:len(verb)], []byte(verb)) && isLetter(v[len(verb)]) {
+			for _, c := range v[len(verb):] {
+				if !isAlnum[c] {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // atLineStart reports whether only spaces and tabs come before i on its
