@@ -208,6 +208,8 @@ func TestCredentialForms(t *testing.T) {
 		{"method", `POST /v1/token?x-amz-oauth-token-method=token-exchange`, nil},
 		{"name of a class", `ClassCredential    = "credential"`, nil},
 		{"name of a detector", `DetURLCredential    = "url_credential"`, nil},
+		{"url pattern", `re := regexp.MustCompile("^(https?://)(.*?):(.*?)@")`, nil},
+		{"url password of punctuation and a letter", `amqp://guest:(x*)@mq:5672/`, []string{u + "(x*)"}},
 		{"word key plain word", `deleteTokenFunc:  deletefunc,`, nil},
 		{"word key element prose", `<PublicTokenNote>ignore me</PublicTokenNote>`, nil},
 		{"pem private key in json", `{"private_key":"-----BEGIN PRIVATE KEY-----\nMIIEow\n-----END PRIVATE KEY-----\n"}`, []string{f + `-----BEGIN PRIVATE KEY-----\nMIIEow\n-----END PRIVATE KEY-----\n`}},

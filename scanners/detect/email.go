@@ -93,8 +93,18 @@ func (s *Scanner) urlCredential(i int) {
 	if c < 0 || c+1 == i || !isURLUserinfo(b, c) {
 		return
 	}
-	if placeholder(b[c+1 : i]) {
-		return
+	if placeholder(b[c+1:i]) || !hasAlnum(b[c+1:i]) {
+		return // a pattern: "^(https?://)(.*?):(.*?)@"
 	}
 	s.emit(dURLCredential, c+1, i, finding.ConfidenceHigh)
+}
+
+// hasAlnum reports whether v holds an ASCII letter or digit.
+func hasAlnum(v []byte) bool {
+	for _, c := range v {
+		if isAlnum[c] {
+			return true
+		}
+	}
+	return false
 }
