@@ -91,7 +91,7 @@ func (s *Scanner) ipv4(i, j int) int {
 	if i >= 2 && b[i-1] == '/' && isAlnum[b[i-2]] && !javaAddress(b, i, p) {
 		return 0
 	}
-	if w := wordBefore(b, i); w != nil && (wordIn(w, versionWords) || wordIn(w, sectionWords)) || versionContext(b, i, p) {
+	if w := wordBefore(b, i); w != nil && (wordIn(w, versionWords) || wordIn(w, sectionWords)) || versionContext(b, i, p) || versionKey(b, i) {
 		return 0
 	}
 	if p-i == 12 && oct[0] < 24 && oct[1] < 60 && oct[2] < 60 && oct[3] >= 100 && afterDate(b, i) {
@@ -190,6 +190,24 @@ func versionContext(b []byte, i, end int) bool {
 		}
 	}
 	return false
+}
+
+// versionKey reports whether the quad at i is the value of a key whose
+// name ends in "version", however long (SerializationVersion: 1.1.0.1 in a
+// PowerShell transcript, "os_version": "10.0.19041.1").
+func versionKey(b []byte, i int) bool {
+	p := i
+	for p > 0 && i-p < 4 && (b[p-1] == ' ' || b[p-1] == '"' || b[p-1] == '\'') {
+		p--
+	}
+	if p == 0 || b[p-1] != ':' && b[p-1] != '=' {
+		return false
+	}
+	p--
+	for p > 0 && i-p < 8 && (b[p-1] == ' ' || b[p-1] == '"' || b[p-1] == '\'') {
+		p--
+	}
+	return versionWordEnds(b, p)
 }
 
 // versionWordEnds reports whether the word that ends at e is a version

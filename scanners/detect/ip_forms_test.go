@@ -19,6 +19,9 @@ func TestIPv4Forms(t *testing.T) {
 		want []string // ipv4/ipv6 matches, rule=exact span
 	}{
 		// Envoy/Istio node ids: type~address~pod~domain.
+		{"key ending in version", "SerializationVersion: 1.1.0.1", nil},
+		{"json key ending in version", `{"os_version": "10.0.19041.1"}`, nil},
+		{"key not ending in version", "RemoteAddress: 10.1.2.3", []string{"ipv4=10.1.2.3"}},
 		{"envoy node id", "cluster: sidecar~10.44.3.17~reviews-v1-5b8.default~default.svc.cluster.local", []string{"ipv4=10.44.3.17"}},
 		{"windows identity, language", "Microsoft-Windows-Foo~31bf3856ad364e35~amd64~en-US~6.1.7601.17514 installed", nil},
 
