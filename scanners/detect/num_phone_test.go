@@ -136,8 +136,16 @@ func TestPhoneCountryFromRecord(t *testing.T) {
 		{"+CC elsewhere on the line", "office +81 3-1234-5678, mobile 090-1234-5678", []string{"phone_number=+81 3-1234-5678", "phone_number=090-1234-5678"}},
 		{"extension in a national number", "country=JP tel 03-1234-5678 ext. 12", []string{"phone_number=03-1234-5678 ext. 12"}},
 
+		{"pretty-printed json", "{\n  \"name\": \"Aiko\",\n  \"country\": \"JP\",\n  \"phone\": \"090-1234-5678\"\n}", []string{"phone_number=090-1234-5678"}},
+		{"pretty-printed json, country after", "[\n  {\n    \"mobile\": \"13812345678\",\n    \"address\": {\n      \"city\": \"Beijing\"\n    },\n    \"country\": \"CN\"\n  }\n]", []string{"phone_number=13812345678"}},
+		{"nested address country", "{\n  \"phone\": \"09-7625400\",\n  \"address\": {\n    \"country\": \"Israel\"\n  }\n}", []string{"phone_number=09-7625400"}},
+		{"yaml list item", "contacts:\n  - name: Aiko\n    country: JP\n    phone: 090-1234-5678\n", []string{"phone_number=090-1234-5678"}},
+
 		// Hard negatives.
 		{"no country", "tel 090-1234-5678", nil},
+		{"country of the record before", "[\n  {\n    \"country\": \"JP\"\n  },\n  {\n    \"phone\": \"090-1234-5678\"\n  }\n]", nil},
+		{"yaml list item before", "contacts:\n  - name: Aiko\n    country: JP\n  - name: Bo\n    phone: 090-1234-5678\n", nil},
+		{"log lines", "2026-01-01 country=JP\n2026-01-01 tel 090-1234-5678", nil},
 		{"version strings", "Windows 10.0.19045.3803 build 0.9.12345678 openssl 1.1.1w rev 01.2345.6789", nil},
 		{"bare without a country", "id 13812345678", nil},
 		{"country on another line", "country=JP\ntel 090-1234-5678", nil},

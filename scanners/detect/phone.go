@@ -358,6 +358,7 @@ func (s *Scanner) contextRegions(i int) []string {
 	if nl := bytes.IndexByte(b[i:hi], '\n'); nl >= 0 {
 		hi = i + nl
 	}
+	lo, hi = nestedRecord(b, lo, hi, i)
 	c.lo, c.hi = lo, max(hi, i+1)
 	c.regions = c.regions[:0]
 	add := func(r string) {
@@ -382,6 +383,81 @@ func (s *Scanner) contextRegions(i int) []string {
 		add(countryRegion(columnValue(b[lo:hi], cols.Delim, cols.country-1)))
 	}
 	return c.regions
+}
+
+// nestedRecord widens the line b[lo:hi] to the record it is a field of
+// when it is an indented field of a pretty-printed JSON object or a YAML
+// mapping ("  \"phone\": \"090-…\"," with "  \"country\": \"JP\"" two lines
+// up): the lines around it at its indentation or deeper, up to the lines
+// that open and close the record, within phoneContextWindow of i. A line
+// that is not indented (a log line, a CSV row) is its own record.
+func nestedRecord(b []byte, lo, hi, i int) (int, int) {
+	ind := fieldIndent(b, lo, hi)
+	if ind <= 0 {
+		return lo, hi
+	}
+	for lo > 0 && i-lo < phoneContextWindow {
+		ps := bytes.LastIndexByte(b[:lo-1], '\n') + 1
+		if d := lineIndent(b, ps, lo-1); d < ind {
+			if d == ind-2 && ps+d+1 < lo-1 && b[ps+d] == '-' && b[ps+d+1] == ' ' {
+				lo = ps // "- name: …": a YAML list item's first field
+			}
+			break
+		}
+		lo = ps
+	}
+	for hi < len(b) && hi-i < phoneContextWindow {
+		ne := bytes.IndexByte(b[hi+1:], '\n')
+		if ne < 0 {
+			ne = len(b) - hi - 1
+		}
+		if ne == 0 || lineIndent(b, hi+1, hi+1+ne) < ind {
+			break
+		}
+		hi += 1 + ne
+	}
+	return lo, hi
+}
+
+// lineIndent returns the number of spaces that start the line b[ls:le].
+func lineIndent(b []byte, ls, le int) int {
+	p := ls
+	for p < le && b[p] == ' ' {
+		p++
+	}
+	return p - ls
+}
+
+// fieldIndent returns the indentation of the line b[ls:le] when it is a
+// field of a JSON object or YAML mapping (a key, quoted or not, then ':'),
+// counting a YAML list item's "- " as indentation; -1 otherwise.
+func fieldIndent(b []byte, ls, le int) int {
+	p := ls
+	for p < le && b[p] == ' ' {
+		p++
+	}
+	if p+1 < le && b[p] == '-' && b[p+1] == ' ' {
+		p += 2
+	}
+	ind := p - ls
+	q := p
+	if q < le && b[q] == '"' {
+		q++
+	}
+	k := q
+	for q < le && q-k < 64 && (isAlnum[b[q]] || b[q] == '_' || b[q] == '-') {
+		q++
+	}
+	if q == k || k < le && !isLetter(b[k]) {
+		return -1
+	}
+	if q < le && b[q] == '"' {
+		q++
+	}
+	if q >= le || b[q] != ':' {
+		return -1
+	}
+	return ind
 }
 
 // callingCodeRegion returns the main region of the country calling code
