@@ -91,7 +91,7 @@ func (s *Scanner) ipv4(i, j int) int {
 	if i >= 2 && b[i-1] == '/' && isAlnum[b[i-2]] && !javaAddress(b, i, p) {
 		return 0
 	}
-	if w := wordBefore(b, i); w != nil && (wordIn(w, versionWords) || wordIn(w, sectionWords)) || versionContext(b, i, p) || versionKey(b, i) {
+	if w := wordBefore(b, i); w != nil && (wordIn(w, versionWords) || wordIn(w, sectionWords)) || versionContext(b, i, p) || versionKey(b, i) || imageTag(b, i) {
 		return 0
 	}
 	if p-i == 12 && oct[0] < 24 && oct[1] < 60 && oct[2] < 60 && oct[3] >= 100 && afterDate(b, i) {
@@ -190,6 +190,37 @@ func versionContext(b []byte, i, end int) bool {
 		}
 	}
 	return false
+}
+
+// imageTag reports whether the quad at i is the tag of a container image
+// reference (registry.example.com/app:1.2.3.4, image: nginx:1.25.3.1,
+// FROM python:3.11.4.2-slim): after ':', a name with a '/' or one written
+// after "image" or FROM.
+func imageTag(b []byte, i int) bool {
+	if i < 2 || b[i-1] != ':' {
+		return false
+	}
+	p := i - 1
+	slash := false
+	for p > 0 && i-p < 256 && (isAlnum[b[p-1]] || b[p-1] == '.' || b[p-1] == '_' || b[p-1] == '-' || b[p-1] == '/') {
+		p--
+		slash = slash || b[p] == '/'
+	}
+	if p == i-1 || !isLetter(b[p]) && !isDigit(b[p]) {
+		return false
+	}
+	if slash {
+		return true
+	}
+	q := p
+	for q > 0 && p-q < 4 && (b[q-1] == ' ' || b[q-1] == '"' || b[q-1] == '\'' || b[q-1] == ':' || b[q-1] == '=') {
+		q--
+	}
+	w := q
+	for w > 0 && q-w < 5 && isLetter(b[w-1]) {
+		w--
+	}
+	return q-w == 5 && equalFoldASCII(b[w:q], "image") || q-w == 4 && equalFoldASCII(b[w:q], "from") && b[q] == ' '
 }
 
 // versionKey reports whether the quad at i is the value of a key whose

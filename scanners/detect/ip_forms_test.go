@@ -19,6 +19,12 @@ func TestIPv4Forms(t *testing.T) {
 		want []string // ipv4/ipv6 matches, rule=exact span
 	}{
 		// Envoy/Istio node ids: type~address~pod~domain.
+		{"image tag after a registry path", "image: registry.example.com/app:1.2.3.4", nil},
+		{"image tag after image=", "image=nginx:1.25.3.1", nil},
+		{"image tag in a Dockerfile", "FROM python:3.11.4.2-slim", nil},
+		{"host label and address", "connect db:10.1.2.3", []string{"ipv4=10.1.2.3"}},
+		{"host key and address with port", "host:10.1.2.3:5432", []string{"ipv4=10.1.2.3"}},
+		{"from an address", "Connection from:10.1.2.3 closed", []string{"ipv4=10.1.2.3"}},
 		{"key ending in version", "SerializationVersion: 1.1.0.1", nil},
 		{"json key ending in version", `{"os_version": "10.0.19041.1"}`, nil},
 		{"key not ending in version", "RemoteAddress: 10.1.2.3", []string{"ipv4=10.1.2.3"}},
