@@ -105,10 +105,9 @@ func (s *Scanner) ipv4(i, j int) int {
 var sectionWords = []string{"section", "sec", "sect", "chapter", "clause", "paragraph", "para", "appendix", "annex", "figure", "fig", "table", "article", "art"}
 
 // addressWords introduce an address: a quad after one of them is an
-// address even where a version could be written ("Client 10.1.2.3",
-// "FROM 84.102.20.2", "upstream_10.20.30.40"). The list holds the words
-// logs put before addresses; a capitalised word not in it, followed by a
-// single space, is read as a product name before its version.
+// address even where a version could be written ("upstream_10.20.30.40",
+// "host_192.168.0.1:80"): after '_', only these words make a quad an
+// address.
 var addressWords = []string{
 	"a", "accept", "accepted", "addr", "address", "allow", "an", "and", "at", "backend", "ban", "banned", "bind",
 	"block", "blocked", "broadcast", "by", "client", "connect", "connected", "connecting", "connection",
@@ -121,12 +120,26 @@ var addressWords = []string{
 	"unban", "upstream", "via", "was", "with", "worker",
 }
 
+// productWords are names of software that logs, changelogs and user
+// agents write before a version with a space ("Git 1.8.1.2", "Chrome
+// 119.0.0.0", "Windows NT 10.0.19041.1"). Any other word, log levels and
+// the words of access logs included ("INFO 85.14.22.190 - -", "Visitor
+// 178.22.91.4"), leaves an address an address.
+var productWords = []string{
+	"android", "apache", "bios", "brave", "centos", "chrome", "chromium", "darwin", "debian", "docker",
+	"dotnet", "edg", "fedora", "firefox", "firmware", "gecko", "git", "gnome", "gtk",
+	"httpd", "ie", "ios", "java", "jdk", "jetty", "jre", "kde", "kernel", "linux", "macos", "mono",
+	"mozilla", "msie", "nginx", "nodejs", "nt", "office", "openjdk", "openssh",
+	"openssl", "opera", "outlook", "perl", "php", "powershell", "python", "qt", "rhel", "ruby",
+	"safari", "sdk", "tomcat", "trident", "ubuntu", "uefi", "vivaldi", "webkit", "windows", "x11",
+	"xcode", "xfree86", "xorg",
+}
+
 // versionContext reports whether what surrounds the quad b[i:end] makes
 // it a version:
-//   - a product name before it: a capitalised word ("Git", "GIT",
-//     "Chrome", "XFree86", "NT") that is no address word, then a single
-//     space, and no port after the quad ("Server 10.1.2.3:80" is an
-//     address);
+//   - a product name before it (productWords: "Git", "GIT", "Chrome",
+//     "NT"), then a single space, and no port after the quad ("Chrome
+//     10.1.2.3:8080" is an address);
 //   - "to" or "from" after a version word ("Standards-Version to
 //     4.6.2.0");
 //   - a version operator before it, ">=", "<=", "==", "~=", "!=", "<<",
@@ -169,8 +182,7 @@ func versionContext(b []byte, i, end int) bool {
 		for p > 0 && e-p < 24 && isAlnum[b[p-1]] {
 			p--
 		}
-		if p < e && isUpper(b[p]) && (p == 0 || !wordChar(b[p-1]) && b[p-1] != '.' && b[p-1] != '-') &&
-			!wordIn(b[p:e], addressWords) {
+		if p < e && (p == 0 || !wordChar(b[p-1]) && b[p-1] != '.' && b[p-1] != '-') && wordIn(b[p:e], productWords) {
 			return true
 		}
 		if (equalFoldASCII(b[p:e], "to") || equalFoldASCII(b[p:e], "from")) && p >= 2 && b[p-1] == ' ' && versionWordEnds(b, p-1) {
@@ -290,8 +302,8 @@ func addressWordBefore(b []byte, i int) bool {
 	for p > 0 && e-p < 16 && isLetter(b[p-1]) {
 		p--
 	}
-	if p == e || p > 0 && isDigit(b[p-1]) {
-		return false
+	if p == e || p > 0 && (isDigit(b[p-1]) || b[p-1] == '-' || b[p-1] == '.') {
+		return false // a package name: xorg-server_1.3.99.0~git
 	}
 	w := b[p:e]
 	return wordIn(w, addressWords) && !wordIn(w, joiningWords)
