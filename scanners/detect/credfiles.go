@@ -274,7 +274,9 @@ func (s *Scanner) dockerAuth(i int) int {
 	}
 	vs := p + 1
 	ve := runOf(b, vs, func(c byte) bool { return isAlnum[c] || c == '+' || c == '/' || c == '=' })
-	if ve >= len(b) || b[ve] != '"' || ve-vs < 8 || ve-vs > 1024 {
+	// Up to 64 KiB: registries that log in with a key file write it whole
+	// (GCR's _json_key: about 2,900 bytes; ECR's AWS: tokens about 3,400).
+	if ve >= len(b) || b[ve] != '"' || ve-vs < 8 || ve-vs > 64<<10 {
 		return i + 1
 	}
 	if !userPassword(b[vs:ve]) {

@@ -205,7 +205,8 @@ func base62CRC(data []byte) []byte {
 
 // slackToken checks the body of an xoxb-/xoxp-/xoxa-/xoxs- token at b[p:]:
 // dash-separated parts, the first a numeric id, at least three in all, the
-// last a secret of at least 16 alphanumerics mixing letters and digits.
+// last a secret of at least 16 alphanumerics mixing letters and digits
+// (or not, after two long numeric ids).
 // It returns the end or -1.
 func slackToken(b []byte, p int) int {
 	e := runOf(b, p, func(c byte) bool { return isAlnum[c] || c == '-' })
@@ -218,7 +219,10 @@ func slackToken(b []byte, p int) int {
 		return -1
 	}
 	last := parts[len(parts)-1]
-	if len(last) < 16 || !mixed(last) || tokenPlaceholder(last) {
+	// The secret is random: letters alone one time in seventy, so after
+	// two numeric ids (xoxb-<team>-<bot>-<secret>) it need not mix.
+	ids := len(parts[1]) >= 8 && runOf(parts[1], 0, isDigit) == len(parts[1]) && len(parts[0]) >= 8
+	if len(last) < 16 || !mixed(last) && !ids || tokenPlaceholder(last) {
 		return -1
 	}
 	return e

@@ -81,6 +81,7 @@ func TestVendorTokens(t *testing.T) {
 		{"slack bot", "slack " + xoxb + " ok", []string{v + xoxb}},
 		{"slack user", "xoxp " + xoxp, []string{v + xoxp}},
 		{"slack app", xapp, []string{v + xapp}},
+		{"slack bot, secret of letters only", "notify via xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx now", []string{v + "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"}},
 		{"slack placeholder", "export SLACK_BOT=xoxb-your-token", nil},
 		{"slack x placeholder", "xoxb-1234567890-1234567890123-xxxxxxxxxxxxxxxxxxxxxxxx", nil},
 		{"slack doc placeholder", "xoxb-123-456-abc", nil},
