@@ -584,6 +584,14 @@ func (r *run) problemsOf(path string, before int) bool {
 	return false
 }
 
+// pgDumpArchive starts the archives of pg_dump's custom format (-Fc).
+var pgDumpArchive = []byte("PGDMP")
+
+// ErrPGDumpArchive is the problem of a pg_dump custom-format archive,
+// which piiscan does not read: it is reported, never passed as clean.
+var ErrPGDumpArchive = errors.New("a pg_dump custom-format archive (pg_dump -Fc) is not read: " +
+	"scan the SQL that pg_restore -f - writes from it")
+
 func (r *run) problem(path string, err error) {
 	if errors.Is(err, source.ErrMissing) {
 		r.mu.Lock()
@@ -788,6 +796,12 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 	br, head, enc, bom := decodedUTF16(br, head, from.Offset == 0)
 	// A log already read as text stays text: bytes at the resume point
 	// (NUL padding after a crash) do not make it binary.
+	if from.Offset == 0 && bytes.HasPrefix(head, pgDumpArchive) {
+		// Rows of a database, compressed in a format of its own: saying
+		// nothing would pass a backup of customer records as clean.
+		r.problem(path, ErrPGDumpArchive)
+		return false, nil
+	}
 	if from.Offset == 0 && LooksBinary(head) {
 		r.mu.Lock()
 		r.stats.Binary++
