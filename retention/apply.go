@@ -197,6 +197,9 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 			x.logger().Warn("retention action failed", "path", it.Path, "action", it.Action, "error", it.Err)
 		}
 	}
+	if p.belowWarn > 0 {
+		p.noteBelow(x.Config.MinConfidence, true, x.Enforce)
+	}
 	return nil
 }
 

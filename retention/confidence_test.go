@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,5 +123,98 @@ func TestRedactKeepsLogAfterNULs(t *testing.T) {
 	}
 	if it := itemFor(p, path); it == nil || it.Action == RedactFile {
 		t.Fatalf("plan %v, want %s found and not rewritten", actions(p), path)
+	}
+}
+
+// The values a redaction leaves in the files it rewrites because their
+// confidence is below enforcement.min_confidence are not left silently:
+// the plan says how many per file (in the item's reason) and for the run
+// (a warning), and so does the result of carrying it out.
+func TestRedactSaysWhatMinConfidenceLeaves(t *testing.T) {
+	const rules = `version: 1
+rules:
+  - {id: mail, detector: email, severity: high}
+  - id: ticket-holder
+    class: person_name
+    pattern: 'holder=(?<value>[a-z]+)'
+    keywords: [holder]
+    severity: high
+    confidence: medium
+`
+	for _, enforce := range []bool{false, true} {
+		t.Run(map[bool]string{false: "dry run", true: "enforced"}[enforce], func(t *testing.T) {
+			ctx := context.Background()
+			dir := t.TempDir()
+			files := map[string]string{
+				"a.log":        "to=carol@example.com holder=alice\nholder=dan\n",
+				"b.log":        "to=erin@example.com holder=bob\n",
+				"clean.log":    "to=frank@example.com\n",
+				"doubtful.log": "holder=gus\n",
+			}
+			for name, text := range files {
+				mkfile(t, filepath.Join(dir, "app", name), text, 0o640, time.Now().Add(-2*day))
+			}
+			c, err := config.Parse("test.yaml", []byte(rules+"locations:\n  - {name: app, paths: ["+filepath.Join(dir, "app")+"], allowed: [], disallowed: redact}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fp := finding.NewFingerprinter([]byte("k"))
+			p, err := PlanRedact(ctx, c, locationScanner(t, c, fp), PlanOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, want := range map[string]string{
+				"a.log":     "; 2 values below min_confidence high left",
+				"b.log":     "; 1 value below min_confidence high left",
+				"clean.log": "",
+			} {
+				it := itemFor(p, filepath.Join(dir, "app", name))
+				if it == nil || it.Action != RedactFile {
+					t.Fatalf("plan %v, want %s redacted", actions(p), name)
+				}
+				if got := strings.TrimPrefix(it.Reason, "holds data not allowed here: "); !strings.HasSuffix(got, want) || want == "" && strings.Contains(got, "min_confidence") {
+					t.Errorf("%s: reason %q, want it to end in %q", name, it.Reason, want)
+				}
+			}
+			const planned = "3 values below min_confidence high left in 2 files to rewrite (see enforcement.min_confidence; piiscan scan lists them)"
+			if !slices.Contains(p.Warnings, planned) {
+				t.Errorf("plan warnings %q, want %q", p.Warnings, planned)
+			}
+			e, err := c.Engine()
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := &Executor{Config: c, Enforce: enforce, Engine: e, Fingerprints: fp,
+				Audit: audit.Open(filepath.Join(t.TempDir(), "audit.jsonl"), []byte("k"))}
+			defer x.Close()
+			if err := x.Apply(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			want := planned
+			if enforce {
+				want = "3 values below min_confidence high left in 2 rewritten files (see enforcement.min_confidence; piiscan scan lists them)"
+			}
+			n := 0
+			for _, w := range p.Warnings {
+				if strings.Contains(w, "values below min_confidence") {
+					n++
+					if w != want {
+						t.Errorf("result warning %q, want %q", w, want)
+					}
+				}
+			}
+			if n != 1 {
+				t.Errorf("result warnings %q, want one %q", p.Warnings, want)
+			}
+			if enforce {
+				got, err := os.ReadFile(filepath.Join(dir, "app", "a.log"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(got) != "to=[email:…@example.com] holder=alice\nholder=dan\n" {
+					t.Errorf("a.log = %q", got)
+				}
+			}
+		})
 	}
 }

@@ -46,6 +46,10 @@ type Item struct {
 	Subjects  []Subject
 	DropLines bool
 	Found     int64
+	// BelowMin counts, for a RedactFile, the values of disallowed
+	// classes found at a confidence below enforcement.min_confidence:
+	// the rewrite leaves them as they are.
+	BelowMin int64
 	// Cutoff is the oldest record time kept by record actions; Now is the
 	// plan's clock, past which a record time is implausible.
 	Cutoff, Now time.Time
@@ -99,6 +103,9 @@ type Plan struct {
 	// held is what the legal holds covered, by identity, when the plan
 	// was made (see resolveHolds).
 	held *heldSet
+	// belowWarn is 1 + the index in Warnings of the one noteBelow wrote
+	// (0: none).
+	belowWarn int
 }
 
 // locationSize is what a location holds.

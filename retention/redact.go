@@ -96,6 +96,11 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		if err := notNow(c, loc, path, snap, now, w); err != nil {
 			it.Action, it.Reason = Keep, it.Reason+"; kept: "+err.Error()
 		}
+		if it.Action == RedactFile && h.below > 0 {
+			// Masked are only the values of min_confidence and up.
+			it.BelowMin = h.below
+			it.Reason += fmt.Sprintf("; %s below min_confidence %s left", values(h.below), c.MinConfidence)
+		}
 		if (it.Action == Delete || it.Action == Quarantine) && p.sizes[loc.Name] == nil {
 			size := &locationSize{}
 			walkLocation(ctx, loc, opts.Objects, own, func(path string, s Snapshot) {
@@ -109,9 +114,14 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		p.Items = append(p.Items, it)
 	}
 	if doubtful > 0 {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("%d files hold data not allowed here only in matches of confidence below enforcement.min_confidence (%s): they are left as they are; piiscan scan lists them",
-			doubtful, c.MinConfidence))
+		holds := "files hold"
+		if doubtful == 1 {
+			holds = "file holds"
+		}
+		p.Warnings = append(p.Warnings, fmt.Sprintf("%d %s data not allowed here only in matches of confidence below enforcement.min_confidence (%s): they are left as they are; piiscan scan lists them",
+			doubtful, holds, c.MinConfidence))
 	}
+	p.noteBelow(c.MinConfidence, false, false)
 	p.NoBreaker = opts.NoBreaker
 	objectLocks(ctx, p, opts.Objects, now)
 	// all_versions: the copies from before a redaction, and the
@@ -129,6 +139,7 @@ type fileHits struct {
 	lines   map[string]bool    // ARCHIVE!MEMBER:line of each, counted once per record
 	archive bool               // some are inside an archive
 	best    finding.Confidence // the highest confidence among them
+	below   int64              // those of a confidence below enforcement.min_confidence
 }
 
 // scanLocations scans the roots of the locations selected by want and
@@ -174,6 +185,9 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 		h.lines[fmt.Sprintf("%s:%d", f.Path, f.Line)] = true
 		h.archive = h.archive || member
 		h.best = max(h.best, f.Confidence)
+		if f.Confidence < c.MinConfidence {
+			h.below++
+		}
 		return nil
 	}))
 	if err != nil {
@@ -371,4 +385,56 @@ func (rv *rewriteVersions) record(e *audit.Entry) {
 	if len(rv.outcomes) > 0 {
 		e.Versions = append(e.Versions, rv.outcomes...)
 	}
+}
+
+// noteBelow warns, once for the plan, of the values of disallowed classes
+// that the files a redaction rewrites keep because their confidence is
+// below enforcement.min_confidence (min): the files the plan would rewrite
+// or, once it is applied, the files it rewrote (enforced) or found values
+// to mask in (a dry run). A file that holds nothing else is not rewritten
+// (see PlanRedact's other warning).
+func (p *Plan) noteBelow(min finding.Confidence, applied, enforced bool) {
+	var n, files int64
+	for _, it := range p.Items {
+		if it.BelowMin == 0 || it.Action != RedactFile || it.Err != nil {
+			continue
+		}
+		if applied && !it.Done && it.Masked.Values == 0 {
+			continue // not rewritten: nothing to mask
+		}
+		n += it.BelowMin
+		files++
+	}
+	where := fmt.Sprintf("%d %s to rewrite", files, plural(files, "file"))
+	if applied && enforced {
+		where = fmt.Sprintf("%d rewritten %s", files, plural(files, "file"))
+	}
+	warn := ""
+	if n > 0 {
+		warn = fmt.Sprintf("%s below min_confidence %s left in %s (see enforcement.min_confidence; piiscan scan lists them)",
+			values(n), min, where)
+	}
+	switch {
+	case p.belowWarn > 0 && warn != "":
+		p.Warnings[p.belowWarn-1] = warn
+	case p.belowWarn > 0:
+		p.Warnings = slices.Delete(p.Warnings, p.belowWarn-1, p.belowWarn)
+		p.belowWarn = 0
+	case warn != "":
+		p.Warnings = append(p.Warnings, warn)
+		p.belowWarn = len(p.Warnings)
+	}
+}
+
+// values is "1 value" or "n values".
+func values(n int64) string {
+	return fmt.Sprintf("%d %s", n, plural(n, "value"))
+}
+
+// plural is word, with an s unless n is 1.
+func plural(n int64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

@@ -43,3 +43,52 @@ func TestRegisterDXIsNoCue(t *testing.T) {
 		}
 	}
 }
+
+// The value of a field named for the class is one finding over the whole
+// value, under the rule of the condition, code or drug it names, and as
+// sure as the field makes it: a mask over the inner word alone would leave
+// "breast [health]" for the next scan to find.
+func TestFieldValueIsOneFinding(t *testing.T) {
+	e := allBuiltins(t)
+	fhir := `{"resourceType": "Condition", "code": {"coding": [{"display": "breast cancer"}], "text": "HIV infection"}}` + "\n" +
+		`{"resourceType": "MedicationStatement", "medicationCodeableConcept": {"text": "insulin glargine 20 units"}}` + "\n"
+	for _, tt := range []struct {
+		name, text string
+		cols       func(string) *Columns
+		want       []string
+	}{
+		{"json diagnosis", `{"diagnosis":"breast cancer"}`, nil, []string{"health_condition=breast cancer"}},
+		{"json medication", `{"medication":"insulin glargine 20 units"}`, nil, []string{"health_medication=insulin glargine 20 units"}},
+		{"json two conditions", `{"diagnosis":"HIV infection and hepatitis C"}`, nil, []string{"health_condition=HIV infection and hepatitis C"}},
+		{"condition field", `{"condition":"HIV infection","status":"active"}`, nil, []string{"health_condition=HIV infection"}},
+		{"condition field, no condition", `{"condition":"mint","price":"12"}`, nil, nil},
+		{"fhir", fhir, func(string) *Columns { return NewFHIRTracker().Columns() }, []string{"health_condition=breast cancer", "health_condition=HIV infection",
+			"health_medication=insulin glargine 20 units"}},
+		{"sql column", "COPY public.visits (id, diagnosis, medication) FROM stdin;\n1\tbreast cancer\tinsulin glargine 20 units\n\\.\n",
+			func(s string) *Columns {
+				tr := NewSQLTracker([]byte(s))
+				c := tr.Columns(false)
+				tr.Feed([]byte(s))
+				return c
+			},
+			[]string{"health_condition=breast cancer", "health_medication=insulin glargine 20 units"}},
+		{"hl7 dg1", "MSH|^~\\&|A|B|C|D|20260101||ADT^A08|1|P|2.5.1\nDG1|1|I10|B20^HIV infection^I10||20260101|F\n",
+			func(string) *Columns { return NewHL7Tracker().Columns() },
+			[]string{"health_field=B20", "health_condition=HIV infection"}},
+	} {
+		var cols *Columns
+		if tt.cols != nil {
+			cols = tt.cols(tt.text)
+		}
+		var got []string
+		for _, m := range e.NewScanner().Scan([]byte(tt.text), cols) {
+			got = append(got, e.Rules()[m.Rule].ID+"="+tt.text[m.Start:m.End])
+			if m.Confidence != finding.ConfidenceHigh {
+				t.Errorf("%s: %s is %v, want high", tt.name, tt.text[m.Start:m.End], m.Confidence)
+			}
+		}
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

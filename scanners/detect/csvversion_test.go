@@ -40,7 +40,7 @@ func TestHealthFieldValuesAreText(t *testing.T) {
 		{`{"dx": 0.5, "dy": 1.5}`, nil},
 		{"diagnosis: max(W, 2)", nil},
 		{"diagnosis = e===", nil},
-		{`{"diagnosis":"Parkinson's disease (G20)"}`, []string{"health_condition=Parkinson's disease", "health_icd10=G20"}},
+		{`{"diagnosis":"Parkinson's disease (G20)"}`, []string{"health_condition=Parkinson's disease (G20)"}},
 		{`{"dx_code":"E11.9"}`, []string{"health_icd10=E11.9"}},
 		{`{"diagnosis":"high blood pressure"}`, []string{"health_field=high blood pressure"}},
 	}

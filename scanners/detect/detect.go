@@ -170,8 +170,12 @@ type Match struct {
 	Region string
 	// weak matches only stand when no other match of the same class
 	// overlaps them (a diagnosis field whose value names a known condition
-	// is reported as that condition).
+	// is reported as that condition, over the whole value).
 	weak bool
+	// carrier matches (weak too) are the value of a field whose name is
+	// only a clinical cue ("condition"): they stand only joined to a
+	// match of their class inside them, which then takes their span.
+	carrier bool
 }
 
 // Engine is a compiled rule set. It is safe for concurrent use; each
@@ -567,8 +571,8 @@ func (s *Scanner) prefilter() {
 
 // resolve sorts the matches and keeps one match per occurrence: identical
 // spans keep the most severe rule, a span inside a longer one of the same
-// class is dropped, and weak matches give way to any overlapping match of
-// their class, which takes their confidence when it is higher.
+// class is dropped, and a weak match and an overlapping match of its class
+// become one: the other's rule over both spans, with the higher confidence.
 func (s *Scanner) resolve() {
 	m := s.matches
 	if len(m) == 0 {
@@ -599,31 +603,42 @@ func (s *Scanner) resolve() {
 		drop := false
 		for k := len(out) - 1; k >= 0 && reach > cur.Start; k-- {
 			prev := &out[k]
-			if prev.Rule < 0 {
-				continue
-			}
 			if prev.End <= cur.Start {
 				if prev.Start < cur.Start-4096 {
 					break
 				}
 				continue
 			}
+			same := rules[prev.Rule].Class == rules[cur.Rule].Class
 			if prev.Start == cur.Start && prev.End == cur.End {
 				drop = true // same span: the first is the most severe
+				if same && cur.weak {
+					prev.Confidence = max(prev.Confidence, cur.Confidence)
+				}
 				break
 			}
-			if rules[prev.Rule].Class != rules[cur.Rule].Class {
+			if !same {
 				continue
 			}
-			// A weak match gives way, but its evidence (a field named
-			// for the class) stays with the match that replaces it.
+			// A weak match (the value of a field named for the class)
+			// and a precise one of its class are one finding: the
+			// precise rule over both spans, so that the field's value
+			// is reported and masked whole ("breast cancer", not
+			// "breast [health]"), with the field's evidence.
 			switch {
-			case cur.weak:
+			case cur.weak || prev.weak:
 				drop = true
+				switch {
+				case !cur.weak:
+					prev.Rule, prev.Region, prev.weak, prev.carrier = cur.Rule, cur.Region, false, false
+				case prev.carrier && !cur.carrier:
+					prev.Rule, prev.carrier = cur.Rule, false
+				}
 				prev.Confidence = max(prev.Confidence, cur.Confidence)
-			case prev.weak:
-				prev.Rule = -1 // removed below
-				cur.Confidence = max(cur.Confidence, prev.Confidence)
+				if cur.End > prev.End {
+					prev.End = cur.End
+					reach = max(reach, prev.End)
+				}
 			case cur.End <= prev.End:
 				drop = true // inside prev
 			}
@@ -636,5 +651,5 @@ func (s *Scanner) resolve() {
 			reach = max(reach, cur.End)
 		}
 	}
-	s.matches = slices.DeleteFunc(out, func(x Match) bool { return x.Rule < 0 })
+	s.matches = slices.DeleteFunc(out, func(x Match) bool { return x.carrier })
 }

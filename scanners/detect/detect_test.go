@@ -165,7 +165,7 @@ func TestDetect(t *testing.T) {
 		{"medication cue", "prescribed sertraline", []string{"health_medication=sertraline"}},
 		{"icd10", "dx: E11.9, J45.909", []string{"health_icd10=E11.9", "health_icd10=J45.909"}},
 		{"icd10 cue only", "icd10=F32.A", []string{"health_icd10=F32.A"}},
-		{"diagnosis field", `{"diagnosis":"Chronic migraine"}`, []string{"health_condition=migraine"}},
+		{"diagnosis field", `{"diagnosis":"Chronic migraine"}`, []string{"health_condition=Chronic migraine"}},
 		{"diagnosis field unknown", `{"diagnosis":"Ehlers-Danlos syndrome"}`, []string{"health_field=Ehlers-Danlos syndrome"}},
 		{"healthz", "GET /healthz 200", nil},
 		{"health check", "health check ok, service healthy", nil},

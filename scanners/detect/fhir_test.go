@@ -97,8 +97,8 @@ func TestFHIR(t *testing.T) {
 {"resourceType":"AllergyIntolerance","id":"3","code":{"coding":[{"display":"Cashew nuts"}]},"reaction":[{"manifestation":[{"coding":[{"display":"Anaphylactic reaction"}]}],"description":"Challenge test"}]}
 {"resourceType":"MedicationStatement","id":"4","medicationCodeableConcept":{"coding":[{"display":"Sumatriptan 50 MG Oral Tablet"}]}}
 `, []string{"person_name_field=Okafor", "person_name_field=Chidi", "date_of_birth_field=1988-02-29",
-			"health_condition=Lupus", "health_field=Cashew nuts", "health_field=Anaphylactic reaction",
-			"health_field=Challenge test", "health_medication=Sumatriptan 50 MG"}},
+			"health_condition=Lupus erythematosus", "health_field=Cashew nuts", "health_field=Anaphylactic reaction",
+			"health_field=Challenge test", "health_medication=Sumatriptan 50 MG Oral Tablet"}},
 		// A coded result is also the cue that makes the health terms of
 		// its line count ("Hepatitis B").
 		{"observations: only coded results", `{"resourceType":"Observation","status":"final",
@@ -116,7 +116,7 @@ func TestFHIR(t *testing.T) {
  "contained":[{"resourceType":"Medication","id":"med1","code":{"text":"Lithium carbonate 300 mg capsule"}},
    {"resourceType":"Organization","id":"o","name":"Acme","address":[{"line":["1 Main St"]}]}],
  "medicationReference":{"reference":"#med1"},"reasonCode":[{"text":"Bipolar disorder"}]}`,
-			[]string{"health_medication=Lithium carbonate 300 mg", "health_condition=Bipolar disorder"}},
+			[]string{"health_medication=Lithium carbonate 300 mg capsule", "health_condition=Bipolar disorder"}},
 		// Hard negatives.
 		{"other resource types and paths", `{"resourceType":"Basic","code":{"text":"Referral"}}
 {"resourceType":"Patient","name":[{"prefix":["Ms"],"period":{"start":"2001-01-01"}}],"managingOrganization":{"display":"Good Health Clinic"},

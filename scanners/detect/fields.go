@@ -794,6 +794,14 @@ func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 			s.matches = append(s.matches, Match{Start: vs, End: ve, Rule: e.det[dHealthField],
 				Confidence: finding.ConfidenceHigh, weak: true})
 		}
+	case fieldHealthCue:
+		// Not health data by its name alone, but a condition or drug
+		// found in it is reported over the whole value, with the
+		// confidence the cue gave it (see resolve).
+		if e.on(dHealthField) {
+			s.matches = append(s.matches, Match{Start: vs, End: ve, Rule: e.det[dHealthField],
+				weak: true, carrier: true})
+		}
 	case fieldPhone:
 		if e.on(dPhone) && allDigits(v) && len(v) >= 7 && s.validPhone(v) {
 			s.emit(dPhone, vs, ve, finding.ConfidenceHigh)

@@ -51,11 +51,11 @@ func TestHL7(t *testing.T) {
 			"RXO|^Sertraline 50 MG Oral Tablet^RXNORM||50|mg\n" +
 			"RXE|^^^20260101^^R|310965^Ibuprofen 200 MG^RXNORM|200||mg\n" +
 			"RXA|0|1|20260101|20260101|08^HEPB-PEDS^CVX|0.5|mL\n", []string{
-			"health_field=J45.909", "health_condition=asthma",
-			"health_field=250.00", "health_condition=DIABETES",
+			"health_field=J45.909", "health_condition=Unspecified asthma, uncomplicated",
+			"health_field=250.00", "health_condition=DIABETES MELLITUS",
 			"health_field=K21.9", "health_field=Gastro-esophageal reflux disease",
 			"health_field=Peanut", "health_field=Swelling of lips", "health_field=Wheezing",
-			"health_medication=Sertraline 50 MG",
+			"health_medication=Sertraline 50 MG Oral Tablet",
 			"health_field=310965", "health_medication=Ibuprofen 200 MG",
 			"health_field=08", "health_field=HEPB-PEDS",
 		}},

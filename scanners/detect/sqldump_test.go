@@ -53,7 +53,7 @@ func TestSQLDumpColumns(t *testing.T) {
 		{"mysqldump extended insert", mysqlPatients +
 			"INSERT INTO `patients` VALUES (1,'Maria','high blood pressure','536228741','follow-up','healthy'),(2,'Tomasz','seasonal allergies',NULL,NULL,'ill');\n",
 			[]string{"person_name_field=Maria", "health_field=high blood pressure", "us_ssn=536228741",
-				"person_name_field=Tomasz", "health_condition=allergies"}},
+				"person_name_field=Tomasz", "health_condition=seasonal allergies"}},
 		{"mysqldump complete insert, columns in another order", mysqlPatients +
 			"INSERT INTO `patients` (`id`, `ssn`, `diagnosis`) VALUES (1,'536228741','high blood pressure'),(2,'412667309','gout');\n",
 			[]string{"us_ssn=536228741", "health_field=high blood pressure", "us_ssn=412667309", "health_field=gout"}},
@@ -85,10 +85,10 @@ func TestSQLDumpColumns(t *testing.T) {
 			"\t(1, 'Maria', 'high blood pressure', '536228741', 'C:\\', 'healthy'),\n" +
 			"\t(2, 'Tomasz', 'migraine without aura', NULL, 'it''s ok', 'ill');\n",
 			[]string{"person_name_field=Maria", "health_field=high blood pressure", "us_ssn=536228741",
-				"person_name_field=Tomasz", "health_condition=migraine"}},
+				"person_name_field=Tomasz", "health_condition=migraine without aura"}},
 		{"pg_dump --column-inserts", pgHead + pgPatients +
 			"INSERT INTO public.patients (id, first_name, diagnosis) VALUES (1, 'Maria', 'sumatriptan daily');\n",
-			[]string{"person_name_field=Maria", "health_medication=sumatriptan"}},
+			[]string{"person_name_field=Maria", "health_medication=sumatriptan daily"}},
 		{"pg string over lines", pgHead + pgPatients +
 			"INSERT INTO public.patients VALUES (1, 'Maria', 'high blood pressure', NULL, 'line one\nline two', 'ill');\n" +
 			"INSERT INTO public.patients VALUES (2, 'Ann', 'gout', NULL, NULL, 'ill');\n",
