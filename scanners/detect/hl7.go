@@ -120,6 +120,23 @@ func (t *HL7Tracker) Feed(p []byte) {
 	}
 }
 
+// Separators returns the separators of the message the next block starts
+// in: field, component, repetition, escape and subcomponent.
+func (t *HL7Tracker) Separators() []byte { return t.seps.bytes() }
+
+// HL7Separators returns the separators a segment that starts with line
+// declares (field, component, repetition, escape and subcomponent), when
+// it is an MSH, FHS or BHS header.
+func HL7Separators(line []byte) ([]byte, bool) {
+	s, ok := mshSeps(line)
+	if !ok {
+		return nil, false
+	}
+	return s.bytes(), true
+}
+
+func (s hl7Seps) bytes() []byte { return []byte{s.field, s.comp, s.rep, s.esc, s.sub} }
+
 // trimFraming drops the MLLP framing bytes (start block 0x0b, end block
 // 0x1c) a segment may start with.
 func trimFraming(line []byte) []byte {
