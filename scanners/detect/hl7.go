@@ -178,33 +178,63 @@ var hl7Segments = map[string]bool{"EVN": true, "PID": true, "PD1": true, "PV1": 
 // in the pipe format: it starts with an MSH (or a batch's FHS or BHS)
 // segment that declares its separators ("MSH|^~\&|", or "MSH|^~\&#|"
 // from v2.7 on, with the truncation character), possibly after a
-// byte-order mark and MLLP's start byte; or with a patient's segment
-// (PID|..., EVN|...) in the default separators, a message's body framed
-// or logged without its header.
+// byte-order mark and MLLP's start byte. A message's body without its
+// MSH (framed by MLLP, or a log of segments) is HL7 too when it starts
+// with a patient's segment in the default separators (see hl7Body).
 func HL7Stream(head []byte) bool {
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	framed := len(head) > 0 && head[0] == 0x0b
 	head = bytes.TrimLeft(head, "\x0b\x1c\r\n")
 	s, ok := mshSeps(head)
-	if ok {
-		all := []byte{s.field, s.comp, s.rep, s.esc, s.sub}
-		switch {
-		case len(head) > 8 && head[8] == s.field:
-			return true
-		case len(head) > 9 && head[9] == s.field && hl7SepByte(head[8]) && bytes.IndexByte(all, head[8]) < 0:
-			return true // v2.7's truncation character
-		}
-		return false
+	if !ok {
+		return hl7Body(head, framed)
 	}
-	// A segment other than MSH: its id, then fields in the default
-	// separators, at least three of them on its line.
+	all := []byte{s.field, s.comp, s.rep, s.esc, s.sub}
+	switch {
+	case len(head) > 8 && head[8] == s.field:
+		return true
+	case len(head) > 9 && head[9] == s.field && hl7SepByte(head[8]) && bytes.IndexByte(all, head[8]) < 0:
+		return true // v2.7's truncation character
+	}
+	return false
+}
+
+// hl7Body reports whether head starts with a segment of hl7Segments in
+// the default separators, with at least three fields and a set id (a
+// number, or nothing) as first field, and, unless MLLP frames it, a
+// second segment after it: not a pipe-delimited table whose header
+// names a PID column.
+func hl7Body(head []byte, framed bool) bool {
 	if len(head) < 4 || head[3] != '|' || !hl7Segments[string(head[:3])] {
 		return false
 	}
-	line := head
+	line, rest := head, []byte(nil)
 	if e := bytes.IndexAny(line, "\r\n"); e >= 0 {
-		line = line[:e]
+		line, rest = line[:e], bytes.TrimLeft(line[e:], "\r\n")
 	}
-	return bytes.Count(line, []byte{'|'}) >= 3
+	if bytes.Count(line, []byte{'|'}) < 3 {
+		return false
+	}
+	if string(line[:3]) != "EVN" {
+		f1 := line[4:]
+		f1 = f1[:bytes.IndexByte(f1, '|')]
+		if len(f1) > 4 || len(f1) > 0 && !allDigits(f1) {
+			return false
+		}
+	}
+	if framed {
+		return true
+	}
+	rest = trimFraming(rest)
+	if len(rest) < 4 || rest[3] != '|' {
+		return false
+	}
+	for _, c := range rest[:3] {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // hl7Field says what a field of a segment holds.

@@ -119,22 +119,26 @@ func TestHL7ConfidenceHigh(t *testing.T) {
 // fields are read by their position.
 func TestHL7Stream(t *testing.T) {
 	for head, want := range map[string]bool{
-		hl7ADT:                                  true,
-		"\x0bMSH|^~\\&|A|B\r":                   true, // MLLP framing
-		"\xef\xbb\xbfMSH|^~\\&|A\r":             true,
-		"FHS|^~\\&|A\rBHS|^~\\&|A\rMSH|":        true,
-		"MSH|^~\\&#|A|B\r":                      true, // v2.7: the truncation character
-		"\x0bMSH|^~\\&#|A|B\r":                  true,
-		"\x0bPID|1||MRN1||DOE^JOHN||19700101\r": true, // a message's body, framed
-		"EVN|A01|20260101|x\rPID|1||X\r":        true,
-		"PID|1\rEVN|A01\r":                      false,
-		"ABC|1||X||DOE^JOHN\r":                  false,
-		"MSH|^~\\&#&|A|B\r":                     false, // the truncation character repeats a separator
-		"MSH|^~\\&#":                            false,
-		"MSH|^~\\&":                             false,
-		"MSH|abcd|x":                            false,
-		"MSH|^^\\&|x":                           false,
-		"2026-01-01 INFO MSH|^~\\&|A":           false,
+		hl7ADT:                                             true,
+		"\x0bMSH|^~\\&|A|B\r":                              true, // MLLP framing
+		"\xef\xbb\xbfMSH|^~\\&|A\r":                        true,
+		"FHS|^~\\&|A\rBHS|^~\\&|A\rMSH|":                   true,
+		"MSH|^~\\&#|A|B\r":                                 true, // v2.7: the truncation character
+		"\x0bMSH|^~\\&#|A|B\r":                             true,
+		"\x0bPID|1||MRN1||DOE^JOHN||19700101\r":            true, // a message's body, framed
+		"EVN|A01|20260101|x\rPID|1||X\r":                   true,
+		"PID|1\rEVN|A01\r":                                 false,
+		"PID|1||X||DOE^JOHN\r":                             false, // one segment, not framed
+		"PID||X||DOE^JOHN\rNK1|1|DOE^JANE\r":               true,
+		"PID|USER|TIME|CMD|NAME\n1234|root|00:01|bash|x\n": false, // a table
+		"PID|USER|TIME|CMD|NAME\nPID|root|00:01|bash|x\n":  false,
+		"ABC|1||X||DOE^JOHN\r":                             false,
+		"MSH|^~\\&#&|A|B\r":                                false, // the truncation character repeats a separator
+		"MSH|^~\\&#":                                       false,
+		"MSH|^~\\&":                                        false,
+		"MSH|abcd|x":                                       false,
+		"MSH|^^\\&|x":                                      false,
+		"2026-01-01 INFO MSH|^~\\&|A":                      false,
 		"The MSH|^~\\& header starts every message; PID|1||x||Doe^John names the patient.\n": false,
 		"ts|level|msg\n2026-01-01|INFO|PID|1||x||Doe^John\n":                                 false,
 	} {
