@@ -22,6 +22,12 @@ import (
 // only when coded (value type CE or CWE: "Positive", "Never smoker"):
 // numbers and narrative text mean nothing without the test they belong
 // to, and the test's name alone is no one's health.
+//
+// A name is read with its escape sequences decoded (O\T\BRIEN), and
+// reported as its raw text. A segment longer than a block (a field of
+// megabytes) is read on after the cut: the tracker counts the fields of
+// the segment it is in, and the next block reads the fields after the one
+// it starts in by their number.
 
 // hl7Seps are the separators a message declares in its MSH.
 type hl7Seps struct{ field, comp, rep, esc, sub byte }
