@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/piiscan/piiscan/finding"
@@ -106,7 +107,7 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 			}
 		}
 		first = false
-		err := m.rewrite(sc, batch, scan, c, bw, &st)
+		err := m.rewrite(sc, batch, scan, c, fc.HL7Separators(), bw, &st)
 		fc.Feed(scan)
 		batch = batch[:0]
 		return err
@@ -190,8 +191,10 @@ func keyBlockOpen(batch []byte) bool {
 
 // rewrite writes batch (whole lines) with the selected matches replaced.
 // scan is batch as the scan reads it (the same bytes, or an HL7 batch
-// through scanners.SegmentLines): matches are found in it.
-func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Columns, w *bufio.Writer, st *MaskStats) error {
+// through scanners.SegmentLines): matches are found in it. hl7 are the
+// separators of the HL7 v2 message the batch starts in, nil when it is
+// not HL7 v2.
+func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Columns, hl7 []byte, w *bufio.Writer, st *MaskStats) error {
 	matches := sc.Scan(scan, cols)
 	if ps := sc.PatternProblems(); len(ps) > 0 {
 		lines := bytes.Count(batch, []byte{'\n'})
@@ -203,6 +206,9 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Co
 			line, ErrPatternUnfinished, ps[0].Err)
 	}
 	rs := m.selected(matches, scan, nil)
+	if hl7 != nil {
+		rs = hl7Spans(scan, rs, hl7)
+	}
 	write := func(b []byte) error {
 		st.BytesOut += int64(len(b))
 		_, err := w.Write(b)
@@ -468,4 +474,102 @@ func trailingBackslashes(b []byte) int {
 		n++
 	}
 	return n
+}
+
+// hl7Spans splits the spans of an HL7 v2 batch at the separators of their
+// message (as its MSH declares them: field, component, repetition and
+// subcomponent), and at segment ends, which all stay: a value that runs
+// over components (an address from street to zip code, a phone's area
+// code and number) has each of its components replaced, so that every
+// field and component keeps its place. A piece is widened to whole escape
+// sequences (O\T\BRIEN), and a replacement that holds a separator has it
+// escaped. seps are the separators (field, component, repetition, escape,
+// subcomponent) of the message text starts in.
+func hl7Spans(text []byte, rs []span, seps []byte) []span {
+	if len(rs) == 0 {
+		return rs
+	}
+	out := make([]span, 0, len(rs))
+	next := 0 // the next line start to read for an MSH
+	for _, r := range rs {
+		for next <= r.start && next < len(text) {
+			if s, ok := detect.HL7Separators(text[next:min(len(text), next+16)]); ok {
+				seps = s
+			}
+			nl := bytes.IndexByte(text[next:], '\n')
+			if nl < 0 {
+				next = len(text)
+				break
+			}
+			next += nl + 1
+		}
+		esc := seps[3]
+		sep := func(c byte) bool {
+			return c == seps[0] || c == seps[1] || c == seps[2] || c == seps[4] || c == '\r' || c == '\n'
+		}
+		with := hl7Escape(r.with, seps)
+		values := r.values
+		ps := r.start
+		for i := r.start; i <= r.end; i++ {
+			if i < r.end && !sep(text[i]) {
+				continue
+			}
+			if i > ps {
+				s, e := hl7WholeEscapes(text, ps, i, esc, sep)
+				if k := len(out) - 1; k >= 0 && s < out[k].end {
+					// Widened into the piece before: one piece.
+					out[k].end = max(out[k].end, e)
+					out[k].values += values
+				} else {
+					out = append(out, span{start: s, end: e, with: with, values: values})
+				}
+				values = 0
+			}
+			ps = i + 1
+		}
+	}
+	return out
+}
+
+// hl7WholeEscapes widens text[s:e], which holds no separator, to the
+// escape sequences it cuts, within its component.
+func hl7WholeEscapes(text []byte, s, e int, esc byte, sep func(byte) bool) (int, int) {
+	const far = 4 << 10 // a component's start further back than this is not looked for
+	cs := s
+	for cs > 0 && s-cs < far && !sep(text[cs-1]) {
+		cs--
+	}
+	if cs > 0 && !sep(text[cs-1]) {
+		return s, e
+	}
+	if bytes.Count(text[cs:s], []byte{esc})%2 == 1 {
+		s = cs + bytes.LastIndexByte(text[cs:s], esc)
+	}
+	if bytes.Count(text[cs:e], []byte{esc})%2 == 1 {
+		if k := bytes.IndexByte(text[e:], esc); k >= 0 && k < far && bytes.IndexFunc(text[e:e+k+1], func(r rune) bool {
+			return r < 0x80 && sep(byte(r))
+		}) < 0 {
+			e += k + 1
+		}
+	}
+	return s, e
+}
+
+// hl7Escape writes the separators in s as HL7 escape sequences (\F\, \S\,
+// \R\, \E\, \T\).
+func hl7Escape(s string, seps []byte) string {
+	if !strings.ContainsAny(s, string(seps)) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if k := bytes.IndexByte(seps, s[i]); k >= 0 {
+			b.WriteByte(seps[3])
+			b.WriteByte("FSRET"[k])
+			b.WriteByte(seps[3])
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }

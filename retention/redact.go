@@ -304,7 +304,7 @@ func maskExpiredRecords(r io.Reader, w io.Writer, p *TimeParser, ref, cutoff tim
 		if len(rec) == 0 {
 			return nil
 		}
-		err := m.rewrite(sc, rec, rec, nil, bw, &mst)
+		err := m.rewrite(sc, rec, rec, nil, nil, bw, &mst)
 		rec = rec[:0]
 		return err
 	}

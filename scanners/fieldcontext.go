@@ -38,6 +38,24 @@ func NewFieldContext(path string, head []byte) *FieldContext {
 // with a CR alone: such a block must be read through SegmentLines.
 func (c *FieldContext) Segments() bool { return c != nil && c.hl7 }
 
+// HL7Separators returns the separators of the HL7 v2 message the next
+// block starts in (field, component, repetition, escape, subcomponent),
+// or nil when the stream is not HL7 v2.
+func (c *FieldContext) HL7Separators() []byte {
+	if t, ok := c.hl7Tracker(); ok {
+		return t.Separators()
+	}
+	return nil
+}
+
+func (c *FieldContext) hl7Tracker() (*detect.HL7Tracker, bool) {
+	if c == nil || !c.hl7 {
+		return nil, false
+	}
+	t, ok := c.rec.(*detect.HL7Tracker)
+	return t, ok
+}
+
 // Columns returns the context of the next block, which starts a line.
 func (c *FieldContext) Columns() *detect.Columns {
 	switch {

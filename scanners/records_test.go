@@ -89,6 +89,41 @@ func TestHL7AcrossBlocks(t *testing.T) {
 	}
 }
 
+// HL7 v2 messages of every header form are read as HL7 (v2.7's
+// truncation character, a body framed by MLLP without its MSH), and a
+// segment longer than a block (a field of a megabyte) has the fields
+// after the cut read by their number.
+func TestHL7Forms(t *testing.T) {
+	const pid = "PID|1||MRN1^^^NWMC^MR||QUINTERO^RAFAEL||19941022|M|||55 Wharfside Crescent^^PORTLAND^OR^97201\r"
+	big := strings.Repeat("A", 1<<20)
+	tests := []struct {
+		name, text string
+		dobs       int
+	}{
+		{"v2.5.1", "MSH|^~\\&|A|B|C|D|20260101||ADT^A08|1|P|2.5.1\r" + pid, 1},
+		{"v2.7 truncation character", "MSH|^~\\&#|A|B|C|D|20260101||ADT^A08|1|P|2.7\r" + pid, 1},
+		{"MLLP-framed body without MSH", "\x0b" + pid + "\x1c\r\x0bMSH|^~\\&|A|B|C|D|20260101||ADT^A08|1|P|2.5.1\r" + pid + "\x1c\r", 2},
+		{"PID-5 of 1 MiB", "MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1\rPID|1||MRN1||" + big + "^GIVEN||19710409|F\r" + pid, 2},
+		{"PID-3 of 1 MiB, v2.7, CRLF", "MSH|^~\\&#|A|B|C|D|20260101||ADT^A01|1|P|2.7\r\nPID|1||" + big + "||DOE^JANE||19710409|F\r\n", 1},
+	}
+	dir := t.TempDir()
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("m%d.hl7", i))
+			writeFile(t, path, []byte(tt.text))
+			opts := testOptions(t)
+			opts.MaxFindings = -1
+			got, stats := collect(t, opts, path)
+			if n := countClass(got, finding.ClassDateOfBirth); n != tt.dobs {
+				t.Errorf("%d dates of birth, want %d: %v", n, tt.dobs, keys(got))
+			}
+			if len(stats.Problems) > 0 {
+				t.Errorf("problems: %v", stats.Problems)
+			}
+		})
+	}
+}
+
 // fhirBundle writes a pretty-printed Bundle of n patients, each with a
 // Condition; pad is the length of each patient's narrative.
 func fhirBundle(n, pad int) []byte {

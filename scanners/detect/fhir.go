@@ -23,12 +23,16 @@ import (
 // Bundle's entry[].resource, a contained resource). FHIR's JSON writes
 // resourceType first and a telecom's or identifier's system before its
 // value; values read before them are not attributed. Memory is bounded:
-// containers deeper than fhirMaxDepth are only counted, and keys and
-// codes longer than fhirMaxKey are not kept.
+// at most fhirMaxDepth containers are kept, the outermost fhirKeep (the
+// resource a deep extension is in, to come back to) and the innermost
+// others (a resource nested deep in others, to read its values); the
+// containers between are only counted, and their own values are not
+// read. Keys and codes longer than fhirMaxKey are not kept.
 
 // Limits of the walk.
 const (
 	fhirMaxDepth = 48
+	fhirKeep     = 16
 	fhirMaxKey   = 64
 )
 
@@ -42,8 +46,10 @@ type fhirFrame struct {
 
 // fhirState is where a JSON walk stands.
 type fhirState struct {
+	// stack is the outermost fhirKeep open containers, then, when lost
+	// is not zero, the innermost ones after the lost ones.
 	stack []fhirFrame
-	deep  int // containers open beyond fhirMaxDepth
+	lost  int // open containers dropped from the stack, after its first fhirKeep
 	key   string
 	// expectKey: the next string in the innermost object is a key.
 	expectKey bool
@@ -246,32 +252,34 @@ func (st *fhirState) walk(b []byte, value func(st *fhirState, vs, ve int)) {
 		switch b[i] {
 		case '"':
 			st.inStr, st.esc = true, false
-			st.strKey = st.expectKey && len(st.stack) > 0 && !st.stack[len(st.stack)-1].array && st.deep == 0
+			st.strKey = st.expectKey && !st.inLost() && len(st.stack) > 0 && !st.stack[len(st.stack)-1].array
 			st.str = st.str[:0]
 			strStart = i + 1
 		case '{', '[':
-			if st.deep > 0 || len(st.stack) == fhirMaxDepth {
-				st.deep++
-				continue
-			}
 			key := ""
-			if len(st.stack) > 0 && !st.stack[len(st.stack)-1].array {
+			if !st.inLost() && len(st.stack) > 0 && !st.stack[len(st.stack)-1].array {
 				key = st.key
+			}
+			if len(st.stack) == fhirMaxDepth {
+				// Too deep: the outer half of the inner
+				// containers is only counted from now on.
+				n := (fhirMaxDepth - fhirKeep) / 2
+				st.stack = append(st.stack[:fhirKeep], st.stack[fhirKeep+n:]...)
+				st.lost += n
 			}
 			st.stack = append(st.stack, fhirFrame{array: b[i] == '[', key: key})
 			st.key, st.expectKey = "", b[i] == '{'
 		case '}', ']':
-			if st.deep > 0 {
-				st.deep--
-				continue
-			}
-			if len(st.stack) > 0 {
+			switch {
+			case st.inLost():
+				st.lost--
+			case len(st.stack) > 0:
 				st.stack = st.stack[:len(st.stack)-1]
 			}
 			st.key, st.expectKey = "", false
 			// A new resource in ndjson starts at depth 0.
 		case ',':
-			if len(st.stack) > 0 && !st.stack[len(st.stack)-1].array {
+			if !st.inLost() && len(st.stack) > 0 && !st.stack[len(st.stack)-1].array {
 				st.key, st.expectKey = "", true
 			}
 		case ':':
@@ -283,7 +291,7 @@ func (st *fhirState) walk(b []byte, value func(st *fhirState, vs, ve int)) {
 // endString handles a string that ends at b[e] (its closing quote). Its
 // content starts at b[vs], or before b when vs < 0.
 func (st *fhirState) endString(b []byte, vs, e int, value func(st *fhirState, vs, ve int)) {
-	if st.deep > 0 || len(st.stack) == 0 {
+	if st.inLost() || len(st.stack) == 0 {
 		return
 	}
 	top := &st.stack[len(st.stack)-1]
@@ -319,13 +327,20 @@ func (st *fhirState) endString(b []byte, vs, e int, value func(st *fhirState, vs
 	}
 }
 
+// inLost reports whether the innermost open container is one only counted.
+func (st *fhirState) inLost() bool { return st.lost > 0 && len(st.stack) == fhirKeep }
+
 // fhirValue gives the string value b[vs:ve] the kind of its path.
 func (s *Scanner) fhirValue(st *fhirState, vs, ve int) {
+	low := 0 // the resource is looked for down to the lost containers
+	if st.lost > 0 {
+		low = fhirKeep
+	}
 	r := len(st.stack) - 1
-	for r >= 0 && st.stack[r].res == "" {
+	for r >= low && st.stack[r].res == "" {
 		r--
 	}
-	if r < 0 || st.stack[r].res == "?" {
+	if r < low || st.stack[r].res == "?" {
 		return
 	}
 	p := append(s.scratch[:0], st.stack[r].res...)

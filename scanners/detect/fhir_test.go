@@ -277,3 +277,33 @@ func BenchmarkFHIRTracker(b *testing.B) {
 		NewFHIRTracker().Feed(data)
 	}
 }
+
+// TestFHIRDeepResource checks that a resource nested deeper than the walk
+// keeps (a Bundle in Bundles, a contained resource many levels down) is
+// still read, through the innermost containers the walk keeps, also when
+// the stream is cut into blocks; and that the resource outside comes back
+// after it.
+func TestFHIRDeepResource(t *testing.T) {
+	e := allBuiltins(t)
+	for _, n := range []int{45, 50, 100, 1000, 20000} {
+		text := `{"resourceType":"Bundle","entry":` + strings.Repeat(`{"resource":`, n) +
+			`{"resourceType":"Condition","code":{"text":"HIV infection"}}` + strings.Repeat(`}`, n) + "}\n" +
+			`{"resourceType":"Patient","extension":[` + strings.Repeat(`{"a":[`, n) + strings.Repeat(`]}`, n) +
+			`],"birthDate":"1974-12-25"}` + "\n"
+		want := []string{"health_condition=HIV", "date_of_birth_field=1974-12-25"}
+		if got := fhirFound(e, text); !slices.Equal(got, want) {
+			t.Errorf("depth %d: found %q, want %q", n, got, want)
+		}
+		// Cut in the deep nest: the block after it gets the walk's
+		// state from a tracker.
+		cut := strings.Index(text, `{"resourceType":"Condition"`) - 20
+		tr := NewFHIRTracker()
+		tr.Feed([]byte(text[:cut]))
+		if len(tr.st.stack) > fhirMaxDepth {
+			t.Fatalf("depth %d: tracker holds %d frames", n, len(tr.st.stack))
+		}
+		if got := found(e, text[cut:], tr.Columns()); !slices.Equal(got, want) {
+			t.Errorf("depth %d, cut: found %q, want %q", n, got, want)
+		}
+	}
+}

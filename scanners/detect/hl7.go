@@ -22,6 +22,12 @@ import (
 // only when coded (value type CE or CWE: "Positive", "Never smoker"):
 // numbers and narrative text mean nothing without the test they belong
 // to, and the test's name alone is no one's health.
+//
+// A name is read with its escape sequences decoded (O\T\BRIEN), and
+// reported as its raw text. A segment longer than a block (a field of
+// megabytes) is read on after the cut: the tracker counts the fields of
+// the segment it is in, and the next block reads the fields after the one
+// it starts in by their number.
 
 // hl7Seps are the separators a message declares in its MSH.
 type hl7Seps struct{ field, comp, rep, esc, sub byte }
@@ -31,16 +37,32 @@ var defaultHL7Seps = hl7Seps{'|', '^', '~', '\\', '&'}
 // hl7Context is the state a block of an HL7 stream starts in.
 type hl7Context struct {
 	seps    hl7Seps
-	midLine bool // the block starts inside a segment, which it skips
+	midLine bool // the block starts inside a segment
+	// Where inside its segment a block that starts mid-line starts (a
+	// segment longer than a block: a field of megabytes): the segment's
+	// id, when it is one read (else ""), and the field it starts in.
+	// The block skips the rest of that field, unless it starts at the
+	// field's start, and reads the fields after it.
+	seg        string
+	field      int
+	fieldStart bool
 }
 
+// hl7LineHead is how many bytes of a segment's start the tracker keeps:
+// MLLP's framing bytes, the segment id and an MSH's separators.
+const hl7LineHead = 16
+
 // HL7Tracker follows the MSH segments of an HL7 v2 stream read in order,
-// so that a block knows the separators of the message it starts in. An
-// HL7Tracker is not safe for concurrent use.
+// so that a block knows the separators of the message it starts in, and
+// where in its segment a block that starts mid-line is. An HL7Tracker is
+// not safe for concurrent use.
 type HL7Tracker struct {
 	seps      hl7Seps
 	lineStart bool
-	pending   []byte // the start of a line not yet ended (at most 8 bytes)
+	head      []byte // the start of the current line (at most hl7LineHead bytes)
+	read      bool   // head was read for separators
+	fields    int    // field separators seen in the current line
+	lastSep   bool   // the last byte fed is a field separator
 }
 
 // NewHL7Tracker returns a tracker for an HL7 stream read from a line
@@ -52,37 +74,88 @@ func NewHL7Tracker() *HL7Tracker {
 // Columns returns the context of a block that starts after the bytes fed
 // so far.
 func (t *HL7Tracker) Columns() *Columns {
-	return &Columns{hl7: &hl7Context{seps: t.seps, midLine: !t.lineStart}}
+	c := &hl7Context{seps: t.seps, midLine: !t.lineStart}
+	if c.midLine {
+		if !t.read {
+			if seps, ok := mshSeps(t.head); ok {
+				c.seps = seps
+			}
+		}
+		if h := trimFraming(t.head); len(h) > 3 && h[3] == c.seps.field {
+			if _, ok := hl7Fields[string(h[:3])]; ok {
+				c.seg = string(h[:3])
+			}
+		}
+		c.field, c.fieldStart = t.fields, t.lastSep
+	}
+	return &Columns{hl7: c}
 }
 
 // Feed follows the MSH segments in p, the next bytes of the stream.
 func (t *HL7Tracker) Feed(p []byte) {
 	for len(p) > 0 {
-		if t.lineStart || len(t.pending) > 0 {
-			k := min(len(p), 8-len(t.pending))
-			t.pending = append(t.pending, p[:k]...)
-			if len(t.pending) == 8 || bytes.IndexByte(t.pending, '\n') >= 0 {
-				if seps, ok := mshSeps(t.pending); ok {
-					t.seps = seps
-				}
-				t.pending = t.pending[:0]
-			}
+		if t.lineStart {
+			t.head, t.read, t.fields, t.lastSep = t.head[:0], false, 0, false
 			t.lineStart = false
 		}
 		nl := bytes.IndexByte(p, '\n')
+		piece := p
+		if nl >= 0 {
+			piece = p[:nl]
+		}
+		if !t.read {
+			k := min(len(piece), hl7LineHead-len(t.head))
+			t.head = append(t.head, piece[:k]...)
+			if len(t.head) == hl7LineHead || nl >= 0 {
+				if seps, ok := mshSeps(t.head); ok {
+					t.seps = seps
+				}
+				t.read = true
+			}
+		}
 		if nl < 0 {
+			// The line goes on in the next bytes: count its fields.
+			if len(piece) > 0 {
+				t.fields += bytes.Count(piece, []byte{t.seps.field})
+				t.lastSep = piece[len(piece)-1] == t.seps.field
+			}
 			return
 		}
 		p = p[nl+1:]
 		t.lineStart = true
-		t.pending = t.pending[:0]
 	}
+}
+
+// Separators returns the separators of the message the next block starts
+// in: field, component, repetition, escape and subcomponent.
+func (t *HL7Tracker) Separators() []byte { return t.seps.bytes() }
+
+// HL7Separators returns the separators a segment that starts with line
+// declares (field, component, repetition, escape and subcomponent), when
+// it is an MSH, FHS or BHS header.
+func HL7Separators(line []byte) ([]byte, bool) {
+	s, ok := mshSeps(line)
+	if !ok {
+		return nil, false
+	}
+	return s.bytes(), true
+}
+
+func (s hl7Seps) bytes() []byte { return []byte{s.field, s.comp, s.rep, s.esc, s.sub} }
+
+// trimFraming drops the MLLP framing bytes (start block 0x0b, end block
+// 0x1c) a segment may start with.
+func trimFraming(line []byte) []byte {
+	for len(line) > 0 && (line[0] == 0x0b || line[0] == 0x1c) {
+		line = line[1:]
+	}
+	return line
 }
 
 // mshSeps reads the separators of a segment that starts with line, when it
 // is an MSH, FHS or BHS header.
 func mshSeps(line []byte) (hl7Seps, bool) {
-	line = bytes.TrimLeft(line, "\x0b")
+	line = trimFraming(line)
 	if len(line) < 8 || !(bytes.HasPrefix(line, []byte("MSH")) || bytes.HasPrefix(line, []byte("FHS")) ||
 		bytes.HasPrefix(line, []byte("BHS"))) {
 		return hl7Seps{}, false
@@ -90,22 +163,84 @@ func mshSeps(line []byte) (hl7Seps, bool) {
 	s := hl7Seps{line[3], line[4], line[5], line[6], line[7]}
 	all := []byte{s.field, s.comp, s.rep, s.esc, s.sub}
 	for i, c := range all {
-		if c <= ' ' || c >= 0x7f || isAlnum[c] || bytes.IndexByte(all[i+1:], c) >= 0 {
+		if !hl7SepByte(c) || bytes.IndexByte(all[i+1:], c) >= 0 {
 			return hl7Seps{}, false
 		}
 	}
 	return s, true
 }
 
+// hl7SepByte reports whether c can be a separator: printable ASCII
+// punctuation.
+func hl7SepByte(c byte) bool { return c > ' ' && c < 0x7f && !isAlnum[c] }
+
+// hl7Segments are segment ids an HL7 v2 message may start with when it
+// is framed or logged without its MSH (a message's body, a segment log).
+var hl7Segments = map[string]bool{"EVN": true, "PID": true, "PD1": true, "PV1": true, "PV2": true,
+	"NK1": true, "GT1": true, "IN1": true, "DG1": true, "OBR": true, "OBX": true, "ORC": true, "NTE": true,
+	"AL1": true, "PRB": true, "RXO": true, "RXE": true, "RXD": true, "RXA": true, "MRG": true, "SCH": true}
+
 // HL7Stream reports whether a stream whose first bytes are head is HL7 v2
 // in the pipe format: it starts with an MSH (or a batch's FHS or BHS)
-// segment that declares its separators ("MSH|^~\&|"), possibly after a
-// byte-order mark and MLLP's start byte.
+// segment that declares its separators ("MSH|^~\&|", or "MSH|^~\&#|"
+// from v2.7 on, with the truncation character), possibly after a
+// byte-order mark and MLLP's start byte. A message's body without its
+// MSH (framed by MLLP, or a log of segments) is HL7 too when it starts
+// with a patient's segment in the default separators (see hl7Body).
 func HL7Stream(head []byte) bool {
 	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	head = bytes.TrimLeft(head, "\x0b\r\n")
+	framed := len(head) > 0 && head[0] == 0x0b
+	head = bytes.TrimLeft(head, "\x0b\x1c\r\n")
 	s, ok := mshSeps(head)
-	return ok && len(head) > 8 && head[8] == s.field
+	if !ok {
+		return hl7Body(head, framed)
+	}
+	all := []byte{s.field, s.comp, s.rep, s.esc, s.sub}
+	switch {
+	case len(head) > 8 && head[8] == s.field:
+		return true
+	case len(head) > 9 && head[9] == s.field && hl7SepByte(head[8]) && bytes.IndexByte(all, head[8]) < 0:
+		return true // v2.7's truncation character
+	}
+	return false
+}
+
+// hl7Body reports whether head starts with a segment of hl7Segments in
+// the default separators, with at least three fields and a set id (a
+// number, or nothing) as first field, and, unless MLLP frames it, a
+// second segment after it: not a pipe-delimited table whose header
+// names a PID column.
+func hl7Body(head []byte, framed bool) bool {
+	if len(head) < 4 || head[3] != '|' || !hl7Segments[string(head[:3])] {
+		return false
+	}
+	line, rest := head, []byte(nil)
+	if e := bytes.IndexAny(line, "\r\n"); e >= 0 {
+		line, rest = line[:e], bytes.TrimLeft(line[e:], "\r\n")
+	}
+	if bytes.Count(line, []byte{'|'}) < 3 {
+		return false
+	}
+	if string(line[:3]) != "EVN" {
+		f1 := line[4:]
+		f1 = f1[:bytes.IndexByte(f1, '|')]
+		if len(f1) > 4 || len(f1) > 0 && !allDigits(f1) {
+			return false
+		}
+	}
+	if framed {
+		return true
+	}
+	rest = trimFraming(rest)
+	if len(rest) < 4 || rest[3] != '|' {
+		return false
+	}
+	for _, c := range rest[:3] {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // hl7Field says what a field of a segment holds.
@@ -171,6 +306,25 @@ func (s *Scanner) hl7Columns() {
 	p := 0
 	if c.midLine {
 		nl := bytes.IndexByte(b, '\n')
+		end := nl
+		if nl < 0 {
+			end = len(b)
+		}
+		if c.seg != "" {
+			// The rest of a long segment: the fields after the one
+			// the block starts in.
+			le := end
+			if le > 0 && b[le-1] == '\r' {
+				le--
+			}
+			f, q := c.field, 0
+			if !c.fieldStart {
+				f, q = f+1, bytes.IndexByte(b[:le], seps.field)+1
+			}
+			if q > 0 || c.fieldStart {
+				s.hl7Segment([]byte(c.seg), q, le, seps, hl7Fields[c.seg], f)
+			}
+		}
 		if nl < 0 {
 			return
 		}
@@ -185,7 +339,7 @@ func (s *Scanner) hl7Columns() {
 		}
 		line := p
 		p = end + 1
-		for line < end && b[line] == 0x0b {
+		for line < end && (b[line] == 0x0b || b[line] == 0x1c) {
 			line++
 		}
 		le := end
@@ -206,15 +360,16 @@ func (s *Scanner) hl7Columns() {
 		if !ok {
 			continue
 		}
-		s.hl7Segment(b[line:line+3], line+4, le, seps, fields)
+		s.hl7Segment(b[line:line+3], line+4, le, seps, fields, 1)
 	}
 }
 
-// hl7Segment reads the fields of the segment whose fields are b[p:end].
-func (s *Scanner) hl7Segment(seg []byte, p, end int, seps hl7Seps, fields []hl7Kind) {
+// hl7Segment reads the fields of the segment whose fields from field
+// number f on are b[p:end].
+func (s *Scanner) hl7Segment(seg []byte, p, end int, seps hl7Seps, fields []hl7Kind, f int) {
 	b := s.b
 	coded := false // OBX-2 is CE or CWE
-	for f := 1; p <= end && f < len(fields); f++ {
+	for ; p <= end && f < len(fields); f++ {
 		fe := p + bytes.IndexByte(b[p:end], seps.field)
 		if fe < p {
 			fe = end
@@ -281,10 +436,17 @@ func (s *Scanner) hl7Value(kind hl7Kind, p, end int, seps hl7Seps) {
 	switch kind {
 	case hl7Name:
 		for i := 1; i <= 3; i++ {
-			if vs, ve := comp(i); ve > vs && e.on(dPersonName) && personName(b[vs:ve], false) &&
-				bytes.IndexByte(b[vs:ve], seps.esc) < 0 {
+			vs, ve := comp(i)
+			if ve == vs || !e.on(dPersonName) {
+				continue
+			}
+			// O\T\BRIEN: the name is read unescaped, and its span
+			// is the raw text.
+			v, ok := hl7Unescape(s.scratch[:0], b[vs:ve], seps)
+			if ok && personName(v, false) {
 				s.emit(dPersonName, vs, ve, finding.ConfidenceHigh)
 			}
+			s.scratch = v[:0]
 		}
 	case hl7Address:
 		vs, ve := comp(1)
@@ -350,6 +512,59 @@ func (s *Scanner) hl7Value(kind hl7Kind, p, end int, seps hl7Seps) {
 			s.hl7Health(vs, ve)
 		}
 	}
+}
+
+// hl7Unescape appends v, the text of a field with its escape sequences
+// (\F\ \S\ \T\ \R\ \E\ for the separators, \Xhh..\ for bytes) read, to
+// dst. Formatting sequences (\H\, \N\, \.br\, character sets) are
+// dropped. It reports false for an escape that is not closed.
+func hl7Unescape(dst, v []byte, seps hl7Seps) ([]byte, bool) {
+	for {
+		i := bytes.IndexByte(v, seps.esc)
+		if i < 0 {
+			return append(dst, v...), true
+		}
+		dst = append(dst, v[:i]...)
+		j := bytes.IndexByte(v[i+1:], seps.esc)
+		if j < 0 {
+			return dst, false
+		}
+		seq := v[i+1 : i+1+j]
+		v = v[i+2+j:]
+		switch {
+		case len(seq) == 1 && seq[0] == 'F':
+			dst = append(dst, seps.field)
+		case len(seq) == 1 && seq[0] == 'S':
+			dst = append(dst, seps.comp)
+		case len(seq) == 1 && seq[0] == 'T':
+			dst = append(dst, seps.sub)
+		case len(seq) == 1 && seq[0] == 'R':
+			dst = append(dst, seps.rep)
+		case len(seq) == 1 && seq[0] == 'E':
+			dst = append(dst, seps.esc)
+		case len(seq) > 1 && seq[0] == 'X' && len(seq)%2 == 1:
+			for k := 1; k+1 < len(seq); k += 2 {
+				hi, lo := hexVal(seq[k]), hexVal(seq[k+1])
+				if hi < 0 || lo < 0 {
+					return dst, false
+				}
+				dst = append(dst, byte(hi<<4|lo))
+			}
+		}
+	}
+}
+
+// hexVal is the value of the hexadecimal digit c, or -1.
+func hexVal(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
 }
 
 // hl7Health reports b[vs:ve], a diagnosis, allergy or drug's code or name,

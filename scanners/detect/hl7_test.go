@@ -66,6 +66,17 @@ func TestHL7(t *testing.T) {
 			"OBX|3|CWE|94500-6^SARS-CoV-2 RNA^LN||260373001^Detected^SCT||||||F\n", []string{
 			"health_field=260373001", "health_field=Detected",
 		}},
+		{"escaped names: the raw span", "MSH|^~\\&|A|B|C|D|20260101||ADT^A08|1|P|2.5.1\n" +
+			"PID|1||MRN9||O\\T\\BRIEN^SIOBHAN||19630525|F\n" +
+			"NK1|1|D\\S\\ANGELO^MARIA\\R\\ROSA~SMITH\\F\\JONES^ANN\\E\\\n" +
+			"GT1|1||VAN\\X20\\DYKE^PIETER\\H\\^J\\N\\\n", []string{
+			"person_name_field=O\\T\\BRIEN", "person_name_field=SIOBHAN", "date_of_birth_field=19630525",
+			"person_name_field=D\\S\\ANGELO", "person_name_field=MARIA\\R\\ROSA",
+			"person_name_field=SMITH\\F\\JONES", "person_name_field=ANN\\E\\",
+			"person_name_field=VAN\\X20\\DYKE", "person_name_field=PIETER\\H\\",
+		}},
+		{"an escape not closed is no name", "MSH|^~\\&|A|B|C|D|20260101||ADT^A08|1|P|2.5.1\n" +
+			"PID|1||MRN9||O\\T^SIOBHAN\\XZZ\\\n", nil},
 		{"other separators", "MSH#:*!@#A#B#C#D#20260101##ADT^A01#4#P#2.5\n" +
 			"PID#1##X:::::MR##Sato:Hiro##19700101\n", []string{
 			"person_name_field=Sato", "person_name_field=Hiro", "date_of_birth_field=19700101",
@@ -108,14 +119,26 @@ func TestHL7ConfidenceHigh(t *testing.T) {
 // fields are read by their position.
 func TestHL7Stream(t *testing.T) {
 	for head, want := range map[string]bool{
-		hl7ADT:                           true,
-		"\x0bMSH|^~\\&|A|B\r":            true, // MLLP framing
-		"\xef\xbb\xbfMSH|^~\\&|A\r":      true,
-		"FHS|^~\\&|A\rBHS|^~\\&|A\rMSH|": true,
-		"MSH|^~\\&":                      false,
-		"MSH|abcd|x":                     false,
-		"MSH|^^\\&|x":                    false,
-		"2026-01-01 INFO MSH|^~\\&|A":    false,
+		hl7ADT:                                             true,
+		"\x0bMSH|^~\\&|A|B\r":                              true, // MLLP framing
+		"\xef\xbb\xbfMSH|^~\\&|A\r":                        true,
+		"FHS|^~\\&|A\rBHS|^~\\&|A\rMSH|":                   true,
+		"MSH|^~\\&#|A|B\r":                                 true, // v2.7: the truncation character
+		"\x0bMSH|^~\\&#|A|B\r":                             true,
+		"\x0bPID|1||MRN1||DOE^JOHN||19700101\r":            true, // a message's body, framed
+		"EVN|A01|20260101|x\rPID|1||X\r":                   true,
+		"PID|1\rEVN|A01\r":                                 false,
+		"PID|1||X||DOE^JOHN\r":                             false, // one segment, not framed
+		"PID||X||DOE^JOHN\rNK1|1|DOE^JANE\r":               true,
+		"PID|USER|TIME|CMD|NAME\n1234|root|00:01|bash|x\n": false, // a table
+		"PID|USER|TIME|CMD|NAME\nPID|root|00:01|bash|x\n":  false,
+		"ABC|1||X||DOE^JOHN\r":                             false,
+		"MSH|^~\\&#&|A|B\r":                                false, // the truncation character repeats a separator
+		"MSH|^~\\&#":                                       false,
+		"MSH|^~\\&":                                        false,
+		"MSH|abcd|x":                                       false,
+		"MSH|^^\\&|x":                                      false,
+		"2026-01-01 INFO MSH|^~\\&|A":                      false,
 		"The MSH|^~\\& header starts every message; PID|1||x||Doe^John names the patient.\n": false,
 		"ts|level|msg\n2026-01-01|INFO|PID|1||x||Doe^John\n":                                 false,
 	} {
@@ -152,10 +175,39 @@ func TestHL7Tracker(t *testing.T) {
 			t.Fatalf("cut %d: found %q, want %q", cut, got, want)
 		}
 	}
-	tr := NewHL7Tracker()
-	tr.Feed([]byte("MSH|^~\\&|A\nPID|1||X||Sa"))
-	if got := found(e, "to^Hiro||19700101\nPID|1||X||Mori^Aiko\n", tr.Columns()); !slices.Equal(got, []string{"person_name_field=Mori", "person_name_field=Aiko"}) {
-		t.Errorf("block inside a segment: found %q", got)
+}
+
+// TestHL7LongSegment checks that a block that starts inside a segment (a
+// segment longer than a block: a field of a megabyte) reads the fields
+// after the one it starts in, by their number, and only those.
+func TestHL7LongSegment(t *testing.T) {
+	e := allBuiltins(t)
+	big := strings.Repeat("A", 3000)
+	tests := []struct {
+		name, fed, block string
+		want             []string
+	}{
+		{"cut inside PID-5", "MSH|^~\\&|A\nPID|1||X||Sa", "to^Hiro||19700101\nPID|1||X||Mori^Aiko\n",
+			[]string{"date_of_birth_field=19700101", "person_name_field=Mori", "person_name_field=Aiko"}},
+		{"cut inside a long PID-5, CR-only segments read as lines", "MSH|^~\\&|A\nPID|1||MRN1||" + big, big + "^GIVEN||19710409|F\n",
+			[]string{"date_of_birth_field=19710409"}},
+		{"cut at PID-5's start", "MSH|^~\\&|A\nPID|1||MRN1||", "Quintero^Rafael||19941022\n",
+			[]string{"person_name_field=Quintero", "person_name_field=Rafael", "date_of_birth_field=19941022"}},
+		{"cut in a long PID-11 after the fields read: nothing", "MSH|^~\\&|A\nPID|1||X||||||||1 Elm", big + " St^^Dayton^OH||19700101\n", nil},
+		{"cut inside a segment not read", "MSH|^~\\&|A\nZPI|1||X||Sa", "to^Hiro||19700101\n", nil},
+		{"cut inside MSH", "MSH|^~\\&|A|B", "|C|Sato^Hiro||19700101\n", nil},
+		{"other separators", "MSH#:*!@#A\nPID#1##X##" + big, "A:B##19700101\n", []string{"date_of_birth_field=19700101"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := NewHL7Tracker()
+			// Fed in two pieces, as a reader of blocks feeds it.
+			tr.Feed([]byte(tc.fed[:len(tc.fed)/2]))
+			tr.Feed([]byte(tc.fed[len(tc.fed)/2:]))
+			if got := found(e, tc.block, tr.Columns()); !slices.Equal(got, tc.want) {
+				t.Errorf("found %q, want %q", got, tc.want)
+			}
+		})
 	}
 }
 
@@ -179,8 +231,8 @@ func FuzzHL7(f *testing.F) {
 				}
 			}
 			tr.Feed(block)
-			if len(tr.pending) > 8 {
-				t.Fatalf("tracker holds %d bytes", len(tr.pending))
+			if len(tr.head) > hl7LineHead {
+				t.Fatalf("tracker holds %d bytes", len(tr.head))
 			}
 		}
 	})
