@@ -290,7 +290,7 @@ func TestFHIRDeepResource(t *testing.T) {
 			`{"resourceType":"Condition","code":{"text":"HIV infection"}}` + strings.Repeat(`}`, n) + "}\n" +
 			`{"resourceType":"Patient","extension":[` + strings.Repeat(`{"a":[`, n) + strings.Repeat(`]}`, n) +
 			`],"birthDate":"1974-12-25"}` + "\n"
-		want := []string{"health_condition=HIV", "date_of_birth_field=1974-12-25"}
+		want := []string{"health_condition=HIV infection", "date_of_birth_field=1974-12-25"}
 		if got := fhirFound(e, text); !slices.Equal(got, want) {
 			t.Errorf("depth %d: found %q, want %q", n, got, want)
 		}
