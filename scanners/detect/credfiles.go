@@ -302,11 +302,16 @@ func userPassword(v []byte) bool {
 	if !utf8.Valid(dec) {
 		return false
 	}
-	for _, c := range dec {
-		if c < ' ' || c == 0x7f {
+	c := bytes.IndexByte(dec, ':')
+	if c <= 0 || c == len(dec)-1 {
+		return false
+	}
+	for k, ch := range dec {
+		// A password may be a key file written whole (GCR's _json_key:
+		// a service account's JSON, lines and all); the user may not.
+		if ch == 0x7f || ch < ' ' && (k < c || ch != '\n' && ch != '\r' && ch != '\t') {
 			return false
 		}
 	}
-	c := bytes.IndexByte(dec, ':')
-	return c > 0 && c < len(dec)-1 && !placeholder(dec[c+1:])
+	return !placeholder(dec[c+1:])
 }

@@ -110,8 +110,9 @@ func TestDockerAuth(t *testing.T) {
 		want []string
 	}{
 		{"config.json", `			"auth": "` + up + `"`, []string{c + up}},
-		{"gcr json key login", `"auth": "` + b64("_json_key:"+strings.Repeat(`{"type":"service_account","private_key":"k"}`, 70)) + `"`,
-			[]string{c + b64("_json_key:"+strings.Repeat(`{"type":"service_account","private_key":"k"}`, 70))}},
+		{"gcr json key login", `"auth": "` + b64("_json_key:"+strings.Repeat("{\n  \"type\": \"service_account\",\n  \"private_key\": \"k\"\n}", 70)) + `"`,
+			[]string{c + b64("_json_key:"+strings.Repeat("{\n  \"type\": \"service_account\",\n  \"private_key\": \"k\"\n}", 70))}},
+		{"user with a line break", `"auth": "` + b64("ali\nce:S3cr3tPass") + `"`, nil},
 		{"dockercfg one line", `{"registry.example.com":{"auth":"` + b64("ci-bot:Gh-9xQ2") + `","email":"ci@example.com"}}`,
 			[]string{c + b64("ci-bot:Gh-9xQ2")}},
 		{"jackson space", `"auth" : "` + up + `"`, []string{c + up}},
