@@ -218,7 +218,19 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Co
 	var rows []detect.SQLRow
 	if sqlDump && len(rs) > 0 {
 		var vals []detect.SQLValue
-		vals, rows = detect.SQLValues(scan, cols)
+		// Only the values that hold a span: a batch has many. They
+		// come in order but for a row read again.
+		k, last := 0, -1
+		vals, rows = detect.SQLValues(scan, cols, func(start, end int) bool {
+			if start < last {
+				k = 0
+			}
+			last = start
+			for k < len(rs) && rs[k].end <= start {
+				k++
+			}
+			return k < len(rs) && rs[k].start < end
+		})
 		rs = fitSQL(batch, rs, vals, st)
 	}
 	write := func(b []byte) error {

@@ -1378,15 +1378,16 @@ type SQLRow struct {
 
 // SQLValues returns the values and rows of the data in b, a block of an
 // SQL dump that starts at a line with the SQL context c (see
-// SQLTracker.Columns), in order: every value of every table, not only of
-// the columns of interest to a scan. It returns nothing for a block of
+// SQLTracker.Columns), in order: the values b[start:end] of every table,
+// not only of the columns of interest to a scan, for which keep returns
+// true (nil keep: all), and every row. It returns nothing for a block of
 // another stream.
-func SQLValues(b []byte, c *Columns) ([]SQLValue, []SQLRow) {
+func SQLValues(b []byte, c *Columns, keep func(start, end int) bool) ([]SQLValue, []SQLRow) {
 	if c == nil || c.sql == nil {
 		return nil, nil
 	}
 	w := newSQLWorker(&Scanner{b: b}, c.sql)
-	w.col = &sqlCollect{}
+	w.col = &sqlCollect{keep: keep}
 	if w.mode != sqlNormal {
 		w.col.header(c.sql.head, c.sql, nil)
 		if w.cur == nil && w.mode == sqlInsert {
@@ -1400,6 +1401,7 @@ func SQLValues(b []byte, c *Columns) ([]SQLValue, []SQLRow) {
 // sqlCollect is what SQLValues collects, and the columns of the statement
 // it is in.
 type sqlCollect struct {
+	keep  func(start, end int) bool
 	vals  []SQLValue
 	rows  []SQLRow
 	table string
@@ -1478,6 +1480,9 @@ func (c *sqlCollect) header(line []byte, ctx *sqlContext, local map[string]*sqlC
 
 // value collects the value b[vs:ve] of column col of the current row.
 func (c *sqlCollect) value(col, vs, ve int, copyData bool) {
+	if c.keep != nil && !c.keep(vs, ve) {
+		return
+	}
 	v := SQLValue{Start: vs, End: ve, Row: len(c.rows), Table: c.table, Copy: copyData}
 	if col < len(c.names) {
 		v.Column = c.names[col]
@@ -1497,6 +1502,10 @@ func (c *sqlCollect) value(col, vs, ve int, copyData bool) {
 // copyRow collects the fields of one row of COPY data, b[p:end].
 func (c *sqlCollect) copyRow(b []byte, p, end int) {
 	row := SQLRow{Start: p, End: end, Copy: true}
+	if c.keep != nil && !c.keep(p, end) {
+		c.rows = append(c.rows, row) // no value of it is wanted
+		return
+	}
 	for col := 0; ; col++ {
 		e := bytes.IndexByte(b[p:end], '\t')
 		if e < 0 {
