@@ -100,6 +100,9 @@ func TestMaskLeavesSQLDumpsItCannotRewrite(t *testing.T) {
 		{"pg_payments_inserts.sql", "", "line 42: column public.payments.card_number (numeric) cannot hold a mask and may not be NULL"},
 		{"pg_customers_data-only.sql", "", "line 26: column public.customers.email (type not declared: no CREATE TABLE before its data) cannot hold a mask safely"},
 		{"short.sql", short, "line 6: column public.users.email (character varying(12)) cannot hold a mask (too short) and may not be NULL"},
+		{"domain.sql", "CREATE TABLE public.users (\n    id integer NOT NULL,\n    email public.email_address\n);\n" +
+			"COPY public.users (id, email) FROM stdin;\n1\tb@example.de\n\\.\n",
+			"line 6: column public.users.email (email_address, a type the dump defines, which may refuse NULL) cannot hold a mask"},
 	}
 	e := defaultEngine(t)
 	for _, tt := range tests {
@@ -188,5 +191,37 @@ func TestMaskKnowsSQLColumnsAcrossBatches(t *testing.T) {
 	}
 	if st.Values != 2 {
 		t.Errorf("%d values masked, want 2", st.Values)
+	}
+}
+
+// phpMyAdmin writes an INSERT's rows one a line: dropping one of those
+// lines would break the statement, so the subject's values are masked
+// there; a text column under a CHECK gets NULL, which passes it.
+func TestDropRecordsKeepsSQLStatementsWhole(t *testing.T) {
+	e := defaultEngine(t)
+	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte, region string) (string, bool) {
+		return "[" + class + ":erased]", class == "email" && string(raw) == "marta.kowalczyk@example.org"
+	}}
+	tests := []struct {
+		name, in, want string
+	}{
+		{"phpMyAdmin rows", "-- phpMyAdmin SQL Dump\n" +
+			"CREATE TABLE `customers` (\n  `id` int(11) NOT NULL,\n  `email` varchar(255) NOT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\n" +
+			"INSERT INTO `customers` (`id`, `email`) VALUES\n(1, 'jonas.berg@example.net'),\n(2, 'marta.kowalczyk@example.org');\n",
+			"-- phpMyAdmin SQL Dump\n" +
+				"CREATE TABLE `customers` (\n  `id` int(11) NOT NULL,\n  `email` varchar(255) NOT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\n" +
+				"INSERT INTO `customers` (`id`, `email`) VALUES\n(1, 'jonas.berg@example.net'),\n(2, '[email:erased]');\n"},
+		{"a text column under a CHECK", "CREATE TABLE public.users (\n    id integer NOT NULL,\n    email text,\n    CONSTRAINT users_email_check CHECK ((email ~ '^[^@]+@[^@]+$'))\n);\n" +
+			"INSERT INTO public.users VALUES (1, 'marta.kowalczyk@example.org'), (2, 'jonas.berg@example.net');\n",
+			"CREATE TABLE public.users (\n    id integer NOT NULL,\n    email text,\n    CONSTRAINT users_email_check CHECK ((email ~ '^[^@]+@[^@]+$'))\n);\n" +
+				"INSERT INTO public.users VALUES (1, NULL), (2, 'jonas.berg@example.net');\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _ := mask(t, m, tt.in, "db.sql")
+			if out != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", out, tt.want)
+			}
+		})
 	}
 }

@@ -604,7 +604,8 @@ func parseCreateTable(stmt []byte) ([]string, *sqlCols, bool) {
 		return nil, nil, false // CREATE TABLE ... AS, PARTITION OF
 	}
 	cols := &sqlCols{table: names[0]}
-	var primary []byte // a table constraint PRIMARY KEY (a, b)
+	var primary []byte  // a table constraint PRIMARY KEY (a, b)
+	var checks [][]byte // table constraints CHECK (...)
 	p++
 	for {
 		p = skipSpace(stmt, p)
@@ -625,11 +626,21 @@ func parseCreateTable(stmt []byte) ([]string, *sqlCols, bool) {
 			cols.types = append(cols.types, parseSQLType(def[e:]))
 		} else if i := sqlIndexFold(def, "primary key"); i >= 0 {
 			primary = def[i:]
+		} else if i := sqlIndexFold(def, "check"); i >= 0 {
+			checks = append(checks, def[i:])
 		}
 		p = end + 1
 		if closed {
 			if len(primary) > 0 {
 				markPrimary(cols, primary)
+			}
+			for _, c := range checks {
+				// A CHECK may refuse a mask in the columns it names.
+				for i, n := range cols.names {
+					if wordFold(c, n) {
+						cols.types[i].text = false
+					}
+				}
 			}
 			// SQLite: ") STRICT;", ") STRICT, WITHOUT ROWID;"
 			cols.strict = sqlIndexFold(stmt[p:], "strict") >= 0
@@ -645,6 +656,10 @@ type sqlType struct {
 	notNull bool   // NOT NULL or PRIMARY KEY
 	maxLen  int    // characters it holds at most (char(n), varchar(n)); 0: any
 	rowid   bool   // SQLite's INTEGER PRIMARY KEY, an integer even in a table not STRICT
+	// own: a type the dump defines (a PostgreSQL domain, enum or
+	// extension type, qualified by its schema), whose constraints are
+	// not known: it may refuse NULL too.
+	own bool
 }
 
 // sqlTextTypes are the types that hold any text: a mask fits in them.
@@ -670,7 +685,7 @@ func parseSQLType(def []byte) sqlType {
 	if p < len(def) && def[p] == '"' {
 		// A quoted type ("char": one byte in PostgreSQL) or a user's
 		// type: not known to hold text.
-		t.name = "?"
+		t.name, t.own = "?", true
 	} else {
 		var words []string
 		for {
@@ -684,6 +699,7 @@ func parseSQLType(def []byte) sqlType {
 			word := strings.ToLower(string(def[p:w]))
 			if i := strings.LastIndexByte(word, '.'); i >= 0 {
 				word = word[i+1:] // public.citext
+				t.own = len(words) == 0
 			}
 			if len(words) > 0 && !slices.Contains([]string{"varying", "character", "char", "precision"}, word) {
 				break
@@ -696,6 +712,7 @@ func parseSQLType(def []byte) sqlType {
 		}
 		t.name = strings.Join(words, " ")
 		t.text = sqlTextTypes[t.name]
+		t.own = t.own && !t.text
 		if p < len(def) && def[p] == '(' {
 			if e := bytes.IndexByte(def[p:], ')'); e > 0 {
 				n, err := strconv.Atoi(strings.TrimSpace(string(def[p+1 : p+e])))
@@ -712,6 +729,9 @@ func parseSQLType(def []byte) sqlType {
 		}
 	}
 	t.notNull = sqlIndexFold(def[p:], "not null") >= 0 || sqlIndexFold(def[p:], "primary key") >= 0
+	if sqlIndexFold(def[p:], "check") >= 0 {
+		t.text = false // a CHECK may refuse the mask (NULL passes it)
+	}
 	t.rowid = t.name == "integer" && sqlIndexFold(def[p:], "primary key") >= 0
 	return t
 }
@@ -738,6 +758,18 @@ func markPrimary(cols *sqlCols, def []byte) {
 		}
 		p++
 	}
+}
+
+// wordFold reports whether b holds the word w (lower case) in any case,
+// quoted or not, between characters that are not part of a name.
+func wordFold(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if (i == 0 || !isAlnum[b[i-1]] && b[i-1] != '_') && hasPrefixFold(b[i:], w) &&
+			(i+len(w) == len(b) || !isAlnum[b[i+len(w)]] && b[i+len(w)] != '_') {
+			return true
+		}
+	}
+	return false
 }
 
 // sqlIndexFold returns the index of the first ASCII-case-insensitive match of
@@ -1365,6 +1397,9 @@ type SQLValue struct {
 	MaxLen int
 	// NotNull: the column is declared NOT NULL or PRIMARY KEY.
 	NotNull bool
+	// OwnType: the column's type is one the dump defines (a domain, an
+	// enum, an extension's type), which may refuse NULL too.
+	OwnType bool
 	// Copy: the value is a field of COPY data, where NULL is written \N.
 	Copy bool
 }
@@ -1489,7 +1524,7 @@ func (c *sqlCollect) value(col, vs, ve int, copyData bool) {
 	}
 	if col < len(c.types) {
 		t := c.types[col]
-		v.Type, v.Text, v.MaxLen, v.NotNull = t.name, t.text, t.maxLen, t.notNull
+		v.Type, v.Text, v.MaxLen, v.NotNull, v.OwnType = t.name, t.text, t.maxLen, t.notNull, t.own
 		if c.sqlite && !t.rowid {
 			// SQLite keeps any value in any column of a table not
 			// STRICT, whatever its declared type or length.
