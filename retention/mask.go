@@ -352,14 +352,12 @@ func fitSQL(batch []byte, rs []span, vals []detect.SQLValue, st *MaskStats) []sp
 		return rs
 	}
 	out := make([]span, 0, len(rs))
+	k := 0 // the first value that ends after the span's start: both are in order
 	for i := 0; i < len(rs); {
 		r := rs[i]
-		k, _ := slices.BinarySearchFunc(vals, r.start, func(v detect.SQLValue, x int) int {
-			if v.End <= x {
-				return -1
-			}
-			return 1
-		})
+		for k < len(vals) && vals[k].End <= r.start {
+			k++
+		}
 		if k >= len(vals) || vals[k].Start >= r.end {
 			out = append(out, r) // not in a value: a comment, a statement
 			i++
