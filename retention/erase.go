@@ -286,6 +286,8 @@ func errorReason(err error) string {
 		return "the file cannot be rewritten in place"
 	case errors.Is(err, ErrLineTooLong):
 		return "a line too long to rewrite"
+	case errors.Is(err, ErrSQLColumn):
+		return "not erased: a value sits in a column of a database dump that can hold neither a mask nor NULL (or whose type the dump does not declare), and rewriting it would stop the dump from restoring: erase it in the database and dump again"
 	}
 	return "the file could not be rewritten (the run's log has the details)"
 }

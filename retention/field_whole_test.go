@@ -28,7 +28,8 @@ func TestRedactMasksFieldValuesWhole(t *testing.T) {
 {"resourceType": "Condition", "id": "c2", "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "B20", "display": "HIV infection"}], "text": "HIV infection"}, "subject": {"reference": "Patient/p2"}}
 {"resourceType": "MedicationStatement", "id": "m1", "status": "active", "medicationCodeableConcept": {"text": "insulin glargine 20 units"}, "subject": {"reference": "Patient/p2"}}
 `,
-		"visits.sql": "COPY public.visits (id, diagnosis, medication) FROM stdin;\n" +
+		"visits.sql": "CREATE TABLE public.visits (id integer NOT NULL, diagnosis text, medication text);\n" +
+			"COPY public.visits (id, diagnosis, medication) FROM stdin;\n" +
 			"1\tbreast cancer\tinsulin glargine 20 units\n2\tHIV infection\tsumatriptan daily\n\\.\n",
 		"adt.hl7": "MSH|^~\\&|A|B|C|D|20260101||ADT^A08|1|P|2.5.1\r" +
 			"DG1|1|I10|B20^HIV infection^I10||20260101|F\r" +

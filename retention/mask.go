@@ -3,11 +3,14 @@ package retention
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
@@ -57,6 +60,13 @@ var ErrLineTooLong = errors.New("line too long to rewrite")
 // the file): values it would have found could stay, so nothing is written
 // as if the file had been cleaned.
 var ErrPatternUnfinished = errors.New("a pattern rule did not finish")
+
+// ErrSQLColumn is returned by Masker.Mask when a value to replace sits in
+// a column of an SQL dump that cannot take its mask (a number, a date, a
+// varchar too short) and cannot be NULL either, or whose type the dump
+// does not declare: a mask there would stop the dump from restoring (the
+// whole COPY block of the table fails), so the file is left unchanged.
+var ErrSQLColumn = errors.New("cannot hold a mask")
 
 // Mask copies r to w with the selected values replaced. path is used for
 // CSV header hints (a .csv export's name columns).
@@ -209,6 +219,25 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Co
 	if hl7 != nil {
 		rs = hl7Spans(scan, rs, hl7)
 	}
+	sqlDump := cols.SQL()
+	var rows []detect.SQLRow
+	if sqlDump && len(rs) > 0 {
+		var vals []detect.SQLValue
+		// Only the values that hold a span: a batch has many. They
+		// come in order but for a row read again.
+		k, last := 0, -1
+		vals, rows = detect.SQLValues(scan, cols, func(start, end int) bool {
+			if start < last {
+				k = 0
+			}
+			last = start
+			for k < len(rs) && rs[k].end <= start {
+				k++
+			}
+			return k < len(rs) && rs[k].start < end
+		})
+		rs = fitSQL(batch, rs, vals, st)
+	}
 	write := func(b []byte) error {
 		st.BytesOut += int64(len(b))
 		_, err := w.Write(b)
@@ -247,6 +276,15 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Co
 		switch {
 		case hit == 0:
 			err = write(batch[start:end])
+		case sqlDump && !sqlRowLine(batch, start, end, rows):
+			// An SQL dump's line that is not one row of data (a
+			// statement's part, a row of an INSERT of several lines):
+			// dropping it would break the statements.
+			err = m.writeMasked(batch[start:end], start, rs[first:k], write, st)
+		case sqlDump:
+			// A line of COPY data or a one-row INSERT is the row of
+			// one record: the other values in it are the subject's.
+			err = m.drop(batch[start:end], hit, st)
 		case shared:
 			// The record holds other people's values too (a mysqldump
 			// INSERT of many rows, a bounce message naming others):
@@ -259,17 +297,171 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Co
 			// a pretty-printed document), so nothing is dropped on it.
 			err = m.writeMasked(batch[start:end], start, rs[first:k], write, st)
 		default:
-			st.Values += hit
-			st.Lines += int64(bytes.Count(batch[start:end], []byte{'\n'}))
-			if end > start && batch[end-1] != '\n' {
-				st.Lines++
-			}
+			err = m.drop(batch[start:end], hit, st)
 		}
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// drop counts a record dropped: it is not written.
+func (m *Masker) drop(rec []byte, hit int64, st *MaskStats) error {
+	st.Values += hit
+	st.Lines += int64(bytes.Count(rec, []byte{'\n'}))
+	if len(rec) > 0 && rec[len(rec)-1] != '\n' {
+		st.Lines++
+	}
+	return nil
+}
+
+// sqlRowLine reports whether the record batch[start:end] of an SQL dump
+// is one line that holds one row of data whole: a line of COPY data, or
+// an INSERT statement of one row (pg_dump --inserts). Dropping it leaves
+// the dump valid SQL.
+func sqlRowLine(batch []byte, start, end int, rows []detect.SQLRow) bool {
+	line := bytes.TrimRight(batch[start:end], "\n")
+	if bytes.IndexByte(line, '\n') >= 0 {
+		return false
+	}
+	line = bytes.TrimRight(line, "\r")
+	lineEnd := start + len(line)
+	i, _ := slices.BinarySearchFunc(rows, start, func(r detect.SQLRow, x int) int { return cmp.Compare(r.Start, x) })
+	if i >= len(rows) || rows[i].Start >= lineEnd {
+		return false
+	}
+	r := rows[i]
+	if r.Copy {
+		return r.Start == start && r.End == lineEnd
+	}
+	if i+1 < len(rows) && rows[i+1].Start < lineEnd {
+		return false // several rows
+	}
+	w := bytes.ToUpper(line[:min(len(line), 8)])
+	stmt := bytes.HasPrefix(w, []byte("INSERT ")) || bytes.HasPrefix(w, []byte("REPLACE "))
+	return stmt && bytes.HasSuffix(bytes.TrimRight(line, " \t"), []byte(");"))
+}
+
+// fitSQL checks the spans rs of a batch of an SQL dump against the
+// declared types of the columns whose values they are in (vals): a value
+// of a text column keeps its masks when they fit its length; any other
+// value is replaced whole by NULL (\N in COPY data), which removes it and
+// keeps the dump restorable, when its column may be NULL. A value whose
+// column may not be NULL, or whose type the dump does not declare (a
+// data-only dump, an INSERT into a table without CREATE TABLE), fails
+// with ErrSQLColumn when it is written (not when its row is dropped
+// whole): the caller keeps the file as it is.
+func fitSQL(batch []byte, rs []span, vals []detect.SQLValue, st *MaskStats) []span {
+	if len(vals) == 0 {
+		return rs
+	}
+	out := make([]span, 0, len(rs))
+	k := 0 // the first value that ends after the span's start: both are in order
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		for k < len(vals) && vals[k].End <= r.start {
+			k++
+		}
+		if k >= len(vals) || vals[k].Start >= r.end {
+			out = append(out, r) // not in a value: a comment, a statement
+			i++
+			continue
+		}
+		v := vals[k]
+		j := i + 1
+		for j < len(rs) && rs[j].start < v.End {
+			j++
+		}
+		in := rs[i:j]
+		i = j
+		if v.Text && !v.Copy && bytes.IndexByte(batch[v.Start:v.End], '\'') < 0 {
+			// A bare token (a number in an SQLite column that takes
+			// any value): its mask must be a string literal.
+			in = []span{quoted(batch, v, in)}
+		}
+		if v.Text && fitsLen(batch, v, in) {
+			out = append(out, in...)
+			continue
+		}
+		null := span{start: min(v.Start, in[0].start), end: max(v.End, in[len(in)-1].end), with: "NULL"}
+		if v.Copy {
+			null.with = `\N`
+		}
+		if v.Type == "" || v.NotNull || v.OwnType {
+			null.fail = sqlColumnError(batch, v, st)
+		}
+		for _, x := range in {
+			null.values += x.values
+		}
+		out = append(out, null)
+	}
+	return out
+}
+
+// quoted returns the span that replaces the bare token v, whose spans in
+// are replaced, by a string literal.
+func quoted(batch []byte, v detect.SQLValue, in []span) span {
+	var b strings.Builder
+	b.WriteByte('\'')
+	pos := v.Start
+	r := span{start: min(v.Start, in[0].start), end: max(v.End, in[len(in)-1].end)}
+	for _, x := range in {
+		b.Write(batch[pos:max(pos, x.start)])
+		b.WriteString(strings.ReplaceAll(x.with, "'", "''"))
+		pos = max(pos, x.end)
+		r.values += x.values
+	}
+	b.Write(batch[min(pos, v.End):v.End])
+	b.WriteByte('\'')
+	r.with = b.String()
+	return r
+}
+
+// fitsLen reports whether the value v, its spans in replaced, has no more
+// characters than its column holds. Quotes and escapes are counted as
+// characters: a value that may just fit counts as too long.
+func fitsLen(batch []byte, v detect.SQLValue, in []span) bool {
+	if v.MaxLen <= 0 {
+		return true
+	}
+	n, pos := 0, v.Start
+	for _, r := range in {
+		n += utf8.RuneCount(batch[pos:max(pos, r.start)]) + utf8.RuneCountInString(r.with)
+		pos = max(pos, r.end)
+	}
+	n += utf8.RuneCount(batch[min(pos, v.End):v.End])
+	if !v.Copy && batch[v.Start] == '\'' && batch[v.End-1] == '\'' && v.End-v.Start >= 2 {
+		n -= 2
+	}
+	return n <= v.MaxLen
+}
+
+// sqlColumnError says which column of an SQL dump cannot take a mask, by
+// the line of the value: it names the table, the column and its type,
+// never the value.
+func sqlColumnError(batch []byte, v detect.SQLValue, st *MaskStats) error {
+	lines := int64(bytes.Count(batch, []byte{'\n'}))
+	if len(batch) > 0 && batch[len(batch)-1] != '\n' {
+		lines++
+	}
+	line := st.linesIn - lines + 1 + int64(bytes.Count(batch[:v.Start], []byte{'\n'}))
+	col := "column " + v.Table + "." + v.Column
+	if v.Column == "" {
+		col = "a column of table " + v.Table
+	}
+	switch {
+	case v.Type == "":
+		return fmt.Errorf("line %d: %s (type not declared: no CREATE TABLE before its data) %w safely: the file is left unchanged",
+			line, col, ErrSQLColumn)
+	case v.Text:
+		return fmt.Errorf("line %d: %s (%s(%d)) %w (too short) and may not be NULL: the file is left unchanged",
+			line, col, v.Type, v.MaxLen, ErrSQLColumn)
+	case v.OwnType && !v.NotNull:
+		return fmt.Errorf("line %d: %s (%s, a type the dump defines, which may refuse NULL) %w: the file is left unchanged",
+			line, col, v.Type, ErrSQLColumn)
+	}
+	return fmt.Errorf("line %d: %s (%s) %w and may not be NULL: the file is left unchanged", line, col, v.Type, ErrSQLColumn)
 }
 
 // layout is how a file's records are laid out, for dropping them whole.
@@ -382,6 +574,9 @@ func (m *Masker) writeMasked(text []byte, base int, rs []span, write func([]byte
 	pos := 0
 	counted := false // the line being written has a replacement already
 	for _, r := range rs {
+		if r.fail != nil {
+			return r.fail
+		}
 		start, end := r.start-base, r.end-base
 		gap := text[pos:start]
 		if bytes.IndexByte(gap, '\n') >= 0 {
@@ -428,6 +623,7 @@ type span struct {
 	start, end int
 	with       string
 	values     int64 // selected matches inside
+	fail       error // the span cannot be replaced: Mask fails with it
 }
 
 // selected appends to rs the spans of text that the matches Select picks.

@@ -516,8 +516,10 @@ func TestDropRecordsTakesTheSubjectsRecordsOnly(t *testing.T) {
 			"email,note\nbob@example.com,\"never closed\ncarol@example.com,ok\n",
 			"email,note\n[email:erased],\"never closed\ncarol@example.com,ok\n"},
 		{"a mysqldump INSERT of several rows", "db.sql",
-			"LOCK TABLES `users` WRITE;\nINSERT INTO `users` VALUES (1,'bob@example.com','Bob Tables'),(2,'carol@example.com','Carol Smith');\nUNLOCK TABLES;\n",
-			"LOCK TABLES `users` WRITE;\nINSERT INTO `users` VALUES (1,'[email:erased]','Bob Tables'),(2,'carol@example.com','Carol Smith');\nUNLOCK TABLES;\n"},
+			"CREATE TABLE `users` (`id` int NOT NULL, `email` varchar(255), `name` varchar(255));\n" +
+				"LOCK TABLES `users` WRITE;\nINSERT INTO `users` VALUES (1,'bob@example.com','Bob Tables'),(2,'carol@example.com','Carol Smith');\nUNLOCK TABLES;\n",
+			"CREATE TABLE `users` (`id` int NOT NULL, `email` varchar(255), `name` varchar(255));\n" +
+				"LOCK TABLES `users` WRITE;\nINSERT INTO `users` VALUES (1,'[email:erased]','Bob Tables'),(2,'carol@example.com','Carol Smith');\nUNLOCK TABLES;\n"},
 		{"a log4j record and its trace", "app.log",
 			"2026-11-10 10:00:00,000 ERROR [main] duplicate account bob@example.com\njava.lang.IllegalStateException: duplicate account: name=Robert Tables\n\tat com.example.Accounts.add(Accounts.java:42)\n2026-11-10 10:00:01,000 INFO [main] next\n",
 			"2026-11-10 10:00:01,000 INFO [main] next\n"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -42,9 +43,19 @@ const (
 )
 
 // sqlCols are the kinds of a table's (or a column list's) columns, in order.
+// A table's CREATE TABLE also gives their names and declared types.
 type sqlCols struct {
 	kinds []fieldKind
 	any   bool // some column has a kind
+	// open: the number of columns is not known (a rewrite reading the
+	// rows of a table no CREATE TABLE declares).
+	open bool
+	// Of a CREATE TABLE: the table's name, its columns' names (lower
+	// case) and types, and whether it is an SQLite STRICT table.
+	table  string
+	names  []string
+	types  []sqlType
+	strict bool
 }
 
 // sqlMode is where a line of a dump stands.
@@ -73,6 +84,8 @@ type sqlContext struct {
 	create  []byte   // start of a CREATE TABLE statement the block ends
 	escapes bool     // strings use backslash escapes (MySQL)
 	midLine bool     // the block starts inside a line
+	sqlite  bool     // the dump is sqlite3's .dump
+	head    []byte   // the first line of the INSERT or COPY the block starts in
 }
 
 // SQLTracker follows the statements of an SQL dump read in order. It is
@@ -87,6 +100,8 @@ type SQLTracker struct {
 	inCrt   bool
 	create  []byte
 	escapes bool
+	sqlite  bool
+	head    []byte // the first line of the INSERT or COPY statement being read
 	// The current line, not yet ended: its first bytes and its length.
 	line    []byte
 	lineLen int
@@ -99,7 +114,14 @@ type SQLTracker struct {
 // NewSQLTracker returns a tracker for a dump whose first bytes are head
 // (used to tell MySQL's backslash escapes from standard SQL strings).
 func NewSQLTracker(head []byte) *SQLTracker {
-	return &SQLTracker{tables: map[string]*sqlCols{}, escapes: mysqlDump(head)}
+	return &SQLTracker{tables: map[string]*sqlCols{}, escapes: mysqlDump(head), sqlite: sqliteDump(head)}
+}
+
+// sqliteDump reports whether a dump's head is sqlite3's .dump: its tables
+// take any value in any column, unless they are STRICT.
+func sqliteDump(head []byte) bool {
+	head = head[:min(len(head), 256)]
+	return bytes.HasPrefix(head, []byte("PRAGMA foreign_keys=")) || bytes.HasPrefix(head, []byte("BEGIN TRANSACTION;"))
 }
 
 // mysqlDump reports whether a dump's head is mysqldump's, MariaDB's or
@@ -114,7 +136,7 @@ func mysqlDump(head []byte) bool {
 // position: after the bytes fed so far, or, with midLine, inside the line
 // they end with.
 func (t *SQLTracker) Columns(midLine bool) *Columns {
-	ctx := &sqlContext{tables: t.tables, mode: t.mode, cur: t.cur, escapes: t.escapes, midLine: midLine}
+	ctx := &sqlContext{tables: t.tables, mode: t.mode, cur: t.cur, escapes: t.escapes, midLine: midLine, sqlite: t.sqlite, head: t.head}
 	t.shared = true
 	if t.inCrt {
 		ctx.create = slices.Clone(t.create)
@@ -122,12 +144,12 @@ func (t *SQLTracker) Columns(midLine bool) *Columns {
 	if midLine && t.mode != sqlCopy && !t.inCrt {
 		if !t.lineCurSet {
 			t.lineCurSet = true
-			if cur, _, ok := insertHeader(t.line, t.tables, nil); ok {
+			if cur, _, ok := insertHeader(t.line, t.tables, nil, false); ok {
 				t.lineCur = cur
 			}
 		}
 		if t.lineCur != nil {
-			ctx.mode, ctx.cur = sqlInsert, t.lineCur
+			ctx.mode, ctx.cur, ctx.head = sqlInsert, t.lineCur, slices.Clone(t.line)
 		}
 	}
 	return &Columns{sql: ctx}
@@ -219,13 +241,15 @@ func (t *SQLTracker) endLine(head []byte, ends bool) {
 		if !ends {
 			// The statement goes on past this line: the blocks that
 			// start in it are told its columns.
-			if cur, _, ok := insertHeader(head, t.tables, nil); ok {
+			if cur, _, ok := insertHeader(head, t.tables, nil, false); ok {
 				t.mode, t.cur = sqlInsert, cur
+				t.head = slices.Clone(head) // contexts handed out keep theirs
 			}
 		}
 	case "COPY":
 		if cur, ok := copyHeader(head, t.tables, nil); ok {
 			t.mode, t.cur = sqlCopy, cur
+			t.head = slices.Clone(head) // contexts handed out keep theirs
 		}
 	case "SET":
 		if bytes.Contains(head, []byte("standard_conforming_strings")) {
@@ -263,8 +287,9 @@ func lookupTable(tables map[string]*sqlCols, names []string) *sqlCols {
 // insertHeader reads "INSERT ... INTO table [(cols)] VALUES" at the start
 // of line and returns the columns of the rows and where they start. ok is
 // false for an INSERT without rows (INSERT ... SELECT) or a table unknown.
-// A table without a column list is looked up in local, then in tables.
-func insertHeader(line []byte, tables, local map[string]*sqlCols) (*sqlCols, int, bool) {
+// A table without a column list is looked up in local, then in tables;
+// with open, an unknown one has columns of a number not known.
+func insertHeader(line []byte, tables, local map[string]*sqlCols, open bool) (*sqlCols, int, bool) {
 	p := skipWord(line, 0) // INSERT or REPLACE
 	for range 4 {          // LOW_PRIORITY, IGNORE, INTO
 		p = skipSpace(line, p)
@@ -295,6 +320,9 @@ func insertHeader(line []byte, tables, local map[string]*sqlCols) (*sqlCols, int
 		cols = lookupTable(local, names)
 		if cols == nil {
 			cols = lookupTable(tables, names)
+		}
+		if cols == nil && open {
+			cols = &sqlCols{open: true}
 		}
 		if cols == nil {
 			return nil, 0, false
@@ -575,7 +603,9 @@ func parseCreateTable(stmt []byte) ([]string, *sqlCols, bool) {
 	if p >= len(stmt) || stmt[p] != '(' {
 		return nil, nil, false // CREATE TABLE ... AS, PARTITION OF
 	}
-	cols := &sqlCols{}
+	cols := &sqlCols{table: names[0]}
+	var primary []byte  // a table constraint PRIMARY KEY (a, b)
+	var checks [][]byte // table constraints CHECK (...)
 	p++
 	for {
 		p = skipSpace(stmt, p)
@@ -587,17 +617,180 @@ func parseCreateTable(stmt []byte) ([]string, *sqlCols, bool) {
 			return nil, nil, false
 		}
 		if def := stmt[p:end]; len(def) > 0 && !tableConstraint(def) {
-			id, _, ok := identifier(def, 0)
+			id, e, ok := identifier(def, 0)
 			if !ok {
 				return nil, nil, false
 			}
 			cols.add(columnKind(id, people))
+			cols.names = append(cols.names, string(bytes.ToLower(id)))
+			cols.types = append(cols.types, parseSQLType(def[e:]))
+		} else if i := sqlIndexFold(def, "primary key"); i >= 0 {
+			primary = def[i:]
+		} else if i := sqlIndexFold(def, "check"); i >= 0 {
+			checks = append(checks, def[i:])
 		}
 		p = end + 1
 		if closed {
+			if len(primary) > 0 {
+				markPrimary(cols, primary)
+			}
+			for _, c := range checks {
+				// A CHECK may refuse a mask in the columns it names.
+				for i, n := range cols.names {
+					if wordFold(c, n) {
+						cols.types[i].text = false
+					}
+				}
+			}
+			// SQLite: ") STRICT;", ") STRICT, WITHOUT ROWID;"
+			cols.strict = sqlIndexFold(stmt[p:], "strict") >= 0
 			return names, cols, len(cols.kinds) > 0
 		}
 	}
+}
+
+// sqlType is what a column's declared type lets a rewrite write in it.
+type sqlType struct {
+	name    string // lower case, without schema: "numeric", "character varying"
+	text    bool   // it holds any text, so a mask
+	notNull bool   // NOT NULL or PRIMARY KEY
+	maxLen  int    // characters it holds at most (char(n), varchar(n)); 0: any
+	rowid   bool   // SQLite's INTEGER PRIMARY KEY, an integer even in a table not STRICT
+	// own: a type the dump defines (a PostgreSQL domain, enum or
+	// extension type, qualified by its schema), whose constraints are
+	// not known: it may refuse NULL too.
+	own bool
+}
+
+// sqlTextTypes are the types that hold any text: a mask fits in them.
+var sqlTextTypes = map[string]bool{
+	"char": true, "character": true, "nchar": true, "national character": true, "bpchar": true,
+	"varchar": true, "character varying": true, "char varying": true, "nchar varying": true,
+	"national character varying": true, "national char varying": true, "nvarchar": true,
+	"varchar2": true, "nvarchar2": true, "text": true, "citext": true, "clob": true, "nclob": true,
+	"tinytext": true, "mediumtext": true, "longtext": true, "ntext": true, "string": true,
+	"blob": true, "tinyblob": true, "mediumblob": true, "longblob": true, "binary": true, "varbinary": true,
+}
+
+// sqlFixedOne are the types of one character when declared without a
+// length (CHAR is CHAR(1) in standard SQL, PostgreSQL and MySQL).
+var sqlFixedOne = map[string]bool{"char": true, "character": true, "nchar": true, "national character": true, "binary": true}
+
+// parseSQLType reads the type of a column definition, def being what
+// follows the column's name: "numeric(19,0)", "character varying(255)
+// NOT NULL", "varchar(64) COLLATE utf8mb4_bin DEFAULT NULL".
+func parseSQLType(def []byte) sqlType {
+	var t sqlType
+	p := skipSpace(def, 0)
+	if p < len(def) && def[p] == '"' {
+		// A quoted type ("char": one byte in PostgreSQL) or a user's
+		// type: not known to hold text.
+		t.name, t.own = "?", true
+	} else {
+		var words []string
+		for {
+			w := p
+			for w < len(def) && (isAlnum[def[w]] || def[w] == '_' || def[w] == '.') {
+				w++
+			}
+			if w == p {
+				break
+			}
+			word := strings.ToLower(string(def[p:w]))
+			if i := strings.LastIndexByte(word, '.'); i >= 0 {
+				word = word[i+1:] // public.citext
+				t.own = len(words) == 0
+			}
+			if len(words) > 0 && !slices.Contains([]string{"varying", "character", "char", "precision"}, word) {
+				break
+			}
+			words = append(words, word)
+			p = skipSpace(def, w)
+			if len(words) == 1 && !slices.Contains([]string{"character", "char", "national", "nchar", "double"}, word) {
+				break
+			}
+		}
+		t.name = strings.Join(words, " ")
+		t.text = sqlTextTypes[t.name]
+		t.own = t.own && !t.text
+		if p < len(def) && def[p] == '(' {
+			if e := bytes.IndexByte(def[p:], ')'); e > 0 {
+				n, err := strconv.Atoi(strings.TrimSpace(string(def[p+1 : p+e])))
+				if err == nil && n > 0 {
+					t.maxLen = n
+				}
+				p = skipSpace(def, p+e+1)
+			}
+		} else if sqlFixedOne[t.name] {
+			t.maxLen = 1
+		}
+		if p < len(def) && def[p] == '[' || hasPrefixFold(def[p:], "array") {
+			t.text = false // an array of text: its literal has a syntax
+		}
+	}
+	t.notNull = sqlIndexFold(def[p:], "not null") >= 0 || sqlIndexFold(def[p:], "primary key") >= 0
+	if sqlIndexFold(def[p:], "check") >= 0 {
+		t.text = false // a CHECK may refuse the mask (NULL passes it)
+	}
+	t.rowid = t.name == "integer" && sqlIndexFold(def[p:], "primary key") >= 0
+	return t
+}
+
+// markPrimary marks NOT NULL the columns of a table constraint "PRIMARY
+// KEY (a, b)".
+func markPrimary(cols *sqlCols, def []byte) {
+	open := bytes.IndexByte(def, '(')
+	if open < 0 {
+		return
+	}
+	for p := open + 1; p < len(def); {
+		p = skipSpace(def, p)
+		id, e, ok := identifier(def, p)
+		if !ok {
+			return
+		}
+		if i := slices.Index(cols.names, string(bytes.ToLower(id))); i >= 0 {
+			cols.types[i].notNull = true
+		}
+		p = skipSpace(def, e)
+		if p >= len(def) || def[p] != ',' {
+			return
+		}
+		p++
+	}
+}
+
+// wordFold reports whether b holds the word w (lower case) in any case,
+// quoted or not, between characters that are not part of a name.
+func wordFold(b []byte, w string) bool {
+	for i := 0; i+len(w) <= len(b); i++ {
+		if (i == 0 || !isAlnum[b[i-1]] && b[i-1] != '_') && hasPrefixFold(b[i:], w) &&
+			(i+len(w) == len(b) || !isAlnum[b[i+len(w)]] && b[i+len(w)] != '_') {
+			return true
+		}
+	}
+	return false
+}
+
+// sqlIndexFold returns the index of the first ASCII-case-insensitive match of
+// word (lower case) in b outside quotes, or -1.
+func sqlIndexFold(b []byte, word string) int {
+	for i := 0; i+len(word) <= len(b); i++ {
+		switch b[i] {
+		case '\'', '"', '`':
+			e := bytes.IndexByte(b[i+1:], b[i])
+			if e < 0 {
+				return -1
+			}
+			i += e + 1
+			continue
+		}
+		if (i == 0 || !isAlnum[b[i-1]] && b[i-1] != '_') && hasPrefixFold(b[i:], word) &&
+			(i+len(word) == len(b) || !isAlnum[b[i+len(word)]] && b[i+len(word)] != '_') {
+			return i
+		}
+	}
+	return -1
 }
 
 // definitionEnd returns the end of the column or constraint definition at
@@ -653,15 +846,27 @@ func tableConstraint(def []byte) bool {
 // sqlColumns reports the values of an SQL dump's columns in the block,
 // following the statements from the context the block starts in.
 func (s *Scanner) sqlColumns() {
-	c := s.cols.sql
-	b := s.b
-	w := sqlWorker{s: s, ctx: c, mode: c.mode, cur: c.cur, escapes: c.escapes, budget: 4*len(b) + sqlMaxRow}
+	w := newSQLWorker(s, s.cols.sql)
+	w.run()
+	if len(w.notIP) > 0 {
+		s.dropIPv4In(w.notIP)
+	}
+}
+
+func newSQLWorker(s *Scanner, c *sqlContext) *sqlWorker {
+	w := &sqlWorker{s: s, ctx: c, mode: c.mode, cur: c.cur, escapes: c.escapes, budget: 4*len(s.b) + sqlMaxRow}
 	if c.create != nil {
 		w.create = slices.Clone(c.create)
 		w.inCrt = true
 	}
+	return w
+}
+
+// run follows the statements of the block.
+func (w *sqlWorker) run() {
+	b := w.s.b
 	p := 0
-	if c.midLine {
+	if w.ctx.midLine {
 		nl := bytes.IndexByte(b, '\n')
 		if nl < 0 {
 			nl = len(b)
@@ -678,9 +883,6 @@ func (s *Scanner) sqlColumns() {
 			end = p + nl
 		}
 		p = w.line(p, end)
-	}
-	if len(w.notIP) > 0 {
-		s.dropIPv4In(w.notIP)
 	}
 }
 
@@ -702,6 +904,9 @@ type sqlWorker struct {
 	// budget is how many more bytes rows that turn out misread may
 	// cost before the block gives up on finding rows again.
 	budget int
+	// col, for SQLValues, collects every value of every row, of tables
+	// of interest or not.
+	col *sqlCollect
 }
 
 // line follows the line b[p:end] and returns where the next line to
@@ -714,12 +919,14 @@ func (w *sqlWorker) line(p, end int) int {
 	case sqlCopy:
 		if string(line) == `\.` {
 			w.mode, w.cur = sqlNormal, nil
+		} else if w.col != nil {
+			w.col.copyRow(b, p, p+len(line))
 		} else if w.cur != nil && w.cur.any {
 			w.copyRow(p, p+len(line))
 		}
 		return next
 	case sqlInsert:
-		if w.cur.any {
+		if w.cur.any || w.col != nil {
 			return w.rows(p, end, true)
 		}
 		if statementEnds(line) {
@@ -750,12 +957,15 @@ func (w *sqlWorker) line(p, end int) int {
 		}
 	case "INSERT":
 		// The header is on the line; the rows may go on over many.
-		cur, v, ok := insertHeader(b[p:end], w.ctx.tables, w.local)
+		cur, v, ok := insertHeader(b[p:end], w.ctx.tables, w.local, w.col != nil)
 		if !ok {
 			return next
 		}
 		w.mode, w.cur = sqlInsert, cur
-		if cur.any {
+		if w.col != nil {
+			w.col.header(line, w.ctx, w.local)
+		}
+		if cur.any || w.col != nil {
 			return w.rows(p+v, end, false)
 		}
 		if statementEnds(line) {
@@ -764,6 +974,9 @@ func (w *sqlWorker) line(p, end int) int {
 	case "COPY":
 		if cur, ok := copyHeader(line, w.ctx.tables, w.local); ok {
 			w.mode, w.cur = sqlCopy, cur
+			if w.col != nil {
+				w.col.header(line, w.ctx, w.local)
+			}
 		}
 	case "SET":
 		if bytes.Contains(line, []byte("standard_conforming_strings")) {
@@ -943,7 +1156,16 @@ func (w *sqlWorker) sqlRows(p, end int, resync bool) (int, bool) {
 			return p, false
 		}
 		nm, nh, nn := len(s.matches), len(s.hits), len(w.notIP)
-		undo := func() { s.matches, s.hits, w.notIP = s.matches[:nm], s.hits[:nh], w.notIP[:nn] }
+		nv := 0
+		if w.col != nil {
+			nv = len(w.col.vals)
+		}
+		undo := func() {
+			s.matches, s.hits, w.notIP = s.matches[:nm], s.hits[:nh], w.notIP[:nn]
+			if w.col != nil {
+				w.col.vals = w.col.vals[:nv]
+			}
+		}
 		q, ok := w.sqlRow(p, w.escapes)
 		if !ok && q < len(b) {
 			// A row misread: try the other way of escaping strings
@@ -953,6 +1175,9 @@ func (w *sqlWorker) sqlRows(p, end int, resync bool) (int, bool) {
 				w.escapes = !w.escapes
 				q, ok = q2, true
 			}
+		}
+		if ok && w.col != nil {
+			w.col.rows = append(w.col.rows, SQLRow{Start: p, End: q})
 		}
 		if !ok {
 			if q >= len(b) && !resync {
@@ -1035,6 +1260,7 @@ func (w *sqlWorker) sqlRow(p int, escapes bool) (int, bool) {
 		if p >= n {
 			return n, false
 		}
+		ts := p // the value as written starts
 		// One value: a string, or a token (a number, NULL, a function
 		// call, E'...', X'...', _binary '...', '...'::type) up to ','
 		// or ')' outside parentheses and strings.
@@ -1099,10 +1325,17 @@ func (w *sqlWorker) sqlRow(p int, escapes bool) (int, bool) {
 		if p >= n {
 			return n, false
 		}
-		if col >= len(kinds) {
+		open := w.cur.open
+		if col >= len(kinds) && !open {
 			return p, false
 		}
-		if k := kinds[col]; k != fieldNone && vs >= 0 && ve > vs {
+		if w.col != nil {
+			te := p
+			for te > ts && (b[te-1] == ' ' || b[te-1] == '\t' || b[te-1] == '\n' || b[te-1] == '\r') {
+				te--
+			}
+			w.col.value(col, ts, te, false)
+		} else if k := kinds[col]; k != fieldNone && vs >= 0 && ve > vs {
 			w.value(k, vs, ve)
 		}
 		col++
@@ -1110,7 +1343,7 @@ func (w *sqlWorker) sqlRow(p int, escapes bool) (int, bool) {
 			if col == len(kinds) {
 				w.endRow()
 			}
-			return p + 1, col == len(kinds)
+			return p + 1, col == len(kinds) || open
 		}
 		p++ // ','
 	}
@@ -1146,3 +1379,183 @@ func stringEnd(b []byte, q, limit int, escapes bool) (int, bool) {
 	}
 	return limit, false
 }
+
+// SQLValue is one value of a row of an SQL dump's data (a COPY block's
+// field, a value of an INSERT's row), with what its column's declared type
+// lets a rewrite write in its place.
+type SQLValue struct {
+	Start, End int // the value as written: 'a''b', E'x', 42, NULL, \N
+	Row        int // its row: an index into the rows SQLValues returns
+	// Table and Column name it (Column is empty when not known).
+	Table, Column string
+	// Type is the column's declared type in lower case ("numeric",
+	// "character varying"), or "" when no CREATE TABLE declares it.
+	Type string
+	// Text: the column holds any text, so a mask, of at most MaxLen
+	// characters when MaxLen > 0.
+	Text   bool
+	MaxLen int
+	// NotNull: the column is declared NOT NULL or PRIMARY KEY.
+	NotNull bool
+	// OwnType: the column's type is one the dump defines (a domain, an
+	// enum, an extension's type), which may refuse NULL too.
+	OwnType bool
+	// Copy: the value is a field of COPY data, where NULL is written \N.
+	Copy bool
+}
+
+// SQLRow is a row of an SQL dump's data: a line of COPY data, or an
+// INSERT's "(...)".
+type SQLRow struct {
+	Start, End int
+	Copy       bool
+}
+
+// SQLValues returns the values and rows of the data in b, a block of an
+// SQL dump that starts at a line with the SQL context c (see
+// SQLTracker.Columns), in order: the values b[start:end] of every table,
+// not only of the columns of interest to a scan, for which keep returns
+// true (nil keep: all), and every row. It returns nothing for a block of
+// another stream.
+func SQLValues(b []byte, c *Columns, keep func(start, end int) bool) ([]SQLValue, []SQLRow) {
+	if c == nil || c.sql == nil {
+		return nil, nil
+	}
+	w := newSQLWorker(&Scanner{b: b}, c.sql)
+	w.col = &sqlCollect{keep: keep}
+	if w.mode != sqlNormal {
+		w.col.header(c.sql.head, c.sql, nil)
+		if w.cur == nil && w.mode == sqlInsert {
+			w.cur = &sqlCols{open: true}
+		}
+	}
+	w.run()
+	return w.col.vals, w.col.rows
+}
+
+// sqlCollect is what SQLValues collects, and the columns of the statement
+// it is in.
+type sqlCollect struct {
+	keep  func(start, end int) bool
+	vals  []SQLValue
+	rows  []SQLRow
+	table string
+	names []string
+	types []sqlType // nil: not declared
+	// sqlite: types do not bind (an SQLite table not STRICT).
+	sqlite bool
+}
+
+// header finds the declared columns of the INSERT or COPY statement that
+// line starts.
+func (c *sqlCollect) header(line []byte, ctx *sqlContext, local map[string]*sqlCols) {
+	c.table, c.names, c.types, c.sqlite = "", nil, nil, false
+	if line == nil {
+		return
+	}
+	p := skipWord(line, 0) // INSERT, REPLACE or COPY
+	if !bytes.HasPrefix(line, []byte("COPY")) {
+		for range 4 { // LOW_PRIORITY, IGNORE, INTO
+			p = skipSpace(line, p)
+			w := skipWord(line, p)
+			if w == p {
+				return
+			}
+			into := equalFoldASCII(line[p:w], "into")
+			p = w
+			if into {
+				break
+			}
+		}
+	}
+	p = skipSpace(line, p)
+	names, p, ok := tableName(line, p)
+	if !ok {
+		return
+	}
+	c.table = names[0]
+	table := lookupTable(local, names)
+	if table == nil {
+		table = lookupTable(ctx.tables, names)
+	}
+	if table != nil && len(table.types) == 0 {
+		table = nil
+	}
+	if table != nil {
+		c.sqlite = ctx.sqlite && !table.strict
+	}
+	p = skipSpace(line, p)
+	if p >= len(line) || line[p] != '(' {
+		if table != nil {
+			c.names, c.types = table.names, table.types
+		}
+		return
+	}
+	for p++; p < len(line); p++ {
+		p = skipSpace(line, p)
+		id, e, ok := identifier(line, p)
+		if !ok {
+			return
+		}
+		name := string(bytes.ToLower(id))
+		c.names = append(c.names, name)
+		if table != nil {
+			t := sqlType{} // not declared: not known to hold text
+			if i := slices.Index(table.names, name); i >= 0 {
+				t = table.types[i]
+			}
+			c.types = append(c.types, t)
+		}
+		p = skipSpace(line, e)
+		if p >= len(line) || line[p] != ',' {
+			return
+		}
+	}
+}
+
+// value collects the value b[vs:ve] of column col of the current row.
+func (c *sqlCollect) value(col, vs, ve int, copyData bool) {
+	if c.keep != nil && !c.keep(vs, ve) {
+		return
+	}
+	v := SQLValue{Start: vs, End: ve, Row: len(c.rows), Table: c.table, Copy: copyData}
+	if col < len(c.names) {
+		v.Column = c.names[col]
+	}
+	if col < len(c.types) {
+		t := c.types[col]
+		v.Type, v.Text, v.MaxLen, v.NotNull, v.OwnType = t.name, t.text, t.maxLen, t.notNull, t.own
+		if c.sqlite && !t.rowid {
+			// SQLite keeps any value in any column of a table not
+			// STRICT, whatever its declared type or length.
+			v.Text, v.MaxLen = true, 0
+		}
+	}
+	c.vals = append(c.vals, v)
+}
+
+// copyRow collects the fields of one row of COPY data, b[p:end].
+func (c *sqlCollect) copyRow(b []byte, p, end int) {
+	row := SQLRow{Start: p, End: end, Copy: true}
+	if c.keep != nil && !c.keep(p, end) {
+		c.rows = append(c.rows, row) // no value of it is wanted
+		return
+	}
+	for col := 0; ; col++ {
+		e := bytes.IndexByte(b[p:end], '\t')
+		if e < 0 {
+			e = end
+		} else {
+			e += p
+		}
+		c.value(col, p, e, true)
+		if e == end {
+			break
+		}
+		p = e + 1
+	}
+	c.rows = append(c.rows, row)
+}
+
+// SQL reports whether the context is that of a block of an SQL dump.
+func (c *Columns) SQL() bool { return c != nil && c.sql != nil }

@@ -443,3 +443,62 @@ func TestColumnNamesEverywhere(t *testing.T) {
 		t.Errorf("json:\n got  %q\nwant %q", got, want)
 	}
 }
+
+// Column types as pg_dump, mysqldump and sqlite3 declare them: what they
+// hold, their length and whether they may be NULL.
+func TestParseSQLType(t *testing.T) {
+	tests := []struct {
+		def  string
+		want sqlType
+	}{
+		{" integer NOT NULL", sqlType{name: "integer", notNull: true}},
+		{" numeric(19,0)", sqlType{name: "numeric"}},
+		{" character varying(255)", sqlType{name: "character varying", text: true, maxLen: 255}},
+		{" character(2)", sqlType{name: "character", text: true, maxLen: 2}},
+		{" char", sqlType{name: "char", text: true, maxLen: 1}},
+		{" text", sqlType{name: "text", text: true}},
+		{" public.citext", sqlType{name: "citext", text: true}},
+		{" text[]", sqlType{name: "text"}},
+		{" character varying(64)[]", sqlType{name: "character varying", maxLen: 64}},
+		{` "char"`, sqlType{name: "?", own: true}},
+		{" public.email_address NOT NULL", sqlType{name: "email_address", notNull: true, own: true}},
+		{" public.mood", sqlType{name: "mood", own: true}},
+		{" text CHECK (char_length(phone) = 12)", sqlType{name: "text"}},
+		{" timestamp with time zone DEFAULT now() NOT NULL", sqlType{name: "timestamp", notNull: true}},
+		{" double precision", sqlType{name: "double precision"}},
+		{" varchar(64) COLLATE utf8mb4_bin DEFAULT NULL", sqlType{name: "varchar", text: true, maxLen: 64}},
+		{" varchar(64) DEFAULT 'not null'", sqlType{name: "varchar", text: true, maxLen: 64}},
+		{" int NOT NULL AUTO_INCREMENT", sqlType{name: "int", notNull: true}},
+		{" enum('a','b') DEFAULT NULL", sqlType{name: "enum"}},
+		{" longtext CHARACTER SET utf8mb4", sqlType{name: "longtext", text: true}},
+		{" INTEGER PRIMARY KEY", sqlType{name: "integer", notNull: true, rowid: true}},
+		{" DATE", sqlType{name: "date"}},
+		{"", sqlType{}},
+	}
+	for _, tt := range tests {
+		if got := parseSQLType([]byte(tt.def)); got != tt.want {
+			t.Errorf("parseSQLType(%q) = %+v, want %+v", tt.def, got, tt.want)
+		}
+	}
+}
+
+// A table constraint PRIMARY KEY makes its columns NOT NULL, a CHECK
+// keeps masks out of the columns it names, and an SQLite table may be
+// STRICT.
+func TestParseCreateTableTypes(t *testing.T) {
+	_, cols, ok := parseCreateTable([]byte("CREATE TABLE `t` (\n  `a` int,\n  `b` varchar(10),\n  `c` date,\n  PRIMARY KEY (`a`,`b`)\n) ENGINE=InnoDB;"))
+	if !ok {
+		t.Fatal("not parsed")
+	}
+	if !cols.types[0].notNull || !cols.types[1].notNull || cols.types[2].notNull || cols.strict {
+		t.Errorf("types %+v strict %v", cols.types, cols.strict)
+	}
+	_, cols, _ = parseCreateTable([]byte("CREATE TABLE public.users (\n    id integer NOT NULL,\n    phone text,\n    note text,\n    CONSTRAINT users_phone_check CHECK ((length(phone) = 12))\n);"))
+	if cols == nil || cols.types[1].text || !cols.types[2].text {
+		t.Errorf("a table CHECK on phone: types %+v", cols)
+	}
+	_, cols, _ = parseCreateTable([]byte("CREATE TABLE cards (id INTEGER PRIMARY KEY, card_number INTEGER, holder TEXT) STRICT;"))
+	if cols == nil || !cols.strict || len(cols.names) != 3 || cols.names[1] != "card_number" {
+		t.Errorf("cols %+v", cols)
+	}
+}

@@ -1,0 +1,227 @@
+package retention
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/piiscan/piiscan/scanners/detect"
+)
+
+// dataLines returns the lines of an SQL dump that hold rows: COPY data
+// and INSERT statements.
+func dataLines(dump string) []string {
+	var out []string
+	copying := false
+	for _, l := range strings.Split(dump, "\n") {
+		switch {
+		case copying && l == `\.`:
+			copying = false
+		case copying, strings.HasPrefix(l, "INSERT "):
+			out = append(out, l)
+		case strings.HasPrefix(l, "COPY "):
+			copying = true
+		}
+	}
+	return out
+}
+
+// readDump reads a dump of testdata/sqldump: real output of pg_dump 15
+// (plain COPY, --inserts, --column-inserts, --data-only) and sqlite3's
+// .dump, and a dump as mysqldump 8.0 writes it, all of made-up people.
+func readDump(t *testing.T, name string) (string, string) {
+	t.Helper()
+	path := filepath.Join("testdata", "sqldump", name)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b), path
+}
+
+// A rewritten SQL dump still restores: a value in a column whose type
+// cannot hold a mask (date, numeric, inet, a varchar too short for it) is
+// replaced by NULL (\N in COPY data); text columns keep their masks; an
+// SQLite table that is not STRICT takes a mask in any column, as a
+// string; a STRICT one does not. (pg_dump's output so rewritten was
+// restored by psql 15, sqlite3's by sqlite3, all rows.)
+func TestMaskKeepsSQLDumpsRestorable(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string // the data lines after
+	}{
+		{"pg_customers_copy.sql", []string{
+			"1\t[email:…@example.org]\t\\N\t\\N\t\\N\t\\N\tcall back at [email:…@example.org]\tPL",
+			"2\t[email:…@example.net]\t\\N\t\\N\t\\N\t\\N\tno notes\tSE"}},
+		{"pg_customers_inserts.sql", []string{
+			"INSERT INTO public.customers VALUES (1, '[email:…@example.org]', NULL, NULL, NULL, NULL, 'call back at [email:…@example.org]', 'PL');",
+			"INSERT INTO public.customers VALUES (2, '[email:…@example.net]', NULL, NULL, NULL, NULL, 'no notes', 'SE');"}},
+		{"pg_customers_column-inserts.sql", []string{
+			"INSERT INTO public.customers (id, email, dob, phone, card_number, last_ip, note, country) VALUES (1, '[email:…@example.org]', NULL, NULL, NULL, NULL, 'call back at [email:…@example.org]', 'PL');",
+			"INSERT INTO public.customers (id, email, dob, phone, card_number, last_ip, note, country) VALUES (2, '[email:…@example.net]', NULL, NULL, NULL, NULL, 'no notes', 'SE');"}},
+		{"mysql_customers.sql", []string{
+			"INSERT INTO `customers` VALUES (1,'[email:…@example.org]',NULL,NULL,NULL,'call back at [email:…@example.org]'),(2,'[email:…@example.net]',NULL,NULL,NULL,'no notes');"}},
+		{"sqlite_customers.sql", []string{
+			"INSERT INTO customers VALUES(1,'[email:…@example.org]','[date_of_birth]','[credit_card:…5128]','[phone_number:…4567]');",
+			"INSERT INTO customers VALUES(2,'[email:…@example.net]','[date_of_birth]','[credit_card:…8363]','[phone_number:…4567]');",
+			"INSERT INTO cards VALUES(1,NULL,'[email:…@example.org]');",
+			"INSERT INTO cards VALUES(2,NULL,'[email:…@example.net]');"}},
+	}
+	e := defaultEngine(t)
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			in, path := readDump(t, tt.file)
+			out, _ := mask(t, maskAll(e), in, path)
+			got := dataLines(out)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("data after masking:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
+	}
+}
+
+// A value to mask in a column that can hold neither the mask nor NULL
+// (numeric NOT NULL, a varchar(n) NOT NULL too short), or whose type the
+// dump does not declare (a data-only dump), fails the rewrite with
+// ErrSQLColumn naming the line, the column and its type, never the
+// value: redact and erase keep the file as it is.
+func TestMaskLeavesSQLDumpsItCannotRewrite(t *testing.T) {
+	short := "CREATE TABLE public.users (\n    id integer NOT NULL,\n    email character varying(12) NOT NULL\n);\n" +
+		"COPY public.users (id, email) FROM stdin;\n1\tb@example.de\n\\.\n"
+	tests := []struct {
+		file, text string
+		want       string
+	}{
+		{"pg_payments_copy.sql", "", "line 43: column public.payments.card_number (numeric) cannot hold a mask and may not be NULL"},
+		{"pg_payments_inserts.sql", "", "line 42: column public.payments.card_number (numeric) cannot hold a mask and may not be NULL"},
+		{"pg_customers_data-only.sql", "", "line 26: column public.customers.email (type not declared: no CREATE TABLE before its data) cannot hold a mask safely"},
+		{"short.sql", short, "line 6: column public.users.email (character varying(12)) cannot hold a mask (too short) and may not be NULL"},
+		{"domain.sql", "CREATE TABLE public.users (\n    id integer NOT NULL,\n    email public.email_address\n);\n" +
+			"COPY public.users (id, email) FROM stdin;\n1\tb@example.de\n\\.\n",
+			"line 6: column public.users.email (email_address, a type the dump defines, which may refuse NULL) cannot hold a mask"},
+	}
+	e := defaultEngine(t)
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			in, path := tt.text, tt.file
+			if in == "" {
+				in, path = readDump(t, tt.file)
+			}
+			var out bytes.Buffer
+			_, err := maskAll(e).Mask(strings.NewReader(in), &out, path)
+			if !errors.Is(err, ErrSQLColumn) {
+				t.Fatalf("Mask: %v, want ErrSQLColumn; wrote:\n%s", err, dataLines(out.String()))
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "the file is left unchanged") {
+				t.Errorf("error %q, want it to say %q and that the file is left unchanged", err, tt.want)
+			}
+			for _, v := range []string{"4532019384765128", "marta.kowalczyk", "b@example.de"} {
+				if strings.Contains(err.Error(), v) {
+					t.Errorf("the error shows a value: %v", err)
+				}
+			}
+		})
+	}
+}
+
+// --drop-records drops the subject's row of an SQL dump whole when its
+// line is the row (a line of COPY data, a one-row INSERT), even when the
+// row's typed columns could not take a mask; a row among others' (a
+// mysqldump INSERT of many rows) keeps the others and loses the subject's
+// values to NULL.
+func TestDropRecordsDropsSQLRowsWhole(t *testing.T) {
+	e := defaultEngine(t)
+	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte, region string) (string, bool) {
+		return "[" + class + ":erased]", class == "credit_card" && string(detect.Normalize(class, raw, region)) == "4532019384765128"
+	}}
+	tests := []struct {
+		file string
+		want []string
+	}{
+		{"pg_customers_copy.sql", []string{"2\tjonas.berg@example.net\t1979-11-02\t+46701234567\t5529130477128363\t81.2.69.160\tno notes\tSE"}},
+		{"pg_payments_copy.sql", []string{"2\t5529130477128363\t5.00"}},
+		{"pg_payments_inserts.sql", []string{"INSERT INTO public.payments VALUES (2, 5529130477128363, 5.00);"}},
+		{"pg_customers_column-inserts.sql", []string{
+			"INSERT INTO public.customers (id, email, dob, phone, card_number, last_ip, note, country) VALUES (2, 'jonas.berg@example.net', '1979-11-02', '+46701234567', 5529130477128363, '81.2.69.160', 'no notes', 'SE');"}},
+		{"sqlite_customers.sql", []string{
+			"INSERT INTO customers VALUES(2,'jonas.berg@example.net','1979-11-02',5529130477128363,'+46701234567');",
+			"INSERT INTO cards VALUES(2,5529130477128363,'jonas.berg@example.net');"}},
+		{"mysql_customers.sql", []string{
+			"INSERT INTO `customers` VALUES (1,'marta.kowalczyk@example.org','1984-03-17','+48601234567',NULL,'call back at marta.kowalczyk@example.org'),(2,'jonas.berg@example.net','1979-11-02','+46701234567',5529130477128363,'no notes');"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			in, path := readDump(t, tt.file)
+			out, st := mask(t, m, in, path)
+			got := dataLines(out)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("data after dropping:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			if st.Values == 0 {
+				t.Error("no value counted")
+			}
+			// The statements stay: only data lines go.
+			if a, b := len(strings.Split(in, "\n"))-len(dataLines(in)), len(strings.Split(out, "\n"))-len(got); a != b {
+				t.Errorf("%d lines other than data before, %d after", a, b)
+			}
+		})
+	}
+}
+
+// A COPY block longer than a batch of the rewrite: the batches after the
+// first know the columns of the COPY they start in.
+func TestMaskKnowsSQLColumnsAcrossBatches(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("--\n-- PostgreSQL database dump\n--\n\nCREATE TABLE public.patients (\n    id integer NOT NULL,\n    note text,\n    dob date,\n    email text\n);\n\n")
+	b.WriteString("COPY public.patients (id, note, dob, email) FROM stdin;\n")
+	n := 0
+	for b.Len() < 1<<20 {
+		n++
+		fmt.Fprintf(&b, "%d\tno complaints, next visit in spring\t\\N\t\\N\n", n)
+	}
+	b.WriteString("99999\tfollow-up\t1984-03-17\tmarta.kowalczyk@example.org\n\\.\n")
+	out, st := mask(t, maskAll(defaultEngine(t)), b.String(), "clinic.sql")
+	want := "99999\tfollow-up\t\\N\t[email:…@example.org]\n\\.\n"
+	if !strings.HasSuffix(out, want) {
+		t.Errorf("the last row after masking: %q, want %q", out[strings.LastIndex(out[:len(out)-4], "\n")+1:], want)
+	}
+	if st.Values != 2 {
+		t.Errorf("%d values masked, want 2", st.Values)
+	}
+}
+
+// phpMyAdmin writes an INSERT's rows one a line: dropping one of those
+// lines would break the statement, so the subject's values are masked
+// there; a text column under a CHECK gets NULL, which passes it.
+func TestDropRecordsKeepsSQLStatementsWhole(t *testing.T) {
+	e := defaultEngine(t)
+	m := &Masker{Engine: e, DropLines: true, Select: func(class string, raw []byte, region string) (string, bool) {
+		return "[" + class + ":erased]", class == "email" && string(raw) == "marta.kowalczyk@example.org"
+	}}
+	tests := []struct {
+		name, in, want string
+	}{
+		{"phpMyAdmin rows", "-- phpMyAdmin SQL Dump\n" +
+			"CREATE TABLE `customers` (\n  `id` int(11) NOT NULL,\n  `email` varchar(255) NOT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\n" +
+			"INSERT INTO `customers` (`id`, `email`) VALUES\n(1, 'jonas.berg@example.net'),\n(2, 'marta.kowalczyk@example.org');\n",
+			"-- phpMyAdmin SQL Dump\n" +
+				"CREATE TABLE `customers` (\n  `id` int(11) NOT NULL,\n  `email` varchar(255) NOT NULL\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\n" +
+				"INSERT INTO `customers` (`id`, `email`) VALUES\n(1, 'jonas.berg@example.net'),\n(2, '[email:erased]');\n"},
+		{"a text column under a CHECK", "CREATE TABLE public.users (\n    id integer NOT NULL,\n    email text,\n    CONSTRAINT users_email_check CHECK ((email ~ '^[^@]+@[^@]+$'))\n);\n" +
+			"INSERT INTO public.users VALUES (1, 'marta.kowalczyk@example.org'), (2, 'jonas.berg@example.net');\n",
+			"CREATE TABLE public.users (\n    id integer NOT NULL,\n    email text,\n    CONSTRAINT users_email_check CHECK ((email ~ '^[^@]+@[^@]+$'))\n);\n" +
+				"INSERT INTO public.users VALUES (1, NULL), (2, 'jonas.berg@example.net');\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _ := mask(t, m, tt.in, "db.sql")
+			if out != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", out, tt.want)
+			}
+		})
+	}
+}
