@@ -290,21 +290,7 @@ func lookupTable(tables map[string]*sqlCols, names []string) *sqlCols {
 // A table without a column list is looked up in local, then in tables;
 // with open, an unknown one has columns of a number not known.
 func insertHeader(line []byte, tables, local map[string]*sqlCols, open bool) (*sqlCols, int, bool) {
-	p := skipWord(line, 0) // INSERT or REPLACE
-	for range 4 {          // LOW_PRIORITY, IGNORE, INTO
-		p = skipSpace(line, p)
-		w := skipWord(line, p)
-		if w == p {
-			return nil, 0, false
-		}
-		into := equalFoldASCII(line[p:w], "into")
-		p = w
-		if into {
-			break
-		}
-	}
-	p = skipSpace(line, p)
-	names, p, ok := tableName(line, p)
+	names, p, ok := insertTable(line)
 	if !ok {
 		return nil, 0, false
 	}
@@ -1433,6 +1419,25 @@ func SQLValues(b []byte, c *Columns, keep func(start, end int) bool) ([]SQLValue
 	return w.col.vals, w.col.rows
 }
 
+// insertTable reads the table an INSERT or REPLACE statement that starts
+// line writes into, and returns its name's parts and the position after it.
+func insertTable(line []byte) ([]string, int, bool) {
+	p := skipWord(line, 0) // INSERT or REPLACE
+	for range 4 {          // LOW_PRIORITY, IGNORE, INTO
+		p = skipSpace(line, p)
+		w := skipWord(line, p)
+		if w == p {
+			return nil, 0, false
+		}
+		into := equalFoldASCII(line[p:w], "into")
+		p = w
+		if into {
+			break
+		}
+	}
+	return tableName(line, skipSpace(line, p))
+}
+
 // sqlCollect is what SQLValues collects, and the columns of the statement
 // it is in.
 type sqlCollect struct {
@@ -1453,23 +1458,14 @@ func (c *sqlCollect) header(line []byte, ctx *sqlContext, local map[string]*sqlC
 	if line == nil {
 		return
 	}
-	p := skipWord(line, 0) // INSERT, REPLACE or COPY
-	if !bytes.HasPrefix(line, []byte("COPY")) {
-		for range 4 { // LOW_PRIORITY, IGNORE, INTO
-			p = skipSpace(line, p)
-			w := skipWord(line, p)
-			if w == p {
-				return
-			}
-			into := equalFoldASCII(line[p:w], "into")
-			p = w
-			if into {
-				break
-			}
-		}
+	var names []string
+	var p int
+	ok := false
+	if bytes.HasPrefix(line, []byte("COPY")) {
+		names, p, ok = tableName(line, skipSpace(line, len("COPY")))
+	} else {
+		names, p, ok = insertTable(line)
 	}
-	p = skipSpace(line, p)
-	names, p, ok := tableName(line, p)
 	if !ok {
 		return
 	}
