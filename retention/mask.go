@@ -388,7 +388,7 @@ func fitSQL(batch []byte, rs []span, vals []detect.SQLValue, st *MaskStats) []sp
 		if v.Copy {
 			null.with = `\N`
 		}
-		if v.Type == "" || v.NotNull || v.OwnType {
+		if v.Type == "" || v.NotNull || v.OwnType || v.Checked {
 			null.fail = sqlColumnError(batch, v, st)
 		}
 		for _, x := range in {
@@ -457,6 +457,9 @@ func sqlColumnError(batch []byte, v detect.SQLValue, st *MaskStats) error {
 	case v.Text:
 		return fmt.Errorf("line %d: %s (%s(%d)) %w (too short) and may not be NULL: the file is left unchanged",
 			line, col, v.Type, v.MaxLen, ErrSQLColumn)
+	case v.Checked && !v.NotNull:
+		return fmt.Errorf("line %d: %s (%s, named in a CHECK, which may refuse a mask and NULL alike) %w: the file is left unchanged",
+			line, col, v.Type, ErrSQLColumn)
 	case v.OwnType && !v.NotNull:
 		return fmt.Errorf("line %d: %s (%s, a type the dump defines, which may refuse NULL) %w: the file is left unchanged",
 			line, col, v.Type, ErrSQLColumn)

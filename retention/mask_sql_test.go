@@ -103,6 +103,14 @@ func TestMaskLeavesSQLDumpsItCannotRewrite(t *testing.T) {
 		{"domain.sql", "CREATE TABLE public.users (\n    id integer NOT NULL,\n    email public.email_address\n);\n" +
 			"COPY public.users (id, email) FROM stdin;\n1\tb@example.de\n\\.\n",
 			"line 6: column public.users.email (email_address, a type the dump defines, which may refuse NULL) cannot hold a mask"},
+		// A CHECK that tests for NULL refuses NULL as well as a mask.
+		{"check_not_null.sql", "CREATE TABLE public.c (\n    id integer,\n    phone text CHECK ((phone IS NOT NULL))\n);\n" +
+			"COPY public.c (id, phone) FROM stdin;\n1\tb@example.de\n\\.\n",
+			"line 6: column public.c.phone (text) cannot hold a mask and may not be NULL"},
+		{"check_num_nonnulls.sql", "CREATE TABLE public.c (\n    id integer,\n    email text,\n    phone text,\n" +
+			"    CONSTRAINT contact CHECK ((num_nonnulls(email, phone) >= 1))\n);\n" +
+			"COPY public.c (id, email, phone) FROM stdin;\n1\tb@example.de\t\\N\n\\.\n",
+			"line 8: column public.c.email (text, named in a CHECK, which may refuse a mask and NULL alike) cannot hold a mask"},
 	}
 	e := defaultEngine(t)
 	for _, tt := range tests {

@@ -625,6 +625,7 @@ func parseCreateTable(stmt []byte) ([]string, *sqlCols, bool) {
 				for i, n := range cols.names {
 					if wordFold(c, n) {
 						cols.types[i].text = false
+						cols.types[i].checked = cols.types[i].checked || nullAware(c)
 					}
 				}
 			}
@@ -646,6 +647,23 @@ type sqlType struct {
 	// extension type, qualified by its schema), whose constraints are
 	// not known: it may refuse NULL too.
 	own bool
+	// checked: a CHECK that looks at NULLs names the column; it may
+	// refuse a mask and NULL alike (CHECK (phone IS NOT NULL),
+	// num_nonnulls(email, phone) >= 1). Any other CHECK passes NULL.
+	checked bool
+}
+
+// nullAware reports whether a CHECK constraint's text can refuse a NULL:
+// a CHECK whose condition is NULL passes, unless it tests for NULL
+// (IS [NOT] NULL, num_nonnulls, COALESCE, IS DISTINCT FROM, CASE).
+func nullAware(check []byte) bool {
+	lower := bytes.ToLower(check)
+	for _, w := range []string{"null", "coalesce", "distinct", "case", "nvl"} {
+		if bytes.Contains(lower, []byte(w)) { // num_nonnulls, ifnull, nullif too
+			return true
+		}
+	}
+	return false
 }
 
 // sqlTextTypes are the types that hold any text: a mask fits in them.
@@ -715,8 +733,9 @@ func parseSQLType(def []byte) sqlType {
 		}
 	}
 	t.notNull = sqlIndexFold(def[p:], "not null") >= 0 || sqlIndexFold(def[p:], "primary key") >= 0
-	if sqlIndexFold(def[p:], "check") >= 0 {
-		t.text = false // a CHECK may refuse the mask (NULL passes it)
+	if i := sqlIndexFold(def[p:], "check"); i >= 0 {
+		t.text = false // a CHECK may refuse a mask
+		t.checked = nullAware(def[p+i:])
 	}
 	t.rowid = t.name == "integer" && sqlIndexFold(def[p:], "primary key") >= 0
 	return t
@@ -1388,6 +1407,9 @@ type SQLValue struct {
 	OwnType bool
 	// Copy: the value is a field of COPY data, where NULL is written \N.
 	Copy bool
+	// Checked: a CHECK constraint names the column: it may refuse a mask
+	// and NULL alike.
+	Checked bool
 }
 
 // SQLRow is a row of an SQL dump's data: a line of COPY data, or an
@@ -1520,7 +1542,7 @@ func (c *sqlCollect) value(col, vs, ve int, copyData bool) {
 	}
 	if col < len(c.types) {
 		t := c.types[col]
-		v.Type, v.Text, v.MaxLen, v.NotNull, v.OwnType = t.name, t.text, t.maxLen, t.notNull, t.own
+		v.Type, v.Text, v.MaxLen, v.NotNull, v.OwnType, v.Checked = t.name, t.text, t.maxLen, t.notNull, t.own, t.checked
 		if c.sqlite && !t.rowid {
 			// SQLite keeps any value in any column of a table not
 			// STRICT, whatever its declared type or length.
