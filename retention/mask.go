@@ -353,9 +353,6 @@ func sqlRowLine(batch []byte, start, end int, rows []detect.SQLRow) bool {
 // with ErrSQLColumn when it is written (not when its row is dropped
 // whole): the caller keeps the file as it is.
 func fitSQL(batch []byte, rs []span, vals []detect.SQLValue, st *MaskStats) []span {
-	if len(vals) == 0 {
-		return rs
-	}
 	out := make([]span, 0, len(rs))
 	k := 0 // the first value that ends after the span's start: both are in order
 	for i := 0; i < len(rs); {
@@ -364,7 +361,14 @@ func fitSQL(batch []byte, rs []span, vals []detect.SQLValue, st *MaskStats) []sp
 			k++
 		}
 		if k >= len(vals) || vals[k].Start >= r.end {
-			out = append(out, r) // not in a value: a comment, a statement
+			// Not in a row's value. In a comment the mask is harmless;
+			// in a statement (a CHECK's or an ENUM's list, a view, an
+			// index's WHERE, COPY data in CSV format) it would change
+			// the schema or break the dump.
+			if !sqlComment(batch, r.start) {
+				r.fail = sqlStatementError(batch, r.start, st)
+			}
+			out = append(out, r)
 			i++
 			continue
 		}
@@ -435,6 +439,26 @@ func fitsLen(batch []byte, v detect.SQLValue, in []span) bool {
 		n -= 2
 	}
 	return n <= v.MaxLen
+}
+
+// sqlComment reports whether the line of an SQL dump around p is a
+// comment ("-- Name: customers; ...").
+func sqlComment(batch []byte, p int) bool {
+	ls := bytes.LastIndexByte(batch[:p], '\n') + 1
+	line := bytes.TrimLeft(batch[ls:p], " \t")
+	return bytes.HasPrefix(line, []byte("--"))
+}
+
+// sqlStatementError says where a value to mask sits outside the rows of
+// an SQL dump, by its line, never the value.
+func sqlStatementError(batch []byte, p int, st *MaskStats) error {
+	lines := int64(bytes.Count(batch, []byte{'\n'}))
+	if len(batch) > 0 && batch[len(batch)-1] != '\n' {
+		lines++
+	}
+	line := st.linesIn - lines + 1 + int64(bytes.Count(batch[:p], []byte{'\n'}))
+	return fmt.Errorf("line %d: a value outside the rows of a table (in a statement: a CHECK or ENUM list, "+
+		"a view, an index, or data piiscan does not read as rows) %w safely: the file is left unchanged", line, ErrSQLColumn)
 }
 
 // sqlColumnError says which column of an SQL dump cannot take a mask, by

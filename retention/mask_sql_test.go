@@ -103,6 +103,13 @@ func TestMaskLeavesSQLDumpsItCannotRewrite(t *testing.T) {
 		{"domain.sql", "CREATE TABLE public.users (\n    id integer NOT NULL,\n    email public.email_address\n);\n" +
 			"COPY public.users (id, email) FROM stdin;\n1\tb@example.de\n\\.\n",
 			"line 6: column public.users.email (email_address, a type the dump defines, which may refuse NULL) cannot hold a mask"},
+		// Values in statements: a mask would change or break the schema.
+		{"check_list.sql", "CREATE TABLE public.c (\n    id integer,\n    diagnosis text,\n" +
+			"    CONSTRAINT c_dx CHECK ((diagnosis = ANY (ARRAY['asthma'::text, 'HIV infection'::text])))\n);\n",
+			"line 4: a value outside the rows of a table (in a statement: a CHECK or ENUM list, a view, an index, or data piiscan does not read as rows) cannot hold a mask safely"},
+		{"copy_csv.sql", "CREATE TABLE public.p (\n    id integer,\n    card numeric(19,0)\n);\n" +
+			"COPY public.p (id, card) FROM stdin WITH (FORMAT csv);\n1,4532019384765128\n\\.\n",
+			"line 6: a value outside the rows of a table"},
 		// A CHECK that tests for NULL refuses NULL as well as a mask.
 		{"check_not_null.sql", "CREATE TABLE public.c (\n    id integer,\n    phone text CHECK ((phone IS NOT NULL))\n);\n" +
 			"COPY public.c (id, phone) FROM stdin;\n1\tb@example.de\n\\.\n",
