@@ -142,6 +142,7 @@ func (x *Executor) erase(ctx context.Context, t Store, it *Item) (MaskStats, err
 	m := &Masker{
 		Engine:    x.Engine,
 		DropLines: it.DropLines,
+		Tag:       x.maskTag,
 		Select: func(class string, raw []byte, region string) (string, bool) {
 			for _, s := range it.Subjects {
 				if s.Class == class && string(detect.Normalize(class, raw, region)) == string(s.Norm) {

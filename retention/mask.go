@@ -3,11 +3,9 @@ package retention
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -36,6 +34,12 @@ type Masker struct {
 	DropLines bool
 	// MaxLine is the longest line that can be rewritten (default 64 MiB).
 	MaxLine int
+	// Tag, when set, returns a short keyed tag of a value that goes into
+	// its mask where masked values must stay distinct: the text columns
+	// of an SQL dump, whose UNIQUE, PRIMARY KEY and FOREIGN KEY
+	// constraints pg_dump adds after the data ([email:3f9a1c2b7d4e]; the
+	// same value, the same mask).
+	Tag func(class string, raw []byte, region string) string
 
 	layout layout // of the file being masked, for DropLines
 }
@@ -220,13 +224,12 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Co
 		rs = hl7Spans(scan, rs, hl7)
 	}
 	sqlDump := cols.SQL()
-	var rows []detect.SQLRow
 	if sqlDump && len(rs) > 0 {
 		var vals []detect.SQLValue
 		// Only the values that hold a span: a batch has many. They
 		// come in order but for a row read again.
 		k, last := 0, -1
-		vals, rows = detect.SQLValues(scan, cols, func(start, end int) bool {
+		vals, _ = detect.SQLValues(scan, cols, func(start, end int) bool {
 			if start < last {
 				k = 0
 			}
@@ -276,15 +279,13 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Co
 		switch {
 		case hit == 0:
 			err = write(batch[start:end])
-		case sqlDump && !sqlRowLine(batch, start, end, rows):
-			// An SQL dump's line that is not one row of data (a
-			// statement's part, a row of an INSERT of several lines):
-			// dropping it would break the statements.
-			err = m.writeMasked(batch[start:end], start, rs[first:k], write, st)
 		case sqlDump:
-			// A line of COPY data or a one-row INSERT is the row of
-			// one record: the other values in it are the subject's.
-			err = m.drop(batch[start:end], hit, st)
+			// A row of an SQL dump is never dropped: other tables may
+			// reference it (a foreign key pg_dump adds after the data
+			// would then fail on restore, and a restore in one
+			// transaction with it), and a line may be part of a
+			// statement. The subject's values are masked (see fitSQL).
+			err = m.writeMasked(batch[start:end], start, rs[first:k], write, st)
 		case shared:
 			// The record holds other people's values too (a mysqldump
 			// INSERT of many rows, a bounce message naming others):
@@ -314,33 +315,6 @@ func (m *Masker) drop(rec []byte, hit int64, st *MaskStats) error {
 		st.Lines++
 	}
 	return nil
-}
-
-// sqlRowLine reports whether the record batch[start:end] of an SQL dump
-// is one line that holds one row of data whole: a line of COPY data, or
-// an INSERT statement of one row (pg_dump --inserts). Dropping it leaves
-// the dump valid SQL.
-func sqlRowLine(batch []byte, start, end int, rows []detect.SQLRow) bool {
-	line := bytes.TrimRight(batch[start:end], "\n")
-	if bytes.IndexByte(line, '\n') >= 0 {
-		return false
-	}
-	line = bytes.TrimRight(line, "\r")
-	lineEnd := start + len(line)
-	i, _ := slices.BinarySearchFunc(rows, start, func(r detect.SQLRow, x int) int { return cmp.Compare(r.Start, x) })
-	if i >= len(rows) || rows[i].Start >= lineEnd {
-		return false
-	}
-	r := rows[i]
-	if r.Copy {
-		return r.Start == start && r.End == lineEnd
-	}
-	if i+1 < len(rows) && rows[i+1].Start < lineEnd {
-		return false // several rows
-	}
-	w := bytes.ToUpper(line[:min(len(line), 8)])
-	stmt := bytes.HasPrefix(w, []byte("INSERT ")) || bytes.HasPrefix(w, []byte("REPLACE "))
-	return stmt && bytes.HasSuffix(bytes.TrimRight(line, " \t"), []byte(");"))
 }
 
 // fitSQL checks the spans rs of a batch of an SQL dump against the
@@ -384,6 +358,7 @@ func fitSQL(batch []byte, rs []span, vals []detect.SQLValue, st *MaskStats) []sp
 			// any value): its mask must be a string literal.
 			in = []span{quoted(batch, v, in)}
 		}
+		in = tagged(in)
 		if v.Text && fitsLen(batch, v, in) {
 			out = append(out, in...)
 			continue
@@ -431,7 +406,9 @@ func fitsLen(batch []byte, v detect.SQLValue, in []span) bool {
 	}
 	n, pos := 0, v.Start
 	for _, r := range in {
-		n += utf8.RuneCount(batch[pos:max(pos, r.start)]) + utf8.RuneCountInString(r.with)
+		// A mask's bytes, not its characters: in a LATIN1 dump the
+		// UTF-8 of '…' is three characters.
+		n += utf8.RuneCount(batch[pos:max(pos, r.start)]) + len(r.with)
 		pos = max(pos, r.end)
 	}
 	n += utf8.RuneCount(batch[min(pos, v.End):v.End])
@@ -649,8 +626,9 @@ func (m *Masker) others(matches []detect.Match, text []byte) []int {
 type span struct {
 	start, end int
 	with       string
-	values     int64 // selected matches inside
-	fail       error // the span cannot be replaced: Mask fails with it
+	values     int64  // selected matches inside
+	fail       error  // the span cannot be replaced: Mask fails with it
+	tag        string // Masker.Tag of the value, for masks that must stay distinct
 }
 
 // selected appends to rs the spans of text that the matches Select picks.
@@ -685,9 +663,27 @@ func (m *Masker) selected(matches []detect.Match, text []byte, rs []span) []span
 			last.values++
 			continue
 		}
-		rs = append(rs, span{start: mt.Start, end: mt.End, with: with, values: 1})
+		sp := span{start: mt.Start, end: mt.End, with: with, values: 1}
+		if m.Tag != nil {
+			sp.tag = m.Tag(rules[mt.Rule].Class, text[mt.Start:mt.End], mt.RegionOr(m.Engine.Region()))
+		}
+		rs = append(rs, sp)
 	}
 	return rs
+}
+
+// tagged returns spans whose masks carry their values' tags, so that
+// different values get different masks: "[email]" and tag "3f9a1c2b7d4e"
+// make "[email:3f9a1c2b7d4e]".
+func tagged(in []span) []span {
+	out := make([]span, len(in))
+	for i, r := range in {
+		if r.tag != "" && strings.HasSuffix(r.with, "]") {
+			r.with = r.with[:len(r.with)-1] + ":" + r.tag + "]"
+		}
+		out[i] = r
+	}
+	return out
 }
 
 // trailingBackslashes counts the backslashes b ends with.

@@ -219,6 +219,7 @@ func (x *Executor) masker(it *Item, counted *[]string) (*Masker, error) {
 	return &Masker{
 		Engine:        x.Engine,
 		MinConfidence: x.Config.MinConfidence,
+		Tag:           x.maskTag,
 		Select: func(class string, raw []byte, region string) (string, bool) {
 			if it.Disallowed && it.Location.Allowed[class] {
 				return "", false
@@ -233,6 +234,17 @@ func (x *Executor) masker(it *Item, counted *[]string) (*Masker, error) {
 			return finding.Redaction(class, raw), true
 		},
 	}, nil
+}
+
+// maskTag is the tag that keeps masks of different values distinct where
+// they must be (see Masker.Tag): the first 12 hex digits of the value's
+// keyed fingerprint, which findings and audit entries already carry. It
+// is nil without a fingerprint key.
+func (x *Executor) maskTag(class string, raw []byte, region string) string {
+	if x.Fingerprints == nil {
+		return ""
+	}
+	return x.Fingerprints.Sum(class, detect.Normalize(class, raw, region))[:12]
 }
 
 // maxAuditFingerprints bounds the fingerprints one audit entry lists.
