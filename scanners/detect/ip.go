@@ -9,7 +9,7 @@ import (
 
 // versionWords precede dotted numbers that are versions or object
 // identifiers, not addresses.
-var versionWords = []string{"version", "ver", "v", "release", "build", "firmware", "fw", "rev", "revision", "vsn", "oid"}
+var versionWords = []string{"version", "ver", "v", "rv", "release", "build", "firmware", "fw", "rev", "revision", "vsn", "oid"}
 
 // ipv4 parses a dotted quad at i, whose first octet ends at j.
 //
@@ -91,7 +91,8 @@ func (s *Scanner) ipv4(i, j int) int {
 	if i >= 2 && b[i-1] == '/' && isAlnum[b[i-2]] && !javaAddress(b, i, p) {
 		return 0
 	}
-	if w := wordBefore(b, i); w != nil && (wordIn(w, versionWords) || wordIn(w, sectionWords)) || versionContext(b, i, p) || versionKey(b, i) || imageTag(b, i) {
+	if !portAfter(b, p) && (wordBefore(b, i) != nil && (wordIn(wordBefore(b, i), versionWords) || wordIn(wordBefore(b, i), sectionWords)) ||
+		versionContext(b, i, p) || versionKey(b, i) || imageTag(b, i)) {
 		return 0
 	}
 	if p-i == 12 && oct[0] < 24 && oct[1] < 60 && oct[2] < 60 && oct[3] >= 100 && afterDate(b, i) {
@@ -120,6 +121,14 @@ var addressWords = []string{
 	"unban", "upstream", "via", "was", "with", "worker",
 }
 
+// portAfter reports whether the quad that ends at p is followed by a port,
+// as sshd writes it ("… user git 203.0.113.11 port 511") or after a ':':
+// an address, whatever word comes before it.
+func portAfter(b []byte, p int) bool {
+	return p+6 < len(b) && b[p] == ' ' && hasPrefixFold(b[p+1:], "port ") && isDigit(b[p+6]) ||
+		p+1 < len(b) && b[p] == ':' && isDigit(b[p+1]) // "blockMap updated: 10.251.73.220:50010"
+}
+
 // productWords are names of software that logs, changelogs and user
 // agents write before a version with a space ("Git 1.8.1.2", "Chrome
 // 119.0.0.0", "Windows NT 10.0.19041.1"). Any other word, log levels and
@@ -132,7 +141,8 @@ var productWords = []string{
 	"mozilla", "msie", "nginx", "nodejs", "nt", "office", "openjdk", "openssh",
 	"openssl", "opera", "outlook", "perl", "php", "powershell", "python", "qt", "rhel", "ruby",
 	"safari", "sdk", "tomcat", "trident", "ubuntu", "uefi", "vivaldi", "webkit", "windows", "x11",
-	"xcode", "xfree86", "xorg",
+	"xcode", "xfree86", "xorg", "gcc", "glibc", "clang", "llvm", "binutils", "gdb", "emacs", "bash",
+	"miui", "zune", "samsungbrowser", "ucbrowser", "yabrowser",
 }
 
 // versionContext reports whether what surrounds the quad b[i:end] makes
@@ -155,6 +165,16 @@ func versionContext(b []byte, i, end int) bool {
 		return false // a port: an address
 	}
 	q := i
+	if q > 1 && b[q-1] == ':' && isDigit(b[q-2]) {
+		// A Debian epoch: "(>= 1:1.2.2.3)".
+		k := q - 2
+		for k > 0 && q-k < 6 && isDigit(b[k-1]) {
+			k--
+		}
+		if k == 0 || !isAlnum[b[k-1]] && b[k-1] != '.' {
+			q = k
+		}
+	}
 	if q > 0 && b[q-1] == ' ' {
 		q--
 	}
@@ -166,6 +186,9 @@ func versionContext(b []byte, i, end int) bool {
 	}
 	if q >= 2 && b[q-2] == 0xc2 && b[q-1] == 0xa7 {
 		return true // '§': a section number
+	}
+	if i >= 12 && b[i-1] == '(' && end < n && b[end] == ')' && b[i-2] == ' ' && isDate(b[i-12:i-2]) {
+		return true // "2013-04-12 (3.7.16.2)": a release's date and version
 	}
 	if i > 0 && b[i-1] == '(' && end < n && b[end] == ')' {
 		line := b[end:min(n, end+80)]
@@ -185,7 +208,8 @@ func versionContext(b []byte, i, end int) bool {
 		if p < e && (p == 0 || !wordChar(b[p-1]) && b[p-1] != '.' && b[p-1] != '-') && wordIn(b[p:e], productWords) {
 			return true
 		}
-		if (equalFoldASCII(b[p:e], "to") || equalFoldASCII(b[p:e], "from")) && p >= 2 && b[p-1] == ' ' && versionWordEnds(b, p-1) {
+		if (equalFoldASCII(b[p:e], "to") || equalFoldASCII(b[p:e], "from")) && p >= 2 && b[p-1] == ' ' && versionWordEnds(b, p-1) ||
+			(equalFoldASCII(b[p:e], "to") || equalFoldASCII(b[p:e], "for")) && p >= 2 && b[p-1] == ' ' && bumpBefore(b, p-1) {
 			return true // "Bump Standards-Version to 4.6.2.0", "upgrade version from 1.2.3.4"
 		}
 		if p < e && isDigit(b[e-1]) && versionToken(b, p, e) {
@@ -235,6 +259,30 @@ func imageTag(b []byte, i int) bool {
 	return q-w == 5 && equalFoldASCII(b[w:q], "image") || q-w == 4 && equalFoldASCII(b[w:q], "from") && b[q] == ' '
 }
 
+// bumpWords say a version is changed to the one after "to" ("Bump to
+// 1.2.99.2", "Update draft release notes to 1.7.11.6").
+var bumpWords = []string{"bump", "bumped", "bumps", "update", "updated", "updates", "upgrade", "upgraded",
+	"upgrades", "downgrade", "downgraded", "notes", "version", "versions", "prepare", "prepared", "preparing"}
+
+// bumpBefore reports whether the word that ends at e, or the one before
+// it ("Upgrade V8 to 3.9.24.9"), is one of bumpWords.
+func bumpBefore(b []byte, e int) bool {
+	for range 2 {
+		p := e
+		for p > 0 && e-p < 16 && isAlnum[b[p-1]] {
+			p--
+		}
+		if wordIn(b[p:e], bumpWords) {
+			return true
+		}
+		if p < 2 || b[p-1] != ' ' {
+			return false
+		}
+		e = p - 1
+	}
+	return false
+}
+
 // versionKey reports whether the quad at i is the value of a key whose
 // name ends in "version", however long (SerializationVersion: 1.1.0.1 in a
 // PowerShell transcript, "os_version": "10.0.19041.1").
@@ -250,7 +298,12 @@ func versionKey(b []byte, i int) bool {
 	for p > 0 && i-p < 8 && (b[p-1] == ' ' || b[p-1] == '"' || b[p-1] == '\'') {
 		p--
 	}
-	return versionWordEnds(b, p)
+	return versionWordEnds(b, p) || bumpBefore(b, p)
+}
+
+// isDate reports whether d is a date written YYYY-MM-DD.
+func isDate(d []byte) bool {
+	return len(d) == 10 && d[4] == '-' && d[7] == '-' && allDigits(d[:4]) && allDigits(d[5:7]) && allDigits(d[8:])
 }
 
 // versionWordEnds reports whether the word that ends at e is a version
