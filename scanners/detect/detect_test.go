@@ -164,6 +164,7 @@ func TestDetect(t *testing.T) {
 		{"medication dose glued", "Lisinopril 10mg", []string{"health_medication=Lisinopril 10mg"}},
 		{"medication cue", "prescribed sertraline", []string{"health_medication=sertraline"}},
 		{"icd10", "dx: E11.9, J45.909", []string{"health_icd10=E11.9", "health_icd10=J45.909"}},
+		{"hl7 hex escapes", `patient diagnosed\X0D\\X0A\ ok`, nil},
 		{"icd10 cue only", "icd10=F32.A", []string{"health_icd10=F32.A"}},
 		{"diagnosis field", `{"diagnosis":"Chronic migraine"}`, []string{"health_condition=Chronic migraine"}},
 		{"diagnosis field unknown", `{"diagnosis":"Ehlers-Danlos syndrome"}`, []string{"health_field=Ehlers-Danlos syndrome"}},

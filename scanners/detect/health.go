@@ -190,8 +190,8 @@ func (s *Scanner) icd10(from, to int) {
 			}
 			end = q
 		}
-		if !boundaryAfter(b, end) {
-			continue
+		if !boundaryAfter(b, end) || p > 0 && b[p-1] == '\\' && end < len(b) && b[end] == '\\' {
+			continue // \X0D\: an escape (HL7's hex escape for a line break)
 		}
 		// A code of ICD-10's shape after a diagnosis or ICD cue.
 		s.emit(dHealthICD10, p, end, finding.ConfidenceHigh)
