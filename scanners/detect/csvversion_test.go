@@ -43,6 +43,7 @@ func TestHealthFieldValuesAreText(t *testing.T) {
 		{`{"diagnosis":"Parkinson's disease (G20)"}`, []string{"health_condition=Parkinson's disease (G20)"}},
 		{`{"dx_code":"E11.9"}`, []string{"health_icd10=E11.9"}},
 		{`{"diagnosis":"high blood pressure"}`, []string{"health_field=high blood pressure"}},
+		{`{"diagnosis":"Diab\u00e8te de type 2"}`, []string{`health_field=Diab\u00e8te de type 2`}},
 	}
 	for _, tt := range tests {
 		if got := found(e, tt.text, nil); strings.Join(got, "|") != strings.Join(tt.want, "|") {

@@ -832,7 +832,8 @@ func healthText(v []byte) bool {
 	for _, c := range v {
 		switch {
 		case isAlnum[c], c >= 0x80:
-		case c == ' ', c == '.', c == ',', c == '\'', c == '-', c == '/', c == ';', c == ':', c == '+', c == '&':
+		case c == ' ', c == '.', c == ',', c == '\'', c == '-', c == '/', c == ';', c == ':', c == '+', c == '&',
+			c == '\\', c == '"', c == '\t': // JSON's escapes (\"mild\", Diab\u00e8te), a tab
 		case c == '(':
 			depth++
 		case c == ')':
