@@ -197,17 +197,6 @@ var tokenPrefixes = []string{
 
 func isWordSep(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == '-' || r == '/' }
 
-// firstRunes returns the first n characters of s.
-func firstRunes(s string, n int) string {
-	for i := range s {
-		if n == 0 {
-			return s[:i]
-		}
-		n--
-	}
-	return s
-}
-
 // maskGeneric keeps the first and last character of longer values.
 func maskGeneric(s string) string {
 	if utf8.RuneCountInString(s) < 6 {

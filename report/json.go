@@ -15,7 +15,6 @@ import (
 type jsonWriter struct {
 	w     *bufio.Writer
 	buf   []byte
-	n     int64
 	sum   Summary
 	meta  Meta
 	first bool

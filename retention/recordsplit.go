@@ -13,8 +13,9 @@ import (
 type recordKind uint8
 
 const (
-	// preamble: continuation-like lines before the first record, kept.
-	recordPreamble recordKind = iota
+	// The zero value: continuation-like lines before the first record,
+	// kept.
+	_ recordKind = iota
 	// recordDated: a record with a time.
 	recordDated
 	// recordUndatable: a record without a usable time, always kept.

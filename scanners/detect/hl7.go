@@ -243,13 +243,6 @@ func hl7Body(head []byte, framed bool) bool {
 	return true
 }
 
-// hl7Field says what a field of a segment holds.
-type hl7Field struct {
-	seg   string
-	field int
-	kind  hl7Kind
-}
-
 type hl7Kind uint8
 
 const (

@@ -319,15 +319,6 @@ func (w *walker) walk(root, dir string) error {
 // ErrUnreadable marks errors about inputs that could not be read.
 var ErrUnreadable = errors.New("unreadable input")
 
-// readFull reads into p until it is full, the reader ends, or fails.
-func readFull(r io.Reader, p []byte) (int, error) {
-	n, err := io.ReadFull(r, p)
-	if err == io.ErrUnexpectedEOF {
-		err = io.EOF
-	}
-	return n, err
-}
-
 // modeName names the type of a file that is not regular.
 func modeName(m fs.FileMode) string {
 	switch {
