@@ -22,6 +22,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/piiscan/piiscan/finding"
 )
@@ -170,7 +171,7 @@ func open(path string, log *slog.Logger, wait time.Duration) (s *Store, err erro
 	// Timeout up to its polling interval (50 ms).
 	opts := &bolt.Options{Timeout: max(wait, time.Nanosecond), InitialMmapSize: initialMmapSize()}
 	db, err = bolt.Open(path, 0o600, opts)
-	if err != nil && opts.InitialMmapSize > 0 && !errors.Is(err, bolt.ErrTimeout) && !damaged(err) {
+	if err != nil && opts.InitialMmapSize > 0 && !errors.Is(err, berrors.ErrTimeout) && !damaged(err) {
 		// Most likely the map: ENOMEM under an address-space limit
 		// (ulimit -v). bbolt's default maps what the file needs.
 		log.Debug("opening the state file with a 1 GiB map failed: trying bbolt's default map", "path", path, "error", err)
@@ -179,7 +180,7 @@ func open(path string, log *slog.Logger, wait time.Duration) (s *Store, err erro
 	}
 	if err != nil {
 		switch {
-		case errors.Is(err, bolt.ErrTimeout):
+		case errors.Is(err, berrors.ErrTimeout):
 			return nil, fmt.Errorf("%s: %w (for example the daemon) and was not released within %s", path, ErrLocked, wait)
 		case damaged(err):
 			return nil, fmt.Errorf("state %s is %w: %w", path, errDamaged, err)
@@ -229,7 +230,7 @@ func open(path string, log *slog.Logger, wait time.Duration) (s *Store, err erro
 // damaged reports whether err, from bolt.Open, says the file is not a
 // valid bbolt file.
 func damaged(err error) bool {
-	return errors.Is(err, bolt.ErrInvalid) || errors.Is(err, bolt.ErrChecksum) || errors.Is(err, bolt.ErrVersionMismatch)
+	return errors.Is(err, berrors.ErrInvalid) || errors.Is(err, berrors.ErrChecksum) || errors.Is(err, berrors.ErrVersionMismatch)
 }
 
 // CheckKey makes sure fingerprints made with key can be compared with
