@@ -80,7 +80,7 @@ enforcement:
   quarantine_dir: $DIR/q
   breaker: {max_share: 1}
 `)
-	p, err, auditPath := run(t, c, true, PlanOptions{})
+	p, auditPath, err := run(t, c, true, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func keys(m map[string]string) []string {
 	return k
 }
 
-func run(t *testing.T, c *config.Config, enforce bool, opts PlanOptions) (*Plan, error, string) {
+func run(t *testing.T, c *config.Config, enforce bool, opts PlanOptions) (*Plan, string, error) {
 	t.Helper()
 	if opts.Now.IsZero() {
 		opts.Now = now
@@ -75,7 +75,7 @@ func run(t *testing.T, c *config.Config, enforce bool, opts PlanOptions) (*Plan,
 	x := &Executor{Config: c, Enforce: enforce, Audit: audit.Open(auditPath, []byte("k"))}
 	defer x.Close()
 	err = x.Apply(context.Background(), p)
-	return p, err, auditPath
+	return p, auditPath, err
 }
 
 func actions(p *Plan) map[string]string {
@@ -109,7 +109,7 @@ enforcement:
   breaker: {max_share: 1}
 `)
 	before := hashTree(t, dir)
-	p, err, auditPath := run(t, c, false, PlanOptions{})
+	p, auditPath, err := run(t, c, false, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ enforcement:
 		t.Errorf("the dry run wrote audit entries: %s", data)
 	}
 
-	p, err, auditPath = run(t, c, true, PlanOptions{})
+	_, auditPath, err = run(t, c, true, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +211,7 @@ enforcement:
   breaker: {max_share: 1}
 `)
 	before := hashTree(t, dir)
-	p, err, _ := run(t, c, false, PlanOptions{})
+	p, _, err := run(t, c, false, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ enforcement:
 		}
 	}
 
-	p, err, auditPath := run(t, c, true, PlanOptions{})
+	p, auditPath, err := run(t, c, true, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +293,7 @@ func TestPurgeOverlapAndFileLocation(t *testing.T) {
 enforcement:
   breaker: {max_share: 1}
 `)
-	p, err, _ := run(t, c, true, PlanOptions{})
+	p, _, err := run(t, c, true, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestPurgeBreaker(t *testing.T) {
 	}
 	c := loadPolicy(t, dir, "locations:\n  - name: logs\n    paths: [$DIR/logs]\n    retention: {max_age: 5d}\n")
 	before := hashTree(t, dir)
-	p, err, _ := run(t, c, true, PlanOptions{})
+	p, _, err := run(t, c, true, PlanOptions{})
 	if !errors.Is(err, ErrBreaker) || len(p.Tripped) != 1 || !strings.Contains(p.Tripped[0], "would remove 9 of its 10 files") {
 		t.Fatalf("err %v tripped %v", err, p.Tripped)
 	}
@@ -326,12 +326,12 @@ func TestPurgeBreaker(t *testing.T) {
 	}
 	// A wrong clock (ten years ahead) trips it too.
 	c = loadPolicy(t, dir, "locations:\n  - name: logs\n    paths: [$DIR/logs]\n    retention: {max_age: 5d}\nenforcement:\n  breaker: {max_files: 3, max_share: 1}\n")
-	_, err, _ = run(t, c, true, PlanOptions{Now: now.AddDate(10, 0, 0)})
+	_, _, err = run(t, c, true, PlanOptions{Now: now.AddDate(10, 0, 0)})
 	if !errors.Is(err, ErrBreaker) {
 		t.Errorf("wrong clock: %v", err)
 	}
 	// Disabled for a run, it lets the deletes through.
-	_, err, _ = run(t, c, true, PlanOptions{NoBreaker: true})
+	_, _, err = run(t, c, true, PlanOptions{NoBreaker: true})
 	if err != nil || len(hashTree(t, dir)) != 1 {
 		t.Errorf("NoBreaker: %v, %d files left", err, len(hashTree(t, dir)))
 	}

@@ -96,7 +96,7 @@ enforcement:
   breaker: {max_share: 1}
 `)
 	before := hashTree(t, r)
-	p, err, _ := run(t, c, true, PlanOptions{})
+	p, _, err := run(t, c, true, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestBreakerCountsRecordsAndBytes(t *testing.T) {
 	}
 	c := loadPolicy(t, dir, "locations:\n  - name: app\n    paths: [$DIR/app]\n    retention: {max_age: 30d, from: record}\n")
 	before := hashTree(t, dir)
-	p, err, auditPath := run(t, c, true, PlanOptions{})
+	p, auditPath, err := run(t, c, true, PlanOptions{})
 	if !errors.Is(err, ErrBreaker) || len(p.Tripped) != 1 || !strings.Contains(p.Tripped[0], "of its") {
 		t.Fatalf("err %v tripped %q", err, p.Tripped)
 	}
@@ -153,12 +153,12 @@ func TestBreakerCountsRecordsAndBytes(t *testing.T) {
 		t.Errorf("audit entries for a tripped run: %s", data)
 	}
 	// The dry run shows it too.
-	p, err, _ = run(t, c, false, PlanOptions{})
+	p, _, err = run(t, c, false, PlanOptions{})
 	if err != nil || len(p.Tripped) != 1 {
 		t.Errorf("dry run: %v %q", err, p.Tripped)
 	}
 	// Lifted for a run, the records go.
-	p, err, _ = run(t, c, true, PlanOptions{NoBreaker: true})
+	p, _, err = run(t, c, true, PlanOptions{NoBreaker: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +204,7 @@ func TestOpenForWritingIsNeverReplaced(t *testing.T) {
 enforcement:
   breaker: {max_share: 1}
 `)
-	p, err, _ := run(t, c, true, PlanOptions{Now: time.Now()})
+	p, _, err := run(t, c, true, PlanOptions{Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ holds:
 enforcement:
   breaker: {max_share: 1}
 `)
-	p, err, _ := run(t, c, true, PlanOptions{})
+	p, _, err := run(t, c, true, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +365,7 @@ func TestAuditBytesAfterIsSizeOnDisk(t *testing.T) {
 	path := filepath.Join(dir, "app", "app.log.2.gz")
 	mkfile(t, path, string(gz(t, content.String())), 0o644, ago(2*day))
 	c := loadPolicy(t, dir, "locations:\n  - name: app\n    paths: [$DIR/app]\n    retention: {max_age: 30d, from: record}\nenforcement:\n  breaker: {max_share: 1}\n")
-	_, err, auditPath := run(t, c, true, PlanOptions{})
+	_, auditPath, err := run(t, c, true, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func TestPurgeKeepsRecordsItCannotDate(t *testing.T) {
 	}
 	c := loadPolicy(t, dir, "locations:\n  - name: app\n    paths: [$DIR/app]\n    retention: {max_age: 30d, from: record}\n")
 	before := hashTree(t, dir)
-	p, err, _ := run(t, c, true, PlanOptions{})
+	p, _, err := run(t, c, true, PlanOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -558,7 +558,7 @@ holds:
 enforcement:
   breaker: {max_share: 1}
 `, real.AddDate(0, 0, 10).Format("2006-01-02")))
-	p, err, _ := run(t, c, true, PlanOptions{Now: real.AddDate(0, 0, 20)})
+	p, _, err := run(t, c, true, PlanOptions{Now: real.AddDate(0, 0, 20)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -620,7 +620,7 @@ func TestEnforcingRunCleansQuarantineTemporaries(t *testing.T) {
 	}
 	mkfile(t, filepath.Join(dir, "logs", "app.log.9"), "x\n", 0o644, ago(400*day))
 	c := loadPolicy(t, dir, "locations:\n  - name: logs\n    paths: [$DIR/logs]\n    retention: {max_age: 30d}\nenforcement:\n  quarantine_dir: $DIR/q\n  breaker: {max_share: 1}\n")
-	if _, err, _ := run(t, c, true, PlanOptions{}); err != nil {
+	if _, _, err := run(t, c, true, PlanOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {

@@ -194,17 +194,17 @@ func (d *daemonProc) log() string {
 	return d.stderr.String()
 }
 
-// stop sends SIGTERM and returns the exit error and how long it took.
-func (d *daemonProc) stop(t *testing.T, within time.Duration) (error, time.Duration) {
+// stop sends SIGTERM and returns how long it took and the exit error.
+func (d *daemonProc) stop(t *testing.T, within time.Duration) (time.Duration, error) {
 	start := time.Now()
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-d.done:
-		return err, time.Since(start)
+		return time.Since(start), err
 	case <-time.After(within):
 		t.Fatalf("daemon did not stop within %v:\n%s", within, d.log())
 	}
-	return nil, 0
+	return 0, nil
 }
 
 // scrape returns the metric families of /metrics.
@@ -450,7 +450,7 @@ daemon: {listen: "127.0.0.1:0", grace_period: 5s}
 	os.WriteFile(policy, []byte(cfgText), 0o644)
 
 	// 7. SIGTERM: a clean exit within the grace period.
-	err, took := d.stop(t, 15*time.Second)
+	took, err := d.stop(t, 15*time.Second)
 	if err != nil || took > 6*time.Second {
 		t.Errorf("SIGTERM: %v after %v", err, took)
 	}

@@ -88,10 +88,7 @@ func listRules(cmd *cobra.Command, cfg *config.Config) error {
 			if rs := cfg.File.Locations[i].Retention; rs.MaxAge != "" {
 				ret = fmt.Sprintf("%s by %s, then %s", rs.MaxAge, l.From, l.Action)
 			}
-			var allowed []string
-			for _, a := range cfg.File.Locations[i].Allowed {
-				allowed = append(allowed, a)
-			}
+			allowed := append([]string(nil), cfg.File.Locations[i].Allowed...)
 			if len(allowed) == 0 {
 				allowed = []string{"nothing"}
 			}

@@ -163,10 +163,10 @@ func TestEraseSearchesEverything(t *testing.T) {
 		"logs/app.log.2.gz": string(gzipBytes([]byte("login alice@example.com\n"))),
 	})
 	data, _ := os.ReadFile(policy)
-	os.WriteFile(policy, append(data, fmt.Sprintf(`scan: {classes: [credit_card], exclude: ["**/*.gz"], max_size: 10B, newer_than: 1s}
+	os.WriteFile(policy, append(data, `scan: {classes: [credit_card], exclude: ["**/*.gz"], max_size: 10B, newer_than: 1s}
 allow:
   patterns: ['alice@example\\.com']
-`)...), 0o644)
+`...), 0o644)
 	code, out, errs := runCLI(t, "", "--config", policy, "erase", "--subject", "email=alice@example.com", "--enforce")
 	if code != exitOK || !strings.Contains(out, "total     2      2") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
