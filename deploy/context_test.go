@@ -111,7 +111,8 @@ func (b builder) contextFiles(root string, patterns []string) (map[string]bool, 
 		rel = filepath.ToSlash(rel)
 		var skip bool
 		if b.oneParent {
-			skip, err = pm.Matches(rel) //nolint:staticcheck // Docker 20.10's semantics, on purpose
+			//lint:ignore SA1019 Docker 20.10's one-parent semantics, on purpose
+			skip, err = pm.Matches(rel)
 		} else {
 			var info patternmatcher.MatchInfo
 			skip, info, err = pm.MatchesUsingParentResults(rel, dirInfo[path.Dir(rel)])

@@ -212,7 +212,7 @@ func (c *promChecker) labelsOf(e parser.Expr, bad func(string, ...any)) map[stri
 		}
 		c.used[e.Name] = true
 		for _, m := range e.LabelMatchers {
-			if m.Name != labels.MetricName && !ls[m.Name] {
+			if m.Name != model.MetricNameLabel && !ls[m.Name] {
 				bad("%s has no label %s (it has %v)", e.Name, m.Name, sortedKeys(ls))
 			}
 		}
@@ -244,7 +244,7 @@ func (c *promChecker) labelsOf(e parser.Expr, bad func(string, ...any)) map[stri
 			out := map[string]bool{}
 			if vs, ok := unwrapSelector(e.Args[0]); ok {
 				for _, m := range vs.LabelMatchers {
-					if m.Type == labels.MatchEqual && m.Name != labels.MetricName {
+					if m.Type == labels.MatchEqual && m.Name != model.MetricNameLabel {
 						out[m.Name] = true
 					}
 				}
