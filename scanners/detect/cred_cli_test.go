@@ -12,11 +12,7 @@ import (
 func TestCredentialDirectives(t *testing.T) {
 	e := allBuiltins(t)
 	const f = "credential_field="
-	tests := []struct {
-		name string
-		text string
-		want []string
-	}{
+	tests := []foundCase{
 		{"redis requirepass", "requirepass foobared", []string{f + "foobared"}},
 		{"redis requirepass quoted", `requirepass "foob4red-x"`, []string{f + "foob4red-x"}},
 		{"redis masterauth", "masterauth s3cr3tPass", []string{f + "s3cr3tPass"}},
@@ -38,14 +34,7 @@ func TestCredentialDirectives(t *testing.T) {
 		{"bind secret unquoted", "secret sauce;", nil},
 		{"prose secret", `secret "word" in a sentence`, nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := found(e, tc.text, nil)
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("%s\n got %q\nwant %q", tc.text, got, tc.want)
-			}
-		})
-	}
+	checkFound(t, e, tests)
 }
 
 // TestCredentialCommandLines holds credential_field to the passwords given
@@ -54,11 +43,7 @@ func TestCredentialDirectives(t *testing.T) {
 func TestCredentialCommandLines(t *testing.T) {
 	e := allBuiltins(t)
 	const f = "credential_field="
-	tests := []struct {
-		name string
-		text string
-		want []string
-	}{
+	tests := []foundCase{
 		{"mysql attached", "mysql -uroot -pS3cret db", []string{f + "S3cret"}},
 		{"mysql long", "mysql --password=S3cret db", []string{f + "S3cret"}},
 		{"mysqldump quoted", "mysqldump -p'S3 cret' db > x.sql", []string{f + "S3 cret"}},
@@ -104,14 +89,7 @@ func TestCredentialCommandLines(t *testing.T) {
 		{"word in prose", "the mysql client", nil},
 		{"glued", "mysqlx -pS3cret", nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := found(e, tc.text, nil)
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("%s\n got %q\nwant %q", tc.text, got, tc.want)
-			}
-		})
-	}
+	checkFound(t, e, tests)
 }
 
 // PowerShell: the plain-text password of ConvertTo-SecureString is the
@@ -140,5 +118,26 @@ func TestCredentialPowerShell(t *testing.T) {
 		if got := found(e, tt.text, nil); !slices.Equal(got, tt.want) {
 			t.Errorf("Scan(%q)\n got %q\nwant %q", tt.text, got, tt.want)
 		}
+	}
+}
+
+// foundCase is one row of a table that checkFound runs: want holds
+// rule=exact span of every finding in text; nil means nothing may be found.
+type foundCase struct {
+	name string
+	text string
+	want []string
+}
+
+// checkFound scans each case's text with e, in a subtest of its name, and
+// fails unless the findings are exactly the case's want.
+func checkFound(t *testing.T, e *Engine, tests []foundCase) {
+	t.Helper()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := found(e, tc.text, nil); !slices.Equal(got, tc.want) {
+				t.Errorf("%q\n got %q\nwant %q", tc.text, got, tc.want)
+			}
+		})
 	}
 }

@@ -1,9 +1,6 @@
 package detect
 
-import (
-	"slices"
-	"testing"
-)
+import "testing"
 
 // TestCredentialsInCode holds credential_field to source code (issue 12):
 // literals assigned to secret names are found, while error messages,
@@ -12,11 +9,7 @@ import (
 func TestCredentialsInCode(t *testing.T) {
 	e := allBuiltins(t)
 	const f = "credential_field="
-	tests := []struct {
-		name string
-		text string
-		want []string
-	}{
+	tests := []foundCase{
 		// Real secrets in code.
 		{"go define", `	password := "hunter2xyz"`, []string{f + "hunter2xyz"}},
 		{"go const", `const apiKey = "AKIAIOSFODNN7EXAMPLE"`, []string{f + "AKIAIOSFODNN7EXAMPLE"}},
@@ -106,12 +99,5 @@ func TestCredentialsInCode(t *testing.T) {
 		{"call reference", `password = getPassword()`, nil},
 		{"env name", `password = DB_PASSWORD`, nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := found(e, tc.text, nil)
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("%s\n got %q\nwant %q", tc.text, got, tc.want)
-			}
-		})
-	}
+	checkFound(t, e, tests)
 }

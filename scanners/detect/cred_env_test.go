@@ -1,9 +1,6 @@
 package detect
 
-import (
-	"slices"
-	"testing"
-)
+import "testing"
 
 // TestCredentialEnvPairs holds credential_field to environment variables
 // written as a name and a value (issue 12): Kubernetes' env lists in YAML,
@@ -12,11 +9,7 @@ import (
 func TestCredentialEnvPairs(t *testing.T) {
 	e := allBuiltins(t)
 	const f = "credential_field="
-	tests := []struct {
-		name string
-		text string
-		want []string
-	}{
+	tests := []foundCase{
 		{"k8s env", "        env:\n        - name: API_TOKEN\n          value: \"abc123xyz789\"\n", []string{f + "abc123xyz789"}},
 		{"k8s env unquoted", "  - name: DB_PASSWORD\n    value: Pg-9xLm2\n", []string{f + "Pg-9xLm2"}},
 		{"k8s env crlf", "  - name: DB_PASSWORD\r\n    value: Pg-9xLm2\r\n", []string{f + "Pg-9xLm2"}},
@@ -36,12 +29,5 @@ func TestCredentialEnvPairs(t *testing.T) {
 		{"json other name", `{"name": "REGION", "value": "eu-west-1"}`, nil},
 		{"value alone", "value: Pg-9xLm2", nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := found(e, tc.text, nil)
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("%q\n got %q\nwant %q", tc.text, got, tc.want)
-			}
-		})
-	}
+	checkFound(t, e, tests)
 }

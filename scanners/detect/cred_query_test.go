@@ -1,9 +1,6 @@
 package detect
 
-import (
-	"slices"
-	"testing"
-)
+import "testing"
 
 // TestCredentialQueryParameters holds credential_field to credentials in
 // the query strings of URLs in access logs (issue 12): the parameters
@@ -13,11 +10,7 @@ import (
 func TestCredentialQueryParameters(t *testing.T) {
 	e := allBuiltins(t)
 	const f = "credential_field="
-	tests := []struct {
-		name string
-		text string
-		want []string
-	}{
+	tests := []foundCase{
 		{"auth", `10.0.0.5 - - [02/Dec/2026:10:00:01 +0000] "GET /api/v1/items?auth=Ab12Cd34Ef56 HTTP/1.1" 200 512`, []string{"ipv4=10.0.0.5", f + "Ab12Cd34Ef56"}},
 		{"auth after other parameters", `"GET /api/v1/items?page=2&auth=Ab12Cd34Ef56&x=1 HTTP/1.1"`, []string{f + "Ab12Cd34Ef56"}},
 		{"redis session url", `session.save_path = "tcp://cache.internal:6379?auth=R3d1s-Sess-pw"`, []string{f + "R3d1s-Sess-pw"}},
@@ -43,12 +36,5 @@ func TestCredentialQueryParameters(t *testing.T) {
 		{"redacted word", `GET /api?access_token=REDACTED HTTP/1.1`, nil},
 		{"auth variable", `GET /api?auth=$AUTH_TOKEN HTTP/1.1`, nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := found(e, tc.text, nil)
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("%s\n got %q\nwant %q", tc.text, got, tc.want)
-			}
-		})
-	}
+	checkFound(t, e, tests)
 }
