@@ -215,13 +215,13 @@ func slackToken(b []byte, p int) int {
 	if len(parts) < 3 || len(body) < 30 || len(body) > 255 {
 		return -1
 	}
-	if len(parts[0]) == 0 || runOf(parts[0], 0, isDigit) != len(parts[0]) {
+	if !allDigits(parts[0]) {
 		return -1
 	}
 	last := parts[len(parts)-1]
 	// The secret is random: letters alone one time in seventy, so after
 	// two numeric ids (xoxb-<team>-<bot>-<secret>) it need not mix.
-	ids := len(parts[1]) >= 8 && runOf(parts[1], 0, isDigit) == len(parts[1]) && len(parts[0]) >= 8
+	ids := len(parts[1]) >= 8 && allDigits(parts[1]) && len(parts[0]) >= 8
 	if len(last) < 16 || !mixed(last) && !ids || tokenPlaceholder(last) {
 		return -1
 	}
@@ -233,8 +233,8 @@ func slackToken(b []byte, p int) int {
 func slackAppToken(b []byte, p int) int {
 	e := runOf(b, p, func(c byte) bool { return isAlnum[c] || c == '-' })
 	parts := bytes.Split(b[p:e], []byte("-"))
-	if len(parts) != 4 || runOf(parts[0], 0, isDigit) != len(parts[0]) || len(parts[0]) == 0 ||
-		len(parts[1]) < 8 || runOf(parts[2], 0, isDigit) != len(parts[2]) || len(parts[2]) < 8 ||
+	if len(parts) != 4 || !allDigits(parts[0]) ||
+		len(parts[1]) < 8 || !allDigits(parts[2]) || len(parts[2]) < 8 ||
 		len(parts[3]) < 32 || runOf(parts[3], 0, isHex) != len(parts[3]) || tokenPlaceholder(parts[3]) {
 		return -1
 	}
