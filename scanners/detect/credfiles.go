@@ -79,12 +79,7 @@ func (s *Scanner) credFile() {
 	}
 	b := s.b
 	for p := 0; p < len(b); {
-		e := bytes.IndexByte(b[p:], '\n')
-		if e < 0 {
-			e = len(b)
-		} else {
-			e += p
-		}
+		e := lineEnd(b, p)
 		end := e
 		if end > p && b[end-1] == '\r' {
 			end--
