@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/piiscan/piiscan/finding"
 )
@@ -839,10 +840,8 @@ func codeValue(b []byte, vs, ve int, key secretKey) bool {
 	if key&keyCodeKey != 0 || codeFollows(b, ve, v, key) || commentLine(b, vs) {
 		return true
 	}
-	for _, w := range codeWords {
-		if string(v) == w {
-			return true // signingKey = await this.getSigningKey(...)
-		}
+	if slices.Contains(codeWords, string(v)) {
+		return true // signingKey = await this.getSigningKey(...)
 	}
 	if key&keyColon != 0 && ve+1 < len(b) && (b[ve] == ' ' || b[ve] == '\'') && isLetter(b[ve+1]) {
 		return true // prose goes on: an error message, a doc comment, couldn't
