@@ -222,7 +222,7 @@ func slackToken(b []byte, p int) int {
 	// The secret is random: letters alone one time in seventy, so after
 	// two numeric ids (xoxb-<team>-<bot>-<secret>) it need not mix.
 	ids := len(parts[1]) >= 8 && allDigits(parts[1]) && len(parts[0]) >= 8
-	if len(last) < 16 || !mixed(last) && !ids || tokenPlaceholder(last) {
+	if len(last) < 16 || !(hasLetter(last) && hasDigit(last)) && !ids || tokenPlaceholder(last) {
 		return -1
 	}
 	return e
@@ -285,16 +285,6 @@ func anthropicKey(b []byte, p int) int {
 		return -1
 	}
 	return e
-}
-
-// mixed reports whether w holds both letters and digits.
-func mixed(w []byte) bool {
-	var l, d bool
-	for _, c := range w {
-		l = l || isLetter(c)
-		d = d || isDigit(c)
-	}
-	return l && d
 }
 
 // tokenWords are words that mark a token body as written by a person:
