@@ -84,12 +84,7 @@ func TestCredentialFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got []string
-			for _, g := range foundIn(e, tt.kind, tt.text) {
-				if strings.HasPrefix(g, c) {
-					got = append(got, g)
-				}
-			}
+			got := withPrefix(foundIn(e, tt.kind, tt.text), c)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("%q:\n got %q\nwant %q", tt.text, got, tt.want)
 			}
@@ -126,15 +121,22 @@ func TestDockerAuth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got []string
-			for _, g := range found(e, tt.text, nil) {
-				if strings.HasPrefix(g, c) {
-					got = append(got, g)
-				}
-			}
+			got := withPrefix(found(e, tt.text, nil), c)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("%q:\n got %q\nwant %q", tt.text, got, tt.want)
 			}
 		})
 	}
+}
+
+// withPrefix returns the findings of all that start with p (a rule's
+// "name="), in order.
+func withPrefix(all []string, p string) []string {
+	var got []string
+	for _, g := range all {
+		if strings.HasPrefix(g, p) {
+			got = append(got, g)
+		}
+	}
+	return got
 }

@@ -3,7 +3,6 @@ package detect
 import (
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -119,12 +118,7 @@ func TestVendorTokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got []string
-			for _, g := range found(e, tt.text, nil) {
-				if strings.HasPrefix(g, v) {
-					got = append(got, g)
-				}
-			}
+			got := withPrefix(found(e, tt.text, nil), v)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("%q:\n got %q\nwant %q", tt.text, got, tt.want)
 			}
