@@ -919,16 +919,15 @@ func encodedPlaceholder(v []byte) bool {
 // fill-in phrase (your-api-key-here, <your-token>).
 func reference(v []byte) bool {
 	for _, p := range referencePrefixes {
-		if len(v) >= len(p) && equalFoldASCII(v[:len(p)], p) {
+		if hasPrefixFold(v, p) {
 			return true
 		}
 	}
 	if len(v) > 2 && v[0] == '%' && v[len(v)-1] == '%' && bytes.IndexByte(v[1:len(v)-1], '%') < 0 {
 		return true
 	}
-	lower := bytes.ToLower(v)
-	return bytes.HasPrefix(lower, []byte("your")) && bytes.ContainsAny(lower, "-_ ") || bytes.HasSuffix(lower, []byte("-here")) ||
-		bytes.HasSuffix(lower, []byte("_here"))
+	return hasPrefixFold(v, "your") && bytes.ContainsAny(v, "-_ ") ||
+		len(v) >= 5 && (equalFoldASCII(v[len(v)-5:], "-here") || equalFoldASCII(v[len(v)-5:], "_here"))
 }
 
 var placeholders = []string{
