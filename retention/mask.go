@@ -294,7 +294,7 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Co
 			// a pretty-printed document), so nothing is dropped on it.
 			err = m.writeMasked(batch[start:end], start, rs[first:k], write, st)
 		default:
-			err = m.drop(batch[start:end], hit, st)
+			m.drop(batch[start:end], hit, st)
 		}
 		if err != nil {
 			return err
@@ -304,13 +304,12 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Co
 }
 
 // drop counts a record dropped: it is not written.
-func (m *Masker) drop(rec []byte, hit int64, st *MaskStats) error {
+func (m *Masker) drop(rec []byte, hit int64, st *MaskStats) {
 	st.Values += hit
 	st.Lines += int64(bytes.Count(rec, []byte{'\n'}))
 	if len(rec) > 0 && rec[len(rec)-1] != '\n' {
 		st.Lines++
 	}
-	return nil
 }
 
 // fitSQL checks the spans rs of a batch of an SQL dump against the
