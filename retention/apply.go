@@ -479,13 +479,8 @@ func (x *Executor) act(ctx context.Context, t Store, it *Item, now time.Time, pe
 				return entry, err
 			}
 		} else if ok {
-			var plan func([]audit.VersionOutcome) error
-			if pending != nil {
-				plan = func(vs []audit.VersionOutcome) error {
-					return x.Audit.Planned(audit.Plan{Pending: pending, Versions: vs})
-				}
-			}
-			d, err := ost.remove(ctx, it.Path, it.Snap, plan)
+			// rv.plan names the versions under pending (nil without a log).
+			d, err := ost.remove(ctx, it.Path, it.Snap, rv.plan)
 			d.record(&entry)
 			if err != nil {
 				return entry, err

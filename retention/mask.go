@@ -211,11 +211,7 @@ func keyBlockOpen(batch []byte) bool {
 func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Columns, hl7 []byte, w *bufio.Writer, st *MaskStats) error {
 	matches := sc.Scan(scan, cols)
 	if ps := sc.PatternProblems(); len(ps) > 0 {
-		lines := bytes.Count(batch, []byte{'\n'})
-		if batch[len(batch)-1] != '\n' {
-			lines++
-		}
-		line := st.linesIn - int64(lines) + 1 + int64(bytes.Count(batch[:ps[0].Offset], []byte{'\n'}))
+		line := batchLine(batch, ps[0].Offset, st)
 		return fmt.Errorf("line %d: %w: %v: values it would mask could stay, the file is left unchanged",
 			line, ErrPatternUnfinished, ps[0].Err)
 	}
@@ -298,7 +294,7 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Co
 			// a pretty-printed document), so nothing is dropped on it.
 			err = m.writeMasked(batch[start:end], start, rs[first:k], write, st)
 		default:
-			err = m.drop(batch[start:end], hit, st)
+			m.drop(batch[start:end], hit, st)
 		}
 		if err != nil {
 			return err
@@ -308,13 +304,12 @@ func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Co
 }
 
 // drop counts a record dropped: it is not written.
-func (m *Masker) drop(rec []byte, hit int64, st *MaskStats) error {
+func (m *Masker) drop(rec []byte, hit int64, st *MaskStats) {
 	st.Values += hit
 	st.Lines += int64(bytes.Count(rec, []byte{'\n'}))
 	if len(rec) > 0 && rec[len(rec)-1] != '\n' {
 		st.Lines++
 	}
-	return nil
 }
 
 // fitSQL checks the spans rs of a batch of an SQL dump against the
@@ -426,14 +421,20 @@ func sqlComment(batch []byte, p int) bool {
 	return bytes.HasPrefix(line, []byte("--"))
 }
 
-// sqlStatementError says where a value to mask sits outside the rows of
-// an SQL dump, by its line, never the value.
-func sqlStatementError(batch []byte, p int, st *MaskStats) error {
+// batchLine is the line of the file, counted from 1, at offset p of
+// batch, the last lines read (st.linesIn of them so far).
+func batchLine(batch []byte, p int, st *MaskStats) int64 {
 	lines := int64(bytes.Count(batch, []byte{'\n'}))
 	if len(batch) > 0 && batch[len(batch)-1] != '\n' {
 		lines++
 	}
-	line := st.linesIn - lines + 1 + int64(bytes.Count(batch[:p], []byte{'\n'}))
+	return st.linesIn - lines + 1 + int64(bytes.Count(batch[:p], []byte{'\n'}))
+}
+
+// sqlStatementError says where a value to mask sits outside the rows of
+// an SQL dump, by its line, never the value.
+func sqlStatementError(batch []byte, p int, st *MaskStats) error {
+	line := batchLine(batch, p, st)
 	return fmt.Errorf("line %d: a value outside the rows of a table (in a statement: a CHECK or ENUM list, "+
 		"a view, an index, or data piiscan does not read as rows) %w safely: the file is left unchanged", line, ErrSQLColumn)
 }
@@ -442,11 +443,7 @@ func sqlStatementError(batch []byte, p int, st *MaskStats) error {
 // the line of the value: it names the table, the column and its type,
 // never the value.
 func sqlColumnError(batch []byte, v detect.SQLValue, st *MaskStats) error {
-	lines := int64(bytes.Count(batch, []byte{'\n'}))
-	if len(batch) > 0 && batch[len(batch)-1] != '\n' {
-		lines++
-	}
-	line := st.linesIn - lines + 1 + int64(bytes.Count(batch[:v.Start], []byte{'\n'}))
+	line := batchLine(batch, v.Start, st)
 	col := "column " + v.Table + "." + v.Column
 	if v.Column == "" {
 		col = "a column of table " + v.Table
