@@ -342,9 +342,6 @@ type Scanner struct {
 // (a vendor's token, a credential file's field): of two matches of one
 // span and severity, it names the value better than a field's name does.
 func specificRule(rules []Rule, m Match) int {
-	if m.Rule < 0 {
-		return 0
-	}
 	switch rules[m.Rule].Detector {
 	case DetVendorToken, DetCredentialFile:
 		return 1

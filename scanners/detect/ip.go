@@ -402,9 +402,7 @@ func afterDate(b []byte, i int) bool {
 	if i < 11 || (b[i-1] != ' ' && b[i-1] != '-' && b[i-1] != 'T') {
 		return false
 	}
-	d := b[i-11 : i-1]
-	return isDigit(d[0]) && isDigit(d[1]) && isDigit(d[2]) && isDigit(d[3]) && d[4] == '-' &&
-		isDigit(d[5]) && isDigit(d[6]) && d[7] == '-' && isDigit(d[8]) && isDigit(d[9])
+	return isDate(b[i-11 : i-1])
 }
 
 // precededByWord reports whether the word before position i (see

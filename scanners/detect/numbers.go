@@ -388,18 +388,12 @@ func (s *Scanner) ssnLabel(i int) bool {
 		return b[ws[k][0]:ws[k][1]]
 	}
 	w := 0
-	if nw > 1 {
-		for _, suffix := range []string{"number", "no", "num", "nr", "nbr"} {
-			if equalFoldASCII(word(0), suffix) {
-				w = 1
-				break
-			}
-		}
+	if nw > 1 && wordIn(word(0), []string{"number", "no", "num", "nr", "nbr"}) {
+		w = 1
 	}
 	w0, w1 := word(w), word(w+1)
 	switch {
-	case equalFoldASCII(w0, "ssn"), equalFoldASCII(w0, "ssns"), equalFoldASCII(w0, "ssnumber"),
-		equalFoldASCII(w0, "socialsecurity"), equalFoldASCII(w0, "socialsecuritynumber"), equalFoldASCII(w0, "socialsecurityno"):
+	case wordIn(w0, []string{"ssn", "ssns", "ssnumber", "socialsecurity", "socialsecuritynumber", "socialsecurityno"}):
 		return true
 	case equalFoldASCII(w0, "security") && equalFoldASCII(w1, "social"):
 		return true
