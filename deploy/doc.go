@@ -9,4 +9,9 @@
 // Kubernetes API types, so a misspelt field fails the tests; every query
 // of the dashboard and the rules is parsed with Prometheus' parser and
 // checked against the metrics the daemon's registry exports.
+//
+// It is a Go module of its own (go.mod here, piiscan's code through a
+// replace of ..), so that BuildKit, k8s.io/api and Prometheus are not
+// dependencies of piiscan: run its tests from the repository root with
+// go -C deploy test ./...
 package deploy
