@@ -152,7 +152,8 @@ func (b builder) contextFiles(root string, patterns []string) (map[string]bool, 
 // neededFiles returns what the build needs from the tree at root: every
 // file of a Go package of the module that is not a test (as the go
 // command sees packages: not in testdata, nor in directories starting
-// with "." or "_"), go.mod, go.sum, rules.yaml and examples/.
+// with "." or "_", nor in another module: a directory with a go.mod of
+// its own, such as deploy/), go.mod, go.sum, rules.yaml and examples/.
 func neededFiles(t *testing.T, root string) []string {
 	t.Helper()
 	need := []string{"go.mod", "go.sum", "rules.yaml"}
@@ -165,6 +166,9 @@ func neededFiles(t *testing.T, root string) []string {
 		name := d.Name()
 		if d.IsDir() {
 			if rel != "." && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(p, "go.mod")); rel != "." && err == nil {
 				return filepath.SkipDir
 			}
 			return nil
