@@ -20,6 +20,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -407,10 +408,10 @@ func (c *Config) validate() Errors {
 	if f.S3.Concurrency < 0 || f.S3.Concurrency > MaxS3Concurrency {
 		bad([]any{"s3", "concurrency"}, "must be between 0 (the default, 16) and %d", MaxS3Concurrency)
 	}
-	if err := source.CheckGlobs(f.Scan.Include); err != nil {
+	if err := itempath.CheckGlobs(f.Scan.Include); err != nil {
 		bad([]any{"scan", "include"}, "%v", err)
 	}
-	if err := source.CheckGlobs(f.Scan.Exclude); err != nil {
+	if err := itempath.CheckGlobs(f.Scan.Exclude); err != nil {
 		bad([]any{"scan", "exclude"}, "%v", err)
 	}
 	return errs

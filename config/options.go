@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/piiscan/piiscan/finding"
-	"github.com/piiscan/piiscan/scanners/source"
+	"github.com/piiscan/piiscan/internal/itempath"
 )
 
 // EnvPrefix starts every environment variable piiscan reads.
@@ -254,7 +254,7 @@ func (s *Settings) Classes() ([]string, error) {
 // Globs returns a list of globs, checked.
 func (s *Settings) Globs(key string) ([]string, error) {
 	g := s.List(key)
-	if err := source.CheckGlobs(g); err != nil {
+	if err := itempath.CheckGlobs(g); err != nil {
 		return nil, s.errorf(key, "%v", err)
 	}
 	return g, nil

@@ -18,6 +18,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/piiscan/piiscan/internal/itempath"
 )
 
 // Limits bound the work one top-level input may cause, against
@@ -90,7 +92,7 @@ const maxLayers = 4
 
 // StreamFunc receives one stream of content: a plain file, a decompressed
 // file or an archive member. path is the input's name for a plain or
-// compressed file, and ARCHIVE!MEMBER (made with JoinMember) for members.
+// compressed file, and ARCHIVE!MEMBER (made with itempath.Join) for members.
 // r is only valid during the call. An error wrapping a context error stops
 // the walk of the input; any other error is reported for path and the walk
 // goes on with the next member.
@@ -106,7 +108,7 @@ type Expander struct {
 }
 
 // Expand reads the input r (named name) and calls fn for every stream of
-// content in it. name is the input's finding path (EscapeName of its real
+// content in it. name is the input's finding path (itempath.Escape of its real
 // name), which the paths of its members extend. ra, when not nil, gives random access to the same bytes
 // (size of them), so a zip archive is read in place; without it a zip is
 // spooled to a temporary file. The returned error concerns name itself;
@@ -290,7 +292,7 @@ func readError(name, op string, err error) error {
 }
 
 func (ex *expansion) member(archive, member string) string {
-	return JoinMember(archive, strings.TrimPrefix(path.Clean("/"+member), "/"))
+	return itempath.Join(archive, strings.TrimPrefix(path.Clean("/"+member), "/"))
 }
 
 // fatal reports whether err must stop the whole input rather than one member.

@@ -1,125 +1,38 @@
 package source
 
-import (
-	"path"
-	"strings"
-)
+import "github.com/piiscan/piiscan/internal/itempath"
 
 // Paths of findings and of unreadable inputs name a top-level input and,
 // inside an archive, the members that lead to a stream:
-// ARCHIVE!MEMBER, nested as backup.tar.gz!dump.zip!users.csv. Real names
-// may hold '!' too, so every part is escaped: a '!' in a name is written
-// `\!` and a '\' is written `\\`; an unescaped '!' separates the parts.
-// Names without '!' or '\' read as they are, so most paths look the same
-// escaped or not.
+// ARCHIVE!MEMBER (see package itempath, which owns the convention).
 //
 // Item.Path stays the real name of the input (what is opened, stored in
 // state and checkpoints); only paths of findings and problems are escaped.
 // Code that opens or places a finding's file takes it from TopFile.
 
 // MemberSep separates an archive from its member in a finding path.
-const MemberSep = '!'
+const MemberSep = itempath.MemberSep
 
-// escape starts an escaped character in a finding path.
-const escape = '\\'
+// EscapeName escapes a real name so that it stands as one part of a
+// finding path: itempath.Escape.
+func EscapeName(name string) string { return itempath.Escape(name) }
 
-// EscapeName escapes a real name (a file path, an s3:// URL or the name of
-// an archive member) so that it stands as one part of a finding path.
-func EscapeName(name string) string {
-	if !strings.ContainsAny(name, `!\`) {
-		return name
-	}
-	var b strings.Builder
-	b.Grow(len(name) + 4)
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; c == MemberSep || c == escape {
-			b.WriteByte(escape)
-		}
-		b.WriteByte(name[i])
-	}
-	return b.String()
-}
+// JoinMember returns the finding path of member inside the archive whose
+// finding path is outer: itempath.Join.
+func JoinMember(outer, member string) string { return itempath.Join(outer, member) }
 
-// JoinMember returns the finding path of the member named member inside
-// the archive whose finding path is outer. outer is already escaped (made
-// with EscapeName or JoinMember); member is the real member name.
-func JoinMember(outer, member string) string {
-	return outer + string(MemberSep) + EscapeName(member)
-}
-
-// SplitMember splits a finding path into the real name of its top-level
-// input and the real names of the members leading to the stream (none for
-// a plain file). A '\' that escapes neither '!' nor '\' is kept as it is,
-// so paths written before names were escaped still split as they did.
-func SplitMember(p string) (outer string, members []string) {
-	if !strings.ContainsAny(p, `!\`) {
-		return p, nil
-	}
-	var parts []string
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		switch c := p[i]; {
-		case c == escape && i+1 < len(p) && (p[i+1] == MemberSep || p[i+1] == escape):
-			i++
-			b.WriteByte(p[i])
-		case c == MemberSep:
-			parts = append(parts, b.String())
-			b.Reset()
-		default:
-			b.WriteByte(c)
-		}
-	}
-	parts = append(parts, b.String())
-	return parts[0], parts[1:]
-}
+// SplitMember splits a finding path into the real names of its top-level
+// input and of the members leading to the stream: itempath.Split.
+func SplitMember(p string) (outer string, members []string) { return itempath.Split(p) }
 
 // TopFile returns the real name of the top-level input a finding path is
-// in (the file or object to open, place in a location or act on) and
-// whether the path names a member of it.
-func TopFile(p string) (file string, inArchive bool) {
-	if !strings.ContainsAny(p, `!\`) {
-		return p, false
-	}
-	end := len(p)
-	for i := 0; i < len(p); i++ {
-		if p[i] == escape && i+1 < len(p) && (p[i+1] == MemberSep || p[i+1] == escape) {
-			i++
-		} else if p[i] == MemberSep {
-			end, inArchive = i, true
-			break
-		}
-	}
-	return Unescape(p[:end]), inArchive
-}
+// in and whether the path names a member of it: itempath.Outer.
+func TopFile(p string) (file string, inArchive bool) { return itempath.Outer(p) }
 
 // Unescape returns the real name one escaped part of a finding path
-// stands for (the inverse of EscapeName). Given a whole finding path, it
-// returns its parts joined by plain '!', as piiscan wrote paths before
-// names were escaped: readable, but ambiguous.
-func Unescape(s string) string {
-	if !strings.ContainsRune(s, escape) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] == escape && i+1 < len(s) && (s[i+1] == MemberSep || s[i+1] == escape) {
-			i++
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
+// stands for: itempath.Unescape.
+func Unescape(s string) string { return itempath.Unescape(s) }
 
-// Ext returns the extension, in lower case, of the innermost name of a
-// finding path or a real path (the member's for an archive member), past
-// a compression suffix: "dump.tar.gz!exports/users.CSV.gz" gives ".csv".
-func Ext(p string) string {
-	last, members := SplitMember(p)
-	if len(members) > 0 {
-		last = members[len(members)-1]
-	}
-	last = strings.ToLower(last)
-	last = strings.TrimSuffix(strings.TrimSuffix(last, ".gz"), ".zst")
-	return path.Ext(last)
-}
+// Ext returns the lower-case extension of the innermost name of a path,
+// past a compression suffix: itempath.Ext.
+func Ext(p string) string { return itempath.Ext(p) }

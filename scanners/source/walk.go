@@ -12,12 +12,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
-
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/openat"
 )
 
@@ -105,34 +103,6 @@ func (o WalkOptions) keep(size int64, mod time.Time) bool {
 	return true
 }
 
-// Globs are matched with doublestar ("**" crosses directories) against the
-// path relative to the walked target, with '/' separators. A glob without
-// '/' also matches the base name alone, so "*.log" selects log files at any
-// depth.
-func matchAny(globs []string, rel, base string) bool {
-	for _, g := range globs {
-		if ok, _ := doublestar.Match(g, rel); ok {
-			return true
-		}
-		if !strings.Contains(g, "/") {
-			if ok, _ := doublestar.Match(g, base); ok {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// CheckGlobs returns an error for the first malformed glob.
-func CheckGlobs(globs []string) error {
-	for _, g := range globs {
-		if !doublestar.ValidatePattern(g) {
-			return fmt.Errorf("invalid glob %q", g)
-		}
-	}
-	return nil
-}
-
 // Skip reasons reported through WalkFuncs.Skipped.
 const (
 	SkipSymlink = "symlink not followed"
@@ -200,8 +170,8 @@ func Walk(ctx context.Context, targets []string, opts WalkOptions, fns WalkFuncs
 				fns.Error(t, fmt.Errorf("%s: a %s can only be scanned through standard input (piiscan scan - < %s)", SkipSpecial, modeName(fi.Mode()), t))
 				continue
 			}
-			if len(opts.Include) > 0 && !matchAny(opts.Include, filepath.Base(t), filepath.Base(t)) ||
-				matchAny(opts.Exclude, filepath.Base(t), filepath.Base(t)) || !opts.keep(fi.Size(), fi.ModTime()) {
+			if len(opts.Include) > 0 && !itempath.Match(opts.Include, filepath.Base(t), filepath.Base(t)) ||
+				itempath.Match(opts.Exclude, filepath.Base(t), filepath.Base(t)) || !opts.keep(fi.Size(), fi.ModTime()) {
 				continue
 			}
 			follow := true // a target named by the user is followed
@@ -256,7 +226,7 @@ func (w *walker) walk(root, dir string) error {
 		}
 		rel, _ := filepath.Rel(root, path)
 		rel = filepath.ToSlash(rel)
-		if path != dir && matchAny(w.opts.Exclude, rel, d.Name()) {
+		if path != dir && itempath.Match(w.opts.Exclude, rel, d.Name()) {
 			if d.IsDir() {
 				return fs.SkipDir
 			}
@@ -309,7 +279,7 @@ func (w *walker) walk(root, dir string) error {
 			w.fns.Skipped(path, SkipSpecial)
 			return nil
 		}
-		if len(w.opts.Include) > 0 && !matchAny(w.opts.Include, rel, d.Name()) || !w.opts.keep(fi.Size(), fi.ModTime()) {
+		if len(w.opts.Include) > 0 && !itempath.Match(w.opts.Include, rel, d.Name()) || !w.opts.keep(fi.Size(), fi.ModTime()) {
 			return nil
 		}
 		return w.fns.Item(Item{Path: path, Size: fi.Size(), ModTime: fi.ModTime(), follow: follow})

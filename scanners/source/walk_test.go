@@ -458,31 +458,6 @@ func TestWalkItemErrorStops(t *testing.T) {
 	}
 }
 
-func TestCheckGlobs(t *testing.T) {
-	tests := []struct {
-		globs []string
-		bad   string // the glob named in the error, "" for none
-	}{
-		{nil, ""},
-		{[]string{"*.log", "**/skip/**", "a/{b,c}/*.txt", "[a-z]?.csv", `\[literal\]`}, ""},
-		{[]string{"["}, "["},
-		{[]string{"*.log", "[a-", "{"}, "[a-"},
-		{[]string{"ok", "{a,b"}, "{a,b"},
-	}
-	for _, tt := range tests {
-		err := CheckGlobs(tt.globs)
-		if tt.bad == "" {
-			if err != nil {
-				t.Errorf("CheckGlobs(%q) = %v, want nil", tt.globs, err)
-			}
-			continue
-		}
-		if err == nil || !strings.Contains(err.Error(), `"`+tt.bad+`"`) {
-			t.Errorf("CheckGlobs(%q) = %v, want an error naming %q", tt.globs, err, tt.bad)
-		}
-	}
-}
-
 // Paths are reported as the walk finds them: relative targets give
 // relative paths, cleaned by filepath.Join.
 func TestWalkRelativeTargets(t *testing.T) {
