@@ -10,9 +10,9 @@ import (
 	"strings"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/). Results
@@ -136,7 +136,7 @@ func sarifName(id string) string {
 // '/' separators and reserved characters escaped. Archive members keep
 // their "!" separator; a '!' in a name is percent-encoded (%21).
 func artifactURI(p string) string {
-	outer, members := source.SplitMember(p)
+	outer, members := itempath.Split(p)
 	outer = filepath.ToSlash(outer)
 	var b strings.Builder
 	if strings.HasPrefix(outer, "/") {
@@ -144,7 +144,7 @@ func artifactURI(p string) string {
 	}
 	for i, name := range append([]string{outer}, members...) {
 		if i > 0 {
-			b.WriteByte(source.MemberSep)
+			b.WriteByte(itempath.MemberSep)
 		}
 		for j, seg := range strings.Split(name, "/") {
 			if j > 0 {

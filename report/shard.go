@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // A shard's findings file is JSON lines: a header record, the findings of
@@ -387,7 +387,7 @@ func (s *shardStream) next(targets []string) error {
 	s.head = f
 	if f.Path != s.path || s.findings == 1 {
 		s.path = f.Path
-		s.item, _ = source.TopFile(f.Path)
+		s.item, _ = itempath.Outer(f.Path)
 		s.target = targetOf(s.item, targets)
 	}
 	return nil
@@ -402,7 +402,7 @@ func targetOf(path string, targets []string) int {
 		switch {
 		case path == t:
 			return i
-		case strings.HasPrefix(t, "s3://"):
+		case itempath.IsObject(t):
 			if strings.HasPrefix(path, t) {
 				return i
 			}
@@ -425,7 +425,7 @@ func targetOf(path string, targets []string) int {
 // files in walk order, which is lexical order of the path components
 // ("a/b" comes before "a.log").
 func itemCompare(a, b string) int {
-	if strings.HasPrefix(a, "s3://") {
+	if itempath.IsObject(a) {
 		return strings.Compare(a, b)
 	}
 	n := min(len(a), len(b))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/openat"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
@@ -74,15 +75,15 @@ func (x *Executor) logger() *slog.Logger {
 // store returns the store holding path: the tree of the location root
 // that holds it, or the bucket it is in.
 func (x *Executor) store(loc *config.Location, path string) (Store, error) {
-	if bucket.IsURL(path) {
-		name, _, err := bucket.ParseURL(path)
+	if itempath.IsObject(path) {
+		name, _, err := itempath.ParseObject(path)
 		if err != nil {
 			return nil, err
 		}
 		if x.Objects == nil {
 			return nil, fmt.Errorf("%s: object storage is not configured", path)
 		}
-		key := bucket.Scheme + name
+		key := itempath.Scheme + name
 		if loc.AllVersions {
 			key += " all-versions"
 		}
@@ -311,7 +312,7 @@ func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 	batches := map[*objectStore][]*Item{}
 	var order []*objectStore
 	for _, it := range p.Items {
-		if it.Action != Delete || !bucket.IsURL(it.Path) || it.Err != nil || it.Old != nil {
+		if it.Action != Delete || !itempath.IsObject(it.Path) || it.Err != nil || it.Old != nil {
 			continue
 		}
 		st, err := x.store(it.Location, it.Path)
@@ -632,7 +633,7 @@ func (x *Executor) cleanTemp(ctx context.Context, p *Plan) error {
 	// name until something else is due there.
 	for _, loc := range x.Config.Locations {
 		for _, r := range loc.Roots() {
-			if bucket.IsURL(r) {
+			if itempath.IsObject(r) {
 				continue
 			}
 			root, err := filepath.Abs(r)

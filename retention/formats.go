@@ -14,6 +14,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -164,8 +165,8 @@ func kindName(outer, inner source.Format) string {
 // opened gives "": acting on it fails later, and says why.
 func contentKind(ctx context.Context, objects *bucket.Client, loc *config.Location, path string) string {
 	var r io.ReadCloser
-	if bucket.IsURL(path) {
-		b, key, err := bucket.ParseURL(path)
+	if itempath.IsObject(path) {
+		b, key, err := itempath.ParseObject(path)
 		if objects == nil || err != nil {
 			return ""
 		}

@@ -15,8 +15,8 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/openat"
-	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
 // Legal holds name paths, but a destructive action reaches a file through
@@ -276,7 +276,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func localRoots(loc *config.Location) []string {
 	var out []string
 	for _, r := range loc.Roots() {
-		if bucket.IsURL(r) {
+		if itempath.IsObject(r) {
 			continue
 		}
 		ar, err := filepath.Abs(r)
@@ -314,7 +314,7 @@ func activeHolds(c *config.Config, now time.Time) []*config.Hold {
 		if !h.Active(now) && !h.Active(time.Now()) {
 			continue
 		}
-		if slices.ContainsFunc(h.Paths, func(p string) bool { return !bucket.IsURL(p) }) {
+		if slices.ContainsFunc(h.Paths, func(p string) bool { return !itempath.IsObject(p) }) {
 			out = append(out, h)
 		}
 	}
@@ -411,7 +411,7 @@ func entryPatterns(holds []*config.Hold) entryPatternList {
 	var out entryPatternList
 	for _, h := range holds {
 		for _, p := range h.Paths {
-			if bucket.IsURL(p) {
+			if itempath.IsObject(p) {
 				continue
 			}
 			pat := filepath.ToSlash(p)
@@ -461,7 +461,7 @@ func (w *holdWalker) starts() []string {
 	var out []string
 	for _, h := range w.holds {
 		for _, p := range h.Paths {
-			if bucket.IsURL(p) {
+			if itempath.IsObject(p) {
 				continue
 			}
 			if !strings.ContainsRune(filepath.ToSlash(p), '/') {

@@ -11,9 +11,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Masker rewrites text, replacing the personal data it is told to.
@@ -486,7 +486,7 @@ var structuredExts = map[string]bool{".json": true, ".yaml": true, ".yml": true,
 // file by its extension (the delimiter the header uses most), a document
 // by its extension; anything else is a log.
 func layoutOf(path string, header []byte) layout {
-	ext := source.Ext(path)
+	ext := itempath.Ext(path)
 	switch ext {
 	case ".csv":
 		best, n := byte(','), 0

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -51,7 +52,7 @@ type objectStore struct {
 func (o *objectStore) Close() error { return nil }
 
 func (o *objectStore) key(path string) (string, error) {
-	b, key, err := bucket.ParseURL(path)
+	b, key, err := itempath.ParseObject(path)
 	if err != nil {
 		return "", err
 	}
@@ -999,7 +1000,7 @@ func keepOriginalMtime(meta map[string]string, lastModified time.Time, mkey []by
 // early, but the caller should say the time could not be read. An
 // object gone since it was listed is no error.
 func objectModTime(ctx context.Context, objects *bucket.Client, mkey []byte, path string, lastModified time.Time) (time.Time, error) {
-	b, key, err := bucket.ParseURL(path)
+	b, key, err := itempath.ParseObject(path)
 	if err != nil || objects == nil || mkey == nil {
 		return lastModified, err
 	}
@@ -1427,10 +1428,10 @@ func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bu
 			p.sizes[loc.Name] = size
 		}
 		for _, root := range loc.Roots() {
-			if !bucket.IsURL(root) {
+			if !itempath.IsObject(root) {
 				continue
 			}
-			b, prefix, err := bucket.ParseURL(root)
+			b, prefix, err := itempath.ParseObject(root)
 			if err != nil {
 				continue // the walk said so
 			}

@@ -13,10 +13,10 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // PlanRedact scans the locations whose policy acts on disallowed data
@@ -173,7 +173,7 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 		if !match(f) {
 			return nil
 		}
-		top, member := source.TopFile(f.Path)
+		top, member := itempath.Outer(f.Path)
 		mu.Lock()
 		defer mu.Unlock()
 		h := hits[top]

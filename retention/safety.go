@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/openat"
-	"github.com/piiscan/piiscan/scanners/bucket"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // This file holds the checks every destructive command shares: what is
@@ -31,7 +30,7 @@ type ownFiles struct {
 func ownFilesOf(c *config.Config) *ownFiles {
 	o := &ownFiles{}
 	add := func(p string) {
-		if p == "" || bucket.IsURL(p) {
+		if p == "" || itempath.IsObject(p) {
 			return
 		}
 		abs, err := filepath.Abs(p)
@@ -62,7 +61,7 @@ func ownFilesOf(c *config.Config) *ownFiles {
 // quarantine), by name or by identity, or a temporary file of piiscan's
 // (named exactly as piiscan names them: see IsTempName).
 func (o *ownFiles) Covers(path string) bool {
-	if bucket.IsURL(path) {
+	if itempath.IsObject(path) {
 		return false
 	}
 	if IsTempName(filepath.Base(path)) {
@@ -105,7 +104,7 @@ func (o *ownFiles) Covers(path string) bool {
 // temporary files (a rewrite a killed run left behind, which the next
 // enforcing run removes).
 func isTemp(findingPath string) bool {
-	file, _ := source.TopFile(findingPath)
+	file, _ := itempath.Outer(findingPath)
 	return IsTempName(filepath.Base(file))
 }
 
@@ -124,7 +123,7 @@ func holdOf(c *config.Config, path string, now time.Time) string {
 
 func holdCovering(c *config.Config, path string, now time.Time) *config.Hold {
 	names := []string{path}
-	if !bucket.IsURL(path) {
+	if !itempath.IsObject(path) {
 		if real, err := filepath.EvalSymlinks(path); err == nil {
 			if abs, err := filepath.Abs(path); err != nil || real != abs {
 				names = append(names, real)
@@ -168,14 +167,14 @@ func notNow(c *config.Config, loc *config.Location, path string, snap Snapshot, 
 	// second ago look quiet. (An object cannot be appended to: a writer
 	// replaces it whole, which its ETag shows.)
 	age := now.Sub(snap.ModTime)
-	if !bucket.IsURL(path) {
+	if !itempath.IsObject(path) {
 		age = min(age, time.Since(snap.ModTime))
 	}
 	if age < c.LiveWithin && !loc.RewriteLive {
 		return fmt.Errorf("%w (modified %s ago, within enforcement.live_within %s); rewrite_live is off",
 			ErrLive, age.Round(time.Second), c.LiveWithin)
 	}
-	if bucket.IsURL(path) {
+	if itempath.IsObject(path) {
 		return nil
 	}
 	return inUse(snap, w, false)

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/piiscan/piiscan/internal/atomicfile"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/output"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -37,8 +38,8 @@ type Store struct {
 	runs map[string]string
 }
 
-// IsObjectURL reports whether dest is in a bucket (s3://...).
-func IsObjectURL(dest string) bool { return bucket.IsURL(dest) }
+// IsObjectURL reports whether dest is in a bucket (s3://...): itempath.IsObject.
+func IsObjectURL(dest string) bool { return itempath.IsObject(dest) }
 
 // OpenStore returns the store at dest: a directory (created when missing)
 // or s3://bucket/prefix, reached through objects (which may be nil for a
@@ -48,14 +49,14 @@ func OpenStore(dest string, objects *bucket.Client) (*Store, error) {
 		return nil, errors.New("no shard output: set --shard-output, PIISCAN_SHARD_OUTPUT or shards.output")
 	}
 	s := &Store{dest: dest}
-	if !bucket.IsURL(dest) {
+	if !itempath.IsObject(dest) {
 		if err := os.MkdirAll(dest, 0o750); err != nil {
 			return nil, fmt.Errorf("shard output: %w", err)
 		}
 		s.dir = dest
 		return s, nil
 	}
-	b, p, err := bucket.ParseURL(dest)
+	b, p, err := itempath.ParseObject(dest)
 	if err != nil {
 		return nil, fmt.Errorf("shard output: %w", err)
 	}
@@ -228,7 +229,7 @@ func (w *objectWriter) abortUpload() {
 	}
 }
 
-func (w *objectWriter) where() string { return bucket.Scheme + w.s.bucket + "/" + w.key }
+func (w *objectWriter) where() string { return itempath.Object(w.s.bucket, w.key) }
 
 // contentType is the media type of a report or findings file by name.
 func contentType(name string) string {
@@ -339,7 +340,7 @@ func (s *Store) Location(name string) string {
 	if s.dir != "" {
 		return filepath.Join(s.dir, name)
 	}
-	return bucket.Scheme + path.Join(s.bucket, s.prefix+name)
+	return itempath.Scheme + path.Join(s.bucket, s.prefix+name)
 }
 
 // CreateAt starts a report at dest, a local path or s3://bucket/key (a
@@ -350,7 +351,7 @@ func (s *Store) Location(name string) string {
 // shared sticky directory (output.ErrUnsafe). Missing directories are
 // made. An object appears whole when committed.
 func CreateAt(ctx context.Context, dest string, objects *bucket.Client) (*Pending, error) {
-	if !bucket.IsURL(dest) {
+	if !itempath.IsObject(dest) {
 		if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
 			return nil, err
 		}
@@ -370,7 +371,7 @@ func CreateAt(ctx context.Context, dest string, objects *bucket.Client) (*Pendin
 		return p, nil
 	}
 	i := strings.LastIndexByte(dest, '/')
-	if i < len(bucket.Scheme) || i == len(dest)-1 {
+	if i < len(itempath.Scheme) || i == len(dest)-1 {
 		return nil, fmt.Errorf("%s: want s3://bucket/key", dest)
 	}
 	st, err := OpenStore(dest[:i+1], objects)

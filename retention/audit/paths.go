@@ -5,11 +5,11 @@ import (
 	"strings"
 
 	"github.com/piiscan/piiscan/finding"
-	"github.com/piiscan/piiscan/scanners/source"
+	"github.com/piiscan/piiscan/internal/itempath"
 )
 
 // Paths in entries are written as scan output writes the path of a file
-// or object (source.EscapeName, then finding.EncodePath as the JSON
+// or object (itempath.Escape, then finding.EncodePath as the JSON
 // reports do), so that the path a scan shows can be looked up in the log:
 // a '!' is written \!, since scan output separates archive members with
 // it; a '\' is written \\; and each byte of invalid UTF-8 \xNN (a JSON
@@ -17,7 +17,7 @@ import (
 // byte as U+FFFD, so the entries of "bad\xfe.log" and "bad\xff.log" would
 // both name "bad\ufffd.log"). An entry whose Path or To needs any of that
 // says so with "escaped_paths": true, and reading the entry undoes it
-// (source.Unescape, the inverse). An entry without the marker, as every
+// (itempath.Unescape, the inverse). An entry without the marker, as every
 // entry written before paths were escaped, holds its paths as they are,
 // so a log written before verifies and reads as it did: the chain covers
 // the lines as written, whatever they hold. Entries written with the
@@ -62,16 +62,16 @@ func (e *Entry) UnmarshalJSON(b []byte) error {
 // in a JSON report: with each '!' written \!, each '\' written \\ and
 // each byte of invalid UTF-8 written \xNN.
 func encodePath(p string) string {
-	return finding.EncodePath(source.EscapeName(p))
+	return finding.EncodePath(itempath.Escape(p))
 }
 
 // decodePath is the inverse of encodePath. finding.DecodePath turns each
 // \xNN back into its byte and leaves \\ and \! as they are (the bytes it
-// writes are never '\' or '!'), and source.Unescape turns those back into
+// writes are never '\' or '!'), and itempath.Unescape turns those back into
 // '\' and '!'.
 func decodePath(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
-	return source.Unescape(finding.DecodePath(s))
+	return itempath.Unescape(finding.DecodePath(s))
 }

@@ -24,32 +24,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
-	"github.com/bmatcuk/doublestar/v4"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
-// Scheme starts object storage targets.
-const Scheme = "s3://"
+// Scheme starts object storage targets (itempath.Scheme).
+const Scheme = itempath.Scheme
 
-// IsURL reports whether target names object storage.
-func IsURL(target string) bool { return strings.HasPrefix(target, Scheme) }
+// IsURL reports whether target names object storage (itempath.IsObject).
+func IsURL(target string) bool { return itempath.IsObject(target) }
 
-// ParseURL splits s3://bucket/prefix. The prefix (or key) is everything
-// after the bucket's slash, byte for byte: keys are arbitrary UTF-8, and a
-// '%', '?', '#', '+', '!' or space in one is part of the key, never an
-// escape, a query or an archive member separator.
-func ParseURL(u string) (bucket, prefix string, err error) {
-	if !IsURL(u) {
-		return "", "", fmt.Errorf("%q is not an s3:// URL", u)
-	}
-	rest := strings.TrimPrefix(u, Scheme)
-	bucket, prefix, _ = strings.Cut(rest, "/")
-	if bucket == "" {
-		return "", "", fmt.Errorf("%q names no bucket", u)
-	}
-	return bucket, prefix, nil
-}
+// ParseURL splits s3://bucket/prefix (see itempath.ParseObject). The
+// prefix (or key) is everything after the bucket's slash, byte for byte.
+func ParseURL(u string) (bucket, prefix string, err error) { return itempath.ParseObject(u) }
 
 // DefaultConcurrency is the number of objects read at once unless
 // Options.Concurrency says otherwise: enough to hide request latency.
@@ -178,7 +166,7 @@ type Object struct {
 }
 
 // URL returns s3://bucket/key.
-func (o Object) URL() string { return Scheme + o.Bucket + "/" + o.Key }
+func (o Object) URL() string { return itempath.Object(o.Bucket, o.Key) }
 
 // IsDirMarker reports whether the object is an empty "directory" that
 // consoles create (a key ending in /).
@@ -201,7 +189,7 @@ func (c *Client) List(ctx context.Context, bucket, prefix, startAfter string, fn
 	for {
 		page, err := c.listPage(ctx, in)
 		if err != nil {
-			return fmt.Errorf("listing s3://%s/%s: %w", bucket, prefix, err)
+			return fmt.Errorf("listing %s: %w", itempath.Object(bucket, prefix), err)
 		}
 		for _, o := range page.Contents {
 			obj := Object{Bucket: bucket, Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size),
@@ -326,7 +314,7 @@ func (c *Client) listTarget(ctx context.Context, bucket, prefix, startAfter stri
 func (c *Client) first(ctx context.Context, bucket, prefix string) (Object, bool, error) {
 	page, err := c.listPage(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix), MaxKeys: aws.Int32(1)})
 	if err != nil {
-		return Object{}, false, fmt.Errorf("listing s3://%s/%s: %w", bucket, prefix, err)
+		return Object{}, false, fmt.Errorf("listing %s: %w", itempath.Object(bucket, prefix), err)
 	}
 	if len(page.Contents) == 0 {
 		return Object{}, false, nil
@@ -347,19 +335,7 @@ func noSuchBucket(err error) bool {
 // relative to the target.
 func (c *Client) keep(rel string, o Object) bool {
 	base := path.Base(o.Key)
-	match := func(globs []string) bool {
-		for _, g := range globs {
-			if ok, _ := doublestar.Match(g, rel); ok {
-				return true
-			}
-			if !strings.Contains(g, "/") {
-				if ok, _ := doublestar.Match(g, base); ok {
-					return true
-				}
-			}
-		}
-		return false
-	}
+	match := func(globs []string) bool { return itempath.Match(globs, rel, base) }
 	switch {
 	case len(c.opts.Include) > 0 && !match(c.opts.Include), match(c.opts.Exclude):
 		return false
