@@ -15,7 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/piiscan/piiscan/finding"
-	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/shard"
 )
 
@@ -383,8 +383,8 @@ func (c *Config) validateJobs() Errors {
 			bad([]any{"shards", "report"}, "%v", err)
 		}
 	}
-	if o := f.Shards.Output; bucket.IsURL(o) {
-		if _, _, err := bucket.ParseURL(o); err != nil {
+	if o := f.Shards.Output; itempath.IsObject(o) {
+		if _, _, err := itempath.ParseObject(o); err != nil {
 			bad([]any{"shards", "output"}, "%v", err)
 		}
 	}

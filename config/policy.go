@@ -14,7 +14,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/piiscan/piiscan/finding"
-	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/internal/itempath"
 )
 
 // LocationSpec is a place personal data is kept (logs, backups, exports)
@@ -172,10 +172,10 @@ func (h Hold) Covers(path string) bool {
 	if matchPaths(h.Paths, path) || h.coversName(path) {
 		return true
 	}
-	if bucket.IsURL(path) {
+	if itempath.IsObject(path) {
 		for p := path; ; {
 			i := strings.LastIndexByte(strings.TrimSuffix(p, "/"), '/')
-			if i < len(bucket.Scheme) {
+			if i < len(itempath.Scheme) {
 				return false
 			}
 			p = p[:i]
@@ -225,7 +225,7 @@ func (l *Location) Roots() []string { return l.roots }
 func (l *Location) ScanRoots() []string {
 	var out []string
 	for _, r := range l.roots {
-		if bucket.IsURL(r) {
+		if itempath.IsObject(r) {
 			out = append(out, r)
 		} else if _, err := os.Stat(r); err == nil {
 			out = append(out, r)
@@ -240,7 +240,7 @@ func (l *Location) ScanRoots() []string {
 func (l *Location) MissingRoots() []string {
 	var out []string
 	for _, r := range l.roots {
-		if bucket.IsURL(r) {
+		if itempath.IsObject(r) {
 			continue
 		}
 		if _, err := os.Stat(r); errors.Is(err, fs.ErrNotExist) {
@@ -263,7 +263,7 @@ func (l *Location) Contains(path string) bool { return l.specificity(path, workD
 // local pattern, so it gets "" without asking the system (os.Getwd
 // stats two directories; Contains runs once per listed object).
 func workDir(path string) string {
-	if bucket.IsURL(path) {
+	if itempath.IsObject(path) {
 		return ""
 	}
 	wd, err := filepath.Abs(".")
@@ -282,9 +282,9 @@ func workDir(path string) string {
 // glob adds one. Relative paths are resolved against wd.
 func (l *Location) specificity(path, wd string) int {
 	best := -1
-	if bucket.IsURL(path) {
+	if itempath.IsObject(path) {
 		for _, pat := range l.Paths {
-			if !bucket.IsURL(pat) {
+			if !itempath.IsObject(pat) {
 				continue
 			}
 			if s := matchScore(pat, path); s > best {
@@ -295,17 +295,17 @@ func (l *Location) specificity(path, wd string) int {
 	}
 	p := filepath.ToSlash(absIn(wd, path))
 	for _, pat := range l.Paths {
-		if bucket.IsURL(pat) {
+		if itempath.IsObject(pat) {
 			continue
 		}
 		pat = filepath.ToSlash(pat)
 		if !strings.HasPrefix(pat, "/") && !filepath.IsAbs(pat) {
-			if hasMeta(pat) {
+			if itempath.HasMeta(pat) {
 				pat = filepath.ToSlash(wd) + "/" + pat
 			} else {
 				pat = filepath.ToSlash(absIn(wd, filepath.FromSlash(pat)))
 			}
-		} else if !hasMeta(pat) {
+		} else if !itempath.HasMeta(pat) {
 			pat = filepath.ToSlash(filepath.Clean(filepath.FromSlash(pat)))
 		}
 		if s := matchScore(pat, p); s > best {
@@ -319,7 +319,7 @@ func (l *Location) specificity(path, wd string) int {
 // absolute and slash-separated (or both s3:// URLs), and returns the
 // pattern's specificity, or -1.
 func matchScore(pat, path string) int {
-	if hasMeta(pat) {
+	if itempath.HasMeta(pat) {
 		if ok, _ := doublestar.Match(pat, path); ok {
 			return 2*strings.IndexAny(pat, "*?[{") + 1
 		}
@@ -343,12 +343,12 @@ func absIn(wd, path string) string {
 // matchPaths matches path against directories (prefix) and globs; an
 // s3:// path matches s3:// prefixes and globs.
 func matchPaths(patterns []string, path string) bool {
-	if bucket.IsURL(path) {
+	if itempath.IsObject(path) {
 		for _, pat := range patterns {
-			if !bucket.IsURL(pat) {
+			if !itempath.IsObject(pat) {
 				continue
 			}
-			if hasMeta(pat) {
+			if itempath.HasMeta(pat) {
 				if ok, _ := doublestar.Match(pat, path); ok {
 					return true
 				}
@@ -363,18 +363,18 @@ func matchPaths(patterns []string, path string) bool {
 		p = filepath.ToSlash(abs)
 	}
 	for _, pat := range patterns {
-		if bucket.IsURL(pat) {
+		if itempath.IsObject(pat) {
 			continue
 		}
 		pat = filepath.ToSlash(pat)
-		if abs, err := filepath.Abs(pat); err == nil && !hasMeta(pat) {
+		if abs, err := filepath.Abs(pat); err == nil && !itempath.HasMeta(pat) {
 			pat = filepath.ToSlash(abs)
 		} else if !strings.HasPrefix(pat, "/") {
 			if wd, err := filepath.Abs("."); err == nil {
 				pat = filepath.ToSlash(wd) + "/" + pat
 			}
 		}
-		if !hasMeta(pat) {
+		if !itempath.HasMeta(pat) {
 			if p == pat || strings.HasPrefix(p, strings.TrimSuffix(pat, "/")+"/") {
 				return true
 			}
@@ -390,19 +390,17 @@ func matchPaths(patterns []string, path string) bool {
 // s3Folder returns a bucket URL as a folder: s3://b/app becomes
 // s3://b/app/; s3://b and URLs ending in '/' are left as they are.
 func s3Folder(u string) string {
-	_, prefix, _ := bucket.ParseURL(u)
+	_, prefix, _ := itempath.ParseObject(u)
 	if prefix == "" || strings.HasSuffix(prefix, "/") {
 		return u
 	}
 	return u + "/"
 }
 
-func hasMeta(p string) bool { return strings.ContainsAny(p, "*?[{") }
-
 // staticRoot is the directory part of a path before its first glob
 // metacharacter.
 func staticRoot(p string) string {
-	if !hasMeta(p) {
+	if !itempath.HasMeta(p) {
 		return filepath.Clean(p)
 	}
 	i := strings.IndexAny(p, "*?[{")
@@ -433,7 +431,7 @@ func (h Hold) coversName(path string) bool {
 func holdPaths(paths []string) []string {
 	out := append([]string(nil), paths...)
 	for _, p := range paths {
-		if bucket.IsURL(p) {
+		if itempath.IsObject(p) {
 			continue
 		}
 		root := staticRoot(p)
@@ -531,8 +529,8 @@ func (c *Config) validatePolicy() Errors {
 			bad(at("paths"), "a location needs at least one path or glob")
 		}
 		for k, p := range ls.Paths {
-			if bucket.IsURL(p) {
-				if _, _, err := bucket.ParseURL(p); err != nil || hasMeta(p) {
+			if itempath.IsObject(p) {
+				if _, _, err := itempath.ParseObject(p); err != nil || itempath.HasMeta(p) {
 					bad(at("paths", k), "%q: name a bucket and an optional prefix (s3://bucket/prefix/), without globs", p)
 					continue
 				}
@@ -540,11 +538,12 @@ func (c *Config) validatePolicy() Errors {
 				loc.roots = append(loc.roots, s3Folder(p))
 				continue
 			}
-			if hasMeta(p) && !doublestar.ValidatePattern(filepath.ToSlash(p)) {
+			if itempath.HasMeta(p) && itempath.CheckGlob(filepath.ToSlash(p)) != nil {
+				// itempath.CheckGlob's text, naming the path as written.
 				bad(at("paths", k), "invalid glob %q", p)
 				continue
 			}
-			if staticRoot(p) == "/" || staticRoot(p) == "." && hasMeta(p) {
+			if staticRoot(p) == "/" || staticRoot(p) == "." && itempath.HasMeta(p) {
 				bad(at("paths", k), "%q would make the whole file system (or working directory) a location: name a directory", p)
 				continue
 			}
@@ -614,7 +613,7 @@ func (c *Config) validatePolicy() Errors {
 			bad(at("paths"), "a hold needs at least one path or glob")
 		}
 		for k, hp := range hs.Paths {
-			if !bucket.IsURL(hp) && strings.ContainsRune(filepath.ToSlash(hp), '/') && !filepath.IsAbs(hp) {
+			if !itempath.IsObject(hp) && strings.ContainsRune(filepath.ToSlash(hp), '/') && !filepath.IsAbs(hp) {
 				bad(at("paths", k), "%q: a hold's path must be absolute (a relative one would hold a different place in each working directory), or a name or glob without '/' that matches file and folder names anywhere", hp)
 			}
 		}

@@ -418,7 +418,7 @@ func entryPatterns(holds []*config.Hold) entryPatternList {
 			if !strings.ContainsRune(pat, '/') {
 				out = append(out, entryPattern{name: p, reason: h.Reason})
 			}
-			glob := hasGlob(pat)
+			glob := itempath.HasMeta(pat)
 			if abs, err := filepath.Abs(p); err == nil && !glob {
 				pat = filepath.ToSlash(abs)
 			} else if !strings.HasPrefix(pat, "/") {
@@ -429,8 +429,6 @@ func entryPatterns(holds []*config.Hold) entryPatternList {
 	}
 	return out
 }
-
-func hasGlob(p string) bool { return strings.ContainsAny(p, "*?[{") }
 
 // match returns the reason of the first pattern that matches path (absolute
 // and clean) itself, or "".
