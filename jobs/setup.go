@@ -13,6 +13,7 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
@@ -287,7 +288,7 @@ func NewSharding(ctx context.Context, set *config.Settings) (*Sharding, error) {
 	if out == "" {
 		return s, nil
 	}
-	if shard.IsObjectURL(out) || shard.IsObjectURL(s.Report) {
+	if itempath.IsObject(out) || itempath.IsObject(s.Report) {
 		if s.objects, err = ObjectClient(ctx, set); err != nil {
 			return nil, err
 		}

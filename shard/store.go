@@ -38,9 +38,6 @@ type Store struct {
 	runs map[string]string
 }
 
-// IsObjectURL reports whether dest is in a bucket (s3://...): itempath.IsObject.
-func IsObjectURL(dest string) bool { return itempath.IsObject(dest) }
-
 // OpenStore returns the store at dest: a directory (created when missing)
 // or s3://bucket/prefix, reached through objects (which may be nil for a
 // directory).

@@ -15,13 +15,13 @@ import (
 
 	"github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Exit code of destructive commands when the circuit breaker stopped them.
@@ -88,7 +88,7 @@ func objectClient(cmd *cobra.Command, cfg *config.Config) (*bucket.Client, error
 	needed := false
 	for _, l := range cfg.Locations {
 		for _, r := range l.Roots() {
-			needed = needed || bucket.IsURL(r)
+			needed = needed || itempath.IsObject(r)
 		}
 	}
 	if !needed {
@@ -187,7 +187,7 @@ func printPlan(w io.Writer, cfg *config.Config, p *retention.Plan, enforce bool)
 			order = append(order, action)
 		}
 		counts[action]++
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", action, report.Safe(it.Location.Name), report.Safe(source.EscapeName(it.Path)), records, report.Safe(why))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", action, report.Safe(it.Location.Name), report.Safe(itempath.Escape(it.Path)), records, report.Safe(why))
 	}
 	tw.Flush()
 	slices.Sort(order)
@@ -368,14 +368,14 @@ named), 2 for a wrong key, a bad --head or a log that cannot be read.`,
 			if len(res.Unresolved) > 0 {
 				fmt.Fprintf(w, "%s started but not recorded as finished (a run stopped between the action and its result; look at each path):\n", plural(len(res.Unresolved), "action"))
 				for _, e := range res.Unresolved {
-					fmt.Fprintf(w, "  seq %d %s %s %s at %s%s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(source.EscapeName(e.Path)), e.Time.UTC().Format(time.RFC3339), plannedVersions(e))
+					fmt.Fprintf(w, "  seq %d %s %s %s at %s%s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(itempath.Escape(e.Path)), e.Time.UTC().Format(time.RFC3339), plannedVersions(e))
 				}
 			}
 			if len(res.Settled) > 0 {
 				fmt.Fprintf(w, "%s of stopped runs settled by a later run (which did the same action on the same path, and accounts for every version planned):\n", plural(len(res.Settled), "action"))
 				for _, st := range res.Settled {
 					e := st.Intent
-					fmt.Fprintf(w, "  seq %d %s %s %s at %s: settled by a later run (seq %d)%s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(source.EscapeName(e.Path)), e.Time.UTC().Format(time.RFC3339), st.By, settledVersions(st))
+					fmt.Fprintf(w, "  seq %d %s %s %s at %s: settled by a later run (seq %d)%s\n", e.Seq, report.Safe(e.Action), report.Safe(e.Location), report.Safe(itempath.Escape(e.Path)), e.Time.UTC().Format(time.RFC3339), st.By, settledVersions(st))
 				}
 			}
 			return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -78,7 +79,7 @@ func runMerge(cmd *cobra.Command, g *globalFlags, sources []string) error {
 	}
 	output := set.String("scan.output")
 	var objects *bucket.Client
-	if slices.ContainsFunc(append([]string{output}, sources...), bucket.IsURL) {
+	if slices.ContainsFunc(append([]string{output}, sources...), itempath.IsObject) {
 		if objects, err = jobs.ObjectClient(ctx, set); err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/output"
 	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/progress"
@@ -278,13 +279,13 @@ func (s *scanSetup) useLocations(cmd *cobra.Command, cfg *config.Config, erase b
 func (s *scanSetup) useObjects(ctx context.Context, targets []string) (*bucket.Checkpoint, error) {
 	needed := false
 	for _, t := range targets {
-		if !bucket.IsURL(t) {
+		if !itempath.IsObject(t) {
 			continue
 		}
 		needed = true
 		// A bucket URL that cannot name an object ("s3://", "s3:///k")
 		// is a mistake in the command, not an input that went missing.
-		if _, _, err := bucket.ParseURL(t); err != nil {
+		if _, _, err := itempath.ParseObject(t); err != nil {
 			return nil, usageError(err)
 		}
 	}
