@@ -606,7 +606,7 @@ func (x *Executor) cleanQuarantine(now time.Time) error {
 	for _, e := range entries {
 		name := e.Name()
 		p := filepath.Join(abs, name)
-		if !IsTempName(name) || holdOf(x.Config, p, now) != "" {
+		if !itempath.IsTemp(name) || holdOf(x.Config, p, now) != "" {
 			continue
 		}
 		ok, err := removeTemp(q, name, p, x.heldSet(), x.removeTemp(loc.Name))

@@ -10,38 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/openat"
 	"github.com/piiscan/piiscan/retention/audit"
 )
-
-func TestIsTempName(t *testing.T) {
-	tests := []struct {
-		name string
-		want bool
-	}{
-		{tempName(""), true},
-		{tempName("app.log.gz"), true},
-		{TempPrefix + "0123456789ab", true},
-		{TempPrefix + "0123456789ab-app.log", true},
-		{TempPrefix + "0123456789ab-" + TempPrefix + "0123456789ab-x", true},
-		{TempPrefix, false},
-		{TempPrefix + "evidence.log", false},
-		{TempPrefix + "notes.txt", false},
-		{TempPrefix + "0123456789a", false},   // 11 digits
-		{TempPrefix + "0123456789AB", false},  // piiscan writes lower case
-		{TempPrefix + "0123456789abc", false}, // 13 digits
-		{TempPrefix + "0123456789ab-", false},
-		{TempPrefix + "0123456789ab.log", false},
-		{TempPrefix + "object-123456", false},
-		{"app.log", false},
-		{"x" + TempPrefix + "0123456789ab", false},
-	}
-	for _, tt := range tests {
-		if got := IsTempName(tt.name); got != tt.want {
-			t.Errorf("IsTempName(%q) = %v, want %v", tt.name, got, tt.want)
-		}
-	}
-}
 
 // The clean-up of temporary files an interrupted run left removes only
 // files named exactly as piiscan names them, never one a legal hold
@@ -315,10 +287,10 @@ holds:
 // the names openat parks files under are temporary names too.
 func TestTempNameFitsAndParkedNamesAreTemp(t *testing.T) {
 	long := strings.Repeat("x", 250)
-	if n := tempName(long); len(n) > 255 || !IsTempName(n) {
-		t.Errorf("tempName(250 bytes) = %d bytes, IsTempName %v", len(n), IsTempName(n))
+	if n := itempath.TempName(long); len(n) > 255 || !itempath.IsTemp(n) {
+		t.Errorf("TempName(250 bytes) = %d bytes, IsTemp %v", len(n), itempath.IsTemp(n))
 	}
-	if openat.ParkPrefix != TempPrefix || !IsTempName(openat.ParkPrefix+"0123456789ab") {
+	if openat.ParkPrefix != TempPrefix || !itempath.IsTemp(openat.ParkPrefix+"0123456789ab") {
 		t.Errorf("openat parks files as %q…, which the clean-up would not recognise", openat.ParkPrefix)
 	}
 	// End to end: a file with a 250-byte name can be rewritten.

@@ -59,12 +59,12 @@ func ownFilesOf(c *config.Config) *ownFiles {
 
 // Covers reports whether path is one of piiscan's own files (or inside its
 // quarantine), by name or by identity, or a temporary file of piiscan's
-// (named exactly as piiscan names them: see IsTempName).
+// (named exactly as piiscan names them: see itempath.IsTemp).
 func (o *ownFiles) Covers(path string) bool {
 	if itempath.IsObject(path) {
 		return false
 	}
-	if IsTempName(filepath.Base(path)) {
+	if itempath.IsTemp(filepath.Base(path)) {
 		return true
 	}
 	abs, err := filepath.Abs(path)
@@ -105,7 +105,7 @@ func (o *ownFiles) Covers(path string) bool {
 // enforcing run removes).
 func isTemp(findingPath string) bool {
 	file, _ := itempath.Outer(findingPath)
-	return IsTempName(filepath.Base(file))
+	return itempath.IsTemp(filepath.Base(file))
 }
 
 // holdOf returns the reason of the active hold covering path, or "". A

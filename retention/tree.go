@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/piiscan/piiscan/internal/flock"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/openat"
 )
 
@@ -331,46 +332,9 @@ func (t *Tree) Remove(path string, snap Snapshot) error {
 	return syncDir(d)
 }
 
-// TempPrefix starts the names of piiscan's temporary files; a run that is
-// killed may leave one behind, which the next run removes. Only a name
-// that IsTempName accepts is one of them.
-const TempPrefix = ".piiscan-tmp-"
-
-// tempName returns a new name for a temporary file: TempPrefix, 12
-// lower-case hexadecimal digits, and "-" and the start of the name of the
-// file it will replace, if any. The name is cut to maxTempTail bytes so
-// that the temporary name stays within the 255 bytes a file name may
-// have, however long the original's.
-func tempName(replaces string) string {
-	n := TempPrefix + randomSuffix()
-	if replaces != "" {
-		if len(replaces) > maxTempTail {
-			replaces = replaces[:maxTempTail]
-		}
-		n += "-" + replaces
-	}
-	return n
-}
-
-// maxTempTail is how much of a file's name its temporary name repeats.
-const maxTempTail = 64
-
-// IsTempName reports whether name (a file name, not a path) is exactly
-// one piiscan gives its temporary files (see tempName). A user's file
-// that merely starts with TempPrefix (.piiscan-tmp-notes.txt) is not.
-func IsTempName(name string) bool {
-	rest, ok := strings.CutPrefix(name, TempPrefix)
-	if !ok || len(rest) < 2*suffixBytes {
-		return false
-	}
-	for _, c := range rest[:2*suffixBytes] {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	rest = rest[2*suffixBytes:]
-	return rest == "" || len(rest) > 1 && rest[0] == '-' && !strings.ContainsRune(rest, filepath.Separator)
-}
+// TempPrefix starts the names of piiscan's temporary files: see
+// itempath.TempName and itempath.IsTemp.
+const TempPrefix = itempath.TempPrefix
 
 // Rewrite replaces a regular file atomically with what write produces:
 // the new content goes to a temporary file in the same (opened)
@@ -399,7 +363,7 @@ func (t *Tree) Rewrite(path string, snap Snapshot, write func(io.Writer) error) 
 	if err := t.still(path, snap, fi); err != nil {
 		return 0, err
 	}
-	tmp := tempName(name)
+	tmp := itempath.TempName(name)
 	f, err := d.Create(tmp, 0o600)
 	if err != nil {
 		return 0, err
@@ -544,7 +508,7 @@ func syncDir(d *openat.Dir) error {
 type TempAction func(path string, snap Snapshot, remove func() error) error
 
 // CleanTemp removes the temporary files a killed run left in the tree:
-// regular files named exactly as piiscan names them (IsTempName) that no
+// regular files named exactly as piiscan names them (itempath.IsTemp) that no
 // running process holds locked (a concurrent run's rewrite), that held
 // (given the path) does not keep, and that no legal hold covers by
 // identity (the file or a folder on its way; such folders are not
@@ -588,7 +552,7 @@ func (c *tempCleaner) clean(d *openat.Dir, rel string) error {
 	for _, e := range entries {
 		name := e.Name()
 		switch p := filepath.Join(c.t.dir, rel, name); {
-		case IsTempName(name):
+		case itempath.IsTemp(name):
 			if c.held(p) {
 				continue
 			}
@@ -671,7 +635,7 @@ func quarantineCopy(r io.Reader, qdir, name string) (string, error) {
 		return "", err
 	}
 	defer q.Close()
-	tmp := tempName("")
+	tmp := itempath.TempName("")
 	dst, err := q.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", err
@@ -708,7 +672,7 @@ func quarantineCopy(r io.Reader, qdir, name string) (string, error) {
 	return filepath.Join(qdir, name), nil
 }
 
-// suffixBytes is the number of random bytes in a temporary file's name.
+// suffixBytes is the number of random bytes randomSuffix draws.
 const suffixBytes = 6
 
 func randomSuffix() string {

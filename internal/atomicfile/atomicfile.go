@@ -14,7 +14,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
+
+	"github.com/piiscan/piiscan/internal/itempath"
 )
 
 // File is a file being written. Commit publishes it; Abort, or a failed
@@ -29,7 +30,7 @@ type File struct {
 }
 
 // Create starts a file that will replace path, with mode perm. Its
-// temporary name is .NAME.RANDOM.tmp, beside path.
+// temporary name is .NAME.RANDOM.tmp, beside path (itempath.ReplacementName).
 func Create(path string, perm os.FileMode) (*File, error) {
 	dir, err := os.OpenRoot(filepath.Dir(path))
 	if err != nil {
@@ -37,7 +38,7 @@ func Create(path string, perm os.FileMode) (*File, error) {
 	}
 	base := filepath.Base(path)
 	for range 100 {
-		tmp := "." + base + "." + strconv.FormatUint(uint64(rand.Uint32()), 10) + ".tmp"
+		tmp := itempath.ReplacementName(base, rand.Uint32())
 		f, err := dir.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if errors.Is(err, fs.ErrExist) {
 			continue

@@ -170,6 +170,35 @@ func TestCheckGlobs(t *testing.T) {
 	}
 }
 
+func TestIsTemp(t *testing.T) {
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{TempName(""), true},
+		{TempName("app.log.gz"), true},
+		{TempPrefix + "0123456789ab", true},
+		{TempPrefix + "0123456789ab-app.log", true},
+		{TempPrefix + "0123456789ab-" + TempPrefix + "0123456789ab-x", true},
+		{TempPrefix, false},
+		{TempPrefix + "evidence.log", false},
+		{TempPrefix + "notes.txt", false},
+		{TempPrefix + "0123456789a", false},   // 11 digits
+		{TempPrefix + "0123456789AB", false},  // piiscan writes lower case
+		{TempPrefix + "0123456789abc", false}, // 13 digits
+		{TempPrefix + "0123456789ab-", false},
+		{TempPrefix + "0123456789ab.log", false},
+		{TempPrefix + "object-123456", false},
+		{"app.log", false},
+		{"x" + TempPrefix + "0123456789ab", false},
+	}
+	for _, tt := range tests {
+		if got := IsTemp(tt.name); got != tt.want {
+			t.Errorf("IsTemp(%q) = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func FuzzMemberRoundTrip(f *testing.F) {
 	f.Add("backup.tar.gz", "dump.zip", "users.csv")
 	f.Add(`a\!b`, "x!", `\`)

@@ -17,8 +17,6 @@
 package openat
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -26,6 +24,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/piiscan/piiscan/internal/itempath"
 )
 
 // ErrSymlink means a component of a name is a symbolic link.
@@ -98,23 +98,22 @@ func regular(name string, mode fs.FileMode) error {
 
 // ParkPrefix starts the name under which Unlink and Replace hold a file
 // for the instant between moving it and removing it. It is a name of
-// piiscan's temporary files, which a later run removes if a process was
-// killed in that instant.
-const ParkPrefix = ".piiscan-tmp-"
+// piiscan's temporary files (itempath.TempPrefix), which a later run
+// removes if a process was killed in that instant.
+const ParkPrefix = itempath.TempPrefix
 
-// ParkName returns a new name to park a file under: ParkPrefix, 12 random
-// hexadecimal digits, "-~" and the inodes (hexadecimal, "~" between them)
-// of the files that may rightly be found under it after a kill. A clean-up
-// removes a parked file only if it is one of them (see ParkedInodes):
-// anything else was moved there by someone else in the last instant.
+// ParkName returns a new name to park a file under: a temporary name
+// (itempath.TempName: ParkPrefix and 12 random hexadecimal digits) whose
+// tail is the inodes (hexadecimal, each after a "~") of the files that
+// may rightly be found under it after a kill. A clean-up removes a parked
+// file only if it is one of them (see ParkedInodes): anything else was
+// moved there by someone else in the last instant. inodes is not empty.
 func ParkName(inodes ...uint64) string {
-	var b [6]byte
-	rand.Read(b[:])
-	n := ParkPrefix + hex.EncodeToString(b[:]) + "-"
+	var tail strings.Builder
 	for _, ino := range inodes {
-		n += "~" + strconv.FormatUint(ino, 16)
+		tail.WriteString("~" + strconv.FormatUint(ino, 16))
 	}
-	return n
+	return itempath.TempName(tail.String())
 }
 
 // ParkedInodes returns the inodes a name made by ParkName names, and false

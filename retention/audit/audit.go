@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/piiscan/piiscan/internal/flock"
+	"github.com/piiscan/piiscan/internal/itempath"
 )
 
 // Phases of an entry. An entry without a phase (written by Append) records
@@ -280,7 +281,7 @@ func (l *Log) Check() (Status, error) {
 	}
 	// Temporary heads of a process killed while writing one: every head
 	// is written under the lock this process now holds, so they are dead.
-	if stale, _ := filepath.Glob(filepath.Join(dir, "."+filepath.Base(l.HeadPath())+".*.tmp")); len(stale) > 0 {
+	if stale, _ := filepath.Glob(filepath.Join(dir, itempath.ReplacementGlob(filepath.Base(l.HeadPath())))); len(stale) > 0 {
 		for _, p := range stale {
 			os.Remove(p)
 		}
