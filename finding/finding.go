@@ -14,7 +14,7 @@ type Finding struct {
 	// Path is the file path, "-" for standard input, or ARCHIVE!MEMBER for
 	// archive members (nested: a.tar.gz!dump.zip!users.csv). A '!' or '\'
 	// in a name is escaped with '\' (report\!2026-11.log is one file);
-	// source.SplitMember and source.TopFile read it back. It holds the
+	// itempath.Split and itempath.Outer read it back. It holds the
 	// bytes of the names, valid UTF-8 or not; the JSON reports write a
 	// byte of invalid UTF-8 as \xNN (see EncodePath).
 	Path string `json:"path"`

@@ -3,6 +3,8 @@ package finding
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/piiscan/piiscan/internal/itempath"
 )
 
 // File names are bytes, and a finding path holds them as they are, valid
@@ -47,7 +49,7 @@ func EncodePath(p string) string {
 
 // DecodePath returns the finding path whose form in a JSON report is s:
 // the inverse of EncodePath. The escapes \\ and \! are left as they are,
-// for source.SplitMember to read.
+// for itempath.Split to read.
 func DecodePath(s string) string {
 	if !strings.Contains(s, `\x`) {
 		return s
@@ -70,7 +72,7 @@ func DecodePath(s string) string {
 		}
 		// \\, \! or a '\' of an old path that escaped nothing: as it is.
 		b.WriteByte(c)
-		if n := s[i+1]; n == '\\' || n == '!' {
+		if n := s[i+1]; n == '\\' || n == itempath.MemberSep {
 			b.WriteByte(n)
 			i++
 		}
