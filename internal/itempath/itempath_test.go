@@ -1,6 +1,7 @@
 package itempath
 
 import (
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -142,6 +143,9 @@ func TestTempNames(t *testing.T) {
 	n := ReplacementName("audit.jsonl.head", 42)
 	if n != ".audit.jsonl.head.42.tmp" {
 		t.Errorf("ReplacementName = %q", n)
+	}
+	if ok, err := filepath.Match(ReplacementGlob("audit.jsonl.head"), n); !ok || err != nil {
+		t.Errorf("ReplacementGlob does not match %q: %v", n, err)
 	}
 }
 

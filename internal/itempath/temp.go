@@ -57,7 +57,10 @@ func IsTemp(name string) bool {
 
 // ReplacementName returns the name under which a new version of the file
 // named base is written before it is renamed over base (see package
-// atomicfile): .BASE.N.tmp, beside it, with n a random number.
+// atomicfile): .BASE.N.tmp, beside it, with n a random number. These are
+// not TempName's names, and IsTemp does not accept them: their writers
+// hold no lock a clean-up could test, so only the owner of base removes
+// them (as the audit log does its head's, through ReplacementGlob).
 func ReplacementName(base string, n uint32) string {
 	return "." + base + "." + strconv.FormatUint(uint64(n), 10) + ".tmp"
 }
