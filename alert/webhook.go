@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/piiscan/piiscan/config"
@@ -51,7 +50,7 @@ func newWebhook(spec *config.WebhookSpec, opts Options) (*webhookSink, error) {
 		headers: spec.Headers,
 	}
 	if spec.Timeout != "" {
-		d, err := time.ParseDuration(spec.Timeout)
+		d, err := spec.Timeout.Parse(0)
 		if err != nil || d <= 0 {
 			return nil, fmt.Errorf("webhook: invalid timeout %q", spec.Timeout)
 		}

@@ -37,7 +37,7 @@ type JobSpec struct {
 	Enforce bool `yaml:"enforce"`
 	// Timeout stops a run that takes longer (e.g. 2h); it saves how far
 	// it got. None by default.
-	Timeout string `yaml:"timeout"`
+	Timeout Duration `yaml:"timeout"`
 }
 
 // AlertsSpec configures where violations are reported.
@@ -45,20 +45,20 @@ type AlertsSpec struct {
 	Routes []RouteSpec `yaml:"routes"`
 	// RemindAfter re-sends a violation still present after this long
 	// (default 7d; "0" never reminds).
-	RemindAfter string `yaml:"remind_after"`
+	RemindAfter Duration `yaml:"remind_after"`
 	// Retry tunes delivery: attempts per run, then the outbox.
 	Retry RetrySpec `yaml:"retry"`
 	// DeliveryTimeout bounds one delivery of the outbox to one route,
 	// retries included (default 1m): what is not sent by then waits in the
 	// outbox, and a slow sink never holds up a scan or another route.
-	DeliveryTimeout string `yaml:"delivery_timeout"`
+	DeliveryTimeout Duration `yaml:"delivery_timeout"`
 }
 
 // RetrySpec tunes alert delivery retries.
 type RetrySpec struct {
-	Attempts int    `yaml:"attempts"` // default 4
-	Initial  string `yaml:"initial"`  // first backoff, default 1s
-	Max      string `yaml:"max"`      // longest backoff, default 30s
+	Attempts int      `yaml:"attempts"` // default 4
+	Initial  Duration `yaml:"initial"`  // first backoff, default 1s
+	Max      Duration `yaml:"max"`      // longest backoff, default 30s
 }
 
 // RouteSpec is one alert route: which violations, and the sink they go to.
@@ -69,7 +69,7 @@ type RouteSpec struct {
 	Locations   []string `yaml:"locations"`    // default: all
 	Classes     []string `yaml:"classes"`      // default: all
 	// RemindAfter overrides alerts.remind_after for this route.
-	RemindAfter string       `yaml:"remind_after"`
+	RemindAfter Duration     `yaml:"remind_after"`
 	Webhook     *WebhookSpec `yaml:"webhook"`
 	Slack       *SlackSpec   `yaml:"slack"`
 	Email       *EmailSpec   `yaml:"email"`
@@ -84,7 +84,7 @@ type WebhookSpec struct {
 	// SecretEnv names the environment variable holding the HMAC key.
 	SecretEnv string            `yaml:"secret_env"`
 	Headers   map[string]string `yaml:"headers"`
-	Timeout   string            `yaml:"timeout"`
+	Timeout   Duration          `yaml:"timeout"`
 }
 
 // SlackSpec posts to a Slack incoming webhook (the URL is a secret: give
@@ -130,7 +130,7 @@ type StateSpec struct {
 	Path string `yaml:"path"`
 	// CheckpointEvery is how often a long scan job saves what it found and
 	// how far it got (default 1m): a kill loses at most that much work.
-	CheckpointEvery string `yaml:"checkpoint_every"`
+	CheckpointEvery Duration `yaml:"checkpoint_every"`
 }
 
 // ShardsSpec configures sharded scans: `--shard INDEX/COUNT`, or a
@@ -157,9 +157,9 @@ type DaemonSpec struct {
 	// GracePeriod is how long the daemon takes at most to stop after
 	// SIGTERM (default 30s): running jobs may finish in the first four
 	// fifths, then they are cancelled and save how far they got.
-	GracePeriod string `yaml:"grace_period"`
-	LogLevel    string `yaml:"log_level"`  // debug, info (default), warn, error
-	LogFormat   string `yaml:"log_format"` // json (default) or text
+	GracePeriod Duration `yaml:"grace_period"`
+	LogLevel    string   `yaml:"log_level"`  // debug, info (default), warn, error
+	LogFormat   string   `yaml:"log_format"` // json (default) or text
 }
 
 // Job is a validated job.
@@ -317,38 +317,22 @@ func (c *Config) validateJobs() Errors {
 	d := c.doc
 	f := &c.File
 	bad := func(path []any, format string, args ...any) { errs = append(errs, d.errorf(path, format, args...)) }
-	// positive parses a Go duration that must be above zero (def when
+	// positive parses a duration that must be above zero (def when
 	// unset).
-	positive := func(path []any, v string, def time.Duration, example string) time.Duration {
+	positive := func(path []any, v Duration, def time.Duration, example string) time.Duration {
 		if v == "" {
 			return def
 		}
-		d, err := time.ParseDuration(v)
+		d, err := v.Parse(def)
 		if err != nil || d <= 0 {
 			bad(path, "invalid duration %q (want e.g. %s)", v, example)
 			return def
 		}
 		return d
 	}
-	// above parses a duration of either grammar (7d or 90s) that must be
-	// above zero (def when unset).
-	above := func(path []any, v string, def time.Duration) time.Duration {
-		if v == "" {
-			return def
-		}
-		d, err := ParseDuration(v)
-		if err != nil || d <= 0 {
-			bad(path, "invalid duration %q (want e.g. 30s, 5m, 1d)", v)
-			return def
-		}
-		return d
-	}
 	// reminder parses a remind_after: a duration like 7d, or "0" for none.
-	reminder := func(path []any, v string, def time.Duration) time.Duration {
-		if v == "" {
-			return def
-		}
-		d, err := ParseDuration(v)
+	reminder := func(path []any, v Duration, def time.Duration) time.Duration {
+		d, err := v.Parse(def)
 		if err != nil {
 			bad(path, "%v", err)
 			return def
@@ -365,8 +349,8 @@ func (c *Config) validateJobs() Errors {
 	c.retry = retryPolicy{attempts: 4,
 		initial:         positive([]any{"alerts", "retry", "initial"}, f.Alerts.Retry.Initial, time.Second, "1s, 2m"),
 		max:             positive([]any{"alerts", "retry", "max"}, f.Alerts.Retry.Max, 30*time.Second, "1s, 2m"),
-		deliveryTimeout: above([]any{"alerts", "delivery_timeout"}, f.Alerts.DeliveryTimeout, DefaultDeliveryTimeout)}
-	c.checkpointEvery = above([]any{"state", "checkpoint_every"}, f.State.CheckpointEvery, 0)
+		deliveryTimeout: positive([]any{"alerts", "delivery_timeout"}, f.Alerts.DeliveryTimeout, DefaultDeliveryTimeout, "30s, 5m, 1d")}
+	c.checkpointEvery = positive([]any{"state", "checkpoint_every"}, f.State.CheckpointEvery, 0, "30s, 5m, 1d")
 	if a := f.Alerts.Retry.Attempts; a < 0 || a > maxAttempts {
 		bad([]any{"alerts", "retry", "attempts"}, "must be between 0 (default) and %d: what is not delivered waits in the outbox", maxAttempts)
 	} else if a > 0 {

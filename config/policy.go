@@ -2,12 +2,9 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,7 +47,7 @@ type LocationSpec struct {
 // RetentionSpec is how long data may stay in a location.
 type RetentionSpec struct {
 	// MaxAge is a duration: 30d, 13w, 1y, 36h.
-	MaxAge string `yaml:"max_age"`
+	MaxAge Duration `yaml:"max_age"`
 	// From is what age is measured from: mtime (the file's) or record
 	// (the time inside each record).
 	From string `yaml:"from"`
@@ -92,7 +89,7 @@ type EnforcementSpec struct {
 	QuarantineDir string `yaml:"quarantine_dir"`
 	// LiveWithin: a file modified this recently is still being written
 	// (default 10m).
-	LiveWithin string      `yaml:"live_within"`
+	LiveWithin Duration    `yaml:"live_within"`
 	Breaker    BreakerSpec `yaml:"breaker"`
 	// MinConfidence is the least confidence (low, medium or high) a
 	// finding needs for redact to rewrite it or to act on its file
@@ -456,59 +453,6 @@ func holdPaths(paths []string) []string {
 	return out
 }
 
-// ParseDuration parses a retention period: a number and a unit, s, m, h,
-// d (24h), w (7d) or y (365d), or anything time.ParseDuration accepts.
-// The number is decimal digits with an optional fraction ("1.5d"); signs,
-// exponents, hexadecimal, NaN and Inf are refused, and so is a period that
-// does not fit a time.Duration (about 292 years), which would otherwise
-// wrap to a negative age and make every file look expired.
-func ParseDuration(s string) (time.Duration, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return 0, fmt.Errorf("empty duration")
-	}
-	invalid := fmt.Errorf("invalid duration %q (use 30d, 13w, 1y, 36h)", s)
-	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour, 'y': 365 * 24 * time.Hour}
-	if u, ok := unit[t[len(t)-1]]; ok {
-		num := t[:len(t)-1]
-		if !plainDecimal(num) {
-			return 0, invalid
-		}
-		n, err := strconv.ParseFloat(num, 64)
-		if err != nil {
-			return 0, invalid
-		}
-		// float64(math.MaxInt64) rounds up to 2^63, so >= is the test.
-		if d := n * float64(u); d >= float64(math.MaxInt64) {
-			return 0, fmt.Errorf("duration %q is too long (at most %dy)", s, math.MaxInt64/int64(unit['y']))
-		}
-		return time.Duration(n * float64(u)), nil
-	}
-	// time.ParseDuration refuses overflow itself.
-	d, err := time.ParseDuration(t)
-	if err != nil || d < 0 {
-		return 0, invalid
-	}
-	return d, nil
-}
-
-// plainDecimal reports whether s is digits with at most one decimal point
-// between digits: "30", "1.5", not "", ".5", "1e3", "+1", "0x10" or "inf".
-func plainDecimal(s string) bool {
-	digits, dot := 0, -1
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.' && dot < 0 && i > 0 && i < len(s)-1:
-			dot = i
-		default:
-			return false
-		}
-	}
-	return digits > 0
-}
-
 // validatePolicy checks locations, holds and enforcement settings.
 func (c *Config) validatePolicy() Errors {
 	var errs Errors
@@ -566,7 +510,7 @@ func (c *Config) validatePolicy() Errors {
 		}
 		rs := ls.Retention
 		if rs.MaxAge != "" {
-			age, err := ParseDuration(rs.MaxAge)
+			age, err := rs.MaxAge.Parse(0)
 			if err != nil {
 				bad(at("retention", "max_age"), "%v", err)
 			} else if age == 0 {
@@ -631,14 +575,11 @@ func (c *Config) validatePolicy() Errors {
 		c.Holds = append(c.Holds, h)
 	}
 	e := f.Enforcement
-	c.LiveWithin = 10 * time.Minute
-	if e.LiveWithin != "" {
-		d, err := ParseDuration(e.LiveWithin)
-		if err != nil {
-			bad([]any{"enforcement", "live_within"}, "%v", err)
-		}
-		c.LiveWithin = d
+	live, err := e.LiveWithin.Parse(10 * time.Minute)
+	if err != nil {
+		bad([]any{"enforcement", "live_within"}, "%v", err)
 	}
+	c.LiveWithin = live
 	c.MinConfidence = finding.ConfidenceHigh
 	if e.MinConfidence != "" {
 		conf, err := finding.ParseConfidence(e.MinConfidence)
