@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
-	"net/mail"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -176,6 +174,8 @@ type Route struct {
 	RemindAfter time.Duration
 	// Kind is the sink: webhook, slack, email, syslog or sns.
 	Kind string
+	// Sink holds the sink's settings, validated.
+	Sink Sink
 }
 
 // Covers reports whether the route takes a violation of class in location.
@@ -402,63 +402,18 @@ func (c *Config) validateJobs() Errors {
 				bad(at("classes", k), "unknown class %q", cl)
 			}
 		}
+		sink, sinkErrs := rs.sink()
+		for _, e := range sinkErrs {
+			bad(at(e.Key...), "%s", e.Msg)
+		}
+		r.Sink = sink
 		var kinds []string
-		if w := rs.Webhook; w != nil {
-			kinds = append(kinds, "webhook")
-			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				bad(at("webhook", "url"), "invalid URL %q (want http:// or https://)", w.URL)
-			}
-			positive(at("webhook", "timeout"), w.Timeout, 0, "10s")
-		}
-		if s := rs.Slack; s != nil {
-			kinds = append(kinds, "slack")
-			if (s.URL == "") == (s.URLEnv == "") {
-				bad(at("slack"), "set url or url_env (the webhook URL is a secret: prefer url_env)")
-			}
-		}
-		if e := rs.Email; e != nil {
-			kinds = append(kinds, "email")
-			if _, _, err := net.SplitHostPort(e.Address); err != nil {
-				bad(at("email", "address"), "want host:port, got %q", e.Address)
-			}
-			if _, err := mail.ParseAddress(e.From); err != nil {
-				bad(at("email", "from"), "invalid address %q", e.From)
-			}
-			if len(e.To) == 0 {
-				bad(at("email", "to"), "no recipients")
-			}
-			for k, to := range e.To {
-				if _, err := mail.ParseAddress(to); err != nil {
-					bad(at("email", "to", k), "invalid address %q", to)
-				}
-			}
-			switch e.StartTLS {
-			case "", "required", "opportunistic", "off":
-			default:
-				bad(at("email", "starttls"), "unknown value %q (want required, opportunistic or off)", e.StartTLS)
-			}
-			if e.Username != "" && e.StartTLS == "off" {
-				bad(at("email", "username"), "SMTP AUTH sends the password: it needs starttls")
-			}
-		}
-		if s := rs.Syslog; s != nil {
-			kinds = append(kinds, "syslog")
-			switch s.Network {
-			case "", "udp", "tcp", "unix":
-			default:
-				bad(at("syslog", "network"), "unknown network %q (want udp, tcp or unix)", s.Network)
-			}
-			if s.Address == "" {
-				bad(at("syslog", "address"), "missing address")
-			}
-			if s.Facility != "" && SyslogFacility(s.Facility) < 0 {
-				bad(at("syslog", "facility"), "unknown facility %q", s.Facility)
-			}
-		}
-		if s := rs.SNS; s != nil {
-			kinds = append(kinds, "sns")
-			if !strings.HasPrefix(s.TopicARN, "arn:") {
-				bad(at("sns", "topic_arn"), "want a topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got %q", s.TopicARN)
+		for _, k := range []struct {
+			name string
+			set  bool
+		}{{"webhook", rs.Webhook != nil}, {"slack", rs.Slack != nil}, {"email", rs.Email != nil}, {"syslog", rs.Syslog != nil}, {"sns", rs.SNS != nil}} {
+			if k.set {
+				kinds = append(kinds, k.name)
 			}
 		}
 		switch len(kinds) {
