@@ -79,3 +79,28 @@ func plainDecimal(s string) bool {
 	}
 	return digits > 0
 }
+
+// positive parses the duration v at path, which must be above zero (def
+// when unset); a bad value is reported with example, and gives def.
+func (ck *checker) positive(path []any, v Duration, def time.Duration, example string) time.Duration {
+	if v == "" {
+		return def
+	}
+	d, err := v.Parse(def)
+	if err != nil || d <= 0 {
+		ck.bad(path, "invalid duration %q (want e.g. %s)", v, example)
+		return def
+	}
+	return d
+}
+
+// reminder parses a remind_after at path: a duration like 7d, or "0" for
+// none (def when unset).
+func (ck *checker) reminder(path []any, v Duration, def time.Duration) time.Duration {
+	d, err := v.Parse(def)
+	if err != nil {
+		ck.bad(path, "%v", err)
+		return def
+	}
+	return d
+}
