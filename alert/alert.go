@@ -362,18 +362,25 @@ func New(r *config.Route, opts Options) (Sink, error) {
 		sink Sink
 		err  error
 	)
-	// The configuration makes sure exactly one sink is set.
+	// The configuration validated the sink and makes sure exactly one is
+	// set; a Route built by hand has its settings validated here, by the
+	// same code.
+	s := r.Sink
+	if s == (config.Sink{}) {
+		s, err = r.ValidateSink()
+	}
 	switch {
-	case r.Webhook != nil:
-		sink, err = newWebhook(r.Webhook, opts)
-	case r.Slack != nil:
-		sink, err = newSlack(r.Slack, opts)
-	case r.Email != nil:
-		sink, err = newEmail(r.Email, opts)
-	case r.Syslog != nil:
-		sink, err = newSyslog(r.Syslog, opts)
-	case r.SNS != nil:
-		sink, err = newSNS(r.SNS, opts)
+	case err != nil:
+	case s.Webhook != nil:
+		sink, err = newWebhook(s.Webhook, opts)
+	case s.Slack != nil:
+		sink, err = newSlack(s.Slack, opts)
+	case s.Email != nil:
+		sink, err = newEmail(s.Email, opts)
+	case s.Syslog != nil:
+		sink, err = newSyslog(s.Syslog, opts)
+	case s.SNS != nil:
+		sink, err = newSNS(s.SNS, opts)
 	default:
 		err = fmt.Errorf("no %s sink configured", cmp.Or(r.Kind, "alert"))
 	}

@@ -20,13 +20,6 @@ import (
 	"github.com/piiscan/piiscan/config"
 )
 
-// STARTTLS modes of an email route.
-const (
-	startTLSRequired      = "required"
-	startTLSOpportunistic = "opportunistic"
-	startTLSOff           = "off"
-)
-
 // emailTimeout bounds one Send when ctx has no earlier deadline.
 const emailTimeout = time.Minute
 
@@ -44,52 +37,22 @@ type emailSink struct {
 
 var _ Sink = (*emailSink)(nil)
 
-func newEmail(spec *config.EmailSpec, opts Options) (*emailSink, error) {
-	host, _, err := net.SplitHostPort(spec.Address)
-	if err != nil {
-		return nil, fmt.Errorf("email: address: %w", err)
-	}
+func newEmail(spec *config.Email, opts Options) (*emailSink, error) {
 	e := &emailSink{
 		addr:     spec.Address,
+		from:     spec.From,
+		to:       spec.To,
 		starttls: spec.StartTLS,
 		tls: &tls.Config{
-			ServerName:         host,
+			ServerName:         spec.Host,
 			MinVersion:         tls.VersionTLS12,
 			InsecureSkipVerify: spec.InsecureSkipVerify,
 		},
 		username: spec.Username,
 		hostname: opts.Hostname,
 	}
-	if e.starttls == "" {
-		e.starttls = startTLSRequired
-	}
-	switch e.starttls {
-	case startTLSRequired, startTLSOpportunistic, startTLSOff:
-	default:
-		return nil, fmt.Errorf("email: unknown starttls %q (want required, opportunistic or off)", spec.StartTLS)
-	}
-	if e.from, err = mail.ParseAddress(spec.From); err != nil {
-		return nil, fmt.Errorf("email: from %q: %w", spec.From, err)
-	}
-	if len(spec.To) == 0 {
-		return nil, errors.New("email: no recipients")
-	}
-	for _, to := range spec.To {
-		a, err := mail.ParseAddress(to)
-		if err != nil {
-			return nil, fmt.Errorf("email: to %q: %w", to, err)
-		}
-		e.to = append(e.to, a)
-	}
-	if e.username != "" {
-		if e.starttls == startTLSOff {
-			return nil, errors.New("email: SMTP AUTH sends the password: it needs starttls")
-		}
-		if spec.PasswordEnv == "" {
-			return nil, errors.New("email: username without password_env")
-		}
-	}
 	if spec.PasswordEnv != "" {
+		var err error
 		if e.password, err = config.Secret(spec.PasswordEnv); err != nil {
 			return nil, fmt.Errorf("email password: %w", err)
 		}
@@ -159,7 +122,7 @@ func (e *emailSink) connect(ctx context.Context) (c *smtp.Client, isTLS bool, er
 	if err != nil {
 		return nil, false, err
 	}
-	if e.starttls == startTLSOff {
+	if e.starttls == config.StartTLSOff {
 		c, err = e.plain(conn)
 		return c, false, err
 	}
@@ -167,7 +130,7 @@ func (e *emailSink) connect(ctx context.Context) (c *smtp.Client, isTLS bool, er
 	switch {
 	case err == nil:
 		return c, true, nil
-	case e.starttls == startTLSRequired || ctx.Err() != nil:
+	case e.starttls == config.StartTLSRequired || ctx.Err() != nil:
 		return nil, false, err
 	}
 	// Opportunistic: go-smtp cannot continue a session whose STARTTLS

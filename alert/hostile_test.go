@@ -81,7 +81,7 @@ func TestTextEscapesHostileNames(t *testing.T) {
 
 func TestEmailEscapesHostileNames(t *testing.T) {
 	s := hostileSummary()
-	e, err := newEmail(emailRoute("127.0.0.1:25").Email, Options{Hostname: "scan01.example.com"})
+	e, err := newEmail(validSink(t, emailRoute("127.0.0.1:25")).Email, Options{Hostname: "scan01.example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

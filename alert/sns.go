@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
@@ -35,12 +34,12 @@ type snsSink struct {
 
 var _ Sink = (*snsSink)(nil)
 
-func newSNS(spec *config.SNSSpec, opts Options) (*snsSink, error) {
-	topic, err := arn.Parse(spec.TopicARN)
-	if err != nil || topic.Service != "sns" {
-		return nil, fmt.Errorf("sns: want a topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got %q", spec.TopicARN)
-	}
-	var cfg aws.Config
+func newSNS(spec *config.SNS, opts Options) (*snsSink, error) {
+	topic := spec.Topic
+	var (
+		cfg aws.Config
+		err error
+	)
 	if opts.AWS != nil {
 		cfg = opts.AWS.Copy()
 	} else {

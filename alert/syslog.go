@@ -38,26 +38,14 @@ type syslogSink struct {
 
 var _ Sink = (*syslogSink)(nil)
 
-func newSyslog(spec *config.SyslogSpec, opts Options) (*syslogSink, error) {
-	l := &syslogSink{
-		network:  cmp.Or(spec.Network, "udp"),
+func newSyslog(spec *config.Syslog, opts Options) (*syslogSink, error) {
+	return &syslogSink{
+		network:  spec.Network,
 		address:  spec.Address,
-		facility: config.SyslogFacility(spec.Facility),
-		appName:  cmp.Or(spec.Tag, "piiscan"),
+		facility: spec.Facility,
+		appName:  spec.Tag,
 		hostname: opts.Hostname,
-	}
-	switch l.network {
-	case "udp", "tcp", "unix":
-	default:
-		return nil, fmt.Errorf("syslog: unknown network %q (want udp, tcp or unix)", spec.Network)
-	}
-	if l.address == "" {
-		return nil, errors.New("syslog: missing address")
-	}
-	if l.facility < 0 {
-		return nil, fmt.Errorf("syslog: unknown facility %q", spec.Facility)
-	}
-	return l, nil
+	}, nil
 }
 
 func (l *syslogSink) Kind() string { return "syslog" }

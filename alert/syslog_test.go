@@ -282,7 +282,7 @@ func TestSyslogFormat(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			spec := &config.SyslogSpec{Address: "127.0.0.1:514", Facility: tt.facility}
-			sink, err := newSyslog(spec, Options{})
+			sink, err := newSyslog(validSink(t, &config.Route{RouteSpec: config.RouteSpec{Syslog: spec}}).Syslog, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -318,7 +318,7 @@ func TestSyslogFormat(t *testing.T) {
 }
 
 func TestSyslogTruncated(t *testing.T) {
-	sink, err := newSyslog(&config.SyslogSpec{Address: "127.0.0.1:514"}, Options{Hostname: "h"})
+	sink, err := newSyslog(validSink(t, &config.Route{RouteSpec: config.RouteSpec{Syslog: &config.SyslogSpec{Address: "127.0.0.1:514"}}}).Syslog, Options{Hostname: "h"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/piiscan/piiscan/config"
@@ -39,24 +38,16 @@ type webhookSink struct {
 
 var _ Sink = (*webhookSink)(nil)
 
-func newWebhook(spec *config.WebhookSpec, opts Options) (*webhookSink, error) {
-	u, err := parseHTTPURL(spec.URL)
-	if err != nil {
-		return nil, fmt.Errorf("webhook: %w", err)
-	}
+func newWebhook(spec *config.Webhook, opts Options) (*webhookSink, error) {
 	w := &webhookSink{
 		client:  opts.HTTPClient,
-		url:     spec.URL,
-		shown:   shownURL(u, false),
+		url:     spec.URL.String(),
+		shown:   shownURL(spec.URL, false),
 		headers: spec.Headers,
 	}
-	if spec.Timeout != "" {
-		d, err := time.ParseDuration(spec.Timeout)
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("webhook: invalid timeout %q", spec.Timeout)
-		}
+	if spec.Timeout > 0 {
 		c := *opts.HTTPClient
-		c.Timeout = d
+		c.Timeout = spec.Timeout
 		w.client = &c
 	}
 	if spec.SecretEnv != "" {

@@ -65,7 +65,7 @@ type ScanSpec struct {
 	// MaxFindings caps the findings reported per input (-1: no cap).
 	MaxFindings *int `yaml:"max_findings"`
 	// NewerThan skips files and objects modified longer ago (e.g. 30d).
-	NewerThan string `yaml:"newer_than"`
+	NewerThan Duration `yaml:"newer_than"`
 	// Checkpoint is a file that lets an interrupted scan of s3:// targets
 	// resume where it stopped.
 	Checkpoint string `yaml:"checkpoint"`

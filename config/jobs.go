@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
-	"net/mail"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -37,7 +35,7 @@ type JobSpec struct {
 	Enforce bool `yaml:"enforce"`
 	// Timeout stops a run that takes longer (e.g. 2h); it saves how far
 	// it got. None by default.
-	Timeout string `yaml:"timeout"`
+	Timeout Duration `yaml:"timeout"`
 }
 
 // AlertsSpec configures where violations are reported.
@@ -45,20 +43,20 @@ type AlertsSpec struct {
 	Routes []RouteSpec `yaml:"routes"`
 	// RemindAfter re-sends a violation still present after this long
 	// (default 7d; "0" never reminds).
-	RemindAfter string `yaml:"remind_after"`
+	RemindAfter Duration `yaml:"remind_after"`
 	// Retry tunes delivery: attempts per run, then the outbox.
 	Retry RetrySpec `yaml:"retry"`
 	// DeliveryTimeout bounds one delivery of the outbox to one route,
 	// retries included (default 1m): what is not sent by then waits in the
 	// outbox, and a slow sink never holds up a scan or another route.
-	DeliveryTimeout string `yaml:"delivery_timeout"`
+	DeliveryTimeout Duration `yaml:"delivery_timeout"`
 }
 
 // RetrySpec tunes alert delivery retries.
 type RetrySpec struct {
-	Attempts int    `yaml:"attempts"` // default 4
-	Initial  string `yaml:"initial"`  // first backoff, default 1s
-	Max      string `yaml:"max"`      // longest backoff, default 30s
+	Attempts int      `yaml:"attempts"` // default 4
+	Initial  Duration `yaml:"initial"`  // first backoff, default 1s
+	Max      Duration `yaml:"max"`      // longest backoff, default 30s
 }
 
 // RouteSpec is one alert route: which violations, and the sink they go to.
@@ -69,7 +67,7 @@ type RouteSpec struct {
 	Locations   []string `yaml:"locations"`    // default: all
 	Classes     []string `yaml:"classes"`      // default: all
 	// RemindAfter overrides alerts.remind_after for this route.
-	RemindAfter string       `yaml:"remind_after"`
+	RemindAfter Duration     `yaml:"remind_after"`
 	Webhook     *WebhookSpec `yaml:"webhook"`
 	Slack       *SlackSpec   `yaml:"slack"`
 	Email       *EmailSpec   `yaml:"email"`
@@ -84,7 +82,7 @@ type WebhookSpec struct {
 	// SecretEnv names the environment variable holding the HMAC key.
 	SecretEnv string            `yaml:"secret_env"`
 	Headers   map[string]string `yaml:"headers"`
-	Timeout   string            `yaml:"timeout"`
+	Timeout   Duration          `yaml:"timeout"`
 }
 
 // SlackSpec posts to a Slack incoming webhook (the URL is a secret: give
@@ -130,7 +128,7 @@ type StateSpec struct {
 	Path string `yaml:"path"`
 	// CheckpointEvery is how often a long scan job saves what it found and
 	// how far it got (default 1m): a kill loses at most that much work.
-	CheckpointEvery string `yaml:"checkpoint_every"`
+	CheckpointEvery Duration `yaml:"checkpoint_every"`
 }
 
 // ShardsSpec configures sharded scans: `--shard INDEX/COUNT`, or a
@@ -157,9 +155,9 @@ type DaemonSpec struct {
 	// GracePeriod is how long the daemon takes at most to stop after
 	// SIGTERM (default 30s): running jobs may finish in the first four
 	// fifths, then they are cancelled and save how far they got.
-	GracePeriod string `yaml:"grace_period"`
-	LogLevel    string `yaml:"log_level"`  // debug, info (default), warn, error
-	LogFormat   string `yaml:"log_format"` // json (default) or text
+	GracePeriod Duration `yaml:"grace_period"`
+	LogLevel    string   `yaml:"log_level"`  // debug, info (default), warn, error
+	LogFormat   string   `yaml:"log_format"` // json (default) or text
 }
 
 // Job is a validated job.
@@ -176,6 +174,8 @@ type Route struct {
 	RemindAfter time.Duration
 	// Kind is the sink: webhook, slack, email, syslog or sns.
 	Kind string
+	// Sink holds the sink's settings, validated.
+	Sink Sink
 }
 
 // Covers reports whether the route takes a violation of class in location.
@@ -311,70 +311,49 @@ func (c *Config) knownClasses() map[string]bool {
 	return classes
 }
 
-// validateJobs checks jobs, alert routes, state and daemon settings.
+// validateJobs checks jobs, alert routes, state, shards and daemon
+// settings.
 func (c *Config) validateJobs() Errors {
-	var errs Errors
-	d := c.doc
-	f := &c.File
-	bad := func(path []any, format string, args ...any) { errs = append(errs, d.errorf(path, format, args...)) }
-	// positive parses a Go duration that must be above zero (def when
-	// unset).
-	positive := func(path []any, v string, def time.Duration, example string) time.Duration {
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			bad(path, "invalid duration %q (want e.g. %s)", v, example)
-			return def
-		}
-		return d
-	}
-	// above parses a duration of either grammar (7d or 90s) that must be
-	// above zero (def when unset).
-	above := func(path []any, v string, def time.Duration) time.Duration {
-		if v == "" {
-			return def
-		}
-		d, err := ParseDuration(v)
-		if err != nil || d <= 0 {
-			bad(path, "invalid duration %q (want e.g. 30s, 5m, 1d)", v)
-			return def
-		}
-		return d
-	}
-	// reminder parses a remind_after: a duration like 7d, or "0" for none.
-	reminder := func(path []any, v string, def time.Duration) time.Duration {
-		if v == "" {
-			return def
-		}
-		d, err := ParseDuration(v)
-		if err != nil {
-			bad(path, "%v", err)
-			return def
-		}
-		return d
-	}
-	locations := map[string]bool{}
-	for _, l := range c.Locations {
-		locations[l.Name] = true
-	}
-	classes := c.knownClasses()
+	ck := &checker{doc: c.doc}
+	remind := c.validateAlerts(ck)
+	c.checkpointEvery = ck.positive([]any{"state", "checkpoint_every"}, c.File.State.CheckpointEvery, 0, "30s, 5m, 1d")
+	c.validateRetry(ck)
+	c.validateShards(ck)
+	routes := c.validateRoutes(ck, remind)
+	c.validateJobList(ck, routes)
+	c.validateDaemon(ck)
+	return ck.errs
+}
 
-	remind := reminder([]any{"alerts", "remind_after"}, f.Alerts.RemindAfter, DefaultRemindAfter)
+// validateAlerts reads alerts.remind_after, which it returns, and the
+// delivery settings.
+func (c *Config) validateAlerts(ck *checker) (remind time.Duration) {
+	f := &c.File
+	remind = ck.reminder([]any{"alerts", "remind_after"}, f.Alerts.RemindAfter, DefaultRemindAfter)
 	c.retry = retryPolicy{attempts: 4,
-		initial:         positive([]any{"alerts", "retry", "initial"}, f.Alerts.Retry.Initial, time.Second, "1s, 2m"),
-		max:             positive([]any{"alerts", "retry", "max"}, f.Alerts.Retry.Max, 30*time.Second, "1s, 2m"),
-		deliveryTimeout: above([]any{"alerts", "delivery_timeout"}, f.Alerts.DeliveryTimeout, DefaultDeliveryTimeout)}
-	c.checkpointEvery = above([]any{"state", "checkpoint_every"}, f.State.CheckpointEvery, 0)
-	if a := f.Alerts.Retry.Attempts; a < 0 || a > maxAttempts {
-		bad([]any{"alerts", "retry", "attempts"}, "must be between 0 (default) and %d: what is not delivered waits in the outbox", maxAttempts)
+		initial:         ck.positive([]any{"alerts", "retry", "initial"}, f.Alerts.Retry.Initial, time.Second, "1s, 2m"),
+		max:             ck.positive([]any{"alerts", "retry", "max"}, f.Alerts.Retry.Max, 30*time.Second, "1s, 2m"),
+		deliveryTimeout: ck.positive([]any{"alerts", "delivery_timeout"}, f.Alerts.DeliveryTimeout, DefaultDeliveryTimeout, "30s, 5m, 1d")}
+	return remind
+}
+
+// validateRetry checks alerts.retry.attempts, and that the backoff
+// validateAlerts read grows.
+func (c *Config) validateRetry(ck *checker) {
+	if a := c.File.Alerts.Retry.Attempts; a < 0 || a > maxAttempts {
+		ck.bad([]any{"alerts", "retry", "attempts"}, "must be between 0 (default) and %d: what is not delivered waits in the outbox", maxAttempts)
 	} else if a > 0 {
 		c.retry.attempts = a
 	}
 	if c.retry.initial > c.retry.max {
-		bad([]any{"alerts", "retry", "initial"}, "%v is longer than retry.max (%v)", c.retry.initial, c.retry.max)
+		ck.bad([]any{"alerts", "retry", "initial"}, "%v is longer than retry.max (%v)", c.retry.initial, c.retry.max)
 	}
+}
+
+// validateShards checks the shards settings.
+func (c *Config) validateShards(ck *checker) {
+	f := &c.File
+	bad := ck.bad
 	if f.Shards.Count < 0 || f.Shards.Count > shard.MaxCount {
 		bad([]any{"shards", "count"}, "%d: want 1 to %d (or leave it out)", f.Shards.Count, shard.MaxCount)
 	}
@@ -388,172 +367,149 @@ func (c *Config) validateJobs() Errors {
 			bad([]any{"shards", "output"}, "%v", err)
 		}
 	}
+}
 
+// validateRoutes checks alerts.routes, builds c.Routes and returns the
+// index of each route by name.
+func (c *Config) validateRoutes(ck *checker, remind time.Duration) map[string]int {
+	locations := c.locationNames()
+	classes := c.knownClasses()
 	routes := map[string]int{}
-	for i, rs := range f.Alerts.Routes {
+	for i, rs := range c.File.Alerts.Routes {
 		at := func(k ...any) []any { return append([]any{"alerts", "routes", i}, k...) }
-		r := &Route{RouteSpec: rs, RemindAfter: remind}
 		if !ruleIDRe.MatchString(rs.Name) {
-			bad(at("name"), "route name %q: use lower-case letters, digits, '-', '_' and '.'", rs.Name)
+			ck.bad(at("name"), "route name %q: use lower-case letters, digits, '-', '_' and '.'", rs.Name)
 		} else if j, dup := routes[rs.Name]; dup {
-			bad(at("name"), "duplicate route name %q (also alerts.routes[%d])", rs.Name, j)
+			ck.bad(at("name"), "duplicate route name %q (also alerts.routes[%d])", rs.Name, j)
 		}
 		routes[rs.Name] = i
-		r.MinSeverity = finding.SeverityLow
+		r := &Route{RouteSpec: rs, MinSeverity: finding.SeverityLow}
 		if rs.MinSeverity != "" {
 			sev, err := finding.ParseSeverity(rs.MinSeverity)
 			if err != nil {
-				bad(at("min_severity"), "unknown severity %q", rs.MinSeverity)
+				ck.bad(at("min_severity"), "unknown severity %q", rs.MinSeverity)
 			}
 			r.MinSeverity = sev
 		}
-		r.RemindAfter = reminder(at("remind_after"), rs.RemindAfter, remind)
-		for k, l := range rs.Locations {
-			if !locations[l] {
-				bad(at("locations", k), "unknown location %q", l)
-			}
-		}
-		for k, cl := range rs.Classes {
-			if !classes[cl] {
-				bad(at("classes", k), "unknown class %q", cl)
-			}
-		}
-		var kinds []string
-		if w := rs.Webhook; w != nil {
-			kinds = append(kinds, "webhook")
-			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				bad(at("webhook", "url"), "invalid URL %q (want http:// or https://)", w.URL)
-			}
-			positive(at("webhook", "timeout"), w.Timeout, 0, "10s")
-		}
-		if s := rs.Slack; s != nil {
-			kinds = append(kinds, "slack")
-			if (s.URL == "") == (s.URLEnv == "") {
-				bad(at("slack"), "set url or url_env (the webhook URL is a secret: prefer url_env)")
-			}
-		}
-		if e := rs.Email; e != nil {
-			kinds = append(kinds, "email")
-			if _, _, err := net.SplitHostPort(e.Address); err != nil {
-				bad(at("email", "address"), "want host:port, got %q", e.Address)
-			}
-			if _, err := mail.ParseAddress(e.From); err != nil {
-				bad(at("email", "from"), "invalid address %q", e.From)
-			}
-			if len(e.To) == 0 {
-				bad(at("email", "to"), "no recipients")
-			}
-			for k, to := range e.To {
-				if _, err := mail.ParseAddress(to); err != nil {
-					bad(at("email", "to", k), "invalid address %q", to)
-				}
-			}
-			switch e.StartTLS {
-			case "", "required", "opportunistic", "off":
-			default:
-				bad(at("email", "starttls"), "unknown value %q (want required, opportunistic or off)", e.StartTLS)
-			}
-			if e.Username != "" && e.StartTLS == "off" {
-				bad(at("email", "username"), "SMTP AUTH sends the password: it needs starttls")
-			}
-		}
-		if s := rs.Syslog; s != nil {
-			kinds = append(kinds, "syslog")
-			switch s.Network {
-			case "", "udp", "tcp", "unix":
-			default:
-				bad(at("syslog", "network"), "unknown network %q (want udp, tcp or unix)", s.Network)
-			}
-			if s.Address == "" {
-				bad(at("syslog", "address"), "missing address")
-			}
-			if s.Facility != "" && SyslogFacility(s.Facility) < 0 {
-				bad(at("syslog", "facility"), "unknown facility %q", s.Facility)
-			}
-		}
-		if s := rs.SNS; s != nil {
-			kinds = append(kinds, "sns")
-			if !strings.HasPrefix(s.TopicARN, "arn:") {
-				bad(at("sns", "topic_arn"), "want a topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got %q", s.TopicARN)
-			}
-		}
-		switch len(kinds) {
-		case 0:
-			bad(at(), "route %q has no sink: set one of webhook, slack, email, syslog, sns", rs.Name)
-		case 1:
-			r.Kind = kinds[0]
-		default:
-			bad(at(), "route %q has %d sinks (%s): one per route", rs.Name, len(kinds), strings.Join(kinds, ", "))
-		}
+		r.RemindAfter = ck.reminder(at("remind_after"), rs.RemindAfter, remind)
+		ck.known(at, "locations", rs.Locations, locations, "location")
+		ck.known(at, "classes", rs.Classes, classes, "class")
+		r.Sink, r.Kind = validateSink(ck, at, &rs)
 		c.Routes = append(c.Routes, r)
 	}
+	return routes
+}
 
+// validateSink checks the sink of the route rs at at(), and returns it and
+// its kind: exactly one sink is set.
+func validateSink(ck *checker, at func(k ...any) []any, rs *RouteSpec) (Sink, string) {
+	sink, errs := rs.sink()
+	for _, e := range errs {
+		ck.bad(at(e.Key...), "%s", e.Msg)
+	}
+	var kinds []string
+	for _, k := range []struct {
+		name string
+		set  bool
+	}{{"webhook", rs.Webhook != nil}, {"slack", rs.Slack != nil}, {"email", rs.Email != nil}, {"syslog", rs.Syslog != nil}, {"sns", rs.SNS != nil}} {
+		if k.set {
+			kinds = append(kinds, k.name)
+		}
+	}
+	switch len(kinds) {
+	case 0:
+		ck.bad(at(), "route %q has no sink: set one of webhook, slack, email, syslog, sns", rs.Name)
+	case 1:
+		return sink, kinds[0]
+	default:
+		ck.bad(at(), "route %q has %d sinks (%s): one per route", rs.Name, len(kinds), strings.Join(kinds, ", "))
+	}
+	return sink, ""
+}
+
+// validateJobList checks jobs and builds c.Jobs; routes are the alert
+// routes by name.
+func (c *Config) validateJobList(ck *checker, routes map[string]int) {
+	locations := c.locationNames()
 	jobs := map[string]int{}
-	for i, js := range f.Jobs {
+	for i, js := range c.File.Jobs {
 		at := func(k ...any) []any { return append([]any{"jobs", i}, k...) }
-		j := &Job{JobSpec: js}
 		if !ruleIDRe.MatchString(js.Name) {
-			bad(at("name"), "job name %q: use lower-case letters, digits, '-', '_' and '.'", js.Name)
+			ck.bad(at("name"), "job name %q: use lower-case letters, digits, '-', '_' and '.'", js.Name)
 		} else if k, dup := jobs[js.Name]; dup {
-			bad(at("name"), "duplicate job name %q (also jobs[%d])", js.Name, k)
+			ck.bad(at("name"), "duplicate job name %q (also jobs[%d])", js.Name, k)
 		}
 		jobs[js.Name] = i
-		if js.Schedule == ScheduleManual {
-			// Run by `piiscan run` only: j.Schedule stays nil.
-		} else if js.Schedule == "" {
-			bad(at("schedule"), "missing schedule (cron, e.g. \"0 * * * *\", \"@daily\", \"CRON_TZ=Europe/Berlin 0 3 * * *\")")
-		} else if s, err := CronParser.Parse(js.Schedule); err != nil {
-			bad(at("schedule"), "%q: %v", js.Schedule, err)
-		} else {
-			j.Schedule = s
-		}
-		switch js.Action {
-		case JobScan, JobPurge, JobRedact:
-		case "":
-			bad(at("action"), "missing action (scan, purge or redact)")
-		default:
-			bad(at("action"), "unknown action %q (want scan, purge or redact)", js.Action)
-		}
-		j.Timeout = positive(at("timeout"), js.Timeout, 0, "90m, 2h")
-		if js.Enforce && js.Action == JobScan {
-			bad(at("enforce"), "a scan job changes nothing: enforce is for purge and redact")
-		}
-		for k, l := range js.Locations {
-			if !locations[l] {
-				bad(at("locations", k), "unknown location %q", l)
-			}
-		}
-		if len(c.Locations) == 0 {
-			bad(at(), "job %q has nothing to work on: declare locations", js.Name)
-		}
-		for k, r := range js.Alerts {
-			if _, ok := routes[r]; !ok {
-				bad(at("alerts", k), "unknown alert route %q", r)
-			}
-		}
-		if len(js.Alerts) > 0 && js.Action != JobScan && js.Action != "" {
-			bad(at("alerts"), "alerts come from scan jobs: schedule a scan job over the same locations (%s jobs report through metrics and logs)", js.Action)
-		}
-		c.Jobs = append(c.Jobs, j)
+		c.Jobs = append(c.Jobs, c.validateJob(ck, at, js, locations, routes))
 	}
+}
 
-	c.grace = positive([]any{"daemon", "grace_period"}, f.Daemon.GracePeriod, DefaultGracePeriod, "30s")
-	if l := f.Daemon.Listen; l != "" && l != "off" {
-		if _, _, err := net.SplitHostPort(l); err != nil {
-			bad([]any{"daemon", "listen"}, "want host:port or \"off\", got %q", l)
+// validateJob checks the job js at at().
+func (c *Config) validateJob(ck *checker, at func(k ...any) []any, js JobSpec, locations map[string]bool, routes map[string]int) *Job {
+	j := &Job{JobSpec: js, Schedule: validateSchedule(ck, at, js.Schedule)}
+	switch js.Action {
+	case JobScan, JobPurge, JobRedact:
+	case "":
+		ck.bad(at("action"), "missing action (scan, purge or redact)")
+	default:
+		ck.bad(at("action"), "unknown action %q (want scan, purge or redact)", js.Action)
+	}
+	j.Timeout = ck.positive(at("timeout"), js.Timeout, 0, "90m, 2h")
+	if js.Enforce && js.Action == JobScan {
+		ck.bad(at("enforce"), "a scan job changes nothing: enforce is for purge and redact")
+	}
+	ck.known(at, "locations", js.Locations, locations, "location")
+	if len(c.Locations) == 0 {
+		ck.bad(at(), "job %q has nothing to work on: declare locations", js.Name)
+	}
+	for k, r := range js.Alerts {
+		if _, ok := routes[r]; !ok {
+			ck.bad(at("alerts", k), "unknown alert route %q", r)
 		}
 	}
-	switch f.Daemon.LogLevel {
+	if len(js.Alerts) > 0 && js.Action != JobScan && js.Action != "" {
+		ck.bad(at("alerts"), "alerts come from scan jobs: schedule a scan job over the same locations (%s jobs report through metrics and logs)", js.Action)
+	}
+	return j
+}
+
+// validateSchedule parses the schedule of the job at at(): nil for a
+// manual job, run by `piiscan run` only.
+func validateSchedule(ck *checker, at func(k ...any) []any, schedule string) cron.Schedule {
+	switch {
+	case schedule == ScheduleManual:
+		return nil
+	case schedule == "":
+		ck.bad(at("schedule"), "missing schedule (cron, e.g. \"0 * * * *\", \"@daily\", \"CRON_TZ=Europe/Berlin 0 3 * * *\")")
+		return nil
+	}
+	s, err := CronParser.Parse(schedule)
+	if err != nil {
+		ck.bad(at("schedule"), "%q: %v", schedule, err)
+		return nil
+	}
+	return s
+}
+
+// validateDaemon checks the daemon settings.
+func (c *Config) validateDaemon(ck *checker) {
+	dm := &c.File.Daemon
+	c.grace = ck.positive([]any{"daemon", "grace_period"}, dm.GracePeriod, DefaultGracePeriod, "30s")
+	if l := dm.Listen; l != "" && l != "off" {
+		if _, _, err := net.SplitHostPort(l); err != nil {
+			ck.bad([]any{"daemon", "listen"}, "want host:port or \"off\", got %q", l)
+		}
+	}
+	switch dm.LogLevel {
 	case "", "debug", "info", "warn", "error":
 	default:
-		bad([]any{"daemon", "log_level"}, "unknown level %q (want debug, info, warn or error)", f.Daemon.LogLevel)
+		ck.bad([]any{"daemon", "log_level"}, "unknown level %q (want debug, info, warn or error)", dm.LogLevel)
 	}
-	switch f.Daemon.LogFormat {
+	switch dm.LogFormat {
 	case "", "json", "text":
 	default:
-		bad([]any{"daemon", "log_format"}, "unknown format %q (want json or text)", f.Daemon.LogFormat)
+		ck.bad([]any{"daemon", "log_format"}, "unknown format %q (want json or text)", dm.LogFormat)
 	}
-	return errs
 }
 
 // SyslogFacility returns the number of a facility name (-1 if unknown).

@@ -92,13 +92,56 @@ func TestJobErrors(t *testing.T) {
 		{"alerts:\n  routes:\n    - {name: r, email: {address: 'h:25', from: a@b.c, to: [x@y.z], starttls: 'off', username: u}}\n", "it needs starttls"},
 		{"alerts:\n  routes:\n    - {name: r, min_severity: loud, sns: {topic_arn: 'arn:aws:sns:eu-west-1:1:t'}}\n", `unknown severity "loud"`},
 		{"daemon: {grace_period: soon}\n", "daemon.grace_period: invalid duration"},
-		{"jobs:\n  - {name: a, schedule: '@daily', action: scan, timeout: 1d}\n", "jobs[0].timeout: invalid duration"},
+		{"jobs:\n  - {name: a, schedule: '@daily', action: scan, timeout: 1 day}\n", "jobs[0].timeout: invalid duration"},
 		{"jobs:\n  - {name: a, schedule: '@daily', action: purge, alerts: [r]}\nalerts:\n  routes:\n    - {name: r, slack: {url_env: S}}\n", "jobs[0].alerts: alerts come from scan jobs"},
 		{"daemon: {listen: 9464}\n", "daemon.listen: want host:port"},
 	} {
 		_, err := Parse("x.yaml", []byte(jobsBase+tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}
+
+// Every duration of rules.yaml takes the one grammar of ParseDuration: 1d
+// is a day also where only Go durations (24h) were accepted before, and Go
+// durations stay valid everywhere.
+func TestDurationsOneGrammar(t *testing.T) {
+	c, err := Parse("x.yaml", []byte(jobsBase+`jobs:
+  - {name: a, schedule: '@daily', action: purge, timeout: 1d}
+  - {name: b, schedule: '@daily', action: purge, timeout: 1h30m}
+alerts:
+  remind_after: 2d
+  delivery_timeout: 1d
+  retry: {initial: 1d, max: 1w}
+  routes:
+    - {name: r, remind_after: 36h, webhook: {url: "https://hooks.example.com/x", timeout: 1d}}
+state: {checkpoint_every: 1d}
+daemon: {grace_period: 1d}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const day = 24 * time.Hour
+	if got := c.JobByName("a").Timeout; got != day {
+		t.Errorf("timeout 1d = %v", got)
+	}
+	if got := c.JobByName("b").Timeout; got != 90*time.Minute {
+		t.Errorf("timeout 1h30m = %v", got)
+	}
+	if _, initial, max := c.RetryPolicy(); initial != day || max != 7*day {
+		t.Errorf("retry 1d, 1w = %v, %v", initial, max)
+	}
+	if c.DeliveryTimeout() != day || c.CheckpointEvery() != day || c.GracePeriod() != day {
+		t.Errorf("1d read as %v, %v, %v", c.DeliveryTimeout(), c.CheckpointEvery(), c.GracePeriod())
+	}
+	if r := c.RouteByName("r"); r.RemindAfter != 36*time.Hour {
+		t.Errorf("remind_after 36h = %v", r.RemindAfter)
+	}
+	for _, v := range []string{"0", "0d", "-1h", "soon", "1e3s"} {
+		_, err := Parse("x.yaml", []byte(jobsBase+"jobs:\n  - {name: a, schedule: '@daily', action: scan, timeout: '"+v+"'}\n"))
+		if err == nil || !strings.Contains(err.Error(), `jobs[0].timeout: invalid duration "`+v+`" (want e.g. 90m, 2h)`) {
+			t.Errorf("timeout %q: got %v", v, err)
 		}
 	}
 }

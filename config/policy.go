@@ -2,12 +2,9 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,7 +47,7 @@ type LocationSpec struct {
 // RetentionSpec is how long data may stay in a location.
 type RetentionSpec struct {
 	// MaxAge is a duration: 30d, 13w, 1y, 36h.
-	MaxAge string `yaml:"max_age"`
+	MaxAge Duration `yaml:"max_age"`
 	// From is what age is measured from: mtime (the file's) or record
 	// (the time inside each record).
 	From string `yaml:"from"`
@@ -92,7 +89,7 @@ type EnforcementSpec struct {
 	QuarantineDir string `yaml:"quarantine_dir"`
 	// LiveWithin: a file modified this recently is still being written
 	// (default 10m).
-	LiveWithin string      `yaml:"live_within"`
+	LiveWithin Duration    `yaml:"live_within"`
 	Breaker    BreakerSpec `yaml:"breaker"`
 	// MinConfidence is the least confidence (low, medium or high) a
 	// finding needs for redact to rewrite it or to act on its file
@@ -454,159 +451,135 @@ func holdPaths(paths []string) []string {
 	return out
 }
 
-// ParseDuration parses a retention period: a number and a unit, s, m, h,
-// d (24h), w (7d) or y (365d), or anything time.ParseDuration accepts.
-// The number is decimal digits with an optional fraction ("1.5d"); signs,
-// exponents, hexadecimal, NaN and Inf are refused, and so is a period that
-// does not fit a time.Duration (about 292 years), which would otherwise
-// wrap to a negative age and make every file look expired.
-func ParseDuration(s string) (time.Duration, error) {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return 0, fmt.Errorf("empty duration")
-	}
-	invalid := fmt.Errorf("invalid duration %q (use 30d, 13w, 1y, 36h)", s)
-	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour, 'y': 365 * 24 * time.Hour}
-	if u, ok := unit[t[len(t)-1]]; ok {
-		num := t[:len(t)-1]
-		if !plainDecimal(num) {
-			return 0, invalid
-		}
-		n, err := strconv.ParseFloat(num, 64)
-		if err != nil {
-			return 0, invalid
-		}
-		// float64(math.MaxInt64) rounds up to 2^63, so >= is the test.
-		if d := n * float64(u); d >= float64(math.MaxInt64) {
-			return 0, fmt.Errorf("duration %q is too long (at most %dy)", s, math.MaxInt64/int64(unit['y']))
-		}
-		return time.Duration(n * float64(u)), nil
-	}
-	// time.ParseDuration refuses overflow itself.
-	d, err := time.ParseDuration(t)
-	if err != nil || d < 0 {
-		return 0, invalid
-	}
-	return d, nil
-}
-
-// plainDecimal reports whether s is digits with at most one decimal point
-// between digits: "30", "1.5", not "", ".5", "1e3", "+1", "0x10" or "inf".
-func plainDecimal(s string) bool {
-	digits, dot := 0, -1
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.' && dot < 0 && i > 0 && i < len(s)-1:
-			dot = i
-		default:
-			return false
-		}
-	}
-	return digits > 0
-}
-
 // validatePolicy checks locations, holds and enforcement settings.
 func (c *Config) validatePolicy() Errors {
-	var errs Errors
-	d := c.doc
-	f := &c.File
-	bad := func(path []any, format string, args ...any) { errs = append(errs, d.errorf(path, format, args...)) }
+	ck := &checker{doc: c.doc}
+	c.validateLocations(ck)
+	c.validateHolds(ck)
+	c.validateEnforcement(ck)
+	return ck.errs
+}
+
+// validateLocations checks locations and builds c.Locations.
+func (c *Config) validateLocations(ck *checker) {
 	classes := c.knownClasses()
 	names := map[string]int{}
-	for i, ls := range f.Locations {
+	for i, ls := range c.File.Locations {
 		at := func(k ...any) []any { return append([]any{"locations", i}, k...) }
-		loc := &Location{Name: ls.Name, Kind: ls.Kind, Allowed: map[string]bool{}, Disallowed: ls.Disallowed,
-			RewriteLive: ls.RewriteLive, AllVersions: ls.AllVersions, Policy: strings.Join(ls.Policy, "; "), PolicyRef: policyRefs(ls.Policy)}
 		if ls.Name == "" {
-			bad(at("name"), "missing location name")
+			ck.bad(at("name"), "missing location name")
 		} else if j, dup := names[ls.Name]; dup {
-			bad(at("name"), "duplicate location name %q (also locations[%d])", ls.Name, j)
+			ck.bad(at("name"), "duplicate location name %q (also locations[%d])", ls.Name, j)
 		}
 		names[ls.Name] = i
-		if len(ls.Paths) == 0 {
-			bad(at("paths"), "a location needs at least one path or glob")
+		c.Locations = append(c.Locations, validateLocation(ck, at, ls, classes))
+	}
+}
+
+// validateLocation checks the location ls at at().
+func validateLocation(ck *checker, at func(k ...any) []any, ls LocationSpec, classes map[string]bool) *Location {
+	loc := &Location{Name: ls.Name, Kind: ls.Kind, Allowed: map[string]bool{}, Disallowed: ls.Disallowed,
+		RewriteLive: ls.RewriteLive, AllVersions: ls.AllVersions, Policy: strings.Join(ls.Policy, "; "), PolicyRef: policyRefs(ls.Policy)}
+	validateLocationPaths(ck, at, &ls, loc)
+	for k, cl := range ls.Allowed {
+		if !classes[cl] {
+			ck.bad(at("allowed", k), "unknown class %q", cl)
 		}
-		for k, p := range ls.Paths {
-			if itempath.IsObject(p) {
-				if _, _, err := itempath.ParseObject(p); err != nil || itempath.HasMeta(p) {
-					bad(at("paths", k), "%q: name a bucket and an optional prefix (s3://bucket/prefix/), without globs", p)
-					continue
-				}
-				loc.Paths = append(loc.Paths, p)
-				loc.roots = append(loc.roots, s3Folder(p))
-				continue
-			}
-			if itempath.HasMeta(p) && itempath.CheckGlob(filepath.ToSlash(p)) != nil {
-				// itempath.CheckGlob's text, naming the path as written.
-				bad(at("paths", k), "invalid glob %q", p)
-				continue
-			}
-			if staticRoot(p) == "/" || staticRoot(p) == "." && itempath.HasMeta(p) {
-				bad(at("paths", k), "%q would make the whole file system (or working directory) a location: name a directory", p)
+		loc.Allowed[cl] = true
+	}
+	switch ls.Disallowed {
+	case "":
+		loc.Disallowed = ActionReport
+	case ActionReport, ActionRedact, ActionQuarantine, ActionDelete:
+	default:
+		ck.bad(at("disallowed"), "unknown action %q (want report, redact, quarantine or delete)", ls.Disallowed)
+	}
+	validateRetention(ck, at, ls.Retention, loc)
+	return loc
+}
+
+// validateLocationPaths checks the paths of the location ls at at(), and
+// sets loc's paths and roots.
+func validateLocationPaths(ck *checker, at func(k ...any) []any, ls *LocationSpec, loc *Location) {
+	bad := ck.bad
+	if len(ls.Paths) == 0 {
+		bad(at("paths"), "a location needs at least one path or glob")
+	}
+	for k, p := range ls.Paths {
+		if itempath.IsObject(p) {
+			if _, _, err := itempath.ParseObject(p); err != nil || itempath.HasMeta(p) {
+				bad(at("paths", k), "%q: name a bucket and an optional prefix (s3://bucket/prefix/), without globs", p)
 				continue
 			}
 			loc.Paths = append(loc.Paths, p)
-			loc.roots = append(loc.roots, staticRoot(p))
+			loc.roots = append(loc.roots, s3Folder(p))
+			continue
 		}
-		for k, cl := range ls.Allowed {
-			if !classes[cl] {
-				bad(at("allowed", k), "unknown class %q", cl)
-			}
-			loc.Allowed[cl] = true
+		if itempath.HasMeta(p) && itempath.CheckGlob(filepath.ToSlash(p)) != nil {
+			// itempath.CheckGlob's text, naming the path as written.
+			bad(at("paths", k), "invalid glob %q", p)
+			continue
 		}
-		switch ls.Disallowed {
-		case "":
-			loc.Disallowed = ActionReport
-		case ActionReport, ActionRedact, ActionQuarantine, ActionDelete:
-		default:
-			bad(at("disallowed"), "unknown action %q (want report, redact, quarantine or delete)", ls.Disallowed)
+		if staticRoot(p) == "/" || staticRoot(p) == "." && itempath.HasMeta(p) {
+			bad(at("paths", k), "%q would make the whole file system (or working directory) a location: name a directory", p)
+			continue
 		}
-		rs := ls.Retention
-		if rs.MaxAge != "" {
-			age, err := ParseDuration(rs.MaxAge)
-			if err != nil {
-				bad(at("retention", "max_age"), "%v", err)
-			} else if age == 0 {
-				bad(at("retention", "max_age"), "a retention of 0 deletes everything: leave max_age out for no retention rule")
-			}
-			loc.MaxAge = age
-			loc.From = rs.From
-			switch rs.From {
-			case "":
-				loc.From = FromMtime
-			case FromMtime, FromRecord:
-			default:
-				bad(at("retention", "from"), "unknown value %q (want mtime or record)", rs.From)
-			}
-			loc.Action = rs.Action
-			switch rs.Action {
-			case "":
-				loc.Action = ActionDelete
-			case ActionDelete, ActionRedact, ActionQuarantine:
-			default:
-				bad(at("retention", "action"), "unknown action %q (want delete, redact or quarantine)", rs.Action)
-			}
-			loc.TimeFields = rs.TimeFields
-			loc.TimeZone = time.UTC
-			if rs.TimeZone != "" {
-				z, err := time.LoadLocation(rs.TimeZone)
-				if err != nil {
-					bad(at("retention", "time_zone"), "%v", err)
-				} else {
-					loc.TimeZone = z
-				}
-			}
-			if loc.From == FromRecord && loc.Action == ActionQuarantine {
-				bad(at("retention", "action"), "records cannot be quarantined one by one: use delete or redact with from: record")
-			}
-		} else if rs.From != "" || rs.Action != "" {
-			bad(at("retention", "max_age"), "missing: from and action need a max_age")
-		}
-		c.Locations = append(c.Locations, loc)
+		loc.Paths = append(loc.Paths, p)
+		loc.roots = append(loc.roots, staticRoot(p))
 	}
-	for i, hs := range f.Holds {
+}
+
+// validateRetention checks the retention rule rs of the location at at(),
+// and sets loc's.
+func validateRetention(ck *checker, at func(k ...any) []any, rs RetentionSpec, loc *Location) {
+	if rs.MaxAge == "" {
+		if rs.From != "" || rs.Action != "" {
+			ck.bad(at("retention", "max_age"), "missing: from and action need a max_age")
+		}
+		return
+	}
+	age, err := rs.MaxAge.Parse(0)
+	if err != nil {
+		ck.bad(at("retention", "max_age"), "%v", err)
+	} else if age == 0 {
+		ck.bad(at("retention", "max_age"), "a retention of 0 deletes everything: leave max_age out for no retention rule")
+	}
+	loc.MaxAge = age
+	loc.From = rs.From
+	switch rs.From {
+	case "":
+		loc.From = FromMtime
+	case FromMtime, FromRecord:
+	default:
+		ck.bad(at("retention", "from"), "unknown value %q (want mtime or record)", rs.From)
+	}
+	loc.Action = rs.Action
+	switch rs.Action {
+	case "":
+		loc.Action = ActionDelete
+	case ActionDelete, ActionRedact, ActionQuarantine:
+	default:
+		ck.bad(at("retention", "action"), "unknown action %q (want delete, redact or quarantine)", rs.Action)
+	}
+	loc.TimeFields = rs.TimeFields
+	loc.TimeZone = time.UTC
+	if rs.TimeZone != "" {
+		z, err := time.LoadLocation(rs.TimeZone)
+		if err != nil {
+			ck.bad(at("retention", "time_zone"), "%v", err)
+		} else {
+			loc.TimeZone = z
+		}
+	}
+	if loc.From == FromRecord && loc.Action == ActionQuarantine {
+		ck.bad(at("retention", "action"), "records cannot be quarantined one by one: use delete or redact with from: record")
+	}
+}
+
+// validateHolds checks the legal holds and builds c.Holds.
+func (c *Config) validateHolds(ck *checker) {
+	bad := ck.bad
+	for i, hs := range c.File.Holds {
 		at := func(k ...any) []any { return append([]any{"holds", i}, k...) }
 		h := Hold{Paths: holdPaths(hs.Paths), Reason: hs.Reason}
 		if len(hs.Paths) == 0 {
@@ -629,28 +602,28 @@ func (c *Config) validatePolicy() Errors {
 		}
 		c.Holds = append(c.Holds, h)
 	}
-	e := f.Enforcement
-	c.LiveWithin = 10 * time.Minute
-	if e.LiveWithin != "" {
-		d, err := ParseDuration(e.LiveWithin)
-		if err != nil {
-			bad([]any{"enforcement", "live_within"}, "%v", err)
-		}
-		c.LiveWithin = d
+}
+
+// validateEnforcement checks the enforcement settings.
+func (c *Config) validateEnforcement(ck *checker) {
+	e := c.File.Enforcement
+	live, err := e.LiveWithin.Parse(10 * time.Minute)
+	if err != nil {
+		ck.bad([]any{"enforcement", "live_within"}, "%v", err)
 	}
+	c.LiveWithin = live
 	c.MinConfidence = finding.ConfidenceHigh
 	if e.MinConfidence != "" {
 		conf, err := finding.ParseConfidence(e.MinConfidence)
 		if err != nil {
-			bad([]any{"enforcement", "min_confidence"}, "%q: want low, medium or high", e.MinConfidence)
+			ck.bad([]any{"enforcement", "min_confidence"}, "%q: want low, medium or high", e.MinConfidence)
 		}
 		c.MinConfidence = conf
 	}
 	if s := e.Breaker.MaxShare; !(s >= 0 && s <= 1) { // also NaN
-		bad([]any{"enforcement", "breaker", "max_share"}, "must be between 0 and 1")
+		ck.bad([]any{"enforcement", "breaker", "max_share"}, "must be between 0 and 1")
 	}
 	if e.Breaker.MaxFiles < -1 {
-		bad([]any{"enforcement", "breaker", "max_files"}, "must be -1 (no limit), 0 (default) or more")
+		ck.bad([]any{"enforcement", "breaker", "max_files"}, "must be -1 (no limit), 0 (default) or more")
 	}
-	return errs
 }
