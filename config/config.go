@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/url"
 	"regexp"
@@ -21,9 +22,8 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/internal/itempath"
-	"github.com/piiscan/piiscan/scanners"
-	"github.com/piiscan/piiscan/scanners/detect"
-	"github.com/piiscan/piiscan/scanners/source"
+	"github.com/piiscan/piiscan/scanners/allow"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // File is the YAML document of rules.yaml.
@@ -164,12 +164,12 @@ func (s *StringList) UnmarshalYAML(n *yaml.Node) error {
 // Config is a loaded and validated rules.yaml.
 type Config struct {
 	// Name is the file name, or "rules.yaml (built in)".
-	Name  string
-	File  File
-	Rules []detect.Rule
-	// Sources of each rule's line, for `rules list`.
-	Allow  *scanners.Allowlist
-	Limits source.Limits
+	Name string
+	File File
+	// Rules are the enabled rules, checked.
+	Rules []Rule
+	// Limits are the archive limits.
+	Limits ArchiveLimits
 	// Locations, holds and enforcement settings of destructive commands.
 	Locations  []*Location
 	Holds      []Hold
@@ -186,6 +186,38 @@ type Config struct {
 	checkpointEvery time.Duration
 	doc             *document
 	raw             []byte
+}
+
+// Rule is an enabled rule of rules.yaml, checked: a built-in detector
+// (Detector set, Class its class) or a pattern (Pattern set).
+type Rule struct {
+	ID       string
+	Class    string
+	Detector string
+	// Pattern is a regexp2 expression (see package catalog).
+	Pattern string
+	// Keywords, when set, must appear on the same line for Pattern to be
+	// tried.
+	Keywords []string
+	// Validator names a check the matched value must pass.
+	Validator  string
+	Severity   finding.Severity
+	Confidence finding.Confidence
+	// Policy is the full text of the clauses the rule enforces.
+	Policy string
+	// PolicyRef is the short reference to them ("cloudlex §07 User
+	// Access and Choice").
+	PolicyRef string
+}
+
+// ArchiveLimits are the archives settings: how deep, how large and how
+// compressed the archives and compressed files read may be (0: the
+// default).
+type ArchiveLimits struct {
+	MaxDepth   int
+	MaxBytes   int64
+	MaxRatio   int64
+	MaxEntries int
 }
 
 // Raw returns the bytes the config was loaded from.
@@ -234,39 +266,52 @@ func Parse(name string, data []byte) (*Config, error) {
 	return c, nil
 }
 
+// validate checks the sections of rules.yaml that describe detection and
+// scans, and fills in Rules and Limits.
 func (c *Config) validate() Errors {
-	var errs Errors
-	d := c.doc
-	f := &c.File
-	bad := func(path []any, format string, args ...any) { errs = append(errs, d.errorf(path, format, args...)) }
+	ck := &checker{doc: c.doc}
+	c.checkVersion(ck)
+	c.checkRules(ck)
+	if len(ck.errs) == 0 {
+		c.checkDetectorsUsedOnce(ck)
+	}
+	c.checkDetection(ck)
+	c.checkAllow(ck)
+	c.checkArchives(ck)
+	c.checkS3(ck)
+	c.checkScan(ck)
+	return ck.errs
+}
 
+// checkVersion checks version and the policies rules may cite.
+func (c *Config) checkVersion(ck *checker) {
+	f := &c.File
 	if f.Version != 1 {
-		bad([]any{"version"}, "unsupported version %d (want 1)", f.Version)
+		ck.bad([]any{"version"}, "unsupported version %d (want 1)", f.Version)
 	}
 	for id, p := range f.Policies {
 		if p.File == "" {
-			bad([]any{"policies", id, "file"}, "missing: name the policy document this id stands for")
+			ck.bad([]any{"policies", id, "file"}, "missing: name the policy document this id stands for")
 		}
 	}
-	policyIDs := make([]string, 0, len(f.Policies))
-	for id := range f.Policies {
-		policyIDs = append(policyIDs, id)
-	}
-	slices.Sort(policyIDs)
+}
 
+// checkRules checks each rule and collects the enabled ones in c.Rules.
+func (c *Config) checkRules(ck *checker) {
+	f := &c.File
+	policyIDs := slices.Sorted(maps.Keys(f.Policies))
 	if len(f.Rules) == 0 {
-		bad([]any{"rules"}, "no rules: a policy needs at least one")
+		ck.bad([]any{"rules"}, "no rules: a policy needs at least one")
 	}
 	seen := map[string]int{}
-	region := strings.ToUpper(f.Detection.DefaultRegion)
 	for i, rs := range f.Rules {
-		at := func(k string) []any { return []any{"rules", i, k} }
+		at := func(key string) []any { return []any{"rules", i, key} }
 		if rs.ID == "" {
-			bad(at("id"), "missing rule id")
+			ck.bad(at("id"), "missing rule id")
 		} else if !ruleIDRe.MatchString(rs.ID) {
-			bad(at("id"), "rule id %q: use lower-case letters, digits, '-', '_' and '.'", rs.ID)
+			ck.bad(at("id"), "rule id %q: use lower-case letters, digits, '-', '_' and '.'", rs.ID)
 		} else if j, dup := seen[rs.ID]; dup {
-			bad(at("id"), "duplicate rule id %q (also rules[%d])", rs.ID, j)
+			ck.bad(at("id"), "duplicate rule id %q (also rules[%d])", rs.ID, j)
 		}
 		seen[rs.ID] = i
 		sev, err := finding.ParseSeverity(rs.Severity)
@@ -274,147 +319,177 @@ func (c *Config) validate() Errors {
 			if rs.Severity == "" {
 				err = errors.New("missing severity (low, medium, high or critical)")
 			}
-			bad(at("severity"), "%v", err)
+			ck.bad(at("severity"), "%v", err)
 		}
 		conf := finding.ConfidenceHigh
 		if rs.Confidence != "" {
 			if conf, err = finding.ParseConfidence(rs.Confidence); err != nil {
-				bad(at("confidence"), "%v", err)
+				ck.bad(at("confidence"), "%v", err)
 			}
 		}
 		if rs.Class != "" && !classRe.MatchString(rs.Class) {
-			bad(at("class"), "class %q: use lower-case letters, digits and '_'", rs.Class)
+			ck.bad(at("class"), "class %q: use lower-case letters, digits and '_'", rs.Class)
 		}
-		switch {
-		case rs.Detector != "" && rs.Pattern != "":
-			bad(at("pattern"), "set detector or pattern, not both")
-		case rs.Detector != "":
-			b, ok := detect.LookupBuiltin(rs.Detector)
-			if !ok {
-				names := make([]string, 0)
-				for _, b := range detect.Builtins() {
-					names = append(names, b.Name)
-				}
-				bad(at("detector"), "unknown detector %q (want one of %s)", rs.Detector, strings.Join(names, ", "))
-			} else if rs.Class != "" && rs.Class != b.Class {
-				bad(at("class"), "detector %s finds class %s, not %s", rs.Detector, b.Class, rs.Class)
-			} else {
-				f.Rules[i].Class = b.Class
-				rs.Class = b.Class
-			}
-			if len(rs.Keywords) > 0 || rs.Validator != "" {
-				bad(at("detector"), "keywords and validator apply to pattern rules only")
-			}
-		case rs.Pattern != "":
-			if rs.Class == "" {
-				bad(at("class"), "a pattern rule needs a class")
-			}
-			if rs.Validator != "" {
-				if err := detect.CheckValidator(rs.Validator); err != nil {
-					bad(at("validator"), "%v", err)
-				}
-			}
-			if _, err := detect.New([]detect.Rule{{ID: rs.ID, Class: rs.Class, Pattern: rs.Pattern, Keywords: rs.Keywords, Severity: finding.SeverityLow}}, detect.Options{}); err != nil {
-				bad(at("pattern"), "%v", strings.TrimPrefix(err.Error(), fmt.Sprintf("rule %q: ", rs.ID)))
-			}
-		default:
-			bad([]any{"rules", i}, "rule %q needs a detector (built-in) or a pattern (custom)", rs.ID)
-		}
+		rs.Class = c.checkRuleKind(ck, i)
 		if len(policyIDs) > 0 {
-			for k, p := range rs.Policy {
+			for n, p := range rs.Policy {
 				id, _, _ := strings.Cut(p, " ")
 				if _, ok := f.Policies[id]; !ok {
-					bad([]any{"rules", i, "policy", k}, "cites %q: start with a policy id declared under policies (%s)", id, strings.Join(policyIDs, ", "))
+					ck.bad([]any{"rules", i, "policy", n}, "cites %q: start with a policy id declared under policies (%s)", id, strings.Join(policyIDs, ", "))
 				}
 			}
 		}
 		if rs.Enabled != nil && !*rs.Enabled {
 			continue
 		}
-		c.Rules = append(c.Rules, detect.Rule{
+		c.Rules = append(c.Rules, Rule{
 			ID: rs.ID, Class: rs.Class, Detector: rs.Detector, Pattern: rs.Pattern, Keywords: rs.Keywords,
 			Validator: rs.Validator, Severity: sev, Confidence: conf, Policy: strings.Join(rs.Policy, "; "),
 			PolicyRef: policyRefs(rs.Policy),
 		})
 	}
-	if len(errs) == 0 {
-		// Cross-rule checks (one rule per built-in detector).
-		if _, err := detect.New(c.Rules, detect.Options{DefaultRegion: region}); err != nil {
-			bad([]any{"rules"}, "%v", err)
+}
+
+// checkRuleKind checks that rules[i] names a built-in detector or has a
+// pattern, and returns its class: a built-in detector's own class when
+// the rule names none.
+func (c *Config) checkRuleKind(ck *checker, i int) string {
+	rs := &c.File.Rules[i]
+	at := func(key string) []any { return []any{"rules", i, key} }
+	switch {
+	case rs.Detector != "" && rs.Pattern != "":
+		ck.bad(at("pattern"), "set detector or pattern, not both")
+	case rs.Detector != "":
+		b, ok := catalog.Lookup(rs.Detector)
+		if !ok {
+			ck.bad(at("detector"), "unknown detector %q (want one of %s)", rs.Detector, catalog.DetectorNames())
+		} else if rs.Class != "" && rs.Class != b.Class {
+			ck.bad(at("class"), "detector %s finds class %s, not %s", rs.Detector, b.Class, rs.Class)
+		} else {
+			rs.Class = b.Class
 		}
+		if len(rs.Keywords) > 0 || rs.Validator != "" {
+			ck.bad(at("detector"), "keywords and validator apply to pattern rules only")
+		}
+	case rs.Pattern != "":
+		if rs.Class == "" {
+			ck.bad(at("class"), "a pattern rule needs a class")
+		}
+		if rs.Validator != "" {
+			if err := catalog.CheckValidator(rs.Validator); err != nil {
+				ck.bad(at("validator"), "%v", err)
+			}
+		}
+		if _, err := catalog.CompileRule(rs.Pattern, rs.Keywords); err != nil {
+			ck.bad(at("pattern"), "%v", err)
+		}
+	default:
+		ck.bad([]any{"rules", i}, "rule %q needs a detector (built-in) or a pattern (custom)", rs.ID)
 	}
-	if f.Detection.DefaultRegion != "" && !validRegion(region) {
-		bad([]any{"detection", "default_region"}, "unknown region %q (an ISO 3166 code such as US, GB, DE)", f.Detection.DefaultRegion)
+	return rs.Class
+}
+
+// checkDetectorsUsedOnce checks that no two enabled rules use one built-in
+// detector.
+func (c *Config) checkDetectorsUsedOnce(ck *checker) {
+	usedBy := map[string]string{}
+	for _, r := range c.Rules {
+		if r.Detector == "" {
+			continue
+		}
+		if first, ok := usedBy[r.Detector]; ok {
+			ck.bad([]any{"rules"}, "%v", catalog.DetectorUsed(r.ID, r.Detector, first))
+			return
+		}
+		usedBy[r.Detector] = r.ID
 	}
-	seenRegion := map[string]int{}
-	for k, r := range f.Detection.Regions {
+}
+
+// checkDetection checks the phone regions and the context window.
+func (c *Config) checkDetection(ck *checker) {
+	d := &c.File.Detection
+	if d.DefaultRegion != "" && !validRegion(strings.ToUpper(d.DefaultRegion)) {
+		ck.bad([]any{"detection", "default_region"}, "unknown region %q (an ISO 3166 code such as US, GB, DE)", d.DefaultRegion)
+	}
+	seen := map[string]int{}
+	for n, r := range d.Regions {
 		u := strings.ToUpper(strings.TrimSpace(r))
-		switch j, dup := seenRegion[u]; {
+		switch j, dup := seen[u]; {
 		case !validRegion(u):
-			bad([]any{"detection", "regions", k}, "unknown region %q (an ISO 3166 code such as JP, IL, CN)", r)
+			ck.bad([]any{"detection", "regions", n}, "unknown region %q (an ISO 3166 code such as JP, IL, CN)", r)
 		case dup:
-			bad([]any{"detection", "regions", k}, "region %q is listed twice (also regions[%d])", r, j)
+			ck.bad([]any{"detection", "regions", n}, "region %q is listed twice (also regions[%d])", r, j)
 		}
-		seenRegion[u] = k
+		seen[u] = n
 	}
-	if w := f.Detection.ContextWindow; w < 0 || w > maxContextWindow {
-		bad([]any{"detection", "context_window"}, "must be between 0 (default) and %d bytes", maxContextWindow)
+	if w := d.ContextWindow; w < 0 || w > maxContextWindow {
+		ck.bad([]any{"detection", "context_window"}, "must be between 0 (default) and %d bytes", maxContextWindow)
 	}
+}
 
-	// Allowlist.
+// checkAllow checks the allowlist: its classes, and that its entries
+// compile as a scan compiles them.
+func (c *Config) checkAllow(ck *checker) {
 	classes := c.knownClasses()
-	byClass := map[string]scanners.AllowRules{}
-	for cl, e := range f.Allow.Classes {
+	byClass := map[string]allow.Rules{}
+	for cl, e := range c.File.Allow.Classes {
 		if !classes[cl] {
-			bad([]any{"allow", "classes", cl}, "unknown class %q", cl)
+			ck.bad([]any{"allow", "classes", cl}, "unknown class %q", cl)
 		}
-		byClass[cl] = scanners.AllowRules(e)
+		byClass[cl] = allow.Rules(e)
 	}
-	if region == "" {
-		region = "US"
+	if _, _, err := allow.CompileAll(allow.Rules(c.File.Allow.AllowEntries), byClass); err != nil {
+		ck.bad([]any{"allow"}, "%v", err)
 	}
-	allow, err := scanners.NewAllowlist(scanners.AllowRules(f.Allow.AllowEntries), byClass, region)
-	if err != nil {
-		bad([]any{"allow"}, "%v", err)
-	}
-	c.Allow = allow
+}
 
-	// Archive limits.
-	c.Limits = source.Limits{MaxDepth: f.Archives.MaxDepth, MaxRatio: f.Archives.MaxRatio, MaxEntries: f.Archives.MaxEntries}
-	if f.Archives.MaxBytes != "" {
-		n, err := ParseSize(f.Archives.MaxBytes)
+// checkArchives checks the archive limits and sets c.Limits.
+func (c *Config) checkArchives(ck *checker) {
+	a := &c.File.Archives
+	c.Limits = ArchiveLimits{MaxDepth: a.MaxDepth, MaxRatio: a.MaxRatio, MaxEntries: a.MaxEntries}
+	if a.MaxBytes != "" {
+		n, err := ParseSize(a.MaxBytes)
 		if err != nil {
-			bad([]any{"archives", "max_bytes"}, "%v", err)
+			ck.bad([]any{"archives", "max_bytes"}, "%v", err)
 		}
 		c.Limits.MaxBytes = n
 	}
-	if f.Archives.MaxDepth < 0 {
-		bad([]any{"archives", "max_depth"}, "must not be negative")
+	if a.MaxDepth < 0 {
+		ck.bad([]any{"archives", "max_depth"}, "must not be negative")
 	}
-	if f.Archives.MaxRatio < 0 {
-		bad([]any{"archives", "max_ratio"}, "must not be negative")
+	if a.MaxRatio < 0 {
+		ck.bad([]any{"archives", "max_ratio"}, "must not be negative")
 	}
-	if f.Archives.MaxEntries < 0 {
-		bad([]any{"archives", "max_entries"}, "must not be negative")
+	if a.MaxEntries < 0 {
+		ck.bad([]any{"archives", "max_entries"}, "must not be negative")
 	}
-	if u := f.S3.EndpointURL; u != "" {
+}
+
+// checkS3 checks the object storage settings.
+func (c *Config) checkS3(ck *checker) {
+	s := &c.File.S3
+	if u := s.EndpointURL; u != "" {
 		if pu, err := url.Parse(u); err != nil || pu.Scheme == "" || pu.Host == "" {
-			bad([]any{"s3", "endpoint_url"}, "invalid URL %q (want e.g. https://s3.example.com)", u)
+			ck.bad([]any{"s3", "endpoint_url"}, "invalid URL %q (want e.g. https://s3.example.com)", u)
 		}
 	}
-	if f.S3.MaxAttempts < 0 {
-		bad([]any{"s3", "max_attempts"}, "must not be negative")
+	if s.MaxAttempts < 0 {
+		ck.bad([]any{"s3", "max_attempts"}, "must not be negative")
 	}
-	if f.S3.Concurrency < 0 || f.S3.Concurrency > MaxS3Concurrency {
-		bad([]any{"s3", "concurrency"}, "must be between 0 (the default, 16) and %d", MaxS3Concurrency)
+	if s.Concurrency < 0 || s.Concurrency > MaxS3Concurrency {
+		ck.bad([]any{"s3", "concurrency"}, "must be between 0 (the default, 16) and %d", MaxS3Concurrency)
 	}
+}
+
+// checkScan checks the defaults of scan options.
+func (c *Config) checkScan(ck *checker) {
+	f := &c.File
 	if err := itempath.CheckGlobs(f.Scan.Include); err != nil {
-		bad([]any{"scan", "include"}, "%v", err)
+		ck.bad([]any{"scan", "include"}, "%v", err)
 	}
 	if err := itempath.CheckGlobs(f.Scan.Exclude); err != nil {
-		bad([]any{"scan", "exclude"}, "%v", err)
+		ck.bad([]any{"scan", "exclude"}, "%v", err)
 	}
-	return errs
 }
 
 // policyRefs shortens clauses to their references: the text before the
@@ -435,12 +510,6 @@ func (c *Config) Region() string {
 		return r
 	}
 	return "US"
-}
-
-// Engine compiles the enabled rules.
-func (c *Config) Engine() (*detect.Engine, error) {
-	return detect.New(c.Rules, detect.Options{DefaultRegion: c.Region(), Regions: c.File.Detection.Regions,
-		ContextWindow: c.File.Detection.ContextWindow})
 }
 
 // maxContextWindow bounds detection.context_window: the bytes around a

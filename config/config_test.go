@@ -18,9 +18,9 @@ func TestDefaultRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Engine(); err != nil {
-		t.Fatal(err)
-	}
+	// The default rules compile, and allow nothing: see scansetup's
+	// TestDefaultRules.
+	//
 	// Every built-in detector is used, and every rule cites a policy.
 	used := map[string]bool{}
 	for _, r := range c.File.Rules {
@@ -51,11 +51,6 @@ func TestDefaultRules(t *testing.T) {
 		if l.MaxAge == 0 {
 			t.Errorf("location %s has no retention", l.Name)
 		}
-	}
-	// The default allows nothing.
-	if c.Allow.Value(finding.ClassCreditCard, []byte("4111111111111111"), []byte("4111111111111111")) ||
-		c.Allow.Path("examples/x.log", "") {
-		t.Error("default policy allows something")
 	}
 }
 

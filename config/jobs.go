@@ -14,7 +14,7 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/internal/itempath"
-	"github.com/piiscan/piiscan/shard"
+	"github.com/piiscan/piiscan/shard/shardspec"
 )
 
 // JobSpec is a scheduled job of `piiscan daemon` (and `piiscan run JOB`).
@@ -354,11 +354,11 @@ func (c *Config) validateRetry(ck *checker) {
 func (c *Config) validateShards(ck *checker) {
 	f := &c.File
 	bad := ck.bad
-	if f.Shards.Count < 0 || f.Shards.Count > shard.MaxCount {
-		bad([]any{"shards", "count"}, "%d: want 1 to %d (or leave it out)", f.Shards.Count, shard.MaxCount)
+	if f.Shards.Count < 0 || f.Shards.Count > shardspec.MaxCount {
+		bad([]any{"shards", "count"}, "%d: want 1 to %d (or leave it out)", f.Shards.Count, shardspec.MaxCount)
 	}
 	if r := f.Shards.Report; r != "" {
-		if _, err := shard.FormatOf(r); err != nil {
+		if _, err := shardspec.ReportFormat(r); err != nil {
 			bad([]any{"shards", "report"}, "%v", err)
 		}
 	}

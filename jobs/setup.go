@@ -19,6 +19,7 @@ import (
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scansetup"
 	"github.com/piiscan/piiscan/shard"
 )
 
@@ -44,7 +45,11 @@ func NewScanSetup(ctx context.Context, c *config.Config, log *slog.Logger) (*Sca
 	if err != nil {
 		return nil, fmt.Errorf("jobs compare fingerprints across runs and need a lasting key: %w", err)
 	}
-	engine, err := c.Engine()
+	engine, err := scansetup.Engine(c)
+	if err != nil {
+		return nil, err
+	}
+	allow, err := scansetup.Allowlist(c)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +78,7 @@ func NewScanSetup(ctx context.Context, c *config.Config, log *slog.Logger) (*Sca
 		return nil, err
 	}
 	s := &ScanSetup{Engine: engine, Fingerprints: finding.NewFingerprinter(key), FailOn: failOn, settings: set}
-	s.Options = scanners.Options{Engine: engine, Workers: workers, Limits: c.Limits, Allow: c.Allow,
+	s.Options = scanners.Options{Engine: engine, Workers: workers, Limits: scansetup.Limits(c), Allow: allow,
 		Fingerprints: s.Fingerprints, Logger: log, Place: Placer(c), MaxFindings: maxFindings}
 	s.Options.Walk.Include, s.Options.Walk.Exclude, s.Options.Walk.MaxSize = include, exclude, maxSize
 	return s, nil
@@ -350,7 +355,7 @@ func (s *Sharding) Finish(ctx context.Context, out *shard.Output, st *scanners.S
 	}
 	format, _ := shard.FormatOf(s.Report)
 	res, err := shard.Merge(ctx, shard.MergeOptions{Sources: []string{s.Output.String()}, Objects: s.objects, Run: s.Run, Format: format,
-		Meta: report.Meta{Version: version, Rules: c.Rules}, Dest: s.Report})
+		Meta: report.Meta{Version: version, Rules: scansetup.Rules(c)}, Dest: s.Report})
 	if err != nil {
 		return nil, fmt.Errorf("merging the shards into %s: %w", s.Report, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 // Redaction rewrites only findings of at least
@@ -74,7 +75,7 @@ rules:
 			if warned != tc.warned {
 				t.Errorf("warnings %q: want a min_confidence warning: %v", p.Warnings, tc.warned)
 			}
-			e, err := c.Engine()
+			e, err := scansetup.Engine(c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -180,7 +181,7 @@ rules:
 			if !slices.Contains(p.Warnings, planned) {
 				t.Errorf("plan warnings %q, want %q", p.Warnings, planned)
 			}
-			e, err := c.Engine()
+			e, err := scansetup.Engine(c)
 			if err != nil {
 				t.Fatal(err)
 			}

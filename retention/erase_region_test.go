@@ -9,6 +9,7 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 // A national number found through its record's country (a country column,
@@ -46,7 +47,7 @@ func TestEraseSubjectMatchesNationalNumberOfRecordCountry(t *testing.T) {
 			if got := actions(p); got[tt.file] == "" {
 				t.Fatalf("planned %v: the subject's number in %s was not found", got, tt.file)
 			}
-			e, err := c.Engine()
+			e, err := scansetup.Engine(c)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 // One redact pass masks the value of a diagnosis or medication field
@@ -59,7 +60,7 @@ func TestRedactMasksFieldValuesWhole(t *testing.T) {
 			t.Fatalf("first plan %v, want %s redacted", actions(p), name)
 		}
 	}
-	e, err := c.Engine()
+	e, err := scansetup.Engine(c)
 	if err != nil {
 		t.Fatal(err)
 	}

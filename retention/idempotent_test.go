@@ -14,6 +14,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 // defaultRulesWith parses piiscan's default rules, and a pattern rule of
@@ -89,7 +90,7 @@ func TestRedactTwiceHasNothingToDo(t *testing.T) {
 	if it := itemFor(p, path); it == nil || it.Action != RedactFile {
 		t.Fatalf("first plan %v, want %s redacted", actions(p), path)
 	}
-	e, err := c.Engine()
+	e, err := scansetup.Engine(c)
 	if err != nil {
 		t.Fatal(err)
 	}

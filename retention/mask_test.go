@@ -24,6 +24,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 // defaultEngine compiles the rules piiscan ships with.
@@ -33,7 +34,7 @@ func defaultEngine(t testing.TB) *detect.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := c.Engine()
+	e, err := scansetup.Engine(c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/piiscan/piiscan/internal/s3test"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 const cardLine = "card 4111 1111 1111 1111\n"
@@ -124,7 +125,7 @@ func results(lines []audit.Entry) (map[string]audit.Entry, map[string][]audit.Ve
 func redactApplied(t *testing.T, c *config.Config, objects *bucket.Client) (*Plan, []audit.Entry) {
 	t.Helper()
 	ctx := context.Background()
-	e, err := c.Engine()
+	e, err := scansetup.Engine(c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 // Redacting a local file keeps its modification time: the data is no
@@ -36,7 +37,7 @@ func TestRedactKeepsLocalMtime(t *testing.T) {
 	if it := itemFor(p, path); it == nil || it.Action != RedactFile {
 		t.Fatalf("planned %v, want app.log redacted", actions(p))
 	}
-	e, err := c.Engine()
+	e, err := scansetup.Engine(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestRedactedObjectKeepsItsOriginalAge(t *testing.T) {
 	}
 	freshPut := aws.ToTime(head("logs/fresh.log").LastModified)
 
-	e, err := c.Engine()
+	e, err := scansetup.Engine(c)
 	if err != nil {
 		t.Fatal(err)
 	}

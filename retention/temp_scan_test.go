@@ -10,6 +10,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 // locationScanner returns a scanner that places findings in c's
@@ -28,11 +29,15 @@ func objectScanner(t *testing.T, c *config.Config, objects *bucket.Client) *scan
 
 func placedScanner(t *testing.T, c *config.Config, fp *finding.Fingerprinter, objects *bucket.Client) *scanners.Scanner {
 	t.Helper()
-	e, err := c.Engine()
+	e, err := scansetup.Engine(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := scanners.Options{Engine: e, Workers: 1, Fingerprints: fp, Allow: c.Allow,
+	allow, err := scansetup.Allowlist(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := scanners.Options{Engine: e, Workers: 1, Fingerprints: fp, Allow: allow,
 		Place: func(path string) *scanners.Placement {
 			if l := c.LocationOf(path); l != nil {
 				return &scanners.Placement{Location: l.Name, Allowed: l.Allowed}

@@ -12,6 +12,7 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/retention/audit"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 // utf16LE is text as Windows tools write it: UTF-16LE after the mark FF FE.
@@ -63,7 +64,7 @@ func TestRedactAndEraseLeaveUTF16Alone(t *testing.T) {
 			if it.Action == RedactFile || it.Action == Erase || !strings.Contains(it.Reason, "UTF-16 text is not rewritten") {
 				t.Errorf("%s: %s %q", cmd, it.Action, it.Reason)
 			}
-			e, err := c.Engine()
+			e, err := scansetup.Engine(c)
 			if err != nil {
 				t.Fatal(err)
 			}

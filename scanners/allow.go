@@ -11,30 +11,13 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/dlclark/regexp2"
 
+	"github.com/piiscan/piiscan/scanners/allow"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
-// AllowRules are values and places a policy accepts: the company's own
-// support address, its load balancers, a test fixture directory.
-type AllowRules struct {
-	// Values are exact values, compared after normalisation (so an email
-	// matches in any case and a phone number in any written form).
-	Values []string
-	// Patterns are regexp2 expressions; a value they match in full is
-	// allowed. A match times out after detect.DefaultPatternTimeout, and a
-	// value a pattern could not decide is not allowed by it (see
-	// Allowlist.ValueIn).
-	Patterns []string
-	// CIDRs allow IP addresses inside these ranges.
-	CIDRs []string
-	// Paths are globs; findings in matching paths are allowed. Archive
-	// members are matched by their full ARCHIVE!MEMBER path, with names
-	// as they are (unescaped: a file report!1.log is matched as
-	// report!1.log). A glob without '/' also matches the base name of
-	// the file or innermost member.
-	Paths []string
-}
+// AllowRules are values and places a policy accepts (see allow.Rules).
+type AllowRules = allow.Rules
 
 type allowSet struct {
 	values   map[string]bool
@@ -56,18 +39,16 @@ type Allowlist struct {
 // NewAllowlist compiles global rules and per-class rules. region is the
 // default phone region used to normalise allowed phone numbers.
 func NewAllowlist(global AllowRules, byClass map[string]AllowRules, region string) (*Allowlist, error) {
-	a := &Allowlist{byClass: map[string]*allowSet{}, region: region}
-	var err error
-	if a.global, err = compileAllow(global, "", region); err != nil {
+	g, classes, err := allow.CompileAll(global, byClass)
+	if err != nil {
 		return nil, err
 	}
+	a := &Allowlist{byClass: map[string]*allowSet{}, region: region}
+	a.global = newAllowSet(global, g, "", region)
 	a.addNames(a.global, global.Patterns, "allow pattern #%d")
 	for _, class := range slices.Sorted(maps.Keys(byClass)) {
 		r := byClass[class]
-		s, err := compileAllow(r, class, region)
-		if err != nil {
-			return nil, fmt.Errorf("class %s: %w", class, err)
-		}
+		s := newAllowSet(r, classes[class], class, region)
 		a.byClass[class] = s
 		a.addNames(s, r.Patterns, "allow pattern #%d of class "+class)
 	}
@@ -93,8 +74,10 @@ func (a *Allowlist) NewBudget(limits detect.PatternLimits) *detect.Budget {
 	return detect.NewBudget(limits, a.names)
 }
 
-func compileAllow(r AllowRules, class, region string) (*allowSet, error) {
-	s := &allowSet{values: map[string]bool{}}
+// newAllowSet is the set of r, compiled to c, for class ("" for the
+// global set).
+func newAllowSet(r AllowRules, c allow.Compiled, class, region string) *allowSet {
+	s := &allowSet{values: map[string]bool{}, patterns: c.Patterns, prefixes: c.Prefixes, paths: r.Paths}
 	for _, v := range r.Values {
 		s.values[v] = true
 		s.values[strings.ToLower(v)] = true
@@ -102,31 +85,10 @@ func compileAllow(r AllowRules, class, region string) (*allowSet, error) {
 			s.values[string(detect.Normalize(class, []byte(v), region))] = true
 		}
 	}
-	for _, p := range r.Patterns {
-		re, err := detect.CompilePattern(`\A(?:`+p+`)\z`, detect.PatternLimits{})
-		if err != nil {
-			return nil, fmt.Errorf("allow pattern %q: %w", p, err)
-		}
-		s.patterns = append(s.patterns, re)
+	for _, re := range s.patterns {
+		re.MatchTimeout = detect.DefaultPatternTimeout
 	}
-	for _, c := range r.CIDRs {
-		p, err := netip.ParsePrefix(c)
-		if err != nil {
-			a, aerr := netip.ParseAddr(c)
-			if aerr != nil {
-				return nil, fmt.Errorf("allow cidr %q: %w", c, err)
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		s.prefixes = append(s.prefixes, p.Masked())
-	}
-	for _, g := range r.Paths {
-		if !doublestar.ValidatePattern(g) {
-			return nil, fmt.Errorf("allow path: invalid glob %q", g)
-		}
-		s.paths = append(s.paths, g)
-	}
-	return s, nil
+	return s
 }
 
 // allowPath is a finding path as allow globs see it: whole, with its

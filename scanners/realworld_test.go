@@ -16,6 +16,7 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 var update = flag.Bool("update", false, "rewrite the .want files of testdata/realworld from what is found now")
@@ -35,11 +36,15 @@ func TestRealWorld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := c.Engine()
+	engine, err := scansetup.Engine(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := scanners.Options{Engine: engine, Allow: c.Allow, Reveal: true, Workers: 1,
+	allow, err := scansetup.Allowlist(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := scanners.Options{Engine: engine, Allow: allow, Reveal: true, Workers: 1,
 		Fingerprints: finding.NewFingerprinter([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4"))}
 	inputs, err := filepath.Glob(filepath.Join("testdata", "realworld", "*"))
 	if err != nil {

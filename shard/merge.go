@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/shard/shardspec"
 )
 
 // MergeOptions configure Merge.
@@ -91,17 +90,8 @@ func Merge(ctx context.Context, o MergeOptions) (*MergeResult, error) {
 }
 
 // FormatOf returns the report format a file name asks for: .sarif, .json,
-// .jsonl (or .ndjson) and .txt (a table).
+// .jsonl (or .ndjson) and .txt (a table); see shardspec.ReportFormat.
 func FormatOf(name string) (report.Format, error) {
-	switch strings.ToLower(path.Ext(name)) {
-	case ".sarif":
-		return report.FormatSARIF, nil
-	case ".json":
-		return report.FormatJSON, nil
-	case ".jsonl", ".ndjson":
-		return report.FormatJSONL, nil
-	case ".txt":
-		return report.FormatTable, nil
-	}
-	return "", fmt.Errorf("%s: name the report .sarif, .json, .jsonl or .txt to choose its format", name)
+	f, err := shardspec.ReportFormat(name)
+	return report.Format(f), err
 }

@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/piiscan/piiscan/shard/shardspec"
 )
 
 // IndexEnv is the variable Kubernetes sets to the index of a pod in an
@@ -22,7 +24,7 @@ import (
 const IndexEnv = "JOB_COMPLETION_INDEX"
 
 // MaxCount bounds the number of shards.
-const MaxCount = 10000
+const MaxCount = shardspec.MaxCount
 
 // Shard is one part of a sharded scan: Index of Count, counted from 0. The
 // zero Shard is a whole, unsharded scan.

@@ -61,7 +61,7 @@ func execute(cmd *cobra.Command, cfg *config.Config, s *scanSetup, plan *retenti
 	x := &retention.Executor{Config: cfg, Enforce: enforce, Audit: log, Logger: loggerFrom(cmd)}
 	if s != nil {
 		x.Engine = s.engine
-		x.Allow = cfg.Allow
+		x.Allow = s.opts.Allow
 		x.Fingerprints = s.fingerprints
 		x.Objects = s.objects
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scansetup"
 	"github.com/piiscan/piiscan/shard"
 )
 
@@ -96,7 +97,7 @@ func runMerge(cmd *cobra.Command, g *globalFlags, sources []string) error {
 		format, _ = shard.FormatOf(output)
 	}
 	res, err := shard.Merge(ctx, shard.MergeOptions{Sources: sources, Objects: objects, Run: run, Wait: wait, Poll: poll,
-		Format: chooseFormat(format, output, stdout), Meta: report.Meta{Version: buildVersion(), Rules: cfg.Rules},
+		Format: chooseFormat(format, output, stdout), Meta: report.Meta{Version: buildVersion(), Rules: scansetup.Rules(cfg)},
 		Dest: output, Out: stdout})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

@@ -15,6 +15,7 @@ import (
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 func newRulesCmd(g *globalFlags) *cobra.Command {
@@ -158,7 +159,7 @@ func testRules(cmd *cobra.Command, g *globalFlags) error {
 	if format == "" {
 		format = report.FormatTable
 	}
-	w, err := report.New(format, cmd.OutOrStdout(), report.Meta{Version: buildVersion(), Rules: s.cfg.Rules, Start: time.Now()})
+	w, err := report.New(format, cmd.OutOrStdout(), report.Meta{Version: buildVersion(), Rules: scansetup.Rules(s.cfg), Start: time.Now()})
 	if err != nil {
 		return usageError(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 func newScanCmd(g *globalFlags) *cobra.Command {
@@ -226,13 +227,17 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	} else {
 		slog.Debug("fingerprint key", "from", from)
 	}
-	engine, err := cfg.Engine()
+	engine, err := scansetup.Engine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	allow, err := scansetup.Allowlist(cfg)
 	if err != nil {
 		return nil, err
 	}
 	s.engine = engine
 	s.fingerprints = finding.NewFingerprinter(key)
-	limits := cfg.Limits
+	limits := scansetup.Limits(cfg)
 	if depth > 0 {
 		limits.MaxDepth = depth
 	}
@@ -240,7 +245,7 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 		Engine:       engine,
 		Workers:      workers,
 		Limits:       limits,
-		Allow:        cfg.Allow,
+		Allow:        allow,
 		Classes:      classes,
 		Reveal:       reveal,
 		Fingerprints: s.fingerprints,
@@ -355,7 +360,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 		}
 		return usageError(err)
 	}
-	w, err := report.New(s.format, out, report.Meta{Version: buildVersion(), Rules: s.cfg.Rules, Targets: targets, Start: time.Now()})
+	w, err := report.New(s.format, out, report.Meta{Version: buildVersion(), Rules: scansetup.Rules(s.cfg), Targets: targets, Start: time.Now()})
 	if err != nil {
 		commit(false)
 		return usageError(err)

@@ -2,13 +2,14 @@ package detect
 
 import (
 	"bytes"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/dlclark/regexp2"
+
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // customRule is a compiled rule from rules.yaml with a regexp2 pattern.
@@ -23,10 +24,11 @@ type customRule struct {
 }
 
 func compileCustom(idx int, r Rule, limits PatternLimits) (*customRule, error) {
-	re, err := CompilePattern(r.Pattern, limits)
+	re, err := catalog.CompileRule(r.Pattern, r.Keywords)
 	if err != nil {
-		return nil, fmt.Errorf("pattern: %w", err)
+		return nil, err
 	}
+	re.MatchTimeout = limits.withDefaults().Timeout
 	c := &customRule{rule: idx, re: re}
 	for _, name := range re.GetGroupNames() {
 		if name == "value" {
@@ -35,9 +37,6 @@ func compileCustom(idx int, r Rule, limits PatternLimits) (*customRule, error) {
 	}
 	for _, k := range r.Keywords {
 		k = strings.TrimSpace(k)
-		if k == "" {
-			return nil, fmt.Errorf("empty keyword")
-		}
 		low := strings.ToLower(k)
 		c.keywords = append(c.keywords, []byte(low))
 		if prefixKeyword(low) {

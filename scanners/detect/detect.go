@@ -21,30 +21,32 @@ import (
 	"strings"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
-// Built-in detector names, referenced from rules.yaml with "detector:".
+// Built-in detector names, referenced from rules.yaml with "detector:"
+// (see package catalog).
 const (
-	DetEmail            = "email"
-	DetIPv4             = "ipv4"
-	DetIPv6             = "ipv6"
-	DetCreditCard       = "credit_card"
-	DetPhoneNumber      = "phone_number"
-	DetUSSSN            = "us_ssn"
-	DetHealthCondition  = "health_condition"
-	DetHealthICD10      = "health_icd10"
-	DetHealthMedication = "health_medication"
-	DetHealthField      = "health_field"
-	DetCredentialField  = "credential_field"
-	DetAuthorization    = "authorization_header"
-	DetURLCredential    = "url_credential"
-	DetAWSAccessKeyID   = "aws_access_key_id"
-	DetPrivateKey       = "private_key"
-	DetPersonNameField  = "person_name_field"
-	DetPostalAddressFld = "postal_address_field"
-	DetDateOfBirthField = "date_of_birth_field"
-	DetVendorToken      = "vendor_token"
-	DetCredentialFile   = "credential_file"
+	DetEmail            = catalog.Email
+	DetIPv4             = catalog.IPv4
+	DetIPv6             = catalog.IPv6
+	DetCreditCard       = catalog.CreditCard
+	DetPhoneNumber      = catalog.PhoneNumber
+	DetUSSSN            = catalog.USSSN
+	DetHealthCondition  = catalog.HealthCondition
+	DetHealthICD10      = catalog.HealthICD10
+	DetHealthMedication = catalog.HealthMedication
+	DetHealthField      = catalog.HealthField
+	DetCredentialField  = catalog.CredentialField
+	DetAuthorization    = catalog.Authorization
+	DetURLCredential    = catalog.URLCredential
+	DetAWSAccessKeyID   = catalog.AWSAccessKeyID
+	DetPrivateKey       = catalog.PrivateKey
+	DetPersonNameField  = catalog.PersonNameField
+	DetPostalAddressFld = catalog.PostalAddressFld
+	DetDateOfBirthField = catalog.DateOfBirthField
+	DetVendorToken      = catalog.VendorToken
+	DetCredentialFile   = catalog.CredentialFile
 	numBuiltinDetectors = 20
 	detNone             = -1
 )
@@ -75,47 +77,49 @@ const (
 )
 
 // BuiltinDetector describes one of piiscan's own detectors.
-type BuiltinDetector struct {
-	Name        string
-	Class       string
-	Description string
+type BuiltinDetector = catalog.Detector
+
+// detectorNames name the detector of each detectorID.
+var detectorNames = [numBuiltinDetectors]string{
+	dEmail:            DetEmail,
+	dIPv4:             DetIPv4,
+	dIPv6:             DetIPv6,
+	dCard:             DetCreditCard,
+	dPhone:            DetPhoneNumber,
+	dSSN:              DetUSSSN,
+	dHealthCondition:  DetHealthCondition,
+	dHealthICD10:      DetHealthICD10,
+	dHealthMedication: DetHealthMedication,
+	dHealthField:      DetHealthField,
+	dCredentialField:  DetCredentialField,
+	dAuthorization:    DetAuthorization,
+	dURLCredential:    DetURLCredential,
+	dAWSKeyID:         DetAWSAccessKeyID,
+	dPrivateKey:       DetPrivateKey,
+	dPersonName:       DetPersonNameField,
+	dPostalAddress:    DetPostalAddressFld,
+	dDateOfBirth:      DetDateOfBirthField,
+	dVendorToken:      DetVendorToken,
+	dCredentialFile:   DetCredentialFile,
 }
 
-var builtins = [numBuiltinDetectors]BuiltinDetector{
-	dEmail:            {DetEmail, finding.ClassEmail, "e-mail addresses with a known top-level domain"},
-	dIPv4:             {DetIPv4, finding.ClassIPAddress, "IPv4 addresses (octets 0-255, not versions, OIDs or 0.0.0.0), also Java's host/addr:port form"},
-	dIPv6:             {DetIPv6, finding.ClassIPAddress, "IPv6 addresses in every textual form, incl. compressed and v4-mapped"},
-	dCard:             {DetCreditCard, finding.ClassCreditCard, "payment card numbers (12-19 digits, plain or grouped, Luhn and IIN ranges) and security codes in cvv/cvc fields"},
-	dPhone:            {DetPhoneNumber, finding.ClassPhoneNumber, "phone numbers (NANP, international, and national ones where the record names the country), validated with libphonenumber metadata"},
-	dSSN:              {DetUSSSN, finding.ClassUSSSN, "US social security numbers ddd-dd-dddd (other forms after an SSN label) with valid area, group and serial"},
-	dHealthCondition:  {DetHealthCondition, finding.ClassHealth, "medical conditions near a clinical cue (patient, diagnosed, ...)"},
-	dHealthICD10:      {DetHealthICD10, finding.ClassHealth, "ICD-10 codes after a diagnosis or ICD cue"},
-	dHealthMedication: {DetHealthMedication, finding.ClassHealth, "medications with a dosage (metformin 500 mg)"},
-	dHealthField:      {DetHealthField, finding.ClassHealth, "values of diagnosis/medical fields in JSON, key=value and CSV"},
-	dCredentialField:  {DetCredentialField, finding.ClassCredential, "password/secret/token values in key=value, JSON and YAML"},
-	dAuthorization:    {DetAuthorization, finding.ClassCredential, "Authorization: Basic/Bearer credentials"},
-	dURLCredential:    {DetURLCredential, finding.ClassCredential, "passwords in URLs (scheme://user:password@host)"},
-	dAWSKeyID:         {DetAWSAccessKeyID, finding.ClassCredential, "AWS access key ids (AKIA..., ASIA...)"},
-	dPrivateKey:       {DetPrivateKey, finding.ClassCredential, "PEM private-key blocks, reported on their BEGIN line"},
-	dPersonName:       {DetPersonNameField, finding.ClassPersonName, "person names in name fields of structured lines"},
-	dPostalAddress:    {DetPostalAddressFld, finding.ClassPostalAddress, "postal addresses in address fields of structured lines"},
-	dDateOfBirth:      {DetDateOfBirthField, finding.ClassDateOfBirth, "dates in date-of-birth fields of structured lines"},
-	dVendorToken:      {DetVendorToken, finding.ClassCredential, "API tokens with a vendor prefix anywhere in a line (GitHub with its checksum, npm, Slack and its webhooks, Stripe, GitLab, PyPI, SendGrid, Google, OpenAI, Anthropic)"},
-	dCredentialFile:   {DetCredentialFile, finding.ClassCredential, "passwords in credential files known by name (.pgpass, .netrc, pgbouncer userlist.txt, .htpasswd) and Docker \"auth\" values"},
-}
+// builtins are the catalog's detectors by detectorID.
+var builtins = func() (b [numBuiltinDetectors]BuiltinDetector) {
+	for id, name := range detectorNames {
+		d, ok := catalog.Lookup(name)
+		if !ok {
+			panic("detect: detector " + name + " is not in the catalog")
+		}
+		b[id] = d
+	}
+	return b
+}()
 
 // Builtins lists piiscan's built-in detectors.
-func Builtins() []BuiltinDetector { return builtins[:] }
+func Builtins() []BuiltinDetector { return catalog.Detectors() }
 
 // LookupBuiltin returns the built-in detector with the given name.
-func LookupBuiltin(name string) (BuiltinDetector, bool) {
-	for _, d := range builtins {
-		if d.Name == name {
-			return d, true
-		}
-	}
-	return BuiltinDetector{}, false
-}
+func LookupBuiltin(name string) (BuiltinDetector, bool) { return catalog.Lookup(name) }
 
 // Rule is one compiled detection rule: a built-in detector (Detector set) or
 // a custom regular expression (Pattern set).
@@ -247,7 +251,7 @@ func New(rules []Rule, opts Options) (*Engine, error) {
 				return nil, fmt.Errorf("rule %q: unknown detector %q", r.ID, r.Detector)
 			}
 			if e.det[id] != detNone {
-				return nil, fmt.Errorf("rule %q: detector %q is already used by rule %q", r.ID, r.Detector, e.rules[e.det[id]].ID)
+				return nil, catalog.DetectorUsed(r.ID, r.Detector, e.rules[e.det[id]].ID)
 			}
 			if r.Class != "" && r.Class != builtins[id].Class {
 				return nil, fmt.Errorf("rule %q: detector %q finds class %q, not %q", r.ID, r.Detector, builtins[id].Class, r.Class)

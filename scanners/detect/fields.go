@@ -1436,16 +1436,6 @@ func (s *Scanner) columns() {
 	}
 }
 
-// sortedStrings sorts names in place and returns them.
-func sortedStrings(names []string) []string {
-	for i := 1; i < len(names); i++ {
-		for j := i; j > 0 && strings.Compare(names[j], names[j-1]) < 0; j-- {
-			names[j], names[j-1] = names[j-1], names[j]
-		}
-	}
-	return names
-}
-
 // testVerdict reports whether key is the verdict a test runner prints
 // before a test's name ("PASS: TestLogin", "--- PASS: ..."): upper-case
 // PASS, not a password field.

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/dlclark/regexp2"
+
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // Regular expressions (the patterns of custom rules and of allow lists) are
@@ -77,7 +79,7 @@ func (l PatternLimits) withDefaults() PatternLimits {
 // CompilePattern compiles a regexp2 expression with the match timeout of
 // limits, so that no use of it can run unbounded.
 func CompilePattern(expr string, limits PatternLimits) (*regexp2.Regexp, error) {
-	re, err := regexp2.Compile(expr, regexp2.None)
+	re, err := catalog.CompilePattern(expr)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"bytes"
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // Validators are the checks a custom rule may name with "validator:".
@@ -428,13 +428,4 @@ func validDottedQuad(v []byte) bool {
 }
 
 // CheckValidator returns an error if name is not a known validator.
-func CheckValidator(name string) error {
-	if _, ok := Validators[name]; ok {
-		return nil
-	}
-	names := make([]string, 0, len(Validators))
-	for n := range Validators {
-		names = append(names, n)
-	}
-	return fmt.Errorf("unknown validator %q (want one of %s)", name, strings.Join(sortedStrings(names), ", "))
-}
+func CheckValidator(name string) error { return catalog.CheckValidator(name) }

@@ -1,7 +1,9 @@
-package config
+package scansetup
 
 import (
 	"testing"
+
+	"github.com/piiscan/piiscan/config"
 )
 
 // detection.regions reaches the engine: national numbers of the listed
@@ -15,11 +17,11 @@ func TestDetectionRegions(t *testing.T) {
 		{base, 0},
 		{base + "detection:\n  regions: [jp, IL]\n", 2},
 	} {
-		c, err := Parse("x.yaml", []byte(tt.yaml))
+		c, err := config.Parse("x.yaml", []byte(tt.yaml))
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := c.Engine()
+		e, err := Engine(c)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,49 @@
+// Package scansetup builds what a scan runs with from a loaded policy:
+// the detection engine, the allowlist and the archive limits. Package
+// config only checks rules.yaml and holds its values; what needs detection
+// or the scanners to be built is built here.
+package scansetup
+
+import (
+	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
+)
+
+// Rules returns the enabled rules of c as detection rules.
+func Rules(c *config.Config) []detect.Rule {
+	rules := make([]detect.Rule, 0, len(c.Rules))
+	for _, r := range c.Rules {
+		rules = append(rules, detect.Rule{
+			ID: r.ID, Class: r.Class, Detector: r.Detector, Pattern: r.Pattern, Keywords: r.Keywords,
+			Validator: r.Validator, Severity: r.Severity, Confidence: r.Confidence, Policy: r.Policy,
+			PolicyRef: r.PolicyRef,
+		})
+	}
+	return rules
+}
+
+// Engine compiles the enabled rules of c with its detection settings.
+func Engine(c *config.Config) (*detect.Engine, error) {
+	d := c.File.Detection
+	return detect.New(Rules(c), detect.Options{DefaultRegion: c.Region(), Regions: d.Regions,
+		ContextWindow: d.ContextWindow})
+}
+
+// Allowlist compiles the allowlist of c. Allowed phone numbers are
+// normalised in c's default region.
+func Allowlist(c *config.Config) (*scanners.Allowlist, error) {
+	a := c.File.Allow
+	byClass := map[string]scanners.AllowRules{}
+	for cl, e := range a.Classes {
+		byClass[cl] = scanners.AllowRules(e)
+	}
+	return scanners.NewAllowlist(scanners.AllowRules(a.AllowEntries), byClass, c.Region())
+}
+
+// Limits returns the archive limits of c.
+func Limits(c *config.Config) source.Limits {
+	l := c.Limits
+	return source.Limits{MaxDepth: l.MaxDepth, MaxBytes: l.MaxBytes, MaxRatio: l.MaxRatio, MaxEntries: l.MaxEntries}
+}
