@@ -12,7 +12,7 @@ import (
 // detect is a worker: it scans chunks and turns matches into findings.
 func (r *run) detect() {
 	s := r.s
-	sc := s.opts.Engine.NewScanner()
+	sc := s.opts.Engine.NewMatcher()
 	region := s.opts.Engine.Region()
 	vc := &valueCache{}
 	for c := range r.chunks {
@@ -35,7 +35,7 @@ func (r *run) detect() {
 // detectChunk scans one chunk and reports whether it went through it
 // all. A panic (a bug meeting unexpected input) is reported as a problem
 // of the chunk's path, and the scan goes on.
-func (r *run) detectChunk(sc *detect.Scanner, vc *valueCache, c *chunk, region string, res *result) (whole bool) {
+func (r *run) detectChunk(sc *detect.Matcher, vc *valueCache, c *chunk, region string, res *result) (whole bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.problem(c.st.path, fmt.Errorf("internal error while scanning line %d: %v", c.line, p))
