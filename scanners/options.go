@@ -1,7 +1,6 @@
 package scanners
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -38,8 +37,12 @@ type Options struct {
 	// Place says which policy location a path belongs to (nil: none). It is
 	// called by concurrent readers.
 	Place func(path string) *Placement
-	// Objects lists s3:// targets (nil: such targets are unreadable).
-	Objects ObjectLister
+	// Sources are where targets other than files come from, asked in
+	// order before the files on disk (source.Files with Walk), which take
+	// every target no source handles. nil means an S3 source without a
+	// client (bucket.Source{}): s3:// targets are then problems, not
+	// paths.
+	Sources []source.Source
 	// ItemDone is called, in walk order, for each item whose findings have
 	// all been handed to the sink (for checkpoints of long listings). After
 	// an item that could not be read it is not called again in this scan,
@@ -121,14 +124,6 @@ type Position struct {
 	// object): it cannot be resumed, only skipped when unchanged.
 	Whole bool
 }
-
-// ObjectLister walks object storage targets.
-type ObjectLister interface {
-	Walk(ctx context.Context, target string, fn func(source.Item) error) error
-}
-
-// objectScheme starts the targets an ObjectLister walks.
-const objectScheme = "s3://"
 
 // Placement is where a path sits in the policy: its location, the classes
 // allowed there and the clauses that location enforces.

@@ -8,7 +8,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
 	"runtime"
@@ -21,6 +20,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
 )
@@ -31,6 +31,7 @@ type Scanner struct {
 	rules    []detect.Rule
 	ruleIdx  map[string]int // rule ID to index in rules
 	classes  map[string]bool
+	sources  []source.Source // Options.Sources, then the files
 	Progress Progress
 }
 
@@ -64,6 +65,11 @@ func New(opts Options) (*Scanner, error) {
 		opts.MaxFindings = DefaultMaxFindings
 	}
 	s := &Scanner{opts: opts, rules: opts.Engine.Rules(), ruleIdx: map[string]int{}}
+	s.sources = opts.Sources
+	if s.sources == nil {
+		s.sources = []source.Source{bucket.Source{}}
+	}
+	s.sources = append(slices.Clip(s.sources), source.Files{Options: opts.Walk})
 	for i, rule := range s.rules {
 		s.ruleIdx[rule.ID] = i
 	}
@@ -206,74 +212,13 @@ func (s *Scanner) Scan(ctx context.Context, targets []string, sink Sink) (*Stats
 	// findings are not all reported yet, which bounds the findings held
 	// back to keep the report in walk order: a big file is read alone
 	// (one reader keeps the workers busy), small files in parallel.
-	window := semaphore.NewWeighted(readAhead)
-	r.window = window
+	r.window = semaphore.NewWeighted(readAhead)
 	items := make(chan workItem, 1)
 	var walkErr error
-	idx := 0
 	go func() {
 		defer close(items)
 		defer s.Progress.WalkDone.Store(true)
-		defer func() {
-			if p := recover(); p != nil {
-				r.problem(strings.Join(targets, " "), fmt.Errorf("internal error while listing: %v", p))
-			}
-		}()
-		funcs := source.WalkFuncs{
-			Item: func(it source.Item) error {
-				if s.opts.Owns != nil && !s.opts.Owns(it.Path) {
-					r.mu.Lock()
-					r.stats.OtherShards++
-					r.mu.Unlock()
-					return nil
-				}
-				if it.Size > 0 {
-					s.Progress.TotalBytes.Add(it.Size)
-				}
-				w := itemWeight(it.Size)
-				if err := window.Acquire(ctx, w); err != nil {
-					return context.Cause(ctx)
-				}
-				select {
-				case items <- workItem{it, idx, w}:
-					idx++
-					return nil
-				case <-ctx.Done():
-					return context.Cause(ctx)
-				}
-			},
-			Error: func(path string, err error) { r.problem(source.EscapeName(path), err) },
-			Skipped: func(path, reason string) {
-				r.mu.Lock()
-				r.stats.Skipped++
-				r.mu.Unlock()
-				s.opts.Logger.Debug("skipped", "path", path, "reason", reason)
-			},
-		}
-		for _, t := range targets {
-			if ctx.Err() != nil {
-				break
-			}
-			if !strings.HasPrefix(t, objectScheme) {
-				if err := source.Walk(ctx, []string{t}, s.opts.Walk, funcs); err != nil {
-					walkErr = err
-					break
-				}
-				continue
-			}
-			if s.opts.Objects == nil {
-				r.problem(source.EscapeName(t), errors.New("object storage is not configured"))
-				continue
-			}
-			if err := s.opts.Objects.Walk(ctx, t, funcs.Item); err != nil {
-				if ctx.Err() != nil {
-					break
-				}
-				// A listing that fails (after retries) ends this target;
-				// a checkpoint lets the next run resume it.
-				r.problem(source.EscapeName(t), err)
-			}
-		}
+		walkErr = r.walk(targets, items)
 	}()
 
 	var readers sync.WaitGroup
