@@ -19,6 +19,7 @@ import (
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
 	"github.com/piiscan/piiscan/scansetup"
 	"github.com/piiscan/piiscan/shard"
 )
@@ -104,7 +105,7 @@ func (s *ScanSetup) UseObjects(ctx context.Context) error {
 // useClient lets the scanner read s3:// targets through cl, with as many
 // GETs at once as cl was made for (s3.concurrency).
 func (s *ScanSetup) useClient(cl *bucket.Client) {
-	s.Options.Objects = cl
+	s.Options.Sources = []source.Source{bucket.Source{Client: cl}}
 	s.Options.Readers = cl.Concurrency()
 }
 

@@ -88,7 +88,7 @@ func (m *Masker) Mask(r io.Reader, w io.Writer, path string) (MaskStats, error) 
 	const batchSize = 512 << 10
 	br := bufio.NewReaderSize(r, 1<<20)
 	bw := bufio.NewWriterSize(w, 256<<10)
-	sc := m.Engine.NewScanner()
+	sc := m.Engine.NewMatcher()
 	sc.SetFile(detect.CredentialFile(path)) // .pgpass, .netrc: found by name
 	var st MaskStats
 	var batch, line []byte
@@ -208,7 +208,7 @@ func keyBlockOpen(batch []byte) bool {
 // through scanners.SegmentLines): matches are found in it. hl7 are the
 // separators of the HL7 v2 message the batch starts in, nil when it is
 // not HL7 v2.
-func (m *Masker) rewrite(sc *detect.Scanner, batch, scan []byte, cols *detect.Columns, hl7 []byte, w *bufio.Writer, st *MaskStats) error {
+func (m *Masker) rewrite(sc *detect.Matcher, batch, scan []byte, cols *detect.Columns, hl7 []byte, w *bufio.Writer, st *MaskStats) error {
 	matches := sc.Scan(scan, cols)
 	if ps := sc.PatternProblems(); len(ps) > 0 {
 		line := batchLine(batch, ps[0].Offset, st)

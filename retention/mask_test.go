@@ -137,7 +137,7 @@ func leftAfterMasking(t testing.TB, e *detect.Engine, path, text string) []strin
 		cols = &cc
 	}
 	var left []string
-	for _, m := range e.NewScanner().Scan(ob, cols) {
+	for _, m := range e.NewMatcher().Scan(ob, cols) {
 		left = append(left, e.Rules()[m.Rule].Class+"="+string(ob[m.Start:m.End]))
 	}
 	return left
@@ -147,7 +147,7 @@ func TestMaskLeavesNothingTheScanReports(t *testing.T) {
 	e := defaultEngine(t)
 	for _, tt := range maskCorpus {
 		t.Run(tt.name, func(t *testing.T) {
-			sc := e.NewScanner()
+			sc := e.NewMatcher()
 			if len(sc.Scan([]byte(tt.text), nil)) == 0 {
 				t.Fatal("the corpus has nothing to mask")
 			}
@@ -448,7 +448,7 @@ func FuzzMaskLeavesNothing(f *testing.F) {
 			cols = &cc
 		}
 		want := bytes.Clone(in)
-		for _, mt := range e.NewScanner().Scan(in, cols) {
+		for _, mt := range e.NewMatcher().Scan(in, cols) {
 			end := mt.End
 			if e.Rules()[mt.Rule].Detector == detect.DetPrivateKey {
 				end, _ = detect.PrivateKeyBlockEnd(in, mt.Start, mt.End)

@@ -252,7 +252,7 @@ func problemOf(path string, err error) scanners.Problem {
 // A local file is found from the location's root without following a
 // symbolic link.
 func snapshotAt(ctx context.Context, objects *bucket.Client, loc *config.Location, path string) (Snapshot, error) {
-	if !bucket.IsURL(path) {
+	if !isObject(path) {
 		fi, err := lstatIn(loc, path)
 		if err != nil {
 			return Snapshot{}, err
@@ -264,7 +264,7 @@ func snapshotAt(ctx context.Context, objects *bucket.Client, loc *config.Locatio
 		return Snapshot{}, err
 	}
 	if objects == nil {
-		return Snapshot{}, errors.New("object storage is not configured")
+		return Snapshot{}, bucket.ErrNotConfigured
 	}
 	h, err := objects.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
 	if err != nil {
@@ -285,7 +285,7 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 	}
 	buckets := map[string]lockState{}
 	for _, it := range p.Items {
-		if it.Action == Keep || !bucket.IsURL(it.Path) || it.Old != nil {
+		if it.Action == Keep || !isObject(it.Path) || it.Old != nil {
 			continue
 		}
 		b, key, err := bucket.ParseURL(it.Path)
@@ -318,6 +318,10 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 	}
 }
 
+// isObject reports whether path is an object of the S3 source rather
+// than a file.
+func isObject(path string) bool { return bucket.Source{}.Handles(path) }
+
 // walkLocation calls fn for every regular file (or object) of a location,
 // with its snapshot taken from the root without following a symbolic link
 // (a link swapped in after the walk listed the file is not followed
@@ -325,25 +329,8 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Client, own *ownFiles, fn func(string, Snapshot), onErr func(string, error)) error {
 	seen := map[string]bool{}
 	for _, root := range loc.Roots() {
-		if bucket.IsURL(root) {
-			if objects == nil {
-				onErr(root, errors.New("object storage is not configured"))
-				continue
-			}
-			b, prefix, err := bucket.ParseURL(root)
-			if err != nil {
-				onErr(root, err)
-				continue
-			}
-			err = objects.List(ctx, b, prefix, "", func(o bucket.Object) error {
-				if !o.IsDirMarker() && loc.Contains(o.URL()) {
-					fn(o.URL(), Snapshot{Size: o.Size, ModTime: o.LastModified, ETag: o.ETag})
-				}
-				return nil
-			})
-			if err != nil {
-				onErr(root, err)
-			}
+		if isObject(root) {
+			listObjects(ctx, loc, objects, root, fn, onErr)
 			continue
 		}
 		// A root that cannot be opened yields no items (the walk says
@@ -380,6 +367,32 @@ func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Cli
 	return nil
 }
 
+// listObjects calls fn for every object of loc under root, a bucket
+// prefix, with its snapshot from the listing. Unlike a scan's listing
+// (bucket.Source), it applies no name, size or age filter: retention
+// covers every object of the location. A listing that fails is a
+// problem of root.
+func listObjects(ctx context.Context, loc *config.Location, objects *bucket.Client, root string, fn func(string, Snapshot), onErr func(string, error)) {
+	if objects == nil {
+		onErr(root, bucket.ErrNotConfigured)
+		return
+	}
+	b, prefix, err := bucket.ParseURL(root)
+	if err != nil {
+		onErr(root, err)
+		return
+	}
+	err = objects.List(ctx, b, prefix, "", func(o bucket.Object) error {
+		if !o.IsDirMarker() && loc.Contains(o.URL()) {
+			fn(o.URL(), Snapshot{Size: o.Size, ModTime: o.LastModified, ETag: o.ETag})
+		}
+		return nil
+	})
+	if err != nil {
+		onErr(root, err)
+	}
+}
+
 // walked is a file (or object) a location's walk found for the plan.
 type walked struct {
 	path string
@@ -400,7 +413,7 @@ type walked struct {
 // an object the listing shows within retention can be older than it
 // looks; in a from: record location its records carry their own times.
 func needsHead(loc *config.Location, f *walked, now time.Time) bool {
-	return f.hold == nil && bucket.IsURL(f.path) && now.Sub(f.snap.ModTime) <= loc.MaxAge && loc.From != config.FromRecord
+	return f.hold == nil && isObject(f.path) && now.Sub(f.snap.ModTime) <= loc.MaxAge && loc.From != config.FromRecord
 }
 
 // originalTimes sets the mtime of the objects of found that need it

@@ -308,7 +308,7 @@ func maskExpiredRecords(r io.Reader, w io.Writer, p *TimeParser, ref, cutoff tim
 	const batchSize = 512 << 10
 	sp := newRecordSplitter(r, p, ref)
 	bw := bufio.NewWriterSize(w, 256<<10)
-	sc := m.Engine.NewScanner()
+	sc := m.Engine.NewMatcher()
 	rst := &sp.Stats
 	var mst MaskStats
 	var rec []byte // whole lines of expired records, to be masked

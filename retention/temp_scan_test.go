@@ -10,6 +10,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scanners/source"
 	"github.com/piiscan/piiscan/scansetup"
 )
 
@@ -45,7 +46,7 @@ func placedScanner(t *testing.T, c *config.Config, fp *finding.Fingerprinter, ob
 			return nil
 		}}
 	if objects != nil {
-		opts.Objects = objects
+		opts.Sources = []source.Source{bucket.Source{Client: objects}}
 	}
 	sc, err := scanners.New(opts)
 	if err != nil {

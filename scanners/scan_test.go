@@ -123,7 +123,7 @@ func TestScanExactFindings(t *testing.T) {
 // perLine scans each line of data on its own: the oracle for where the
 // pipeline, which scans in chunks, must report findings.
 func perLine(e *detect.Engine, path string, data []byte) []string {
-	sc := e.NewScanner()
+	sc := e.NewMatcher()
 	var out []string
 	for i, line := range bytes.SplitAfter(data, []byte("\n")) {
 		for _, m := range sc.Scan(line, nil) {

@@ -15,6 +15,7 @@ import (
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // An object holding UTF-16 text (little-endian with a BOM, as Windows
@@ -47,7 +48,7 @@ func TestScanUTF16Objects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc, err := scanners.New(scanners.Options{Engine: e, Workers: 2, Objects: c, Fingerprints: finding.NewFingerprinter([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4"))})
+	sc, err := scanners.New(scanners.Options{Engine: e, Workers: 2, Sources: []source.Source{bucket.Source{Client: c}}, Fingerprints: finding.NewFingerprinter([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4"))})
 	if err != nil {
 		t.Fatal(err)
 	}

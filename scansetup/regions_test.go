@@ -25,7 +25,7 @@ func TestDetectionRegions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := len(e.NewScanner().Scan([]byte("tel 090-1234-5678, 09-7625400\n"), nil)); got != tt.want {
+		if got := len(e.NewMatcher().Scan([]byte("tel 090-1234-5678, 09-7625400\n"), nil)); got != tt.want {
 			t.Errorf("%q: %d phone numbers found, want %d", tt.yaml, got, tt.want)
 		}
 	}

@@ -272,7 +272,7 @@ func (s *scanSetup) useLocations(cmd *cobra.Command, cfg *config.Config, erase b
 	opts := jobs.EnforcementScan(s.opts, erase)
 	if client != nil {
 		s.objects = client
-		opts.Objects = client
+		opts.Sources = []source.Source{bucket.Source{Client: client}}
 		opts.Readers = cmp.Or(s.s3.Concurrency, bucket.DefaultConcurrency)
 	}
 	s.scanner, err = scanners.New(opts)
@@ -318,7 +318,7 @@ func (s *scanSetup) useObjects(ctx context.Context, targets []string) (*bucket.C
 	}
 	s.objects = client
 	opts := s.opts
-	opts.Objects = client
+	opts.Sources = []source.Source{bucket.Source{Client: client}}
 	opts.Readers = cmp.Or(s.s3.Concurrency, bucket.DefaultConcurrency)
 	if cp != nil {
 		opts.ItemDone = func(it source.Item) {

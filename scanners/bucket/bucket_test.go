@@ -47,14 +47,14 @@ func client(t testing.TB, s *s3test.Server, endpoint string, opts bucket.Options
 	return c
 }
 
-func scanner(t testing.TB, objects scanners.ObjectLister, done func(source.Item)) *scanners.Scanner {
+func scanner(t testing.TB, objects *bucket.Client, done func(source.Item)) *scanners.Scanner {
 	t.Helper()
 	return readingScanner(t, objects, done, 0)
 }
 
 // readingScanner is a scanner that reads readers objects at once (0: as
 // many as it has workers).
-func readingScanner(t testing.TB, objects scanners.ObjectLister, done func(source.Item), readers int) *scanners.Scanner {
+func readingScanner(t testing.TB, objects *bucket.Client, done func(source.Item), readers int) *scanners.Scanner {
 	t.Helper()
 	var rules []detect.Rule
 	for _, b := range detect.Builtins() {
@@ -65,7 +65,7 @@ func readingScanner(t testing.TB, objects scanners.ObjectLister, done func(sourc
 		t.Fatal(err)
 	}
 	sc, err := scanners.New(scanners.Options{Engine: e, Workers: 4, Fingerprints: finding.NewFingerprinter([]byte("k")),
-		Objects: objects, ItemDone: done, Readers: readers})
+		Sources: []source.Source{bucket.Source{Client: objects}}, ItemDone: done, Readers: readers})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func benchScan(b *testing.B, e *Engine) { benchScanText(b, e, sampleLog(4<<20)) 
 
 // benchScanText measures one scanner of e scanning text whole.
 func benchScanText(b *testing.B, e *Engine, text []byte) {
-	s := e.NewScanner()
+	s := e.NewMatcher()
 	b.SetBytes(int64(len(text)))
 	b.ResetTimer()
 	for b.Loop() {
@@ -114,7 +114,7 @@ func BenchmarkScanFile(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := allBuiltins(b).NewScanner()
+	s := allBuiltins(b).NewMatcher()
 	const chunk = 512 << 10
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()

@@ -16,7 +16,7 @@ func TestWeakFieldConfidenceStays(t *testing.T) {
 		`{"medication":"sumatriptan daily"}`:  finding.ConfidenceHigh,
 		`prescribed sumatriptan for the pain`: finding.ConfidenceMedium,
 	} {
-		ms := e.NewScanner().Scan([]byte(text), nil)
+		ms := e.NewMatcher().Scan([]byte(text), nil)
 		if len(ms) != 1 || ms[0].Confidence != want || e.Rules()[ms[0].Rule].Detector != DetHealthMedication {
 			t.Errorf("Scan(%q) = %+v, want one medication of confidence %v", text, ms, want)
 		}
@@ -35,7 +35,7 @@ func TestRegisterDXIsNoCue(t *testing.T) {
 		"patient dx J45.909":             "J45.909",
 	} {
 		var got []string
-		for _, m := range e.NewScanner().Scan([]byte(text), nil) {
+		for _, m := range e.NewMatcher().Scan([]byte(text), nil) {
 			got = append(got, text[m.Start:m.End])
 		}
 		if strings.Join(got, " ") != want {
@@ -81,7 +81,7 @@ func TestFieldValueIsOneFinding(t *testing.T) {
 			cols = tt.cols(tt.text)
 		}
 		var got []string
-		for _, m := range e.NewScanner().Scan([]byte(tt.text), cols) {
+		for _, m := range e.NewMatcher().Scan([]byte(tt.text), cols) {
 			got = append(got, e.Rules()[m.Rule].ID+"="+tt.text[m.Start:m.End])
 			if m.Confidence != finding.ConfidenceHigh {
 				t.Errorf("%s: %s is %v, want high", tt.name, tt.text[m.Start:m.End], m.Confidence)

@@ -8,10 +8,10 @@ import (
 )
 
 // Credentials are found in the forms configuration files, scripts and logs
-// write them in: key/value fields (see Scanner.field) with any of the
+// write them in: key/value fields (see Matcher.field) with any of the
 // assignment operators of those files, setter calls such as
-// setProperty("X_TOKEN", "...") (see Scanner.setterCall) and XML elements
-// such as <password>...</password> (see Scanner.xmlElement). A key is a
+// setProperty("X_TOKEN", "...") (see Matcher.setterCall) and XML elements
+// such as <password>...</password> (see Matcher.xmlElement). A key is a
 // secret's name when it is one (exactFields), ends in one
 // (secretSuffixes), or holds one as a word (secretWordKey): dbPassword,
 // password_super_secure, RABBITMQ_DEFAULT_PASS, but not token_expiry,
@@ -357,7 +357,7 @@ var placeholderPhrases = []string{"put your ", "your ", "enter your ", "insert y
 
 // secretField reports the value b[vs:ve] of a field whose name is a
 // secret's.
-func (s *Scanner) secretField(vs, ve int, key secretKey) {
+func (s *Matcher) secretField(vs, ve int, key secretKey) {
 	if !s.e.on(dCredentialField) {
 		return
 	}
@@ -575,7 +575,7 @@ func wrappedPlaceholder(v []byte) bool {
 // setItem, whose name ends at p. It reports the value when the name is a
 // secret's, and returns the end of what it read (0 when the call is not
 // one).
-func (s *Scanner) setterCall(p int) int {
+func (s *Matcher) setterCall(p int) int {
 	b := s.b
 	n := len(b)
 	if p >= n || b[p] != '(' {
@@ -623,7 +623,7 @@ func (s *Scanner) setterCall(p int) int {
 // secretName reads the key name name (filtered as for secretKeyName) and
 // reports whether it names a secret, with its strength and keyGeneric
 // when the name is one of genericSecretNames.
-func (s *Scanner) secretName(name []byte, filtered bool) (secretKey, bool) {
+func (s *Matcher) secretName(name []byte, filtered bool) (secretKey, bool) {
 	norm := normalizeFieldName(s.scratch, name)
 	if norm == nil {
 		return 0, false
@@ -643,7 +643,7 @@ func (s *Scanner) secretName(name []byte, filtered bool) (secretKey, bool) {
 // secret's (<password>, <sonar.token>, <jdbcPassword>) and reports its
 // text, which may be a CDATA section. It returns the end of the text, or
 // i when there is none to report.
-func (s *Scanner) xmlElement(i int) int {
+func (s *Matcher) xmlElement(i int) int {
 	b := s.b
 	n := len(b)
 	ns := i + 1
@@ -724,7 +724,7 @@ func elementText(b []byte, vs int) (int, int) {
 // name="password" value="..."/> (Ant, Spring, Hibernate), <entry
 // key="db.password">...</entry> (Java properties). p is the opening quote
 // of the key="..." or name="..." attribute's value.
-func (s *Scanner) namedValue(p int) {
+func (s *Matcher) namedValue(p int) {
 	b := s.b
 	n := len(b)
 	q := b[p]
@@ -859,7 +859,7 @@ var codeWords = []string{"await", "new", "function", "func", "yield", "typeof", 
 // keyNamesValue reports whether the camel-case value v starts or ends
 // with the last word of the key being read (token: tokenValue, token =
 // newToken): a variable named for the field it fills.
-func (s *Scanner) keyNamesValue(v []byte) bool {
+func (s *Matcher) keyNamesValue(v []byte) bool {
 	key := s.key
 	if len(key) == 0 {
 		return false
@@ -1009,7 +1009,7 @@ var credentialWords = map[string]credForm{
 // the keyword table holds it) that spans b[i:end], and reports the password
 // it gives. It returns 0: the prefilter goes on through the arguments,
 // which may hold other findings (a URL's credentials, a bearer token).
-func (s *Scanner) credentialWord(i, end int, phrase string) int {
+func (s *Matcher) credentialWord(i, end int, phrase string) int {
 	form := credentialWords[phrase]
 	b := s.b
 	switch form {
@@ -1222,7 +1222,7 @@ func (s *Scanner) credentialWord(i, end int, phrase string) int {
 // commandSecret reports a password given to a command or a directive,
 // b[vs:ve], unless it is a placeholder or a reference ($DB_PASSWORD,
 // ${PASS}, $(cat file), <password>).
-func (s *Scanner) commandSecret(vs, ve int, quoted bool) {
+func (s *Matcher) commandSecret(vs, ve int, quoted bool) {
 	key := keySuffix | keyCommand
 	if quoted {
 		key |= keyDelimited
@@ -1338,7 +1338,7 @@ var objectSecretWords = map[string]bool{
 // Kubernetes Secret rather than holding one: the key's last word is
 // "secret" after a word of objectSecretWords, and v is a name as
 // Kubernetes writes them (lower-case words joined by '-' or '.').
-func (s *Scanner) secretObject(v []byte) bool {
+func (s *Matcher) secretObject(v []byte) bool {
 	key := s.key
 	if d := bytes.LastIndexByte(key, '.'); d >= 0 {
 		if d == len(key)-1 {

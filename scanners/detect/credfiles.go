@@ -67,12 +67,12 @@ func CredentialFile(path string) FileKind {
 	return FileNone
 }
 
-// SetFile tells the Scanner the kind of credential file the text of the
+// SetFile tells the Matcher the kind of credential file the text of the
 // next scans comes from (FileNone for any other file).
-func (s *Scanner) SetFile(k FileKind) { s.file = k }
+func (s *Matcher) SetFile(k FileKind) { s.file = k }
 
 // credFile reports the passwords of the credential file being scanned.
-func (s *Scanner) credFile() {
+func (s *Matcher) credFile() {
 	if s.file == FileNetrc {
 		s.netrc()
 		return
@@ -97,7 +97,7 @@ func (s *Scanner) credFile() {
 }
 
 // pgpassLine reads a .pgpass line b[p:end].
-func (s *Scanner) pgpassLine(p, end int) {
+func (s *Matcher) pgpassLine(p, end int) {
 	b := s.b
 	if p < end && b[p] == '#' {
 		return
@@ -121,7 +121,7 @@ func (s *Scanner) pgpassLine(p, end int) {
 
 // userlistLine reads a pgbouncer userlist.txt line b[p:end]:
 // "user" "password", a quote inside written "".
-func (s *Scanner) userlistLine(p, end int) {
+func (s *Matcher) userlistLine(p, end int) {
 	b := s.b
 	quoted := func(q int) (int, int) { // value start, end; -1 when none
 		for q < end && (b[q] == ' ' || b[q] == '\t') {
@@ -157,7 +157,7 @@ func (s *Scanner) userlistLine(p, end int) {
 }
 
 // htpasswdLine reads an .htpasswd line b[p:end], user:hash.
-func (s *Scanner) htpasswdLine(p, end int) {
+func (s *Matcher) htpasswdLine(p, end int) {
 	b := s.b
 	if p < end && b[p] == '#' {
 		return
@@ -194,7 +194,7 @@ func passwordHash(v []byte) bool {
 // netrc reads the tokens of a .netrc: the one after "password" is a
 // password. "#" starts a comment at the start of a token, and a macdef's
 // body runs to the next empty line.
-func (s *Scanner) netrc() {
+func (s *Matcher) netrc() {
 	b := s.b
 	n := len(b)
 	want := false // the next token is a password
@@ -251,7 +251,7 @@ func (s *Scanner) netrc() {
 // (Docker's config.json and .dockercfg): base64 of user:password, which
 // is reported when it decodes to printable text holding ':' between a
 // user and a password. It returns the end of the value, or i+1.
-func (s *Scanner) dockerAuth(i int) int {
+func (s *Matcher) dockerAuth(i int) int {
 	b := s.b
 	k := i
 	for k > 0 && (b[k-1] == ' ' || b[k-1] == '\t') {

@@ -33,7 +33,7 @@ func TestCredentialFileNames(t *testing.T) {
 
 // foundIn is found for the text of a credential file of kind k.
 func foundIn(e *Engine, k FileKind, text string) []string {
-	s := e.NewScanner()
+	s := e.NewMatcher()
 	s.SetFile(k)
 	var out []string
 	for _, m := range s.Scan([]byte(text), nil) {

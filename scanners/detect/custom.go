@@ -65,7 +65,7 @@ func compileCustom(idx int, r Rule, limits PatternLimits) (*customRule, error) {
 // others match anywhere, written in lower, Title or UPPER case. A rule that
 // used up its budget in the stream is skipped, and the rules stop when the
 // scan's context ends.
-func (s *Scanner) customRules() {
+func (s *Matcher) customRules() {
 	b := s.b
 	for ci, c := range s.e.custom {
 		if s.budget.Stopped(ci) {
@@ -118,7 +118,7 @@ func lineEnd(b []byte, p int) int {
 // customLine runs rule c (the ci-th pattern rule) on the line b[ls:le]. It
 // reports false when the rule is not to run on the rest of the text: it
 // used up its budget in the stream, or the scan's context ended.
-func (s *Scanner) customLine(ci int, c *customRule, ls, le int) bool {
+func (s *Matcher) customLine(ci int, c *customRule, ls, le int) bool {
 	line := s.b[ls:le]
 	if len(line) == 0 {
 		return true
@@ -162,7 +162,7 @@ func (s *Scanner) customLine(ci int, c *customRule, ls, le int) bool {
 // started at t0 and failed with err, to the budget, and records a problem
 // when the match timed out or the rule used up its budget. It reports
 // whether the rule may go on.
-func (s *Scanner) charge(ci, ls int, t0 time.Time, err error) bool {
+func (s *Matcher) charge(ci, ls int, t0 time.Time, err error) bool {
 	perr, goOn := s.budget.Charge(ci, time.Since(t0), err)
 	if perr != nil {
 		s.problems = append(s.problems, PatternProblem{Offset: ls, Err: perr})

@@ -183,7 +183,7 @@ type Match struct {
 }
 
 // Engine is a compiled rule set. It is safe for concurrent use; each
-// goroutine scans with its own Scanner.
+// goroutine scans with its own Matcher.
 type Engine struct {
 	rules   []Rule
 	det     [numBuiltinDetectors]int
@@ -319,8 +319,9 @@ func (e *Engine) NewBudget() *Budget {
 	return NewBudget(e.limits, e.names)
 }
 
-// Scanner holds the scratch state of one goroutine's scans.
-type Scanner struct {
+// Matcher finds the matches of an engine's rules in text: it holds the
+// scratch state of one goroutine's scans.
+type Matcher struct {
 	e       *Engine
 	b       []byte
 	matches []Match
@@ -361,10 +362,10 @@ type PatternProblem struct {
 	Err    *PatternError
 }
 
-// NewScanner returns a Scanner for e. A Scanner is not safe for concurrent
+// NewMatcher returns a Matcher for e. A Matcher is not safe for concurrent
 // use.
-func (e *Engine) NewScanner() *Scanner {
-	return &Scanner{e: e, scratch: make([]byte, 0, 256)}
+func (e *Engine) NewMatcher() *Matcher {
+	return &Matcher{e: e, scratch: make([]byte, 0, 256)}
 }
 
 // Scan finds every match in text, which should hold whole lines. cols, when
@@ -372,9 +373,9 @@ func (e *Engine) NewScanner() *Scanner {
 // personal data by their header. The returned slice is sorted by Start, has
 // one match per span, and is valid until the next call to Scan.
 //
-// Pattern rules are charged to a budget of the Scanner's own, as if every
+// Pattern rules are charged to a budget of the Matcher's own, as if every
 // text it scans were part of one stream; see ScanStream.
-func (s *Scanner) Scan(text []byte, cols *Columns) []Match {
+func (s *Matcher) Scan(text []byte, cols *Columns) []Match {
 	if s.own == nil {
 		s.own = s.e.NewBudget()
 	}
@@ -383,11 +384,11 @@ func (s *Scanner) Scan(text []byte, cols *Columns) []Match {
 }
 
 // ScanStream is Scan for a block of a stream (a file, an archive member)
-// whose blocks are scanned by several Scanners: pattern rules are charged to
+// whose blocks are scanned by several Matchers: pattern rules are charged to
 // budget, the stream's (see Engine.NewBudget; the caller reports the bytes
 // it scans with Budget.Scanned), and stop between lines and matches when ctx
 // ends. PatternProblems tells which did not finish.
-func (s *Scanner) ScanStream(ctx context.Context, budget *Budget, text []byte, cols *Columns) []Match {
+func (s *Matcher) ScanStream(ctx context.Context, budget *Budget, text []byte, cols *Columns) []Match {
 	s.b = text
 	s.cols = cols
 	s.matches = s.matches[:0]
@@ -427,14 +428,14 @@ func (s *Scanner) ScanStream(ctx context.Context, budget *Budget, text []byte, c
 
 // PatternProblems returns the pattern rules that did not finish in the last
 // scan, by line. The slice is valid until the next scan.
-func (s *Scanner) PatternProblems() []PatternProblem { return s.problems }
+func (s *Matcher) PatternProblems() []PatternProblem { return s.problems }
 
-func (s *Scanner) emit(d detectorID, start, end int, conf finding.Confidence) {
+func (s *Matcher) emit(d detectorID, start, end int, conf finding.Confidence) {
 	s.matches = append(s.matches, Match{Start: start, End: end, Rule: s.e.det[d], Confidence: conf})
 }
 
 // emitIn records a phone number read in the national format of region.
-func (s *Scanner) emitIn(d detectorID, start, end int, conf finding.Confidence, region string) {
+func (s *Matcher) emitIn(d detectorID, start, end int, conf finding.Confidence, region string) {
 	if region == s.e.region {
 		region = ""
 	}
@@ -451,7 +452,7 @@ func (m Match) RegionOr(def string) string {
 }
 
 // prefilter is the single pass over every byte.
-func (s *Scanner) prefilter() {
+func (s *Matcher) prefilter() {
 	b := s.b
 	n := len(b)
 	e := s.e
@@ -574,7 +575,7 @@ func (s *Scanner) prefilter() {
 // spans keep the most severe rule, a span inside a longer one of the same
 // class is dropped, and a weak match and an overlapping match of its class
 // become one: the other's rule over both spans, with the higher confidence.
-func (s *Scanner) resolve() {
+func (s *Matcher) resolve() {
 	m := s.matches
 	if len(m) == 0 {
 		return

@@ -30,7 +30,7 @@ func allBuiltins(t testing.TB) *Engine {
 // found renders matches as "rule=value" for comparison.
 func found(e *Engine, text string, cols *Columns) []string {
 	var out []string
-	for _, m := range e.NewScanner().Scan([]byte(text), cols) {
+	for _, m := range e.NewMatcher().Scan([]byte(text), cols) {
 		out = append(out, fmt.Sprintf("%s=%s", e.Rules()[m.Rule].ID, text[m.Start:m.End]))
 	}
 	return out

@@ -20,7 +20,7 @@ func localChar(c byte) bool { return localChars[c] }
 // dot-atom local part and a domain of at least two labels whose top-level
 // domain exists. That rejects icon@2x.png, pkg@1.2.3, @scope/pkg,
 // user@localhost and image@sha256:... .
-func (s *Scanner) email(i, atLen int) {
+func (s *Matcher) email(i, atLen int) {
 	b := s.b
 	n := len(b)
 	st := i
@@ -77,7 +77,7 @@ func isURLUserinfo(b []byte, c int) bool {
 
 // urlCredential reports the password of scheme://user:password@host at the
 // '@' at i.
-func (s *Scanner) urlCredential(i int) {
+func (s *Matcher) urlCredential(i int) {
 	b := s.b
 	c := -1
 	for k := i - 1; k >= 0 && i-k < 256; k-- {

@@ -14,7 +14,7 @@ import (
 // reader of a FHIR stream (a pretty-printed resource or Bundle, or an
 // ndjson bulk export with one resource per line) follows its JSON
 // structure with a FHIRTracker, which hands each block the structure it
-// starts in; the Scanner walks the block from there and gives the values
+// starts in; the Matcher walks the block from there and gives the values
 // of the paths in fhirPaths their kind.
 //
 // The walk keeps, for each open container, the key it is the value of and,
@@ -198,7 +198,7 @@ func init() {
 }
 
 // fhirColumns gives the values of the block's FHIR paths their kind.
-func (s *Scanner) fhirColumns() {
+func (s *Matcher) fhirColumns() {
 	st := s.cols.fhir.st
 	st.stack = slices.Clone(st.stack)
 	st.str = slices.Clone(st.str)
@@ -331,7 +331,7 @@ func (st *fhirState) endString(b []byte, vs, e int, value func(st *fhirState, vs
 func (st *fhirState) inLost() bool { return st.lost > 0 && len(st.stack) == fhirKeep }
 
 // fhirValue gives the string value b[vs:ve] the kind of its path.
-func (s *Scanner) fhirValue(st *fhirState, vs, ve int) {
+func (s *Matcher) fhirValue(st *fhirState, vs, ve int) {
 	low := 0 // the resource is looked for down to the lost containers
 	if st.lost > 0 {
 		low = fhirKeep

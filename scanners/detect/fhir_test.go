@@ -180,7 +180,7 @@ func TestFHIRWithoutContext(t *testing.T) {
 
 func TestFHIRConfidenceHigh(t *testing.T) {
 	e := allBuiltins(t)
-	ms := e.NewScanner().Scan([]byte(fhirPatient), NewFHIRTracker().Columns())
+	ms := e.NewMatcher().Scan([]byte(fhirPatient), NewFHIRTracker().Columns())
 	if len(ms) == 0 {
 		t.Fatal("nothing found")
 	}
@@ -215,7 +215,7 @@ func FuzzFHIR(f *testing.F) {
 	f.Add([]byte(`{"resourceType":"Condition","code":{"text":"a\"b\\","coding":[{"display":"x"}]}}`), 30)
 	f.Add([]byte(`]]]}}}"\`), 3)
 	e := allBuiltins(f)
-	s := e.NewScanner()
+	s := e.NewMatcher()
 	f.Fuzz(func(t *testing.T, data []byte, cut int) {
 		if cut < 0 || cut > len(data) {
 			cut = len(data) / 2
@@ -252,11 +252,11 @@ func fhirSample(size int) []byte {
 }
 
 // BenchmarkFHIR measures a FHIR stream as the reader and a worker see it:
-// the tracker follows every byte, the Scanner walks and scans the block.
+// the tracker follows every byte, the Matcher walks and scans the block.
 func BenchmarkFHIR(b *testing.B) {
 	e := allBuiltins(b)
 	data := fhirSample(4 << 20)
-	s := e.NewScanner()
+	s := e.NewMatcher()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		tr := NewFHIRTracker()

@@ -221,7 +221,7 @@ func keyChar(c byte) bool { return isAlnum[c] || c == '_' || c == '-' || c == '.
 // configuration files and scripts (":=", "?=", ".=", "=>"), spaces before
 // the separator ("password       = x", Jackson's "\"key\" : value"), and
 // keys quoted inside an index ($config['db_password'] = ...).
-func (s *Scanner) field(i int) {
+func (s *Matcher) field(i int) {
 	b := s.b
 	n := len(b)
 	sep := b[i]
@@ -715,11 +715,11 @@ func dottedIdentifier(v []byte) bool {
 
 // fieldValue reports the value b[vs:ve] of a field of the given kind.
 // generic is set for field names that say less about their values.
-func (s *Scanner) fieldValue(kind fieldKind, vs, ve int) {
+func (s *Matcher) fieldValue(kind fieldKind, vs, ve int) {
 	s.fieldValueOf(kind, vs, ve, false)
 }
 
-func (s *Scanner) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
+func (s *Matcher) fieldValueOf(kind fieldKind, vs, ve int, generic bool) {
 	b := s.b
 	for vs < ve && b[vs] == ' ' {
 		vs++
@@ -849,7 +849,7 @@ func healthText(v []byte) bool {
 
 // authToken reports the credential after an auth scheme word ("Bearer",
 // "Basic") that ends at p, and returns its end (0 when there is none).
-func (s *Scanner) authToken(p int, basic bool) int {
+func (s *Matcher) authToken(p int, basic bool) int {
 	b := s.b
 	n := len(b)
 	if p >= n || b[p] != ' ' {
@@ -1369,7 +1369,7 @@ func splitDelimited(line []byte, delim byte) [][]byte {
 }
 
 // columns reports the values of the columns named by s.cols, line by line.
-func (s *Scanner) columns() {
+func (s *Matcher) columns() {
 	switch {
 	case s.cols.sql != nil:
 		s.sqlColumns()

@@ -39,8 +39,8 @@ func FuzzScan(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	e := allBuiltins(f)
-	whole := e.NewScanner()
-	lines := e.NewScanner()
+	whole := e.NewMatcher()
+	lines := e.NewMatcher()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ms := slices.Clone(whole.Scan(data, nil))
 		for i, m := range ms {
@@ -123,7 +123,7 @@ func FuzzHeaderColumns(f *testing.F) {
 	f.Add([]byte("id,first_name,dob,email\n1,Alice,1990-04-23,a@example.com\n"), byte(0))
 	f.Add([]byte("a\tb\n\"x\ty\"\t\n"), byte('\t'))
 	e := allBuiltins(f)
-	s := e.NewScanner()
+	s := e.NewMatcher()
 	f.Fuzz(func(t *testing.T, data []byte, delim byte) {
 		header, _, _ := bytes.Cut(data, []byte("\n"))
 		cols := HeaderColumns(header, delim)
@@ -157,7 +157,7 @@ func FuzzDetector(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which byte, data []byte) {
 		e := engines[int(which)%len(engines)]
 		prev := -1
-		for _, m := range e.NewScanner().Scan(data, nil) {
+		for _, m := range e.NewMatcher().Scan(data, nil) {
 			if m.Start < 0 || m.End > len(data) || m.Start >= m.End || m.Start < prev {
 				t.Fatalf("%s: bad match %+v (len %d)", e.rules[0].ID, m, len(data))
 			}

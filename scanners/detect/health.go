@@ -18,7 +18,7 @@ import (
 //   - ICD-10 codes count in the window after a diagnosis or ICD cue.
 //
 // Cue words are never part of a finding.
-func (s *Scanner) health() {
+func (s *Matcher) health() {
 	h := s.hits
 	if !slices.IsSortedFunc(h, func(a, b hit) int { return a.start - b.start }) {
 		slices.SortStableFunc(h, func(a, b hit) int { return a.start - b.start })
@@ -165,7 +165,7 @@ func doseForm(b []byte, p int) bool {
 
 // icd10 reports ICD-10-CM codes (E11.9, J45.909, F32.A, Z79.4) in b[from:to]
 // on the line of from.
-func (s *Scanner) icd10(from, to int) {
+func (s *Matcher) icd10(from, to int) {
 	b := s.b
 	if nl := bytes.IndexByte(b[from:to], '\n'); nl >= 0 {
 		to = from + nl

@@ -292,7 +292,7 @@ func init() {
 }
 
 // hl7Columns reads the segments of the block.
-func (s *Scanner) hl7Columns() {
+func (s *Matcher) hl7Columns() {
 	c := s.cols.hl7
 	seps := c.seps
 	b := s.b
@@ -359,7 +359,7 @@ func (s *Scanner) hl7Columns() {
 
 // hl7Segment reads the fields of the segment whose fields from field
 // number f on are b[p:end].
-func (s *Scanner) hl7Segment(seg []byte, p, end int, seps hl7Seps, fields []hl7Kind, f int) {
+func (s *Matcher) hl7Segment(seg []byte, p, end int, seps hl7Seps, fields []hl7Kind, f int) {
 	b := s.b
 	coded := false // OBX-2 is CE or CWE
 	for ; p <= end && f < len(fields); f++ {
@@ -415,7 +415,7 @@ func hl7Comps(b []byte, p, end int, sep byte, out [][2]int) int {
 }
 
 // hl7Value reports the personal data in one repetition b[p:end] of a field.
-func (s *Scanner) hl7Value(kind hl7Kind, p, end int, seps hl7Seps) {
+func (s *Matcher) hl7Value(kind hl7Kind, p, end int, seps hl7Seps) {
 	b := s.b
 	e := s.e
 	var comps [8][2]int
@@ -562,7 +562,7 @@ func hexVal(c byte) int {
 
 // hl7Health reports b[vs:ve], a diagnosis, allergy or drug's code or name,
 // as health data.
-func (s *Scanner) hl7Health(vs, ve int) {
+func (s *Matcher) hl7Health(vs, ve int) {
 	if !s.e.on(dHealthField) {
 		return
 	}

@@ -104,7 +104,7 @@ func TestHL7(t *testing.T) {
 func TestHL7ConfidenceHigh(t *testing.T) {
 	e := allBuiltins(t)
 	text := strings.ReplaceAll(hl7ADT, "\r", "\n") + "DG1|1||J45.909^Unspecified asthma^I10\n"
-	ms := e.NewScanner().Scan([]byte(text), NewHL7Tracker().Columns())
+	ms := e.NewMatcher().Scan([]byte(text), NewHL7Tracker().Columns())
 	if len(ms) < 8 {
 		t.Fatalf("%d found", len(ms))
 	}
@@ -218,7 +218,7 @@ func FuzzHL7(f *testing.F) {
 	f.Add([]byte("MSH#:*!@#A\nPID#1##X:::::SS##A:B##1##:::::::\nOBX#1#CWE#x##a:b\n"), 7)
 	f.Add([]byte("MSH|^~\\&|\nPID|||||^^^^^^^|||||^^^^^^^^^|^^^^^^^^|~~~~\n"), 0)
 	e := allBuiltins(f)
-	s := e.NewScanner()
+	s := e.NewMatcher()
 	f.Fuzz(func(t *testing.T, data []byte, cut int) {
 		if cut < 0 || cut > len(data) {
 			cut = len(data) / 2
@@ -246,7 +246,7 @@ func BenchmarkHL7(b *testing.B) {
 		"OBR|1|845439^GHH OE|1045813^GHH LAB|15545^GLUCOSE\nOBX|1|NM|2345-7^GLUCOSE^LN||182|mg/dL|70-105|H|||F\n" +
 		"OBX|3|CWE|94500-6^SARS-CoV-2 RNA^LN||260373001^Detected^SCT||||||F\n"
 	data := []byte(strings.Repeat(msg, (4<<20)/len(msg)))
-	s := e.NewScanner()
+	s := e.NewMatcher()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		tr := NewHL7Tracker()

@@ -37,7 +37,7 @@ var versionWords = []string{"version", "ver", "v", "rv", "release", "build", "fi
 // Java's InetAddress and InetSocketAddress forms, "host/10.1.2.3:8030",
 // "/10.1.2.3:62260" and "10.1.2.3/10.1.2.3:2181", as Hadoop, ZooKeeper,
 // Kafka and Cassandra write them, are addresses.
-func (s *Scanner) ipv4(i, j int) int {
+func (s *Matcher) ipv4(i, j int) int {
 	b := s.b
 	n := len(b)
 	if joinedBefore(b, i) {
@@ -433,7 +433,7 @@ func wordBefore(b []byte, i int) []byte {
 // ipv6 looks for an IPv6 address around the ':' at i and returns the end of
 // the token it examined, so the prefilter does not look at its other colons.
 // The reported span is the bare address: no brackets, port, zone or prefix.
-func (s *Scanner) ipv6(i int) int {
+func (s *Matcher) ipv6(i int) int {
 	b := s.b
 	n := len(b)
 	if i < s.v6end {

@@ -144,7 +144,7 @@ type hit struct {
 // word examines the word b[i:j] (letters) whose alphanumeric run ends at k,
 // after the keyword filter accepted it. It returns where the prefilter goes
 // on (k, or later when it consumed a phrase or a credential).
-func (s *Scanner) word(i, j, k int) int {
+func (s *Matcher) word(i, j, k int) int {
 	b := s.b
 	e := s.e
 	l := j - i

@@ -166,7 +166,7 @@ func TestCardInIDFieldConfidence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ms := e.NewScanner().Scan([]byte(tt.text), nil)
+			ms := e.NewMatcher().Scan([]byte(tt.text), nil)
 			if len(ms) != 1 || e.Rules()[ms[0].Rule].Detector != DetCreditCard || ms[0].Confidence != tt.want {
 				t.Errorf("Scan(%q) = %+v, want one card at %v", tt.text, ms, tt.want)
 			}

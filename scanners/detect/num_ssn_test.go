@@ -121,7 +121,7 @@ func TestSSNConfidence(t *testing.T) {
 		"SSN 078-05-1123": finding.ConfidenceHigh,
 		`{"ssn":"0780511`: 0,
 	} {
-		ms := e.NewScanner().Scan([]byte(text), nil)
+		ms := e.NewMatcher().Scan([]byte(text), nil)
 		if want == 0 {
 			if len(ms) != 0 {
 				t.Errorf("Scan(%q) found %v", text, ms)

@@ -40,7 +40,7 @@ func digitRunMayMatch(b []byte, i, j int, nanp bool) bool {
 // the prefilter goes on. It dispatches on the length of the run and the
 // byte after it, so a validator only runs on shapes it can match: most
 // digit runs in logs (timestamps, counters, sizes) reach none.
-func (s *Scanner) number(i int) int {
+func (s *Matcher) number(i int) int {
 	b := s.b
 	n := len(b)
 	e := s.e
@@ -177,7 +177,7 @@ func cardFieldName(n []byte) bool {
 // cardCue reports whether the card number at i has a card word before it
 // on its line (see cardContext) or stands in the card column of a
 // delimited file.
-func (s *Scanner) cardCue(i int) bool {
+func (s *Matcher) cardCue(i int) bool {
 	if cardContext(s.b, i) {
 		return true
 	}
@@ -224,7 +224,7 @@ func cardContext(b []byte, i int) bool {
 }
 
 // ssn parses ddd-dd-dddd at i.
-func (s *Scanner) ssn(i int) int {
+func (s *Matcher) ssn(i int) int {
 	b := s.b
 	if i+11 > len(b) || joinedBefore(b, i) {
 		return 0
@@ -255,7 +255,7 @@ func (s *Scanner) ssn(i int) int {
 // an SSN label stands right before it on its line (see ssnLabel). Such
 // numbers are everyday digits without their label: zip+4 codes, order and
 // account numbers, version strings.
-func (s *Scanner) ssnCued(i, j int) int {
+func (s *Matcher) ssnCued(i, j int) int {
 	b := s.b
 	if joinedBefore(b, i) || i > 0 && (b[i-1] == '+' || b[i-1] == '_') {
 		return 0
@@ -304,7 +304,7 @@ func ssnConfidence(v []byte) finding.Confidence {
 // ssnField reports the value b[vs:ve] of a field or column named as an SSN
 // when it is one in any written form: 078-05-1123, 078 05 1123,
 // 078.05.1123 or 078051121.
-func (s *Scanner) ssnField(vs, ve int) {
+func (s *Matcher) ssnField(vs, ve int) {
 	v := s.b[vs:ve]
 	if !ssnShape(v) || !validSSNText(v) {
 		return
@@ -337,7 +337,7 @@ const ssnLabelWindow = 48
 // regions, "tax id", each optionally followed by "number", "no", "num" or
 // "nr". Labels are compared by whole words (customer_ssn and ssnNumber
 // count, "class" does not), and only on the number's own line.
-func (s *Scanner) ssnLabel(i int) bool {
+func (s *Matcher) ssnLabel(i int) bool {
 	b := s.b
 	lo := max(0, i-ssnLabelWindow)
 	p := i
@@ -423,7 +423,7 @@ type quoteState struct {
 // lineQuotes returns the start of the line holding b[k] and whether b[k]
 // stands inside double quotes on that line ("" in a quoted field toggles
 // twice). Asked about an earlier k, it starts over at k's line.
-func (s *Scanner) lineQuotes(k int) (line int, in bool) {
+func (s *Matcher) lineQuotes(k int) (line int, in bool) {
 	b := s.b
 	q := &s.quotes
 	if k < q.pos {
@@ -458,7 +458,7 @@ func (s *Scanner) lineQuotes(k int) (line int, in bool) {
 // "-0,4539…"), only if another cell follows on the line. Anything else
 // before the value (a space, '(', "ratio:", '=', a quote) makes it prose or
 // a key's value, where the comma is decimal.
-func (s *Scanner) commaSeparates(k int) bool {
+func (s *Matcher) commaSeparates(k int) bool {
 	b := s.b
 	line, quoted := s.lineQuotes(k)
 	if quoted {
@@ -611,7 +611,7 @@ func cellEnd(b []byte, i int) int {
 }
 
 // card parses a payment card number at i whose first digit group ends at j.
-func (s *Scanner) card(i, j int) int {
+func (s *Matcher) card(i, j int) int {
 	b := s.b
 	n := len(b)
 	if joinedBefore(b, i) || (i >= 2 && b[i-1] == '.' && isDigit(b[i-2])) {
@@ -699,7 +699,7 @@ func (s *Scanner) card(i, j int) int {
 // else (order_id, transaction_id, invoice_no, tracking_number,
 // reference), where a Luhn-valid run is as likely an id, unless a card
 // word or a card column backs it too; high otherwise.
-func (s *Scanner) cardConfidence(i int) finding.Confidence {
+func (s *Matcher) cardConfidence(i int) finding.Confidence {
 	if idFieldBefore(s.b, i) && !s.cardCue(i) {
 		return finding.ConfidenceMedium
 	}
@@ -710,7 +710,7 @@ func (s *Scanner) cardConfidence(i int) finding.Confidence {
 // dump's card_number, pan) when it is a valid card number of any brand,
 // written as digits, maybe grouped by spaces or dashes: the column is the
 // card word that the brands shaped like ids need.
-func (s *Scanner) cardColumnValue(vs, ve int) {
+func (s *Matcher) cardColumnValue(vs, ve int) {
 	b := s.b
 	for vs < ve && b[vs] == ' ' {
 		vs++

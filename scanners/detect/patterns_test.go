@@ -83,7 +83,7 @@ func TestPatternRuleTimeoutsAreReportedAndBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := []byte("EMP-123456\n" + craftedLines(100) + "EMP-654321\n")
-	s := e.NewScanner()
+	s := e.NewMatcher()
 	b := e.NewBudget()
 	b.Scanned(len(text))
 	start := time.Now()
@@ -127,7 +127,7 @@ func TestScanStreamStopsWhenContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)
 	start := time.Now()
-	e.NewScanner().ScanStream(ctx, e.NewBudget(), []byte(craftedLines(100)), nil)
+	e.NewMatcher().ScanStream(ctx, e.NewBudget(), []byte(craftedLines(100)), nil)
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("scan returned %v after it started, cancelled at 300ms", d)
 	}

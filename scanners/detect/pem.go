@@ -17,7 +17,7 @@ import (
 // cannot be part of the block, and a marker inside a block already looked
 // at (in its header lines) starts no look-ahead of its own: the work is
 // linear in the text, however many markers it holds.
-func (s *Scanner) privateKey(i int) int {
+func (s *Matcher) privateKey(i int) int {
 	b := s.b
 	const begin = "-----BEGIN "
 	if !bytes.HasPrefix(b[i:], []byte(begin)) {

@@ -156,7 +156,7 @@ func TestPrivateKeyMarkerNeedsABody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := len(e.NewScanner().Scan([]byte(tt.in), nil)); got != tt.keys {
+			if got := len(e.NewMatcher().Scan([]byte(tt.in), nil)); got != tt.keys {
 				t.Errorf("%d keys, want %d", got, tt.keys)
 			}
 		})
@@ -199,7 +199,7 @@ func BenchmarkScanPEMMarkers(b *testing.B) {
 	e := allBuiltins(b)
 	for _, in := range inputs {
 		b.Run(in.name, func(b *testing.B) {
-			s := e.NewScanner()
+			s := e.NewMatcher()
 			text := []byte(in.text)
 			b.SetBytes(int64(len(text)))
 			for b.Loop() {

@@ -22,7 +22,7 @@ import (
 // Bare digit strings are not phone numbers here (ids, timestamps and counters
 // look the same); they are found only in phone fields (see fields.go).
 // Every candidate must be a valid number by libphonenumber's metadata.
-func (s *Scanner) phone(i, j int) int {
+func (s *Matcher) phone(i, j int) int {
 	b := s.b
 	g := j - i
 	plus := i > 0 && b[i-1] == '+'
@@ -50,7 +50,7 @@ func (s *Scanner) phone(i, j int) int {
 
 // nanp parses a NANP number. start is where the match begins ('+', '(' or
 // the first digit); p is the first digit.
-func (s *Scanner) nanp(start, p int) int {
+func (s *Matcher) nanp(start, p int) int {
 	b := s.b
 	// Country code.
 	if b[p] == '1' && (start < p || !isDigit(byteAt(b, p+1))) {
@@ -199,12 +199,12 @@ func threeDigits(b []byte, k int) bool {
 func phoneSep(c byte) bool { return c == ' ' || c == '-' || c == '.' }
 
 // international parses +CC... at i (the first digit after '+').
-func (s *Scanner) international(i int) int {
+func (s *Matcher) international(i int) int {
 	return s.groupedNumber(i-1, i, "", false)
 }
 
 // national parses a number in the default (non-NANP) region's own format.
-func (s *Scanner) national(i int) int {
+func (s *Matcher) national(i int) int {
 	start := i
 	if i > 0 && s.b[i-1] == '(' {
 		start = i - 1
@@ -217,7 +217,7 @@ func (s *Scanner) national(i int) int {
 // region "" means the number starts with '+' at start. With bare set, a
 // national number of region may also be one run of digits when it is a
 // mobile number.
-func (s *Scanner) groupedNumber(start, p int, region string, bare bool) int {
+func (s *Matcher) groupedNumber(start, p int, region string, bare bool) int {
 	b := s.b
 	n := len(b)
 	var ends [8]int
@@ -283,7 +283,7 @@ groups:
 // phoneFieldIn reports the value b[vs:ve] of a phone field when it is a
 // valid number written in the national format of region (digits and
 // separators: 090-1234-5678, 09012345678), and whether it did.
-func (s *Scanner) phoneFieldIn(vs, ve int, region string) bool {
+func (s *Matcher) phoneFieldIn(vs, ve int, region string) bool {
 	b := s.b
 	for vs < ve && b[vs] == ' ' {
 		vs++
@@ -314,9 +314,9 @@ func dateShaped(l []int) bool {
 	return len(l) >= 3 && ((l[0] == 4 && l[1] == 2 && l[2] == 2) || (l[0] == 2 && l[1] == 2 && (l[2] == 4 || l[2] == 2)))
 }
 
-func (s *Scanner) validPhone(v []byte) bool { return s.validPhoneIn(v, s.e.region) }
+func (s *Matcher) validPhone(v []byte) bool { return s.validPhoneIn(v, s.e.region) }
 
-func (s *Scanner) validPhoneIn(v []byte, region string) bool {
+func (s *Matcher) validPhoneIn(v []byte, region string) bool {
 	if region == "" {
 		region = "ZZ"
 	}
@@ -344,7 +344,7 @@ const phoneContextWindow = 2048
 // country column of a CSV file, and the country code of any +CC phone
 // number on the line. NANP regions are left out (their numbers are read
 // by the NANP parser when the default region is one).
-func (s *Scanner) contextRegions(i int) []string {
+func (s *Matcher) contextRegions(i int) []string {
 	c := &s.pctx
 	if i >= c.lo && i < c.hi {
 		return c.regions
@@ -658,7 +658,7 @@ func countryNames() map[string]string {
 // bare run of digits (09012345678, 13812345678) counts only when its
 // record names the region and the number is a mobile number there: the
 // regions setting alone does not make every run of eleven digits a phone.
-func (s *Scanner) foreignNational(i, j int) int {
+func (s *Matcher) foreignNational(i, j int) int {
 	b := s.b
 	if i > 0 && (isAlnum[b[i-1]] || b[i-1] == '+' || b[i-1] == '_' || b[i-1] == '/' || b[i-1] == ':') || joinedBefore(b, i) {
 		return 0

@@ -13,12 +13,12 @@ import (
 // an INSERT or COPY statement. The reader of a dump follows the statements
 // with an SQLTracker, which hands each block of the dump an SQL context
 // (Columns) saying which tables it knows and in which statement the block
-// starts; the Scanner then gives each value the kind of its column, as it
+// starts; the Matcher then gives each value the kind of its column, as it
 // does for the fields of JSON and CSV.
 //
 // Neither side parses more than it must. The tracker looks at line starts
 // only (a mysqldump INSERT line of hundreds of megabytes is skipped by one
-// IndexByte), and a Scanner parses the values of the tables that have a
+// IndexByte), and a Matcher parses the values of the tables that have a
 // column of interest, attributing them to columns by position as it goes.
 // A block that starts inside a long INSERT line finds the next row by its
 // "),(" and checks every row it parses against the table's number of
@@ -850,7 +850,7 @@ func tableConstraint(def []byte) bool {
 
 // sqlColumns reports the values of an SQL dump's columns in the block,
 // following the statements from the context the block starts in.
-func (s *Scanner) sqlColumns() {
+func (s *Matcher) sqlColumns() {
 	w := newSQLWorker(s, s.cols.sql)
 	w.run()
 	if len(w.notIP) > 0 {
@@ -858,7 +858,7 @@ func (s *Scanner) sqlColumns() {
 	}
 }
 
-func newSQLWorker(s *Scanner, c *sqlContext) *sqlWorker {
+func newSQLWorker(s *Matcher, c *sqlContext) *sqlWorker {
 	w := &sqlWorker{s: s, ctx: c, mode: c.mode, cur: c.cur, escapes: c.escapes, budget: 4*len(s.b) + sqlMaxRow}
 	if c.create != nil {
 		w.create = slices.Clone(c.create)
@@ -891,10 +891,10 @@ func (w *sqlWorker) run() {
 	}
 }
 
-// sqlWorker is a Scanner's state while it follows the statements of a
+// sqlWorker is a Matcher's state while it follows the statements of a
 // block.
 type sqlWorker struct {
-	s       *Scanner
+	s       *Matcher
 	ctx     *sqlContext
 	local   map[string]*sqlCols // tables created in the block
 	mode    sqlMode
@@ -1117,7 +1117,7 @@ func (w *sqlWorker) endRow() {
 
 // dropIPv4In removes the IPv4 matches inside spans (sorted, apart): the
 // values of version columns.
-func (s *Scanner) dropIPv4In(spans [][2]int) {
+func (s *Matcher) dropIPv4In(spans [][2]int) {
 	rule := s.e.det[dIPv4]
 	if rule == detNone {
 		return
@@ -1429,7 +1429,7 @@ func SQLValues(b []byte, c *Columns, keep func(start, end int) bool) ([]SQLValue
 	if c == nil || c.sql == nil {
 		return nil, nil
 	}
-	w := newSQLWorker(&Scanner{b: b}, c.sql)
+	w := newSQLWorker(&Matcher{b: b}, c.sql)
 	w.col = &sqlCollect{keep: keep}
 	if w.mode != sqlNormal {
 		w.col.header(c.sql.head, c.sql, nil)

@@ -280,7 +280,7 @@ func BenchmarkSQLBlock(b *testing.B) {
 				cols, sub = nil, "/plain"
 			}
 			b.Run(name+sub, func(b *testing.B) {
-				sc := e.NewScanner()
+				sc := e.NewMatcher()
 				b.SetBytes(int64(len(data)))
 				n := 0
 				for b.Loop() {
@@ -325,7 +325,7 @@ func FuzzSQLDump(f *testing.F) {
 	f.Add([]byte(pgHead+pgPatients+"INSERT INTO public.patients VALUES\n\t(1, 'Maria', 'gout', NULL, 'it''s', 'ill'),\n\t(2, 'A', 'b', NULL, NULL, 'c');\n"), 7)
 	f.Add([]byte("CREATE TABLE t (ssn text, diagnosis text);\nINSERT INTO t VALUES ('536228741', E'a\\'b'),((((;\n"), 3)
 	e := allBuiltins(f)
-	sc := e.NewScanner()
+	sc := e.NewMatcher()
 	f.Fuzz(func(t *testing.T, data []byte, cut int) {
 		if cut < 0 || cut > len(data) {
 			cut = len(data) / 2

@@ -69,7 +69,7 @@ func alnumByte(c byte) bool { return isAlnum[c] }
 // vendorToken examines a token that may start at b[i], whose leading
 // alphanumeric run ends at k. It reports a match and returns its end, or
 // returns k.
-func (s *Scanner) vendorToken(i, k int) int {
+func (s *Matcher) vendorToken(i, k int) int {
 	b := s.b
 	// Every prefix but AIza ends its leading word with '_', '-' or '.'
 	// within six bytes.

@@ -1,0 +1,246 @@
+package scanners
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect"
+)
+
+// detect is a worker: it scans chunks and turns matches into findings.
+func (r *run) detect() {
+	s := r.s
+	sc := s.opts.Engine.NewMatcher()
+	region := s.opts.Engine.Region()
+	vc := &valueCache{}
+	for c := range r.chunks {
+		res := &result{st: c.st, seq: c.seq, last: c.last, mark: c.mark}
+		if c.data != nil && r.ctx.Err() == nil {
+			// A chunk whose detection saw the cancellation may have been
+			// cut short: it does not count as scanned.
+			res.scanned = r.detectChunk(sc, vc, c, region, res) && r.ctx.Err() == nil
+		}
+		if c.buf != nil {
+			r.bufs.Put(c.buf)
+		}
+		select {
+		case r.results <- res:
+		case <-r.ctx.Done():
+		}
+	}
+}
+
+// detectChunk scans one chunk and reports whether it went through it
+// all. A panic (a bug meeting unexpected input) is reported as a problem
+// of the chunk's path, and the scan goes on.
+func (r *run) detectChunk(sc *detect.Matcher, vc *valueCache, c *chunk, region string, res *result) (whole bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.problem(c.st.path, fmt.Errorf("internal error while scanning line %d: %v", c.line, p))
+			res.findings, res.counted = nil, 0
+			whole = false
+		}
+	}()
+	st := c.st
+	cols := st.cols
+	if c.cols != nil {
+		cols = c.cols
+	} else if cols != nil && (c.first || c.col0 > 0) {
+		cc := *cols
+		cc.SkipFirstLine = true
+		cols = &cc
+	}
+	st.in.patterns.Scanned(c.hi - c.lo)
+	st.in.allow.Scanned(c.hi - c.lo)
+	sc.SetFile(st.file)
+	matches := sc.ScanStream(r.ctx, st.in.patterns, c.data, cols)
+	for _, p := range sc.PatternProblems() {
+		r.incomplete(st.in, st.path, c.lineAt(p.Offset), p.Err)
+	}
+	return r.findings(c, matches, region, vc, res)
+}
+
+// valueCache remembers, for one worker, the masked form and fingerprint
+// of recent values, and the clauses recent findings violate: logs repeat
+// the same addresses on many lines, and an HMAC per finding is a good
+// part of the cost of a scan.
+type valueCache struct {
+	values   map[string]cachedValue // class, NUL, raw value
+	key      []byte
+	violates map[violatesKey]string
+	// Values that do not repeat only cost the cache: it watches its hit
+	// rate and pauses when it is low.
+	lookups, hits, paused int
+}
+
+type cachedValue struct{ masked, fingerprint string }
+
+type violatesKey struct {
+	place *Placement
+	rule  int
+}
+
+// valueCacheSize bounds a worker's cache; it starts over when full.
+const valueCacheSize = 4096
+
+// lookup returns the cached masked value and fingerprint of raw.
+func (vc *valueCache) lookup(class string, raw []byte) (cachedValue, bool) {
+	if vc.paused > 0 {
+		vc.paused--
+		return cachedValue{}, false
+	}
+	vc.key = append(append(append(vc.key[:0], class...), 0), raw...)
+	v, ok := vc.values[string(vc.key)]
+	vc.lookups++
+	if ok {
+		vc.hits++
+	}
+	if vc.lookups == valueCacheSize {
+		if vc.hits < valueCacheSize/10 {
+			vc.paused = 64 * valueCacheSize
+		}
+		vc.lookups, vc.hits = 0, 0
+	}
+	return v, ok
+}
+
+// store caches v under the key of the last lookup (unless paused).
+func (vc *valueCache) store(v cachedValue) {
+	if vc.paused > 0 {
+		return
+	}
+	if vc.values == nil || len(vc.values) >= valueCacheSize {
+		vc.values = make(map[string]cachedValue, 256)
+	}
+	vc.values[string(vc.key)] = v
+}
+
+// violatesOf returns the clauses a finding of rule violates in place.
+func (vc *valueCache) violatesOf(pl *Placement, ruleIdx int, policyRef string) string {
+	k := violatesKey{pl, ruleIdx}
+	if v, ok := vc.violates[k]; ok {
+		return v
+	}
+	if vc.violates == nil || len(vc.violates) >= valueCacheSize {
+		vc.violates = map[violatesKey]string{}
+	}
+	v := joinClauses(pl.Policy, policyRef)
+	vc.violates[k] = v
+	return v
+}
+
+// findings turns the matches of chunk c into res.findings or, once the
+// input is capped (see Options.MaxFindings), only counts them but for the
+// first of each rule not yet reported (the collector decides). It
+// reports whether it went through all the matches (not stopped by a
+// cancellation).
+func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valueCache, res *result) bool {
+	s := r.s
+	var out []finding.Finding
+	if p, ok := r.fslices.Get().(*[]finding.Finding); ok {
+		out = (*p)[:0]
+	}
+	in := c.st.in
+	capped := in.capped.Load()
+	var made []int // rules with a finding made in this chunk while capped
+	data := c.data
+	line, pos, lineStart := c.line, 0, 0
+	for _, m := range matches {
+		if m.Start < c.lo || m.Start >= c.hi {
+			continue
+		}
+		if r.ctx.Err() != nil {
+			res.findings = out
+			return false // allow patterns may take a while on each value
+		}
+		rule := &s.rules[m.Rule]
+		if s.classes != nil && !s.classes[rule.Class] || c.st.allowed[rule.Class] {
+			continue
+		}
+		raw := data[m.Start:m.End]
+		norm := detect.Normalize(rule.Class, raw, m.RegionOr(region))
+		allowed, errs := s.opts.Allow.ValueIn(in.allow, rule.Class, raw, norm)
+		for _, err := range errs {
+			r.incomplete(in, c.st.path, c.lineAt(m.Start), err)
+		}
+		if allowed {
+			continue
+		}
+		if n := bytes.Count(data[pos:m.Start], []byte{'\n'}); n > 0 {
+			line += n
+			lineStart = pos + bytes.LastIndexByte(data[pos:m.Start], '\n') + 1
+		}
+		pos = m.Start
+		if capped {
+			if in.seen[m.Rule].Load() || slices.Contains(made, m.Rule) {
+				if res.counted == 0 {
+					res.countAt = line
+				}
+				res.counted++
+				continue
+			}
+			made = append(made, m.Rule)
+		}
+		col := m.Start - lineStart + 1
+		if line == c.line {
+			col += c.col0
+		}
+		var cv cachedValue
+		if rule.Detector == detect.DetPrivateKey {
+			// The fingerprint covers the key's body, not the marker.
+			fpInput := append(slices.Clip(raw), detect.PrivateKeyBody(data, m.Start, m.End)...)
+			cv = cachedValue{finding.Mask(rule.Class, raw), s.opts.Fingerprints.Sum(rule.Class, fpInput)}
+		} else if m.Region != "" {
+			// A national number of another region: the same text
+			// elsewhere is another number (the cache is by text).
+			cv = cachedValue{finding.Mask(rule.Class, raw), s.opts.Fingerprints.Sum(rule.Class, norm)}
+		} else if v, ok := vc.lookup(rule.Class, raw); ok {
+			cv = v
+		} else {
+			cv = cachedValue{finding.Mask(rule.Class, raw), s.opts.Fingerprints.Sum(rule.Class, norm)}
+			vc.store(cv)
+		}
+		f := finding.Finding{
+			Path:        c.st.path,
+			Line:        line,
+			Column:      col,
+			Length:      m.End - m.Start,
+			Class:       rule.Class,
+			Rule:        rule.ID,
+			Severity:    rule.Severity,
+			Confidence:  m.Confidence,
+			Masked:      cv.masked,
+			Fingerprint: cv.fingerprint,
+			Policy:      rule.PolicyRef,
+		}
+		if pl := c.st.place; pl != nil {
+			f.Location = pl.Location
+			f.Disallowed = !pl.Allowed[rule.Class]
+			if f.Disallowed {
+				f.Violates = vc.violatesOf(pl, m.Rule, rule.PolicyRef)
+			}
+		} else {
+			f.Disallowed = true // nothing is allowed outside the policy's locations
+			f.Violates = rule.PolicyRef
+		}
+		if s.opts.Reveal {
+			f.Value = string(raw)
+		}
+		out = append(out, f)
+	}
+	res.findings = out
+	return true
+}
+
+// joinClauses joins clause references, skipping empty ones.
+func joinClauses(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}
