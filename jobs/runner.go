@@ -585,83 +585,29 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 	// some route (counted once however many routes).
 	isNew := make([]bool, len(batch))
 	isReminder := make([]bool, len(batch))
-	reminded := 0 // of earlier violations, over routes, counted once each
-	remindedIDs := map[[2]uint64]bool{}
+	// Earlier violations reminded of, over routes, counted once each.
+	reminded := map[[2]uint64]bool{}
 	var counted []alert.Summary
 	for _, name := range job.Alerts {
 		route := c.RouteByName(name)
 		if route == nil {
 			continue
 		}
-		vs := make([]alert.Violation, 0, len(batch))
-		seen := make([]state.Seen, 0, len(batch))
-		err := r.State.ViewSeen(route.Name, func(get func(location, rule, fingerprint string) (state.Seen, bool)) error {
-			for i, f := range batch {
-				if !route.Covers(f.Location, f.Class, f.Severity) {
-					continue
-				}
-				prev, ok := get(f.Location, f.Rule, f.Fingerprint)
-				sv := seenOf(f, now)
-				v := violationOf(sv)
-				switch {
-				case !ok:
-					vs = append(vs, v)
-					isNew[i] = true
-				case route.RemindAfter > 0 && now.Sub(prev.LastSent) >= route.RemindAfter:
-					v.Reminder = true
-					sv.First = prev.First
-					vs = append(vs, v)
-					isReminder[i] = true
-				default:
-					sv.First, sv.LastSent = prev.First, prev.LastSent
-				}
-				seen = append(seen, sv)
-			}
-			return nil
-		})
+		vs, seen, err := r.batchAlerts(route, batch, now, isNew, isReminder)
 		if err != nil {
-			return fmt.Errorf("reading the state: %w", err)
+			return err
 		}
 		// Violations found by earlier runs in data this run did not read
 		// again are still there as long as their file is.
-		var gone, due []state.Seen
+		var due []state.Seen
 		var dueIDs [][2]uint64 // of due, hashed once
 		if final && route.RemindAfter > 0 && !res.Cancelled {
-			err := r.State.EachDue(route.Name, now.Add(-route.RemindAfter), func(p state.Seen) error {
-				if !jobCovers(job, p.Location) {
-					return nil
-				}
-				id := found.id(p.Location, p.Rule, p.Fingerprint)
-				if _, ok := found.ids[id]; !ok { // not found by this run
-					due = append(due, p)
-					dueIDs = append(dueIDs, id)
-				}
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("reading the state: %w", err)
+			if due, dueIDs, err = r.earlierDue(job, route, found, now); err != nil {
+				return err
 			}
 		}
-		for i, p := range due {
-			if file, _ := source.TopFile(p.Path); !bucket.IsURL(file) {
-				if found.underMissing(file) {
-					continue // not there this run, and not known to be gone
-				}
-				if _, err := os.Stat(file); err != nil {
-					gone = append(gone, p)
-					continue
-				}
-			}
-			v := violationOf(p)
-			v.Reminder = true
-			vs = append(vs, v)
-			p.LastSent = now
-			seen = append(seen, p)
-			if id := dueIDs[i]; !remindedIDs[id] {
-				remindedIDs[id] = true
-				reminded++
-			}
-		}
+		dvs, dseen, gone := remindEarlier(due, dueIDs, found, now, reminded)
+		vs, seen = append(vs, dvs...), append(seen, dseen...)
 		commit.Forget[route.Name] = gone
 		commit.Seen[route.Name] = seen
 		if len(vs) == 0 {
@@ -692,13 +638,97 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 			res.Reminders++
 		}
 	}
-	res.Reminders += reminded
+	res.Reminders += len(reminded)
 	res.Queued += len(commit.Outbox)
 	found.batch = nil
 	if !final {
 		log.Debug("checkpoint saved", "violations", len(batch), "alerts_queued", len(commit.Outbox))
 	}
 	return nil
+}
+
+// batchAlerts decides which violations of batch route alerts of: those it
+// was never told about, and those its last alert of is older than
+// remind_after. It marks them in isNew and isReminder, and returns the
+// alerts and what the route remembers of every violation of batch it
+// covers.
+func (r *Runner) batchAlerts(route *config.Route, batch []*finding.Finding, now time.Time, isNew, isReminder []bool) (vs []alert.Violation, seen []state.Seen, err error) {
+	vs = make([]alert.Violation, 0, len(batch))
+	seen = make([]state.Seen, 0, len(batch))
+	err = r.State.ViewSeen(route.Name, func(get func(location, rule, fingerprint string) (state.Seen, bool)) error {
+		for i, f := range batch {
+			if !route.Covers(f.Location, f.Class, f.Severity) {
+				continue
+			}
+			prev, ok := get(f.Location, f.Rule, f.Fingerprint)
+			sv := seenOf(f, now)
+			v := violationOf(sv)
+			switch {
+			case !ok:
+				vs = append(vs, v)
+				isNew[i] = true
+			case route.RemindAfter > 0 && now.Sub(prev.LastSent) >= route.RemindAfter:
+				v.Reminder = true
+				sv.First = prev.First
+				vs = append(vs, v)
+				isReminder[i] = true
+			default:
+				sv.First, sv.LastSent = prev.First, prev.LastSent
+			}
+			seen = append(seen, sv)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the state: %w", err)
+	}
+	return vs, seen, nil
+}
+
+// earlierDue returns the violations of the job's locations that route is
+// due to be reminded of and this run did not find, with their ids.
+func (r *Runner) earlierDue(job *config.Job, route *config.Route, found *runViolations, now time.Time) (due []state.Seen, ids [][2]uint64, err error) {
+	err = r.State.EachDue(route.Name, now.Add(-route.RemindAfter), func(p state.Seen) error {
+		if !jobCovers(job, p.Location) {
+			return nil
+		}
+		id := found.id(p.Location, p.Rule, p.Fingerprint)
+		if _, ok := found.ids[id]; !ok { // not found by this run
+			due = append(due, p)
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the state: %w", err)
+	}
+	return due, ids, nil
+}
+
+// remindEarlier returns the reminders of due (violations earlier runs
+// found, ids their ids) whose file is still there, marking their ids in
+// reminded, and what the route remembers of them; gone are those whose
+// file is not, to be forgotten. Objects are not looked for, and files
+// under the job's missing paths are neither reminded of nor forgotten.
+func remindEarlier(due []state.Seen, ids [][2]uint64, found *runViolations, now time.Time, reminded map[[2]uint64]bool) (vs []alert.Violation, seen, gone []state.Seen) {
+	for i, p := range due {
+		if file, _ := source.TopFile(p.Path); !bucket.IsURL(file) {
+			if found.underMissing(file) {
+				continue // not there this run, and not known to be gone
+			}
+			if _, err := os.Stat(file); err != nil {
+				gone = append(gone, p)
+				continue
+			}
+		}
+		v := violationOf(p)
+		v.Reminder = true
+		vs = append(vs, v)
+		p.LastSent = now
+		seen = append(seen, p)
+		reminded[ids[i]] = true
+	}
+	return vs, seen, gone
 }
 
 // hostname names this machine in the alerts a job queues.
