@@ -31,8 +31,8 @@ const keyIDLabel = "piiscan key id v1"
 // KeyID names a fingerprint key without revealing it: the first 16 hex
 // digits of HMAC-SHA256(key, "piiscan key id v1"). Two files with the
 // same key id were fingerprinted with the same key; a shard's findings
-// file records it (report.ShardHeader), so that shards of different keys
-// are never merged.
+// file records it (shard.Header), so that shards of different keys are
+// never merged.
 func KeyID(key []byte) string {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(keyIDLabel))

@@ -298,6 +298,10 @@ func (r *Runner) reportMissing(job *config.Job, roots, missing []string, res *Re
 // stays in the outbox.
 const outboxMaxAge = 30 * 24 * time.Hour
 
+// scan runs a scan job: it reads the job's paths (a shard's share of
+// them when sharded), counts what it finds, writes the shard's findings
+// file, and saves the violations and the alerts they call for, at
+// checkpoints and at the end.
 func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *slog.Logger) error {
 	c := r.Config
 	roots, objects, missing := targets(c, job)
@@ -317,32 +321,21 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 	// incremental run's "what is new".
 	full := r.Full || r.Sharding != nil && r.Sharding.Output != nil
 	tracker := r.State.Tracker(job.Name, full, log)
-	var out *shard.Output
-	if sh := r.Sharding; sh != nil {
-		sh.Apply(&s.Options)
-		if out, err = sh.Start(ctx, job.Name, roots, c, r.Version); err != nil {
-			return err
-		}
+	out, err := r.startOutput(ctx, job, roots, &s.Options)
+	if err != nil {
+		return err
 	}
 	found := newRunViolations()
 	found.missing = missing
-	every := cmp.Or(r.CheckpointEvery, c.CheckpointEvery(), DefaultCheckpointEvery)
-	// The wall clock, not r.now: a test's clock may stand still.
-	last := time.Now()
-	// checkpoint saves, from the collector (so that positions never pass
-	// a finding not yet in found), what was found and how far the scan
-	// got, once a while. One that fails is logged and tried again at the
-	// next: what it held stays for the next commit.
-	checkpoint := func() {
-		if time.Since(last) < every && len(found.batch) < checkpointViolations || ctx.Err() != nil {
-			return // (once stopped, the final commit saves it all)
-		}
-		if err := r.commit(job, tracker, found, false, res, log); err != nil {
-			log.Error("checkpoint not saved; trying again at the next", "error", err)
-		}
-		last = time.Now()
+	cp := &checkpointer{
+		every:   cmp.Or(r.CheckpointEvery, c.CheckpointEvery(), DefaultCheckpointEvery),
+		last:    time.Now(),
+		stopped: ctx.Err,
+		found:   found,
+		save:    func() error { return r.commit(job, tracker, found, false, res, log) },
+		log:     log,
 	}
-	s.Options.Incremental = &checkpointing{Tracker: tracker, tick: checkpoint}
+	s.Options.Incremental = &checkpointing{Tracker: tracker, tick: cp.tick}
 	sc, err := scanners.New(s.Options)
 	if err != nil {
 		if out != nil {
@@ -350,67 +343,12 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		}
 		return err
 	}
-	// Counted here and added to the metrics once: a label lookup per
-	// finding would cost more than the rest of this sink.
-	type counted struct {
-		class, location string
-		severity        finding.Severity
-		disallowed      bool
-	}
-	counts := map[counted]int{}
-	stats, err := sc.Scan(ctx, roots, scanners.SinkFunc(func(f *finding.Finding) error {
-		if f.Location != "" && !jobCovers(job, f.Location) {
-			// Read only because a glob's directory is scanned whole:
-			// another location's file, not this job's to report.
-			return nil
-		}
-		res.Findings++
-		if f.Severity >= s.FailOn {
-			res.FailFindings++
-		}
-		counts[counted{f.Class, f.Location, f.Severity, f.Disallowed}]++
-		if out != nil {
-			if err := out.Add(f); err != nil {
-				return fmt.Errorf("writing the findings file: %w", err)
-			}
-		}
-		if f.Disallowed {
-			found.add(f)
-		}
-		checkpoint()
-		return nil
-	}))
-	m := r.Metrics
-	if m != nil {
-		for k, n := range counts {
-			loc := cmp.Or(k.location, "none")
-			m.Findings.WithLabelValues(job.Name, k.class, k.severity.String(), loc).Add(float64(n))
-			if k.disallowed {
-				m.Violations.WithLabelValues(job.Name, loc, k.class).Add(float64(n))
-			}
-		}
-	}
-	if stats != nil {
-		res.Files, res.Bytes, res.Unchanged, res.Problems = stats.Files, stats.Bytes, stats.Unchanged, stats.Problems
-		if m != nil {
-			m.FilesScanned.WithLabelValues(job.Name).Add(float64(stats.Files))
-			m.BytesScanned.WithLabelValues(job.Name).Add(float64(stats.Bytes))
-			m.FilesUnchanged.WithLabelValues(job.Name).Add(float64(stats.Unchanged))
-			m.Unreadable.WithLabelValues(job.Name).Add(float64(res.Unreadable()))
-		}
-	}
+	sink := &jobSink{job: job, failOn: s.FailOn, res: res, counts: map[findingCount]int{}, out: out, found: found, tick: cp.tick}
+	stats, err := sc.Scan(ctx, roots, sink)
+	sink.record(r.Metrics)
+	r.recordStats(job, stats, res)
 	res.Violations = len(found.ids)
-	if out != nil {
-		ferr, merr := r.Sharding.Finish(ctx, out, stats, err == nil && ctx.Err() == nil, c, r.Version, log)
-		if ferr != nil {
-			log.Error("findings file not published", "error", ferr)
-			res.OutputError = ferr
-		}
-		if merr != nil {
-			log.Error("merge failed; run 'piiscan report merge' on the findings files", "error", merr)
-			res.MergeError = merr
-		}
-	}
+	r.finishOutput(ctx, out, stats, err == nil && ctx.Err() == nil, res, log)
 	switch {
 	case ctx.Err() != nil:
 		res.Cancelled = true
@@ -426,6 +364,135 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		log.Warn("could not read", "path", p.Path, "error", p.Error, "missing", p.Missing)
 	}
 	return r.commit(job, tracker, found, true, res, log)
+}
+
+// startOutput applies the run's sharding to o and starts the shard's
+// findings file; nil when the run writes none.
+func (r *Runner) startOutput(ctx context.Context, job *config.Job, roots []string, o *scanners.Options) (*shard.Output, error) {
+	sh := r.Sharding
+	if sh == nil {
+		return nil, nil
+	}
+	sh.Apply(o)
+	return sh.Start(ctx, job.Name, roots, r.Config, r.Version)
+}
+
+// finishOutput publishes the shard's findings file when the scan finished
+// (otherwise throws it away), and merges the report when this shard
+// completed the set. Neither fails the scan: res keeps the errors.
+func (r *Runner) finishOutput(ctx context.Context, out *shard.Output, stats *scanners.Stats, finished bool, res *Result, log *slog.Logger) {
+	if out == nil {
+		return
+	}
+	ferr, merr := r.Sharding.Finish(ctx, out, stats, finished, r.Config, r.Version, log)
+	if ferr != nil {
+		log.Error("findings file not published", "error", ferr)
+		res.OutputError = ferr
+	}
+	if merr != nil {
+		log.Error("merge failed; run 'piiscan report merge' on the findings files", "error", merr)
+		res.MergeError = merr
+	}
+}
+
+// recordStats puts what the scan read into res and the metrics.
+func (r *Runner) recordStats(job *config.Job, stats *scanners.Stats, res *Result) {
+	if stats == nil {
+		return
+	}
+	res.Files, res.Bytes, res.Unchanged, res.Problems = stats.Files, stats.Bytes, stats.Unchanged, stats.Problems
+	if m := r.Metrics; m != nil {
+		m.FilesScanned.WithLabelValues(job.Name).Add(float64(stats.Files))
+		m.BytesScanned.WithLabelValues(job.Name).Add(float64(stats.Bytes))
+		m.FilesUnchanged.WithLabelValues(job.Name).Add(float64(stats.Unchanged))
+		m.Unreadable.WithLabelValues(job.Name).Add(float64(res.Unreadable()))
+	}
+}
+
+// findingCount is what the findings metrics count by.
+type findingCount struct {
+	class, location string
+	severity        finding.Severity
+	disallowed      bool
+}
+
+// jobSink takes a scan job's findings: it counts them, writes them to the
+// shard's findings file, keeps the violations, and gives the checkpointer
+// its chance after each.
+type jobSink struct {
+	job    *config.Job
+	failOn finding.Severity
+	res    *Result
+	// counts is added to the metrics once, by record: a label lookup per
+	// finding would cost more than the rest of this sink.
+	counts map[findingCount]int
+	out    *shard.Output // nil: no findings file
+	found  *runViolations
+	tick   func()
+}
+
+// Add implements scanners.Sink.
+func (s *jobSink) Add(f *finding.Finding) error {
+	if f.Location != "" && !jobCovers(s.job, f.Location) {
+		// Read only because a glob's directory is scanned whole:
+		// another location's file, not this job's to report.
+		return nil
+	}
+	s.res.Findings++
+	if f.Severity >= s.failOn {
+		s.res.FailFindings++
+	}
+	s.counts[findingCount{f.Class, f.Location, f.Severity, f.Disallowed}]++
+	if s.out != nil {
+		if err := s.out.Add(f); err != nil {
+			return fmt.Errorf("writing the findings file: %w", err)
+		}
+	}
+	if f.Disallowed {
+		s.found.add(f)
+	}
+	s.tick()
+	return nil
+}
+
+// record adds the counts to m (nil: none).
+func (s *jobSink) record(m *metrics.Metrics) {
+	if m == nil {
+		return
+	}
+	for k, n := range s.counts {
+		loc := cmp.Or(k.location, "none")
+		m.Findings.WithLabelValues(s.job.Name, k.class, k.severity.String(), loc).Add(float64(n))
+		if k.disallowed {
+			m.Violations.WithLabelValues(s.job.Name, loc, k.class).Add(float64(n))
+		}
+	}
+}
+
+// checkpointer saves, from the collector (so that positions never pass a
+// finding not yet in found), what was found and how far the scan got,
+// once a while. One that fails is logged and tried again at the next:
+// what it held stays for the next commit.
+type checkpointer struct {
+	every time.Duration
+	// last is by the wall clock, not Runner.now: a test's clock may
+	// stand still.
+	last    time.Time
+	stopped func() error // the run's context's Err
+	found   *runViolations
+	save    func() error
+	log     *slog.Logger
+}
+
+// tick saves a checkpoint when one is due.
+func (c *checkpointer) tick() {
+	if time.Since(c.last) < c.every && len(c.found.batch) < checkpointViolations || c.stopped() != nil {
+		return // (once stopped, the final commit saves it all)
+	}
+	if err := c.save(); err != nil {
+		c.log.Error("checkpoint not saved; trying again at the next", "error", err)
+	}
+	c.last = time.Now()
 }
 
 // checkpointing is the scan's Incremental: the job's tracker, and a
@@ -518,83 +585,29 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 	// some route (counted once however many routes).
 	isNew := make([]bool, len(batch))
 	isReminder := make([]bool, len(batch))
-	reminded := 0 // of earlier violations, over routes, counted once each
-	remindedIDs := map[[2]uint64]bool{}
+	// Earlier violations reminded of, over routes, counted once each.
+	reminded := map[[2]uint64]bool{}
 	var counted []alert.Summary
 	for _, name := range job.Alerts {
 		route := c.RouteByName(name)
 		if route == nil {
 			continue
 		}
-		vs := make([]alert.Violation, 0, len(batch))
-		seen := make([]state.Seen, 0, len(batch))
-		err := r.State.ViewSeen(route.Name, func(get func(location, rule, fingerprint string) (state.Seen, bool)) error {
-			for i, f := range batch {
-				if !route.Covers(f.Location, f.Class, f.Severity) {
-					continue
-				}
-				prev, ok := get(f.Location, f.Rule, f.Fingerprint)
-				sv := seenOf(f, now)
-				v := violationOf(sv)
-				switch {
-				case !ok:
-					vs = append(vs, v)
-					isNew[i] = true
-				case route.RemindAfter > 0 && now.Sub(prev.LastSent) >= route.RemindAfter:
-					v.Reminder = true
-					sv.First = prev.First
-					vs = append(vs, v)
-					isReminder[i] = true
-				default:
-					sv.First, sv.LastSent = prev.First, prev.LastSent
-				}
-				seen = append(seen, sv)
-			}
-			return nil
-		})
+		vs, seen, err := r.batchAlerts(route, batch, now, isNew, isReminder)
 		if err != nil {
-			return fmt.Errorf("reading the state: %w", err)
+			return err
 		}
 		// Violations found by earlier runs in data this run did not read
 		// again are still there as long as their file is.
-		var gone, due []state.Seen
+		var due []state.Seen
 		var dueIDs [][2]uint64 // of due, hashed once
 		if final && route.RemindAfter > 0 && !res.Cancelled {
-			err := r.State.EachDue(route.Name, now.Add(-route.RemindAfter), func(p state.Seen) error {
-				if !jobCovers(job, p.Location) {
-					return nil
-				}
-				id := found.id(p.Location, p.Rule, p.Fingerprint)
-				if _, ok := found.ids[id]; !ok { // not found by this run
-					due = append(due, p)
-					dueIDs = append(dueIDs, id)
-				}
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("reading the state: %w", err)
+			if due, dueIDs, err = r.earlierDue(job, route, found, now); err != nil {
+				return err
 			}
 		}
-		for i, p := range due {
-			if file, _ := source.TopFile(p.Path); !bucket.IsURL(file) {
-				if found.underMissing(file) {
-					continue // not there this run, and not known to be gone
-				}
-				if _, err := os.Stat(file); err != nil {
-					gone = append(gone, p)
-					continue
-				}
-			}
-			v := violationOf(p)
-			v.Reminder = true
-			vs = append(vs, v)
-			p.LastSent = now
-			seen = append(seen, p)
-			if id := dueIDs[i]; !remindedIDs[id] {
-				remindedIDs[id] = true
-				reminded++
-			}
-		}
+		dvs, dseen, gone := remindEarlier(due, dueIDs, found, now, reminded)
+		vs, seen = append(vs, dvs...), append(seen, dseen...)
 		commit.Forget[route.Name] = gone
 		commit.Seen[route.Name] = seen
 		if len(vs) == 0 {
@@ -625,13 +638,97 @@ func (r *Runner) commit(job *config.Job, tracker *state.Tracker, found *runViola
 			res.Reminders++
 		}
 	}
-	res.Reminders += reminded
+	res.Reminders += len(reminded)
 	res.Queued += len(commit.Outbox)
 	found.batch = nil
 	if !final {
 		log.Debug("checkpoint saved", "violations", len(batch), "alerts_queued", len(commit.Outbox))
 	}
 	return nil
+}
+
+// batchAlerts decides which violations of batch route alerts of: those it
+// was never told about, and those its last alert of is older than
+// remind_after. It marks them in isNew and isReminder, and returns the
+// alerts and what the route remembers of every violation of batch it
+// covers.
+func (r *Runner) batchAlerts(route *config.Route, batch []*finding.Finding, now time.Time, isNew, isReminder []bool) (vs []alert.Violation, seen []state.Seen, err error) {
+	vs = make([]alert.Violation, 0, len(batch))
+	seen = make([]state.Seen, 0, len(batch))
+	err = r.State.ViewSeen(route.Name, func(get func(location, rule, fingerprint string) (state.Seen, bool)) error {
+		for i, f := range batch {
+			if !route.Covers(f.Location, f.Class, f.Severity) {
+				continue
+			}
+			prev, ok := get(f.Location, f.Rule, f.Fingerprint)
+			sv := seenOf(f, now)
+			v := violationOf(sv)
+			switch {
+			case !ok:
+				vs = append(vs, v)
+				isNew[i] = true
+			case route.RemindAfter > 0 && now.Sub(prev.LastSent) >= route.RemindAfter:
+				v.Reminder = true
+				sv.First = prev.First
+				vs = append(vs, v)
+				isReminder[i] = true
+			default:
+				sv.First, sv.LastSent = prev.First, prev.LastSent
+			}
+			seen = append(seen, sv)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the state: %w", err)
+	}
+	return vs, seen, nil
+}
+
+// earlierDue returns the violations of the job's locations that route is
+// due to be reminded of and this run did not find, with their ids.
+func (r *Runner) earlierDue(job *config.Job, route *config.Route, found *runViolations, now time.Time) (due []state.Seen, ids [][2]uint64, err error) {
+	err = r.State.EachDue(route.Name, now.Add(-route.RemindAfter), func(p state.Seen) error {
+		if !jobCovers(job, p.Location) {
+			return nil
+		}
+		id := found.id(p.Location, p.Rule, p.Fingerprint)
+		if _, ok := found.ids[id]; !ok { // not found by this run
+			due = append(due, p)
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the state: %w", err)
+	}
+	return due, ids, nil
+}
+
+// remindEarlier returns the reminders of due (violations earlier runs
+// found, ids their ids) whose file is still there, marking their ids in
+// reminded, and what the route remembers of them; gone are those whose
+// file is not, to be forgotten. Objects are not looked for, and files
+// under the job's missing paths are neither reminded of nor forgotten.
+func remindEarlier(due []state.Seen, ids [][2]uint64, found *runViolations, now time.Time, reminded map[[2]uint64]bool) (vs []alert.Violation, seen, gone []state.Seen) {
+	for i, p := range due {
+		if file, _ := source.TopFile(p.Path); !bucket.IsURL(file) {
+			if found.underMissing(file) {
+				continue // not there this run, and not known to be gone
+			}
+			if _, err := os.Stat(file); err != nil {
+				gone = append(gone, p)
+				continue
+			}
+		}
+		v := violationOf(p)
+		v.Reminder = true
+		vs = append(vs, v)
+		p.LastSent = now
+		seen = append(seen, p)
+		reminded[ids[i]] = true
+	}
+	return vs, seen, gone
 }
 
 // hostname names this machine in the alerts a job queues.

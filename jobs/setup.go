@@ -326,7 +326,7 @@ func (s *Sharding) Start(ctx context.Context, job string, targets []string, c *c
 	if !s.applied {
 		return nil, errors.New("sharding: Start before Apply: the findings file would not name the scan's fingerprint key")
 	}
-	return s.Output.NewOutput(ctx, report.ShardHeader{Index: s.Shard.Index, Count: max(s.Shard.Count, 1), Job: job, Run: s.Run,
+	return s.Output.NewOutput(ctx, shard.Header{Index: s.Shard.Index, Count: max(s.Shard.Count, 1), Job: job, Run: s.Run,
 		Targets: targets, Config: c.Digest(), KeyID: s.keyID, Version: version, Started: time.Now().UTC()})
 }
 

@@ -119,9 +119,9 @@ func TestJSONReportsKeepInvalidUTF8Apart(t *testing.T) {
 			t.Fatal(err)
 		}
 		paths = append(paths, f.Path)
-		var d decoder
+		var d Decoder
 		var back finding.Finding
-		if err := d.decode(bytes.TrimSuffix(line, []byte("\n")), &back); err != nil {
+		if err := d.Decode(bytes.TrimSuffix(line, []byte("\n")), &back); err != nil {
 			t.Fatal(err)
 		}
 		if i := len(paths) - 1; back.Path != fs[i].Path {
@@ -165,43 +165,5 @@ func TestJSONReportsKeepInvalidUTF8Apart(t *testing.T) {
 		if !strings.Contains(sarif, want) {
 			t.Errorf("SARIF lacks the URI %s", want)
 		}
-	}
-
-	// A shard's findings file, merged: the exact paths, findings and
-	// unreadable inputs alike.
-	var shard bytes.Buffer
-	w, err := NewShard(&shard, ShardHeader{Count: 1, Targets: []string{"logs"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range fs {
-		w.Add(&fs[i])
-	}
-	if err := w.Close(st); err != nil {
-		t.Fatal(err)
-	}
-	var merged []string
-	m, err := Merge([]ShardInput{{Name: "s0", R: &shard}}, scanners.SinkFunc(func(f *finding.Finding) error {
-		merged = append(merged, f.Path)
-		return nil
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want []string
-	for _, f := range fs {
-		want = append(want, f.Path)
-	}
-	slices.Sort(want)
-	slices.Sort(merged)
-	if !slices.Equal(merged, want) {
-		t.Errorf("merged paths %q, want %q", merged, want)
-	}
-	var problems []string
-	for _, p := range m.Stats.Problems {
-		problems = append(problems, p.Path)
-	}
-	if !slices.Contains(problems, badUTF8One) || !slices.Contains(problems, badUTF8Two) {
-		t.Errorf("merged unreadable %q", problems)
 	}
 }

@@ -81,13 +81,6 @@ func encodeProblems(ps []scanners.Problem) []scanners.Problem {
 	return out
 }
 
-// decodeProblems undoes encodeProblems in place.
-func decodeProblems(ps []scanners.Problem) {
-	for i := range ps {
-		ps[i].Path = finding.DecodePath(ps[i].Path)
-	}
-}
-
 func (j *jsonWriter) Close(st *scanners.Stats) error {
 	s := jsonSummary{Summary: j.sum}
 	s.ByPath = encodeCounts(j.sum.ByPath)

@@ -10,22 +10,22 @@ import (
 	"github.com/piiscan/piiscan/finding"
 )
 
-// decoder reads findings written by encoder back, for merging findings
-// files: millions of lines, where encoding/json's reflection and
-// validation cost most of a merge. It parses the flat object the encoder
-// writes (string, integer and boolean values, any field order) and falls
+// Decoder reads findings the jsonl format wrote back, one line at a
+// time, for merging findings files: millions of lines, where
+// encoding/json's reflection and validation cost most of a merge. It
+// parses the flat object the encoder writes (string, integer and boolean values, any field order) and falls
 // back to encoding/json for anything else, so it accepts what
 // encoding/json accepts. Strings that repeat from one finding to the next
 // (paths, classes, rules, policies) are kept and reused.
-type decoder struct {
+type Decoder struct {
 	strs map[string]string
 }
 
 var errSlowPath = errors.New("not the encoder's form")
 
-// decode sets f from the JSON object b. The path is read back with
+// Decode sets f from the JSON object b. The path is read back with
 // finding.DecodePath.
-func (d *decoder) decode(b []byte, f *finding.Finding) error {
+func (d *Decoder) Decode(b []byte, f *finding.Finding) error {
 	*f = finding.Finding{}
 	if err := d.fast(b, f); err != nil {
 		*f = finding.Finding{}
@@ -37,7 +37,7 @@ func (d *decoder) decode(b []byte, f *finding.Finding) error {
 	return nil
 }
 
-func (d *decoder) fast(b []byte, f *finding.Finding) error {
+func (d *Decoder) fast(b []byte, f *finding.Finding) error {
 	p := parser{b: b}
 	if !p.byte('{') {
 		return errSlowPath
@@ -122,7 +122,7 @@ func (d *decoder) fast(b []byte, f *finding.Finding) error {
 }
 
 // str reads a string that is likely to repeat and returns a shared copy.
-func (d *decoder) str(p *parser) (string, bool) {
+func (d *Decoder) str(p *parser) (string, bool) {
 	raw, ok := p.plainString()
 	if !ok {
 		return p.string()

@@ -42,8 +42,8 @@ func checkDecode(t *testing.T, b []byte) {
 	var want, got finding.Finding
 	werr := json.Unmarshal(b, &want)
 	want.Path = finding.DecodePath(want.Path)
-	var d decoder
-	gerr := d.decode(b, &got)
+	var d Decoder
+	gerr := d.Decode(b, &got)
 	if (werr == nil) != (gerr == nil) {
 		t.Fatalf("%q: encoding/json error %v, decoder error %v", b, werr, gerr)
 	}
@@ -59,7 +59,7 @@ func TestDecoderRoundTrip(t *testing.T) {
 		Policy: "p", Location: "l", Disallowed: true, Violates: "v", Value: "bob@x.io"}
 	var e encoder
 	b := e.appendFinding(nil, &f)
-	var d decoder
+	var d Decoder
 	var got finding.Finding
 	if err := d.fast(b, &got); err != nil {
 		t.Fatalf("fast path refused the encoder's output %s: %v", b, err)
@@ -81,11 +81,11 @@ func FuzzDecodeFinding(f *testing.F) {
 func BenchmarkDecodeFinding(b *testing.B) {
 	line := []byte(decodeCases[1])
 	b.Run("decoder", func(b *testing.B) {
-		var d decoder
+		var d Decoder
 		var f finding.Finding
 		b.SetBytes(int64(len(line)))
 		for b.Loop() {
-			d.decode(line, &f)
+			d.Decode(line, &f)
 		}
 	})
 	b.Run("encoding/json", func(b *testing.B) {

@@ -35,7 +35,7 @@ type MergeOptions struct {
 
 // MergeResult is what a merge found.
 type MergeResult struct {
-	Header report.ShardHeader
+	Header Header
 	Stats  *scanners.Stats
 	// Worst is the highest severity among the findings (0: none).
 	Worst finding.Severity
@@ -48,7 +48,7 @@ func Merge(ctx context.Context, o MergeOptions) (*MergeResult, error) {
 		return nil, err
 	}
 	defer closeInputs()
-	m, err := report.NewMerger(inputs)
+	m, err := NewMerger(inputs)
 	if err != nil {
 		return nil, err
 	}

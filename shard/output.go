@@ -15,7 +15,7 @@ import (
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
-// Output is a shard's findings file being written (report.NewShard). It
+// Output is a shard's findings file being written (NewWriter). It
 // is published only by a scan that finished.
 type Output struct {
 	report.Writer
@@ -23,12 +23,12 @@ type Output struct {
 }
 
 // NewOutput starts the findings file of shard h.Index of h.Count.
-func (s *Store) NewOutput(ctx context.Context, h report.ShardHeader) (*Output, error) {
+func (s *Store) NewOutput(ctx context.Context, h Header) (*Output, error) {
 	p, err := s.Create(ctx, Shard{Index: h.Index, Count: max(h.Count, 1)}.FileName())
 	if err != nil {
 		return nil, err
 	}
-	w, err := report.NewShard(p, h)
+	w, err := NewWriter(p, h)
 	if err != nil {
 		p.Abort()
 		return nil, err
@@ -54,13 +54,13 @@ func (o *Output) Finish(ctx context.Context, st *scanners.Stats, finished bool) 
 // Where returns where the file is published.
 func (o *Output) Where() string { return o.p.where }
 
-// Collect opens the findings files of sources for report.Merge: files,
+// Collect opens the findings files of sources for a Merger: files,
 // directories and s3:// prefixes holding shard-*-of-*.jsonl (with run
 // set, only that run's). With wait above zero it polls the directories and
 // prefixes, every poll, until they hold every shard of a scan or wait has
 // passed; what is there then is merged (and missing shards reported).
 // release closes the files.
-func Collect(ctx context.Context, sources []string, objects *bucket.Client, run string, wait, poll time.Duration) (in []report.ShardInput, release func(), err error) {
+func Collect(ctx context.Context, sources []string, objects *bucket.Client, run string, wait, poll time.Duration) (in []Input, release func(), err error) {
 	var closers []io.Closer
 	release = func() {
 		for _, c := range closers {
@@ -85,7 +85,7 @@ func Collect(ctx context.Context, sources []string, objects *bucket.Client, run 
 					return nil, release, err
 				}
 				closers = append(closers, f)
-				in = append(in, report.ShardInput{Name: src, R: f})
+				in = append(in, Input{Name: src, R: f})
 				continue
 			}
 		}
@@ -112,7 +112,7 @@ func Collect(ctx context.Context, sources []string, objects *bucket.Client, run 
 						return nil, release, err
 					}
 					closers = append(closers, r)
-					in = append(in, report.ShardInput{Name: st.Location(e.name), R: r})
+					in = append(in, Input{Name: st.Location(e.name), R: r})
 				}
 				break
 			}

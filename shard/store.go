@@ -21,7 +21,6 @@ import (
 	"github.com/piiscan/piiscan/internal/atomicfile"
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/output"
-	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
@@ -307,16 +306,14 @@ func (s *Store) runOf(ctx context.Context, e entry) string {
 }
 
 // header reads the first record of a findings file.
-func (s *Store) header(ctx context.Context, e entry) (*report.ShardHeader, error) {
+func (s *Store) header(ctx context.Context, e entry) (*Header, error) {
 	r, err := s.open(ctx, e)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	// The first JSON value, however long (a header lists the targets).
-	var first struct {
-		Shard *report.ShardHeader `json:"piiscan_shard"`
-	}
+	var first headerRecord
 	if err := json.NewDecoder(r).Decode(&first); err != nil || first.Shard == nil {
 		return nil, fmt.Errorf("%s: not a findings file", s.Location(e.name))
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/piiscan/piiscan/internal/s3test"
-	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
@@ -77,7 +76,7 @@ func TestObjectStore(t *testing.T) {
 		t.Fatalf("uploads left behind: %v %v", ups, err)
 	}
 	// A run's set, told by the headers of the objects.
-	o, err := st.NewOutput(ctx, report.ShardHeader{Index: 0, Count: 1, Run: "r1"})
+	o, err := st.NewOutput(ctx, Header{Index: 0, Count: 1, Run: "r1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +98,7 @@ func TestShardsOfRun(t *testing.T) {
 	ctx := context.Background()
 	st, _ := OpenStore(t.TempDir(), nil)
 	write := func(sh Shard, run string) {
-		o, err := st.NewOutput(ctx, report.ShardHeader{Index: sh.Index, Count: sh.Count, Run: run})
+		o, err := st.NewOutput(ctx, Header{Index: sh.Index, Count: sh.Count, Run: run})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +111,7 @@ func TestShardsOfRun(t *testing.T) {
 	for i := range many {
 		many[i] = "/var/log/hosts/web-" + strings.Repeat("x", 20) + string(rune('a'+i%26))
 	}
-	o, err := st.NewOutput(ctx, report.ShardHeader{Index: 0, Count: 1, Run: "long", Targets: many})
+	o, err := st.NewOutput(ctx, Header{Index: 0, Count: 1, Run: "long", Targets: many})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package report
+package shard
 
 import (
 	"bufio"
@@ -15,135 +15,33 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/internal/itempath"
+	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners"
 )
 
-// A shard's findings file is JSON lines: a header record, the findings of
-// the shard in the order its scan produced them (the jsonl format), and an
-// end record with the shard's stats. A file without its end record is
-// incomplete and is refused by Merge.
-
-// ShardHeader describes the scan a shard's findings file belongs to.
-// Shards of one scan share everything but Index.
-type ShardHeader struct {
-	Index int    `json:"index"`
-	Count int    `json:"count"`
-	Job   string `json:"job,omitempty"`
-	// Run identifies one run of a sharded job (PIISCAN_RUN_ID, in
-	// Kubernetes the Job's uid), so that files of two runs never mix.
-	Run     string   `json:"run,omitempty"`
-	Targets []string `json:"targets"`
-	// Config is a digest of the rules the shard ran with.
-	Config string `json:"config"`
-	// KeyID names the fingerprint key the shard ran with (finding.KeyID),
-	// so that shards fingerprinting with different keys are never merged.
-	// Files of piiscan versions before it have none.
-	KeyID   string    `json:"key_id,omitempty"`
-	Version string    `json:"version"`
-	Started time.Time `json:"started"`
-}
-
-// ShardEnd closes a shard's findings file.
-type ShardEnd struct {
-	scanners.Stats
-	Seconds float64 `json:"seconds"`
-}
-
-type shardFirst struct {
-	Shard *ShardHeader `json:"piiscan_shard"`
-}
-
-type shardLast struct {
-	End *ShardEnd `json:"piiscan_shard_end"`
-}
-
-// shardWriter writes a shard's findings file.
-type shardWriter struct {
-	jsonlWriter
-}
-
-// NewShard returns a Writer of a shard's findings file.
-func NewShard(w io.Writer, h ShardHeader) (Writer, error) {
-	if h.Targets == nil {
-		h.Targets = []string{}
-	}
-	head, err := json.Marshal(shardFirst{&h})
-	if err != nil {
-		return nil, err
-	}
-	s := &shardWriter{jsonlWriter: *newJSONL(w)}
-	s.w.Write(head)
-	s.w.WriteByte('\n')
-	return s, nil
-}
-
-func (s *shardWriter) Close(st *scanners.Stats) error {
-	end := ShardEnd{}
-	if st != nil {
-		end.Stats = *st
-		end.Seconds = st.Duration.Round(time.Millisecond).Seconds()
-		end.Problems = encodeProblems(st.Problems)
-	}
-	if end.Problems == nil {
-		end.Problems = []scanners.Problem{}
-	}
-	body, err := json.Marshal(shardLast{&end})
-	if err != nil {
-		return err
-	}
-	s.w.Write(body)
-	s.w.WriteByte('\n')
-	return s.w.Flush()
-}
-
-// ShardInput is a shard's findings file to merge.
-type ShardInput struct {
+// Input is a shard's findings file to merge.
+type Input struct {
 	Name string // for messages
 	R    io.Reader
 }
 
-// Merged is what Merge read: the header the shards share (Index is 0)
-// and their stats added up.
-type Merged struct {
-	Header ShardHeader
-	Stats  scanners.Stats
-}
-
-// maxShardLine bounds one record of a findings file.
-const maxShardLine = 64 << 20
-
-// Merge reads the findings files of every shard of one scan and hands
-// their findings to sink in the order one unsharded scan reports them:
-// target by target, items in walk order (files) or key order (objects),
-// each item's findings together and in order. It fails when a shard is
-// missing or twice, when files of different scans are mixed, when a file
-// is incomplete, and when an item turns up in two shards.
-func Merge(inputs []ShardInput, sink scanners.Sink) (*Merged, error) {
-	m, err := NewMerger(inputs)
-	if err != nil {
-		return nil, err
-	}
-	st, err := m.Merge(sink)
-	if err != nil {
-		return nil, err
-	}
-	return &Merged{Header: m.Header(), Stats: *st}, nil
-}
+// maxLine bounds one record of a findings file.
+const maxLine = 64 << 20
 
 // Merger merges the findings files of the shards of one scan.
 type Merger struct {
-	streams []*shardStream
+	streams []*stream
 }
 
 // NewMerger reads the headers of inputs and checks that they are every
 // shard of one scan.
-func NewMerger(inputs []ShardInput) (*Merger, error) {
+func NewMerger(inputs []Input) (*Merger, error) {
 	if len(inputs) == 0 {
 		return nil, errors.New("no shard files to merge")
 	}
-	streams := make([]*shardStream, len(inputs))
+	streams := make([]*stream, len(inputs))
 	for i, in := range inputs {
-		st := &shardStream{name: in.Name, r: bufio.NewReaderSize(in.R, 64<<10)}
+		st := &stream{name: in.Name, r: bufio.NewReaderSize(in.R, 64<<10)}
 		if err := st.readHeader(); err != nil {
 			return nil, err
 		}
@@ -156,17 +54,20 @@ func NewMerger(inputs []ShardInput) (*Merger, error) {
 }
 
 // Header returns what the shards share (Index is 0).
-func (m *Merger) Header() ShardHeader {
+func (m *Merger) Header() Header {
 	h := *m.streams[0].header
 	h.Index = 0
 	return h
 }
 
-// Merge hands the findings to sink (see the package function Merge) and
-// returns the shards' stats added up.
+// Merge hands the findings to sink in the order one unsharded scan
+// reports them: target by target, items in walk order (files) or key
+// order (objects), each item's findings together and in order, and
+// returns the shards' stats added up. It fails when a file is incomplete
+// and when an item turns up in two shards.
 func (m *Merger) Merge(sink scanners.Sink) (*scanners.Stats, error) {
 	streams := m.streams
-	q := &shardQueue{targets: streams[0].header.Targets}
+	q := &queue{targets: streams[0].header.Targets}
 	for _, st := range streams {
 		if err := st.next(q.targets); err != nil {
 			return nil, err
@@ -176,13 +77,13 @@ func (m *Merger) Merge(sink scanners.Sink) (*scanners.Stats, error) {
 		}
 	}
 	heap.Init(q)
-	var last *shardStream
+	var last *stream
 	lastItem := ""
 	for q.Len() > 0 {
 		st := q.s[0]
 		if last != nil && last != st && st.item == lastItem {
 			return nil, fmt.Errorf("%s is in two shards (%s and %s): the files come from different scans or sharding is broken",
-				Safe(lastItem), last.name, st.name)
+				report.Safe(lastItem), last.name, st.name)
 		}
 		last, lastItem = st, st.item
 		if err := sink.Add(st.head); err != nil {
@@ -220,7 +121,7 @@ func (m *Merger) Merge(sink scanners.Sink) (*scanners.Stats, error) {
 }
 
 // checkShards makes sure the headers are those of every shard of one scan.
-func checkShards(streams []*shardStream) error {
+func checkShards(streams []*stream) error {
 	first := streams[0].header
 	seen := map[int]string{}
 	for _, st := range streams {
@@ -261,7 +162,7 @@ func checkShards(streams []*shardStream) error {
 // value would have another fingerprint in each, and the merged report
 // would count it as several. Files without a key id (written before
 // piiscan recorded one) merge only among themselves.
-func checkKeyIDs(streams []*shardStream) error {
+func checkKeyIDs(streams []*stream) error {
 	var ids []string // in order of first appearance; "" for none
 	byID := map[string][]string{}
 	for _, st := range streams {
@@ -294,16 +195,16 @@ func checkKeyIDs(streams []*shardStream) error {
 		strings.Join(groups, "; "), how)
 }
 
-// shardStream reads one findings file.
-type shardStream struct {
+// stream reads one findings file.
+type stream struct {
 	name     string
 	r        *bufio.Reader
 	line     int
-	header   *ShardHeader
-	end      *ShardEnd
+	header   *Header
+	end      *End
 	findings int64
 	buf      []byte
-	dec      decoder
+	dec      report.Decoder
 	// head is the next finding (nil at the end), path its path and item
 	// the real name of the file or object it is in: an archive is one
 	// item, its members go with it.
@@ -314,13 +215,13 @@ type shardStream struct {
 }
 
 // readLine returns the next record, or io.EOF.
-func (s *shardStream) readLine() ([]byte, error) {
+func (s *stream) readLine() ([]byte, error) {
 	s.buf = s.buf[:0]
 	for {
 		part, err := s.r.ReadSlice('\n')
 		s.buf = append(s.buf, part...)
-		if len(s.buf) > maxShardLine {
-			return nil, fmt.Errorf("%s:%d: record longer than %d bytes", s.name, s.line+1, maxShardLine)
+		if len(s.buf) > maxLine {
+			return nil, fmt.Errorf("%s:%d: record longer than %d bytes", s.name, s.line+1, maxLine)
 		}
 		switch {
 		case err == bufio.ErrBufferFull:
@@ -335,7 +236,7 @@ func (s *shardStream) readLine() ([]byte, error) {
 	}
 }
 
-func (s *shardStream) readHeader() error {
+func (s *stream) readHeader() error {
 	b, err := s.readLine()
 	if err == io.EOF {
 		return fmt.Errorf("%s: empty, not a shard's findings file", s.name)
@@ -343,7 +244,7 @@ func (s *shardStream) readHeader() error {
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", s.name, err)
 	}
-	var first shardFirst
+	var first headerRecord
 	if err := json.Unmarshal(b, &first); err != nil || first.Shard == nil {
 		return fmt.Errorf("%s: not a shard's findings file (no piiscan_shard header)", s.name)
 	}
@@ -355,7 +256,7 @@ var endPrefix = []byte(`{"piiscan_shard_end":`)
 
 // next reads the next finding into head, or sets it to nil at the end
 // record.
-func (s *shardStream) next(targets []string) error {
+func (s *stream) next(targets []string) error {
 	s.head = nil
 	if s.end != nil {
 		return nil
@@ -368,7 +269,7 @@ func (s *shardStream) next(targets []string) error {
 		return fmt.Errorf("reading %s: %w", s.name, err)
 	}
 	if bytes.HasPrefix(b, endPrefix) {
-		var last shardLast
+		var last endRecord
 		if err := json.Unmarshal(b, &last); err != nil || last.End == nil {
 			return fmt.Errorf("%s:%d: bad end record: %v", s.name, s.line, err)
 		}
@@ -380,7 +281,7 @@ func (s *shardStream) next(targets []string) error {
 		return nil
 	}
 	f := new(finding.Finding)
-	if err := s.dec.decode(b, f); err != nil {
+	if err := s.dec.Decode(b, f); err != nil {
 		return fmt.Errorf("%s:%d: bad finding: %w", s.name, s.line, err)
 	}
 	s.findings++
@@ -447,14 +348,14 @@ func itemCompare(a, b string) int {
 	return len(a) - len(b)
 }
 
-// shardQueue is a heap of streams by their next finding's item.
-type shardQueue struct {
-	s       []*shardStream
+// queue is a heap of streams by their next finding's item.
+type queue struct {
+	s       []*stream
 	targets []string
 }
 
-func (q *shardQueue) Len() int { return len(q.s) }
-func (q *shardQueue) Less(i, j int) bool {
+func (q *queue) Len() int { return len(q.s) }
+func (q *queue) Less(i, j int) bool {
 	a, b := q.s[i], q.s[j]
 	if a.target != b.target {
 		return a.target < b.target
@@ -464,9 +365,9 @@ func (q *shardQueue) Less(i, j int) bool {
 	}
 	return a.header.Index < b.header.Index
 }
-func (q *shardQueue) Swap(i, j int) { q.s[i], q.s[j] = q.s[j], q.s[i] }
-func (q *shardQueue) Push(x any)    { q.s = append(q.s, x.(*shardStream)) }
-func (q *shardQueue) Pop() any {
+func (q *queue) Swap(i, j int) { q.s[i], q.s[j] = q.s[j], q.s[i] }
+func (q *queue) Push(x any)    { q.s = append(q.s, x.(*stream)) }
+func (q *queue) Pop() any {
 	x := q.s[len(q.s)-1]
 	q.s = q.s[:len(q.s)-1]
 	return x

@@ -1,4 +1,4 @@
-package report
+package shard
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 func shardFile(t *testing.T, index, count int, targets []string, paths ...string) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	w, err := NewShard(&b, ShardHeader{Index: index, Count: count, Targets: targets, Config: "sha256:x", Version: "test", Started: time.Unix(0, 0)})
+	w, err := NewWriter(&b, Header{Index: index, Count: count, Targets: targets, Config: "sha256:x", Version: "test", Started: time.Unix(0, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,17 +45,39 @@ func shardFile(t *testing.T, index, count int, targets []string, paths ...string
 	return b.Bytes()
 }
 
-func mergeFiles(files ...[]byte) ([]string, *Merged, error) {
-	var in []ShardInput
+// mergedFiles is what a Merger read: the header the shards share and their
+// stats added up.
+type mergedFiles struct {
+	Header Header
+	Stats  scanners.Stats
+}
+
+// mergeFiles merges files and returns the findings, as path:line, in
+// the order the Merger handed them on.
+func mergeFiles(files ...[]byte) ([]string, *mergedFiles, error) {
+	var in []Input
 	for i, f := range files {
-		in = append(in, ShardInput{Name: fmt.Sprintf("file%d", i), R: bytes.NewReader(f)})
+		in = append(in, Input{Name: fmt.Sprintf("file%d", i), R: bytes.NewReader(f)})
 	}
 	var got []string
-	m, err := Merge(in, scanners.SinkFunc(func(f *finding.Finding) error {
+	m, err := mergeInputs(in, scanners.SinkFunc(func(f *finding.Finding) error {
 		got = append(got, fmt.Sprintf("%s:%d", f.Path, f.Line))
 		return nil
 	}))
 	return got, m, err
+}
+
+// mergeInputs merges inputs into sink with a Merger.
+func mergeInputs(in []Input, sink scanners.Sink) (*mergedFiles, error) {
+	m, err := NewMerger(in)
+	if err != nil {
+		return nil, err
+	}
+	st, err := m.Merge(sink)
+	if err != nil {
+		return nil, err
+	}
+	return &mergedFiles{Header: m.Header(), Stats: *st}, nil
 }
 
 func TestMergeOrder(t *testing.T) {
@@ -203,7 +225,7 @@ func TestMergeRefusesDifferentKeys(t *testing.T) {
 	}
 	// A shard writes its key id in its header.
 	var b bytes.Buffer
-	w, _ := NewShard(&b, ShardHeader{Count: 1, Targets: tg, Config: "sha256:x", KeyID: idA})
+	w, _ := NewWriter(&b, Header{Count: 1, Targets: tg, Config: "sha256:x", KeyID: idA})
 	w.Close(nil)
 	if !bytes.Contains(b.Bytes(), []byte(`"key_id":"`+idA+`"`)) {
 		t.Errorf("header %s", b.Bytes())
@@ -245,12 +267,12 @@ func TestItemCompare(t *testing.T) {
 
 func FuzzMerge(f *testing.F) {
 	var b bytes.Buffer
-	w, _ := NewShard(&b, ShardHeader{Count: 1, Targets: []string{"/d"}})
+	w, _ := NewWriter(&b, Header{Count: 1, Targets: []string{"/d"}})
 	w.Add(&finding.Finding{Path: "/d/a", Line: 1, Class: "email", Rule: "email", Severity: finding.SeverityLow})
 	w.Close(&scanners.Stats{Findings: 1})
 	f.Add(b.Bytes())
 	f.Add([]byte(`{"piiscan_shard":{"index":0,"count":1}}` + "\n" + `{"piiscan_shard_end":{}}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		Merge([]ShardInput{{Name: "f", R: bytes.NewReader(data)}}, scanners.SinkFunc(func(*finding.Finding) error { return nil }))
+		mergeInputs([]Input{{Name: "f", R: bytes.NewReader(data)}}, scanners.SinkFunc(func(*finding.Finding) error { return nil }))
 	})
 }
