@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// escapeName writes a real name as a finding path does (source.EscapeName).
+// escapeName writes a real name as a finding path does (itempath.Escape).
 var escapeName = strings.NewReplacer(`\`, `\\`, `!`, `\!`).Replace
 
 func TestEncodePath(t *testing.T) {

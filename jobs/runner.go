@@ -20,10 +20,10 @@ import (
 	"github.com/piiscan/piiscan/alert"
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/metrics"
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/scanners"
-	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
 	"github.com/piiscan/piiscan/shard"
 	"github.com/piiscan/piiscan/state"
@@ -271,7 +271,7 @@ func targets(c *config.Config, job *config.Job) (roots []string, objects bool, m
 			missing = append(missing, l.MissingRoots()...)
 		}
 	}
-	return roots, slices.ContainsFunc(roots, bucket.IsURL), missing
+	return roots, slices.ContainsFunc(roots, itempath.IsObject), missing
 }
 
 // reportMissing logs and counts the job's paths that do not exist; it
@@ -282,7 +282,7 @@ func (r *Runner) reportMissing(job *config.Job, roots, missing []string, res *Re
 		r.Metrics.MissingPaths.WithLabelValues(job.Name).Set(float64(len(missing)))
 	}
 	for _, p := range missing {
-		log.Warn("path of the policy does not exist: nothing there is examined", "path", source.EscapeName(p))
+		log.Warn("path of the policy does not exist: nothing there is examined", "path", itempath.Escape(p))
 	}
 	if len(roots) == 0 {
 		res.NothingToRead = true
@@ -712,7 +712,7 @@ func (r *Runner) earlierDue(job *config.Job, route *config.Route, found *runViol
 // under the job's missing paths are neither reminded of nor forgotten.
 func remindEarlier(due []state.Seen, ids [][2]uint64, found *runViolations, now time.Time, reminded map[[2]uint64]bool) (vs []alert.Violation, seen, gone []state.Seen) {
 	for i, p := range due {
-		if file, _ := source.TopFile(p.Path); !bucket.IsURL(file) {
+		if file, _ := itempath.Outer(p.Path); !itempath.IsObject(file) {
 			if found.underMissing(file) {
 				continue // not there this run, and not known to be gone
 			}

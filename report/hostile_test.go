@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Names an attacker can give files (finding paths, escaped as the scanner
@@ -18,13 +18,13 @@ import (
 var (
 	// escName sets the terminal's window title, clears the screen and
 	// colours what follows.
-	escName = source.EscapeName("logs/\x1b]0;pwned\x07\x1b[2J\x1b[31mred.log")
+	escName = itempath.Escape("logs/\x1b]0;pwned\x07\x1b[2J\x1b[31mred.log")
 	// bidiName shows as "logs/invoiceexe.pdf" with a right-to-left
 	// override.
-	bidiName   = source.EscapeName("logs/invoice\u202efdp.exe")
-	fenceName  = source.EscapeName("logs/```<!here>.log")
-	badUTF8One = source.EscapeName("logs/a\xff.log")
-	badUTF8Two = source.EscapeName("logs/a\xfe.log")
+	bidiName   = itempath.Escape("logs/invoice\u202efdp.exe")
+	fenceName  = itempath.Escape("logs/```<!here>.log")
+	badUTF8One = itempath.Escape("logs/a\xff.log")
+	badUTF8Two = itempath.Escape("logs/a\xfe.log")
 )
 
 func hostileFindings() []finding.Finding {

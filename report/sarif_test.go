@@ -14,8 +14,8 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // sarifSchemaURL is the id of the OASIS SARIF 2.1.0 (errata01) schema in
@@ -340,11 +340,11 @@ func TestSARIFName(t *testing.T) {
 // of archive members stays a plain '!'.
 func TestArtifactURIEscapedNames(t *testing.T) {
 	tests := []struct{ path, want string }{
-		{source.EscapeName("report!2026-11.log"), "report%212026-11.log"},
-		{source.JoinMember(source.EscapeName("/logs/a!b.tar"), "m!1.csv"), "file:///logs/a%21b.tar!m%211.csv"},
-		{source.JoinMember(source.JoinMember("b.tgz", "d.zip"), "dir/u!.csv"), "b.tgz!d.zip!dir/u%21.csv"},
-		{source.EscapeName(`dir\x.log`), "dir%5Cx.log"},
-		{source.EscapeName("end!"), "end%21"},
+		{itempath.Escape("report!2026-11.log"), "report%212026-11.log"},
+		{itempath.Join(itempath.Escape("/logs/a!b.tar"), "m!1.csv"), "file:///logs/a%21b.tar!m%211.csv"},
+		{itempath.Join(itempath.Join("b.tgz", "d.zip"), "dir/u!.csv"), "b.tgz!d.zip!dir/u%21.csv"},
+		{itempath.Escape(`dir\x.log`), "dir%5Cx.log"},
+		{itempath.Escape("end!"), "end%21"},
 	}
 	for _, tt := range tests {
 		got := artifactURI(tt.path)
@@ -365,7 +365,7 @@ func TestArtifactURIEscapedNames(t *testing.T) {
 			}
 			names = append(names, name)
 		}
-		outer, members := source.SplitMember(tt.path)
+		outer, members := itempath.Split(tt.path)
 		if want := append([]string{outer}, members...); !slices.Equal(names, want) {
 			t.Errorf("artifactURI(%q) = %q names %q, want %q", tt.path, got, names, want)
 		}

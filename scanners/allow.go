@@ -8,12 +8,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/dlclark/regexp2"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/allow"
 	"github.com/piiscan/piiscan/scanners/detect"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // AllowRules are values and places a policy accepts (see allow.Rules).
@@ -96,26 +95,14 @@ func newAllowSet(r AllowRules, c allow.Compiled, class, region string) *allowSet
 type allowPath struct{ full, base string }
 
 func newAllowPath(p string) allowPath {
-	last, members := source.SplitMember(p)
+	last, members := itempath.Split(p)
 	if len(members) > 0 {
 		last = members[len(members)-1]
 	}
-	return allowPath{full: source.Unescape(p), base: last[strings.LastIndexByte(last, '/')+1:]}
+	return allowPath{full: itempath.Unescape(p), base: last[strings.LastIndexByte(last, '/')+1:]}
 }
 
-func (s *allowSet) path(p allowPath) bool {
-	for _, g := range s.paths {
-		if ok, _ := doublestar.Match(g, p.full); ok {
-			return true
-		}
-		if !strings.Contains(g, "/") {
-			if ok, _ := doublestar.Match(g, p.base); ok {
-				return true
-			}
-		}
-	}
-	return false
-}
+func (s *allowSet) path(p allowPath) bool { return itempath.Match(s.paths, p.full, p.base) }
 
 // value reports whether s allows the value. Its patterns are charged to b
 // (nil: only the match timeout bounds them); those that did not decide

@@ -8,8 +8,8 @@ import (
 	"io"
 	"io/fs"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/detect"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // overlap is how much of a line longer than a chunk is shared by two
@@ -95,7 +95,7 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 		st.src = &rs.item
 	}
 	if s.opts.Place != nil {
-		top, _ := source.TopFile(path) // archive members sit where their archive is
+		top, _ := itempath.Outer(path) // archive members sit where their archive is
 		st.place = s.opts.Place(top)
 	}
 	for _, c := range s.opts.Engine.Rules() {
@@ -265,7 +265,7 @@ func CSVColumns(path string, head []byte) *detect.Columns {
 	}
 	first := head[:nl]
 	var delim byte
-	switch source.Ext(path) {
+	switch itempath.Ext(path) {
 	case ".csv":
 		delim = ','
 	case ".tsv":

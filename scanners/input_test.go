@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/detect"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // writeZip writes a zip archive of members named m000.log... with the
@@ -61,7 +61,7 @@ func TestScanPatternBudgetPerInput(t *testing.T) {
 		t.Fatalf("%d problems, want 1 to %d timeouts for the whole archive: %+v", len(ps), detect.DefaultPatternMaxTimeouts, ps)
 	}
 	for _, p := range ps {
-		if top, _ := source.TopFile(p.Path); top != archive || !strings.Contains(p.Error, `rule "b": pattern timed out`) {
+		if top, _ := itempath.Outer(p.Path); top != archive || !strings.Contains(p.Error, `rule "b": pattern timed out`) {
 			t.Errorf("problem %+v, want a timeout of rule b in a member of %s", p, archive)
 		}
 	}
@@ -90,7 +90,7 @@ func TestScanCapsFindingsAcrossMembers(t *testing.T) {
 	if len(got) != 500 || stats.Findings != 500 || stats.Unreported != 1500 {
 		t.Errorf("%d findings, stats %+v; want 500 reported and 1500 counted", len(got), stats)
 	}
-	want := source.JoinMember(archive, "m005.log") + ": line 1: the report stops at 500 findings for one input: 1500 more from this line on are not reported"
+	want := itempath.Join(archive, "m005.log") + ": line 1: the report stops at 500 findings for one input: 1500 more from this line on are not reported"
 	if len(stats.Problems) != 1 || stats.Problems[0].Path+": "+stats.Problems[0].Error != want {
 		t.Errorf("problems %+v, want one: %s", stats.Problems, want)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -35,7 +36,7 @@ func TestScanTarMemberWithBangSplitsBack(t *testing.T) {
 	if len(got) != 1 {
 		t.Fatalf("findings %q, want one", keys(got))
 	}
-	outer, members := source.SplitMember(got[0].Path)
+	outer, members := itempath.Split(got[0].Path)
 	if outer != archive || !slices.Equal(members, []string{"a!b.txt"}) {
 		t.Errorf("finding path %q splits into %q, %q; want %q, [a!b.txt]", got[0].Path, outer, members, archive)
 	}
@@ -65,10 +66,10 @@ func TestScanFileNameWithBang(t *testing.T) {
 		t.Fatalf("findings %q, want two", keys(got))
 	}
 	for _, f := range got {
-		if want := source.EscapeName(dirty); f.Path != want {
+		if want := itempath.Escape(dirty); f.Path != want {
 			t.Errorf("finding path %q, want %q", f.Path, want)
 		}
-		file, in := source.TopFile(f.Path)
+		file, in := itempath.Outer(f.Path)
 		if file != dirty || in {
 			t.Errorf("TopFile(%q) = %q, %v; want %q, false", f.Path, file, in, dirty)
 		}
@@ -96,8 +97,8 @@ func TestScanProblemOfFileNameWithBang(t *testing.T) {
 	var done []string
 	opts.ItemDone = func(it source.Item) { done = append(done, it.Path) }
 	_, stats := collect(t, opts, dir)
-	if len(stats.Problems) != 1 || stats.Problems[0].Path != source.EscapeName(broken) {
-		t.Fatalf("problems %+v, want one of %q", stats.Problems, source.EscapeName(broken))
+	if len(stats.Problems) != 1 || stats.Problems[0].Path != itempath.Escape(broken) {
+		t.Fatalf("problems %+v, want one of %q", stats.Problems, itempath.Escape(broken))
 	}
 	// The damaged file comes first in the walk: a checkpoint never passes it.
 	if len(done) > 0 {
@@ -114,11 +115,11 @@ func TestAllowPathNamesWithBang(t *testing.T) {
 		path string
 		want bool
 	}{
-		{source.EscapeName("/var/log/report!2026-11.log"), true},
-		{source.EscapeName("/var/log/report"), false},
-		{source.JoinMember(source.EscapeName("/data/fixtures!/a.tar"), "m.log"), true},
-		{source.JoinMember("/b/a.tar", "dir/x!y.csv"), true},
-		{source.JoinMember("/b/report", "2026-11.log"), false},
+		{itempath.Escape("/var/log/report!2026-11.log"), true},
+		{itempath.Escape("/var/log/report"), false},
+		{itempath.Join(itempath.Escape("/data/fixtures!/a.tar"), "m.log"), true},
+		{itempath.Join("/b/a.tar", "dir/x!y.csv"), true},
+		{itempath.Join("/b/report", "2026-11.log"), false},
 	}
 	for _, tt := range tests {
 		if got := allow.Path(tt.path, ""); got != tt.want {

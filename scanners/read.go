@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -28,7 +29,7 @@ func (c *countingReader) Read(b []byte) (int, error) {
 func (r *run) readItem(it workItem, in *input) (n int, end Position) {
 	// Findings and problems name the input by its escaped name, which
 	// its members' paths extend; it.Path stays the name to open.
-	name := source.EscapeName(it.Path)
+	name := itempath.Escape(it.Path)
 	defer func() {
 		if p := recover(); p != nil {
 			r.problem(name, fmt.Errorf("internal error while reading: %v", p))

@@ -3,8 +3,8 @@ package scanners
 import (
 	"bytes"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/detect"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // sqlDumpHeads are how the dumps of mysqldump, MariaDB, phpMyAdmin,
@@ -20,7 +20,7 @@ var sqlDumpHeads = [][]byte{
 // phpMyAdmin, pg_dump (plain format) or sqlite3's .dump do. path is the
 // stream's finding path or a file's real path.
 func SQLDump(path string, head []byte) bool {
-	if source.Ext(path) == ".sql" {
+	if itempath.Ext(path) == ".sql" {
 		return true
 	}
 	h := head

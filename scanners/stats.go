@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -14,7 +15,7 @@ import (
 // scan is incomplete: a pattern that timed out on one of its lines ("line
 // 12: rule \"x\": pattern timed out after 250ms"), findings past
 // Options.MaxFindings. Path is written like a finding's path: escaped,
-// ARCHIVE!MEMBER for members (see source.JoinMember).
+// ARCHIVE!MEMBER for members (see itempath.Join).
 type Problem struct {
 	Path  string `json:"path"`
 	Error string `json:"error"`
@@ -94,7 +95,7 @@ func (r *run) problemsOf(path string, before int) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, p := range r.stats.Problems[before:] {
-		if top, _ := source.TopFile(p.Path); top == path {
+		if top, _ := itempath.Outer(p.Path); top == path {
 			return true
 		}
 	}
@@ -111,7 +112,7 @@ func (r *run) problem(path string, err error) {
 	}
 	msg := err.Error()
 	var pe *fs.PathError
-	if errors.As(err, &pe) && (pe.Path == path || source.EscapeName(pe.Path) == path) {
+	if errors.As(err, &pe) && (pe.Path == path || itempath.Escape(pe.Path) == path) {
 		msg = pe.Op + ": " + pe.Err.Error()
 	}
 	r.mu.Lock()

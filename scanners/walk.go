@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -43,7 +44,7 @@ func (r *run) walk(targets []string, items chan<- workItem) error {
 				return context.Cause(ctx)
 			}
 		},
-		Error: func(path string, err error) { r.problem(source.EscapeName(path), err) },
+		Error: func(path string, err error) { r.problem(itempath.Escape(path), err) },
 		Skipped: func(path, reason string) {
 			r.mu.Lock()
 			r.stats.Skipped++

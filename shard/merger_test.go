@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // shardFile writes a findings file of shard index/count holding paths'
@@ -109,7 +109,7 @@ func TestMergeOrder(t *testing.T) {
 func TestMergeOrderOfEscapedPaths(t *testing.T) {
 	targets := []string{"/data"}
 	// Walk order: "a.tgz" < "a.tgz x" < "r!a.log" < "r#b.log".
-	f0 := shardFile(t, 0, 2, targets, source.JoinMember("/data/a.tgz", "m.csv"), source.EscapeName("/data/r!a.log"))
+	f0 := shardFile(t, 0, 2, targets, itempath.Join("/data/a.tgz", "m.csv"), itempath.Escape("/data/r!a.log"))
 	f1 := shardFile(t, 1, 2, targets, "/data/a.tgz x", "/data/r#b.log")
 	got, _, err := mergeFiles(f1, f0)
 	if err != nil {
@@ -124,8 +124,8 @@ func TestMergeOrderOfEscapedPaths(t *testing.T) {
 // An archive is one item: its members in two shards mean broken sharding.
 func TestMergeRefusesArchiveInTwoShards(t *testing.T) {
 	tg := []string{"/data"}
-	f0 := shardFile(t, 0, 2, tg, source.JoinMember("/data/a.tgz", "m1.csv"))
-	f1 := shardFile(t, 1, 2, tg, source.JoinMember("/data/a.tgz", "m2.csv"))
+	f0 := shardFile(t, 0, 2, tg, itempath.Join("/data/a.tgz", "m1.csv"))
+	f1 := shardFile(t, 1, 2, tg, itempath.Join("/data/a.tgz", "m2.csv"))
 	if _, _, err := mergeFiles(f0, f1); err == nil || !strings.Contains(err.Error(), "/data/a.tgz is in two shards") {
 		t.Fatalf("error = %v, want the archive in two shards", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -74,7 +75,7 @@ func Collect(ctx context.Context, sources []string, objects *bucket.Client, run 
 	}()
 	var stores []*Store
 	for _, src := range sources {
-		if !bucket.IsURL(src) {
+		if !itempath.IsObject(src) {
 			fi, err := os.Stat(src)
 			if err != nil {
 				return nil, release, err

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/s3test"
 	"github.com/piiscan/piiscan/retention/audit"
-	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // Object keys are arbitrary UTF-8: a '%' that starts no escape, '!', '?',
@@ -52,7 +52,7 @@ func TestS3OddKeys(t *testing.T) {
 	}
 	for _, k := range expired {
 		// As scan output names it: a '!' is \!, a '\' is \\.
-		if !strings.Contains(out, source.EscapeName("s3://odd/"+k)) {
+		if !strings.Contains(out, itempath.Escape("s3://odd/"+k)) {
 			t.Errorf("the plan does not name s3://odd/%s:\n%s", k, out)
 		}
 	}

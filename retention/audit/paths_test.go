@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/piiscan/piiscan/finding"
-	"github.com/piiscan/piiscan/scanners/source"
+	"github.com/piiscan/piiscan/internal/itempath"
 )
 
 // Paths keep their bytes: two names that differ only in invalid UTF-8 are
@@ -134,7 +134,7 @@ func TestPathsWriteBangAsScanOutputDoes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := json.Marshal(finding.EncodePath(source.EscapeName(p)))
+		want, _ := json.Marshal(finding.EncodePath(itempath.Escape(p)))
 		if !bytes.Contains(line, append([]byte(`"path":`), want...)) {
 			t.Errorf("%q is written %s, want the path as scan output writes it, %s", p, line, want)
 		}
