@@ -14,6 +14,7 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/internal/itempath"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
@@ -205,7 +206,7 @@ func Placer(c *config.Config) func(string) *scanners.Placement {
 			return p
 		}
 		p = nil
-		if l := c.LocationOf(path); l != nil {
+		if l := policy.LocationOf(c, path); l != nil {
 			p = places[l]
 		}
 		mu.Lock()

@@ -25,6 +25,7 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/internal/itempath"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -1445,7 +1446,7 @@ func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bu
 			}
 			for _, key := range keys {
 				url := bucket.Object{Bucket: b, Key: key}.URL()
-				if seen[url] || !loc.Contains(url) || c.LocationOf(url) != loc {
+				if seen[url] || !policy.Contains(loc, url) || policy.LocationOf(c, url) != loc {
 					continue
 				}
 				seen[url] = true

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -172,7 +173,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 			// A file under several locations is planned by the most
 			// specific (an archive folder inside a log folder keeps its
 			// own retention).
-			if _, ok := claimed[path]; ok || c.LocationOf(path) != loc {
+			if _, ok := claimed[path]; ok || policy.LocationOf(c, path) != loc {
 				return
 			}
 			claimed[path] = loc.Name
@@ -338,7 +339,7 @@ func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Cli
 		b, berr := openBelow(root)
 		err := source.Walk(ctx, []string{root}, source.WalkOptions{}, source.WalkFuncs{
 			Item: func(it source.Item) error {
-				if seen[it.Path] || own.Covers(it.Path) || !loc.Contains(it.Path) {
+				if seen[it.Path] || own.Covers(it.Path) || !policy.Contains(loc, it.Path) {
 					return nil
 				}
 				seen[it.Path] = true
@@ -383,7 +384,7 @@ func listObjects(ctx context.Context, loc *config.Location, objects *bucket.Clie
 		return
 	}
 	err = objects.List(ctx, b, prefix, "", func(o bucket.Object) error {
-		if !o.IsDirMarker() && loc.Contains(o.URL()) {
+		if !o.IsDirMarker() && policy.Contains(loc, o.URL()) {
 			fn(o.URL(), Snapshot{Size: o.Size, ModTime: o.LastModified, ETag: o.ETag})
 		}
 		return nil
