@@ -40,9 +40,9 @@ func placedScanner(t *testing.T, c *config.Config, fp *finding.Fingerprinter, ob
 		t.Fatal(err)
 	}
 	opts := scanners.Options{Engine: e, Workers: 1, Fingerprints: fp, Allow: allow,
-		Place: func(path string) *scanners.Placement {
+		Place: func(path string) *policy.Placement {
 			if l := policy.LocationOf(c, path); l != nil {
-				return &scanners.Placement{Location: l.Name, Allowed: l.Allowed}
+				return &policy.Placement{Location: l.Name, Allowed: l.Allowed}
 			}
 			return nil
 		}}

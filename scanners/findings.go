@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners/detect"
 )
 
@@ -78,7 +79,7 @@ type valueCache struct {
 type cachedValue struct{ masked, fingerprint string }
 
 type violatesKey struct {
-	place *Placement
+	place *policy.Placement
 	rule  int
 }
 
@@ -118,7 +119,7 @@ func (vc *valueCache) store(v cachedValue) {
 }
 
 // violatesOf returns the clauses a finding of rule violates in place.
-func (vc *valueCache) violatesOf(pl *Placement, ruleIdx int, policyRef string) string {
+func (vc *valueCache) violatesOf(pl *policy.Placement, ruleIdx int, policyRef string) string {
 	k := violatesKey{pl, ruleIdx}
 	if v, ok := vc.violates[k]; ok {
 		return v
