@@ -1505,7 +1505,7 @@ func oldVersionItems(ctx context.Context, c *config.Config, now time.Time, loc *
 		var reason string
 		switch age := now.Sub(v.modified); {
 		case loc.MaxAge > 0 && age > loc.MaxAge:
-			reason = fmt.Sprintf("noncurrent version, modified %s ago, retention %s", days(age), days(loc.MaxAge))
+			reason = fmt.Sprintf("noncurrent version, modified %s ago, retention %s", policy.FormatAge(age), policy.FormatAge(loc.MaxAge))
 		case rewritten:
 			// Every noncurrent version is older than the current one.
 			reason = "noncurrent version from before piiscan redacted the object"
