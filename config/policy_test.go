@@ -1,7 +1,6 @@
 package config
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,19 +41,6 @@ enforcement:
 	if bk.From != FromMtime || bk.Action != ActionDelete || bk.Disallowed != ActionReport || bk.MaxAge != 13*7*24*time.Hour {
 		t.Errorf("defaults %+v", bk)
 	}
-	for path, want := range map[string]bool{
-		"/var/log/nginx/access.log":  true,
-		"/var/log/nginx":             true,
-		"/var/log/nginxx/a.log":      false,
-		"/srv/app/a/b/c.log":         true,
-		"/srv/app/a/b/c.txt":         false,
-		"/srv/app/x.log":             true,
-		"/var/log/nginx/../auth.log": false,
-	} {
-		if got := web.Contains(path); got != want {
-			t.Errorf("Contains(%s) = %v", path, got)
-		}
-	}
 	h := c.Holds[0]
 	if !h.Covers("/backups/2024-incident/db.tar.gz") || h.Covers("/backups/db.tar.gz") {
 		t.Error("hold coverage")
@@ -64,19 +50,6 @@ enforcement:
 	}
 	if c.LiveWithin != 30*time.Minute {
 		t.Errorf("live_within %v", c.LiveWithin)
-	}
-}
-
-func TestLocationsRelativePaths(t *testing.T) {
-	dir := t.TempDir()
-	t.Chdir(dir)
-	c, err := Parse("x.yaml", []byte(policyBase+"locations:\n  - name: l\n    paths: [logs, 'exports/*.csv']\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := c.Locations[0]
-	if !l.Contains("logs/a.log") || !l.Contains(filepath.Join(dir, "logs", "b", "c.log")) || !l.Contains("exports/x.csv") || l.Contains("exports/x.txt") {
-		t.Error("relative paths")
 	}
 }
 
@@ -128,101 +101,5 @@ func TestParseDuration(t *testing.T) {
 	// The longest period that fits is accepted as itself.
 	if got, err := ParseDuration("292y"); err != nil || got != 292*365*24*time.Hour {
 		t.Errorf("ParseDuration(292y) = %v, %v", got, err)
-	}
-}
-
-// TestLocationOfMostSpecific places files and objects: a path that is not a
-// glob is a directory (never a sibling sharing its first letters), and of
-// the locations containing a path the most specific wins.
-func TestLocationOfMostSpecific(t *testing.T) {
-	dir := t.TempDir()
-	t.Chdir(dir)
-	c, err := Parse("x.yaml", []byte(policyBase+`locations:
-  - name: app
-    paths: [/var/log/app, "s3://b/app"]
-    retention: {max_age: 30d}
-  - name: app-archive
-    paths: [/var/log/app-archive/, "s3://b/app-archive/"]
-    retention: {max_age: 3650d}
-  - name: all-logs
-    paths: [/var/log, "s3://b"]
-  - name: app-audit
-    paths: [/var/log/app/audit]
-  - name: app-gz
-    paths: ["/var/log/app/**/*.gz"]
-  - name: app-star
-    paths: ["/var/log/app*.log"]
-  - name: rel
-    paths: [data/x, "data/y/*.csv"]
-  - name: rel-outer
-    paths: [data]
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct{ path, want string }{
-		// Siblings whose names start like a location's.
-		{"/var/log/app/a.log", "app"},
-		{"/var/log/app", "app"},
-		{"/var/log/app/", "app"},
-		{"/var/log/app-archive/a.log", "app-archive"},
-		{"/var/log/app-old/a.log", "all-logs"},
-		{"/var/log/apps", "all-logs"},
-		{"/var/log/app-archive", "app-archive"},
-		{"/var/log/app/../app-old/x", "all-logs"},
-		{"s3://b/app/a.log", "app"},
-		{"s3://b/app", "app"},
-		{"s3://b/app/", "app"},
-		{"s3://b/app-archive/2020/a.log", "app-archive"},
-		{"s3://b/app-archive", "app-archive"},
-		{"s3://b/app.log", "all-logs"},
-		{"s3://b/apps/x", "all-logs"},
-		{"s3://other/app/x", ""},
-		{"s3://bb/app/x", ""},
-		// The most specific wins, whatever the order of declaration.
-		{"/var/log/x.log", "all-logs"},
-		{"/var/log/app/audit/a.log", "app-audit"},
-		{"/var/log/app/audit", "app-audit"},
-		{"/var/log/app/auditx/a.log", "app"},
-		// A glob: the longest literal prefix; it wins a tie with a
-		// directory (both "/var/log/app/"), loses to a longer one.
-		{"/var/log/app/x/a.gz", "app-gz"},
-		{"/var/log/app/a.gz", "app-gz"},
-		{"/var/log/app/audit/a.gz", "app-audit"},
-		{"/var/log/app-x.log", "app-star"},
-		{"/var/log/app.log", "app-star"},
-		{"/var/log/app-archive.log", "app-star"},
-		// Relative paths, resolved against the working directory.
-		{"data/x/a", "rel"},
-		{filepath.Join(dir, "data", "x", "a"), "rel"},
-		{"data/xy/a", "rel-outer"},
-		{"data/y/a.csv", "rel"},
-		{"data/y/a.txt", "rel-outer"},
-		{"./data/x", "rel"},
-		{"/elsewhere/a", ""},
-	} {
-		got := ""
-		if l := c.LocationOf(tc.path); l != nil {
-			got = l.Name
-		}
-		if got != tc.want {
-			t.Errorf("LocationOf(%q) = %q, want %q", tc.path, got, tc.want)
-		}
-	}
-	app := c.Locations[0]
-	for path, want := range map[string]bool{
-		"/var/log/app/a/b": true, "/var/log/app-archive/a": false, "/var/log/app.1": false,
-		"s3://b/app/k": true, "s3://b/app-archive/k": false, "s3://b/appx": false, "s3://b/app": true,
-	} {
-		if got := app.Contains(path); got != want {
-			t.Errorf("app.Contains(%q) = %v", path, got)
-		}
-	}
-	// A bucket prefix is listed as a folder.
-	if got := strings.Join(app.Roots(), ","); got != "/var/log/app,s3://b/app/" {
-		t.Errorf("roots %s", got)
-	}
-	if got := strings.Join(c.Locations[2].Roots(), ","); got != "/var/log,s3://b" {
-		t.Errorf("roots %s", got)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -14,6 +13,7 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/internal/itempath"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
@@ -182,38 +182,9 @@ func EnforcementScan(o scanners.Options, erase bool) scanners.Options {
 	return o
 }
 
-// Placer returns the scanner's Place function for the locations of c.
-func Placer(c *config.Config) func(string) *scanners.Placement {
-	if len(c.Locations) == 0 {
-		return nil
-	}
-	places := map[*config.Location]*scanners.Placement{}
-	for _, l := range c.Locations {
-		places[l] = &scanners.Placement{Location: l.Name, Allowed: l.Allowed, Policy: l.PolicyRef}
-	}
-	// Every member of an archive asks about the archive, and placing a
-	// path costs an os.Getwd per location pattern: the last answer is
-	// kept (200,000 members spent 60% of their time here).
-	var mu sync.Mutex
-	var lastPath string
-	var last *scanners.Placement
-	return func(path string) *scanners.Placement {
-		mu.Lock()
-		hit, p := path == lastPath && path != "", last
-		mu.Unlock()
-		if hit {
-			return p
-		}
-		p = nil
-		if l := c.LocationOf(path); l != nil {
-			p = places[l]
-		}
-		mu.Lock()
-		lastPath, last = path, p
-		mu.Unlock()
-		return p
-	}
-}
+// Placer returns the scanner's Place function for the locations of c: it
+// is policy.Placer, kept here until its callers call that.
+func Placer(c *config.Config) func(string) *policy.Placement { return policy.Placer(c) }
 
 // Sharding is the share of a scan this process runs, where it leaves its
 // findings file, and where the merged report goes once every shard is done.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
 )
@@ -52,7 +53,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 	// must go too. It is scanned on its own unless a location covers it.
 	quarantine := c.QuarantineLocation()
 	var extra []*config.Location
-	if c.LocationOf(filepath.Join(c.QuarantineDir(), "x")) == nil && len(opts.Locations) == 0 {
+	if policy.LocationOf(c, filepath.Join(c.QuarantineDir(), "x")) == nil && len(opts.Locations) == 0 {
 		extra = append(extra, quarantine)
 	}
 	hits, err := scanLocations(ctx, c, sc, p, func(l *config.Location) bool {
@@ -83,11 +84,11 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 	own := ownFilesOf(c)
 	w := newWriters()
 	for _, path := range paths {
-		loc := c.LocationOf(path)
+		loc := policy.LocationOf(c, path)
 		if own.Covers(path) {
 			// The audit log and state hold no values; a copy in the
 			// quarantine is erased like any file.
-			if !quarantine.Contains(path) {
+			if !policy.Contains(quarantine, path) {
 				continue
 			}
 			loc = quarantine

@@ -25,6 +25,7 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/internal/itempath"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -1445,7 +1446,7 @@ func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bu
 			}
 			for _, key := range keys {
 				url := bucket.Object{Bucket: b, Key: key}.URL()
-				if seen[url] || !loc.Contains(url) || c.LocationOf(url) != loc {
+				if seen[url] || !policy.Contains(loc, url) || policy.LocationOf(c, url) != loc {
 					continue
 				}
 				seen[url] = true
@@ -1504,7 +1505,7 @@ func oldVersionItems(ctx context.Context, c *config.Config, now time.Time, loc *
 		var reason string
 		switch age := now.Sub(v.modified); {
 		case loc.MaxAge > 0 && age > loc.MaxAge:
-			reason = fmt.Sprintf("noncurrent version, modified %s ago, retention %s", days(age), days(loc.MaxAge))
+			reason = fmt.Sprintf("noncurrent version, modified %s ago, retention %s", policy.FormatAge(age), policy.FormatAge(loc.MaxAge))
 		case rewritten:
 			// Every noncurrent version is older than the current one.
 			reason = "noncurrent version from before piiscan redacted the object"

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -20,12 +21,12 @@ import (
 
 // Actions a plan can hold.
 const (
-	Delete        = "delete"         // remove the file
-	Quarantine    = "quarantine"     // move the file to the quarantine folder
-	DropRecords   = "drop-records"   // rewrite the file without its expired records
-	RedactRecords = "redact-records" // mask personal data in expired records
-	RedactFile    = "redact"         // mask personal data in the whole file
-	Keep          = "keep"           // nothing to do, or not allowed to act (see Reason)
+	Delete        = policy.Delete        // remove the file
+	Quarantine    = policy.Quarantine    // move the file to the quarantine folder
+	DropRecords   = policy.DropRecords   // rewrite the file without its expired records
+	RedactRecords = policy.RedactRecords // mask personal data in expired records
+	RedactFile    = policy.RedactFile    // mask personal data in the whole file
+	Keep          = policy.Keep          // nothing to do, or not allowed to act (see Reason)
 )
 
 // Item is what a plan does with one file.
@@ -172,7 +173,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 			// A file under several locations is planned by the most
 			// specific (an archive folder inside a log folder keeps its
 			// own retention).
-			if _, ok := claimed[path]; ok || c.LocationOf(path) != loc {
+			if _, ok := claimed[path]; ok || policy.LocationOf(c, path) != loc {
 				return
 			}
 			claimed[path] = loc.Name
@@ -338,7 +339,7 @@ func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Cli
 		b, berr := openBelow(root)
 		err := source.Walk(ctx, []string{root}, source.WalkOptions{}, source.WalkFuncs{
 			Item: func(it source.Item) error {
-				if seen[it.Path] || own.Covers(it.Path) || !loc.Contains(it.Path) {
+				if seen[it.Path] || own.Covers(it.Path) || !policy.Contains(loc, it.Path) {
 					return nil
 				}
 				seen[it.Path] = true
@@ -383,7 +384,7 @@ func listObjects(ctx context.Context, loc *config.Location, objects *bucket.Clie
 		return
 	}
 	err = objects.List(ctx, b, prefix, "", func(o bucket.Object) error {
-		if !o.IsDirMarker() && loc.Contains(o.URL()) {
+		if !o.IsDirMarker() && policy.Contains(loc, o.URL()) {
 			fn(o.URL(), Snapshot{Size: o.Size, ModTime: o.LastModified, ETag: o.ETag})
 		}
 		return nil
@@ -464,10 +465,11 @@ send:
 
 // decide is the retention rule for one file: metadata (mtime is the
 // modification time retention counts: see originalTimes), the hold
-// covering it (nil: none), policy and clock in, a decision out. It reads
-// the head of files whose records would be rewritten, since archives only
-// ever get whole-file actions, and asks w whether a process holds the
-// file open for writing.
+// covering it (nil: none), policy and clock in, a decision out.
+// policy.Retention says what the rule requires; decide keeps what a hold
+// covers, reads the head of files whose records would be rewritten, since
+// archives only ever get whole-file actions (policy.WholeFile), and asks
+// w whether a process holds the file open for writing.
 func decide(ctx context.Context, c *config.Config, loc *config.Location, path string, snap Snapshot, mtime time.Time, h *config.Hold, now time.Time, w *writers, objects *bucket.Client) *Item {
 	it := &Item{Location: loc, Path: path, Snap: snap, Action: Keep}
 	if h != nil {
@@ -475,40 +477,15 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 		it.Reason = holdReason(h)
 		return it
 	}
-	age := now.Sub(mtime)
-	cutoff := now.Add(-loc.MaxAge)
-	expired := age > loc.MaxAge
-	modified := days(age) + " ago"
-	if mtime.Before(snap.ModTime) {
-		// The object itself is newer: say so, not only the age counted.
-		modified += fmt.Sprintf(" (original time kept when piiscan rewrote it; object written %s ago)", days(now.Sub(snap.ModTime)))
-	}
-	switch {
-	case expired:
-		it.Reason = fmt.Sprintf("modified %s, retention %s", modified, days(loc.MaxAge))
-		switch loc.Action {
-		case config.ActionDelete:
-			it.Action = Delete
-		case config.ActionQuarantine:
-			it.Action = Quarantine
-		case config.ActionRedact:
-			it.Action = RedactFile
-		}
-	case loc.From == config.FromRecord:
+	v := policy.Retention(loc, mtime, snap.ModTime, now)
+	if v.Records() {
 		if kind := contentKind(ctx, objects, loc, path); kind != "" {
-			it.Reason = fmt.Sprintf("%s: records inside are never rewritten; the whole file goes when its mtime passes the retention (modified %s ago, retention %s)",
-				kind, days(age), days(loc.MaxAge))
-			return it
+			v = policy.WholeFile(loc, kind, mtime, now)
+		} else {
+			it.Cutoff, it.Now = v.Cutoff, now
 		}
-		it.Cutoff, it.Now = cutoff, now
-		it.Reason = fmt.Sprintf("records older than %s (retention %s)", cutoff.UTC().Format(time.RFC3339), days(loc.MaxAge))
-		it.Action = DropRecords
-		if loc.Action == config.ActionRedact {
-			it.Action = RedactRecords
-		}
-	default:
-		it.Reason = fmt.Sprintf("modified %s, within retention %s", modified, days(loc.MaxAge))
 	}
+	it.Action, it.Reason = v.Action, v.Reason
 	if it.Action != Keep {
 		if err := notNow(c, loc, path, snap, now, w); err != nil {
 			it.Action, it.Reason = Keep, it.Reason+"; kept: "+err.Error()
@@ -520,17 +497,4 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 // timeParser reads the record times of the item's location.
 func (it *Item) timeParser() *TimeParser {
 	return &TimeParser{Fields: it.Location.TimeFields, Location: it.Location.TimeZone, Now: it.Now}
-}
-
-// days renders a duration in days when it is long, in hours and minutes
-// when it is shorter, and in seconds under a minute ("12s", never
-// nothing).
-func days(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
-	case d > -time.Minute+time.Second/2 && d < time.Minute-time.Second/2:
-		return d.Round(time.Second).String()
-	}
-	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/internal/itempath"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
@@ -51,7 +52,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 	p.sizes = map[string]*locationSize{}
 	doubtful := 0
 	for _, path := range paths {
-		loc := c.LocationOf(path)
+		loc := policy.LocationOf(c, path)
 		if loc == nil || loc.Disallowed == config.ActionReport || own.Covers(path) {
 			continue
 		}
@@ -104,7 +105,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		if (it.Action == Delete || it.Action == Quarantine) && p.sizes[loc.Name] == nil {
 			size := &locationSize{}
 			walkLocation(ctx, loc, opts.Objects, own, func(path string, s Snapshot) {
-				if c.LocationOf(path) == loc {
+				if policy.LocationOf(c, path) == loc {
 					size.files++
 					size.bytes += s.Size
 				}

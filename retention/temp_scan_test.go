@@ -8,6 +8,7 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -39,9 +40,9 @@ func placedScanner(t *testing.T, c *config.Config, fp *finding.Fingerprinter, ob
 		t.Fatal(err)
 	}
 	opts := scanners.Options{Engine: e, Workers: 1, Fingerprints: fp, Allow: allow,
-		Place: func(path string) *scanners.Placement {
-			if l := c.LocationOf(path); l != nil {
-				return &scanners.Placement{Location: l.Name, Allowed: l.Allowed}
+		Place: func(path string) *policy.Placement {
+			if l := policy.LocationOf(c, path); l != nil {
+				return &policy.Placement{Location: l.Name, Allowed: l.Allowed}
 			}
 			return nil
 		}}

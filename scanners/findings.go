@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners/detect"
 )
 
@@ -78,7 +79,7 @@ type valueCache struct {
 type cachedValue struct{ masked, fingerprint string }
 
 type violatesKey struct {
-	place *Placement
+	place *policy.Placement
 	rule  int
 }
 
@@ -117,8 +118,13 @@ func (vc *valueCache) store(v cachedValue) {
 	vc.values[string(vc.key)] = v
 }
 
-// violatesOf returns the clauses a finding of rule violates in place.
-func (vc *valueCache) violatesOf(pl *Placement, ruleIdx int, policyRef string) string {
+// violatesOf returns the clauses a disallowed finding of rule violates
+// at pl (see policy.Violates). Outside the locations (pl nil) they are
+// the rule's own, which need no cache.
+func (vc *valueCache) violatesOf(pl *policy.Placement, ruleIdx int, policyRef string) string {
+	if pl == nil {
+		return policy.Violates(nil, policyRef)
+	}
 	k := violatesKey{pl, ruleIdx}
 	if v, ok := vc.violates[k]; ok {
 		return v
@@ -126,7 +132,7 @@ func (vc *valueCache) violatesOf(pl *Placement, ruleIdx int, policyRef string) s
 	if vc.violates == nil || len(vc.violates) >= valueCacheSize {
 		vc.violates = map[violatesKey]string{}
 	}
-	v := joinClauses(pl.Policy, policyRef)
+	v := policy.Violates(pl, policyRef)
 	vc.violates[k] = v
 	return v
 }
@@ -215,15 +221,12 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 			Fingerprint: cv.fingerprint,
 			Policy:      rule.PolicyRef,
 		}
-		if pl := c.st.place; pl != nil {
+		pl := c.st.place
+		if pl != nil {
 			f.Location = pl.Location
-			f.Disallowed = !pl.Allowed[rule.Class]
-			if f.Disallowed {
-				f.Violates = vc.violatesOf(pl, m.Rule, rule.PolicyRef)
-			}
-		} else {
-			f.Disallowed = true // nothing is allowed outside the policy's locations
-			f.Violates = rule.PolicyRef
+		}
+		if f.Disallowed = policy.Disallowed(pl, rule.Class); f.Disallowed {
+			f.Violates = vc.violatesOf(pl, m.Rule, rule.PolicyRef)
 		}
 		if s.opts.Reveal {
 			f.Value = string(raw)
@@ -232,15 +235,4 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 	}
 	res.findings = out
 	return true
-}
-
-// joinClauses joins clause references, skipping empty ones.
-func joinClauses(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + "; " + b
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/piiscan/piiscan/internal/itempath"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -52,11 +53,11 @@ func TestScanFileNameWithBang(t *testing.T) {
 	opts := testOptions(t)
 	var mu sync.Mutex // Place is called by concurrent readers
 	var placed []string
-	opts.Place = func(p string) *Placement {
+	opts.Place = func(p string) *policy.Placement {
 		mu.Lock()
 		defer mu.Unlock()
 		placed = append(placed, p)
-		return &Placement{Location: "logs"}
+		return &policy.Placement{Location: "logs"}
 	}
 	got, stats := collect(t, opts, dir)
 	if len(stats.Problems) > 0 {

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
 )
@@ -36,7 +37,7 @@ type Options struct {
 	Stdin io.Reader
 	// Place says which policy location a path belongs to (nil: none). It is
 	// called by concurrent readers.
-	Place func(path string) *Placement
+	Place func(path string) *policy.Placement
 	// Sources are where targets other than files come from, asked in
 	// order before the files on disk (source.Files with Walk), which take
 	// every target no source handles. nil means an S3 source without a
@@ -123,14 +124,6 @@ type Position struct {
 	// Whole marks an item read as a whole (compressed, an archive or an
 	// object): it cannot be resumed, only skipped when unchanged.
 	Whole bool
-}
-
-// Placement is where a path sits in the policy: its location, the classes
-// allowed there and the clauses that location enforces.
-type Placement struct {
-	Location string
-	Allowed  map[string]bool
-	Policy   string
 }
 
 // Sink receives the findings of a scan. Findings of one stream arrive in

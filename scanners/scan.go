@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -87,7 +88,7 @@ func New(opts Options) (*Scanner, error) {
 // then members, then chunks.
 type stream struct {
 	path    string
-	place   *Placement
+	place   *policy.Placement
 	item    int // index of the top-level input in the walk
 	member  int // index of the stream within its item
 	cols    *detect.Columns

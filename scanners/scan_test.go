@@ -15,6 +15,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners/detect"
 )
 
@@ -413,8 +414,8 @@ func TestScanPlacement(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "web", "old.log.gz"), tarball.Bytes())
 	writeFile(t, filepath.Join(dir, "other.log"), []byte("192.0.2.3\n"))
 	opts := testOptions(t)
-	webPlace := &Placement{Location: "web", Allowed: map[string]bool{finding.ClassIPAddress: true}, Policy: "acme §3"}
-	opts.Place = func(p string) *Placement {
+	webPlace := &policy.Placement{Location: "web", Allowed: map[string]bool{finding.ClassIPAddress: true}, Policy: "acme §3"}
+	opts.Place = func(p string) *policy.Placement {
 		if strings.HasPrefix(p, filepath.Join(dir, "web")) {
 			return webPlace
 		}
