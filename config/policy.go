@@ -1,14 +1,9 @@
 package config
 
 import (
-	"errors"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/internal/itempath"
@@ -162,121 +157,11 @@ type Hold struct {
 // Active reports whether the hold applies at now.
 func (h Hold) Active(now time.Time) bool { return h.Until.IsZero() || now.Before(h.Until) }
 
-// Covers reports whether the hold covers path: a pattern matches the path
-// itself or a folder above it (a hold on "backups/2024-*" keeps
-// backups/2024-03/db.sql.gz), or a bucket prefix the key is under.
-func (h Hold) Covers(path string) bool {
-	if matchPaths(h.Paths, path) || h.coversName(path) {
-		return true
-	}
-	if itempath.IsObject(path) {
-		for p := path; ; {
-			i := strings.LastIndexByte(strings.TrimSuffix(p, "/"), '/')
-			if i < len(itempath.Scheme) {
-				return false
-			}
-			p = p[:i]
-			if matchPaths(h.Paths, p) || matchPaths(h.Paths, p+"/") {
-				return true
-			}
-		}
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return false
-	}
-	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-		if matchPaths(h.Paths, dir) || h.coversName(dir) {
-			return true
-		}
-		if dir == filepath.Dir(dir) {
-			return false
-		}
-	}
-}
-
 // Roots returns the directories a location's paths live under: a
 // directory path itself, or the part of a glob before its first pattern;
 // a bucket prefix as a folder, ending in '/' (s3://b/app/ for s3://b/app),
 // so that listing it never reads a sibling such as s3://b/app-archive/.
 func (l *Location) Roots() []string { return l.roots }
-
-// ScanRoots returns the roots a scan of the location reads: its bucket
-// prefixes and the directories (or files) that exist.
-func (l *Location) ScanRoots() []string {
-	var out []string
-	for _, r := range l.roots {
-		if itempath.IsObject(r) {
-			out = append(out, r)
-		} else if _, err := os.Stat(r); err == nil {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// MissingRoots returns the local roots of the location that do not exist
-// (ScanRoots leaves them out): a path of the policy that is not on this
-// host, or a volume that is not mounted.
-func (l *Location) MissingRoots() []string {
-	var out []string
-	for _, r := range l.roots {
-		if itempath.IsObject(r) {
-			continue
-		}
-		if _, err := os.Stat(r); errors.Is(err, fs.ErrNotExist) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// matchPaths matches path against directories (prefix) and globs; an
-// s3:// path matches s3:// prefixes and globs.
-func matchPaths(patterns []string, path string) bool {
-	if itempath.IsObject(path) {
-		for _, pat := range patterns {
-			if !itempath.IsObject(pat) {
-				continue
-			}
-			if itempath.HasMeta(pat) {
-				if ok, _ := doublestar.Match(pat, path); ok {
-					return true
-				}
-			} else if strings.HasPrefix(path, pat) {
-				return true
-			}
-		}
-		return false
-	}
-	p := filepath.ToSlash(filepath.Clean(path))
-	if abs, err := filepath.Abs(path); err == nil {
-		p = filepath.ToSlash(abs)
-	}
-	for _, pat := range patterns {
-		if itempath.IsObject(pat) {
-			continue
-		}
-		pat = filepath.ToSlash(pat)
-		if abs, err := filepath.Abs(pat); err == nil && !itempath.HasMeta(pat) {
-			pat = filepath.ToSlash(abs)
-		} else if !strings.HasPrefix(pat, "/") {
-			if wd, err := filepath.Abs("."); err == nil {
-				pat = filepath.ToSlash(wd) + "/" + pat
-			}
-		}
-		if !itempath.HasMeta(pat) {
-			if p == pat || strings.HasPrefix(p, strings.TrimSuffix(pat, "/")+"/") {
-				return true
-			}
-			continue
-		}
-		if ok, _ := doublestar.Match(pat, p); ok {
-			return true
-		}
-	}
-	return false
-}
 
 // s3Folder returns a bucket URL as a folder: s3://b/app becomes
 // s3://b/app/; s3://b and URLs ending in '/' are left as they are.
@@ -296,24 +181,6 @@ func staticRoot(p string) string {
 	}
 	i := strings.IndexAny(p, "*?[{")
 	return filepath.Clean(filepath.Dir(p[:i] + "x"))
-}
-
-// coversName matches the hold's names and globs without '/' against the
-// last name of path, as scan's --include and --exclude do.
-func (h Hold) coversName(path string) bool {
-	base := path
-	if i := strings.LastIndexByte(strings.TrimSuffix(path, "/"), '/'); i >= 0 {
-		base = strings.TrimSuffix(path, "/")[i+1:]
-	}
-	for _, p := range h.Paths {
-		if strings.ContainsRune(filepath.ToSlash(p), '/') {
-			continue
-		}
-		if ok, _ := doublestar.Match(p, base); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // holdPaths returns a hold's patterns plus, for each whose folder part

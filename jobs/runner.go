@@ -22,6 +22,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/metrics"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -267,8 +268,8 @@ func (r *Runner) checkKey() error {
 func targets(c *config.Config, job *config.Job) (roots []string, objects bool, missing []string) {
 	for _, l := range c.Locations {
 		if jobCovers(job, l.Name) {
-			roots = append(roots, l.ScanRoots()...)
-			missing = append(missing, l.MissingRoots()...)
+			roots = append(roots, policy.ScanRoots(l)...)
+			missing = append(missing, policy.MissingRoots(l)...)
 		}
 	}
 	return roots, slices.ContainsFunc(roots, itempath.IsObject), missing

@@ -17,6 +17,7 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/openat"
+	"github.com/piiscan/piiscan/policy"
 )
 
 // Legal holds name paths, but a destructive action reaches a file through
@@ -371,7 +372,7 @@ func (w *holdWalker) covers(rel string) string {
 	if rel == "." {
 		for _, h := range w.holds {
 			for _, n := range names {
-				if h.Covers(n) {
+				if policy.Covers(*h, n) {
 					return h.Reason
 				}
 			}

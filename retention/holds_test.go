@@ -12,6 +12,7 @@ import (
 
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/openat"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/retention/audit"
 )
 
@@ -262,7 +263,7 @@ holds:
 	}
 	covers := func(p string) bool {
 		for _, h := range holds {
-			if h.Covers(p) {
+			if policy.Covers(*h, p) {
 				return true
 			}
 		}

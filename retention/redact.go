@@ -153,7 +153,7 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 		if !want(loc) {
 			continue
 		}
-		roots := loc.ScanRoots()
+		roots := policy.ScanRoots(loc)
 		for _, r := range loc.Roots() {
 			if !slices.Contains(roots, r) {
 				// An unmounted volume must not read as "nothing found".
@@ -163,7 +163,7 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 		targets = append(targets, roots...)
 	}
 	for _, loc := range extra {
-		targets = append(targets, loc.ScanRoots()...)
+		targets = append(targets, policy.ScanRoots(loc)...)
 	}
 	hits := map[string]*fileHits{}
 	if len(targets) == 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/openat"
+	"github.com/piiscan/piiscan/policy"
 )
 
 // This file holds the checks every destructive command shares: what is
@@ -139,7 +140,7 @@ func holdCovering(c *config.Config, path string, now time.Time) *config.Hold {
 			continue
 		}
 		for _, n := range names {
-			if h.Covers(n) {
+			if policy.Covers(*h, n) {
 				return h
 			}
 		}
