@@ -189,26 +189,9 @@ type Config struct {
 }
 
 // Rule is an enabled rule of rules.yaml, checked: a built-in detector
-// (Detector set, Class its class) or a pattern (Pattern set).
-type Rule struct {
-	ID       string
-	Class    string
-	Detector string
-	// Pattern is a regexp2 expression (see package catalog).
-	Pattern string
-	// Keywords, when set, must appear on the same line for Pattern to be
-	// tried.
-	Keywords []string
-	// Validator names a check the matched value must pass.
-	Validator  string
-	Severity   finding.Severity
-	Confidence finding.Confidence
-	// Policy is the full text of the clauses the rule enforces.
-	Policy string
-	// PolicyRef is the short reference to them ("cloudlex §07 User
-	// Access and Choice").
-	PolicyRef string
-}
+// (Detector set, Class its class) or a pattern (Pattern set). It is the
+// rule detect compiles (catalog.Rule).
+type Rule = catalog.Rule
 
 // ArchiveLimits are the archives settings: how deep, how large and how
 // compressed the archives and compressed files read may be (0: the
