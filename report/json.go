@@ -67,27 +67,13 @@ func encodeCounts(m map[string]int64) map[string]int64 {
 	return out
 }
 
-// encodeProblems returns ps with their paths as JSON reports write them
-// (finding.EncodePath).
-func encodeProblems(ps []scanners.Problem) []scanners.Problem {
-	if ps == nil {
-		return nil
-	}
-	out := make([]scanners.Problem, len(ps))
-	for i, p := range ps {
-		out[i] = p
-		out[i].Path = finding.EncodePath(p.Path)
-	}
-	return out
-}
-
 func (j *jsonWriter) Close(st *scanners.Stats) error {
 	s := jsonSummary{Summary: j.sum}
 	s.ByPath = encodeCounts(j.sum.ByPath)
 	if st != nil {
 		s.Files, s.Streams, s.Bytes, s.Binary, s.Skipped = st.Files, st.Streams, st.Bytes, st.Binary, st.Skipped
 		s.Seconds = st.Duration.Round(time.Millisecond).Seconds()
-		s.Unreadable = encodeProblems(st.Problems)
+		s.Unreadable = scanners.EncodeProblems(st.Problems)
 	}
 	if s.Unreadable == nil {
 		s.Unreadable = []scanners.Problem{}

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/source"
 )
@@ -154,4 +155,25 @@ func (r *run) addBytes(n int64) {
 	r.mu.Lock()
 	r.stats.Bytes += n
 	r.mu.Unlock()
+}
+
+// EncodeProblems returns ps with their paths as reports and findings files
+// write them (finding.EncodePath), leaving ps as it is.
+func EncodeProblems(ps []Problem) []Problem {
+	if ps == nil {
+		return nil
+	}
+	out := make([]Problem, len(ps))
+	for i, p := range ps {
+		out[i] = p
+		out[i].Path = finding.EncodePath(p.Path)
+	}
+	return out
+}
+
+// DecodeProblems undoes EncodeProblems in place.
+func DecodeProblems(ps []Problem) {
+	for i := range ps {
+		ps[i].Path = finding.DecodePath(ps[i].Path)
+	}
 }

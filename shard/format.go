@@ -84,7 +84,7 @@ func (s *writer) Close(st *scanners.Stats) error {
 	if st != nil {
 		end.Stats = *st
 		end.Seconds = st.Duration.Round(time.Millisecond).Seconds()
-		end.Problems = encodeProblems(st.Problems)
+		end.Problems = scanners.EncodeProblems(st.Problems)
 	}
 	if end.Problems == nil {
 		end.Problems = []scanners.Problem{}
@@ -100,25 +100,4 @@ func (s *writer) Close(st *scanners.Stats) error {
 	s.w.Write(body)
 	s.w.WriteByte('\n')
 	return s.w.Flush()
-}
-
-// encodeProblems returns ps with their paths as findings files write them
-// (finding.EncodePath).
-func encodeProblems(ps []scanners.Problem) []scanners.Problem {
-	if ps == nil {
-		return nil
-	}
-	out := make([]scanners.Problem, len(ps))
-	for i, p := range ps {
-		out[i] = p
-		out[i].Path = finding.EncodePath(p.Path)
-	}
-	return out
-}
-
-// decodeProblems undoes encodeProblems in place.
-func decodeProblems(ps []scanners.Problem) {
-	for i := range ps {
-		ps[i].Path = finding.DecodePath(ps[i].Path)
-	}
 }

@@ -274,7 +274,7 @@ func (s *stream) next(targets []string) error {
 			return fmt.Errorf("%s:%d: bad end record: %v", s.name, s.line, err)
 		}
 		s.end = last.End
-		decodeProblems(s.end.Problems)
+		scanners.DecodeProblems(s.end.Problems)
 		if _, err := s.readLine(); err != io.EOF {
 			return fmt.Errorf("%s:%d: records after the end record", s.name, s.line)
 		}
