@@ -7,25 +7,32 @@ import (
 	"testing"
 )
 
-func TestMemberPaths(t *testing.T) {
+func TestMemberPathRoundTrip(t *testing.T) {
 	tests := []struct {
 		name    string
 		outer   string
 		members []string
 		want    string // the finding path
-		ext     string
 	}{
-		{"plain file", "logs/app.log", nil, "logs/app.log", ".log"},
-		{"member", "backup.tar.gz", []string{"dump/users.CSV.gz"}, "backup.tar.gz!dump/users.CSV.gz", ".csv"},
-		{"nested archives", "backup.tar.gz", []string{"dump.zip", "users.csv"}, "backup.tar.gz!dump.zip!users.csv", ".csv"},
-		{"file name with bang", "report!2026-11.log", nil, `report\!2026-11.log`, ".log"},
-		{"file name ending in bang, member", "/var/log/alert!", []string{"m"}, `/var/log/alert\!!m`, ""},
-		{"file name with backslash", `C:\logs\a.log`, nil, `C:\\logs\\a.log`, ".log"},
-		{"backslash before bang", `a\!b`, nil, `a\\\!b`, ""},
-		{"member with bang", "a.tar", []string{"a!b.txt"}, `a.tar!a\!b.txt`, ".txt"},
-		{"empty member", "a.tar", []string{""}, "a.tar!", ""},
-		{"s3 archive member", "s3://bucket/b!k.tgz", []string{"d!/u.sql.zst"}, `s3://bucket/b\!k.tgz!d\!/u.sql.zst`, ".sql"},
-		{"empty", "", nil, "", ""},
+		{"plain file", "logs/app.log", nil, "logs/app.log"},
+		{"member", "backup.tar.gz", []string{"dump/users.csv"}, "backup.tar.gz!dump/users.csv"},
+		{"nested archives", "backup.tar.gz", []string{"dump.zip", "users.csv"}, "backup.tar.gz!dump.zip!users.csv"},
+		{"file name with bang", "report!2026-11.log", nil, `report\!2026-11.log`},
+		{"file name ending in bang", "/var/log/alert!", nil, `/var/log/alert\!`},
+		{"file name ending in bang, member", "/var/log/alert!", []string{"m"}, `/var/log/alert\!!m`},
+		{"file name only a bang", "!", nil, `\!`},
+		{"file name with backslash", `C:\logs\a.log`, nil, `C:\\logs\\a.log`},
+		{"backslash before bang", `a\!b`, nil, `a\\\!b`},
+		{"file name ending in backslash, member", `dir\`, []string{"x"}, `dir\\!x`},
+		{"member with bang", "a.tar", []string{"a!b.txt"}, `a.tar!a\!b.txt`},
+		{"member ending in bang", "a.tar", []string{"x!", "y"}, `a.tar!x\!!y`},
+		{"member with backslash", "a.zip", []string{`win\path.txt`}, `a.zip!win\\path.txt`},
+		{"empty member", "a.tar", []string{""}, "a.tar!"},
+		{"s3 object", "s3://bucket/logs/app.log", nil, "s3://bucket/logs/app.log"},
+		{"s3 object with bang", "s3://bucket/k!ey.log", nil, `s3://bucket/k\!ey.log`},
+		{"s3 archive member", "s3://bucket/b!k.tgz", []string{"d!/u.csv"}, `s3://bucket/b\!k.tgz!d\!/u.csv`},
+		{"stdin", "-", []string{"m.csv"}, "-!m.csv"},
+		{"empty", "", nil, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -47,17 +54,76 @@ func TestMemberPaths(t *testing.T) {
 			if got := Unescape(Escape(tt.outer)); got != tt.outer {
 				t.Errorf("Unescape(Escape(%q)) = %q", tt.outer, got)
 			}
-			if got := Ext(p); got != tt.ext {
-				t.Errorf("Ext(%q) = %q, want %q", p, got, tt.ext)
-			}
 		})
 	}
 }
 
 func TestSplitKeepsStrayBackslashes(t *testing.T) {
-	outer, members := Split(`C:\logs\a.zip!x\y.csv`)
-	if outer != `C:\logs\a.zip` || !slices.Equal(members, []string{`x\y.csv`}) {
-		t.Errorf("Split = %q, %q", outer, members)
+	// A '\' that escapes nothing is a plain character: a path written by
+	// hand or before names were escaped still names its file.
+	tests := []struct {
+		p       string
+		outer   string
+		members []string
+	}{
+		{`a\b.log`, `a\b.log`, nil},
+		{`trailing\`, `trailing\`, nil},
+		{`a\b.tar!c\d`, `a\b.tar`, []string{`c\d`}},
+		{`a.tar!m!`, "a.tar", []string{"m", ""}},
+	}
+	for _, tt := range tests {
+		outer, members := Split(tt.p)
+		if outer != tt.outer || !slices.Equal(members, tt.members) {
+			t.Errorf("Split(%q) = %q, %q; want %q, %q", tt.p, outer, members, tt.outer, tt.members)
+		}
+		if file, _ := Outer(tt.p); file != tt.outer {
+			t.Errorf("Outer(%q) = %q, want %q", tt.p, file, tt.outer)
+		}
+	}
+}
+
+func FuzzMemberPath(f *testing.F) {
+	f.Add("report!2026-11.log", "", "")
+	f.Add("backup.tar.gz", "dump.zip", "users.csv")
+	f.Add(`a\`, `!`, `\!`)
+	f.Add("s3://b/k!", "x!", "")
+	f.Fuzz(func(t *testing.T, outer, m1, m2 string) {
+		for n := range 3 {
+			members := []string{m1, m2}[:n]
+			p := Escape(outer)
+			for _, m := range members {
+				p = Join(p, m)
+			}
+			gotOuter, gotMembers := Split(p)
+			if gotOuter != outer || !slices.Equal(gotMembers, members) {
+				t.Fatalf("Split(%q) = %q, %q; want %q, %q", p, gotOuter, gotMembers, outer, members)
+			}
+			if file, in := Outer(p); file != outer || in != (len(members) > 0) {
+				t.Fatalf("Outer(%q) = %q, %v; want %q, %v", p, file, in, outer, len(members) > 0)
+			}
+			if got := Unescape(Escape(outer)); got != outer {
+				t.Fatalf("Unescape(Escape(%q)) = %q", outer, got)
+			}
+			if !strings.ContainsAny(outer, `!\`) && Escape(outer) != outer {
+				t.Fatalf("Escape(%q) = %q changed a name without '!' or '\\'", outer, Escape(outer))
+			}
+		}
+	})
+}
+
+func TestExt(t *testing.T) {
+	for p, want := range map[string]string{
+		"users.CSV":                         ".csv",
+		"logs/app.log.gz":                   ".log",
+		"export.tsv.zst":                    ".tsv",
+		"dump.tar.gz!exports/users.csv.gz":  ".csv",
+		`dir\!x/report\!2026.psv`:           ".psv",
+		"s3://bucket/a.b/noext":             "",
+		"backup.zip!nested.tar!people.json": ".json",
+	} {
+		if got := Ext(p); got != want {
+			t.Errorf("Ext(%q) = %q, want %q", p, got, want)
+		}
 	}
 }
 
@@ -201,26 +267,4 @@ func TestIsTemp(t *testing.T) {
 			t.Errorf("IsTemp(%q) = %v, want %v", tt.name, got, tt.want)
 		}
 	}
-}
-
-func FuzzMemberRoundTrip(f *testing.F) {
-	f.Add("backup.tar.gz", "dump.zip", "users.csv")
-	f.Add(`a\!b`, "x!", `\`)
-	f.Add("", "", "!")
-	f.Fuzz(func(t *testing.T, outer, m1, m2 string) {
-		p := Join(Join(Escape(outer), m1), m2)
-		o, members := Split(p)
-		if o != outer || !slices.Equal(members, []string{m1, m2}) {
-			t.Fatalf("Split(%q) = %q, %q; want %q, [%q %q]", p, o, members, outer, m1, m2)
-		}
-		if file, in := Outer(p); file != outer || !in {
-			t.Fatalf("Outer(%q) = %q, %v; want %q, true", p, file, in, outer)
-		}
-		if got := Unescape(Escape(outer)); got != outer {
-			t.Fatalf("Unescape(Escape(%q)) = %q", outer, got)
-		}
-		if file, in := Outer(Escape(outer)); file != outer || in {
-			t.Fatalf("Outer(Escape(%q)) = %q, %v", outer, file, in)
-		}
-	})
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/flate"
+	"github.com/piiscan/piiscan/internal/itempath"
 )
 
 // manyEntriesZip writes a zip of n tiny stored members to a file.
@@ -392,7 +393,7 @@ func TestExpandZipFromTheZipTool(t *testing.T) {
 			}
 			checkMembers(t, rec, nil)
 			for _, s := range rec.streams {
-				_, members := SplitMember(s.path)
+				_, members := itempath.Split(s.path)
 				out, err := exec.Command("unzip", "-p", p, members[0]).Output()
 				if err != nil && len(out) == 0 {
 					t.Errorf("unzip -p %s: %v", members[0], err)
