@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -260,7 +261,7 @@ func snapshotAt(ctx context.Context, objects *bucket.Client, loc *config.Locatio
 		}
 		return SnapshotOf(fi), nil
 	}
-	b, key, err := bucket.ParseURL(path)
+	b, key, err := itempath.ParseObject(path)
 	if err != nil {
 		return Snapshot{}, err
 	}
@@ -289,7 +290,7 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 		if it.Action == Keep || !isObject(it.Path) || it.Old != nil {
 			continue
 		}
-		b, key, err := bucket.ParseURL(it.Path)
+		b, key, err := itempath.ParseObject(it.Path)
 		if err != nil {
 			continue
 		}
@@ -378,7 +379,7 @@ func listObjects(ctx context.Context, loc *config.Location, objects *bucket.Clie
 		onErr(root, bucket.ErrNotConfigured)
 		return
 	}
-	b, prefix, err := bucket.ParseURL(root)
+	b, prefix, err := itempath.ParseObject(root)
 	if err != nil {
 		onErr(root, err)
 		return

@@ -127,6 +127,21 @@ func TestExt(t *testing.T) {
 	}
 }
 
+func TestParseObjectKeepsKeysByteForByte(t *testing.T) {
+	for in, want := range map[string]string{"s3://b": "b|", "s3://b/": "b|", "s3://b/logs/2024/": "b|logs/2024/",
+		"s3://b/logs/100%zz.log": "b|logs/100%zz.log", "s3://b/a%2Fb?x#y!z +.log": "b|a%2Fb?x#y!z +.log"} {
+		b, p, err := ParseObject(in)
+		if err != nil || b+"|"+p != want {
+			t.Errorf("ParseObject(%q) = %q %q %v", in, b, p, err)
+		}
+	}
+	for _, bad := range []string{"s3://", "s3:///x", "/tmp/x"} {
+		if _, _, err := ParseObject(bad); err == nil {
+			t.Errorf("ParseObject(%q) accepted", bad)
+		}
+	}
+}
+
 func TestObjects(t *testing.T) {
 	tests := []struct {
 		in, bucket, prefix, err string

@@ -29,16 +29,6 @@ import (
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
-// Scheme starts object storage targets (itempath.Scheme).
-const Scheme = itempath.Scheme
-
-// IsURL reports whether target names object storage (itempath.IsObject).
-func IsURL(target string) bool { return itempath.IsObject(target) }
-
-// ParseURL splits s3://bucket/prefix (see itempath.ParseObject). The
-// prefix (or key) is everything after the bucket's slash, byte for byte.
-func ParseURL(u string) (bucket, prefix string, err error) { return itempath.ParseObject(u) }
-
 // DefaultConcurrency is the number of objects read at once unless
 // Options.Concurrency says otherwise: enough to hide request latency.
 const DefaultConcurrency = 16
@@ -250,7 +240,7 @@ func (c *Client) Resume(ctx context.Context, request func(context.Context) error
 // filters leave out still exist. A listing resumed after a checkpoint
 // (Options.StartAfter) found its objects before and is never missing.
 func (c *Client) Walk(ctx context.Context, target string, fn func(source.Item) error) error {
-	bucket, prefix, err := ParseURL(target)
+	bucket, prefix, err := itempath.ParseObject(target)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/piiscan/piiscan/finding"
-	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/s3test"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -108,21 +107,6 @@ func putMany(t testing.TB, s *s3test.Server, bucketName string, keys []string, b
 	wg.Wait()
 	if t.Failed() {
 		t.FailNow()
-	}
-}
-
-func TestParseURL(t *testing.T) {
-	for in, want := range map[string]string{"s3://b": "b|", "s3://b/": "b|", "s3://b/logs/2024/": "b|logs/2024/",
-		"s3://b/logs/100%zz.log": "b|logs/100%zz.log", "s3://b/a%2Fb?x#y!z +.log": "b|a%2Fb?x#y!z +.log"} {
-		b, p, err := itempath.ParseObject(in)
-		if err != nil || b+"|"+p != want {
-			t.Errorf("ParseURL(%q) = %q %q %v", in, b, p, err)
-		}
-	}
-	for _, bad := range []string{"s3://", "s3:///x", "/tmp/x"} {
-		if _, _, err := itempath.ParseObject(bad); err == nil {
-			t.Errorf("ParseURL(%q) accepted", bad)
-		}
 	}
 }
 

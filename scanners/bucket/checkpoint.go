@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/piiscan/piiscan/internal/atomicfile"
+	"github.com/piiscan/piiscan/internal/itempath"
 )
 
 // Checkpoint remembers, per s3:// target, the last key whose findings were
@@ -29,7 +30,7 @@ type Checkpoint struct {
 func LoadCheckpoint(path string, targets []string) (*Checkpoint, error) {
 	c := &Checkpoint{path: path, last: map[string]string{}}
 	for _, t := range targets {
-		if IsURL(t) {
+		if itempath.IsObject(t) {
 			c.targets = append(c.targets, t)
 		}
 	}

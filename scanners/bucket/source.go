@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -19,7 +20,7 @@ type Source struct {
 }
 
 // Handles reports whether target is an s3:// URL.
-func (Source) Handles(target string) bool { return IsURL(target) }
+func (Source) Handles(target string) bool { return itempath.IsObject(target) }
 
 // Walk lists target as Client.Walk does. A listing that fails (after
 // retries) is a problem of target, reported to funcs.Error: a checkpoint
