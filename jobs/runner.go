@@ -26,6 +26,7 @@ import (
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/source"
+	"github.com/piiscan/piiscan/scansetup"
 	"github.com/piiscan/piiscan/shard"
 	"github.com/piiscan/piiscan/state"
 )
@@ -51,7 +52,7 @@ type Runner struct {
 	Full bool
 	// Sharding, when set, makes scan jobs scan one shard and leave their
 	// findings file where it says.
-	Sharding *Sharding
+	Sharding *scansetup.Sharding
 	// Version is written into findings files.
 	Version string
 	// CheckpointEvery is how often a long scan saves what it found and
@@ -770,7 +771,7 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 		if err != nil {
 			return err
 		}
-		if opts.Objects, err = ObjectClient(ctx, set); err != nil {
+		if opts.Objects, err = scansetup.ObjectClient(ctx, set); err != nil {
 			return err
 		}
 	}
@@ -796,7 +797,7 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 		return err
 	}
 	res.Plan = plan
-	auditLog, err := AuditLog(c, job.Enforce)
+	auditLog, err := scansetup.AuditLog(c, job.Enforce)
 	if err != nil {
 		return err
 	}

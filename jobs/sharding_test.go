@@ -11,6 +11,7 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 // A shard's findings file names the key the scan fingerprinted with,
@@ -28,7 +29,7 @@ func TestShardFileNamesTheScansKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	sh, err := NewSharding(ctx, set)
+	sh, err := scansetup.NewSharding(ctx, set)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/output"
 	"github.com/piiscan/piiscan/jobs"
+	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/progress"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners"
@@ -205,7 +206,7 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	collect(err)
 	newer, err := set.Duration("scan.newer_than")
 	collect(err)
-	s.s3, err = jobs.S3Options(set)
+	s.s3, err = scansetup.S3Options(set)
 	collect(err)
 	if len(errs) > 0 {
 		return nil, errs
@@ -214,7 +215,7 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	s.s3.Include, s.s3.Exclude, s.s3.MaxSize, s.s3.NewerThan = include, exclude, maxSize, newer
 	if cmd.Flags().Lookup("shard") != nil {
 		// A shard must not make a key of its own (FingerprintKey would).
-		if err := jobs.CheckShardKey(set); err != nil {
+		if err := scansetup.CheckShardKey(set); err != nil {
 			return nil, usageError(err)
 		}
 	}
@@ -251,7 +252,7 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 		Fingerprints: s.fingerprints,
 		Logger:       slog.Default(),
 		Stdin:        cmd.InOrStdin(),
-		Place:        jobs.Placer(cfg),
+		Place:        policy.Placer(cfg),
 		MaxFindings:  maxFindings,
 	}
 	opts.Walk.Include, opts.Walk.Exclude, opts.Walk.FollowSymlinks = include, exclude, follow
@@ -336,7 +337,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if err != nil {
 		return err
 	}
-	sharding, err := jobs.NewSharding(cmd.Context(), s.set)
+	sharding, err := scansetup.NewSharding(cmd.Context(), s.set)
 	if err != nil {
 		return usageError(err)
 	}
