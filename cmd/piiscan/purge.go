@@ -120,7 +120,7 @@ deleted anything.`,
 			if err != nil {
 				return err
 			}
-			return execute(cmd, cfg, &scanSetup{objects: objects}, plan, enforce)
+			return execute(cmd, cfg, &scansetup.Setup{Objects: objects}, plan, enforce)
 		},
 	}
 	ef.add(cmd)

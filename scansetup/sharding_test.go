@@ -1,4 +1,4 @@
-package jobs
+package scansetup
 
 import (
 	"bytes"
@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
-	"github.com/piiscan/piiscan/scansetup"
 )
 
 // A shard's findings file names the key the scan fingerprinted with,
@@ -23,20 +23,24 @@ func TestShardFileNamesTheScansKey(t *testing.T) {
 	t.Setenv("PIISCAN_FINGERPRINT_KEY", key)
 	t.Setenv("PIISCAN_SHARD", "0/2")
 	t.Setenv("PIISCAN_SHARD_OUTPUT", out)
-	c := testConfig(t, t.TempDir())
-	set, err := jobSettings(c)
+	c, err := config.Parse("test.yaml", []byte("version: 1\nrules:\n  - {id: email, detector: email, severity: low}\n"+
+		"locations:\n  - {name: logs, paths: ["+t.TempDir()+"]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := JobSettings(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	sh, err := scansetup.NewSharding(ctx, set)
+	sh, err := NewSharding(ctx, set)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := sh.Start(ctx, "scan", []string{"x"}, c, "test"); err == nil {
 		t.Error("Start before Apply")
 	}
-	s, err := NewScanSetup(ctx, c, slog.New(slog.DiscardHandler))
+	s, err := New(Request{Config: c, Job: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
