@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
@@ -40,7 +41,7 @@ func ObjectClient(ctx context.Context, set *config.Settings) (*bucket.Client, er
 // ObjectsFor returns an S3 client configured by the s3.* settings when
 // one of paths is in a bucket, and nil otherwise.
 func ObjectsFor(ctx context.Context, set *config.Settings, paths []string) (*bucket.Client, error) {
-	if !slices.ContainsFunc(paths, bucket.IsURL) {
+	if !slices.ContainsFunc(paths, itempath.IsObject) {
 		return nil, nil
 	}
 	return ObjectClient(ctx, set)

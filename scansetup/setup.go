@@ -12,6 +12,7 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -280,7 +281,7 @@ func (s *Setup) Build(ctx context.Context, sp Spec) (*scanners.Scanner, error) {
 	}
 	needed := false
 	for _, t := range targets {
-		if !bucket.IsURL(t) {
+		if !itempath.IsObject(t) {
 			continue
 		}
 		needed = true
@@ -289,7 +290,7 @@ func (s *Setup) Build(ctx context.Context, sp Spec) (*scanners.Scanner, error) {
 		}
 		// A bucket URL that cannot name an object ("s3://", "s3:///k")
 		// is a mistake in the command, not an input that went missing.
-		if _, _, err := bucket.ParseURL(t); err != nil {
+		if _, _, err := itempath.ParseObject(t); err != nil {
 			return nil, &UsageError{err}
 		}
 	}
