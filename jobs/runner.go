@@ -26,6 +26,7 @@ import (
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/source"
+	"github.com/piiscan/piiscan/scansetup"
 	"github.com/piiscan/piiscan/shard"
 	"github.com/piiscan/piiscan/state"
 )
@@ -51,7 +52,7 @@ type Runner struct {
 	Full bool
 	// Sharding, when set, makes scan jobs scan one shard and leave their
 	// findings file where it says.
-	Sharding *Sharding
+	Sharding *scansetup.Sharding
 	// Version is written into findings files.
 	Version string
 	// CheckpointEvery is how often a long scan saves what it found and
@@ -305,18 +306,13 @@ const outboxMaxAge = 30 * 24 * time.Hour
 // checkpoints and at the end.
 func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *slog.Logger) error {
 	c := r.Config
-	roots, objects, missing := targets(c, job)
+	roots, _, missing := targets(c, job)
 	if err := r.reportMissing(job, roots, missing, res, log); err != nil {
 		return err
 	}
-	s, err := NewScanSetup(ctx, c, log)
+	s, err := scansetup.New(scansetup.Request{Config: c, Job: true, Logger: log})
 	if err != nil {
 		return err
-	}
-	if objects {
-		if err := s.UseObjects(ctx); err != nil {
-			return err
-		}
 	}
 	// A shard's findings file covers its whole share: it is never an
 	// incremental run's "what is new".
@@ -337,7 +333,7 @@ func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *sl
 		log:     log,
 	}
 	s.Options.Incremental = &checkpointing{Tracker: tracker, tick: cp.tick}
-	sc, err := scanners.New(s.Options)
+	sc, err := s.Build(ctx, scansetup.Spec{Targets: roots})
 	if err != nil {
 		if out != nil {
 			out.Finish(ctx, nil, false)
@@ -760,43 +756,43 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 	c := r.Config
 	now := r.now()
 	opts := retention.PlanOptions{Now: now, Locations: job.Locations}
-	var s *ScanSetup
+	var s *scansetup.Setup
 	roots, objects, missing := targets(c, job)
 	if err := r.reportMissing(job, roots, missing, res, log); err != nil {
 		return err
 	}
-	if objects {
-		set, err := jobSettings(c)
-		if err != nil {
-			return err
-		}
-		if opts.Objects, err = ObjectClient(ctx, set); err != nil {
-			return err
-		}
-	}
 	var plan *retention.Plan
 	var err error
 	if job.Action == config.JobPurge {
+		if objects {
+			set, err := scansetup.JobSettings(c)
+			if err != nil {
+				return err
+			}
+			if opts.Objects, err = scansetup.ObjectClient(ctx, set); err != nil {
+				return err
+			}
+		}
 		plan, err = retention.PlanPurge(ctx, c, opts)
 	} else {
-		s, err = NewScanSetup(ctx, c, log)
+		s, err = scansetup.New(scansetup.Request{Config: c, Job: true, Logger: log})
 		if err != nil {
 			return err
 		}
-		if opts.Objects != nil {
-			s.useClient(opts.Objects)
-		}
-		sc, err2 := scanners.New(EnforcementScan(s.Options, false))
+		// The enforcement scan, with an S3 client when a root is in a
+		// bucket: the plan and its execution reach objects through it.
+		sc, err2 := s.Build(ctx, scansetup.Spec{Targets: roots, Enforce: true})
 		if err2 != nil {
 			return err2
 		}
+		opts.Objects = s.Objects
 		plan, err = retention.PlanRedact(ctx, c, sc, opts)
 	}
 	if err != nil {
 		return err
 	}
 	res.Plan = plan
-	auditLog, err := AuditLog(c, job.Enforce)
+	auditLog, err := scansetup.AuditLog(c, job.Enforce)
 	if err != nil {
 		return err
 	}

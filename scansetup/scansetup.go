@@ -1,7 +1,13 @@
-// Package scansetup builds what a scan runs with from a loaded policy:
-// the detection engine, the allowlist and the archive limits. Package
-// config only checks rules.yaml and holds its values; what needs detection
-// or the scanners to be built is built here.
+// Package scansetup builds the scans of the commands and of the scheduled
+// jobs, in one way: from a loaded policy and the layered settings
+// (rules.yaml, the environment and a command's flags) it builds the
+// detection engine, the allowlist, the fingerprinter, the placement of
+// paths among the locations, an S3 client when a target or location is in
+// a bucket, and the scanner (New, then Setup.Build). It also opens what
+// the actions around a scan need: S3 clients for shard files and merges,
+// sharding (NewSharding) and the audit log. Package config only checks
+// rules.yaml and holds its values; what needs detection or the scanners
+// to be built is built here.
 package scansetup
 
 import (

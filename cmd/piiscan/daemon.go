@@ -13,6 +13,7 @@ import (
 	piiscan "github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/jobs"
+	"github.com/piiscan/piiscan/scansetup"
 	"github.com/piiscan/piiscan/state"
 )
 
@@ -112,7 +113,7 @@ file, and with --shard-output leaves its findings file for
 			if err != nil {
 				return usageError(err)
 			}
-			sharding, err := jobs.NewSharding(cmd.Context(), set)
+			sharding, err := scansetup.NewSharding(cmd.Context(), set)
 			if err != nil {
 				return usageError(err)
 			}

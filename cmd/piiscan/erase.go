@@ -15,6 +15,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 func newEraseCmd(g *globalFlags) *cobra.Command {
@@ -75,27 +76,28 @@ written, an archive, an error) or inputs could not be searched (listed);
 			}
 			// The plan prints the problems: the scan only logs them at
 			// debug level, so each is said once.
-			s.opts.QuietProblems = true
-			if err := s.useLocations(cmd, cfg, true); err != nil {
+			s.Options.QuietProblems = true
+			scanner, err := s.Build(cmd.Context(), scansetup.Spec{Enforce: true, Erase: true})
+			if err != nil {
 				return err
 			}
 			var subs []retention.Subject
 			for _, raw := range raws {
-				sub, err := parseSubject(raw, cfg.Region(), s.fingerprints)
+				sub, err := parseSubject(raw, cfg.Region(), s.Fingerprints)
 				if err != nil {
 					return usageError(err)
 				}
-				if err := sub.Detectable(s.engine.Rules()); err != nil {
+				if err := sub.Detectable(s.Engine.Rules()); err != nil {
 					return usageError(fmt.Errorf("%s: %w", raw.where, err))
 				}
 				subs = append(subs, sub)
 			}
-			plan, err := retention.PlanErase(cmd.Context(), cfg, s.scanner, subs, retention.EraseOptions{
-				PlanOptions: retention.PlanOptions{Now: now, Locations: ef.locations, Objects: s.objects}, DropRecords: drop})
+			plan, err := retention.PlanErase(cmd.Context(), cfg, scanner, subs, retention.EraseOptions{
+				PlanOptions: retention.PlanOptions{Now: now, Locations: ef.locations, Objects: s.Objects}, DropRecords: drop})
 			if err != nil {
 				return err
 			}
-			execErr := execute(cmd, cfg, s, plan, enforce)
+			execErr := execute(cmd, cfg, s.Setup, plan, enforce)
 			rep := plan.ErasureReport(subs, enforce)
 			printErasure(cmd.OutOrStdout(), rep)
 			if reportPath != "" {

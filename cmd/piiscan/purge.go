@@ -16,12 +16,12 @@ import (
 	"github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/internal/itempath"
-	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/retention/audit"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 // Exit code of destructive commands when the circuit breaker stopped them.
@@ -72,11 +72,10 @@ func (e *enforceFlags) setup(g *globalFlags) (*config.Config, time.Time, bool, e
 	return cfg, now, e.enforce || cfg.File.Enforcement.Enforce, nil
 }
 
-// auditLog opens the configured audit log, keyed with the fingerprint key.
-// An enforcing run refuses a key that lasts only for this run: the chain it
-// wrote could never be verified.
+// auditLog opens the configured audit log (scansetup.AuditLog); its
+// errors are usage errors.
 func auditLog(cfg *config.Config, enforce bool) (*audit.Log, error) {
-	l, err := jobs.AuditLog(cfg, enforce)
+	l, err := scansetup.AuditLog(cfg, enforce)
 	if err != nil {
 		return nil, usageError(err)
 	}
@@ -85,20 +84,11 @@ func auditLog(cfg *config.Config, enforce bool) (*audit.Log, error) {
 
 // objectClient returns an S3 client when a location is in a bucket.
 func objectClient(cmd *cobra.Command, cfg *config.Config) (*bucket.Client, error) {
-	needed := false
-	for _, l := range cfg.Locations {
-		for _, r := range l.Roots() {
-			needed = needed || itempath.IsObject(r)
-		}
-	}
-	if !needed {
-		return nil, nil
-	}
 	set, err := config.NewSettings(cfg, cmd.Flags(), config.ScanOptions)
 	if err != nil {
 		return nil, err
 	}
-	return jobs.ObjectClient(cmd.Context(), set)
+	return scansetup.ObjectsFor(cmd.Context(), set, scansetup.LocationRoots(cfg))
 }
 
 func newPurgeCmd(g *globalFlags) *cobra.Command {
@@ -130,7 +120,7 @@ deleted anything.`,
 			if err != nil {
 				return err
 			}
-			return execute(cmd, cfg, &scanSetup{objects: objects}, plan, enforce)
+			return execute(cmd, cfg, &scansetup.Setup{Objects: objects}, plan, enforce)
 		},
 	}
 	ef.add(cmd)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/retention"
+	"github.com/piiscan/piiscan/scansetup"
 )
 
 func newRedactCmd(g *globalFlags) *cobra.Command {
@@ -36,34 +37,36 @@ Exit codes as for purge.`,
 			}
 			// The plan prints what could not be examined: the scan
 			// does not log it as well.
-			s.opts.QuietProblems = true
-			if err := s.useLocations(cmd, cfg, false); err != nil {
-				return err
-			}
-			plan, err := retention.PlanRedact(cmd.Context(), cfg, s.scanner, retention.PlanOptions{Now: now, Locations: ef.locations, NoBreaker: ef.noBreaker, Objects: s.objects})
+			s.Options.QuietProblems = true
+			scanner, err := s.Build(cmd.Context(), scansetup.Spec{Enforce: true})
 			if err != nil {
 				return err
 			}
-			return execute(cmd, cfg, s, plan, enforce)
+			plan, err := retention.PlanRedact(cmd.Context(), cfg, scanner, retention.PlanOptions{Now: now, Locations: ef.locations, NoBreaker: ef.noBreaker, Objects: s.Objects})
+			if err != nil {
+				return err
+			}
+			return execute(cmd, cfg, s.Setup, plan, enforce)
 		},
 	}
 	ef.add(cmd)
 	return cmd
 }
 
-// execute carries out a plan and prints it; purge, redact and erase share
-// its exit codes.
-func execute(cmd *cobra.Command, cfg *config.Config, s *scanSetup, plan *retention.Plan, enforce bool) error {
+// execute carries out a plan, with the engine, allowlist, fingerprints
+// and S3 client of the scan s planned from (purge's: only a client), and
+// prints it; purge, redact and erase share its exit codes.
+func execute(cmd *cobra.Command, cfg *config.Config, s *scansetup.Setup, plan *retention.Plan, enforce bool) error {
 	log, err := auditLog(cfg, enforce)
 	if err != nil {
 		return err
 	}
 	x := &retention.Executor{Config: cfg, Enforce: enforce, Audit: log, Logger: loggerFrom(cmd)}
 	if s != nil {
-		x.Engine = s.engine
-		x.Allow = s.opts.Allow
-		x.Fingerprints = s.fingerprints
-		x.Objects = s.objects
+		x.Engine = s.Engine
+		x.Allow = s.Options.Allow
+		x.Fingerprints = s.Fingerprints
+		x.Objects = s.Objects
 	}
 	defer x.Close()
 	applyErr := x.Apply(cmd.Context(), plan)

@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
-	"github.com/piiscan/piiscan/internal/itempath"
-	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/report"
-	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scansetup"
 	"github.com/piiscan/piiscan/shard"
 )
@@ -79,11 +75,9 @@ func runMerge(cmd *cobra.Command, g *globalFlags, sources []string) error {
 		return err
 	}
 	output := set.String("scan.output")
-	var objects *bucket.Client
-	if slices.ContainsFunc(append([]string{output}, sources...), itempath.IsObject) {
-		if objects, err = jobs.ObjectClient(ctx, set); err != nil {
-			return err
-		}
+	objects, err := scansetup.ObjectsFor(ctx, set, append([]string{output}, sources...))
+	if err != nil {
+		return err
 	}
 	wait, _ := cmd.Flags().GetDuration("wait")
 	poll, _ := cmd.Flags().GetDuration("poll")

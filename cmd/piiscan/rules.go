@@ -155,15 +155,19 @@ func testRules(cmd *cobra.Command, g *globalFlags) error {
 	if err != nil {
 		return err
 	}
+	scanner, err := s.Build(cmd.Context(), scansetup.Spec{Targets: []string{source.Stdin}})
+	if err != nil {
+		return setupError(err)
+	}
 	format := s.format
 	if format == "" {
 		format = report.FormatTable
 	}
-	w, err := report.New(format, cmd.OutOrStdout(), report.Meta{Version: buildVersion(), Rules: scansetup.Rules(s.cfg), Start: time.Now()})
+	w, err := report.New(format, cmd.OutOrStdout(), report.Meta{Version: buildVersion(), Rules: scansetup.Rules(s.Config), Start: time.Now()})
 	if err != nil {
 		return usageError(err)
 	}
-	stats, err := s.scanner.Scan(cmd.Context(), []string{source.Stdin}, scanners.SinkFunc(func(f *finding.Finding) error { return w.Add(f) }))
+	stats, err := scanner.Scan(cmd.Context(), []string{source.Stdin}, scanners.SinkFunc(func(f *finding.Finding) error { return w.Add(f) }))
 	if cerr := w.Close(stats); err == nil {
 		err = cerr
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,15 +17,10 @@ import (
 	"github.com/piiscan/piiscan"
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
-	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/output"
-	"github.com/piiscan/piiscan/jobs"
 	"github.com/piiscan/piiscan/progress"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners"
-	"github.com/piiscan/piiscan/scanners/bucket"
-	"github.com/piiscan/piiscan/scanners/detect"
-	"github.com/piiscan/piiscan/scanners/source"
 	"github.com/piiscan/piiscan/scansetup"
 )
 
@@ -144,23 +138,19 @@ func addS3Flags(f *pflag.FlagSet) {
 	f.Int("s3-concurrency", 0, "objects read (concurrent GETs) at once (default 16)")
 }
 
-// scanSetup is what runScan and `rules test` build from the configuration.
+// scanSetup is what runScan, `rules test`, redact and erase build from
+// the configuration: the scan's setup and the report's settings.
 type scanSetup struct {
-	objects      *bucket.Client
-	opts         scanners.Options
-	s3           bucket.Options
-	checkpoint   string
-	cfg          *config.Config
-	engine       *detect.Engine
-	fingerprints *finding.Fingerprinter
-	set          *config.Settings
-	scanner      *scanners.Scanner
-	format       report.Format
-	output       string
-	failOn       finding.Severity
-	progress     string
+	*scansetup.Setup
+	checkpoint string
+	format     report.Format
+	output     string
+	failOn     finding.Severity
+	progress   string
 }
 
+// setupScan reads the settings of cmd and sets its scan up; a setting
+// that is wrong is reported with every other.
 func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
 	if err != nil {
@@ -170,165 +160,29 @@ func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &scanSetup{cfg: cfg, set: set}
-	var errs config.Errors
-	collect := func(err error) {
-		var ce *config.Error
-		if errors.As(err, &ce) {
-			errs = append(errs, ce)
-		} else if err != nil {
-			errs = append(errs, &config.Error{Source: cfg.Name, Msg: err.Error()})
-		}
-	}
+	s := &scanSetup{}
+	var problems []error
 	s.format, s.failOn, err = reportSettings(set)
-	collect(err)
+	problems = append(problems, err)
 	s.output = set.String("scan.output")
 	s.progress, err = set.OneOf("scan.progress", "auto", "always", "never")
-	collect(err)
-	workers, err := set.Workers()
-	collect(err)
-	include, err := set.Globs("scan.include")
-	collect(err)
-	exclude, err := set.Globs("scan.exclude")
-	collect(err)
-	classes, err := set.Classes()
-	collect(err)
-	reveal, err := set.Bool("scan.reveal")
-	collect(err)
-	follow, err := set.Bool("scan.follow_symlinks")
-	collect(err)
-	depth, err := set.MaxDepth()
-	collect(err)
-	maxSize, err := set.Size("scan.max_size")
-	collect(err)
-	maxFindings, err := set.MaxFindings()
-	collect(err)
-	newer, err := set.Duration("scan.newer_than")
-	collect(err)
-	s.s3, err = jobs.S3Options(set)
-	collect(err)
-	if len(errs) > 0 {
-		return nil, errs
+	problems = append(problems, err)
+	s.Setup, err = scansetup.New(scansetup.Request{Config: cfg, Settings: set, Shards: cmd.Flags().Lookup("shard") != nil,
+		Problems: problems, Stdin: cmd.InOrStdin(), Logger: slog.Default()})
+	if err != nil {
+		return nil, setupError(err)
 	}
 	s.checkpoint = set.String("scan.checkpoint")
-	s.s3.Include, s.s3.Exclude, s.s3.MaxSize, s.s3.NewerThan = include, exclude, maxSize, newer
-	if cmd.Flags().Lookup("shard") != nil {
-		// A shard must not make a key of its own (FingerprintKey would).
-		if err := jobs.CheckShardKey(set); err != nil {
-			return nil, usageError(err)
-		}
-	}
-	key, from, err := cfg.FingerprintKey()
-	if err != nil && key == nil {
-		return nil, err
-	}
-	if err != nil {
-		slog.Warn(err.Error())
-	} else {
-		slog.Debug("fingerprint key", "from", from)
-	}
-	engine, err := scansetup.Engine(cfg)
-	if err != nil {
-		return nil, err
-	}
-	allow, err := scansetup.Allowlist(cfg)
-	if err != nil {
-		return nil, err
-	}
-	s.engine = engine
-	s.fingerprints = finding.NewFingerprinter(key)
-	limits := scansetup.Limits(cfg)
-	if depth > 0 {
-		limits.MaxDepth = depth
-	}
-	opts := scanners.Options{
-		Engine:       engine,
-		Workers:      workers,
-		Limits:       limits,
-		Allow:        allow,
-		Classes:      classes,
-		Reveal:       reveal,
-		Fingerprints: s.fingerprints,
-		Logger:       slog.Default(),
-		Stdin:        cmd.InOrStdin(),
-		Place:        jobs.Placer(cfg),
-		MaxFindings:  maxFindings,
-	}
-	opts.Walk.Include, opts.Walk.Exclude, opts.Walk.FollowSymlinks = include, exclude, follow
-	opts.Walk.MaxSize, opts.Walk.NewerThan = maxSize, newer
-	s.opts = opts
-	s.scanner, err = scanners.New(opts)
-	return s, err
+	return s, nil
 }
 
-// useLocations makes the scanner the one redact and erase plan from (see
-// jobs.EnforcementScan), with an S3 client when a policy location is in a
-// bucket.
-func (s *scanSetup) useLocations(cmd *cobra.Command, cfg *config.Config, erase bool) error {
-	client, err := objectClient(cmd, cfg)
-	if err != nil {
-		return err
+// setupError returns err of scansetup, a usage error when it is one.
+func setupError(err error) error {
+	var ue *scansetup.UsageError
+	if errors.As(err, &ue) {
+		return usageError(ue.Err)
 	}
-	opts := jobs.EnforcementScan(s.opts, erase)
-	if client != nil {
-		s.objects = client
-		opts.Sources = []source.Source{bucket.Source{Client: client}}
-		opts.Readers = cmp.Or(s.s3.Concurrency, bucket.DefaultConcurrency)
-	}
-	s.scanner, err = scanners.New(opts)
 	return err
-}
-
-// useObjects gives the scanner an S3 client when targets name buckets,
-// resuming from the checkpoint when there is one.
-func (s *scanSetup) useObjects(ctx context.Context, targets []string) (*bucket.Checkpoint, error) {
-	needed := false
-	for _, t := range targets {
-		if !itempath.IsObject(t) {
-			continue
-		}
-		needed = true
-		// A bucket URL that cannot name an object ("s3://", "s3:///k")
-		// is a mistake in the command, not an input that went missing.
-		if _, _, err := itempath.ParseObject(t); err != nil {
-			return nil, usageError(err)
-		}
-	}
-	if !needed {
-		return nil, nil
-	}
-	var cp *bucket.Checkpoint
-	if s.checkpoint != "" {
-		var err error
-		cp, err = bucket.LoadCheckpoint(s.checkpoint, targets)
-		if err != nil {
-			return nil, usageError(err)
-		}
-		s.s3.StartAfter = cp.StartAfter()
-		for t, k := range s.s3.StartAfter {
-			slog.Info("resuming from checkpoint", "target", t, "after", k)
-		}
-	}
-	// A target the user named that names nothing is missing, as a
-	// local path that does not exist is.
-	s.s3.ReportMissing = true
-	client, err := bucket.New(ctx, s.s3)
-	if err != nil {
-		return nil, err
-	}
-	s.objects = client
-	opts := s.opts
-	opts.Sources = []source.Source{bucket.Source{Client: client}}
-	opts.Readers = cmp.Or(s.s3.Concurrency, bucket.DefaultConcurrency)
-	if cp != nil {
-		opts.ItemDone = func(it source.Item) {
-			if it.Cursor != "" {
-				cp.Done(it.Path, it.Cursor)
-			}
-		}
-	}
-	s.scanner, err = scanners.New(opts)
-	return cp, err
 }
 
 func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
@@ -336,7 +190,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if err != nil {
 		return err
 	}
-	sharding, err := jobs.NewSharding(cmd.Context(), s.set)
+	sharding, err := scansetup.NewSharding(cmd.Context(), s.Settings)
 	if err != nil {
 		return usageError(err)
 	}
@@ -345,12 +199,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 		// checkpoint, and the merge would lose the rest.
 		return usageError(errors.New("--checkpoint and --shard-output do not go together: a shard's findings file must cover its whole share"))
 	}
-	sharding.Apply(&s.opts)
-	if sharding.Shard.Sharded() {
-		if s.scanner, err = scanners.New(s.opts); err != nil {
-			return err
-		}
-	}
+	sharding.Apply(&s.Options)
 	stdout := cmd.OutOrStdout()
 	s.format = chooseFormat(s.format, s.output, stdout)
 	out, commit, err := openOutputContext(cmd.Context(), s.output, stdout)
@@ -360,17 +209,18 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 		}
 		return usageError(err)
 	}
-	w, err := report.New(s.format, out, report.Meta{Version: buildVersion(), Rules: scansetup.Rules(s.cfg), Targets: targets, Start: time.Now()})
+	w, err := report.New(s.format, out, report.Meta{Version: buildVersion(), Rules: scansetup.Rules(s.Config), Targets: targets, Start: time.Now()})
 	if err != nil {
 		commit(false)
 		return usageError(err)
 	}
-	cp, err := s.useObjects(cmd.Context(), targets)
+	scanner, err := s.Build(cmd.Context(), scansetup.Spec{Targets: targets, Named: true, Checkpoint: s.checkpoint})
 	if err != nil {
 		commit(false)
-		return err
+		return setupError(err)
 	}
-	shardOut, err := sharding.Start(cmd.Context(), "", targets, s.cfg, buildVersion())
+	cp := s.Checkpoint
+	shardOut, err := sharding.Start(cmd.Context(), "", targets, s.Config, buildVersion())
 	if err != nil {
 		commit(false)
 		return err
@@ -378,7 +228,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	stderr := cmd.ErrOrStderr()
 	var bar *progress.Bar
 	if s.progress == "always" || (s.progress != "never" && isTerminal(stderr)) {
-		bar = progress.Start(stderr, &s.scanner.Progress, 200*time.Millisecond)
+		bar = progress.Start(stderr, &scanner.Progress, 200*time.Millisecond)
 	}
 	var worst finding.Severity
 	sink := scanners.SinkFunc(func(f *finding.Finding) error {
@@ -390,7 +240,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 		}
 		return w.Add(f)
 	})
-	stats, scanErr := s.scanner.Scan(cmd.Context(), targets, sink)
+	stats, scanErr := scanner.Scan(cmd.Context(), targets, sink)
 	if bar != nil {
 		bar.Stop()
 	}
@@ -400,7 +250,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 	if err := commit(scanErr == nil); err != nil && scanErr == nil {
 		scanErr = err
 	}
-	ferr, merr := sharding.Finish(cmd.Context(), shardOut, stats, scanErr == nil, s.cfg, buildVersion(), slog.Default())
+	ferr, merr := sharding.Finish(cmd.Context(), shardOut, stats, scanErr == nil, s.Config, buildVersion(), slog.Default())
 	merr = errors.Join(ferr, merr) // the scan finished; its results stand
 
 	printProblems(stderr, stats.Problems)

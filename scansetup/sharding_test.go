@@ -1,4 +1,4 @@
-package jobs
+package scansetup
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
 )
@@ -22,8 +23,12 @@ func TestShardFileNamesTheScansKey(t *testing.T) {
 	t.Setenv("PIISCAN_FINGERPRINT_KEY", key)
 	t.Setenv("PIISCAN_SHARD", "0/2")
 	t.Setenv("PIISCAN_SHARD_OUTPUT", out)
-	c := testConfig(t, t.TempDir())
-	set, err := jobSettings(c)
+	c, err := config.Parse("test.yaml", []byte("version: 1\nrules:\n  - {id: email, detector: email, severity: low}\n"+
+		"locations:\n  - {name: logs, paths: ["+t.TempDir()+"]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := JobSettings(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +40,7 @@ func TestShardFileNamesTheScansKey(t *testing.T) {
 	if _, err := sh.Start(ctx, "scan", []string{"x"}, c, "test"); err == nil {
 		t.Error("Start before Apply")
 	}
-	s, err := NewScanSetup(ctx, c, slog.New(slog.DiscardHandler))
+	s, err := New(Request{Config: c, Job: true, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
