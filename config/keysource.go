@@ -99,5 +99,5 @@ func (c *Config) CheckSharedKey() error {
 
 // CheckSharedKey is Config.CheckSharedKey of the settings' configuration,
 // for the callers that know this run to be one shard of several
-// (jobs.CheckShardKey).
+// (scansetup.CheckShardKey).
 func (s *Settings) CheckSharedKey() error { return s.c.CheckSharedKey() }
