@@ -17,23 +17,10 @@ import (
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
-// Rules returns the enabled rules of c as detection rules.
-func Rules(c *config.Config) []detect.Rule {
-	rules := make([]detect.Rule, 0, len(c.Rules))
-	for _, r := range c.Rules {
-		rules = append(rules, detect.Rule{
-			ID: r.ID, Class: r.Class, Detector: r.Detector, Pattern: r.Pattern, Keywords: r.Keywords,
-			Validator: r.Validator, Severity: r.Severity, Confidence: r.Confidence, Policy: r.Policy,
-			PolicyRef: r.PolicyRef,
-		})
-	}
-	return rules
-}
-
 // Engine compiles the enabled rules of c with its detection settings.
 func Engine(c *config.Config) (*detect.Engine, error) {
 	d := c.File.Detection
-	return detect.New(Rules(c), detect.Options{DefaultRegion: c.Region(), Regions: d.Regions,
+	return detect.New(c.Rules, detect.Options{DefaultRegion: c.Region(), Regions: d.Regions,
 		ContextWindow: d.ContextWindow})
 }
 

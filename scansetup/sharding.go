@@ -157,7 +157,7 @@ func (s *Sharding) Finish(ctx context.Context, out *shard.Output, st *scanners.S
 	}
 	format, _ := shard.FormatOf(s.Report)
 	res, err := shard.Merge(ctx, shard.MergeOptions{Sources: []string{s.Output.String()}, Objects: s.objects, Run: s.Run, Format: format,
-		Meta: report.Meta{Version: version, Rules: Rules(c)}, Dest: s.Report})
+		Meta: report.Meta{Version: version, Rules: c.Rules}, Dest: s.Report})
 	if err != nil {
 		return nil, fmt.Errorf("merging the shards into %s: %w", s.Report, err)
 	}

@@ -91,7 +91,7 @@ func runMerge(cmd *cobra.Command, g *globalFlags, sources []string) error {
 		format, _ = shard.FormatOf(output)
 	}
 	res, err := shard.Merge(ctx, shard.MergeOptions{Sources: sources, Objects: objects, Run: run, Wait: wait, Poll: poll,
-		Format: chooseFormat(format, output, stdout), Meta: report.Meta{Version: buildVersion(), Rules: scansetup.Rules(cfg)},
+		Format: chooseFormat(format, output, stdout), Meta: report.Meta{Version: buildVersion(), Rules: cfg.Rules},
 		Dest: output, Out: stdout})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

@@ -163,7 +163,7 @@ func testRules(cmd *cobra.Command, g *globalFlags) error {
 	if format == "" {
 		format = report.FormatTable
 	}
-	w, err := report.New(format, cmd.OutOrStdout(), report.Meta{Version: buildVersion(), Rules: scansetup.Rules(s.Config), Start: time.Now()})
+	w, err := report.New(format, cmd.OutOrStdout(), report.Meta{Version: buildVersion(), Rules: s.Config.Rules, Start: time.Now()})
 	if err != nil {
 		return usageError(err)
 	}

@@ -209,7 +209,7 @@ func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
 		}
 		return usageError(err)
 	}
-	w, err := report.New(s.format, out, report.Meta{Version: buildVersion(), Rules: scansetup.Rules(s.Config), Targets: targets, Start: time.Now()})
+	w, err := report.New(s.format, out, report.Meta{Version: buildVersion(), Rules: s.Config.Rules, Targets: targets, Start: time.Now()})
 	if err != nil {
 		commit(false)
 		return usageError(err)
