@@ -51,7 +51,7 @@ func compileCustom(idx int, r Rule, limits PatternLimits) (*customRule, error) {
 	if r.Validator != "" {
 		v, ok := Validators[r.Validator]
 		if !ok {
-			return nil, CheckValidator(r.Validator)
+			return nil, catalog.CheckValidator(r.Validator)
 		}
 		c.validate = v
 	}

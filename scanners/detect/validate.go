@@ -13,7 +13,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/piiscan/piiscan/finding"
-	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // Validators are the checks a custom rule may name with "validator:".
@@ -426,6 +425,3 @@ func validDottedQuad(v []byte) bool {
 	}
 	return parts == 4
 }
-
-// CheckValidator returns an error if name is not a known validator.
-func CheckValidator(name string) error { return catalog.CheckValidator(name) }
