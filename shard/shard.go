@@ -23,9 +23,6 @@ import (
 // Indexed Job.
 const IndexEnv = "JOB_COMPLETION_INDEX"
 
-// MaxCount bounds the number of shards.
-const MaxCount = shardspec.MaxCount
-
 // Shard is one part of a sharded scan: Index of Count, counted from 0. The
 // zero Shard is a whole, unsharded scan.
 type Shard struct {
@@ -63,8 +60,8 @@ func Parse(s string) (Shard, error) {
 // New checks index and count.
 func New(index, count int) (Shard, error) {
 	switch {
-	case count < 1 || count > MaxCount:
-		return Shard{}, fmt.Errorf("shard count %d: want 1 to %d", count, MaxCount)
+	case count < 1 || count > shardspec.MaxCount:
+		return Shard{}, fmt.Errorf("shard count %d: want 1 to %d", count, shardspec.MaxCount)
 	case index < 0 || index >= count:
 		return Shard{}, fmt.Errorf("shard index %d: want 0 to %d for %d shards", index, count-1, count)
 	}
