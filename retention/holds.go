@@ -361,7 +361,7 @@ type holdWalker struct {
 
 // covers returns the reason of the hold covering rel, or "": by the path
 // the location uses and by the real path. The root itself is matched with
-// config.Hold.Covers (which looks at the folders above it too); an entry
+// policy.Covers (which looks at the folders above it too); an entry
 // below it only by its own path, since the walk looked at the folders
 // above it already (see entryPatterns).
 func (w *holdWalker) covers(rel string) string {
@@ -390,7 +390,7 @@ func (w *holdWalker) covers(rel string) string {
 	return ""
 }
 
-// entryPattern is one path of a hold as config.Hold.Covers matches it
+// entryPattern is one path of a hold as policy.Covers matches it
 // against a path itself: a name or glob without '/' against the last name
 // (and, as a path relative to the working directory, against the path),
 // an absolute path against the path and what is below it, an absolute

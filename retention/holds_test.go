@@ -241,7 +241,7 @@ func TestHeldFolderMovedRightBeforeActing(t *testing.T) {
 
 // A walk matches each entry by its own path only (the folders above it were
 // matched when it passed them): for every path whose folders below the
-// root no hold covers, that is what config.Hold.Covers says.
+// root no hold covers, that is what policy.Covers says.
 func TestEntryPatternsMatchAsCoversDoes(t *testing.T) {
 	dir := t.TempDir()
 	c := loadPolicy(t, dir, `locations:

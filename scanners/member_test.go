@@ -72,7 +72,7 @@ func TestScanFileNameWithBang(t *testing.T) {
 		}
 		file, in := itempath.Outer(f.Path)
 		if file != dirty || in {
-			t.Errorf("TopFile(%q) = %q, %v; want %q, false", f.Path, file, in, dirty)
+			t.Errorf("Outer(%q) = %q, %v; want %q, false", f.Path, file, in, dirty)
 		}
 		if _, err := os.Stat(file); err != nil {
 			t.Errorf("the top file of a finding cannot be opened: %v", err)

@@ -128,7 +128,7 @@ deleted anything.`,
 }
 
 // printPlan prints what a plan did or would do. A path is written as scan
-// output and the audit log write it (source.EscapeName: a '!' in a name is
+// output and the audit log write it (itempath.Escape: a '!' in a name is
 // \!, as '!' separates archive members there), so it can be looked up in
 // both. Every name in it (paths, the quarantine copies they went to, and
 // the problems and warnings that name files) is escaped with report.Safe:
