@@ -254,7 +254,7 @@ func problemOf(path string, err error) scanners.Problem {
 // A local file is found from the location's root without following a
 // symbolic link.
 func snapshotAt(ctx context.Context, objects *bucket.Client, loc *config.Location, path string) (Snapshot, error) {
-	if !isObject(path) {
+	if !itempath.IsObject(path) {
 		fi, err := lstatIn(loc, path)
 		if err != nil {
 			return Snapshot{}, err
@@ -287,7 +287,7 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 	}
 	buckets := map[string]lockState{}
 	for _, it := range p.Items {
-		if it.Action == Keep || !isObject(it.Path) || it.Old != nil {
+		if it.Action == Keep || !itempath.IsObject(it.Path) || it.Old != nil {
 			continue
 		}
 		b, key, err := itempath.ParseObject(it.Path)
@@ -320,10 +320,6 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 	}
 }
 
-// isObject reports whether path is an object of the S3 source rather
-// than a file.
-func isObject(path string) bool { return bucket.Source{}.Handles(path) }
-
 // walkLocation calls fn for every regular file (or object) of a location,
 // with its snapshot taken from the root without following a symbolic link
 // (a link swapped in after the walk listed the file is not followed
@@ -331,7 +327,7 @@ func isObject(path string) bool { return bucket.Source{}.Handles(path) }
 func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Client, own *ownFiles, fn func(string, Snapshot), onErr func(string, error)) error {
 	seen := map[string]bool{}
 	for _, root := range loc.Roots() {
-		if isObject(root) {
+		if itempath.IsObject(root) {
 			listObjects(ctx, loc, objects, root, fn, onErr)
 			continue
 		}
@@ -415,7 +411,7 @@ type walked struct {
 // an object the listing shows within retention can be older than it
 // looks; in a from: record location its records carry their own times.
 func needsHead(loc *config.Location, f *walked, now time.Time) bool {
-	return f.hold == nil && isObject(f.path) && now.Sub(f.snap.ModTime) <= loc.MaxAge && loc.From != config.FromRecord
+	return f.hold == nil && itempath.IsObject(f.path) && now.Sub(f.snap.ModTime) <= loc.MaxAge && loc.From != config.FromRecord
 }
 
 // originalTimes sets the mtime of the objects of found that need it
