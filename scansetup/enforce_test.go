@@ -10,7 +10,7 @@ import (
 // would leave the rest of a large file unredacted or unerased.
 func TestEnforcementScanSeesEveryFinding(t *testing.T) {
 	for _, erase := range []bool{false, true} {
-		o := EnforcementScan(scanners.Options{MaxFindings: 10}, erase)
+		o := enforcementScan(scanners.Options{MaxFindings: 10}, erase)
 		if o.MaxFindings >= 0 {
 			t.Errorf("erase=%v: MaxFindings = %d, want no cap", erase, o.MaxFindings)
 		}

@@ -9,10 +9,10 @@ import (
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
-// S3Options returns the object storage access the s3.* settings give (of
+// s3Options returns the object storage access the s3.* settings give (of
 // rules.yaml, the environment and, for commands, their flags); the caller
 // adds its filters.
-func S3Options(set *config.Settings) (bucket.Options, error) {
+func s3Options(set *config.Settings) (bucket.Options, error) {
 	pathStyle, err := set.Bool("s3.path_style")
 	if err != nil {
 		return bucket.Options{}, err
@@ -31,7 +31,7 @@ func S3Options(set *config.Settings) (bucket.Options, error) {
 
 // ObjectClient returns an S3 client configured by the s3.* settings.
 func ObjectClient(ctx context.Context, set *config.Settings) (*bucket.Client, error) {
-	opts, err := S3Options(set)
+	opts, err := s3Options(set)
 	if err != nil {
 		return nil, err
 	}

@@ -202,7 +202,7 @@ func (s *Setup) readCommand(problems []error) (scanSettings, error) {
 	collect(err)
 	v.newer, err = set.Duration("scan.newer_than")
 	collect(err)
-	s3, err := S3Options(set)
+	s3, err := s3Options(set)
 	collect(err)
 	if len(errs) > 0 {
 		return v, errs
@@ -263,8 +263,9 @@ type Spec struct {
 	// Checkpoint is a file that resumes a scan of named s3:// targets,
 	// and keeps its progress ("": none).
 	Checkpoint string
-	// Enforce builds the scan that redact and erase plan from (see
-	// EnforcementScan); Erase, erase's.
+	// Enforce builds the scan that redact and erase plan from: every
+	// file of the locations, whatever the scan.* filters say; Erase,
+	// erase's, which ignores the allowlist too.
 	Enforce, Erase bool
 }
 
@@ -274,7 +275,7 @@ func (s *Setup) Build(ctx context.Context, sp Spec) (*scanners.Scanner, error) {
 	o := s.Options
 	targets := sp.Targets
 	if sp.Enforce {
-		o = EnforcementScan(o, sp.Erase)
+		o = enforcementScan(o, sp.Erase)
 		if targets == nil {
 			targets = LocationRoots(s.Config)
 		}
@@ -311,7 +312,7 @@ func (s *Setup) useObjects(ctx context.Context, o *scanners.Options, targets []s
 		opts = *s.s3
 	} else {
 		var err error
-		if opts, err = S3Options(s.Settings); err != nil {
+		if opts, err = s3Options(s.Settings); err != nil {
 			return err
 		}
 	}
@@ -351,13 +352,13 @@ func (s *Setup) useObjects(ctx context.Context, o *scanners.Options, targets []s
 	return nil
 }
 
-// EnforcementScan returns the options of the scan that redact and erase
+// enforcementScan returns the options of the scan that redact and erase
 // plan from: every file of the locations, whatever scan.classes,
 // scan.include, scan.exclude, scan.max_size and scan.newer_than say (they
 // narrow what a report shows, not what the policy must reach). erase also
 // ignores the allow list: a person's request to be forgotten covers their
 // values even where the policy tolerates them.
-func EnforcementScan(o scanners.Options, erase bool) scanners.Options {
+func enforcementScan(o scanners.Options, erase bool) scanners.Options {
 	o.Classes = nil
 	o.Walk.Include, o.Walk.Exclude, o.Walk.MaxSize, o.Walk.NewerThan = nil, nil, 0, 0
 	o.Incremental, o.Owns, o.ItemDone = nil, nil, nil
