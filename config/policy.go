@@ -173,16 +173,6 @@ func s3Folder(u string) string {
 	return u + "/"
 }
 
-// staticRoot is the directory part of a path before its first glob
-// metacharacter.
-func staticRoot(p string) string {
-	if !itempath.HasMeta(p) {
-		return filepath.Clean(p)
-	}
-	i := strings.IndexAny(p, "*?[{")
-	return filepath.Clean(filepath.Dir(p[:i] + "x"))
-}
-
 // holdPaths returns a hold's patterns plus, for each whose folder part
 // goes through a symbolic link, the same pattern under the real folder: a
 // hold must keep a file whichever of its names a location uses.
@@ -192,7 +182,7 @@ func holdPaths(paths []string) []string {
 		if itempath.IsObject(p) {
 			continue
 		}
-		root := staticRoot(p)
+		root := itempath.FixedDir(p)
 		abs, err := filepath.Abs(root)
 		if err != nil {
 			continue
@@ -281,12 +271,12 @@ func validateLocationPaths(ck *checker, at func(k ...any) []any, ls *LocationSpe
 			bad(at("paths", k), "invalid glob %q", p)
 			continue
 		}
-		if staticRoot(p) == "/" || staticRoot(p) == "." && itempath.HasMeta(p) {
+		if itempath.FixedDir(p) == "/" || itempath.FixedDir(p) == "." && itempath.HasMeta(p) {
 			bad(at("paths", k), "%q would make the whole file system (or working directory) a location: name a directory", p)
 			continue
 		}
 		loc.Paths = append(loc.Paths, p)
-		loc.roots = append(loc.roots, staticRoot(p))
+		loc.roots = append(loc.roots, itempath.FixedDir(p))
 	}
 }
 

@@ -466,7 +466,7 @@ func (w *holdWalker) starts() []string {
 			if !strings.ContainsRune(filepath.ToSlash(p), '/') {
 				return []string{"."}
 			}
-			fixed := fixedPart(p)
+			fixed := itempath.FixedDir(p)
 			for _, base := range []string{w.root, w.real} {
 				if rel, ok := inside(base, fixed); ok {
 					out = append(out, rel)
@@ -485,15 +485,6 @@ func (w *holdWalker) starts() []string {
 			return o != s && ok
 		})
 	})
-}
-
-// fixedPart is the folder part of a path before its first glob character.
-func fixedPart(p string) string {
-	i := strings.IndexAny(p, "*?[{")
-	if i < 0 {
-		return filepath.Clean(p)
-	}
-	return filepath.Clean(filepath.Dir(p[:i] + "x"))
 }
 
 // inside returns path relative to dir when it is dir or below it.

@@ -2,6 +2,7 @@ package itempath
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -28,6 +29,17 @@ func Match(globs []string, rel, base string) bool {
 
 // HasMeta reports whether p holds a glob metacharacter.
 func HasMeta(p string) bool { return strings.ContainsAny(p, "*?[{") }
+
+// FixedDir returns the folder part of the local path p before its first
+// glob metacharacter, cleaned: what a walk for the glob starts from. A
+// path without one is returned whole, cleaned.
+func FixedDir(p string) string {
+	i := strings.IndexAny(p, "*?[{")
+	if i < 0 {
+		return filepath.Clean(p)
+	}
+	return filepath.Clean(filepath.Dir(p[:i] + "x"))
+}
 
 // CheckGlob returns an error if g is not a well-formed glob.
 func CheckGlob(g string) error {

@@ -283,3 +283,20 @@ func TestIsTemp(t *testing.T) {
 		}
 	}
 }
+
+func TestFixedDir(t *testing.T) {
+	for p, want := range map[string]string{
+		"/var/log/app":          "/var/log/app",
+		"/var/log/app/":         "/var/log/app",
+		"/var/log/app/*.log":    "/var/log/app",
+		"/var/log/app*.log":     "/var/log",
+		"/backups/2024-*/db.gz": "/backups",
+		"/**/x":                 "/",
+		"*.log":                 ".",
+		"logs/**":               "logs",
+	} {
+		if got := FixedDir(p); got != want {
+			t.Errorf("FixedDir(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
