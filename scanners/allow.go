@@ -15,9 +15,6 @@ import (
 	"github.com/piiscan/piiscan/scanners/detect"
 )
 
-// AllowRules are values and places a policy accepts (see allow.Rules).
-type AllowRules = allow.Rules
-
 type allowSet struct {
 	values   map[string]bool
 	patterns []*regexp2.Regexp
@@ -37,7 +34,7 @@ type Allowlist struct {
 
 // NewAllowlist compiles global rules and per-class rules. region is the
 // default phone region used to normalise allowed phone numbers.
-func NewAllowlist(global AllowRules, byClass map[string]AllowRules, region string) (*Allowlist, error) {
+func NewAllowlist(global allow.Rules, byClass map[string]allow.Rules, region string) (*Allowlist, error) {
 	g, classes, err := allow.CompileAll(global, byClass)
 	if err != nil {
 		return nil, err
@@ -75,7 +72,7 @@ func (a *Allowlist) NewBudget(limits detect.PatternLimits) *detect.Budget {
 
 // newAllowSet is the set of r, compiled to c, for class ("" for the
 // global set).
-func newAllowSet(r AllowRules, c allow.Compiled, class, region string) *allowSet {
+func newAllowSet(r allow.Rules, c allow.Compiled, class, region string) *allowSet {
 	s := &allowSet{values: map[string]bool{}, patterns: c.Patterns, prefixes: c.Prefixes, paths: r.Paths}
 	for _, v := range r.Values {
 		s.values[v] = true

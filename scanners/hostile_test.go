@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/allow"
 	"github.com/piiscan/piiscan/scanners/detect"
 )
 
@@ -110,12 +111,12 @@ func TestScanReportsAllowPatternTimeouts(t *testing.T) {
 	// A local part of 34 characters hung scan and rules test forever.
 	line := "login " + strings.Repeat("a", 34) + "@example.org\n"
 	writeFile(t, log, []byte(strings.Repeat(line, 100)))
-	allow, err := NewAllowlist(AllowRules{Patterns: []string{`([a-z0-9]+[._-]?)+@example\.com`}}, nil, "US")
+	list, err := NewAllowlist(allow.Rules{Patterns: []string{`([a-z0-9]+[._-]?)+@example\.com`}}, nil, "US")
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := testOptions(t)
-	opts.Allow = allow
+	opts.Allow = list
 	got, stats, took := scanWithin(t, context.Background(), 60*time.Second, opts, log)
 	if took > 15*time.Second {
 		t.Errorf("scan took %v (about 1 s expected)", took)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/policy"
+	"github.com/piiscan/piiscan/scanners/allow"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -108,7 +109,7 @@ func TestScanProblemOfFileNameWithBang(t *testing.T) {
 }
 
 func TestAllowPathNamesWithBang(t *testing.T) {
-	allow, err := NewAllowlist(AllowRules{Paths: []string{"report!*.log", "**/fixtures!/**", "x!y.csv"}}, nil, "US")
+	list, err := NewAllowlist(allow.Rules{Paths: []string{"report!*.log", "**/fixtures!/**", "x!y.csv"}}, nil, "US")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestAllowPathNamesWithBang(t *testing.T) {
 		{itempath.Join("/b/report", "2026-11.log"), false},
 	}
 	for _, tt := range tests {
-		if got := allow.Path(tt.path, ""); got != tt.want {
+		if got := list.Path(tt.path, ""); got != tt.want {
 			t.Errorf("Path(%q) = %v, want %v", tt.path, got, tt.want)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/policy"
+	"github.com/piiscan/piiscan/scanners/allow"
 	"github.com/piiscan/piiscan/scanners/detect"
 )
 
@@ -301,9 +302,9 @@ func TestScanAllowlistAndClasses(t *testing.T) {
 		"Support@Example.com wrote to eve@example.com from 10.1.2.3 and 192.0.2.1\n"+
 			"call (415) 555-2671 or 415.555.0199\n"))
 	writeFile(t, filepath.Join(dir, "fixtures", "f.log"), []byte("fixture@example.com\n"))
-	allow, err := NewAllowlist(
-		AllowRules{Values: []string{"support@example.com"}, Paths: []string{"fixtures/**", "**/fixtures/**"}},
-		map[string]AllowRules{
+	list, err := NewAllowlist(
+		allow.Rules{Values: []string{"support@example.com"}, Paths: []string{"fixtures/**", "**/fixtures/**"}},
+		map[string]allow.Rules{
 			finding.ClassIPAddress:   {CIDRs: []string{"10.0.0.0/8"}},
 			finding.ClassPhoneNumber: {Values: []string{"+1 415 555 2671"}},
 		}, "US")
@@ -311,7 +312,7 @@ func TestScanAllowlistAndClasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := testOptions(t)
-	opts.Allow = allow
+	opts.Allow = list
 	got, _ := collect(t, opts, dir)
 	var vals []string
 	for _, f := range got {

@@ -13,6 +13,7 @@ package scansetup
 import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/scanners"
+	"github.com/piiscan/piiscan/scanners/allow"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
 )
@@ -28,11 +29,11 @@ func Engine(c *config.Config) (*detect.Engine, error) {
 // normalised in c's default region.
 func Allowlist(c *config.Config) (*scanners.Allowlist, error) {
 	a := c.File.Allow
-	byClass := map[string]scanners.AllowRules{}
+	byClass := map[string]allow.Rules{}
 	for cl, e := range a.Classes {
-		byClass[cl] = scanners.AllowRules(e)
+		byClass[cl] = allow.Rules(e)
 	}
-	return scanners.NewAllowlist(scanners.AllowRules(a.AllowEntries), byClass, c.Region())
+	return scanners.NewAllowlist(allow.Rules(a.AllowEntries), byClass, c.Region())
 }
 
 // Limits returns the archive limits of c.
