@@ -14,7 +14,7 @@ import (
 // A shard's findings file is JSON lines: a header record, the findings of
 // the shard in the order its scan produced them (the jsonl format), and an
 // end record with the shard's stats. A file without its end record is
-// incomplete and is refused by Merger.
+// incomplete and is refused by Merge.
 
 // Header describes the scan a shard's findings file belongs to. Shards of
 // one scan share everything but Index.

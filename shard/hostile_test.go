@@ -63,7 +63,7 @@ func TestMergeKeepsInvalidUTF8Apart(t *testing.T) {
 		t.Fatal(err)
 	}
 	var merged []string
-	m, err := mergeInputs([]Input{{Name: "s0", R: &shard}}, scanners.SinkFunc(func(f *finding.Finding) error {
+	m, err := mergeInputs([]input{{Name: "s0", R: &shard}}, scanners.SinkFunc(func(f *finding.Finding) error {
 		merged = append(merged, f.Path)
 		return nil
 	}))

@@ -21,7 +21,7 @@ type MergeOptions struct {
 	Objects *bucket.Client
 	// Run, when set, takes only the files of that run.
 	Run string
-	// Wait and Poll: see Collect.
+	// Wait and Poll: see collect.
 	Wait, Poll time.Duration
 	Format     report.Format
 	// Meta gives the report's Version and Rules; its Targets and Start
@@ -43,12 +43,12 @@ type MergeResult struct {
 
 // Merge writes the report of a sharded scan from its findings files.
 func Merge(ctx context.Context, o MergeOptions) (*MergeResult, error) {
-	inputs, closeInputs, err := Collect(ctx, o.Sources, o.Objects, o.Run, o.Wait, max(o.Poll, time.Second))
+	inputs, closeInputs, err := collect(ctx, o.Sources, o.Objects, o.Run, o.Wait, max(o.Poll, time.Second))
 	if err != nil {
 		return nil, err
 	}
 	defer closeInputs()
-	m, err := NewMerger(inputs)
+	m, err := newMerger(inputs)
 	if err != nil {
 		return nil, err
 	}

@@ -19,8 +19,8 @@ import (
 	"github.com/piiscan/piiscan/scanners"
 )
 
-// Input is a shard's findings file to merge.
-type Input struct {
+// input is a shard's findings file to merge.
+type input struct {
 	Name string // for messages
 	R    io.Reader
 }
@@ -28,14 +28,14 @@ type Input struct {
 // maxLine bounds one record of a findings file.
 const maxLine = 64 << 20
 
-// Merger merges the findings files of the shards of one scan.
-type Merger struct {
+// merger merges the findings files of the shards of one scan.
+type merger struct {
 	streams []*stream
 }
 
-// NewMerger reads the headers of inputs and checks that they are every
+// newMerger reads the headers of inputs and checks that they are every
 // shard of one scan.
-func NewMerger(inputs []Input) (*Merger, error) {
+func newMerger(inputs []input) (*merger, error) {
 	if len(inputs) == 0 {
 		return nil, errors.New("no shard files to merge")
 	}
@@ -50,11 +50,11 @@ func NewMerger(inputs []Input) (*Merger, error) {
 	if err := checkShards(streams); err != nil {
 		return nil, err
 	}
-	return &Merger{streams: streams}, nil
+	return &merger{streams: streams}, nil
 }
 
 // Header returns what the shards share (Index is 0).
-func (m *Merger) Header() Header {
+func (m *merger) Header() Header {
 	h := *m.streams[0].header
 	h.Index = 0
 	return h
@@ -65,7 +65,7 @@ func (m *Merger) Header() Header {
 // order (objects), each item's findings together and in order, and
 // returns the shards' stats added up. It fails when a file is incomplete
 // and when an item turns up in two shards.
-func (m *Merger) Merge(sink scanners.Sink) (*scanners.Stats, error) {
+func (m *merger) Merge(sink scanners.Sink) (*scanners.Stats, error) {
 	streams := m.streams
 	q := &queue{targets: streams[0].header.Targets}
 	for _, st := range streams {

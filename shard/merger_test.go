@@ -45,7 +45,7 @@ func shardFile(t *testing.T, index, count int, targets []string, paths ...string
 	return b.Bytes()
 }
 
-// mergedFiles is what a Merger read: the header the shards share and their
+// mergedFiles is what a merger read: the header the shards share and their
 // stats added up.
 type mergedFiles struct {
 	Header Header
@@ -53,11 +53,11 @@ type mergedFiles struct {
 }
 
 // mergeFiles merges files and returns the findings, as path:line, in
-// the order the Merger handed them on.
+// the order the merger handed them on.
 func mergeFiles(files ...[]byte) ([]string, *mergedFiles, error) {
-	var in []Input
+	var in []input
 	for i, f := range files {
-		in = append(in, Input{Name: fmt.Sprintf("file%d", i), R: bytes.NewReader(f)})
+		in = append(in, input{Name: fmt.Sprintf("file%d", i), R: bytes.NewReader(f)})
 	}
 	var got []string
 	m, err := mergeInputs(in, scanners.SinkFunc(func(f *finding.Finding) error {
@@ -67,9 +67,9 @@ func mergeFiles(files ...[]byte) ([]string, *mergedFiles, error) {
 	return got, m, err
 }
 
-// mergeInputs merges inputs into sink with a Merger.
-func mergeInputs(in []Input, sink scanners.Sink) (*mergedFiles, error) {
-	m, err := NewMerger(in)
+// mergeInputs merges inputs into sink with a merger.
+func mergeInputs(in []input, sink scanners.Sink) (*mergedFiles, error) {
+	m, err := newMerger(in)
 	if err != nil {
 		return nil, err
 	}
@@ -273,6 +273,6 @@ func FuzzMerge(f *testing.F) {
 	f.Add(b.Bytes())
 	f.Add([]byte(`{"piiscan_shard":{"index":0,"count":1}}` + "\n" + `{"piiscan_shard_end":{}}` + "\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		mergeInputs([]Input{{Name: "f", R: bytes.NewReader(data)}}, scanners.SinkFunc(func(*finding.Finding) error { return nil }))
+		mergeInputs([]input{{Name: "f", R: bytes.NewReader(data)}}, scanners.SinkFunc(func(*finding.Finding) error { return nil }))
 	})
 }

@@ -55,13 +55,13 @@ func (o *Output) Finish(ctx context.Context, st *scanners.Stats, finished bool) 
 // Where returns where the file is published.
 func (o *Output) Where() string { return o.p.where }
 
-// Collect opens the findings files of sources for a Merger: files,
+// collect opens the findings files of sources for a merger: files,
 // directories and s3:// prefixes holding shard-*-of-*.jsonl (with run
 // set, only that run's). With wait above zero it polls the directories and
 // prefixes, every poll, until they hold every shard of a scan or wait has
 // passed; what is there then is merged (and missing shards reported).
 // release closes the files.
-func Collect(ctx context.Context, sources []string, objects *bucket.Client, run string, wait, poll time.Duration) (in []Input, release func(), err error) {
+func collect(ctx context.Context, sources []string, objects *bucket.Client, run string, wait, poll time.Duration) (in []input, release func(), err error) {
 	var closers []io.Closer
 	release = func() {
 		for _, c := range closers {
@@ -86,7 +86,7 @@ func Collect(ctx context.Context, sources []string, objects *bucket.Client, run 
 					return nil, release, err
 				}
 				closers = append(closers, f)
-				in = append(in, Input{Name: src, R: f})
+				in = append(in, input{Name: src, R: f})
 				continue
 			}
 		}
@@ -113,7 +113,7 @@ func Collect(ctx context.Context, sources []string, objects *bucket.Client, run 
 						return nil, release, err
 					}
 					closers = append(closers, r)
-					in = append(in, Input{Name: st.Location(e.name), R: r})
+					in = append(in, input{Name: st.Location(e.name), R: r})
 				}
 				break
 			}

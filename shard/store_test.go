@@ -134,7 +134,7 @@ func TestShardsOfRun(t *testing.T) {
 	if done, n, _ := st.Complete(ctx, "today"); !done || n != 2 {
 		t.Fatalf("today: complete %v with %d files", done, n)
 	}
-	_, release, err := Collect(ctx, []string{st.String()}, nil, "tomorrow", 0, 0)
+	_, release, err := collect(ctx, []string{st.String()}, nil, "tomorrow", 0, 0)
 	release()
 	if err == nil {
 		t.Fatal("a run with no files was merged")
