@@ -512,21 +512,6 @@ func (c *Config) validateDaemon(ck *checker) {
 	}
 }
 
-// SyslogFacility returns the number of a facility name (-1 if unknown).
-func SyslogFacility(name string) int {
-	names := []string{"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
-		"ntp", "security", "console", "solaris-cron", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
-	if name == "" {
-		return 4 // auth
-	}
-	for i, n := range names {
-		if n == name {
-			return i
-		}
-	}
-	return -1
-}
-
 // Secret reads a secret from the environment variable name.
 func Secret(name string) (string, error) {
 	if name == "" {

@@ -56,7 +56,7 @@ const (
 type Syslog struct {
 	Network  string // udp, tcp or unix
 	Address  string
-	Facility int    // number of the facility (SyslogFacility)
+	Facility int    // number of the facility (auth, 4, when unset)
 	Tag      string // APP-NAME
 }
 
@@ -185,7 +185,7 @@ func (e *EmailSpec) validate(bad badFunc) *Email {
 }
 
 func (s *SyslogSpec) validate(bad badFunc) *Syslog {
-	v := &Syslog{Network: cmp.Or(s.Network, "udp"), Address: s.Address, Facility: SyslogFacility(s.Facility),
+	v := &Syslog{Network: cmp.Or(s.Network, "udp"), Address: s.Address, Facility: syslogFacility(s.Facility),
 		Tag: cmp.Or(s.Tag, "piiscan")}
 	switch s.Network {
 	case "", "udp", "tcp", "unix":
@@ -199,6 +199,21 @@ func (s *SyslogSpec) validate(bad badFunc) *Syslog {
 		bad([]any{"syslog", "facility"}, "unknown facility %q", s.Facility)
 	}
 	return v
+}
+
+// syslogFacility returns the number of a facility name (-1 if unknown).
+func syslogFacility(name string) int {
+	names := []string{"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+		"ntp", "security", "console", "solaris-cron", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
+	if name == "" {
+		return 4 // auth
+	}
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
 }
 
 func (s *SNSSpec) validate(bad badFunc) *SNS {
