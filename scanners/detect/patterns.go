@@ -5,10 +5,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/dlclark/regexp2"
-
-	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // Regular expressions (the patterns of custom rules and of allow lists) are
@@ -74,17 +70,6 @@ func (l PatternLimits) withDefaults() PatternLimits {
 		l.TimePerMiB = DefaultPatternTimePerMiB
 	}
 	return l
-}
-
-// CompilePattern compiles a regexp2 expression with the match timeout of
-// limits, so that no use of it can run unbounded.
-func CompilePattern(expr string, limits PatternLimits) (*regexp2.Regexp, error) {
-	re, err := catalog.CompilePattern(expr)
-	if err != nil {
-		return nil, err
-	}
-	re.MatchTimeout = limits.withDefaults().Timeout
-	return re, nil
 }
 
 // PatternError is a pattern that did not finish: one match timed out, or
