@@ -2,6 +2,10 @@
 // bytes: files and directories on disk, standard input, and the members of
 // compressed files and archives inside them. It knows nothing about
 // personal data.
+//
+// A Source lists the items of the targets it handles; Files is the source
+// of the disk and standard input, and package bucket has the source of
+// object storage.
 package source
 
 import (
