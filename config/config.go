@@ -48,7 +48,7 @@ type File struct {
 }
 
 // ScanSpec holds defaults for `piiscan scan` options. Flags and PIISCAN_*
-// environment variables override them (see Options).
+// environment variables override them (see ScanOptions).
 type ScanSpec struct {
 	Format         string   `yaml:"format"`
 	Output         string   `yaml:"output"`

@@ -29,7 +29,7 @@ type chunk struct {
 	col0   int // offset of data[0] within its line
 	last   bool
 	first  bool
-	// cols, for a block of an SQL dump, are its columns (see SQLTracker).
+	// cols, for a block of an SQL dump, are its columns (see detect.SQLTracker).
 	cols *detect.Columns
 	// mark, for a stream with a src, is the position after the last
 	// complete line of the chunk (nil: the chunk ends none).
