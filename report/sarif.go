@@ -12,7 +12,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners"
-	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/). Results
@@ -73,7 +73,7 @@ func newSARIF(w io.Writer, meta Meta) (*sarifWriter, error) {
 	for i, r := range meta.Rules {
 		s.ruleIdx[r.ID] = i
 		desc := r.Class + " (custom pattern rule)"
-		if d, ok := detect.LookupBuiltin(r.Detector); ok {
+		if d, ok := catalog.Lookup(r.Detector); ok {
 			desc = d.Description
 		}
 		full := desc

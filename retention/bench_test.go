@@ -15,6 +15,7 @@ import (
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // benchLog is about size bytes of JSON and access-log lines over 60 days,
@@ -56,7 +57,7 @@ func BenchmarkFilterRecords(b *testing.B) {
 func BenchmarkMask(b *testing.B) {
 	data := benchLog(16 << 20)
 	var rules []detect.Rule
-	for _, d := range detect.Builtins() {
+	for _, d := range catalog.Detectors() {
 		rules = append(rules, detect.Rule{ID: d.Name, Detector: d.Name, Severity: finding.SeverityLow})
 	}
 	e, err := detect.New(rules, detect.Options{})

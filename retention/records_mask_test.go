@@ -8,13 +8,14 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // emailMasker masks every e-mail address.
 func emailMasker(t *testing.T) *Masker {
 	t.Helper()
 	var rules []detect.Rule
-	for _, d := range detect.Builtins() {
+	for _, d := range catalog.Detectors() {
 		rules = append(rules, detect.Rule{ID: d.Name, Detector: d.Name, Severity: finding.SeverityLow})
 	}
 	e, err := detect.New(rules, detect.Options{})

@@ -18,12 +18,13 @@ import (
 	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners/allow"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 func testEngine(t testing.TB) *detect.Engine {
 	t.Helper()
 	var rules []detect.Rule
-	for _, b := range detect.Builtins() {
+	for _, b := range catalog.Detectors() {
 		rules = append(rules, detect.Rule{ID: b.Name, Detector: b.Name, Severity: finding.SeverityMedium, PolicyRef: "test §1"})
 	}
 	e, err := detect.New(rules, detect.Options{})

@@ -15,6 +15,7 @@ import (
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -41,7 +42,7 @@ func TestScanUTF16Objects(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rules []detect.Rule
-	for _, b := range detect.Builtins() {
+	for _, b := range catalog.Detectors() {
 		rules = append(rules, detect.Rule{ID: b.Name, Detector: b.Name, Severity: finding.SeverityMedium})
 	}
 	e, err := detect.New(rules, detect.Options{})

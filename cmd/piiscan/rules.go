@@ -13,7 +13,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners"
-	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 	"github.com/piiscan/piiscan/scanners/source"
 	"github.com/piiscan/piiscan/scansetup"
 )
@@ -70,7 +70,7 @@ func listRules(cmd *cobra.Command, cfg *config.Config) error {
 			finds = "detector " + r.Detector
 		}
 		class := r.Class
-		if b, ok := detect.LookupBuiltin(r.Detector); ok {
+		if b, ok := catalog.Lookup(r.Detector); ok {
 			class = b.Class
 		}
 		enabled := "yes"

@@ -21,6 +21,7 @@ import (
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -57,7 +58,7 @@ func scanner(t testing.TB, objects *bucket.Client, done func(source.Item)) *scan
 func readingScanner(t testing.TB, objects *bucket.Client, done func(source.Item), readers int) *scanners.Scanner {
 	t.Helper()
 	var rules []detect.Rule
-	for _, b := range detect.Builtins() {
+	for _, b := range catalog.Detectors() {
 		rules = append(rules, detect.Rule{ID: b.Name, Detector: b.Name, Severity: finding.SeverityMedium})
 	}
 	e, err := detect.New(rules, detect.Options{})

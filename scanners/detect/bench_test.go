@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // sampleLog builds about size bytes of mixed log lines, with personal data
@@ -96,7 +97,7 @@ func BenchmarkScanAll(b *testing.B) { benchScan(b, allBuiltins(b)) }
 // BenchmarkDetector measures each built-in detector on its own (the
 // prefilter pass is shared, so each includes its cost).
 func BenchmarkDetector(b *testing.B) {
-	for _, d := range Builtins() {
+	for _, d := range catalog.Detectors() {
 		b.Run(d.Name, func(b *testing.B) {
 			benchEngine(b, []Rule{{ID: d.Name, Detector: d.Name, Severity: finding.SeverityHigh}})
 		})

@@ -76,9 +76,6 @@ const (
 	dCredentialFile
 )
 
-// BuiltinDetector describes one of piiscan's own detectors.
-type BuiltinDetector = catalog.Detector
-
 // detectorNames name the detector of each detectorID.
 var detectorNames = [numBuiltinDetectors]string{
 	dEmail:            DetEmail,
@@ -104,7 +101,7 @@ var detectorNames = [numBuiltinDetectors]string{
 }
 
 // builtins are the catalog's detectors by detectorID.
-var builtins = func() (b [numBuiltinDetectors]BuiltinDetector) {
+var builtins = func() (b [numBuiltinDetectors]catalog.Detector) {
 	for id, name := range detectorNames {
 		d, ok := catalog.Lookup(name)
 		if !ok {
@@ -114,12 +111,6 @@ var builtins = func() (b [numBuiltinDetectors]BuiltinDetector) {
 	}
 	return b
 }()
-
-// Builtins lists piiscan's built-in detectors.
-func Builtins() []BuiltinDetector { return catalog.Detectors() }
-
-// LookupBuiltin returns the built-in detector with the given name.
-func LookupBuiltin(name string) (BuiltinDetector, bool) { return catalog.Lookup(name) }
 
 // Rule is one detection rule: a built-in detector (Detector set) or a
 // custom regular expression (Pattern set). See catalog.Rule.

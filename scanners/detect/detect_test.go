@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // builtinRules is one rule per built-in detector, named after it.
 func builtinRules() []Rule {
 	var rules []Rule
-	for _, b := range Builtins() {
+	for _, b := range catalog.Detectors() {
 		rules = append(rules, Rule{ID: b.Name, Detector: b.Name, Severity: finding.SeverityHigh})
 	}
 	return rules

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 var fuzzSeeds = []string{
@@ -147,7 +148,7 @@ func FuzzDetector(f *testing.F) {
 		f.Add(byte(i), []byte(s))
 	}
 	var engines []*Engine
-	for _, b := range Builtins() {
+	for _, b := range catalog.Detectors() {
 		e, err := New([]Rule{{ID: b.Name, Detector: b.Name, Severity: finding.SeverityLow}}, Options{})
 		if err != nil {
 			f.Fatal(err)
