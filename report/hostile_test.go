@@ -9,41 +9,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/piiscan/piiscan/finding"
-	"github.com/piiscan/piiscan/internal/itempath"
+	"github.com/piiscan/piiscan/internal/hostiletest"
 	"github.com/piiscan/piiscan/scanners"
 )
-
-// Names an attacker can give files (finding paths, escaped as the scanner
-// escapes them).
-var (
-	// escName sets the terminal's window title, clears the screen and
-	// colours what follows.
-	escName = itempath.Escape("logs/\x1b]0;pwned\x07\x1b[2J\x1b[31mred.log")
-	// bidiName shows as "logs/invoiceexe.pdf" with a right-to-left
-	// override.
-	bidiName   = itempath.Escape("logs/invoice\u202efdp.exe")
-	fenceName  = itempath.Escape("logs/```<!here>.log")
-	badUTF8One = itempath.Escape("logs/a\xff.log")
-	badUTF8Two = itempath.Escape("logs/a\xfe.log")
-)
-
-func hostileFindings() []finding.Finding {
-	var fs []finding.Finding
-	for i, p := range []string{escName, bidiName, fenceName, badUTF8One, badUTF8Two} {
-		fs = append(fs, finding.Finding{Path: p, Line: i + 1, Column: 1, Length: 5, Class: finding.ClassEmail, Rule: "email",
-			Severity: finding.SeverityMedium, Confidence: finding.ConfidenceHigh, Masked: "a***@example.com", Fingerprint: "ab"})
-	}
-	return fs
-}
-
-func hostileStats() *scanners.Stats {
-	return &scanners.Stats{Files: 5, Findings: 5, Problems: []scanners.Problem{
-		{Path: escName, Error: "open " + escName + ": permission denied"},
-		{Path: bidiName, Error: "permission denied"},
-		{Path: badUTF8One, Error: "permission denied"},
-		{Path: badUTF8Two, Error: "permission denied"},
-	}}
-}
 
 // checkShown fails when text shown to people holds a control character
 // other than a line break, a bidirectional control or invalid UTF-8.
@@ -93,7 +61,7 @@ func TestSafe(t *testing.T) {
 // The table shows hostile names escaped: they cannot drive a terminal,
 // reorder the line, and two names that differ in invalid UTF-8 differ.
 func TestTableEscapesHostileNames(t *testing.T) {
-	out := string(render(t, FormatTable, Meta{}, hostileFindings(), hostileStats()))
+	out := string(render(t, FormatTable, Meta{}, hostiletest.Findings(), hostiletest.Stats()))
 	checkShown(t, "the table", out)
 	for _, want := range []string{`logs/\x1b]0;pwned\a\x1b[2J\x1b[31mred.log:1:1`, `logs/invoice\u202efdp.exe:2:1`,
 		"logs/```<\\!here>.log:3:1", `logs/a\xff.log:4:1`, `logs/a\xfe.log:5:1`,
@@ -108,8 +76,8 @@ func TestTableEscapesHostileNames(t *testing.T) {
 // different paths (finding.EncodePath), and the readers of the findings
 // files get the paths back as they were.
 func TestJSONReportsKeepInvalidUTF8Apart(t *testing.T) {
-	fs := hostileFindings()
-	st := hostileStats()
+	fs := hostiletest.Findings()
+	st := hostiletest.Stats()
 
 	out := render(t, FormatJSONL, Meta{}, fs, st)
 	var paths []string
