@@ -16,8 +16,12 @@ import (
 // Covers reports whether the hold h covers path: a pattern matches the path
 // itself or a folder above it (a hold on "backups/2024-*" keeps
 // backups/2024-03/db.sql.gz), or a bucket prefix the key is under.
+//
+// The working directory relative paths are resolved against is asked for
+// once (see workDir), not per folder and pattern.
 func Covers(h config.Hold, path string) bool {
-	if matchPaths(h.Paths, path) || coversName(h, path) {
+	wd := workDir(path)
+	if matchPaths(h.Paths, path, wd) || coversName(h, path) {
 		return true
 	}
 	if itempath.IsObject(path) {
@@ -27,17 +31,16 @@ func Covers(h config.Hold, path string) bool {
 				return false
 			}
 			p = p[:i]
-			if matchPaths(h.Paths, p) || matchPaths(h.Paths, p+"/") {
+			if matchPaths(h.Paths, p, wd) || matchPaths(h.Paths, p+"/", wd) {
 				return true
 			}
 		}
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
+	if wd == "" && !filepath.IsAbs(path) {
 		return false
 	}
-	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-		if matchPaths(h.Paths, dir) || coversName(h, dir) {
+	for dir := filepath.Dir(absIn(wd, path)); ; dir = filepath.Dir(dir) {
+		if matchPaths(h.Paths, dir, wd) || coversName(h, dir) {
 			return true
 		}
 		if dir == filepath.Dir(dir) {
@@ -65,8 +68,10 @@ func coversName(h config.Hold, path string) bool {
 }
 
 // matchPaths matches path against directories (prefix) and globs; an
-// s3:// path matches s3:// prefixes and globs.
-func matchPaths(patterns []string, path string) bool {
+// s3:// path matches s3:// prefixes and globs. Relative local paths and
+// patterns are resolved against wd (see workDir; "" when it cannot be
+// told, and they are then left as they are).
+func matchPaths(patterns []string, path, wd string) bool {
 	if itempath.IsObject(path) {
 		for _, pat := range patterns {
 			if !itempath.IsObject(pat) {
@@ -82,21 +87,16 @@ func matchPaths(patterns []string, path string) bool {
 		}
 		return false
 	}
-	p := filepath.ToSlash(filepath.Clean(path))
-	if abs, err := filepath.Abs(path); err == nil {
-		p = filepath.ToSlash(abs)
-	}
+	p := filepath.ToSlash(absIn(wd, path))
 	for _, pat := range patterns {
 		if itempath.IsObject(pat) {
 			continue
 		}
 		pat = filepath.ToSlash(pat)
-		if abs, err := filepath.Abs(pat); err == nil && !itempath.HasMeta(pat) {
-			pat = filepath.ToSlash(abs)
-		} else if !strings.HasPrefix(pat, "/") {
-			if wd, err := filepath.Abs("."); err == nil {
-				pat = filepath.ToSlash(wd) + "/" + pat
-			}
+		if !itempath.HasMeta(pat) && (wd != "" || filepath.IsAbs(pat)) {
+			pat = filepath.ToSlash(absIn(wd, pat))
+		} else if !strings.HasPrefix(pat, "/") && wd != "" {
+			pat = filepath.ToSlash(wd) + "/" + pat
 		}
 		if !itempath.HasMeta(pat) {
 			if p == pat || strings.HasPrefix(p, strings.TrimSuffix(pat, "/")+"/") {
