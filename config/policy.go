@@ -271,12 +271,13 @@ func validateLocationPaths(ck *checker, at func(k ...any) []any, ls *LocationSpe
 			bad(at("paths", k), "invalid glob %q", p)
 			continue
 		}
-		if itempath.FixedDir(p) == "/" || itempath.FixedDir(p) == "." && itempath.HasMeta(p) {
+		root := itempath.FixedDir(p)
+		if root == "/" || root == "." && itempath.HasMeta(p) {
 			bad(at("paths", k), "%q would make the whole file system (or working directory) a location: name a directory", p)
 			continue
 		}
 		loc.Paths = append(loc.Paths, p)
-		loc.roots = append(loc.roots, itempath.FixedDir(p))
+		loc.roots = append(loc.roots, root)
 	}
 }
 
