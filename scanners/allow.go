@@ -157,6 +157,34 @@ func (a *Allowlist) Path(path, class string) bool {
 	return a.global.path(p) || s != nil && s.path(p)
 }
 
+// PathClasses returns the classes whose every finding in path (a finding
+// path) the per-class rules allow, nil for none: Path(path, class) for
+// each class whose rules have globs, with the path split once. The
+// global rules are Path(path, "")'s.
+func (a *Allowlist) PathClasses(path string) map[string]bool {
+	if a == nil {
+		return nil
+	}
+	var p *allowPath
+	var out map[string]bool
+	for class, s := range a.byClass {
+		if len(s.paths) == 0 {
+			continue
+		}
+		if p == nil {
+			np := newAllowPath(path)
+			p = &np
+		}
+		if s.path(*p) {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[class] = true
+		}
+	}
+	return out
+}
+
 // Value reports whether a value of class is allowed. norm is its normalised
 // form. A pattern that times out on the value does not allow it.
 func (a *Allowlist) Value(class string, raw, norm []byte) bool {

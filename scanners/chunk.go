@@ -98,14 +98,9 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 		top, _ := itempath.Outer(path) // archive members sit where their archive is
 		st.place = s.opts.Place(top)
 	}
-	for _, c := range s.opts.Engine.Rules() {
-		if s.opts.Allow.Path(path, c.Class) {
-			if st.allowed == nil {
-				st.allowed = map[string]bool{}
-			}
-			st.allowed[c.Class] = true
-		}
-	}
+	// The whole path is not allowed (see above): only the rules of a
+	// class may be.
+	st.allowed = s.opts.Allow.PathClasses(path)
 	r.mu.Lock()
 	r.stats.Streams++
 	r.mu.Unlock()
