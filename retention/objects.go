@@ -1446,7 +1446,8 @@ func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bu
 			}
 			for _, key := range keys {
 				url := bucket.Object{Bucket: b, Key: key}.URL()
-				if seen[url] || !policy.Contains(loc, url) || policy.LocationOf(c, url) != loc {
+				// LocationOf is loc only where loc contains url.
+				if seen[url] || policy.LocationOf(c, url) != loc {
 					continue
 				}
 				seen[url] = true
