@@ -798,7 +798,7 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 	}
 	x := &retention.Executor{Config: c, Enforce: job.Enforce, Audit: auditLog, Logger: log, Objects: opts.Objects}
 	if s != nil {
-		x.Engine, x.Allow, x.Fingerprints = s.Engine, s.Options.Allow, s.Fingerprints
+		x.Engine, x.Allow, x.Fingerprints = s.Options.Engine, s.Options.Allow, s.Options.Fingerprints
 	}
 	defer x.Close()
 	applyErr := x.Apply(ctx, plan)

@@ -16,7 +16,6 @@ import (
 	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
-	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -45,17 +44,16 @@ type Request struct {
 	Logger *slog.Logger
 }
 
-// Setup is what a scan is built from: the detection engine, the
-// fingerprinter and the scanner options that the settings give. Build
-// makes its scanner.
+// Setup is what a scan is built from: the scanner options that the
+// settings give, with the detection engine, the allowlist and the
+// fingerprinter (Options.Engine, Options.Allow, Options.Fingerprints).
+// Build makes its scanner.
 type Setup struct {
 	Config   *config.Config
 	Settings *config.Settings
 	// Options are the options the scanner is built with; a caller may
 	// add to them (sharding, incremental state) before Build.
-	Options      scanners.Options
-	Engine       *detect.Engine
-	Fingerprints *finding.Fingerprinter
+	Options scanners.Options
 	// FailOn is scan.fail_on of a job: findings at or above it fail a
 	// run. (A command reads it with its report's settings.)
 	FailOn finding.Severity
@@ -139,8 +137,6 @@ func New(r Request) (*Setup, error) {
 			return nil, err
 		}
 	}
-	s.Engine = engine
-	s.Fingerprints = finding.NewFingerprinter(key)
 	limits := Limits(c)
 	if v.depth > 0 {
 		limits.MaxDepth = v.depth
@@ -152,7 +148,7 @@ func New(r Request) (*Setup, error) {
 		Allow:        allow,
 		Classes:      v.classes,
 		Reveal:       v.reveal,
-		Fingerprints: s.Fingerprints,
+		Fingerprints: finding.NewFingerprinter(key),
 		Logger:       r.Logger,
 		Stdin:        r.Stdin,
 		Place:        policy.Placer(c),
