@@ -256,9 +256,9 @@ func (r *Runner) deliver(parent context.Context, res *Result, log *slog.Logger) 
 // checkKey makes sure the fingerprint key is the one the state was built
 // with: with another key every violation would look new.
 func (r *Runner) checkKey() error {
-	key, _, err := r.Config.FingerprintKey()
+	key, err := scansetup.JobKey(r.Config)
 	if err != nil {
-		return fmt.Errorf("jobs compare fingerprints across runs and need a lasting key: %w", err)
+		return err
 	}
 	return r.State.CheckKey(key)
 }

@@ -84,6 +84,16 @@ func JobSettings(c *config.Config) (*config.Settings, error) {
 	return config.NewSettings(c, pflag.NewFlagSet("job", pflag.ContinueOnError), config.ScanOptions)
 }
 
+// JobKey returns the fingerprint key of a job: one that lasts, as jobs
+// compare fingerprints across runs.
+func JobKey(c *config.Config) ([]byte, error) {
+	key, _, err := c.FingerprintKey()
+	if err != nil {
+		return nil, fmt.Errorf("jobs compare fingerprints across runs and need a lasting key: %w", err)
+	}
+	return key, nil
+}
+
 // scanSettings are the values of the scan.* settings a scan reads.
 type scanSettings struct {
 	workers, depth, maxFindings int
@@ -107,8 +117,8 @@ func New(r Request) (*Setup, error) {
 		if s.Settings, err = JobSettings(c); err != nil {
 			return nil, err
 		}
-		if key, _, err = c.FingerprintKey(); err != nil {
-			return nil, fmt.Errorf("jobs compare fingerprints across runs and need a lasting key: %w", err)
+		if key, err = JobKey(c); err != nil {
+			return nil, err
 		}
 	} else {
 		if v, err = s.readCommand(r.Problems); err != nil {
