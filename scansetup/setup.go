@@ -31,6 +31,9 @@ type Request struct {
 	// job reads, and needs a fingerprint key that lasts, as jobs compare
 	// fingerprints across runs.
 	Job bool
+	// Key is a job's fingerprint key when its caller already read it
+	// (JobKey); nil: New reads it.
+	Key []byte
 	// Shards says the command can run one shard of several (it has
 	// --shard): a fingerprint key that may differ from one shard to the
 	// next is refused before any key is looked up (CheckShardKey).
@@ -117,8 +120,10 @@ func New(r Request) (*Setup, error) {
 		if s.Settings, err = JobSettings(c); err != nil {
 			return nil, err
 		}
-		if key, err = JobKey(c); err != nil {
-			return nil, err
+		if key = r.Key; key == nil {
+			if key, err = JobKey(c); err != nil {
+				return nil, err
+			}
 		}
 	} else {
 		if v, err = s.readCommand(r.Problems); err != nil {
