@@ -137,7 +137,11 @@ func (w *WebhookSpec) validate(bad badFunc) *Webhook {
 	v := &Webhook{SecretEnv: w.SecretEnv, Headers: w.Headers}
 	u, err := url.Parse(w.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad([]any{"webhook", "url"}, "invalid URL %q (want http:// or https://)", w.URL)
+		shown := w.URL
+		if err == nil {
+			shown = u.Redacted() // a password in the URL is not for the error
+		}
+		bad([]any{"webhook", "url"}, "invalid URL %q (want http:// or https://)", shown)
 	}
 	v.URL = u
 	if w.Timeout != "" {
