@@ -70,7 +70,7 @@ written, an archive, an error) or inputs could not be searched (listed);
 			if err != nil {
 				return err
 			}
-			s, err := setupScan(cmd, g)
+			s, err := setupScan(cmd, cfg)
 			if err != nil {
 				return err
 			}

@@ -31,7 +31,7 @@ Exit codes as for purge.`,
 			if err != nil {
 				return err
 			}
-			s, err := setupScan(cmd, g)
+			s, err := setupScan(cmd, cfg)
 			if err != nil {
 				return err
 			}
