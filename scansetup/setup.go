@@ -152,7 +152,7 @@ func New(r Request) (*Setup, error) {
 			return nil, err
 		}
 	}
-	limits := Limits(c)
+	limits := archiveLimits(c)
 	if v.depth > 0 {
 		limits.MaxDepth = v.depth
 	}
