@@ -144,12 +144,8 @@ func (w *WebhookSpec) validate(bad badFunc) *Webhook {
 		bad([]any{"webhook", "url"}, "invalid URL %q (want http:// or https://)", shown)
 	}
 	v.URL = u
-	if w.Timeout != "" {
-		d, err := w.Timeout.Parse(0)
-		if err != nil || d <= 0 {
-			bad([]any{"webhook", "timeout"}, "invalid duration %q (want e.g. %s)", w.Timeout, "10s")
-		}
-		v.Timeout = d
+	if v.Timeout, err = parsePositive(w.Timeout, 0, "10s"); err != nil {
+		bad([]any{"webhook", "timeout"}, "%v", err)
 	}
 	return v
 }
