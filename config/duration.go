@@ -80,16 +80,25 @@ func plainDecimal(s string) bool {
 	return digits > 0
 }
 
-// positive parses the duration v at path, which must be above zero (def
-// when unset); a bad value is reported with example, and gives def.
-func (ck *checker) positive(path []any, v Duration, def time.Duration, example string) time.Duration {
+// parsePositive parses the duration v, which must be above zero (def
+// when unset); a bad value gives def, and an error that names example.
+func parsePositive(v Duration, def time.Duration, example string) (time.Duration, error) {
 	if v == "" {
-		return def
+		return def, nil
 	}
 	d, err := v.Parse(def)
 	if err != nil || d <= 0 {
-		ck.bad(path, "invalid duration %q (want e.g. %s)", v, example)
-		return def
+		return def, fmt.Errorf("invalid duration %q (want e.g. %s)", v, example)
+	}
+	return d, nil
+}
+
+// positive parses the duration v at path with parsePositive, and reports
+// a bad value.
+func (ck *checker) positive(path []any, v Duration, def time.Duration, example string) time.Duration {
+	d, err := parsePositive(v, def, example)
+	if err != nil {
+		ck.bad(path, "%v", err)
 	}
 	return d
 }

@@ -137,15 +137,15 @@ func (w *WebhookSpec) validate(bad badFunc) *Webhook {
 	v := &Webhook{SecretEnv: w.SecretEnv, Headers: w.Headers}
 	u, err := url.Parse(w.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		bad([]any{"webhook", "url"}, "invalid URL %q (want http:// or https://)", w.URL)
+		shown := w.URL
+		if err == nil {
+			shown = u.Redacted() // a password in the URL is not for the error
+		}
+		bad([]any{"webhook", "url"}, "invalid URL %q (want http:// or https://)", shown)
 	}
 	v.URL = u
-	if w.Timeout != "" {
-		d, err := w.Timeout.Parse(0)
-		if err != nil || d <= 0 {
-			bad([]any{"webhook", "timeout"}, "invalid duration %q (want e.g. %s)", w.Timeout, "10s")
-		}
-		v.Timeout = d
+	if v.Timeout, err = parsePositive(w.Timeout, 0, "10s"); err != nil {
+		bad([]any{"webhook", "timeout"}, "%v", err)
 	}
 	return v
 }

@@ -49,3 +49,15 @@ func TestSinks(t *testing.T) {
 		t.Errorf("ValidateSink: %v", err)
 	}
 }
+
+// A bad webhook URL is reported without the password it holds, as the
+// webhook sink reported it before the sinks were validated here.
+func TestWebhookURLErrorHidesPassword(t *testing.T) {
+	_, err := Parse("x.yaml", []byte(jobsBase+"alerts:\n  routes:\n    - {name: r, webhook: {url: 'ftp://u:s3cret@h/'}}\n"))
+	if err == nil {
+		t.Fatal("ftp URL accepted")
+	}
+	if !strings.Contains(err.Error(), `webhook.url: invalid URL "ftp://u:xxxxx@h/"`) || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("got %v, want the URL with its password hidden", err)
+	}
+}

@@ -171,17 +171,17 @@ func (r *Runner) Run(ctx context.Context, job *config.Job) (*Result, error) {
 		defer cancel()
 	}
 	log.Info("job started", "full", r.Full)
-	err := r.checkKey()
+	key, err := r.checkKey()
 	switch {
 	case err != nil:
 		err = configError{err}
 	case job.Action == config.JobScan:
-		err = r.scan(ctx, job, res, log)
+		err = r.scan(ctx, job, key, res, log)
 	case r.Sharding != nil && r.Sharding.Shard.Sharded():
 		// Every shard would plan and enforce over everything.
 		err = configError{fmt.Errorf("job %s: only scan jobs run as shards, not %s", job.Name, job.Action)}
 	case job.Action == config.JobPurge, job.Action == config.JobRedact:
-		err = r.enforce(ctx, job, res, log)
+		err = r.enforce(ctx, job, key, res, log)
 	default:
 		err = configError{fmt.Errorf("unknown action %q", job.Action)}
 	}
@@ -254,13 +254,14 @@ func (r *Runner) deliver(parent context.Context, res *Result, log *slog.Logger) 
 }
 
 // checkKey makes sure the fingerprint key is the one the state was built
-// with: with another key every violation would look new.
-func (r *Runner) checkKey() error {
-	key, _, err := r.Config.FingerprintKey()
+// with: with another key every violation would look new. It returns the
+// key, for the job's scan.
+func (r *Runner) checkKey() ([]byte, error) {
+	key, err := scansetup.JobKey(r.Config)
 	if err != nil {
-		return fmt.Errorf("jobs compare fingerprints across runs and need a lasting key: %w", err)
+		return nil, err
 	}
-	return r.State.CheckKey(key)
+	return key, r.State.CheckKey(key)
 }
 
 // targets returns what a job reads: the scan roots of its locations, and
@@ -304,13 +305,13 @@ const outboxMaxAge = 30 * 24 * time.Hour
 // them when sharded), counts what it finds, writes the shard's findings
 // file, and saves the violations and the alerts they call for, at
 // checkpoints and at the end.
-func (r *Runner) scan(ctx context.Context, job *config.Job, res *Result, log *slog.Logger) error {
+func (r *Runner) scan(ctx context.Context, job *config.Job, key []byte, res *Result, log *slog.Logger) error {
 	c := r.Config
 	roots, _, missing := targets(c, job)
 	if err := r.reportMissing(job, roots, missing, res, log); err != nil {
 		return err
 	}
-	s, err := scansetup.New(scansetup.Request{Config: c, Job: true, Logger: log})
+	s, err := scansetup.New(scansetup.Request{Config: c, Job: true, Key: key, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -752,7 +753,7 @@ func violationOf(s state.Seen) alert.Violation {
 }
 
 // enforce runs a purge or redact job.
-func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log *slog.Logger) error {
+func (r *Runner) enforce(ctx context.Context, job *config.Job, key []byte, res *Result, log *slog.Logger) error {
 	c := r.Config
 	now := r.now()
 	opts := retention.PlanOptions{Now: now, Locations: job.Locations}
@@ -775,7 +776,7 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 		}
 		plan, err = retention.PlanPurge(ctx, c, opts)
 	} else {
-		s, err = scansetup.New(scansetup.Request{Config: c, Job: true, Logger: log})
+		s, err = scansetup.New(scansetup.Request{Config: c, Job: true, Key: key, Logger: log})
 		if err != nil {
 			return err
 		}
@@ -798,7 +799,7 @@ func (r *Runner) enforce(ctx context.Context, job *config.Job, res *Result, log 
 	}
 	x := &retention.Executor{Config: c, Enforce: job.Enforce, Audit: auditLog, Logger: log, Objects: opts.Objects}
 	if s != nil {
-		x.Engine, x.Allow, x.Fingerprints = s.Engine, s.Options.Allow, s.Fingerprints
+		x.Engine, x.Allow, x.Fingerprints = s.Options.Engine, s.Options.Allow, s.Options.Fingerprints
 	}
 	defer x.Close()
 	applyErr := x.Apply(ctx, plan)

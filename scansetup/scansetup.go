@@ -36,8 +36,8 @@ func Allowlist(c *config.Config) (*scanners.Allowlist, error) {
 	return scanners.NewAllowlist(allow.Rules(a.AllowEntries), byClass, c.Region())
 }
 
-// Limits returns the archive limits of c.
-func Limits(c *config.Config) source.Limits {
+// archiveLimits returns the archive limits of c.
+func archiveLimits(c *config.Config) source.Limits {
 	l := c.Limits
 	return source.Limits{MaxDepth: l.MaxDepth, MaxBytes: l.MaxBytes, MaxRatio: l.MaxRatio, MaxEntries: l.MaxEntries}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
-	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -32,6 +31,9 @@ type Request struct {
 	// job reads, and needs a fingerprint key that lasts, as jobs compare
 	// fingerprints across runs.
 	Job bool
+	// Key is a job's fingerprint key when its caller already read it
+	// (JobKey); nil: New reads it.
+	Key []byte
 	// Shards says the command can run one shard of several (it has
 	// --shard): a fingerprint key that may differ from one shard to the
 	// next is refused before any key is looked up (CheckShardKey).
@@ -45,17 +47,16 @@ type Request struct {
 	Logger *slog.Logger
 }
 
-// Setup is what a scan is built from: the detection engine, the
-// fingerprinter and the scanner options that the settings give. Build
-// makes its scanner.
+// Setup is what a scan is built from: the scanner options that the
+// settings give, with the detection engine, the allowlist and the
+// fingerprinter (Options.Engine, Options.Allow, Options.Fingerprints).
+// Build makes its scanner.
 type Setup struct {
 	Config   *config.Config
 	Settings *config.Settings
 	// Options are the options the scanner is built with; a caller may
 	// add to them (sharding, incremental state) before Build.
-	Options      scanners.Options
-	Engine       *detect.Engine
-	Fingerprints *finding.Fingerprinter
+	Options scanners.Options
 	// FailOn is scan.fail_on of a job: findings at or above it fail a
 	// run. (A command reads it with its report's settings.)
 	FailOn finding.Severity
@@ -86,6 +87,16 @@ func JobSettings(c *config.Config) (*config.Settings, error) {
 	return config.NewSettings(c, pflag.NewFlagSet("job", pflag.ContinueOnError), config.ScanOptions)
 }
 
+// JobKey returns the fingerprint key of a job: one that lasts, as jobs
+// compare fingerprints across runs.
+func JobKey(c *config.Config) ([]byte, error) {
+	key, _, err := c.FingerprintKey()
+	if err != nil {
+		return nil, fmt.Errorf("jobs compare fingerprints across runs and need a lasting key: %w", err)
+	}
+	return key, nil
+}
+
 // scanSettings are the values of the scan.* settings a scan reads.
 type scanSettings struct {
 	workers, depth, maxFindings int
@@ -109,8 +120,10 @@ func New(r Request) (*Setup, error) {
 		if s.Settings, err = JobSettings(c); err != nil {
 			return nil, err
 		}
-		if key, _, err = c.FingerprintKey(); err != nil {
-			return nil, fmt.Errorf("jobs compare fingerprints across runs and need a lasting key: %w", err)
+		if key = r.Key; key == nil {
+			if key, err = JobKey(c); err != nil {
+				return nil, err
+			}
 		}
 	} else {
 		if v, err = s.readCommand(r.Problems); err != nil {
@@ -139,9 +152,7 @@ func New(r Request) (*Setup, error) {
 			return nil, err
 		}
 	}
-	s.Engine = engine
-	s.Fingerprints = finding.NewFingerprinter(key)
-	limits := Limits(c)
+	limits := archiveLimits(c)
 	if v.depth > 0 {
 		limits.MaxDepth = v.depth
 	}
@@ -152,7 +163,7 @@ func New(r Request) (*Setup, error) {
 		Allow:        allow,
 		Classes:      v.classes,
 		Reveal:       v.reveal,
-		Fingerprints: s.Fingerprints,
+		Fingerprints: finding.NewFingerprinter(key),
 		Logger:       r.Logger,
 		Stdin:        r.Stdin,
 		Place:        policy.Placer(c),

@@ -41,15 +41,21 @@ type Sharding struct {
 // NewSharding to report. Call it before anything calls FingerprintKey,
 // which could make a key of this machine's (or pod's) own.
 func CheckShardKey(set *config.Settings) error {
-	count, err := set.Int("shards.count")
-	if err != nil {
-		return nil
-	}
-	sh, err := shard.Resolve(set.String("shards.shard"), count, os.Getenv)
+	sh, err := resolveShard(set)
 	if err != nil || !sh.Sharded() {
 		return nil
 	}
 	return set.CheckSharedKey()
+}
+
+// resolveShard returns the shard this run is: shards.shard, or
+// JOB_COMPLETION_INDEX with shards.count.
+func resolveShard(set *config.Settings) (shard.Shard, error) {
+	count, err := set.Int("shards.count")
+	if err != nil {
+		return shard.Shard{}, err
+	}
+	return shard.Resolve(set.String("shards.shard"), count, os.Getenv)
 }
 
 // NewSharding reads --shard (PIISCAN_SHARD), or JOB_COMPLETION_INDEX with
@@ -58,11 +64,7 @@ func CheckShardKey(set *config.Settings) error {
 // PIISCAN_SHARD_REPORT) and PIISCAN_RUN_ID. An s3:// output or report is
 // reached with a client made from the s3.* settings.
 func NewSharding(ctx context.Context, set *config.Settings) (*Sharding, error) {
-	count, err := set.Int("shards.count")
-	if err != nil {
-		return nil, err
-	}
-	sh, err := shard.Resolve(set.String("shards.shard"), count, os.Getenv)
+	sh, err := resolveShard(set)
 	if err != nil {
 		return nil, err
 	}

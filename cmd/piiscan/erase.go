@@ -70,7 +70,7 @@ written, an archive, an error) or inputs could not be searched (listed);
 			if err != nil {
 				return err
 			}
-			s, err := setupScan(cmd, g)
+			s, err := setupScan(cmd, cfg)
 			if err != nil {
 				return err
 			}
@@ -83,11 +83,11 @@ written, an archive, an error) or inputs could not be searched (listed);
 			}
 			var subs []retention.Subject
 			for _, raw := range raws {
-				sub, err := parseSubject(raw, cfg.Region(), s.Fingerprints)
+				sub, err := parseSubject(raw, cfg.Region(), s.Options.Fingerprints)
 				if err != nil {
 					return usageError(err)
 				}
-				if err := sub.Detectable(s.Engine.Rules()); err != nil {
+				if err := sub.Detectable(s.Options.Engine.Rules()); err != nil {
 					return usageError(fmt.Errorf("%s: %w", raw.where, err))
 				}
 				subs = append(subs, sub)

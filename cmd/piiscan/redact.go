@@ -31,7 +31,7 @@ Exit codes as for purge.`,
 			if err != nil {
 				return err
 			}
-			s, err := setupScan(cmd, g)
+			s, err := setupScan(cmd, cfg)
 			if err != nil {
 				return err
 			}
@@ -63,9 +63,9 @@ func execute(cmd *cobra.Command, cfg *config.Config, s *scansetup.Setup, plan *r
 	}
 	x := &retention.Executor{Config: cfg, Enforce: enforce, Audit: log, Logger: loggerFrom(cmd)}
 	if s != nil {
-		x.Engine = s.Engine
+		x.Engine = s.Options.Engine
 		x.Allow = s.Options.Allow
-		x.Fingerprints = s.Fingerprints
+		x.Fingerprints = s.Options.Fingerprints
 		x.Objects = s.Objects
 	}
 	defer x.Close()

@@ -151,7 +151,11 @@ func listRules(cmd *cobra.Command, cfg *config.Config) error {
 }
 
 func testRules(cmd *cobra.Command, g *globalFlags) error {
-	s, err := setupScan(cmd, g)
+	cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
+	if err != nil {
+		return err
+	}
+	s, err := setupScan(cmd, cfg)
 	if err != nil {
 		return err
 	}

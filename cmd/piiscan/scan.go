@@ -149,13 +149,9 @@ type scanSetup struct {
 	progress   string
 }
 
-// setupScan reads the settings of cmd and sets its scan up; a setting
-// that is wrong is reported with every other.
-func setupScan(cmd *cobra.Command, g *globalFlags) (*scanSetup, error) {
-	cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
-	if err != nil {
-		return nil, err
-	}
+// setupScan reads the settings of cmd over cfg and sets its scan up; a
+// setting that is wrong is reported with every other.
+func setupScan(cmd *cobra.Command, cfg *config.Config) (*scanSetup, error) {
 	set, err := config.NewSettings(cfg, cmd.Flags(), config.ScanOptions)
 	if err != nil {
 		return nil, err
@@ -186,7 +182,11 @@ func setupError(err error) error {
 }
 
 func runScan(cmd *cobra.Command, g *globalFlags, targets []string) error {
-	s, err := setupScan(cmd, g)
+	cfg, err := config.Resolve(g.config, piiscan.DefaultRules)
+	if err != nil {
+		return err
+	}
+	s, err := setupScan(cmd, cfg)
 	if err != nil {
 		return err
 	}
