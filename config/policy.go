@@ -116,7 +116,7 @@ func (c *Config) QuarantineDir() string {
 func (c *Config) QuarantineLocation() *Location {
 	q := c.QuarantineDir()
 	return &Location{Name: "quarantine", Kind: "quarantine", Paths: []string{q}, Allowed: map[string]bool{},
-		Disallowed: ActionReport, RewriteLive: true, roots: []string{filepath.Clean(q)}}
+		Disallowed: ActionReport, RewriteLive: true, roots: []string{filepath.Clean(q)}, localRoots: []string{filepath.Clean(q)}}
 }
 
 // Retention actions and disallowed-data actions.
@@ -144,7 +144,9 @@ type Location struct {
 	AllVersions bool
 	Policy      string
 	PolicyRef   string
-	roots       []string
+	// roots as Roots returns them; localRoots and objectRoots split them
+	// by where they are, once, when the file is loaded.
+	roots, localRoots, objectRoots []string
 }
 
 // Hold is a validated legal hold.
@@ -152,7 +154,17 @@ type Hold struct {
 	Paths  []string
 	Reason string
 	Until  time.Time // zero: no end
+	// Paths split by where they are, once, when the file is loaded.
+	localPaths, objectPaths []string
 }
+
+// LocalPaths returns the patterns of Paths that name files and folders,
+// in the same order.
+func (h Hold) LocalPaths() []string { return h.localPaths }
+
+// ObjectPaths returns the patterns of Paths that name bucket prefixes
+// (s3://bucket/prefix), in the same order.
+func (h Hold) ObjectPaths() []string { return h.objectPaths }
 
 // Active reports whether the hold applies at now.
 func (h Hold) Active(now time.Time) bool { return h.Until.IsZero() || now.Before(h.Until) }
@@ -162,6 +174,14 @@ func (h Hold) Active(now time.Time) bool { return h.Until.IsZero() || now.Before
 // a bucket prefix as a folder, ending in '/' (s3://b/app/ for s3://b/app),
 // so that listing it never reads a sibling such as s3://b/app-archive/.
 func (l *Location) Roots() []string { return l.roots }
+
+// LocalRoots returns the roots of Roots that are on the file system, in
+// the same order.
+func (l *Location) LocalRoots() []string { return l.localRoots }
+
+// ObjectRoots returns the roots of Roots that are bucket prefixes
+// (s3://bucket/prefix/), in the same order.
+func (l *Location) ObjectRoots() []string { return l.objectRoots }
 
 // s3Folder returns a bucket URL as a folder: s3://b/app becomes
 // s3://b/app/; s3://b and URLs ending in '/' are left as they are.
@@ -264,6 +284,7 @@ func validateLocationPaths(ck *checker, at func(k ...any) []any, ls *LocationSpe
 			}
 			loc.Paths = append(loc.Paths, p)
 			loc.roots = append(loc.roots, s3Folder(p))
+			loc.objectRoots = append(loc.objectRoots, s3Folder(p))
 			continue
 		}
 		if itempath.HasMeta(p) && itempath.CheckGlob(filepath.ToSlash(p)) != nil {
@@ -278,6 +299,7 @@ func validateLocationPaths(ck *checker, at func(k ...any) []any, ls *LocationSpe
 		}
 		loc.Paths = append(loc.Paths, p)
 		loc.roots = append(loc.roots, root)
+		loc.localRoots = append(loc.localRoots, root)
 	}
 }
 
@@ -334,6 +356,13 @@ func (c *Config) validateHolds(ck *checker) {
 	for i, hs := range c.File.Holds {
 		at := func(k ...any) []any { return append([]any{"holds", i}, k...) }
 		h := Hold{Paths: holdPaths(hs.Paths), Reason: hs.Reason}
+		for _, p := range h.Paths {
+			if itempath.IsObject(p) {
+				h.objectPaths = append(h.objectPaths, p)
+			} else {
+				h.localPaths = append(h.localPaths, p)
+			}
+		}
 		if len(hs.Paths) == 0 {
 			bad(at("paths"), "a hold needs at least one path or glob")
 		}

@@ -100,3 +100,37 @@ func TestParseDuration(t *testing.T) {
 		t.Errorf("ParseDuration(292y) = %v, %v", got, err)
 	}
 }
+
+// TestPathsByPlace checks that a location's roots and a hold's paths are
+// split once, at load, into local ones and bucket prefixes, in order.
+func TestPathsByPlace(t *testing.T) {
+	c, err := Parse("x.yaml", []byte(policyBase+`locations:
+  - name: mixed
+    paths: [/var/log/app, "s3://logs/app", "/srv/*/x.log", "s3://other/"]
+holds:
+  - paths: ["s3://logs/app/2024/", /var/log/app/keep, "keep-*"]
+    reason: r
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, h := c.Locations[0], c.Holds[0]
+	for _, tc := range []struct {
+		name string
+		got  []string
+		want string
+	}{
+		{"roots", l.Roots(), "/var/log/app,s3://logs/app/,/srv,s3://other/"},
+		{"local roots", l.LocalRoots(), "/var/log/app,/srv"},
+		{"object roots", l.ObjectRoots(), "s3://logs/app/,s3://other/"},
+		{"hold local", h.LocalPaths(), "/var/log/app/keep,keep-*"},
+		{"hold objects", h.ObjectPaths(), "s3://logs/app/2024/"},
+	} {
+		if got := strings.Join(tc.got, ","); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	if q := c.QuarantineLocation(); strings.Join(q.LocalRoots(), ",") != strings.Join(q.Roots(), ",") || len(q.ObjectRoots()) != 0 {
+		t.Errorf("quarantine roots %v %v", q.LocalRoots(), q.ObjectRoots())
+	}
+}
