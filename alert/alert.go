@@ -205,22 +205,15 @@ func (s Summary) Subject() string {
 	var what string
 	switch {
 	case s.New > 0 && s.Reminders > 0:
-		what = plural(s.New, "new violation") + ", " + plural(s.Reminders, "reminder")
+		what = report.Plural(s.New, "new violation") + ", " + report.Plural(s.Reminders, "reminder")
 	case s.Reminders > 0:
-		what = "reminder: " + plural(s.Reminders, "open violation")
+		what = "reminder: " + report.Plural(s.Reminders, "open violation")
 	case s.New > 0:
-		what = plural(s.New, "new violation")
+		what = report.Plural(s.New, "new violation")
 	default:
 		what = "no violations"
 	}
 	return oneLine(fmt.Sprintf("piiscan: %s (job %s, route %s)", what, s.Job, s.Route))
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // Text renders the body of the alert as plain text: the counts by
@@ -229,9 +222,9 @@ func plural(n int, noun string) string {
 // (with Subject).
 func (s Summary) Text() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "piiscan found %s", plural(s.Total, "policy violation"))
+	fmt.Fprintf(&b, "piiscan found %s", report.Plural(s.Total, "policy violation"))
 	if s.Reminders > 0 {
-		fmt.Fprintf(&b, " (%d new, %s of violations still present)", s.New, plural(s.Reminders, "reminder"))
+		fmt.Fprintf(&b, " (%d new, %s of violations still present)", s.New, report.Plural(s.Reminders, "reminder"))
 	}
 	b.WriteString(".\n\n")
 

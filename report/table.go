@@ -61,7 +61,7 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 		b.WriteString("\n")
 	}
 	if st != nil {
-		fmt.Fprintf(&b, "Scanned %s (%s, %s) in %.2fs", plural(st.Files, "file"), plural(st.Streams, "stream"), humanBytes(st.Bytes), st.Duration.Seconds())
+		fmt.Fprintf(&b, "Scanned %s (%s, %s) in %.2fs", Plural(st.Files, "file"), Plural(st.Streams, "stream"), humanBytes(st.Bytes), st.Duration.Seconds())
 		if st.Binary > 0 {
 			fmt.Fprintf(&b, ", %d binary skipped", st.Binary)
 		}
@@ -70,7 +70,7 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 	if t.sum.Total == 0 {
 		b.WriteString("No personal data found.\n")
 	} else {
-		fmt.Fprintf(&b, "%s, %d disallowed where found.\n\n", plural(t.sum.Total, "finding"), t.sum.Disallowed)
+		fmt.Fprintf(&b, "%s, %d disallowed where found.\n\n", Plural(t.sum.Total, "finding"), t.sum.Disallowed)
 		fmt.Fprintln(tw, "CLASS\tFINDINGS")
 		for _, c := range Top(t.sum.ByClass, 0) {
 			fmt.Fprintf(tw, "%s\t%d\n", c.Name, c.Count)
@@ -91,7 +91,7 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 		tw.Flush()
 	}
 	if st != nil && len(st.Problems) > 0 {
-		fmt.Fprintf(&b, "\n%s could not be read:\n", plural(int64(len(st.Problems)), "input"))
+		fmt.Fprintf(&b, "\n%s could not be read:\n", Plural(len(st.Problems), "input"))
 		for _, p := range st.Problems {
 			fmt.Fprintf(&b, "  %s: %s\n", Safe(p.Path), Safe(p.Error))
 		}
@@ -129,11 +129,12 @@ func Safe(s string) string {
 	return s
 }
 
-func plural(n int64, word string) string {
+// Plural counts n of word: "1 file", "3 files".
+func Plural[N ~int | ~int64](n N, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}
-	return strconv.FormatInt(n, 10) + " " + word + "s"
+	return strconv.FormatInt(int64(n), 10) + " " + word + "s"
 }
 
 func humanBytes(n int64) string {

@@ -8,12 +8,11 @@ import (
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/piiscan/piiscan/finding"
-	"github.com/piiscan/piiscan/report"
+	"github.com/piiscan/piiscan/report/plantext"
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/scansetup"
 )
@@ -99,7 +98,7 @@ written, an archive, an error) or inputs could not be searched (listed);
 			}
 			execErr := execute(cmd, cfg, s.Setup, plan, enforce)
 			rep := plan.ErasureReport(subs, enforce)
-			printErasure(cmd.OutOrStdout(), rep)
+			plantext.WriteErasure(cmd.OutOrStdout(), rep)
 			if reportPath != "" {
 				out, commit, err := openOutput(reportPath, cmd.OutOrStdout())
 				if err != nil {
@@ -204,35 +203,4 @@ func parseSubject(raw rawSubject, region string, fp *finding.Fingerprinter) (ret
 	// (retention's tests hold it to that): only its place is added.
 	reason := err.Error()
 	return retention.Subject{}, fmt.Errorf("%s: %s (the value is not repeated here)", raw.where, reason)
-}
-
-// printErasure prints the requester's report, its names escaped with
-// report.Safe.
-func printErasure(w io.Writer, r retention.ErasureReport) {
-	subjects := make([]string, len(r.Subjects))
-	for i, s := range r.Subjects {
-		subjects[i] = report.Safe(s)
-	}
-	fmt.Fprintf(w, "\nErasure report for %v\n", subjects)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "LOCATION\tFOUND\tERASED\tKEPT\tWHY KEPT")
-	for _, l := range r.Locations {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\n", report.Safe(l.Location), l.Found, l.Erased, l.LocationErasureSum.Kept, report.Safe(joinList(l.Kept)))
-	}
-	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t\n", r.Totals.Found, r.Totals.Erased, r.Totals.Kept)
-	tw.Flush()
-	if !r.Complete {
-		fmt.Fprintf(w, "NOT COMPLETE: %d inputs could not be searched; records kept other than under a legal hold must be erased by another run\n", r.Unsearched)
-	}
-}
-
-func joinList(l []string) string {
-	out := ""
-	for i, s := range l {
-		if i > 0 {
-			out += "; "
-		}
-		out += s
-	}
-	return out
 }

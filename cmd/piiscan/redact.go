@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/piiscan/piiscan/config"
+	"github.com/piiscan/piiscan/report"
+	"github.com/piiscan/piiscan/report/plantext"
 	"github.com/piiscan/piiscan/retention"
 	"github.com/piiscan/piiscan/scansetup"
 )
@@ -70,7 +72,7 @@ func execute(cmd *cobra.Command, cfg *config.Config, s *scansetup.Setup, plan *r
 	}
 	defer x.Close()
 	applyErr := x.Apply(cmd.Context(), plan)
-	printPlan(cmd.OutOrStdout(), cfg, plan, enforce)
+	plantext.WritePlan(cmd.OutOrStdout(), cfg, plan, enforce)
 	if errors.Is(applyErr, retention.ErrBreaker) {
 		return &exitError{code: exitBreaker, err: applyErr}
 	}
@@ -84,7 +86,7 @@ func execute(cmd *cobra.Command, cfg *config.Config, s *scansetup.Setup, plan *r
 		}
 	}
 	if failed > 0 || len(plan.Problems) > 0 {
-		return &exitError{code: exitUnreadable, err: fmt.Errorf("%s failed, %s could not be examined", plural(failed, "action"), plural(len(plan.Problems), "path"))}
+		return &exitError{code: exitUnreadable, err: fmt.Errorf("%s failed, %s could not be examined", report.Plural(failed, "action"), report.Plural(len(plan.Problems), "path"))}
 	}
 	return nil
 }
