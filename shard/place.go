@@ -15,9 +15,10 @@ import (
 )
 
 // A place is what a name given to the package stands for: a store of
-// findings files, a findings file or a report's destination. It is on
-// this machine (localPlace) or in a bucket (bucketPlace); at tells which,
-// and the rest of the package asks the place.
+// findings files, a findings file, a report's destination, a scan's
+// target or an item a scan reached. It is on this machine (localPlace)
+// or in a bucket (bucketPlace); at tells which, and the rest of the
+// package asks the place.
 type place interface {
 	// store opens the store of findings files there: a directory (made
 	// when missing) or a bucket prefix.
@@ -28,12 +29,19 @@ type place interface {
 	// file that is not a directory); it returns nil when the place holds
 	// a store instead.
 	file() (io.ReadCloser, error)
+	// holds reports whether a scan of the place, as a target, names
+	// item (the real name of a file or object) among what it found
+	// under it. An item named as the target is the caller's to match.
+	holds(item string) bool
+	// compare orders item a, the place's own name, and item b as a scan
+	// reaches them.
+	compare(a, b string) int
 }
 
 // at returns the place name stands for: an s3:// URL is in a bucket,
-// reached through objects (nil when there is none); any other name is on
-// this machine. It is the one place in package shard that tells the two
-// apart.
+// reached through objects (nil when there is none, or when the place is
+// only matched and ordered); any other name is on this machine. It is
+// the one place in package shard that tells the two apart.
 func at(name string, objects *bucket.Client) place {
 	if itempath.IsObject(name) {
 		return bucketPlace{url: name, objects: objects}
@@ -89,6 +97,43 @@ func (p localPlace) file() (io.ReadCloser, error) {
 	return f, nil
 }
 
+// holds reports whether item is under the directory p. The walk reports
+// the files under a directory target with cleaned paths ("./d" gives
+// "d/f", "." gives "f").
+func (p localPlace) holds(item string) bool {
+	dir := filepath.Clean(string(p))
+	switch {
+	case dir == "." && !filepath.IsAbs(item) && item != ".." && !strings.HasPrefix(item, "../"):
+		return true
+	case strings.HasPrefix(item, dir) && len(item) > len(dir) && item[len(dir)] == '/',
+		dir == "/" && strings.HasPrefix(item, "/"):
+		return true
+	}
+	return false
+}
+
+// compare orders files in walk order, which is lexical order of the path
+// components ("a/b" comes before "a.log").
+func (localPlace) compare(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		switch {
+		case x == '/':
+			return -1
+		case y == '/':
+			return 1
+		case x < y:
+			return -1
+		}
+		return 1
+	}
+	return len(a) - len(b)
+}
+
 // bucketPlace is an s3:// URL, reached through objects.
 type bucketPlace struct {
 	url     string
@@ -126,3 +171,9 @@ func (p bucketPlace) create(ctx context.Context) (*Pending, error) {
 
 // file returns nil: a bucket URL names a store of findings files.
 func (bucketPlace) file() (io.ReadCloser, error) { return nil, nil }
+
+// holds reports whether item is an object under the prefix p.
+func (p bucketPlace) holds(item string) bool { return strings.HasPrefix(item, p.url) }
+
+// compare orders objects by key, as they are listed.
+func (bucketPlace) compare(a, b string) int { return strings.Compare(a, b) }
