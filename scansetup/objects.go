@@ -2,7 +2,6 @@ package scansetup
 
 import (
 	"context"
-	"slices"
 
 	"github.com/piiscan/piiscan/config"
 	"github.com/piiscan/piiscan/internal/itempath"
@@ -41,10 +40,25 @@ func ObjectClient(ctx context.Context, set *config.Settings) (*bucket.Client, er
 // ObjectsFor returns an S3 client configured by the s3.* settings when
 // one of paths is in a bucket, and nil otherwise.
 func ObjectsFor(ctx context.Context, set *config.Settings, paths []string) (*bucket.Client, error) {
-	if !slices.ContainsFunc(paths, itempath.IsObject) {
+	if len(objectPaths(paths...)) == 0 {
 		return nil, nil
 	}
 	return ObjectClient(ctx, set)
+}
+
+// objectPaths returns those of paths that are in a bucket (s3:// URLs),
+// in order. It is the one place package scansetup tells them from local
+// paths, to decide whether what it builds needs an S3 client (Setup.Build,
+// ObjectsFor, NewSharding); the roots of the locations were told apart
+// when rules.yaml was loaded (objectRoots).
+func objectPaths(paths ...string) []string {
+	var objects []string
+	for _, p := range paths {
+		if itempath.IsObject(p) {
+			objects = append(objects, p)
+		}
+	}
+	return objects
 }
 
 // LocationRoots returns the roots of every location of c, as written.
@@ -52,6 +66,16 @@ func LocationRoots(c *config.Config) []string {
 	var roots []string
 	for _, l := range c.Locations {
 		roots = append(roots, l.Roots()...)
+	}
+	return roots
+}
+
+// objectRoots returns the roots of every location of c that are bucket
+// prefixes, in the order of LocationRoots.
+func objectRoots(c *config.Config) []string {
+	var roots []string
+	for _, l := range c.Locations {
+		roots = append(roots, l.ObjectRoots()...)
 	}
 	return roots
 }

@@ -284,29 +284,23 @@ type Spec struct {
 // target is in a bucket; it leaves s.Options as they are.
 func (s *Setup) Build(ctx context.Context, sp Spec) (*scanners.Scanner, error) {
 	o := s.Options
-	targets := sp.Targets
+	targets, objects := sp.Targets, objectPaths(sp.Targets...)
 	if sp.Enforce {
 		o = enforcementScan(o, sp.Erase)
 		if targets == nil {
-			targets = LocationRoots(s.Config)
+			targets, objects = LocationRoots(s.Config), objectRoots(s.Config)
 		}
 	}
-	needed := false
-	for _, t := range targets {
-		if !itempath.IsObject(t) {
-			continue
-		}
-		needed = true
-		if !sp.Named {
-			break
-		}
-		// A bucket URL that cannot name an object ("s3://", "s3:///k")
-		// is a mistake in the command, not an input that went missing.
-		if _, _, err := itempath.ParseObject(t); err != nil {
-			return nil, &UsageError{err}
+	if sp.Named {
+		for _, t := range objects {
+			// A bucket URL that cannot name an object ("s3://", "s3:///k")
+			// is a mistake in the command, not an input that went missing.
+			if _, _, err := itempath.ParseObject(t); err != nil {
+				return nil, &UsageError{err}
+			}
 		}
 	}
-	if needed {
+	if len(objects) > 0 {
 		if err := s.useObjects(ctx, &o, targets, sp); err != nil {
 			return nil, err
 		}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/piiscan/piiscan/config"
-	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -97,7 +96,7 @@ func NewSharding(ctx context.Context, set *config.Settings) (*Sharding, error) {
 	if out == "" {
 		return s, nil
 	}
-	if itempath.IsObject(out) || itempath.IsObject(s.Report) {
+	if len(objectPaths(out, s.Report)) > 0 {
 		if s.objects, err = ObjectClient(ctx, set); err != nil {
 			return nil, err
 		}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -31,6 +30,7 @@ const maxLine = 64 << 20
 // merger merges the findings files of the shards of one scan.
 type merger struct {
 	streams []*stream
+	targets []target
 }
 
 // newMerger reads the headers of inputs and checks that they are every
@@ -50,7 +50,7 @@ func newMerger(inputs []input) (*merger, error) {
 	if err := checkShards(streams); err != nil {
 		return nil, err
 	}
-	return &merger{streams: streams}, nil
+	return &merger{streams: streams, targets: targetsOf(streams[0].header.Targets)}, nil
 }
 
 // Header returns what the shards share (Index is 0).
@@ -67,7 +67,7 @@ func (m *merger) Header() Header {
 // and when an item turns up in two shards.
 func (m *merger) Merge(sink scanners.Sink) (*scanners.Stats, error) {
 	streams := m.streams
-	q := &queue{targets: streams[0].header.Targets}
+	q := &queue{targets: m.targets}
 	for _, st := range streams {
 		if err := st.next(q.targets); err != nil {
 			return nil, err
@@ -207,10 +207,12 @@ type stream struct {
 	dec      report.Decoder
 	// head is the next finding (nil at the end), path its path and item
 	// the real name of the file or object it is in: an archive is one
-	// item, its members go with it.
+	// item, its members go with it. where is the item's place, which
+	// orders it, and target the index of the target it is under.
 	head   *finding.Finding
 	path   string
 	item   string
+	where  place
 	target int
 }
 
@@ -256,7 +258,7 @@ var endPrefix = []byte(`{"piiscan_shard_end":`)
 
 // next reads the next finding into head, or sets it to nil at the end
 // record.
-func (s *stream) next(targets []string) error {
+func (s *stream) next(targets []target) error {
 	s.head = nil
 	if s.end != nil {
 		return nil
@@ -289,69 +291,45 @@ func (s *stream) next(targets []string) error {
 	if f.Path != s.path || s.findings == 1 {
 		s.path = f.Path
 		s.item, _ = itempath.Outer(f.Path)
+		s.where = at(s.item, nil)
 		s.target = targetOf(s.item, targets)
 	}
 	return nil
 }
 
+// target is one of a scan's targets, as its shards' headers name it.
+type target struct {
+	name string
+	at   place
+}
+
+// targetsOf returns the targets names, each at its place: a merge tells
+// them once, when it has read the headers.
+func targetsOf(names []string) []target {
+	targets := make([]target, len(names))
+	for i, n := range names {
+		targets[i] = target{name: n, at: at(n, nil)}
+	}
+	return targets
+}
+
 // targetOf returns the index of the target the item path (the real name
-// of a file or object) was found under. The walk reports a file named as
-// a target as it was typed, and the files under a directory target with
-// cleaned paths ("./d" gives "d/f", "." gives "f").
-func targetOf(path string, targets []string) int {
+// of a file or object) was found under: the walk reports a file named as
+// a target as it was typed, and the target's place tells what else is
+// under it.
+func targetOf(path string, targets []target) int {
 	for i, t := range targets {
-		switch {
-		case path == t:
-			return i
-		case itempath.IsObject(t):
-			if strings.HasPrefix(path, t) {
-				return i
-			}
-			continue
-		}
-		dir := filepath.Clean(t)
-		switch {
-		case dir == "." && !filepath.IsAbs(path) && path != ".." && !strings.HasPrefix(path, "../"):
-			return i
-		case strings.HasPrefix(path, dir) && len(path) > len(dir) && path[len(dir)] == '/',
-			dir == "/" && strings.HasPrefix(path, "/"):
+		if path == t.name || t.at.holds(path) {
 			return i
 		}
 	}
 	return len(targets)
 }
 
-// itemCompare orders items (the real names of files and objects, not
-// finding paths) as a scan reaches them: objects by key (listing order),
-// files in walk order, which is lexical order of the path components
-// ("a/b" comes before "a.log").
-func itemCompare(a, b string) int {
-	if itempath.IsObject(a) {
-		return strings.Compare(a, b)
-	}
-	n := min(len(a), len(b))
-	for i := 0; i < n; i++ {
-		x, y := a[i], b[i]
-		if x == y {
-			continue
-		}
-		switch {
-		case x == '/':
-			return -1
-		case y == '/':
-			return 1
-		case x < y:
-			return -1
-		}
-		return 1
-	}
-	return len(a) - len(b)
-}
-
 // queue is a heap of streams by their next finding's item.
 type queue struct {
 	s       []*stream
-	targets []string
+	targets []target
 }
 
 func (q *queue) Len() int { return len(q.s) }
@@ -360,7 +338,7 @@ func (q *queue) Less(i, j int) bool {
 	if a.target != b.target {
 		return a.target < b.target
 	}
-	if c := itemCompare(a.item, b.item); c != 0 {
+	if c := a.where.compare(a.item, b.item); c != 0 {
 		return c < 0
 	}
 	return a.header.Index < b.header.Index

@@ -233,7 +233,7 @@ func TestMergeRefusesDifferentKeys(t *testing.T) {
 }
 
 func TestTargetOf(t *testing.T) {
-	targets := []string{"./x.log", "./d", "a/", "s3://b/logs/", "/abs"}
+	targets := targetsOf([]string{"./x.log", "./d", "a/", "s3://b/logs/", "/abs"})
 	for path, want := range map[string]int{
 		"./x.log": 0, "d/f": 1, "d/f!m": 1, "a/b/c": 2, "s3://b/logs/k": 3, "/abs/f": 4, "/absent": 5, "x.log": 5, "dd/f": 5,
 	} {
@@ -241,7 +241,7 @@ func TestTargetOf(t *testing.T) {
 			t.Errorf("targetOf(%q) = %d, want %d", path, got, want)
 		}
 	}
-	if got := targetOf("f/g", []string{"/abs", "."}); got != 1 {
+	if got := targetOf("f/g", targetsOf([]string{"/abs", "."})); got != 1 {
 		t.Errorf("under .: %d", got)
 	}
 }
@@ -258,7 +258,7 @@ func TestItemCompare(t *testing.T) {
 		{"/d/b", "/d/a/z", 1},
 		{"s3://b/k/a-b", "s3://b/k/a/b", -1},
 	} {
-		got := itemCompare(tc.a, tc.b)
+		got := at(tc.a, nil).compare(tc.a, tc.b)
 		if (got < 0) != (tc.want < 0) || (got > 0) != (tc.want > 0) {
 			t.Errorf("itemCompare(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}

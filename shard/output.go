@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/report"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -75,22 +73,17 @@ func collect(ctx context.Context, sources []string, objects *bucket.Client, run 
 	}()
 	var stores []*Store
 	for _, src := range sources {
-		if !itempath.IsObject(src) {
-			fi, err := os.Stat(src)
-			if err != nil {
-				return nil, release, err
-			}
-			if !fi.IsDir() {
-				f, err := os.Open(src)
-				if err != nil {
-					return nil, release, err
-				}
-				closers = append(closers, f)
-				in = append(in, input{Name: src, R: f})
-				continue
-			}
+		p := at(src, objects)
+		f, err := p.file()
+		if err != nil {
+			return nil, release, err
 		}
-		st, err := OpenStore(src, objects)
+		if f != nil {
+			closers = append(closers, f)
+			in = append(in, input{Name: src, R: f})
+			continue
+		}
+		st, err := openStore(src, p)
 		if err != nil {
 			return nil, release, err
 		}

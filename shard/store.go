@@ -20,21 +20,30 @@ import (
 
 	"github.com/piiscan/piiscan/internal/atomicfile"
 	"github.com/piiscan/piiscan/internal/itempath"
-	"github.com/piiscan/piiscan/internal/output"
 	"github.com/piiscan/piiscan/scanners/bucket"
 )
 
 // Store is where shards leave their findings files: a directory, or a
 // prefix in a bucket. A file appears there whole or not at all.
 type Store struct {
-	dest    string
-	dir     string // local directory, or
-	objects *bucket.Client
-	bucket  string
-	prefix  string // ends in "/" unless empty
+	dest string
+	b    backend
 	// runs caches the run of listed objects by key and ETag: a --wait
 	// that polls reads each header once.
 	runs map[string]string
+}
+
+// backend keeps the files of a Store: a directory (dirStore) or a
+// bucket prefix (bucketStore).
+type backend interface {
+	// create starts the file name (see Store.Create).
+	create(ctx context.Context, name string) (*Pending, error)
+	// list returns the files directly in the store.
+	list(ctx context.Context) ([]entry, error)
+	// open opens a listed file.
+	open(ctx context.Context, e entry) (io.ReadCloser, error)
+	// location returns where name is, for messages.
+	location(name string) string
 }
 
 // OpenStore returns the store at dest: a directory (created when missing)
@@ -44,26 +53,16 @@ func OpenStore(dest string, objects *bucket.Client) (*Store, error) {
 	if dest == "" {
 		return nil, errors.New("no shard output: set --shard-output, PIISCAN_SHARD_OUTPUT or shards.output")
 	}
-	s := &Store{dest: dest}
-	if !itempath.IsObject(dest) {
-		if err := os.MkdirAll(dest, 0o750); err != nil {
-			return nil, fmt.Errorf("shard output: %w", err)
-		}
-		s.dir = dest
-		return s, nil
-	}
-	b, p, err := itempath.ParseObject(dest)
+	return openStore(dest, at(dest, objects))
+}
+
+// openStore returns the store at p, which dest names.
+func openStore(dest string, p place) (*Store, error) {
+	b, err := p.store()
 	if err != nil {
-		return nil, fmt.Errorf("shard output: %w", err)
+		return nil, err
 	}
-	if objects == nil {
-		return nil, fmt.Errorf("shard output %s: object storage is not configured", dest)
-	}
-	if p != "" && !strings.HasSuffix(p, "/") {
-		p += "/"
-	}
-	s.objects, s.bucket, s.prefix = objects, b, p
-	return s, nil
+	return &Store{dest: dest, b: b}, nil
 }
 
 // String returns where the store is.
@@ -96,10 +95,14 @@ func (p *Pending) Abort() { p.abort() }
 // (whatever had its name is replaced, never followed or written
 // through): Shards lists only those.
 func (s *Store) Create(ctx context.Context, name string) (*Pending, error) {
-	if s.dir == "" {
-		return s.createObject(ctx, name), nil
-	}
-	final := filepath.Join(s.dir, name)
+	return s.b.create(ctx, name)
+}
+
+// dirStore is a store in a local directory.
+type dirStore struct{ dir string }
+
+func (d *dirStore) create(_ context.Context, name string) (*Pending, error) {
+	final := filepath.Join(d.dir, name)
 	f, err := atomicfile.Create(final, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("shard output: %w", err)
@@ -116,6 +119,34 @@ func (s *Store) Create(ctx context.Context, name string) (*Pending, error) {
 	return p, nil
 }
 
+// list returns the regular files of the directory.
+func (d *dirStore) list(context.Context) ([]entry, error) {
+	entries, err := os.ReadDir(d.dir)
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", d.dir, err)
+	}
+	var found []entry
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			found = append(found, entry{name: e.Name()})
+		}
+	}
+	return found, nil
+}
+
+func (d *dirStore) open(_ context.Context, e entry) (io.ReadCloser, error) {
+	return os.Open(filepath.Join(d.dir, e.name))
+}
+
+func (d *dirStore) location(name string) string { return filepath.Join(d.dir, name) }
+
+// bucketStore is a store under a prefix of a bucket.
+type bucketStore struct {
+	objects *bucket.Client
+	bucket  string
+	prefix  string // ends in "/" unless empty
+}
+
 // partSize is the size of the parts of a multipart upload: files up to
 // 10,000 parts (156 GiB) can be published.
 const partSize = 16 << 20
@@ -124,7 +155,7 @@ const partSize = 16 << 20
 // small, a multipart upload otherwise.
 type objectWriter struct {
 	ctx      context.Context
-	s        *Store
+	s        *bucketStore
 	key      string
 	ctype    string
 	buf      []byte
@@ -133,9 +164,33 @@ type objectWriter struct {
 	err      error
 }
 
-func (s *Store) createObject(ctx context.Context, name string) *Pending {
+func (s *bucketStore) create(ctx context.Context, name string) (*Pending, error) {
 	w := &objectWriter{ctx: ctx, s: s, key: s.prefix + name, ctype: contentType(name)}
-	return &Pending{w: w, name: name, where: w.where(), commit: w.complete, abort: w.abortUpload}
+	return &Pending{w: w, name: name, where: w.where(), commit: w.complete, abort: w.abortUpload}, nil
+}
+
+// list returns the objects directly under the prefix.
+func (s *bucketStore) list(ctx context.Context) ([]entry, error) {
+	var found []entry
+	err := s.objects.List(ctx, s.bucket, s.prefix, "", func(o bucket.Object) error {
+		if rest := strings.TrimPrefix(o.Key, s.prefix); !strings.Contains(rest, "/") {
+			found = append(found, entry{name: rest, obj: o, version: o.Key + "\x00" + o.ETag})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return found, nil
+}
+
+// open opens the version of the object that was listed.
+func (s *bucketStore) open(ctx context.Context, e entry) (io.ReadCloser, error) {
+	return s.objects.Open(ctx, e.obj)
+}
+
+func (s *bucketStore) location(name string) string {
+	return itempath.Scheme + path.Join(s.bucket, s.prefix+name)
 }
 
 func (w *objectWriter) Write(b []byte) (int, error) {
@@ -244,32 +299,18 @@ func contentType(name string) string {
 type entry struct {
 	name string
 	obj  bucket.Object // in a bucket: pinned by its ETag when read
+	// version names what was listed when the store can tell one version
+	// of a file from the next (in a bucket: key and ETag), so that its
+	// header is read once; "" when it cannot (a directory).
+	version string
 }
 
 // Shards lists the findings files in the store, by shard. With run set,
 // only the files of that run count: their headers are read.
 func (s *Store) Shards(ctx context.Context, run string) (map[Shard]entry, error) {
-	var found []entry
-	if s.dir != "" {
-		entries, err := os.ReadDir(s.dir)
-		if err != nil {
-			return nil, fmt.Errorf("listing %s: %w", s.dir, err)
-		}
-		for _, e := range entries {
-			if e.Type().IsRegular() {
-				found = append(found, entry{name: e.Name()})
-			}
-		}
-	} else {
-		err := s.objects.List(ctx, s.bucket, s.prefix, "", func(o bucket.Object) error {
-			if rest := strings.TrimPrefix(o.Key, s.prefix); !strings.Contains(rest, "/") {
-				found = append(found, entry{name: rest, obj: o})
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
+	found, err := s.b.list(ctx)
+	if err != nil {
+		return nil, err
 	}
 	out := map[Shard]entry{}
 	for _, e := range found {
@@ -287,8 +328,7 @@ func (s *Store) Shards(ctx context.Context, run string) (map[Shard]entry, error)
 
 // runOf returns the run of a findings file ("" when unreadable).
 func (s *Store) runOf(ctx context.Context, e entry) string {
-	key := e.obj.Key + "\x00" + e.obj.ETag
-	if r, ok := s.runs[key]; ok && s.dir == "" {
+	if r, ok := s.runs[e.version]; ok && e.version != "" {
 		return r
 	}
 	h, err := s.header(ctx, e)
@@ -296,11 +336,11 @@ func (s *Store) runOf(ctx context.Context, e entry) string {
 		slog.Warn("skipping a file that is not a readable findings file", "file", s.Location(e.name), "error", err)
 		return ""
 	}
-	if s.dir == "" {
+	if e.version != "" {
 		if s.runs == nil {
 			s.runs = map[string]string{}
 		}
-		s.runs[key] = h.Run
+		s.runs[e.version] = h.Run
 	}
 	return h.Run
 }
@@ -323,19 +363,11 @@ func (s *Store) header(ctx context.Context, e entry) (*Header, error) {
 // open opens a findings file of the store; in a bucket, the version that
 // was listed.
 func (s *Store) open(ctx context.Context, e entry) (io.ReadCloser, error) {
-	if s.dir != "" {
-		return os.Open(filepath.Join(s.dir, e.name))
-	}
-	return s.objects.Open(ctx, e.obj)
+	return s.b.open(ctx, e)
 }
 
 // Location returns where name is, for messages.
-func (s *Store) Location(name string) string {
-	if s.dir != "" {
-		return filepath.Join(s.dir, name)
-	}
-	return itempath.Scheme + path.Join(s.bucket, s.prefix+name)
-}
+func (s *Store) Location(name string) string { return s.b.location(name) }
 
 // CreateAt starts a report at dest, a local path or s3://bucket/key (a
 // merged report, say). A local path is opened by internal/output, as
@@ -345,32 +377,5 @@ func (s *Store) Location(name string) string {
 // shared sticky directory (output.ErrUnsafe). Missing directories are
 // made. An object appears whole when committed.
 func CreateAt(ctx context.Context, dest string, objects *bucket.Client) (*Pending, error) {
-	if !itempath.IsObject(dest) {
-		if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
-			return nil, err
-		}
-		f, err := output.Create(ctx, dest)
-		if err != nil {
-			return nil, err
-		}
-		bw := bufio.NewWriterSize(f, 256<<10)
-		p := &Pending{w: bw, name: filepath.Base(dest), where: f.Where(), abort: f.Abort}
-		p.commit = func(context.Context) error {
-			if err := bw.Flush(); err != nil {
-				f.Abort()
-				return fmt.Errorf("writing %s: %w", f.Where(), err)
-			}
-			return f.Commit()
-		}
-		return p, nil
-	}
-	i := strings.LastIndexByte(dest, '/')
-	if i < len(itempath.Scheme) || i == len(dest)-1 {
-		return nil, fmt.Errorf("%s: want s3://bucket/key", dest)
-	}
-	st, err := OpenStore(dest[:i+1], objects)
-	if err != nil {
-		return nil, err
-	}
-	return st.Create(ctx, dest[i+1:])
+	return at(dest, objects).create(ctx)
 }
