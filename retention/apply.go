@@ -632,10 +632,7 @@ func (x *Executor) cleanTemp(ctx context.Context, p *Plan) error {
 	// what a killed run set aside must not stay hidden under a temporary
 	// name until something else is due there.
 	for _, loc := range x.Config.Locations {
-		for _, r := range loc.Roots() {
-			if itempath.IsObject(r) {
-				continue
-			}
+		for _, r := range loc.LocalRoots() {
 			root, err := filepath.Abs(r)
 			if err != nil {
 				continue

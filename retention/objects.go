@@ -1428,10 +1428,7 @@ func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bu
 			size = &locationSize{}
 			p.sizes[loc.Name] = size
 		}
-		for _, root := range loc.Roots() {
-			if !itempath.IsObject(root) {
-				continue
-			}
+		for _, root := range loc.ObjectRoots() {
 			b, prefix, err := itempath.ParseObject(root)
 			if err != nil {
 				continue // the walk said so
