@@ -72,33 +72,10 @@ func (x *Executor) logger() *slog.Logger {
 	return x.Logger
 }
 
-// store returns the store holding path: the tree of the location root
-// that holds it, or the bucket it is in.
-func (x *Executor) store(loc *config.Location, path string) (Store, error) {
-	if itempath.IsObject(path) {
-		name, _, err := itempath.ParseObject(path)
-		if err != nil {
-			return nil, err
-		}
-		if x.Objects == nil {
-			return nil, fmt.Errorf("%s: object storage is not configured", path)
-		}
-		key := itempath.Scheme + name
-		if loc.AllVersions {
-			key += " all-versions"
-		}
-		if st := x.stores[key]; st != nil {
-			return st, nil
-		}
-		st := &objectStore{c: x.Objects, bucket: name, allVersions: loc.AllVersions, mtimeKey: mtimeKey(x.Config)}
-		x.remember(key, st)
-		return st, nil
-	}
-	best, err := rootOf(loc, path)
-	if err != nil {
-		return nil, err
-	}
-	return x.treeAt(best)
+// store returns the store holding the item: the tree of the location
+// root that holds it, or the bucket it is in, as its place says.
+func (x *Executor) store(it *Item) (Store, error) {
+	return it.where().store(x, it.Location, it.Path)
 }
 
 // treeAt returns the Store of the directory tree at root (absolute).
@@ -209,7 +186,7 @@ func (x *Executor) Apply(ctx context.Context, p *Plan) error {
 // every record expired (the file would be deleted).
 func (x *Executor) count(ctx context.Context, it *Item) {
 	it.counted = true
-	t, err := x.store(it.Location, it.Path)
+	t, err := x.store(it)
 	if err != nil {
 		it.Err = err
 		return
@@ -312,15 +289,17 @@ func (x *Executor) deleteObjects(ctx context.Context, p *Plan) {
 	batches := map[*objectStore][]*Item{}
 	var order []*objectStore
 	for _, it := range p.Items {
-		if it.Action != Delete || !itempath.IsObject(it.Path) || it.Err != nil || it.Old != nil {
+		if it.Action != Delete || it.Err != nil || it.Old != nil {
 			continue
 		}
-		st, err := x.store(it.Location, it.Path)
+		ost, err := it.where().batchStore(x, it.Location, it.Path)
 		if err != nil {
 			it.Err = err
 			continue
 		}
-		ost := st.(*objectStore)
+		if ost == nil {
+			continue // a file: removed on its own
+		}
 		if batches[ost] == nil {
 			order = append(order, ost)
 		}
@@ -406,7 +385,7 @@ func entryOf(it *Item) audit.Entry {
 // is killed at any point leaves every action it started accounted for.
 // When the intent cannot be written, nothing is done.
 func (x *Executor) apply(ctx context.Context, it *Item, now time.Time) error {
-	t, err := x.store(it.Location, it.Path)
+	t, err := x.store(it)
 	if err != nil {
 		return err
 	}
@@ -606,7 +585,7 @@ func (x *Executor) cleanQuarantine(now time.Time) error {
 	for _, e := range entries {
 		name := e.Name()
 		p := filepath.Join(abs, name)
-		if !itempath.IsTemp(name) || holdOf(x.Config, p, now) != "" {
+		if !itempath.IsTemp(name) || holdOf(x.Config, fileSide{}, p, now) != "" {
 			continue
 		}
 		ok, err := removeTemp(q, name, p, x.heldSet(), x.removeTemp(loc.Name))
@@ -632,10 +611,7 @@ func (x *Executor) cleanTemp(ctx context.Context, p *Plan) error {
 	// what a killed run set aside must not stay hidden under a temporary
 	// name until something else is due there.
 	for _, loc := range x.Config.Locations {
-		for _, r := range loc.Roots() {
-			if itempath.IsObject(r) {
-				continue
-			}
+		for _, r := range loc.LocalRoots() {
 			root, err := filepath.Abs(r)
 			if err != nil {
 				continue
@@ -662,7 +638,7 @@ func (x *Executor) cleanTemp(ctx context.Context, p *Plan) error {
 
 // cleanTree removes what killed runs left in one tree (see CleanTemp).
 func (x *Executor) cleanTree(ctx context.Context, p *Plan, ts treeStore, loc string) error {
-	held := func(path string) bool { return holdOf(x.Config, path, p.Now) != "" }
+	held := func(path string) bool { return holdOf(x.Config, fileSide{}, path, p.Now) != "" }
 	n, err := ts.CleanTemp(ctx, held, x.removeTemp(loc))
 	if n > 0 {
 		x.logger().Info("removed temporary files of an interrupted run", "root", ts.Dir(), "files", n)

@@ -84,8 +84,9 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 	own := ownFilesOf(c)
 	w := newWriters()
 	for _, path := range paths {
+		at := placeOf(path)
 		loc := policy.LocationOf(c, path)
-		if own.Covers(path) {
+		if at.own(own, path) {
 			// The audit log and state hold no values; a copy in the
 			// quarantine is erased like any file.
 			if !policy.Contains(quarantine, path) {
@@ -96,7 +97,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		if loc == nil {
 			continue
 		}
-		snap, err := snapshotAt(ctx, opts.Objects, loc, path)
+		snap, err := at.snapshot(ctx, opts.Objects, loc, path)
 		if err != nil {
 			p.Problems = append(p.Problems, problemOf(path, err))
 			continue
@@ -104,11 +105,11 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 		h := hits[path]
 		it := &Item{Location: loc, Path: path, Snap: snap, Action: Erase, Subjects: subjects,
 			DropLines: opts.DropRecords, Found: int64(len(h.lines)),
-			Reason: fmt.Sprintf("%d records mention the subject", len(h.lines))}
-		held := holdOf(c, path, now)
+			Reason: fmt.Sprintf("%d records mention the subject", len(h.lines)), at: at}
+		held := holdOf(c, at, path, now)
 		kind := "" // what content it holds that cannot be rewritten, read once
 		if held == "" && !h.archive {
-			kind = contentKind(ctx, opts.Objects, loc, path)
+			kind = contentKind(ctx, opts.Objects, loc, at, path)
 		}
 		switch {
 		case held != "":
@@ -123,7 +124,7 @@ func PlanErase(ctx context.Context, c *config.Config, sc *scanners.Scanner, subj
 			}
 			it.Action, it.Reason = Keep, it.Reason+"; "+it.keptFor
 		default:
-			if err := notNow(c, loc, path, snap, now, w); err != nil {
+			if err := notNow(c, loc, at, snap, now, w); err != nil {
 				it.Action, it.keptFor = Keep, errorReason(err)
 				it.Reason += "; " + err.Error() + ": run erase again when it is quiet"
 			}

@@ -8,13 +8,10 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/piiscan/piiscan/config"
-	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
 	"github.com/piiscan/piiscan/scanners/source"
@@ -163,25 +160,10 @@ func kindName(outer, inner source.Format) string {
 // records can be rewritten (text, plain, gzip or zstd), or what it is
 // ("a tar archive", "a zip archive inside gzip"). A file that cannot be
 // opened gives "": acting on it fails later, and says why.
-func contentKind(ctx context.Context, objects *bucket.Client, loc *config.Location, path string) string {
-	var r io.ReadCloser
-	if itempath.IsObject(path) {
-		b, key, err := itempath.ParseObject(path)
-		if objects == nil || err != nil {
-			return ""
-		}
-		out, err := objects.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key), Range: aws.String("bytes=0-65535")})
-		if err != nil {
-			return ""
-		}
-		r = out.Body
-	} else {
-		// Never blocks on a FIFO or device swapped in for the file.
-		f, err := openIn(loc, path)
-		if err != nil {
-			return ""
-		}
-		r = f
+func contentKind(ctx context.Context, objects *bucket.Client, loc *config.Location, at place, path string) string {
+	r := at.head(ctx, objects, loc, path)
+	if r == nil {
+		return ""
 	}
 	defer r.Close()
 	t, err := openText(r)

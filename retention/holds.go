@@ -276,10 +276,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // file (as rootOf does).
 func localRoots(loc *config.Location) []string {
 	var out []string
-	for _, r := range loc.Roots() {
-		if itempath.IsObject(r) {
-			continue
-		}
+	for _, r := range loc.LocalRoots() {
 		ar, err := filepath.Abs(r)
 		if err != nil {
 			continue
@@ -315,7 +312,7 @@ func activeHolds(c *config.Config, now time.Time) []*config.Hold {
 		if !h.Active(now) && !h.Active(time.Now()) {
 			continue
 		}
-		if slices.ContainsFunc(h.Paths, func(p string) bool { return !itempath.IsObject(p) }) {
+		if len(h.LocalPaths()) > 0 {
 			out = append(out, h)
 		}
 	}
@@ -411,10 +408,7 @@ func entryPatterns(holds []*config.Hold) entryPatternList {
 	wd, _ := filepath.Abs(".")
 	var out entryPatternList
 	for _, h := range holds {
-		for _, p := range h.Paths {
-			if itempath.IsObject(p) {
-				continue
-			}
+		for _, p := range h.LocalPaths() {
 			pat := filepath.ToSlash(p)
 			if !strings.ContainsRune(pat, '/') {
 				out = append(out, entryPattern{name: p, reason: h.Reason})
@@ -459,10 +453,7 @@ func (l entryPatternList) match(path string) string {
 func (w *holdWalker) starts() []string {
 	var out []string
 	for _, h := range w.holds {
-		for _, p := range h.Paths {
-			if itempath.IsObject(p) {
-				continue
-			}
+		for _, p := range h.LocalPaths() {
 			if !strings.ContainsRune(filepath.ToSlash(p), '/') {
 				return []string{"."}
 			}

@@ -1428,10 +1428,7 @@ func planOldVersions(ctx context.Context, c *config.Config, p *Plan, objects *bu
 			size = &locationSize{}
 			p.sizes[loc.Name] = size
 		}
-		for _, root := range loc.Roots() {
-			if !itempath.IsObject(root) {
-				continue
-			}
+		for _, root := range loc.ObjectRoots() {
 			b, prefix, err := itempath.ParseObject(root)
 			if err != nil {
 				continue // the walk said so
@@ -1496,7 +1493,7 @@ func oldVersionItems(ctx context.Context, c *config.Config, now time.Time, loc *
 			_, rewritten = originalMtime(h.Metadata, mkey, b, key, headContent(h))
 		}
 	}
-	hold := holdOf(c, url, now)
+	hold := holdOf(c, objectSide{}, url, now)
 	var items []*Item
 	going := map[string]*Item{}
 	for _, v := range vs {
@@ -1515,7 +1512,7 @@ func oldVersionItems(ctx context.Context, c *config.Config, now time.Time, loc *
 		}
 		it := &Item{Location: loc, Path: VersionPath(url, v.id, false), Action: Delete, Reason: reason, Disallowed: redact,
 			Snap: Snapshot{Size: v.size, ModTime: v.modified, ETag: v.etag},
-			Old:  &OldVersion{Object: url, Key: key, Version: v.id}}
+			Old:  &OldVersion{Object: url, Key: key, Version: v.id}, at: objectSide{}}
 		switch why, err := versionLock(ctx, objects, b, key, v.id, now, locks); {
 		case hold != "":
 			it.Action, it.Held, it.Reason = Keep, hold, it.Reason+"; kept: legal hold: "+hold
@@ -1554,7 +1551,7 @@ func oldVersionItems(ctx context.Context, c *config.Config, now time.Time, loc *
 			reason = "delete marker over versions this plan deletes"
 		}
 		items = append(items, &Item{Location: loc, Path: VersionPath(url, m.id, true), Action: Delete, Reason: reason, Disallowed: redact,
-			Snap: Snapshot{ModTime: m.modified}, Old: &OldVersion{Object: url, Key: key, Version: m.id, Marker: true, under: under}})
+			Snap: Snapshot{ModTime: m.modified}, Old: &OldVersion{Object: url, Key: key, Version: m.id, Marker: true, under: under}, at: objectSide{}})
 	}
 	return items
 }
@@ -1576,4 +1573,155 @@ func versionLock(ctx context.Context, objects *bucket.Client, b, key, id string,
 		return "", nil
 	}
 	return lockHeld(ctx, objects, b, key, id, now)
+}
+
+// objectSide is a bucket as a place: its paths are s3:// URLs.
+type objectSide struct{}
+
+// walk lists the objects of the location under root, a bucket prefix,
+// with their snapshots from the listing (see listObjects).
+func (objectSide) walk(ctx context.Context, w *locationWalk, root string) error {
+	listObjects(ctx, w.loc, w.objects, root, func(path string, snap Snapshot) { w.fn(objectSide{}, path, snap) }, w.onErr)
+	return nil
+}
+
+// listObjects calls fn for every object of loc under root, a bucket
+// prefix, with its snapshot from the listing. Unlike a scan's listing
+// (bucket.Source), it applies no name, size or age filter: retention
+// covers every object of the location. A listing that fails is a
+// problem of root.
+func listObjects(ctx context.Context, loc *config.Location, objects *bucket.Client, root string, fn func(string, Snapshot), onErr func(string, error)) {
+	if objects == nil {
+		onErr(root, bucket.ErrNotConfigured)
+		return
+	}
+	b, prefix, err := itempath.ParseObject(root)
+	if err != nil {
+		onErr(root, err)
+		return
+	}
+	err = objects.List(ctx, b, prefix, "", func(o bucket.Object) error {
+		if !o.IsDirMarker() && policy.Contains(loc, o.URL()) {
+			fn(o.URL(), Snapshot{Size: o.Size, ModTime: o.LastModified, ETag: o.ETag})
+		}
+		return nil
+	})
+	if err != nil {
+		onErr(root, err)
+	}
+}
+
+// snapshot is a HEAD of the object.
+func (objectSide) snapshot(ctx context.Context, objects *bucket.Client, _ *config.Location, path string) (Snapshot, error) {
+	b, key, err := itempath.ParseObject(path)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	if objects == nil {
+		return Snapshot{}, bucket.ErrNotConfigured
+	}
+	h, err := objects.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return Snapshot{Size: aws.ToInt64(h.ContentLength), ModTime: aws.ToTime(h.LastModified), ETag: aws.ToString(h.ETag)}, nil
+}
+
+// head is a GET of the object's first 64 KiB.
+func (objectSide) head(ctx context.Context, objects *bucket.Client, _ *config.Location, path string) io.ReadCloser {
+	b, key, err := itempath.ParseObject(path)
+	if objects == nil || err != nil {
+		return nil
+	}
+	out, err := objects.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b), Key: aws.String(key), Range: aws.String("bytes=0-65535")})
+	if err != nil {
+		return nil
+	}
+	return out.Body
+}
+
+// age is by the plan's clock alone: an object cannot be appended to (a
+// writer replaces it whole, which its ETag shows).
+func (objectSide) age(mod, now time.Time) time.Duration { return now.Sub(mod) }
+
+// inUse: no process holds an object open, and an object has one name.
+func (objectSide) inUse(Snapshot, *writers) error { return nil }
+
+// holdNames is the URL alone: an object has no other name.
+func (objectSide) holdNames(path string) []string { return []string{path} }
+
+// addOwn adds nothing: piiscan writes its own files locally, and a path
+// of its own written as a URL protects nothing in a bucket.
+func (objectSide) addOwn(*ownFiles, string) {}
+
+// own is false: piiscan's own files are local.
+func (objectSide) own(*ownFiles, string) bool { return false }
+
+// originalTimeInMeta is true: a rewrite stores a new object, with a new
+// LastModified, and keeps the original time in OriginalMtimeMeta.
+func (objectSide) originalTimeInMeta() bool { return true }
+
+// bucketLocks caches, by bucket, whether S3 Object Lock is on (or why
+// that could not be told).
+type bucketLocks struct {
+	c       *bucket.Client
+	buckets map[string]bucketLock
+}
+
+type bucketLock struct {
+	on  bool
+	err error
+}
+
+// lockHeld returns why S3 Object Lock protects the object's current
+// version (see lockHeld), asking whether its bucket has Object Lock on
+// once. A path that names no object is not looked at.
+func (objectSide) lockHeld(ctx context.Context, locks *bucketLocks, path string, now time.Time) (string, error) {
+	b, key, err := itempath.ParseObject(path)
+	if err != nil {
+		return "", nil
+	}
+	st, ok := locks.buckets[b]
+	if !ok {
+		st.on, st.err = lockEnabled(ctx, locks.c, b)
+		locks.buckets[b] = st
+	}
+	switch {
+	case st.err != nil:
+		return "", st.err
+	case st.on:
+		return lockHeld(ctx, locks.c, b, key, "", now)
+	}
+	return "", nil
+}
+
+// store is the bucket the object is in (see batchStore).
+func (s objectSide) store(x *Executor, loc *config.Location, path string) (Store, error) {
+	st, err := s.batchStore(x, loc, path)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// batchStore returns the executor's store of the bucket the object is in,
+// one per bucket and all_versions setting.
+func (objectSide) batchStore(x *Executor, loc *config.Location, path string) (*objectStore, error) {
+	name, _, err := itempath.ParseObject(path)
+	if err != nil {
+		return nil, err
+	}
+	if x.Objects == nil {
+		return nil, fmt.Errorf("%s: object storage is not configured", path)
+	}
+	key := itempath.Scheme + name
+	if loc.AllVersions {
+		key += " all-versions"
+	}
+	if st := x.stores[key]; st != nil {
+		return st.(*objectStore), nil
+	}
+	st := &objectStore{c: x.Objects, bucket: name, allVersions: loc.AllVersions, mtimeKey: mtimeKey(x.Config)}
+	x.remember(key, st)
+	return st, nil
 }

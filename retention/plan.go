@@ -9,11 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/piiscan/piiscan/config"
-	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/bucket"
@@ -73,6 +69,8 @@ type Item struct {
 	// marker of an object by its version id (all_versions), names it;
 	// Path is then VersionPath of the object's.
 	Old *OldVersion
+	// at is where the file is (see where).
+	at place
 }
 
 // Plan is what a purge would do.
@@ -170,7 +168,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 		p.sizes[loc.Name] = size
 		examined := true
 		var found []*walked
-		err := walkLocation(ctx, loc, opts.Objects, own, func(path string, snap Snapshot) {
+		err := walkLocation(ctx, loc, opts.Objects, own, func(at place, path string, snap Snapshot) {
 			// A file under several locations is planned by the most
 			// specific (an archive folder inside a log folder keeps its
 			// own retention).
@@ -178,7 +176,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 				return
 			}
 			claimed[path] = loc.Name
-			hold := holdCovering(c, path, now)
+			hold := holdCovering(c, at, path, now)
 			if hold != nil {
 				usedHolds[hold] = true
 			}
@@ -187,7 +185,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 			}
 			size.files++
 			size.bytes += snap.Size
-			found = append(found, &walked{path: path, snap: snap, hold: hold, mtime: snap.ModTime})
+			found = append(found, &walked{at: at, path: path, snap: snap, hold: hold, mtime: snap.ModTime})
 		}, func(path string, err error) {
 			p.Problems = append(p.Problems, locationProblem(loc, path, err))
 			examined = false
@@ -201,7 +199,7 @@ func PlanPurge(ctx context.Context, c *config.Config, opts PlanOptions) (*Plan, 
 			return nil, err
 		}
 		for _, f := range found {
-			it := decide(ctx, c, loc, f.path, f.snap, f.mtime, f.hold, now, w, opts.Objects)
+			it := decide(ctx, c, loc, f.at, f.path, f.snap, f.mtime, f.hold, now, w, opts.Objects)
 			if f.timeErr != nil {
 				// Kept (by its LastModified it is within retention),
 				// but not silently: it may be due.
@@ -250,62 +248,18 @@ func problemOf(path string, err error) scanners.Problem {
 	return scanners.Problem{Path: path, Error: err.Error()}
 }
 
-// snapshotAt returns the current snapshot of a file of loc or an object.
-// A local file is found from the location's root without following a
-// symbolic link.
-func snapshotAt(ctx context.Context, objects *bucket.Client, loc *config.Location, path string) (Snapshot, error) {
-	if !itempath.IsObject(path) {
-		fi, err := lstatIn(loc, path)
-		if err != nil {
-			return Snapshot{}, err
-		}
-		return SnapshotOf(fi), nil
-	}
-	b, key, err := itempath.ParseObject(path)
-	if err != nil {
-		return Snapshot{}, err
-	}
-	if objects == nil {
-		return Snapshot{}, bucket.ErrNotConfigured
-	}
-	h, err := objects.S3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(b), Key: aws.String(key)})
-	if err != nil {
-		return Snapshot{}, err
-	}
-	return Snapshot{Size: aws.ToInt64(h.ContentLength), ModTime: aws.ToTime(h.LastModified), ETag: aws.ToString(h.ETag)}, nil
-}
-
 // objectLocks keeps objects that S3 Object Lock protects (a legal hold or
 // an unexpired retention) out of every destructive action.
 func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.Time) {
 	if objects == nil {
 		return
 	}
-	type lockState struct {
-		on  bool
-		err error
-	}
-	buckets := map[string]lockState{}
+	locks := &bucketLocks{c: objects, buckets: map[string]bucketLock{}}
 	for _, it := range p.Items {
-		if it.Action == Keep || !itempath.IsObject(it.Path) || it.Old != nil {
+		if it.Action == Keep || it.Old != nil {
 			continue
 		}
-		b, key, err := itempath.ParseObject(it.Path)
-		if err != nil {
-			continue
-		}
-		st, ok := buckets[b]
-		if !ok {
-			st.on, st.err = lockEnabled(ctx, objects, b)
-			buckets[b] = st
-		}
-		why := ""
-		switch {
-		case st.err != nil:
-			err = st.err
-		case st.on:
-			why, err = lockHeld(ctx, objects, b, key, "", now)
-		}
+		why, err := it.where().lockHeld(ctx, locks, it.Path, now)
 		switch {
 		case err != nil:
 			// Not knowing whether a hold protects it is reason enough
@@ -321,78 +275,22 @@ func objectLocks(ctx context.Context, p *Plan, objects *bucket.Client, now time.
 }
 
 // walkLocation calls fn for every regular file (or object) of a location,
-// with its snapshot taken from the root without following a symbolic link
-// (a link swapped in after the walk listed the file is not followed
-// either). piiscan's own temporary files are left out.
-func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Client, own *ownFiles, fn func(string, Snapshot), onErr func(string, error)) error {
-	seen := map[string]bool{}
+// with its place and its snapshot, taken from the root without following a
+// symbolic link (a link swapped in after the walk listed the file is not
+// followed either). piiscan's own temporary files are left out.
+func walkLocation(ctx context.Context, loc *config.Location, objects *bucket.Client, own *ownFiles, fn func(place, string, Snapshot), onErr func(string, error)) error {
+	w := &locationWalk{loc: loc, objects: objects, own: own, seen: map[string]bool{}, fn: fn, onErr: onErr}
 	for _, root := range loc.Roots() {
-		if itempath.IsObject(root) {
-			listObjects(ctx, loc, objects, root, fn, onErr)
-			continue
-		}
-		// A root that cannot be opened yields no items (the walk says
-		// why).
-		b, berr := openBelow(root)
-		err := source.Walk(ctx, []string{root}, source.WalkOptions{}, source.WalkFuncs{
-			Item: func(it source.Item) error {
-				if seen[it.Path] || own.Covers(it.Path) || !policy.Contains(loc, it.Path) {
-					return nil
-				}
-				seen[it.Path] = true
-				if berr != nil {
-					onErr(it.Path, berr)
-					return nil
-				}
-				fi, err := b.lstat(it.Path)
-				if err != nil {
-					onErr(it.Path, err)
-					return nil
-				}
-				fn(it.Path, SnapshotOf(fi))
-				return nil
-			},
-			Error:   onErr,
-			Skipped: func(string, string) {},
-		})
-		if berr == nil {
-			b.Close()
-		}
-		if err != nil {
+		if err := placeOf(root).walk(ctx, w, root); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// listObjects calls fn for every object of loc under root, a bucket
-// prefix, with its snapshot from the listing. Unlike a scan's listing
-// (bucket.Source), it applies no name, size or age filter: retention
-// covers every object of the location. A listing that fails is a
-// problem of root.
-func listObjects(ctx context.Context, loc *config.Location, objects *bucket.Client, root string, fn func(string, Snapshot), onErr func(string, error)) {
-	if objects == nil {
-		onErr(root, bucket.ErrNotConfigured)
-		return
-	}
-	b, prefix, err := itempath.ParseObject(root)
-	if err != nil {
-		onErr(root, err)
-		return
-	}
-	err = objects.List(ctx, b, prefix, "", func(o bucket.Object) error {
-		if !o.IsDirMarker() && policy.Contains(loc, o.URL()) {
-			fn(o.URL(), Snapshot{Size: o.Size, ModTime: o.LastModified, ETag: o.ETag})
-		}
-		return nil
-	})
-	if err != nil {
-		onErr(root, err)
-	}
-}
-
 // walked is a file (or object) a location's walk found for the plan.
 type walked struct {
+	at   place
 	path string
 	snap Snapshot
 	hold *config.Hold // the hold covering it, if any
@@ -411,7 +309,7 @@ type walked struct {
 // an object the listing shows within retention can be older than it
 // looks; in a from: record location its records carry their own times.
 func needsHead(loc *config.Location, f *walked, now time.Time) bool {
-	return f.hold == nil && itempath.IsObject(f.path) && now.Sub(f.snap.ModTime) <= loc.MaxAge && loc.From != config.FromRecord
+	return f.hold == nil && f.at.originalTimeInMeta() && now.Sub(f.snap.ModTime) <= loc.MaxAge && loc.From != config.FromRecord
 }
 
 // originalTimes sets the mtime of the objects of found that need it
@@ -467,8 +365,8 @@ send:
 // covers, reads the head of files whose records would be rewritten, since
 // archives only ever get whole-file actions (policy.WholeFile), and asks
 // w whether a process holds the file open for writing.
-func decide(ctx context.Context, c *config.Config, loc *config.Location, path string, snap Snapshot, mtime time.Time, h *config.Hold, now time.Time, w *writers, objects *bucket.Client) *Item {
-	it := &Item{Location: loc, Path: path, Snap: snap, Action: Keep}
+func decide(ctx context.Context, c *config.Config, loc *config.Location, at place, path string, snap Snapshot, mtime time.Time, h *config.Hold, now time.Time, w *writers, objects *bucket.Client) *Item {
+	it := &Item{Location: loc, Path: path, Snap: snap, Action: Keep, at: at}
 	if h != nil {
 		it.Held = h.Reason
 		it.Reason = holdReason(h)
@@ -476,7 +374,7 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 	}
 	v := policy.Retention(loc, mtime, snap.ModTime, now)
 	if v.Records() {
-		if kind := contentKind(ctx, objects, loc, path); kind != "" {
+		if kind := contentKind(ctx, objects, loc, at, path); kind != "" {
 			v = policy.WholeFile(loc, kind, mtime, now)
 		} else {
 			it.Cutoff, it.Now = v.Cutoff, now
@@ -484,7 +382,7 @@ func decide(ctx context.Context, c *config.Config, loc *config.Location, path st
 	}
 	it.Action, it.Reason = v.Action, v.Reason
 	if it.Action != Keep {
-		if err := notNow(c, loc, path, snap, now, w); err != nil {
+		if err := notNow(c, loc, at, snap, now, w); err != nil {
 			it.Action, it.Reason = Keep, it.Reason+"; kept: "+err.Error()
 		}
 	}

@@ -52,11 +52,12 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 	p.sizes = map[string]*locationSize{}
 	doubtful := 0
 	for _, path := range paths {
+		at := placeOf(path)
 		loc := policy.LocationOf(c, path)
-		if loc == nil || loc.Disallowed == config.ActionReport || own.Covers(path) {
+		if loc == nil || loc.Disallowed == config.ActionReport || at.own(own, path) {
 			continue
 		}
-		snap, err := snapshotAt(ctx, opts.Objects, loc, path)
+		snap, err := at.snapshot(ctx, opts.Objects, loc, path)
 		if err != nil {
 			p.Problems = append(p.Problems, problemOf(path, err))
 			continue
@@ -68,20 +69,20 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		}
 		slices.Sort(classes)
 		it := &Item{Location: loc, Path: path, Snap: snap, Action: Keep, Disallowed: true,
-			Reason: "holds data not allowed here: " + strings.Join(classes, ", ")}
+			Reason: "holds data not allowed here: " + strings.Join(classes, ", "), at: at}
 		if h.best < c.MinConfidence {
 			// Doubtful matches are reported by scans, never acted on.
 			doubtful++
 			continue
 		}
-		if held := holdOf(c, path, now); held != "" {
+		if held := holdOf(c, at, path, now); held != "" {
 			it.Held, it.Reason = held, "legal hold: "+held+" (it "+strings.TrimPrefix(it.Reason, "holds ")+")"
 			p.Items = append(p.Items, it)
 			continue
 		}
 		kind := "" // what the file holds that cannot be rewritten
 		if loc.Disallowed == config.ActionRedact && !h.archive {
-			kind = contentKind(ctx, opts.Objects, loc, path)
+			kind = contentKind(ctx, opts.Objects, loc, at, path)
 		}
 		switch {
 		case loc.Disallowed == config.ActionDelete:
@@ -94,7 +95,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		default:
 			it.Action = RedactFile
 		}
-		if err := notNow(c, loc, path, snap, now, w); err != nil {
+		if err := notNow(c, loc, at, snap, now, w); err != nil {
 			it.Action, it.Reason = Keep, it.Reason+"; kept: "+err.Error()
 		}
 		if it.Action == RedactFile && h.below > 0 {
@@ -104,7 +105,7 @@ func PlanRedact(ctx context.Context, c *config.Config, sc *scanners.Scanner, opt
 		}
 		if (it.Action == Delete || it.Action == Quarantine) && p.sizes[loc.Name] == nil {
 			size := &locationSize{}
-			walkLocation(ctx, loc, opts.Objects, own, func(path string, s Snapshot) {
+			walkLocation(ctx, loc, opts.Objects, own, func(_ place, path string, s Snapshot) {
 				if policy.LocationOf(c, path) == loc {
 					size.files++
 					size.bytes += s.Size

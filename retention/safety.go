@@ -31,19 +31,8 @@ type ownFiles struct {
 func ownFilesOf(c *config.Config) *ownFiles {
 	o := &ownFiles{}
 	add := func(p string) {
-		if p == "" || itempath.IsObject(p) {
-			return
-		}
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			return
-		}
-		o.paths = append(o.paths, abs)
-		if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
-			o.paths = append(o.paths, real)
-		}
-		if fi, err := os.Stat(abs); err == nil {
-			o.infos = append(o.infos, fi)
+		if p != "" {
+			placeOf(p).addOwn(o, p)
 		}
 	}
 	audit := c.AuditLogPath()
@@ -58,13 +47,27 @@ func ownFilesOf(c *config.Config) *ownFiles {
 	return o
 }
 
-// Covers reports whether path is one of piiscan's own files (or inside its
-// quarantine), by name or by identity, or a temporary file of piiscan's
-// (named exactly as piiscan names them: see itempath.IsTemp).
-func (o *ownFiles) Covers(path string) bool {
-	if itempath.IsObject(path) {
-		return false
+// add adds p, a local file or folder, by its absolute and its real path
+// and by identity.
+func (o *ownFiles) add(p string) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return
 	}
+	o.paths = append(o.paths, abs)
+	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+		o.paths = append(o.paths, real)
+	}
+	if fi, err := os.Stat(abs); err == nil {
+		o.infos = append(o.infos, fi)
+	}
+}
+
+// Covers reports whether path, a local file, is one of piiscan's own files
+// (or inside its quarantine), by name or by identity, or a temporary file
+// of piiscan's (named exactly as piiscan names them: see itempath.IsTemp).
+// An object is never one (see place.own).
+func (o *ownFiles) Covers(path string) bool {
 	if itempath.IsTemp(filepath.Base(path)) {
 		return true
 	}
@@ -109,28 +112,22 @@ func isTemp(findingPath string) bool {
 	return itempath.IsTemp(filepath.Base(file))
 }
 
-// holdOf returns the reason of the active hold covering path, or "". A
-// hold covers a path when one of its patterns matches the path or a folder
-// above it, by the name the location uses or by the file's real path (a
-// location configured through a symbolic link is still held by a hold
-// written with the real path, and the other way round).
-func holdOf(c *config.Config, path string, now time.Time) string {
-	h := holdCovering(c, path, now)
+// holdOf returns the reason of the active hold covering path, at at, or
+// "". A hold covers a path when one of its patterns matches the path or a
+// folder above it, by the name the location uses or by another name of
+// the path (see place.holdNames).
+func holdOf(c *config.Config, at place, path string, now time.Time) string {
+	h := holdCovering(c, at, path, now)
 	if h == nil {
 		return ""
 	}
 	return h.Reason
 }
 
-func holdCovering(c *config.Config, path string, now time.Time) *config.Hold {
-	names := []string{path}
-	if !itempath.IsObject(path) {
-		if real, err := filepath.EvalSymlinks(path); err == nil {
-			if abs, err := filepath.Abs(path); err != nil || real != abs {
-				names = append(names, real)
-			}
-		}
-	}
+// holdCovering returns the active hold covering path, at at, or nil (see
+// holdOf).
+func holdCovering(c *config.Config, at place, path string, now time.Time) *config.Hold {
+	names := at.holdNames(path)
 	for i := range c.Holds {
 		h := &c.Holds[i]
 		// Active by the plan's clock or by the real one: a --now set
@@ -162,23 +159,14 @@ func holdReason(h *config.Hold) string {
 // rewrite_live), a process holds it open for writing, or it has other
 // names (hard links) that would keep the data (see inUse). The error
 // wraps ErrLive or ErrLinked; nil means the file may be acted on.
-func notNow(c *config.Config, loc *config.Location, path string, snap Snapshot, now time.Time, w *writers) error {
-	// A local file's age is taken by the plan's clock and by the real
-	// one: --now set ahead for an audit must not make a file written a
-	// second ago look quiet. (An object cannot be appended to: a writer
-	// replaces it whole, which its ETag shows.)
-	age := now.Sub(snap.ModTime)
-	if !itempath.IsObject(path) {
-		age = min(age, time.Since(snap.ModTime))
-	}
+func notNow(c *config.Config, loc *config.Location, at place, snap Snapshot, now time.Time, w *writers) error {
+	// How old the file is depends on where it is (see place.age).
+	age := at.age(snap.ModTime, now)
 	if age < c.LiveWithin && !loc.RewriteLive {
 		return fmt.Errorf("%w (modified %s ago, within enforcement.live_within %s); rewrite_live is off",
 			ErrLive, age.Round(time.Second), c.LiveWithin)
 	}
-	if itempath.IsObject(path) {
-		return nil
-	}
-	return inUse(snap, w, false)
+	return at.inUse(snap, w)
 }
 
 // inUse says why the file s describes must not be removed or replaced: it
