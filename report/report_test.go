@@ -10,26 +10,27 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // testRules are the rules of the fixture report: built-in detectors and a
 // custom pattern rule, with and without policy clauses.
 func testRules() []detect.Rule {
 	return []detect.Rule{
-		{ID: "email", Class: finding.ClassEmail, Detector: detect.DetEmail,
+		{ID: "email", Class: finding.ClassEmail, Detector: catalog.Email,
 			Severity: finding.SeverityMedium, Confidence: finding.ConfidenceHigh,
 			Policy: "§4.2 Customer contact data must not be written to logs.", PolicyRef: "acme §4.2"},
-		{ID: "credit-card", Class: finding.ClassCreditCard, Detector: detect.DetCreditCard,
+		{ID: "credit-card", Class: finding.ClassCreditCard, Detector: catalog.CreditCard,
 			Severity: finding.SeverityCritical, Confidence: finding.ConfidenceHigh,
 			Policy: "PCI DSS 3.4: render PAN unreadable anywhere it is stored.", PolicyRef: "PCI DSS 3.4"},
-		{ID: "us_ssn", Class: finding.ClassUSSSN, Detector: detect.DetUSSSN,
+		{ID: "us_ssn", Class: finding.ClassUSSSN, Detector: catalog.USSSN,
 			Severity: finding.SeverityHigh, Confidence: finding.ConfidenceMedium},
-		{ID: "credential_field", Class: finding.ClassCredential, Detector: detect.DetCredentialField,
+		{ID: "credential_field", Class: finding.ClassCredential, Detector: catalog.CredentialField,
 			Severity: finding.SeverityCritical, Confidence: finding.ConfidenceHigh,
 			Policy: "§9 \"Secrets\" live in the vault, not in files.", PolicyRef: "acme §9"},
-		{ID: "person-name", Class: finding.ClassPersonName, Detector: detect.DetPersonNameField,
+		{ID: "person-name", Class: finding.ClassPersonName, Detector: catalog.PersonNameField,
 			Severity: finding.SeverityLow, Confidence: finding.ConfidenceMedium},
-		{ID: "ipv4", Class: finding.ClassIPAddress, Detector: detect.DetIPv4,
+		{ID: "ipv4", Class: finding.ClassIPAddress, Detector: catalog.IPv4,
 			Severity: finding.SeverityLow, Confidence: finding.ConfidenceLow},
 		{ID: "acme.employee-id", Class: "employee_id", Pattern: `\bEMP-\d{6}\b`,
 			Severity: finding.SeverityMedium, Confidence: finding.ConfidenceMedium,

@@ -14,6 +14,7 @@ import (
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // Masker rewrites text, replacing the personal data it is told to.
@@ -643,7 +644,7 @@ func (m *Masker) selected(matches []detect.Match, text []byte, rs []span) []span
 		if !ok {
 			continue
 		}
-		if rules[mt.Rule].Detector == detect.DetPrivateKey {
+		if rules[mt.Rule].Detector == catalog.PrivateKey {
 			mt.End, _ = detect.PrivateKeyBlockEnd(text, mt.Start, mt.End)
 		}
 		if n := trailingBackslashes(text[mt.Start:mt.End]); n%2 == 1 {

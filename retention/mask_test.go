@@ -24,6 +24,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 	"github.com/piiscan/piiscan/scansetup"
 )
 
@@ -450,7 +451,7 @@ func FuzzMaskLeavesNothing(f *testing.F) {
 		want := bytes.Clone(in)
 		for _, mt := range e.NewMatcher().Scan(in, cols) {
 			end := mt.End
-			if e.Rules()[mt.Rule].Detector == detect.DetPrivateKey {
+			if e.Rules()[mt.Rule].Detector == catalog.PrivateKey {
 				end, _ = detect.PrivateKeyBlockEnd(in, mt.Start, mt.End)
 			}
 			for k := mt.Start; k < end; k++ {
@@ -623,7 +624,7 @@ func TestDropRecordsAcrossBatches(t *testing.T) {
 // not rewritten as if it had been cleaned, and the error names the line.
 func TestMaskRefusesWhenAPatternDidNotFinish(t *testing.T) {
 	e, err := detect.New([]detect.Rule{
-		{ID: "mail", Detector: detect.DetEmail, Class: "email", Severity: finding.SeverityLow},
+		{ID: "mail", Detector: catalog.Email, Class: "email", Severity: finding.SeverityLow},
 		{ID: "evil", Class: "secret", Pattern: `(a+)+evil`, Severity: finding.SeverityHigh},
 	}, detect.Options{Patterns: detect.PatternLimits{Timeout: 20 * time.Millisecond, MaxTimeouts: 1}})
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // subjectClasses maps the names accepted by --subject to classes.
@@ -184,12 +185,12 @@ func checkIP(v []byte) error {
 // search for the subject, find nothing, and look complete.
 func (s Subject) Detectable(rules []detect.Rule) error {
 	want := map[string]string{
-		finding.ClassEmail: detect.DetEmail, finding.ClassPhoneNumber: detect.DetPhoneNumber,
-		finding.ClassUSSSN: detect.DetUSSSN, finding.ClassCreditCard: detect.DetCreditCard,
-		finding.ClassIPAddress: detect.DetIPv4,
+		finding.ClassEmail: catalog.Email, finding.ClassPhoneNumber: catalog.PhoneNumber,
+		finding.ClassUSSSN: catalog.USSSN, finding.ClassCreditCard: catalog.CreditCard,
+		finding.ClassIPAddress: catalog.IPv4,
 	}[s.Class]
 	if s.Class == finding.ClassIPAddress && bytes.IndexByte(s.Norm, ':') >= 0 {
-		want = detect.DetIPv6
+		want = catalog.IPv6
 	}
 	for _, r := range rules {
 		if r.Class == s.Class && (r.Pattern != "" || r.Detector == want) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // A subject detection could never report is refused, with a reason that
@@ -108,7 +109,7 @@ func TestParseSubjectRefusesValuesDetectionWouldNotReport(t *testing.T) {
 
 func TestSubjectDetectable(t *testing.T) {
 	fp := finding.NewFingerprinter([]byte("5c1e0a9d3b7f4286e1d0c5a7b92f38e4"))
-	v4 := detect.Rule{ID: "ip", Class: finding.ClassIPAddress, Detector: detect.DetIPv4}
+	v4 := detect.Rule{ID: "ip", Class: finding.ClassIPAddress, Detector: catalog.IPv4}
 	ssnPattern := detect.Rule{ID: "ssn", Class: finding.ClassUSSSN, Pattern: `\d{9}`}
 	for _, tt := range []struct {
 		subject string
@@ -117,7 +118,7 @@ func TestSubjectDetectable(t *testing.T) {
 	}{
 		{"ip=192.0.2.1", []detect.Rule{v4}, true},
 		{"ip=2001:db8::1", []detect.Rule{v4}, false},
-		{"ip=2001:db8::1", []detect.Rule{v4, {Class: finding.ClassIPAddress, Detector: detect.DetIPv6}}, true},
+		{"ip=2001:db8::1", []detect.Rule{v4, {Class: finding.ClassIPAddress, Detector: catalog.IPv6}}, true},
 		{"ssn=123-45-8451", []detect.Rule{v4}, false},
 		{"ssn=123-45-8451", []detect.Rule{v4, ssnPattern}, true},
 		{"email=alice@example.com", nil, false},

@@ -8,6 +8,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // detect is a worker: it scans chunks and turns matches into findings.
@@ -194,7 +195,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 			col += c.col0
 		}
 		var cv cachedValue
-		if rule.Detector == detect.DetPrivateKey {
+		if rule.Detector == catalog.PrivateKey {
 			// The fingerprint covers the key's body, not the marker.
 			fpInput := append(slices.Clip(raw), detect.PrivateKeyBody(data, m.Start, m.End)...)
 			cv = cachedValue{finding.Mask(rule.Class, raw), s.opts.Fingerprints.Sum(rule.Class, fpInput)}

@@ -11,6 +11,7 @@ import (
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners/allow"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // scanWithin scans targets like collect, but fails the test when the scan
@@ -51,7 +52,7 @@ func scanWithin(t *testing.T, ctx context.Context, limit time.Duration, opts Opt
 // patternEngine is the test engine plus pattern rules.
 func patternEngine(t *testing.T, patterns ...detect.Rule) *detect.Engine {
 	t.Helper()
-	rules := []detect.Rule{{ID: "email", Detector: detect.DetEmail, Severity: finding.SeverityMedium}}
+	rules := []detect.Rule{{ID: "email", Detector: catalog.Email, Severity: finding.SeverityMedium}}
 	e, err := detect.New(append(rules, patterns...), detect.Options{})
 	if err != nil {
 		t.Fatal(err)

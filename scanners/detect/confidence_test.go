@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // A weak field match that gives way to a precise match of its class
@@ -17,7 +18,7 @@ func TestWeakFieldConfidenceStays(t *testing.T) {
 		`prescribed sumatriptan for the pain`: finding.ConfidenceMedium,
 	} {
 		ms := e.NewMatcher().Scan([]byte(text), nil)
-		if len(ms) != 1 || ms[0].Confidence != want || e.Rules()[ms[0].Rule].Detector != DetHealthMedication {
+		if len(ms) != 1 || ms[0].Confidence != want || e.Rules()[ms[0].Rule].Detector != catalog.HealthMedication {
 			t.Errorf("Scan(%q) = %+v, want one medication of confidence %v", text, ms, want)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // sampleConfig builds about size bytes of the text a backup of a server's
@@ -58,10 +59,10 @@ func BenchmarkCredentials(b *testing.B) {
 		rules []Rule
 	}{
 		{"credential_detectors", []Rule{
-			{ID: "f", Detector: DetCredentialField, Severity: finding.SeverityHigh},
-			{ID: "a", Detector: DetAuthorization, Severity: finding.SeverityHigh},
-			{ID: "u", Detector: DetURLCredential, Severity: finding.SeverityHigh},
-			{ID: "k", Detector: DetAWSAccessKeyID, Severity: finding.SeverityHigh},
+			{ID: "f", Detector: catalog.CredentialField, Severity: finding.SeverityHigh},
+			{ID: "a", Detector: catalog.Authorization, Severity: finding.SeverityHigh},
+			{ID: "u", Detector: catalog.URLCredential, Severity: finding.SeverityHigh},
+			{ID: "k", Detector: catalog.AWSAccessKeyID, Severity: finding.SeverityHigh},
 		}},
 		{"all_detectors", nil},
 	} {

@@ -200,7 +200,7 @@ func TestCredentialForms(t *testing.T) {
 		{"escape", `t.Errorf("loadCredential:\nhave %q", got)`, nil},
 		{"method", `POST /v1/token?x-amz-oauth-token-method=token-exchange`, nil},
 		{"name of a class", `ClassCredential    = "credential"`, nil},
-		{"name of a detector", `DetURLCredential    = "url_credential"`, nil},
+		{"name of a detector", `catalog.URLCredential    = "url_credential"`, nil},
 		{"url pattern", `re := regexp.MustCompile("^(https?://)(.*?):(.*?)@")`, nil},
 		{"url password of punctuation and a letter", `amqp://guest:(x*)@mq:5672/`, []string{u + "(x*)"}},
 		{"word key plain word", `deleteTokenFunc:  deletefunc,`, nil},

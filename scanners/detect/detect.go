@@ -24,29 +24,7 @@ import (
 	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
-// Built-in detector names, referenced from rules.yaml with "detector:"
-// (see package catalog).
 const (
-	DetEmail            = catalog.Email
-	DetIPv4             = catalog.IPv4
-	DetIPv6             = catalog.IPv6
-	DetCreditCard       = catalog.CreditCard
-	DetPhoneNumber      = catalog.PhoneNumber
-	DetUSSSN            = catalog.USSSN
-	DetHealthCondition  = catalog.HealthCondition
-	DetHealthICD10      = catalog.HealthICD10
-	DetHealthMedication = catalog.HealthMedication
-	DetHealthField      = catalog.HealthField
-	DetCredentialField  = catalog.CredentialField
-	DetAuthorization    = catalog.Authorization
-	DetURLCredential    = catalog.URLCredential
-	DetAWSAccessKeyID   = catalog.AWSAccessKeyID
-	DetPrivateKey       = catalog.PrivateKey
-	DetPersonNameField  = catalog.PersonNameField
-	DetPostalAddressFld = catalog.PostalAddressFld
-	DetDateOfBirthField = catalog.DateOfBirthField
-	DetVendorToken      = catalog.VendorToken
-	DetCredentialFile   = catalog.CredentialFile
 	numBuiltinDetectors = 20
 	detNone             = -1
 )
@@ -78,26 +56,26 @@ const (
 
 // detectorNames name the detector of each detectorID.
 var detectorNames = [numBuiltinDetectors]string{
-	dEmail:            DetEmail,
-	dIPv4:             DetIPv4,
-	dIPv6:             DetIPv6,
-	dCard:             DetCreditCard,
-	dPhone:            DetPhoneNumber,
-	dSSN:              DetUSSSN,
-	dHealthCondition:  DetHealthCondition,
-	dHealthICD10:      DetHealthICD10,
-	dHealthMedication: DetHealthMedication,
-	dHealthField:      DetHealthField,
-	dCredentialField:  DetCredentialField,
-	dAuthorization:    DetAuthorization,
-	dURLCredential:    DetURLCredential,
-	dAWSKeyID:         DetAWSAccessKeyID,
-	dPrivateKey:       DetPrivateKey,
-	dPersonName:       DetPersonNameField,
-	dPostalAddress:    DetPostalAddressFld,
-	dDateOfBirth:      DetDateOfBirthField,
-	dVendorToken:      DetVendorToken,
-	dCredentialFile:   DetCredentialFile,
+	dEmail:            catalog.Email,
+	dIPv4:             catalog.IPv4,
+	dIPv6:             catalog.IPv6,
+	dCard:             catalog.CreditCard,
+	dPhone:            catalog.PhoneNumber,
+	dSSN:              catalog.USSSN,
+	dHealthCondition:  catalog.HealthCondition,
+	dHealthICD10:      catalog.HealthICD10,
+	dHealthMedication: catalog.HealthMedication,
+	dHealthField:      catalog.HealthField,
+	dCredentialField:  catalog.CredentialField,
+	dAuthorization:    catalog.Authorization,
+	dURLCredential:    catalog.URLCredential,
+	dAWSKeyID:         catalog.AWSAccessKeyID,
+	dPrivateKey:       catalog.PrivateKey,
+	dPersonName:       catalog.PersonNameField,
+	dPostalAddress:    catalog.PostalAddressFld,
+	dDateOfBirth:      catalog.DateOfBirthField,
+	dVendorToken:      catalog.VendorToken,
+	dCredentialFile:   catalog.CredentialFile,
 }
 
 // builtins are the catalog's detectors by detectorID.
@@ -320,7 +298,7 @@ type Matcher struct {
 // span and severity, it names the value better than a field's name does.
 func specificRule(rules []Rule, m Match) int {
 	switch rules[m.Rule].Detector {
-	case DetVendorToken, DetCredentialFile:
+	case catalog.VendorToken, catalog.CredentialFile:
 		return 1
 	}
 	return 0

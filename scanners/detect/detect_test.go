@@ -262,7 +262,7 @@ func TestSameSpanReportedOnce(t *testing.T) {
 	// The password value is also an email: one finding, the more severe rule.
 	rules := e.Rules()
 	for i := range rules {
-		if rules[i].Detector == DetCredentialField {
+		if rules[i].Detector == catalog.CredentialField {
 			rules[i].Severity = finding.SeverityCritical
 		}
 	}
@@ -310,7 +310,7 @@ func TestNewErrors(t *testing.T) {
 }
 
 func TestDisabledDetectorsFindNothing(t *testing.T) {
-	e, err := New([]Rule{{ID: "mail", Detector: DetEmail, Severity: finding.SeverityLow}}, Options{})
+	e, err := New([]Rule{{ID: "mail", Detector: catalog.Email, Severity: finding.SeverityLow}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestDisabledDetectorsFindNothing(t *testing.T) {
 
 func TestNonNANPRegion(t *testing.T) {
 	var rules []Rule
-	rules = append(rules, Rule{ID: "phone", Detector: DetPhoneNumber, Severity: finding.SeverityLow})
+	rules = append(rules, Rule{ID: "phone", Detector: catalog.PhoneNumber, Severity: finding.SeverityLow})
 	e, err := New(rules, Options{DefaultRegion: "GB"})
 	if err != nil {
 		t.Fatal(err)

@@ -51,7 +51,7 @@ func FuzzScan(f *testing.F) {
 			if i > 0 && (ms[i-1].Start > m.Start || ms[i-1].Start == m.Start && ms[i-1].End == m.End) {
 				t.Fatalf("matches %d and %d out of order or duplicated: %+v %+v", i-1, i, ms[i-1], m)
 			}
-			if bytes.IndexByte(data[m.Start:m.End], '\n') >= 0 && e.rules[m.Rule].Detector != DetPrivateKey {
+			if bytes.IndexByte(data[m.Start:m.End], '\n') >= 0 && e.rules[m.Rule].Detector != catalog.PrivateKey {
 				t.Fatalf("match %q spans a line break", data[m.Start:m.End])
 			}
 			checkValid(t, e.rules[m.Rule], data[m.Start:m.End])
@@ -66,7 +66,7 @@ func FuzzScan(f *testing.F) {
 			}
 			off += len(line)
 		}
-		isKey := func(m Match) bool { return e.rules[m.Rule].Detector == DetPrivateKey }
+		isKey := func(m Match) bool { return e.rules[m.Rule].Detector == catalog.PrivateKey }
 		var keys []Match
 		for _, m := range ms {
 			if !isKey(m) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // Card brands with real IIN ranges that were missing, and the ones whose
@@ -167,7 +168,7 @@ func TestCardInIDFieldConfidence(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ms := e.NewMatcher().Scan([]byte(tt.text), nil)
-			if len(ms) != 1 || e.Rules()[ms[0].Rule].Detector != DetCreditCard || ms[0].Confidence != tt.want {
+			if len(ms) != 1 || e.Rules()[ms[0].Rule].Detector != catalog.CreditCard || ms[0].Confidence != tt.want {
 				t.Errorf("Scan(%q) = %+v, want one card at %v", tt.text, ms, tt.want)
 			}
 		})

@@ -8,6 +8,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // validNationalSomewhere reports whether v is a valid national number of
@@ -197,7 +198,7 @@ func TestPhoneCountryColumn(t *testing.T) {
 // everywhere in their written forms, besides the default region's; bare
 // digit runs still need their record's country.
 func TestPhoneRegions(t *testing.T) {
-	e, err := New([]Rule{{ID: "p", Detector: DetPhoneNumber, Severity: finding.SeverityLow}}, Options{Regions: []string{"jp", "IL", "US"}})
+	e, err := New([]Rule{{ID: "p", Detector: catalog.PhoneNumber, Severity: finding.SeverityLow}}, Options{Regions: []string{"jp", "IL", "US"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 // SSNs written without dashes (078 05 1123, 078.05.1123, 078051121) are
@@ -73,7 +74,7 @@ func TestSSNWithLabel(t *testing.T) {
 
 // A tax id is an SSN only where US is the region.
 func TestSSNTaxIDOutsideUS(t *testing.T) {
-	e, err := New([]Rule{{ID: "ssn", Detector: DetUSSSN, Severity: finding.SeverityHigh}}, Options{DefaultRegion: "GB"})
+	e, err := New([]Rule{{ID: "ssn", Detector: catalog.USSSN, Severity: finding.SeverityHigh}}, Options{DefaultRegion: "GB"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func TestSSNTaxIDOutsideUS(t *testing.T) {
 			t.Errorf("region GB: Scan(%q) = %q", text, got)
 		}
 	}
-	e, err = New([]Rule{{ID: "ssn", Detector: DetUSSSN, Severity: finding.SeverityHigh}}, Options{DefaultRegion: "GB", Regions: []string{"us"}})
+	e, err = New([]Rule{{ID: "ssn", Detector: catalog.USSSN, Severity: finding.SeverityHigh}}, Options{DefaultRegion: "GB", Regions: []string{"us"}})
 	if err != nil {
 		t.Fatal(err)
 	}

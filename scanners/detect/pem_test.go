@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/piiscan/piiscan/finding"
+	"github.com/piiscan/piiscan/scanners/detect/catalog"
 )
 
 func TestPrivateKeyBlockEndFindsTheEndOfTheBlock(t *testing.T) {
@@ -133,7 +134,7 @@ func TestPrivateKeyMarkerNeedsABody(t *testing.T) {
 		body  = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj"
 		end   = "-----END PRIVATE KEY-----"
 	)
-	e, err := New([]Rule{{ID: "key", Detector: DetPrivateKey, Severity: finding.SeverityHigh}}, Options{})
+	e, err := New([]Rule{{ID: "key", Detector: catalog.PrivateKey, Severity: finding.SeverityHigh}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
