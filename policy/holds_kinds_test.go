@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -91,5 +93,29 @@ func TestLocationKinds(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("LocationOf(%q) = %q, want %q", tc.path, got, tc.want)
 		}
+	}
+}
+
+// TestScanRoots: a scan reads the bucket prefixes and the local roots
+// that exist, in the order of Roots; the missing local ones are told
+// apart.
+func TestScanRoots(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, d := range []string{"a", "c"} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := parse(t, `locations:
+  - name: l
+    paths: ["s3://b/x", a, b, "s3://b/y/", "c/*.log", "d/*.log"]
+`)
+	l := c.Locations[0]
+	if got := strings.Join(ScanRoots(l), ","); got != "s3://b/x/,a,s3://b/y/,c" {
+		t.Errorf("ScanRoots = %s", got)
+	}
+	if got := strings.Join(MissingRoots(l), ","); got != "b,d" {
+		t.Errorf("MissingRoots = %s", got)
 	}
 }
