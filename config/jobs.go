@@ -362,6 +362,8 @@ func (c *Config) validateShards(ck *checker) {
 			bad([]any{"shards", "report"}, "%v", err)
 		}
 	}
+	// The output is a local folder or a bucket prefix; a prefix's URL
+	// must name a bucket.
 	if o := f.Shards.Output; itempath.IsObject(o) {
 		if _, _, err := itempath.ParseObject(o); err != nil {
 			bad([]any{"shards", "output"}, "%v", err)

@@ -115,8 +115,16 @@ func (c *Config) QuarantineDir() string {
 // (only piiscan writes there).
 func (c *Config) QuarantineLocation() *Location {
 	q := c.QuarantineDir()
-	return &Location{Name: "quarantine", Kind: "quarantine", Paths: []string{q}, Allowed: map[string]bool{},
+	l := &Location{Name: "quarantine", Kind: "quarantine", Paths: []string{q}, Allowed: map[string]bool{},
 		Disallowed: ActionReport, RewriteLive: true, roots: []string{filepath.Clean(q)}, localRoots: []string{filepath.Clean(q)}}
+	// Matched as any location's path is: a folder, or (a setting that
+	// makes no sense, kept as it was read) a bucket prefix.
+	if itempath.IsObject(q) {
+		l.objectPaths = l.Paths
+	} else {
+		l.localPaths = l.Paths
+	}
+	return l
 }
 
 // Retention actions and disallowed-data actions.
@@ -144,9 +152,11 @@ type Location struct {
 	AllVersions bool
 	Policy      string
 	PolicyRef   string
-	// roots as Roots returns them; localRoots and objectRoots split them
-	// by where they are, once, when the file is loaded.
+	// roots as Roots returns them; localRoots and objectRoots split them,
+	// and localPaths and objectPaths split Paths, by where they are, once,
+	// when the file is loaded.
 	roots, localRoots, objectRoots []string
+	localPaths, objectPaths        []string
 }
 
 // Hold is a validated legal hold.
@@ -183,25 +193,30 @@ func (l *Location) LocalRoots() []string { return l.localRoots }
 // (s3://bucket/prefix/), in the same order.
 func (l *Location) ObjectRoots() []string { return l.objectRoots }
 
-// s3Folder returns a bucket URL as a folder: s3://b/app becomes
-// s3://b/app/; s3://b and URLs ending in '/' are left as they are.
-func s3Folder(u string) string {
-	_, prefix, _ := itempath.ParseObject(u)
+// LocalPaths returns the paths and globs of Paths that name files and
+// folders, in the same order.
+func (l *Location) LocalPaths() []string { return l.localPaths }
+
+// ObjectPaths returns the paths of Paths that name bucket prefixes
+// (s3://bucket/prefix), in the same order.
+func (l *Location) ObjectPaths() []string { return l.objectPaths }
+
+// s3Folder returns the bucket URL u, whose prefix (or key) is prefix, as
+// a folder: s3://b/app becomes s3://b/app/; s3://b and URLs ending in '/'
+// are left as they are.
+func s3Folder(u, prefix string) string {
 	if prefix == "" || strings.HasSuffix(prefix, "/") {
 		return u
 	}
 	return u + "/"
 }
 
-// holdPaths returns a hold's patterns plus, for each whose folder part
-// goes through a symbolic link, the same pattern under the real folder: a
-// hold must keep a file whichever of its names a location uses.
-func holdPaths(paths []string) []string {
-	out := append([]string(nil), paths...)
-	for _, p := range paths {
-		if itempath.IsObject(p) {
-			continue
-		}
+// realPaths returns, for each of a hold's local patterns whose folder
+// part goes through a symbolic link, the same pattern under the real
+// folder: a hold must keep a file whichever of its names a location uses.
+func realPaths(local []string) []string {
+	var out []string
+	for _, p := range local {
 		root := itempath.FixedDir(p)
 		abs, err := filepath.Abs(root)
 		if err != nil {
@@ -278,13 +293,16 @@ func validateLocationPaths(ck *checker, at func(k ...any) []any, ls *LocationSpe
 	}
 	for k, p := range ls.Paths {
 		if itempath.IsObject(p) {
-			if _, _, err := itempath.ParseObject(p); err != nil || itempath.HasMeta(p) {
+			_, prefix, err := itempath.ParseObject(p)
+			if err != nil || itempath.HasMeta(p) {
 				bad(at("paths", k), "%q: name a bucket and an optional prefix (s3://bucket/prefix/), without globs", p)
 				continue
 			}
+			root := s3Folder(p, prefix)
 			loc.Paths = append(loc.Paths, p)
-			loc.roots = append(loc.roots, s3Folder(p))
-			loc.objectRoots = append(loc.objectRoots, s3Folder(p))
+			loc.objectPaths = append(loc.objectPaths, p)
+			loc.roots = append(loc.roots, root)
+			loc.objectRoots = append(loc.objectRoots, root)
 			continue
 		}
 		if itempath.HasMeta(p) && itempath.CheckGlob(filepath.ToSlash(p)) != nil {
@@ -298,6 +316,7 @@ func validateLocationPaths(ck *checker, at func(k ...any) []any, ls *LocationSpe
 			continue
 		}
 		loc.Paths = append(loc.Paths, p)
+		loc.localPaths = append(loc.localPaths, p)
 		loc.roots = append(loc.roots, root)
 		loc.localRoots = append(loc.localRoots, root)
 	}
@@ -355,22 +374,25 @@ func (c *Config) validateHolds(ck *checker) {
 	bad := ck.bad
 	for i, hs := range c.File.Holds {
 		at := func(k ...any) []any { return append([]any{"holds", i}, k...) }
-		h := Hold{Paths: holdPaths(hs.Paths), Reason: hs.Reason}
-		for _, p := range h.Paths {
-			if itempath.IsObject(p) {
-				h.objectPaths = append(h.objectPaths, p)
-			} else {
-				h.localPaths = append(h.localPaths, p)
-			}
-		}
+		h := Hold{Reason: hs.Reason}
 		if len(hs.Paths) == 0 {
 			bad(at("paths"), "a hold needs at least one path or glob")
 		}
 		for k, hp := range hs.Paths {
-			if !itempath.IsObject(hp) && strings.ContainsRune(filepath.ToSlash(hp), '/') && !filepath.IsAbs(hp) {
+			if itempath.IsObject(hp) {
+				h.objectPaths = append(h.objectPaths, hp)
+				continue
+			}
+			if strings.ContainsRune(filepath.ToSlash(hp), '/') && !filepath.IsAbs(hp) {
 				bad(at("paths", k), "%q: a hold's path must be absolute (a relative one would hold a different place in each working directory), or a name or glob without '/' that matches file and folder names anywhere", hp)
 			}
+			h.localPaths = append(h.localPaths, hp)
 		}
+		// The patterns as written, then each local one under its real
+		// folder (see realPaths), which is local too.
+		real := realPaths(h.localPaths)
+		h.Paths = append(append([]string(nil), hs.Paths...), real...)
+		h.localPaths = append(h.localPaths, real...)
 		if hs.Reason == "" {
 			bad(at("reason"), "a hold needs a reason (it is shown in plans and reports)")
 		}

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +134,51 @@ holds:
 	}
 	if q := c.QuarantineLocation(); strings.Join(q.LocalRoots(), ",") != strings.Join(q.Roots(), ",") || len(q.ObjectRoots()) != 0 {
 		t.Errorf("quarantine roots %v %v", q.LocalRoots(), q.ObjectRoots())
+	}
+}
+
+// TestLocationPathsByPlace checks that a location's paths are split once,
+// at load, into local ones and bucket prefixes, in order, and that a
+// hold's local paths include those under a symbolic link's real folder.
+func TestLocationPathsByPlace(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "real"), filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.ToSlash(filepath.Join(dir, "link"))
+	real := filepath.ToSlash(filepath.Join(dir, "real"))
+	c, err := Parse("x.yaml", []byte(policyBase+`locations:
+  - name: mixed
+    paths: [/var/log/app, "s3://logs/app", "/srv/*/x.log", "s3://other/", rel]
+holds:
+  - paths: ["s3://logs/app/2024/", "`+link+`/keep-*", "keep-*", "s3://b"]
+    reason: r
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, h, q := c.Locations[0], c.Holds[0], c.QuarantineLocation()
+	for _, tc := range []struct {
+		name string
+		got  []string
+		want string
+	}{
+		{"local paths", l.LocalPaths(), "/var/log/app,/srv/*/x.log,rel"},
+		{"object paths", l.ObjectPaths(), "s3://logs/app,s3://other/"},
+		{"hold paths", h.Paths, "s3://logs/app/2024/," + link + "/keep-*,keep-*,s3://b," + real + "/keep-*"},
+		{"hold local", h.LocalPaths(), link + "/keep-*,keep-*," + real + "/keep-*"},
+		{"hold objects", h.ObjectPaths(), "s3://logs/app/2024/,s3://b"},
+		{"quarantine local", q.LocalPaths(), "piiscan-quarantine"},
+		{"quarantine objects", q.ObjectPaths(), ""},
+	} {
+		if got := filepath.ToSlash(strings.Join(tc.got, ",")); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
 	}
 }

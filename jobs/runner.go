@@ -272,9 +272,10 @@ func targets(c *config.Config, job *config.Job) (roots []string, objects bool, m
 		if jobCovers(job, l.Name) {
 			roots = append(roots, policy.ScanRoots(l)...)
 			missing = append(missing, policy.MissingRoots(l)...)
+			objects = objects || len(l.ObjectRoots()) > 0 // ScanRoots keeps them all
 		}
 	}
-	return roots, slices.ContainsFunc(roots, itempath.IsObject), missing
+	return roots, objects, missing
 }
 
 // reportMissing logs and counts the job's paths that do not exist; it
@@ -710,7 +711,7 @@ func (r *Runner) earlierDue(job *config.Job, route *config.Route, found *runViol
 // under the job's missing paths are neither reminded of nor forgotten.
 func remindEarlier(due []state.Seen, ids [][2]uint64, found *runViolations, now time.Time, reminded map[[2]uint64]bool) (vs []alert.Violation, seen, gone []state.Seen) {
 	for i, p := range due {
-		if file, _ := itempath.Outer(p.Path); !itempath.IsObject(file) {
+		if file, ok := localFile(p.Path); ok {
 			if found.underMissing(file) {
 				continue // not there this run, and not known to be gone
 			}
@@ -727,6 +728,15 @@ func remindEarlier(due []state.Seen, ids [][2]uint64, found *runViolations, now 
 		reminded[ids[i]] = true
 	}
 	return vs, seen, gone
+}
+
+// localFile returns the local file the finding path p is in, and false
+// when p is in an object. A violation earlier runs found is remembered
+// by its path alone, so its path is read to tell which: this is the one
+// place package jobs tells an object from a file (see remindEarlier).
+func localFile(p string) (file string, ok bool) {
+	file, _ = itempath.Outer(p)
+	return file, !itempath.IsObject(file)
 }
 
 // hostname names this machine in the alerts a job queues.

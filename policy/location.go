@@ -15,12 +15,12 @@ import (
 // specificity), the first declared on a tie. Files and objects are placed
 // alike.
 func LocationOf(c *config.Config, path string) *config.Location {
-	wd := workDir(path)
+	s := subjectOf(path)
 	var best *config.Location
 	bestScore := -1
 	for _, l := range c.Locations {
-		if s := specificity(l, path, wd); s > bestScore {
-			best, bestScore = l, s
+		if score := s.specificity(l); score > bestScore {
+			best, bestScore = l, score
 		}
 	}
 	return best
@@ -33,59 +33,39 @@ func LocationOf(c *config.Config, path string) *config.Location {
 // holds s3://b/app/x, not s3://b/app-archive/x); a glob contains what it
 // matches. Several locations may contain a path: LocationOf says which
 // one it belongs to.
-func Contains(l *config.Location, path string) bool { return specificity(l, path, workDir(path)) >= 0 }
+func Contains(l *config.Location, path string) bool { return subjectOf(path).specificity(l) >= 0 }
 
-// workDir is the working directory relative paths are resolved against
-// when matching path ("" when it cannot be told). An s3:// URL meets no
-// local pattern, so it gets "" without asking the system (os.Getwd
-// stats two directories; Contains runs once per listed object).
-func workDir(path string) string {
-	if itempath.IsObject(path) {
-		return ""
+// specificity returns how specifically the location l names the object
+// o, -1 when it does not contain it: the most specific of its bucket
+// prefixes (see matchScore).
+func (o objectPath) specificity(l *config.Location) int {
+	best := -1
+	for _, pat := range l.ObjectPaths() {
+		if s := matchScore(pat, string(o)); s > best {
+			best = s
+		}
 	}
-	wd, err := filepath.Abs(".")
-	if err != nil {
-		return ""
-	}
-	return wd
+	return best
 }
 
-// specificity returns how specifically the location l names path, -1
-// when it does not contain it: the length of the literal part of its most
-// specific matching path, a directory counting with its trailing slash
-// (/var/log/app as "/var/log/app/", 13) and a glob up to its first
-// metacharacter (/var/log/app/*.log as "/var/log/app/", 13). A glob wins
-// a tie with a directory (it is the narrower of the two): the score is
-// doubled and a glob adds one. Relative paths are resolved against wd.
-func specificity(l *config.Location, path, wd string) int {
+// specificity returns how specifically the location l names the file f,
+// -1 when it does not contain it: the most specific of its local paths
+// and globs (see matchScore), relative ones resolved against f's working
+// directory.
+func (f localPath) specificity(l *config.Location) int {
 	best := -1
-	if itempath.IsObject(path) {
-		for _, pat := range l.Paths {
-			if !itempath.IsObject(pat) {
-				continue
-			}
-			if s := matchScore(pat, path); s > best {
-				best = s
-			}
-		}
-		return best
-	}
-	p := filepath.ToSlash(absIn(wd, path))
-	for _, pat := range l.Paths {
-		if itempath.IsObject(pat) {
-			continue
-		}
+	for _, pat := range l.LocalPaths() {
 		pat = filepath.ToSlash(pat)
 		if !strings.HasPrefix(pat, "/") && !filepath.IsAbs(pat) {
 			if itempath.HasMeta(pat) {
-				pat = filepath.ToSlash(wd) + "/" + pat
+				pat = filepath.ToSlash(f.wd) + "/" + pat
 			} else {
-				pat = filepath.ToSlash(absIn(wd, filepath.FromSlash(pat)))
+				pat = filepath.ToSlash(absIn(f.wd, filepath.FromSlash(pat)))
 			}
 		} else if !itempath.HasMeta(pat) {
 			pat = filepath.ToSlash(filepath.Clean(filepath.FromSlash(pat)))
 		}
-		if s := matchScore(pat, p); s > best {
+		if s := matchScore(pat, f.slash); s > best {
 			best = s
 		}
 	}
@@ -94,7 +74,12 @@ func specificity(l *config.Location, path, wd string) int {
 
 // matchScore matches path against one pattern of a location, both
 // absolute and slash-separated (or both s3:// URLs), and returns the
-// pattern's specificity, or -1.
+// pattern's specificity, or -1: the length of the literal part of the
+// pattern, a directory counting with its trailing slash (/var/log/app as
+// "/var/log/app/", 13) and a glob up to its first metacharacter
+// (/var/log/app/*.log as "/var/log/app/", 13). A glob wins a tie with a
+// directory (it is the narrower of the two): the score is doubled and a
+// glob adds one.
 func matchScore(pat, path string) int {
 	if itempath.HasMeta(pat) {
 		if ok, _ := doublestar.Match(pat, path); ok {
