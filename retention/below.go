@@ -13,14 +13,15 @@ import (
 
 // rootOf returns the directory under which path, a local file of loc, is
 // looked at and acted on: the longest of the location's roots that holds
-// it (the folder of a root that names a single file).
+// it (the folder of a root that names a single file). Bucket roots are
+// not candidates, whatever a local folder is named.
 func rootOf(loc *config.Location, path string) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
 	}
 	best := ""
-	for _, r := range loc.Roots() {
+	for _, r := range loc.LocalRoots() {
 		ar, err := filepath.Abs(r)
 		if err != nil {
 			continue

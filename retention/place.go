@@ -62,11 +62,12 @@ func placeOf(path string) place {
 	return fileSide{}
 }
 
-// where returns the place of the item: the one it was found in, or the
-// file system for an item made without one (as tests make them).
+// where returns the place of the item: the one it was found in, or, for
+// an item made without one (Item is exported, and tests make them), the
+// one its path names, as placeOf says.
 func (it *Item) where() place {
 	if it.at == nil {
-		return fileSide{}
+		return placeOf(it.Path)
 	}
 	return it.at
 }

@@ -49,8 +49,30 @@ func TestPlaceOf(t *testing.T) {
 			t.Errorf("%q: age = %v", tc.path, age)
 		}
 	}
-	// An item made without a place (as tests make them) is a file.
+	// An item made without a place (as tests make them) is where its
+	// path says: a file, or an object for an s3:// URL, never a local
+	// folder that happens to be named s3:.
 	if at := (&Item{Path: real}).where(); at != (fileSide{}) {
 		t.Errorf("an item without a place is at %T", at)
+	}
+	if at := (&Item{Path: "s3://b/k"}).where(); at != (objectSide{}) {
+		t.Errorf("an s3:// item without a place is at %T", at)
+	}
+}
+
+// A local folder named like a bucket URL (./s3:/b) is an ordinary folder
+// of the local root: a bucket root of the same location is never taken for
+// the folder its local files are acted on under.
+func TestRootOfIgnoresBucketRoots(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	mkfile(t, filepath.Join(dir, "s3:", "b", "k.log"), "x", 0o644, time.Time{})
+	c := loadPolicy(t, dir, "locations:\n  - name: mixed\n    paths: [., \"s3://b/\"]\n")
+	root, err := rootOf(c.Locations[0], filepath.Join("s3:", "b", "k.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := filepath.Abs("."); root != want {
+		t.Errorf("root %s, want %s", root, want)
 	}
 }
