@@ -115,16 +115,10 @@ func (c *Config) QuarantineDir() string {
 // (only piiscan writes there).
 func (c *Config) QuarantineLocation() *Location {
 	q := c.QuarantineDir()
-	l := &Location{Name: "quarantine", Kind: "quarantine", Paths: []string{q}, Allowed: map[string]bool{},
-		Disallowed: ActionReport, RewriteLive: true, roots: []string{filepath.Clean(q)}, localRoots: []string{filepath.Clean(q)}}
-	// Matched as any location's path is: a folder, or (a setting that
-	// makes no sense, kept as it was read) a bucket prefix.
-	if itempath.IsObject(q) {
-		l.objectPaths = l.Paths
-	} else {
-		l.localPaths = l.Paths
-	}
-	return l
+	// A local folder: config refuses an s3:// quarantine_dir.
+	return &Location{Name: "quarantine", Kind: "quarantine", Paths: []string{q}, Allowed: map[string]bool{},
+		Disallowed: ActionReport, RewriteLive: true, roots: []string{filepath.Clean(q)}, localRoots: []string{filepath.Clean(q)},
+		localPaths: []string{q}}
 }
 
 // Retention actions and disallowed-data actions.
@@ -428,5 +422,14 @@ func (c *Config) validateEnforcement(ck *checker) {
 	}
 	if e.Breaker.MaxFiles < -1 {
 		ck.bad([]any{"enforcement", "breaker", "max_files"}, "must be -1 (no limit), 0 (default) or more")
+	}
+	// Both are written on this machine (appended and synced, or renamed
+	// into): an s3:// URL would be taken for a local folder named s3:,
+	// which locations would not know as piiscan's own.
+	if itempath.IsObject(e.AuditLog) {
+		ck.bad([]any{"enforcement", "audit_log"}, "%q: the audit log is a local file; name a path on this machine", e.AuditLog)
+	}
+	if itempath.IsObject(e.QuarantineDir) {
+		ck.bad([]any{"enforcement", "quarantine_dir"}, "%q: quarantined copies are kept in a local folder; name a path on this machine", e.QuarantineDir)
 	}
 }

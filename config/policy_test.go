@@ -72,6 +72,8 @@ func TestPolicyErrors(t *testing.T) {
 		{"holds:\n  - paths: [/x]\n    reason: r\n    until: soon\n", `holds[0].until: invalid date "soon"`},
 		{"enforcement:\n  breaker: {max_share: 2}\n", "enforcement.breaker.max_share: must be between 0 and 1"},
 		{"enforcement:\n  breaker: {max_share: .nan}\n", "enforcement.breaker.max_share: must be between 0 and 1"},
+		{"enforcement:\n  audit_log: s3://b/audit.jsonl\n", `enforcement.audit_log: "s3://b/audit.jsonl": the audit log is a local file`},
+		{"enforcement:\n  quarantine_dir: s3://b/q\n", `enforcement.quarantine_dir: "s3://b/q": quarantined copies are kept in a local folder`},
 	}
 	for _, tt := range tests {
 		_, err := Parse("x.yaml", []byte(policyBase+tt.yaml))
