@@ -219,3 +219,30 @@ rules:
 		})
 	}
 }
+
+// A location whose paths share a root (two globs under one folder) has the
+// folder scanned once: a file that cannot be examined is one problem, and
+// a file's values are counted once in the plan's reason.
+func TestRedactScansASharedRootOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	loc := filepath.Join(dir, "loc")
+	mkfile(t, filepath.Join(loc, "corrupt.gz"), "\x1f\x8b\x08\x00garbage", 0o640, time.Now().Add(-2*time.Hour))
+	mkfile(t, filepath.Join(loc, "a.log"), "to=carol@example.com\n", 0o640, time.Now().Add(-2*time.Hour))
+	c, err := config.Parse("test.yaml", []byte("version: 1\nrules:\n  - {id: mail, detector: email, severity: high}\nlocations:\n  - {name: l, paths: [\""+
+		loc+"/**/*.gz\", \""+loc+"/*.log\"], allowed: [], disallowed: redact}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := PlanRedact(ctx, c, locationScanner(t, c, finding.NewFingerprinter([]byte("k"))), PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Problems) != 1 {
+		t.Errorf("problems %+v, want the corrupt file once", p.Problems)
+	}
+	it := itemFor(p, filepath.Join(loc, "a.log"))
+	if it == nil || !strings.Contains(it.Reason, "email×1") {
+		t.Errorf("plan %v, want a.log with email×1", actions(p))
+	}
+}

@@ -155,16 +155,16 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 			continue
 		}
 		roots := policy.ScanRoots(loc)
-		for _, r := range loc.Roots() {
+		for _, r := range appendNew(nil, loc.Roots()...) {
 			if !slices.Contains(roots, r) {
 				// An unmounted volume must not read as "nothing found".
 				p.Problems = append(p.Problems, missingRoot(loc, r))
 			}
 		}
-		targets = append(targets, roots...)
+		targets = appendNew(targets, roots...)
 	}
 	for _, loc := range extra {
-		targets = append(targets, policy.ScanRoots(loc)...)
+		targets = appendNew(targets, policy.ScanRoots(loc)...)
 	}
 	hits := map[string]*fileHits{}
 	if len(targets) == 0 {
@@ -206,6 +206,18 @@ func scanLocations(ctx context.Context, c *config.Config, sc *scanners.Scanner, 
 	}
 	p.binary = stats.Binary
 	return hits, nil
+}
+
+// appendNew appends to list those of add it does not hold yet: two paths
+// of a location (or two locations) under one root scan it once, so that
+// its findings and problems are not counted twice.
+func appendNew(list []string, add ...string) []string {
+	for _, a := range add {
+		if !slices.Contains(list, a) {
+			list = append(list, a)
+		}
+	}
+	return list
 }
 
 // masker returns the Masker of an item: disallowed classes only, or every

@@ -438,3 +438,24 @@ func TestScanPlacement(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", out, want)
 	}
 }
+
+// A sharded scan counts a skipped path (a symbolic link) in the shard that
+// owns it only, so the shards' counts add up to the unsharded scan's.
+func TestShardsCountASkipOnce(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "a.log"), []byte("mail a@example.com\n"))
+	if err := os.Symlink(filepath.Join(dir, "a.log"), filepath.Join(dir, "e.link")); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "e.link")
+	var total int64
+	for _, mine := range []bool{true, false} {
+		o := testOptions(t)
+		o.Owns = func(path string) bool { return (path == link) == mine }
+		_, stats := collect(t, o, dir)
+		total += stats.Skipped
+	}
+	if total != 1 {
+		t.Errorf("the shards skipped %d, want 1", total)
+	}
+}

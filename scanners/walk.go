@@ -46,6 +46,9 @@ func (r *run) walk(targets []string, items chan<- workItem) error {
 		},
 		Error: func(path string, err error) { r.problem(itempath.Escape(path), err) },
 		Skipped: func(path, reason string) {
+			if s.opts.Owns != nil && !s.opts.Owns(path) {
+				return // the owner's shard counts it: a merge adds them up
+			}
 			r.mu.Lock()
 			r.stats.Skipped++
 			r.mu.Unlock()
