@@ -173,7 +173,8 @@ func neededFiles(t *testing.T, root string) []string {
 			}
 			return nil
 		}
-		if strings.HasPrefix(rel, "examples/") ||
+		// default.pgo: the profile go build optimises the binary with.
+		if strings.HasPrefix(rel, "examples/") || name == "default.pgo" ||
 			strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "_") {
 			need = append(need, rel)
 		}
