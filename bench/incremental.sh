@@ -3,8 +3,9 @@
 # done. `piiscan run` of a scan job over one large log, then again after
 # appending 1 MiB, with nothing new, and after a rotation.
 #
-# Uses the corpus bench/run.sh builds (or builds a small one: PARTS x 64
-# MiB). Prints wall time and peak RSS of each run.
+# Uses the make-corpus.sh corpus in $BENCH_DIR/corpus, the one shards.sh
+# builds (or builds a small one: PARTS x 64 MiB). Prints wall time and peak
+# RSS of each run.
 #
 # Environment: BENCH_DIR (default /tmp/piiscan-bench), PARTS (4).
 set -euo pipefail

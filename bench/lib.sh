@@ -3,10 +3,15 @@
 #   REPO, SHARED (default <repo>/../shared), BENCH_DIR (default
 #   /tmp/piiscan-bench), CORPUS ($BENCH_DIR/corpus), RUNS (3), CPUS;
 #   need COMMAND PACKAGE   install a Debian package when COMMAND is missing
-#   corpus SIZE_MB         build the corpus once (shared/bench/make-corpus.sh)
+#   corpus SIZE_MB [DIR]   build the corpus once (shared/bench/make-corpus.sh)
+#                          in DIR (default $CORPUS)
+#   loghub_corpus SIZE_MB DIR
+#                          build, once, SIZE_MB MiB of the loghub samples
+#                          alone, repeated, in parts of FILE_MB MiB (64)
 #   build_piiscan          build the binary the way the image does; sets PIISCAN
 #   timed CMD...           "seconds max_rss_kb" of one run (exit 1, findings, is fine)
 #   best CMD...            the fastest of RUNS runs, with the largest RSS seen
+#   median                 the median of the numbers on standard input
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SHARED=${SHARED:-$REPO/../shared}
@@ -26,10 +31,36 @@ need() {
 need /usr/bin/time time
 
 corpus() {
-  if [[ ! -f $CORPUS/MANIFEST.txt ]]; then
-    echo "building a $1 MiB corpus in $CORPUS" >&2
-    "$SHARED/bench/make-corpus.sh" "$CORPUS" "$1" >&2
+  local dir=${2:-$CORPUS}
+  if [[ ! -f $dir/MANIFEST.txt ]]; then
+    echo "building a $1 MiB corpus in $dir" >&2
+    "$SHARED/bench/make-corpus.sh" "$dir" "$1" >&2
   fi
+}
+
+# loghub_corpus writes the loghub samples (CRLF made LF and empty lines
+# dropped, as make-corpus.sh does) over and over, whole lines, until SIZE_MB
+# MiB, starting a new part-NNN.log once a part holds FILE_MB MiB.
+loghub_corpus() {
+  local dir=$2 src=$SHARED/corpus/loghub
+  [[ -f $dir/MANIFEST.txt ]] && return
+  compgen -G "$src/*.log" >/dev/null || { echo "no loghub samples in $src" >&2; exit 1; }
+  echo "building a $1 MiB corpus of the loghub samples in $dir" >&2
+  rm -rf "$dir" && mkdir -p "$dir"
+  LC_ALL=C awk -v dir="$dir" -v max=$(($1 << 20)) -v per=$((${FILE_MB:-64} << 20)) '
+    { sub(/\r$/, ""); if ($0 != "") line[n++] = $0 }
+    END {
+      if (n == 0) exit 1
+      out = sprintf("%s/part-%03d.log", dir, part)
+      while (total < max) {
+        for (i = 0; i < n && total < max; i++) {
+          if (in_part >= per) { close(out); out = sprintf("%s/part-%03d.log", dir, ++part); in_part = 0 }
+          print line[i] > out
+          in_part += length(line[i]) + 1; total += length(line[i]) + 1
+        }
+      }
+      printf "generator: bench/lib.sh loghub_corpus\nsize_mb_requested: %d\nbytes: %d\nfiles: %d\nsample_lines: %d\n", max / 1048576, total, part + 1, n > (dir "/MANIFEST.txt")
+    }' "$src"/*.log
 }
 
 build_piiscan() {
@@ -41,6 +72,10 @@ build_piiscan() {
 timed() {
   /usr/bin/time -o "$BENCH_DIR/time.out" -f "%e %M" "$@" > /dev/null 2>/dev/null || true
   tail -1 "$BENCH_DIR/time.out"
+}
+
+median() {
+  sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 best() {

@@ -3,11 +3,12 @@
 # rewriting real logs, end to end (read, filter or mask, write a temporary
 # file, fsync, rename).
 #
-# Copies PARTS parts (default 4, 64 MiB each) of the corpus bench/run.sh
-# builds into a scratch tree twice: plain and gzip-compressed. The corpus
-# spans early 2024 in record time; purge drops the expired records
-# (see below), redact masks the card numbers, SSNs and credentials that the
-# location does not allow. Prints MiB/s of rewritten (uncompressed) logs.
+# Copies PARTS parts (default 4, 64 MiB each) of the corpus in
+# $BENCH_DIR/corpus (the one shards.sh builds, or a new one) into a scratch
+# tree twice: plain and gzip-compressed. The corpus spans early 2024 in
+# record time; purge drops the expired records (see below), redact masks
+# the card numbers, SSNs and credentials that the location does not allow.
+# Prints MiB/s of rewritten (uncompressed) logs.
 #
 # Environment: BENCH_DIR (default /tmp/piiscan-bench), PARTS (4).
 set -euo pipefail
