@@ -12,6 +12,10 @@
 #   timed CMD...           "seconds max_rss_kb" of one run (exit 1, findings, is fine)
 #   best CMD...            the fastest of RUNS runs, with the largest RSS seen
 #   median                 the median of the numbers on standard input
+#   pinned_setup           for run.sh and pgo.sh: build (once) the dense and
+#                          real corpora of SIZE_MB MiB (sets DENSE, REAL),
+#                          build piiscan, and set the environment of a scan
+#                          with the built-in policy (cd to BENCH_DIR)
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SHARED=${SHARED:-$REPO/../shared}
@@ -86,4 +90,15 @@ best() {
     (( rss > best_rss )) && best_rss=$rss
   done
   echo "$best_s $best_rss"
+}
+
+pinned_setup() {
+  DENSE=$BENCH_DIR/dense-${SIZE_MB}m
+  REAL=$BENCH_DIR/real-${SIZE_MB}m
+  corpus "$SIZE_MB" "$DENSE"
+  loghub_corpus "$SIZE_MB" "$REAL"
+  build_piiscan
+  export PIISCAN_FINGERPRINT_KEY=0b5e9c2d71f84a36e0c7d19b25f8a4e3 PIISCAN_PROGRESS=never
+  unset PIISCAN_CONFIG PIISCAN_WORKERS PIISCAN_FORMAT GOMAXPROCS
+  cd "$BENCH_DIR" # no ./rules.yaml here: the built-in policy
 }

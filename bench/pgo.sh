@@ -16,14 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SIZE_MB=${SIZE_MB:-256}
 CORE=${CORE:-1}
 need taskset util-linux
-DENSE=$BENCH_DIR/dense-${SIZE_MB}m
-REAL=$BENCH_DIR/real-${SIZE_MB}m
-corpus "$SIZE_MB" "$DENSE"
-loghub_corpus "$SIZE_MB" "$REAL"
-build_piiscan
-export PIISCAN_FINGERPRINT_KEY=0b5e9c2d71f84a36e0c7d19b25f8a4e3 PIISCAN_PROGRESS=never
-unset PIISCAN_CONFIG PIISCAN_WORKERS PIISCAN_FORMAT GOMAXPROCS
-cd "$BENCH_DIR" # no ./rules.yaml here: the built-in policy
+pinned_setup
 
 profiles=()
 for dir in "$DENSE" "$REAL"; do

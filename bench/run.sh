@@ -36,14 +36,7 @@ CORE=${CORE:-1}
 need rg ripgrep
 need taskset util-linux
 ((CPUS >= 2)) || { echo "bench/run.sh needs 2 cores" >&2; exit 1; }
-DENSE=$BENCH_DIR/dense-${SIZE_MB}m
-REAL=$BENCH_DIR/real-${SIZE_MB}m
-corpus "$SIZE_MB" "$DENSE"
-loghub_corpus "$SIZE_MB" "$REAL"
-build_piiscan
-export PIISCAN_FINGERPRINT_KEY=0b5e9c2d71f84a36e0c7d19b25f8a4e3 PIISCAN_PROGRESS=never
-unset PIISCAN_CONFIG PIISCAN_WORKERS PIISCAN_FORMAT GOMAXPROCS
-cd "$BENCH_DIR" # no ./rules.yaml here: the built-in policy
+pinned_setup
 
 SCAN=(--max-findings -1 --format jsonl)
 RE='[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|\b(?:[0-9]{4}[ -]?){3}[0-9]{1,7}\b|\(?\b[0-9]{3}\)?[-. ][0-9]{3}[-. ][0-9]{4}\b|\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b'
