@@ -20,8 +20,16 @@ type Fingerprinter struct {
 func NewFingerprinter(key []byte) *Fingerprinter {
 	k := append([]byte(nil), key...)
 	f := &Fingerprinter{keyID: KeyID(k)}
-	f.pool.New = func() any { return hmac.New(sha256.New, k) }
+	f.pool.New = func() any { return &summer{h: hmac.New(sha256.New, k)} }
 	return f
+}
+
+// summer is one goroutine's HMAC with the scratch space of a Sum, pooled
+// together so that a fingerprint allocates only its result.
+type summer struct {
+	h   hash.Hash
+	msg []byte
+	sum [sha256.Size]byte
 }
 
 // keyIDLabel is what KeyID authenticates with the key: a fixed label of
@@ -46,13 +54,16 @@ func (f *Fingerprinter) KeyID() string { return f.keyID }
 // lower-case hex digits (the first 128 bits of HMAC-SHA256 over
 // class, a zero byte and the value). It is safe for concurrent use.
 func (f *Fingerprinter) Sum(class string, normalized []byte) string {
-	h := f.pool.Get().(hash.Hash)
-	h.Reset()
-	var buf [64]byte
-	msg := append(append(append(buf[:0], class...), 0), normalized...)
-	h.Write(msg)
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	f.pool.Put(h)
-	return hex.EncodeToString(sum[:16])
+	m := f.pool.Get().(*summer)
+	m.h.Reset()
+	m.msg = append(append(append(m.msg[:0], class...), 0), normalized...)
+	m.h.Write(m.msg)
+	m.h.Sum(m.sum[:0])
+	var hexSum [32]byte
+	hex.Encode(hexSum[:], m.sum[:16])
+	if cap(m.msg) > 64<<10 {
+		m.msg = nil // a private key's body: not kept for the next value
+	}
+	f.pool.Put(m)
+	return string(hexSum[:])
 }

@@ -135,3 +135,12 @@ func TestKeyID(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkFingerprint(b *testing.B) {
+	f := NewFingerprinter([]byte("0123456789abcdef0123456789abcdef"))
+	v := []byte("203.0.113.77")
+	b.ReportAllocs()
+	for b.Loop() {
+		f.Sum("ip_address", v)
+	}
+}
