@@ -71,6 +71,7 @@ func (r *run) detectChunk(sc *detect.Matcher, vc *valueCache, c *chunk, region s
 type valueCache struct {
 	values   map[string]cachedValue // class, NUL, raw value
 	key      []byte
+	stored   bool // the last lookup looked, and store may store
 	violates map[violatesKey]string
 	// Values that do not repeat only cost the cache: it watches its hit
 	// rate and pauses when it is low.
@@ -84,13 +85,23 @@ type violatesKey struct {
 	rule  int
 }
 
-// valueCacheSize bounds a worker's cache; it starts over when full.
+// valueCacheSize bounds a worker's cache; it starts over when full. Its
+// map is made that size at once and cleared when full (which keeps its
+// room), so that it never grows.
 const valueCacheSize = 4096
+
+// maxCachedValue bounds the length of a cached value: longer ones (a
+// long token, a URL's credentials) rarely repeat.
+const maxCachedValue = 256
 
 // lookup returns the cached masked value and fingerprint of raw.
 func (vc *valueCache) lookup(class string, raw []byte) (cachedValue, bool) {
+	vc.stored = false
 	if vc.paused > 0 {
 		vc.paused--
+		return cachedValue{}, false
+	}
+	if len(raw) > maxCachedValue {
 		return cachedValue{}, false
 	}
 	vc.key = append(append(append(vc.key[:0], class...), 0), raw...)
@@ -105,16 +116,22 @@ func (vc *valueCache) lookup(class string, raw []byte) (cachedValue, bool) {
 		}
 		vc.lookups, vc.hits = 0, 0
 	}
+	vc.stored = !ok
 	return v, ok
 }
 
-// store caches v under the key of the last lookup (unless paused).
+// store caches v under the key of the last lookup, which missed (unless
+// that lookup did not look: the cache is paused, or the value too long).
 func (vc *valueCache) store(v cachedValue) {
-	if vc.paused > 0 {
+	if !vc.stored {
 		return
 	}
-	if vc.values == nil || len(vc.values) >= valueCacheSize {
-		vc.values = make(map[string]cachedValue, 256)
+	vc.stored = false
+	switch {
+	case vc.values == nil:
+		vc.values = make(map[string]cachedValue, valueCacheSize)
+	case len(vc.values) >= valueCacheSize:
+		clear(vc.values)
 	}
 	vc.values[string(vc.key)] = v
 }
