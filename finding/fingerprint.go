@@ -25,11 +25,13 @@ func NewFingerprinter(key []byte) *Fingerprinter {
 }
 
 // summer is one goroutine's HMAC with the scratch space of a Sum, pooled
-// together so that a fingerprint allocates only its result.
+// together so that a fingerprint allocates only its result. The value is
+// written to the HMAC, never copied here: a pooled buffer would keep it
+// in memory (a private key's body) long after the scan.
 type summer struct {
-	h   hash.Hash
-	msg []byte
-	sum [sha256.Size]byte
+	h    hash.Hash
+	head []byte // class and a zero byte
+	sum  [sha256.Size]byte
 }
 
 // keyIDLabel is what KeyID authenticates with the key: a fixed label of
@@ -56,14 +58,12 @@ func (f *Fingerprinter) KeyID() string { return f.keyID }
 func (f *Fingerprinter) Sum(class string, normalized []byte) string {
 	m := f.pool.Get().(*summer)
 	m.h.Reset()
-	m.msg = append(append(append(m.msg[:0], class...), 0), normalized...)
-	m.h.Write(m.msg)
+	m.head = append(append(m.head[:0], class...), 0)
+	m.h.Write(m.head)
+	m.h.Write(normalized)
 	m.h.Sum(m.sum[:0])
 	var hexSum [32]byte
 	hex.Encode(hexSum[:], m.sum[:16])
-	if cap(m.msg) > 64<<10 {
-		m.msg = nil // a private key's body: not kept for the next value
-	}
 	f.pool.Put(m)
 	return string(hexSum[:])
 }
