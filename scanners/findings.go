@@ -116,7 +116,7 @@ func (vc *valueCache) lookup(class string, raw []byte) (cachedValue, bool) {
 		}
 		vc.lookups, vc.hits = 0, 0
 	}
-	vc.stored = !ok
+	vc.stored = !ok && vc.paused == 0 // a pause starts now: nothing to store
 	return v, ok
 }
 
