@@ -1,6 +1,9 @@
 package detect
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestCredentialForms holds the credential detectors to the forms secrets
 // are written in by configuration files, scripts and logs (issue 12), and
@@ -211,7 +214,10 @@ func TestCredentialForms(t *testing.T) {
 		{"generated keys", `{"zxBWPwAwN2fM":"FgFLD4XBAPVq","k5PWBjeLJU5Z":"ai6jNvJxDW4B","ZXPzKgDeaMPw":"cKbMNuWtJDa6"}`, nil},
 		{"camel pwd", `adminPwd: "Ad-m1n-pw"`, []string{f + "Ad-m1n-pw"}},
 		{"tuple", "\turl, user, password := \"http://www.example.com/x\", \"robpike\", \"pw123\"", nil},
+		{"tuple of fields", "\t$self.user, self.password = \"bob\", \"pw123\"", nil},
 		{"logfmt after comma", `user=bob, password=Lf-9x2q`, []string{f + "Lf-9x2q"}},
+		{"names after a long line", strings.Repeat("words and more words ", 13) + `bob, password=Lf-9x2q`, []string{f + "Lf-9x2q"}},
+		{"names after a quote", `msg="login" bob, password=Lf-9x2q`, []string{f + "Lf-9x2q"}},
 		{"prose then comma", `login failed for bob, password=Lf-9x2q`, []string{f + "Lf-9x2q"}},
 		{"var name", `org_token_var="GITHUB_TOKEN_${org^^}"`, nil},
 		{"exception", `case"PasswordException":i=new It(t.message)`, nil},

@@ -532,6 +532,11 @@ func tupleAssignment(b []byte, ks int) bool {
 	}
 	ls := p - 1
 	for ls > 0 && b[ls-1] != '\n' && ks-ls < 256 {
+		// A byte no list of names holds: the loop below would refuse
+		// it, so stop here rather than walk to the line's start.
+		if c := b[ls-1]; !wordChar(c) && c != '.' && c != '$' && c != ',' && c != ' ' && c != '\t' {
+			return false
+		}
 		ls--
 	}
 	if ls > 0 && b[ls-1] != '\n' {
@@ -1084,6 +1089,9 @@ func (e *Engine) ownMask(b []byte, start, end int) bool {
 	// its last byte, with neither bracket nor line break between.
 	lo := start
 	for lo > 0 && start-lo < 64 && b[lo-1] != '[' && b[lo-1] != ']' && b[lo-1] != '\n' {
+		if c := b[lo-1]; c == ' ' || c == '"' || c == '=' || c == ',' {
+			return false // in no mask (see maskLen): stop before the line's start
+		}
 		lo--
 	}
 	if lo == 0 || b[lo-1] != '[' || end <= start {

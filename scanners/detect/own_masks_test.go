@@ -39,6 +39,11 @@ func TestOwnMasksAreNeverFindings(t *testing.T) {
 		{"value", "vaultkey=hunter2\n", []string{"secret=hunter2"}},
 		{"bracketed value", "vaultpin=[9731]\n", []string{"secret=[9731]"}},
 		{"word outside a mask", "credential rotated\n", []string{"word=credential"}},
+		// A bracket before a value with a space, quote, '=' or ',' between
+		// is no mask around the value.
+		{"word after a bracket and a space", "[note credential rotated]\n", []string{"word=credential"}},
+		{"word after a bracket and a comma", "[note,credential]\n", []string{"word=credential"}},
+		{"word inside a mask after a bracket", "x [person_name]\n", nil},
 		// Data shaped like a mask is not one: piiscan writes four digits
 		// or "@domain" after the ellipsis, never a whole value.
 		{"whole card in a mask shape", "[credit_card:…4111111111111111]\n", []string{"credit_card=4111111111111111"}},
