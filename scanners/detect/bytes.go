@@ -18,6 +18,11 @@ var (
 	class   [256]byte
 	isAlnum [256]bool
 	isLower [256]bool // maps to lower case letter check after |0x20
+	// isKeyByte holds the bytes of an unquoted field name (see keyChar).
+	isKeyByte [256]bool
+	// isV6Byte holds the bytes of an IPv6 candidate: hex digits, ':' and
+	// '.' (an IPv4 tail).
+	isV6Byte [256]bool
 )
 
 func init() {
@@ -31,6 +36,11 @@ func init() {
 	for c := '0'; c <= '9'; c++ {
 		class[c] = cDigit
 		isAlnum[c] = true
+	}
+	isKeyByte = isAlnum
+	isKeyByte['_'], isKeyByte['-'], isKeyByte['.'] = true, true, true
+	for c := range 256 {
+		isV6Byte[c] = isHex(byte(c)) || c == ':' || c == '.'
 	}
 	class['@'] = cAt
 	class[':'] = cColon

@@ -214,7 +214,7 @@ func normalizeFieldName(dst, name []byte) []byte {
 }
 
 // keyChar reports whether c may appear in an unquoted field name.
-func keyChar(c byte) bool { return isAlnum[c] || c == '_' || c == '-' || c == '.' }
+func keyChar(c byte) bool { return isKeyByte[c] }
 
 // field examines the key/value separator (':' or '=') at i. Besides
 // "key: value" and "key=value" it reads the assignment operators of

@@ -440,11 +440,11 @@ func (s *Matcher) ipv6(i int) int {
 		return 0
 	}
 	st := i
-	for st > 0 && i-st < 40 && (isHex(b[st-1]) || b[st-1] == ':') {
+	for st > 0 && i-st < 40 && isV6Byte[b[st-1]] && b[st-1] != '.' {
 		st--
 	}
 	en := i + 1
-	for en < n && en-st < 46 && (isHex(b[en]) || b[en] == ':' || b[en] == '.') {
+	for en < n && en-st < 46 && isV6Byte[b[en]] {
 		en++
 	}
 	s.v6end = en
