@@ -274,8 +274,8 @@ func (s *Matcher) field(i int) {
 	if sep == ':' && spaced && !quoted {
 		return
 	}
-	ks := ke
-	for ks > 0 && ke-ks < maxKeyLen && keyChar(b[ks-1]) {
+	ks, lim := ke, max(ke-maxKeyLen, 0)
+	for ks > lim && isKeyByte[b[ks-1]] {
 		ks--
 	}
 	if ks == ke || ke-ks >= maxKeyLen || !isLetter(b[ks]) && b[ks] != '_' {
