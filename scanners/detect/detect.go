@@ -415,11 +415,16 @@ func (s *Matcher) prefilter() {
 		}
 		switch c {
 		case cLetter:
-			k := i + 1
+			// The word is b[i:k]; its letters before any digit, b[i:j].
+			j := i + 1
+			for j < n && isLetter(b[j]) {
+				j++
+			}
+			k := j
 			for k < n && isAlnum[b[k]] {
 				k++
 			}
-			if k-i >= 2 && isLetter(b[i+1]) {
+			if j-i >= 2 {
 				x := kwIndex(b[i], b[i+1])
 				// Vendor tokens: words that start with the first two
 				// letters of a vendor prefix (see tokens.go).
@@ -429,15 +434,9 @@ func (s *Matcher) prefilter() {
 						continue
 					}
 				}
-				if f := e.kw.filter[x]; f != 0 {
-					j := i + 2
-					for j < k && isLetter(b[j]) {
-						j++
-					}
-					if f&(1<<min(j-i, maxKeywordLen)) != 0 {
-						if next := s.word(i, j, k); next > k {
-							k = next
-						}
+				if f := e.kw.filter[x]; f&(1<<min(j-i, maxKeywordLen)) != 0 {
+					if next := s.word(i, j, k); next > k {
+						k = next
 					}
 				}
 			}
