@@ -439,6 +439,15 @@ func (s *Matcher) ipv6(i int) int {
 	if i < s.v6end {
 		return 0
 	}
+	// Most colons next to a digit in logs are in a time of day: HH:MM:SS
+	// alone (before a byte no candidate holds) is a candidate of two
+	// colons and no "::", which no address is (see below).
+	if i+6 <= n && i >= 2 && isDigit(b[i-2]) && isDigit(b[i-1]) && (i == 2 || !isHex(b[i-3]) && b[i-3] != ':') &&
+		isDigit(b[i+1]) && isDigit(b[i+2]) && b[i+3] == ':' && isDigit(b[i+4]) && isDigit(b[i+5]) &&
+		(i+6 == n || !isV6Byte[b[i+6]]) {
+		s.v6end = i + 6
+		return 0
+	}
 	st := i
 	for st > 0 && i-st < 40 && isV6Byte[b[st-1]] && b[st-1] != '.' {
 		st--
