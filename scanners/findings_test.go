@@ -29,9 +29,9 @@ func TestValueCache(t *testing.T) {
 	if _, ok := vc.lookup("credential", long); ok {
 		t.Error("a long value was stored")
 	}
-	// Whatever the slots hold, a hit returns the value stored for that
-	// key: fill the cache several times over (each value looked up twice,
-	// so that it does not pause) and check every hit.
+	// A hit returns the value stored for that key, also after the cache
+	// has started over: fill it three times over (each value looked up
+	// twice, so that it does not pause) and check every hit.
 	vc = &valueCache{}
 	want := map[string]cachedValue{}
 	for i := range 3 * valueCacheSize {

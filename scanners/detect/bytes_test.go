@@ -1,9 +1,6 @@
 package detect
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
 func TestKeyChar(t *testing.T) {
 	for c := range 256 {
@@ -21,20 +18,4 @@ func TestIsV6Byte(t *testing.T) {
 			t.Errorf("isV6Byte[%q] = %v, want %v", byte(c), got, want)
 		}
 	}
-}
-
-// A field name is read back from its separator for at most maxKeyLen-1
-// bytes: a longer run of name bytes names nothing (it is data, a path, a
-// hash), whether it starts the text or not.
-func TestFieldNameLength(t *testing.T) {
-	e := allBuiltins(t)
-	const f = "credential_field="
-	name := func(n int) string { return strings.Repeat("x", n-len("_password")) + "_password" }
-	checkFound(t, e, []foundCase{
-		{"longest name", name(maxKeyLen-1) + "=Lf-9x2q", []string{f + "Lf-9x2q"}},
-		{"longest name after a space", "set " + name(maxKeyLen-1) + "=Lf-9x2q", []string{f + "Lf-9x2q"}},
-		{"name too long", name(maxKeyLen) + "=Lf-9x2q", nil},
-		{"name too long after a space", "set " + name(maxKeyLen) + "=Lf-9x2q", nil},
-		{"name too long after a word", "set-" + name(maxKeyLen+3) + "=Lf-9x2q", nil},
-	})
 }

@@ -275,7 +275,7 @@ func (s *Matcher) field(i int) {
 		return
 	}
 	ks, lim := ke, max(ke-maxKeyLen, 0)
-	for ks > lim && isKeyByte[b[ks-1]] {
+	for ks > lim && keyChar(b[ks-1]) {
 		ks--
 	}
 	if ks == ke || ke-ks >= maxKeyLen || !isLetter(b[ks]) && b[ks] != '_' {
@@ -534,7 +534,7 @@ func tupleAssignment(b []byte, ks int) bool {
 	for ls > 0 && b[ls-1] != '\n' && ks-ls < 256 {
 		// A byte no list of names holds: the loop below would refuse
 		// it, so stop here rather than walk to the line's start.
-		if c := b[ls-1]; !wordChar(c) && c != '.' && c != '$' && c != ',' && c != ' ' && c != '\t' {
+		if c := b[ls-1]; !tupleNameByte(c) && c != ',' && c != ' ' && c != '\t' {
 			return false
 		}
 		ls--
@@ -548,7 +548,7 @@ func tupleAssignment(b []byte, ks int) bool {
 	name := false
 	for k := ls; k < p; k++ {
 		switch c := b[k]; {
-		case wordChar(c) || c == '.' || c == '$':
+		case tupleNameByte(c):
 			name = true
 		case c == ',' && name:
 			name = false
@@ -561,6 +561,10 @@ func tupleAssignment(b []byte, ks int) bool {
 	}
 	return true
 }
+
+// tupleNameByte reports whether c may be part of a name in a list that
+// tupleAssignment reads ($self.user, url).
+func tupleNameByte(c byte) bool { return wordChar(c) || c == '.' || c == '$' }
 
 // maxKeyLen bounds the length of a field name
 // (spring.security.oauth2.client.registration.keycloak.client-secret).
@@ -1044,6 +1048,12 @@ func maskLen(v []byte, classes map[string]bool) int {
 	return 0
 }
 
+// maskByte reports whether c may appear inside a mask that maskLen
+// accepts: a class name's bytes, ':', the tail's digits, '@' and domain
+// (keyChar), and the bytes of "…" (all at or above 0x80). The brackets
+// are not counted.
+func maskByte(c byte) bool { return keyChar(c) || c == ':' || c == '@' || c >= 0x80 }
+
 // maskTail returns the length of the tail of a partial mask at the start
 // of b, "1234]" or "@example.com]" with its closing bracket, or 0.
 func maskTail(b []byte) int {
@@ -1089,8 +1099,8 @@ func (e *Engine) ownMask(b []byte, start, end int) bool {
 	// its last byte, with neither bracket nor line break between.
 	lo := start
 	for lo > 0 && start-lo < 64 && b[lo-1] != '[' && b[lo-1] != ']' && b[lo-1] != '\n' {
-		if c := b[lo-1]; c == ' ' || c == '"' || c == '=' || c == ',' {
-			return false // in no mask (see maskLen): stop before the line's start
+		if !maskByte(b[lo-1]) {
+			return false // in no mask: stop before the line's start
 		}
 		lo--
 	}

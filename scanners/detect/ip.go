@@ -430,6 +430,11 @@ func wordBefore(b []byte, i int) []byte {
 	return b[p:e]
 }
 
+// v6Lead reports whether c may come before the first colon of an IPv6
+// candidate: a hex digit or another colon (the IPv4 tail's '.' only
+// follows).
+func v6Lead(c byte) bool { return isV6Byte[c] && c != '.' }
+
 // ipv6 looks for an IPv6 address around the ':' at i and returns the end of
 // the token it examined, so the prefilter does not look at its other colons.
 // The reported span is the bare address: no brackets, port, zone or prefix.
@@ -442,14 +447,14 @@ func (s *Matcher) ipv6(i int) int {
 	// Most colons next to a digit in logs are in a time of day: HH:MM:SS
 	// alone (before a byte no candidate holds) is a candidate of two
 	// colons and no "::", which no address is (see below).
-	if i+6 <= n && i >= 2 && isDigit(b[i-2]) && isDigit(b[i-1]) && (i == 2 || !isHex(b[i-3]) && b[i-3] != ':') &&
+	if i+6 <= n && i >= 2 && isDigit(b[i-2]) && isDigit(b[i-1]) && (i == 2 || !v6Lead(b[i-3])) &&
 		isDigit(b[i+1]) && isDigit(b[i+2]) && b[i+3] == ':' && isDigit(b[i+4]) && isDigit(b[i+5]) &&
 		(i+6 == n || !isV6Byte[b[i+6]]) {
 		s.v6end = i + 6
 		return 0
 	}
 	st := i
-	for st > 0 && i-st < 40 && isV6Byte[b[st-1]] && b[st-1] != '.' {
+	for st > 0 && i-st < 40 && v6Lead(b[st-1]) {
 		st--
 	}
 	en := i + 1
