@@ -16,6 +16,8 @@
 #                          real corpora of SIZE_MB MiB (sets DENSE, REAL),
 #                          build piiscan, and set the environment of a scan
 #                          with the built-in policy (cd to BENCH_DIR)
+#   SCAN                   the flags of a measured scan: every finding
+#                          reported (none left to the per-input cap), jsonl
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SHARED=${SHARED:-$REPO/../shared}
@@ -91,6 +93,8 @@ best() {
   done
   echo "$best_s $best_rss"
 }
+
+SCAN=(--max-findings -1 --format jsonl)
 
 pinned_setup() {
   DENSE=$BENCH_DIR/dense-${SIZE_MB}m

@@ -38,7 +38,6 @@ need taskset util-linux
 ((CPUS >= 2)) || { echo "bench/run.sh needs 2 cores" >&2; exit 1; }
 pinned_setup
 
-SCAN=(--max-findings -1 --format jsonl)
 RE='[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b|\b(?:[0-9]{4}[ -]?){3}[0-9]{1,7}\b|\(?\b[0-9]{3}\)?[-. ][0-9]{3}[-. ][0-9]{4}\b|\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b'
 
 # Two workers on two cores: the whole machine when it has two, else cores

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# bench/s3.sh: one large object on a local S3 server against the same file
+# on disk, per core (issue 14's S3 goal).
+#
+# Builds the dense and real corpora of bench/run.sh (SIZE_MB MiB each, once),
+# joins each into one file of SIZE_MB MiB, starts versitygw (the S3 server
+# the tests use; `go install`ed if missing) on 127.0.0.1 pinned to core
+# SERVER_CORE with its data under BENCH_DIR, puts each file in a bucket as
+# one object, and alternates, RUNS times:
+#   taskset -c CORE piiscan scan --workers 1 $SCAN FILE          > /dev/null
+#   taskset -c CORE piiscan scan --workers 1 $SCAN s3://bench/KEY > /dev/null
+# piiscan and the server each have their own core, so the piiscan figures
+# are what reading over HTTP costs the scanning core. Prints, as Markdown,
+# the median wall time of each as MiB/s, the ratio S3/disk (1 means the
+# same per-core rate), and the CPU time (user+sys) piiscan spent. One run
+# of each first checks that both report the same findings (the jsonl with
+# the path taken out).
+#
+# Environment: BENCH_DIR (default /tmp/piiscan-bench), SIZE_MB (256),
+# RUNS (5), CORE (1), SERVER_CORE (0), SHARED (see lib.sh).
+set -euo pipefail
+RUNS=${RUNS:-5}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+SIZE_MB=${SIZE_MB:-256}
+CORE=${CORE:-1}
+SERVER_CORE=${SERVER_CORE:-0}
+need taskset util-linux
+need curl curl
+((CPUS >= 2)) || { echo "bench/s3.sh needs 2 cores: one for piiscan, one for the server" >&2; exit 1; }
+pinned_setup
+
+VERSITYGW=github.com/versity/versitygw/cmd/versitygw@v1.8.0 # as .ci/run
+export PATH="$(go env GOPATH)/bin:$PATH"
+command -v versitygw >/dev/null || { echo "installing $VERSITYGW" >&2; go install "$VERSITYGW"; }
+
+KEY=bench-access SECRET=bench-secret-key REGION=us-east-1
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 9123)
+ENDPOINT=http://127.0.0.1:$PORT
+S3DIR=$BENCH_DIR/s3
+rm -rf "$S3DIR" && mkdir -p "$S3DIR/data" "$S3DIR/versions"
+taskset -c "$SERVER_CORE" versitygw --access "$KEY" --secret "$SECRET" --region "$REGION" \
+  --port "127.0.0.1:$PORT" --quiet posix --versioning-dir "$S3DIR/versions" "$S3DIR/data" >"$S3DIR/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; rm -rf "$S3DIR"' EXIT
+
+s3curl() { curl -sS --fail --aws-sigv4 "aws:amz:$REGION:s3" --user "$KEY:$SECRET" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"; }
+for ((i = 0; i < 100; i++)); do
+  s3curl "$ENDPOINT/" -o /dev/null 2>/dev/null && break
+  sleep 0.1
+done
+s3curl -X PUT "$ENDPOINT/bench" -o /dev/null
+
+export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=$REGION AWS_ENDPOINT_URL=$ENDPOINT AWS_EC2_METADATA_DISABLED=true
+
+commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$REPO" diff --quiet HEAD 2>/dev/null || commit+="-dirty"
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+rate() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / s / 1048576 }'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# cpu_timed CMD...: "wall_seconds cpu_seconds" of one run.
+cpu_timed() {
+  /usr/bin/time -o "$BENCH_DIR/time.out" -f "%e %U %S" "$@" > /dev/null 2>/dev/null || true
+  tail -1 "$BENCH_DIR/time.out" | awk '{ printf "%s %.2f\n", $1, $2 + $3 }'
+}
+
+declare -A rows
+measure() { # measure NAME DIR
+  local name=$1 file=$BENCH_DIR/$1-${SIZE_MB}m.log bytes i s c ds="" ss="" dc="" sc=""
+  cat "$2"/part-*.log >"$file"
+  bytes=$(wc -c <"$file")
+  s3curl -T "$file" "$ENDPOINT/bench/$name.log" -o /dev/null
+  # The same findings from both places: the jsonl without its paths.
+  local strip='s/^\{"path":"[^"]*",//'
+  "$PIISCAN" scan "${SCAN[@]}" "$file" 2>/dev/null | sed -E "$strip" >"$BENCH_DIR/disk.jsonl" || true
+  "$PIISCAN" scan "${SCAN[@]}" "s3://bench/$name.log" 2>/dev/null | sed -E "$strip" >"$BENCH_DIR/s3.jsonl" || true
+  if ! cmp -s "$BENCH_DIR/disk.jsonl" "$BENCH_DIR/s3.jsonl" || [[ ! -s $BENCH_DIR/disk.jsonl ]]; then
+    echo "$name: the scan of s3://bench/$name.log differs from the scan of $file" >&2
+    exit 1
+  fi
+  echo "measuring $name: $(wc -l <"$BENCH_DIR/disk.jsonl") findings from each" >&2
+  for ((i = 0; i < RUNS; i++)); do
+    read -r s c < <(cpu_timed taskset -c "$CORE" "$PIISCAN" scan --workers 1 "${SCAN[@]}" "$file")
+    ds+="$s "; dc+="$c "
+    read -r s c < <(cpu_timed taskset -c "$CORE" "$PIISCAN" scan --workers 1 "${SCAN[@]}" "s3://bench/$name.log")
+    ss+="$s "; sc+="$c "
+  done
+  rm -f "$file" "$BENCH_DIR/disk.jsonl" "$BENCH_DIR/s3.jsonl"
+  local d s3 dcpu s3cpu
+  d=$(tr ' ' '\n' <<<"$ds" | grep . | median)
+  s3=$(tr ' ' '\n' <<<"$ss" | grep . | median)
+  dcpu=$(tr ' ' '\n' <<<"$dc" | grep . | median)
+  s3cpu=$(tr ' ' '\n' <<<"$sc" | grep . | median)
+  rows[$name]="| $name | $(rate "$bytes" "$d") | $(rate "$bytes" "$s3") | $(div "$d" "$s3") | $dcpu s | $s3cpu s |"
+}
+
+measure dense "$DENSE"
+measure real "$REAL"
+
+echo
+echo "Machine: $cpu, $CPUS cores, Linux $(uname -r), $(go version | cut -d' ' -f3), versitygw v1.8.0, piiscan $commit."
+echo "Command: \`RUNS=$RUNS SIZE_MB=$SIZE_MB bench/s3.sh\`: one object of $SIZE_MB MiB against the same file, median of $RUNS alternated runs, piiscan on core $CORE (\`--workers 1 ${SCAN[*]}\`), the server on core $SERVER_CORE."
+echo
+echo "| corpus | disk MiB/s | S3 MiB/s | S3/disk | disk CPU | S3 CPU |"
+echo "| --- | --- | --- | --- | --- | --- |"
+echo "${rows[dense]}"
+echo "${rows[real]}"
