@@ -451,7 +451,7 @@ func (s *Matcher) prefilter() {
 			for j < n && isDigit(b[j]) {
 				j++
 			}
-			if j < n && !digitRunMayMatch(b, i, j, e.nanp) {
+			if j < n && (digitRunInert(b, i, j, e.nanp) || !digitRunShape(b, i, j, e.nanp)) {
 				if isLetter(b[j]) {
 					for j < n && isAlnum[b[j]] {
 						j++

@@ -7,11 +7,50 @@ import (
 	"github.com/piiscan/piiscan/finding"
 )
 
-// digitRunMayMatch is the cheap test of the prefilter for the digit run
-// b[i:j] (j < len(b)): it is false when no numeric detector can match
-// there, judged by the run's length, the bytes around it and the next
-// digit group.
-func digitRunMayMatch(b []byte, i, j int, nanp bool) bool {
+// The prefilter skips a digit run b[i:j] (j < len(b)) where no numeric
+// detector can match, judged by the run's length, the bytes around it and
+// the next digit group, in two steps: digitRunInert, then digitRunShape.
+//
+// digitRunInert is the first step, small enough to be inlined in the
+// prefilter: most digit runs of a log (the parts of a time, a date, a
+// counter) are shorter than nine digits, follow no '+', and are followed by
+// a byte after which digitRunShape takes no run of their length (see
+// digitNext; a run of two or more that starts with '0' is taken before a
+// phone number's separator only). It is true only where digitRunShape is
+// false.
+func digitRunInert(b []byte, i, j int, nanp bool) bool {
+	g, c := j-i, b[i]
+	if g >= 9 || i > 0 && b[i-1] == '+' || c == '0' && !nanp || c == '1' && g == 1 {
+		return false
+	}
+	if c == '0' && g > 1 {
+		g = zeroLed
+	}
+	return digitNext[b[j]]&(1<<g) == 0
+}
+
+// digitNext holds, for the byte after a digit run, the run lengths below
+// nine (bit g for g digits) for which digitRunShape can say yes whatever
+// the run's first digit, and at bit zeroLed whether it can for a run of two
+// or more digits led by '0' (a national phone number of another region).
+var digitNext = func() (t [256]uint16) {
+	t['.'] = 1<<1 | 1<<2 | 1<<3 // an IPv4 octet
+	t['-'] = 1<<3 | 1<<4        // 555-, 4111-
+	t[' '] = t['-']             // 555 , 4111
+	t['+'], t['%'] = 1<<4, 1<<4 // card groups in a URL
+	t[')'] = 1 << 3             // (555)
+	for _, c := range []byte{' ', '-', '.', ')'} {
+		t[c] |= 1 << zeroLed // 090-1234-5678, (03) 9999 9999
+	}
+	return t
+}()
+
+// zeroLed is the bit of digitNext for runs led by '0'.
+const zeroLed = 9
+
+// digitRunShape is the whole test: false when no numeric detector can
+// match at the digit run b[i:j].
+func digitRunShape(b []byte, i, j int, nanp bool) bool {
 	g := j - i
 	next := b[j]
 	switch {
