@@ -14,6 +14,7 @@ import (
 type encoder struct {
 	rules    map[string]*ruleJSON // by rule id
 	last     *ruleJSON
+	path     repeated // the findings of a file follow each other
 	violates repeated
 }
 
@@ -27,6 +28,14 @@ type repeated struct {
 func (r *repeated) append(b []byte, s string) []byte {
 	if s != r.s || r.enc == nil {
 		r.s, r.enc = s, appendString(r.enc[:0], s)
+	}
+	return append(b, r.enc...)
+}
+
+// appendPath is append for a path, written as finding.EncodePath gives it.
+func (r *repeated) appendPath(b []byte, p string) []byte {
+	if p != r.s || r.enc == nil {
+		r.s, r.enc = p, appendString(r.enc[:0], finding.EncodePath(p))
 	}
 	return append(b, r.enc...)
 }
@@ -68,7 +77,7 @@ func (e *encoder) rule(f *finding.Finding) *ruleJSON {
 // finding.EncodePath, so that invalid UTF-8 in a name survives.
 func (e *encoder) appendFinding(b []byte, f *finding.Finding) []byte {
 	b = append(b, `{"path":`...)
-	b = appendString(b, finding.EncodePath(f.Path))
+	b = e.path.appendPath(b, f.Path)
 	b = append(b, `,"line":`...)
 	b = strconv.AppendInt(b, int64(f.Line), 10)
 	b = append(b, `,"column":`...)

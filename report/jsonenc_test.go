@@ -141,3 +141,44 @@ func TestEncoderRuleCache(t *testing.T) {
 		t.Errorf("got:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// TestEncodedPathFollowsFindings checks the encoder's remembered path: each
+// finding is written with its own path, encoded by finding.EncodePath, as
+// the findings of files follow each other and come back.
+func TestEncodedPathFollowsFindings(t *testing.T) {
+	paths := []string{"a\xff.log", "a\xff.log", "b \"x\".log", "a\xff.log", "a\xfe.log", "a\xff.log"}
+	var fs []finding.Finding
+	for i, p := range paths {
+		fs = append(fs, finding.Finding{Path: p, Line: i + 1, Column: 1, Length: 1, Class: finding.ClassEmail,
+			Rule: "email", Severity: finding.SeverityLow, Confidence: finding.ConfidenceHigh, Masked: "a***@b.c"})
+	}
+	for _, format := range []Format{FormatJSONL, FormatJSON} {
+		out := render(t, format, Meta{}, fs, nil)
+		var got []string
+		if format == FormatJSONL {
+			for _, line := range strings.Split(strings.TrimSuffix(string(out), "\n"), "\n") {
+				var f finding.Finding
+				if err := json.Unmarshal([]byte(line), &f); err != nil {
+					t.Fatalf("%s: %v: %s", format, err, line)
+				}
+				got = append(got, f.Path)
+			}
+		} else {
+			var doc struct{ Findings []finding.Finding }
+			if err := json.Unmarshal(out, &doc); err != nil {
+				t.Fatalf("%s: %v", format, err)
+			}
+			for _, f := range doc.Findings {
+				got = append(got, f.Path)
+			}
+		}
+		if len(got) != len(paths) {
+			t.Fatalf("%s: %d findings, want %d", format, len(got), len(paths))
+		}
+		for i, p := range paths {
+			if got[i] != finding.EncodePath(p) {
+				t.Errorf("%s: finding %d has path %q, want %q", format, i, got[i], finding.EncodePath(p))
+			}
+		}
+	}
+}
