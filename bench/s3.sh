@@ -41,16 +41,30 @@ rm -rf "$S3DIR" && mkdir -p "$S3DIR/data" "$S3DIR/versions"
 taskset -c "$SERVER_CORE" versitygw --access "$KEY" --secret "$SECRET" --region "$REGION" \
   --port "127.0.0.1:$PORT" --quiet posix --versioning-dir "$S3DIR/versions" "$S3DIR/data" >"$S3DIR/server.log" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; rm -rf "$S3DIR"' EXIT
+JOINED=""
+cleanup() {
+  kill "$SERVER" 2>/dev/null || true
+  rm -rf "$S3DIR" ${JOINED:+"$JOINED"} "$BENCH_DIR/disk.jsonl" "$BENCH_DIR/s3.jsonl"
+}
+trap cleanup EXIT
+fail() { # fail MESSAGE: stop, with the server's log
+  echo "bench/s3.sh: $1" >&2
+  [[ -s $S3DIR/server.log ]] && { echo "versitygw's log:" >&2; tail -20 "$S3DIR/server.log" >&2; }
+  exit 1
+}
 
 s3curl() { curl -sS --fail --aws-sigv4 "aws:amz:$REGION:s3" --user "$KEY:$SECRET" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$@"; }
-for ((i = 0; i < 100; i++)); do
-  s3curl "$ENDPOINT/" -o /dev/null 2>/dev/null && break
+up=""
+for ((i = 0; i < 200; i++)); do
+  s3curl "$ENDPOINT/" -o /dev/null 2>/dev/null && { up=1; break; }
+  kill -0 "$SERVER" 2>/dev/null || fail "versitygw exited"
   sleep 0.1
 done
-s3curl -X PUT "$ENDPOINT/bench" -o /dev/null
+[[ -n $up ]] || fail "versitygw did not answer on $ENDPOINT in 20 s"
+s3curl -X PUT "$ENDPOINT/bench" -o /dev/null || fail "could not create the bucket"
 
-export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=$REGION AWS_ENDPOINT_URL=$ENDPOINT AWS_EC2_METADATA_DISABLED=true
+export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=$REGION AWS_ENDPOINT_URL=$ENDPOINT \
+  AWS_EC2_METADATA_DISABLED=true PIISCAN_S3_PATH_STYLE=true
 
 commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$REPO" diff --quiet HEAD 2>/dev/null || commit+="-dirty"
@@ -58,34 +72,43 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 rate() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / s / 1048576 }'; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-# cpu_timed CMD...: "wall_seconds cpu_seconds" of one run.
+# cpu_timed CMD...: "wall_seconds cpu_seconds" of one run; a run that
+# exits with more than 1 (1: findings) is not a measurement.
 cpu_timed() {
-  /usr/bin/time -o "$BENCH_DIR/time.out" -f "%e %U %S" "$@" > /dev/null 2>/dev/null || true
-  tail -1 "$BENCH_DIR/time.out" | awk '{ printf "%s %.2f\n", $1, $2 + $3 }'
+  local rc=0
+  /usr/bin/time -o "$BENCH_DIR/time.out" -f "%x %e %U %S" "$@" > /dev/null 2>"$BENCH_DIR/run.err" || rc=$?
+  read -r rc s u k < <(tail -1 "$BENCH_DIR/time.out")
+  if ((rc > 1)); then
+    cat "$BENCH_DIR/run.err" >&2
+    fail "$* exited $rc"
+  fi
+  awk -v s="$s" -v u="$u" -v k="$k" 'BEGIN { printf "%s %.2f\n", s, u + k }'
 }
 
 declare -A rows
 measure() { # measure NAME DIR
-  local name=$1 file=$BENCH_DIR/$1-${SIZE_MB}m.log bytes i s c ds="" ss="" dc="" sc=""
+  local name=$1 file=$BENCH_DIR/$1-${SIZE_MB}m.log bytes i s c ds="" ss="" dc="" sc="" found
+  JOINED=$file
   cat "$2"/part-*.log >"$file"
   bytes=$(wc -c <"$file")
-  s3curl -T "$file" "$ENDPOINT/bench/$name.log" -o /dev/null
+  s3curl -T "$file" "$ENDPOINT/bench/$name.log" -o /dev/null || fail "could not put $name.log"
   # The same findings from both places: the jsonl without its paths.
   local strip='s/^\{"path":"[^"]*",//'
   "$PIISCAN" scan "${SCAN[@]}" "$file" 2>/dev/null | sed -E "$strip" >"$BENCH_DIR/disk.jsonl" || true
   "$PIISCAN" scan "${SCAN[@]}" "s3://bench/$name.log" 2>/dev/null | sed -E "$strip" >"$BENCH_DIR/s3.jsonl" || true
   if ! cmp -s "$BENCH_DIR/disk.jsonl" "$BENCH_DIR/s3.jsonl" || [[ ! -s $BENCH_DIR/disk.jsonl ]]; then
-    echo "$name: the scan of s3://bench/$name.log differs from the scan of $file" >&2
-    exit 1
+    fail "$name: the scan of s3://bench/$name.log differs from the scan of $file"
   fi
-  echo "measuring $name: $(wc -l <"$BENCH_DIR/disk.jsonl") findings from each" >&2
+  found=$(wc -l <"$BENCH_DIR/disk.jsonl")
+  rm -f "$BENCH_DIR/disk.jsonl" "$BENCH_DIR/s3.jsonl"
+  echo "measuring $name: $found findings from each" >&2
   for ((i = 0; i < RUNS; i++)); do
     read -r s c < <(cpu_timed taskset -c "$CORE" "$PIISCAN" scan --workers 1 "${SCAN[@]}" "$file")
     ds+="$s "; dc+="$c "
     read -r s c < <(cpu_timed taskset -c "$CORE" "$PIISCAN" scan --workers 1 "${SCAN[@]}" "s3://bench/$name.log")
     ss+="$s "; sc+="$c "
   done
-  rm -f "$file" "$BENCH_DIR/disk.jsonl" "$BENCH_DIR/s3.jsonl"
+  rm -f "$file"
   local d s3 dcpu s3cpu
   d=$(tr ' ' '\n' <<<"$ds" | grep . | median)
   s3=$(tr ' ' '\n' <<<"$ss" | grep . | median)
