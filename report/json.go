@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
-	"time"
 
 	"github.com/piiscan/piiscan/finding"
 	"github.com/piiscan/piiscan/scanners"
@@ -72,7 +71,7 @@ func (j *jsonWriter) Close(st *scanners.Stats) error {
 	s.ByPath = encodeCounts(j.sum.ByPath)
 	if st != nil {
 		s.Files, s.Streams, s.Bytes, s.Binary, s.Skipped = st.Files, st.Streams, st.Bytes, st.Binary, st.Skipped
-		s.Seconds = st.Duration.Round(time.Millisecond).Seconds()
+		s.Seconds = st.Seconds()
 		s.Unreadable = scanners.EncodeProblems(st.Problems)
 	}
 	if s.Unreadable == nil {

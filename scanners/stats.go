@@ -69,6 +69,13 @@ type Stats struct {
 	Duration time.Duration `json:"-"`
 }
 
+// Seconds returns Duration in seconds to the millisecond, as reports write
+// it: 2.272, not the 2.2720000000000002 that Duration.Seconds gives for a
+// rounded duration.
+func (s *Stats) Seconds() float64 {
+	return float64(s.Duration.Round(time.Millisecond).Milliseconds()) / 1000
+}
+
 // Progress is updated while a scan runs, for progress displays.
 type Progress struct {
 	// TotalBytes is the size of the inputs found so far; WalkDone says

@@ -83,7 +83,7 @@ func (s *writer) Close(st *scanners.Stats) error {
 	end := End{}
 	if st != nil {
 		end.Stats = *st
-		end.Seconds = st.Duration.Round(time.Millisecond).Seconds()
+		end.Seconds = st.Seconds()
 		end.Problems = scanners.EncodeProblems(st.Problems)
 	}
 	if end.Problems == nil {
