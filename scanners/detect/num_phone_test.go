@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -287,5 +288,38 @@ func TestPhoneMatchRegion(t *testing.T) {
 				t.Errorf("Normalize(%q) in %q = %q, want %q", raw, m.RegionOr("US"), got, tt.norm)
 			}
 		})
+	}
+}
+
+// TestContextRegionsOrder checks the regions a record names, in the order
+// it names them (the first is tried first), at most maxContextRegions, with
+// '+' calling codes and country fields of every case mixed.
+func TestContextRegionsOrder(t *testing.T) {
+	e := allBuiltins(t)
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"country=JP office +49 30 1234567 tel 090-1234-5678", []string{"JP", "DE"}},
+		{"office +49 30 1234567 country=JP tel 090-1234-5678", []string{"DE", "JP"}},
+		{`{"Country":"France","billingCountryCode":"IL","COUNTRY":"JP"} +44 20 7946 0018 tel 090-1234-5678`, []string{"FR", "IL", "JP", "GB"}},
+		{"+33 1 2345 6789 +49 30 1234567 +44 20 7946 0018 +81 3 1234 5678 +61 2 9876 5432 tel 090-1234-5678", []string{"FR", "DE", "GB", "JP"}},
+		{"country=JP country=JP +81 3 1234 5678 tel 090-1234-5678", []string{"JP"}},
+		{"ccc CCC discount country=DE cc+49 tel 090-1234-5678", []string{"DE"}},
+		{"accountry=DE xCountry=IL tel 090-1234-5678", []string{"IL"}},
+		{"country=US +1 415 555 2671 tel 090-1234-5678", nil},
+		{"no regions here: c C + ++ +0 tel 090-1234-5678", nil},
+	}
+	for _, tc := range tests {
+		s := e.NewMatcher()
+		s.b = []byte(tc.text)
+		s.pctx = phoneContext{}
+		got := s.contextRegions(strings.Index(tc.text, "090"))
+		if len(got) == 0 {
+			got = nil
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%q: regions %q, want %q", tc.text, got, tc.want)
+		}
 	}
 }
