@@ -1,5 +1,7 @@
 package detect
 
+import "bytes"
+
 // Byte classes for the prefilter pass. Every byte of the input is looked up
 // once in class; only the rare classes do any further work.
 const (
@@ -98,6 +100,46 @@ func equalFoldASCII(b []byte, w string) bool {
 // ignoring the case of b.
 func hasPrefixFold(b []byte, w string) bool {
 	return len(b) >= len(w) && equalFoldASCII(b[:len(w)], w)
+}
+
+// indexFold returns the index of the lower-case ASCII word w (not empty)
+// in b, in any case, or -1. Its first letter, in either case, is found by
+// bytes.IndexByte.
+func indexFold(b []byte, w string) int {
+	n := len(b) - len(w) + 1 // where w may start
+	if n <= 0 {
+		return -1
+	}
+	b0, lc := b[:n], w[0]
+	uc := lc &^ 0x20
+	if !isLower[lc] {
+		uc = lc
+	}
+	lower, upper := indexByteFrom(b0, lc, 0), indexByteFrom(b0, uc, 0)
+	for {
+		x := min(lower, upper)
+		if x == n {
+			return -1
+		}
+		if hasPrefixFold(b[x:], w) {
+			return x
+		}
+		if x == lower {
+			lower = indexByteFrom(b0, lc, x+1)
+		}
+		if x == upper {
+			upper = indexByteFrom(b0, uc, x+1)
+		}
+	}
+}
+
+// indexByteFrom returns the index of the first c in b at or after from,
+// or len(b).
+func indexByteFrom(b []byte, c byte, from int) int {
+	if d := bytes.IndexByte(b[from:], c); d >= 0 {
+		return from + d
+	}
+	return len(b)
 }
 
 // lineStart returns the index of the first byte of the line holding b[i].

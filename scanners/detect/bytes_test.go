@@ -19,3 +19,27 @@ func TestIsV6Byte(t *testing.T) {
 		}
 	}
 }
+
+func TestIndexFold(t *testing.T) {
+	tests := []struct {
+		b, w string
+		want int
+	}{
+		{"country", "country", 0},
+		{"billingCountryCode", "country", 7},
+		{"COUNTRY=JP", "country", 0},
+		{"cOuNtRy", "country", 0},
+		{"ccc CCC cOUNTRx country", "country", 16},
+		{"Ccountry", "country", 1},
+		{"countr", "country", -1},
+		{"", "country", -1},
+		{"no such word", "country", -1},
+		{"a-b-c", "-c", 3},
+		{"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxCOUNTRY", "country", 74},
+	}
+	for _, tc := range tests {
+		if got := indexFold([]byte(tc.b), tc.w); got != tc.want {
+			t.Errorf("indexFold(%q, %q) = %d, want %d", tc.b, tc.w, got, tc.want)
+		}
+	}
+}

@@ -367,35 +367,32 @@ func (s *Matcher) contextRegions(i int) []string {
 		}
 		c.regions = append(c.regions, r)
 	}
-	// The record is read at its '+', 'c' and 'C' bytes only, in order:
-	// the next of each is found by bytes.IndexByte.
-	next := func(c byte, from int) int {
-		if d := bytes.IndexByte(b[from:hi], c); d >= 0 {
+	// The record is read at its '+' and "country" (in any case) only, in
+	// order.
+	rec := b[:hi]
+	countryAt := func(from int) int {
+		if d := indexFold(rec[from:], "country"); d >= 0 {
 			return from + d
 		}
 		return hi
 	}
-	plus, lower, upper := next('+', lo), next('c', lo), next('C', lo)
+	plus, country := indexByteFrom(rec, '+', lo), countryAt(lo)
 	for {
-		k := min(plus, lower, upper)
-		if k >= hi {
+		k := min(plus, country)
+		if k == hi {
 			break
 		}
-		switch k {
-		case plus:
+		if k == plus {
 			if (k == lo || !isAlnum[b[k-1]]) && k+1 < hi && b[k+1] > '0' && isDigit(b[k+1]) {
 				add(callingCodeRegion(b[k+1 : hi]))
 			}
-			plus = next('+', k+1)
+			plus = indexByteFrom(rec, '+', k+1)
 			continue
-		case lower:
-			lower = next('c', k+1)
-		default:
-			upper = next('C', k+1)
 		}
-		if hasPrefixFold(b[k:hi], "country") && (k == lo || !isLetter(b[k-1]) || b[k] == 'C' && !isUpper(b[k-1])) {
-			add(countryFieldValue(b[:hi], k+len("country")))
+		if k == lo || !isLetter(b[k-1]) || b[k] == 'C' && !isUpper(b[k-1]) {
+			add(countryFieldValue(rec, k+len("country")))
 		}
+		country = countryAt(k + 1)
 	}
 	if cols := s.cols; cols != nil && cols.country > 0 && (lo == 0 || b[lo-1] == '\n') {
 		add(countryRegion(columnValue(b[lo:hi], cols.Delim, cols.country-1)))

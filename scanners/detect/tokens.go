@@ -332,14 +332,3 @@ func tokenPlaceholder(body []byte) bool {
 	}
 	return false
 }
-
-// indexFold returns the index of the lower-case word w in b, in any
-// case, or -1.
-func indexFold(b []byte, w string) int {
-	for x := 0; x+len(w) <= len(b); x++ {
-		if toLower(b[x]) == w[0] && hasPrefixFold(b[x:], w) {
-			return x
-		}
-	}
-	return -1
-}
