@@ -19,7 +19,8 @@ type encoder struct {
 }
 
 // repeated encodes a string that usually repeats from one finding to the
-// next (the clauses a finding violates) once per change.
+// next (the path of a file's findings, the clauses they violate) once per
+// change.
 type repeated struct {
 	s   string
 	enc []byte
@@ -28,14 +29,6 @@ type repeated struct {
 func (r *repeated) append(b []byte, s string) []byte {
 	if s != r.s || r.enc == nil {
 		r.s, r.enc = s, appendString(r.enc[:0], s)
-	}
-	return append(b, r.enc...)
-}
-
-// appendPath is append for a path, written as finding.EncodePath gives it.
-func (r *repeated) appendPath(b []byte, p string) []byte {
-	if p != r.s || r.enc == nil {
-		r.s, r.enc = p, appendString(r.enc[:0], finding.EncodePath(p))
 	}
 	return append(b, r.enc...)
 }
@@ -77,7 +70,7 @@ func (e *encoder) rule(f *finding.Finding) *ruleJSON {
 // finding.EncodePath, so that invalid UTF-8 in a name survives.
 func (e *encoder) appendFinding(b []byte, f *finding.Finding) []byte {
 	b = append(b, `{"path":`...)
-	b = e.path.appendPath(b, f.Path)
+	b = e.path.append(b, finding.EncodePath(f.Path))
 	b = append(b, `,"line":`...)
 	b = strconv.AppendInt(b, int64(f.Line), 10)
 	b = append(b, `,"column":`...)
