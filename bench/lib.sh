@@ -12,6 +12,10 @@
 #   timed CMD...           "seconds max_rss_kb" of one run (exit 1, findings, is fine)
 #   best CMD...            the fastest of RUNS runs, with the largest RSS seen
 #   median                 the median of the numbers on standard input
+#   median_of "N N ..."    the median of a list of numbers
+#   mib BYTES, rate BYTES SECONDS (MiB/s), div A B: numbers for the tables
+#   COMMIT, CPU_MODEL      the piiscan commit measured (-dirty if changed)
+#                          and the processor, for the tables' headers
 #   pinned_setup           for run.sh and pgo.sh: build (once) the dense and
 #                          real corpora of SIZE_MB MiB (sets DENSE, REAL),
 #                          build piiscan, and set the environment of a scan
@@ -83,6 +87,16 @@ timed() {
 median() {
   sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+median_of() { tr ' ' '\n' <<<"$1" | grep . | median; }
+
+mib() { awk -v b="$1" 'BEGIN { printf "%.0f", b / 1048576 }'; }
+rate() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / s / 1048576 }'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+COMMIT=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$REPO" diff --quiet HEAD 2>/dev/null || COMMIT+="-dirty"
+CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 
 best() {
   local best_s="" best_rss=0 s rss i

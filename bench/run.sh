@@ -45,15 +45,8 @@ RE='[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\b(?:[0-9]{1,3}\.){3}[0-9]{1,
 PAIR=()
 ((CPUS > 2)) && PAIR=(taskset -c 0,1)
 
-commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$REPO" diff --quiet HEAD 2>/dev/null || commit+="-dirty"
 rgv=$(rg --version)
 rgv=${rgv%%$'\n'*}
-cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-
-mib() { awk -v b="$1" 'BEGIN { printf "%.0f", b / 1048576 }'; }
-rate() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / s / 1048576 }'; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # measure NAME DIR: RUNS alternated runs of the three commands; sets
 # rows[NAME] and scales[NAME] to NAME's rows of the two tables and
@@ -83,9 +76,9 @@ measure() {
     p2s+="$s "; ((rss > p2rss)) && p2rss=$rss
   done
   local p1 rg p2
-  p1=$(tr ' ' '\n' <<<"$p1s" | grep . | median)
-  rg=$(tr ' ' '\n' <<<"$rgs" | grep . | median)
-  p2=$(tr ' ' '\n' <<<"$p2s" | grep . | median)
+  p1=$(median_of "$p1s")
+  rg=$(median_of "$rgs")
+  p2=$(median_of "$p2s")
   rows[$name]="| $name | $(rate "$bytes" "$p1") | $(rate "$bytes" "$rg") | $(div "$rg" "$p1") | $((p1rss / 1024)) MiB | $((rgrss / 1024)) MiB |"
   scales[$name]="| $name | $(rate "$bytes" "$p1") | $(rate "$bytes" "$p2") | $(div "$p1" "$p2")× | $((p2rss / 1024)) MiB |"
 }
@@ -94,7 +87,7 @@ measure dense "$DENSE"
 measure real "$REAL"
 
 echo
-echo "Machine: $cpu, $CPUS cores, Linux $(uname -r), $(go version | cut -d' ' -f3), $rgv, piiscan $commit."
+echo "Machine: $CPU_MODEL, $CPUS cores, Linux $(uname -r), $(go version | cut -d' ' -f3), $rgv, piiscan $COMMIT."
 echo "Command: \`RUNS=$RUNS SIZE_MB=$SIZE_MB bench/run.sh\`: median of $RUNS alternated runs, warm page cache, jsonl to /dev/null."
 echo
 echo "- dense (\`make-corpus.sh DIR $SIZE_MB\`): ${notes[dense]}"

@@ -66,12 +66,6 @@ s3curl -X PUT "$ENDPOINT/bench" -o /dev/null || fail "could not create the bucke
 export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=$REGION AWS_ENDPOINT_URL=$ENDPOINT \
   AWS_EC2_METADATA_DISABLED=true PIISCAN_S3_PATH_STYLE=true
 
-commit=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$REPO" diff --quiet HEAD 2>/dev/null || commit+="-dirty"
-cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
-rate() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / s / 1048576 }'; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
 # cpu_timed CMD...: "wall_seconds cpu_seconds" of one run; a run that
 # exits with more than 1 (1: findings) is not a measurement.
 cpu_timed() {
@@ -110,10 +104,10 @@ measure() { # measure NAME DIR
   done
   rm -f "$file"
   local d s3 dcpu s3cpu
-  d=$(tr ' ' '\n' <<<"$ds" | grep . | median)
-  s3=$(tr ' ' '\n' <<<"$ss" | grep . | median)
-  dcpu=$(tr ' ' '\n' <<<"$dc" | grep . | median)
-  s3cpu=$(tr ' ' '\n' <<<"$sc" | grep . | median)
+  d=$(median_of "$ds")
+  s3=$(median_of "$ss")
+  dcpu=$(median_of "$dc")
+  s3cpu=$(median_of "$sc")
   rows[$name]="| $name | $(rate "$bytes" "$d") | $(rate "$bytes" "$s3") | $(div "$d" "$s3") | $dcpu s | $s3cpu s |"
 }
 
@@ -121,7 +115,7 @@ measure dense "$DENSE"
 measure real "$REAL"
 
 echo
-echo "Machine: $cpu, $CPUS cores, Linux $(uname -r), $(go version | cut -d' ' -f3), versitygw v1.8.0, piiscan $commit."
+echo "Machine: $CPU_MODEL, $CPUS cores, Linux $(uname -r), $(go version | cut -d' ' -f3), versitygw ${VERSITYGW##*@}, piiscan $COMMIT."
 echo "Command: \`RUNS=$RUNS SIZE_MB=$SIZE_MB bench/s3.sh\`: one object of $SIZE_MB MiB against the same file, median of $RUNS alternated runs, piiscan on core $CORE (\`--workers 1 ${SCAN[*]}\`), the server on core $SERVER_CORE."
 echo
 echo "| corpus | disk MiB/s | S3 MiB/s | S3/disk | disk CPU | S3 CPU |"
