@@ -3,6 +3,7 @@ package detect
 import (
 	"bytes"
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -340,28 +341,63 @@ func nanpNational(d []byte, plus bool, region string) (uint64, bool) {
 	return n, err == nil
 }
 
-// nanpCache remembers which NANP numbers are valid. libphonenumber's check
-// runs several regular expressions; logs repeat the same numbers.
+// nanpCache remembers libphonenumber's verdict on the NANP numbers that
+// nanpRanges leaves to it (a few prefixes whose last digits decide).
 var nanpCache sync.Map // uint64 -> bool
 
 const nanpCacheMax = 1 << 16
 
 var nanpCacheLen atomic.Int64
 
-// validNANP checks a 10-digit NANP national number, trying the United
-// States first (one metadata lookup) before the other NANP regions.
+// The verdicts of nanpRanges.
+const (
+	nanpInvalid = iota
+	nanpValid
+	nanpUnknown
+)
+
+// nanpPrefixes is the number of 6-digit prefixes of nanpRanges.
+const nanpPrefixes = 1_000_000
+
+// nanpVerdict returns libphonenumber's verdict on the 10-digit NANP numbers
+// that start with the six digits p, from nanpRanges.
+func nanpVerdict(p uint32) uint32 {
+	x := sort.Search(len(nanpRanges), func(m int) bool { return nanpRanges[m]>>2 > p })
+	return nanpRanges[x-1] & 3
+}
+
+// validNANP reports whether libphonenumber holds a NANP national number
+// valid. For ten digits its verdict is mostly known from the first six
+// (nanpRanges); otherwise it is asked, and its answer cached, since its
+// check runs several regular expressions per NANP region (tens of
+// microseconds for a number outside the United States).
 func validNANP(national uint64) bool {
+	if national >= 1_000_000_000 && national < 10_000_000_000 {
+		switch nanpVerdict(uint32(national / 10000)) {
+		case nanpValid:
+			return true
+		case nanpInvalid:
+			return false
+		}
+	}
 	if v, ok := nanpCache.Load(national); ok {
 		return v.(bool)
 	}
-	num := &phonenumbers.PhoneNumber{CountryCode: proto.Int32(1), NationalNumber: proto.Uint64(national)}
-	ok := phonenumbers.IsValidNumberForRegion(num, "US") || phonenumbers.IsValidNumber(num)
+	ok := libphonenumberNANP(national)
 	if nanpCacheLen.Add(1) > nanpCacheMax {
 		nanpCache.Clear()
 		nanpCacheLen.Store(0)
 	}
 	nanpCache.Store(national, ok)
 	return ok
+}
+
+// libphonenumberNANP is libphonenumber's verdict on a NANP national
+// number, trying the United States first (one metadata lookup) before the
+// other NANP regions.
+func libphonenumberNANP(national uint64) bool {
+	num := &phonenumbers.PhoneNumber{CountryCode: proto.Int32(1), NationalNumber: proto.Uint64(national)}
+	return phonenumbers.IsValidNumberForRegion(num, "US") || phonenumbers.IsValidNumber(num)
 }
 
 // isNANPRegion reports whether phone numbers of region use the North
