@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -321,5 +322,36 @@ func TestContextRegionsOrder(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%q: regions %q, want %q", tc.text, got, tc.want)
 		}
+	}
+}
+
+// TestPlusNumbersIgnoreRegion checks what normalizePhone's cache rests on:
+// libphonenumber reads a number written with '+' the same whatever the
+// default region, so the detector (no region) and the finding's
+// normaliser (the policy's) can share an entry.
+func TestPlusNumbersIgnoreRegion(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	regions := []string{"ZZ", "US", "DE", "GB", "JP", "FR", "IT", "BR", "IN", "AU"}
+	ccs := []string{"1", "7", "20", "27", "30", "31", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
+		"52", "54", "55", "61", "62", "63", "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "234", "351", "353", "358",
+		"372", "380", "420", "421", "852", "886", "966", "971", "972", "998"}
+	valid := 0
+	for range 4000 {
+		d := []byte(ccs[r.IntN(len(ccs))])
+		for n := 6 + r.IntN(9); len(d) < n+2 && len(d) < 15; {
+			d = append(d, byte('0'+r.IntN(10)))
+		}
+		want := libphonenumberE164(d, true, "ZZ")
+		if want != "" {
+			valid++
+		}
+		for _, region := range regions[1:] {
+			if got := libphonenumberE164(d, true, region); got != want {
+				t.Fatalf("+%s read in %s: %q, in ZZ: %q", d, region, got, want)
+			}
+		}
+	}
+	if valid < 200 {
+		t.Fatalf("only %d valid numbers of 4000: the test does not test", valid)
 	}
 }

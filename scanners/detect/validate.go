@@ -286,20 +286,20 @@ func normalizePhone(v []byte, region string) string {
 		return "+" + strconv.FormatUint(10000000000+national, 10)
 	}
 	key := phoneKey{plus: plus, digits: uint8(len(d))}
-	copy(key.region[:], region)
+	if !plus {
+		// A number with its country code reads the same in every
+		// region (TestPlusNumbersIgnoreRegion): the detector, which
+		// reads it in no region, and the finding's normaliser, in the
+		// policy's, share one entry.
+		copy(key.region[:], region)
+	}
 	for _, c := range d {
 		key.n = key.n*10 + uint64(c-'0')
 	}
 	if v, ok := phoneCache.Load(key); ok {
 		return v.(string)
 	}
-	if plus {
-		d = append([]byte{'+'}, d...)
-	}
-	e164 := ""
-	if num, err := phonenumbers.Parse(string(d), region); err == nil && phonenumbers.IsValidNumber(num) {
-		e164 = phonenumbers.Format(num, phonenumbers.E164)
-	}
+	e164 := libphonenumberE164(d, plus, region)
 	if phoneCacheLen.Add(1) > phoneCacheMax {
 		phoneCache.Clear()
 		phoneCacheLen.Store(0)
@@ -308,9 +308,22 @@ func normalizePhone(v []byte, region string) string {
 	return e164
 }
 
+// libphonenumberE164 is libphonenumber's E.164 form of the digits d
+// (after '+' if plus, else read in region), or "" if it holds them invalid.
+func libphonenumberE164(d []byte, plus bool, region string) string {
+	s := string(d)
+	if plus {
+		s = "+" + s
+	}
+	if num, err := phonenumbers.Parse(s, region); err == nil && phonenumbers.IsValidNumber(num) {
+		return phonenumbers.Format(num, phonenumbers.E164)
+	}
+	return ""
+}
+
 // phoneKey is a phone number as normalizePhone reads it: its digits (with
 // their count, for leading zeros), whether '+' started it, and the region
-// it is read in.
+// it is read in (none after '+').
 type phoneKey struct {
 	n      uint64
 	digits uint8
