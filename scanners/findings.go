@@ -194,7 +194,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		}
 		if n := bytes.Count(data[pos:m.Start], []byte{'\n'}); n > 0 {
 			line += n
-			lineStart = pos + bytes.LastIndexByte(data[pos:m.Start], '\n') + 1
+			lineStart = pos + lastNewline(data[pos:m.Start]) + 1
 		}
 		pos = m.Start
 		if capped {
