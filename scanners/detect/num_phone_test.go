@@ -326,21 +326,28 @@ func TestContextRegionsOrder(t *testing.T) {
 }
 
 // TestPlusNumbersIgnoreRegion checks what normalizePhone's cache rests on:
-// libphonenumber reads a number written with '+' the same whatever the
-// default region, so the detector (no region) and the finding's
-// normaliser (the policy's) can share an entry.
+// libphonenumber reads a number written with '+' and a country code the
+// same whatever the default region, so the detector (no region) and the
+// finding's normaliser (the policy's) can share an entry. Without a
+// country code ("+011 44 …", "+0049 …", "+999 …") it strips the region's
+// international prefix, and the region counts.
 func TestPlusNumbersIgnoreRegion(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	regions := []string{"ZZ", "US", "DE", "GB", "JP", "FR", "IT", "BR", "IN", "AU"}
-	ccs := []string{"1", "7", "20", "27", "30", "31", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
+	regions := []string{"ZZ", "US", "DE", "GB", "JP", "FR", "IT", "BR", "IN", "AU", "FI", "SG", "IL", "MX", "AR", "RU", "KZ"}
+	leads := []string{"1", "7", "20", "27", "30", "31", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
 		"52", "54", "55", "61", "62", "63", "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "234", "351", "353", "358",
-		"372", "380", "420", "421", "852", "886", "966", "971", "972", "998"}
-	valid := 0
-	for range 4000 {
-		d := []byte(ccs[r.IntN(len(ccs))])
+		"372", "380", "420", "421", "852", "886", "966", "971", "972", "998",
+		"00", "011", "0011", "010", "001", "09", "99", "990", "999", "0", "8", "800", "882"}
+	valid, led := 0, 0
+	for range 6000 {
+		d := []byte(leads[r.IntN(len(leads))])
 		for n := 6 + r.IntN(9); len(d) < n+2 && len(d) < 15; {
 			d = append(d, byte('0'+r.IntN(10)))
 		}
+		if !countryCodeLed(d) {
+			continue
+		}
+		led++
 		want := libphonenumberE164(d, true, "ZZ")
 		if want != "" {
 			valid++
@@ -351,7 +358,23 @@ func TestPlusNumbersIgnoreRegion(t *testing.T) {
 			}
 		}
 	}
-	if valid < 200 {
-		t.Fatalf("only %d valid numbers of 4000: the test does not test", valid)
+	if valid < 200 || led > 5500 {
+		t.Fatalf("%d valid numbers, %d led by a country code, of 6000: the test does not test", valid, led)
+	}
+	// Order does not matter: the detector's reading (no region) and the
+	// normaliser's (the policy's) of a number without a country code.
+	for _, c := range []struct{ v, region, want string }{
+		{"+011 44 20 7946 0958", "US", "+442079460958"},
+		{"+0049 30 12345678", "DE", "+493012345678"},
+		{"+99978462193529", "FI", "+78462193529"},
+	} {
+		for range 2 {
+			if got := normalizePhone([]byte(c.v), "ZZ"); got != "" {
+				t.Errorf("normalizePhone(%q, ZZ) = %q, want none", c.v, got)
+			}
+			if got := normalizePhone([]byte(c.v), c.region); got != c.want {
+				t.Errorf("normalizePhone(%q, %s) = %q, want %q", c.v, c.region, got, c.want)
+			}
+		}
 	}
 }

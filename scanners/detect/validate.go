@@ -286,11 +286,13 @@ func normalizePhone(v []byte, region string) string {
 		return "+" + strconv.FormatUint(10000000000+national, 10)
 	}
 	key := phoneKey{plus: plus, digits: uint8(len(d))}
-	if !plus {
-		// A number with its country code reads the same in every
-		// region (TestPlusNumbersIgnoreRegion): the detector, which
-		// reads it in no region, and the finding's normaliser, in the
-		// policy's, share one entry.
+	if !plus || !countryCodeLed(d) {
+		// A number that starts with a country code reads the same in
+		// every region (TestPlusNumbersIgnoreRegion): the detector,
+		// which reads it in no region, and the finding's normaliser, in
+		// the policy's, share one entry. Other '+' numbers do not:
+		// libphonenumber then strips the region's international prefix
+		// ("+011 44 …" is British in the United States).
 		copy(key.region[:], region)
 	}
 	for _, c := range d {
@@ -308,6 +310,23 @@ func normalizePhone(v []byte, region string) string {
 	return e164
 }
 
+// countryCodeLed reports whether the digits d start with a country calling
+// code, as libphonenumber reads one after '+': one to three digits, not
+// led by 0, that number some region.
+func countryCodeLed(d []byte) bool {
+	if len(d) == 0 || d[0] == '0' {
+		return false
+	}
+	cc := 0
+	for _, c := range d[:min(3, len(d))] {
+		cc = cc*10 + int(c-'0')
+		if len(phonenumbers.GetRegionCodesForCountryCode(cc)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // libphonenumberE164 is libphonenumber's E.164 form of the digits d
 // (after '+' if plus, else read in region), or "" if it holds them invalid.
 func libphonenumberE164(d []byte, plus bool, region string) string {
@@ -323,7 +342,7 @@ func libphonenumberE164(d []byte, plus bool, region string) string {
 
 // phoneKey is a phone number as normalizePhone reads it: its digits (with
 // their count, for leading zeros), whether '+' started it, and the region
-// it is read in (none after '+').
+// it is read in (none after '+' and a country code).
 type phoneKey struct {
 	n      uint64
 	digits uint8
@@ -355,7 +374,8 @@ func nanpNational(d []byte, plus bool, region string) (uint64, bool) {
 }
 
 // nanpCache remembers libphonenumber's verdict on the NANP numbers that
-// nanpRanges leaves to it (a few prefixes whose last digits decide).
+// nanpRanges leaves to it: a few prefixes whose last digits decide, and
+// national numbers of fewer than ten digits ("+1 012 …").
 var nanpCache sync.Map // uint64 -> bool
 
 const nanpCacheMax = 1 << 16
