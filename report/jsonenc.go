@@ -26,9 +26,15 @@ type repeated struct {
 	enc []byte
 }
 
-func (r *repeated) append(b []byte, s string) []byte {
+// append appends s as a JSON string, converted by conv first unless conv
+// is nil; both are done again only when s changes.
+func (r *repeated) append(b []byte, s string, conv func(string) string) []byte {
 	if s != r.s || r.enc == nil {
-		r.s, r.enc = s, appendString(r.enc[:0], s)
+		r.s = s
+		if conv != nil {
+			s = conv(s)
+		}
+		r.enc = appendString(r.enc[:0], s)
 	}
 	return append(b, r.enc...)
 }
@@ -70,7 +76,7 @@ func (e *encoder) rule(f *finding.Finding) *ruleJSON {
 // finding.EncodePath, so that invalid UTF-8 in a name survives.
 func (e *encoder) appendFinding(b []byte, f *finding.Finding) []byte {
 	b = append(b, `{"path":`...)
-	b = e.path.append(b, finding.EncodePath(f.Path))
+	b = e.path.append(b, f.Path, finding.EncodePath)
 	b = append(b, `,"line":`...)
 	b = strconv.AppendInt(b, int64(f.Line), 10)
 	b = append(b, `,"column":`...)
@@ -106,7 +112,7 @@ func appendPlacement(b []byte, f *finding.Finding, violates *repeated) []byte {
 	b = append(b, `,"disallowed":true`...)
 	if f.Violates != "" {
 		b = append(b, `,"violates":`...)
-		b = violates.append(b, f.Violates)
+		b = violates.append(b, f.Violates, nil)
 	}
 	return b
 }

@@ -402,8 +402,8 @@ func nanpVerdict(p uint32) uint32 {
 // validNANP reports whether libphonenumber holds a NANP national number
 // valid. For ten digits its verdict is mostly known from the first six
 // (nanpRanges); otherwise it is asked, and its answer cached, since its
-// check runs several regular expressions per NANP region (tens of
-// microseconds for a number outside the United States).
+// check runs several regular expressions per NANP region (about 9 µs for a
+// number outside the United States: BenchmarkValidNANP).
 func validNANP(national uint64) bool {
 	if national >= 1_000_000_000 && national < 10_000_000_000 {
 		switch nanpVerdict(uint32(national / 10000)) {
