@@ -24,6 +24,10 @@ type Finding struct {
 	Column int `json:"column"`
 	// Length is the length of the value in bytes.
 	Length int `json:"length"`
+	// Field names where a structured source (a Parquet file) holds the
+	// value: its column's path. Line is then the row number and Column
+	// the 1-based byte offset of the value in the field.
+	Field string `json:"field,omitempty"`
 	// Class is the kind of personal data (email, ip_address, ...).
 	Class string `json:"class"`
 	// Rule is the id of the rule in rules.yaml that found it.

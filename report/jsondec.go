@@ -68,6 +68,9 @@ func (d *Decoder) fast(b []byte, f *finding.Finding) error {
 		case "length":
 			bit = 8
 			f.Length, ok = p.int()
+		case "field":
+			bit = 32768
+			f.Field, ok = d.str(&p)
 		case "class":
 			bit = 16
 			f.Class, ok = d.str(&p)

@@ -11,6 +11,7 @@ import (
 var decodeCases = []string{
 	`{"path":"/var/log/a.log","line":3,"column":7,"length":16,"class":"email","rule":"email","severity":"medium","confidence":"high","masked":"a***@example.com","fingerprint":"0123","disallowed":false}`,
 	`{"path":"s3://b/k.tgz!x/y.csv","line":1,"column":1,"length":19,"class":"credit_card","rule":"card","severity":"critical","confidence":"high","masked":"4111 **** **** 1111","fingerprint":"ff","policy":"p §1","location":"web","disallowed":true,"violates":"p §1; q \"2\"","value":"4111 1111 1111 1111"}`,
+	`{"path":"exports/o.parquet","line":2,"column":1,"length":15,"field":"customer.email","class":"email","rule":"email","severity":"medium","confidence":"high","masked":"a***@example.com","fingerprint":"0123","disallowed":false}`,
 	`{"path":"caf\u00e9\n\ufffd.log","line":0,"column":-1,"length":0,"class":"x","rule":"y","severity":"low","confidence":"low","masked":"\t","fingerprint":"","disallowed":true}`,
 	`{ "path": "spaces", "line": 1, "severity": "high" }`,
 	`{"Path":"case","line":1}`,
@@ -54,7 +55,7 @@ func checkDecode(t *testing.T, b []byte) {
 
 // What the encoder writes, the fast path reads back whole.
 func TestDecoderRoundTrip(t *testing.T) {
-	f := finding.Finding{Path: "/a/b.tgz!c\"d.log", Line: 12, Column: 3, Length: 9, Class: "email", Rule: "email",
+	f := finding.Finding{Path: "/a/b.tgz!c\"d.log", Line: 12, Column: 3, Length: 9, Field: "contacts.list.element.email", Class: "email", Rule: "email",
 		Severity: finding.SeverityHigh, Confidence: finding.ConfidenceMedium, Masked: "b**@x.io", Fingerprint: "abc",
 		Policy: "p", Location: "l", Disallowed: true, Violates: "v", Value: "bob@x.io"}
 	var e encoder

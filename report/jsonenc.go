@@ -83,6 +83,10 @@ func (e *encoder) appendFinding(b []byte, f *finding.Finding) []byte {
 	b = strconv.AppendInt(b, int64(f.Column), 10)
 	b = append(b, `,"length":`...)
 	b = strconv.AppendInt(b, int64(f.Length), 10)
+	if f.Field != "" {
+		b = append(b, `,"field":`...)
+		b = appendString(b, f.Field)
+	}
 	r := e.rule(f)
 	b = append(b, r.fields...)
 	b = append(b, `,"confidence":"`...)

@@ -187,6 +187,10 @@ func (s *sarifWriter) Add(f *finding.Finding) error {
 	b = appendString(b, f.Fingerprint)
 	b = append(b, `},"properties":{"class":`...)
 	b = appendString(b, f.Class)
+	if f.Field != "" {
+		b = append(b, `,"field":`...)
+		b = appendString(b, f.Field)
+	}
 	b = append(b, `,"severity":"`...)
 	b = append(b, f.Severity.String()...)
 	b = append(b, `","confidence":"`...)

@@ -52,7 +52,11 @@ func (t *tableWriter) Close(st *scanners.Stats) error {
 			if f.Disallowed {
 				place += " (disallowed)"
 			}
-			fmt.Fprintf(tw, "%s:%d:%d\t%s\t%s\t%s\t%s\t%s\n", Safe(f.Path), f.Line, f.Column, f.Class, f.Severity, f.Rule, Safe(place), Safe(v))
+			where := fmt.Sprintf("%s:%d:%d", Safe(f.Path), f.Line, f.Column)
+			if f.Field != "" {
+				where += " [" + Safe(f.Field) + "]"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", where, f.Class, f.Severity, f.Rule, Safe(place), Safe(v))
 		}
 		tw.Flush()
 		if n := t.sum.Total - int64(len(t.shown)); n > 0 {

@@ -147,6 +147,8 @@ func kindName(outer, inner source.Format) string {
 		switch f {
 		case source.FormatTar, source.FormatZip:
 			return "a " + f.String() + " archive"
+		case source.FormatParquet:
+			return "a Parquet file"
 		}
 		return f.String() + "-compressed"
 	}

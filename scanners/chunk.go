@@ -10,6 +10,7 @@ import (
 
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/scanners/detect"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // overlap is how much of a line longer than a chunk is shared by two
@@ -47,8 +48,10 @@ var ErrPGDumpArchive = errors.New("a pg_dump custom-format archive (pg_dump -Fc)
 // readStream cuts one stream into chunks. It reports whether it sent any
 // (a stream that is allowed or binary is skipped). With rs, the stream
 // starts at rs.from in its file and rs.end receives the position after
-// the last complete line read.
-func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member int, rs *resume) (bool, error) {
+// the last complete line read. With t, the stream is a table rendered
+// from a structured file (see source.Table): its first line names the
+// columns, and a row's line number is its number in the table.
+func (r *run) readStream(path string, br *bufio.Reader, t *source.Table, in *input, item, member int, rs *resume) (bool, error) {
 	var from Position
 	var end *Position
 	if rs != nil {
@@ -62,34 +65,47 @@ func (r *run) readStream(path string, br *bufio.Reader, in *input, item, member 
 	if from.Offset > 0 {
 		head = rs.head
 	}
-	// UTF-16 is decoded (utf16.go); positions stay in the file's bytes.
-	br, head, enc, bom := decodedUTF16(br, head, from.Offset == 0)
-	// A log already read as text stays text: bytes at the resume point
-	// (NUL padding after a crash) do not make it binary.
-	if from.Offset == 0 && bytes.HasPrefix(head, pgDumpArchive) {
-		// Rows of a database, compressed in a format of its own: saying
-		// nothing would pass a backup of customer records as clean.
-		r.problem(path, ErrPGDumpArchive)
-		return false, nil
-	}
-	if from.Offset == 0 && LooksBinary(head) {
-		r.mu.Lock()
-		r.stats.Binary++
-		r.mu.Unlock()
-		s.opts.Logger.Debug("binary stream skipped", "path", path)
-		return false, nil
-	}
-	st := &stream{path: path, item: item, member: member, in: in, file: detect.CredentialFile(path)}
-	// An SQL dump's blocks carry their own columns (chunk.cols).
-	// A UTF-8 byte-order mark is no part of the first line's names.
-	names := bytes.TrimPrefix(head, utf8BOM)
-	sql := sqlTracker(path, names, from)
-	rec, hl7 := recordStream(names, from) // FHIR, HL7 v2: chunk.cols too
-	if hl7 {
-		br = newSegmentReader(br)
-	}
-	if sql == nil && rec == nil {
-		st.cols = CSVColumns(path, names)
+	st := &stream{path: path, item: item, member: member, in: in, file: detect.CredentialFile(path), table: t}
+	var sql *detect.SQLTracker
+	var rec recordTracker
+	enc, bom := encUTF8, 0
+	if t != nil {
+		// The header line names the columns; line 0, so that each row's
+		// line is its row number.
+		from.Line = -1
+		if nl := bytes.IndexByte(head, '\n'); nl >= 0 {
+			st.cols = detect.HeaderColumns(head[:nl], '\t')
+		}
+	} else {
+		// UTF-16 is decoded (utf16.go); positions stay in the file's bytes.
+		br, head, enc, bom = decodedUTF16(br, head, from.Offset == 0)
+		// A log already read as text stays text: bytes at the resume point
+		// (NUL padding after a crash) do not make it binary.
+		if from.Offset == 0 && bytes.HasPrefix(head, pgDumpArchive) {
+			// Rows of a database, compressed in a format of its own: saying
+			// nothing would pass a backup of customer records as clean.
+			r.problem(path, ErrPGDumpArchive)
+			return false, nil
+		}
+		if from.Offset == 0 && LooksBinary(head) {
+			r.mu.Lock()
+			r.stats.Binary++
+			r.mu.Unlock()
+			s.opts.Logger.Debug("binary stream skipped", "path", path)
+			return false, nil
+		}
+		// An SQL dump's blocks carry their own columns (chunk.cols).
+		// A UTF-8 byte-order mark is no part of the first line's names.
+		names := bytes.TrimPrefix(head, utf8BOM)
+		sql = sqlTracker(path, names, from)
+		var hl7 bool
+		rec, hl7 = recordStream(names, from) // FHIR, HL7 v2: chunk.cols too
+		if hl7 {
+			br = newSegmentReader(br)
+		}
+		if sql == nil && rec == nil {
+			st.cols = CSVColumns(path, names)
+		}
 	}
 	if rs != nil {
 		st.src = &rs.item

@@ -197,6 +197,9 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 			lineStart = pos + lastNewline(data[pos:m.Start]) + 1
 		}
 		pos = m.Start
+		if line == 0 && c.st.table != nil {
+			continue // the names of a table's columns
+		}
 		if capped {
 			if in.seen[m.Rule].Load() || slices.Contains(made, m.Rule) {
 				if res.counted == 0 {
@@ -210,6 +213,16 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		col := m.Start - lineStart + 1
 		if line == c.line {
 			col += c.col0
+		}
+		var field string
+		if t := c.st.table; t != nil {
+			// A row's field, and the value's column in it; unknown in a
+			// row longer than a chunk, past its first chunk.
+			if line != c.line || c.col0 == 0 {
+				var start int
+				field, start = t.FieldAt(data[lineStart:m.Start], m.Start-lineStart)
+				col = m.Start - lineStart - start + 1
+			}
 		}
 		var cv cachedValue
 		if rule.Detector == catalog.PrivateKey {
@@ -231,6 +244,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 			Line:        line,
 			Column:      col,
 			Length:      m.End - m.Start,
+			Field:       field,
 			Class:       rule.Class,
 			Rule:        rule.ID,
 			Severity:    rule.Severity,

@@ -101,7 +101,7 @@ func (r *run) readItem(it workItem, in *input) (n int, end Position) {
 				n, _ := file.ReadAt(head, 0)
 				rs.head = head[:n]
 			}
-			started, err := r.readStream(name, br, in, it.idx, 0, rs)
+			started, err := r.readStream(name, br, nil, in, it.idx, 0, rs)
 			if err != nil && r.ctx.Err() == nil {
 				r.problem(name, err)
 			}
@@ -122,8 +122,8 @@ func (r *run) readItem(it workItem, in *input) (n int, end Position) {
 		}()
 	}
 	members := 0
-	err := x.Expand(r.ctx, name, src, ra, it.Size, func(path string, br *bufio.Reader) error {
-		started, err := r.readStream(path, br, in, it.idx, members, nil)
+	err := x.Expand(r.ctx, name, src, ra, it.Size, func(path string, br *bufio.Reader, t *source.Table) error {
+		started, err := r.readStream(path, br, t, in, it.idx, members, nil)
 		if started {
 			members++
 		}

@@ -92,6 +92,7 @@ type stream struct {
 	item    int // index of the top-level input in the walk
 	member  int // index of the stream within its item
 	cols    *detect.Columns
+	table   *source.Table   // a table rendered from a structured file, or nil
 	file    detect.FileKind // a credential file known by name
 	allowed map[string]bool // classes allowed in this path by the allowlist
 	in      *input          // the top-level input the stream belongs to

@@ -34,7 +34,7 @@ var errDrainFull = errors.New("drain: read more than its maximum")
 
 func newDrain(max int64) *drain { return &drain{max: max, perPath: map[string]int64{}} }
 
-func (d *drain) fn(p string, br *bufio.Reader) error {
+func (d *drain) fn(p string, br *bufio.Reader, _ *Table) error {
 	d.order = append(d.order, p)
 	buf := make([]byte, 32<<10)
 	for {

@@ -19,7 +19,7 @@ func TestExpandCancelledWhileReading(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			var after int64 // bytes the StreamFunc read after the cancellation
 			x := &Expander{}
-			err := x.Expand(ctx, "in", bytes.NewReader(data), nil, -1, func(_ string, br *bufio.Reader) error {
+			err := x.Expand(ctx, "in", bytes.NewReader(data), nil, -1, func(_ string, br *bufio.Reader, _ *Table) error {
 				if _, err := io.CopyN(io.Discard, br, 256<<10); err != nil {
 					return err
 				}
@@ -42,7 +42,7 @@ func TestExpandCancelledWhileReading(t *testing.T) {
 		z := zipBytes(t, reg("a.txt", "a"), entry{name: "big.bin", body: string(noise(8<<20, 9)), store: true})
 		src := &cancelAfter{r: bytes.NewReader(z), n: 1 << 20, cancel: cancel}
 		x := &Expander{Limits: Limits{SpoolDir: t.TempDir()}}
-		err := x.Expand(ctx, "in", src, nil, -1, func(string, *bufio.Reader) error { return nil })
+		err := x.Expand(ctx, "in", src, nil, -1, func(string, *bufio.Reader, *Table) error { return nil })
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Expand = %v, want context.Canceled", err)
 		}

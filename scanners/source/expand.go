@@ -96,7 +96,8 @@ const maxLayers = 4
 // r is only valid during the call. An error wrapping a context error stops
 // the walk of the input; any other error is reported for path and the walk
 // goes on with the next member.
-type StreamFunc func(path string, r *bufio.Reader) error
+// t is nil but for a stream rendered from a table (see Table).
+type StreamFunc func(path string, r *bufio.Reader, t *Table) error
 
 // Expander opens inputs as streams, looking through compression and
 // archives.
@@ -147,9 +148,10 @@ const (
 	FormatXz
 	FormatZip
 	FormatTar
+	FormatParquet
 )
 
-var formatNames = [...]string{"plain", "gzip", "zstd", "bzip2", "xz", "zip", "tar"}
+var formatNames = [...]string{"plain", "gzip", "zstd", "bzip2", "xz", "zip", "tar", "parquet"}
 
 func (f Format) String() string { return formatNames[f] }
 
@@ -172,6 +174,8 @@ func Sniff(head []byte) Format {
 		return FormatZip
 	case isTarHeader(head):
 		return FormatTar
+	case bytes.HasPrefix(head, []byte("PAR1")):
+		return FormatParquet
 	}
 	return FormatPlain
 }
@@ -233,8 +237,10 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 		return ex.tar(name, br, depth)
 	case FormatZip:
 		return ex.zip(name, br, size, ra, depth)
+	case FormatParquet:
+		return ex.parquet(name, br, size, ra)
 	}
-	return ex.fn(name, br)
+	return ex.fn(name, br, nil)
 }
 
 // buffer is the buffered reader a stream is read through. Its errors

@@ -176,11 +176,11 @@ func TestExpandZip(t *testing.T) {
 		x := rec.expander(Limits{SpoolDir: spool})
 		// Look into the spool directory while the members are read.
 		looked := false
-		fn := func(p string, br *bufio.Reader) error {
+		fn := func(p string, br *bufio.Reader, _ *Table) error {
 			if !looked {
 				spooled, looked = dirEntries(t, spool), true
 			}
-			return rec.fn(p, br)
+			return rec.fn(p, br, nil)
 		}
 		if err := x.Expand(context.Background(), "-", bytes.NewReader(archive), nil, -1, fn); err != nil {
 			t.Fatalf("Expand: %v", err)
@@ -375,11 +375,11 @@ func TestExpandStreamFuncErrors(t *testing.T) {
 	t.Run("member error is reported and the archive goes on", func(t *testing.T) {
 		rec := newRecorder()
 		x := rec.expander(Limits{})
-		err := x.Expand(context.Background(), "a.tar", bytes.NewReader(archive), nil, -1, func(p string, br *bufio.Reader) error {
+		err := x.Expand(context.Background(), "a.tar", bytes.NewReader(archive), nil, -1, func(p string, br *bufio.Reader, _ *Table) error {
 			if p == "a.tar!2.txt" {
 				return errX
 			}
-			return rec.fn(p, br)
+			return rec.fn(p, br, nil)
 		})
 		if err != nil {
 			t.Fatalf("Expand: %v", err)
@@ -391,7 +391,7 @@ func TestExpandStreamFuncErrors(t *testing.T) {
 	t.Run("no MemberError callback", func(t *testing.T) {
 		var got []string
 		x := &Expander{}
-		err := x.Expand(context.Background(), "a.tar", bytes.NewReader(archive), nil, -1, func(p string, br *bufio.Reader) error {
+		err := x.Expand(context.Background(), "a.tar", bytes.NewReader(archive), nil, -1, func(p string, br *bufio.Reader, _ *Table) error {
 			got = append(got, p)
 			return errX
 		})
@@ -406,7 +406,7 @@ func TestExpandStreamFuncErrors(t *testing.T) {
 	t.Run("top-level error is returned", func(t *testing.T) {
 		rec := newRecorder()
 		x := rec.expander(Limits{})
-		err := x.Expand(context.Background(), "plain", bytes.NewReader([]byte("text")), nil, -1, func(string, *bufio.Reader) error { return errX })
+		err := x.Expand(context.Background(), "plain", bytes.NewReader([]byte("text")), nil, -1, func(string, *bufio.Reader, *Table) error { return errX })
 		if !errors.Is(err, errX) {
 			t.Errorf("Expand = %v, want %v", err, errX)
 		}
@@ -418,7 +418,7 @@ func TestExpandStreamFuncErrors(t *testing.T) {
 			rec := newRecorder()
 			x := rec.expander(Limits{})
 			var got []string
-			err := x.Expand(context.Background(), "a.tar", bytes.NewReader(archive), nil, -1, func(p string, br *bufio.Reader) error {
+			err := x.Expand(context.Background(), "a.tar", bytes.NewReader(archive), nil, -1, func(p string, br *bufio.Reader, _ *Table) error {
 				got = append(got, p)
 				return fmt.Errorf("reading %s: %w", p, ctxErr)
 			})
@@ -469,9 +469,9 @@ func TestExpandContext(t *testing.T) {
 		}
 		defer f.Close()
 		rec := newRecorder()
-		err = rec.expander(Limits{}).Expand(ctx, p, f, f, int64(len(zipped)), func(path string, br *bufio.Reader) error {
+		err = rec.expander(Limits{}).Expand(ctx, p, f, f, int64(len(zipped)), func(path string, br *bufio.Reader, _ *Table) error {
 			cancel()
-			return rec.fn(path, br)
+			return rec.fn(path, br, nil)
 		})
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Expand = %v, want context.Canceled", err)

@@ -32,6 +32,8 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		nestGzip(t, []byte("deep\n"), 4),
 		concat(craftXZ(0, []byte("block one\n"), []byte("block two\n")), make([]byte, 4), xzBytes(t, []byte("stream two\n"))),
 		overlapZip(t, []byte("shared\n"), 3),
+		customers(t),
+		[]byte("PAR1 text\n"),
 	}
 }
 
@@ -56,37 +58,42 @@ func FuzzExpand(f *testing.F) {
 		f.Add(s)
 	}
 	spool := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte) {
-		lim := Limits{MaxBytes: 1 << 20, MaxSpool: 1 << 20, SpoolDir: spool, RatioFloor: 64 << 10}
-		bound := lim.MaxBytes + int64(len(data)) + 64<<10
-		for _, inPlace := range []bool{false, true} {
-			d := newDrain(bound)
-			var ra io.ReaderAt
-			if inPlace {
-				ra = bytes.NewReader(data)
+	f.Fuzz(func(t *testing.T, data []byte) { checkExpand(t, data, spool) })
+}
+
+// checkExpand expands data as a stream and with random access, with a
+// budget of 1 MiB: see FuzzExpand for what it checks.
+func checkExpand(t *testing.T, data []byte, spool string) {
+	t.Helper()
+	lim := Limits{MaxBytes: 1 << 20, MaxSpool: 1 << 20, SpoolDir: spool, RatioFloor: 64 << 10}
+	bound := lim.MaxBytes + int64(len(data)) + 64<<10
+	for _, inPlace := range []bool{false, true} {
+		d := newDrain(bound)
+		var ra io.ReaderAt
+		if inPlace {
+			ra = bytes.NewReader(data)
+		}
+		x := &Expander{Limits: lim, MemberError: func(p string, err error) {
+			if !strings.HasPrefix(p, "in!") {
+				t.Errorf("MemberError for %q, not a member of the input", p)
 			}
-			x := &Expander{Limits: lim, MemberError: func(p string, err error) {
-				if !strings.HasPrefix(p, "in!") {
-					t.Errorf("MemberError for %q, not a member of the input", p)
-				}
-				if err == nil {
-					t.Errorf("MemberError(%q, nil)", p)
-				}
-			}}
-			err := x.Expand(context.Background(), "in", bytes.NewReader(data), ra, int64(len(data)), d.fn)
-			if d.total > bound || errors.Is(err, errDrainFull) {
-				t.Fatalf("inPlace=%v: delivered more than %d bytes (MaxBytes %d, input %d): %v", inPlace, bound, lim.MaxBytes, len(data), err)
+			if err == nil {
+				t.Errorf("MemberError(%q, nil)", p)
 			}
-			for _, p := range d.order {
-				if p != "in" && !strings.HasPrefix(p, "in!") {
-					t.Errorf("stream %q, not part of the input", p)
-				}
-			}
-			if left := dirEntries(t, spool); len(left) != 0 {
-				t.Fatalf("spool files left behind: %q", left)
+		}}
+		err := x.Expand(context.Background(), "in", bytes.NewReader(data), ra, int64(len(data)), d.fn)
+		if d.total > bound || errors.Is(err, errDrainFull) {
+			t.Fatalf("inPlace=%v: delivered more than %d bytes (MaxBytes %d, input %d): %v", inPlace, bound, lim.MaxBytes, len(data), err)
+		}
+		for _, p := range d.order {
+			if p != "in" && !strings.HasPrefix(p, "in!") {
+				t.Errorf("stream %q, not part of the input", p)
 			}
 		}
-	})
+		if left := dirEntries(t, spool); len(left) != 0 {
+			t.Fatalf("spool files left behind: %q", left)
+		}
+	}
 }
 
 func FuzzSniff(f *testing.F) {
@@ -99,7 +106,7 @@ func FuzzSniff(f *testing.F) {
 	f.Add(v7Header("x", 1, 0))
 	f.Fuzz(func(t *testing.T, head []byte) {
 		got := Sniff(head)
-		if got < FormatPlain || got > FormatTar {
+		if got < FormatPlain || got > FormatParquet {
 			t.Fatalf("Sniff = %d, not a format", int(got))
 		}
 		_ = got.String()
@@ -121,7 +128,7 @@ func FuzzSniff(f *testing.F) {
 // The drain used by FuzzExpand must itself deliver whole streams.
 func TestDrainCountsEverything(t *testing.T) {
 	d := newDrain(1 << 20)
-	if err := d.fn("x", bufio.NewReader(strings.NewReader(strings.Repeat("y", 100<<10)))); err != nil {
+	if err := d.fn("x", bufio.NewReader(strings.NewReader(strings.Repeat("y", 100<<10))), nil); err != nil {
 		t.Fatal(err)
 	}
 	if d.total != 100<<10 || d.perPath["x"] != 100<<10 {

@@ -215,7 +215,7 @@ func newRecorder() *recorder { return &recorder{readErrs: map[string]error{}} }
 
 // fn reads each stream in full and returns the read error, if any, as a
 // StreamFunc must for Expand to see decompression failures.
-func (r *recorder) fn(path string, br *bufio.Reader) error {
+func (r *recorder) fn(path string, br *bufio.Reader, _ *Table) error {
 	b, err := io.ReadAll(br)
 	r.streams = append(r.streams, stream{path, string(b)})
 	if err != nil {

@@ -58,7 +58,7 @@ type countStreams struct {
 	peakHeap uint64
 }
 
-func (c *countStreams) fn(_ string, br *bufio.Reader) error {
+func (c *countStreams) fn(_ string, br *bufio.Reader, _ *Table) error {
 	c.n++
 	if c.n%10000 == 0 {
 		runtime.GC()

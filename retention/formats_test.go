@@ -1,0 +1,44 @@
+package retention
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// openText refuses what it cannot rewrite record by record and names it,
+// for the plan's reason.
+func TestOpenTextNames(t *testing.T) {
+	type row struct {
+		Email string `parquet:"email"`
+	}
+	var pq bytes.Buffer
+	if err := parquet.Write(&pq, []row{{"ada@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		in   []byte
+		kind string // "" for rewritable text
+	}{
+		{"log", []byte("2026-12-01 ada@example.com\n"), ""},
+		{"parquet", pq.Bytes(), "a Parquet file"},
+		{"binary", []byte("\x7fELF\x02\x01\x01\x00\x00"), "binary"},
+	}
+	for _, tt := range tests {
+		tf, err := openText(bytes.NewReader(tt.in))
+		var nt *notText
+		switch {
+		case tt.kind == "" && err != nil:
+			t.Errorf("%s: %v, want text", tt.name, err)
+		case tt.kind != "" && (!errors.As(err, &nt) || !strings.HasPrefix(nt.kind, tt.kind)):
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.kind)
+		}
+		if tf != nil {
+			tf.Close()
+		}
+	}
+}

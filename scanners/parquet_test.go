@@ -1,0 +1,69 @@
+package scanners
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+type pqOrder struct {
+	OrderID int64    `parquet:"order_id"`
+	Version string   `parquet:"version"`
+	Email   string   `parquet:"email"`
+	SSN     string   `parquet:"ssn"`
+	Card    string   `parquet:"card_number"`
+	Phone   int64    `parquet:"phone"`
+	Notes   []string `parquet:"notes,list"`
+	Client  struct {
+		IP string `parquet:"ip"`
+	} `parquet:"client"`
+}
+
+// A Parquet export's findings carry the column as field and the row as
+// line; a version column of dotted quads and an order_id column of
+// numbers that fail Luhn are not findings.
+func TestScanParquet(t *testing.T) {
+	rows := []pqOrder{
+		{OrderID: 4111111111111112, Version: "10.2.3.4", Email: "ada@example.com", SSN: "536-22-8726", Card: "4111 1111 1111 1111", Phone: 4155550134,
+			Notes: []string{"ok", "patient diagnosis: type 2 diabetes"}},
+		{OrderID: 5500000000000005, Version: "192.168.1.1", Email: "", Card: "4111 1111 1111 1112"},
+		{OrderID: 3, Version: "1.0.0.1", Email: "grace@example.org"},
+	}
+	rows[2].Client.IP = "203.0.113.9"
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "orders.parquet")
+	writeFile(t, p, buf.Bytes())
+	got, st := collect(t, testOptions(t), dir)
+	var out []string
+	for _, f := range got {
+		out = append(out, fmt.Sprintf("%d:%d+%d %s %s", f.Line, f.Column, f.Length, f.Field, f.Class))
+		if f.Path != p {
+			t.Errorf("path %q, want %q", f.Path, p)
+		}
+	}
+	want := []string{
+		"1:1+15 email email",
+		"1:1+11 ssn us_ssn",
+		"1:1+19 card_number credit_card",
+		"1:1+10 phone phone_number",
+		"1:23+15 notes.list.element health",
+		"3:1+17 email email",
+		"3:1+11 client.ip ip_address",
+	}
+	slices.Sort(out)
+	slices.Sort(want)
+	if !slices.Equal(out, want) {
+		t.Errorf("findings\n%q\nwant\n%q", out, want)
+	}
+	if st.Streams != 1 || st.Binary != 0 {
+		t.Errorf("stats %+v: want one stream, none binary", st)
+	}
+}

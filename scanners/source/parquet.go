@@ -1,0 +1,311 @@
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/deprecated"
+	"github.com/parquet-go/parquet-go/format"
+)
+
+// Table describes a stream that was rendered from a table in a structured
+// file (Parquet): its first line names the columns, and each further line
+// is one row, its values separated by tabs. A value holds no tab, CR or
+// LF (each became a space, one byte for one), and the values of a
+// repeated column in one row are separated by spaces.
+type Table struct {
+	// Fields are the columns as findings report them (a nested column's
+	// path joined with '.'), in the order of the line's values.
+	Fields []string
+}
+
+// FieldAt returns the column of the value that holds byte i of line (a
+// row without its line end) and the offset of that value in line.
+func (t *Table) FieldAt(line []byte, i int) (field string, start int) {
+	col := 0
+	for j := 0; j < i && j < len(line); j++ {
+		if line[j] == '\t' {
+			col, start = col+1, j+1
+		}
+	}
+	if col >= len(t.Fields) {
+		return "", start
+	}
+	return t.Fields[col], start
+}
+
+// parquetRowBatch is how many rows are decoded at a time.
+const parquetRowBatch = 256
+
+// parquet reads a Parquet file as a Table stream: the string and integer
+// columns of every row. It needs random access (the metadata is at the
+// end), so a stream is spooled like a zip archive.
+func (ex *expansion) parquet(name string, br *bufio.Reader, size int64, ra io.ReaderAt) error {
+	spooled := false
+	if ra == nil {
+		f, n, err := ex.spool(name, br)
+		if err != nil {
+			return err
+		}
+		defer CloseSpool(f)
+		ra, size, spooled = f, n, true
+	}
+	if !parquetTrailer(ra, size) {
+		// Text that starts with "PAR1" is text; a Parquet file cut short
+		// is not, and saying nothing would pass it as clean.
+		head := make([]byte, min(size, 512))
+		if n, _ := ra.ReadAt(head, 0); bytes.IndexByte(head[:n], 0) >= 0 {
+			return &fs.PathError{Op: "parquet", Path: name, Err: fmt.Errorf("%w: no Parquet footer (the file was cut short)", ErrCorrupt)}
+		}
+		if spooled {
+			b := getBuffer(io.NewSectionReader(ra, 0, size))
+			defer putBuffer(b)
+			br = b.br
+		}
+		return ex.fn(name, br, nil)
+	}
+	t, err := openParquet(ra, size)
+	if err != nil {
+		return &fs.PathError{Op: "parquet", Path: name, Err: corrupt(err)}
+	}
+	defer t.close()
+	// The rendered rows count against the input's budget, and against
+	// the ratio of a layer: a few KiB of run-length encoding can claim
+	// billions of rows.
+	in := &countingReader{n: size}
+	out := &limitedReader{r: t, in: in, ex: ex, format: FormatParquet}
+	b := getBuffer(out)
+	defer putBuffer(b)
+	return ex.fn(name, b.br, &t.table)
+}
+
+// parquetTable renders the rows of a Parquet file, a batch at a time.
+type parquetTable struct {
+	table  Table
+	file   *parquet.File
+	keep   []int // by leaf column index: its place in a row, or -1
+	groups []parquet.RowGroup
+	group  int
+	rows   parquet.Rows
+	batch  []parquet.Row
+	cells  [][]byte
+	buf    []byte // rendered and not yet read
+	back   []byte // buf's storage
+	err    error
+	empty  int // batches in a row that gave no row
+}
+
+// parquetTrailer reports whether the file ends as a Parquet file does:
+// the footer's length, then "PAR1".
+func parquetTrailer(ra io.ReaderAt, size int64) bool {
+	if size < 12 {
+		return false
+	}
+	var tail [4]byte
+	_, err := ra.ReadAt(tail[:], size-4)
+	return err == nil && string(tail[:]) == "PAR1"
+}
+
+func openParquet(ra io.ReaderAt, size int64) (t *parquetTable, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			t, err = nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, p)
+		}
+	}()
+	if err := checkParquetFooter(ra, size); err != nil {
+		return nil, err
+	}
+	f, err := parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(64<<10))
+	if err != nil {
+		return nil, err
+	}
+	for _, rg := range f.Metadata().RowGroups {
+		for i := range rg.Columns {
+			if err := checkParquetChunk(ra, size, &rg.Columns[i].MetaData); err != nil {
+				return nil, err
+			}
+		}
+	}
+	t = &parquetTable{file: f, groups: f.RowGroups(), batch: make([]parquet.Row, parquetRowBatch)}
+	schema := f.Schema()
+	var header []byte
+	for _, path := range schema.Columns() {
+		leaf, ok := schema.Lookup(path...)
+		if !ok {
+			continue
+		}
+		for len(t.keep) <= leaf.ColumnIndex {
+			t.keep = append(t.keep, -1)
+		}
+		if !textColumn(leaf.Node.Type()) {
+			continue
+		}
+		t.keep[leaf.ColumnIndex] = len(t.table.Fields)
+		t.table.Fields = append(t.table.Fields, strings.Join(path, "."))
+		if len(header) > 0 {
+			header = append(header, '\t')
+		}
+		header = appendCell(header, []byte(columnName(path)))
+	}
+	t.cells = make([][]byte, len(t.table.Fields))
+	t.buf = append(header, '\n')
+	return t, nil
+}
+
+// textColumn reports whether a column's values can hold personal data as
+// text: strings, and integers that are not dates, times or decimals (an
+// SSN or a card number stored as a number).
+func textColumn(t parquet.Type) bool {
+	var lt format.LogicalTypeValue
+	if l := t.LogicalType(); l != nil {
+		lt = l.Value
+	}
+	var ct deprecated.ConvertedType = -1
+	if c := t.ConvertedType(); c != nil {
+		ct = *c
+	}
+	switch t.Kind() {
+	case parquet.ByteArray, parquet.FixedLenByteArray:
+		switch lt.(type) {
+		case nil, *format.StringType, *format.EnumType, *format.JsonType:
+		default:
+			return false
+		}
+		return ct != deprecated.Decimal && ct != deprecated.Bson && ct != deprecated.Interval
+	case parquet.Int32, parquet.Int64:
+		switch lt.(type) {
+		case nil, *format.IntType:
+		default:
+			return false
+		}
+		switch ct {
+		case deprecated.Date, deprecated.TimeMillis, deprecated.TimeMicros, deprecated.TimestampMillis, deprecated.TimestampMicros, deprecated.Decimal:
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// columnName is the name a column's values are known by for detection:
+// the last name of its path that is not a list's or a map's wrapper
+// (contacts.list.element.email is "email"; tags.list.element is "tags").
+func columnName(path []string) string {
+	for i := len(path) - 1; i > 0; i-- {
+		switch strings.ToLower(path[i]) {
+		case "list", "element", "item", "array", "bag", "array_element", "key_value", "map", "key", "value":
+			continue
+		}
+		return path[i]
+	}
+	return path[0]
+}
+
+// appendCell appends v with each tab, CR and LF (and other control
+// bytes) as a space, so that it stays one value of one line.
+func appendCell(b, v []byte) []byte {
+	for _, c := range v {
+		if c < 0x20 || c == 0x7f {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+func (t *parquetTable) Read(p []byte) (n int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.err = fmt.Errorf("%w: parquet: %v", ErrCorrupt, r)
+			n, err = 0, t.err
+		}
+	}()
+	for len(t.buf) == 0 {
+		if t.err != nil {
+			return 0, t.err
+		}
+		t.fill()
+	}
+	n = copy(p, t.buf)
+	t.buf = t.buf[n:]
+	return n, nil
+}
+
+// fill renders the next batch of rows into t.buf, or sets t.err.
+func (t *parquetTable) fill() {
+	if t.rows == nil {
+		if t.group == len(t.groups) {
+			t.err = io.EOF
+			return
+		}
+		t.rows = t.groups[t.group].Rows()
+		t.group++
+	}
+	n, err := t.rows.ReadRows(t.batch)
+	if n == 0 && err == nil {
+		if t.empty++; t.empty > 8 {
+			t.err = fmt.Errorf("%w: parquet: rows that never come", ErrCorrupt)
+		}
+		return
+	}
+	t.empty = 0
+	buf := t.back[:0]
+	for _, row := range t.batch[:n] {
+		for i := range t.cells {
+			t.cells[i] = t.cells[i][:0]
+		}
+		for _, v := range row {
+			c := v.Column()
+			if c < 0 || c >= len(t.keep) || t.keep[c] < 0 || v.IsNull() {
+				continue
+			}
+			cell := t.cells[t.keep[c]]
+			if len(cell) > 0 {
+				cell = append(cell, ' ')
+			}
+			switch v.Kind() {
+			case parquet.Int32:
+				cell = strconv.AppendInt(cell, int64(v.Int32()), 10)
+			case parquet.Int64:
+				cell = strconv.AppendInt(cell, v.Int64(), 10)
+			default:
+				if b := v.ByteArray(); utf8.Valid(b) { // not a binary blob
+					cell = appendCell(cell, b)
+				}
+			}
+			t.cells[t.keep[c]] = cell
+		}
+		for i, cell := range t.cells {
+			if i > 0 {
+				buf = append(buf, '\t')
+			}
+			buf = append(buf, cell...)
+		}
+		buf = append(buf, '\n')
+	}
+	t.buf, t.back = buf, buf
+	if err == io.EOF {
+		t.rows.Close()
+		t.rows = nil
+	} else if err != nil {
+		if errors.Is(err, ErrCorrupt) {
+			t.err = err
+		} else {
+			t.err = fmt.Errorf("%w: parquet: %v", ErrCorrupt, err)
+		}
+	}
+}
+
+func (t *parquetTable) close() {
+	if t.rows != nil {
+		t.rows.Close()
+	}
+}
