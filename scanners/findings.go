@@ -9,6 +9,7 @@ import (
 	"github.com/piiscan/piiscan/policy"
 	"github.com/piiscan/piiscan/scanners/detect"
 	"github.com/piiscan/piiscan/scanners/detect/catalog"
+	"github.com/piiscan/piiscan/scanners/source"
 )
 
 // detect is a worker: it scans chunks and turns matches into findings.
@@ -171,6 +172,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 	var made []int // rules with a finding made in this chunk while capped
 	data := c.data
 	line, pos, lineStart := c.line, 0, 0
+	var cells source.FieldCursor // a table's rows
 	for _, m := range matches {
 		if m.Start < c.lo || m.Start >= c.hi {
 			continue
@@ -219,9 +221,8 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 			// A row's field, and the value's column in it; unknown in a
 			// row longer than a chunk, past its first chunk.
 			if line != c.line || c.col0 == 0 {
-				var start int
-				field, start = t.FieldAt(data[lineStart:m.Start], m.Start-lineStart)
-				col = m.Start - lineStart - start + 1
+				n, start := cells.At(data, lineStart, m.Start)
+				field, col = t.Field(n), m.Start-start+1
 			}
 		}
 		var cv cachedValue

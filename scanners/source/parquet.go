@@ -27,19 +27,38 @@ type Table struct {
 	Fields []string
 }
 
-// FieldAt returns the column of the value that holds byte i of line (a
-// row without its line end) and the offset of that value in line.
-func (t *Table) FieldAt(line []byte, i int) (field string, start int) {
-	col := 0
-	for j := 0; j < i && j < len(line); j++ {
-		if line[j] == '\t' {
-			col, start = col+1, j+1
+// Field returns the name of column col, or "" past the last one.
+func (t *Table) Field(col int) string {
+	if col < len(t.Fields) {
+		return t.Fields[col]
+	}
+	return ""
+}
+
+// A FieldCursor finds which value of a row a byte belongs to. Asked for
+// positions of one row in increasing order, it reads the row once.
+type FieldCursor struct {
+	row, pos, col, start int
+}
+
+// At returns the column of the value that holds data[i], in the row
+// that starts at data[row], and the offset in data where that value
+// starts.
+func (c *FieldCursor) At(data []byte, row, i int) (col, start int) {
+	if row != c.row || i < c.pos || c.pos < row {
+		c.row, c.pos, c.col, c.start = row, row, 0, row
+	}
+	for {
+		j := bytes.IndexByte(data[c.pos:i], '\t')
+		if j < 0 {
+			break
 		}
+		c.col++
+		c.pos += j + 1
+		c.start = c.pos
 	}
-	if col >= len(t.Fields) {
-		return "", start
-	}
-	return t.Fields[col], start
+	c.pos = i
+	return c.col, c.start
 }
 
 // parquetRowBatch is how many rows are decoded at a time.

@@ -130,21 +130,26 @@ func TestParquetTable(t *testing.T) {
 	}
 }
 
-func TestTableFieldAt(t *testing.T) {
-	tab := &Table{Fields: []string{"a", "b", "c"}}
-	line := []byte("x\tyy zz\t\tw")
+func TestFieldCursor(t *testing.T) {
+	data := []byte("x\tyy zz\t\tw\nab\tc\n")
 	tests := []struct {
-		i     int
-		field string
-		start int
+		row, i     int
+		col, start int
 	}{
-		{0, "a", 0}, {2, "b", 2}, {5, "b", 2}, {8, "c", 8}, {9, "", 9},
+		{0, 0, 0, 0}, {0, 2, 1, 2}, {0, 5, 1, 2}, {0, 8, 2, 8}, {0, 9, 3, 9},
+		{0, 3, 1, 2}, // backwards: read again
+		{11, 11, 0, 11}, {11, 14, 1, 14},
 	}
+	var c FieldCursor
 	for _, tt := range tests {
-		f, s := tab.FieldAt(line, tt.i)
-		if f != tt.field || s != tt.start {
-			t.Errorf("FieldAt(%d) = %q, %d; want %q, %d", tt.i, f, s, tt.field, tt.start)
+		col, start := c.At(data, tt.row, tt.i)
+		if col != tt.col || start != tt.start {
+			t.Errorf("At(%d, %d) = %d, %d; want %d, %d", tt.row, tt.i, col, start, tt.col, tt.start)
 		}
+	}
+	tab := &Table{Fields: []string{"a", "b"}}
+	if tab.Field(1) != "b" || tab.Field(2) != "" {
+		t.Errorf("Field: %q %q", tab.Field(1), tab.Field(2))
 	}
 }
 
