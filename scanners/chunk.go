@@ -28,8 +28,12 @@ type chunk struct {
 	lo, hi int // matches starting in [lo, hi) belong to this chunk
 	line   int // line number of data[0]
 	col0   int // offset of data[0] within its line
-	last   bool
-	first  bool
+	// cell0 and cellStart0, for a chunk of a table's row (col0 > 0): the
+	// values of the row before data[0], and where in the row the value
+	// that holds data[0] starts.
+	cell0, cellStart0 int
+	last              bool
+	first             bool
 	// cols, for a block of an SQL dump, are its columns (see detect.SQLTracker).
 	cols *detect.Columns
 	// mark, for a stream with a src, is the position after the last
@@ -124,6 +128,7 @@ func (r *run) readStream(path string, br *bufio.Reader, t *source.Table, in *inp
 	size := s.opts.ChunkSize
 	var carry []byte // bytes of the previous buffer that start the next chunk
 	lo, line, col0, seq := 0, from.Line+1, 0, 0
+	cell, cellStart := 0, 0         // a table's row, cut: see chunk.cell0
 	pos := from.Offset + int64(bom) // offset of data[0] in the file
 	// span is how many bytes of the file data, read from it, came from
 	// (counted only for a resumable stream).
@@ -153,7 +158,7 @@ func (r *run) readStream(path string, br *bufio.Reader, t *source.Table, in *inp
 		r.addBytes(int64(m))
 		n += m
 		data := buf[:n]
-		c := &chunk{st: st, seq: seq, buf: bp, data: data, lo: lo, line: line, col0: col0, first: seq == 0 && from.Offset == 0}
+		c := &chunk{st: st, seq: seq, buf: bp, data: data, lo: lo, line: line, col0: col0, cell0: cell, cellStart0: cellStart, first: seq == 0 && from.Offset == 0}
 		seq++
 		if sql != nil {
 			c.cols = sql.Columns(col0 > 0)
@@ -186,12 +191,18 @@ func (r *run) readStream(path string, br *bufio.Reader, t *source.Table, in *inp
 			line += bytes.Count(data[:nl+1], []byte{'\n'})
 			commit(c, nl+1, line-1)
 			pos += span(data[:nl+1])
-			lo, col0 = 0, 0
+			lo, col0, cell, cellStart = 0, 0, 0, 0
 		} else {
 			// A line longer than a chunk: cut it with overlap on both
 			// sides of the cut.
 			c.hi = n - overlap
 			carry = append(carry[:0], data[c.hi-overlap:]...)
+			if t != nil {
+				if done := data[:c.hi-overlap]; bytes.IndexByte(done, '\t') >= 0 {
+					cell += bytes.Count(done, []byte{'\t'})
+					cellStart = col0 + bytes.LastIndexByte(done, '\t') + 1
+				}
+			}
 			col0 += c.hi - overlap
 			pos += span(data[:c.hi-overlap])
 			lo = overlap

@@ -173,6 +173,9 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 	data := c.data
 	line, pos, lineStart := c.line, 0, 0
 	var cells source.FieldCursor // a table's rows
+	if c.col0 > 0 {
+		cells.Resume(c.cell0, c.cellStart0-c.col0)
+	}
 	for _, m := range matches {
 		if m.Start < c.lo || m.Start >= c.hi {
 			continue
@@ -218,12 +221,9 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		}
 		var field string
 		if t := c.st.table; t != nil {
-			// A row's field, and the value's column in it; unknown in a
-			// row longer than a chunk, past its first chunk.
-			if line != c.line || c.col0 == 0 {
-				n, start := cells.At(data, lineStart, m.Start)
-				field, col = t.Field(n), m.Start-start+1
-			}
+			// A row's field, and the value's column in it.
+			n, start := cells.At(data, lineStart, m.Start)
+			field, col = t.Field(n), m.Start-start+1
 		}
 		var cv cachedValue
 		if rule.Detector == catalog.PrivateKey {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -65,5 +66,45 @@ func TestScanParquet(t *testing.T) {
 	}
 	if st.Streams != 1 || st.Binary != 0 {
 		t.Errorf("stats %+v: want one stream, none binary", st)
+	}
+}
+
+// A row longer than a chunk (and values whose statistics make page
+// headers of hundreds of KiB): the findings past the first chunk keep
+// their field and their offset in it.
+func TestScanParquetLongRows(t *testing.T) {
+	type wide struct {
+		ID   int64  `parquet:"id"`
+		Blob string `parquet:"blob"`
+		Mail string `parquet:"mail"`
+	}
+	blob := strings.Repeat("x", 300<<10) + " wide@example.com " + strings.Repeat("y", 100<<10)
+	rows := []wide{{1, blob, "first@example.com"}, {2, "short", "second@example.com"}, {3, blob, "third@example.com"}}
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "wide.parquet"), buf.Bytes())
+	opts := testOptions(t)
+	opts.ChunkSize = 64 << 10
+	got, st := collect(t, opts, dir)
+	var out []string
+	for _, f := range got {
+		out = append(out, fmt.Sprintf("%d:%d+%d %s %s", f.Line, f.Column, f.Length, f.Field, f.Class))
+	}
+	at := fmt.Sprint(300<<10 + 2)
+	want := []string{
+		"1:" + at + "+16 blob email", "1:1+17 mail email",
+		"2:1+18 mail email",
+		"3:" + at + "+16 blob email", "3:1+17 mail email",
+	}
+	slices.Sort(out)
+	slices.Sort(want)
+	if !slices.Equal(out, want) {
+		t.Errorf("findings\n%q\nwant\n%q", out, want)
+	}
+	if len(st.Problems) != 0 {
+		t.Errorf("problems: %v", st.Problems)
 	}
 }

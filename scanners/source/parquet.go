@@ -41,6 +41,13 @@ type FieldCursor struct {
 	row, pos, col, start int
 }
 
+// Resume starts the cursor in the middle of a row that starts before
+// data[0]: col values come before data[0], and the one that holds it
+// starts at data[start] (start <= 0).
+func (c *FieldCursor) Resume(col, start int) {
+	c.row, c.pos, c.col, c.start = 0, 0, col, start
+}
+
 // At returns the column of the value that holds data[i], in the row
 // that starts at data[row], and the offset in data where that value
 // starts.
@@ -91,7 +98,7 @@ func (ex *expansion) parquet(name string, br *bufio.Reader, size int64, ra io.Re
 		}
 		return ex.fn(name, br, nil)
 	}
-	t, err := openParquet(ra, size)
+	t, err := openParquet(ra, size, ex.lim.MaxRatio)
 	if err != nil {
 		return &fs.PathError{Op: "parquet", Path: name, Err: corrupt(err)}
 	}
@@ -133,7 +140,10 @@ func parquetTrailer(ra io.ReaderAt, size int64) bool {
 	return err == nil && string(tail[:]) == "PAR1"
 }
 
-func openParquet(ra io.ReaderAt, size int64) (t *parquetTable, err error) {
+// openParquet opens a Parquet file after checking its structure (see
+// checkParquetFooter), maxRatio bounding the compression of its large
+// pages.
+func openParquet(ra io.ReaderAt, size int64, maxRatio int64) (t *parquetTable, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			t, err = nil, fmt.Errorf("%w: parquet: %v", ErrCorrupt, p)
@@ -146,11 +156,9 @@ func openParquet(ra io.ReaderAt, size int64) (t *parquetTable, err error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, rg := range f.Metadata().RowGroups {
-		for i := range rg.Columns {
-			if err := checkParquetChunk(ra, size, &rg.Columns[i].MetaData); err != nil {
-				return nil, err
-			}
+	for i := range f.Metadata().RowGroups {
+		if err := checkParquetRowGroup(ra, size, &f.Metadata().RowGroups[i], maxRatio); err != nil {
+			return nil, err
 		}
 	}
 	t = &parquetTable{file: f, groups: f.RowGroups(), batch: make([]parquet.Row, parquetRowBatch)}

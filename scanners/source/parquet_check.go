@@ -31,8 +31,12 @@ const (
 	maxParquetPage = 256 << 20
 	// maxParquetValues bounds the values of one page.
 	maxParquetValues = 1 << 24
-	// maxPageHeader bounds a page header (with its statistics).
-	maxPageHeader = 1 << 20
+	// maxRowGroupPages bounds the pages of one row group the reader
+	// holds at once, one per column: the sum of each column's largest.
+	maxRowGroupPages = 512 << 20
+	// pageRatioFloor is the uncompressed size up to which a page may
+	// have any compression ratio; a larger one may not exceed MaxRatio.
+	pageRatioFloor = 1 << 20
 	// maxThriftDepth bounds the nesting of structures in metadata.
 	maxThriftDepth = 32
 )
@@ -200,41 +204,65 @@ func checkParquetFooter(ra io.ReaderAt, size int64) error {
 	return nil
 }
 
+// checkParquetRowGroup checks the column chunks of a row group, and that
+// the pages the reader holds at once, one per column, fit in
+// maxRowGroupPages.
+func checkParquetRowGroup(ra io.ReaderAt, size int64, rg *format.RowGroup, maxRatio int64) error {
+	var held int64
+	for i := range rg.Columns {
+		largest, err := checkParquetChunk(ra, size, &rg.Columns[i].MetaData, maxRatio)
+		if err != nil {
+			return err
+		}
+		if held += largest; held > maxRowGroupPages {
+			return fmt.Errorf("%w: a row group whose pages take more than %d bytes at once", ErrBomb, maxRowGroupPages)
+		}
+	}
+	return nil
+}
+
 // checkParquetChunk walks the pages of a column chunk: each header must
 // be sound, each page must fit in the chunk and hold no more than it
-// says when decompressed.
-func checkParquetChunk(ra io.ReaderAt, size int64, md *format.ColumnMetaData) error {
+// says when decompressed, and a large page may not be compressed more
+// than maxRatio:1. It returns the size of the largest page.
+func checkParquetChunk(ra io.ReaderAt, size int64, md *format.ColumnMetaData, maxRatio int64) (largest int64, err error) {
 	start := md.DataPageOffset
 	if md.DictionaryPageOffset > 0 && md.DictionaryPageOffset < start {
 		start = md.DictionaryPageOffset
 	}
 	end := start + md.TotalCompressedSize
 	if start < 4 || md.TotalCompressedSize < 0 || end > size-8 || end < start {
-		return fmt.Errorf("%w: a column chunk at %d..%d in a file of %d", errParquetStructure, start, end, size)
+		return 0, fmt.Errorf("%w: a column chunk at %d..%d in a file of %d", errParquetStructure, start, end, size)
 	}
 	window := make([]byte, 0, 64<<10)
 	var page []byte
 	for pos := start; pos < end; {
-		w := min(end-pos, maxPageHeader)
-		if int64(cap(window)) < w {
-			window = make([]byte, 0, w)
-		}
-		window = window[:w]
-		if _, err := ra.ReadAt(window, pos); err != nil {
-			return err
-		}
-		hn, err := checkThrift(window)
-		if err != nil {
-			return fmt.Errorf("page header at %d: %w", pos, err)
+		// A header holds the page's statistics, as long as its longest
+		// value: read more while it does not fit.
+		hn := 0
+		for w := min(end-pos, 64<<10); ; w = min(end-pos, w*16, maxParquetPage) {
+			if int64(cap(window)) < w {
+				window = make([]byte, 0, w)
+			}
+			window = window[:w]
+			if _, err := ra.ReadAt(window, pos); err != nil {
+				return 0, err
+			}
+			if hn, err = checkThrift(window); err == nil {
+				break
+			}
+			if w == end-pos || w >= maxParquetPage {
+				return 0, fmt.Errorf("page header at %d: %w", pos, err)
+			}
 		}
 		var h format.PageHeader
 		if err := thrift.Unmarshal(new(thrift.CompactProtocol), window[:hn], &h); err != nil {
-			return fmt.Errorf("%w: page header at %d: %v", errParquetStructure, pos, err)
+			return 0, fmt.Errorf("%w: page header at %d: %v", errParquetStructure, pos, err)
 		}
 		pos += int64(hn)
 		cs, us := int64(h.CompressedPageSize), int64(h.UncompressedPageSize)
 		if cs < 0 || us < 0 || us > maxParquetPage || cs > end-pos {
-			return fmt.Errorf("%w: a page of %d bytes (%d uncompressed) at %d in a chunk ending at %d", errParquetStructure, cs, us, pos, end)
+			return 0, fmt.Errorf("%w: a page of %d bytes (%d uncompressed) at %d in a chunk ending at %d", errParquetStructure, cs, us, pos, end)
 		}
 		var values, levels int64
 		compressed := true
@@ -250,7 +278,7 @@ func checkParquetChunk(ra io.ReaderAt, size int64, md *format.ColumnMetaData) er
 			values = int64(h.DictionaryPageHeader.V.NumValues)
 		}
 		if values < 0 || values > maxParquetValues || levels < 0 || levels > cs || levels > us {
-			return fmt.Errorf("%w: a page of %d values (%d bytes of levels) at %d", errParquetStructure, values, levels, pos)
+			return 0, fmt.Errorf("%w: a page of %d values (%d bytes of levels) at %d", errParquetStructure, values, levels, pos)
 		}
 		if compressed && md.Codec != format.Uncompressed {
 			if int64(cap(page)) < cs {
@@ -258,15 +286,19 @@ func checkParquetChunk(ra io.ReaderAt, size int64, md *format.ColumnMetaData) er
 			}
 			page = page[:cs]
 			if _, err := ra.ReadAt(page, pos); err != nil {
-				return err
+				return 0, err
 			}
 			if err := checkPageData(md.Codec, page[levels:], us-levels); err != nil {
-				return fmt.Errorf("%w: page at %d: %v", errParquetStructure, pos, err)
+				return 0, fmt.Errorf("%w: page at %d: %v", errParquetStructure, pos, err)
 			}
 		}
+		if us > pageRatioFloor && us > cs*maxRatio {
+			return 0, fmt.Errorf("%w: a page of %d bytes compressed to %d, a ratio above %d:1", ErrBomb, us, cs, maxRatio)
+		}
+		largest = max(largest, us)
 		pos += cs
 	}
-	return nil
+	return largest, nil
 }
 
 // checkPageData checks that data decompresses with codec to at most max

@@ -245,3 +245,27 @@ func FuzzParquet(f *testing.F) {
 	spool := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) { checkExpand(t, data, spool) })
 }
+
+// A page that declares megabytes for a few bytes of data (a column of one
+// long repeated value, zstd) is a bomb: the reader would hold it
+// decompressed, one page per column, before a row is rendered.
+func TestParquetPageRatio(t *testing.T) {
+	type row struct {
+		A string `parquet:"a,zstd"`
+		B string `parquet:"b,zstd"`
+	}
+	v := strings.Repeat("a", 4<<20)
+	data := parquetBytes(t, []row{{v, v}}, parquet.DataPageStatistics(false))
+	_, err := expandBytes(t, "bomb.parquet", data, Limits{SpoolDir: t.TempDir()})
+	if !errors.Is(err, ErrBomb) {
+		t.Fatalf("%d bytes: err %v, want ErrBomb", len(data), err)
+	}
+	// The same with room for it: read.
+	rec, err := expandBytes(t, "ok.parquet", data, Limits{MaxRatio: 1 << 20, SpoolDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "a\tb\n" + v + "\t" + v + "\n"; rec.streams[0].content != want {
+		t.Fatalf("content %s", abbrev(rec.streams[0].content))
+	}
+}
