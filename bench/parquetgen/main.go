@@ -1,0 +1,176 @@
+// Command parquetgen writes an export of made-up customer orders twice,
+// from a fixed seed: as a Parquet file (zstd, row groups of 128Ki rows)
+// and as the same rows in CSV, for bench/parquet.sh. It writes rows until
+// the Parquet file holds at least -mb MiB.
+//
+//	go run ./bench/parquetgen -mb 256 -parquet orders.parquet -csv orders.csv
+package main
+
+import (
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"log"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+type address struct {
+	Street  string `parquet:"street"`
+	City    string `parquet:"city"`
+	Country string `parquet:"country"`
+}
+
+type order struct {
+	OrderID    int64     `parquet:"order_id"`
+	AppVersion string    `parquet:"app_version"`
+	PlacedAt   time.Time `parquet:"placed_at,timestamp(millisecond)"`
+	FirstName  string    `parquet:"first_name"`
+	LastName   string    `parquet:"last_name"`
+	Email      string    `parquet:"email"`
+	Phone      string    `parquet:"phone"`
+	SSN        *string   `parquet:"ssn,optional"`
+	CardNumber string    `parquet:"card_number"`
+	ClientIP   string    `parquet:"client_ip"`
+	Shipping   address   `parquet:"shipping"`
+	Notes      string    `parquet:"notes"`
+	Product    string    `parquet:"product"`
+	Review     string    `parquet:"review"`
+	Status     string    `parquet:"status"`
+	Quantity   int32     `parquet:"quantity"`
+	Total      float64   `parquet:"total"`
+}
+
+var (
+	first  = []string{"Maria", "Tomasz", "Aiko", "Samuel", "Priya", "Jonas", "Lucia", "Kwame", "Grace", "Ada"}
+	last   = []string{"Delgado", "Nowak", "Tanaka", "Okafor", "Raman", "Berg", "Ferri", "Mensah", "Hopper", "Lovelace"}
+	cities = []string{"Springfield", "Riverton", "Lakeside", "Fairview", "Greenville"}
+	words  = []string{"fast", "delivery", "the", "box", "was", "fine", "and", "colour", "matches", "photos", "size", "runs", "small", "great", "value", "would", "buy", "again", "battery", "lasts", "a", "week", "strap", "broke", "after", "month", "support", "replaced", "it", "quickly"}
+	goods  = []string{"wireless earbuds", "running shoes", "coffee grinder", "desk lamp", "yoga mat", "backpack", "water bottle", "phone case"}
+	states = []string{"shipped", "delivered", "returned", "pending", "cancelled"}
+	notes  = []string{"leave at the door", "gift wrap please", "", "", "call before delivery", "customer is a patient, diagnosed with asthma", "", "second order this month"}
+)
+
+// luhn completes the 15 digits of p with a check digit.
+func luhn(p []byte) string {
+	sum := 0
+	for i := len(p) - 1; i >= 0; i-- {
+		d := int(p[i] - '0')
+		if (len(p)-i)%2 == 1 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return string(append(p, byte('0'+(10-sum%10)%10)))
+}
+
+// notLuhn returns n, or n+1 where n passes Luhn: order ids that are no
+// card numbers.
+func notLuhn(n int64) int64 {
+	s := strconv.FormatInt(n, 10)
+	if luhn([]byte(s[:len(s)-1])) == s {
+		return n + 1
+	}
+	return n
+}
+
+func row(r *rand.Rand, i int64) (order, []string) {
+	o := order{
+		OrderID:    notLuhn(4000000000000000 + i*10),
+		AppVersion: fmt.Sprintf("10.%d.%d.%d", r.IntN(5), r.IntN(20), r.IntN(200)),
+		PlacedAt:   time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(r.IntN(365*24*3600)) * time.Second),
+		FirstName:  first[r.IntN(len(first))],
+		LastName:   last[r.IntN(len(last))],
+		Phone:      fmt.Sprintf("(%d) 555-01%02d", 200+r.IntN(800), r.IntN(100)),
+		ClientIP:   fmt.Sprintf("203.0.113.%d", r.IntN(256)),
+		Shipping:   address{fmt.Sprintf("%d Example Street", 1+r.IntN(999)), cities[r.IntN(len(cities))], "US"},
+		Notes:      notes[r.IntN(len(notes))],
+		Product:    goods[r.IntN(len(goods))],
+		Status:     states[r.IntN(len(states))],
+		Quantity:   int32(1 + r.IntN(5)),
+		Total:      float64(r.IntN(100000)) / 100,
+	}
+	review := make([]byte, 0, 160)
+	for n := 8 + r.IntN(24); n > 0; n-- {
+		review = append(append(review, words[r.IntN(len(words))]...), ' ')
+	}
+	o.Review = string(review)
+	o.Email = fmt.Sprintf("%s.%s%d@example.com", o.FirstName, o.LastName, r.IntN(100000))
+	if r.IntN(5) > 0 {
+		s := fmt.Sprintf("%03d-%02d-%04d", 100+r.IntN(500), 1+r.IntN(99), 1+r.IntN(9999))
+		o.SSN = &s
+	}
+	if r.IntN(3) == 0 {
+		p := []byte("4111" + fmt.Sprintf("%011d", r.Int64N(1e11)))
+		c := luhn(p)
+		o.CardNumber = c[:4] + " " + c[4:8] + " " + c[8:12] + " " + c[12:]
+	}
+	ssn := ""
+	if o.SSN != nil {
+		ssn = *o.SSN
+	}
+	rec := []string{strconv.FormatInt(o.OrderID, 10), o.AppVersion, o.PlacedAt.Format(time.RFC3339), o.FirstName, o.LastName, o.Email, o.Phone, ssn,
+		o.CardNumber, o.ClientIP, o.Shipping.Street, o.Shipping.City, o.Shipping.Country, o.Notes, o.Product, o.Review, o.Status, strconv.Itoa(int(o.Quantity)), strconv.FormatFloat(o.Total, 'f', 2, 64)}
+	return o, rec
+}
+
+func main() {
+	mb := flag.Int64("mb", 256, "write rows until the Parquet file holds this many MiB")
+	pq := flag.String("parquet", "orders.parquet", "the Parquet file")
+	cs := flag.String("csv", "orders.csv", "the same rows as CSV")
+	flag.Parse()
+	pf, err := os.Create(*pq)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cf, err := os.Create(*cs)
+	if err != nil {
+		log.Fatal(err)
+	}
+	cw := csv.NewWriter(cf)
+	cw.Write([]string{"order_id", "app_version", "placed_at", "first_name", "last_name", "email", "phone", "ssn", "card_number", "client_ip", "street", "city", "country", "notes", "product", "review", "status", "quantity", "total"})
+	w := parquet.NewGenericWriter[order](pf, parquet.Compression(&parquet.Zstd), parquet.MaxRowsPerRowGroup(128<<10))
+	r := rand.New(rand.NewPCG(7, 15))
+	batch := make([]order, 0, 128<<10)
+	var n int64
+	for {
+		batch = batch[:0]
+		for range cap(batch) {
+			o, rec := row(r, n)
+			batch = append(batch, o)
+			cw.Write(rec)
+			n++
+		}
+		if _, err := w.Write(batch); err != nil {
+			log.Fatal(err)
+		}
+		if err := w.Flush(); err != nil {
+			log.Fatal(err)
+		}
+		if st, err := pf.Stat(); err != nil {
+			log.Fatal(err)
+		} else if st.Size() >= *mb<<20 {
+			break
+		}
+	}
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		log.Fatal(err)
+	}
+	if err := pf.Close(); err != nil {
+		log.Fatal(err)
+	}
+	if err := cf.Close(); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Fprintf(os.Stderr, "%d rows\n", n)
+}
