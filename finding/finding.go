@@ -24,7 +24,7 @@ type Finding struct {
 	Column int `json:"column"`
 	// Length is the length of the value in bytes.
 	Length int `json:"length"`
-	// Field names where a structured source (a Parquet file) holds the
+	// Field names where a structured source (a Parquet or Avro file) holds the
 	// value: its column's path. Line is then the row number and Column
 	// the 1-based byte offset of the value in the field.
 	Field string `json:"field,omitempty"`

@@ -149,6 +149,8 @@ func kindName(outer, inner source.Format) string {
 			return "a " + f.String() + " archive"
 		case source.FormatParquet:
 			return "a Parquet file"
+		case source.FormatAvro:
+			return "an Avro file"
 		}
 		return f.String() + "-compressed"
 	}

@@ -149,9 +149,10 @@ const (
 	FormatZip
 	FormatTar
 	FormatParquet
+	FormatAvro
 )
 
-var formatNames = [...]string{"plain", "gzip", "zstd", "bzip2", "xz", "zip", "tar", "parquet"}
+var formatNames = [...]string{"plain", "gzip", "zstd", "bzip2", "xz", "zip", "tar", "parquet", "avro"}
 
 func (f Format) String() string { return formatNames[f] }
 
@@ -176,6 +177,8 @@ func Sniff(head []byte) Format {
 		return FormatTar
 	case bytes.HasPrefix(head, []byte("PAR1")):
 		return FormatParquet
+	case bytes.HasPrefix(head, avroMagic):
+		return FormatAvro
 	}
 	return FormatPlain
 }
@@ -239,6 +242,8 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 		return ex.zip(name, br, size, ra, depth)
 	case FormatParquet:
 		return ex.parquet(name, br, size, ra)
+	case FormatAvro:
+		return ex.avro(name, br)
 	}
 	return ex.fn(name, br, nil)
 }

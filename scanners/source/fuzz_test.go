@@ -106,7 +106,7 @@ func FuzzSniff(f *testing.F) {
 	f.Add(v7Header("x", 1, 0))
 	f.Fuzz(func(t *testing.T, head []byte) {
 		got := Sniff(head)
-		if got < FormatPlain || got > FormatParquet {
+		if got < FormatPlain || got > FormatAvro {
 			t.Fatalf("Sniff = %d, not a format", int(got))
 		}
 		_ = got.String()

@@ -123,10 +123,8 @@ type parquetTable struct {
 	rows   parquet.Rows
 	batch  []parquet.Row
 	cells  [][]byte
-	buf    []byte // rendered and not yet read
-	back   []byte // buf's storage
-	err    error
 	empty  int // batches in a row that gave no row
+	rowReader
 }
 
 // parquetTrailer reports whether the file ends as a Parquet file does:
@@ -184,6 +182,7 @@ func openParquet(ra io.ReaderAt, size int64, maxRatio int64) (t *parquetTable, e
 	}
 	t.cells = make([][]byte, len(t.table.Fields))
 	t.buf = append(header, '\n')
+	t.rowReader.fill = t.fill
 	return t, nil
 }
 
@@ -248,21 +247,31 @@ func appendCell(b, v []byte) []byte {
 	return b
 }
 
-func (t *parquetTable) Read(p []byte) (n int, err error) {
+// rowReader is the io.Reader of a table rendered a batch of rows at a
+// time: fill appends the next rows to buf, or sets err. A panic of the
+// format's library on damaged data is an error of the file.
+type rowReader struct {
+	buf  []byte // rendered and not yet read
+	back []byte // buf's storage
+	err  error
+	fill func()
+}
+
+func (r *rowReader) Read(p []byte) (n int, err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			t.err = fmt.Errorf("%w: parquet: %v", ErrCorrupt, r)
-			n, err = 0, t.err
+		if x := recover(); x != nil {
+			r.err = fmt.Errorf("%w: %v", ErrCorrupt, x)
+			n, err = 0, r.err
 		}
 	}()
-	for len(t.buf) == 0 {
-		if t.err != nil {
-			return 0, t.err
+	for len(r.buf) == 0 {
+		if r.err != nil {
+			return 0, r.err
 		}
-		t.fill()
+		r.fill()
 	}
-	n = copy(p, t.buf)
-	t.buf = t.buf[n:]
+	n = copy(p, r.buf)
+	r.buf = r.buf[n:]
 	return n, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hamba/avro/v2/ocf"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -106,5 +107,46 @@ func TestScanParquetLongRows(t *testing.T) {
 	}
 	if len(st.Problems) != 0 {
 		t.Errorf("problems: %v", st.Problems)
+	}
+}
+
+// An Avro container file is read as a table too: the field path is the
+// field, the record number the line.
+func TestScanAvro(t *testing.T) {
+	schema := `{"type": "record", "name": "Lead", "fields": [
+		{"name": "id", "type": "long"},
+		{"name": "app_version", "type": "string"},
+		{"name": "contact", "type": {"type": "record", "name": "Contact", "fields": [
+			{"name": "email", "type": ["null", "string"]},
+			{"name": "phone", "type": "string"}]}},
+		{"name": "notes", "type": {"type": "array", "items": "string"}}]}`
+	var buf bytes.Buffer
+	enc, err := ocf.NewEncoder(schema, &buf, ocf.WithCodec(ocf.Snappy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []map[string]any{
+		{"id": int64(4111111111111112), "app_version": "10.2.3.4", "contact": map[string]any{"email": "ada@example.com", "phone": "(415) 555-0134"}, "notes": []any{"ok"}},
+		{"id": int64(2), "app_version": "192.168.1.1", "contact": map[string]any{"email": nil, "phone": ""}, "notes": []any{"patient diagnosis: asthma"}},
+	} {
+		if err := enc.Encode(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := enc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "leads.avro"), buf.Bytes())
+	got, _ := collect(t, testOptions(t), dir)
+	var out []string
+	for _, f := range got {
+		out = append(out, fmt.Sprintf("%d:%d+%d %s %s", f.Line, f.Column, f.Length, f.Field, f.Class))
+	}
+	want := []string{"1:1+15 contact.email email", "1:1+14 contact.phone phone_number", "2:20+6 notes health"}
+	slices.Sort(out)
+	slices.Sort(want)
+	if !slices.Equal(out, want) {
+		t.Errorf("findings\n%q\nwant\n%q", out, want)
 	}
 }

@@ -1,9 +1,10 @@
-// Command parquetgen writes an export of made-up customer orders twice,
-// from a fixed seed: as a Parquet file (zstd, row groups of 128Ki rows)
-// and as the same rows in CSV, for bench/parquet.sh. It writes rows until
-// the Parquet file holds at least -mb MiB.
+// Command exportgen writes an export of made-up customer orders three
+// times, from a fixed seed: as a Parquet file (zstd, row groups of 128Ki
+// rows), as an Avro container file (deflate) and as CSV, for
+// bench/exports.sh. It writes rows until the Parquet file holds at least
+// -mb MiB.
 //
-//	go run ./bench/parquetgen -mb 256 -parquet orders.parquet -csv orders.csv
+//	go run ./bench/exportgen -mb 256 -parquet orders.parquet -avro orders.avro -csv orders.csv
 package main
 
 import (
@@ -16,8 +17,43 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/hamba/avro/v2/ocf"
 	"github.com/parquet-go/parquet-go"
 )
+
+const avroSchema = `{"type": "record", "name": "Order", "namespace": "shop", "fields": [
+	{"name": "order_id", "type": "long"},
+	{"name": "app_version", "type": "string"},
+	{"name": "placed_at", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+	{"name": "first_name", "type": "string"},
+	{"name": "last_name", "type": "string"},
+	{"name": "email", "type": "string"},
+	{"name": "phone", "type": "string"},
+	{"name": "ssn", "type": ["null", "string"]},
+	{"name": "card_number", "type": "string"},
+	{"name": "client_ip", "type": "string"},
+	{"name": "shipping", "type": {"type": "record", "name": "Address", "fields": [
+		{"name": "street", "type": "string"}, {"name": "city", "type": "string"}, {"name": "country", "type": "string"}]}},
+	{"name": "notes", "type": "string"},
+	{"name": "product", "type": "string"},
+	{"name": "review", "type": "string"},
+	{"name": "status", "type": "string"},
+	{"name": "quantity", "type": "int"},
+	{"name": "total", "type": "double"}
+]}`
+
+// avroRecord is o as the generic record the Avro encoder takes.
+func avroRecord(o *order) map[string]any {
+	var ssn any
+	if o.SSN != nil {
+		ssn = *o.SSN
+	}
+	return map[string]any{"order_id": o.OrderID, "app_version": o.AppVersion, "placed_at": o.PlacedAt,
+		"first_name": o.FirstName, "last_name": o.LastName, "email": o.Email, "phone": o.Phone, "ssn": ssn,
+		"card_number": o.CardNumber, "client_ip": o.ClientIP,
+		"shipping": map[string]any{"street": o.Shipping.Street, "city": o.Shipping.City, "country": o.Shipping.Country},
+		"notes":    o.Notes, "product": o.Product, "review": o.Review, "status": o.Status, "quantity": int(o.Quantity), "total": o.Total}
+}
 
 type address struct {
 	Street  string `parquet:"street"`
@@ -123,6 +159,7 @@ func row(r *rand.Rand, i int64) (order, []string) {
 func main() {
 	mb := flag.Int64("mb", 256, "write rows until the Parquet file holds this many MiB")
 	pq := flag.String("parquet", "orders.parquet", "the Parquet file")
+	av := flag.String("avro", "orders.avro", "the same rows as Avro")
 	cs := flag.String("csv", "orders.csv", "the same rows as CSV")
 	flag.Parse()
 	pf, err := os.Create(*pq)
@@ -130,6 +167,14 @@ func main() {
 		log.Fatal(err)
 	}
 	cf, err := os.Create(*cs)
+	if err != nil {
+		log.Fatal(err)
+	}
+	af, err := os.Create(*av)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ae, err := ocf.NewEncoder(avroSchema, af, ocf.WithCodec(ocf.Deflate))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -144,6 +189,9 @@ func main() {
 		for range cap(batch) {
 			o, rec := row(r, n)
 			batch = append(batch, o)
+			if err := ae.Encode(avroRecord(&o)); err != nil {
+				log.Fatal(err)
+			}
 			cw.Write(rec)
 			n++
 		}
@@ -160,6 +208,12 @@ func main() {
 		}
 	}
 	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	if err := ae.Close(); err != nil {
+		log.Fatal(err)
+	}
+	if err := af.Close(); err != nil {
 		log.Fatal(err)
 	}
 	cw.Flush()

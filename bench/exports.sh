@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# bench/parquet.sh: the rate of piiscan on a Parquet export, against the
-# same rows as CSV.
+# bench/exports.sh: the rate of piiscan on a Parquet and an Avro export,
+# against the same rows as CSV.
 #
-# Writes (once) with bench/parquetgen, from a fixed seed, an export of
+# Writes (once) with bench/exportgen, from a fixed seed, an export of
 # made-up customer orders of at least SIZE_MB MiB of Parquet (zstd, row
 # groups of 128Ki rows; names, email, phone, SSN, card, client IP, street,
-# free-text notes and reviews, and columns that hold no personal data)
-# and the same rows as CSV, under BENCH_DIR/parquet-SIZE_MB. Builds
+# free-text notes and reviews, and columns that hold no personal data),
+# the same rows as Avro (deflate) and as CSV, under
+# BENCH_DIR/exports-SIZE_MB. Builds
 # piiscan and runs, RUNS times each, alternated:
 #   taskset -c CORE piiscan scan --workers 1 $SCAN FILE > /dev/null
 #   piiscan scan --workers 2 $SCAN FILE > /dev/null     (both cores)
-# on the Parquet file and on the CSV file. Prints, as Markdown, the median
+# on each of the three files. Prints, as Markdown, the median
 # wall time as MiB/s of the file and rows per second, the findings (the
-# two must report the same), and the peak RSS.
+# three must report the same), and the peak RSS.
 #
 # Environment: BENCH_DIR (default /tmp/piiscan-bench), SIZE_MB (256),
 # RUNS (3), CORE (1).
@@ -23,13 +24,14 @@ SIZE_MB=${SIZE_MB:-256}
 CORE=${CORE:-1}
 need taskset util-linux
 
-DIR=$BENCH_DIR/parquet-$SIZE_MB
+DIR=$BENCH_DIR/exports-$SIZE_MB
 PQ=$DIR/orders.parquet
+AV=$DIR/orders.avro
 CSV=$DIR/orders.csv
 if [[ ! -s $DIR/rows ]]; then
   mkdir -p "$DIR"
-  echo "writing $SIZE_MB MiB of Parquet and the same rows as CSV in $DIR" >&2
-  (cd "$REPO" && go run ./bench/parquetgen -mb "$SIZE_MB" -parquet "$PQ" -csv "$CSV") 2>"$DIR/rows.tmp"
+  echo "writing $SIZE_MB MiB of Parquet and the same rows as Avro and CSV in $DIR" >&2
+  (cd "$REPO" && go run ./bench/exportgen -mb "$SIZE_MB" -parquet "$PQ" -avro "$AV" -csv "$CSV") 2>"$DIR/rows.tmp"
   awk '{ print $1 }' "$DIR/rows.tmp" >"$DIR/rows" && rm "$DIR/rows.tmp"
 fi
 ROWS=$(cat "$DIR/rows")
@@ -39,14 +41,14 @@ unset PIISCAN_CONFIG PIISCAN_WORKERS PIISCAN_FORMAT GOMAXPROCS
 cd "$BENCH_DIR"
 
 echo "Machine: $CPU_MODEL, $CPUS cores, $(go version | cut -d' ' -f3), piiscan $COMMIT."
-echo "Command: \`RUNS=$RUNS SIZE_MB=$SIZE_MB bench/parquet.sh\`: median of $RUNS alternated runs, \`piiscan scan ${SCAN[*]}\`, warm page cache, output to /dev/null."
+echo "Command: \`RUNS=$RUNS SIZE_MB=$SIZE_MB bench/exports.sh\`: median of $RUNS alternated runs, \`piiscan scan ${SCAN[*]}\`, warm page cache, output to /dev/null."
 echo
 echo "| input | MiB | rows | findings | workers | seconds | MiB/s | rows/s | peak RSS |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 declare -A times=() rss=()
-for f in "$PQ" "$CSV"; do cat "$f" >/dev/null; done
+for f in "$PQ" "$AV" "$CSV"; do cat "$f" >/dev/null; done
 for ((r = 0; r < RUNS; r++)); do
-  for f in "$PQ" "$CSV"; do
+  for f in "$PQ" "$AV" "$CSV"; do
     read -r s m < <(timed taskset -c "$CORE" "$PIISCAN" scan --workers 1 "${SCAN[@]}" "$f")
     times[$f 1]+="$s "
     (( m > ${rss[$f 1]:-0} )) && rss[$f 1]=$m
@@ -55,7 +57,7 @@ for ((r = 0; r < RUNS; r++)); do
     (( m > ${rss[$f 2]:-0} )) && rss[$f 2]=$m
   done
 done
-for f in "$PQ" "$CSV"; do
+for f in "$PQ" "$AV" "$CSV"; do
   bytes=$(stat -c %s "$f")
   findings=$( ("$PIISCAN" scan --workers 2 "${SCAN[@]}" "$f" 2>/dev/null || true) | wc -l)
   for w in 1 2; do
