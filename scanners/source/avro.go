@@ -64,7 +64,6 @@ type avroTable struct {
 	codec    string
 	sync     [16]byte
 	maxRatio int64
-	api      avro.API
 	schema   avro.Schema
 	plan     *avroNode
 	block    []byte // the stored block
@@ -131,7 +130,6 @@ func openAvro(in *countingReader, maxRatio int64) (t *avroTable, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: avro schema: %v", ErrCorrupt, err)
 	}
-	t.api = avro.Config{MaxByteSliceSize: maxAvroData, MaxSliceAllocSize: 1 << 24}.Freeze()
 	var header []byte
 	t.plan = t.planOf(t.schema, nil, 0, &header)
 	t.cells = make([][]byte, len(t.table.Fields))
@@ -243,6 +241,29 @@ func (t *avroTable) planOf(s avro.Schema, path []string, depth int, header *[]by
 	return &avroNode{}
 }
 
+// avroAPIs decode the records of a block: the one for a block's size
+// bounds what a string or an array may declare, since the decoder
+// allocates a declared size before it reads the bytes. An array may hold
+// a sixteenth of the block's size in elements (each takes 16 bytes at
+// least, decoded).
+var avroAPIs = func() (apis [4]avro.API) {
+	for i := range apis {
+		n := 64 << 10 << (4 * i) // 64 KiB, 1 MiB, 16 MiB, 256 MiB
+		apis[i] = avro.Config{MaxByteSliceSize: n, MaxSliceAllocSize: n / 16}.Freeze()
+	}
+	return apis
+}()
+
+// avroAPI returns the decoder configuration for a block of n bytes.
+func avroAPI(n int) avro.API {
+	for i := range avroAPIs {
+		if n <= 64<<10<<(4*i) {
+			return avroAPIs[i]
+		}
+	}
+	return avroAPIs[len(avroAPIs)-1]
+}
+
 // unionName is the key hamba/avro gives a union's value of branch s when
 // it decodes into an empty interface.
 func unionName(s avro.Schema) string {
@@ -322,11 +343,12 @@ func (t *avroTable) nextBlock() error {
 	if err != nil {
 		return fmt.Errorf("%w: avro block: %v", ErrCorrupt, err)
 	}
-	if count > int64(len(data))+1 && count > 1<<24 {
+	// A record takes a byte at least, unless its schema holds nothing.
+	if count > int64(len(data))+1024 {
 		return fmt.Errorf("%w: avro block of %d records in %d bytes", ErrCorrupt, count, len(data))
 	}
 	t.data = bytes.NewReader(data)
-	t.dec = t.api.NewDecoder(t.schema, t.data)
+	t.dec = avroAPI(len(data)).NewDecoder(t.schema, t.data)
 	t.left = count
 	return nil
 }
