@@ -35,6 +35,9 @@ const (
 	maxAvroData = 256 << 20
 	// maxAvroHeader bounds the file's metadata (the schema with it).
 	maxAvroHeader = 4 << 20
+	// maxAvroNodes bounds the schema read into columns, named types
+	// expanded.
+	maxAvroNodes = 10000
 	// avroRowBatch is how many records are rendered at a time.
 	avroRowBatch = 256
 	// maxAvroDepth bounds the nesting of the schema read into columns.
@@ -66,6 +69,7 @@ type avroTable struct {
 	maxRatio int64
 	schema   avro.Schema
 	plan     *avroNode
+	nodes    int    // of the plan
 	block    []byte // the stored block
 	data     *bytes.Reader
 	dec      *avro.Decoder
@@ -123,15 +127,26 @@ func openAvro(in *countingReader, maxRatio int64) (t *avroTable, err error) {
 	switch t.codec {
 	case "", "null", "deflate", "snappy", "zstandard", "bzip2", "xz":
 	default:
-		return nil, fmt.Errorf("%w: avro codec %q is not read", ErrCorrupt, t.codec)
+		// The codec's name is not quoted: a damaged header could put
+		// anything there.
+		return nil, fmt.Errorf("%w: an avro codec that is not read (%d bytes)", ErrCorrupt, len(t.codec))
 	}
 	// A cache of its own: a file's named types must not meet another's.
 	t.schema, err = avro.ParseBytesWithCache(meta["avro.schema"], "", &avro.SchemaCache{})
 	if err != nil {
-		return nil, fmt.Errorf("%w: avro schema: %v", ErrCorrupt, err)
+		// The parser's message quotes the schema, names and all.
+		return nil, fmt.Errorf("%w: the avro schema cannot be parsed", ErrCorrupt)
+	}
+	if recursiveSchema(t.schema) {
+		// The decoder recurses once per level of the data, without
+		// bound: a linked list of a few MB overflows the stack.
+		return nil, fmt.Errorf("%w: a recursive avro schema (a type that holds itself) is not read", ErrCorrupt)
 	}
 	var header []byte
 	t.plan = t.planOf(t.schema, nil, 0, &header)
+	if t.nodes > maxAvroNodes {
+		return nil, fmt.Errorf("%w: an avro schema of more than %d fields, once its named types are expanded", ErrCorrupt, maxAvroNodes)
+	}
 	t.cells = make([][]byte, len(t.table.Fields))
 	t.buf = append(header, '\n')
 	t.rowReader.fill = t.fill
@@ -179,12 +194,18 @@ func readAvroMeta(br *bufio.Reader) (map[string][]byte, error) {
 // planOf maps a schema node at path to the columns, adding columns (and
 // their names to header) as it meets text and number values.
 func (t *avroTable) planOf(s avro.Schema, path []string, depth int, header *[]byte) *avroNode {
-	if depth > maxAvroDepth {
+	// A named type used in ten fields of a type used in ten fields...
+	// expands exponentially.
+	if t.nodes++; depth > maxAvroDepth || t.nodes > maxAvroNodes {
 		return &avroNode{}
 	}
 	column := func(kind byte, name string) *avroNode {
 		n := &avroNode{kind: kind, col: len(t.table.Fields)}
-		t.table.Fields = append(t.table.Fields, strings.Join(path, "."))
+		field := strings.Join(path, ".")
+		if field == "" {
+			field = "value" // the schema is not a record
+		}
+		t.table.Fields = append(t.table.Fields, field)
 		if len(*header) > 0 {
 			*header = append(*header, '\t')
 		}
@@ -262,6 +283,61 @@ func avroAPI(n int) avro.API {
 		}
 	}
 	return avroAPIs[len(avroAPIs)-1]
+}
+
+// recursiveSchema reports whether s holds a type that holds itself.
+func recursiveSchema(s avro.Schema) bool {
+	return (&recursion{done: map[string]bool{}}).in(s)
+}
+
+// recursion walks a schema: open holds the records being walked, done
+// those walked whole (a type used in many fields is walked once).
+type recursion struct {
+	open []string
+	done map[string]bool
+}
+
+func (r *recursion) in(s avro.Schema) bool {
+	switch s := s.(type) {
+	case *avro.RefSchema:
+		return r.in(s.Schema())
+	case *avro.RecordSchema:
+		name := s.FullName()
+		if slices.Contains(r.open, name) {
+			return true
+		}
+		if r.done[name] {
+			return false
+		}
+		r.open = append(r.open, name)
+		for _, f := range s.Fields() {
+			if r.in(f.Type()) {
+				return true
+			}
+		}
+		r.open = r.open[:len(r.open)-1]
+		r.done[name] = true
+	case *avro.ArraySchema:
+		return r.in(s.Items())
+	case *avro.MapSchema:
+		return r.in(s.Values())
+	case *avro.UnionSchema:
+		for _, b := range s.Types() {
+			if r.in(b) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// primitiveType reports whether name is an Avro primitive type's.
+func primitiveType(name string) bool {
+	switch avro.Type(name) {
+	case avro.Null, avro.Boolean, avro.Int, avro.Long, avro.Float, avro.Double, avro.Bytes, avro.String:
+		return true
+	}
+	return false
 }
 
 // unionName is the key hamba/avro gives a union's value of branch s when
@@ -346,6 +422,9 @@ func (t *avroTable) nextBlock() error {
 	// A record takes a byte at least, unless its schema holds nothing.
 	if count > int64(len(data))+1024 {
 		return fmt.Errorf("%w: avro block of %d records in %d bytes", ErrCorrupt, count, len(data))
+	}
+	if len(t.table.Fields) == 0 {
+		return nil // nothing to read in its records
 	}
 	t.data = bytes.NewReader(data)
 	t.dec = avroAPI(len(data)).NewDecoder(t.schema, t.data)
@@ -454,8 +533,16 @@ func (t *avroTable) walk(n *avroNode, v any) {
 	case avroUnion:
 		if m, ok := v.(map[string]any); ok && len(m) == 1 {
 			for k, x := range m {
+				// The type's full name; a primitive with a logical
+				// type is "long.timestamp-millis".
 				for _, b := range n.branches {
-					if b.name == k || strings.HasPrefix(k, b.name+".") {
+					if b.name == k {
+						t.walk(b.node, x)
+						return
+					}
+				}
+				for _, b := range n.branches {
+					if primitiveType(b.name) && strings.HasPrefix(k, b.name+".") {
 						t.walk(b.node, x)
 						return
 					}

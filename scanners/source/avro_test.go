@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -162,4 +163,71 @@ func FuzzAvro(f *testing.F) {
 	f.Add(avroCustomers(f, ocf.WithCodec(ocf.Deflate), ocf.WithBlockLength(1)))
 	spool := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) { checkExpand(t, data, spool) })
+}
+
+// What a review of hostile schemas found: each is refused quickly and
+// without quoting the file, or read right.
+func TestAvroHostileSchemas(t *testing.T) {
+	laughs := `{"type":"record","name":"T0","fields":[{"name":"s","type":"string"}]}`
+	for i := 1; i <= 8; i++ {
+		fields := `{"name":"f0","type":"string"}`
+		for j := 1; j < 10; j++ {
+			if j == 1 {
+				fields += fmt.Sprintf(`,{"name":"f%d","type":%s}`, j, laughs)
+			} else {
+				fields += fmt.Sprintf(`,{"name":"f%d","type":"T%d"}`, j, i-1)
+			}
+		}
+		laughs = fmt.Sprintf(`{"type":"record","name":"T%d","fields":[%s]}`, i, fields)
+	}
+	tests := []struct {
+		name, schema string
+		secret       string // must not be in the error
+	}{
+		{"linked list", `{"type":"record","name":"Node","fields":[{"name":"v","type":"string"},{"name":"next","type":["null","Node"]}]}`, ""},
+		{"a type used 10^8 times", laughs, ""},
+		{"unparsable", `{"type":"record","name":"alice@example.com","fields":[{"name":"x","type":"nosuchtype"}]}`, "alice@example.com"},
+	}
+	for _, tt := range tests {
+		_, err := expandBytes(t, "in", avroFile(tt.schema), Limits{})
+		if !errors.Is(err, ErrCorrupt) || tt.secret != "" && strings.Contains(err.Error(), tt.secret) {
+			t.Errorf("%s: err %v", tt.name, err)
+		}
+	}
+	codec := avroFile(`"string"`)
+	codec = bytes.Replace(codec, []byte("\x02\x16avro.schema"), []byte("\x04\x14avro.codec\x3abob@example.com 536-22-8726 x\x16avro.schema"), 1)
+	if _, err := expandBytes(t, "in", codec, Limits{}); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "codec") || strings.Contains(err.Error(), "bob@") {
+		t.Errorf("unknown codec: err %v", err)
+	}
+}
+
+func TestAvroUnionsAndShapes(t *testing.T) {
+	// Branches com.A and com.A.B: a value of com.A.B is not com.A's.
+	union := `{"type":"record","name":"R","namespace":"com","fields":[{"name":"u","type":[
+		{"type":"record","name":"A","fields":[{"name":"ssn","type":"string"}]},
+		{"type":"record","name":"B","namespace":"com.A","fields":[{"name":"phone","type":"string"}]}]}]}`
+	data := avroOCF(t, union, []map[string]any{
+		{"u": map[string]any{"com.A.B": map[string]any{"phone": "+1 415 829 3344"}}},
+		{"u": map[string]any{"com.A": map[string]any{"ssn": "536-22-8726"}}},
+	})
+	rec := &tableRecorder{recorder: *newRecorder(), tables: map[string]*Table{}}
+	if err := rec.expander(Limits{}).Expand(t.Context(), "in", bytes.NewReader(data), nil, -1, rec.fn); err != nil {
+		t.Fatal(err)
+	}
+	if want := "ssn\tphone\n\t+1 415 829 3344\n536-22-8726\t\n"; rec.streams[0].content != want {
+		t.Errorf("union: %q, want %q", rec.streams[0].content, want)
+	}
+	// A schema that is no record: its one column is "value".
+	rec = &tableRecorder{recorder: *newRecorder(), tables: map[string]*Table{}}
+	if err := rec.expander(Limits{}).Expand(t.Context(), "in", bytes.NewReader(avroFile(`"string"`, append([]byte{2, 8}, "\x06abc"...))), nil, -1, rec.fn); err != nil {
+		t.Fatal(err)
+	}
+	if tab := rec.tables["in"]; tab == nil || !slices.Equal(tab.Fields, []string{"value"}) || rec.streams[0].content != "value\nabc\n" {
+		t.Errorf("a string schema: %+v %q", tab, rec.streams[0].content)
+	}
+	// Records with no fields take no bytes: valid, and nothing to read.
+	empty := avroFile(`{"type":"record","name":"E","fields":[]}`, []byte{0x80, 0x10, 0})
+	if _, err := expandBytes(t, "in", empty, Limits{}); err != nil {
+		t.Errorf("empty records: %v", err)
+	}
 }
