@@ -32,7 +32,7 @@ if [[ ! -s $DIR/rows ]]; then
   mkdir -p "$DIR"
   echo "writing $SIZE_MB MiB of Parquet and the same rows as Avro and CSV in $DIR" >&2
   (cd "$REPO" && go run ./bench/exportgen -mb "$SIZE_MB" -parquet "$PQ" -avro "$AV" -csv "$CSV") 2>"$DIR/rows.tmp"
-  awk '{ print $1 }' "$DIR/rows.tmp" >"$DIR/rows" && rm "$DIR/rows.tmp"
+  tail -1 "$DIR/rows.tmp" | awk '{ print $1 }' >"$DIR/rows" && rm "$DIR/rows.tmp"
 fi
 ROWS=$(cat "$DIR/rows")
 build_piiscan
