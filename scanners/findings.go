@@ -202,8 +202,20 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 			lineStart = pos + lastNewline(data[pos:m.Start]) + 1
 		}
 		pos = m.Start
-		if line == 0 && c.st.table != nil {
-			continue // the names of a table's columns
+		var field string
+		cellStart := 0 // in a table's row: where the value's field starts
+		if t := c.st.table; t != nil {
+			if line == 0 {
+				continue // the names of the columns
+			}
+			n, start := cells.At(data, lineStart, m.Start)
+			if t.IsNumber(n) && !c.st.cols.Named(n) {
+				// A number is only a number: an integer column says
+				// nothing of what it holds but by its name (random ids
+				// pass Luhn and card ranges as often as cards do).
+				continue
+			}
+			field, cellStart = t.Field(n), start
 		}
 		if capped {
 			if in.seen[m.Rule].Load() || slices.Contains(made, m.Rule) {
@@ -219,11 +231,8 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		if line == c.line {
 			col += c.col0
 		}
-		var field string
-		if t := c.st.table; t != nil {
-			// A row's field, and the value's column in it.
-			n, start := cells.At(data, lineStart, m.Start)
-			field, col = t.Field(n), m.Start-start+1
+		if c.st.table != nil {
+			col = m.Start - cellStart + 1 // in the field
 		}
 		var cv cachedValue
 		if rule.Detector == catalog.PrivateKey {

@@ -150,3 +150,29 @@ func TestScanAvro(t *testing.T) {
 		t.Errorf("findings\n%q\nwant\n%q", out, want)
 	}
 }
+
+// An integer is only a number: a column of them is read for what its
+// name says (a phone, an SSN, a card), and random ids that pass Luhn and
+// fall in a card range are no cards.
+func TestScanTableNumbers(t *testing.T) {
+	type row struct {
+		Measure int64  `parquet:"bitwidth50"`
+		Card    int64  `parquet:"card_number"`
+		Text    string `parquet:"reference"`
+	}
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, []row{{4111111111111111, 4111111111111111, "4111 1111 1111 1111"}}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "m.parquet"), buf.Bytes())
+	got, _ := collect(t, testOptions(t), dir)
+	var out []string
+	for _, f := range got {
+		out = append(out, f.Field+" "+f.Class)
+	}
+	slices.Sort(out)
+	if want := []string{"card_number credit_card", "reference credit_card"}; !slices.Equal(out, want) {
+		t.Errorf("findings %q, want %q", out, want)
+	}
+}

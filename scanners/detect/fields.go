@@ -1315,6 +1315,19 @@ type Columns struct {
 	hl7  *hl7Context
 }
 
+// Named reports whether column col's name says it holds personal data
+// (a phone, an SSN, a card number, a secret, ...); false for a nil
+// Columns.
+func (c *Columns) Named(col int) bool {
+	if c == nil || col < 0 {
+		return false
+	}
+	if c.card == col+1 {
+		return true
+	}
+	return col < len(c.kinds) && c.kinds[col] != fieldNone && c.kinds[col] != fieldVersion
+}
+
 // Any reports whether any column is of interest.
 func (c *Columns) Any() bool {
 	return c != nil && (len(c.kinds) > 0 || c.sql != nil || c.fhir != nil || c.hl7 != nil)

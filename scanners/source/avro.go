@@ -206,6 +206,7 @@ func (t *avroTable) planOf(s avro.Schema, path []string, depth int, header *[]by
 			field = "value" // the schema is not a record
 		}
 		t.table.Fields = append(t.table.Fields, field)
+		t.table.Numbers = append(t.table.Numbers, kind == avroNumber)
 		if len(*header) > 0 {
 			*header = append(*header, '\t')
 		}

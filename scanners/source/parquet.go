@@ -25,6 +25,13 @@ type Table struct {
 	// Fields are the columns as findings report them (a nested column's
 	// path joined with '.'), in the order of the line's values.
 	Fields []string
+	// Numbers marks, by column, the columns of integers.
+	Numbers []bool
+}
+
+// IsNumber reports whether column col holds integers.
+func (t *Table) IsNumber(col int) bool {
+	return col < len(t.Numbers) && t.Numbers[col]
 }
 
 // Field returns the name of column col, or "" past the last one.
@@ -175,6 +182,8 @@ func openParquet(ra io.ReaderAt, size int64, maxRatio int64) (t *parquetTable, e
 		}
 		t.keep[leaf.ColumnIndex] = len(t.table.Fields)
 		t.table.Fields = append(t.table.Fields, strings.Join(path, "."))
+		kind := leaf.Node.Type().Kind()
+		t.table.Numbers = append(t.table.Numbers, kind == parquet.Int32 || kind == parquet.Int64)
 		if len(header) > 0 {
 			header = append(header, '\t')
 		}

@@ -261,8 +261,11 @@ func checkParquetChunk(ra io.ReaderAt, size int64, md *format.ColumnMetaData, ma
 		}
 		pos += int64(hn)
 		cs, us := int64(h.CompressedPageSize), int64(h.UncompressedPageSize)
-		if cs < 0 || us < 0 || us > maxParquetPage || cs > end-pos {
+		if cs < 0 || us < 0 || cs > end-pos {
 			return 0, fmt.Errorf("%w: a page of %d bytes (%d uncompressed) at %d in a chunk ending at %d", errParquetStructure, cs, us, pos, end)
+		}
+		if us > maxParquetPage {
+			return 0, fmt.Errorf("%w: a page of %d bytes uncompressed, more than the %d read", ErrBomb, us, maxParquetPage)
 		}
 		var values, levels int64
 		compressed := true
@@ -280,7 +283,7 @@ func checkParquetChunk(ra io.ReaderAt, size int64, md *format.ColumnMetaData, ma
 		if values < 0 || values > maxParquetValues || levels < 0 || levels > cs || levels > us {
 			return 0, fmt.Errorf("%w: a page of %d values (%d bytes of levels) at %d", errParquetStructure, values, levels, pos)
 		}
-		if compressed && md.Codec != format.Uncompressed {
+		if compressed && md.Codec != format.Uncompressed && cs > levels {
 			if int64(cap(page)) < cs {
 				page = make([]byte, cs)
 			}
