@@ -1,0 +1,45 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/piiscan/piiscan/internal/s3test"
+)
+
+// Parquet and Avro exports in a bucket are read as tables, as on disk
+// (a Parquet object is spooled: the format needs random access), and
+// their findings carry their column.
+func TestScanS3Tables(t *testing.T) {
+	s := s3test.Start(t)
+	s.Env(t)
+	s.Bucket(t, "lake")
+	for _, name := range []string{"orders.parquet", "leads.avro"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "examples", "exports", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// No extension: known by their content.
+		s.Put(t, "lake", "exports/2024/"+strings.TrimSuffix(strings.TrimSuffix(name, ".parquet"), ".avro"), data)
+	}
+	code, out, errs := runCLI(t, "", "scan", "--s3-path-style", "--format", "jsonl", "s3://lake/exports/")
+	if code != exitFindings {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{
+		`{"path":"s3://lake/exports/2024/orders","line":1,"column":1,"length":20,"field":"email","class":"email"`,
+		`"line":3,"column":1,"length":19,"field":"card_number","class":"credit_card"`,
+		`"line":1,"column":1,"length":17,"field":"shipping.street","class":"postal_address"`,
+		`{"path":"s3://lake/exports/2024/leads","line":1,"column":1,"length":20,"field":"contact.email","class":"email"`,
+		`"line":2,"column":33,"length":6,"field":"tags","class":"health"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s in\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "\n"); n != 11+7 {
+		t.Errorf("%d findings, want the 11 and 7 of the files on disk:\n%s", n, out)
+	}
+}
