@@ -69,7 +69,8 @@ type avroTable struct {
 	maxRatio int64
 	schema   avro.Schema
 	plan     *avroNode
-	nodes    int    // of the plan
+	nodes    int // of the plan
+	apis     [4]avro.API
 	block    []byte // the stored block
 	data     *bytes.Reader
 	dec      *avro.Decoder
@@ -263,28 +264,27 @@ func (t *avroTable) planOf(s avro.Schema, path []string, depth int, header *[]by
 	return &avroNode{}
 }
 
-// avroAPIs decode the records of a block: the one for a block's size
+// api returns the decoder configuration for a block of n bytes: it
 // bounds what a string or an array may declare, since the decoder
 // allocates a declared size before it reads the bytes. An array may hold
 // a sixteenth of the block's size in elements (each takes 16 bytes at
-// least, decoded).
-var avroAPIs = func() (apis [4]avro.API) {
-	for i := range apis {
-		n := 64 << 10 << (4 * i) // 64 KiB, 1 MiB, 16 MiB, 256 MiB
-		apis[i] = avro.Config{MaxByteSliceSize: n, MaxSliceAllocSize: n / 16}.Freeze()
+// least, decoded). The configurations are the file's own: a
+// configuration caches a decoder for every schema it meets, and a
+// process-wide one would keep one for every file's schema, for good.
+func (t *avroTable) api(n int) avro.API {
+	i := 0
+	for i < len(t.apis)-1 && n > avroTier(i) {
+		i++
 	}
-	return apis
-}()
-
-// avroAPI returns the decoder configuration for a block of n bytes.
-func avroAPI(n int) avro.API {
-	for i := range avroAPIs {
-		if n <= 64<<10<<(4*i) {
-			return avroAPIs[i]
-		}
+	if t.apis[i] == nil {
+		t.apis[i] = avro.Config{MaxByteSliceSize: avroTier(i), MaxSliceAllocSize: avroTier(i) / 16}.Freeze()
 	}
-	return avroAPIs[len(avroAPIs)-1]
+	return t.apis[i]
 }
+
+// avroTier is the size bound of decoder configuration i: 64 KiB, 1 MiB,
+// 16 MiB, 256 MiB.
+func avroTier(i int) int { return 64 << 10 << (4 * i) }
 
 // recursiveSchema reports whether s holds a type that holds itself.
 func recursiveSchema(s avro.Schema) bool {
@@ -428,7 +428,7 @@ func (t *avroTable) nextBlock() error {
 		return nil // nothing to read in its records
 	}
 	t.data = bytes.NewReader(data)
-	t.dec = avroAPI(len(data)).NewDecoder(t.schema, t.data)
+	t.dec = t.api(len(data)).NewDecoder(t.schema, t.data)
 	t.left = count
 	return nil
 }
