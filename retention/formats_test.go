@@ -26,6 +26,7 @@ func TestOpenTextNames(t *testing.T) {
 	}{
 		{"log", []byte("2026-12-01 ada@example.com\n"), ""},
 		{"parquet", pq.Bytes(), "a Parquet file"},
+		{"avro", []byte("Obj\x01\x00" + strings.Repeat("s", 16)), "an Avro file"},
 		{"binary", []byte("\x7fELF\x02\x01\x01\x00\x00"), "binary"},
 	}
 	for _, tt := range tests {

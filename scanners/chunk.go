@@ -77,9 +77,7 @@ func (r *run) readStream(path string, br *bufio.Reader, t *source.Table, in *inp
 		// The header line names the columns; line 0, so that each row's
 		// line is its row number.
 		from.Line = -1
-		if nl := bytes.IndexByte(head, '\n'); nl >= 0 {
-			st.cols = detect.HeaderColumns(head[:nl], '\t')
-		}
+		st.cols = detect.TableColumns(t.Names)
 	} else {
 		// UTF-16 is decoded (utf16.go); positions stay in the file's bytes.
 		br, head, enc, bom = decodedUTF16(br, head, from.Offset == 0)

@@ -1296,7 +1296,9 @@ func looksLikeDate(v []byte) bool {
 // starts in the dump's statements (see SQLTracker.Columns).
 type Columns struct {
 	Delim byte
-	kinds []fieldKind // by column index
+	// noQuotes: a '"' is text, not CSV quoting (see TableColumns).
+	noQuotes bool
+	kinds    []fieldKind // by column index
 	// country is 1 + the index of the column that names a record's
 	// country (phone numbers of that country are then read in its
 	// national format), or 0.
@@ -1349,10 +1351,32 @@ func HeaderColumns(header []byte, delim byte) *Columns {
 			return nil
 		}
 	}
+	return columnsNamed(splitDelimited(header, delim), delim)
+}
+
+// TableColumns returns the personal-data columns of a table rendered
+// from a structured file (one row a line, values separated by tabs, no
+// quoting: a '"' in a value is text), from its columns' names; nil when
+// none is of interest.
+func TableColumns(names []string) *Columns {
+	bs := make([][]byte, len(names))
+	for i, n := range names {
+		bs[i] = []byte(n)
+	}
+	c := columnsNamed(bs, '\t')
+	if c != nil {
+		c.noQuotes = true
+	}
+	return c
+}
+
+// columnsNamed classifies the columns of a delimited stream by their
+// names.
+func columnsNamed(names [][]byte, delim byte) *Columns {
 	cols := &Columns{Delim: delim}
 	any := false
 	var buf [64]byte
-	for i, name := range splitDelimited(header, delim) {
+	for i, name := range names {
 		name = bytes.Trim(name, "\"' ")
 		if len(name) == 0 || len(name) > 64 {
 			cols.kinds = append(cols.kinds, fieldNone)
@@ -1432,7 +1456,7 @@ func (s *Matcher) columns() {
 		}
 		col, fs, inq := 0, p, false
 		for k := p; k <= end; k++ {
-			if k < end && b[k] == '"' {
+			if k < end && b[k] == '"' && !c.noQuotes {
 				inq = !inq
 				continue
 			}
@@ -1444,7 +1468,7 @@ func (s *Matcher) columns() {
 				if ve > vs && b[ve-1] == '\r' {
 					ve--
 				}
-				if ve-vs >= 2 && b[vs] == '"' && b[ve-1] == '"' {
+				if ve-vs >= 2 && b[vs] == '"' && b[ve-1] == '"' && !c.noQuotes {
 					vs, ve = vs+1, ve-1
 				}
 				switch kind := c.kinds[col]; kind {

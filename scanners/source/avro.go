@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hamba/avro/v2"
 	"github.com/klauspost/compress/snappy"
@@ -40,8 +39,9 @@ const (
 	maxAvroNodes = 10000
 	// avroRowBatch is how many records are rendered at a time.
 	avroRowBatch = 256
-	// maxAvroDepth bounds the nesting of the schema read into columns.
-	maxAvroDepth = 16
+	// maxAvroDepth bounds the nesting of the schema read into columns
+	// (a record, a union, an array or a map is a level each).
+	maxAvroDepth = 64
 )
 
 var avroMagic = []byte("Obj\x01")
@@ -69,7 +69,8 @@ type avroTable struct {
 	maxRatio int64
 	schema   avro.Schema
 	plan     *avroNode
-	nodes    int // of the plan
+	nodes    int  // of the plan
+	deep     bool // the schema nests deeper than maxAvroDepth
 	apis     [4]avro.API
 	block    []byte // the stored block
 	data     *bytes.Reader
@@ -145,6 +146,9 @@ func openAvro(in *countingReader, maxRatio int64) (t *avroTable, err error) {
 	}
 	var header []byte
 	t.plan = t.planOf(t.schema, nil, 0, &header)
+	if t.deep {
+		return nil, fmt.Errorf("%w: an avro schema nested deeper than %d levels is not read", ErrCorrupt, maxAvroDepth)
+	}
 	if t.nodes > maxAvroNodes {
 		return nil, fmt.Errorf("%w: an avro schema of more than %d fields, once its named types are expanded", ErrCorrupt, maxAvroNodes)
 	}
@@ -198,6 +202,7 @@ func (t *avroTable) planOf(s avro.Schema, path []string, depth int, header *[]by
 	// A named type used in ten fields of a type used in ten fields...
 	// expands exponentially.
 	if t.nodes++; depth > maxAvroDepth || t.nodes > maxAvroNodes {
+		t.deep = t.deep || depth > maxAvroDepth
 		return &avroNode{}
 	}
 	column := func(kind byte, name string) *avroNode {
@@ -207,6 +212,7 @@ func (t *avroTable) planOf(s avro.Schema, path []string, depth int, header *[]by
 			field = "value" // the schema is not a record
 		}
 		t.table.Fields = append(t.table.Fields, field)
+		t.table.Names = append(t.table.Names, name)
 		t.table.Numbers = append(t.table.Numbers, kind == avroNumber)
 		if len(*header) > 0 {
 			*header = append(*header, '\t')
@@ -267,8 +273,8 @@ func (t *avroTable) planOf(s avro.Schema, path []string, depth int, header *[]by
 // api returns the decoder configuration for a block of n bytes: it
 // bounds what a string or an array may declare, since the decoder
 // allocates a declared size before it reads the bytes. An array may hold
-// a sixteenth of the block's size in elements (each takes 16 bytes at
-// least, decoded). The configurations are the file's own: a
+// half as many elements as the block has bytes (an element of one byte,
+// an int or a bool, takes 16 decoded), and 16M at most. The configurations are the file's own: a
 // configuration caches a decoder for every schema it meets, and a
 // process-wide one would keep one for every file's schema, for good.
 func (t *avroTable) api(n int) avro.API {
@@ -277,7 +283,7 @@ func (t *avroTable) api(n int) avro.API {
 		i++
 	}
 	if t.apis[i] == nil {
-		t.apis[i] = avro.Config{MaxByteSliceSize: avroTier(i), MaxSliceAllocSize: avroTier(i) / 16}.Freeze()
+		t.apis[i] = avro.Config{MaxByteSliceSize: avroTier(i), MaxSliceAllocSize: min(avroTier(i)/2, 1<<24)}.Freeze()
 	}
 	return t.apis[i]
 }
@@ -373,17 +379,8 @@ func (t *avroTable) fill() {
 			break
 		}
 		t.left--
-		for c := range t.cells {
-			t.cells[c] = t.cells[c][:0]
-		}
 		t.walk(t.plan, v)
-		for c, cell := range t.cells {
-			if c > 0 {
-				buf = append(buf, '\t')
-			}
-			buf = append(buf, cell...)
-		}
-		buf = append(buf, '\n')
+		buf = renderRow(buf, t.cells)
 	}
 	t.buf, t.back = buf, buf
 }
@@ -495,7 +492,7 @@ func (t *avroTable) walk(n *avroNode, v any) {
 			t.add(n.col, []byte(s))
 		}
 	case avroBytes:
-		if b, ok := v.([]byte); ok && utf8.Valid(b) {
+		if b, ok := v.([]byte); ok && !looksBinary(b) {
 			t.add(n.col, b)
 		}
 	case avroNumber:

@@ -225,6 +225,15 @@ func TestAvroUnionsAndShapes(t *testing.T) {
 	if tab := rec.tables["in"]; tab == nil || !slices.Equal(tab.Fields, []string{"value"}) || rec.streams[0].content != "value\nabc\n" {
 		t.Errorf("a string schema: %+v %q", tab, rec.streams[0].content)
 	}
+	// An array of 5,000 ints in a block of 10 KiB is no bomb.
+	ints := make([]any, 5000)
+	for i := range ints {
+		ints[i] = i % 60
+	}
+	data = avroOCF(t, `{"type":"record","name":"R","fields":[{"name":"n","type":{"type":"array","items":"int"}}]}`, []map[string]any{{"n": ints}})
+	if _, err := expandBytes(t, "in", data, Limits{}); err != nil {
+		t.Errorf("an array of 5,000 ints: %v", err)
+	}
 	// Records with no fields take no bytes: valid, and nothing to read.
 	empty := avroFile(`{"type":"record","name":"E","fields":[]}`, []byte{0x80, 0x10, 0})
 	if _, err := expandBytes(t, "in", empty, Limits{}); err != nil {

@@ -175,7 +175,7 @@ func Sniff(head []byte) Format {
 		return FormatZip
 	case isTarHeader(head):
 		return FormatTar
-	case bytes.HasPrefix(head, []byte("PAR1")):
+	case bytes.HasPrefix(head, []byte("PAR1")), bytes.HasPrefix(head, []byte("PARE")):
 		return FormatParquet
 	case bytes.HasPrefix(head, avroMagic):
 		return FormatAvro

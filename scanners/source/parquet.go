@@ -9,71 +9,11 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/format"
 )
-
-// Table describes a stream that was rendered from a table in a structured
-// file (Parquet): its first line names the columns, and each further line
-// is one row, its values separated by tabs. A value holds no tab, CR or
-// LF (each became a space, one byte for one), and the values of a
-// repeated column in one row are separated by spaces.
-type Table struct {
-	// Fields are the columns as findings report them (a nested column's
-	// path joined with '.'), in the order of the line's values.
-	Fields []string
-	// Numbers marks, by column, the columns of integers.
-	Numbers []bool
-}
-
-// IsNumber reports whether column col holds integers.
-func (t *Table) IsNumber(col int) bool {
-	return col < len(t.Numbers) && t.Numbers[col]
-}
-
-// Field returns the name of column col, or "" past the last one.
-func (t *Table) Field(col int) string {
-	if col < len(t.Fields) {
-		return t.Fields[col]
-	}
-	return ""
-}
-
-// A FieldCursor finds which value of a row a byte belongs to. Asked for
-// positions of one row in increasing order, it reads the row once.
-type FieldCursor struct {
-	row, pos, col, start int
-}
-
-// Resume starts the cursor in the middle of a row that starts before
-// data[0]: col values come before data[0], and the one that holds it
-// starts at data[start] (start <= 0).
-func (c *FieldCursor) Resume(col, start int) {
-	c.row, c.pos, c.col, c.start = 0, 0, col, start
-}
-
-// At returns the column of the value that holds data[i], in the row
-// that starts at data[row], and the offset in data where that value
-// starts.
-func (c *FieldCursor) At(data []byte, row, i int) (col, start int) {
-	if row != c.row || i < c.pos || c.pos < row {
-		c.row, c.pos, c.col, c.start = row, row, 0, row
-	}
-	for {
-		j := bytes.IndexByte(data[c.pos:i], '\t')
-		if j < 0 {
-			break
-		}
-		c.col++
-		c.pos += j + 1
-		c.start = c.pos
-	}
-	c.pos = i
-	return c.col, c.start
-}
 
 // parquetRowBatch is how many rows are decoded at a time.
 const parquetRowBatch = 256
@@ -90,6 +30,9 @@ func (ex *expansion) parquet(name string, br *bufio.Reader, size int64, ra io.Re
 		}
 		defer CloseSpool(f)
 		ra, size, spooled = f, n, true
+	}
+	if encryptedParquet(ra, size) {
+		return &fs.PathError{Op: "parquet", Path: name, Err: ErrEncryptedParquet}
 	}
 	if !parquetTrailer(ra, size) {
 		// Text that starts with "PAR1" is text; a Parquet file cut short
@@ -130,8 +73,28 @@ type parquetTable struct {
 	rows   parquet.Rows
 	batch  []parquet.Row
 	cells  [][]byte
-	empty  int // batches in a row that gave no row
+	// strings marks the columns with a string type (UTF8, enum, JSON):
+	// their values are text, whatever their bytes.
+	strings []bool
+	num     []byte // a number's digits
+	empty   int    // batches in a row that gave no row
 	rowReader
+}
+
+// ErrEncryptedParquet is the problem of a Parquet file whose footer is
+// encrypted (PARE): it is reported as not read, never passed as clean.
+var ErrEncryptedParquet = errors.New("an encrypted Parquet file (PARE) is not read")
+
+// encryptedParquet reports whether a file starts or ends as an encrypted
+// Parquet file does.
+func encryptedParquet(ra io.ReaderAt, size int64) bool {
+	var head, tail [4]byte
+	if size < 12 {
+		return false
+	}
+	_, err1 := ra.ReadAt(head[:], 0)
+	_, err2 := ra.ReadAt(tail[:], size-4)
+	return err1 == nil && string(head[:]) == "PARE" || err2 == nil && string(head[:]) == "PAR1" && string(tail[:]) == "PARE"
 }
 
 // parquetTrailer reports whether the file ends as a Parquet file does:
@@ -182,8 +145,10 @@ func openParquet(ra io.ReaderAt, size int64, maxRatio int64) (t *parquetTable, e
 		}
 		t.keep[leaf.ColumnIndex] = len(t.table.Fields)
 		t.table.Fields = append(t.table.Fields, strings.Join(path, "."))
+		t.table.Names = append(t.table.Names, columnName(path))
 		kind := leaf.Node.Type().Kind()
 		t.table.Numbers = append(t.table.Numbers, kind == parquet.Int32 || kind == parquet.Int64)
+		t.strings = append(t.strings, leaf.Node.Type().LogicalType() != nil)
 		if len(header) > 0 {
 			header = append(header, '\t')
 		}
@@ -244,46 +209,6 @@ func columnName(path []string) string {
 	return path[0]
 }
 
-// appendCell appends v with each tab, CR and LF (and other control
-// bytes) as a space, so that it stays one value of one line.
-func appendCell(b, v []byte) []byte {
-	for _, c := range v {
-		if c < 0x20 || c == 0x7f {
-			c = ' '
-		}
-		b = append(b, c)
-	}
-	return b
-}
-
-// rowReader is the io.Reader of a table rendered a batch of rows at a
-// time: fill appends the next rows to buf, or sets err. A panic of the
-// format's library on damaged data is an error of the file.
-type rowReader struct {
-	buf  []byte // rendered and not yet read
-	back []byte // buf's storage
-	err  error
-	fill func()
-}
-
-func (r *rowReader) Read(p []byte) (n int, err error) {
-	defer func() {
-		if x := recover(); x != nil {
-			r.err = fmt.Errorf("%w: %v", ErrCorrupt, x)
-			n, err = 0, r.err
-		}
-	}()
-	for len(r.buf) == 0 {
-		if r.err != nil {
-			return 0, r.err
-		}
-		r.fill()
-	}
-	n = copy(p, r.buf)
-	r.buf = r.buf[n:]
-	return n, nil
-}
-
 // fill renders the next batch of rows into t.buf, or sets t.err.
 func (t *parquetTable) fill() {
 	if t.rows == nil {
@@ -304,37 +229,32 @@ func (t *parquetTable) fill() {
 	t.empty = 0
 	buf := t.back[:0]
 	for _, row := range t.batch[:n] {
-		for i := range t.cells {
-			t.cells[i] = t.cells[i][:0]
-		}
 		for _, v := range row {
 			c := v.Column()
 			if c < 0 || c >= len(t.keep) || t.keep[c] < 0 || v.IsNull() {
 				continue
 			}
-			cell := t.cells[t.keep[c]]
-			if len(cell) > 0 {
-				cell = append(cell, ' ')
-			}
+			col := t.keep[c]
+			var val []byte
 			switch v.Kind() {
 			case parquet.Int32:
-				cell = strconv.AppendInt(cell, int64(v.Int32()), 10)
+				val = strconv.AppendInt(t.num[:0], int64(v.Int32()), 10)
 			case parquet.Int64:
-				cell = strconv.AppendInt(cell, v.Int64(), 10)
+				val = strconv.AppendInt(t.num[:0], v.Int64(), 10)
 			default:
-				if b := v.ByteArray(); utf8.Valid(b) { // not a binary blob
-					cell = appendCell(cell, b)
+				// Bytes without a string type may be binary (an image,
+				// a serialised object); text that is not UTF-8 (Latin-1)
+				// is still text.
+				if val = v.ByteArray(); !t.strings[col] && looksBinary(val) {
+					continue
 				}
 			}
-			t.cells[t.keep[c]] = cell
-		}
-		for i, cell := range t.cells {
-			if i > 0 {
-				buf = append(buf, '\t')
+			if len(t.cells[col]) > 0 {
+				t.cells[col] = append(t.cells[col], ' ')
 			}
-			buf = append(buf, cell...)
+			t.cells[col] = appendCell(t.cells[col], val)
 		}
-		buf = append(buf, '\n')
+		buf = renderRow(buf, t.cells)
 	}
 	t.buf, t.back = buf, buf
 	if err == io.EOF {

@@ -235,7 +235,7 @@ func checkParquetChunk(ra io.ReaderAt, size int64, md *format.ColumnMetaData, ma
 		return 0, fmt.Errorf("%w: a column chunk at %d..%d in a file of %d", errParquetStructure, start, end, size)
 	}
 	window := make([]byte, 0, 64<<10)
-	var page []byte
+	var page, scratch []byte
 	for pos := start; pos < end; {
 		// A header holds the page's statistics, as long as its longest
 		// value: read more while it does not fit.
@@ -264,8 +264,8 @@ func checkParquetChunk(ra io.ReaderAt, size int64, md *format.ColumnMetaData, ma
 		if cs < 0 || us < 0 || cs > end-pos {
 			return 0, fmt.Errorf("%w: a page of %d bytes (%d uncompressed) at %d in a chunk ending at %d", errParquetStructure, cs, us, pos, end)
 		}
-		if us > maxParquetPage {
-			return 0, fmt.Errorf("%w: a page of %d bytes uncompressed, more than the %d read", ErrBomb, us, maxParquetPage)
+		if us > maxParquetPage || cs > maxParquetPage {
+			return 0, fmt.Errorf("%w: a page of %d bytes (%d uncompressed), more than the %d read", ErrBomb, cs, us, maxParquetPage)
 		}
 		var values, levels int64
 		compressed := true
@@ -291,7 +291,7 @@ func checkParquetChunk(ra io.ReaderAt, size int64, md *format.ColumnMetaData, ma
 			if _, err := ra.ReadAt(page, pos); err != nil {
 				return 0, err
 			}
-			if err := checkPageData(md.Codec, page[levels:], us-levels); err != nil {
+			if err := checkPageData(md.Codec, page[levels:], us-levels, &scratch); err != nil {
 				return 0, fmt.Errorf("%w: page at %d: %v", errParquetStructure, pos, err)
 			}
 		}
@@ -307,7 +307,7 @@ func checkParquetChunk(ra io.ReaderAt, size int64, md *format.ColumnMetaData, ma
 // checkPageData checks that data decompresses with codec to at most max
 // bytes. Snappy and zstd declare their size first; the others are
 // decompressed, into a buffer no larger than max.
-func checkPageData(codec format.CompressionCodec, data []byte, max int64) error {
+func checkPageData(codec format.CompressionCodec, data []byte, max int64, scratch *[]byte) error {
 	var r io.Reader
 	switch codec {
 	case format.Snappy:
@@ -322,7 +322,10 @@ func checkPageData(codec format.CompressionCodec, data []byte, max int64) error 
 	case format.Lz4Raw:
 		// The reader's LZ4 codec grows its buffer without bound while a
 		// block fails to decode.
-		_, err := lz4.UncompressBlock(data, make([]byte, max))
+		if int64(cap(*scratch)) < max {
+			*scratch = make([]byte, max)
+		}
+		_, err := lz4.UncompressBlock(data, (*scratch)[:max])
 		return err
 	case format.Zstd:
 		var h zstd.Header

@@ -147,6 +147,15 @@ func TestFieldCursor(t *testing.T) {
 			t.Errorf("At(%d, %d) = %d, %d; want %d, %d", tt.row, tt.i, col, start, tt.col, tt.start)
 		}
 	}
+	// A chunk that starts inside a row: 4 values before it, the fifth
+	// started 3 bytes before data[0].
+	c.Resume(4, -3)
+	if col, start := c.At(data, 0, 0); col != 4 || start != -3 {
+		t.Errorf("resumed At(0, 0) = %d, %d; want 4, -3", col, start)
+	}
+	if col, start := c.At(data, 0, 5); col != 5 || start != 2 {
+		t.Errorf("resumed At(0, 5) = %d, %d; want 5, 2", col, start)
+	}
 	tab := &Table{Fields: []string{"a", "b"}}
 	if tab.Field(1) != "b" || tab.Field(2) != "" {
 		t.Errorf("Field: %q %q", tab.Field(1), tab.Field(2))
@@ -172,6 +181,8 @@ func TestParquetNotParquet(t *testing.T) {
 		{"no footer", data[:len(data)/2], nil, ErrCorrupt},
 		{"damaged pages", flipped, nil, ErrCorrupt},
 		{"footer only", []byte("PAR1\x00\x00\x00\x00PAR1"), nil, ErrCorrupt},
+		{"footer length wrong", append(slices.Clone(data[:len(data)-8]), 0x10, 0, 0, 0, 'P', 'A', 'R', '1'), nil, ErrCorrupt},
+		{"encrypted", append([]byte("PARE"), append(slices.Clone(data[4:len(data)-4]), "PARE"...)...), nil, ErrEncryptedParquet},
 	}
 	for _, tt := range tests {
 		for _, inPlace := range []bool{true, false} {

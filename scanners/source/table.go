@@ -1,0 +1,138 @@
+package source
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// Table describes a stream that was rendered from a table in a structured
+// file (Parquet, Avro): its first line names the columns, and each
+// further line is one row, its values separated by tabs. A value holds no
+// tab, CR or LF (each became a space, one byte for one), and the values
+// of a repeated column in one row are separated by spaces.
+type Table struct {
+	// Fields are the columns as findings report them (a nested column's
+	// path joined with '.'), in the order of the line's values.
+	Fields []string
+	// Names are the names that say what each column holds, for
+	// detection: the last name of its path that is not a list's or a
+	// map's wrapper (contacts.list.element.email is "email").
+	Names []string
+	// Numbers marks, by column, the columns of integers.
+	Numbers []bool
+}
+
+// IsNumber reports whether column col holds integers.
+func (t *Table) IsNumber(col int) bool {
+	return col < len(t.Numbers) && t.Numbers[col]
+}
+
+// Field returns the name of column col, or "" past the last one.
+func (t *Table) Field(col int) string {
+	if col < len(t.Fields) {
+		return t.Fields[col]
+	}
+	return ""
+}
+
+// A FieldCursor finds which value of a row a byte belongs to. Asked for
+// positions of one row in increasing order, it reads the row once.
+type FieldCursor struct {
+	row, pos, col, start int
+}
+
+// Resume starts the cursor in the middle of a row that starts before
+// data[0]: col values come before data[0], and the one that holds it
+// starts at data[start] (start <= 0).
+func (c *FieldCursor) Resume(col, start int) {
+	c.row, c.pos, c.col, c.start = 0, 0, col, start
+}
+
+// At returns the column of the value that holds data[i], in the row
+// that starts at data[row], and the offset in data where that value
+// starts.
+func (c *FieldCursor) At(data []byte, row, i int) (col, start int) {
+	if row != c.row || i < c.pos || c.pos < row {
+		c.row, c.pos, c.col, c.start = row, row, 0, row
+	}
+	for {
+		j := bytes.IndexByte(data[c.pos:i], '\t')
+		if j < 0 {
+			break
+		}
+		c.col++
+		c.pos += j + 1
+		c.start = c.pos
+	}
+	c.pos = i
+	return c.col, c.start
+}
+
+// rowReader is the io.Reader of a table rendered a batch of rows at a
+// time: fill appends the next rows to buf, or sets err. A panic of the
+// format's library on damaged data is an error of the file.
+type rowReader struct {
+	buf  []byte // rendered and not yet read
+	back []byte // buf's storage
+	err  error
+	fill func()
+}
+
+func (r *rowReader) Read(p []byte) (n int, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			r.err = fmt.Errorf("%w: %v", ErrCorrupt, x)
+			n, err = 0, r.err
+		}
+	}()
+	for len(r.buf) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		r.fill()
+	}
+	n = copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// appendCell appends v with each tab, CR and LF (and other control
+// bytes) as a space, so that it stays one value of one line.
+func appendCell(b, v []byte) []byte {
+	for _, c := range v {
+		if c < 0x20 || c == 0x7f {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// renderRow appends a row of cells to buf, separated by tabs, and empties
+// the cells for the next row.
+func renderRow(buf []byte, cells [][]byte) []byte {
+	for i, cell := range cells {
+		if i > 0 {
+			buf = append(buf, '\t')
+		}
+		buf = append(buf, cell...)
+		cells[i] = cell[:0]
+	}
+	return append(buf, '\n')
+}
+
+// looksBinary reports whether a value of a column without a text type
+// is binary data (an image, a serialised object) rather than text: it
+// holds a NUL, or more than one byte in ten is a control character.
+func looksBinary(v []byte) bool {
+	ctrl := 0
+	for _, c := range v {
+		if c == 0 {
+			return true
+		}
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+			ctrl++
+		}
+	}
+	return ctrl*10 > len(v)
+}
