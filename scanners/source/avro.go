@@ -3,7 +3,6 @@ package source
 import (
 	"bufio"
 	"bytes"
-	"compress/bzip2"
 	"compress/flate"
 	"encoding/binary"
 	"errors"
@@ -12,12 +11,10 @@ import (
 	"io"
 	"io/fs"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/hamba/avro/v2"
 	"github.com/klauspost/compress/snappy"
-	"github.com/klauspost/compress/zstd"
 )
 
 // An Avro object container file is read block by block here, not with
@@ -62,7 +59,7 @@ func (ex *expansion) avro(name string, br *bufio.Reader) error {
 
 // avroTable renders the records of an Avro file.
 type avroTable struct {
-	table    Table
+	tableRows
 	in       *bufio.Reader
 	codec    string
 	sync     [16]byte
@@ -75,9 +72,8 @@ type avroTable struct {
 	block    []byte // the stored block
 	data     *bytes.Reader
 	dec      *avro.Decoder
-	left     int64 // records of the block not yet decoded
-	cells    [][]byte
-	rowReader
+	left     int64        // records of the block not yet decoded
+	out      bytes.Buffer // a decompressed block
 }
 
 // avroNode is how the values of a schema node reach the columns.
@@ -144,17 +140,14 @@ func openAvro(in *countingReader, maxRatio int64) (t *avroTable, err error) {
 		// bound: a linked list of a few MB overflows the stack.
 		return nil, fmt.Errorf("%w: a recursive avro schema (a type that holds itself) is not read", ErrCorrupt)
 	}
-	var header []byte
-	t.plan = t.planOf(t.schema, nil, 0, &header)
+	t.plan = t.planOf(t.schema, nil, 0)
 	if t.deep {
 		return nil, fmt.Errorf("%w: an avro schema nested deeper than %d levels is not read", ErrCorrupt, maxAvroDepth)
 	}
 	if t.nodes > maxAvroNodes {
 		return nil, fmt.Errorf("%w: an avro schema of more than %d fields, once its named types are expanded", ErrCorrupt, maxAvroNodes)
 	}
-	t.cells = make([][]byte, len(t.table.Fields))
-	t.buf = append(header, '\n')
-	t.rowReader.fill = t.fill
+	t.start(t.fill)
 	return t, nil
 }
 
@@ -196,9 +189,9 @@ func readAvroMeta(br *bufio.Reader) (map[string][]byte, error) {
 	}
 }
 
-// planOf maps a schema node at path to the columns, adding columns (and
-// their names to header) as it meets text and number values.
-func (t *avroTable) planOf(s avro.Schema, path []string, depth int, header *[]byte) *avroNode {
+// planOf maps a schema node at path to the columns, adding columns to
+// the table as it meets text and number values.
+func (t *avroTable) planOf(s avro.Schema, path []string, depth int) *avroNode {
 	// A named type used in ten fields of a type used in ten fields...
 	// expands exponentially.
 	if t.nodes++; depth > maxAvroDepth || t.nodes > maxAvroNodes {
@@ -214,10 +207,6 @@ func (t *avroTable) planOf(s avro.Schema, path []string, depth int, header *[]by
 		t.table.Fields = append(t.table.Fields, field)
 		t.table.Names = append(t.table.Names, name)
 		t.table.Numbers = append(t.table.Numbers, kind == avroNumber)
-		if len(*header) > 0 {
-			*header = append(*header, '\t')
-		}
-		*header = appendCell(*header, []byte(name))
 		return n
 	}
 	last := func() string {
@@ -228,20 +217,20 @@ func (t *avroTable) planOf(s avro.Schema, path []string, depth int, header *[]by
 	}
 	switch s := s.(type) {
 	case *avro.RefSchema:
-		return t.planOf(s.Schema(), path, depth+1, header)
+		return t.planOf(s.Schema(), path, depth+1)
 	case *avro.RecordSchema:
 		n := &avroNode{kind: avroRecord}
 		for _, f := range s.Fields() {
-			n.fields = append(n.fields, avroField{f.Name(), t.planOf(f.Type(), append(slices.Clip(path), f.Name()), depth+1, header)})
+			n.fields = append(n.fields, avroField{f.Name(), t.planOf(f.Type(), append(slices.Clip(path), f.Name()), depth+1)})
 		}
 		return n
 	case *avro.ArraySchema:
-		return &avroNode{kind: avroArray, elem: t.planOf(s.Items(), path, depth+1, header)}
+		return &avroNode{kind: avroArray, elem: t.planOf(s.Items(), path, depth+1)}
 	case *avro.MapSchema:
 		// Keys are data too (a map of emails to counts).
 		n := column(avroMap, last())
 		t.table.Fields[n.col] += ".key"
-		n.elem = t.planOf(s.Values(), append(slices.Clip(path), "value"), depth+1, header)
+		n.elem = t.planOf(s.Values(), append(slices.Clip(path), "value"), depth+1)
 		return n
 	case *avro.UnionSchema:
 		n := &avroNode{kind: avroUnion}
@@ -249,7 +238,7 @@ func (t *avroTable) planOf(s avro.Schema, path []string, depth int, header *[]by
 			if b.Type() == avro.Null {
 				continue
 			}
-			n.branches = append(n.branches, avroField{unionName(b), t.planOf(b, path, depth+1, header)})
+			n.branches = append(n.branches, avroField{unionName(b), t.planOf(b, path, depth+1)})
 		}
 		return n
 	case *avro.EnumSchema:
@@ -459,27 +448,23 @@ func (t *avroTable) decompress(b []byte) ([]byte, error) {
 		return out, nil
 	case "deflate":
 		r = flate.NewReader(bytes.NewReader(b))
-	case "zstandard":
-		d, err := zstd.NewReader(bytes.NewReader(b), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderLowmem(true))
+	default: // zstandard, bzip2, xz
+		d, closeFn, err := decompressor(avroCodecs[t.codec], bytes.NewReader(b))
 		if err != nil {
 			return nil, err
 		}
-		defer d.Close()
+		defer closeFn()
 		r = d
-	case "bzip2":
-		r = bzip2.NewReader(bytes.NewReader(b))
-	case "xz":
-		r = newXZReader(bytes.NewReader(b), maxWindow)
 	}
-	out, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
+	t.out.Reset()
+	if err := copyAtMost(&t.out, r, limit); err != nil {
 		return nil, err
 	}
-	if int64(len(out)) > limit {
-		return nil, fmt.Errorf("%w: a %s block of %d bytes decompresses to more than %d", ErrBomb, t.codec, len(b), limit)
-	}
-	return out, nil
+	return t.out.Bytes(), nil
 }
+
+// avroCodecs are the Avro codecs that are formats of their own.
+var avroCodecs = map[string]Format{"zstandard": FormatZstd, "bzip2": FormatBzip2, "xz": FormatXz}
 
 // walk adds the values of v, read by n, to the cells.
 func (t *avroTable) walk(n *avroNode, v any) {
@@ -489,20 +474,20 @@ func (t *avroTable) walk(n *avroNode, v any) {
 	switch n.kind {
 	case avroText:
 		if s, ok := v.(string); ok {
-			t.add(n.col, []byte(s))
+			add(&t.tableRows, n.col, s)
 		}
 	case avroBytes:
 		if b, ok := v.([]byte); ok && !looksBinary(b) {
-			t.add(n.col, b)
+			add(&t.tableRows, n.col, b)
 		}
 	case avroNumber:
 		switch x := v.(type) {
 		case int:
-			t.add(n.col, strconv.AppendInt(nil, int64(x), 10))
+			t.addNumber(n.col, int64(x))
 		case int32:
-			t.add(n.col, strconv.AppendInt(nil, int64(x), 10))
+			t.addNumber(n.col, int64(x))
 		case int64:
-			t.add(n.col, strconv.AppendInt(nil, x, 10))
+			t.addNumber(n.col, x)
 		}
 	case avroRecord:
 		if m, ok := v.(map[string]any); ok {
@@ -524,7 +509,7 @@ func (t *avroTable) walk(n *avroNode, v any) {
 			}
 			slices.Sort(keys) // the same cells, run after run
 			for _, k := range keys {
-				t.add(n.col, []byte(k))
+				add(&t.tableRows, n.col, k)
 				t.walk(n.elem, m[k])
 			}
 		}
@@ -571,13 +556,4 @@ func (n *avroNode) accepts(v any) bool {
 		return n.kind == avroRecord || n.kind == avroMap
 	}
 	return false
-}
-
-// add appends a value to a cell, spaces between the values of one row.
-func (t *avroTable) add(col int, v []byte) {
-	cell := t.cells[col]
-	if len(cell) > 0 {
-		cell = append(cell, ' ')
-	}
-	t.cells[col] = appendCell(cell, v)
 }

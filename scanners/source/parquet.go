@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"strconv"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
@@ -31,14 +30,14 @@ func (ex *expansion) parquet(name string, br *bufio.Reader, size int64, ra io.Re
 		defer CloseSpool(f)
 		ra, size, spooled = f, n, true
 	}
-	if encryptedParquet(ra, size) {
+	head, tail := fileEnds(ra, size)
+	switch {
+	case bytes.HasPrefix(head, []byte("PARE")) || bytes.HasPrefix(head, []byte("PAR1")) && tail == "PARE":
 		return &fs.PathError{Op: "parquet", Path: name, Err: ErrEncryptedParquet}
-	}
-	if !parquetTrailer(ra, size) {
+	case tail != "PAR1" || size < 12:
 		// Text that starts with "PAR1" is text; a Parquet file cut short
 		// is not, and saying nothing would pass it as clean.
-		head := make([]byte, min(size, 512))
-		if n, _ := ra.ReadAt(head, 0); bytes.IndexByte(head[:n], 0) >= 0 {
+		if bytes.IndexByte(head, 0) >= 0 {
 			return &fs.PathError{Op: "parquet", Path: name, Err: fmt.Errorf("%w: no Parquet footer (the file was cut short)", ErrCorrupt)}
 		}
 		if spooled {
@@ -65,47 +64,36 @@ func (ex *expansion) parquet(name string, br *bufio.Reader, size int64, ra io.Re
 
 // parquetTable renders the rows of a Parquet file, a batch at a time.
 type parquetTable struct {
-	table  Table
+	tableRows
 	file   *parquet.File
 	keep   []int // by leaf column index: its place in a row, or -1
 	groups []parquet.RowGroup
 	group  int
 	rows   parquet.Rows
 	batch  []parquet.Row
-	cells  [][]byte
-	// strings marks the columns with a string type (UTF8, enum, JSON):
+	// typed marks the columns with a string type (UTF8, enum, JSON):
 	// their values are text, whatever their bytes.
-	strings []bool
-	num     []byte // a number's digits
-	empty   int    // batches in a row that gave no row
-	rowReader
+	typed []bool
+	empty int // batches in a row that gave no row
 }
 
 // ErrEncryptedParquet is the problem of a Parquet file whose footer is
 // encrypted (PARE): it is reported as not read, never passed as clean.
 var ErrEncryptedParquet = errors.New("an encrypted Parquet file (PARE) is not read")
 
-// encryptedParquet reports whether a file starts or ends as an encrypted
-// Parquet file does.
-func encryptedParquet(ra io.ReaderAt, size int64) bool {
-	var head, tail [4]byte
-	if size < 12 {
-		return false
+// fileEnds returns the first 512 bytes of a file (fewer in a shorter
+// one) and its last 4.
+func fileEnds(ra io.ReaderAt, size int64) (head []byte, tail string) {
+	head = make([]byte, min(size, 512))
+	n, _ := ra.ReadAt(head, 0)
+	head = head[:n]
+	if size >= 4 {
+		var t [4]byte
+		if _, err := ra.ReadAt(t[:], size-4); err == nil {
+			tail = string(t[:])
+		}
 	}
-	_, err1 := ra.ReadAt(head[:], 0)
-	_, err2 := ra.ReadAt(tail[:], size-4)
-	return err1 == nil && string(head[:]) == "PARE" || err2 == nil && string(head[:]) == "PAR1" && string(tail[:]) == "PARE"
-}
-
-// parquetTrailer reports whether the file ends as a Parquet file does:
-// the footer's length, then "PAR1".
-func parquetTrailer(ra io.ReaderAt, size int64) bool {
-	if size < 12 {
-		return false
-	}
-	var tail [4]byte
-	_, err := ra.ReadAt(tail[:], size-4)
-	return err == nil && string(tail[:]) == "PAR1"
+	return head, tail
 }
 
 // openParquet opens a Parquet file after checking its structure (see
@@ -131,7 +119,6 @@ func openParquet(ra io.ReaderAt, size int64, maxRatio int64) (t *parquetTable, e
 	}
 	t = &parquetTable{file: f, groups: f.RowGroups(), batch: make([]parquet.Row, parquetRowBatch)}
 	schema := f.Schema()
-	var header []byte
 	for _, path := range schema.Columns() {
 		leaf, ok := schema.Lookup(path...)
 		if !ok {
@@ -148,15 +135,9 @@ func openParquet(ra io.ReaderAt, size int64, maxRatio int64) (t *parquetTable, e
 		t.table.Names = append(t.table.Names, columnName(path))
 		kind := leaf.Node.Type().Kind()
 		t.table.Numbers = append(t.table.Numbers, kind == parquet.Int32 || kind == parquet.Int64)
-		t.strings = append(t.strings, leaf.Node.Type().LogicalType() != nil)
-		if len(header) > 0 {
-			header = append(header, '\t')
-		}
-		header = appendCell(header, []byte(columnName(path)))
+		t.typed = append(t.typed, leaf.Node.Type().LogicalType() != nil)
 	}
-	t.cells = make([][]byte, len(t.table.Fields))
-	t.buf = append(header, '\n')
-	t.rowReader.fill = t.fill
+	t.start(t.fill)
 	return t, nil
 }
 
@@ -235,24 +216,19 @@ func (t *parquetTable) fill() {
 				continue
 			}
 			col := t.keep[c]
-			var val []byte
 			switch v.Kind() {
 			case parquet.Int32:
-				val = strconv.AppendInt(t.num[:0], int64(v.Int32()), 10)
+				t.addNumber(col, int64(v.Int32()))
 			case parquet.Int64:
-				val = strconv.AppendInt(t.num[:0], v.Int64(), 10)
+				t.addNumber(col, v.Int64())
 			default:
 				// Bytes without a string type may be binary (an image,
 				// a serialised object); text that is not UTF-8 (Latin-1)
 				// is still text.
-				if val = v.ByteArray(); !t.strings[col] && looksBinary(val) {
-					continue
+				if val := v.ByteArray(); t.typed[col] || !looksBinary(val) {
+					add(&t.tableRows, col, val)
 				}
 			}
-			if len(t.cells[col]) > 0 {
-				t.cells[col] = append(t.cells[col], ' ')
-			}
-			t.cells[col] = appendCell(t.cells[col], val)
 		}
 		buf = renderRow(buf, t.cells)
 	}

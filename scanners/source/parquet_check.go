@@ -8,7 +8,6 @@ import (
 	"io"
 
 	"github.com/andybalholm/brotli"
-	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/snappy"
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -335,29 +334,22 @@ func checkPageData(codec format.CompressionCodec, data []byte, max int64, scratc
 		if h.HasFCS && h.FrameContentSize > uint64(max) {
 			return fmt.Errorf("zstd frame of %d bytes, page of %d", h.FrameContentSize, max)
 		}
-		d, err := zstd.NewReader(bytes.NewReader(data), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderLowmem(true))
-		if err != nil {
-			return err
-		}
-		defer d.Close()
-		r = d
+		fallthrough
 	case format.Gzip:
-		z, err := gzip.NewReader(bytes.NewReader(data))
+		f := FormatZstd
+		if codec == format.Gzip {
+			f = FormatGzip
+		}
+		d, closeFn, err := decompressor(f, bytes.NewReader(data))
 		if err != nil {
 			return err
 		}
-		r = z
+		defer closeFn()
+		r = d
 	case format.Brotli:
 		r = brotli.NewReader(bytes.NewReader(data))
 	default:
 		return nil // the reader refuses codecs it does not know
 	}
-	n, err := io.Copy(io.Discard, io.LimitReader(r, max+1))
-	if err != nil {
-		return err
-	}
-	if n > max {
-		return fmt.Errorf("%s data beyond the page's %d bytes", codec, max)
-	}
-	return nil
+	return copyAtMost(io.Discard, r, max)
 }

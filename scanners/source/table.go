@@ -3,6 +3,8 @@ package source
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"strconv"
 )
 
 // Table describes a stream that was rendered from a table in a structured
@@ -98,14 +100,54 @@ func (r *rowReader) Read(p []byte) (n int, err error) {
 
 // appendCell appends v with each tab, CR and LF (and other control
 // bytes) as a space, so that it stays one value of one line.
-func appendCell(b, v []byte) []byte {
-	for _, c := range v {
+func appendCell[T ~string | ~[]byte](b []byte, v T) []byte {
+	for i := range len(v) {
+		c := v[i]
 		if c < 0x20 || c == 0x7f {
 			c = ' '
 		}
 		b = append(b, c)
 	}
 	return b
+}
+
+// tableRows is what the readers of Parquet and Avro share: the table, the
+// cells of the row being rendered, and the reader of the rendered rows.
+type tableRows struct {
+	table Table
+	cells [][]byte
+	num   []byte // a number's digits
+	rowReader
+}
+
+// start readies the rows once the table's columns are known: the first
+// line rendered names them, and fill renders the rest.
+func (r *tableRows) start(fill func()) {
+	r.cells = make([][]byte, len(r.table.Names))
+	for i, name := range r.table.Names {
+		if i > 0 {
+			r.buf = append(r.buf, '\t')
+		}
+		r.buf = appendCell(r.buf, name)
+	}
+	r.buf = append(r.buf, '\n')
+	r.fill = fill
+}
+
+// add adds a value to column col of the row being rendered: the values
+// of a repeated column are separated by spaces.
+func add[T ~string | ~[]byte](r *tableRows, col int, v T) {
+	cell := r.cells[col]
+	if len(cell) > 0 {
+		cell = append(cell, ' ')
+	}
+	r.cells[col] = appendCell(cell, v)
+}
+
+// addNumber adds an integer to column col.
+func (r *tableRows) addNumber(col int, n int64) {
+	r.num = strconv.AppendInt(r.num[:0], n, 10)
+	add(r, col, r.num)
 }
 
 // renderRow appends a row of cells to buf, separated by tabs, and empties
@@ -135,4 +177,17 @@ func looksBinary(v []byte) bool {
 		}
 	}
 	return ctrl*10 > len(v)
+}
+
+// copyAtMost copies r to w to its end, and fails with ErrBomb once r gives
+// more than max bytes: decompressed data whose size was declared.
+func copyAtMost(w io.Writer, r io.Reader, max int64) error {
+	n, err := io.Copy(w, io.LimitReader(r, max+1))
+	if err != nil {
+		return err
+	}
+	if n > max {
+		return fmt.Errorf("%w: more than the %d bytes declared", ErrBomb, max)
+	}
+	return nil
 }
