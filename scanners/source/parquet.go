@@ -32,11 +32,14 @@ func (ex *expansion) parquet(name string, br *bufio.Reader, size int64, ra io.Re
 	}
 	head, tail := fileEnds(ra, size)
 	switch {
-	case bytes.HasPrefix(head, []byte("PARE")) || bytes.HasPrefix(head, []byte("PAR1")) && tail == "PARE":
+	case size >= 12 && bytes.HasPrefix(head, []byte("PARE")) && tail == "PARE" && looksBinary(head):
+		// An encrypted footer: the file starts and ends with "PARE",
+		// and holds no text (a log can start "PARENT" and end "COMPARE").
 		return &fs.PathError{Op: "parquet", Path: name, Err: ErrEncryptedParquet}
-	case tail != "PAR1" || size < 12:
-		// Text that starts with "PAR1" is text; a Parquet file cut short
-		// is not, and saying nothing would pass it as clean.
+	case tail != "PAR1" || size < 12 || !bytes.HasPrefix(head, []byte("PAR1")):
+		// Text that starts with "PAR1" or "PARE" (a "PARENT ..." line)
+		// is text; a Parquet file cut short is not, and saying nothing
+		// would pass it as clean.
 		if bytes.IndexByte(head, 0) >= 0 {
 			return &fs.PathError{Op: "parquet", Path: name, Err: fmt.Errorf("%w: no Parquet footer (the file was cut short)", ErrCorrupt)}
 		}

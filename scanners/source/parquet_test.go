@@ -177,12 +177,15 @@ func TestParquetNotParquet(t *testing.T) {
 		wantErr error
 	}{
 		{"text", []byte("PAR1 is the magic of a Parquet file\nbob@example.com\n"), []stream{{"in", "PAR1 is the magic of a Parquet file\nbob@example.com\n"}}, nil},
+		{"text that starts PARE", []byte("PARENT process 4711 started for bob@example.com\n"), []stream{{"in", "PARENT process 4711 started for bob@example.com\n"}}, nil},
+		{"text that ends PARE", []byte("PARENT of\nPARE"), []stream{{"in", "PARENT of\nPARE"}}, nil},
 		{"truncated", data[:len(data)-10], nil, ErrCorrupt},
 		{"no footer", data[:len(data)/2], nil, ErrCorrupt},
 		{"damaged pages", flipped, nil, ErrCorrupt},
 		{"footer only", []byte("PAR1\x00\x00\x00\x00PAR1"), nil, ErrCorrupt},
 		{"footer length wrong", append(slices.Clone(data[:len(data)-8]), 0x10, 0, 0, 0, 'P', 'A', 'R', '1'), nil, ErrCorrupt},
 		{"encrypted", append([]byte("PARE"), append(slices.Clone(data[4:len(data)-4]), "PARE"...)...), nil, ErrEncryptedParquet},
+		{"encrypted, cut short", append([]byte("PARE"), data[4:len(data)-4]...), nil, ErrCorrupt},
 	}
 	for _, tt := range tests {
 		for _, inPlace := range []bool{true, false} {
