@@ -188,15 +188,6 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 		if s.classes != nil && !s.classes[rule.Class] || c.st.allowed[rule.Class] {
 			continue
 		}
-		raw := data[m.Start:m.End]
-		norm := detect.Normalize(rule.Class, raw, m.RegionOr(region))
-		allowed, errs := s.opts.Allow.ValueIn(in.allow, rule.Class, raw, norm)
-		for _, err := range errs {
-			r.incomplete(in, c.st.path, c.lineAt(m.Start), err)
-		}
-		if allowed {
-			continue
-		}
 		if n := bytes.Count(data[pos:m.Start], []byte{'\n'}); n > 0 {
 			line += n
 			lineStart = pos + lastNewline(data[pos:m.Start]) + 1
@@ -216,6 +207,15 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 				continue
 			}
 			field, cellStart = t.Field(n), start
+		}
+		raw := data[m.Start:m.End]
+		norm := detect.Normalize(rule.Class, raw, m.RegionOr(region))
+		allowed, errs := s.opts.Allow.ValueIn(in.allow, rule.Class, raw, norm)
+		for _, err := range errs {
+			r.incomplete(in, c.st.path, line, err)
+		}
+		if allowed {
+			continue
 		}
 		if capped {
 			if in.seen[m.Rule].Load() || slices.Contains(made, m.Rule) {
