@@ -32,23 +32,22 @@ func (ex *expansion) parquet(name string, br *bufio.Reader, size int64, ra io.Re
 	}
 	head, tail := fileEnds(ra, size)
 	switch {
-	case size >= 12 && bytes.HasPrefix(head, []byte("PARE")) && tail == "PARE" && looksBinary(head):
-		// An encrypted footer: the file starts and ends with "PARE",
-		// and holds no text (a log can start "PARENT" and end "COMPARE").
-		return &fs.PathError{Op: "parquet", Path: name, Err: ErrEncryptedParquet}
-	case tail != "PAR1" || size < 12 || !bytes.HasPrefix(head, []byte("PAR1")):
-		// Text that starts with "PAR1" or "PARE" (a "PARENT ..." line)
-		// is text; a Parquet file cut short is not, and saying nothing
-		// would pass it as clean.
-		if bytes.IndexByte(head, 0) >= 0 {
-			return &fs.PathError{Op: "parquet", Path: name, Err: fmt.Errorf("%w: no Parquet footer (the file was cut short)", ErrCorrupt)}
-		}
+	case !looksBinary(head):
+		// Text that starts with "PAR1" or "PARE" (a "PARENT ..." line) is
+		// text, whatever it ends with: a Parquet file's first page header
+		// follows its magic, and its bytes are no text.
 		if spooled {
 			b := getBuffer(io.NewSectionReader(ra, 0, size))
 			defer putBuffer(b)
 			br = b.br
 		}
 		return ex.fn(name, br, nil)
+	case size >= 12 && bytes.HasPrefix(head, []byte("PARE")) && tail == "PARE":
+		// An encrypted footer: the file starts and ends with "PARE".
+		return &fs.PathError{Op: "parquet", Path: name, Err: ErrEncryptedParquet}
+	case size < 12 || !bytes.HasPrefix(head, []byte("PAR1")) || tail != "PAR1":
+		// Saying nothing would pass a file cut short as clean.
+		return &fs.PathError{Op: "parquet", Path: name, Err: fmt.Errorf("%w: no Parquet footer (the file was cut short)", ErrCorrupt)}
 	}
 	t, err := openParquet(ra, size, ex.lim.MaxRatio)
 	if err != nil {

@@ -179,6 +179,7 @@ func TestParquetNotParquet(t *testing.T) {
 		{"text", []byte("PAR1 is the magic of a Parquet file\nbob@example.com\n"), []stream{{"in", "PAR1 is the magic of a Parquet file\nbob@example.com\n"}}, nil},
 		{"text that starts PARE", []byte("PARENT process 4711 started for bob@example.com\n"), []stream{{"in", "PARENT process 4711 started for bob@example.com\n"}}, nil},
 		{"text that ends PARE", []byte("PARENT of\nPARE"), []stream{{"in", "PARENT of\nPARE"}}, nil},
+		{"text between PAR1 and PAR1", []byte("PAR1 bob@example.com PAR1"), []stream{{"in", "PAR1 bob@example.com PAR1"}}, nil},
 		{"truncated", data[:len(data)-10], nil, ErrCorrupt},
 		{"no footer", data[:len(data)/2], nil, ErrCorrupt},
 		{"damaged pages", flipped, nil, ErrCorrupt},
