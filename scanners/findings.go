@@ -206,7 +206,7 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 				// pass Luhn and card ranges as often as cards do).
 				continue
 			}
-			field, cellStart = t.Field(n), start
+			field, cellStart = t.Field(n, line), start
 		}
 		raw := data[m.Start:m.End]
 		norm := detect.Normalize(rule.Class, raw, m.RegionOr(region))

@@ -403,6 +403,8 @@ func (ex *expansion) zip(name string, br *bufio.Reader, size int64, ra io.Reader
 	if err != nil {
 		return &fs.PathError{Op: "zip", Path: name, Err: corrupt(err)}
 	}
+	doc := ex.officeLayout(z, survey) // nil but for an office document
+	defer doc.close()
 	d := z.dir()
 	for {
 		if err := ex.ctx.Err(); err != nil {
@@ -419,7 +421,14 @@ func (ex *expansion) zip(name string, br *bufio.Reader, size int64, ra io.Reader
 			continue
 		}
 		p := ex.member(name, string(e.name))
-		if err := ex.zipMember(p, z, e, survey, depth); err != nil {
+		done := false
+		if doc != nil {
+			done, err = ex.officePart(doc, p, string(e.name), z, e, survey)
+		}
+		if !done {
+			err = ex.zipMember(p, z, e, survey, depth)
+		}
+		if err != nil {
 			if errors.Is(err, errOverlap) {
 				return &fs.PathError{Op: "zip", Path: name, Err: err}
 			}
@@ -440,22 +449,12 @@ func corrupt(err error) error {
 }
 
 func (ex *expansion) zipMember(p string, z *zipArchive, e *zipEntry, s *zipSurvey, depth int) error {
-	comp := int64(e.comp)
-	if ex.lim.ratioBomb(e.size, e.comp) {
-		return &fs.PathError{Op: "unzip", Path: p, Err: fmt.Errorf("%w: declared ratio %d:1 exceeds %d:1", ErrBomb, e.size/max(e.comp, 1), ex.lim.MaxRatio)}
-	}
-	data, err := z.data(e, s)
+	r, closeFn, err := ex.openMember(z, e, s)
 	if err != nil {
 		return &fs.PathError{Op: "unzip", Path: p, Err: err}
 	}
-	rc, err := openMember(e, data)
-	if err != nil {
-		return &fs.PathError{Op: "unzip", Path: p, Err: err}
-	}
-	defer rc.Close()
-	in := &countingReader{n: comp} // the compressed size is known up front
-	out := &limitedReader{r: rc, in: in, ex: ex, format: FormatZip}
-	return ex.expand(p, out, int64(e.size), nil, depth+1, 0)
+	defer closeFn()
+	return ex.expand(p, r, int64(e.size), nil, depth+1, 0)
 }
 
 // spool copies a zip archive read from a stream into a temporary file.

@@ -157,8 +157,8 @@ func TestFieldCursor(t *testing.T) {
 		t.Errorf("resumed At(0, 5) = %d, %d; want 5, 2", col, start)
 	}
 	tab := &Table{Fields: []string{"a", "b"}}
-	if tab.Field(1) != "b" || tab.Field(2) != "" {
-		t.Errorf("Field: %q %q", tab.Field(1), tab.Field(2))
+	if tab.Field(1, 1) != "b" || tab.Field(2, 1) != "" {
+		t.Errorf("Field: %q %q", tab.Field(1, 1), tab.Field(2, 1))
 	}
 }
 

@@ -22,6 +22,9 @@ type Table struct {
 	Names []string
 	// Numbers marks, by column, the columns of integers.
 	Numbers []bool
+	// Sheet, when set, names the spreadsheet the table is: a line is the
+	// row of that number, and a value's field is its cell (Sheet!B7).
+	Sheet string
 }
 
 // IsNumber reports whether column col holds integers.
@@ -29,8 +32,12 @@ func (t *Table) IsNumber(col int) bool {
 	return col < len(t.Numbers) && t.Numbers[col]
 }
 
-// Field returns the name of column col, or "" past the last one.
-func (t *Table) Field(col int) string {
+// Field returns the field of the value in column col of row row: the
+// column's name, "" past the last one; or, for a sheet, the cell.
+func (t *Table) Field(col, row int) string {
+	if t.Sheet != "" {
+		return CellName(t.Sheet, col, row)
+	}
 	if col < len(t.Fields) {
 		return t.Fields[col]
 	}

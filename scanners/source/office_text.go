@@ -1,0 +1,154 @@
+package source
+
+import (
+	"encoding/xml"
+	"io"
+)
+
+// A textDialect says where the text of one kind of XML part is: which
+// elements are paragraphs, which hold the text, and which stand for a
+// space. Elements are matched by their local names, whatever their
+// prefixes.
+type textDialect struct {
+	// para are the paragraphs: the end of each ends a line.
+	para set
+	// text are the elements whose character data is text; with none,
+	// all character data within a paragraph is.
+	text set
+	// space are elements that stand for a space: tabs, breaks.
+	space set
+	// attrs are attributes whose values are text (a tracked change's
+	// author), added to the paragraph they are in as words.
+	attrs set
+	// skip are elements whose content is no text of the document (the
+	// phonetic guide of a cell, a field's cached instructions).
+	skip set
+}
+
+// set is a set of local names.
+type set map[string]bool
+
+func setOf(names ...string) set {
+	s := make(set, len(names))
+	for _, n := range names {
+		s[n] = true
+	}
+	return s
+}
+
+var (
+	// wordText is a WordprocessingML part: w:p paragraphs of w:t runs,
+	// deleted text (w:delText) and field instructions (a HYPERLINK's
+	// target) too; drawings' text boxes (a:t) are paragraphs within.
+	wordText = textDialect{
+		para:  setOf("p"),
+		text:  setOf("t", "delText", "instrText", "delInstrText"),
+		space: setOf("tab", "br", "cr", "ptab", "noBreakHyphen"),
+		attrs: setOf("author"),
+	}
+	// slideText is a slide, its notes, or its comments (p:cm with
+	// p:text, or modern comments' a:p).
+	slideText = textDialect{
+		para:  setOf("p", "cm"),
+		text:  setOf("t", "text"),
+		space: setOf("br", "tab"),
+	}
+	// xlsxComments are the notes of a worksheet: a comment of runs.
+	xlsxComments = textDialect{
+		para: setOf("comment"),
+		text: setOf("t"),
+		skip: setOf("rPh"),
+	}
+	// xlsxThreaded are a worksheet's threaded comments.
+	xlsxThreaded = textDialect{
+		para: setOf("threadedComment"),
+		text: setOf("text"),
+	}
+	// odfText is an OpenDocument text or presentation: text:p and text:h
+	// paragraphs, every character in them text.
+	odfText = textDialect{
+		para:  setOf("p", "h"),
+		space: setOf("s", "tab", "line-break"),
+		attrs: setOf("creator"),
+	}
+)
+
+// paragraphs renders an XML part as its text, a line per paragraph.
+type paragraphs struct {
+	d      *textDialect
+	dec    *xml.Decoder
+	inPara int // depth of paragraphs open
+	inText int // depth of text elements open
+	skip   int // depth of skipped elements open
+	rowReader
+}
+
+// paragraphBatch is how many bytes are rendered at a time.
+const paragraphBatch = 64 << 10
+
+func newParagraphs(r io.Reader, d *textDialect) *paragraphs {
+	p := &paragraphs{d: d, dec: newXMLDecoder(r)}
+	p.fill = p.next
+	return p
+}
+
+// next renders the paragraphs of the next batch of tokens.
+func (p *paragraphs) next() {
+	d := p.d
+	p.buf = p.back[:0]
+	defer func() { p.back = p.buf }()
+	for len(p.buf) < paragraphBatch {
+		tok, err := p.dec.RawToken()
+		if err != nil {
+			if err != io.EOF {
+				p.err = xmlError(err)
+				return
+			}
+			if p.inPara > 0 { // the part's end closes what is open
+				p.buf = append(p.buf, '\n')
+				p.inPara = 0
+			}
+			p.err = io.EOF
+			return
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			local := t.Name.Local
+			switch {
+			case p.skip > 0 || d.skip[local]:
+				p.skip++
+				continue
+			case d.para[local]:
+				p.inPara++
+			case d.text[local]:
+				p.inText++
+			case d.space[local] && p.inPara > 0:
+				p.buf = append(p.buf, ' ')
+			}
+			if d.attrs != nil {
+				for _, a := range t.Attr {
+					if d.attrs[a.Name.Local] {
+						p.buf = append(p.buf, ' ')
+						p.buf = appendCell(p.buf, a.Value)
+						p.buf = append(p.buf, ' ')
+					}
+				}
+			}
+		case xml.EndElement:
+			local := t.Name.Local
+			switch {
+			case p.skip > 0:
+				p.skip--
+			case d.para[local] && p.inPara > 0:
+				p.inPara--
+				p.buf = append(p.buf, '\n')
+			case d.text[local] && p.inText > 0:
+				p.inText--
+			}
+		case xml.CharData:
+			if p.skip == 0 && (p.inText > 0 || d.text == nil && p.inPara > 0) {
+				p.buf = appendCell(p.buf, t)
+			}
+		}
+	}
+}
