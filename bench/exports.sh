@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# bench/exports.sh: the rate of piiscan on a Parquet and an Avro export,
-# against the same rows as CSV.
+# bench/exports.sh: the rate of piiscan on a Parquet, an Avro, an XLSX
+# and a DOCX export, against the same rows as CSV.
 #
 # Writes (once) with bench/exportgen, from a fixed seed, an export of
 # made-up customer orders of at least SIZE_MB MiB of Parquet (zstd, row
 # groups of 128Ki rows; names, email, phone, SSN, card, client IP, street,
 # free-text notes and reviews, and columns that hold no personal data),
-# the same rows as Avro (deflate) and as CSV, under
-# BENCH_DIR/exports-SIZE_MB. Builds
+# the same rows as Avro (deflate), as CSV, as an Excel workbook (shared
+# strings) and as a Word document (a paragraph a row, each value after
+# its column's name), under BENCH_DIR/exports-SIZE_MB. Builds
 # piiscan and runs, RUNS times each, alternated:
 #   taskset -c CORE piiscan scan --workers 1 $SCAN FILE > /dev/null
 #   piiscan scan --workers 2 $SCAN FILE > /dev/null     (both cores)
-# on each of the three files. Prints, as Markdown, the median
+# on each of the five files. Prints, as Markdown, the median
 # wall time as MiB/s of the file and rows per second, the findings (the
-# three must report the same), and the peak RSS.
+# Parquet, Avro, CSV and XLSX files must report the same), and the peak
+# RSS.
 #
 # Environment: BENCH_DIR (default /tmp/piiscan-bench), SIZE_MB (256),
 # RUNS (3), CORE (1).
@@ -35,6 +37,12 @@ if [[ ! -s $DIR/rows ]]; then
   tail -1 "$DIR/rows.tmp" | awk '{ print $1 }' >"$DIR/rows" && rm "$DIR/rows.tmp"
 fi
 ROWS=$(cat "$DIR/rows")
+XLSX=$DIR/orders.xlsx
+DOCX=$DIR/orders.docx
+if [[ ! -s $XLSX || ! -s $DOCX ]]; then
+  echo "writing the same $ROWS rows as XLSX and DOCX in $DIR" >&2
+  (cd "$REPO" && go run ./bench/exportgen -rows "$ROWS" -parquet "" -avro "" -csv "" -xlsx "$XLSX" -docx "$DOCX") 2>/dev/null
+fi
 build_piiscan
 export PIISCAN_FINGERPRINT_KEY=0b5e9c2d71f84a36e0c7d19b25f8a4e3 PIISCAN_PROGRESS=never
 unset PIISCAN_CONFIG PIISCAN_WORKERS PIISCAN_FORMAT GOMAXPROCS
@@ -46,9 +54,9 @@ echo
 echo "| input | MiB | rows | findings | workers | seconds | MiB/s | rows/s | peak RSS |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 declare -A times=() rss=()
-for f in "$PQ" "$AV" "$CSV"; do cat "$f" >/dev/null; done
+for f in "$PQ" "$AV" "$CSV" "$XLSX" "$DOCX"; do cat "$f" >/dev/null; done
 for ((r = 0; r < RUNS; r++)); do
-  for f in "$PQ" "$AV" "$CSV"; do
+  for f in "$PQ" "$AV" "$CSV" "$XLSX" "$DOCX"; do
     read -r s m < <(timed taskset -c "$CORE" "$PIISCAN" scan --workers 1 "${SCAN[@]}" "$f")
     times[$f 1]+="$s "
     (( m > ${rss[$f 1]:-0} )) && rss[$f 1]=$m
@@ -57,7 +65,7 @@ for ((r = 0; r < RUNS; r++)); do
     (( m > ${rss[$f 2]:-0} )) && rss[$f 2]=$m
   done
 done
-for f in "$PQ" "$AV" "$CSV"; do
+for f in "$PQ" "$AV" "$CSV" "$XLSX" "$DOCX"; do
   bytes=$(stat -c %s "$f")
   findings=$( ("$PIISCAN" scan --workers 2 "${SCAN[@]}" "$f" 2>/dev/null || true) | wc -l)
   for w in 1 2; do

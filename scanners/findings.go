@@ -206,6 +206,9 @@ func (r *run) findings(c *chunk, matches []detect.Match, region string, vc *valu
 				// pass Luhn and card ranges as often as cards do).
 				continue
 			}
+			if line == t.HeaderRow && c.st.cols.Named(n) {
+				continue // a sheet's header: the cell is the column's name
+			}
 			field, cellStart = t.Field(n, line), start
 		}
 		raw := data[m.Start:m.End]

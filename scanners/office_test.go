@@ -36,7 +36,8 @@ func checkFindings(t *testing.T, got, want []string) {
 
 // A workbook's findings carry their cell as field and their row as line;
 // the first row names the columns, so an unformatted SSN is found by its
-// header; a version column of dotted quads and an order_id column of
+// header, and is read as data too (a header cell that is a column's name,
+// "Full Name", is no finding; a first row of values is); a version column of dotted quads and an order_id column of
 // numbers that fail Luhn are not findings.
 func TestScanXLSX(t *testing.T) {
 	for _, inline := range []bool{false, true} {
@@ -51,8 +52,11 @@ func TestScanXLSX(t *testing.T) {
 			x.Row("4111111111111112", "10.2.3.4", "ada@example.com", "536228726", "")
 			x.Row("5500000000000005", "192.168.1.1", "", "", "card 4111 1111 1111 1111 on file")
 			x.Sheet("Q1 sales")
-			x.Row("ip", "", "", "contact")
+			x.Row("ip", "", "", "contact", "Full Name")
 			x.Row("203.0.113.9", "", "", "+1 415 555 0134")
+			// No header: the first row's values are data.
+			x.Sheet("raw")
+			x.Row("grace@example.org", "Grace Hopper")
 			if err := x.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -63,6 +67,7 @@ func TestScanXLSX(t *testing.T) {
 				"!xl/worksheets/sheet1.xml 3:6+19 Customers!E3 credit_card",
 				"!xl/worksheets/sheet2.xml 2:1+11 'Q1 sales'!A2 ip_address",
 				"!xl/worksheets/sheet2.xml 2:1+15 'Q1 sales'!D2 phone_number",
+				"!xl/worksheets/sheet3.xml 1:1+17 raw!A1 email",
 			}
 			checkFindings(t, got, want)
 		})

@@ -1,13 +1,16 @@
-// Command exportgen writes an export of made-up customer orders three
+// Command exportgen writes an export of made-up customer orders several
 // times, from a fixed seed: as a Parquet file (zstd, row groups of 128Ki
-// rows), as an Avro container file (deflate) and as CSV, for
-// bench/exports.sh. It writes rows until the Parquet file holds at least
-// -mb MiB.
+// rows), as an Avro container file (deflate) and as CSV, and if asked as
+// an Excel workbook (shared strings, as Excel writes them) and a Word
+// document (a paragraph a row), for bench/exports.sh. It writes rows until
+// the Parquet file holds at least -mb MiB, or -rows rows.
 //
 //	go run ./bench/exportgen -mb 256 -parquet orders.parquet -avro orders.avro -csv orders.csv
+//	go run ./bench/exportgen -rows 3932160 -parquet "" -avro "" -csv "" -xlsx orders.xlsx -docx orders.docx
 package main
 
 import (
+	"bufio"
 	"encoding/csv"
 	"flag"
 	"fmt"
@@ -19,6 +22,8 @@ import (
 
 	"github.com/hamba/avro/v2/ocf"
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/piiscan/piiscan/internal/officefile"
 )
 
 const avroSchema = `{"type": "record", "name": "Order", "namespace": "shop", "fields": [
@@ -158,29 +163,64 @@ func row(r *rand.Rand, i int64) (order, []string) {
 
 func main() {
 	mb := flag.Int64("mb", 256, "write rows until the Parquet file holds this many MiB")
-	pq := flag.String("parquet", "orders.parquet", "the Parquet file")
-	av := flag.String("avro", "orders.avro", "the same rows as Avro")
-	cs := flag.String("csv", "orders.csv", "the same rows as CSV")
+	rows := flag.Int64("rows", 0, "write this many rows instead (a multiple of 131072)")
+	pq := flag.String("parquet", "orders.parquet", "the Parquet file (\"\": none)")
+	av := flag.String("avro", "orders.avro", "the same rows as Avro (\"\": none)")
+	cs := flag.String("csv", "orders.csv", "the same rows as CSV (\"\": none)")
+	xl := flag.String("xlsx", "", "the same rows as an Excel workbook, with shared strings (\"\": none)")
+	dx := flag.String("docx", "", "the same rows as a Word document, a paragraph a row (\"\": none)")
 	flag.Parse()
-	pf, err := os.Create(*pq)
-	if err != nil {
-		log.Fatal(err)
+	if *pq == "" && *rows == 0 {
+		log.Fatal("without -parquet, -rows says how many rows to write")
 	}
-	cf, err := os.Create(*cs)
-	if err != nil {
-		log.Fatal(err)
+	create := func(name string) *os.File {
+		if name == "" {
+			return nil
+		}
+		f, err := os.Create(name)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return f
 	}
-	af, err := os.Create(*av)
-	if err != nil {
-		log.Fatal(err)
+	pf, cf, af, xf, df := create(*pq), create(*cs), create(*av), create(*xl), create(*dx)
+	var ae *ocf.Encoder
+	if af != nil {
+		var err error
+		if ae, err = ocf.NewEncoder(avroSchema, af, ocf.WithCodec(ocf.Deflate)); err != nil {
+			log.Fatal(err)
+		}
 	}
-	ae, err := ocf.NewEncoder(avroSchema, af, ocf.WithCodec(ocf.Deflate))
-	if err != nil {
-		log.Fatal(err)
+	header := []string{"order_id", "app_version", "placed_at", "first_name", "last_name", "email", "phone", "ssn", "card_number", "client_ip", "street", "city", "country", "notes", "product", "review", "status", "quantity", "total"}
+	var cw *csv.Writer
+	if cf != nil {
+		cw = csv.NewWriter(cf)
+		cw.Write(header)
 	}
-	cw := csv.NewWriter(cf)
-	cw.Write([]string{"order_id", "app_version", "placed_at", "first_name", "last_name", "email", "phone", "ssn", "card_number", "client_ip", "street", "city", "country", "notes", "product", "review", "status", "quantity", "total"})
-	w := parquet.NewGenericWriter[order](pf, parquet.Compression(&parquet.Zstd), parquet.MaxRowsPerRowGroup(128<<10))
+	var xw *officefile.XLSX
+	var xbuf *bufio.Writer
+	if xf != nil {
+		var err error
+		xbuf = bufio.NewWriterSize(xf, 1<<20)
+		if xw, err = officefile.NewXLSX(xbuf, false); err != nil {
+			log.Fatal(err)
+		}
+		xw.Sheet("Orders")
+		xw.Row(header...)
+	}
+	var dw *officefile.DOCX
+	var dbuf *bufio.Writer
+	if df != nil {
+		var err error
+		dbuf = bufio.NewWriterSize(df, 1<<20)
+		if dw, err = officefile.NewDOCX(dbuf); err != nil {
+			log.Fatal(err)
+		}
+	}
+	var w *parquet.GenericWriter[order]
+	if pf != nil {
+		w = parquet.NewGenericWriter[order](pf, parquet.Compression(&parquet.Zstd), parquet.MaxRowsPerRowGroup(128<<10))
+	}
 	r := rand.New(rand.NewPCG(7, 15))
 	batch := make([]order, 0, 128<<10)
 	var n int64
@@ -189,42 +229,75 @@ func main() {
 		for range cap(batch) {
 			o, rec := row(r, n)
 			batch = append(batch, o)
-			if err := ae.Encode(avroRecord(&o)); err != nil {
-				log.Fatal(err)
+			if ae != nil {
+				if err := ae.Encode(avroRecord(&o)); err != nil {
+					log.Fatal(err)
+				}
 			}
-			cw.Write(rec)
+			if cw != nil {
+				cw.Write(rec)
+			}
+			if xw != nil {
+				if err := xw.Row(rec...); err != nil {
+					log.Fatal(err)
+				}
+			}
+			if dw != nil {
+				runs := make([]string, 0, 2*len(rec))
+				for i, v := range rec {
+					runs = append(runs, header[i]+": ", v+"; ")
+				}
+				if err := dw.Paragraph(runs...); err != nil {
+					log.Fatal(err)
+				}
+			}
 			n++
 		}
-		if _, err := w.Write(batch); err != nil {
-			log.Fatal(err)
+		if w != nil {
+			if _, err := w.Write(batch); err != nil {
+				log.Fatal(err)
+			}
+			if err := w.Flush(); err != nil {
+				log.Fatal(err)
+			}
 		}
-		if err := w.Flush(); err != nil {
-			log.Fatal(err)
-		}
-		if st, err := pf.Stat(); err != nil {
+		if *rows > 0 {
+			if n >= *rows {
+				break
+			}
+		} else if st, err := pf.Stat(); err != nil {
 			log.Fatal(err)
 		} else if st.Size() >= *mb<<20 {
 			break
 		}
 	}
-	if err := w.Close(); err != nil {
-		log.Fatal(err)
+	check := func(err error) {
+		if err != nil {
+			log.Fatal(err)
+		}
 	}
-	if err := ae.Close(); err != nil {
-		log.Fatal(err)
+	if w != nil {
+		check(w.Close())
+		check(pf.Close())
 	}
-	if err := af.Close(); err != nil {
-		log.Fatal(err)
+	if ae != nil {
+		check(ae.Close())
+		check(af.Close())
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		log.Fatal(err)
+	if cw != nil {
+		cw.Flush()
+		check(cw.Error())
+		check(cf.Close())
 	}
-	if err := pf.Close(); err != nil {
-		log.Fatal(err)
+	if xw != nil {
+		check(xw.Close())
+		check(xbuf.Flush())
+		check(xf.Close())
 	}
-	if err := cf.Close(); err != nil {
-		log.Fatal(err)
+	if dw != nil {
+		check(dw.Close())
+		check(dbuf.Flush())
+		check(df.Close())
 	}
 	fmt.Fprintf(os.Stderr, "%d rows\n", n)
 }

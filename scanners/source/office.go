@@ -1,9 +1,7 @@
 package source
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -73,13 +71,17 @@ func (ex *expansion) officeLayout(z *zipArchive, s *zipSurvey) *officeDoc {
 		switch name := string(e.name); name {
 		case "[Content_Types].xml":
 			doc.kind = ooxml
-		case "mimetype", "META-INF/manifest.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml":
+		case "mimetype", "META-INF/manifest.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels":
 			c := *e
 			c.name = nil
 			doc.parts[name] = c
 		default:
 			if dir, base := path.Split(name); dir == "xl/worksheets/" && strings.HasSuffix(base, ".xml") {
 				doc.sheets++
+			} else if isSharedStrings(name) {
+				c := *e
+				c.name = nil
+				doc.parts["xl/sharedStrings.xml"] = c
 			}
 		}
 	}
@@ -135,6 +137,12 @@ func (ex *expansion) openMember(z *zipArchive, e *zipEntry, s *zipSurvey) (io.Re
 	return &limitedReader{r: rc, in: in, ex: ex, format: FormatZip}, rc.Close, nil
 }
 
+// isSharedStrings reports whether a part is a workbook's shared strings
+// (xl/sharedStrings.xml, which some writers spell xl/SharedStrings.xml).
+func isSharedStrings(name string) bool {
+	return strings.EqualFold(name, "xl/sharedStrings.xml")
+}
+
 // sheetNames maps the worksheet parts of an XLSX workbook to the names
 // of their sheets. A workbook it cannot read leaves the sheets named by
 // their parts.
@@ -146,8 +154,8 @@ func (ex *expansion) sheetNames(z *zipArchive, s *zipSurvey, doc *officeDoc) map
 	}
 	targets := make(map[string]string) // relationship id: part name
 	if b, err := ex.readPart(z, s, &rels); err == nil {
-		eachElement(b, "Relationship", func(attrs []xml.Attr) {
-			id, target := attr(attrs, "Id"), attr(attrs, "Target")
+		eachElement(b, "Relationship", func(x *xmlReader) {
+			id, target := x.attrString("Id"), x.attrString("Target")
 			if strings.HasPrefix(target, "/") {
 				target = strings.TrimPrefix(target, "/")
 			} else {
@@ -158,38 +166,24 @@ func (ex *expansion) sheetNames(z *zipArchive, s *zipSurvey, doc *officeDoc) map
 	}
 	names := make(map[string]string)
 	if b, err := ex.readPart(z, s, &wb); err == nil {
-		eachElement(b, "sheet", func(attrs []xml.Attr) {
-			if p, ok := targets[attr(attrs, "id")]; ok {
-				names[p] = attr(attrs, "name")
+		eachElement(b, "sheet", func(x *xmlReader) {
+			if p, ok := targets[x.attrString("id")]; ok {
+				names[p] = x.attrString("name")
 			}
 		})
 	}
 	return names
 }
 
-// eachElement calls fn with the attributes of every element of doc
-// whose local name is local, until doc ends or is malformed.
-func eachElement(doc []byte, local string, fn func([]xml.Attr)) {
-	d := newXMLDecoder(bytes.NewReader(doc))
-	for {
-		tok, err := d.RawToken()
-		if err != nil {
-			return
-		}
-		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == local {
-			fn(se.Attr)
+// eachElement calls fn for the start of every element of doc whose
+// local name is local, until doc ends or is malformed.
+func eachElement(doc []byte, local string, fn func(x *xmlReader)) {
+	x := newXMLReader(bytes.NewReader(doc))
+	for x.next() == nil {
+		if x.kind == xmlStart && string(x.name) == local {
+			fn(x)
 		}
 	}
-}
-
-// attr returns the value of the attribute of local name local.
-func attr(attrs []xml.Attr, local string) string {
-	for _, a := range attrs {
-		if a.Name.Local == local {
-			return a.Value
-		}
-	}
-	return ""
 }
 
 // officePart reads member e (p, named name in the archive) of an office
@@ -213,7 +207,7 @@ func (ex *expansion) officePart(doc *officeDoc, p, name string, z *zipArchive, e
 	case ooxml:
 		dir, base := path.Split(name)
 		switch {
-		case name == "xl/sharedStrings.xml":
+		case isSharedStrings(name):
 			if doc.sheets == 0 {
 				return false, nil
 			}
@@ -264,7 +258,7 @@ func formatting(dir, base string) bool {
 		return true
 	case "word/", "word/glossary/":
 		switch base {
-		case "styles.xml", "stylesWithEffects.xml", "fontTable.xml", "settings.xml", "webSettings.xml", "numbering.xml":
+		case "styles.xml", "stylesWithEffects.xml", "fontTable.xml", "numbering.xml":
 			return true
 		}
 	case "xl/":
@@ -309,45 +303,6 @@ func (ex *expansion) textPart(p string, z *zipArchive, e *zipEntry, s *zipSurvey
 	return ex.fn(p, b.br, nil)
 }
 
-// xmlGap bounds the bytes between two tags of an office part: a text
-// node is held whole in memory while it is read.
+// xmlGap bounds a token of an office part (a text node, a tag): a
+// token is held whole in memory while it is read.
 const xmlGap = 64 << 20
-
-// newXMLDecoder returns a decoder of r that fails on a text node or tag
-// longer than xmlGap. It is not strict: an entity a document type
-// declares (which a "billion laughs" bomb expands) is kept as it is
-// written, not expanded, and the rest of the part is read.
-func newXMLDecoder(r io.Reader) *xml.Decoder {
-	d := xml.NewDecoder(bufio.NewReaderSize(&gapReader{r: r}, 32<<10))
-	d.Strict = false
-	return d
-}
-
-// gapReader fails once more than xmlGap bytes pass without a '<'.
-type gapReader struct {
-	r   io.Reader
-	gap int
-}
-
-func (g *gapReader) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	if i := bytes.LastIndexByte(p[:n], '<'); i >= 0 {
-		g.gap = n - i - 1
-	} else {
-		g.gap += n
-	}
-	if g.gap > xmlGap {
-		return n, fmt.Errorf("%w: more than %d bytes of XML without a tag", ErrBomb, xmlGap)
-	}
-	return n, err
-}
-
-// xmlError marks an error of an XML part as damage, unless it says what
-// it is already.
-func xmlError(err error) error {
-	var se *xml.SyntaxError
-	if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: XML: %v", ErrCorrupt, err)
-	}
-	return err
-}

@@ -3,7 +3,6 @@ package source
 import (
 	"bufio"
 	"bytes"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"io/fs"
@@ -83,29 +82,35 @@ type sheetRow struct {
 	num    int // 1-based
 	repeat int // how many rows in a row it stands for (ODF)
 	cols   []int
-	vals   [][]byte
-	n      int // cells
-	size   int // bytes of the values
+	ends   []int  // where each value ends in data
+	data   []byte // the values, one after another
+	n      int    // cells
 }
 
 func (r *sheetRow) reset(num int) {
-	r.num, r.repeat, r.n, r.size = num, 1, 0, 0
+	r.num, r.repeat, r.n = num, 1, 0
+	r.cols, r.ends, r.data = r.cols[:0], r.ends[:0], r.data[:0]
 }
 
 // add adds a cell's value; the value is copied.
 func (r *sheetRow) add(col int, v []byte) error {
-	r.size += len(v)
-	if r.size > maxRowText {
+	if len(r.data)+len(v) > maxRowText {
 		return fmt.Errorf("%w: a row of more than %d bytes", ErrBomb, maxRowText)
 	}
-	if r.n == len(r.cols) {
-		r.cols = append(r.cols, 0)
-		r.vals = append(r.vals, nil)
-	}
-	r.cols[r.n] = col
-	r.vals[r.n] = append(r.vals[r.n][:0], v...)
+	r.data = append(r.data, v...)
+	r.cols = append(r.cols, col)
+	r.ends = append(r.ends, len(r.data))
 	r.n++
 	return nil
+}
+
+// val returns the value of cell i.
+func (r *sheetRow) val(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = r.ends[i-1]
+	}
+	return r.data[start:r.ends[i]]
 }
 
 // rowSource reads the rows of one sheet.
@@ -134,12 +139,13 @@ func openSheet(sheet string, src rowSource) *sheetTable {
 	switch err := src.next(&t.row); err {
 	case nil:
 		t.pending = true
+		t.table.HeaderRow = t.row.num
 		for i := range t.row.n {
 			col := t.row.cols[i]
 			for len(t.table.Names) <= col {
 				t.table.Names = append(t.table.Names, "")
 			}
-			t.table.Names[col] = string(t.row.vals[i])
+			t.table.Names[col] = string(t.row.val(i))
 		}
 	default:
 		t.err = err
@@ -178,7 +184,7 @@ func (t *sheetTable) next() {
 			for ; at < col; at++ {
 				buf = append(buf, '\t')
 			}
-			buf = appendCell(buf, r.vals[i])
+			buf = appendCell(buf, r.val(i))
 		}
 		buf = append(buf, '\n')
 		t.line++
@@ -198,8 +204,15 @@ func (ex *expansion) xlsxSheet(doc *officeDoc, p, name string, z *zipArchive, e 
 	if !ok || sheet == "" {
 		sheet = strings.TrimSuffix(path.Base(name), ".xml")
 	}
-	t := openSheet(sheet, &xlsxRows{dec: newXMLDecoder(r), sst: sst})
-	return ex.sheet(p, t, int64(e.comp)+doc.sstComp)
+	x := newXMLReader(r)
+	t := openSheet(sheet, &xlsxRows{x: x, sst: sst})
+	if err := ex.sheet(p, t, int64(e.comp)+doc.sstComp); err != nil || t.err != io.EOF {
+		return err
+	}
+	// What follows the cells: headers and footers, links, validations.
+	b := getBuffer(xmlParagraphs(x, &sheetExtras))
+	defer putBuffer(b)
+	return ex.fn(p, b.br, nil)
 }
 
 // sheet hands a sheet's rendered rows to the StreamFunc; they count
@@ -231,7 +244,7 @@ func (ex *expansion) sharedStrings(doc *officeDoc, z *zipArchive, s *zipSurvey) 
 			return err
 		}
 		defer closeFn()
-		return sst.read(newXMLDecoder(r))
+		return sst.read(newXMLReader(r))
 	}()
 	if err != nil {
 		sst.close()
@@ -252,7 +265,8 @@ type sharedStrings struct {
 	f    *os.File
 	w    *bufio.Writer
 	n    int64  // bytes of all strings
-	buf  []byte // a string read from f
+	buf  []byte // bytes of f from offset at
+	at   int64
 }
 
 // sstInMemory is how many bytes of shared strings are kept in memory.
@@ -260,44 +274,43 @@ const sstInMemory = 32 << 20
 
 // read reads the <si> items of a shared strings part: the text of their
 // runs, without the phonetic guides.
-func (s *sharedStrings) read(d *xml.Decoder) error {
+func (s *sharedStrings) read(x *xmlReader) error {
 	var v []byte
 	inT, skip := false, 0
 	for {
-		tok, err := d.RawToken()
+		err := x.next()
 		if err == io.EOF {
 			return s.flush()
 		}
 		if err != nil {
 			return xmlError(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch {
-			case skip > 0 || t.Name.Local == "rPh":
+		switch x.kind {
+		case xmlStart:
+			switch local := string(x.name); {
+			case skip > 0 || local == "rPh":
 				skip++
-			case t.Name.Local == "si":
+			case local == "si":
 				v = v[:0]
-			case t.Name.Local == "t":
+			case local == "t":
 				inT = true
 			}
-		case xml.EndElement:
-			switch {
+		case xmlEnd:
+			switch local := string(x.name); {
 			case skip > 0:
 				skip--
-			case t.Name.Local == "t":
+			case local == "t":
 				inT = false
-			case t.Name.Local == "si":
+			case local == "si":
 				if err := s.add(v); err != nil {
 					return err
 				}
 			}
-		case xml.CharData:
+		case xmlText:
 			if inT && skip == 0 {
-				if len(v)+len(t) > maxCellText {
-					return fmt.Errorf("%w: a shared string longer than %d bytes", ErrCorrupt, maxCellText)
-				}
-				v = append(v, t...)
+				// A string longer than a cell may be (Excel writes at
+				// most 32,767 characters) is read as far as that.
+				v = append(v, x.text[:min(len(x.text), max(maxCellText-len(v), 0))]...)
 			}
 		}
 	}
@@ -348,16 +361,25 @@ func (s *sharedStrings) get(i int) ([]byte, error) {
 	if s.f == nil {
 		return s.mem[start:s.ends[i]], nil
 	}
-	n := int(s.ends[i] - start)
-	if cap(s.buf) < n {
-		s.buf = make([]byte, n)
+	end := s.ends[i]
+	if start < s.at || end > s.at+int64(len(s.buf)) {
+		// Cells mostly refer to strings in the order they were written
+		// (Excel writes them in the order of first use): read ahead.
+		n := max(end-start, min(sstWindow, s.n-start))
+		if int64(cap(s.buf)) < n {
+			s.buf = make([]byte, n)
+		}
+		s.buf = s.buf[:n]
+		if _, err := s.f.ReadAt(s.buf, start); err != nil {
+			return nil, fmt.Errorf("reading spooled shared strings: %w", err)
+		}
+		s.at = start
 	}
-	s.buf = s.buf[:n]
-	if _, err := s.f.ReadAt(s.buf, start); err != nil {
-		return nil, fmt.Errorf("reading spooled shared strings: %w", err)
-	}
-	return s.buf, nil
+	return s.buf[start-s.at : end-s.at], nil
 }
+
+// sstWindow is how much of spooled shared strings is read at a time.
+const sstWindow = 1 << 20
 
 func (s *sharedStrings) len() int {
 	if s == nil {
@@ -375,25 +397,30 @@ func (s *sharedStrings) close() {
 
 // xlsxRows reads the rows of a SpreadsheetML worksheet.
 type xlsxRows struct {
-	dec    *xml.Decoder
+	x      *xmlReader
 	sst    *sharedStrings
 	rowNum int
 	inData bool
 	val    []byte
+	typ    []byte
+	// badRefs counts cells that refer to shared strings the workbook
+	// does not have.
+	badRefs int
 }
 
-func (x *xlsxRows) next(row *sheetRow) error {
+func (xr *xlsxRows) next(row *sheetRow) error {
 	var (
 		col, next  = 0, 0
-		typ        string
 		inV, inT   bool
+		inF        bool
 		inIs, skip int
 		inRow      bool
 	)
+	x := xr.x
 	for {
-		tok, err := x.dec.RawToken()
+		err := x.next()
 		if err == io.EOF {
-			if x.inData || inRow {
+			if xr.inData || inRow {
 				return fmt.Errorf("%w: the sheet is cut short", ErrCorrupt)
 			}
 			return io.EOF
@@ -401,30 +428,34 @@ func (x *xlsxRows) next(row *sheetRow) error {
 		if err != nil {
 			return xmlError(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch local := t.Name.Local; {
-			case skip > 0 || local == "rPh" || local == "f":
+		switch x.kind {
+		case xmlStart:
+			switch local := string(x.name); {
+			case skip > 0 || local == "rPh":
 				skip++
+			case local == "f" && inRow:
+				inF = true
 			case local == "sheetData":
-				x.inData = true
-			case local == "row" && x.inData:
-				num, err := strconv.Atoi(attr(t.Attr, "r"))
-				if err != nil || num <= x.rowNum {
-					num = x.rowNum + 1
+				xr.inData = true
+			case local == "row" && xr.inData:
+				r, _ := x.attrValue("r")
+				num, err := strconv.Atoi(string(r))
+				if err != nil || num <= xr.rowNum {
+					num = xr.rowNum + 1
 				}
-				x.rowNum = num
+				xr.rowNum = num
 				row.reset(num)
 				inRow, next = true, 0
 			case local == "c" && inRow:
 				col = next
-				if ref := attr(t.Attr, "r"); ref != "" {
-					if c := cellColumn(ref); c >= 0 {
+				if ref, ok := x.attrValue("r"); ok {
+					if c := cellColumn(string(ref)); c >= 0 {
 						col = c
 					}
 				}
-				typ = attr(t.Attr, "t")
-				x.val = x.val[:0]
+				t, _ := x.attrValue("t")
+				xr.typ = append(xr.typ[:0], t...)
+				xr.val = xr.val[:0]
 			case local == "v" && inRow:
 				inV = true
 			case local == "is" && inRow:
@@ -432,42 +463,24 @@ func (x *xlsxRows) next(row *sheetRow) error {
 			case local == "t" && inIs > 0:
 				inT = true
 			}
-		case xml.EndElement:
-			switch local := t.Name.Local; {
+		case xmlEnd:
+			switch local := string(x.name); {
 			case skip > 0:
 				skip--
 			case local == "v":
 				inV = false
+			case local == "f" && inF:
+				// A formula's text (HYPERLINK("mailto:...")), then its
+				// value.
+				inF = false
+				xr.val = append(xr.val, ' ')
 			case local == "t":
 				inT = false
 			case local == "is" && inIs > 0:
 				inIs--
 			case local == "c" && inRow:
-				v := x.val
-				switch typ {
-				case "s":
-					if len(bytes.TrimSpace(v)) == 0 {
-						break // a cell with a style and no value
-					}
-					i, err := strconv.Atoi(strings.TrimSpace(string(v)))
-					if err != nil {
-						return fmt.Errorf("%w: a cell's shared string number %q", ErrCorrupt, v)
-					}
-					if v, err = x.sst.get(i); err != nil {
-						return err
-					}
-					if len(v) > 0 {
-						if err := row.add(col, v); err != nil {
-							return err
-						}
-					}
-				case "b", "e": // a boolean, an error: no text
-				default:
-					if len(v) > 0 {
-						if err := row.add(col, v); err != nil {
-							return err
-						}
-					}
+				if err := xr.cell(row, col); err != nil {
+					return err
 				}
 				next = col + 1
 			case local == "row" && inRow:
@@ -476,18 +489,51 @@ func (x *xlsxRows) next(row *sheetRow) error {
 					return nil
 				}
 			case local == "sheetData":
-				x.inData = false
+				xr.inData = false
+				if xr.badRefs > 0 {
+					return fmt.Errorf("%w: %d cells refer to shared strings the workbook does not have", ErrCorrupt, xr.badRefs)
+				}
 				return io.EOF
 			}
-		case xml.CharData:
-			if (inV || inT) && skip == 0 {
-				if len(x.val)+len(t) > maxCellText {
+		case xmlText:
+			if (inV || inT || inF) && skip == 0 {
+				if len(xr.val)+len(x.text) > maxCellText {
 					return fmt.Errorf("%w: a cell longer than %d bytes", ErrCorrupt, maxCellText)
 				}
-				x.val = append(x.val, t...)
+				xr.val = append(xr.val, x.text...)
 			}
 		}
 	}
+}
+
+// cell adds the value of the cell just read to row.
+func (xr *xlsxRows) cell(row *sheetRow, col int) error {
+	v := xr.val
+	switch string(xr.typ) {
+	case "s":
+		if len(bytes.TrimSpace(v)) == 0 {
+			return nil // a cell with a style and no value
+		}
+		i, err := strconv.Atoi(string(bytes.TrimSpace(v)))
+		if err != nil {
+			return fmt.Errorf("%w: a cell's shared string number %q", ErrCorrupt, v)
+		}
+		if i < 0 || i >= xr.sst.len() {
+			// The rest of the sheet is read; the sheet is reported as
+			// damaged at its end.
+			xr.badRefs++
+			return nil
+		}
+		if v, err = xr.sst.get(i); err != nil {
+			return err
+		}
+	case "b", "e": // a boolean, an error: no text
+		return nil
+	}
+	if len(v) == 0 {
+		return nil
+	}
+	return row.add(col, v)
 }
 
 // odsSheets reads each table of an OpenDocument spreadsheet's content as
@@ -498,21 +544,20 @@ func (ex *expansion) odsSheets(p string, z *zipArchive, e *zipEntry, s *zipSurve
 		return &fs.PathError{Op: "unzip", Path: p, Err: err}
 	}
 	defer closeFn()
-	dec := newXMLDecoder(r)
+	x := newXMLReader(r)
 	for {
-		tok, err := dec.RawToken()
+		err := x.next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return &fs.PathError{Op: "read", Path: p, Err: xmlError(err)}
 		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "table" {
+		if x.kind != xmlStart || string(x.name) != "table" {
 			continue
 		}
-		src := &odsRows{dec: dec, depth: 1}
-		t := openSheet(attr(se.Attr, "name"), src)
+		src := &odsRows{x: x, depth: 1}
+		t := openSheet(x.attrString("name"), src)
 		if err := ex.sheet(p, t, int64(e.comp)); err != nil {
 			return err
 		}
@@ -535,15 +580,20 @@ func (ex *expansion) odsSheets(p string, z *zipArchive, e *zipEntry, s *zipSurve
 // odsRows reads the rows of one table:table of an OpenDocument
 // spreadsheet, from after its start.
 type odsRows struct {
-	dec    *xml.Decoder
+	x      *xmlReader
 	depth  int // tables open: 1 in the sheet, more in a table in a cell
 	rowNum int // the rows before the next
 	val    []byte
 }
 
-// maxRepeat bounds the repeat counts of rows and cells.
-func repeatCount(attrs []xml.Attr, local string) int {
-	n, err := strconv.Atoi(attr(attrs, local))
+// repeatCount returns the repeat count the start tag's attribute local
+// gives, at least 1 and at most maxSheetRows.
+func (x *xmlReader) repeatCount(local string) int {
+	v, ok := x.attrValue(local)
+	if !ok {
+		return 1
+	}
+	n, err := strconv.Atoi(string(v))
 	if err != nil || n < 1 {
 		return 1
 	}
@@ -557,45 +607,41 @@ func (o *odsRows) next(row *sheetRow) error {
 		repeat, crep  int
 		col           int
 	)
+	x := o.x
 	for {
-		tok, err := o.dec.RawToken()
+		err := x.next()
 		if err == io.EOF {
 			return fmt.Errorf("%w: the sheet is cut short", ErrCorrupt)
 		}
 		if err != nil {
 			return xmlError(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch local := t.Name.Local; {
+		switch x.kind {
+		case xmlStart:
+			switch local := string(x.name); {
 			case local == "table":
 				o.depth++
-			case o.depth > 1:
-				// a table within a cell: its text is the cell's
-				if inCell && (local == "p" || local == "h") {
-					inP++
-					if len(o.val) > 0 {
-						o.val = append(o.val, ' ')
-					}
-				}
-			case local == "table-row":
-				repeat = repeatCount(t.Attr, "number-rows-repeated")
-				row.reset(o.rowNum + 1)
-				inRow, col = true, 0
-			case (local == "table-cell" || local == "covered-table-cell") && inRow:
-				crep = repeatCount(t.Attr, "number-columns-repeated")
-				inCell = true
-				o.val = o.val[:0]
 			case (local == "p" || local == "h") && inCell:
+				// a cell's paragraphs (a table's within it too) are
+				// its text
 				inP++
 				if len(o.val) > 0 {
 					o.val = append(o.val, ' ')
 				}
 			case (local == "s" || local == "tab" || local == "line-break") && inP > 0:
 				o.val = append(o.val, ' ')
+			case o.depth > 1:
+			case local == "table-row":
+				repeat = x.repeatCount("number-rows-repeated")
+				row.reset(o.rowNum + 1)
+				inRow, col = true, 0
+			case (local == "table-cell" || local == "covered-table-cell") && inRow:
+				crep = x.repeatCount("number-columns-repeated")
+				inCell = true
+				o.val = o.val[:0]
 			}
-		case xml.EndElement:
-			switch local := t.Name.Local; {
+		case xmlEnd:
+			switch local := string(x.name); {
 			case local == "table":
 				o.depth--
 				if o.depth == 0 {
@@ -622,12 +668,12 @@ func (o *odsRows) next(row *sheetRow) error {
 					return nil
 				}
 			}
-		case xml.CharData:
+		case xmlText:
 			if inP > 0 {
-				if len(o.val)+len(t) > maxCellText {
+				if len(o.val)+len(x.text) > maxCellText {
 					return fmt.Errorf("%w: a cell longer than %d bytes", ErrCorrupt, maxCellText)
 				}
-				o.val = appendCell(o.val, t)
+				o.val = appendCell(o.val, x.text)
 			}
 		}
 	}

@@ -1,7 +1,6 @@
 package source
 
 import (
-	"encoding/xml"
 	"io"
 )
 
@@ -44,7 +43,10 @@ var (
 		para:  setOf("p"),
 		text:  setOf("t", "delText", "instrText", "delInstrText"),
 		space: setOf("tab", "br", "cr", "ptab", "noBreakHyphen"),
-		attrs: setOf("author"),
+		// Authors of changes, a field's instruction (fldSimple), a
+		// picture's alternative text, a link's tooltip, a content
+		// control's alias and tag.
+		attrs: setOf("author", "instr", "descr", "title", "tooltip", "alias", "tag"),
 	}
 	// slideText is a slide, its notes, or its comments (p:cm with
 	// p:text, or modern comments' a:p).
@@ -52,12 +54,19 @@ var (
 		para:  setOf("p", "cm"),
 		text:  setOf("t", "text"),
 		space: setOf("br", "tab"),
+		attrs: setOf("descr", "title", "tooltip"),
 	}
 	// xlsxComments are the notes of a worksheet: a comment of runs.
 	xlsxComments = textDialect{
-		para: setOf("comment"),
-		text: setOf("t"),
+		para: setOf("comment", "author"),
+		text: setOf("t", "author"),
 		skip: setOf("rPh"),
+	}
+	// sheetExtras is what a worksheet holds after its cells: headers and
+	// footers, links (their text and tooltips), validation lists.
+	sheetExtras = textDialect{
+		para:  setOf("oddHeader", "oddFooter", "evenHeader", "evenFooter", "firstHeader", "firstFooter", "hyperlink", "formula1", "formula2"),
+		attrs: setOf("display", "tooltip"),
 	}
 	// xlsxThreaded are a worksheet's threaded comments.
 	xlsxThreaded = textDialect{
@@ -66,17 +75,20 @@ var (
 	}
 	// odfText is an OpenDocument text or presentation: text:p and text:h
 	// paragraphs, every character in them text.
+	// The authors of tracked changes and notes (dc:creator) are
+	// paragraphs of their own; links' targets (xlink:href, a mailto:)
+	// and titles are words of their paragraphs.
 	odfText = textDialect{
-		para:  setOf("p", "h"),
+		para:  setOf("p", "h", "creator"),
 		space: setOf("s", "tab", "line-break"),
-		attrs: setOf("creator"),
+		attrs: setOf("href", "title", "string-value"),
 	}
 )
 
 // paragraphs renders an XML part as its text, a line per paragraph.
 type paragraphs struct {
 	d      *textDialect
-	dec    *xml.Decoder
+	xr     *xmlReader
 	inPara int // depth of paragraphs open
 	inText int // depth of text elements open
 	skip   int // depth of skipped elements open
@@ -87,7 +99,12 @@ type paragraphs struct {
 const paragraphBatch = 64 << 10
 
 func newParagraphs(r io.Reader, d *textDialect) *paragraphs {
-	p := &paragraphs{d: d, dec: newXMLDecoder(r)}
+	return xmlParagraphs(newXMLReader(r), d)
+}
+
+// xmlParagraphs renders the paragraphs x reads from where it is.
+func xmlParagraphs(x *xmlReader, d *textDialect) *paragraphs {
+	p := &paragraphs{d: d, xr: x}
 	p.fill = p.next
 	return p
 }
@@ -97,9 +114,9 @@ func (p *paragraphs) next() {
 	d := p.d
 	p.buf = p.back[:0]
 	defer func() { p.back = p.buf }()
+	x := p.xr
 	for len(p.buf) < paragraphBatch {
-		tok, err := p.dec.RawToken()
-		if err != nil {
+		if err := x.next(); err != nil {
 			if err != io.EOF {
 				p.err = xmlError(err)
 				return
@@ -111,43 +128,49 @@ func (p *paragraphs) next() {
 			p.err = io.EOF
 			return
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			local := t.Name.Local
-			switch {
-			case p.skip > 0 || d.skip[local]:
+		switch x.kind {
+		case xmlStart:
+			local := string(x.name) // no copy: map keys
+			if p.skip > 0 || d.skip[local] {
 				p.skip++
 				continue
-			case d.para[local]:
+			}
+			if d.para[local] {
 				p.inPara++
-			case d.text[local]:
+			}
+			if d.text[local] {
 				p.inText++
-			case d.space[local] && p.inPara > 0:
+			}
+			if d.space[local] && p.inPara > 0 {
 				p.buf = append(p.buf, ' ')
 			}
 			if d.attrs != nil {
-				for _, a := range t.Attr {
-					if d.attrs[a.Name.Local] {
+				x.eachAttr(func(name, value []byte) bool {
+					if d.attrs[string(name)] {
+						x.val = expand(x.val[:0], value)
 						p.buf = append(p.buf, ' ')
-						p.buf = appendCell(p.buf, a.Value)
+						p.buf = appendCell(p.buf, x.val)
 						p.buf = append(p.buf, ' ')
 					}
-				}
+					return true
+				})
 			}
-		case xml.EndElement:
-			local := t.Name.Local
-			switch {
-			case p.skip > 0:
+		case xmlEnd:
+			local := string(x.name)
+			if p.skip > 0 {
 				p.skip--
-			case d.para[local] && p.inPara > 0:
-				p.inPara--
-				p.buf = append(p.buf, '\n')
-			case d.text[local] && p.inText > 0:
+				continue
+			}
+			if d.text[local] && p.inText > 0 {
 				p.inText--
 			}
-		case xml.CharData:
+			if d.para[local] && p.inPara > 0 {
+				p.inPara--
+				p.buf = append(p.buf, '\n')
+			}
+		case xmlText:
 			if p.skip == 0 && (p.inText > 0 || d.text == nil && p.inPara > 0) {
-				p.buf = appendCell(p.buf, t)
+				p.buf = appendCell(p.buf, x.text)
 			}
 		}
 	}

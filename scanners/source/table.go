@@ -25,6 +25,10 @@ type Table struct {
 	// Sheet, when set, names the spreadsheet the table is: a line is the
 	// row of that number, and a value's field is its cell (Sheet!B7).
 	Sheet string
+	// HeaderRow, for a sheet, is the row whose values name the columns
+	// (its first row with values). Its line is read as values too: it
+	// may be data.
+	HeaderRow int
 }
 
 // IsNumber reports whether column col holds integers.

@@ -1,0 +1,38 @@
+package source
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"testing"
+)
+
+// BenchmarkOffice renders the office document named by
+// PIISCAN_BENCH_OFFICE (the XLSX or DOCX of bench/exports.sh).
+func BenchmarkOffice(b *testing.B) {
+	p := os.Getenv("PIISCAN_BENCH_OFFICE")
+	if p == "" {
+		b.Skip("PIISCAN_BENCH_OFFICE names no file")
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	for b.Loop() {
+		f, err := os.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		x := &Expander{}
+		err = x.Expand(context.Background(), p, f, f, fi.Size(), func(_ string, br *bufio.Reader, _ *Table) error {
+			_, err := io.Copy(io.Discard, br)
+			return err
+		})
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
