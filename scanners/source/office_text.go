@@ -130,18 +130,17 @@ func (p *paragraphs) next() {
 		}
 		switch x.kind {
 		case xmlStart:
-			local := string(x.name) // no copy: map keys
-			if p.skip > 0 || d.skip[local] {
+			if p.skip > 0 || d.skip[string(x.name)] {
 				p.skip++
 				continue
 			}
-			if d.para[local] {
+			if d.para[string(x.name)] {
 				p.inPara++
 			}
-			if d.text[local] {
+			if d.text[string(x.name)] {
 				p.inText++
 			}
-			if d.space[local] && p.inPara > 0 {
+			if d.space[string(x.name)] && p.inPara > 0 {
 				p.buf = append(p.buf, ' ')
 			}
 			if d.attrs != nil {
@@ -156,15 +155,14 @@ func (p *paragraphs) next() {
 				})
 			}
 		case xmlEnd:
-			local := string(x.name)
 			if p.skip > 0 {
 				p.skip--
 				continue
 			}
-			if d.text[local] && p.inText > 0 {
+			if d.text[string(x.name)] && p.inText > 0 {
 				p.inText--
 			}
-			if d.para[local] && p.inPara > 0 {
+			if d.para[string(x.name)] && p.inPara > 0 {
 				p.inPara--
 				p.buf = append(p.buf, '\n')
 			}
