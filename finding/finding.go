@@ -24,9 +24,10 @@ type Finding struct {
 	Column int `json:"column"`
 	// Length is the length of the value in bytes.
 	Length int `json:"length"`
-	// Field names where a structured source (a Parquet or Avro file) holds the
-	// value: its column's path. Line is then the row number and Column
-	// the 1-based byte offset of the value in the field.
+	// Field names where a structured source holds the value: a Parquet
+	// or Avro column's path, or a worksheet's cell (Customers!D2). Line is
+	// then the row number and Column the 1-based byte offset of the value
+	// in the field.
 	Field string `json:"field,omitempty"`
 	// Class is the kind of personal data (email, ip_address, ...).
 	Class string `json:"class"`

@@ -51,10 +51,7 @@ func (ex *expansion) avro(name string, br *bufio.Reader) error {
 	if err != nil {
 		return &fs.PathError{Op: "avro", Path: name, Err: corrupt(err)}
 	}
-	out := &limitedReader{r: t, in: in, ex: ex, format: FormatAvro}
-	b := getBuffer(out)
-	defer putBuffer(b)
-	return ex.fn(name, b.br, &t.table)
+	return ex.table(name, t, in, FormatAvro, &t.table)
 }
 
 // avroTable renders the records of an Avro file.

@@ -449,7 +449,7 @@ func corrupt(err error) error {
 }
 
 func (ex *expansion) zipMember(p string, z *zipArchive, e *zipEntry, s *zipSurvey, depth int) error {
-	r, closeFn, err := ex.openMember(z, e, s)
+	r, closeFn, err := ex.memberReader(z, e, s)
 	if err != nil {
 		return &fs.PathError{Op: "unzip", Path: p, Err: err}
 	}

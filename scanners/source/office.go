@@ -111,7 +111,7 @@ func (ex *expansion) readPart(z *zipArchive, s *zipSurvey, e *zipEntry) ([]byte,
 	if e.size > maxOfficeMeta {
 		return nil, fmt.Errorf("%w: part larger than %d bytes", ErrCorrupt, maxOfficeMeta)
 	}
-	r, closeFn, err := ex.openMember(z, e, s)
+	r, closeFn, err := ex.memberReader(z, e, s)
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +119,9 @@ func (ex *expansion) readPart(z *zipArchive, s *zipSurvey, e *zipEntry) ([]byte,
 	return io.ReadAll(io.LimitReader(r, maxOfficeMeta))
 }
 
-// openMember returns a reader of e's content that counts against the
+// memberReader returns a reader of e's content that counts against the
 // input's budget.
-func (ex *expansion) openMember(z *zipArchive, e *zipEntry, s *zipSurvey) (io.Reader, func(), error) {
+func (ex *expansion) memberReader(z *zipArchive, e *zipEntry, s *zipSurvey) (io.Reader, func(), error) {
 	if ex.lim.ratioBomb(e.size, e.comp) {
 		return nil, nil, fmt.Errorf("%w: declared ratio %d:1 exceeds %d:1", ErrBomb, e.size/max(e.comp, 1), ex.lim.MaxRatio)
 	}
@@ -292,7 +292,7 @@ var ErrEncryptedDocument = errors.New("encrypted document: cannot be scanned")
 
 // textPart reads an XML part as its text, a line per paragraph.
 func (ex *expansion) textPart(p string, z *zipArchive, e *zipEntry, s *zipSurvey, d *textDialect) error {
-	r, closeFn, err := ex.openMember(z, e, s)
+	r, closeFn, err := ex.memberReader(z, e, s)
 	if err != nil {
 		return &fs.PathError{Op: "unzip", Path: p, Err: err}
 	}

@@ -84,11 +84,10 @@ type sheetRow struct {
 	cols   []int
 	ends   []int  // where each value ends in data
 	data   []byte // the values, one after another
-	n      int    // cells
 }
 
 func (r *sheetRow) reset(num int) {
-	r.num, r.repeat, r.n = num, 1, 0
+	r.num, r.repeat = num, 1
 	r.cols, r.ends, r.data = r.cols[:0], r.ends[:0], r.data[:0]
 }
 
@@ -100,7 +99,6 @@ func (r *sheetRow) add(col int, v []byte) error {
 	r.data = append(r.data, v...)
 	r.cols = append(r.cols, col)
 	r.ends = append(r.ends, len(r.data))
-	r.n++
 	return nil
 }
 
@@ -140,7 +138,7 @@ func openSheet(sheet string, src rowSource) *sheetTable {
 	case nil:
 		t.pending = true
 		t.table.HeaderRow = t.row.num
-		for i := range t.row.n {
+		for i := range len(t.row.cols) {
 			col := t.row.cols[i]
 			for len(t.table.Names) <= col {
 				t.table.Names = append(t.table.Names, "")
@@ -179,7 +177,7 @@ func (t *sheetTable) next() {
 			t.left = r.repeat
 		}
 		at := 0
-		for i := range r.n {
+		for i := range len(r.cols) {
 			col := max(r.cols[i], at)
 			for ; at < col; at++ {
 				buf = append(buf, '\t')
@@ -195,7 +193,7 @@ func (t *sheetTable) next() {
 // xlsxSheet reads a worksheet of an XLSX workbook as a Table.
 func (ex *expansion) xlsxSheet(doc *officeDoc, p, name string, z *zipArchive, e *zipEntry, s *zipSurvey) error {
 	sst := ex.sharedStrings(doc, z, s)
-	r, closeFn, err := ex.openMember(z, e, s)
+	r, closeFn, err := ex.memberReader(z, e, s)
 	if err != nil {
 		return &fs.PathError{Op: "unzip", Path: p, Err: err}
 	}
@@ -206,24 +204,15 @@ func (ex *expansion) xlsxSheet(doc *officeDoc, p, name string, z *zipArchive, e 
 	}
 	x := newXMLReader(r)
 	t := openSheet(sheet, &xlsxRows{x: x, sst: sst})
-	if err := ex.sheet(p, t, int64(e.comp)+doc.sstComp); err != nil || t.err != io.EOF {
+	// A shared string is rendered as often as cells refer to it.
+	in := &countingReader{n: int64(e.comp) + doc.sstComp}
+	if err := ex.table(p, t, in, FormatZip, &t.table); err != nil || t.err != io.EOF {
 		return err
 	}
 	// What follows the cells: headers and footers, links, validations.
 	b := getBuffer(xmlParagraphs(x, &sheetExtras))
 	defer putBuffer(b)
 	return ex.fn(p, b.br, nil)
-}
-
-// sheet hands a sheet's rendered rows to the StreamFunc; they count
-// against the input's budget and the ratio to comp bytes of the file: a
-// shared string is rendered as often as cells refer to it.
-func (ex *expansion) sheet(p string, t *sheetTable, comp int64) error {
-	in := &countingReader{n: comp}
-	out := &limitedReader{r: t, in: in, ex: ex, format: FormatZip}
-	b := getBuffer(out)
-	defer putBuffer(b)
-	return ex.fn(p, b.br, &t.table)
 }
 
 // sharedStrings reads the shared strings of an XLSX workbook, once.
@@ -239,7 +228,7 @@ func (ex *expansion) sharedStrings(doc *officeDoc, z *zipArchive, s *zipSurvey) 
 	doc.sstComp = int64(e.comp)
 	sst := &sharedStrings{dir: ex.lim.SpoolDir}
 	err := func() error {
-		r, closeFn, err := ex.openMember(z, &e, s)
+		r, closeFn, err := ex.memberReader(z, &e, s)
 		if err != nil {
 			return err
 		}
@@ -283,7 +272,7 @@ func (s *sharedStrings) read(x *xmlReader) error {
 			return s.flush()
 		}
 		if err != nil {
-			return xmlError(err)
+			return err
 		}
 		switch x.kind {
 		case xmlStart:
@@ -349,11 +338,8 @@ func (s *sharedStrings) flush() error {
 	return nil
 }
 
-// get returns string i, valid until the next call.
+// get returns string i (0 <= i < s.len()), valid until the next call.
 func (s *sharedStrings) get(i int) ([]byte, error) {
-	if s == nil || i < 0 || i >= len(s.ends) {
-		return nil, fmt.Errorf("%w: a cell refers to shared string %d of %d", ErrCorrupt, i, s.len())
-	}
 	var start int64
 	if i > 0 {
 		start = s.ends[i-1]
@@ -426,7 +412,7 @@ func (xr *xlsxRows) next(row *sheetRow) error {
 			return io.EOF
 		}
 		if err != nil {
-			return xmlError(err)
+			return err
 		}
 		switch x.kind {
 		case xmlStart:
@@ -485,7 +471,7 @@ func (xr *xlsxRows) next(row *sheetRow) error {
 				next = col + 1
 			case local == "row" && inRow:
 				inRow = false
-				if row.n > 0 {
+				if len(row.cols) > 0 {
 					return nil
 				}
 			case local == "sheetData":
@@ -539,7 +525,7 @@ func (xr *xlsxRows) cell(row *sheetRow, col int) error {
 // odsSheets reads each table of an OpenDocument spreadsheet's content as
 // a Table of its own.
 func (ex *expansion) odsSheets(p string, z *zipArchive, e *zipEntry, s *zipSurvey) error {
-	r, closeFn, err := ex.openMember(z, e, s)
+	r, closeFn, err := ex.memberReader(z, e, s)
 	if err != nil {
 		return &fs.PathError{Op: "unzip", Path: p, Err: err}
 	}
@@ -551,14 +537,14 @@ func (ex *expansion) odsSheets(p string, z *zipArchive, e *zipEntry, s *zipSurve
 			return nil
 		}
 		if err != nil {
-			return &fs.PathError{Op: "read", Path: p, Err: xmlError(err)}
+			return &fs.PathError{Op: "read", Path: p, Err: err}
 		}
 		if x.kind != xmlStart || string(x.name) != "table" {
 			continue
 		}
 		src := &odsRows{x: x, depth: 1}
 		t := openSheet(x.attrString("name"), src)
-		if err := ex.sheet(p, t, int64(e.comp)); err != nil {
+		if err := ex.table(p, t, &countingReader{n: int64(e.comp)}, FormatZip, &t.table); err != nil {
 			return err
 		}
 		if t.err != nil && t.err != io.EOF {
@@ -614,7 +600,7 @@ func (o *odsRows) next(row *sheetRow) error {
 			return fmt.Errorf("%w: the sheet is cut short", ErrCorrupt)
 		}
 		if err != nil {
-			return xmlError(err)
+			return err
 		}
 		switch x.kind {
 		case xmlStart:
@@ -664,7 +650,7 @@ func (o *odsRows) next(row *sheetRow) error {
 				inRow = false
 				row.repeat = repeat
 				o.rowNum += repeat
-				if row.n > 0 {
+				if len(row.cols) > 0 {
 					return nil
 				}
 			}
@@ -673,7 +659,7 @@ func (o *odsRows) next(row *sheetRow) error {
 				if len(o.val)+len(x.text) > maxCellText {
 					return fmt.Errorf("%w: a cell longer than %d bytes", ErrCorrupt, maxCellText)
 				}
-				o.val = appendCell(o.val, x.text)
+				o.val = append(o.val, x.text...)
 			}
 		}
 	}

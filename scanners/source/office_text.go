@@ -118,7 +118,7 @@ func (p *paragraphs) next() {
 	for len(p.buf) < paragraphBatch {
 		if err := x.next(); err != nil {
 			if err != io.EOF {
-				p.err = xmlError(err)
+				p.err = err
 				return
 			}
 			if p.inPara > 0 { // the part's end closes what is open

@@ -54,14 +54,7 @@ func (ex *expansion) parquet(name string, br *bufio.Reader, size int64, ra io.Re
 		return &fs.PathError{Op: "parquet", Path: name, Err: corrupt(err)}
 	}
 	defer t.close()
-	// The rendered rows count against the input's budget, and against
-	// the ratio of a layer: a few KiB of run-length encoding can claim
-	// billions of rows.
-	in := &countingReader{n: size}
-	out := &limitedReader{r: t, in: in, ex: ex, format: FormatParquet}
-	b := getBuffer(out)
-	defer putBuffer(b)
-	return ex.fn(name, b.br, &t.table)
+	return ex.table(name, t, &countingReader{n: size}, FormatParquet, &t.table)
 }
 
 // parquetTable renders the rows of a Parquet file, a batch at a time.

@@ -109,6 +109,18 @@ func (r *rowReader) Read(p []byte) (n int, err error) {
 	return n, nil
 }
 
+// table hands the rows r renders (of the Table t) to the StreamFunc as
+// the stream name. The rendered rows count against the input's budget and
+// against the ratio to the in bytes they were made from: a few KiB of
+// run-length encoding, or a shared string a million cells repeat, can
+// claim gigabytes.
+func (ex *expansion) table(name string, r io.Reader, in *countingReader, f Format, t *Table) error {
+	out := &limitedReader{r: r, in: in, ex: ex, format: f}
+	b := getBuffer(out)
+	defer putBuffer(b)
+	return ex.fn(name, b.br, t)
+}
+
 // appendCell appends v with each tab, CR and LF (and other control
 // bytes) as a space, so that it stays one value of one line.
 func appendCell[T ~string | ~[]byte](b []byte, v T) []byte {

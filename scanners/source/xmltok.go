@@ -3,7 +3,6 @@ package source
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -345,13 +344,4 @@ func charRef(ref []byte) (rune, bool) {
 		return 0, false
 	}
 	return rune(n), true
-}
-
-// xmlError marks an error of an XML part as damage, unless it says what
-// it is already.
-func xmlError(err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: XML cut short", ErrCorrupt)
-	}
-	return err
 }

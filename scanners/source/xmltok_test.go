@@ -12,7 +12,7 @@ import (
 )
 
 // tokens renders the tokens of doc as S(name attrs) E(name) T(text).
-func tokens(doc string, bufSize int) (string, error) {
+func tokens(doc string) (string, error) {
 	x := newXMLReader(strings.NewReader(doc))
 	var b strings.Builder
 	for {
@@ -43,19 +43,19 @@ func TestXMLReader(t *testing.T) {
 		{"<w:t xml:space=\"preserve\"> x\n</w:t >", "S(t r=)T( x\n)E(t)"},
 		{`<c r="&quot;q&quot;">`, `S(c r="q")`},
 	} {
-		got, err := tokens(tc.doc, 0)
+		got, err := tokens(tc.doc)
 		if err != nil || got != tc.want {
 			t.Errorf("%q:\n got %s, %v\nwant %s", tc.doc, got, err, tc.want)
 		}
 	}
 	for _, doc := range []string{`<c r="x`, `<!-- x`, `<![CDATA[x`, `<!DOCTYPE [`} {
-		if _, err := tokens(doc, 0); err == nil {
+		if _, err := tokens(doc); err == nil {
 			t.Errorf("%q: no error", doc)
 		}
 	}
 	// A token longer than the reader's buffer.
 	long := strings.Repeat("a", 200<<10)
-	got, err := tokens(`<t r="`+long+`">`+long+`</t>`, 0)
+	got, err := tokens(`<t r="`+long+`">`+long+`</t>`)
 	if err != nil || got != "S(t r="+long+")T("+long+")E(t)" {
 		t.Errorf("long tokens: %d bytes, %v", len(got), err)
 	}
