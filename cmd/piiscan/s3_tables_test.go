@@ -9,9 +9,9 @@ import (
 	"github.com/piiscan/piiscan/internal/s3test"
 )
 
-// Parquet and Avro exports in a bucket are read as tables, as on disk
-// (a Parquet object is spooled: the format needs random access), and
-// their findings carry their column.
+// Parquet and Avro exports and an Excel workbook in a bucket are read as
+// tables, as on disk (a Parquet or zip object is spooled: the formats
+// need random access), and their findings carry their column or cell.
 func TestScanS3Tables(t *testing.T) {
 	s := s3test.Start(t)
 	s.Env(t)
@@ -24,6 +24,11 @@ func TestScanS3Tables(t *testing.T) {
 		// No extension: known by their content.
 		s.Put(t, "lake", "exports/2024/"+strings.TrimSuffix(strings.TrimSuffix(name, ".parquet"), ".avro"), data)
 	}
+	book, err := os.ReadFile(filepath.Join("..", "..", "examples", "documents", "customers.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Put(t, "lake", "exports/2024/customers", book)
 	code, out, errs := runCLI(t, "", "scan", "--s3-path-style", "--format", "jsonl", "s3://lake/exports/")
 	if code != exitFindings {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
@@ -34,12 +39,14 @@ func TestScanS3Tables(t *testing.T) {
 		`"line":1,"column":1,"length":17,"field":"shipping.street","class":"postal_address"`,
 		`{"path":"s3://lake/exports/2024/leads","line":1,"column":1,"length":20,"field":"contact.email","class":"email"`,
 		`"line":2,"column":33,"length":6,"field":"tags","class":"health"`,
+		`{"path":"s3://lake/exports/2024/customers!xl/worksheets/sheet1.xml","line":2,"column":1,"length":15,"field":"Customers!D2","class":"email"`,
+		`"line":2,"column":26,"length":23,"field":"'Support log'!C2","class":"email"`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %s in\n%s", want, out)
 		}
 	}
-	if n := strings.Count(out, "\n"); n != 11+7 {
-		t.Errorf("%d findings, want the 11 and 7 of the files on disk:\n%s", n, out)
+	if n := strings.Count(out, "\n"); n != 11+7+12 {
+		t.Errorf("%d findings, want the 11, 7 and 12 of the files on disk:\n%s", n, out)
 	}
 }

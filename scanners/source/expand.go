@@ -303,7 +303,13 @@ func readError(name, op string, err error) error {
 }
 
 func (ex *expansion) member(archive, member string) string {
-	return itempath.Join(archive, strings.TrimPrefix(path.Clean("/"+member), "/"))
+	return itempath.Join(archive, memberName(member))
+}
+
+// memberName cleans the name of an archive's member: no "..", no
+// leading "/" or "./".
+func memberName(member string) string {
+	return strings.TrimPrefix(path.Clean("/"+member), "/")
 }
 
 // fatal reports whether err must stop the whole input rather than one member.
@@ -420,10 +426,11 @@ func (ex *expansion) zip(name string, br *bufio.Reader, size int64, ra io.Reader
 		if e.skip() {
 			continue
 		}
-		p := ex.member(name, string(e.name))
+		m := memberName(string(e.name))
+		p := itempath.Join(name, m)
 		done := false
 		if doc != nil {
-			done, err = ex.officePart(doc, p, string(e.name), z, e, survey)
+			done, err = ex.officePart(doc, p, m, z, e, survey)
 		}
 		if !done {
 			err = ex.zipMember(p, z, e, survey, depth)

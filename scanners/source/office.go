@@ -43,16 +43,17 @@ const maxOfficeMeta = 16 << 20
 
 // officeDoc is what the reader knows of an office document's layout.
 type officeDoc struct {
-	kind        officeKind
-	spreadsheet bool                // an ODF spreadsheet
-	encrypted   bool                // an ODF document with encrypted parts
-	parts       map[string]zipEntry // the parts read first, by name
-	sheetNames  map[string]string   // worksheet part name: sheet name
-	sst         *sharedStrings      // an XLSX workbook's shared strings
-	sstDone     bool
-	sstErr      error
-	sstComp     int64 // the compressed size of the shared strings
-	sheets      int   // XLSX worksheet parts
+	kind          officeKind
+	spreadsheet   bool                // an ODF spreadsheet
+	encrypted     bool                // an ODF document with encrypted parts
+	encryptedSaid bool                // and that was reported
+	parts         map[string]zipEntry // the parts read first, by name
+	sheetNames    map[string]string   // worksheet part name: sheet name
+	sst           *sharedStrings      // an XLSX workbook's shared strings
+	sstDone       bool
+	sstErr        error
+	sstComp       int64 // the compressed size of the shared strings
+	sheets        int   // XLSX worksheet parts
 }
 
 // officeLayout reads the names of z's entries and returns the layout of
@@ -186,9 +187,9 @@ func eachElement(doc []byte, local string, fn func(x *xmlReader)) {
 	}
 }
 
-// officePart reads member e (p, named name in the archive) of an office
-// document if it is one of the parts that hold its text, and reports
-// whether it did.
+// officePart reads member e (p, named name in the archive, cleaned as
+// ex.member cleans it) of an office document if it is one of the parts
+// that hold its text, and reports whether it did.
 func (ex *expansion) officePart(doc *officeDoc, p, name string, z *zipArchive, e *zipEntry, s *zipSurvey) (bool, error) {
 	switch doc.kind {
 	case odf:
@@ -198,6 +199,11 @@ func (ex *expansion) officePart(doc *officeDoc, p, name string, z *zipArchive, e
 			return false, nil
 		}
 		if doc.encrypted {
+			// Said once, of the first part: the document is not read.
+			if doc.encryptedSaid {
+				return true, nil
+			}
+			doc.encryptedSaid = true
 			return true, &fs.PathError{Op: "unzip", Path: p, Err: ErrEncryptedDocument}
 		}
 		if doc.spreadsheet && name == "content.xml" {
@@ -212,8 +218,12 @@ func (ex *expansion) officePart(doc *officeDoc, p, name string, z *zipArchive, e
 				return false, nil
 			}
 			// Read with the sheets, whichever comes first.
-			if ex.sharedStrings(doc, z, s); doc.sstErr != nil {
+			switch sst := ex.sharedStrings(doc, z, s); {
+			case doc.sstErr != nil:
 				return true, &fs.PathError{Op: "unzip", Path: p, Err: doc.sstErr}
+			case sst.cut > 0:
+				err := fmt.Errorf("%w: %d shared strings longer than %d bytes, read as far as that", ErrCorrupt, sst.cut, maxCellText)
+				return true, &fs.PathError{Op: "read", Path: p, Err: err}
 			}
 			return true, nil
 		case dir == "xl/worksheets/" && strings.HasSuffix(base, ".xml"):

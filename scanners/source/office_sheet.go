@@ -256,6 +256,10 @@ type sharedStrings struct {
 	n    int64  // bytes of all strings
 	buf  []byte // bytes of f from offset at
 	at   int64
+	// cut counts strings longer than maxCellText, read as far as that;
+	// cutNow is set while one is read.
+	cut    int
+	cutNow bool
 }
 
 // sstInMemory is how many bytes of shared strings are kept in memory.
@@ -280,7 +284,7 @@ func (s *sharedStrings) read(x *xmlReader) error {
 			case skip > 0 || local == "rPh":
 				skip++
 			case local == "si":
-				v = v[:0]
+				v, s.cutNow = v[:0], false
 			case local == "t":
 				inT = true
 			}
@@ -297,9 +301,11 @@ func (s *sharedStrings) read(x *xmlReader) error {
 			}
 		case xmlText:
 			if inT && skip == 0 {
-				// A string longer than a cell may be (Excel writes at
-				// most 32,767 characters) is read as far as that.
-				v = append(v, x.text[:min(len(x.text), max(maxCellText-len(v), 0))]...)
+				var cut bool
+				if v, cut = appendCapped(v, x.text); cut && !s.cutNow {
+					s.cut++
+					s.cutNow = true
+				}
 			}
 		}
 	}
@@ -381,6 +387,28 @@ func (s *sharedStrings) close() {
 	}
 }
 
+// appendCapped appends to a cell's value v as much of text as keeps it
+// within maxCellText, and reports whether text was cut: a cell longer
+// than any spreadsheet writes (Excel: 32,767 characters) is read as far
+// as that, and the rest of its sheet is read.
+func appendCapped(v, text []byte) ([]byte, bool) {
+	n := min(len(text), max(maxCellText-len(v), 0))
+	return append(v, text[:n]...), n < len(text)
+}
+
+// sheetDamage is the error of a sheet read to its end whose cells
+// referred to shared strings that do not exist (bad) or were cut at
+// maxCellText (cut), or nil.
+func sheetDamage(bad, cut int) error {
+	switch {
+	case bad > 0:
+		return fmt.Errorf("%w: %d cells refer to shared strings the workbook does not have", ErrCorrupt, bad)
+	case cut > 0:
+		return fmt.Errorf("%w: %d cells longer than %d bytes, read as far as that", ErrCorrupt, cut, maxCellText)
+	}
+	return nil
+}
+
 // xlsxRows reads the rows of a SpreadsheetML worksheet.
 type xlsxRows struct {
 	x      *xmlReader
@@ -390,8 +418,9 @@ type xlsxRows struct {
 	val    []byte
 	typ    []byte
 	// badRefs counts cells that refer to shared strings the workbook
-	// does not have.
-	badRefs int
+	// does not have, cut cells longer than maxCellText.
+	badRefs, cut int
+	cutNow       bool // the cell being read was cut
 }
 
 func (xr *xlsxRows) next(row *sheetRow) error {
@@ -441,7 +470,7 @@ func (xr *xlsxRows) next(row *sheetRow) error {
 				}
 				t, _ := x.attrValue("t")
 				xr.typ = append(xr.typ[:0], t...)
-				xr.val = xr.val[:0]
+				xr.val, xr.cutNow = xr.val[:0], false
 			case local == "v" && inRow:
 				inV = true
 			case local == "is" && inRow:
@@ -476,17 +505,18 @@ func (xr *xlsxRows) next(row *sheetRow) error {
 				}
 			case local == "sheetData":
 				xr.inData = false
-				if xr.badRefs > 0 {
-					return fmt.Errorf("%w: %d cells refer to shared strings the workbook does not have", ErrCorrupt, xr.badRefs)
+				if err := sheetDamage(xr.badRefs, xr.cut); err != nil {
+					return err
 				}
 				return io.EOF
 			}
 		case xmlText:
 			if (inV || inT || inF) && skip == 0 {
-				if len(xr.val)+len(x.text) > maxCellText {
-					return fmt.Errorf("%w: a cell longer than %d bytes", ErrCorrupt, maxCellText)
+				var cut bool
+				if xr.val, cut = appendCapped(xr.val, x.text); cut && !xr.cutNow {
+					xr.cut++
+					xr.cutNow = true
 				}
-				xr.val = append(xr.val, x.text...)
 			}
 		}
 	}
@@ -570,6 +600,8 @@ type odsRows struct {
 	depth  int // tables open: 1 in the sheet, more in a table in a cell
 	rowNum int // the rows before the next
 	val    []byte
+	cut    int  // cells longer than maxCellText
+	cutNow bool // the cell being read was cut
 }
 
 // repeatCount returns the repeat count the start tag's attribute local
@@ -624,13 +656,16 @@ func (o *odsRows) next(row *sheetRow) error {
 			case (local == "table-cell" || local == "covered-table-cell") && inRow:
 				crep = x.repeatCount("number-columns-repeated")
 				inCell = true
-				o.val = o.val[:0]
+				o.val, o.cutNow = o.val[:0], false
 			}
 		case xmlEnd:
 			switch local := string(x.name); {
 			case local == "table":
 				o.depth--
 				if o.depth == 0 {
+					if err := sheetDamage(0, o.cut); err != nil {
+						return err
+					}
 					return io.EOF
 				}
 			case (local == "p" || local == "h") && inP > 0:
@@ -656,10 +691,11 @@ func (o *odsRows) next(row *sheetRow) error {
 			}
 		case xmlText:
 			if inP > 0 {
-				if len(o.val)+len(x.text) > maxCellText {
-					return fmt.Errorf("%w: a cell longer than %d bytes", ErrCorrupt, maxCellText)
+				var cut bool
+				if o.val, cut = appendCapped(o.val, x.text); cut && !o.cutNow {
+					o.cut++
+					o.cutNow = true
 				}
-				o.val = append(o.val, x.text...)
 			}
 		}
 	}

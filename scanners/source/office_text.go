@@ -44,9 +44,8 @@ var (
 		text:  setOf("t", "delText", "instrText", "delInstrText"),
 		space: setOf("tab", "br", "cr", "ptab", "noBreakHyphen"),
 		// Authors of changes, a field's instruction (fldSimple), a
-		// picture's alternative text, a link's tooltip, a content
-		// control's alias and tag.
-		attrs: setOf("author", "instr", "descr", "title", "tooltip", "alias", "tag"),
+		// picture's alternative text and title, a link's tooltip.
+		attrs: setOf("author", "instr", "descr", "title", "tooltip"),
 	}
 	// slideText is a slide, its notes, or its comments (p:cm with
 	// p:text, or modern comments' a:p).

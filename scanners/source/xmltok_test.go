@@ -55,7 +55,7 @@ func TestXMLReader(t *testing.T) {
 	}
 	// A token longer than the reader's buffer.
 	long := strings.Repeat("a", 200<<10)
-	got, err := tokens(`<t r="`+long+`">`+long+`</t>`)
+	got, err := tokens(`<t r="` + long + `">` + long + `</t>`)
 	if err != nil || got != "S(t r="+long+")T("+long+")E(t)" {
 		t.Errorf("long tokens: %d bytes, %v", len(got), err)
 	}
