@@ -7,6 +7,9 @@ import (
 	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // xmlReader is a tokenizer of the XML of office documents, several times
@@ -40,8 +43,15 @@ const (
 	xmlText
 )
 
+// newXMLReader returns a reader of the XML r holds: UTF-8, or UTF-16
+// with a byte-order mark (which OPC allows a part to be), decoded.
 func newXMLReader(r io.Reader) *xmlReader {
-	return &xmlReader{br: bufio.NewReaderSize(r, 64<<10)}
+	br := bufio.NewReaderSize(r, 64<<10)
+	if head, _ := br.Peek(2); len(head) == 2 && (head[0] == 0xff && head[1] == 0xfe || head[0] == 0xfe && head[1] == 0xff) {
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+		br = bufio.NewReaderSize(transform.NewReader(br, dec), 64<<10)
+	}
+	return &xmlReader{br: br}
 }
 
 // errXMLGap is the error of a token longer than xmlGap.
@@ -99,6 +109,7 @@ func (x *xmlReader) next() error {
 			return nil
 		}
 		x.kind = xmlStart
+		tag = bytes.TrimRight(tag, " \t\r\n") // <a b="1" />
 		if n := len(tag); n > 0 && tag[n-1] == '/' {
 			tag = tag[:n-1]
 			x.endNext = true
@@ -203,9 +214,10 @@ func (x *xmlReader) declaration() (bool, error) {
 		return true, nil
 	}
 	// <!DOCTYPE ...>, with an internal subset in brackets that may hold
-	// '>' of its own.
+	// '>' of its own, and quoted strings that may hold any of them.
 	depth := 0
 	n := 0
+	var q byte
 	for {
 		c, err := x.br.ReadByte()
 		if err != nil {
@@ -213,6 +225,16 @@ func (x *xmlReader) declaration() (bool, error) {
 		}
 		if n++; n > xmlGap {
 			return false, errXMLGap
+		}
+		switch {
+		case q != 0:
+			if c == q {
+				q = 0
+			}
+			continue
+		case c == '"' || c == '\'':
+			q = c
+			continue
 		}
 		switch c {
 		case '[':
@@ -263,7 +285,9 @@ func (x *xmlReader) attrString(local string) string {
 }
 
 // eachAttr calls fn with the local name and the raw value of each
-// attribute of the start tag, until it returns false.
+// attribute of the start tag, until it returns false. Namespace
+// declarations (xmlns, xmlns:r) are no attributes here: the local name
+// of xmlns:r is no cell's r.
 func (x *xmlReader) eachAttr(fn func(name, value []byte) bool) {
 	a := x.attr
 	for {
@@ -271,6 +295,7 @@ func (x *xmlReader) eachAttr(fn func(name, value []byte) bool) {
 		if eq < 0 {
 			return
 		}
+		a0 := a
 		name := localName(bytes.TrimSpace(a[:eq]))
 		a = bytes.TrimLeft(a[eq+1:], " \t\r\n")
 		if len(a) == 0 || a[0] != '"' && a[0] != '\'' {
@@ -280,7 +305,7 @@ func (x *xmlReader) eachAttr(fn func(name, value []byte) bool) {
 		if end < 0 {
 			return
 		}
-		if !fn(name, a[1:1+end]) {
+		if raw := bytes.TrimSpace(a0[:eq]); !bytes.Equal(raw, []byte("xmlns")) && !bytes.HasPrefix(raw, []byte("xmlns:")) && !fn(name, a[1:1+end]) {
 			return
 		}
 		a = a[end+2:]

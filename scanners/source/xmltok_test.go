@@ -106,3 +106,22 @@ func officeSeeds(t testing.TB) [][]byte {
 		[]byte(`<w:p><w:r><w:t>x</w:t></w:r><w:ins w:author="a@b.co"/></w:p>`),
 		[]byte(`<sst><si><t>x</t><rPh><t>y</t></rPh></si></sst>`))
 }
+
+// What real files hold and encoding/xml reads: quoted brackets in a
+// document type, namespace declarations named like attributes, a space
+// before "/>", UTF-16 parts.
+func TestXMLReaderEdges(t *testing.T) {
+	for _, tc := range []struct{ doc, want string }{
+		{`<!DOCTYPE a [<!ENTITY e "[">]><a>x</a>`, `S(a r=)T(x)E(a)`},
+		{`<!DOCTYPE a SYSTEM "a>b"><a>x</a>`, `S(a r=)T(x)E(a)`},
+		{`<c xmlns:r="http://r" r="B2"/>`, `S(c r=B2)E(c)`},
+		{`<c xmlns="http://x" r="B2" / >`, `S(c r=B2)E(c)`},
+		{"\xff\xfe<\x00t\x00 \x00r\x00=\x00\"\x00A\x00\"\x00>\x00\xe9\x00<\x00/\x00t\x00>\x00", `S(t r=A)T(é)E(t)`},
+		{"\xfe\xff\x00<\x00t\x00>\x00x\x00<\x00/\x00t\x00>", `S(t r=)T(x)E(t)`},
+	} {
+		got, err := tokens(tc.doc)
+		if err != nil || got != tc.want {
+			t.Errorf("%q:\n got %s, %v\nwant %s", tc.doc, got, err, tc.want)
+		}
+	}
+}
