@@ -531,12 +531,10 @@ func (xr *xlsxRows) cell(row *sheetRow, col int) error {
 			return nil // a cell with a style and no value
 		}
 		i, err := strconv.Atoi(string(bytes.TrimSpace(v)))
-		if err != nil {
-			return fmt.Errorf("%w: a cell's shared string number %q", ErrCorrupt, v)
-		}
-		if i < 0 || i >= xr.sst.len() {
+		if err != nil || i < 0 || i >= xr.sst.len() {
 			// The rest of the sheet is read; the sheet is reported as
-			// damaged at its end.
+			// damaged at its end (without the value, which may be
+			// anything).
 			xr.badRefs++
 			return nil
 		}

@@ -129,7 +129,7 @@ func TestOfficeSheet(t *testing.T) {
 func TestOfficeSheetDamage(t *testing.T) {
 	long := strings.Repeat("x", maxCellText+10)
 	data := workbook(t, "S",
-		`<sheetData><row r="1"><c t="s"><v>7</v></c></row><row r="2"><c t="inlineStr"><is><t>`+long+`</t></is></c></row>`+
+		`<sheetData><row r="1"><c t="s"><v>7</v></c><c t="s"><v>grace@example.org</v></c></row><row r="2"><c t="inlineStr"><is><t>`+long+`</t></is></c></row>`+
 			`<row r="3"><c t="s"><v>0</v></c></row></sheetData>`, "ada@example.com")
 	rec, err := expandSheets(t, "book.xlsx", data, Limits{})
 	if err != nil {
@@ -139,7 +139,7 @@ func TestOfficeSheetDamage(t *testing.T) {
 	if !strings.HasSuffix(got, "\nada@example.com\n") || !strings.Contains(got, "\n"+long[:maxCellText]+"\n") {
 		t.Errorf("rows after the damage were not read: %s", abbrev(got))
 	}
-	if err := rec.readErrs["book.xlsx!xl/worksheets/data.xml"]; !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "1 cells refer to shared strings") {
+	if err := rec.readErrs["book.xlsx!xl/worksheets/data.xml"]; !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "2 cells refer to shared strings") || strings.Contains(err.Error(), "grace") {
 		t.Errorf("damage reported as %v", err)
 	}
 
