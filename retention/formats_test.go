@@ -3,6 +3,7 @@ package retention
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -19,6 +20,10 @@ func TestOpenTextNames(t *testing.T) {
 	if err := parquet.Write(&pq, []row{{"ada@example.com"}}); err != nil {
 		t.Fatal(err)
 	}
+	xlsx, err := os.ReadFile("../examples/documents/customers.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		in   []byte
@@ -27,6 +32,7 @@ func TestOpenTextNames(t *testing.T) {
 		{"log", []byte("2026-12-01 ada@example.com\n"), ""},
 		{"parquet", pq.Bytes(), "a Parquet file"},
 		{"avro", []byte("Obj\x01\x00" + strings.Repeat("s", 16)), "an Avro file"},
+		{"xlsx", xlsx, "a zip archive"}, // office documents: whole-file actions
 		{"binary", []byte("\x7fELF\x02\x01\x01\x00\x00"), "binary"},
 	}
 	for _, tt := range tests {
