@@ -559,7 +559,7 @@ func (ex *expansion) odsSheets(p string, z *zipArchive, e *zipEntry, s *zipSurve
 	}
 	defer closeFn()
 	x := newXMLReader(r)
-	for {
+	for sheets := 1; ; {
 		err := x.next()
 		if err == io.EOF {
 			return nil
@@ -570,8 +570,13 @@ func (ex *expansion) odsSheets(p string, z *zipArchive, e *zipEntry, s *zipSurve
 		if x.kind != xmlStart || string(x.name) != "table" {
 			continue
 		}
+		name := x.attrString("name")
+		if name == "" {
+			name = fmt.Sprintf("Sheet%d", sheets) // as LibreOffice names it
+		}
+		sheets++
 		src := &odsRows{x: x, depth: 1}
-		t := openSheet(x.attrString("name"), src)
+		t := openSheet(name, src)
 		if err := ex.table(p, t, &countingReader{n: int64(e.comp)}, FormatZip, &t.table); err != nil {
 			return err
 		}

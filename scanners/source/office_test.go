@@ -218,3 +218,28 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// Each table of an ODS is a Table of its own, named as the file names it
+// (as LibreOffice would, when it does not); repeated rows and cells are
+// rendered as often as they repeat.
+func TestOfficeODSTables(t *testing.T) {
+	ods := `<office:document-content><office:body><office:spreadsheet>` +
+		`<table:table><table:table-row><table:table-cell><text:p>email</text:p></table:table-cell></table:table-row>` +
+		`<table:table-row table:number-rows-repeated="2"><table:table-cell table:number-columns-repeated="2"><text:p>a@b.co</text:p><text:p>x<text:s/>y</text:p></table:table-cell></table:table-row></table:table>` +
+		`<table:table table:name="Leads"><table:table-row table:number-rows-repeated="3"><table:table-cell/></table:table-row>` +
+		`<table:table-row><table:covered-table-cell/><table:table-cell><text:p>ssn</text:p></table:table-cell></table:table-row></table:table>` +
+		`</office:spreadsheet></office:body></office:document-content>`
+	data := zipBytes(t, entry{name: "mimetype", body: "application/vnd.oasis.opendocument.spreadsheet", store: true}, reg("content.xml", ods))
+	rec, err := expandSheets(t, "s.ods", data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStreams(t, &rec.recorder, []stream{
+		{"s.ods!mimetype", "application/vnd.oasis.opendocument.spreadsheet"},
+		{"s.ods!content.xml", "email\nemail\na@b.co x y\ta@b.co x y\na@b.co x y\ta@b.co x y\n"},
+		{"s.ods!content.xml", "\tssn\n\n\n\n\tssn\n"},
+	})
+	if a, b := rec.tables[1], rec.tables[2]; a.Sheet != "Sheet1" || b.Sheet != "Leads" || b.HeaderRow != 4 {
+		t.Errorf("tables %+v %+v", a, b)
+	}
+}

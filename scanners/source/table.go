@@ -8,10 +8,11 @@ import (
 )
 
 // Table describes a stream that was rendered from a table in a structured
-// file (Parquet, Avro): its first line names the columns, and each
-// further line is one row, its values separated by tabs. A value holds no
-// tab, CR or LF (each became a space, one byte for one), and the values
-// of a repeated column in one row are separated by spaces.
+// file (Parquet, Avro, a worksheet): its first line names the columns, and
+// each further line is one row, its values separated by tabs (a sheet's
+// line N is its row N, rows without values empty lines). A value holds
+// no tab, CR or LF (each became a space, one byte for one), and the
+// values of a repeated column in one row are separated by spaces.
 type Table struct {
 	// Fields are the columns as findings report them (a nested column's
 	// path joined with '.'), in the order of the line's values.
@@ -134,7 +135,7 @@ func appendCell[T ~string | ~[]byte](b []byte, v T) []byte {
 	return b
 }
 
-// tableRows is what the readers of Parquet and Avro share: the table, the
+// tableRows is what the readers of Parquet, Avro and worksheets share: the table, the
 // cells of the row being rendered, and the reader of the rendered rows.
 type tableRows struct {
 	table Table
