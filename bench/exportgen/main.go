@@ -1,7 +1,8 @@
 // Command exportgen writes an export of made-up customer orders several
 // times, from a fixed seed: as a Parquet file (zstd, row groups of 128Ki
 // rows), as an Avro container file (deflate) and as CSV, and if asked as
-// an Excel workbook (shared strings, as Excel writes them) and a Word
+// an Excel workbook (shared strings, as Excel writes them; a sheet per
+// 1,048,575 rows, each under the header) and a Word
 // document (a paragraph a row), for bench/exports.sh. It writes rows until
 // the Parquet file holds at least -mb MiB, or -rows rows.
 //
@@ -199,6 +200,7 @@ func main() {
 	}
 	var xw *officefile.XLSX
 	var xbuf *bufio.Writer
+	xrows, xsheets := 0, 1 // data rows in the sheet, sheets
 	if xf != nil {
 		var err error
 		xbuf = bufio.NewWriterSize(xf, 1<<20)
@@ -238,9 +240,19 @@ func main() {
 				cw.Write(rec)
 			}
 			if xw != nil {
+				// A sheet holds 1,048,576 rows: the next rows go to the
+				// next sheet, under the header again, as an export
+				// larger than a sheet is written.
+				if xrows == 1<<20-1 {
+					xsheets++
+					xw.Sheet(fmt.Sprintf("Orders %d", xsheets))
+					xw.Row(header...)
+					xrows = 0
+				}
 				if err := xw.Row(rec...); err != nil {
 					log.Fatal(err)
 				}
+				xrows++
 			}
 			if dw != nil {
 				runs := make([]string, 0, 2*len(rec))

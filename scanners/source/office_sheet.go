@@ -3,6 +3,7 @@ package source
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"io/fs"
@@ -245,25 +246,53 @@ func (ex *expansion) sharedStrings(doc *officeDoc, z *zipArchive, s *zipSurvey) 
 }
 
 // sharedStrings are the strings of a workbook that cells refer to by
-// number. They are kept in memory up to sstInMemory bytes, and in a
-// spool file past that.
+// number, each stored after its length (a uvarint). They are kept in
+// memory up to sstInMemory bytes, and in a spool file past that. Where
+// a string is stored is kept for one string in sstBlock, and found from
+// there (or from the last string found: cells mostly refer to strings in
+// the order they were written, Excel writing them in the order of first
+// use), so that a workbook of 75 million strings needs 9 MiB for them.
 type sharedStrings struct {
-	dir  string
-	ends []int64 // where each string ends
-	mem  []byte
-	f    *os.File
-	w    *bufio.Writer
-	n    int64  // bytes of all strings
-	buf  []byte // bytes of f from offset at
-	at   int64
+	dir    string
+	count  int
+	blocks []int64 // where strings 0, sstBlock, 2*sstBlock, ... are stored
+	mem    []byte
+	f      *os.File
+	w      *bufio.Writer
+	n      int64 // bytes stored
+	// wins are the parts of f last read, tick counts their uses.
+	wins [4]sstWindow
+	tick uint64
+	// lastI and lastOff are the last string found and where it is
+	// stored.
+	lastI   int
+	lastOff int64
 	// cut counts strings longer than maxCellText, read as far as that;
 	// cutNow is set while one is read.
 	cut    int
 	cutNow bool
+	varint [binary.MaxVarintLen64]byte
 }
 
-// sstInMemory is how many bytes of shared strings are kept in memory.
-const sstInMemory = 32 << 20
+const (
+	// sstInMemory is how many bytes of shared strings are kept in memory.
+	sstInMemory = 32 << 20
+	// sstBlock is how many strings one stored offset finds.
+	sstBlock = 64
+	// sstReadAhead is how much of spooled shared strings is read at a
+	// time as they are read in order, sstPage out of order; a read within
+	// sstSeqGap of the end of a window is in order.
+	sstReadAhead = 256 << 10
+	sstPage      = 4 << 10
+	sstSeqGap    = 4 << 10
+)
+
+// sstWindow is a part of spooled shared strings read into memory.
+type sstWindow struct {
+	at   int64
+	buf  []byte
+	used uint64
+}
 
 // read reads the <si> items of a shared strings part: the text of their
 // runs, without the phonetic guides.
@@ -312,7 +341,12 @@ func (s *sharedStrings) read(x *xmlReader) error {
 }
 
 func (s *sharedStrings) add(v []byte) error {
-	if s.f == nil && len(s.mem)+len(v) > sstInMemory {
+	if s.count%sstBlock == 0 {
+		s.blocks = append(s.blocks, s.n)
+	}
+	s.count++
+	lv := binary.PutUvarint(s.varint[:], uint64(len(v)))
+	if s.f == nil && len(s.mem)+lv+len(v) > sstInMemory {
 		f, err := CreateSpool(s.dir)
 		if err != nil {
 			return fmt.Errorf("spooling shared strings: %w", err)
@@ -324,14 +358,14 @@ func (s *sharedStrings) add(v []byte) error {
 		s.mem = nil
 	}
 	if s.f != nil {
+		s.w.Write(s.varint[:lv])
 		if _, err := s.w.Write(v); err != nil {
 			return fmt.Errorf("spooling shared strings: %w", err)
 		}
 	} else {
-		s.mem = append(s.mem, v...)
+		s.mem = append(append(s.mem, s.varint[:lv]...), v...)
 	}
-	s.n += int64(len(v))
-	s.ends = append(s.ends, s.n)
+	s.n += int64(lv + len(v))
 	return nil
 }
 
@@ -346,38 +380,70 @@ func (s *sharedStrings) flush() error {
 
 // get returns string i (0 <= i < s.len()), valid until the next call.
 func (s *sharedStrings) get(i int) ([]byte, error) {
-	var start int64
-	if i > 0 {
-		start = s.ends[i-1]
+	k, off := i-i%sstBlock, s.blocks[i/sstBlock]
+	if s.lastI >= k && s.lastI <= i {
+		k, off = s.lastI, s.lastOff
 	}
-	if s.f == nil {
-		return s.mem[start:s.ends[i]], nil
-	}
-	end := s.ends[i]
-	if start < s.at || end > s.at+int64(len(s.buf)) {
-		// Cells mostly refer to strings in the order they were written
-		// (Excel writes them in the order of first use): read ahead.
-		n := max(end-start, min(sstWindow, s.n-start))
-		if int64(cap(s.buf)) < n {
-			s.buf = make([]byte, n)
+	for ; ; k++ {
+		head, err := s.stored(off, min(binary.MaxVarintLen64, s.n-off))
+		if err != nil {
+			return nil, err
 		}
-		s.buf = s.buf[:n]
-		if _, err := s.f.ReadAt(s.buf, start); err != nil {
-			return nil, fmt.Errorf("reading spooled shared strings: %w", err)
+		n, w := binary.Uvarint(head)
+		if w <= 0 || int64(n) > s.n-off-int64(w) {
+			return nil, fmt.Errorf("%w: spooled shared strings", ErrCorrupt)
 		}
-		s.at = start
+		if k == i {
+			s.lastI, s.lastOff = i, off
+			return s.stored(off+int64(w), int64(n))
+		}
+		off += int64(w) + int64(n)
 	}
-	return s.buf[start-s.at : end-s.at], nil
 }
 
-// sstWindow is how much of spooled shared strings is read at a time.
-const sstWindow = 1 << 20
+// stored returns the n bytes stored at off, valid until the next call
+// but one.
+func (s *sharedStrings) stored(off, n int64) ([]byte, error) {
+	if s.f == nil {
+		return s.mem[off : off+n], nil
+	}
+	s.tick++
+	lru, seq := &s.wins[0], false
+	for i := range s.wins {
+		w := &s.wins[i]
+		if off >= w.at && off+n <= w.at+int64(len(w.buf)) {
+			w.used = s.tick
+			return w.buf[off-w.at : off-w.at+n], nil
+		}
+		if w.buf != nil && off >= w.at && off <= w.at+int64(len(w.buf))+sstSeqGap {
+			lru, seq = w, true // reading on: this window moves
+		} else if !seq && w.used < lru.used {
+			lru = w
+		}
+	}
+	// Strings read in order are read ahead; one read out of order (a
+	// value many cells repeat) costs a page.
+	size := int64(sstPage)
+	if seq {
+		size = sstReadAhead
+	}
+	size = max(n, min(size, s.n-off))
+	if int64(cap(lru.buf)) < size {
+		lru.buf = make([]byte, size)
+	}
+	lru.buf, lru.at, lru.used = lru.buf[:size], off, s.tick
+	if _, err := s.f.ReadAt(lru.buf, off); err != nil {
+		lru.buf = lru.buf[:0]
+		return nil, fmt.Errorf("reading spooled shared strings: %w", err)
+	}
+	return lru.buf[:n], nil
+}
 
 func (s *sharedStrings) len() int {
 	if s == nil {
 		return 0
 	}
-	return len(s.ends)
+	return s.count
 }
 
 func (s *sharedStrings) close() {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -241,5 +242,39 @@ func TestOfficeODSTables(t *testing.T) {
 	})
 	if a, b := rec.tables[1], rec.tables[2]; a.Sheet != "Sheet1" || b.Sheet != "Leads" || b.HeaderRow != 4 {
 		t.Errorf("tables %+v %+v", a, b)
+	}
+}
+
+// Shared strings are found by number in memory and spooled, in the
+// order cells mostly use them and in any other.
+func TestSharedStrings(t *testing.T) {
+	for _, n := range []int{1000, 700_000} { // 700,000 are spooled
+		s := &sharedStrings{dir: t.TempDir()}
+		want := func(i int) string { return strings.Repeat("x", i%97) + fmt.Sprint(i) }
+		for i := range n {
+			if err := s.add([]byte(want(i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.flush(); err != nil {
+			t.Fatal(err)
+		}
+		if spooled := s.f != nil; spooled != (n > 1000) {
+			t.Errorf("%d strings: spooled %v", n, spooled)
+		}
+		order := make([]int, 0, 3*n)
+		for i := range n {
+			order = append(order, i)
+		}
+		for i := range n {
+			order = append(order, n-1-i, (i*7919)%n)
+		}
+		for _, i := range order {
+			got, err := s.get(i)
+			if err != nil || string(got) != want(i) {
+				t.Fatalf("%d strings: string %d = %.20q, %v", n, i, got, err)
+			}
+		}
+		s.close()
 	}
 }
