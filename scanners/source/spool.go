@@ -13,8 +13,9 @@ import (
 // A zip archive read from a stream is spooled to a temporary file: raw
 // archive content, which must not outlive the run, not even one killed
 // with SIGKILL. On Unix the file's name is removed as soon as it is
-// created, so nothing is left to find whatever happens to the process;
-// elsewhere it is removed when the archive has been read. Spool files
+// created (on Linux it never has one: O_TMPFILE), so nothing is left to
+// find whatever happens to the process; elsewhere it is removed when the
+// archive has been read. Spool files
 // left by runs that were killed (or by older versions, which kept the
 // name) are removed by the next run that uses the same directory.
 
@@ -34,6 +35,12 @@ var unlinkOpen = runtime.GOOS != "windows" && runtime.GOOS != "plan9"
 // the run (an archive read from a stream, a rewritten object on its way to
 // the bucket). Release it with CloseSpool.
 func CreateSpool(dir string) (*os.File, error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	if f, ok := createUnnamed(dir); ok {
+		return f, nil
+	}
 	f, err := os.CreateTemp(dir, spoolPrefix+"*.zip")
 	if err != nil {
 		return nil, err

@@ -40,3 +40,27 @@ func TestExpandRemovesSpoolFilesLeftBehind(t *testing.T) {
 		t.Errorf("spool directory after a run: %q, want %q", got, want)
 	}
 }
+
+// A spool file on Linux never has a name (O_TMPFILE), so no instant exists
+// at which a killed run leaves one behind; it is still a usable file.
+func TestCreateSpoolHasNoName(t *testing.T) {
+	dir := t.TempDir()
+	f, err := CreateSpool(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer CloseSpool(f)
+	if got := dirEntries(t, dir); len(got) > 0 {
+		t.Errorf("spool directory holds %q while a spool file is open, want nothing", got)
+	}
+	if _, err := f.WriteString("raw archive content"); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 3)
+	if _, err := f.ReadAt(b, 4); err != nil || string(b) != "arc" {
+		t.Errorf("ReadAt = %q, %v; want \"arc\"", b, err)
+	}
+	if fi, err := f.Stat(); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("spool file mode: %v, %v; want 0600", fi, err)
+	}
+}
