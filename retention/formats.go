@@ -151,6 +151,10 @@ func kindName(outer, inner source.Format) string {
 			return "a Parquet file"
 		case source.FormatAvro:
 			return "an Avro file"
+		case source.FormatMail:
+			return "a mail message"
+		case source.FormatMbox:
+			return "an mbox of mail messages"
 		}
 		return f.String() + "-compressed"
 	}

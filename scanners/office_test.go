@@ -10,9 +10,9 @@ import (
 	"github.com/piiscan/piiscan/internal/officefile"
 )
 
-// officeFindings scans a file of name and content alone, and returns its
+// fileFindings scans a file of name and content alone, and returns its
 // findings as "member line:col+len field class".
-func officeFindings(t *testing.T, name string, data []byte) []string {
+func fileFindings(t *testing.T, name string, data []byte) []string {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, name)
@@ -60,7 +60,7 @@ func TestScanXLSX(t *testing.T) {
 			if err := x.Close(); err != nil {
 				t.Fatal(err)
 			}
-			got := officeFindings(t, "book.xlsx", buf.Bytes())
+			got := fileFindings(t, "book.xlsx", buf.Bytes())
 			want := []string{
 				"!xl/worksheets/sheet1.xml 2:1+15 Customers!C2 email",
 				"!xl/worksheets/sheet1.xml 2:1+9 Customers!D2 us_ssn",
@@ -89,7 +89,7 @@ func TestScanDOCX(t *testing.T) {
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got := officeFindings(t, "letter.docx", buf.Bytes())
+	got := fileFindings(t, "letter.docx", buf.Bytes())
 	want := []string{
 		"!word/document.xml 2:10+24  email",
 		"!word/document.xml 2:43+15  phone_number",
@@ -110,14 +110,14 @@ func TestScanOfficeOthers(t *testing.T) {
 	if err := officefile.ODS(&ods, "Leads", [][]string{{"name", "email", "ssn"}, {"Ada", "ada@example.com", "536228726"}, {"", "", ""}, {"Grace", "grace@example.org"}}); err != nil {
 		t.Fatal(err)
 	}
-	checkFindings(t, officeFindings(t, "deck.pptx", pptx.Bytes()), []string{
+	checkFindings(t, fileFindings(t, "deck.pptx", pptx.Bytes()), []string{
 		"!ppt/slides/slide2.xml 1:14+17  email",
 		"!ppt/slides/slide2.xml 2:5+11  us_ssn",
 	})
-	checkFindings(t, officeFindings(t, "minutes.odt", odt.Bytes()), []string{
+	checkFindings(t, fileFindings(t, "minutes.odt", odt.Bytes()), []string{
 		"!content.xml 2:9+15  email",
 	})
-	checkFindings(t, officeFindings(t, "leads.ods", ods.Bytes()), []string{
+	checkFindings(t, fileFindings(t, "leads.ods", ods.Bytes()), []string{
 		"!content.xml 2:1+15 Leads!B2 email",
 		"!content.xml 2:1+9 Leads!C2 us_ssn",
 		"!content.xml 4:1+17 Leads!B4 email",

@@ -150,9 +150,11 @@ const (
 	FormatTar
 	FormatParquet
 	FormatAvro
+	FormatMail
+	FormatMbox
 )
 
-var formatNames = [...]string{"plain", "gzip", "zstd", "bzip2", "xz", "zip", "tar", "parquet", "avro"}
+var formatNames = [...]string{"plain", "gzip", "zstd", "bzip2", "xz", "zip", "tar", "parquet", "avro", "mail", "mbox"}
 
 func (f Format) String() string { return formatNames[f] }
 
@@ -179,6 +181,10 @@ func Sniff(head []byte) Format {
 		return FormatParquet
 	case bytes.HasPrefix(head, avroMagic):
 		return FormatAvro
+	case isMbox(head):
+		return FormatMbox
+	case isMessage(head):
+		return FormatMail
 	}
 	return FormatPlain
 }
@@ -244,6 +250,10 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 		return ex.parquet(name, br, size, ra)
 	case FormatAvro:
 		return ex.avro(name, br)
+	case FormatMail:
+		return ex.mail(name, br, depth, nil)
+	case FormatMbox:
+		return ex.mbox(name, br, depth)
 	}
 	return ex.fn(name, br, nil)
 }
@@ -318,6 +328,9 @@ func fatal(err error) bool {
 }
 
 func (ex *expansion) memberError(p string, err error) error {
+	if err == nil {
+		return nil
+	}
 	if fatal(err) {
 		return err
 	}
