@@ -24,6 +24,14 @@ func TestOpenTextNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	eml, err := os.ReadFile("../examples/mail/support-ticket.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbox, err := os.ReadFile("../examples/mail/inbox.mbox")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		in   []byte
@@ -33,6 +41,10 @@ func TestOpenTextNames(t *testing.T) {
 		{"parquet", pq.Bytes(), "a Parquet file"},
 		{"avro", []byte("Obj\x01\x00" + strings.Repeat("s", 16)), "an Avro file"},
 		{"xlsx", xlsx, "a zip archive"}, // office documents: whole-file actions
+		// Mail: a base64 or quoted-printable body cannot be masked line
+		// by line; whole-file actions.
+		{"eml", eml, "a mail message"},
+		{"mbox", mbox, "an mbox of mail messages"},
 		{"binary", []byte("\x7fELF\x02\x01\x01\x00\x00"), "binary"},
 	}
 	for _, tt := range tests {
