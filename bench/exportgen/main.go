@@ -2,23 +2,29 @@
 // times, from a fixed seed: as a Parquet file (zstd, row groups of 128Ki
 // rows), as an Avro container file (deflate) and as CSV, and if asked as
 // an Excel workbook (shared strings, as Excel writes them; a sheet per
-// 1,048,575 rows, each under the header) and a Word
-// document (a paragraph a row), for bench/exports.sh. It writes rows until
+// 1,048,575 rows, each under the header), a Word
+// document (a paragraph a row) and an mbox (a confirmation mail a row,
+// its text in base64, quoted-printable or as written, by turns), for
+// bench/exports.sh. It writes rows until
 // the Parquet file holds at least -mb MiB, or -rows rows.
 //
 //	go run ./bench/exportgen -mb 256 -parquet orders.parquet -avro orders.avro -csv orders.csv
-//	go run ./bench/exportgen -rows 3932160 -parquet "" -avro "" -csv "" -xlsx orders.xlsx -docx orders.docx
+//	go run ./bench/exportgen -rows 3932160 -parquet "" -avro "" -csv "" -xlsx orders.xlsx -docx orders.docx -mbox orders.mbox
 package main
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"math/rand/v2"
+	"mime/quotedprintable"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hamba/avro/v2/ocf"
@@ -170,6 +176,7 @@ func main() {
 	cs := flag.String("csv", "orders.csv", "the same rows as CSV (\"\": none)")
 	xl := flag.String("xlsx", "", "the same rows as an Excel workbook, with shared strings (\"\": none)")
 	dx := flag.String("docx", "", "the same rows as a Word document, a paragraph a row (\"\": none)")
+	mx := flag.String("mbox", "", "the same rows as an mbox, a mail a row (\"\": none)")
 	flag.Parse()
 	if *pq == "" && *rows == 0 {
 		log.Fatal("without -parquet, -rows says how many rows to write")
@@ -184,7 +191,11 @@ func main() {
 		}
 		return f
 	}
-	pf, cf, af, xf, df := create(*pq), create(*cs), create(*av), create(*xl), create(*dx)
+	pf, cf, af, xf, df, mf := create(*pq), create(*cs), create(*av), create(*xl), create(*dx), create(*mx)
+	var mbuf *bufio.Writer
+	if mf != nil {
+		mbuf = bufio.NewWriterSize(mf, 1<<20)
+	}
 	var ae *ocf.Encoder
 	if af != nil {
 		var err error
@@ -254,6 +265,9 @@ func main() {
 				}
 				xrows++
 			}
+			if mbuf != nil {
+				writeMail(mbuf, &o, header, rec, n)
+			}
 			if dw != nil {
 				runs := make([]string, 0, 2*len(rec))
 				for i, v := range rec {
@@ -311,5 +325,48 @@ func main() {
 		check(dbuf.Flush())
 		check(df.Close())
 	}
+	if mbuf != nil {
+		check(mbuf.Flush())
+		check(mf.Close())
+	}
 	fmt.Fprintf(os.Stderr, "%d rows\n", n)
+}
+
+// writeMail writes order o (rec, under header) to an mbox as the mail a
+// shop sends the customer: the client's IP in Received, the address in
+// From_, Return-Path and To, and the order in the text, each value after
+// its column's name; the text in base64, quoted-printable or as written,
+// by turns.
+func writeMail(w *bufio.Writer, o *order, header, rec []string, n int64) {
+	date := o.PlacedAt.Format(time.RFC1123Z)
+	fmt.Fprintf(w, "From orders@shop.example %s\n", o.PlacedAt.Format(time.ANSIC))
+	fmt.Fprintf(w, "Return-Path: <orders@shop.example>\n"+
+		"Received: from web%d.shop.example (web.shop.example [%s])\n\tby mx.example.com with ESMTPS id %x; %s\n"+
+		"Message-ID: <%d.%d@shop.example>\nFrom: Shop <orders@shop.example>\nTo: %s %s <%s>\n"+
+		"Subject: Your order %d\nDate: %s\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n",
+		n%8, o.ClientIP, n, date, o.OrderID, n, o.FirstName, o.LastName, o.Email, o.OrderID, date)
+	var text strings.Builder
+	fmt.Fprintf(&text, "Dear %s %s,\n\nthank you for your order.\n\n", o.FirstName, o.LastName)
+	for i, v := range rec {
+		fmt.Fprintf(&text, "%s: %s\n", header[i], v)
+	}
+	switch n % 3 {
+	case 0:
+		w.WriteString("Content-Transfer-Encoding: base64\n\n")
+		b := base64.StdEncoding.EncodeToString([]byte(text.String()))
+		for len(b) > 76 {
+			w.WriteString(b[:76] + "\n")
+			b = b[76:]
+		}
+		w.WriteString(b + "\n")
+	case 1:
+		w.WriteString("Content-Transfer-Encoding: quoted-printable\n\n")
+		qw := quotedprintable.NewWriter(w)
+		io.WriteString(qw, text.String())
+		qw.Close()
+		w.WriteString("\n")
+	default:
+		w.WriteString("\n" + strings.ReplaceAll(text.String(), "\nFrom ", "\n>From "))
+	}
+	w.WriteString("\n")
 }

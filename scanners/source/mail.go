@@ -60,7 +60,9 @@ var mailNotRead = map[string]bool{
 func (ex *expansion) mail(name string, r io.Reader, depth int, envelope []byte) error {
 	in := &countingReader{r: r}
 	lr := &headerLimit{r: in, n: maxMailHeader}
-	br := bufio.NewReaderSize(lr, 64<<10)
+	b := getBuffer(lr) // pooled: an mbox may hold millions of messages
+	defer putBuffer(b)
+	br := b.br
 	h, err := textproto.ReadHeader(br)
 	m := &mailReader{ex: ex, name: name, in: in, depth: depth, envelope: envelope}
 	switch {

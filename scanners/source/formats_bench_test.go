@@ -36,3 +36,32 @@ func BenchmarkOffice(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMail renders the mbox or message named by PIISCAN_BENCH_MAIL
+// (the mbox of bench/exports.sh).
+func BenchmarkMail(b *testing.B) {
+	p := os.Getenv("PIISCAN_BENCH_MAIL")
+	if p == "" {
+		b.Skip("PIISCAN_BENCH_MAIL names no file")
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	for b.Loop() {
+		f, err := os.Open(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		x := &Expander{}
+		err = x.Expand(context.Background(), p, f, nil, -1, func(_ string, br *bufio.Reader, _ *Table) error {
+			_, err := io.Copy(io.Discard, br)
+			return err
+		})
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
