@@ -155,6 +155,8 @@ func kindName(outer, inner source.Format) string {
 			return "a mail message"
 		case source.FormatMbox:
 			return "an mbox of mail messages"
+		case source.FormatSQLite:
+			return "an SQLite database"
 		}
 		return f.String() + "-compressed"
 	}

@@ -32,6 +32,10 @@ func TestOpenTextNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	db, err := os.ReadFile("../examples/databases/crm.sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		in   []byte
@@ -45,6 +49,7 @@ func TestOpenTextNames(t *testing.T) {
 		// by line; whole-file actions.
 		{"eml", eml, "a mail message"},
 		{"mbox", mbox, "an mbox of mail messages"},
+		{"sqlite", db, "an SQLite database"},
 		{"binary", []byte("\x7fELF\x02\x01\x01\x00\x00"), "binary"},
 	}
 	for _, tt := range tests {

@@ -49,6 +49,16 @@ var pgDumpArchive = []byte("PGDMP")
 var ErrPGDumpArchive = errors.New("a pg_dump custom-format archive (pg_dump -Fc) is not read: " +
 	"scan the SQL that pg_restore -f - writes from it")
 
+// sqliteWAL starts a SQLite write-ahead log (either byte order of its
+// checksums).
+var sqliteWAL = [][]byte{{0x37, 0x7f, 0x06, 0x82}, {0x37, 0x7f, 0x06, 0x83}}
+
+// ErrSQLiteWAL is the problem of a SQLite write-ahead log (db-wal): its
+// pages are rows the database file does not hold yet, and they are not
+// read on their own.
+var ErrSQLiteWAL = errors.New("a SQLite write-ahead log is not read: its rows are not in the database file yet; " +
+	"checkpoint it (sqlite3 DB 'PRAGMA wal_checkpoint(TRUNCATE)') and scan the database")
+
 // readStream cuts one stream into chunks. It reports whether it sent any
 // (a stream that is allowed or binary is skipped). With rs, the stream
 // starts at rs.from in its file and rs.end receives the position after
@@ -87,6 +97,10 @@ func (r *run) readStream(path string, br *bufio.Reader, t *source.Table, in *inp
 			// Rows of a database, compressed in a format of its own: saying
 			// nothing would pass a backup of customer records as clean.
 			r.problem(path, ErrPGDumpArchive)
+			return false, nil
+		}
+		if from.Offset == 0 && len(head) >= 32 && (bytes.HasPrefix(head, sqliteWAL[0]) || bytes.HasPrefix(head, sqliteWAL[1])) {
+			r.problem(path, ErrSQLiteWAL)
 			return false, nil
 		}
 		if from.Offset == 0 && LooksBinary(head) {

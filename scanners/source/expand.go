@@ -152,9 +152,10 @@ const (
 	FormatAvro
 	FormatMail
 	FormatMbox
+	FormatSQLite
 )
 
-var formatNames = [...]string{"plain", "gzip", "zstd", "bzip2", "xz", "zip", "tar", "parquet", "avro", "mail", "mbox"}
+var formatNames = [...]string{"plain", "gzip", "zstd", "bzip2", "xz", "zip", "tar", "parquet", "avro", "mail", "mbox", "sqlite"}
 
 func (f Format) String() string { return formatNames[f] }
 
@@ -181,6 +182,8 @@ func Sniff(head []byte) Format {
 		return FormatParquet
 	case bytes.HasPrefix(head, avroMagic):
 		return FormatAvro
+	case isSQLite(head):
+		return FormatSQLite
 	case isMbox(head):
 		return FormatMbox
 	case isMessage(head):
@@ -254,6 +257,8 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 		return ex.mail(name, br, depth, nil)
 	case FormatMbox:
 		return ex.mbox(name, br, depth)
+	case FormatSQLite:
+		return ex.sqlite(name, br, size, ra)
 	}
 	return ex.fn(name, br, nil)
 }
@@ -407,7 +412,7 @@ func (ex *expansion) zip(name string, br *bufio.Reader, size int64, ra io.Reader
 		return &fs.PathError{Op: "zip", Path: name, Err: fmt.Errorf("%w (%d)", ErrTooDeep, ex.lim.MaxDepth)}
 	}
 	if ra == nil {
-		f, n, err := ex.spool(name, br)
+		f, n, err := ex.spool(name, br, "zip archive")
 		if err != nil {
 			return err
 		}
@@ -477,15 +482,16 @@ func (ex *expansion) zipMember(p string, z *zipArchive, e *zipEntry, s *zipSurve
 	return ex.expand(p, r, int64(e.size), nil, depth+1, 0)
 }
 
-// spool copies a zip archive read from a stream into a temporary file.
-func (ex *expansion) spool(name string, r io.Reader) (*os.File, int64, error) {
+// spool copies a file read from a stream into a temporary file, for the
+// formats that need random access (what: "zip archive").
+func (ex *expansion) spool(name string, r io.Reader, what string) (*os.File, int64, error) {
 	f, err := CreateSpool(ex.lim.SpoolDir)
 	if err != nil {
 		return nil, 0, fmt.Errorf("spooling %s: %w", name, err)
 	}
 	n, err := io.Copy(f, io.LimitReader(ctxReader{ex.ctx, r}, ex.lim.MaxSpool+1))
 	if err == nil && n > ex.lim.MaxSpool {
-		err = fmt.Errorf("%w: zip archive larger than %d bytes cannot be spooled", ErrBomb, ex.lim.MaxSpool)
+		err = fmt.Errorf("%w: %s larger than %d bytes cannot be spooled", ErrBomb, what, ex.lim.MaxSpool)
 	}
 	if err != nil {
 		CloseSpool(f)

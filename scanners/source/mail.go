@@ -115,7 +115,6 @@ type mailReader struct {
 	name  string
 	in    *countingReader
 	depth int
-	parts int // attachments without a name so far
 	// envelope is an mbox's "From " line of the message: its sender
 	// and date, read as the field From_.
 	envelope []byte
@@ -216,7 +215,6 @@ func (m *mailReader) entity(e *message.Entity, decodeErr error, part string, nes
 		return m.ex.memberError(m.name, err)
 	}
 	if filename == "" {
-		m.parts++
 		filename = "part-" + partName(part)
 		if mediaType == "message/rfc822" || mediaType == "message/global" {
 			filename += ".eml"

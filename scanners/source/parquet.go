@@ -23,7 +23,7 @@ const parquetRowBatch = 256
 func (ex *expansion) parquet(name string, br *bufio.Reader, size int64, ra io.ReaderAt) error {
 	spooled := false
 	if ra == nil {
-		f, n, err := ex.spool(name, br)
+		f, n, err := ex.spool(name, br, "Parquet file")
 		if err != nil {
 			return err
 		}
