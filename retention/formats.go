@@ -51,7 +51,7 @@ func (t *textFile) Close() {
 func openText(r io.Reader) (*textFile, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(512)
-	outer := source.Sniff(head)
+	outer := source.SniffReader(br, head)
 	t := &textFile{}
 	switch outer {
 	case source.FormatPlain:
@@ -86,7 +86,7 @@ func openText(r io.Reader) (*textFile, error) {
 		t.Close()
 		return nil, fmt.Errorf("%s: %w", outer, err)
 	}
-	if f := source.Sniff(ihead); f != source.FormatPlain {
+	if f := source.SniffReader(inner, ihead); f != source.FormatPlain {
 		t.Close()
 		return nil, &notText{kindName(outer, f)}
 	}

@@ -47,7 +47,7 @@ Content-Transfer-Encoding: base64
 		" 2:12+15 body.1 phone_number",
 		// grace@ex= / ample.net: quoted-printable decoded, one address.
 		" 2:40+17 body.1 email",
-		"!orders.csv 2:27+15  email",
+		"!part-2.csv 2:27+15  email",
 	}
 	checkFindings(t, got, want)
 }

@@ -92,7 +92,7 @@ func (r *run) readItem(it workItem, in *input) (n int, end Position) {
 		// after its last complete line; anything else is read whole.
 		br := bufio.NewReaderSize(cr, 64<<10)
 		head, _ := br.Peek(512)
-		if from.Offset > 0 || source.Sniff(head) == source.FormatPlain {
+		if from.Offset > 0 || source.SniffReader(br, head) == source.FormatPlain {
 			end := from
 			rs := &resume{item: it.Item, from: from, end: &end}
 			if from.Offset > 0 {

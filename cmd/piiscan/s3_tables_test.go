@@ -56,7 +56,7 @@ func TestScanS3Tables(t *testing.T) {
 		`{"path":"s3://lake/exports/backup/crm","line":1,"column":1,"length":24,"field":"customers.email","class":"email"`,
 		`"line":2,"column":1,"length":16,"field":"payments.card_number","class":"credit_card"`,
 		`{"path":"s3://lake/exports/mail/support-ticket","line":5,"column":28,"length":11,"field":"body.1.1","class":"us_ssn"`,
-		`{"path":"s3://lake/exports/mail/support-ticket!order-history.csv","line":2,`,
+		`{"path":"s3://lake/exports/mail/support-ticket!part-2.csv","line":2,`,
 		`{"path":"s3://lake/exports/mail/inbox!message-2!part-2.eml","line":1,"column":52,"length":15,"field":"body","class":"health"`,
 	} {
 		if !strings.Contains(out, want) {

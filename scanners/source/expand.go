@@ -192,6 +192,23 @@ func Sniff(head []byte) Format {
 	return FormatPlain
 }
 
+// SniffReader detects the format of what br reads, from its first bytes
+// (not consumed): 512 are enough for every format but mail, whose header
+// may take more before a field only mail has (SpamAssassin's, first); a
+// head that starts like a header is looked at up to 16 KiB. head is the
+// first 512 bytes.
+func SniffReader(br *bufio.Reader, head []byte) Format {
+	f := Sniff(head)
+	if f != FormatPlain || len(head) < 512 || !maybeHeader(head) {
+		return f
+	}
+	more, _ := br.Peek(min(16<<10, br.Size()))
+	if isMessage(more) {
+		return FormatMail
+	}
+	return f
+}
+
 // isTarHeader recognises a POSIX/GNU tar header by its magic, or an old
 // (v7) one by its checksum.
 func isTarHeader(h []byte) bool {
@@ -231,7 +248,7 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 	// goes on all the same: its reader gives the bytes read, then the
 	// error again, so what came before the damage is scanned and the
 	// damage reported.
-	switch f := Sniff(head); f {
+	switch f := SniffReader(br, head); f {
 	case FormatGzip, FormatZstd, FormatBzip2, FormatXz:
 		if layers >= maxLayers {
 			return &fs.PathError{Op: "decompress", Path: name, Err: fmt.Errorf("%w: more than %d compression layers", ErrBomb, maxLayers)}

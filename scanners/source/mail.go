@@ -9,8 +9,11 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"mime"
+	"path"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // decode the charsets mail is written in
@@ -59,12 +62,25 @@ var mailNotRead = map[string]bool{
 // unknown transfer encoding) are reported and the rest is read.
 func (ex *expansion) mail(name string, r io.Reader, depth int, envelope []byte) error {
 	in := &countingReader{r: r}
-	lr := &headerLimit{r: in, n: maxMailHeader}
+	kept := headerKeeps.Get().(*[]byte)
+	defer headerKeeps.Put(kept)
+	lr := &headerLimit{r: in, n: maxMailHeader, keep: (*kept)[:0]}
 	b := getBuffer(lr) // pooled: an mbox may hold millions of messages
 	defer putBuffer(b)
 	br := b.br
+	skipMailPrefix(br)
+	if envelope == nil {
+		// A message saved with its mbox "From " line (forwarded so).
+		if head, _ := br.Peek(1024); bytes.HasPrefix(head, []byte("From ")) {
+			if i := bytes.IndexByte(head, '\n'); i > 0 && mboxFromLine(head[:i+1]) {
+				envelope = bytes.Clone(head[:i+1])
+				br.Discard(i + 1)
+			}
+		}
+	}
 	h, err := textproto.ReadHeader(br)
 	m := &mailReader{ex: ex, name: name, in: in, depth: depth, envelope: envelope}
+	var body io.Reader = br
 	switch {
 	case lr.n < 0:
 		err := fmt.Errorf("%w: a header larger than %d bytes", ErrBomb, maxMailHeader)
@@ -73,27 +89,84 @@ func (ex *expansion) mail(name string, r io.Reader, depth int, envelope []byte) 
 		if fatal(err) || errors.Is(err, ErrBomb) || errors.Is(err, ErrCorrupt) {
 			return err
 		}
-		// The error quotes the line, which may hold anything: it is not
-		// passed on. What follows is read as the body.
-		err := fmt.Errorf("%w: a malformed header line after %d fields; the rest is read as the body", ErrCorrupt, h.Len())
-		ex.memberError(name, &fs.PathError{Op: "mail", Path: name, Err: err})
+		if h.Len() > 0 {
+			// The error quotes the line, which may hold anything: it
+			// is not passed on. The line, and what follows, is read as
+			// the body. (No header at all, as a forwarded part may
+			// hold, is only text: read so, nothing to report.)
+			err := fmt.Errorf("%w: a malformed header line after %d fields; it and the rest are read as the body", ErrCorrupt, h.Len())
+			ex.memberError(name, &fs.PathError{Op: "mail", Path: name, Err: err})
+		}
+		consumed := lr.keep[:len(lr.keep)-br.Buffered()]
+		body = io.MultiReader(bytes.NewReader(lastField(consumed)), br)
 	}
-	lr.n = math.MaxInt64
-	if err := m.header(message.Header{Header: h}); err != nil {
+	if cap(lr.keep) <= 1<<20 {
+		*kept = lr.keep[:0] // reused for the next message
+	}
+	lr.n, lr.keep = math.MaxInt64, nil
+	if err := m.header(message.Header{Header: h}, ""); err != nil {
 		return err
 	}
-	mh := message.Header{Header: h}
-	fixTransferEncoding(&mh)
-	e, decodeErr := message.New(mh, br)
-	e.Body = safeBody{e.Body}
+	e, decodeErr := newEntity(message.Header{Header: h}, body)
 	return m.entity(e, decodeErr, "", 0)
 }
 
+// headerKeeps recycles the bytes kept while a header is read.
+var headerKeeps = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// lastField returns the last field of a header read so far: its last line
+// and the lines that continue it.
+func lastField(raw []byte) []byte {
+	i := bytes.LastIndexByte(raw[:max(len(raw)-1, 0)], '\n') + 1
+	for i > 0 && i < len(raw) && (raw[i] == ' ' || raw[i] == '\t') {
+		i = bytes.LastIndexByte(raw[:i-1], '\n') + 1
+	}
+	return raw[i:]
+}
+
+// skipMailPrefix reads past what some programs write before a message's
+// header: a UTF-8 byte-order mark, Apple Mail's byte count (.emlx), the
+// line Outlook starts saved headers with.
+func skipMailPrefix(br *bufio.Reader) {
+	if head, _ := br.Peek(3); bytes.Equal(head, utf8BOM) {
+		br.Discard(3)
+	}
+	head, _ := br.Peek(64)
+	if n := mailPrefixLine(head); n > 0 {
+		br.Discard(n)
+	}
+}
+
+// utf8BOM is the UTF-8 byte-order mark.
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+// outlookHeaders is the line Outlook writes before the headers it saves.
+var outlookHeaders = []byte("Microsoft Mail Internet Headers Version 2.0")
+
+// mailPrefixLine returns the length of a line before a message's header
+// that is none of it (an .emlx byte count, Outlook's first line), or 0.
+func mailPrefixLine(head []byte) int {
+	i := bytes.IndexByte(head, '\n')
+	if i <= 0 {
+		return 0
+	}
+	line := bytes.TrimRight(head[:i], "\r \t")
+	digits := len(line) > 0 && len(line) <= 12
+	for _, c := range line {
+		digits = digits && c >= '0' && c <= '9'
+	}
+	if digits || bytes.Equal(line, outlookHeaders) {
+		return i + 1
+	}
+	return 0
+}
+
 // headerLimit fails once a message's header is longer than n bytes (n
-// then is below zero).
+// then is below zero), and keeps what it read (keep not nil).
 type headerLimit struct {
-	r io.Reader
-	n int64
+	r    io.Reader
+	n    int64
+	keep []byte
 }
 
 func (l *headerLimit) Read(p []byte) (int, error) {
@@ -106,6 +179,9 @@ func (l *headerLimit) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
+	if l.keep != nil {
+		l.keep = append(l.keep, p[:n]...)
+	}
 	return n, err
 }
 
@@ -120,12 +196,18 @@ type mailReader struct {
 	envelope []byte
 }
 
-// header hands the header fields to the scanner as a table of one row.
-func (m *mailReader) header(h message.Header) error {
+// header hands the header fields to the scanner as a table of one row:
+// the message's (part ""), or a part's, whose fields are named for it
+// (Content-Disposition.2).
+func (m *mailReader) header(h message.Header, part string) error {
 	t := &Table{}
 	col := map[string]int{}
 	var vals [][]byte
-	if v := bytes.TrimSpace(bytes.TrimPrefix(m.envelope, []byte("From "))); len(v) > 0 {
+	suffix := ""
+	if part != "" {
+		suffix = "." + part
+	}
+	if v := bytes.TrimSpace(bytes.TrimPrefix(m.envelope, []byte("From "))); len(v) > 0 && part == "" {
 		t.Fields, t.Names = append(t.Fields, "From_"), append(t.Names, "from")
 		vals = append(vals, appendCell(nil, v))
 	}
@@ -138,11 +220,14 @@ func (m *mailReader) header(h message.Header) error {
 		if err != nil {
 			v = f.Value() // an unknown charset: the words as written
 		}
+		if k == "Content-Type" || k == "Content-Disposition" {
+			v += decodedNames(v)
+		}
 		i, ok := col[k]
 		if !ok {
 			i = len(t.Fields)
 			col[k] = i
-			t.Fields = append(t.Fields, k)
+			t.Fields = append(t.Fields, k+suffix)
 			t.Names = append(t.Names, mailColumnName(k))
 			vals = append(vals, nil)
 		}
@@ -162,8 +247,28 @@ func (m *mailReader) header(h message.Header) error {
 		buf = appendCell(buf, n)
 	}
 	buf = renderRow(append(buf, '\n'), vals)
-	err := m.ex.table(m.name, bytes.NewReader(buf), m.in, FormatMail, t)
-	return m.ex.memberError(m.name, err)
+	return m.ex.memberError(m.name, m.ex.stream(m.name, bytes.NewReader(buf), t))
+}
+
+// decodedNames returns the file names of a Content-Type or
+// Content-Disposition value (name, filename) that RFC 2231 encodes
+// (filename*= a charset, a language and the name percent-encoded),
+// decoded, each after a space: "" when there are none.
+func decodedNames(v string) string {
+	if !strings.Contains(v, "*=") && !strings.Contains(v, "*0") {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(v)
+	if err != nil {
+		return ""
+	}
+	var out string
+	for _, k := range []string{"name", "filename"} {
+		if n := params[k]; n != "" && !strings.Contains(v, n) {
+			out += " " + n
+		}
+	}
+	return out
 }
 
 // mailSoftware are header fields that name the software that wrote the
@@ -188,7 +293,11 @@ func mailColumnName(k string) string {
 func (m *mailReader) entity(e *message.Entity, decodeErr error, part string, nest int) error {
 	mediaType, params, _ := e.Header.ContentType()
 	if strings.HasPrefix(mediaType, "multipart/") {
-		return m.multipart(e, params["boundary"], part, nest)
+		boundary := params["boundary"]
+		if boundary == "" {
+			boundary = lenientBoundary(e.Header.Get("Content-Type"))
+		}
+		return m.multipart(e, boundary, part, nest)
 	}
 	disp, dparams, _ := e.Header.ContentDisposition()
 	filename := dparams["filename"]
@@ -214,21 +323,41 @@ func (m *mailReader) entity(e *message.Entity, decodeErr error, part string, nes
 		err := fmt.Errorf("part %s: %w (%d)", partName(part), ErrTooDeep, m.ex.lim.MaxDepth)
 		return m.ex.memberError(m.name, err)
 	}
-	if filename == "" {
-		filename = "part-" + partName(part)
-		if mediaType == "message/rfc822" || mediaType == "message/global" {
-			filename += ".eml"
+	// An attachment is named by its part, not by its file name: the
+	// sender chose that name, and it may hold anything (it is read, in
+	// the part's header, as its Content-Disposition).
+	p := itempath.Join(m.name, "part-"+partName(part)+attachmentExt(mediaType, filename))
+	body := ContextReader(m.ex.ctx, e.Body)
+	if mediaType == "message/rfc822" || mediaType == "message/global" {
+		// A forwarded message is a message, whatever its header holds.
+		return m.ex.memberError(p, m.ex.mail(p, body, m.depth+1, nil))
+	}
+	return m.ex.memberError(p, m.ex.expand(p, body, -1, nil, m.depth+1, 0))
+}
+
+// attachmentExt is the extension an attachment's name is given: its file
+// name's, when that is a plain one (".csv", ".tar.gz" as ".gz"), so that
+// a CSV's header is read as one; ".eml" for a forwarded message.
+func attachmentExt(mediaType, filename string) string {
+	if mediaType == "message/rfc822" || mediaType == "message/global" {
+		return ".eml"
+	}
+	ext := path.Ext(filename)
+	if len(ext) < 2 || len(ext) > 8 {
+		return ""
+	}
+	for _, c := range ext[1:] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return ""
 		}
 	}
-	p := itempath.Join(m.name, memberName(filename))
-	body := &limitedReader{r: e.Body, in: m.in, ex: m.ex, format: FormatMail}
-	return m.ex.memberError(p, m.ex.expand(p, body, -1, nil, m.depth+1, 0))
+	return strings.ToLower(ext)
 }
 
 // body hands a text part to the scanner as a table of one column.
 func (m *mailReader) body(r io.Reader, field string) error {
 	t := &Table{Fields: []string{field}, Names: []string{"body"}}
-	err := m.ex.table(m.name, &bodyLines{r: r, head: []byte("body\n")}, m.in, FormatMail, t)
+	err := m.ex.stream(m.name, &bodyLines{r: ContextReader(m.ex.ctx, r), head: []byte("body\n")}, t)
 	if err != nil && !fatal(err) {
 		err = fmt.Errorf("%s: %w", field, err)
 	}
@@ -274,9 +403,10 @@ func (m *mailReader) multipart(e *message.Entity, boundary, part string, nest in
 			return m.ex.memberError(m.name, fmt.Errorf("part %s: %w: %s", num, ErrCorrupt, multipartDamage(err)))
 		}
 		h := message.Header{Header: p.Header}
-		fixTransferEncoding(&h)
-		pe, decodeErr := message.New(h, partBody{p})
-		pe.Body = safeBody{pe.Body}
+		if err := m.header(h, num); err != nil {
+			return err
+		}
+		pe, decodeErr := newEntity(h, partBody{p})
 		if err := m.entity(pe, decodeErr, num, nest+1); err != nil {
 			return err
 		}
@@ -365,6 +495,98 @@ var transferEncodings = map[string]string{
 	"quotedprintable": "quoted-printable", "7-bit": "7bit", "8-bit": "8bit",
 }
 
+// newEntity makes the entity of header h and raw body: its body decoded
+// from its transfer encoding and charset. Base64 is decoded here, as mail
+// clients do: without padding, chunks padded one after the other, bytes
+// out of its alphabet skipped (and reported).
+func newEntity(h message.Header, body io.Reader) (*message.Entity, error) {
+	fixTransferEncoding(&h)
+	mediaType, _, _ := h.ContentType()
+	if strings.EqualFold(h.Get("Content-Transfer-Encoding"), "base64") && !strings.HasPrefix(mediaType, "multipart/") {
+		h.Set("Content-Transfer-Encoding", "binary")
+		body = &base64Reader{r: body}
+	}
+	e, err := message.New(h, body)
+	e.Body = safeBody{e.Body}
+	return e, err
+}
+
+// base64Reader decodes base64 leniently.
+type base64Reader struct {
+	r    io.Reader
+	raw  []byte
+	dec  []byte
+	out  []byte // decoded, not read yet
+	q    [4]byte
+	nq   int
+	bad  int64 // bytes out of the alphabet, skipped
+	done bool
+	err  error
+}
+
+// base64Values maps a byte of the alphabet to its value, others to 0xff.
+var base64Values = func() (v [256]byte) {
+	for i := range v {
+		v[i] = 0xff
+	}
+	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" {
+		v[c] = byte(i)
+	}
+	return v
+}()
+
+func (b *base64Reader) Read(p []byte) (int, error) {
+	for len(b.out) == 0 {
+		if b.done {
+			return 0, b.err
+		}
+		if b.raw == nil {
+			b.raw = make([]byte, 32<<10)
+		}
+		n, err := b.r.Read(b.raw)
+		b.dec = b.dec[:0]
+		for _, c := range b.raw[:n] {
+			switch v := base64Values[c]; {
+			case v != 0xff:
+				b.q[b.nq] = v
+				if b.nq++; b.nq == 4 {
+					b.dec = append(b.dec, b.q[0]<<2|b.q[1]>>4, b.q[1]<<4|b.q[2]>>2, b.q[2]<<6|b.q[3])
+					b.nq = 0
+				}
+			case c == '=':
+				b.flush() // padding ends a quantum; another may follow
+			case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			default:
+				b.bad++
+			}
+		}
+		if err != nil {
+			b.flush()
+			b.done, b.err = true, err
+			if err == io.EOF && b.bad > 0 {
+				b.err = fmt.Errorf("%w: %d bytes that are not base64 skipped", ErrCorrupt, b.bad)
+			}
+		}
+		b.out = b.dec
+	}
+	n := copy(p, b.out)
+	b.out = b.out[n:]
+	return n, nil
+}
+
+// flush decodes a quantum cut short (2 or 3 characters).
+func (b *base64Reader) flush() {
+	switch b.nq {
+	case 1:
+		b.bad++
+	case 2:
+		b.dec = append(b.dec, b.q[0]<<2|b.q[1]>>4)
+	case 3:
+		b.dec = append(b.dec, b.q[0]<<2|b.q[1]>>4, b.q[1]<<4|b.q[2]>>2)
+	}
+	b.nq = 0
+}
+
 // fixTransferEncoding writes the body's encoding as the decoders know it
 // ("Quoted-Printable;" is quoted-printable). One they do not know stays.
 func fixTransferEncoding(h *message.Header) {
@@ -389,6 +611,25 @@ func transferEncoding(h message.Header) string {
 		return k
 	}
 	return "unknown"
+}
+
+// lenientBoundary finds the boundary of a Content-Type whose parameters
+// do not parse (boundary=----=_NextPart_000, unquoted, as Outlook has
+// written it), as mail clients find it; "" if there is none.
+func lenientBoundary(v string) string {
+	i := strings.Index(strings.ToLower(v), "boundary=")
+	if i < 0 {
+		return ""
+	}
+	b := v[i+len("boundary="):]
+	if strings.HasPrefix(b, `"`) {
+		b, _, _ = strings.Cut(b[1:], `"`)
+		return b
+	}
+	if j := strings.IndexAny(b, "; \t"); j >= 0 {
+		b = b[:j]
+	}
+	return b
 }
 
 // partName names a part for a problem: "1.2", or "1" for the body of a
@@ -434,7 +675,10 @@ type partHeaderGuard struct {
 	r        io.Reader
 	dash     []byte // "--" and the boundary
 	line     int    // bytes of the current line so far
-	lineHead []byte // its first len(dash)+2 bytes
+	notDelim bool   // the line is no delimiter
+	dashes   int    // '-' right after dash: 2 in the last delimiter
+	space    bool   // blanks after dash
+	first    byte   // the line's first byte
 	inHeader bool
 	header   int   // bytes of the part header so far
 	err      error // the header was too large
@@ -453,12 +697,12 @@ const maxMailText = 1 << 20
 func (g *partHeaderGuard) Read(p []byte) (int, error) {
 	n, err := g.r.Read(p)
 	for _, c := range p[:n] {
-		if g.line < len(g.dash)+2 {
-			g.lineHead = append(g.lineHead, c)
-		}
 		g.line++
 		switch {
 		case g.inHeader:
+			// A header's lines are its fields, whatever they start
+			// with, up to the empty line (as the multipart reader
+			// reads them).
 			g.header++
 			if g.header > maxMailHeader {
 				g.err = fmt.Errorf("%w: a part's header larger than %d bytes", ErrBomb, maxMailHeader)
@@ -469,31 +713,59 @@ func (g *partHeaderGuard) Read(p []byte) (int, error) {
 		case g.closed:
 			g.keep(&g.epilogue, c)
 		}
+		g.delimiterByte(c)
 		if c != '\n' {
 			continue
 		}
 		switch {
-		case bytes.HasPrefix(g.lineHead, g.dash):
-			// A delimiter: no text of the preamble or the epilogue.
+		case g.inHeader:
+			if g.line == 1 || g.line == 2 && g.first == '\r' {
+				g.inHeader = false // the empty line after the header
+			}
+		case !g.notDelim && g.line > len(g.dash) && g.dashes != 1:
+			// A delimiter, as the multipart reader knows one: dash,
+			// "--" for the last, blanks, the end of the line. No text
+			// of the preamble or the epilogue.
 			if g.parts == 0 && !g.closed {
 				g.preamble = g.preamble[:g.mark]
 			}
-			if bytes.HasPrefix(g.lineHead[len(g.dash):], []byte("--")) {
-				g.closed, g.inHeader = true, false
+			if g.dashes == 2 {
+				g.closed = true
 			} else if !g.closed {
 				g.parts++
 				g.inHeader, g.header = true, 0
 			}
-		case g.inHeader && (g.line == 1 || g.line == 2 && g.lineHead[0] == '\r'):
-			g.inHeader = false // the empty line after the header
 		}
-		g.line, g.lineHead = 0, g.lineHead[:0]
+		g.line, g.notDelim, g.dashes, g.space = 0, false, 0, false
 		g.mark = len(g.preamble)
 		if g.closed {
 			g.mark = len(g.epilogue)
 		}
 	}
 	return n, err
+}
+
+// delimiterByte follows c, the g.line'th byte of a line, in the match of
+// the line with a delimiter.
+func (g *partHeaderGuard) delimiterByte(c byte) {
+	if g.line == 1 {
+		g.first = c
+	}
+	if g.notDelim {
+		return
+	}
+	k := g.line - 1 // c's index in the line
+	switch {
+	case k < len(g.dash):
+		g.notDelim = c != g.dash[k]
+	case c == '-' && k-len(g.dash) == g.dashes && g.dashes < 2 && !g.space:
+		g.dashes++
+	case c == ' ' || c == '\t':
+		g.space = true
+	case c == '\r' || c == '\n':
+	default:
+		g.notDelim = true
+	}
 }
 
 // keep adds c to the text t, up to maxMailText bytes.
@@ -589,9 +861,11 @@ func (r *mboxReader) Read(p []byte) (int, error) {
 		}
 		whole := err != bufio.ErrBufferFull
 		if !r.midLine {
-			if r.blank && mboxSeparator(line) {
-				r.atSep, r.done, r.sep = true, true, append(r.sep[:0], line...)
-				return 0, io.EOF
+			if bytes.HasPrefix(line, []byte("From ")) && whole {
+				if r.separator(line) {
+					return 0, io.EOF
+				}
+				line = r.sep // the copy: Peek may have moved the line
 			}
 			if unquoted := bytes.TrimLeft(line, ">"); len(unquoted) < len(line) && bytes.HasPrefix(unquoted, []byte("From ")) {
 				line = line[1:]
@@ -606,16 +880,35 @@ func (r *mboxReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// separator reports whether line, a whole line that starts with "From ",
+// starts the next message: it is followed by a header field of mail, and
+// is a "From " line or follows an empty line (a body's "From here on"
+// line is quoted by the programs that write mboxes, or is not followed by
+// a header). It keeps the line as the next message's.
+func (r *mboxReader) separator(line []byte) bool {
+	r.sep = append(r.sep[:0], line...) // Peek may move the line
+	if !mboxFromLine(line) && !r.blank {
+		return false
+	}
+	next, _ := r.br.Peek(1024)
+	if !mailField(next) {
+		return false
+	}
+	r.atSep, r.done = true, true
+	return true
+}
+
 // isBlankLine reports whether line is an empty line: LF or CRLF.
 func isBlankLine(line []byte) bool {
 	return len(line) == 1 && line[0] == '\n' || len(line) == 2 && line[0] == '\r' && line[1] == '\n'
 }
 
-// mboxSeparator reports whether line starts a message in an mbox: "From ",
+// mboxFromLine reports whether line is an mbox's "From " line: "From ",
 // the sender, and a date with a time of day ("From alice@example.com Thu
-// Jan  1 00:00:00 1970"; Thunderbird writes "From - " and the date).
-func mboxSeparator(line []byte) bool {
-	if !bytes.HasPrefix(line, []byte("From ")) || len(line) > 1000 {
+// Jan  1 00:00:00 1970"; Thunderbird writes "From - " and the date; some
+// tools the sender only).
+func mboxFromLine(line []byte) bool {
+	if !bytes.HasPrefix(line, []byte("From ")) {
 		return false
 	}
 	for i := 5; i+5 <= len(line); i++ {
@@ -623,7 +916,8 @@ func mboxSeparator(line []byte) bool {
 			return true
 		}
 	}
-	return false
+	sender, _, _ := bytes.Cut(bytes.TrimSpace(line[5:]), []byte(" "))
+	return bytes.IndexByte(sender, '@') > 0 || bytes.Equal(sender, []byte("-")) || bytes.Equal(sender, []byte("MAILER-DAEMON"))
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -655,28 +949,43 @@ var (
 	}
 )
 
+// mailStrong are fields only mail has, whatever their case.
+var mailStrong = map[string]bool{
+	"received": true, "message-id": true, "mime-version": true, "return-path": true,
+	"delivered-to": true, "dkim-signature": true, "x-original-to": true,
+}
+
 // isMessage reports whether head is the start of a mail message: header
 // fields (continued lines allowed) up to an empty line or the end of
 // head, of which two are fields of mail and one only mail has; or, when
-// head ends in the header, a first field only mail starts with.
+// head ends in the header, a first field only mail starts with. A field's
+// name is capitalised, or one only mail has is there ("from: x" and "to:
+// y" are YAML's). A byte-order mark, an .emlx byte count or Outlook's
+// first line may come first.
 func isMessage(head []byte) bool {
+	head = bytes.TrimPrefix(head, utf8BOM)
+	head = head[mailPrefixLine(head):]
 	var first string
 	known, core := 0, 0
-	upper := false // a field's name is capitalised ("from: x" is YAML's)
+	upper, strong := false, false
 	seen := map[string]bool{}
+	decide := func() bool {
+		return (upper || strong) && (known >= 2 && core >= 1 || mailStart[first])
+	}
 	for len(head) > 0 {
 		i := bytes.IndexByte(head, '\n')
 		if i < 0 {
 			// The line head is cut in: a field's start counts.
 			if name, ok := headerName(head); ok && first == "" {
 				first, upper = name, head[0] >= 'A' && head[0] <= 'Z'
+				strong = mailStrong[name]
 			}
 			break
 		}
 		line := bytes.TrimSuffix(head[:i], []byte("\r"))
 		head = head[i+1:]
 		if len(line) == 0 {
-			return upper && known >= 2 && core >= 1
+			return decide()
 		}
 		if line[0] == ' ' || line[0] == '\t' {
 			if first == "" {
@@ -691,6 +1000,7 @@ func isMessage(head []byte) bool {
 		if line[0] >= 'A' && line[0] <= 'Z' {
 			upper = true
 		}
+		strong = strong || mailStrong[name]
 		if first == "" {
 			first = name
 			value := bytes.TrimSpace(bytes.ToLower(line[len(name)+1:]))
@@ -710,7 +1020,21 @@ func isMessage(head []byte) bool {
 			known++
 		}
 	}
-	return upper && (known >= 2 && core >= 1 || mailStart[first])
+	return decide()
+}
+
+// maybeHeader reports whether head starts with a header field (after a
+// byte-order mark or a line some programs write first).
+func maybeHeader(head []byte) bool {
+	head = bytes.TrimPrefix(head, utf8BOM)
+	_, ok := headerName(head[mailPrefixLine(head):])
+	return ok
+}
+
+// mailField reports whether line starts a header field mail has.
+func mailField(line []byte) bool {
+	name, ok := headerName(line)
+	return ok && (mailCore[name] || mailOther[name] || mailStart[name] || strings.HasPrefix(name, "x-"))
 }
 
 // headerName returns the lower-case name of the header field line starts,
@@ -730,20 +1054,11 @@ func headerName(line []byte) (string, bool) {
 
 // isMbox reports whether head is the start of an mbox: a "From " line
 // (with a date, or only the sender, as some tools save a message), then
-// a header field.
+// a header field of mail.
 func isMbox(head []byte) bool {
 	i := bytes.IndexByte(head, '\n')
-	if i < 0 || !bytes.HasPrefix(head, []byte("From ")) {
+	if i < 0 || !mboxFromLine(head[:i+1]) {
 		return false
 	}
-	if !mboxSeparator(head[:i+1]) && len(bytes.Fields(head[5:i])) != 1 {
-		return false
-	}
-	rest := head[i+1:]
-	j := bytes.IndexByte(rest, '\n')
-	if j < 0 {
-		j = len(rest)
-	}
-	_, ok := headerName(bytes.TrimSuffix(rest[:j], []byte("\r")))
-	return ok
+	return mailField(head[i+1:])
 }

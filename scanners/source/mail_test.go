@@ -65,8 +65,9 @@ epilogue: write to dpo@example.org
 
 // A message is its header fields, a table of one row whose columns are
 // the fields (decoded; signatures and message identifiers not read),
-// then each text part as a table of one column, decoded, and each other
-// part as an input of its own; the preamble and the epilogue are read too.
+// then each part's header fields (Content-Type.1.2) and each text part as
+// a table of one column, decoded, and each other part as an input of its
+// own, named by its part; the preamble and the epilogue are read too.
 func TestMailMessage(t *testing.T) {
 	var tables []string
 	rec := newRecorder()
@@ -86,9 +87,15 @@ func TestMailMessage(t *testing.T) {
 		"Ada Lövelace <ada@example.com>\t\"Support\" <support@example.org>\tReçu my SSN 536-22-8726\t1.0\tmultipart/mixed; boundary=\"outer\"\n"
 	checkStreams(t, rec, []stream{
 		{"m.eml", header},
+		{"m.eml", "content-type\nmultipart/alternative; boundary=inner\n"},
+		{"m.eml", "content-type\tcontent-transfer-encoding\ntext/plain; charset=utf-8\tbase64\n"},
 		{"m.eml", "body\nHello,\nplease call me on +1 415 555 0134.\nThanks\n"},
+		{"m.eml", "content-type\tcontent-transfer-encoding\ntext/html; charset=iso-8859-1\tquoted-printable\n"},
 		{"m.eml", "body\n<p>Merci, card 4111 1111 1111 1111 été <a href=\"mailto:grace@example.net\">me</a></p>"},
-		{"m.eml!customers.csv", "name,email\nlin,lin@example.com\n"},
+		{"m.eml", "content-type\tcontent-disposition\tcontent-transfer-encoding\ntext/csv; name=\"customers.csv\"\tattachment; filename=\"customers.csv\"\tbase64\n"},
+		// Named by its part; its extension kept, so it is read as a CSV.
+		{"m.eml!part-2.csv", "name,email\nlin,lin@example.com\n"},
+		{"m.eml", "content-type\nmessage/rfc822\n"},
 		{"m.eml!part-3.eml", "from\tto\tsubject\nbob@example.com\tcarol@example.com\tfwd\n"},
 		{"m.eml!part-3.eml", "body\nip 198.51.100.23"},
 		{"m.eml", "body\nThis is a multi-part message in MIME format. \n \n"},
@@ -96,7 +103,11 @@ func TestMailMessage(t *testing.T) {
 	})
 	wantTables := []string{
 		"m.eml Return-Path,Received,From,To,Subject,Mime-Version,Content-Type",
-		"m.eml body.1.1", "m.eml body.1.2",
+		"m.eml Content-Type.1",
+		"m.eml Content-Type.1.1,Content-Transfer-Encoding.1.1", "m.eml body.1.1",
+		"m.eml Content-Type.1.2,Content-Transfer-Encoding.1.2", "m.eml body.1.2",
+		"m.eml Content-Type.2,Content-Disposition.2,Content-Transfer-Encoding.2",
+		"m.eml Content-Type.3",
 		"m.eml!part-3.eml From,To,Subject", "m.eml!part-3.eml body",
 		"m.eml preamble", "m.eml epilogue",
 	}
@@ -178,17 +189,27 @@ func TestMailDamage(t *testing.T) {
 			"\nmy ssn 536-22-8726 grace@example.net\nSubject: x\n\nbody\n",
 		want: []stream{
 			{"m", "from\tto\tx-pad\na@example.com\tb@example.com\t" + strings.Repeat("p", 500) + "\n"},
-			{"m", "body\nSubject: x\n\nbody\n"},
+			// The line is read, as the body's first.
+			{"m", "body\nmy ssn 536-22-8726 grace@example.net\nSubject: x\n\nbody\n"},
 		},
 		errs: []memberErr{{"m", ErrCorrupt}},
 	}, {
+		// As mail clients read it: bytes out of the alphabet skipped (and
+		// reported), no padding needed.
 		name: "damaged base64",
-		msg:  "From: a@example.com\nTo: b@example.com\nContent-Transfer-Encoding: base64\n\naGVsbG8g!!!grace@example.net\n",
+		msg:  "From: a@example.com\nTo: b@example.com\nContent-Transfer-Encoding: base64\n\naGVsbG8g!Z3JhY2VAZXhhbXBsZS5uZXQ\n",
 		want: []stream{
 			{"m", "from\tto\tcontent-transfer-encoding\na@example.com\tb@example.com\tbase64\n"},
-			{"m", "body\nhello "},
+			{"m", "body\nhello grace@example.net"},
 		},
 		errs: []memberErr{{"m", ErrCorrupt}},
+	}, {
+		name: "base64 chunks, each padded",
+		msg:  "From: a@example.com\nTo: b@example.com\nContent-Transfer-Encoding: base64\n\naGVsbG8=\nd29ybGQ=\n",
+		want: []stream{
+			{"m", "from\tto\tcontent-transfer-encoding\na@example.com\tb@example.com\tbase64\n"},
+			{"m", "body\nhelloworld"},
+		},
 	}, {
 		name: "a bad quoted-printable escape is kept as written",
 		msg:  "From: a@example.com\nTo: b@example.com\nContent-Transfer-Encoding: quoted-printable\n\nhi =Zgrace@example.net\n",
@@ -268,7 +289,8 @@ func TestMailBombs(t *testing.T) {
 		{name: "header", msg: "From: a@example.com\nTo: b@example.com\n" + huge + "\nbody\n", err: ErrBomb},
 		{name: "part header", msg: "From: a@example.com\nTo: b@example.com\nContent-Type: multipart/mixed; boundary=b\n\n--b\n" + huge + "\nbody\n--b--\n",
 			errs: []memberErr{{"m", ErrBomb}}, streams: 1},
-		{name: "nesting", msg: nested, errs: []memberErr{{"m", ErrBomb}}, streams: 1},
+		// The header, and the 32 parts' headers.
+		{name: "nesting", msg: nested, errs: []memberErr{{"m", ErrBomb}}, streams: 33},
 		{name: "forwarded", msg: fwd, errs: []memberErr{{"m!part-1.eml!part-1.eml!part-1.eml", ErrTooDeep}}, streams: 4},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -307,4 +329,113 @@ func FuzzMail(f *testing.F) {
 		ex.mail("m", bytes.NewReader(data), 0, nil)
 		ex.mbox("b", bufio.NewReader(bytes.NewReader(data)), 0)
 	})
+}
+
+// From a hostile reading: what mail clients show must be read, and what
+// they do not take for structure must not be taken for it here.
+func TestMailHostile(t *testing.T) {
+	hdr := "From: a@example.com\nTo: b@example.com\n"
+	t.Run("part header fields that start like a delimiter", func(t *testing.T) {
+		msg := hdr + "Content-Type: multipart/mixed; boundary=BB\n\n--BB\n" +
+			strings.Repeat("--BBx: y\n", 200_000) + "\nbody\n--BB--\n"
+		rec, err := expandBytes(t, "m", []byte(msg), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkMembers(t, rec, []memberErr{{"m", ErrBomb}})
+	})
+	t.Run("a preamble line that is no delimiter", func(t *testing.T) {
+		msg := hdr + "Content-Type: multipart/mixed; boundary=BB\n\n--BB junk\nssn 536-22-8726\n--BB\n\nbody\n--BB--\n"
+		rec, err := expandBytes(t, "m", []byte(msg), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkMembers(t, rec, nil)
+		if last := rec.streams[len(rec.streams)-1]; last.content != "body\n--BB junk\nssn 536-22-8726\n" {
+			t.Errorf("preamble %q", last.content)
+		}
+	})
+	t.Run("part headers and file names", func(t *testing.T) {
+		msg := hdr + "Content-Type: multipart/mixed; boundary=BB\n\n--BB\n" +
+			"Content-Description: scan of ada@example.com's card\n" +
+			"Content-Disposition: attachment; filename*=UTF-8''ssn%20536-22-8726.txt\n\nhello\n--BB--\n"
+		rec, err := expandBytes(t, "m", []byte(msg), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkStreams(t, rec, []stream{
+			{"m", "from\tto\tcontent-type\na@example.com\tb@example.com\tmultipart/mixed; boundary=BB\n"},
+			{"m", "content-description\tcontent-disposition\nscan of ada@example.com's card\tattachment; filename*=UTF-8''ssn%20536-22-8726.txt ssn 536-22-8726.txt\n"},
+			// Named by its part: the file name is the sender's.
+			{"m!part-1.txt", "hello"},
+		})
+	})
+	t.Run("an unquoted boundary with '='", func(t *testing.T) {
+		msg := hdr + "Content-Type: multipart/mixed; boundary=----=_NextPart_000\n\n------=_NextPart_000\n\nada@example.com\n------=_NextPart_000--\n"
+		rec, err := expandBytes(t, "m", []byte(msg), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkMembers(t, rec, nil)
+		if got := rec.streams[len(rec.streams)-1].content; got != "body\nada@example.com" {
+			t.Errorf("body %q", got)
+		}
+	})
+	t.Run("mbox not counted as decompressed", func(t *testing.T) {
+		box := strings.Repeat("From a@example.com Tue Dec  1 09:14:03 2026\nFrom: a@example.com\n\n"+strings.Repeat("x", 1000)+"\n\n", 50)
+		rec, err := expandBytes(t, "box", []byte(box), Limits{MaxBytes: 4 << 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkMembers(t, rec, nil)
+		if len(rec.streams) != 100 {
+			t.Errorf("%d streams, want 100", len(rec.streams))
+		}
+	})
+	for _, c := range []struct{ name, box string }{
+		{"a From line without a time", "From a@example.com Tue Dec 1 2026\nFrom: a@example.com\n\none\n\nFrom b@example.com Tue Dec 1 2026\nFrom: b@example.com\n\ntwo\n"},
+		{"a From line of 2,000 bytes", "From a@example.com Tue Dec  1 09:14:03 2026\nFrom: a@example.com\n\none\n\nFrom b@example.com " + strings.Repeat("x", 2000) + " 09:14:03 2026\nFrom: b@example.com\n\ntwo\n"},
+		{"no empty line before From", "From a@example.com Tue Dec  1 09:14:03 2026\nFrom: a@example.com\n\none\nFrom b@example.com Tue Dec  1 09:14:03 2026\nFrom: b@example.com\n\ntwo\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec, err := expandBytes(t, "box", []byte(c.box), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(rec.paths(), " "); got != "box!message-1 box!message-1 box!message-2 box!message-2" {
+				t.Errorf("streams %s", got)
+			}
+		})
+	}
+}
+
+// Mail as programs other than mail clients save it is mail too: after a
+// byte-order mark, an .emlx byte count, Outlook's first line; with
+// lower-case fields; with more than 512 bytes of spam-filter fields
+// before one only mail has.
+func TestSniffMailSaved(t *testing.T) {
+	msg := "From: a@example.com\nMessage-ID: <1@example.com>\nSubject: s\n\nbody\n"
+	spam := "X-Spam-Checker-Version: SpamAssassin 4.0.0 (2022-12-14) on mx.example.org\n" +
+		"X-Spam-Status: No, score=-1.9 required=5.0 tests=" + strings.Repeat("BAYES_00,", 60) + "\n\tautolearn=ham\n"
+	for name, in := range map[string]string{
+		"bom":       "\ufeff" + msg,
+		"emlx":      "1234\n" + msg,
+		"outlook":   "Microsoft Mail Internet Headers Version 2.0\r\n" + msg,
+		"lowercase": "received: from mx.example.com\nfrom: a@example.com\nto: b@example.com\n\nbody\n",
+		"spam":      spam + msg,
+	} {
+		br := bufio.NewReader(strings.NewReader(in))
+		head, _ := br.Peek(512)
+		if f := SniffReader(br, head); f != FormatMail {
+			t.Errorf("%s: %v, want mail", name, f)
+		}
+		rec, err := expandBytes(t, "m", []byte(in), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkMembers(t, rec, nil)
+		if len(rec.streams) != 2 || !strings.HasPrefix(rec.streams[0].content, strings.Split(rec.streams[0].content, "\n")[0]) || !strings.Contains(rec.streams[0].content, "a@example.com") {
+			t.Errorf("%s: streams %q", name, rec.streams)
+		}
+	}
 }

@@ -116,8 +116,14 @@ func (r *rowReader) Read(p []byte) (n int, err error) {
 // run-length encoding, or a shared string a million cells repeat, can
 // claim gigabytes.
 func (ex *expansion) table(name string, r io.Reader, in *countingReader, f Format, t *Table) error {
-	out := &limitedReader{r: r, in: in, ex: ex, format: f}
-	b := getBuffer(out)
+	return ex.stream(name, &limitedReader{r: r, in: in, ex: ex, format: f}, t)
+}
+
+// stream hands r, a stream rendered from a structured file that makes
+// no more bytes than it holds (a mail's text), to the StreamFunc as the
+// stream name.
+func (ex *expansion) stream(name string, r io.Reader, t *Table) error {
+	b := getBuffer(r)
 	defer putBuffer(b)
 	return ex.fn(name, b.br, t)
 }
