@@ -3,17 +3,19 @@
 // rows), as an Avro container file (deflate) and as CSV, and if asked as
 // an Excel workbook (shared strings, as Excel writes them; a sheet per
 // 1,048,575 rows, each under the header), a Word
-// document (a paragraph a row) and an mbox (a confirmation mail a row,
-// its text in base64, quoted-printable or as written, by turns), for
+// document (a paragraph a row), an mbox (a confirmation mail a row,
+// its text in base64, quoted-printable or as written, by turns) and a
+// SQLite database (a table of the orders, written by SQLite), for
 // bench/exports.sh. It writes rows until
 // the Parquet file holds at least -mb MiB, or -rows rows.
 //
 //	go run ./bench/exportgen -mb 256 -parquet orders.parquet -avro orders.avro -csv orders.csv
-//	go run ./bench/exportgen -rows 3932160 -parquet "" -avro "" -csv "" -xlsx orders.xlsx -docx orders.docx -mbox orders.mbox
+//	go run ./bench/exportgen -rows 3932160 -parquet "" -avro "" -csv "" -xlsx orders.xlsx -docx orders.docx -mbox orders.mbox -sqlite orders.db
 package main
 
 import (
 	"bufio"
+	"database/sql"
 	"encoding/base64"
 	"encoding/csv"
 	"flag"
@@ -29,6 +31,7 @@ import (
 
 	"github.com/hamba/avro/v2/ocf"
 	"github.com/parquet-go/parquet-go"
+	_ "modernc.org/sqlite"
 
 	"github.com/piiscan/piiscan/internal/officefile"
 )
@@ -177,6 +180,7 @@ func main() {
 	xl := flag.String("xlsx", "", "the same rows as an Excel workbook, with shared strings (\"\": none)")
 	dx := flag.String("docx", "", "the same rows as a Word document, a paragraph a row (\"\": none)")
 	mx := flag.String("mbox", "", "the same rows as an mbox, a mail a row (\"\": none)")
+	sq := flag.String("sqlite", "", "the same rows as a SQLite database, a table of orders (\"\": none)")
 	flag.Parse()
 	if *pq == "" && *rows == 0 {
 		log.Fatal("without -parquet, -rows says how many rows to write")
@@ -195,6 +199,27 @@ func main() {
 	var mbuf *bufio.Writer
 	if mf != nil {
 		mbuf = bufio.NewWriterSize(mf, 1<<20)
+	}
+	var db *sql.DB
+	var tx *sql.Tx
+	var ins *sql.Stmt
+	if *sq != "" {
+		os.Remove(*sq)
+		var err error
+		if db, err = sql.Open("sqlite", *sq); err != nil {
+			log.Fatal(err)
+		}
+		cols := "order_id INTEGER, app_version TEXT, placed_at TEXT, first_name TEXT, last_name TEXT, email TEXT, phone TEXT, ssn TEXT, " +
+			"card_number TEXT, client_ip TEXT, street TEXT, city TEXT, country TEXT, notes TEXT, product TEXT, review TEXT, status TEXT, quantity INTEGER, total REAL"
+		if _, err := db.Exec("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; CREATE TABLE orders(" + cols + ")"); err != nil {
+			log.Fatal(err)
+		}
+		if tx, err = db.Begin(); err != nil {
+			log.Fatal(err)
+		}
+		if ins, err = tx.Prepare("INSERT INTO orders VALUES (?" + strings.Repeat(", ?", 18) + ")"); err != nil {
+			log.Fatal(err)
+		}
 	}
 	var ae *ocf.Encoder
 	if af != nil {
@@ -268,6 +293,16 @@ func main() {
 			if mbuf != nil {
 				writeMail(mbuf, &o, header, rec, n)
 			}
+			if ins != nil {
+				args := make([]any, len(rec))
+				for i, v := range rec {
+					args[i] = v
+				}
+				args[0], args[17] = o.OrderID, o.Quantity
+				if _, err := ins.Exec(args...); err != nil {
+					log.Fatal(err)
+				}
+			}
 			if dw != nil {
 				runs := make([]string, 0, 2*len(rec))
 				for i, v := range rec {
@@ -328,6 +363,11 @@ func main() {
 	if mbuf != nil {
 		check(mbuf.Flush())
 		check(mf.Close())
+	}
+	if db != nil {
+		check(ins.Close())
+		check(tx.Commit())
+		check(db.Close())
 	}
 	fmt.Fprintf(os.Stderr, "%d rows\n", n)
 }

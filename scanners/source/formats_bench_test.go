@@ -10,10 +10,18 @@ import (
 
 // BenchmarkOffice renders the office document named by
 // PIISCAN_BENCH_OFFICE (the XLSX or DOCX of bench/exports.sh).
-func BenchmarkOffice(b *testing.B) {
-	p := os.Getenv("PIISCAN_BENCH_OFFICE")
+func BenchmarkOffice(b *testing.B) { benchmarkFile(b, "PIISCAN_BENCH_OFFICE") }
+
+// BenchmarkSQLite renders the tables of the database named by
+// PIISCAN_BENCH_SQLITE (the orders.db of bench/exports.sh).
+func BenchmarkSQLite(b *testing.B) { benchmarkFile(b, "PIISCAN_BENCH_SQLITE") }
+
+// benchmarkFile renders the file the environment variable env names,
+// read in place.
+func benchmarkFile(b *testing.B, env string) {
+	p := os.Getenv(env)
 	if p == "" {
-		b.Skip("PIISCAN_BENCH_OFFICE names no file")
+		b.Skip(env + " names no file")
 	}
 	fi, err := os.Stat(p)
 	if err != nil {
