@@ -33,11 +33,18 @@ import (
 //     decoded from base64 or quoted-printable and from its charset, as a
 //     table of one column, "body" (or "body.2.1", the part's number, in a
 //     multipart message): line N is the part's line N;
+//   - each part's header fields, the same way, named for the part
+//     (Content-Disposition.2: a file name is read there);
 //   - every other part (an attachment, a forwarded message) as any other
-//     input, named message!filename like an archive's member: a zip in
-//     a mail is opened, a forwarded message read as a message.
+//     input, named message!part-2.csv like an archive's member (by its
+//     part and its file name's extension: the name is the sender's and
+//     may hold anything): a zip in a mail is opened, a forwarded message
+//     read as a message;
+//   - a multipart's preamble and epilogue, as text parts.
 //
-// An mbox's messages are message-1, message-2 ... (mbox!message-2).
+// An mbox's messages are message-1, message-2 ... (mbox!message-2). What
+// a message holds is not counted as decompressed: it holds no more
+// than its bytes.
 
 // Limits of a message's structure, against bombs: a part's header is read
 // whole, and each level of multipart nesting is a reader on the one above.
@@ -61,10 +68,9 @@ var mailNotRead = map[string]bool{
 // mail reads one message. Problems of a part (a bad base64 body, an
 // unknown transfer encoding) are reported and the rest is read.
 func (ex *expansion) mail(name string, r io.Reader, depth int, envelope []byte) error {
-	in := &countingReader{r: r}
 	kept := headerKeeps.Get().(*[]byte)
 	defer headerKeeps.Put(kept)
-	lr := &headerLimit{r: in, n: maxMailHeader, keep: (*kept)[:0]}
+	lr := &headerLimit{r: r, n: maxMailHeader, keep: (*kept)[:0]}
 	b := getBuffer(lr) // pooled: an mbox may hold millions of messages
 	defer putBuffer(b)
 	br := b.br
@@ -79,7 +85,7 @@ func (ex *expansion) mail(name string, r io.Reader, depth int, envelope []byte) 
 		}
 	}
 	h, err := textproto.ReadHeader(br)
-	m := &mailReader{ex: ex, name: name, in: in, depth: depth, envelope: envelope}
+	m := &mailReader{ex: ex, name: name, depth: depth, envelope: envelope}
 	var body io.Reader = br
 	switch {
 	case lr.n < 0:
@@ -189,7 +195,6 @@ func (l *headerLimit) Read(p []byte) (int, error) {
 type mailReader struct {
 	ex    *expansion
 	name  string
-	in    *countingReader
 	depth int
 	// envelope is an mbox's "From " line of the message: its sender
 	// and date, read as the field From_.
