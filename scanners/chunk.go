@@ -59,6 +59,15 @@ var sqliteWAL = [][]byte{{0x37, 0x7f, 0x06, 0x82}, {0x37, 0x7f, 0x06, 0x83}}
 var ErrSQLiteWAL = errors.New("a SQLite write-ahead log is not read: its rows are not in the database file yet; " +
 	"checkpoint it (sqlite3 DB 'PRAGMA wal_checkpoint(TRUNCATE)') and scan the database")
 
+// sqliteJournal starts a SQLite rollback journal (db-journal).
+var sqliteJournal = []byte{0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7}
+
+// ErrSQLiteJournal is the problem of a SQLite rollback journal: it holds
+// pages of its database as they were before a change, rows the database
+// may no longer have, and is not read.
+var ErrSQLiteJournal = errors.New("a SQLite rollback journal is not read: it holds pages of its database from before a change; " +
+	"open the database with sqlite3 to roll it back, or remove it, and scan the database")
+
 // readStream cuts one stream into chunks. It reports whether it sent any
 // (a stream that is allowed or binary is skipped). With rs, the stream
 // starts at rs.from in its file and rs.end receives the position after
@@ -101,6 +110,10 @@ func (r *run) readStream(path string, br *bufio.Reader, t *source.Table, in *inp
 		}
 		if from.Offset == 0 && len(head) >= 32 && (bytes.HasPrefix(head, sqliteWAL[0]) || bytes.HasPrefix(head, sqliteWAL[1])) {
 			r.problem(path, ErrSQLiteWAL)
+			return false, nil
+		}
+		if from.Offset == 0 && bytes.HasPrefix(head, sqliteJournal) {
+			r.problem(path, ErrSQLiteJournal)
 			return false, nil
 		}
 		if from.Offset == 0 && LooksBinary(head) {

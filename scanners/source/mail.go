@@ -95,16 +95,31 @@ func (ex *expansion) mail(name string, r io.Reader, depth int, envelope []byte) 
 		if fatal(err) || errors.Is(err, ErrBomb) || errors.Is(err, ErrCorrupt) {
 			return err
 		}
-		if h.Len() > 0 {
-			// The error quotes the line, which may hold anything: it
-			// is not passed on. The line, and what follows, is read as
-			// the body. (No header at all, as a forwarded part may
-			// hold, is only text: read so, nothing to report.)
-			err := fmt.Errorf("%w: a malformed header line after %d fields; it and the rest are read as the body", ErrCorrupt, h.Len())
-			ex.memberError(name, &fs.PathError{Op: "mail", Path: name, Err: err})
+		if h.Len() == 0 {
+			// No header at all, as a forwarded part may hold: text,
+			// read as the body.
+			consumed := lr.keep[:len(lr.keep)-br.Buffered()]
+			body = io.MultiReader(bytes.NewReader(lastField(consumed)), br)
+			break
 		}
-		consumed := lr.keep[:len(lr.keep)-br.Buffered()]
-		body = io.MultiReader(bytes.NewReader(lastField(consumed)), br)
+		// A line that is no field (a subject folded without a blank),
+		// as mail clients read it: the fields around it are fields, and
+		// the line is read as text of the header.
+		var junk []byte
+		for err != nil && err != io.EOF && lr.n >= 0 && !fatal(err) {
+			consumed := lr.keep[:len(lr.keep)-br.Buffered()]
+			junk = append(junk, lastField(consumed)...)
+			var more textproto.Header
+			more, err = textproto.ReadHeader(br)
+			h = joinHeaders(h, more)
+		}
+		if lr.n < 0 {
+			err := fmt.Errorf("%w: a header larger than %d bytes", ErrBomb, maxMailHeader)
+			return &fs.PathError{Op: "mail", Path: name, Err: err}
+		}
+		if err := m.body(bytes.NewReader(junk), "header"); err != nil {
+			return err
+		}
 	}
 	if cap(lr.keep) <= 1<<20 {
 		*kept = lr.keep[:0] // reused for the next message
@@ -119,6 +134,22 @@ func (ex *expansion) mail(name string, r io.Reader, depth int, envelope []byte) 
 
 // headerKeeps recycles the bytes kept while a header is read.
 var headerKeeps = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// joinHeaders returns the fields of a, then those of b. (A Header keeps
+// its fields last first: Add puts a field before the others.)
+func joinHeaders(a, b textproto.Header) textproto.Header {
+	var keys, values []string
+	for _, h := range []textproto.Header{a, b} {
+		for f := h.Fields(); f.Next(); {
+			keys, values = append(keys, f.Key()), append(values, f.Value())
+		}
+	}
+	var out textproto.Header
+	for i := len(keys) - 1; i >= 0; i-- {
+		out.Add(keys[i], values[i])
+	}
+	return out
+}
 
 // lastField returns the last field of a header read so far: its last line
 // and the lines that continue it.
@@ -892,11 +923,14 @@ func (r *mboxReader) Read(p []byte) (int, error) {
 // a header). It keeps the line as the next message's.
 func (r *mboxReader) separator(line []byte) bool {
 	r.sep = append(r.sep[:0], line...) // Peek may move the line
-	if !mboxFromLine(line) && !r.blank {
+	from := mboxFromLine(line)
+	if !from && !r.blank {
 		return false
 	}
 	next, _ := r.br.Peek(1024)
-	if !mailField(next) {
+	if _, field := headerName(next); !field || !from && !mailField(next) {
+		// After a "From " line, any field (Status:, Path:); after an
+		// empty line and "From " only, a field of mail.
 		return false
 	}
 	r.atSep, r.done = true, true
@@ -973,9 +1007,10 @@ func isMessage(head []byte) bool {
 	var first string
 	known, core := 0, 0
 	upper, strong := false, false
+	bad := 0 // lines that are no field
 	seen := map[string]bool{}
 	decide := func() bool {
-		return (upper || strong) && (known >= 2 && core >= 1 || mailStart[first])
+		return (upper || strong) && (bad == 0 || strong) && (known >= 2 && core >= 1 || mailStart[first])
 	}
 	for len(head) > 0 {
 		i := bytes.IndexByte(head, '\n')
@@ -1000,7 +1035,13 @@ func isMessage(head []byte) bool {
 		}
 		name, ok := headerName(line)
 		if !ok {
-			return false
+			// A line that is no field (a subject folded without a
+			// blank): mail all the same if the header has a field only
+			// mail has, as the reader reads it; two such lines, not.
+			if bad++; bad > 1 || first == "" {
+				return bad <= 2 && strong && decide()
+			}
+			continue
 		}
 		if line[0] >= 'A' && line[0] <= 'Z' {
 			upper = true

@@ -184,15 +184,16 @@ func TestMailDamage(t *testing.T) {
 		errs      []memberErr
 	}{{
 		name: "malformed header line",
-		// Past the 512 bytes the format is told by.
+		// Past the 512 bytes the format is told by. As mail clients
+		// read it: the fields after it are fields; the line is read as
+		// text of the header. Nothing is lost: nothing to report.
 		msg: "From: a@example.com\nTo: b@example.com\nX-Pad: " + strings.Repeat("p", 500) +
 			"\nmy ssn 536-22-8726 grace@example.net\nSubject: x\n\nbody\n",
 		want: []stream{
-			{"m", "from\tto\tx-pad\na@example.com\tb@example.com\t" + strings.Repeat("p", 500) + "\n"},
-			// The line is read, as the body's first.
-			{"m", "body\nmy ssn 536-22-8726 grace@example.net\nSubject: x\n\nbody\n"},
+			{"m", "body\nmy ssn 536-22-8726 grace@example.net\n"},
+			{"m", "from\tto\tx-pad\tsubject\na@example.com\tb@example.com\t" + strings.Repeat("p", 500) + "\tx\n"},
+			{"m", "body\nbody\n"},
 		},
-		errs: []memberErr{{"m", ErrCorrupt}},
 	}, {
 		// As mail clients read it: bytes out of the alphabet skipped (and
 		// reported), no padding needed.

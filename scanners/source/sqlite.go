@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
+	"modernc.org/sqlite" // and the database/sql driver "sqlite"
 	"modernc.org/sqlite/vfs"
 )
 
@@ -25,10 +26,14 @@ import (
 //
 // Each table is a Table whose columns are its columns (field
 // "table.column") and whose lines are its rows, in the order the table
-// stores them (rowid order); every value is read as text (integers, as
-// a Parquet file's, are only read under a name that says what they hold).
-// Views and virtual tables are not read: what they show is in tables
-// (a full-text index's content in its shadow tables).
+// stores them (rowid order). Every value is read as text, by its own
+// type: an integer in a column of integer affinity (as a Parquet file's)
+// only under a name that says what it holds; a text wherever it is (a
+// twin column takes text that a column of integer affinity holds); a
+// blob only if it is text. Views and virtual tables are not read: what
+// they show is in tables (a full-text index's content in its shadow
+// tables), which SQLite itself lists, as it does the columns (generated
+// ones too). The schema is read last: its SQL holds defaults and checks.
 
 // sqliteMagic starts every SQLite 3 database file.
 var sqliteMagic = []byte("SQLite format 3\x00")
@@ -36,6 +41,15 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 // ErrSQLite is the problem of a database SQLite could not read through:
 // damaged pages, or a format it refuses.
 var ErrSQLite = errors.New("sqlite database could not be read")
+
+// maxSQLiteValue is the longest value read (SQLITE_LIMIT_LENGTH): SQLite
+// holds a value whole, several times over, and a damaged file can claim
+// a value of a gigabyte in a few pages that point to themselves. A longer
+// one stops its table, reported.
+const maxSQLiteValue = 16 << 20
+
+// sqliteLimitLength is SQLite's SQLITE_LIMIT_LENGTH.
+const sqliteLimitLength = 0
 
 func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.ReaderAt) error {
 	if ra == nil {
@@ -46,9 +60,10 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 		defer CloseSpool(f)
 		ra, size = f, n
 	}
-	// What SQLite reads counts against the input's budget, as what a
-	// decompressor makes does.
-	in := &countingReader{r: io.NewSectionReader(ra, 0, size)}
+	// The rows rendered count against the input's budget and, against
+	// the file's size, the ratio: pages of a damaged file that point to
+	// each other can make a few KiB give rows without end.
+	in := &countingReader{n: size}
 	vname, vfsys, err := vfs.New(dbFS{ra: ra, size: size})
 	if err != nil {
 		return &fs.PathError{Op: "sqlite", Path: name, Err: err}
@@ -59,8 +74,15 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 		return &fs.PathError{Op: "sqlite", Path: name, Err: err}
 	}
 	defer db.Close()
-	db.SetMaxOpenConns(1)
-	tables, err := sqliteTables(ex.ctx, db)
+	conn, err := db.Conn(ex.ctx)
+	if err != nil {
+		return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
+	}
+	defer conn.Close()
+	if _, err := sqlite.Limit(conn, sqliteLimitLength, maxSQLiteValue); err != nil {
+		return &fs.PathError{Op: "sqlite", Path: name, Err: err}
+	}
+	tables, err := sqliteTables(ex.ctx, conn)
 	if err != nil {
 		return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
 	}
@@ -68,7 +90,7 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 		if err := ex.ctx.Err(); err != nil {
 			return err
 		}
-		err := ex.sqliteTable(name, db, tb, in)
+		err := ex.sqliteTable(name, conn, tb, in)
 		if err != nil && !fatal(err) {
 			// The table by its number: a name is the schema's, and may
 			// be anything.
@@ -78,16 +100,62 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 			return err
 		}
 	}
+	var disguised int
+	err = conn.QueryRowContext(ex.ctx, `SELECT count(*) FROM sqlite_schema
+		WHERE type = 'table' AND rootpage > 0 AND upper(ltrim(sql)) LIKE 'CREATE VIRTUAL%'`).Scan(&disguised)
+	if err == nil && disguised > 0 {
+		// A virtual table has no pages: one that has, and says it is
+		// virtual, hides its rows from SQLite.
+		err := fmt.Errorf("%w: %d tables that say they are virtual have pages of their own: not read", ErrCorrupt, disguised)
+		if err := ex.memberError(name, &fs.PathError{Op: "sqlite", Path: name, Err: err}); err != nil {
+			return err
+		}
+	}
+	if err := sqliteCut(ra, size); err != nil {
+		return &fs.PathError{Op: "sqlite", Path: name, Err: err}
+	}
 	return nil
 }
 
-// sqliteError marks an error of SQLite's as ErrSQLite, keeping its code
-// and words: SQLite's messages name no value of the database.
+// sqliteCut reports a database file shorter than its pages: SQLite reads
+// what is missing as zeros, and the rows there as none.
+func sqliteCut(ra io.ReaderAt, size int64) error {
+	var h [100]byte
+	if _, err := ra.ReadAt(h[:], 0); err != nil {
+		return nil // SQLite said what it found
+	}
+	page := int64(binary.BigEndian.Uint16(h[16:18]))
+	if page == 1 {
+		page = 65536
+	}
+	pages := int64(binary.BigEndian.Uint32(h[28:32]))
+	// The page count is valid where the header's change counter and
+	// "version valid for" agree.
+	counted := pages > 0 && binary.BigEndian.Uint32(h[24:28]) == binary.BigEndian.Uint32(h[92:96])
+	if page < 512 || size%page != 0 || counted && pages*page > size {
+		return fmt.Errorf("%w: the file (%d bytes) is shorter than its pages: cut short, rows at its end not read", ErrCorrupt, size)
+	}
+	return nil
+}
+
+// sqliteError marks an error of SQLite's as ErrSQLite, by its code only:
+// SQLite's messages can quote the schema (a table's name, its SQL).
 func sqliteError(err error) error {
 	if fatal(err) || errors.Is(err, ErrBomb) || errors.Is(err, ErrCorrupt) {
 		return err
 	}
-	return fmt.Errorf("%w: %v", ErrSQLite, err)
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		code := sqlite.ErrorCodeString[se.Code()]
+		if code == "" {
+			code = fmt.Sprintf("code %d", se.Code())
+		}
+		if se.Code()&0xff == 18 { // SQLITE_TOOBIG
+			code += fmt.Sprintf(": a value longer than %d bytes; the table read up to its row", maxSQLiteValue)
+		}
+		return fmt.Errorf("%w: %s", ErrSQLite, code)
+	}
+	return fmt.Errorf("%w: %T", ErrSQLite, err)
 }
 
 // dbFS is a file system that holds one file, the database, read through
@@ -126,24 +194,23 @@ type sqliteTable struct {
 	numbers []bool // declared with integer affinity
 }
 
-// sqliteTables lists the tables of db that hold rows: not views, not
-// virtual tables, not SQLite's own (sqlite_sequence, sqlite_stat1).
-func sqliteTables(ctx context.Context, db *sql.DB) ([]sqliteTable, error) {
-	rows, err := db.QueryContext(ctx, `SELECT name, coalesce(sql, '') FROM sqlite_schema
-		WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY rowid`)
+// sqliteTables lists the tables of the database that hold rows, as
+// SQLite itself tells them (not from their SQL, which a file can word
+// as it likes): tables, shadow tables (a full-text index's), and the
+// schema (whose SQL holds defaults and checks); not views, not virtual
+// tables. Every column is listed, generated ones too.
+func sqliteTables(ctx context.Context, conn *sql.Conn) ([]sqliteTable, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT l.name FROM pragma_table_list AS l LEFT JOIN sqlite_schema AS s ON s.name = l.name
+		WHERE l.schema = 'main' AND l.type IN ('table', 'shadow') ORDER BY s.rowid IS NULL, s.rowid`)
 	if err != nil {
 		return nil, err
 	}
 	var tables []sqliteTable
 	for rows.Next() {
 		var t sqliteTable
-		var ddl string
-		if err := rows.Scan(&t.name, &ddl); err != nil {
+		if err := rows.Scan(&t.name); err != nil {
 			rows.Close()
 			return nil, err
-		}
-		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(ddl)), "CREATE VIRTUAL") {
-			continue
 		}
 		tables = append(tables, t)
 	}
@@ -153,7 +220,7 @@ func sqliteTables(ctx context.Context, db *sql.DB) ([]sqliteTable, error) {
 	rows.Close()
 	for i := range tables {
 		t := &tables[i]
-		cols, err := db.QueryContext(ctx, `SELECT name, type FROM pragma_table_info(?)`, t.name)
+		cols, err := conn.QueryContext(ctx, `SELECT name, type FROM pragma_table_xinfo(?) WHERE hidden != 1`, t.name)
 		if err != nil {
 			return nil, err
 		}
@@ -181,45 +248,63 @@ func sqliteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
-// sqliteTable hands the rows of table tb to the scanner.
-func (ex *expansion) sqliteTable(name string, db *sql.DB, tb sqliteTable, in *countingReader) error {
+// sqliteTable hands the rows of table tb to the scanner. Each value is
+// read with its type: an integer under a column of integer affinity goes
+// to that column, which holds numbers (read only under a name that says
+// what they hold); a text in such a column to a twin of it, which holds
+// text (SQLite lets any column hold any value); a blob only if it is
+// text.
+func (ex *expansion) sqliteTable(name string, conn *sql.Conn, tb sqliteTable, in *countingReader) error {
 	if len(tb.columns) == 0 {
 		return nil
 	}
-	sel := make([]string, len(tb.columns))
-	for i, c := range tb.columns {
+	sel := make([]string, 0, 2*len(tb.columns))
+	for _, c := range tb.columns {
 		// As text: a date is read as it is stored, not as the driver
 		// would parse it.
-		sel[i] = "CAST(" + sqliteIdent(c) + " AS TEXT)"
+		sel = append(sel, "typeof("+sqliteIdent(c)+")", "CAST("+sqliteIdent(c)+" AS TEXT)")
 	}
-	rows, err := db.QueryContext(ex.ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+sqliteIdent(tb.name))
+	rows, err := conn.QueryContext(ex.ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+sqliteIdent(tb.name))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	r := &sqliteRows{rows: rows, in: in}
-	r.table.Fields = make([]string, len(tb.columns))
+	// A row takes 4 bytes of a page at the least: more rows than that
+	// are pages that point to each other, read again and again.
+	r := &sqliteRows{rows: rows, twin: make([]int, len(tb.columns)), maxRows: in.n/4 + 1}
+	t := &r.table
 	for i, c := range tb.columns {
-		r.table.Fields[i] = tb.name + "." + c
+		t.Fields = append(t.Fields, tb.name+"."+c)
+		t.Names = append(t.Names, c)
+		t.Numbers = append(t.Numbers, tb.numbers[i])
 	}
-	r.table.Names = tb.columns
-	r.table.Numbers = tb.numbers
-	r.vals = make([]sql.RawBytes, len(tb.columns))
-	r.dest = make([]any, len(tb.columns))
+	for i, c := range tb.columns {
+		r.twin[i] = i
+		if tb.numbers[i] {
+			r.twin[i] = len(t.Fields)
+			t.Fields = append(t.Fields, tb.name+"."+c)
+			t.Names = append(t.Names, c)
+			t.Numbers = append(t.Numbers, false)
+		}
+	}
+	r.vals = make([]sql.RawBytes, len(sel))
+	r.dest = make([]any, len(sel))
 	for i := range r.vals {
 		r.dest[i] = &r.vals[i]
 	}
 	r.start(r.fill)
-	return ex.table(name, &r.tableRows, in, FormatSQLite, &r.table)
+	return ex.table(name, &r.tableRows, in, FormatSQLite, t)
 }
 
 // sqliteRows renders the rows of a table, a batch at a time.
 type sqliteRows struct {
 	tableRows
-	rows *sql.Rows
-	in   *countingReader
-	vals []sql.RawBytes
-	dest []any
+	rows    *sql.Rows
+	n       int64          // rows read
+	maxRows int64          // rows the file can hold
+	twin    []int          // by column: where its text goes
+	vals    []sql.RawBytes // by column: its type, its value
+	dest    []any
 }
 
 // fill renders rows until 64 KiB are ready, or sets err at the end.
@@ -238,17 +323,22 @@ func (r *sqliteRows) fill() {
 			r.err = err
 			return
 		}
-		for i, v := range r.vals {
-			if len(v) > 0 && (r.table.IsNumber(i) || !looksBinary(v)) {
+		if r.n++; r.n > r.maxRows {
+			r.err = fmt.Errorf("%w: more rows than the file can hold (pages that point to each other)", ErrBomb)
+			return
+		}
+		for i := range r.twin {
+			typ, v := r.vals[2*i], r.vals[2*i+1]
+			switch {
+			case len(v) == 0:
+			case string(typ) == "integer":
 				add(&r.tableRows, i, v)
+			case string(typ) == "blob" && looksBinary(v):
+			default:
+				add(&r.tableRows, r.twin[i], v)
 			}
 		}
 		buf = renderRow(buf, r.cells)
-		// The pages SQLite read are not seen by the counting reader:
-		// count the row's bytes as read, for the ratio.
-		for _, v := range r.vals {
-			r.in.n += int64(len(v))
-		}
 	}
 }
 

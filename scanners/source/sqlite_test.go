@@ -51,7 +51,8 @@ two	tabbed', x'89504e470d0a1a0a00000000', 4111111111111111)`,
 // Each table is a table of its own: the first line names its columns,
 // each further line is a row, every value as text (a date as stored;
 // blobs that are binary left out). Views and virtual tables are not
-// read; a full-text index's content is, in its shadow tables.
+// read; a full-text index's content is, in its shadow tables; the
+// schema is, last.
 func TestSQLiteTables(t *testing.T) {
 	data := sqliteDB(t, sqliteSample...)
 	var tables []Table
@@ -82,25 +83,40 @@ func TestSQLiteTables(t *testing.T) {
 		}
 		checkMembers(t, rec, nil)
 		checkStreams(t, rec, []stream{
-			{"app.db", "id\temail\tborn\tnote\tavatar\tvisits\n1\tada@example.com\t1986-12-09\tline one two tabbed\t\t4111111111111111\n2\t\t\tcall +1 415 555 0134\t\t3\n"},
+			// Integer columns have a twin, for text they may hold.
+			{"app.db", "id\temail\tborn\tnote\tavatar\tvisits\tid\tvisits\n" +
+				"1\tada@example.com\t1986-12-09\tline one two tabbed\t\t4111111111111111\t\t\n" +
+				"2\t\t\tcall +1 415 555 0134\t\t3\t\t\n"},
 			{"app.db", "e-mail\ngrace@example.org\n"},
 			// The full-text index's shadow tables: its data (binary
-			// blocks left out), its content, its sizes, its config.
-			{"app.db", "id\tblock\n1\t\n10\t\n137438953473\t\n"},
+			// blocks left out), its terms, its content, its sizes, its
+			// config.
+			{"app.db", "id\tblock\tid\n1\t\t\n10\t\t\n137438953473\t\t\n"},
 			{"app.db", "segid\tterm\tpgno\n1\t\t2\n"},
-			{"app.db", "id\tc0\n1\tlin@example.net\n"},
-			{"app.db", "id\tsz\n1\t\n"},
+			{"app.db", "id\tc0\tid\n1\tlin@example.net\t\n"},
+			{"app.db", "id\tsz\tid\n1\t\t\n"},
 			{"app.db", "k\tv\nversion\t4\n"},
+			// The schema: its SQL holds defaults and checks.
+			{"app.db", "type\tname\ttbl_name\trootpage\tsql\trootpage\n" +
+				"table\tusers\tusers\t2\tCREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT, born DATE, note TEXT, avatar BLOB, visits INT)\t\n" +
+				"table\todd \"name\"\todd \"name\"\t3\tCREATE TABLE \"odd \"\"name\"\"\"(\"e-mail\" TEXT)\t\n" +
+				"view\temails\temails\t0\tCREATE VIEW emails AS SELECT email FROM users\t\n" +
+				"table\tnotes\tnotes\t0\tCREATE VIRTUAL TABLE notes USING fts5(body)\t\n" +
+				"table\tnotes_data\tnotes_data\t4\tCREATE TABLE 'notes_data'(id INTEGER PRIMARY KEY, block BLOB)\t\n" +
+				"table\tnotes_idx\tnotes_idx\t5\tCREATE TABLE 'notes_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID\t\n" +
+				"table\tnotes_content\tnotes_content\t6\tCREATE TABLE 'notes_content'(id INTEGER PRIMARY KEY, c0)\t\n" +
+				"table\tnotes_docsize\tnotes_docsize\t7\tCREATE TABLE 'notes_docsize'(id INTEGER PRIMARY KEY, sz BLOB)\t\n" +
+				"table\tnotes_config\tnotes_config\t8\tCREATE TABLE 'notes_config'(k PRIMARY KEY, v) WITHOUT ROWID\t\n"},
 		})
 		if len(tables) > 1 {
-			if got := strings.Join(tables[0].Fields, ","); got != "users.id,users.email,users.born,users.note,users.avatar,users.visits" {
+			if got := strings.Join(tables[0].Fields, ","); got != "users.id,users.email,users.born,users.note,users.avatar,users.visits,users.id,users.visits" {
 				t.Errorf("fields %s", got)
 			}
 			if got := tables[1].Fields[0]; got != `odd "name".e-mail` {
 				t.Errorf("field %s", got)
 			}
-			if n := tables[0].Numbers; !n[0] || n[1] || !n[5] {
-				t.Errorf("numbers %v: want id and visits (INTEGER, INT)", n)
+			if n := tables[0].Numbers; !n[0] || n[1] || !n[5] || n[6] || n[7] {
+				t.Errorf("numbers %v: want id and visits (INTEGER, INT), not their twins", n)
 			}
 		}
 	}
@@ -178,4 +194,50 @@ func FuzzSQLite(f *testing.F) {
 			return err
 		})
 	})
+}
+
+// From a hostile reading: values SQLite holds in any column are read
+// whatever the column says; what cannot be read is reported.
+func TestSQLiteHostile(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		stmts []string
+		cut   int // bytes cut off the end
+		want  string
+		err   error
+	}{
+		{name: "a NUL in a text", stmts: []string{`CREATE TABLE t(note TEXT)`, `INSERT INTO t VALUES('ssn 536-22-8726' || char(0))`},
+			want: "ssn 536-22-8726 "},
+		{name: "text in an integer column", stmts: []string{`CREATE TABLE t(ref INTEGER)`, `INSERT INTO t VALUES('ada@example.com')`},
+			want: "ada@example.com"},
+		{name: "a generated column", stmts: []string{`CREATE TABLE t(a TEXT, b TEXT GENERATED ALWAYS AS (a || '@example.com') STORED)`, `INSERT INTO t(a) VALUES('ada')`},
+			want: "ada@example.com"},
+		{name: "a value over the limit", stmts: []string{`CREATE TABLE t(a TEXT)`, `INSERT INTO t VALUES(printf('%.*c', 17000000, 'x'))`,
+			`CREATE TABLE u(b TEXT)`, `INSERT INTO u VALUES('grace@example.org')`},
+			want: "grace@example.org", err: ErrSQLite},
+		{name: "cut in its last page", stmts: []string{`CREATE TABLE t(a TEXT)`, `INSERT INTO t VALUES('ada@example.com')`},
+			// The row was at the page's end: lost, and said so.
+			cut: 100, want: "CREATE TABLE t", err: ErrCorrupt},
+		{name: "a table that says it is virtual", stmts: []string{`CREATE TABLE t(a TEXT)`, `INSERT INTO t VALUES('ada@example.com')`,
+			`PRAGMA writable_schema = ON`, `UPDATE sqlite_schema SET sql = 'CREATE VIRTUAL TABLE t USING fts5(a)' WHERE name = 't'`},
+			want: "CREATE VIRTUAL TABLE t", err: ErrCorrupt},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data := sqliteDB(t, c.stmts...)
+			rec, err := expandBytes(t, "db", data[:len(data)-c.cut], Limits{})
+			if err != nil && (c.err == nil || !errors.Is(err, c.err)) {
+				t.Fatal(err)
+			}
+			if c.err != nil && err == nil {
+				checkMembers(t, rec, []memberErr{{"db", c.err}})
+			}
+			var all string
+			for _, s := range rec.streams {
+				all += s.content
+			}
+			if !strings.Contains(all, c.want) {
+				t.Errorf("%q not read: %q", c.want, abbrev(all))
+			}
+		})
+	}
 }
