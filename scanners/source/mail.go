@@ -653,8 +653,11 @@ func transferEncoding(h message.Header) string {
 // do not parse (boundary=----=_NextPart_000, unquoted, as Outlook has
 // written it), as mail clients find it; "" if there is none.
 func lenientBoundary(v string) string {
-	i := strings.Index(strings.ToLower(v), "boundary=")
-	if i < 0 {
+	// Found in v itself: lower-casing may change a string's length.
+	i := 0
+	for ; i+len("boundary=") <= len(v) && !strings.EqualFold(v[i:i+len("boundary=")], "boundary="); i++ {
+	}
+	if i+len("boundary=") > len(v) {
 		return ""
 	}
 	b := v[i+len("boundary="):]
