@@ -258,11 +258,13 @@ func (ex *expansion) sqliteTable(name string, conn *sql.Conn, tb sqliteTable, in
 	if len(tb.columns) == 0 {
 		return nil
 	}
-	sel := make([]string, 0, 2*len(tb.columns))
+	sel := make([]string, 0, len(tb.columns))
 	for _, c := range tb.columns {
-		// As text: a date is read as it is stored, not as the driver
-		// would parse it.
-		sel = append(sel, "typeof("+sqliteIdent(c)+")", "CAST("+sqliteIdent(c)+" AS TEXT)")
+		// Each value as text (a date as it is stored, not as the driver
+		// would parse it) after the first letter of its type: one
+		// column for both, as each column costs the driver two locks.
+		// NULL stays NULL.
+		sel = append(sel, "substr(typeof("+sqliteIdent(c)+"), 1, 1) || "+sqliteIdent(c))
 	}
 	rows, err := conn.QueryContext(ex.ctx, "SELECT "+strings.Join(sel, ", ")+" FROM "+sqliteIdent(tb.name))
 	if err != nil {
@@ -303,7 +305,7 @@ type sqliteRows struct {
 	n       int64          // rows read
 	maxRows int64          // rows the file can hold
 	twin    []int          // by column: where its text goes
-	vals    []sql.RawBytes // by column: its type, its value
+	vals    []sql.RawBytes // by column: its type's first letter, its value
 	dest    []any
 }
 
@@ -328,12 +330,15 @@ func (r *sqliteRows) fill() {
 			return
 		}
 		for i := range r.twin {
-			typ, v := r.vals[2*i], r.vals[2*i+1]
+			v := r.vals[i]
+			if len(v) < 2 {
+				continue // NULL, or empty
+			}
+			typ, v := v[0], v[1:]
 			switch {
-			case len(v) == 0:
-			case string(typ) == "integer":
+			case typ == 'i':
 				add(&r.tableRows, i, v)
-			case string(typ) == "blob" && looksBinary(v):
+			case typ == 'b' && looksBinary(v):
 			default:
 				add(&r.tableRows, r.twin[i], v)
 			}
