@@ -49,18 +49,11 @@ var pgDumpArchive = []byte("PGDMP")
 var ErrPGDumpArchive = errors.New("a pg_dump custom-format archive (pg_dump -Fc) is not read: " +
 	"scan the SQL that pg_restore -f - writes from it")
 
-// sqliteWAL starts a SQLite write-ahead log (either byte order of its
-// checksums).
-var sqliteWAL = [][]byte{{0x37, 0x7f, 0x06, 0x82}, {0x37, 0x7f, 0x06, 0x83}}
-
 // ErrSQLiteWAL is the problem of a SQLite write-ahead log (db-wal): its
 // pages are rows the database file does not hold yet, and they are not
 // read on their own.
 var ErrSQLiteWAL = errors.New("a SQLite write-ahead log is not read: its rows are not in the database file yet; " +
 	"checkpoint it (sqlite3 DB 'PRAGMA wal_checkpoint(TRUNCATE)') and scan the database")
-
-// sqliteJournal starts a SQLite rollback journal (db-journal).
-var sqliteJournal = []byte{0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7}
 
 // ErrSQLiteJournal is the problem of a SQLite rollback journal: it holds
 // pages of its database as they were before a change, rows the database
@@ -108,11 +101,11 @@ func (r *run) readStream(path string, br *bufio.Reader, t *source.Table, in *inp
 			r.problem(path, ErrPGDumpArchive)
 			return false, nil
 		}
-		if from.Offset == 0 && len(head) >= 32 && (bytes.HasPrefix(head, sqliteWAL[0]) || bytes.HasPrefix(head, sqliteWAL[1])) {
+		if from.Offset == 0 && source.IsSQLiteWAL(head) {
 			r.problem(path, ErrSQLiteWAL)
 			return false, nil
 		}
-		if from.Offset == 0 && bytes.HasPrefix(head, sqliteJournal) {
+		if from.Offset == 0 && source.IsSQLiteJournal(head) {
 			r.problem(path, ErrSQLiteJournal)
 			return false, nil
 		}

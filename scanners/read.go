@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/piiscan/piiscan/internal/itempath"
+	"github.com/piiscan/piiscan/internal/openat"
 	"github.com/piiscan/piiscan/scanners/source"
 )
 
@@ -113,6 +114,9 @@ func (r *run) readItem(it workItem, in *input) (n int, end Position) {
 		src = br
 	}
 	x := source.Expander{Limits: s.opts.Limits, MemberError: r.problem}
+	if file != nil {
+		x.Beside = func(suffix string) ([]byte, int64) { return besideFile(it.Path + suffix) }
+	}
 	if ra != nil {
 		defer func() {
 			// Zip archives are read through ra, which is not counted.
@@ -142,4 +146,22 @@ type resume struct {
 	from Position
 	end  *Position
 	head []byte
+}
+
+// besideFile returns the first 64 bytes and the size of the regular file
+// p, or a size of -1 where there is none (or it is a pipe, a device: the
+// open never blocks).
+func besideFile(p string) ([]byte, int64) {
+	f, err := openat.OpenFile(p, true)
+	if err != nil {
+		return nil, -1
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, -1
+	}
+	head := make([]byte, 64)
+	n, _ := io.ReadFull(f, head)
+	return head[:n], fi.Size()
 }

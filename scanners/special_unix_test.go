@@ -40,3 +40,18 @@ func TestScanNamedSpecialTargets(t *testing.T) {
 		t.Errorf("/dev/zero: problems %+v, want one naming the device", stats.Problems)
 	}
 }
+
+// A pipe where a database's write-ahead log would be is not a log, and
+// looking for one never blocks the scan.
+func TestScanSQLiteLogPipe(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "app.db")
+	writeFile(t, p, sqliteFile(t, `CREATE TABLE t(email TEXT)`, `INSERT INTO t VALUES('ada@example.com')`))
+	if err := syscall.Mkfifo(p+"-wal", 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	got, stats, _ := scanWithin(t, context.Background(), 20*time.Second, testOptions(t), p)
+	if len(got) != 1 || len(stats.Problems) > 0 {
+		t.Errorf("%d findings, problems %+v: want the database's one, none", len(got), stats.Problems)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "modernc.org/sqlite"
@@ -14,19 +15,105 @@ import (
 // order_id (Luhn-valid or not: a number says nothing but by its name) and
 // a view are no findings; a card in an integer column named for it is.
 func TestScanSQLite(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "src.db")
-	db, err := sql.Open("sqlite", p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []string{
+	data := sqliteFile(t,
 		`CREATE TABLE customers(id INTEGER PRIMARY KEY, order_id INTEGER, app_version TEXT, email TEXT, card_number INTEGER, notes TEXT)`,
 		`INSERT INTO customers VALUES(1, 4111111111111111, '10.2.3.4', 'ada@example.com', 4111111111111111, NULL)`,
 		`INSERT INTO customers VALUES(2, 4000000000000001, '192.168.1.1', NULL, NULL, 'SSN 536-22-8726, call +1 415 555 0134')`,
 		`CREATE VIEW v AS SELECT email, notes FROM customers`,
 		`CREATE TABLE audit(ts TEXT, client_ip TEXT)`,
 		`INSERT INTO audit VALUES('2026-12-01T09:14:03Z', '203.0.113.9')`,
+		// A bare "name" is a person's in a table of people only; the
+		// schema's "name" is a table's.
+		`CREATE TABLE Track(TrackId INTEGER PRIMARY KEY, Name TEXT)`,
+		`INSERT INTO Track VALUES(1, 'Let''s Get It Up')`,
+		`CREATE TABLE Customer(CustomerId INTEGER PRIMARY KEY, Name TEXT)`,
+		`INSERT INTO Customer VALUES(1, 'Ada Lovelace')`,
+		`CREATE VIEW "Current Product List" AS SELECT Name FROM Track`)
+	got := fileFindings(t, "app.sqlite", data)
+	want := []string{
+		" 1:1+15 customers.email email",
+		" 1:1+16 customers.card_number credit_card",
+		" 2:5+11 customers.notes us_ssn",
+		" 2:23+15 customers.notes phone_number",
+		" 1:1+11 audit.client_ip ip_address",
+		" 1:1+12 Customer.Name person_name",
+	}
+	checkFindings(t, got, want)
+}
+
+// A database named alone, with a write-ahead log beside it that holds
+// rows (or a rollback journal of a change cut short), is read and
+// reported: what SQLite would read is not the file alone. A log emptied
+// by a checkpoint and a journal whose change ended say nothing.
+func TestScanSQLiteLogBeside(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.db")
+	db, err := sql.Open("sqlite", "file:"+src+"?_pragma=journal_mode(wal)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for _, s := range []string{
+		`PRAGMA wal_autocheckpoint = 0`,
+		`CREATE TABLE t(email TEXT)`,
+		`INSERT INTO t VALUES('ada@example.com')`,
+		`PRAGMA wal_checkpoint(TRUNCATE)`,
+		`INSERT INTO t VALUES('grace@example.org')`, // in the log only
 	} {
+		if _, err := db.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, err := os.ReadFile(src + "-wal")
+	if err != nil || len(wal) <= 32 {
+		t.Fatalf("no log to copy (%d bytes): %v", len(wal), err)
+	}
+	journal := append([]byte{0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7}, make([]byte, 504)...)
+	for _, c := range []struct {
+		name   string
+		beside map[string][]byte
+		want   string
+	}{
+		{name: "a log with rows", beside: map[string][]byte{"-wal": wal}, want: "a write-ahead log"},
+		{name: "a hot journal", beside: map[string][]byte{"-journal": journal}, want: "a rollback journal"},
+		{name: "an empty log, a finished journal", beside: map[string][]byte{"-wal": nil, "-journal": make([]byte, 512)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "app.db")
+			writeFile(t, p, data)
+			for sfx, b := range c.beside {
+				writeFile(t, p+sfx, b)
+			}
+			got, stats := collect(t, testOptions(t), p)
+			if len(got) != 1 {
+				t.Errorf("findings %v, want the file's one", keys(got))
+			}
+			switch {
+			case c.want == "" && len(stats.Problems) != 0:
+				t.Errorf("problems %+v, want none", stats.Problems)
+			case c.want != "" && (len(stats.Problems) != 1 || !strings.Contains(stats.Problems[0].Error, c.want) ||
+				!strings.Contains(stats.Problems[0].Error, "not read")):
+				t.Errorf("problems %+v, want %q", stats.Problems, c.want)
+			}
+		})
+	}
+}
+
+// sqliteFile returns a database the statements stmts made.
+func sqliteFile(t *testing.T, stmts ...string) []byte {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "src.db")
+	db, err := sql.Open("sqlite", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stmts {
 		if _, err := db.Exec(s); err != nil {
 			t.Fatal(err)
 		}
@@ -36,13 +123,5 @@ func TestScanSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := fileFindings(t, "app.sqlite", data)
-	want := []string{
-		" 1:1+15 customers.email email",
-		" 1:1+16 customers.card_number credit_card",
-		" 2:5+11 customers.notes us_ssn",
-		" 2:23+15 customers.notes phone_number",
-		" 1:1+11 audit.client_ip ip_address",
-	}
-	checkFindings(t, got, want)
+	return data
 }

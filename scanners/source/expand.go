@@ -106,6 +106,11 @@ type Expander struct {
 	// MemberError is called for a member of an archive that could not be
 	// read; the rest of the archive is still read.
 	MemberError func(path string, err error)
+	// Beside, when not nil, returns the first bytes (up to 64) and the
+	// size of the file beside the input (on disk) whose name is the
+	// input's with suffix added, or a size of -1 where there is none: a
+	// database's write-ahead log or rollback journal.
+	Beside func(suffix string) (head []byte, size int64)
 }
 
 // Expand reads the input r (named name) and calls fn for every stream of
@@ -275,6 +280,11 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 	case FormatMbox:
 		return ex.mbox(name, br, depth)
 	case FormatSQLite:
+		if depth == 0 && layers == 0 && ex.x.Beside != nil {
+			if err := ex.sqliteBeside(name); err != nil {
+				return err
+			}
+		}
 		return ex.sqlite(name, br, size, ra)
 	}
 	return ex.fn(name, br, nil)
@@ -619,7 +629,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 		return n, fmt.Errorf("%w: %s ratio above %d:1", ErrBomb, l.format, lim.MaxRatio)
 	}
 	if err != nil && err != io.EOF {
-		if fatal(err) || errors.Is(err, ErrBomb) || errors.Is(err, ErrCorrupt) {
+		if fatal(err) || errors.Is(err, ErrBomb) || errors.Is(err, ErrCorrupt) || errors.Is(err, ErrSQLite) {
 			return n, err
 		}
 		return n, fmt.Errorf("%s: %w: %v", l.format, ErrCorrupt, err)

@@ -5,12 +5,16 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite" // and the database/sql driver "sqlite"
@@ -69,20 +73,19 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 		return &fs.PathError{Op: "sqlite", Path: name, Err: err}
 	}
 	defer vfsys.Close()
-	db, err := sql.Open("sqlite", "file:db?mode=ro&immutable=1&vfs="+vname)
-	if err != nil {
-		return &fs.PathError{Op: "sqlite", Path: name, Err: err}
-	}
-	defer db.Close()
-	conn, err := db.Conn(ex.ctx)
+	conn, err := sqliteOpen(ex.ctx, vname)
 	if err != nil {
 		return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
 	}
-	defer conn.Close()
-	if _, err := sqlite.Limit(conn, sqliteLimitLength, maxSQLiteValue); err != nil {
-		return &fs.PathError{Op: "sqlite", Path: name, Err: err}
+	if sqliteCollations(ex.ctx, conn) {
+		// A connection knows the collations there were when it opened.
+		conn.Close()
+		if conn, err = sqliteOpen(ex.ctx, vname); err != nil {
+			return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
+		}
 	}
-	tables, err := sqliteTables(ex.ctx, conn)
+	defer conn.Close()
+	tables, err := sqliteTables(ex.ctx, conn.Conn)
 	if err != nil {
 		return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
 	}
@@ -90,7 +93,7 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 		if err := ex.ctx.Err(); err != nil {
 			return err
 		}
-		err := ex.sqliteTable(name, conn, tb, in)
+		err := ex.sqliteTable(name, conn.Conn, tb, in)
 		if err != nil && !fatal(err) {
 			// The table by its number: a name is the schema's, and may
 			// be anything.
@@ -117,6 +120,157 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 	return nil
 }
 
+// ErrSQLiteLog is the problem of a database with a write-ahead log or a
+// rollback journal beside it that holds changes: the database file alone
+// is not what SQLite would read.
+var ErrSQLiteLog = errors.New("changes beside the database are not read")
+
+// sqliteBeside reports a write-ahead log with frames (rows written since
+// its last checkpoint, which SQLite reads before the file) or a hot
+// rollback journal (a change cut short, which SQLite would roll back)
+// beside the database name, as the scan reads the file alone.
+func (ex *expansion) sqliteBeside(name string) error {
+	var err error
+	if head, size := ex.x.Beside("-wal"); size > 32 && IsSQLiteWAL(head) {
+		err = fmt.Errorf("%w: a write-ahead log (%s-wal, %d bytes) holds changes the file does not have yet: rows written since its last checkpoint are not read, and rows since changed are read as they were; "+
+			"checkpoint it (sqlite3 DB 'PRAGMA wal_checkpoint(TRUNCATE)') and scan again", ErrSQLiteLog, path.Base(name), size)
+	} else if head, _ := ex.x.Beside("-journal"); IsSQLiteJournal(head) {
+		err = fmt.Errorf("%w: a rollback journal (%s-journal) says a change was cut short: the file holds it half made; "+
+			"open the database with sqlite3 to roll it back and scan again", ErrSQLiteLog, path.Base(name))
+	}
+	if err == nil {
+		return nil
+	}
+	return ex.memberError(name, &fs.PathError{Op: "sqlite", Path: name, Err: err})
+}
+
+// IsSQLiteWAL reports whether head starts a SQLite write-ahead log (its
+// magic, in either byte order of its checksums, and a whole header).
+func IsSQLiteWAL(head []byte) bool {
+	return len(head) >= 32 && (bytes.HasPrefix(head, []byte{0x37, 0x7f, 0x06, 0x82}) || bytes.HasPrefix(head, []byte{0x37, 0x7f, 0x06, 0x83}))
+}
+
+// IsSQLiteJournal reports whether head starts a hot SQLite rollback
+// journal (one whose change was not finished: a finished one is deleted,
+// emptied, or its header zeroed).
+func IsSQLiteJournal(head []byte) bool {
+	return bytes.HasPrefix(head, []byte{0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7})
+}
+
+// sqliteDriver opens the databases: a driver of piiscan's own, to which
+// the collations databases name are added (sqliteCollations).
+var sqliteDriver = &sqlite.Driver{}
+
+// sqliteConn is a connection to a database, with the *sql.DB it is from.
+type sqliteConn struct {
+	*sql.Conn
+	db *sql.DB
+}
+
+func (c sqliteConn) Close() error {
+	c.Conn.Close()
+	return c.db.Close()
+}
+
+// sqliteConnector opens the database in vfs vname through sqliteDriver.
+type sqliteConnector struct{ vname string }
+
+func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) {
+	return sqliteDriver.Open("file:db?mode=ro&immutable=1&vfs=" + c.vname)
+}
+
+func (c sqliteConnector) Driver() driver.Driver { return sqliteDriver }
+
+// sqliteOpen opens the database in vfs vname, read-only and immutable,
+// with values limited to maxSQLiteValue bytes.
+func sqliteOpen(ctx context.Context, vname string) (sqliteConn, error) {
+	db := sql.OpenDB(sqliteConnector{vname})
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return sqliteConn{}, err
+	}
+	c := sqliteConn{Conn: conn, db: db}
+	if _, err := sqlite.Limit(conn, sqliteLimitLength, maxSQLiteValue); err != nil {
+		c.Close()
+		return sqliteConn{}, err
+	}
+	return c, nil
+}
+
+// sqliteCollate finds the collations a schema's SQL names.
+var sqliteCollate = regexp.MustCompile("(?i)\\bCOLLATE\\s+(\"(?:[^\"]|\"\")+\"|'(?:[^']|'')+'|\\[[^\\]]+\\]|`(?:[^`]|``)+`|[a-z_][a-z0-9_$]*)")
+
+// Collations are added to sqliteDriver for good (the driver keeps each
+// one's name for the life of the process): at most maxSQLiteCollations,
+// of at most 64 bytes each.
+const maxSQLiteCollations = 256
+
+var sqliteCollationsMu sync.Mutex
+
+// sqliteCollations adds to sqliteDriver each collation the database's
+// schema names that SQLite does not have, and reports whether it added
+// one. SQLite refuses to read a table whose columns or indexes name a
+// collation it does not know (an application registers its own: Anki's
+// "unicase"); reading every row compares none, so any order will do:
+// bytes.
+func sqliteCollations(ctx context.Context, conn sqliteConn) bool {
+	rows, err := conn.QueryContext(ctx, `SELECT sql FROM sqlite_schema WHERE sql LIKE '%collate%'`)
+	if err != nil {
+		return false // the tables will say what is wrong
+	}
+	defer rows.Close()
+	added := false
+	for rows.Next() {
+		var q string
+		if rows.Scan(&q) != nil {
+			return added
+		}
+		for _, m := range sqliteCollate.FindAllStringSubmatch(q, 32) {
+			if sqliteCollation(m[1]) {
+				added = true
+			}
+		}
+	}
+	return added
+}
+
+// sqliteCollation adds the collation named by the SQL token tok, and
+// reports whether it was new.
+func sqliteCollation(tok string) bool {
+	name := tok
+	switch tok[0] {
+	case '"', '\'', '`':
+		name = strings.ReplaceAll(tok[1:len(tok)-1], tok[:1]+tok[:1], tok[:1])
+	case '[':
+		name = tok[1 : len(tok)-1]
+	}
+	key := strings.ToLower(name)
+	if len(name) == 0 || len(name) > 64 || strings.IndexByte(name, 0) >= 0 {
+		return false
+	}
+	switch key {
+	case "binary", "nocase", "rtrim":
+		return false
+	}
+	sqliteCollationsMu.Lock()
+	defer sqliteCollationsMu.Unlock()
+	if sqliteKnown[key] || len(sqliteKnown) >= maxSQLiteCollations {
+		return false
+	}
+	if sqliteDriver.RegisterCollationUtf8(name, strings.Compare) != nil {
+		return false
+	}
+	if sqliteKnown == nil {
+		sqliteKnown = map[string]bool{}
+	}
+	sqliteKnown[key] = true
+	return true
+}
+
+// sqliteKnown holds, lower-cased, the collations added to sqliteDriver.
+var sqliteKnown map[string]bool
+
 // sqliteCut reports a database file shorter than its pages: SQLite reads
 // what is missing as zeros, and the rows there as none.
 func sqliteCut(ra io.ReaderAt, size int64) error {
@@ -141,7 +295,12 @@ func sqliteCut(ra io.ReaderAt, size int64) error {
 // sqliteError marks an error of SQLite's as ErrSQLite, by its code only:
 // SQLite's messages can quote the schema (a table's name, its SQL).
 func sqliteError(err error) error {
-	if fatal(err) || errors.Is(err, ErrBomb) || errors.Is(err, ErrCorrupt) {
+	if pe, ok := err.(*fs.PathError); ok {
+		// The scanner's "read app.db": the table's error names the
+		// database already.
+		err = pe.Err
+	}
+	if fatal(err) || errors.Is(err, ErrBomb) || errors.Is(err, ErrCorrupt) || errors.Is(err, ErrSQLite) {
 		return err
 	}
 	var se *sqlite.Error
@@ -277,7 +436,7 @@ func (ex *expansion) sqliteTable(name string, conn *sql.Conn, tb sqliteTable, in
 	t := &r.table
 	for i, c := range tb.columns {
 		t.Fields = append(t.Fields, tb.name+"."+c)
-		t.Names = append(t.Names, c)
+		t.Names = append(t.Names, sqliteColumnName(tb.name, c))
 		t.Numbers = append(t.Numbers, tb.numbers[i])
 	}
 	for i, c := range tb.columns {
@@ -285,7 +444,7 @@ func (ex *expansion) sqliteTable(name string, conn *sql.Conn, tb sqliteTable, in
 		if tb.numbers[i] {
 			r.twin[i] = len(t.Fields)
 			t.Fields = append(t.Fields, tb.name+"."+c)
-			t.Names = append(t.Names, c)
+			t.Names = append(t.Names, sqliteColumnName(tb.name, c))
 			t.Numbers = append(t.Numbers, false)
 		}
 	}
@@ -297,6 +456,71 @@ func (ex *expansion) sqliteTable(name string, conn *sql.Conn, tb sqliteTable, in
 	r.start(r.fill)
 	return ex.table(name, &r.tableRows, in, FormatSQLite, t)
 }
+
+// sqliteColumnName returns the name that says what column col of table
+// holds, for detection: its own, but none for the schema's columns (its
+// "name" is a table's, its SQL a schema's) and none for a bare "name" in
+// a table of things (a track's, a genre's, a product's name is no
+// person's, as a customer's or a caller's is).
+func sqliteColumnName(table, col string) string {
+	switch {
+	case strings.EqualFold(table, "sqlite_schema"), strings.EqualFold(table, "sqlite_master"):
+		return ""
+	case strings.EqualFold(col, "name") && thingTable(table):
+		return ""
+	}
+	return col
+}
+
+// thingWords are nouns of things that have names, not people.
+var thingWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`track genre playlist album media type category product item tag role
+		permission group setting config configuration country city region state province language currency
+		status kind file folder directory schema module plugin package feature flag event job task queue
+		metric label brand store shop company organization organisation department team project course
+		subject topic skill color colour size unit service app application device host server network domain
+		site page menu template field column attribute option property collection deck model font theme style
+		icon image photo asset resource locale timezone zone area location place venue room building
+		warehouse vehicle table index key game book movie film song channel station bank branch office
+		plan tier currency format mime extension notetype`) {
+		thingWords[w] = true
+	}
+}
+
+// thingTable reports whether a table's name says its rows are things:
+// its last word (the head of a compound: customer_group is a group,
+// MediaType a type, group_member a member) is a noun of things.
+func thingTable(name string) bool {
+	// The last word: after the last character that is no letter, or
+	// the last capital after a small letter (camelCase).
+	end := len(name)
+	for end > 0 && !isASCIILetter(name[end-1]) {
+		end--
+	}
+	start := end
+	for start > 0 && isASCIILetter(name[start-1]) {
+		start--
+		if c := name[start]; 'A' <= c && c <= 'Z' && start > 0 && 'a' <= name[start-1] && name[start-1] <= 'z' {
+			break
+		}
+	}
+	w := strings.ToLower(name[start:end])
+	switch {
+	case thingWords[w]:
+		return true
+	case strings.HasSuffix(w, "ies"):
+		return thingWords[w[:len(w)-3]+"y"]
+	case strings.HasSuffix(w, "es") && thingWords[w[:len(w)-2]]:
+		return true
+	case strings.HasSuffix(w, "s"):
+		return thingWords[w[:len(w)-1]]
+	}
+	return false
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // sqliteRows renders the rows of a table, a batch at a time.
 type sqliteRows struct {
@@ -315,14 +539,14 @@ func (r *sqliteRows) fill() {
 	defer func() { r.buf, r.back = buf, buf }()
 	for len(buf) < 64<<10 {
 		if !r.rows.Next() {
-			r.err = r.rows.Err()
-			if r.err == nil {
-				r.err = io.EOF
+			r.err = io.EOF
+			if err := r.rows.Err(); err != nil {
+				r.err = sqliteError(err)
 			}
 			return
 		}
 		if err := r.rows.Scan(r.dest...); err != nil {
-			r.err = err
+			r.err = sqliteError(err)
 			return
 		}
 		if r.n++; r.n > r.maxRows {

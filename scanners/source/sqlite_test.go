@@ -96,8 +96,9 @@ func TestSQLiteTables(t *testing.T) {
 			{"app.db", "id\tc0\tid\n1\tlin@example.net\t\n"},
 			{"app.db", "id\tsz\tid\n1\t\t\n"},
 			{"app.db", "k\tv\nversion\t4\n"},
-			// The schema: its SQL holds defaults and checks.
-			{"app.db", "type\tname\ttbl_name\trootpage\tsql\trootpage\n" +
+			// The schema: its SQL holds defaults and checks. Its columns'
+			// names say nothing of what they hold ("name" is a table's).
+			{"app.db", "\t\t\t\t\t\n" +
 				"table\tusers\tusers\t2\tCREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT, born DATE, note TEXT, avatar BLOB, visits INT)\t\n" +
 				"table\todd \"name\"\todd \"name\"\t3\tCREATE TABLE \"odd \"\"name\"\"\"(\"e-mail\" TEXT)\t\n" +
 				"view\temails\temails\t0\tCREATE VIEW emails AS SELECT email FROM users\t\n" +
@@ -216,11 +217,18 @@ func TestSQLiteHostile(t *testing.T) {
 			want: "ada@example.com"},
 		{name: "a UTF-16 database", stmts: []string{`PRAGMA encoding = 'UTF-16le'`, `CREATE TABLE t(a TEXT)`, `INSERT INTO t VALUES('ada@example.com')`},
 			want: "ada@example.com"},
+		{name: "a collation of the application's", stmts: []string{`CREATE TABLE tags(tag TEXT PRIMARY KEY COLLATE nocase, note TEXT) WITHOUT ROWID`,
+			`INSERT INTO tags VALUES('x', 'ada@example.com')`, `CREATE INDEX byNote ON tags(note COLLATE rtrim)`,
+			`PRAGMA writable_schema = ON`, `UPDATE sqlite_schema SET sql = replace(replace(sql, 'nocase', 'unicase'), 'rtrim', '"app ""order"""')`},
+			want: "x\tada@example.com"},
 		{name: "a generated column", stmts: []string{`CREATE TABLE t(a TEXT, b TEXT GENERATED ALWAYS AS (a || '@example.com') STORED)`, `INSERT INTO t(a) VALUES('ada')`},
 			want: "ada@example.com"},
 		{name: "a value over the limit", stmts: []string{`CREATE TABLE t(a TEXT)`, `INSERT INTO t VALUES(printf('%.*c', 17000000, 'x'))`,
 			`CREATE TABLE u(b TEXT)`, `INSERT INTO u VALUES('grace@example.org')`},
 			want: "grace@example.org", err: ErrSQLite},
+		{name: "a value over the limit after a row", stmts: []string{`CREATE TABLE t(a TEXT)`, `INSERT INTO t VALUES('ada@example.com')`,
+			`INSERT INTO t VALUES(printf('%.*c', 17000000, 'x'))`},
+			want: "ada@example.com", err: ErrSQLite},
 		{name: "cut in its last page", stmts: []string{`CREATE TABLE t(a TEXT)`, `INSERT INTO t VALUES('ada@example.com')`},
 			// The row was at the page's end: lost, and said so.
 			cut: 100, want: "CREATE TABLE t", err: ErrCorrupt},
@@ -245,5 +253,19 @@ func TestSQLiteHostile(t *testing.T) {
 				t.Errorf("%q not read: %q", c.want, abbrev(all))
 			}
 		})
+	}
+}
+
+// A table's last word says whether its rows are things.
+func TestThingTable(t *testing.T) {
+	for name, want := range map[string]bool{
+		"Track": true, "Genre": true, "MediaType": true, "playlists": true, "customer_group": true,
+		"product_categories": true, "tblBranches": true, "Statuses": true, "x_tags_": true,
+		"Customer": false, "calls": false, "auth_user": false, "group_member": false, "tblEmployees": false,
+		"Artist": false, "t": false, "": false, "applicants": false, "contacts2": false,
+	} {
+		if got := thingTable(name); got != want {
+			t.Errorf("thingTable(%q) = %v, want %v", name, got, want)
+		}
 	}
 }
