@@ -28,6 +28,8 @@ func TestScanSQLite(t *testing.T) {
 		`INSERT INTO Track VALUES(1, 'Let''s Get It Up')`,
 		`CREATE TABLE Customer(CustomerId INTEGER PRIMARY KEY, Name TEXT)`,
 		`INSERT INTO Customer VALUES(1, 'Ada Lovelace')`,
+		`CREATE TABLE calls(number TEXT, name TEXT)`,
+		`INSERT INTO calls VALUES('', 'Grace Hopper')`,
 		`CREATE VIEW "Current Product List" AS SELECT Name FROM Track`)
 	got := fileFindings(t, "app.sqlite", data)
 	want := []string{
@@ -37,6 +39,7 @@ func TestScanSQLite(t *testing.T) {
 		" 2:23+15 customers.notes phone_number",
 		" 1:1+11 audit.client_ip ip_address",
 		" 1:1+12 Customer.Name person_name",
+		" 1:1+12 calls.name person_name",
 	}
 	checkFindings(t, got, want)
 }

@@ -506,8 +506,14 @@ var peopleWords = []string{
 	"recipient", "sender", "doctor", "physician", "nurse", "teacher", "profile", "lead", "buyer",
 	"seller", "tenant", "resident", "driver", "visitor", "attendee", "participant", "volunteer",
 	"donor", "worker", "candidate", "guardian", "beneficiar", "holder", "signer", "signup",
-	"registrant", "traveler", "traveller", "agent", "representative",
+	"registrant", "traveler", "traveller", "agent", "representative", "call",
 }
+
+// PeopleTable reports whether a table's name says its rows are people's
+// (Customer, auth_user, tblEmployees, calls): a column called just
+// "name" holds their names, and elsewhere a product's, a track's, a
+// host's.
+func PeopleTable(name string) bool { return peopleTable([]string{strings.ToLower(name)}) }
 
 // peopleTable reports whether a table's name says its rows are people.
 func peopleTable(names []string) bool {

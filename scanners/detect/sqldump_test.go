@@ -502,3 +502,16 @@ func TestParseCreateTableTypes(t *testing.T) {
 		t.Errorf("cols %+v", cols)
 	}
 }
+
+// A table's name says whether its rows are people's, whose "name" is a
+// person's.
+func TestPeopleTable(t *testing.T) {
+	for name, want := range map[string]bool{
+		"Customer": true, "auth_user": true, "tblEmployees": true, "calls": true, "group_members": true,
+		"Track": false, "Genre": false, "MediaType": false, "products": false, "t": false, "": false,
+	} {
+		if got := PeopleTable(name); got != want {
+			t.Errorf("PeopleTable(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

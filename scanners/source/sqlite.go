@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/piiscan/piiscan/scanners/detect"
 	"modernc.org/sqlite" // and the database/sql driver "sqlite"
 	"modernc.org/sqlite/vfs"
 )
@@ -459,68 +460,18 @@ func (ex *expansion) sqliteTable(name string, conn *sql.Conn, tb sqliteTable, in
 
 // sqliteColumnName returns the name that says what column col of table
 // holds, for detection: its own, but none for the schema's columns (its
-// "name" is a table's, its SQL a schema's) and none for a bare "name" in
-// a table of things (a track's, a genre's, a product's name is no
-// person's, as a customer's or a caller's is).
+// "name" is a table's, its SQL a schema's) and none for a bare "name"
+// outside a table of people (a track's, a genre's, a product's name is
+// no person's, as a customer's or a caller's is), as in an SQL dump.
 func sqliteColumnName(table, col string) string {
 	switch {
 	case strings.EqualFold(table, "sqlite_schema"), strings.EqualFold(table, "sqlite_master"):
 		return ""
-	case strings.EqualFold(col, "name") && thingTable(table):
+	case strings.EqualFold(col, "name") && !detect.PeopleTable(table):
 		return ""
 	}
 	return col
 }
-
-// thingWords are nouns of things that have names, not people.
-var thingWords = map[string]bool{}
-
-func init() {
-	for _, w := range strings.Fields(`track genre playlist album media type category product item tag role
-		permission group setting config configuration country city region state province language currency
-		status kind file folder directory schema module plugin package feature flag event job task queue
-		metric label brand store shop company organization organisation department team project course
-		subject topic skill color colour size unit service app application device host server network domain
-		site page menu template field column attribute option property collection deck model font theme style
-		icon image photo asset resource locale timezone zone area location place venue room building
-		warehouse vehicle table index key game book movie film song channel station bank branch office
-		plan tier currency format mime extension notetype`) {
-		thingWords[w] = true
-	}
-}
-
-// thingTable reports whether a table's name says its rows are things:
-// its last word (the head of a compound: customer_group is a group,
-// MediaType a type, group_member a member) is a noun of things.
-func thingTable(name string) bool {
-	// The last word: after the last character that is no letter, or
-	// the last capital after a small letter (camelCase).
-	end := len(name)
-	for end > 0 && !isASCIILetter(name[end-1]) {
-		end--
-	}
-	start := end
-	for start > 0 && isASCIILetter(name[start-1]) {
-		start--
-		if c := name[start]; 'A' <= c && c <= 'Z' && start > 0 && 'a' <= name[start-1] && name[start-1] <= 'z' {
-			break
-		}
-	}
-	w := strings.ToLower(name[start:end])
-	switch {
-	case thingWords[w]:
-		return true
-	case strings.HasSuffix(w, "ies"):
-		return thingWords[w[:len(w)-3]+"y"]
-	case strings.HasSuffix(w, "es") && thingWords[w[:len(w)-2]]:
-		return true
-	case strings.HasSuffix(w, "s"):
-		return thingWords[w[:len(w)-1]]
-	}
-	return false
-}
-
-func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // sqliteRows renders the rows of a table, a batch at a time.
 type sqliteRows struct {

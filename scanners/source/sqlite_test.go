@@ -255,17 +255,3 @@ func TestSQLiteHostile(t *testing.T) {
 		})
 	}
 }
-
-// A table's last word says whether its rows are things.
-func TestThingTable(t *testing.T) {
-	for name, want := range map[string]bool{
-		"Track": true, "Genre": true, "MediaType": true, "playlists": true, "customer_group": true,
-		"product_categories": true, "tblBranches": true, "Statuses": true, "x_tags_": true,
-		"Customer": false, "calls": false, "auth_user": false, "group_member": false, "tblEmployees": false,
-		"Artist": false, "t": false, "": false, "applicants": false, "contacts2": false,
-	} {
-		if got := thingTable(name); got != want {
-			t.Errorf("thingTable(%q) = %v, want %v", name, got, want)
-		}
-	}
-}
