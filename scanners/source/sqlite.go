@@ -88,7 +88,21 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 	defer conn.Close()
 	tables, err := sqliteTables(ex.ctx, conn.Conn)
 	if err != nil {
-		return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
+		// A schema SQLite finds damaged (an index whose pages a file cut
+		// short lost) stops every table: with writable_schema, a flag of
+		// the connection that writes nothing, SQLite passes over what it
+		// cannot read in it, and the tables it can read are read.
+		if _, perr := conn.ExecContext(ex.ctx, "PRAGMA writable_schema = ON"); perr != nil {
+			return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
+		}
+		var again error
+		if tables, again = sqliteTables(ex.ctx, conn.Conn); again != nil {
+			return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
+		}
+		err = fmt.Errorf("its schema: %w", sqliteError(err))
+		if err := ex.memberError(name, &fs.PathError{Op: "sqlite", Path: name, Err: err}); err != nil {
+			return err
+		}
 	}
 	for i, tb := range tables {
 		if err := ex.ctx.Err(); err != nil {

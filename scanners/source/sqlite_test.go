@@ -172,12 +172,11 @@ func TestSQLiteDamage(t *testing.T) {
 		}
 	}
 	// Cut short: the schema is on the first page, the rows are not.
-	_, err = expandBytes(t, "cut.db", data[:page+100], Limits{})
-	rec, _ = expandBytes(t, "cut.db", data[:page+100], Limits{})
+	rec, err = expandBytes(t, "cut.db", data[:page+100], Limits{})
 	if err == nil && len(rec.members) == 0 {
 		t.Error("a database cut short read as clean")
-	} else if err != nil && !errors.Is(err, ErrSQLite) || len(rec.members) > 0 && !errors.Is(rec.members[0].err, ErrSQLite) {
-		t.Errorf("cut: %v %v, want ErrSQLite", err, rec.members)
+	} else if err != nil && !errors.Is(err, ErrCorrupt) || len(rec.members) > 0 && !errors.Is(rec.members[0].err, ErrSQLite) {
+		t.Errorf("cut: %v %v, want ErrCorrupt (cut short), and ErrSQLite for what SQLite could not read", err, rec.members)
 	}
 }
 
@@ -232,6 +231,12 @@ func TestSQLiteHostile(t *testing.T) {
 		{name: "cut in its last page", stmts: []string{`CREATE TABLE t(a TEXT)`, `INSERT INTO t VALUES('ada@example.com')`},
 			// The row was at the page's end: lost, and said so.
 			cut: 100, want: "CREATE TABLE t", err: ErrCorrupt},
+		{name: "cut in an index's pages", stmts: []string{`CREATE TABLE t(a TEXT)`, `INSERT INTO t VALUES('ada@example.com')`,
+			`CREATE TABLE big(b)`, `WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM r WHERE i < 2000) INSERT INTO big SELECT printf('%08d', i) FROM r`,
+			`CREATE INDEX ib ON big(b)`},
+			// SQLite calls the schema malformed: the tables are read all
+			// the same, and the file said to be cut short.
+			cut: 4096, want: "ada@example.com", err: ErrCorrupt},
 		{name: "a table that says it is virtual", stmts: []string{`CREATE TABLE t(a TEXT)`, `INSERT INTO t VALUES('ada@example.com')`,
 			`PRAGMA writable_schema = ON`, `UPDATE sqlite_schema SET sql = 'CREATE VIRTUAL TABLE t USING fts5(a)' WHERE name = 't'`},
 			want: "CREATE VIRTUAL TABLE t", err: ErrCorrupt},
