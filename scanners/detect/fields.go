@@ -1474,6 +1474,11 @@ func (s *Matcher) columns() {
 				switch kind := c.kinds[col]; kind {
 				case fieldVersion:
 					notIP = append(notIP, [2]int{vs, ve})
+				case fieldPhone:
+					// A number written with dots (88.60.15.31) is no
+					// IP address.
+					notIP = append(notIP, [2]int{vs, ve})
+					s.fieldValue(kind, vs, ve)
 				case fieldHealth, fieldHealthCue:
 					s.hits = append(s.hits, hit{start: vs, end: vs, kind: kwCue})
 					s.fieldValue(kind, vs, ve)

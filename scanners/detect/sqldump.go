@@ -1086,6 +1086,8 @@ func (w *sqlWorker) value(k fieldKind, vs, ve int) {
 		w.country = [2]int{vs, ve}
 		return
 	case fieldPhone:
+		// A number written with dots (88.60.15.31) is no IP address.
+		w.notIP = append(w.notIP, [2]int{vs, ve})
 		w.phones = append(w.phones, [2]int{vs, ve})
 		return
 	case fieldCardNumber:

@@ -109,6 +109,9 @@ func TestSQLDumpColumns(t *testing.T) {
 		{"version column of dotted quads", mysqlPatients +
 			"CREATE TABLE `software` (\n  `id` int,\n  `version` varchar(32),\n  `os_version` varchar(32)\n);\n" +
 			"INSERT INTO `software` VALUES (1,'6.1.1.0','10.0.17.1'),(2,'2.4.1.12','5.7.44.1');\n", nil},
+		{"phone and fax columns of dotted numbers", mysqlPatients +
+			"CREATE TABLE `suppliers` (\n  `id` int,\n  `Phone` varchar(24),\n  `Fax` varchar(24)\n);\n" +
+			"INSERT INTO `suppliers` VALUES (1,'88.60.15.31','88.60.15.32');\n", nil},
 		{"order ids failing Luhn, status healthy", mysqlPatients +
 			"CREATE TABLE `orders` (\n  `order_id` bigint,\n  `status` varchar(16)\n);\n" +
 			"INSERT INTO `orders` VALUES (4111111111111112,'healthy'),(5500000000000005,'healthy');\n", nil},
