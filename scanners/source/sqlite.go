@@ -191,6 +191,10 @@ func (c sqliteConn) Close() error {
 type sqliteConnector struct{ vname string }
 
 func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) {
+	// The driver reads its collations unlocked as it opens: none may be
+	// added meanwhile.
+	sqliteCollationsMu.RLock()
+	defer sqliteCollationsMu.RUnlock()
 	return sqliteDriver.Open("file:db?mode=ro&immutable=1&vfs=" + c.vname)
 }
 
@@ -221,7 +225,9 @@ var sqliteCollate = regexp.MustCompile("(?i)\\bCOLLATE\\s+(\"(?:[^\"]|\"\")+\"|'
 // of at most 64 bytes each.
 const maxSQLiteCollations = 256
 
-var sqliteCollationsMu sync.Mutex
+// sqliteCollationsMu orders adding collations to sqliteDriver (Lock)
+// and opening connections with it (RLock).
+var sqliteCollationsMu sync.RWMutex
 
 // sqliteCollations adds to sqliteDriver each collation the database's
 // schema names that SQLite does not have, and reports whether it added

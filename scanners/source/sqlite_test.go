@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // sqliteDB writes a database with SQLite itself (the same driver, read
@@ -259,4 +262,28 @@ func TestSQLiteHostile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Databases naming collations of their own are read side by side: a
+// collation added while another database opens races nothing (-race).
+func TestSQLiteCollationsConcurrent(t *testing.T) {
+	var dbs [][]byte
+	for i := range 8 {
+		dbs = append(dbs, sqliteDB(t, `CREATE TABLE t(a TEXT COLLATE nocase)`, `INSERT INTO t VALUES('ada@example.com')`,
+			`PRAGMA writable_schema = ON`, fmt.Sprintf(`UPDATE sqlite_schema SET sql = replace(sql, 'nocase', 'app%d_%d')`, i, time.Now().UnixNano())))
+	}
+	var wg sync.WaitGroup
+	for i, data := range dbs {
+		wg.Go(func() {
+			rec, err := expandBytes(t, fmt.Sprintf("db%d", i), data, Limits{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if len(rec.streams) == 0 || !strings.Contains(rec.streams[0].content, "ada@example.com") {
+				t.Errorf("db%d: %q not read", i, "ada@example.com")
+			}
+		})
+	}
+	wg.Wait()
 }
