@@ -102,7 +102,9 @@ func (r *run) readStream(path string, br *bufio.Reader, t *source.Table, in *inp
 			return false, nil
 		}
 		if from.Offset == 0 && source.IsSQLiteWAL(head) {
-			r.problem(path, ErrSQLiteWAL)
+			if len(head) > 32 { // a header alone holds no rows
+				r.problem(path, ErrSQLiteWAL)
+			}
 			return false, nil
 		}
 		if from.Offset == 0 && source.IsSQLiteJournal(head) {

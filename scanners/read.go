@@ -2,9 +2,11 @@ package scanners
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/piiscan/piiscan/internal/itempath"
 	"github.com/piiscan/piiscan/internal/openat"
@@ -115,7 +117,7 @@ func (r *run) readItem(it workItem, in *input) (n int, end Position) {
 	}
 	x := source.Expander{Limits: s.opts.Limits, MemberError: r.problem}
 	if file != nil {
-		x.Beside = func(suffix string) ([]byte, int64) { return besideFile(it.Path + suffix) }
+		x.Beside = func(suffix string) (*os.File, error) { return besideFile(it.Path, suffix) }
 	}
 	if ra != nil {
 		defer func() {
@@ -148,20 +150,23 @@ type resume struct {
 	head []byte
 }
 
-// besideFile returns the first 64 bytes and the size of the regular file
-// p, or a size of -1 where there is none (or it is a pipe, a device: the
-// open never blocks).
-func besideFile(p string) ([]byte, int64) {
-	f, err := openat.OpenFile(p, true)
-	if err != nil {
-		return nil, -1
+// besideFile opens the regular file beside p (after its symbolic links,
+// as SQLite looks beside the file it opens) named as p with suffix added:
+// nil where there is none or it is no regular file (a device is never
+// opened, a link in its place never followed); an error where it is and
+// cannot be read.
+func besideFile(p, suffix string) (*os.File, error) {
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		p = real
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, -1
+	p += suffix
+	fi, err := os.Lstat(p)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil, nil
 	}
-	head := make([]byte, 64)
-	n, _ := io.ReadFull(f, head)
-	return head[:n], fi.Size()
+	f, err := openat.OpenFile(p, false)
+	if errors.Is(err, openat.ErrNotRegular) {
+		return nil, nil // replaced meanwhile
+	}
+	return f, err
 }

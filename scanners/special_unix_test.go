@@ -41,14 +41,19 @@ func TestScanNamedSpecialTargets(t *testing.T) {
 	}
 }
 
-// A pipe where a database's write-ahead log would be is not a log, and
-// looking for one never blocks the scan.
+// A pipe where a database's write-ahead log would be is not a log, nor a
+// link to a device a journal, and looking for them never blocks the scan
+// nor opens a device.
 func TestScanSQLiteLogPipe(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "app.db")
 	writeFile(t, p, sqliteFile(t, `CREATE TABLE t(email TEXT)`, `INSERT INTO t VALUES('ada@example.com')`))
 	if err := syscall.Mkfifo(p+"-wal", 0o600); err != nil {
 		t.Skip("no FIFOs here:", err)
+	}
+	// Nor is a link to a device where its rollback journal would be.
+	if err := os.Symlink("/dev/zero", p+"-journal"); err != nil {
+		t.Fatal(err)
 	}
 	got, stats, _ := scanWithin(t, context.Background(), 20*time.Second, testOptions(t), p)
 	if len(got) != 1 || len(stats.Problems) > 0 {

@@ -1475,9 +1475,9 @@ func (s *Matcher) columns() {
 				case fieldVersion:
 					notIP = append(notIP, [2]int{vs, ve})
 				case fieldPhone:
-					// A number written with dots (88.60.15.31) is no
-					// IP address.
-					notIP = append(notIP, [2]int{vs, ve})
+					if dottedNumber(b[vs:ve]) {
+						notIP = append(notIP, [2]int{vs, ve})
+					}
 					s.fieldValue(kind, vs, ve)
 				case fieldHealth, fieldHealthCue:
 					s.hits = append(s.hits, hit{start: vs, end: vs, kind: kwCue})
@@ -1494,6 +1494,15 @@ func (s *Matcher) columns() {
 	if len(notIP) > 0 {
 		s.dropIPv4In(notIP)
 	}
+}
+
+// dottedNumber reports whether a phone field's value v is a number
+// written with dots and nothing else (88.60.15.31, as France writes
+// them): no IP address. An address among other text in the field (a SIP
+// URI, a host and port) is still one.
+func dottedNumber(v []byte) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) > 0 && bytes.Count(v, []byte{'.'}) == 3 && len(bytes.Trim(v, "0123456789.")) == 0
 }
 
 // testVerdict reports whether key is the verdict a test runner prints

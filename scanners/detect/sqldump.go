@@ -506,11 +506,11 @@ var peopleWords = []string{
 	"recipient", "sender", "doctor", "physician", "nurse", "teacher", "profile", "lead", "buyer",
 	"seller", "tenant", "resident", "driver", "visitor", "attendee", "participant", "volunteer",
 	"donor", "worker", "candidate", "guardian", "beneficiar", "holder", "signer", "signup",
-	"registrant", "traveler", "traveller", "agent", "representative", "call",
+	"registrant", "traveler", "traveller", "agent", "representative",
 }
 
 // PeopleTable reports whether a table's name says its rows are people's
-// (Customer, auth_user, tblEmployees, calls): a column called just
+// (Customer, auth_user, tblEmployees): a column called just
 // "name" holds their names, and elsewhere a product's, a track's, a
 // host's.
 func PeopleTable(name string) bool { return peopleTable([]string{strings.ToLower(name)}) }
@@ -1086,8 +1086,9 @@ func (w *sqlWorker) value(k fieldKind, vs, ve int) {
 		w.country = [2]int{vs, ve}
 		return
 	case fieldPhone:
-		// A number written with dots (88.60.15.31) is no IP address.
-		w.notIP = append(w.notIP, [2]int{vs, ve})
+		if dottedNumber(s.b[vs:ve]) {
+			w.notIP = append(w.notIP, [2]int{vs, ve})
+		}
 		w.phones = append(w.phones, [2]int{vs, ve})
 		return
 	case fieldCardNumber:

@@ -106,11 +106,11 @@ type Expander struct {
 	// MemberError is called for a member of an archive that could not be
 	// read; the rest of the archive is still read.
 	MemberError func(path string, err error)
-	// Beside, when not nil, returns the first bytes (up to 64) and the
-	// size of the file beside the input (on disk) whose name is the
-	// input's with suffix added, or a size of -1 where there is none: a
-	// database's write-ahead log or rollback journal.
-	Beside func(suffix string) (head []byte, size int64)
+	// Beside, when not nil, opens the file beside the input on disk
+	// whose name is the input's with suffix added (a database's
+	// write-ahead log or rollback journal): nil where there is none, or
+	// it is no regular file; an error where it is and cannot be read.
+	Beside func(suffix string) (*os.File, error)
 }
 
 // Expand reads the input r (named name) and calls fn for every stream of
@@ -280,12 +280,7 @@ func (ex *expansion) expand(name string, r io.Reader, size int64, ra io.ReaderAt
 	case FormatMbox:
 		return ex.mbox(name, br, depth)
 	case FormatSQLite:
-		if depth == 0 && layers == 0 && ex.x.Beside != nil {
-			if err := ex.sqliteBeside(name); err != nil {
-				return err
-			}
-		}
-		return ex.sqlite(name, br, size, ra)
+		return ex.sqlite(name, br, size, ra, depth == 0 && layers == 0)
 	}
 	return ex.fn(name, br, nil)
 }

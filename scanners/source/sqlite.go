@@ -12,7 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -56,7 +55,9 @@ const maxSQLiteValue = 16 << 20
 // sqliteLimitLength is SQLite's SQLITE_LIMIT_LENGTH.
 const sqliteLimitLength = 0
 
-func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.ReaderAt) error {
+// sqlite reads the database name; top, it is an input itself (not in an
+// archive, not decompressed), and what is beside it on disk counts.
+func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.ReaderAt, top bool) error {
 	if ra == nil {
 		f, n, err := ex.spool(name, br, "SQLite database")
 		if err != nil {
@@ -64,6 +65,11 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 		}
 		defer CloseSpool(f)
 		ra, size = f, n
+	}
+	if top && ex.x.Beside != nil {
+		if err := ex.sqliteBeside(name, ra, size); err != nil {
+			return err
+		}
 	}
 	// The rows rendered count against the input's budget and, against
 	// the file's size, the ratio: pages of a damaged file that point to
@@ -74,18 +80,12 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 		return &fs.PathError{Op: "sqlite", Path: name, Err: err}
 	}
 	defer vfsys.Close()
-	conn, err := sqliteOpen(ex.ctx, vname)
+	conn, err := sqliteOpen(ex.ctx, vname, false)
 	if err != nil {
 		return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
 	}
-	if sqliteCollations(ex.ctx, conn) {
-		// A connection knows the collations there were when it opened.
-		conn.Close()
-		if conn, err = sqliteOpen(ex.ctx, vname); err != nil {
-			return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
-		}
-	}
-	defer conn.Close()
+	defer func() { conn.Close() }()
+	lenient := false // writable_schema set
 	tables, err := sqliteTables(ex.ctx, conn.Conn)
 	if err != nil {
 		// A schema SQLite finds damaged (an index whose pages a file cut
@@ -99,16 +99,51 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 		if tables, again = sqliteTables(ex.ctx, conn.Conn); again != nil {
 			return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
 		}
+		lenient = true
 		err = fmt.Errorf("its schema: %w", sqliteError(err))
 		if err := ex.memberError(name, &fs.PathError{Op: "sqlite", Path: name, Err: err}); err != nil {
 			return err
 		}
 	}
+	added := 0 // collations this database had added
 	for i, tb := range tables {
 		if err := ex.ctx.Err(); err != nil {
 			return err
 		}
 		err := ex.sqliteTable(name, conn.Conn, tb, in)
+		// A table SQLite refuses for a collation it does not know (an
+		// application registers its own: Anki's "unicase") is read again
+		// once the collation is added, as byte order: reading every row
+		// compares none. A connection has the collations there were when
+		// it opened.
+		if sqliteGenericError(err) {
+			colls, cerr := sqliteTableCollations(ex.ctx, conn.Conn, tb.name)
+			if cerr != nil {
+				return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(cerr)}
+			}
+			n := 0
+			for _, coll := range colls {
+				if added >= maxSQLiteCollationsPerDB {
+					break
+				}
+				ok, aerr := sqliteAddCollation(coll)
+				if aerr != nil {
+					err = aerr
+					break
+				}
+				if ok {
+					added++
+					n++
+				}
+			}
+			if n > 0 {
+				conn.Close()
+				if conn, err = sqliteOpen(ex.ctx, vname, lenient); err != nil {
+					return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
+				}
+				err = ex.sqliteTable(name, conn.Conn, tb, in)
+			}
+		}
 		if err != nil && !fatal(err) {
 			// The table by its number: a name is the schema's, and may
 			// be anything.
@@ -140,23 +175,97 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 // is not what SQLite would read.
 var ErrSQLiteLog = errors.New("changes beside the database are not read")
 
-// sqliteBeside reports a write-ahead log with frames (rows written since
-// its last checkpoint, which SQLite reads before the file) or a hot
-// rollback journal (a change cut short, which SQLite would roll back)
-// beside the database name, as the scan reads the file alone.
-func (ex *expansion) sqliteBeside(name string) error {
+// sqliteBeside reports a write-ahead log whose changes the database file
+// does not have yet (rows written since its last checkpoint, which
+// SQLite reads before the file) or a hot rollback journal (a change cut
+// short, which SQLite would roll back) beside the database name (db,
+// size bytes), as the scan reads the file alone.
+func (ex *expansion) sqliteBeside(name string, db io.ReaderAt, size int64) error {
 	var err error
-	if head, size := ex.x.Beside("-wal"); size > 32 && IsSQLiteWAL(head) {
-		err = fmt.Errorf("%w: a write-ahead log (%s-wal, %d bytes) holds changes the file does not have yet: rows written since its last checkpoint are not read, and rows since changed are read as they were; "+
-			"checkpoint it (sqlite3 DB 'PRAGMA wal_checkpoint(TRUNCATE)') and scan again", ErrSQLiteLog, path.Base(name), size)
-	} else if head, _ := ex.x.Beside("-journal"); IsSQLiteJournal(head) {
-		err = fmt.Errorf("%w: a rollback journal (%s-journal) says a change was cut short: the file holds it half made; "+
-			"open the database with sqlite3 to roll it back and scan again", ErrSQLiteLog, path.Base(name))
+	wal, werr := ex.x.Beside("-wal")
+	switch {
+	case werr != nil:
+		err = fmt.Errorf("%w: a write-ahead log beside it could not be read (%w): it may hold changes the file does not have yet", ErrSQLiteLog, werr)
+	case wal != nil:
+		defer wal.Close()
+		if fi, serr := wal.Stat(); serr == nil && !walApplied(wal, fi.Size(), db, size) {
+			err = fmt.Errorf("%w: a write-ahead log (%s-wal, %d bytes) holds changes the file does not have yet: rows written since its last checkpoint are not read, and rows since changed are read as they were; "+
+				"checkpoint it (sqlite3 DB 'PRAGMA wal_checkpoint(TRUNCATE)') and scan again", ErrSQLiteLog, path.Base(name), fi.Size())
+		}
+	}
+	if err == nil {
+		j, jerr := ex.x.Beside("-journal")
+		if j != nil {
+			head := make([]byte, 8)
+			n, _ := io.ReadFull(j, head)
+			j.Close()
+			if IsSQLiteJournal(head[:n]) {
+				err = fmt.Errorf("%w: a rollback journal (%s-journal) says a change was cut short: the file holds it half made; "+
+					"open the database with sqlite3 to roll it back and scan again", ErrSQLiteLog, path.Base(name))
+			}
+		} else if jerr != nil {
+			err = fmt.Errorf("%w: a rollback journal beside it could not be read (%w): a change may have been cut short", ErrSQLiteLog, jerr)
+		}
 	}
 	if err == nil {
 		return nil
 	}
 	return ex.memberError(name, &fs.PathError{Op: "sqlite", Path: name, Err: err})
+}
+
+// maxWALCompared is the largest write-ahead log compared with its
+// database, page by page; a larger one counts as not applied.
+const maxWALCompared = 256 << 20
+
+// walApplied reports whether the write-ahead log wal (size bytes) holds
+// nothing the database db (dbSize bytes) does not: no committed frame
+// (one of the log's current salts, up to its last commit) whose page
+// differs from the database's. A log checkpointed and not yet reset
+// (SQLite keeps it for the next writer) holds the file's own pages; one
+// that is no log, or not the database's, holds no frame that counts.
+func walApplied(wal io.ReaderAt, size int64, db io.ReaderAt, dbSize int64) bool {
+	var h [32]byte
+	if size <= 32 {
+		return true // a header and no frames, or nothing
+	}
+	if _, err := wal.ReadAt(h[:], 0); err != nil || !IsSQLiteWAL(h[:]) {
+		return true // not a log: nothing SQLite would read
+	}
+	if size > maxWALCompared {
+		return false
+	}
+	page := int64(binary.BigEndian.Uint32(h[8:12]))
+	if page < 512 || page > 65536 || page&(page-1) != 0 {
+		return true // SQLite would not read it either
+	}
+	salt := h[16:24]
+	committed, pending := map[uint32]int64{}, map[uint32]int64{}
+	var fh [24]byte
+	for off := int64(32); off+24+page <= size; off += 24 + page {
+		if _, err := wal.ReadAt(fh[:], off); err != nil || !bytes.Equal(fh[8:16], salt) {
+			break // frames of an earlier generation of the log
+		}
+		pending[binary.BigEndian.Uint32(fh[0:4])] = off + 24
+		if binary.BigEndian.Uint32(fh[4:8]) != 0 { // a commit
+			for pg, at := range pending {
+				committed[pg] = at
+			}
+			clear(pending)
+		}
+	}
+	a, b := make([]byte, page), make([]byte, page)
+	for pg, at := range committed {
+		if pg == 0 || int64(pg)*page > dbSize {
+			return false
+		}
+		if _, err := wal.ReadAt(a, at); err != nil {
+			return false
+		}
+		if _, err := db.ReadAt(b, int64(pg-1)*page); err != nil || !bytes.Equal(a, b) {
+			return false
+		}
+	}
+	return true
 }
 
 // IsSQLiteWAL reports whether head starts a SQLite write-ahead log (its
@@ -173,7 +282,7 @@ func IsSQLiteJournal(head []byte) bool {
 }
 
 // sqliteDriver opens the databases: a driver of piiscan's own, to which
-// the collations databases name are added (sqliteCollations).
+// the collations databases name are added (sqliteAddCollation).
 var sqliteDriver = &sqlite.Driver{}
 
 // sqliteConn is a connection to a database, with the *sql.DB it is from.
@@ -201,8 +310,9 @@ func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) {
 func (c sqliteConnector) Driver() driver.Driver { return sqliteDriver }
 
 // sqliteOpen opens the database in vfs vname, read-only and immutable,
-// with values limited to maxSQLiteValue bytes.
-func sqliteOpen(ctx context.Context, vname string) (sqliteConn, error) {
+// with values limited to maxSQLiteValue bytes; lenient, with
+// writable_schema set.
+func sqliteOpen(ctx context.Context, vname string, lenient bool) (sqliteConn, error) {
 	db := sql.OpenDB(sqliteConnector{vname})
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -214,83 +324,158 @@ func sqliteOpen(ctx context.Context, vname string) (sqliteConn, error) {
 		c.Close()
 		return sqliteConn{}, err
 	}
+	if lenient {
+		if _, err := conn.ExecContext(ctx, "PRAGMA writable_schema = ON"); err != nil {
+			c.Close()
+			return sqliteConn{}, err
+		}
+	}
 	return c, nil
 }
 
-// sqliteCollate finds the collations a schema's SQL names.
-var sqliteCollate = regexp.MustCompile("(?i)\\bCOLLATE\\s+(\"(?:[^\"]|\"\")+\"|'(?:[^']|'')+'|\\[[^\\]]+\\]|`(?:[^`]|``)+`|[a-z_][a-z0-9_$]*)")
-
 // Collations are added to sqliteDriver for good (the driver keeps each
 // one's name for the life of the process): at most maxSQLiteCollations,
-// of at most 64 bytes each.
-const maxSQLiteCollations = 256
+// of at most 64 bytes each, and at most maxSQLiteCollationsPerDB for one
+// database, only those SQLite asks for.
+const (
+	maxSQLiteCollations      = 4096
+	maxSQLiteCollationsPerDB = 16
+)
 
 // sqliteCollationsMu orders adding collations to sqliteDriver (Lock)
 // and opening connections with it (RLock).
 var sqliteCollationsMu sync.RWMutex
 
-// sqliteCollations adds to sqliteDriver each collation the database's
-// schema names that SQLite does not have, and reports whether it added
-// one. SQLite refuses to read a table whose columns or indexes name a
-// collation it does not know (an application registers its own: Anki's
-// "unicase"); reading every row compares none, so any order will do:
-// bytes.
-func sqliteCollations(ctx context.Context, conn sqliteConn) bool {
-	rows, err := conn.QueryContext(ctx, `SELECT sql FROM sqlite_schema WHERE sql LIKE '%collate%'`)
-	if err != nil {
-		return false // the tables will say what is wrong
-	}
-	defer rows.Close()
-	added := false
-	for rows.Next() {
-		var q string
-		if rows.Scan(&q) != nil {
-			return added
-		}
-		for _, m := range sqliteCollate.FindAllStringSubmatch(q, 32) {
-			if sqliteCollation(m[1]) {
-				added = true
-			}
-		}
-	}
-	return added
+// sqliteKnown holds, lower-cased, the collations added to sqliteDriver.
+var sqliteKnown = map[string]bool{}
+
+// ErrSQLiteCollation is the problem of a table whose collation could
+// not be stood in for.
+var ErrSQLiteCollation = errors.New("a collation the application registers, not known to SQLite, could not be stood in for")
+
+// sqliteGenericError reports whether err is SQLite's SQLITE_ERROR (of
+// any extended code), as a collation SQLite does not know gives: "no such
+// collation sequence", or "no query solution" for a table whose primary
+// key needs one.
+func sqliteGenericError(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == 1
 }
 
-// sqliteCollation adds the collation named by the SQL token tok, and
-// reports whether it was new.
-func sqliteCollation(tok string) bool {
-	name := tok
-	switch tok[0] {
-	case '"', '\'', '`':
-		name = strings.ReplaceAll(tok[1:len(tok)-1], tok[:1]+tok[:1], tok[:1])
-	case '[':
-		name = tok[1 : len(tok)-1]
+// sqliteTableCollations returns the collations the SQL of table and of
+// its indexes names that SQLite has not: those an application registers.
+func sqliteTableCollations(ctx context.Context, conn *sql.Conn, table string) ([]string, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT sql FROM sqlite_schema WHERE tbl_name = ? AND sql IS NOT NULL`, table)
+	if err != nil {
+		return nil, err
 	}
+	defer rows.Close()
+	var colls []string
+	for rows.Next() {
+		var q string
+		if err := rows.Scan(&q); err != nil {
+			return nil, err
+		}
+		colls = append(colls, sqlCollations(q)...)
+	}
+	return colls, rows.Err()
+}
+
+// sqlCollations returns the names after COLLATE in the SQL q, read as
+// SQLite reads it: past comments and string literals, names quoted any
+// of the four ways; SQLite's own (BINARY, NOCASE, RTRIM) left out.
+func sqlCollations(q string) []string {
+	var colls []string
+	collate := false // the last token was COLLATE
+	for i := 0; i < len(q); {
+		c := q[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			i++
+			continue
+		case strings.HasPrefix(q[i:], "--"):
+			if j := strings.IndexByte(q[i:], '\n'); j >= 0 {
+				i += j + 1
+			} else {
+				i = len(q)
+			}
+			continue
+		case strings.HasPrefix(q[i:], "/*"):
+			if j := strings.Index(q[i+2:], "*/"); j >= 0 {
+				i += j + 4
+			} else {
+				i = len(q)
+			}
+			continue
+		}
+		var tok string
+		quoted := false
+		switch c {
+		case '"', '\'', '`', '[':
+			end := c
+			if c == '[' {
+				end = ']'
+			}
+			var b strings.Builder
+			j := i + 1
+			for j < len(q) {
+				if q[j] == end {
+					if end != ']' && j+1 < len(q) && q[j+1] == end { // doubled
+						b.WriteByte(end)
+						j += 2
+						continue
+					}
+					break
+				}
+				b.WriteByte(q[j])
+				j++
+			}
+			tok, quoted, i = b.String(), true, min(j+1, len(q))
+		default:
+			j := i
+			for j < len(q) && (q[j] >= 0x80 || q[j] == '_' || q[j] == '$' || 'a' <= q[j]|0x20 && q[j]|0x20 <= 'z' || '0' <= q[j] && q[j] <= '9') {
+				j++
+			}
+			if j == i {
+				j++ // punctuation
+			}
+			tok, i = q[i:j], j
+		}
+		if collate {
+			switch strings.ToLower(tok) {
+			case "binary", "nocase", "rtrim":
+			default:
+				colls = append(colls, tok)
+			}
+		}
+		collate = !quoted && strings.EqualFold(tok, "collate")
+	}
+	return colls
+}
+
+// sqliteAddCollation adds collation name to sqliteDriver, as byte
+// order, and reports whether this database's connection must open again
+// to have it: it is new, or another database's added it (the connection
+// may have opened before). Names of more than 64 bytes are left out.
+func sqliteAddCollation(name string) (bool, error) {
 	key := strings.ToLower(name)
 	if len(name) == 0 || len(name) > 64 || strings.IndexByte(name, 0) >= 0 {
-		return false
-	}
-	switch key {
-	case "binary", "nocase", "rtrim":
-		return false
+		return false, nil
 	}
 	sqliteCollationsMu.Lock()
 	defer sqliteCollationsMu.Unlock()
-	if sqliteKnown[key] || len(sqliteKnown) >= maxSQLiteCollations {
-		return false
+	switch {
+	case sqliteKnown[key]:
+		return true, nil
+	case len(sqliteKnown) >= maxSQLiteCollations:
+		return false, fmt.Errorf("%w: %d collations added already", ErrSQLiteCollation, len(sqliteKnown))
 	}
-	if sqliteDriver.RegisterCollationUtf8(name, strings.Compare) != nil {
-		return false
-	}
-	if sqliteKnown == nil {
-		sqliteKnown = map[string]bool{}
+	if err := sqliteDriver.RegisterCollationUtf8(name, strings.Compare); err != nil {
+		return false, fmt.Errorf("%w: %v", ErrSQLiteCollation, sqliteError(err))
 	}
 	sqliteKnown[key] = true
-	return true
+	return true, nil
 }
-
-// sqliteKnown holds, lower-cased, the collations added to sqliteDriver.
-var sqliteKnown map[string]bool
 
 // sqliteCut reports a database file shorter than its pages: SQLite reads
 // what is missing as zeros, and the rows there as none.
@@ -333,10 +518,21 @@ func sqliteError(err error) error {
 		if se.Code()&0xff == 18 { // SQLITE_TOOBIG
 			code += fmt.Sprintf(": a value longer than %d bytes; the table read up to its row", maxSQLiteValue)
 		}
-		return fmt.Errorf("%w: %s", ErrSQLite, code)
+		return &sqliteErr{code: code, err: se}
 	}
 	return fmt.Errorf("%w: %T", ErrSQLite, err)
 }
+
+// sqliteErr is an error of SQLite's, said by its code: it is ErrSQLite,
+// and holds SQLite's own error (whose message may quote the schema) for
+// piiscan to read, not to say.
+type sqliteErr struct {
+	code string
+	err  *sqlite.Error
+}
+
+func (e *sqliteErr) Error() string   { return ErrSQLite.Error() + ": " + e.code }
+func (e *sqliteErr) Unwrap() []error { return []error{ErrSQLite, e.err} }
 
 // dbFS is a file system that holds one file, the database, read through
 // ra: SQLite opens it by any name, and nothing else.

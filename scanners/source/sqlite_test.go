@@ -265,12 +265,14 @@ func TestSQLiteHostile(t *testing.T) {
 }
 
 // Databases naming collations of their own are read side by side: a
-// collation added while another database opens races nothing (-race).
+// collation added while another database opens races nothing (-race),
+// and one another database added while this one opened is had.
 func TestSQLiteCollationsConcurrent(t *testing.T) {
+	now := time.Now().UnixNano()
 	var dbs [][]byte
 	for i := range 8 {
 		dbs = append(dbs, sqliteDB(t, `CREATE TABLE t(a TEXT COLLATE nocase)`, `INSERT INTO t VALUES('ada@example.com')`,
-			`PRAGMA writable_schema = ON`, fmt.Sprintf(`UPDATE sqlite_schema SET sql = replace(sql, 'nocase', 'app%d_%d')`, i, time.Now().UnixNano())))
+			`PRAGMA writable_schema = ON`, fmt.Sprintf(`UPDATE sqlite_schema SET sql = replace(sql, 'nocase', 'app%d_%d')`, i%2, now)))
 	}
 	var wg sync.WaitGroup
 	for i, data := range dbs {
@@ -286,4 +288,21 @@ func TestSQLiteCollationsConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// The names after COLLATE, read as SQLite reads SQL.
+func TestSQLCollations(t *testing.T) {
+	for _, c := range []struct{ sql, want string }{
+		{`CREATE TABLE t(a TEXT COLLATE unicase, b COLLATE NOCASE)`, "unicase"},
+		{`CREATE TABLE t(a COLLATE"x ""y""", b COLLATE [z w], c COLLATE ` + "`q``r`" + `, d COLLATE 's''t')`, `x "y"|z w|q` + "`r" + `|s't`},
+		{"CREATE TABLE t(a COLLATE /* c */ x, b COLLATE -- c\n y, c collate ünicase)", "x|y|ünicase"},
+		{`CREATE TABLE t(a TEXT DEFAULT 'COLLATE p0 COLLATE p1', b CHECK (b = "COLLATE p2"))`, ""},
+		{`CREATE INDEX i ON t(a COLLATE binary, b COLLATE rtrim)`, ""},
+		{`CREATE TABLE t(a COLLATE`, ""},
+		{`CREATE TABLE t(a COLLATE "unterminated`, "unterminated"},
+	} {
+		if got := strings.Join(sqlCollations(c.sql), "|"); got != c.want {
+			t.Errorf("sqlCollations(%q) = %q, want %q", c.sql, got, c.want)
+		}
+	}
 }
