@@ -338,8 +338,8 @@ func sqliteOpen(ctx context.Context, vname string, lenient bool) (sqliteConn, er
 // of at most 64 bytes each, and at most maxSQLiteCollationsPerDB for one
 // database, only those SQLite asks for.
 const (
-	maxSQLiteCollations      = 4096
-	maxSQLiteCollationsPerDB = 16
+	maxSQLiteCollations      = 16384
+	maxSQLiteCollationsPerDB = 64
 )
 
 // sqliteCollationsMu orders adding collations to sqliteDriver (Lock)
