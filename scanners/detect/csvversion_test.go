@@ -18,7 +18,7 @@ func TestCSVVersionColumn(t *testing.T) {
 		{"tsv", "package\tos_version\tclient\nfoo\t6.1.7601.1\t203.0.113.9\n", "ipv4=203.0.113.9"},
 		{"no version column", "name,host\nfoo,1.2.3.4\n", "ipv4=1.2.3.4"},
 		// A phone written with dots, as in France, is no IP address.
-		{"phone column", "CompanyName,Phone,Fax,host\nDu monde entier,40.67.88.88,40.67.89.89,10.1.2.3\n", "ipv4=10.1.2.3"},
+		{"phone column", "CompanyName,Phone,Fax,host\nDu monde entier,40.67.88.88,(1) 42.34.22.77,10.1.2.3\n", "ipv4=10.1.2.3"},
 		// An address among other text in a phone column is one.
 		{"phone column with addresses", "phone,fax\nsip:1001@81.2.69.170,81.2.69.171:5060\n+33 1 23 45 67 89 / 81.2.69.180,Host 81.2.69.172\n",
 			"ipv4=81.2.69.170 ipv4=81.2.69.171 phone_number=+33 1 23 45 67 89 ipv4=81.2.69.180 ipv4=81.2.69.172"},

@@ -1497,12 +1497,13 @@ func (s *Matcher) columns() {
 }
 
 // dottedNumber reports whether a phone field's value v is a number
-// written with dots and nothing else (88.60.15.31, as France writes
-// them): no IP address. An address among other text in the field (a SIP
-// URI, a host and port) is still one.
+// written with dots, and nothing but a phone number's characters
+// (88.60.15.31, (1) 42.34.22.66, as France writes them): no IP address.
+// An address among other text in the field (a SIP URI, a host and port)
+// is still one.
 func dottedNumber(v []byte) bool {
 	v = bytes.TrimSpace(v)
-	return len(v) > 0 && bytes.Count(v, []byte{'.'}) == 3 && len(bytes.Trim(v, "0123456789.")) == 0
+	return bytes.IndexByte(v, '.') >= 0 && len(bytes.Trim(v, "0123456789.()+- ")) == 0
 }
 
 // testVerdict reports whether key is the verdict a test runner prints
