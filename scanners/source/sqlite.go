@@ -80,68 +80,46 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 		return &fs.PathError{Op: "sqlite", Path: name, Err: err}
 	}
 	defer vfsys.Close()
-	conn, err := sqliteOpen(ex.ctx, vname, false)
-	if err != nil {
+	d := &sqliteHandle{ctx: ex.ctx, vname: vname}
+	if err := d.open(false); err != nil {
 		return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
 	}
-	defer func() { conn.Close() }()
-	lenient := false // writable_schema set
-	tables, err := sqliteTables(ex.ctx, conn.Conn)
+	defer d.Close()
+	tables, err := sqliteTables(ex.ctx, d.Conn)
 	if err != nil {
 		// A schema SQLite finds damaged (an index whose pages a file cut
 		// short lost) stops every table: with writable_schema, a flag of
 		// the connection that writes nothing, SQLite passes over what it
 		// cannot read in it, and the tables it can read are read.
-		if _, perr := conn.ExecContext(ex.ctx, "PRAGMA writable_schema = ON"); perr != nil {
-			return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
+		schemaErr := sqliteError(err)
+		if err := d.open(true); err != nil {
+			return &fs.PathError{Op: "sqlite", Path: name, Err: schemaErr}
 		}
-		var again error
-		if tables, again = sqliteTables(ex.ctx, conn.Conn); again != nil {
-			return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
+		if tables, err = sqliteTables(ex.ctx, d.Conn); err != nil {
+			return &fs.PathError{Op: "sqlite", Path: name, Err: schemaErr}
 		}
-		lenient = true
-		err = fmt.Errorf("its schema: %w", sqliteError(err))
-		if err := ex.memberError(name, &fs.PathError{Op: "sqlite", Path: name, Err: err}); err != nil {
+		if err := ex.memberError(name, &fs.PathError{Op: "sqlite", Path: name, Err: fmt.Errorf("its schema: %w", schemaErr)}); err != nil {
 			return err
 		}
 	}
-	added := 0 // collations this database had added
 	for i, tb := range tables {
 		if err := ex.ctx.Err(); err != nil {
 			return err
 		}
-		err := ex.sqliteTable(name, conn.Conn, tb, in)
+		err := ex.sqliteTable(name, d.Conn, tb, in)
 		// A table SQLite refuses for a collation it does not know (an
 		// application registers its own: Anki's "unicase") is read again
 		// once the collation is added, as byte order: reading every row
-		// compares none. A connection has the collations there were when
-		// it opened.
+		// compares none.
 		if sqliteGenericError(err) {
-			colls, cerr := sqliteTableCollations(ex.ctx, conn.Conn, tb.name)
-			if cerr != nil {
+			again, cerr := d.addCollations(tb.name)
+			switch {
+			case errors.Is(cerr, ErrSQLiteCollation):
+				err = cerr
+			case cerr != nil:
 				return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(cerr)}
-			}
-			n := 0
-			for _, coll := range colls {
-				if added >= maxSQLiteCollationsPerDB {
-					break
-				}
-				ok, aerr := sqliteAddCollation(coll)
-				if aerr != nil {
-					err = aerr
-					break
-				}
-				if ok {
-					added++
-					n++
-				}
-			}
-			if n > 0 {
-				conn.Close()
-				if conn, err = sqliteOpen(ex.ctx, vname, lenient); err != nil {
-					return &fs.PathError{Op: "sqlite", Path: name, Err: sqliteError(err)}
-				}
-				err = ex.sqliteTable(name, conn.Conn, tb, in)
+			case again:
+				err = ex.sqliteTable(name, d.Conn, tb, in)
 			}
 		}
 		if err != nil && !fatal(err) {
@@ -154,7 +132,7 @@ func (ex *expansion) sqlite(name string, br *bufio.Reader, size int64, ra io.Rea
 		}
 	}
 	var disguised int
-	err = conn.QueryRowContext(ex.ctx, `SELECT count(*) FROM sqlite_schema
+	err = d.QueryRowContext(ex.ctx, `SELECT count(*) FROM sqlite_schema
 		WHERE type = 'table' AND rootpage > 0 AND upper(ltrim(sql)) LIKE 'CREATE VIRTUAL%'`).Scan(&disguised)
 	if err == nil && disguised > 0 {
 		// A virtual table has no pages: one that has, and says it is
@@ -181,36 +159,52 @@ var ErrSQLiteLog = errors.New("changes beside the database are not read")
 // short, which SQLite would roll back) beside the database name (db,
 // size bytes), as the scan reads the file alone.
 func (ex *expansion) sqliteBeside(name string, db io.ReaderAt, size int64) error {
-	var err error
-	wal, werr := ex.x.Beside("-wal")
-	switch {
-	case werr != nil:
-		err = fmt.Errorf("%w: a write-ahead log beside it could not be read (%w): it may hold changes the file does not have yet", ErrSQLiteLog, werr)
-	case wal != nil:
-		defer wal.Close()
-		if fi, serr := wal.Stat(); serr == nil && !walApplied(wal, fi.Size(), db, size) {
-			err = fmt.Errorf("%w: a write-ahead log (%s-wal, %d bytes) holds changes the file does not have yet: rows written since its last checkpoint are not read, and rows since changed are read as they were; "+
-				"checkpoint it (sqlite3 DB 'PRAGMA wal_checkpoint(TRUNCATE)') and scan again", ErrSQLiteLog, path.Base(name), fi.Size())
-		}
-	}
+	err := ex.sqliteWALBeside(name, db, size)
 	if err == nil {
-		j, jerr := ex.x.Beside("-journal")
-		if j != nil {
-			head := make([]byte, 8)
-			n, _ := io.ReadFull(j, head)
-			j.Close()
-			if IsSQLiteJournal(head[:n]) {
-				err = fmt.Errorf("%w: a rollback journal (%s-journal) says a change was cut short: the file holds it half made; "+
-					"open the database with sqlite3 to roll it back and scan again", ErrSQLiteLog, path.Base(name))
-			}
-		} else if jerr != nil {
-			err = fmt.Errorf("%w: a rollback journal beside it could not be read (%w): a change may have been cut short", ErrSQLiteLog, jerr)
-		}
+		err = ex.sqliteJournalBeside(name)
 	}
 	if err == nil {
 		return nil
 	}
 	return ex.memberError(name, &fs.PathError{Op: "sqlite", Path: name, Err: err})
+}
+
+// sqliteWALBeside returns the problem of the write-ahead log beside the
+// database name (db, size bytes), if it has one.
+func (ex *expansion) sqliteWALBeside(name string, db io.ReaderAt, size int64) error {
+	wal, err := ex.x.Beside("-wal")
+	if err != nil {
+		return fmt.Errorf("%w: a write-ahead log beside it could not be read (%w): it may hold changes the file does not have yet", ErrSQLiteLog, err)
+	}
+	if wal == nil {
+		return nil
+	}
+	defer wal.Close()
+	fi, err := wal.Stat()
+	if err != nil || walApplied(wal, fi.Size(), db, size) {
+		return nil
+	}
+	return fmt.Errorf("%w: a write-ahead log (%s-wal, %d bytes) holds changes the file does not have yet: rows written since its last checkpoint are not read, and rows since changed are read as they were; "+
+		"checkpoint it (sqlite3 DB 'PRAGMA wal_checkpoint(TRUNCATE)') and scan again", ErrSQLiteLog, path.Base(name), fi.Size())
+}
+
+// sqliteJournalBeside returns the problem of the hot rollback journal
+// beside the database name, if it has one.
+func (ex *expansion) sqliteJournalBeside(name string) error {
+	j, err := ex.x.Beside("-journal")
+	if err != nil {
+		return fmt.Errorf("%w: a rollback journal beside it could not be read (%w): a change may have been cut short", ErrSQLiteLog, err)
+	}
+	if j == nil {
+		return nil
+	}
+	defer j.Close()
+	var head [8]byte
+	if n, _ := io.ReadFull(j, head[:]); !IsSQLiteJournal(head[:n]) {
+		return nil
+	}
+	return fmt.Errorf("%w: a rollback journal (%s-journal) says a change was cut short: the file holds it half made; "+
+		"open the database with sqlite3 to roll it back and scan again", ErrSQLiteLog, path.Base(name))
 }
 
 // maxWALCompared is the largest write-ahead log compared with its
@@ -292,8 +286,57 @@ type sqliteConn struct {
 }
 
 func (c sqliteConn) Close() error {
+	if c.db == nil {
+		return nil
+	}
 	c.Conn.Close()
 	return c.db.Close()
+}
+
+// sqliteHandle is a database open for reading, and what it takes to open it
+// again: a connection has the collations there were when it opened.
+type sqliteHandle struct {
+	sqliteConn
+	ctx     context.Context
+	vname   string // its vfs
+	lenient bool   // with writable_schema: SQLite called its schema damaged
+	added   int    // collations added for it
+}
+
+// open opens the database (again), lenient or not.
+func (d *sqliteHandle) open(lenient bool) error {
+	d.Close()
+	c, err := sqliteOpen(d.ctx, d.vname, lenient)
+	d.sqliteConn, d.lenient = c, lenient
+	return err
+}
+
+// addCollations adds the collations the SQL of table names (at most
+// maxSQLiteCollationsPerDB for the database) and, where it added one,
+// opens the database again to have them: it reports whether it did.
+func (d *sqliteHandle) addCollations(table string) (bool, error) {
+	colls, err := sqliteTableCollations(d.ctx, d.Conn, table)
+	if err != nil {
+		return false, err
+	}
+	again := false
+	for _, coll := range colls {
+		if d.added >= maxSQLiteCollationsPerDB {
+			break
+		}
+		ok, err := sqliteAddCollation(coll)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			d.added++
+			again = true
+		}
+	}
+	if !again {
+		return false, nil
+	}
+	return true, d.open(d.lenient)
 }
 
 // sqliteConnector opens the database in vfs vname through sqliteDriver.
@@ -350,8 +393,14 @@ var sqliteCollationsMu sync.RWMutex
 var sqliteKnown = map[string]bool{}
 
 // ErrSQLiteCollation is the problem of a table whose collation could
-// not be stood in for.
+// not be stood in for (collationError: it is ErrSQLite too, and said as
+// it is).
 var ErrSQLiteCollation = errors.New("a collation the application registers, not known to SQLite, could not be stood in for")
+
+// collationError returns ErrSQLiteCollation, for why.
+func collationError(why string) error {
+	return fmt.Errorf("%w: %w: %s", ErrSQLite, ErrSQLiteCollation, why)
+}
 
 // sqliteGenericError reports whether err is SQLite's SQLITE_ERROR (of
 // any extended code), as a collation SQLite does not know gives: "no such
@@ -468,10 +517,10 @@ func sqliteAddCollation(name string) (bool, error) {
 	case sqliteKnown[key]:
 		return true, nil
 	case len(sqliteKnown) >= maxSQLiteCollations:
-		return false, fmt.Errorf("%w: %d collations added already", ErrSQLiteCollation, len(sqliteKnown))
+		return false, collationError(fmt.Sprintf("%d collations added already", len(sqliteKnown)))
 	}
 	if err := sqliteDriver.RegisterCollationUtf8(name, strings.Compare); err != nil {
-		return false, fmt.Errorf("%w: %v", ErrSQLiteCollation, sqliteError(err))
+		return false, collationError(sqliteError(err).Error())
 	}
 	sqliteKnown[key] = true
 	return true, nil

@@ -306,3 +306,12 @@ func TestSQLCollations(t *testing.T) {
 		}
 	}
 }
+
+// A collation that could not be stood in for is said as such in the
+// table's problem, not as an error of a type.
+func TestSQLiteCollationErrorSaid(t *testing.T) {
+	err := sqliteError(collationError("16384 collations added already"))
+	if !errors.Is(err, ErrSQLite) || !errors.Is(err, ErrSQLiteCollation) || !strings.Contains(err.Error(), "16384 collations added already") {
+		t.Errorf("%v", err)
+	}
+}
